@@ -1,0 +1,98 @@
+// Named errors with a stable `code`, so callers branch on codes, never on message text.
+// Expected failures (bad input, faults of the outside world) are these; anything else that throws is a bug.
+
+export type AgentOsErrorCode =
+  | 'LOG_CORRUPT'
+  | 'LOG_TORN_TAIL'
+  | 'SESSION_NOT_FOUND'
+  | 'SESSION_EXISTS'
+  | 'SESSION_LOCKED'
+  | 'FENCE_LOST'
+  | 'BLOB_MISSING'
+  | 'INVALID_EVENT'
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_AGENT'
+  | 'AGENT_NOT_FOUND'
+  | 'DELEGATION_REFUSED'
+  | 'INVALID_TOOL_INPUT'
+  | 'TOOL_DENIED'
+  | 'PATH_OUTSIDE_SANDBOX'
+  | 'SANDBOX_UNAVAILABLE'
+  | 'MODEL_REQUEST_FAILED'
+  | 'BUDGET_REACHED'
+  | 'ISSUE_NOT_FOUND'
+  | 'GITHUB_FAILED'
+  | 'GIT_FAILED'
+  | 'APPROVAL_REFUSED'
+  | 'INVALID_SCRIPT'
+  | 'MISSING_TOOL';
+
+export class AgentOsError extends Error {
+  constructor(
+    readonly code: AgentOsErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A record before the last one of a log does not parse or fails its checksum. Never skipped. */
+export class LogCorruptError extends AgentOsError {
+  constructor(
+    readonly sessionId: string,
+    readonly byteOffset: number,
+    readonly reason: string,
+  ) {
+    super('LOG_CORRUPT', `session ${sessionId}: log damaged at byte offset ${byteOffset}: ${reason}`);
+  }
+}
+
+export class SessionNotFoundError extends AgentOsError {
+  constructor(readonly sessionId: string) {
+    super('SESSION_NOT_FOUND', `session ${sessionId} not found`);
+  }
+}
+
+/** A second writer tried to open a session that a live process already writes. */
+export class SessionLockedError extends AgentOsError {
+  constructor(
+    readonly sessionId: string,
+    readonly holderPid: number | undefined,
+    readonly fence: number,
+  ) {
+    super(
+      'SESSION_LOCKED',
+      `session ${sessionId} is being written by another process${holderPid ? ` (pid ${holderPid})` : ''}; ` +
+        `stop it or wait for it to finish`,
+    );
+  }
+}
+
+/** A writer's fencing number is no longer the current one: another writer took the session over. */
+export class FenceLostError extends AgentOsError {
+  constructor(
+    readonly sessionId: string,
+    readonly fence: number,
+    readonly currentFence: number,
+  ) {
+    super('FENCE_LOST', `session ${sessionId}: writer fence ${fence} was superseded by ${currentFence}`);
+  }
+}
+
+export class InvalidEventError extends AgentOsError {
+  constructor(message: string) {
+    super('INVALID_EVENT', message);
+  }
+}
+
+export function isAgentOsError(value: unknown): value is AgentOsError {
+  return value instanceof AgentOsError;
+}
+
+/** One readable line for the user, never a stack trace. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message.split('\n')[0] ?? String(error);
+  return String(error);
+}

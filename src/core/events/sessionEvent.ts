@@ -1,0 +1,189 @@
+// The session log's event vocabulary. Type names and fields follow the hosted platform
+// (shared/reference/managed-agents.md §5) so one UI can show a local or a hosted session.
+// Events the platform has no name for live under the `agent_os.` namespace.
+import { z } from 'zod';
+
+export const EVENT_SCHEMA_VERSION = 1;
+
+// ---- content -------------------------------------------------------------------------------
+
+export const TextBlock = z.object({ type: z.literal('text'), text: z.string() });
+export type TextBlock = z.infer<typeof TextBlock>;
+
+/** Assistant content exactly as the Messages API returned it, kept so that a thread's context
+ * can be rebuilt byte for byte (prompt caching depends on it). */
+export const AssistantBlock = z.discriminatedUnion('type', [
+  TextBlock,
+  z.object({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown() }),
+  z.object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() }),
+  z.object({ type: z.literal('redacted_thinking'), data: z.string() }),
+]);
+export type AssistantBlock = z.infer<typeof AssistantBlock>;
+
+export const StopReason = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('end_turn') }),
+  z.object({ type: z.literal('requires_action'), event_ids: z.array(z.string()) }),
+  z.object({ type: z.literal('retries_exhausted') }),
+  z.object({ type: z.literal('budget_reached') }),
+  z.object({ type: z.literal('refusal') }),
+]);
+export type StopReason = z.infer<typeof StopReason>;
+
+export const ModelUsage = z.object({
+  input_tokens: z.number().int().nonnegative(),
+  output_tokens: z.number().int().nonnegative(),
+  cache_creation_input_tokens: z.number().int().nonnegative(),
+  cache_read_input_tokens: z.number().int().nonnegative(),
+});
+export type ModelUsage = z.infer<typeof ModelUsage>;
+
+export const SessionErrorBody = z.object({
+  type: z.string(),
+  message: z.string(),
+  retry_status: z.object({ type: z.enum(['retrying', 'exhausted', 'terminal']) }),
+});
+export type SessionErrorBody = z.infer<typeof SessionErrorBody>;
+
+// ---- payloads (what a producer appends; the store adds the envelope) ---------------------
+
+const payloads = [
+  // client → session
+  z.object({ type: z.literal('user.message'), content: z.array(TextBlock) }),
+  z.object({ type: z.literal('user.interrupt'), session_thread_id: z.string().optional() }),
+  z.object({
+    type: z.literal('user.tool_confirmation'),
+    tool_use_id: z.string(),
+    result: z.enum(['allow', 'deny']),
+    deny_message: z.string().optional(),
+  }),
+  // agent activity of a thread
+  z.object({ type: z.literal('agent.message'), content: z.array(TextBlock) }),
+  z.object({ type: z.literal('agent.thinking') }),
+  z.object({
+    type: z.literal('agent.tool_use'),
+    name: z.string(),
+    input: z.unknown(),
+    /** The model's own id for the call (`toolu_…`), needed to answer it in the next request. */
+    model_tool_use_id: z.string(),
+    evaluated_permission: z.enum(['allow', 'ask', 'deny']),
+    /** Which sandbox ran (or will run) the call, when the session has more than one. */
+    sandbox_id: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('agent.tool_result'),
+    /** The `id` of the `agent.tool_use` event this answers. */
+    tool_use_id: z.string(),
+    content: z.array(TextBlock),
+    is_error: z.boolean(),
+  }),
+  z.object({
+    type: z.literal('agent.thread_message_sent'),
+    to_session_thread_id: z.string(),
+    to_agent_name: z.string().optional(),
+    content: z.array(TextBlock),
+  }),
+  z.object({
+    type: z.literal('agent.thread_message_received'),
+    from_session_thread_id: z.string(),
+    from_agent_name: z.string().optional(),
+    content: z.array(TextBlock),
+  }),
+  // session lifecycle
+  z.object({ type: z.literal('session.status_running') }),
+  z.object({ type: z.literal('session.status_idle'), stop_reason: StopReason }),
+  z.object({ type: z.literal('session.status_rescheduled') }),
+  z.object({ type: z.literal('session.status_terminated') }),
+  z.object({ type: z.literal('session.error'), error: SessionErrorBody }),
+  z.object({
+    type: z.literal('session.thread_created'),
+    session_thread_id: z.string(),
+    agent_name: z.string(),
+    agent_version: z.number().int().positive().optional(),
+    parent_thread_id: z.string().nullable(),
+  }),
+  z.object({ type: z.literal('session.thread_status_running'), session_thread_id: z.string(), agent_name: z.string() }),
+  z.object({
+    type: z.literal('session.thread_status_idle'),
+    session_thread_id: z.string(),
+    agent_name: z.string(),
+    stop_reason: StopReason,
+  }),
+  z.object({ type: z.literal('session.thread_status_rescheduled'), session_thread_id: z.string(), agent_name: z.string() }),
+  z.object({ type: z.literal('session.thread_status_terminated'), session_thread_id: z.string(), agent_name: z.string() }),
+  // telemetry
+  z.object({ type: z.literal('span.model_request_start'), model: z.string() }),
+  z.object({
+    type: z.literal('span.model_request_end'),
+    model_request_start_id: z.string(),
+    is_error: z.boolean(),
+    model_usage: ModelUsage,
+    /** List price of this request in US dollars, from the price table. */
+    cost_usd: z.number().nonnegative(),
+    /** The assistant turn as returned (absent when is_error). The commit point of a model request:
+     * `agent.message` / `agent.tool_use` events are derived from it, so a crash after it loses nothing. */
+    content: z.array(AssistantBlock).optional(),
+    stop_reason: z.string().nullable().optional(),
+  }),
+  // Agent OS's own events, where the platform has none
+  z.object({
+    type: z.literal('agent_os.session_configured'),
+    /** Agent name → immutable version this session runs; waking never switches them silently. */
+    agent_versions: z.record(z.string(), z.number().int().positive()),
+    sandbox: z.object({ kind: z.string(), confined: z.boolean(), detail: z.string().optional() }),
+    budget: z.object({ max_usd: z.number().positive().optional(), max_tokens: z.number().int().positive().optional() }).optional(),
+  }),
+  z.object({ type: z.literal('agent_os.plan_submitted'), plan: z.unknown() }),
+  z.object({
+    type: z.literal('agent_os.verdict_submitted'),
+    verdict: z.unknown(),
+    evidence: z.object({
+      base_commit: z.string(),
+      head_commit: z.string(),
+      diff_sha256: z.string(),
+      test_run_event_ids: z.array(z.string()),
+    }),
+  }),
+  z.object({
+    type: z.literal('agent_os.approval'),
+    verdict_event_id: z.string(),
+    decision: z.enum(['approve', 'reject']),
+    feedback: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('agent_os.pull_request_opened'),
+    url: z.string(),
+    number: z.number().int(),
+    branch: z.string(),
+    head_commit: z.string(),
+  }),
+  z.object({ type: z.literal('agent_os.wake'), recovered: z.array(z.string()) }),
+] as const;
+
+export const EventPayload = z.discriminatedUnion('type', payloads);
+export type EventPayload = z.infer<typeof EventPayload>;
+export type EventType = EventPayload['type'];
+
+// ---- envelope ------------------------------------------------------------------------------
+
+export const EventEnvelope = z.object({
+  /** `sevt_…`, unique within the session. */
+  id: z.string(),
+  /** Position in the log, from 1, without gaps. */
+  seq: z.number().int().positive(),
+  /** The thread (`sthr_…`) the event belongs to. */
+  thread: z.string(),
+  /** RFC 3339 time at which the store accepted the event. */
+  processed_at: z.string(),
+  schema_version: z.literal(EVENT_SCHEMA_VERSION),
+});
+export type EventEnvelope = z.infer<typeof EventEnvelope>;
+
+/** Validates a whole stored event. Used where events come from outside (imports, tests); the store
+ * validates payloads on append and relies on per-record checksums when it reads its own log back. */
+export const SessionEvent = z.intersection(EventEnvelope, EventPayload);
+export type SessionEvent = EventPayload & EventEnvelope;
+
+/** What a producer hands to the store: a payload and its thread. The store assigns id, seq and time. */
+export type EventInput = EventPayload & { thread: string };
+
+export type EventOfType<T extends EventType> = Extract<SessionEvent, { type: T }>;

@@ -1,0 +1,55 @@
+// The Sandbox port: where an agent's tools run. Implementations live in src/node/sandbox
+// (scratch git worktree, bubblewrap, dev container). The harness only ever calls `runTool`.
+
+export type SandboxKind = 'worktree' | 'bubblewrap' | 'devcontainer';
+
+/** What the agent may do to the files: writers change the session's worktree; readers never can. */
+export type SandboxAccess = 'read_write' | 'read_only';
+
+export interface ToolCall {
+  name: string;
+  input: unknown;
+}
+
+export interface ToolOutcome {
+  /** Text the model receives as the tool result. */
+  content: string;
+  is_error: boolean;
+}
+
+export interface SandboxInfo {
+  /** Stable id, recorded on each `agent.tool_use` it serves. */
+  id: string;
+  kind: SandboxKind;
+  /** False when commands run unconfined (no bubblewrap, no container): the UI says so. */
+  confined: boolean;
+  /** One line for people: why this kind, what is confined. */
+  detail: string;
+  /** Host path of the files the agent works on. */
+  workdir: string;
+  access: SandboxAccess;
+  network: boolean;
+}
+
+export interface Sandbox extends SandboxInfo {
+  runTool(call: ToolCall, options: { signal?: AbortSignal }): Promise<ToolOutcome>;
+  /** Stops shells and processes of this sandbox; the files stay. */
+  dispose(): Promise<void>;
+}
+
+export interface SandboxRequest {
+  sessionId: string;
+  threadId: string;
+  access: SandboxAccess;
+  network: boolean;
+  /** Tools the agent's configuration enables; others are refused by the sandbox too. */
+  enabledTools: readonly string[];
+}
+
+export interface SandboxProvider {
+  /** Opens the thread's sandbox, making the session's worktree on first use and re-making it from its
+   * branch if it went missing (wake after a crash). */
+  open(request: SandboxRequest): Promise<Sandbox>;
+  /** Removes everything the session's sandboxes hold on the machine (worktrees, containers). */
+  removeSession(sessionId: string): Promise<void>;
+}
