@@ -1,0 +1,36 @@
+// Composition root of the headless `agent-os` command. Each subcommand lives in src/cli/commands.
+// Errors reach the user as one readable line and a non-zero exit, never a stack trace.
+import { describeError } from '../core/errors.ts';
+import { commands } from './commandTable.ts';
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`agent-os: unknown command '${name}'\n${usage()}`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return `Usage: agent-os <command> [options]\n\nCommands:\n${commands
+    .map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`)
+    .join('\n')}\n`;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`agent-os: ${describeError(error)}\n`);
+    if (process.env.AGENT_OS_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,40 @@
+// What a front end (the VS Code extension, the CLI) asks of the Agent OS runtime. The implementation
+// wires the store, harness, sandboxes and GitHub together (src/node/runtime); front ends only call
+// this and subscribe to the session log.
+import type { SessionMeta } from '../session/sessionStore.ts';
+
+export interface StartSessionRequest {
+  /** A GitHub issue: URL, `owner/repo#n`; or absent when `task` is given. */
+  issue?: string;
+  /** A task typed by the user, instead of an issue. */
+  task?: string;
+  /** The local git repository (main checkout) to work on. */
+  repository: string;
+}
+
+export interface SessionChanges {
+  baseCommit: string;
+  headCommit: string;
+  /** Worktree path holding the changed files (for a diff view). */
+  worktree: string;
+  files: { path: string; status: 'added' | 'modified' | 'deleted' | 'renamed' }[];
+}
+
+export interface SessionService {
+  /** Creates the session and starts running it; resolves with its id as soon as it exists. */
+  start(request: StartSessionRequest): Promise<SessionMeta>;
+  /** Wakes a session from its log and runs it until it stops (idle, requires_action, terminated). */
+  resume(sessionId: string): Promise<void>;
+  /** Stops running turns of one thread, or of the whole session. */
+  interrupt(sessionId: string, threadId?: string): Promise<void>;
+  /** Answers an `always_ask` tool call. */
+  confirmTool(sessionId: string, toolUseEventId: string, allow: boolean, denyMessage?: string): Promise<void>;
+  /** The person approves the Reviewer's verdict: commit, push, open the pull request. */
+  approve(sessionId: string, verdictEventId: string): Promise<void>;
+  /** The person asks for changes: the feedback goes to the Coder thread and the session runs on. */
+  requestChanges(sessionId: string, verdictEventId: string, feedback: string): Promise<void>;
+  changes(sessionId: string): Promise<SessionChanges>;
+  delete(sessionId: string): Promise<void>;
+  /** Whether a harness in this process is running the session right now. */
+  isRunning(sessionId: string): boolean;
+}
