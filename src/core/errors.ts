@@ -87,6 +87,57 @@ export class InvalidEventError extends AgentOsError {
   }
 }
 
+/** A Messages API request failed for good: a 400 and other non-retryable answers, retries exhausted,
+ * or an interrupt. Carries the API's own error type and message so the harness can record them. */
+export class ModelRequestError extends AgentOsError {
+  constructor(
+    message: string,
+    readonly details: {
+      /** HTTP status, when the API answered. */
+      status?: number;
+      /** The API's `error.type` (`invalid_request_error`, `overloaded_error`, …), or ours: `connection_error`,
+       * `stream_interrupted`, `request_aborted`. */
+      errorType: string;
+      /** The API's `error.message`, or the transport's. */
+      apiMessage: string;
+      /** True when the fault was transient and retries ran out; false when retrying cannot help. */
+      retryable: boolean;
+      /** The caller's AbortSignal fired (interrupt). */
+      aborted?: boolean;
+      /** Whole attempts made, the SDK's own retries not counted. */
+      attempts?: number;
+    },
+    options?: { cause?: unknown },
+  ) {
+    super('MODEL_REQUEST_FAILED', message, options);
+  }
+  get status(): number | undefined {
+    return this.details.status;
+  }
+  get errorType(): string {
+    return this.details.errorType;
+  }
+  get apiMessage(): string {
+    return this.details.apiMessage;
+  }
+  get retryable(): boolean {
+    return this.details.retryable;
+  }
+  get aborted(): boolean {
+    return this.details.aborted === true;
+  }
+}
+
+/** A scripted-model script (JSON) does not match its schema. The message names the bad field. */
+export class InvalidScriptError extends AgentOsError {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super('INVALID_SCRIPT', `invalid model script ${source}: ${problems.join('; ')}`);
+  }
+}
+
 export function isAgentOsError(value: unknown): value is AgentOsError {
   return value instanceof AgentOsError;
 }

@@ -33,12 +33,26 @@ export interface ModelResponse {
   content: AssistantBlock[];
   stop_reason: string | null;
   usage: ModelUsage;
+  /** List price of this request from the adapter's price table; `priced: false` (usd 0) for a model
+   * the table does not know, so a budget can refuse to run it blind. */
+  cost?: ModelCost;
+}
+
+export interface ModelCost {
+  usd: number;
+  priced: boolean;
 }
 
 export interface ModelCallOptions {
   signal?: AbortSignal;
   /** Streamed text as it arrives, for live display only; the response is what counts. */
   onTextDelta?: (text: string) => void;
+  /** The agent this request is for; sent as the `x-agent-os-agent` header (the scripted model server
+   * picks the agent's script by it). */
+  agentName?: string;
+  /** A whole attempt failed mid-stream and is about to be retried: text already passed to onTextDelta
+   * will be streamed again from the start. */
+  onRetry?: (info: { attempt: number; reason: string; delayMs: number }) => void;
 }
 
 export interface ModelClient {
