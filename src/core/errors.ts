@@ -81,6 +81,31 @@ export class FenceLostError extends AgentOsError {
   }
 }
 
+export class SessionExistsError extends AgentOsError {
+  constructor(readonly sessionId: string) {
+    super('SESSION_EXISTS', `session ${sessionId} already exists`);
+  }
+}
+
+/** A log record refers to a blob file that is not there (or no longer matches its hash). */
+export class BlobMissingError extends AgentOsError {
+  constructor(
+    readonly sessionId: string,
+    readonly sha256: string,
+    readonly byteOffset: number,
+    detail = 'missing',
+  ) {
+    super('BLOB_MISSING', `session ${sessionId}: blob ${sha256} of the record at byte offset ${byteOffset} is ${detail}`);
+  }
+}
+
+/** Input from the user or a caller that cannot be used as given (a bad flag, a malformed id). */
+export class InvalidArgumentError extends AgentOsError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
 export class InvalidEventError extends AgentOsError {
   constructor(message: string) {
     super('INVALID_EVENT', message);
