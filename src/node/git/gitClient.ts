@@ -1,0 +1,77 @@
+// One way to run git for our own operations (not the agent's): through simple-git, never prompting for
+// credentials, and with failures turned into one readable line.
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { AgentOsError } from '../../core/errors.ts';
+
+/** Who commits when the repository names nobody: our own identity, never the person's by guess. */
+export const agentOsIdentity = { name: 'Agent OS', email: 'agent-os@localhost' } as const;
+
+export interface GitIdentity {
+  name: string;
+  email: string;
+}
+
+export class GitFailedError extends AgentOsError {
+  constructor(
+    readonly operation: string,
+    readonly gitMessage: string,
+    options?: { cause?: unknown },
+  ) {
+    super('GIT_FAILED', `git ${operation} failed: ${gitMessage}`, options);
+  }
+}
+
+export interface GitClientOptions {
+  /** Extra `-c key=value` settings for every command. */
+  config?: string[];
+  /** Extra environment variables (e.g. GIT_INDEX_FILE); they are explicitly allowed through simple-git's guard. */
+  env?: Record<string, string>;
+}
+
+// How the person reaches their remotes (ssh, credential prompts of an editor): kept for pushes.
+const passThrough = ['GIT_SSH', 'GIT_SSH_COMMAND', 'GIT_ASKPASS', 'SSH_ASKPASS'];
+// Variables that make git start other programs or read other config; simple-git refuses them, and an
+// ambient one (GIT_DIR inside a hook, EDITOR in a shell) would change what our commands do.
+const dropped = /^(GIT_.*|EDITOR|VISUAL|PAGER|PREFIX)$/i;
+
+export function openGit(dir: string, options: GitClientOptions = {}): SimpleGit {
+  const extra = options.env ?? {};
+  const ambient = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => e[1] !== undefined && (!dropped.test(e[0]) || passThrough.includes(e[0])),
+    ),
+  );
+  const git = simpleGit({
+    baseDir: dir,
+    config: options.config ?? [],
+    allowEnvironment: ['GIT_TERMINAL_PROMPT', ...passThrough, ...Object.keys(extra)],
+    unsafe: { allowUnsafeSshCommand: true, allowUnsafeAskPass: true },
+  });
+  // Credential prompts must never wait on a terminal nobody watches.
+  return git.env({ ...ambient, GIT_TERMINAL_PROMPT: '0', ...extra });
+}
+
+/** git's own message, reduced to the line that says what went wrong. */
+export function gitMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !/^hint:/i.test(l) && !/^To /.test(l));
+  const pick =
+    lines.find((l) => /\[(remote )?rejected\]/.test(l)) ??
+    lines.find((l) => /^(fatal|error):/i.test(l)) ??
+    lines.find((l) => /^remote:/.test(l)) ??
+    lines[0];
+  return pick ?? 'unknown error';
+}
+
+/** Runs a git operation; any failure becomes a GitFailedError naming the operation. */
+export async function runGit<T>(operation: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof GitFailedError) throw error;
+    throw new GitFailedError(operation, gitMessage(error), { cause: error });
+  }
+}
