@@ -81,6 +81,8 @@ const payloads = [
     to_session_thread_id: z.string(),
     to_agent_name: z.string().optional(),
     content: z.array(TextBlock),
+    /** Ours: the delegation call (`agent.tool_use` event id) this message carries out or answers. */
+    delegation_tool_use_id: z.string().optional(),
   }),
   z.object({
     type: z.literal('agent.thread_message_received'),
@@ -100,6 +102,8 @@ const payloads = [
     agent_name: z.string(),
     agent_version: z.number().int().positive().optional(),
     parent_thread_id: z.string().nullable(),
+    /** Ours: which of a parent's threads of the same agent this is (parallel Coders have their own). */
+    thread_key: z.string().optional(),
   }),
   z.object({ type: z.literal('session.thread_status_running'), session_thread_id: z.string(), agent_name: z.string() }),
   z.object({
@@ -132,10 +136,17 @@ const payloads = [
     sandbox: z.object({ kind: z.string(), confined: z.boolean(), detail: z.string().optional() }),
     budget: z.object({ max_usd: z.number().positive().optional(), max_tokens: z.number().int().positive().optional() }).optional(),
   }),
-  z.object({ type: z.literal('agent_os.plan_submitted'), plan: z.unknown() }),
+  z.object({
+    type: z.literal('agent_os.plan_submitted'),
+    plan: z.unknown(),
+    /** The model turn (`span.model_request_end` id) the plan was read from. */
+    model_request_end_id: z.string(),
+  }),
   z.object({
     type: z.literal('agent_os.verdict_submitted'),
     verdict: z.unknown(),
+    /** The model turn (`span.model_request_end` id) the verdict was read from. */
+    model_request_end_id: z.string(),
     evidence: z.object({
       base_commit: z.string(),
       head_commit: z.string(),
