@@ -1,0 +1,154 @@
+// SessionStore kept in memory: for tests, previews and the webview's sample data. Same semantics as the
+// file store (test/conformance/sessionStoreConformance.ts), minus durability: nothing outlives the process.
+import { FenceLostError, SessionExistsError, SessionLockedError, SessionNotFoundError } from '../errors.ts';
+import type { EventInput, SessionEvent } from '../events/sessionEvent.ts';
+import { assertSessionId, newSessionMeta, patchedMeta, stampEvent } from './storeRules.ts';
+import type { Durability, NewSession, OpenedLog, SessionMeta, SessionStore, SessionWriter, VerifyReport } from './sessionStore.ts';
+
+interface MemorySession {
+  meta: SessionMeta;
+  /** Serialized records, so a reader never shares (or can mutate) the writer's objects. */
+  records: string[];
+  fence: number;
+  writerOpen: boolean;
+  listeners: Set<() => void>;
+}
+
+export class MemorySessionStore implements SessionStore {
+  private readonly sessions = new Map<string, MemorySession>();
+
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  async create(session: NewSession): Promise<SessionMeta> {
+    const meta = newSessionMeta(session, this.now());
+    if (this.sessions.has(meta.id)) throw new SessionExistsError(meta.id);
+    this.sessions.set(meta.id, { meta, records: [], fence: 0, writerOpen: false, listeners: new Set() });
+    return clone(meta);
+  }
+
+  async list(): Promise<SessionMeta[]> {
+    return [...this.sessions.values()]
+      .map((s) => clone(s.meta))
+      .sort((a, b) => b.created_at.localeCompare(a.created_at) || a.id.localeCompare(b.id));
+  }
+
+  async get(sessionId: string): Promise<SessionMeta> {
+    return clone(this.session(sessionId).meta);
+  }
+
+  async updateMeta(sessionId: string, patch: Partial<Pick<SessionMeta, 'title' | 'metadata'>>): Promise<SessionMeta> {
+    const session = this.session(sessionId);
+    session.meta = patchedMeta(session.meta, patch, this.now());
+    return clone(session.meta);
+  }
+
+  async delete(sessionId: string): Promise<void> {
+    const session = this.session(sessionId);
+    if (session.writerOpen) throw new SessionLockedError(sessionId, undefined, session.fence);
+    this.sessions.delete(sessionId);
+    for (const wake of session.listeners) wake();
+  }
+
+  async openWriter(sessionId: string): Promise<SessionWriter> {
+    const session = this.session(sessionId);
+    if (session.writerOpen) throw new SessionLockedError(sessionId, undefined, session.fence);
+    session.writerOpen = true;
+    session.fence += 1;
+    const opened: OpenedLog = { events: session.records.map(parse), truncatedTailBytes: 0 };
+    return new MemorySessionWriter(sessionId, session, session.fence, opened, this.now);
+  }
+
+  async read(sessionId: string, options?: { fromSeq?: number }): Promise<SessionEvent[]> {
+    const records = this.session(sessionId).records;
+    return records.slice(Math.max(0, (options?.fromSeq ?? 1) - 1)).map(parse);
+  }
+
+  async *follow(sessionId: string, options: { fromSeq?: number; signal: AbortSignal }): AsyncIterable<SessionEvent> {
+    const session = this.session(sessionId);
+    let next = Math.max(1, options.fromSeq ?? 1);
+    let wake: (() => void) | undefined;
+    const listener = (): void => wake?.();
+    session.listeners.add(listener);
+    options.signal.addEventListener('abort', listener);
+    try {
+      while (!options.signal.aborted) {
+        while (next <= session.records.length) {
+          yield parse(session.records[next - 1] as string);
+          next++;
+          if (options.signal.aborted) return;
+        }
+        if (!this.sessions.has(sessionId)) throw new SessionNotFoundError(sessionId);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
+    } finally {
+      session.listeners.delete(listener);
+      options.signal.removeEventListener('abort', listener);
+    }
+  }
+
+  async verify(sessionId: string): Promise<VerifyReport> {
+    const records = this.session(sessionId).records;
+    return { ok: true, records: records.length, bytes: records.reduce((n, r) => n + r.length + 1, 0) };
+  }
+
+  private session(sessionId: string): MemorySession {
+    assertSessionId(sessionId);
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new SessionNotFoundError(sessionId);
+    return session;
+  }
+}
+
+class MemorySessionWriter implements SessionWriter {
+  private closed = false;
+
+  constructor(
+    readonly sessionId: string,
+    private readonly session: MemorySession,
+    readonly fence: number,
+    readonly opened: OpenedLog,
+    private readonly now: () => Date,
+  ) {}
+
+  async append(event: EventInput, durability: Durability = 'sync'): Promise<SessionEvent> {
+    const [stored] = await this.appendMany([event], durability);
+    return stored as SessionEvent;
+  }
+
+  async appendMany(events: EventInput[], _durability: Durability = 'sync'): Promise<SessionEvent[]> {
+    this.checkFence();
+    const now = this.now();
+    const base = this.session.records.length;
+    // Validate the whole batch before keeping any of it: a bad event appends nothing.
+    const records = events.map((e, i) => JSON.stringify(stampEvent(e, base + 1 + i, now)));
+    this.session.records.push(...records);
+    for (const wake of this.session.listeners) wake();
+    return records.map(parse);
+  }
+
+  async flush(): Promise<void> {
+    this.checkFence();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.session.fence === this.fence) this.session.writerOpen = false;
+  }
+
+  private checkFence(): void {
+    if (this.closed) throw new Error(`writer of session ${this.sessionId} is closed`);
+    if (this.session.fence !== this.fence) throw new FenceLostError(this.sessionId, this.fence, this.session.fence);
+  }
+}
+
+function parse(record: string): SessionEvent {
+  return JSON.parse(record) as SessionEvent;
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}

@@ -1,0 +1,149 @@
+// The one writer of a session's log file. Each record is encoded into one buffer and handed to the
+// kernel with one write(2) on an O_APPEND descriptor, so a crash leaves at most one torn record, at
+// the tail. 'sync' appends wait for fdatasync; concurrent ones share a single fdatasync (group commit).
+import { closeSync, fdatasync, ftruncateSync, writeSync } from 'node:fs';
+import type { EventInput, SessionEvent } from '../../core/events/sessionEvent.ts';
+import type { Durability, OpenedLog, SessionWriter } from '../../core/session/sessionStore.ts';
+import { stampEvent } from '../../core/session/storeRules.ts';
+import type { BlobStore } from './blobStore.ts';
+import { encodeRecord } from './recordCodec.ts';
+import type { BlobRef } from './recordCodec.ts';
+import type { WriterLock } from './writerLock.ts';
+
+export interface WriterFile {
+  fd: number;
+  /** Bytes of whole records in the file. */
+  size: number;
+  lastSeq: number;
+}
+
+export class FileSessionWriter implements SessionWriter {
+  private closed = false;
+  /** Set when the file is in an unknown state (failed write or fsync): no more appends. */
+  private broken: Error | undefined;
+  private written = 0;
+  private durable = 0;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(
+    readonly sessionId: string,
+    private readonly lock: WriterLock,
+    private readonly file: WriterFile,
+    private readonly blobs: BlobStore,
+    private readonly blobThresholdBytes: number,
+    readonly opened: OpenedLog,
+  ) {}
+
+  get fence(): number {
+    return this.lock.fence;
+  }
+
+  async append(event: EventInput, durability: Durability = 'sync'): Promise<SessionEvent> {
+    const [stored] = await this.appendMany([event], durability);
+    return stored as SessionEvent;
+  }
+
+  async appendMany(inputs: EventInput[], durability: Durability = 'sync'): Promise<SessionEvent[]> {
+    this.assertWritable();
+    // Everything up to the write is synchronous: seqs are handed out and written in one order even
+    // when callers do not await each other.
+    this.lock.check();
+    const now = new Date();
+    const events = inputs.map((input, i) => stampEvent(input, this.file.lastSeq + 1 + i, now));
+    const records = events.map((event) => this.recordFor(event));
+    for (const record of records) this.writeRecord(record);
+    this.file.lastSeq += events.length;
+    if (durability === 'sync') await this.sync();
+    return events;
+  }
+
+  async flush(): Promise<void> {
+    this.assertWritable();
+    this.lock.check();
+    await this.sync();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (!this.broken) await this.sync();
+    } finally {
+      this.closed = true;
+      closeSync(this.file.fd);
+      this.lock.release();
+    }
+  }
+
+  private recordFor(event: SessionEvent): Buffer {
+    const json = JSON.stringify(event);
+    // Byte length is at least the string length: only measure when the string is near the limit.
+    if (json.length * 3 <= this.blobThresholdBytes || Buffer.byteLength(json, 'utf8') <= this.blobThresholdBytes) {
+      return encodeRecord('event', json);
+    }
+    const bytes = Buffer.from(json, 'utf8');
+    const ref: BlobRef = {
+      sha256: this.blobs.put(bytes),
+      bytes: bytes.length,
+      seq: event.seq,
+      id: event.id,
+      type: event.type,
+      thread: event.thread,
+    };
+    return encodeRecord('blob', JSON.stringify(ref));
+  }
+
+  private writeRecord(record: Buffer): void {
+    let n: number;
+    try {
+      n = writeSync(this.file.fd, record, 0, record.length);
+    } catch (error) {
+      this.rollBack(error as Error);
+      throw error;
+    }
+    if (n !== record.length) {
+      const error = new Error(`session ${this.sessionId}: short write (${n} of ${record.length} bytes)`);
+      this.rollBack(error);
+      throw error;
+    }
+    this.file.size += n;
+    this.written++;
+  }
+
+  /** Cuts a partly written record off again, so the next writer does not find damage mid-log. */
+  private rollBack(cause: Error): void {
+    this.broken = cause;
+    try {
+      ftruncateSync(this.file.fd, this.file.size);
+    } catch {
+      // the tail check on the next open cuts it off
+    }
+  }
+
+  private async sync(): Promise<void> {
+    const target = this.written;
+    while (this.durable < target) {
+      if (!this.inFlight) {
+        const covers = this.written;
+        this.inFlight = new Promise<void>((resolve, reject) => {
+          fdatasync(this.file.fd, (error) => {
+            this.inFlight = undefined;
+            if (error) {
+              // After a failed fsync the kernel may have dropped the dirty pages: nothing is known.
+              this.broken = error;
+              reject(error);
+            } else {
+              this.durable = Math.max(this.durable, covers);
+              resolve();
+            }
+          });
+        });
+      }
+      await this.inFlight;
+    }
+  }
+
+  private assertWritable(): void {
+    if (this.closed) throw new Error(`writer of session ${this.sessionId} is closed`);
+    if (this.broken) throw new Error(`writer of session ${this.sessionId} failed earlier: ${this.broken.message}`);
+  }
+}

@@ -1,0 +1,157 @@
+// The line format of `events.jsonl`. Each record is one JSON line that carries a CRC-32 of the bytes it
+// protects, so that a torn write or a flipped bit is found where it is, never parsed as something else:
+//
+//   {"crc32":"1a2b3c4d","event":{…the event…}}
+//   {"crc32":"1a2b3c4d","blob":{"sha256":"…","bytes":5242880,"seq":7,"id":"sevt_…","type":"…","thread":"…"}}
+//
+// The checksum covers the JSON value after the key, exactly as written. The fixed prefix lets a reader
+// check and slice a record without parsing it twice, which keeps opening a long log close to the cost of
+// a plain JSON.parse per line.
+import { crc32 } from 'node:zlib';
+import type { SessionEvent } from '../../core/events/sessionEvent.ts';
+
+export type RecordKind = 'event' | 'blob';
+
+/** What a log record says about an event it keeps in a blob file. */
+export interface BlobRef {
+  sha256: string;
+  bytes: number;
+  seq: number;
+  id: string;
+  type: string;
+  thread: string;
+}
+
+const PREFIX = '{"crc32":"';
+const EVENT_KEY = '","event":';
+const BLOB_KEY = '","blob":';
+const HEX_AT = PREFIX.length;
+const KEY_AT = HEX_AT + 8;
+const PREFIX_BYTES = Buffer.from(PREFIX, 'latin1');
+const EVENT_KEY_BYTES = Buffer.from(EVENT_KEY, 'latin1');
+const BLOB_KEY_BYTES = Buffer.from(BLOB_KEY, 'latin1');
+const NEWLINE = 0x0a;
+const CLOSE_BRACE = 0x7d;
+const MIN_LINE = KEY_AT + BLOB_KEY.length + 2;
+
+/** One log line (with its newline) for a JSON value, as a single buffer: one `write` per record. */
+export function encodeRecord(kind: RecordKind, json: string): Buffer {
+  const key = kind === 'event' ? EVENT_KEY : BLOB_KEY;
+  const line = Buffer.from(`${PREFIX}00000000${key}${json}}\n`, 'utf8');
+  const bodyStart = KEY_AT + key.length;
+  const sum = crc32(line.subarray(bodyStart, line.length - 2));
+  line.write(sum.toString(16).padStart(8, '0'), HEX_AT, 'latin1');
+  return line;
+}
+
+/** Where a line's JSON body sits, or why the line is not a record. */
+export type LineCheck = { kind: RecordKind; bodyStart: number; bodyEnd: number } | { damage: string };
+
+/** Checks the line `buf[start, end)` (end excludes the newline). */
+export function checkLine(buf: Buffer, start: number, end: number): LineCheck {
+  if (end - start < MIN_LINE) return { damage: 'record too short' };
+  if (buf.compare(PREFIX_BYTES, 0, PREFIX_BYTES.length, start, start + HEX_AT) !== 0) return { damage: 'not a record' };
+  const expected = parseHex(buf, start + HEX_AT);
+  if (expected < 0) return { damage: 'checksum is not hexadecimal' };
+  let kind: RecordKind;
+  let bodyStart: number;
+  if (buf.compare(EVENT_KEY_BYTES, 0, EVENT_KEY_BYTES.length, start + KEY_AT, start + KEY_AT + EVENT_KEY_BYTES.length) === 0) {
+    kind = 'event';
+    bodyStart = start + KEY_AT + EVENT_KEY_BYTES.length;
+  } else if (buf.compare(BLOB_KEY_BYTES, 0, BLOB_KEY_BYTES.length, start + KEY_AT, start + KEY_AT + BLOB_KEY_BYTES.length) === 0) {
+    kind = 'blob';
+    bodyStart = start + KEY_AT + BLOB_KEY_BYTES.length;
+  } else {
+    return { damage: 'unknown record kind' };
+  }
+  if (buf[end - 1] !== CLOSE_BRACE) return { damage: 'record is not closed' };
+  const bodyEnd = end - 1;
+  if (crc32(buf.subarray(bodyStart, bodyEnd)) !== expected) return { damage: 'checksum mismatch' };
+  return { kind, bodyStart, bodyEnd };
+}
+
+function parseHex(buf: Buffer, at: number): number {
+  let value = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = buf[i] as number;
+    let digit: number;
+    if (c >= 0x30 && c <= 0x39) digit = c - 0x30;
+    else if (c >= 0x61 && c <= 0x66) digit = c - 0x57;
+    else return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+export interface DecodeOptions {
+  /** File offset of `buf[0]`, so that damage is reported at its place in the file. */
+  baseOffset?: number;
+  /** Seq of the first record in `buf`. */
+  firstSeq?: number;
+  /** Records before this seq are checked (checksum) but not parsed. */
+  fromSeq?: number;
+  /** Loads and checks a blob's bytes; throws when it is missing or wrong. */
+  loadBlob: (ref: BlobRef, byteOffset: number) => Buffer;
+}
+
+export interface DecodeResult {
+  events: SessionEvent[];
+  /** Whole records, including those skipped by `fromSeq`. */
+  records: number;
+  /** Bytes of whole records from `buf[0]`: where a torn tail starts, or where the damage is. */
+  validBytes: number;
+  /** The last line is incomplete or fails its check: a torn write, cut off on open. */
+  tail?: { byteOffset: number; bytes: number; reason: string };
+  /** A record before the last one is damaged. Everything after it is left unread. */
+  damage?: { byteOffset: number; reason: string };
+}
+
+/**
+ * Decodes whole records of `buf`. Stops at the first bad record: when it is the last line of `buf` it
+ * is reported as `tail` (a torn append, or one still being written), otherwise as `damage`.
+ */
+export function decodeRecords(buf: Buffer, options: DecodeOptions): DecodeResult {
+  const base = options.baseOffset ?? 0;
+  const fromSeq = options.fromSeq ?? 1;
+  let seq = options.firstSeq ?? 1;
+  const events: SessionEvent[] = [];
+  let pos = 0;
+  const length = buf.length;
+  while (pos < length) {
+    const newline = buf.indexOf(NEWLINE, pos);
+    const end = newline < 0 ? length : newline;
+    const isLast = newline < 0 || newline === length - 1;
+    const stop = (reason: string): DecodeResult =>
+      isLast
+        ? { events, records: seq - (options.firstSeq ?? 1), validBytes: pos, tail: { byteOffset: base + pos, bytes: length - pos, reason } }
+        : { events, records: seq - (options.firstSeq ?? 1), validBytes: pos, damage: { byteOffset: base + pos, reason } };
+    if (newline < 0) return stop('last record has no newline');
+    const line = checkLine(buf, pos, end);
+    if ('damage' in line) return stop(line.damage);
+    if (seq >= fromSeq || line.kind === 'blob') {
+      let event: SessionEvent;
+      try {
+        if (line.kind === 'event') {
+          event = JSON.parse(buf.toString('utf8', line.bodyStart, line.bodyEnd)) as SessionEvent;
+        } else {
+          const ref = JSON.parse(buf.toString('utf8', line.bodyStart, line.bodyEnd)) as BlobRef;
+          if (ref.seq !== seq) return stop(`seq ${String(ref.seq)} where ${seq} was expected`);
+          if (seq < fromSeq) {
+            seq++;
+            pos = newline + 1;
+            continue;
+          }
+          event = JSON.parse(options.loadBlob(ref, base + pos).toString('utf8')) as SessionEvent;
+        }
+      } catch (error) {
+        if (error instanceof SyntaxError) return stop(`record is not valid JSON: ${error.message}`);
+        throw error;
+      }
+      if (event.seq !== seq) return stop(`seq ${String(event.seq)} where ${seq} was expected`);
+      events.push(event);
+    }
+    seq++;
+    pos = newline + 1;
+  }
+  return { events, records: seq - (options.firstSeq ?? 1), validBytes: pos };
+}
