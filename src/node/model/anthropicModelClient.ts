@@ -43,7 +43,7 @@ export interface AnthropicModelClientOptions {
   prices?: Readonly<Record<string, ModelPrice>>;
 }
 
-export const DEFAULT_MODEL = 'claude-sonnet-4-5';
+export const DEFAULT_MODEL = 'claude-sonnet-4-6';
 export const DEFAULT_MAX_TOKENS = 8192;
 
 export class AnthropicModelClient implements ModelClient {
