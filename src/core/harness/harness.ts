@@ -87,6 +87,17 @@ export class Harness {
     try {
       const outcome = await this.runThread(primary);
       reason = this.stopReasonOf(outcome);
+    } catch (error) {
+      // An expected fault (sandbox missing, agent file broken) becomes an event and leaves the session
+      // resumable; anything else is a bug and still surfaces after being recorded.
+      await this.log.append({
+        type: 'session.error',
+        thread: primary,
+        error: { type: 'unknown_error', message: describeError(error), retry_status: { type: 'exhausted' } },
+      });
+      await this.log.append({ type: 'session.status_idle', thread: primary, stop_reason: { type: 'retries_exhausted' } });
+      if (error instanceof AgentOsError) return { type: 'retries_exhausted' };
+      throw error;
     } finally {
       await Promise.all([...this.sandboxes.values()].map(async (s) => (await s.catch(() => undefined))?.dispose()));
       this.sandboxes.clear();
@@ -551,7 +562,7 @@ export class Harness {
             events: this.log.events,
           })
         : { kind: 'accept', result: outcome.text };
-      if (decision.events?.length) await this.log.appendMany(decision.events);
+      const appended = decision.events?.length ? await this.log.appendMany(decision.events) : [];
       switch (decision.kind) {
         case 'accept':
         case 'fail':
@@ -573,8 +584,11 @@ export class Harness {
             },
           ]);
           return undefined;
-        case 'hold':
-          return { kind: 'waiting', eventIds: [decision.waitingOnEventId] };
+        case 'hold': {
+          const waitingOn = decision.waitingOnEventId ?? appended[0]?.id;
+          if (!waitingOn) throw new AgentOsError('INVALID_ARGUMENT', 'a held thread result names no event to wait on');
+          return { kind: 'waiting', eventIds: [waitingOn] };
+        }
         case 'correct':
           if (corrections >= (this.options.maxCorrections ?? 3)) {
             await refuse(`the ${agentName} thread did not produce a valid result after ${corrections} corrections: ${decision.message}`);

@@ -37,6 +37,12 @@ export class SessionLog {
     return this.byId.get(eventId);
   }
 
+  /** Waits for queued appends, then releases the writer. */
+  async close(): Promise<void> {
+    await this.queue;
+    await this.writer.close();
+  }
+
   onEvent(listener: (event: SessionEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

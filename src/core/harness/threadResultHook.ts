@@ -23,8 +23,9 @@ export type ThreadResultDecision =
   | { kind: 'accept'; result: string; events?: EventInput[] }
   /** Send `message` back to the child thread (malformed output) and let it try again. */
   | { kind: 'correct'; message: string; events?: EventInput[] }
-  /** Keep the caller waiting for a person (an APPROVE verdict): the session idles with requires_action. */
-  | { kind: 'hold'; waitingOnEventId: string; events?: EventInput[] }
+  /** Keep the caller waiting for a person (an APPROVE verdict): the session idles with requires_action
+   * on `waitingOnEventId`, or, when absent, on the first of `events` once appended. */
+  | { kind: 'hold'; waitingOnEventId?: string; events?: EventInput[] }
   /** Give up: the caller gets an error result. */
   | { kind: 'fail'; result: string; events?: EventInput[] };
 

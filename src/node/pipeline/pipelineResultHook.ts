@@ -1,0 +1,135 @@
+// The pipeline's checks on what delegated threads hand back: the Planner's plan and the Reviewer's
+// verdict are validated (a malformed one goes back to the agent with the schema error), a verdict is
+// tied to its evidence (commits, diff hash, the test runs the Reviewer saw), REJECT rounds are bounded,
+// and an APPROVE keeps the Coordinator waiting for a person.
+import type { EventInput, EventOfType, SessionEvent } from '../../core/events/sessionEvent.ts';
+import type { ThreadResultDecision, ThreadResultHook, ThreadResultRequest } from '../../core/harness/threadResultHook.ts';
+import { parsePlan, parseVerdict } from '../../core/agents/structuredOutput.ts';
+import type { Verdict } from '../../core/agents/verdictSchema.ts';
+import { headCommit } from '../git/commits.ts';
+import { diffWorktree } from '../git/worktreeDiff.ts';
+
+export const PLANNER = 'Planner';
+export const REVIEWER = 'Reviewer';
+
+export interface SessionWorkspace {
+  /** The session's worktree (the Coder's files) and the commit its work is measured against. */
+  worktree: string;
+  baseCommit: string;
+}
+
+export interface PipelineHookOptions {
+  workspace(): Promise<SessionWorkspace>;
+  /** REJECT verdicts allowed before the pipeline gives up. */
+  maxReviewRounds: number;
+}
+
+export function pipelineResultHook(options: PipelineHookOptions): ThreadResultHook {
+  return async (request) => {
+    if (request.agentName === PLANNER) return planResult(request);
+    if (request.agentName === REVIEWER) return verdictResult(request, options);
+    return { kind: 'accept', result: request.finalText || '(the agent finished without a message)' };
+  };
+}
+
+function planResult(request: ThreadResultRequest): ThreadResultDecision {
+  const parsed = parsePlan(request.finalText);
+  if (!parsed.ok) return { kind: 'correct', message: parsed.error };
+  const already = request.events.some(
+    (e) => e.type === 'agent_os.plan_submitted' && e.model_request_end_id === request.modelRequestEndId,
+  );
+  const events: EventInput[] = already
+    ? []
+    : [{ type: 'agent_os.plan_submitted', thread: request.threadId, plan: parsed.value, model_request_end_id: request.modelRequestEndId }];
+  return { kind: 'accept', result: `Plan accepted:\n${JSON.stringify(parsed.value, null, 2)}`, events };
+}
+
+async function verdictResult(request: ThreadResultRequest, options: PipelineHookOptions): Promise<ThreadResultDecision> {
+  const parsed = parseVerdict(request.finalText);
+  if (!parsed.ok) return { kind: 'correct', message: parsed.error };
+  const verdict = parsed.value;
+  const existing = request.events.find(
+    (e): e is EventOfType<'agent_os.verdict_submitted'> =>
+      e.type === 'agent_os.verdict_submitted' && e.model_request_end_id === request.modelRequestEndId,
+  );
+  const events: EventInput[] = [];
+  const verdictEventId = existing?.id;
+  if (!existing) {
+    const workspace = await options.workspace();
+    const diff = await diffWorktree(workspace.worktree, workspace.baseCommit);
+    events.push({
+      type: 'agent_os.verdict_submitted',
+      thread: request.threadId,
+      verdict,
+      model_request_end_id: request.modelRequestEndId,
+      evidence: {
+        base_commit: workspace.baseCommit,
+        head_commit: await headCommit(workspace.worktree),
+        diff_sha256: diff.sha256,
+        test_run_event_ids: testRunsSeen(request),
+      },
+    });
+  }
+
+  if (verdict.decision === 'REJECT') {
+    const rounds = rejectRounds(request.events) + (existing ? 0 : 1);
+    const fixes = formatFixes(verdict);
+    if (rounds > options.maxReviewRounds) {
+      return {
+        kind: 'fail',
+        result: `The Reviewer rejected the change ${rounds} times; the limit is ${options.maxReviewRounds} rounds. Stop and report what is left:\n${fixes}`,
+        events,
+      };
+    }
+    return {
+      kind: 'accept',
+      result: `REJECT (review round ${rounds} of ${options.maxReviewRounds}): ${verdict.summary}\nFixes to send to the Coder:\n${fixes}`,
+      events,
+    };
+  }
+
+  // APPROVE: a person decides. Until then the Coordinator's call stays open.
+  if (!verdictEventId) return { kind: 'hold', events };
+  const approval = latestApprovalOf(request.events, verdictEventId);
+  if (!approval) return { kind: 'hold', waitingOnEventId: verdictEventId, events };
+  return { kind: 'accept', result: approvalOutcomeText(request.events, approval), events };
+}
+
+/** The bash calls the Reviewer made for this review: the test runs its verdict rests on. */
+function testRunsSeen(request: ThreadResultRequest): string[] {
+  const delivered = request.events.find(
+    (e) => e.type === 'agent.thread_message_sent' && e.delegation_tool_use_id === request.delegationToolUseId && e.to_session_thread_id === request.threadId,
+  );
+  const since = delivered?.seq ?? 0;
+  return request.events
+    .filter((e) => e.thread === request.threadId && e.seq > since && e.type === 'agent.tool_use' && e.name === 'bash')
+    .map((e) => e.id);
+}
+
+export function rejectRounds(events: readonly SessionEvent[]): number {
+  return events.filter((e) => e.type === 'agent_os.verdict_submitted' && (e.verdict as Verdict).decision === 'REJECT').length;
+}
+
+function formatFixes(verdict: Extract<Verdict, { decision: 'REJECT' }>): string {
+  return verdict.fixes.map((f, i) => `${i + 1}. ${f.file ? `${f.file}: ` : ''}${f.problem} — fix: ${f.fix}`).join('\n');
+}
+
+export function latestApprovalOf(events: readonly SessionEvent[], verdictEventId: string): EventOfType<'agent_os.approval'> | undefined {
+  let found: EventOfType<'agent_os.approval'> | undefined;
+  for (const e of events) if (e.type === 'agent_os.approval' && e.verdict_event_id === verdictEventId) found = e;
+  return found;
+}
+
+/** What the Coordinator is told once the person has decided. */
+export function approvalOutcomeText(events: readonly SessionEvent[], approval: EventOfType<'agent_os.approval'>): string {
+  if (approval.decision === 'reject') {
+    return (
+      `The person did not approve and requested changes: ${approval.feedback ?? '(no text)'}\n` +
+      'Send this feedback to the Coder, then ask the Reviewer to review again.'
+    );
+  }
+  const pr = [...events].reverse().find((e): e is EventOfType<'agent_os.pull_request_opened'> => e.type === 'agent_os.pull_request_opened');
+  return pr
+    ? `The person approved the verdict. Pull request #${pr.number} was opened: ${pr.url}. Finish with a short summary.`
+    : 'The person approved the verdict.';
+}

@@ -1,0 +1,403 @@
+// The Agent OS runtime: wires the session store, the harness, sandboxes, agents and GitHub together
+// behind the SessionService port, for the extension and the CLI alike. It holds no state that matters
+// for recovery: every decision is read back from the session's log.
+import { AgentOsError, describeError } from '../../core/errors.ts';
+import type { EventInput, EventOfType, SessionEvent, StopReason } from '../../core/events/sessionEvent.ts';
+import { newId } from '../../core/events/ids.ts';
+import { Harness } from '../../core/harness/harness.ts';
+import type { HarnessAgent } from '../../core/harness/harnessAgent.ts';
+import { SessionLog } from '../../core/harness/sessionLog.ts';
+import type { BudgetLimits } from '../../core/harness/budget.ts';
+import type { ModelClient, ModelResponse } from '../../core/model/modelClient.ts';
+import type { SessionChanges, SessionService, StartSessionRequest } from '../../core/runtime/sessionService.ts';
+import type { SessionMeta, SessionStore } from '../../core/session/sessionStore.ts';
+import { builtinToolSpecs } from '../../core/tools/builtinTools.ts';
+import type { BuiltinToolName } from '../../core/tools/toolConfig.ts';
+import { diffWorktree } from '../git/worktreeDiff.ts';
+import { headCommit } from '../git/commits.ts';
+import { approvalOutcomeText, latestApprovalOf, pipelineResultHook } from '../pipeline/pipelineResultHook.ts';
+import { openPullRequestForSession, type PullRequestTarget } from '../pipeline/pullRequestStep.ts';
+import type { AgentCatalog } from './agentCatalog.ts';
+import type { SessionSandboxes } from './sessionSandboxes.ts';
+import { describeTask, type TaskSource } from './taskSource.ts';
+
+export const COORDINATOR = 'Coordinator';
+
+export interface RuntimeSettings {
+  reviewRounds: number;
+  delegationDepth: number;
+  budget?: BudgetLimits;
+  maxCorrections: number;
+}
+
+export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = { reviewRounds: 3, delegationDepth: 1, maxCorrections: 3 };
+
+export interface AgentOsRuntimeOptions {
+  store: SessionStore;
+  model: ModelClient;
+  /** The sandboxes (and worktree) of sessions on one repository. */
+  sandboxes(repository: string): SessionSandboxes;
+  /** The agents defined for one repository (built-ins, `.agents/`, `.claude/agents/`), with versions. */
+  agents(repository: string): AgentCatalog;
+  tasks: TaskSource;
+  /** Where approved work goes; absent when the runtime cannot open pull requests (then approval fails clearly). */
+  pullRequests?(repository: string): Promise<PullRequestTarget>;
+  settings: RuntimeSettings;
+  priceOf(model: string, usage: ModelResponse['usage']): number;
+  onTextDelta?(sessionId: string, threadId: string, text: string): void;
+}
+
+interface ActiveRun {
+  log: SessionLog;
+  /** Set once the pinned agents are loaded. */
+  harness: Harness | undefined;
+  done: Promise<StopReason>;
+}
+
+export class AgentOsRuntime implements SessionService {
+  private readonly active = new Map<string, ActiveRun>();
+
+  constructor(private readonly options: AgentOsRuntimeOptions) {}
+
+  isRunning(sessionId: string): boolean {
+    return this.active.has(sessionId);
+  }
+
+  /** Resolves when the session's current run (if any) stops. */
+  async settled(sessionId: string): Promise<StopReason | undefined> {
+    return this.active.get(sessionId)?.done;
+  }
+
+  // ---- starting ----------------------------------------------------------------------------
+
+  async start(request: StartSessionRequest): Promise<SessionMeta> {
+    const task = await describeTask(this.options.tasks, request);
+    return this.create({
+      repository: request.repository,
+      primaryAgent: COORDINATOR,
+      title: task.title,
+      source: task.source,
+      prompt: task.prompt,
+    });
+  }
+
+  /** One agent, one thread: `agent-os run --agent <name> --prompt <text>`. */
+  async startSingleAgent(request: { repository: string; agent: string; prompt: string; title?: string }): Promise<SessionMeta> {
+    return this.create({
+      repository: request.repository,
+      primaryAgent: request.agent,
+      title: request.title ?? request.prompt.split('\n')[0]?.slice(0, 80) ?? request.agent,
+      source: `agent ${request.agent}`,
+      prompt: request.prompt,
+    });
+  }
+
+  private async create(input: { repository: string; primaryAgent: string; title: string; source: string; prompt: string }): Promise<SessionMeta> {
+    const catalog = this.options.agents(input.repository);
+    const versions = await catalog.pinVersions(input.primaryAgent);
+    const sandboxes = this.options.sandboxes(input.repository);
+    const sandbox = await sandboxes.describe();
+    const meta = await this.options.store.create({
+      title: input.title,
+      source: input.source,
+      repository: input.repository,
+      metadata: { primary_agent: input.primaryAgent },
+    });
+    const writer = await this.options.store.openWriter(meta.id);
+    const log = new SessionLog(writer, meta.id);
+    const primary = newId('sthr');
+    const budget = this.options.settings.budget;
+    await log.appendMany([
+      {
+        type: 'session.thread_created',
+        thread: primary,
+        session_thread_id: primary,
+        agent_name: input.primaryAgent,
+        agent_version: versions[input.primaryAgent] as number,
+        parent_thread_id: null,
+      },
+      {
+        type: 'agent_os.session_configured',
+        thread: primary,
+        agent_versions: versions,
+        sandbox,
+        ...(budget && (budget.maxUsd !== undefined || budget.maxTokens !== undefined)
+          ? { budget: { ...(budget.maxUsd !== undefined ? { max_usd: budget.maxUsd } : {}), ...(budget.maxTokens !== undefined ? { max_tokens: budget.maxTokens } : {}) } }
+          : {}),
+      },
+      { type: 'user.message', thread: primary, content: [{ type: 'text', text: input.prompt }] },
+    ]);
+    this.launch(meta, log);
+    return meta;
+  }
+
+  // ---- running -----------------------------------------------------------------------------
+
+  async resume(sessionId: string): Promise<void> {
+    const existing = this.active.get(sessionId);
+    if (existing) {
+      await existing.done;
+      return;
+    }
+    const { meta, log } = await this.openLog(sessionId);
+    await this.finishApprovedWork(meta, log);
+    await this.launch(meta, log).done;
+  }
+
+  /** Runs the harness on an open log in the background; the writer is released when it stops. */
+  private launch(meta: SessionMeta, log: SessionLog): ActiveRun {
+    const harness = this.harnessFor(meta, log);
+    const run: ActiveRun = {
+      log,
+      harness: undefined,
+      done: harness
+        .then((h) => {
+          run.harness = h;
+          return h.run();
+        })
+        .finally(async () => {
+          this.active.delete(meta.id);
+          await log.close();
+        }),
+    };
+    const done = run.done;
+    this.active.set(meta.id, run);
+    // A failed run is reported through `done`; keep it from being an unhandled rejection here.
+    done.catch(() => undefined);
+    return run;
+  }
+
+  private async openLog(sessionId: string): Promise<{ meta: SessionMeta; log: SessionLog }> {
+    const meta = await this.options.store.get(sessionId);
+    const writer = await this.options.store.openWriter(sessionId);
+    return { meta, log: new SessionLog(writer, sessionId) };
+  }
+
+  private repositoryOf(meta: SessionMeta): string {
+    if (!meta.repository) throw new AgentOsError('INVALID_ARGUMENT', `session ${meta.id} has no repository`);
+    return meta.repository;
+  }
+
+  private async harnessFor(meta: SessionMeta, log: SessionLog): Promise<Harness> {
+    const repository = this.repositoryOf(meta);
+    const configured = log.state.configured;
+    if (!configured) throw new AgentOsError('INVALID_ARGUMENT', `session ${meta.id} has no configuration event`);
+    const agents = await this.options.agents(repository).load(configured.agent_versions);
+    const sandboxes = this.options.sandboxes(repository);
+    return new Harness({
+      log,
+      model: this.options.model,
+      sandboxes,
+      agent: (name: string): HarnessAgent | undefined => agents.get(name),
+      toolSpecs: (names) => builtinToolSpecs(names as BuiltinToolName[]),
+      priceOf: this.options.priceOf,
+      ...(this.options.settings.budget ? { budget: this.options.settings.budget } : {}),
+      maxDelegationDepth: this.options.settings.delegationDepth,
+      maxCorrections: this.options.settings.maxCorrections,
+      onThreadResult: pipelineResultHook({
+        workspace: () => sandboxes.workspace(meta.id),
+        maxReviewRounds: this.options.settings.reviewRounds,
+      }),
+      onTextDelta: (threadId, text) => this.options.onTextDelta?.(meta.id, threadId, text),
+    });
+  }
+
+  /** Appends client input to a session, whether or not a harness of this process runs it. */
+  private async withLog<T>(sessionId: string, action: (log: SessionLog, meta: SessionMeta) => Promise<T>): Promise<T> {
+    const running = this.active.get(sessionId);
+    if (running) return action(running.log, await this.options.store.get(sessionId));
+    const { meta, log } = await this.openLog(sessionId);
+    try {
+      return await action(log, meta);
+    } finally {
+      await log.close();
+    }
+  }
+
+  async interrupt(sessionId: string, threadId?: string): Promise<void> {
+    await this.withLog(sessionId, async (log) => {
+      const primary = log.state.primaryThreadId as string;
+      await log.append({
+        type: 'user.interrupt',
+        thread: threadId ?? primary,
+        ...(threadId ? { session_thread_id: threadId } : {}),
+      });
+    });
+    this.active.get(sessionId)?.harness?.interrupt(threadId);
+    await this.active.get(sessionId)?.done.catch(() => undefined);
+  }
+
+  async confirmTool(sessionId: string, toolUseEventId: string, allow: boolean, denyMessage?: string): Promise<void> {
+    this.refuseWhileRunning(sessionId);
+    const { meta, log } = await this.openLog(sessionId);
+    const use = log.get(toolUseEventId);
+    if (!use || use.type !== 'agent.tool_use' || use.evaluated_permission !== 'ask') {
+      await log.close();
+      throw new AgentOsError('INVALID_ARGUMENT', `event ${toolUseEventId} is not a tool call waiting for confirmation`);
+    }
+    await log.append({
+      type: 'user.tool_confirmation',
+      thread: use.thread,
+      tool_use_id: toolUseEventId,
+      result: allow ? 'allow' : 'deny',
+      ...(denyMessage ? { deny_message: denyMessage } : {}),
+    });
+    await this.launch(meta, log).done;
+  }
+
+  private refuseWhileRunning(sessionId: string): void {
+    if (this.active.has(sessionId)) {
+      throw new AgentOsError('INVALID_ARGUMENT', `session ${sessionId} is running; wait until it asks for you`);
+    }
+  }
+
+  // ---- approval ----------------------------------------------------------------------------
+
+  async approve(sessionId: string, verdictEventId: string): Promise<void> {
+    await this.decide(sessionId, verdictEventId, 'approve');
+  }
+
+  async requestChanges(sessionId: string, verdictEventId: string, feedback: string): Promise<void> {
+    if (!feedback.trim()) throw new AgentOsError('INVALID_ARGUMENT', 'say what should change');
+    await this.decide(sessionId, verdictEventId, 'reject', feedback);
+  }
+
+  private async decide(sessionId: string, verdictEventId: string, decision: 'approve' | 'reject', feedback?: string): Promise<void> {
+    this.refuseWhileRunning(sessionId);
+    const { meta, log } = await this.openLog(sessionId);
+    try {
+      const verdict = this.pendingVerdict(log, verdictEventId);
+      if (decision === 'approve') await this.checkEvidenceStillHolds(meta, verdict);
+      await log.append({
+        type: 'agent_os.approval',
+        thread: log.state.primaryThreadId as string,
+        verdict_event_id: verdict.id,
+        decision,
+        ...(feedback ? { feedback } : {}),
+      });
+      await this.finishApprovedWork(meta, log);
+    } catch (error) {
+      await log.close();
+      throw error;
+    }
+    await this.launch(meta, log).done;
+  }
+
+  private pendingVerdict(log: SessionLog, verdictEventId: string): EventOfType<'agent_os.verdict_submitted'> {
+    const verdict = log.get(verdictEventId);
+    if (!verdict || verdict.type !== 'agent_os.verdict_submitted') {
+      throw new AgentOsError('APPROVAL_REFUSED', `event ${verdictEventId} is not a verdict of session ${log.sessionId}`);
+    }
+    if (log.state.latestVerdict?.id !== verdict.id) {
+      throw new AgentOsError('APPROVAL_REFUSED', `verdict ${verdictEventId} is not the latest verdict of this session`);
+    }
+    if ((verdict.verdict as { decision?: string }).decision !== 'APPROVE') {
+      throw new AgentOsError('APPROVAL_REFUSED', 'only an APPROVE verdict can be approved');
+    }
+    if (latestApprovalOf(log.events, verdict.id)) {
+      throw new AgentOsError('APPROVAL_REFUSED', 'this verdict was already decided');
+    }
+    return verdict;
+  }
+
+  /** The approval points at a verdict; if the work changed since, the verdict no longer covers it. */
+  private async checkEvidenceStillHolds(meta: SessionMeta, verdict: EventOfType<'agent_os.verdict_submitted'>): Promise<void> {
+    const workspace = await this.options.sandboxes(this.repositoryOf(meta)).workspace(meta.id);
+    const [diff, head] = await Promise.all([diffWorktree(workspace.worktree, workspace.baseCommit), headCommit(workspace.worktree)]);
+    if (diff.sha256 !== verdict.evidence.diff_sha256 || head !== verdict.evidence.head_commit) {
+      throw new AgentOsError(
+        'APPROVAL_REFUSED',
+        'the worktree changed after the Reviewer\'s verdict; the verdict no longer covers it — request a new review',
+      );
+    }
+  }
+
+  /**
+   * Carries out an approval whose effects are not all in the log yet: commit, push, pull request
+   * (found first, so it is opened exactly once even across crashes), then answers the Coordinator's
+   * open call to the Reviewer so it can finish.
+   */
+  private async finishApprovedWork(meta: SessionMeta, log: SessionLog): Promise<void> {
+    const verdict = log.state.latestVerdict;
+    const approval = verdict ? latestApprovalOf(log.events, verdict.id) : undefined;
+    if (!verdict || !approval) return;
+    if (approval.decision === 'approve' && !log.events.some((e) => e.type === 'agent_os.pull_request_opened' && e.seq > approval.seq)) {
+      if (!this.options.pullRequests) throw new AgentOsError('GITHUB_FAILED', 'no GitHub connection is configured to open the pull request');
+      const repository = this.repositoryOf(meta);
+      const workspace = await this.options.sandboxes(repository).workspace(meta.id);
+      const target = await this.options.pullRequests(repository);
+      const opened = await openPullRequestForSession({ meta, events: log.events, workspace, target });
+      await log.append({ type: 'agent_os.pull_request_opened', thread: log.state.primaryThreadId as string, ...opened });
+    }
+    await this.answerHeldReview(log, verdict, approval);
+  }
+
+  private async answerHeldReview(
+    log: SessionLog,
+    verdict: EventOfType<'agent_os.verdict_submitted'>,
+    approval: EventOfType<'agent_os.approval'>,
+  ): Promise<void> {
+    const reviewerThread = verdict.thread;
+    const parent = log.state.threads[reviewerThread]?.parentThreadId;
+    if (!parent) return;
+    const held = Object.values(log.state.threads[parent]?.pendingToolUses ?? {}).find((use) =>
+      log.events.some((e) => e.type === 'agent.thread_message_sent' && e.delegation_tool_use_id === use.id && e.to_session_thread_id === reviewerThread),
+    );
+    if (!held) return;
+    const text = approvalOutcomeText(log.events, approval);
+    const events: EventInput[] = [
+      {
+        type: 'agent.thread_message_sent',
+        thread: reviewerThread,
+        to_session_thread_id: parent,
+        content: [{ type: 'text', text }],
+        delegation_tool_use_id: held.id,
+      },
+      { type: 'agent.tool_result', thread: parent, tool_use_id: held.id, content: [{ type: 'text', text }], is_error: false },
+    ];
+    await log.appendMany(events);
+  }
+
+  // ---- other -------------------------------------------------------------------------------
+
+  async changes(sessionId: string): Promise<SessionChanges> {
+    const meta = await this.options.store.get(sessionId);
+    const workspace = await this.options.sandboxes(this.repositoryOf(meta)).workspace(sessionId);
+    const diff = await diffWorktree(workspace.worktree, workspace.baseCommit);
+    return {
+      baseCommit: workspace.baseCommit,
+      headCommit: await headCommit(workspace.worktree),
+      worktree: workspace.worktree,
+      files: diff.files.map((f) => ({ path: f.path, status: fileStatus(f.status) })),
+    };
+  }
+
+  async delete(sessionId: string): Promise<void> {
+    const run = this.active.get(sessionId);
+    if (run) {
+      run.harness?.interrupt();
+      await run.done.catch(() => undefined);
+    }
+    const meta = await this.options.store.get(sessionId);
+    if (meta.repository) {
+      await this.options.sandboxes(meta.repository).removeSession(sessionId).catch((error: unknown) => {
+        throw new AgentOsError('SANDBOX_UNAVAILABLE', `could not remove the sandbox of ${sessionId}: ${describeError(error)}`);
+      });
+    }
+    await this.options.store.delete(sessionId);
+  }
+
+  async dispose(): Promise<void> {
+    for (const run of this.active.values()) run.harness?.interrupt();
+    await Promise.all([...this.active.values()].map((r) => r.done.catch(() => undefined)));
+  }
+}
+
+function fileStatus(letter: string): SessionChanges['files'][number]['status'] {
+  if (letter.startsWith('A')) return 'added';
+  if (letter.startsWith('D')) return 'deleted';
+  if (letter.startsWith('R')) return 'renamed';
+  return 'modified';
+}
+
+export type { SessionEvent };

@@ -1,0 +1,57 @@
+// Turns what the person asked for (a GitHub issue, an issue file, a typed task) into the session's
+// title and the Coordinator's first message.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { AgentOsError } from '../../core/errors.ts';
+import { formatIssueRef, parseIssueRef, type Issue, type IssueSource } from '../../core/github/githubPorts.ts';
+import type { StartSessionRequest } from '../../core/runtime/sessionService.ts';
+
+export interface TaskSource {
+  issues?: IssueSource;
+}
+
+export interface DescribedTask {
+  title: string;
+  source: string;
+  prompt: string;
+}
+
+export async function describeTask(tasks: TaskSource, request: StartSessionRequest): Promise<DescribedTask> {
+  if (request.task !== undefined) {
+    const text = request.task.trim();
+    if (!text) throw new AgentOsError('INVALID_ARGUMENT', 'the task is empty');
+    return { title: firstLine(text), source: 'task', prompt: promptFor({ title: firstLine(text), body: text, where: 'a task typed by the person' }) };
+  }
+  if (!request.issue) throw new AgentOsError('INVALID_ARGUMENT', 'give an issue or a task');
+  const file = resolve(request.repository, request.issue);
+  if (!request.issue.includes('#') && !/^https?:/.test(request.issue) && existsSync(file)) {
+    const body = await readFile(file, 'utf8');
+    const title = firstLine(body.replace(/^#+\s*/, '')) || basename(file);
+    return { title, source: file, prompt: promptFor({ title, body, where: `the issue file ${file}` }) };
+  }
+  if (!tasks.issues) throw new AgentOsError('GITHUB_FAILED', 'no GitHub connection is configured to read issues');
+  const issue: Issue = await tasks.issues.getIssue(parseIssueRef(request.issue));
+  const ref = formatIssueRef(issue.ref);
+  return {
+    title: `${ref}: ${issue.title}`,
+    source: issue.url,
+    prompt: promptFor({ title: `${ref}: ${issue.title}`, body: issue.body, where: issue.url }),
+  };
+}
+
+function firstLine(text: string): string {
+  return (text.split('\n').find((l) => l.trim()) ?? '').trim().slice(0, 120);
+}
+
+function promptFor(task: { title: string; body: string; where: string }): string {
+  return [
+    `Resolve this issue in the repository (from ${task.where}).`,
+    '',
+    `# ${task.title}`,
+    '',
+    task.body.trim(),
+    '',
+    'Work through your agents: get a plan from the Planner, have the Coder carry it out, and have the Reviewer check it.',
+  ].join('\n');
+}
