@@ -1,7 +1,7 @@
 // The GitHub ports: where issues come from and where pull requests go. The adapter
 // (src/node/github/octokitGitHub.ts) speaks the REST API; tests and the demo point it at the local
 // stand-in (src/node/github/githubStandIn.ts), a real HTTP server.
-import { AgentOsError } from '../errors.ts';
+import { AgentOsError, InvalidArgumentError } from '../errors.ts';
 
 export interface IssueRef {
   owner: string;
@@ -70,10 +70,9 @@ export class GitHubRequestError extends AgentOsError {
   }
 }
 
-export class InvalidIssueRefError extends AgentOsError {
+export class InvalidIssueRefError extends InvalidArgumentError {
   constructor(readonly input: string) {
     super(
-      'INVALID_ARGUMENT',
       `not an issue reference: '${input}' (expected https://host/owner/repo/issues/N, owner/repo#N, or an issue file)`,
     );
   }

@@ -58,12 +58,11 @@ export function gitMessage(error: unknown): string {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.length > 0 && !/^hint:/i.test(l) && !/^To /.test(l));
-  const pick =
-    lines.find((l) => /\[(remote )?rejected\]/.test(l)) ??
-    lines.find((l) => /^(fatal|error):/i.test(l)) ??
-    lines.find((l) => /^remote:/.test(l)) ??
-    lines[0];
-  return pick ?? 'unknown error';
+  const rejected = lines.find((l) => /\[(remote )?rejected\]/.test(l));
+  // The remote's own words (a hook saying why) follow the `remote:` prefix.
+  const remoteSays = lines.filter((l) => /^remote:\s*\S/.test(l)).pop();
+  if (rejected) return remoteSays ? `${rejected}; ${remoteSays}` : rejected;
+  return lines.find((l) => /^(fatal|error):/i.test(l)) ?? remoteSays ?? lines[0] ?? 'unknown error';
 }
 
 /** Runs a git operation; any failure becomes a GitFailedError naming the operation. */
