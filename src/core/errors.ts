@@ -25,7 +25,9 @@ export type AgentOsErrorCode =
   | 'GIT_FAILED'
   | 'APPROVAL_REFUSED'
   | 'INVALID_SCRIPT'
-  | 'MISSING_TOOL';
+  | 'MISSING_TOOL'
+  | 'RUNTIME_UNAVAILABLE'
+  | 'WORKSPACE_UNTRUSTED';
 
 export class AgentOsError extends Error {
   constructor(
