@@ -63,13 +63,14 @@ export async function* followLog(options: FollowOptions): AsyncGenerator<Session
           fromSeq: options.fromSeq,
           loadBlob: (ref, at) => options.blobs.get(ref, at),
         });
-        if (decoded.damage) throw new LogCorruptError(sessionId, decoded.damage.byteOffset, decoded.damage.reason);
         offset += decoded.validBytes;
         nextSeq += decoded.records;
+        // The whole records before any damage are the log as it was: hand them out, then stop.
         for (const event of decoded.events) {
           if (signal.aborted) return;
           yield event;
         }
+        if (decoded.damage) throw new LogCorruptError(sessionId, decoded.damage.byteOffset, decoded.damage.reason);
       }
       if (!changed && !signal.aborted) {
         await new Promise<void>((resolve) => {

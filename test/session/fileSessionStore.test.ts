@@ -1,0 +1,293 @@
+// What only the file store has: its files, damage found at its offset, torn tails cut off, blobs on
+// disk, and a lock that holds across processes.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { LogCorruptError } from '../../src/core/errors.ts';
+import type { SessionEvent } from '../../src/core/events/sessionEvent.ts';
+import { stampEvent } from '../../src/core/session/storeRules.ts';
+import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
+import { encodeRecord } from '../../src/node/session/recordCodec.ts';
+import { userMessage } from '../conformance/sessionStoreConformance.ts';
+import { startChild } from './sessionChildProcess.ts';
+import { makeTempDir } from './tempDir.ts';
+
+let temp: { dir: string; remove(): void };
+let store: FileSessionStore;
+beforeEach(() => {
+  temp = makeTempDir();
+  store = new FileSessionStore(temp.dir, { blobThresholdBytes: 2048, followPollMs: 25 });
+});
+afterEach(() => temp.remove());
+
+async function sessionWith(count: number): Promise<{ id: string; log: string; events: SessionEvent[] }> {
+  const meta = await store.create({ title: 't' });
+  const writer = await store.openWriter(meta.id);
+  const events = await writer.appendMany(Array.from({ length: count }, (_, i) => userMessage(`message number ${i}`)));
+  await writer.close();
+  return { id: meta.id, log: join(temp.dir, meta.id, 'events.jsonl'), events };
+}
+
+/** Byte offset where line `index` (0-based) of a file starts. */
+function lineOffset(file: string, index: number): number {
+  const bytes = readFileSync(file);
+  let offset = 0;
+  for (let i = 0; i < index; i++) offset = bytes.indexOf(0x0a, offset) + 1;
+  return offset;
+}
+
+function flipByte(file: string, offset: number): void {
+  const bytes = readFileSync(file);
+  bytes[offset] = (bytes[offset] as number) ^ 0x01;
+  writeFileSync(file, bytes);
+}
+
+async function caught(promise: Promise<unknown>): Promise<Error & { code?: string; byteOffset?: number }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { code?: string };
+  }
+  throw new Error('expected an error');
+}
+
+describe('FileSessionStore files', () => {
+  it('keeps meta.json and one checksummed JSON record per line, and leaves no temp files', async () => {
+    const { id, log, events } = await sessionWith(3);
+    const dir = join(temp.dir, id);
+    assert.deepEqual(readdirSync(dir).sort(), ['blobs', 'events.jsonl', 'lock-1.released', 'meta.json']);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')).id, id);
+    const lines = readFileSync(log, 'utf8').split('\n');
+    assert.equal(lines.pop(), '');
+    assert.equal(lines.length, 3);
+    lines.forEach((line, i) => {
+      assert.match(line, /^\{"crc32":"[0-9a-f]{8}","event":\{"type":"user.message","id":"sevt_/);
+      assert.deepEqual(JSON.parse(line).event, events[i]);
+    });
+    assert.deepEqual(readdirSync(temp.dir), [id]);
+  });
+});
+
+describe('damage in the middle of a log', () => {
+  for (const [what, at] of [
+    ['a byte of an event', 60],
+    ['a byte of the checksum', 12],
+    ['the newline', -1],
+  ] as const) {
+    it(`is reported at its record's offset by read, openWriter and verify (${what})`, async () => {
+      const { id, log } = await sessionWith(10);
+      const damaged = lineOffset(log, 4);
+      flipByte(log, at === -1 ? lineOffset(log, 5) - 1 : damaged + at);
+      const before = readFileSync(log);
+
+      const onRead = await caught(store.read(id));
+      assert.ok(onRead instanceof LogCorruptError);
+      assert.equal(onRead.byteOffset, damaged);
+      assert.match(onRead.message, new RegExp(`byte offset ${damaged}`));
+
+      const onOpen = await caught(store.openWriter(id));
+      assert.equal(onOpen.code, 'LOG_CORRUPT');
+      assert.equal(onOpen.byteOffset, damaged);
+
+      const report = await store.verify(id);
+      assert.equal(report.ok, false);
+      assert.equal(report.damage?.byteOffset, damaged);
+      assert.equal(report.damage?.tornTail, false);
+      assert.deepEqual(readFileSync(log), before, 'nothing is repaired or cut off');
+      // The refused writer let go of the lock.
+      assert.equal((await caught(store.openWriter(id))).code, 'LOG_CORRUPT');
+    });
+  }
+
+  it('is found when a record goes missing (seq gap)', async () => {
+    const { id, log } = await sessionWith(5);
+    const bytes = readFileSync(log);
+    const start = lineOffset(log, 2);
+    const end = lineOffset(log, 3);
+    writeFileSync(log, Buffer.concat([bytes.subarray(0, start), bytes.subarray(end)]));
+    const error = await caught(store.read(id));
+    assert.equal(error.code, 'LOG_CORRUPT');
+    assert.equal(error.byteOffset, start);
+    assert.match(error.message, /seq 4 where 3 was expected/);
+  });
+
+  it('stops a follower with LogCorruptError', async () => {
+    const { id, log } = await sessionWith(4);
+    flipByte(log, lineOffset(log, 1) + 40);
+    const seen: number[] = [];
+    const error = await caught(
+      (async () => {
+        for await (const e of store.follow(id, { signal: new AbortController().signal })) seen.push(e.seq);
+      })(),
+    );
+    assert.equal(error.code, 'LOG_CORRUPT');
+    assert.equal(error.byteOffset, lineOffset(log, 1));
+    assert.deepEqual(seen, [1]);
+  });
+});
+
+describe('a torn last record', () => {
+  async function tornSession(tail: (next: Buffer) => Buffer): Promise<{ id: string; log: string; whole: number; tailBytes: number }> {
+    const { id, log, events } = await sessionWith(3);
+    const whole = statSync(log).size;
+    const next = encodeRecord('event', JSON.stringify(stampEvent(userMessage('torn'), events.length + 1, new Date())));
+    const bytes = tail(next);
+    appendFileSync(log, bytes);
+    return { id, log, whole, tailBytes: bytes.length };
+  }
+
+  for (const [what, tail] of [
+    ['cut short', (next: Buffer) => next.subarray(0, 30)],
+    ['with a bad checksum', (next: Buffer) => Buffer.concat([next.subarray(0, 40), Buffer.from('Z'), next.subarray(41)])],
+    ['of zeros', () => Buffer.alloc(100)],
+  ] as const) {
+    it(`(${what}) is left out by read, reported by verify, and cut off by the next writer`, async () => {
+      const { id, log, whole, tailBytes } = await tornSession(tail);
+      assert.equal((await store.read(id)).length, 3);
+      const report = await store.verify(id);
+      assert.equal(report.ok, false);
+      assert.deepEqual({ ...report.damage, reason: '' }, { byteOffset: whole, tornTail: true, reason: '' });
+      assert.equal(statSync(log).size, whole + tailBytes, 'verify changes nothing');
+
+      const writer = await store.openWriter(id);
+      assert.equal(writer.opened.truncatedTailBytes, tailBytes);
+      assert.equal(writer.opened.events.length, 3);
+      assert.equal(statSync(log).size, whole);
+      assert.equal((await writer.append(userMessage('next'))).seq, 4);
+      await writer.close();
+      assert.equal((await store.verify(id)).ok, true);
+    });
+  }
+
+  it('is waited for by a follower until the line is whole', async () => {
+    const { id, log, events } = await sessionWith(2);
+    const next = encodeRecord('event', JSON.stringify(stampEvent(userMessage('slow'), events.length + 1, new Date())));
+    appendFileSync(log, next.subarray(0, 25));
+    const controller = new AbortController();
+    const seen: SessionEvent[] = [];
+    const following = (async () => {
+      for await (const e of store.follow(id, { signal: controller.signal })) {
+        seen.push(e);
+        if (seen.length === 2) appendFileSync(log, next.subarray(25));
+        if (seen.length === 3) controller.abort();
+      }
+    })();
+    await following;
+    assert.deepEqual(seen.map((e) => e.seq), [1, 2, 3]);
+    assert.ok(seen[2]?.type === 'user.message' && seen[2].content[0]?.text === 'slow');
+  });
+});
+
+describe('blobs', () => {
+  it('keep a large event in a content-addressed file that reads back whole', async () => {
+    const meta = await store.create({ title: 'blob' });
+    const writer = await store.openWriter(meta.id);
+    const big = await writer.append(userMessage('y'.repeat(5000)));
+    await writer.close();
+    const blobDir = join(temp.dir, meta.id, 'blobs');
+    const [name] = readdirSync(blobDir);
+    assert.ok(name);
+    const content = readFileSync(join(blobDir, name));
+    assert.equal(createHash('sha256').update(content).digest('hex'), name);
+    assert.deepEqual(JSON.parse(content.toString('utf8')), big);
+    const line = readFileSync(join(temp.dir, meta.id, 'events.jsonl'), 'utf8');
+    assert.match(line, /^\{"crc32":"[0-9a-f]{8}","blob":\{"sha256":"[0-9a-f]{64}","bytes":\d+,"seq":1,/);
+    assert.ok(line.length < 400);
+    assert.deepEqual(await store.read(meta.id), [big]);
+  });
+
+  it('missing or damaged, give a clear error on read and damage in verify', async () => {
+    const meta = await store.create({ title: 'blob' });
+    const writer = await store.openWriter(meta.id);
+    await writer.append(userMessage('small'));
+    await writer.append(userMessage('z'.repeat(5000)));
+    await writer.close();
+    const blobDir = join(temp.dir, meta.id, 'blobs');
+    const [name] = readdirSync(blobDir);
+    const blob = join(blobDir, name as string);
+    const offset = lineOffset(join(temp.dir, meta.id, 'events.jsonl'), 1);
+
+    writeFileSync(blob, readFileSync(blob).toString('utf8').replace('zzz', 'zzy'));
+    const damaged = await caught(store.read(meta.id));
+    assert.equal(damaged.code, 'BLOB_MISSING');
+    assert.match(damaged.message, /damaged/);
+
+    unlinkSync(blob);
+    const missing = await caught(store.read(meta.id));
+    assert.equal(missing.code, 'BLOB_MISSING');
+    assert.match(missing.message, new RegExp(`blob ${name} of the record at byte offset ${offset} is missing`));
+    const report = await store.verify(meta.id);
+    assert.equal(report.ok, false);
+    assert.equal(report.damage?.byteOffset, offset);
+    assert.match(report.damage?.reason ?? '', /missing/);
+  });
+});
+
+describe('the writer lock across processes', () => {
+  it('refuses a second writer in another process, and takes over once the holder is killed', async () => {
+    const meta = await store.create({ title: 'lock' });
+    const holder = startChild(['lock', temp.dir, meta.id]);
+    try {
+      assert.equal(await holder.waitFor(/^locked/), 'locked 1');
+      const refused = await caught(store.openWriter(meta.id));
+      assert.equal(refused.code, 'SESSION_LOCKED');
+      assert.match(refused.message, new RegExp(`pid ${holder.process.pid}`));
+      const other = startChild(['lock', temp.dir, meta.id]);
+      assert.equal(await other.waitFor(/^refused/), 'refused SESSION_LOCKED');
+      await other.exited;
+      assert.equal((await caught(store.delete(meta.id))).code, 'SESSION_LOCKED');
+    } finally {
+      holder.process.kill('SIGKILL');
+      await holder.exited;
+    }
+    // The holder died without releasing: its lock is stale and is taken over with the next fence.
+    const writer = await store.openWriter(meta.id);
+    assert.equal(writer.fence, 2);
+    assert.deepEqual(readdirSync(join(temp.dir, meta.id)).filter((n) => n.startsWith('lock')), ['lock-2.json']);
+    await writer.close();
+  });
+
+  it('takes over a stale lock left by a dead pid', async () => {
+    const meta = await store.create({ title: 'stale' });
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const deadPid = Number(dead.stdout);
+    const dir = join(temp.dir, meta.id);
+    writeFileSync(join(dir, 'lock-7.json'), JSON.stringify({ pid: deadPid, host: require('node:os').hostname(), fence: 7, acquired_at: '' }));
+    const writer = await store.openWriter(meta.id);
+    assert.equal(writer.fence, 8);
+    assert.equal(existsSync(join(dir, 'lock-7.json')), false);
+    await writer.close();
+    assert.equal((await store.openWriter(meta.id)).fence, 9);
+  });
+
+  it('lets exactly one of several processes racing for a stale lock win', async () => {
+    const meta = await store.create({ title: 'race' });
+    writeFileSync(join(temp.dir, meta.id, 'lock-3.json'), JSON.stringify({ pid: 2 ** 22 + 12345, host: require('node:os').hostname(), fence: 3, acquired_at: '' }));
+    const racers = Array.from({ length: 6 }, () => startChild(['lock', temp.dir, meta.id]));
+    try {
+      const outcomes = await Promise.all(racers.map((r) => r.waitFor(/^(locked|refused)/)));
+      assert.deepEqual(outcomes.filter((o) => o.startsWith('locked')), ['locked 4']);
+      assert.equal(outcomes.filter((o) => o === 'refused SESSION_LOCKED').length, 5);
+    } finally {
+      for (const r of racers) r.process.kill('SIGKILL');
+      await Promise.all(racers.map((r) => r.exited));
+    }
+  });
+
+  it('stops a writer whose fence was taken over with FenceLostError, before it writes', async () => {
+    const { id, log } = await sessionWith(2);
+    const writer = await store.openWriter(id);
+    const size = statSync(log).size;
+    // What a takeover leaves behind: the next fence's lock file.
+    writeFileSync(join(temp.dir, id, `lock-${writer.fence + 1}.json`), JSON.stringify({ pid: process.pid, fence: writer.fence + 1 }));
+    assert.equal((await caught(writer.append(userMessage('late')))).code, 'FENCE_LOST');
+    assert.equal((await caught(writer.append(userMessage('late'), 'batch'))).code, 'FENCE_LOST');
+    assert.equal((await caught(writer.flush())).code, 'FENCE_LOST');
+    assert.equal(statSync(log).size, size);
+    await writer.close();
+    assert.equal(existsSync(join(temp.dir, id, `lock-${writer.fence + 1}.json`)), true, 'the new holder keeps its lock');
+  });
+});
