@@ -138,3 +138,44 @@ describe('model faults are retried and the caller sees one response', () => {
     assert.deepEqual(kinds, ['invalid_request']);
   });
 });
+
+describe('stalled streams', () => {
+  it('an interrupt mid-stream stops the request at once, without a retry', async () => {
+    const server = await startScripted({ turns: [{ content: answer, faults: [{ kind: 'stall', after_events: 4 }] }] });
+    try {
+      const client = clientFor(server);
+      const controller = new AbortController();
+      let deltas = '';
+      const outcome = await client
+        .createMessage(request(ask), {
+          signal: controller.signal,
+          onTextDelta: (t) => {
+            deltas += t;
+            controller.abort();
+          },
+        })
+        .catch((error: unknown) => error);
+      assert.ok(outcome instanceof ModelRequestError);
+      assert.equal(outcome.aborted, true);
+      assert.ok(deltas.length > 0, 'part of the text arrived before the interrupt');
+      assert.equal(server.requests.length, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a stream that goes quiet is abandoned after the idle timeout and retried', async () => {
+    const server = await startScripted({ turns: [{ content: answer, faults: [{ kind: 'stall', after_events: 3 }] }] });
+    try {
+      const client = clientFor(server, { streamIdleTimeoutMs: 100 });
+      const reasons: string[] = [];
+      const outcome = await client.createMessage(request(ask), { onRetry: (info) => reasons.push(info.reason) }).catch((e: unknown) => e);
+      assertAnswered(outcome);
+      assert.equal(reasons.length, 1);
+      assert.match(reasons[0] ?? '', /no stream event for 100 ms/);
+      assert.deepEqual(server.requests.map((r) => r.outcome.kind), ['fault', 'turn']);
+    } finally {
+      await server.close();
+    }
+  });
+});

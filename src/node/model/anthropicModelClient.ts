@@ -34,8 +34,10 @@ export interface AnthropicModelClientOptions {
   /** First backoff delay of those whole-request retries; doubled each time, with jitter. */
   retryBaseDelayMs?: number;
   retryMaxDelayMs?: number;
-  /** Per-attempt timeout, ms (the SDK's default is 10 minutes). */
+  /** Per-attempt timeout up to the response headers, ms (the SDK's default is 10 minutes). */
   timeoutMs?: number;
+  /** A streamed response with no event for this long is abandoned and retried (default 5 minutes). */
+  streamIdleTimeoutMs?: number;
   /** false: one JSON response per request instead of SSE (no text deltas). */
   streaming?: boolean;
   defaultHeaders?: Record<string, string>;
@@ -53,6 +55,7 @@ export class AnthropicModelClient implements ModelClient {
   private readonly retryBaseDelayMs: number;
   private readonly retryMaxDelayMs: number;
   private readonly streaming: boolean;
+  private readonly streamIdleTimeoutMs: number;
 
   constructor(private readonly options: AnthropicModelClientOptions) {
     if (!options.apiKey) throw new ModelRequestError('no API key configured', {
@@ -72,6 +75,7 @@ export class AnthropicModelClient implements ModelClient {
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 500;
     this.retryMaxDelayMs = options.retryMaxDelayMs ?? 8000;
     this.streaming = options.streaming ?? true;
+    this.streamIdleTimeoutMs = options.streamIdleTimeoutMs ?? 300_000;
   }
 
   async createMessage(request: ModelRequest, callOptions: ModelCallOptions = {}): Promise<ModelResponse> {
@@ -104,21 +108,46 @@ export class AnthropicModelClient implements ModelClient {
     headers: Record<string, string> | undefined,
     callOptions: ModelCallOptions,
   ): Promise<Message> {
-    const requestOptions = { ...(headers ? { headers } : {}), ...(callOptions.signal ? { signal: callOptions.signal } : {}) };
-    if (!this.streaming) return this.sdk.messages.create({ ...params, stream: false }, requestOptions);
-    const stream = this.sdk.messages.stream(params, requestOptions);
+    const { signal } = callOptions;
+    if (!this.streaming) {
+      return this.sdk.messages.create({ ...params, stream: false }, { ...(headers ? { headers } : {}), ...(signal ? { signal } : {}) });
+    }
+    // The SDK's timeout ends at the response headers; a stream that goes quiet after them is ours to stop.
+    const attemptController = new AbortController();
+    const forwardAbort = (): void => attemptController.abort(signal?.reason);
+    signal?.addEventListener('abort', forwardAbort, { once: true });
+    let idle = false;
+    let idleTimer: NodeJS.Timeout | undefined;
+    const armIdleTimer = (): void => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        idle = true;
+        attemptController.abort();
+      }, this.streamIdleTimeoutMs);
+    };
+    const stream = this.sdk.messages.stream(params, { ...(headers ? { headers } : {}), signal: attemptController.signal });
     let stopped = false;
+    stream.on('connect', armIdleTimer);
     stream.on('streamEvent', (event) => {
+      armIdleTimer();
       if (event.type === 'message_stop') stopped = true;
     });
     if (callOptions.onTextDelta) {
       const onTextDelta = callOptions.onTextDelta;
       stream.on('text', (delta) => onTextDelta(delta));
     }
-    const message = await stream.finalMessage();
-    // A body that ends cleanly but early (a proxy closing the connection) still yields a partial snapshot.
-    if (!stopped) throw new StreamCutError('the stream ended before message_stop');
-    return message;
+    try {
+      const message = await stream.finalMessage();
+      // A body that ends cleanly but early (a proxy closing the connection) still yields a partial snapshot.
+      if (!stopped) throw new StreamCutError('the stream ended before message_stop');
+      return message;
+    } catch (error) {
+      if (idle && !signal?.aborted) throw new StreamCutError(`no stream event for ${this.streamIdleTimeoutMs} ms`);
+      throw error;
+    } finally {
+      clearTimeout(idleTimer);
+      signal?.removeEventListener('abort', forwardAbort);
+    }
   }
 
   private toResponse(message: Message): ModelResponse {

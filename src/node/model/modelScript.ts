@@ -26,6 +26,9 @@ export const ScriptFault = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('stream_cut'), after_events: z.number().int().nonnegative() }),
   /** The first `after_events` SSE events, then an `event: error` (overloaded) inside the stream. */
   z.strictObject({ kind: z.literal('stream_error'), after_events: z.number().int().nonnegative() }),
+  /** The first `after_events` SSE events, then nothing: the response hangs until the client gives up
+   * (tests of interrupt and timeouts). */
+  z.strictObject({ kind: z.literal('stall'), after_events: z.number().int().nonnegative() }),
   /** The socket is destroyed before any response. */
   z.strictObject({ kind: z.literal('reset') }),
   /** A 400 invalid_request_error with this message, as the API answers a request it refuses. */
@@ -40,6 +43,8 @@ export const ScriptTurn = z.strictObject({
   /** Default: `tool_use` when the turn has a tool_use block, else `end_turn`. */
   stop_reason: StopReasonName.optional(),
   faults: z.array(ScriptFault).optional(),
+  /** Pause between streamed events, so a demo's text arrives live. */
+  event_delay_ms: z.number().int().nonnegative().max(60_000).optional(),
   /** Checked against the request this turn answers; a mismatch is a 400 naming the expectation. */
   expect: z
     .strictObject({

@@ -194,7 +194,7 @@ export class ScriptedModelServer {
     message.message.usage = { ...account.usage, output_tokens: message.outputTokens };
     const { usage, ...cache } = account;
     record(body, stream, { kind: 'turn', turn: turnIndex, usage: message.message.usage, cache });
-    if (stream) writeSse(res, sseEvents(message.message), seq);
+    if (stream) await writeSse(res, sseEvents(message.message), seq, turn.event_delay_ms ?? 0);
     else sendJson(res, 200, message.message, seq);
   }
 
@@ -319,6 +319,17 @@ function serveFault(
       res.write(`${events.join('')}: cut\n\n`, () => res.destroy());
       return;
     }
+    case 'stall': {
+      const events = sseEvents(message).slice(0, fault.after_events);
+      if (stream) {
+        res.writeHead(200, sseHeaders(seq));
+        res.write(`${events.join('')}: stalled\n\n`);
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId(seq) });
+        res.flushHeaders();
+      }
+      return;
+    }
     case 'stream_error': {
       const events = sseEvents(message).slice(0, fault.after_events);
       const error = { type: 'error', error: { type: 'overloaded_error', message: 'scripted fault: Overloaded' } };
@@ -385,9 +396,13 @@ function sseHeaders(seq: number): Record<string, string> {
   return { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': requestId(seq) };
 }
 
-function writeSse(res: ServerResponse, events: string[], seq: number): void {
+async function writeSse(res: ServerResponse, events: string[], seq: number, delayMs: number): Promise<void> {
   res.writeHead(200, sseHeaders(seq));
-  for (const event of events) res.write(event);
+  for (const event of events) {
+    if (res.destroyed) return;
+    res.write(event);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  }
   res.end();
 }
 
