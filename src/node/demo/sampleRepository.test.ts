@@ -40,7 +40,7 @@ function apply(workdir: string, step: SolutionStep): void {
 
 /** Runs a command as the agents' bash would, outside this test runner's own context. */
 function run(workdir: string, command: string): { status: number | null; output: string } {
-  const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
   // A nested `node --test` that sees these reports to us instead of running as a test suite of its own.
   delete env.NODE_TEST_CONTEXT;
   delete env.NODE_OPTIONS;
