@@ -164,6 +164,20 @@ describe('AnthropicModelClient against the scripted model server', () => {
     );
   });
 
+  it('streams a turn with a per-event delay as the same response', async () => {
+    const live = await startScripted({ turns: [{ content: [{ type: 'text', text: 'Typing this out slowly, a few words at a time.' }], event_delay_ms: 2 }] });
+    try {
+      let deltas = 0;
+      const response = await clientFor(live).createMessage(request([{ role: 'user', content: [{ type: 'text', text: 'go' }] }]), {
+        onTextDelta: () => deltas++,
+      });
+      assert.deepEqual(response.content, [{ type: 'text', text: 'Typing this out slowly, a few words at a time.' }]);
+      assert.equal(deltas, 2);
+    } finally {
+      await live.close();
+    }
+  });
+
   it('stops at once when the caller aborts', async () => {
     const slow = await startScripted({ turns: [{ content: [{ type: 'text', text: 'late' }], faults: [{ kind: 'rate_limit', retry_after_seconds: 30 }] }] });
     try {

@@ -179,3 +179,22 @@ describe('stalled streams', () => {
     }
   });
 });
+
+describe('errors that retrying cannot help', () => {
+  it("the SDK's local refusal of a long non-streamed request is reported once, not retried", async () => {
+    const server = await startScripted({ turns: [{ content: answer }] });
+    try {
+      const client = clientFor(server, { streaming: false });
+      let retries = 0;
+      const outcome = await client.createMessage(request(ask, { max_tokens: 64_000 }), { onRetry: () => retries++ }).catch((e: unknown) => e);
+      assert.ok(outcome instanceof ModelRequestError);
+      assert.equal(outcome.errorType, 'client_error');
+      assert.equal(outcome.retryable, false);
+      assert.match(outcome.apiMessage, /Streaming is required/);
+      assert.equal(retries, 0);
+      assert.equal(server.requests.length, 0);
+    } finally {
+      await server.close();
+    }
+  });
+});

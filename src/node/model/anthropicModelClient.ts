@@ -191,8 +191,19 @@ function classify(error: unknown, signal: AbortSignal | undefined): Verdict {
     }
     return { kind: 'final' };
   }
-  // Anything else after the headers: the body broke off (socket reset, cut stream, truncated JSON).
-  return { kind: 'retry', reason: `stream cut: ${describe(error)}` };
+  // After the headers: the body broke off (socket reset, cut stream, truncated JSON, a stream gone quiet).
+  if (error instanceof StreamCutError || isTransportBreak(error)) return { kind: 'retry', reason: `stream cut: ${describe(error)}` };
+  // The SDK refusing locally (e.g. a non-streamed request too large for its timeout): retrying cannot help.
+  return { kind: 'final' };
+}
+
+function isTransportBreak(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(UND_ERR_|ECONNRESET$|EPIPE$|ECONNABORTED$|ETIMEDOUT$)/.test(code)) return true;
+    if (e instanceof SyntaxError || e.message === 'terminated') return true;
+  }
+  return false;
 }
 
 function toModelRequestError(
@@ -224,6 +235,14 @@ function toModelRequestError(
     );
   }
   const apiMessage = describe(error);
+  if (!transient) {
+    return new ModelRequestError(`model request failed: ${apiMessage}`, {
+      errorType: 'client_error',
+      apiMessage,
+      retryable: false,
+      attempts,
+    }, { cause: error });
+  }
   return new ModelRequestError(`model request failed: the response stream broke off (${apiMessage}); retries exhausted`, {
     errorType: 'stream_interrupted',
     apiMessage,
