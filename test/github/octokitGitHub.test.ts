@@ -202,3 +202,18 @@ test('GET /user and GET /repos answer with GitHub\'s shapes', async () => {
   assert.equal(missing.status, 404);
   assert.equal(((await missing.json()) as { message: string }).message, 'Not Found');
 });
+
+test('two requests for one head at the same time open one pull request', async (t) => {
+  const local = makeTestRepo();
+  t.after(local.cleanup);
+  git(local.work, 'checkout', '-qb', 'agent-os/race');
+  git(local.work, 'commit', '--allow-empty', '-qm', 'race');
+  git(local.work, 'push', '-q', 'origin', 'agent-os/race');
+  const raceStandIn = await GitHubStandIn.start({ repositories: [{ owner: 'octo', repo: 'race', barePath: local.bare }] });
+  t.after(() => raceStandIn.close());
+  const client = new OctokitGitHub({ baseUrl: raceStandIn.baseUrl });
+  const request = { owner: 'octo', repo: 'race', head: 'agent-os/race', base: 'main', title: 't', body: '' };
+  const results = await Promise.allSettled([client.openPullRequest(request), client.openPullRequest(request)]);
+  assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+  assert.equal(raceStandIn.pullRequests().length, 1);
+});

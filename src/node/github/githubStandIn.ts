@@ -282,14 +282,6 @@ export class GitHubStandIn {
     }
     if (!validBranch(head)) throw invalid({ resource: 'PullRequest', field: 'head', code: 'invalid' });
     if (!validBranch(base)) throw invalid({ resource: 'PullRequest', field: 'base', code: 'invalid' });
-    const existing = this.pulls.find((p) => sameRepo(p, repository) && p.head === head && p.state === 'open');
-    if (existing) {
-      throw invalid({
-        resource: 'PullRequest',
-        code: 'custom',
-        message: `A pull request already exists for ${repository.owner}:${head}.`,
-      });
-    }
     let headSha = '';
     if (repository.barePath) {
       const headCommit = await branchCommit(repository.barePath, head);
@@ -303,6 +295,16 @@ export class GitHubStandIn {
       headSha = headCommit;
     } else if (head === base) {
       throw invalid({ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${head}` });
+    }
+    // Checked after the awaits above and before the push below, with nothing awaited between: two requests
+    // for one head at once cannot both pass.
+    const existing = this.pulls.find((p) => sameRepo(p, repository) && p.head === head && p.state === 'open');
+    if (existing) {
+      throw invalid({
+        resource: 'PullRequest',
+        code: 'custom',
+        message: `A pull request already exists for ${repository.owner}:${head}.`,
+      });
     }
     const number = this.nextNumber(repository);
     const stored: StoredPullRequest = {
