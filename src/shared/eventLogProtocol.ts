@@ -1,0 +1,167 @@
+// Messages between the extension host and the Event Log webview. Both sides validate what they
+// receive with these schemas: the webview is an untrusted page as far as the host is concerned, and
+// the host's messages cross a serialization boundary. The host keeps the events; the webview holds
+// only the rows it shows and asks for ranges of the filtered list (`requestRows`).
+import { z } from 'zod';
+
+/** What the filter groups event types into. */
+export const EVENT_KINDS = ['message', 'tool', 'thread', 'status', 'error', 'usage', 'review'] as const;
+export const EventKind = z.enum(EVENT_KINDS);
+export type EventKind = z.infer<typeof EventKind>;
+
+/** Body text longer than this is sent cut; the webview asks for the rest with `requestDetail`. */
+export const ROW_BODY_LIMIT = 4_000;
+/** The most rows one `requestRows` may ask for: keeps a message small whatever the webview sends. */
+export const MAX_ROWS_PER_REQUEST = 500;
+
+export const EventRow = z.object({
+  /** Position in the filtered list, from 0. */
+  index: z.number().int().nonnegative(),
+  seq: z.number().int().positive(),
+  id: z.string(),
+  thread: z.string(),
+  agent: z.string(),
+  type: z.string(),
+  kind: EventKind,
+  time: z.string(),
+  /** One line: what a person scans. */
+  title: z.string(),
+  /** Details (inputs, results, message text); cut at ROW_BODY_LIMIT characters. */
+  body: z.string().optional(),
+  /** Length of the whole body when `body` was cut. */
+  bodyLength: z.number().int().nonnegative().optional(),
+  isError: z.boolean().optional(),
+  /** Short right-aligned note: tokens and cost of a model request, a tool's duration. */
+  note: z.string().optional(),
+});
+export type EventRow = z.infer<typeof EventRow>;
+
+export const ThreadSummary = z.object({
+  id: z.string(),
+  agentName: z.string(),
+  status: z.string(),
+  tokens: z.number().nonnegative(),
+});
+export type ThreadSummary = z.infer<typeof ThreadSummary>;
+
+export const VerdictCard = z.object({
+  eventId: z.string(),
+  seq: z.number().int().positive(),
+  decision: z.string(),
+  summary: z.string(),
+  testRuns: z.array(z.object({ seq: z.number().int().positive(), command: z.string(), ok: z.boolean().nullable() })),
+  baseCommit: z.string(),
+  headCommit: z.string(),
+  /** The person's answer, once given. */
+  answered: z.enum(['approve', 'reject']).optional(),
+});
+export type VerdictCard = z.infer<typeof VerdictCard>;
+
+export const ToolAsk = z.object({
+  eventId: z.string(),
+  seq: z.number().int().positive(),
+  thread: z.string(),
+  agent: z.string(),
+  tool: z.string(),
+  input: z.string(),
+});
+export type ToolAsk = z.infer<typeof ToolAsk>;
+
+export const SessionSummary = z.object({
+  sessionId: z.string(),
+  title: z.string(),
+  /** idle, running, waiting, interrupted, terminated, failed */
+  status: z.string(),
+  costUsd: z.number().nonnegative(),
+  tokens: z.number().nonnegative(),
+  eventCount: z.number().int().nonnegative(),
+  threads: z.array(ThreadSummary),
+  verdict: VerdictCard.optional(),
+  toolAsks: z.array(ToolAsk),
+  pullRequest: z.object({ url: z.string(), number: z.number().int() }).optional(),
+});
+export type SessionSummary = z.infer<typeof SessionSummary>;
+
+export const RowFilter = z.object({
+  /** Only this thread's events; null shows the whole session. */
+  threadId: z.string().nullable(),
+  kinds: z.array(EventKind),
+});
+export type RowFilter = z.infer<typeof RowFilter>;
+
+export const ALL_KINDS_FILTER: RowFilter = { threadId: null, kinds: [...EVENT_KINDS] };
+
+// ---- host → webview ---------------------------------------------------------------------------
+
+export const HostMessage = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('init'),
+    sessionId: z.string(),
+    filter: RowFilter,
+    /** Bumped whenever the filtered list changes other than by appending; stale replies are dropped. */
+    generation: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative(),
+    summary: SessionSummary,
+  }),
+  z.object({ type: z.literal('summary'), summary: SessionSummary }),
+  /** The filtered list grew (live output) or was rebuilt (a new filter: new generation). */
+  z.object({ type: z.literal('total'), generation: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
+  z.object({
+    type: z.literal('rows'),
+    generation: z.number().int().nonnegative(),
+    start: z.number().int().nonnegative(),
+    rows: z.array(EventRow),
+  }),
+  z.object({ type: z.literal('detail'), seq: z.number().int().positive(), body: z.string() }),
+  z.object({ type: z.literal('error'), message: z.string() }),
+]);
+export type HostMessage = z.infer<typeof HostMessage>;
+
+// ---- webview → host ---------------------------------------------------------------------------
+
+export const CardAction = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('approve'), verdictEventId: z.string() }),
+  z.object({ action: z.literal('requestChanges'), verdictEventId: z.string() }),
+  z.object({ action: z.literal('showChanges') }),
+  z.object({ action: z.literal('allowTool'), toolUseEventId: z.string() }),
+  z.object({ action: z.literal('denyTool'), toolUseEventId: z.string() }),
+  z.object({ action: z.literal('openPullRequest') }),
+]);
+export type CardAction = z.infer<typeof CardAction>;
+
+export const WebviewMessage = z.discriminatedUnion('type', [
+  /** Sent once the page has loaded: the host answers with `init` (the ready handshake). */
+  z.object({ type: z.literal('ready'), filter: RowFilter.optional() }),
+  z.object({
+    type: z.literal('requestRows'),
+    generation: z.number().int().nonnegative(),
+    start: z.number().int().nonnegative(),
+    end: z.number().int().nonnegative(),
+  }),
+  z.object({ type: z.literal('setFilter'), filter: RowFilter }),
+  z.object({ type: z.literal('requestDetail'), seq: z.number().int().positive() }),
+  z.object({ type: z.literal('action'), card: CardAction }),
+]);
+export type WebviewMessage = z.infer<typeof WebviewMessage>;
+
+/** What the webview keeps with `setState`: UI state only, never events. Also what the panel
+ * serializer gets back after a reload, so it names the session (and thread) the panel showed. */
+export const EventLogUiState = z.object({
+  sessionId: z.string(),
+  threadId: z.string().nullable(),
+  filter: RowFilter.optional(),
+  /** Index of the first visible row, and whether the view follows new output. */
+  anchorIndex: z.number().int().nonnegative().optional(),
+  follow: z.boolean().optional(),
+});
+export type EventLogUiState = z.infer<typeof EventLogUiState>;
+
+export function parseHostMessage(data: unknown): HostMessage | undefined {
+  const r = HostMessage.safeParse(data);
+  return r.success ? r.data : undefined;
+}
+
+export function parseWebviewMessage(data: unknown): WebviewMessage | undefined {
+  const r = WebviewMessage.safeParse(data);
+  return r.success ? r.data : undefined;
+}

@@ -1,0 +1,21 @@
+// What a command was invoked on: a tree node, a card or notification ({ sessionId, … }), or nothing
+// (the palette). Read leniently: `executeCommand` arguments are untyped.
+
+export interface SessionArgs {
+  sessionId: string;
+  threadId?: string;
+  verdictEventId?: string;
+  toolUseEventId?: string;
+}
+
+export function readSessionArgs(arg: unknown): SessionArgs | undefined {
+  if (!arg || typeof arg !== 'object') return undefined;
+  const a = arg as Record<string, unknown>;
+  if (typeof a['sessionId'] !== 'string' || !a['sessionId']) return undefined;
+  const out: SessionArgs = { sessionId: a['sessionId'] };
+  for (const key of ['threadId', 'verdictEventId', 'toolUseEventId'] as const) {
+    const v = a[key];
+    if (typeof v === 'string' && v) out[key] = v;
+  }
+  return out;
+}

@@ -1,0 +1,252 @@
+// Every `agentOs.*` command. Each accepts what the tree, the Event Log cards and notifications pass
+// ({ sessionId, … }), or nothing when run from the palette (then it asks which session).
+import * as vscode from 'vscode';
+import { describeError } from '../core/errors.ts';
+import type { SessionService } from '../core/runtime/sessionService.ts';
+import type { SessionStore } from '../core/session/sessionStore.ts';
+import { readSessionArgs, type SessionArgs } from './commandArgs.ts';
+import type { EventLogPanels } from './eventLogPanel.ts';
+import { API_KEY_SECRET } from './extensionSettings.ts';
+import { planAndImplementIssue } from './planIssueCommand.ts';
+import type { RuntimeAccess } from './runtimeAccess.ts';
+import { showChanges } from './showChanges.ts';
+import { STATUS_LABEL } from './sessionStatus.ts';
+import type { ThreadsTreeProvider } from './threadsTreeProvider.ts';
+
+export interface CommandDeps {
+  context: vscode.ExtensionContext;
+  store: SessionStore;
+  runtime: RuntimeAccess;
+  tree: ThreadsTreeProvider;
+  treeView: vscode.TreeView<import('./threadsTreeProvider.ts').ThreadsNode>;
+  panels: EventLogPanels;
+  log: vscode.LogOutputChannel;
+  /** Rebuilds the runtime (after the API key or trust changed). */
+  reloadRuntime(): Promise<void>;
+}
+
+export const UNTRUSTED_MESSAGE =
+  'Agent OS does not run agents in Restricted Mode: agents run commands and change files in this workspace. ' +
+  'Trust the workspace to plan and implement issues here; existing sessions can still be read.';
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { tree, panels, log } = deps;
+  const reg = (id: string, fn: (...args: unknown[]) => unknown): vscode.Disposable =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        await fn(...args);
+      } catch (error) {
+        log.error(`${id}: ${describeError(error)}`);
+        void vscode.window.showErrorMessage(`Agent OS: ${describeError(error)}`, 'Show Log').then((a) => a && log.show());
+      }
+    });
+
+  /** A service that may run agents: only in a trusted workspace, and only when the runtime exists. */
+  const runner = (): SessionService | undefined => {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(UNTRUSTED_MESSAGE, 'Manage Workspace Trust').then((a) => {
+        if (a) void vscode.commands.executeCommand('workbench.trust.manage');
+      });
+      log.warn('refused to run agents: the workspace is not trusted');
+      return undefined;
+    }
+    return deps.runtime.require();
+  };
+
+  const pickSession = async (arg: unknown, placeHolder: string): Promise<SessionArgs | undefined> => {
+    const given = readSessionArgs(arg);
+    if (given) return given;
+    await tree.load();
+    const items = tree.model.sessions().map((s) => ({ label: s.label, description: STATUS_LABEL[s.status], sessionId: s.sessionId }));
+    if (items.length === 0) {
+      void vscode.window.showInformationMessage('Agent OS: there are no sessions yet.');
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(items, { placeHolder });
+    return pick && { sessionId: pick.sessionId };
+  };
+
+  const title = (sessionId: string) => tree.model.meta(sessionId)?.title ?? sessionId;
+
+  const revealSession = async (sessionId: string) => {
+    try {
+      await deps.treeView.reveal(tree.sessionNode(sessionId), { select: true, focus: false, expand: true });
+    } catch (error) {
+      log.debug(`reveal ${sessionId}: ${describeError(error)}`);
+    }
+  };
+
+  return [
+    reg('agentOs.planAndImplementIssue', async () => {
+      const service = runner();
+      if (!service) return;
+      await planAndImplementIssue({
+        log,
+        start: (request) => service.start(request),
+        reveal: async (meta) => {
+          await tree.track(meta);
+          tree.scheduleRefresh();
+          await vscode.commands.executeCommand('agentOs.threads.focus');
+          await revealSession(meta.id);
+          panels.show(meta.id, null);
+        },
+      });
+    }),
+
+    reg('agentOs.resumeSession', async (arg) => {
+      const s = await pickSession(arg, 'Session to resume');
+      if (!s) return;
+      const service = runner();
+      if (!service) return;
+      log.info(`resuming ${s.sessionId}`);
+      // Runs until the session stops; the tree and the Event Log show its progress from the log.
+      const run = service.resume(s.sessionId);
+      tree.scheduleRefresh();
+      run.then(
+        () => tree.scheduleRefresh(),
+        (error: unknown) => {
+          tree.scheduleRefresh();
+          log.error(`resume ${s.sessionId}: ${describeError(error)}`);
+          void vscode.window.showErrorMessage(`Agent OS: resuming "${title(s.sessionId)}" failed: ${describeError(error)}`);
+        },
+      );
+    }),
+
+    reg('agentOs.interruptSession', async (arg) => {
+      const s = await pickSession(arg, 'Session to interrupt');
+      if (!s) return;
+      await deps.runtime.require().interrupt(s.sessionId, s.threadId);
+      tree.scheduleRefresh();
+    }),
+
+    reg('agentOs.deleteSession', async (arg) => {
+      const s = await pickSession(arg, 'Session to delete');
+      if (!s) return;
+      const answer = await vscode.window.showWarningMessage(
+        `Delete the session "${title(s.sessionId)}" and its event log?`,
+        { modal: true, detail: 'Its worktree and branch are removed too. A pull request already opened stays on GitHub.' },
+        'Delete',
+      );
+      if (answer !== 'Delete') return;
+      panels.closeSession(s.sessionId);
+      if (deps.runtime.available) await deps.runtime.require().delete(s.sessionId);
+      else await deps.store.delete(s.sessionId);
+      tree.forget(s.sessionId);
+      log.info(`deleted ${s.sessionId}`);
+    }),
+
+    reg('agentOs.openEventLog', async (arg) => {
+      const s = await pickSession(arg, 'Session to show');
+      if (s) panels.show(s.sessionId, s.threadId ?? null);
+    }),
+
+    reg('agentOs.showChanges', async (arg) => {
+      const s = await pickSession(arg, 'Session whose changes to show');
+      if (!s) return;
+      const changes = await deps.runtime.require().changes(s.sessionId);
+      await showChanges(changes, title(s.sessionId));
+    }),
+
+    reg('agentOs.setApiKey', async () => {
+      const key = await vscode.window.showInputBox({
+        title: 'Anthropic API Key',
+        prompt: 'Kept in VS Code secret storage (your system keychain), never in settings.',
+        password: true,
+        ignoreFocusOut: true,
+        placeHolder: 'sk-ant-…',
+        validateInput: (v) => (v.trim().length >= 8 ? undefined : 'Paste the whole key'),
+      });
+      if (!key) return;
+      await deps.context.secrets.store(API_KEY_SECRET, key.trim());
+      log.info('Anthropic API key stored in secret storage');
+      void vscode.window.showInformationMessage('Agent OS: API key saved in secret storage.');
+      await deps.reloadRuntime();
+    }),
+
+    reg('agentOs.openAgentDefinitions', async () => {
+      const files = await vscode.workspace.findFiles('{.agents/*.md,.claude/agents/*.md}', undefined, 200);
+      if (files.length === 0) {
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        const create = folder ? await vscode.window.showInformationMessage(
+          'This workspace defines no agents of its own: the built-in Coordinator, Planner, Coder and Reviewer run. ' +
+            'Agent files in .agents/ (Markdown with YAML front matter) add agents or override the built-ins.',
+          'Create .agents/',
+        ) : undefined;
+        if (create && folder) {
+          const dir = vscode.Uri.joinPath(folder.uri, '.agents');
+          await vscode.workspace.fs.createDirectory(dir);
+          await vscode.commands.executeCommand('revealInExplorer', dir);
+        }
+        return;
+      }
+      const pick = files.length === 1 ? { uri: files[0]! } : await vscode.window.showQuickPick(
+        files.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
+        { placeHolder: 'Agent definition to open' },
+      );
+      if (pick) await vscode.window.showTextDocument(pick.uri);
+    }),
+
+    reg('agentOs.approveAndCreatePr', async (arg) => {
+      const s = await pickSession(arg, 'Session to approve');
+      if (!s) return;
+      const verdict = s.verdictEventId ?? tree.model.state(s.sessionId)?.latestVerdict?.id;
+      if (!verdict) {
+        void vscode.window.showInformationMessage(`Agent OS: "${title(s.sessionId)}" has no verdict to approve yet.`);
+        return;
+      }
+      const service = runner();
+      if (!service) return;
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Agent OS: pushing and opening the pull request for "${title(s.sessionId)}"…` },
+        () => service.approve(s.sessionId, verdict),
+      );
+      tree.scheduleRefresh();
+      const pr = (await deps.store.read(s.sessionId)).findLast((e) => e.type === 'agent_os.pull_request_opened');
+      if (pr?.type === 'agent_os.pull_request_opened') {
+        const open = await vscode.window.showInformationMessage(`Agent OS: pull request #${pr.number} opened.`, 'Open Pull Request');
+        if (open) await vscode.env.openExternal(vscode.Uri.parse(pr.url));
+      }
+    }),
+
+    reg('agentOs.requestChanges', async (arg) => {
+      const s = await pickSession(arg, 'Session to send back');
+      if (!s) return;
+      const verdict = s.verdictEventId ?? tree.model.state(s.sessionId)?.latestVerdict?.id;
+      if (!verdict) return;
+      const feedback = await vscode.window.showInputBox({
+        title: 'Request Changes',
+        prompt: 'What should the Coder change? The text goes to the Coder thread, which keeps its whole history.',
+        ignoreFocusOut: true,
+        validateInput: (v) => (v.trim() ? undefined : 'Say what to change'),
+      });
+      if (!feedback) return;
+      const service = runner();
+      if (!service) return;
+      await service.requestChanges(s.sessionId, verdict, feedback.trim());
+      tree.scheduleRefresh();
+    }),
+
+    reg('agentOs.allowTool', async (arg) => {
+      const s = readSessionArgs(arg);
+      if (!s?.toolUseEventId) return;
+      const service = runner();
+      if (!service) return;
+      await service.confirmTool(s.sessionId, s.toolUseEventId, true);
+    }),
+
+    reg('agentOs.denyTool', async (arg) => {
+      const s = readSessionArgs(arg);
+      if (!s?.toolUseEventId) return;
+      const reason = await vscode.window.showInputBox({
+        title: 'Deny Tool',
+        prompt: 'Why? The agent reads this and can choose another way.',
+        ignoreFocusOut: true,
+      });
+      if (reason === undefined) return;
+      await deps.runtime.require().confirmTool(s.sessionId, s.toolUseEventId, false, reason.trim() || undefined);
+    }),
+
+    reg('agentOs.refreshThreads', () => tree.load()),
+    reg('agentOs.showOutput', () => log.show()),
+  ];
+}

@@ -1,0 +1,267 @@
+// The Event Log webview panels: one per session (or per thread), kept across reloads by a serializer.
+// The host reads the log once, then follows it; the webview pages rows from the host on demand.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { describeError } from '../core/errors.ts';
+import type { SessionEvent } from '../core/events/sessionEvent.ts';
+import type { SessionMeta, SessionStore } from '../core/session/sessionStore.ts';
+import {
+  ALL_KINDS_FILTER,
+  EventLogUiState,
+  parseWebviewMessage,
+  type CardAction,
+  type HostMessage,
+  type RowFilter,
+  type WebviewMessage,
+} from '../shared/eventLogProtocol.ts';
+import { eventLogHtml } from './eventLogHtml.ts';
+import { EventLogModel } from './eventLogModel.ts';
+import type { RuntimeAccess } from './runtimeAccess.ts';
+
+export const EVENT_LOG_VIEW_TYPE = 'agentOs.eventLog';
+/** Live output is sent to the webview at most this often. */
+const FLUSH_MS = 50;
+
+export interface EventLogDeps {
+  store: SessionStore;
+  runtime: RuntimeAccess;
+  log: vscode.LogOutputChannel;
+  extensionUri: vscode.Uri;
+  /** Runs a card's action through the same commands as the tree and notifications. */
+  onCardAction(sessionId: string, action: CardAction): Promise<void>;
+}
+
+export class EventLogPanels implements vscode.WebviewPanelSerializer<unknown>, vscode.Disposable {
+  private readonly panels = new Map<string, EventLogPanel>();
+
+  constructor(private readonly deps: EventLogDeps) {}
+
+  register(): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(EVENT_LOG_VIEW_TYPE, this);
+  }
+
+  show(sessionId: string, threadId: string | null = null): EventLogPanel {
+    const key = panelKey(sessionId, threadId);
+    const existing = this.panels.get(key);
+    if (existing) {
+      existing.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(EVENT_LOG_VIEW_TYPE, 'Event Log', vscode.ViewColumn.Active, this.options());
+    return this.attach(panel, sessionId, threadId);
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const parsed = EventLogUiState.safeParse(state);
+    if (!parsed.success) {
+      // A panel from before its first message: nothing says which session it showed.
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = this.options();
+    this.attach(panel, parsed.data.sessionId, parsed.data.threadId);
+  }
+
+  /** Panels showing a session (closed when the session is deleted). */
+  closeSession(sessionId: string): void {
+    for (const p of [...this.panels.values()]) if (p.sessionId === sessionId) p.dispose();
+  }
+
+  dispose(): void {
+    for (const p of [...this.panels.values()]) p.dispose();
+  }
+
+  private attach(panel: vscode.WebviewPanel, sessionId: string, threadId: string | null): EventLogPanel {
+    const key = panelKey(sessionId, threadId);
+    const p = new EventLogPanel(panel, this.deps, sessionId, threadId, () => this.panels.delete(key));
+    this.panels.set(key, p);
+    return p;
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      enableFindWidget: true,
+      localResourceRoots: [
+        vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview'),
+        vscode.Uri.joinPath(this.deps.extensionUri, 'media'),
+      ],
+    };
+  }
+}
+
+function panelKey(sessionId: string, threadId: string | null): string {
+  return `${sessionId}/${threadId ?? '*'}`;
+}
+
+export class EventLogPanel implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly abort = new AbortController();
+  private model: EventLogModel | undefined;
+  private meta: Pick<SessionMeta, 'title'> = { title: '' };
+  private loaded: Promise<void> | undefined;
+  private ready = false;
+  private pending: SessionEvent[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly deps: EventLogDeps,
+    readonly sessionId: string,
+    readonly threadId: string | null,
+    private readonly onDispose: () => void,
+  ) {
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'agentOs.svg');
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.abort.abort();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+    this.onDispose();
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const uri = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, ...parts)).toString();
+    return eventLogHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(16).toString('base64'),
+      scriptUri: uri('dist', 'webview', 'eventLog.js'),
+      styleUri: uri('media', 'eventLog', 'eventLog.css'),
+      codiconsUri: uri('media', 'codicons', 'codicon.css'),
+      title: 'Event Log',
+    });
+  }
+
+  private onMessage(raw: unknown): void {
+    const msg = parseWebviewMessage(raw);
+    if (!msg) {
+      this.deps.log.warn(`Event Log ${this.sessionId}: ignored a malformed message from the webview`);
+      return;
+    }
+    void this.handle(msg).catch((error: unknown) => {
+      this.deps.log.error(`Event Log ${this.sessionId}: ${describeError(error)}`);
+      this.post({ type: 'error', message: describeError(error) });
+    });
+  }
+
+  private async handle(msg: WebviewMessage): Promise<void> {
+    switch (msg.type) {
+      case 'ready': {
+        // A reloaded webview sends `ready` again: answer with the whole picture each time.
+        this.ready = true;
+        await this.load(msg.filter);
+        const model = this.model;
+        if (!model) return;
+        if (msg.filter && JSON.stringify(msg.filter) !== JSON.stringify(model.filter)) model.setFilter(msg.filter);
+        this.post({
+          type: 'init',
+          sessionId: this.sessionId,
+          filter: model.filter,
+          generation: model.generation,
+          total: model.total,
+          summary: model.summary(this.meta, this.deps.runtime.isLive(this.sessionId)),
+        });
+        return;
+      }
+      case 'requestRows': {
+        const model = this.model;
+        if (!model || msg.generation !== model.generation) return;
+        this.post({ type: 'rows', generation: model.generation, start: msg.start, rows: model.rows(msg.start, msg.end) });
+        return;
+      }
+      case 'setFilter': {
+        const model = this.model;
+        if (!model) return;
+        model.setFilter(msg.filter);
+        this.post({ type: 'total', generation: model.generation, total: model.total });
+        return;
+      }
+      case 'requestDetail': {
+        const body = this.model?.detail(msg.seq);
+        if (body !== undefined) this.post({ type: 'detail', seq: msg.seq, body });
+        return;
+      }
+      case 'action':
+        await this.deps.onCardAction(this.sessionId, msg.card);
+        this.postSummary();
+        return;
+    }
+  }
+
+  private load(filter: RowFilter | undefined): Promise<void> {
+    this.loaded ??= this.readAndFollow(filter ?? { ...ALL_KINDS_FILTER, threadId: this.threadId });
+    return this.loaded;
+  }
+
+  private async readAndFollow(filter: RowFilter): Promise<void> {
+    const model = new EventLogModel(this.sessionId, filter);
+    try {
+      this.meta = await this.deps.store.get(this.sessionId);
+      model.append(await this.deps.store.read(this.sessionId));
+    } catch (error) {
+      this.meta = { title: this.sessionId };
+      this.post({ type: 'error', message: `Cannot read session ${this.sessionId}: ${describeError(error)}` });
+    }
+    this.model = model;
+    this.updateTitle();
+    void this.follow(model.lastSeq + 1);
+  }
+
+  private async follow(fromSeq: number): Promise<void> {
+    try {
+      for await (const event of this.deps.store.follow(this.sessionId, { fromSeq, signal: this.abort.signal })) {
+        this.pending.push(event);
+        this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+      }
+    } catch (error) {
+      if (!this.abort.signal.aborted) {
+        this.deps.log.error(`Event Log ${this.sessionId}: following the log stopped: ${describeError(error)}`);
+        this.post({ type: 'error', message: `Live updates stopped: ${describeError(error)}` });
+      }
+    }
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    const model = this.model;
+    if (!model || this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    const added = model.append(batch);
+    if (added > 0) this.post({ type: 'total', generation: model.generation, total: model.total });
+    this.postSummary();
+    this.updateTitle();
+  }
+
+  private postSummary(): void {
+    if (!this.model) return;
+    this.post({ type: 'summary', summary: this.model.summary(this.meta, this.deps.runtime.isLive(this.sessionId)) });
+  }
+
+  private updateTitle(): void {
+    const agent = this.threadId ? this.model?.sessionState.threads[this.threadId]?.agentName : undefined;
+    const title = agent ? `${agent} — ${this.meta.title}` : this.meta.title;
+    this.panel.title = `Event Log: ${title || this.sessionId}`;
+  }
+
+  private post(message: HostMessage): void {
+    if (!this.ready || this.disposed) return;
+    void this.panel.webview.postMessage(message);
+  }
+}

@@ -1,0 +1,185 @@
+// Composition root of the VS Code extension: builds the store, the runtime (createRuntime.ts), the
+// Threads tree, the Event Log panels and the commands, and hands every disposable to VS Code.
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { describeError } from '../core/errors.ts';
+import type { EventOfType } from '../core/events/sessionEvent.ts';
+import { FileSessionStore } from '../node/session/fileSessionStore.ts';
+import type { CardAction } from '../shared/eventLogProtocol.ts';
+import { registerCommands, UNTRUSTED_MESSAGE } from './commands.ts';
+import { createRuntime } from './createRuntime.ts';
+import { EventLogPanels } from './eventLogPanel.ts';
+import { readVerdict, toolInputSummary } from './eventRows.ts';
+import { API_KEY_SECRET, readSettings } from './extensionSettings.ts';
+import { githubToken } from './planIssueCommand.ts';
+import { RuntimeAccess } from './runtimeAccess.ts';
+import { BASE_SCHEME, BaseContentProvider } from './showChanges.ts';
+import { ThreadsTreeProvider } from './threadsTreeProvider.ts';
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const started = Date.now();
+  const log = vscode.window.createOutputChannel('Agent OS', { log: true });
+  context.subscriptions.push(log);
+
+  const settings = readSettings();
+  const sessionsDir = settings.sessionsDirectory ?? join((context.storageUri ?? context.globalStorageUri).fsPath, 'sessions');
+  const store = new FileSessionStore(sessionsDir);
+  log.info(`sessions in ${sessionsDir}`);
+
+  const runtime = new RuntimeAccess(undefined, UNTRUSTED_MESSAGE);
+  const reloadRuntime = async (): Promise<void> => {
+    if (!vscode.workspace.isTrusted) {
+      runtime.set(undefined, UNTRUSTED_MESSAGE);
+      return;
+    }
+    try {
+      const service = await createRuntime({
+        context,
+        store,
+        log,
+        settings: readSettings(),
+        apiKey: await context.secrets.get(API_KEY_SECRET),
+        githubToken: () => githubToken(false).catch(() => undefined),
+      });
+      runtime.set(service, '');
+      log.info('runtime ready');
+    } catch (error) {
+      runtime.set(undefined, describeError(error));
+      log.warn(`runtime not available: ${describeError(error)}`);
+    }
+  };
+
+  const panels = new EventLogPanels({
+    store,
+    runtime,
+    log,
+    extensionUri: context.extensionUri,
+    onCardAction: (sessionId, action) => runCardAction(sessionId, action),
+  });
+
+  const status = vscode.window.createStatusBarItem('agentOs.running', vscode.StatusBarAlignment.Left, 50);
+  status.name = 'Agent OS';
+  status.command = 'agentOs.threads.focus';
+
+  const tree = new ThreadsTreeProvider(store, runtime, log, {
+    onVerdict: (sessionId, verdict) => void notifyVerdict(sessionId, verdict),
+    onToolAsk: (sessionId, use) => void notifyToolAsk(sessionId, use),
+    onStatusChanged: () => updateStatusBar(),
+  });
+  const treeView = vscode.window.createTreeView('agentOs.threads', { treeDataProvider: tree, showCollapseAll: true });
+
+  context.subscriptions.push(
+    panels,
+    panels.register(),
+    tree,
+    treeView,
+    status,
+    vscode.workspace.registerTextDocumentContentProvider(BASE_SCHEME, new BaseContentProvider()),
+    ...registerCommands({ context, store, runtime, tree, treeView, panels, log, reloadRuntime }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      log.info('workspace trusted: starting the runtime');
+      void reloadRuntime().then(() => tree.scheduleRefresh());
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('agentOs')) void reloadRuntime();
+    }),
+    context.secrets.onDidChange((e) => {
+      if (e.key === API_KEY_SECRET) void reloadRuntime();
+    }),
+    treeView.onDidChangeVisibility((e) => {
+      if (e.visible) void tree.load();
+    }),
+  );
+  if (!vscode.workspace.isTrusted) treeView.message = 'Restricted Mode: sessions can be read, but no agent runs here.';
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => (treeView.message = undefined)));
+
+  await reloadRuntime();
+  await tree.load();
+  await vscode.commands.executeCommand('setContext', 'agentOs.loaded', true);
+  log.info(`activated in ${Date.now() - started} ms: ${tree.model.size} session(s)`);
+
+  const interrupted = tree.model.interrupted();
+  if (interrupted.length > 0) {
+    log.info(`interrupted by a closed window or a crash: ${interrupted.join(', ')}`);
+    if (readSettings().resumeInterruptedAutomatically && runtime.available && vscode.workspace.isTrusted) {
+      for (const id of interrupted) void vscode.commands.executeCommand('agentOs.resumeSession', { sessionId: id });
+    }
+  }
+
+  function updateStatusBar(): void {
+    const running = tree.model.runningCount();
+    if (running === 0) {
+      status.hide();
+      return;
+    }
+    status.text = `$(sync~spin) Agent OS: ${running} running`;
+    status.tooltip = `${running} session${running === 1 ? '' : 's'} running — show the Threads view`;
+    status.show();
+  }
+
+  async function notifyVerdict(sessionId: string, verdict: EventOfType<'agent_os.verdict_submitted'>): Promise<void> {
+    const { decision, summary } = readVerdict(verdict.verdict);
+    if (decision !== 'APPROVE') return;
+    const title = tree.model.meta(sessionId)?.title ?? sessionId;
+    const args = { sessionId, verdictEventId: verdict.id };
+    const pick = await vscode.window.showInformationMessage(
+      `Reviewer approves "${title}": ${summary}`,
+      'Approve and Create PR',
+      'Show Changes',
+      'Request Changes…',
+      'Open Event Log',
+    );
+    const commands: Record<string, string> = {
+      'Approve and Create PR': 'agentOs.approveAndCreatePr',
+      'Show Changes': 'agentOs.showChanges',
+      'Request Changes…': 'agentOs.requestChanges',
+      'Open Event Log': 'agentOs.openEventLog',
+    };
+    const command = pick && commands[pick];
+    if (command) await vscode.commands.executeCommand(command, args);
+  }
+
+  async function notifyToolAsk(sessionId: string, use: EventOfType<'agent.tool_use'>): Promise<void> {
+    const agent = tree.model.state(sessionId)?.threads[use.thread]?.agentName ?? 'An agent';
+    const args = { sessionId, toolUseEventId: use.id };
+    const pick = await vscode.window.showWarningMessage(
+      `${agent} asks to run ${use.name}: ${toolInputSummary(use.name, use.input)}`,
+      'Allow',
+      'Deny…',
+      'Open Event Log',
+    );
+    if (pick === 'Allow') await vscode.commands.executeCommand('agentOs.allowTool', args);
+    else if (pick === 'Deny…') await vscode.commands.executeCommand('agentOs.denyTool', args);
+    else if (pick === 'Open Event Log') await vscode.commands.executeCommand('agentOs.openEventLog', { sessionId });
+  }
+
+  async function runCardAction(sessionId: string, action: CardAction): Promise<void> {
+    switch (action.action) {
+      case 'approve':
+        await vscode.commands.executeCommand('agentOs.approveAndCreatePr', { sessionId, verdictEventId: action.verdictEventId });
+        return;
+      case 'requestChanges':
+        await vscode.commands.executeCommand('agentOs.requestChanges', { sessionId, verdictEventId: action.verdictEventId });
+        return;
+      case 'showChanges':
+        await vscode.commands.executeCommand('agentOs.showChanges', { sessionId });
+        return;
+      case 'allowTool':
+        await vscode.commands.executeCommand('agentOs.allowTool', { sessionId, toolUseEventId: action.toolUseEventId });
+        return;
+      case 'denyTool':
+        await vscode.commands.executeCommand('agentOs.denyTool', { sessionId, toolUseEventId: action.toolUseEventId });
+        return;
+      case 'openPullRequest': {
+        const pr = tree.model.state(sessionId)?.pullRequest;
+        if (pr) await vscode.env.openExternal(vscode.Uri.parse(pr.url));
+        return;
+      }
+    }
+  }
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions; running harnesses stop with the extension host, and their
+  // sessions show as interrupted on the next activation.
+}

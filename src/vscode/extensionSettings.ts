@@ -1,0 +1,47 @@
+// The extension's settings, read in one place (`agentOs.*`, see package.json `contributes.configuration`).
+import * as vscode from 'vscode';
+
+export type SandboxSetting = 'auto' | 'devcontainer' | 'bubblewrap' | 'worktree';
+
+export interface ExtensionSettings {
+  models: { coordinator?: string; planner?: string; coder?: string; reviewer?: string };
+  sandbox: SandboxSetting;
+  delegationDepth: number;
+  reviewRounds: number;
+  budgetMaxUsd?: number;
+  githubApiUrl?: string;
+  anthropicBaseUrl?: string;
+  sessionsDirectory?: string;
+  resumeInterruptedAutomatically: boolean;
+}
+
+export function readSettings(): ExtensionSettings {
+  const c = vscode.workspace.getConfiguration('agentOs');
+  const text = (key: string): string | undefined => {
+    const v = c.get<string>(key);
+    return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  };
+  const models: ExtensionSettings['models'] = {};
+  for (const agent of ['coordinator', 'planner', 'coder', 'reviewer'] as const) {
+    const m = text(`models.${agent}`);
+    if (m) models[agent] = m;
+  }
+  const budget = c.get<number | null>('budget.maxUsd');
+  const settings: ExtensionSettings = {
+    models,
+    sandbox: c.get<SandboxSetting>('sandbox') ?? 'auto',
+    delegationDepth: c.get<number>('delegationDepth') ?? 2,
+    reviewRounds: c.get<number>('reviewRounds') ?? 3,
+    resumeInterruptedAutomatically: c.get<boolean>('resumeInterruptedAutomatically') ?? false,
+  };
+  if (typeof budget === 'number' && budget > 0) settings.budgetMaxUsd = budget;
+  const github = text('github.apiUrl');
+  if (github) settings.githubApiUrl = github;
+  const anthropic = text('anthropic.baseUrl');
+  if (anthropic) settings.anthropicBaseUrl = anthropic;
+  const sessions = text('sessionsDirectory');
+  if (sessions) settings.sessionsDirectory = sessions;
+  return settings;
+}
+
+export const API_KEY_SECRET = 'agentOs.anthropicApiKey';
