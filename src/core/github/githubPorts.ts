@@ -138,7 +138,7 @@ export async function ensurePullRequest(
     return { pullRequest: await sink.openPullRequest(request), created: true };
   } catch (error) {
     // Another writer may have opened it between our look and our request: GitHub then answers 422.
-    const raced = await sink.findPullRequest(request.owner, request.repo, request.head);
+    const raced = await sink.findPullRequest(request.owner, request.repo, request.head).catch(() => undefined);
     if (raced) return { pullRequest: raced, created: false };
     throw error;
   }
