@@ -1,0 +1,124 @@
+// Builds the runtime from local parts: file session store, the Anthropic model client, worktree
+// sandboxes, workspace agents with versions, and GitHub through Octokit. Used by the CLI, the
+// extension and the tests, so all three run the same runtime.
+import { join } from 'node:path';
+import type { ModelClient } from '../../core/model/modelClient.ts';
+import type { IssueSource, PullRequestSink } from '../../core/github/githubPorts.ts';
+import { AgentVersionStore } from '../agents/agentVersionStore.ts';
+import { OctokitGitHub } from '../github/octokitGitHub.ts';
+import { findRemoteRepository } from '../github/remoteRepository.ts';
+import { openGit } from '../git/gitClient.ts';
+import { AnthropicModelClient, type AnthropicModelClientOptions, DEFAULT_MAX_TOKENS } from '../model/anthropicModelClient.ts';
+import { costOf } from '../model/priceTable.ts';
+import { FileSessionStore } from '../session/fileSessionStore.ts';
+import { WorktreeSandboxProvider } from '../sandbox/worktreeSandboxProvider.ts';
+import { AgentOsRuntime, DEFAULT_RUNTIME_SETTINGS, type RuntimeSettings } from './agentOsRuntime.ts';
+import type { SessionSandboxes } from './sessionSandboxes.ts';
+import { WorkspaceAgentCatalog } from './workspaceAgentCatalog.ts';
+import { worktreeSessionSandboxes } from './worktreeSessionSandboxes.ts';
+
+export interface LocalRuntimeOptions {
+  /** The session store folder. Worktrees and agent versions live in its dot-folders. */
+  storeDir: string;
+  model: AnthropicModelClientOptions | ModelClient;
+  github?: {
+    apiUrl?: string;
+    token?: string;
+    /** Local bare repositories standing for GitHub repositories (the demo, tests). */
+    localRemotes?: Record<string, { owner: string; repo: string }>;
+    /** Other sources (tests may pass their own adapters over the same REST API). */
+    issues?: IssueSource;
+    pullRequests?: PullRequestSink;
+  };
+  /** `off`: run commands without bubblewrap even where it works (tests of the unconfined path). */
+  bubblewrap?: 'auto' | 'off';
+  /** Another sandbox kind per repository (dev container); the worktree sandbox otherwise. */
+  sandboxes?(repository: string, storageDir: string): SessionSandboxes;
+  settings?: Partial<RuntimeSettings>;
+  maxTokens?: number;
+  modelOverrides?: Record<string, string>;
+  bashDefaultTimeoutMs?: number;
+  onTextDelta?(sessionId: string, threadId: string, text: string): void;
+  onProblem?(line: string): void;
+}
+
+export interface LocalRuntime {
+  runtime: AgentOsRuntime;
+  store: FileSessionStore;
+}
+
+export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
+  const store = new FileSessionStore(options.storeDir);
+  const worktreesDir = join(options.storeDir, '.worktrees');
+  const versions = new AgentVersionStore(join(options.storeDir, '.agents'));
+  const settings = { ...DEFAULT_RUNTIME_SETTINGS, ...options.settings };
+  const model = isModelClient(options.model) ? options.model : new AnthropicModelClient(options.model);
+  const octokit =
+    options.github && (!options.github.issues || !options.github.pullRequests)
+      ? new OctokitGitHub({
+          ...(options.github.apiUrl ? { baseUrl: options.github.apiUrl } : {}),
+          ...(options.github.token ? { token: options.github.token } : {}),
+        })
+      : undefined;
+  const issues = options.github?.issues ?? octokit;
+  const sink = options.github?.pullRequests ?? octokit;
+  const sandboxCache = new Map<string, SessionSandboxes>();
+  const catalogs = new Map<string, WorkspaceAgentCatalog>();
+
+  const runtime = new AgentOsRuntime({
+    store,
+    model,
+    sandboxes(repository) {
+      let s = sandboxCache.get(repository);
+      if (!s) {
+        s = options.sandboxes
+          ? options.sandboxes(repository, worktreesDir)
+          : worktreeSessionSandboxes(
+              new WorktreeSandboxProvider({
+                storageDir: worktreesDir,
+                repository,
+                ...(options.bubblewrap ? { bubblewrap: options.bubblewrap } : {}),
+                ...(options.bashDefaultTimeoutMs ? { bashDefaultTimeoutMs: options.bashDefaultTimeoutMs } : {}),
+              }),
+            );
+        sandboxCache.set(repository, s);
+      }
+      return s;
+    },
+    agents(repository) {
+      let c = catalogs.get(repository);
+      if (!c) {
+        c = new WorkspaceAgentCatalog({
+          workspaceRoot: repository,
+          versions,
+          maxDelegationDepth: settings.delegationDepth,
+          maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
+          ...(options.modelOverrides ? { modelOverrides: options.modelOverrides } : {}),
+          ...(options.onProblem ? { onProblem: options.onProblem } : {}),
+        });
+        catalogs.set(repository, c);
+      }
+      return c;
+    },
+    tasks: issues ? { issues } : {},
+    ...(sink
+      ? {
+          async pullRequests(repository: string) {
+            const remote = await findRemoteRepository(repository, {
+              ...(options.github?.localRemotes ? { localRemotes: options.github.localRemotes } : {}),
+            });
+            const baseBranch = (await openGit(repository).raw(['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
+            return { sink, owner: remote.owner, repo: remote.repo, remote: 'origin', baseBranch };
+          },
+        }
+      : {}),
+    settings,
+    priceOf: (m, usage) => costOf(m, usage).usd,
+    ...(options.onTextDelta ? { onTextDelta: options.onTextDelta } : {}),
+  });
+  return { runtime, store };
+}
+
+function isModelClient(value: LocalRuntimeOptions['model']): value is ModelClient {
+  return typeof (value as ModelClient).createMessage === 'function';
+}

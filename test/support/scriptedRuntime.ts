@@ -1,0 +1,38 @@
+// A runtime on real parts for tests: the scripted model server reached through the real SDK, the file
+// session store, real git worktrees, the built-in agents (plus any in the repository's `.agents/`).
+import { join } from 'node:path';
+import type { ModelScript } from '../../src/node/model/modelScript.ts';
+import { parseModelScript } from '../../src/node/model/modelScript.ts';
+import { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
+import { createLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../src/node/runtime/localRuntime.ts';
+
+export interface ScriptedRuntime extends LocalRuntime {
+  server: ScriptedModelServer;
+  storeDir: string;
+  close(): Promise<void>;
+}
+
+export async function startScriptedRuntime(
+  root: string,
+  script: unknown,
+  options: Partial<Omit<LocalRuntimeOptions, 'storeDir' | 'model'>> = {},
+): Promise<ScriptedRuntime> {
+  const parsed: ModelScript = parseModelScript(script);
+  const server = await ScriptedModelServer.start({ script: parsed });
+  const storeDir = join(root, 'store');
+  const local = createLocalRuntime({
+    storeDir,
+    model: { apiKey: 'test-key', baseURL: server.url, maxRetries: 4, retryBaseDelayMs: 5, retryMaxDelayMs: 20 },
+    bashDefaultTimeoutMs: 20_000,
+    ...options,
+  });
+  return {
+    ...local,
+    server,
+    storeDir,
+    async close() {
+      await local.runtime.dispose();
+      await server.close();
+    },
+  };
+}
