@@ -16,7 +16,19 @@ import { OctokitGitHub } from '../github/octokitGitHub.ts';
 import { findRemoteRepository } from '../github/remoteRepository.ts';
 import { sampleFiles } from './fixture/files.ts';
 import { sampleIssue } from './fixture/issue.ts';
-import { sampleTestCommand, solutionCodeChange, solutionCodeCheck, solutionTest, type SolutionStep } from './fixture/solution.ts';
+import { PlanSchema } from '../../core/agents/planSchema.ts';
+import { VerdictSchema } from '../../core/agents/verdictSchema.ts';
+import {
+  sampleApproveVerdict,
+  samplePlan,
+  sampleRejectVerdict,
+  sampleTestCommand,
+  solutionCodeChange,
+  solutionCodeCheck,
+  solutionTest,
+  solutionTestDraft,
+  type SolutionStep,
+} from './fixture/solution.ts';
 import { createSampleRepository } from './sampleRepository.ts';
 
 function tempDir(t: { after(fn: () => void): void }): string {
@@ -88,7 +100,7 @@ test('the issue needs a real change: its test fails before the solution and pass
   assert.equal(run(sample.workdir, solutionCodeCheck).status, 0);
 });
 
-test('the code change alone keeps the old suite green (a Reviewer then asks for the missing test)', async (t) => {
+test('the code change alone keeps the old suite green', async (t) => {
   const sample = await createSampleRepository(tempDir(t));
   apply(sample.workdir, solutionCodeChange);
   const result = run(sample.workdir, sampleTestCommand);
@@ -128,4 +140,26 @@ test('the GitHub side of the demo: issue from the stand-in, commit, push, pull r
     standIn.pullRequests().map((p) => [p.number, p.head, p.headSha]),
     [[8, branch, commit]],
   );
+});
+
+test('the scripted run: plan and verdicts fit their schemas, and each step\'s validation passes when it is done', async (t) => {
+  assert.deepEqual(PlanSchema.parse(samplePlan), samplePlan);
+  assert.deepEqual(VerdictSchema.parse(sampleRejectVerdict), sampleRejectVerdict);
+  assert.deepEqual(VerdictSchema.parse(sampleApproveVerdict), sampleApproveVerdict);
+  const [step1, step2] = samplePlan.steps;
+  assert.ok(step1 && step2);
+  const sample = await createSampleRepository(tempDir(t));
+  assert.notEqual(run(sample.workdir, step1.validation).status, 0);
+  apply(sample.workdir, solutionCodeChange);
+  assert.equal(run(sample.workdir, step1.validation).status, 0);
+  assert.notEqual(run(sample.workdir, step2.validation).status, 0);
+  apply(sample.workdir, solutionTestDraft);
+  const draft = run(sample.workdir, step2.validation);
+  assert.equal(draft.status, 0, draft.output);
+  assert.doesNotMatch(readFileSync(join(sample.workdir, 'test/compoundDuration.test.js'), 'utf8'), /formatDuration/);
+  // The REJECT round: the full test file replaces the draft.
+  apply(sample.workdir, solutionTest);
+  const full = run(sample.workdir, sampleTestCommand);
+  assert.equal(full.status, 0, full.output);
+  assert.match(full.output, /pass 8/);
 });
