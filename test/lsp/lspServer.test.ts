@@ -1,0 +1,186 @@
+// Starts the real language server over stdio and checks what an editor would see.
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, test } from 'node:test';
+import type { Diagnostic, MarkupContent } from 'vscode-languageserver-protocol';
+import { loadAgents } from '../../src/node/agents/agentLoader.ts';
+import { LspTestClient } from './lspClient.ts';
+
+const fixtures = join(__dirname, '..', 'fixtures', 'agents');
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+async function workspace(fixture?: string): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'agent-lsp-'));
+  cleanups.push(() => rm(root, { recursive: true, force: true }));
+  if (fixture) await cp(join(fixtures, fixture), root, { recursive: true });
+  await mkdir(join(root, '.agents'), { recursive: true });
+  return root;
+}
+
+async function start(root: string, options: Partial<Parameters<typeof LspTestClient.start>[0]> = {}): Promise<LspTestClient> {
+  const client = await LspTestClient.start({ rootPath: root, rootUri: pathToFileURL(root).href, ...options });
+  cleanups.push(() => client.stop());
+  return client;
+}
+
+const uriOf = (path: string) => pathToFileURL(path).href;
+const has = (pattern: RegExp) => (d: Diagnostic[]) => d.some((x) => pattern.test(x.message));
+const hasNot = (pattern: RegExp) => (d: Diagnostic[]) => !d.some((x) => pattern.test(x.message));
+
+test('diagnostics for every agent file equal the runtime loader problems, open or not', async () => {
+  const root = await workspace('malformed');
+  const client = await start(root);
+  const tool = join(root, '.agents', 'unknown-tool.md');
+  await client.open(uriOf(tool), await readFile(tool, 'utf8'));
+
+  const diagnostics = await client.waitForDiagnostics(uriOf(tool), has(/Frobnicate/));
+  const frob = diagnostics.find((d) => /Frobnicate/.test(d.message))!;
+  assert.equal(frob.severity, 1);
+  assert.equal(frob.code, 'tools');
+  assert.deepEqual(frob.range, { start: { line: 3, character: 13 }, end: { line: 3, character: 23 } });
+  assert.ok(diagnostics.some((d) => d.severity === 2 && /WebFetch/.test(d.message)), 'a Claude-only tool is a warning');
+
+  // Files that are not open are validated from disk too, with the loader's exact messages and ranges.
+  const { problems } = await loadAgents(root);
+  const files = [...new Set(problems.map((p) => p.file!))];
+  assert.ok(files.length >= 10);
+  for (const file of files) {
+    const expected = problems.filter((p) => p.file === file).map((p) => ({ message: p.message, range: p.range, severity: p.severity === 'error' ? 1 : 2 }));
+    const got = await client.waitForDiagnostics(uriOf(file), (d) => d.length === expected.length, `${expected.length} diagnostics`);
+    assert.deepEqual(got.map((d) => ({ message: d.message, range: d.range, severity: d.severity })), expected, file);
+  }
+  assert.deepEqual(await client.waitForDiagnostics(uriOf(join(root, '.agents', 'good.md')), () => true), []);
+});
+
+test('diagnostics follow typing: a fixed field clears, a broken one appears', async () => {
+  const root = await workspace();
+  const client = await start(root);
+  const uri = uriOf(join(root, '.agents', 'writer.md'));
+  await client.open(uri, '---\nname: writer\ndescription: writes\ntools: read, wirte\n---\nWrite.\n');
+  const first = await client.waitForDiagnostics(uri, has(/unknown tool 'wirte' \(did you mean 'write'\?\)/));
+  assert.equal(first.length, 1);
+  await client.change(uri, '---\nname: writer\ndescription: writes\ntools: read, write\n---\nWrite.\n');
+  await client.waitForDiagnostics(uri, (d) => d.length === 0, 'no diagnostics');
+  await client.change(uri, '---\nname: writer\ndescription: [writes\n---\nWrite.\n');
+  const yaml = await client.waitForDiagnostics(uri, has(/not valid YAML/));
+  assert.equal(yaml[0]!.code, 'front matter');
+  await client.change(uri, '---\nname: writer\nmodel: gpt-9\n---\nWrite.\n');
+  const missing = await client.waitForDiagnostics(uri, has(/missing required field 'description'/));
+  assert.ok(missing.some((d) => d.severity === 2 && /unknown model 'gpt-9'/.test(d.message)));
+});
+
+test('a cycle across files appears and disappears when the other file changes', async () => {
+  const root = await workspace();
+  const alpha = join(root, '.agents', 'alpha.md');
+  const beta = join(root, '.agents', 'beta.md');
+  await writeFile(alpha, '---\nname: alpha\ndescription: calls beta\ncallable_agents: [beta]\n---\nAlpha.\n');
+  const client = await start(root);
+  await client.open(uriOf(alpha), await readFile(alpha, 'utf8'));
+  await client.waitForDiagnostics(uriOf(alpha), has(/unknown agent 'beta'/));
+
+  // beta appears on disk, calling alpha back: the watcher's event re-validates alpha.
+  await writeFile(beta, '---\nname: beta\ndescription: calls alpha\ncallable_agents:\n  - alpha\n---\nBeta.\n');
+  await client.filesChanged([{ uri: uriOf(beta), type: 1 }]);
+  const cycle = await client.waitForDiagnostics(uriOf(alpha), has(/delegation cycle: alpha → beta → alpha/));
+  assert.deepEqual(cycle.find((d) => /cycle/.test(d.message))!.range, { start: { line: 3, character: 18 }, end: { line: 3, character: 22 } });
+  await client.waitForDiagnostics(uriOf(beta), has(/delegation cycle: beta → alpha → beta/));
+
+  // Editing beta in the editor (unsaved) breaks the cycle: alpha is clean again.
+  await client.open(uriOf(beta), await readFile(beta, 'utf8'));
+  await client.change(uriOf(beta), '---\nname: beta\ndescription: calls nobody\n---\nBeta.\n');
+  await client.waitForDiagnostics(uriOf(alpha), (d) => d.length === 0, 'alpha without diagnostics');
+  await client.waitForDiagnostics(uriOf(beta), (d) => d.length === 0, 'beta without diagnostics');
+
+  // Closing beta unsaved: the file on disk counts again, and so does the cycle.
+  await client.close(uriOf(beta));
+  await client.waitForDiagnostics(uriOf(alpha), has(/delegation cycle/));
+
+  // Deleting beta: alpha calls an unknown agent again.
+  await rm(beta);
+  await client.filesChanged([{ uri: uriOf(beta), type: 3 }]);
+  await client.waitForDiagnostics(uriOf(alpha), has(/unknown agent 'beta'/));
+});
+
+test('delegation depth follows the setting (workspace/configuration and didChangeConfiguration)', async () => {
+  const root = await workspace('depth');
+  let depth = 1;
+  const client = await start(root, { configuration: () => ({ delegationDepth: depth }) });
+  const boss = uriOf(join(root, '.agents', 'boss.md'));
+  await client.waitForDiagnostics(boss, has(/delegation too deep: boss → Coordinator → Planner → helper is 3 levels; the limit is 1/));
+  depth = 3;
+  await client.configurationChanged({});
+  await client.waitForDiagnostics(boss, (d) => d.length === 0, 'no depth error at depth 3');
+  await client.configurationChanged({ agentOs: { delegationDepth: 2 } });
+  await client.waitForDiagnostics(boss, has(/the limit is 2/));
+});
+
+test('initializationOptions.delegationDepth is honoured without a configuration capability', async () => {
+  const root = await workspace('depth');
+  const client = await start(root, { initializationOptions: { delegationDepth: 3 } });
+  const boss = uriOf(join(root, '.agents', 'boss.md'));
+  const planner = uriOf(join(root, '.agents', 'planner.md'));
+  await client.waitForDiagnostics(planner, (d) => d.length === 0, 'planner clean');
+  assert.deepEqual(await client.waitForDiagnostics(boss, () => true), []);
+});
+
+test('completion: fields, tools, models, agents and policies', async () => {
+  const root = await workspace('valid');
+  const client = await start(root);
+  const uri = uriOf(join(root, '.agents', 'new.md'));
+  const text = [
+    '---', // 0
+    'name: new-agent', // 1
+    'description: a new one', // 2
+    'tools: read, ', // 3
+    'model: ', // 4
+    'callable_agents:', // 5
+    '  - ', // 6
+    'toolset:', // 7
+    '  configs:', // 8
+    '    - name: ', // 9
+    '      permission_policy:', // 10
+    '        type: ', // 11
+    '', // 12
+    '---', // 13
+    'Body', // 14
+  ].join('\n');
+  await client.open(uri, text);
+  await client.waitForDiagnostics(uri, () => true);
+  const labels = async (line: number, character: number) => (await client.completion(uri, line, character)).map((i) => i.label);
+
+  const fields = await labels(12, 0);
+  assert.ok(fields.includes('model') === false && fields.includes('network') && fields.includes('ask') && fields.includes('disallowedTools'), fields.join());
+  assert.ok(!fields.includes('name') && !fields.includes('tools'), 'fields already present are not offered');
+  assert.deepEqual((await labels(3, 13)).sort(), ['bash', 'edit', 'glob', 'grep', 'write']);
+  const models = await labels(4, 7);
+  assert.ok(models.includes('sonnet') && models.includes('inherit') && models.includes('claude-opus-4-8'));
+  const agents = await labels(6, 4);
+  for (const name of ['Coordinator', 'Planner', 'Coder', 'Reviewer', 'docs-writer', 'code-reviewer', 'lead']) assert.ok(agents.includes(name), `${name} in ${agents.join()}`);
+  assert.ok(!agents.includes('new-agent'), 'an agent does not call itself');
+  assert.deepEqual((await labels(9, 12)).sort(), ['bash', 'edit', 'glob', 'grep', 'read', 'write']);
+  assert.deepEqual((await labels(11, 14)).sort(), ['always_allow', 'always_ask']);
+  const nested = await labels(10, 4);
+  assert.ok(nested.includes('enabled') && nested.includes('permission_policy'), nested.join());
+});
+
+test('hover: field docs, tool names and callable agents', async () => {
+  const root = await workspace('valid');
+  const client = await start(root);
+  const lead = join(root, '.agents', 'lead.md');
+  const uri = uriOf(lead);
+  await client.open(uri, await readFile(lead, 'utf8'));
+  await client.waitForDiagnostics(uri, () => true);
+  const value = async (line: number, character: number) => ((await client.hover(uri, line, character))?.contents as MarkupContent | undefined)?.value ?? '';
+  assert.match(await value(3, 2), /Allow-list of tools/);
+  assert.match(await value(4, 3), /delegate/);
+  assert.match(await value(3, 8), /\*\*read\*\* — Reads a file/);
+  assert.match(await value(5, 6), /Agent \*\*docs-writer\*\* — Writes and updates the README/);
+  assert.match(await value(1, 1), /Unique name of the agent/);
+  assert.equal(await client.hover(uri, 8, 3), null, 'nothing in the body');
+});
