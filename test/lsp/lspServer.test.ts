@@ -30,8 +30,8 @@ async function start(root: string, options: Partial<Parameters<typeof LspTestCli
 }
 
 const uriOf = (path: string) => pathToFileURL(path).href;
-const has = (pattern: RegExp) => (d: Diagnostic[]) => d.some((x) => pattern.test(x.message));
-const hasNot = (pattern: RegExp) => (d: Diagnostic[]) => !d.some((x) => pattern.test(x.message));
+const messageOf = (d: Diagnostic) => (typeof d.message === 'string' ? d.message : d.message.value);
+const has = (pattern: RegExp) => (d: Diagnostic[]) => d.some((x) => pattern.test(messageOf(x)));
 
 test('diagnostics for every agent file equal the runtime loader problems, open or not', async () => {
   const root = await workspace('malformed');
@@ -40,11 +40,11 @@ test('diagnostics for every agent file equal the runtime loader problems, open o
   await client.open(uriOf(tool), await readFile(tool, 'utf8'));
 
   const diagnostics = await client.waitForDiagnostics(uriOf(tool), has(/Frobnicate/));
-  const frob = diagnostics.find((d) => /Frobnicate/.test(d.message))!;
+  const frob = diagnostics.find((d) => /Frobnicate/.test(messageOf(d)))!;
   assert.equal(frob.severity, 1);
   assert.equal(frob.code, 'tools');
   assert.deepEqual(frob.range, { start: { line: 3, character: 13 }, end: { line: 3, character: 23 } });
-  assert.ok(diagnostics.some((d) => d.severity === 2 && /WebFetch/.test(d.message)), 'a Claude-only tool is a warning');
+  assert.ok(diagnostics.some((d) => d.severity === 2 && /WebFetch/.test(messageOf(d))), 'a Claude-only tool is a warning');
 
   // Files that are not open are validated from disk too, with the loader's exact messages and ranges.
   const { problems } = await loadAgents(root);
@@ -53,7 +53,7 @@ test('diagnostics for every agent file equal the runtime loader problems, open o
   for (const file of files) {
     const expected = problems.filter((p) => p.file === file).map((p) => ({ message: p.message, range: p.range, severity: p.severity === 'error' ? 1 : 2 }));
     const got = await client.waitForDiagnostics(uriOf(file), (d) => d.length === expected.length, `${expected.length} diagnostics`);
-    assert.deepEqual(got.map((d) => ({ message: d.message, range: d.range, severity: d.severity })), expected, file);
+    assert.deepEqual(got.map((d) => ({ message: messageOf(d), range: d.range, severity: d.severity })), expected, file);
   }
   assert.deepEqual(await client.waitForDiagnostics(uriOf(join(root, '.agents', 'good.md')), () => true), []);
 });
@@ -72,7 +72,7 @@ test('diagnostics follow typing: a fixed field clears, a broken one appears', as
   assert.equal(yaml[0]!.code, 'front matter');
   await client.change(uri, '---\nname: writer\nmodel: gpt-9\n---\nWrite.\n');
   const missing = await client.waitForDiagnostics(uri, has(/missing required field 'description'/));
-  assert.ok(missing.some((d) => d.severity === 2 && /unknown model 'gpt-9'/.test(d.message)));
+  assert.ok(missing.some((d) => d.severity === 2 && /unknown model 'gpt-9'/.test(messageOf(d))));
 });
 
 test('a cycle across files appears and disappears when the other file changes', async () => {
@@ -88,7 +88,7 @@ test('a cycle across files appears and disappears when the other file changes', 
   await writeFile(beta, '---\nname: beta\ndescription: calls alpha\ncallable_agents:\n  - alpha\n---\nBeta.\n');
   await client.filesChanged([{ uri: uriOf(beta), type: 1 }]);
   const cycle = await client.waitForDiagnostics(uriOf(alpha), has(/delegation cycle: alpha → beta → alpha/));
-  assert.deepEqual(cycle.find((d) => /cycle/.test(d.message))!.range, { start: { line: 3, character: 18 }, end: { line: 3, character: 22 } });
+  assert.deepEqual(cycle.find((d) => /cycle/.test(messageOf(d)))!.range, { start: { line: 3, character: 18 }, end: { line: 3, character: 22 } });
   await client.waitForDiagnostics(uriOf(beta), has(/delegation cycle: beta → alpha → beta/));
 
   // Editing beta in the editor (unsaved) breaks the cycle: alpha is clean again.
