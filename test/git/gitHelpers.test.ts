@@ -82,7 +82,12 @@ test('commitAll commits everything under our identity when the repository names 
   const saved = { HOME: process.env.HOME, XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME };
   process.env.HOME = home;
   process.env.XDG_CONFIG_HOME = join(home, '.config');
-  t.after(() => Object.assign(process.env, saved));
+  t.after(() => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
   assert.equal(await configuredIdentity(repo.work), undefined);
 
   const before = await headCommit(repo.work);
@@ -178,4 +183,15 @@ test('a push to a remote that does not exist is one clear GIT_FAILED line', asyn
     return true;
   });
   await assert.rejects(pushBranch(repo.work, 'origin', 'no-such-branch'), /failed: there is no local branch 'no-such-branch'$/);
+});
+
+test('a push to a URL with a token never shows the token', async (t) => {
+  const repo = makeTestRepo();
+  t.after(repo.cleanup);
+  await assert.rejects(pushBranch(repo.work, 'https://x-access-token:s3cret@127.0.0.1:9/o/r.git', 'main'), (e: unknown) => {
+    assert.ok(e instanceof GitFailedError);
+    assert.doesNotMatch(e.message, /s3cret/);
+    assert.match(e.message, /^git push https:\/\/\*\*\*@127\.0\.0\.1:9\/o\/r\.git main failed: /);
+    return true;
+  });
 });

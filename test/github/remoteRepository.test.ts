@@ -37,6 +37,13 @@ test('the repository of a worktree comes from its origin remote; a local remote 
     url: 'git@github.com:octo/hello.git',
   });
   await assert.rejects(findRemoteRepository(repo.work, { remote: 'nope' }), /has no git remote 'nope'/);
+  git(repo.work, 'remote', 'add', 'tokened', 'https://x-access-token:s3cret@github.com/octo/hello.git');
+  assert.deepEqual(await findRemoteRepository(repo.work, { remote: 'tokened' }), {
+    host: 'github.com',
+    owner: 'octo',
+    repo: 'hello',
+    url: 'https://***@github.com/octo/hello.git',
+  });
   git(repo.work, 'remote', 'add', 'weird', join(repo.root, 'x'));
   git(repo.work, 'remote', 'set-url', 'weird', 'https://example.com/only');
   await assert.rejects(findRemoteRepository(repo.work, { remote: 'weird' }), /is not a GitHub repository URL/);

@@ -17,8 +17,13 @@ export class GitFailedError extends AgentOsError {
     readonly gitMessage: string,
     options?: { cause?: unknown },
   ) {
-    super('GIT_FAILED', `git ${operation} failed: ${gitMessage}`, options);
+    super('GIT_FAILED', redactCredentials(`git ${operation} failed: ${gitMessage}`), options);
   }
+}
+
+/** Hides `user:token@` in URLs: a remote URL may carry a token, and messages reach logs and screens. */
+export function redactCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]+@/gi, '$1***@');
 }
 
 export interface GitClientOptions {

@@ -4,14 +4,14 @@ import { realpathSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from '../../core/errors.ts';
-import { openGit } from '../git/gitClient.ts';
+import { openGit, redactCredentials } from '../git/gitClient.ts';
 
 export interface RemoteRepository {
   owner: string;
   repo: string;
   /** `github.com`, an Enterprise host; absent for a local remote mapped by configuration. */
   host?: string;
-  /** The remote's URL as git has it. */
+  /** The remote's URL as git has it, with any credentials in it replaced by `***`. */
   url: string;
 }
 
@@ -59,7 +59,7 @@ export async function findRemoteRepository(dir: string, options: FindRemoteOptio
   const remote = options.remote ?? 'origin';
   let url: string;
   try {
-    url = (await openGit(dir).raw(['remote', 'get-url', remote])).trim();
+    url = redactCredentials((await openGit(dir).raw(['remote', 'get-url', remote])).trim());
   } catch {
     throw new InvalidArgumentError(`${dir} has no git remote '${remote}', so its GitHub repository is unknown`);
   }
