@@ -6,7 +6,7 @@ import type { InitializeParams, InitializeResult } from 'vscode-languageserver/n
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { completeAgentFile } from './agentCompletion.ts';
 import { hoverAgentFile } from './agentHover.ts';
-import { AgentWorkspaceValidator, uriToPath } from './agentWorkspaceValidator.ts';
+import { agentFileLocation, AgentWorkspaceValidator, uriToPath } from './agentWorkspaceValidator.ts';
 
 /** Settings section read through workspace/configuration and accepted in initializationOptions. */
 const SETTINGS_SECTION = 'agentOs';
@@ -115,13 +115,19 @@ function main(): void {
     if (validator.close(e.document.uri)) schedule();
   });
 
+  // Other Markdown files may have front matter too; only agent files get agent features.
+  const agentDocument = (uri: string) => {
+    const path = uriToPath(uri);
+    return path && agentFileLocation(path) ? documents.get(uri) : undefined;
+  };
+
   connection.onCompletion((params) => {
-    const document = documents.get(params.textDocument.uri);
+    const document = agentDocument(params.textDocument.uri);
     if (!document) return [];
     return completeAgentFile(document.getText(), params.position.line, params.position.character, validator.agentsFor(document.uri));
   });
   connection.onHover((params) => {
-    const document = documents.get(params.textDocument.uri);
+    const document = agentDocument(params.textDocument.uri);
     if (!document) return null;
     return hoverAgentFile(document.getText(), params.position.line, params.position.character, validator.agentsFor(document.uri));
   });

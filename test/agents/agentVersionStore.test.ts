@@ -83,6 +83,9 @@ test('versions survive reopening the store, and a session gets exactly the versi
   assert.equal(woken.system, 'First prompt.');
   assert.equal(woken.version, 1);
   assert.equal((await reopened.get('Coder', recorded.Coder!)).system, coder().system);
+  const pinned = await reopened.getAll(recorded);
+  assert.deepEqual([...pinned.keys()].sort(), ['Coder', 'Coordinator', 'Planner', 'Reviewer', 'helper']);
+  assert.equal(pinned.get('helper')!.system, 'First prompt.');
 
   // Atomic writes leave neither temp files nor locks behind.
   assert.deepEqual((await readdir(dir)).sort(), ['coder.json', 'coordinator.json', 'helper.json', 'planner.json', 'reviewer.json']);

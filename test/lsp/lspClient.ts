@@ -14,6 +14,8 @@ export interface StartOptions {
   initializationOptions?: unknown;
   /** What the client answers to workspace/configuration for `agentOs`; undefined: no pull capability. */
   configuration?: () => unknown;
+  /** Run the esbuild bundle instead of the TypeScript source. */
+  bundle?: string;
 }
 
 export class LspTestClient {
@@ -28,7 +30,8 @@ export class LspTestClient {
   ) {}
 
   static async start(options: StartOptions): Promise<LspTestClient> {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'lsp', 'server.ts'), '--stdio'], {
+    const args = options.bundle ? [options.bundle, '--stdio'] : ['--import', 'tsx', join(repoRoot, 'src', 'lsp', 'server.ts'), '--stdio'];
+    const child = spawn(process.execPath, args, {
       cwd: repoRoot,
       stdio: 'pipe',
     });

@@ -1,5 +1,6 @@
 // Starts the real language server over stdio and checks what an editor would see.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,4 +184,22 @@ test('hover: field docs, tool names and callable agents', async () => {
   assert.match(await value(5, 6), /Agent \*\*docs-writer\*\* — Writes and updates the README/);
   assert.match(await value(1, 1), /Unique name of the agent/);
   assert.equal(await client.hover(uri, 8, 3), null, 'nothing in the body');
+});
+
+const bundle = join(__dirname, '..', '..', 'dist', 'lspServer.js');
+test('the built bundle (dist/lspServer.js) serves the same diagnostics', { skip: !existsSync(bundle) && 'run npm run build first' }, async () => {
+  const root = await workspace('cycle');
+  const client = await start(root, { bundle });
+  await client.waitForDiagnostics(uriOf(join(root, '.agents', 'alpha.md')), has(/delegation cycle: alpha → beta → alpha/));
+  await client.waitForDiagnostics(uriOf(join(root, '.agents', 'gamma.md')), has(/'alpha' cannot be called: it failed to load/));
+});
+
+test('Markdown outside agent folders gets no agent features', async () => {
+  const root = await workspace();
+  const client = await start(root);
+  const uri = uriOf(join(root, 'README.md'));
+  await client.open(uri, '---\ntitle: x\n\n---\n# Readme\n');
+  assert.deepEqual(await client.completion(uri, 2, 0), []);
+  assert.equal(await client.hover(uri, 1, 1), null);
+  assert.equal(client.diagnostics.has(uri), false);
 });

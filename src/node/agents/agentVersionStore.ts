@@ -69,6 +69,13 @@ export class AgentVersionStore {
     return { ...record.definition, version: record.version };
   }
 
+  /** What a waking session runs: exactly the versions recorded in `agent_os.session_configured`. */
+  async getAll(agentVersions: Readonly<Record<string, number>>): Promise<Map<string, VersionedAgentDefinition>> {
+    const out = new Map<string, VersionedAgentDefinition>();
+    for (const [name, version] of Object.entries(agentVersions)) out.set(name, await this.get(name, version));
+    return out;
+  }
+
   async list(name: string): Promise<AgentVersionRecord[]> {
     return (await this.readFile(name))?.versions ?? [];
   }
