@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { commitAll } from '../../src/node/git/commitAll.ts';
 import { baseCommit, configuredIdentity, headCommit, resolveCommit } from '../../src/node/git/commits.ts';
@@ -194,4 +196,27 @@ test('a push to a URL with a token never shows the token', async (t) => {
     assert.match(e.message, /^git push https:\/\/\*\*\*@127\.0\.0\.1:9\/o\/r\.git main failed: /);
     return true;
   });
+});
+
+test('a push with a token sends it to an https remote as a header, not in the URL or the arguments', async (t) => {
+  const repo = makeTestRepo();
+  t.after(repo.cleanup);
+  const seen: { url: string; authorization: string | undefined }[] = [];
+  // A real HTTP server in git's way: it records what git sends and refuses, like a remote that is down.
+  const server = createServer((request, response) => {
+    seen.push({ url: request.url ?? '', authorization: request.headers.authorization });
+    response.writeHead(503, { 'content-type': 'text/plain' }).end('unavailable\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/octo/sample.git`;
+  await assert.rejects(pushBranch(repo.work, url, 'main', { token: 'ghs_t0ken' }), (e: unknown) => {
+    assert.ok(e instanceof GitFailedError);
+    assert.doesNotMatch(e.message, /\n|t0ken/);
+    assert.match(e.message, /failed: fatal: unable to access .*503/);
+    return true;
+  });
+  assert.ok(seen.length > 0);
+  assert.match(seen[0]?.url ?? '', /^\/octo\/sample\.git\/info\/refs\?service=git-receive-pack$/);
+  assert.equal(seen[0]?.authorization, `Basic ${Buffer.from('x-access-token:ghs_t0ken').toString('base64')}`);
 });

@@ -50,7 +50,12 @@ export function openGit(dir: string, options: GitClientOptions = {}): SimpleGit 
     baseDir: dir,
     config: options.config ?? [],
     allowEnvironment: ['GIT_TERMINAL_PROMPT', ...passThrough, ...Object.keys(extra)],
-    unsafe: { allowUnsafeSshCommand: true, allowUnsafeAskPass: true },
+    unsafe: {
+      allowUnsafeSshCommand: true,
+      allowUnsafeAskPass: true,
+      // Settings passed as GIT_CONFIG_COUNT/KEY/VALUE (a push token) are still checked by simple-git.
+      allowUnsafeConfigEnvCount: 'GIT_CONFIG_COUNT' in extra,
+    },
   });
   // Credential prompts must never wait on a terminal nobody watches.
   return git.env({ ...ambient, GIT_TERMINAL_PROMPT: '0', ...extra });
