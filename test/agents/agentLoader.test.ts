@@ -168,3 +168,12 @@ test('Claude Code tool names map case-insensitively; MultiEdit is edit; disallow
   assert.deepEqual(enabledToolNames(resolvedTools(x)).sort(), ['edit', 'read']);
   assert.equal(x.model, 'claude-sonnet-5-5');
 });
+
+test('a Claude Code permission pattern like Bash(git:*) leaves the tool off, with a warning', () => {
+  const set = buildAgentSet([
+    { path: '/w/.claude/agents/git.md', folder: 'claude', text: '---\nname: git-helper\ndescription: d\ntools: Read, Bash(git status)\n---\nx' },
+  ]);
+  assert.deepEqual(set.problems.map((p) => [p.severity, p.field]), [['warning', 'tools']]);
+  assert.match(set.problems[0]!.message, /the tool stays off/);
+  assert.deepEqual(enabledToolNames(resolvedTools(set.agents.get('git-helper')!)), ['read']);
+});

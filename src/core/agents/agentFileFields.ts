@@ -122,6 +122,11 @@ export function lookupToolName(raw: string): ToolNameLookup {
   if (call) {
     return { kind: 'claude_only', message: `'${name}' is Claude Code syntax and is ignored; list the agents in callable_agents` };
   }
+  const pattern = /^([a-z]+)\s*\(/.exec(lower);
+  if (pattern && ((BUILTIN_TOOL_NAMES as readonly string[]).includes(pattern[1]!) || pattern[1] === 'multiedit')) {
+    // Granting the whole tool would give more than the file asked for; leaving it out gives less. Less is safe.
+    return { kind: 'claude_only', message: `command patterns like '${name}' are not supported; the tool stays off (list '${pattern[1]}' to allow all of it)` };
+  }
   if (lower.startsWith('mcp__')) return { kind: 'claude_only', message: `MCP tool '${name}' is not available in Agent OS; ignored` };
   if (CLAUDE_ONLY_TOOLS.has(lower)) {
     return { kind: 'claude_only', message: `Claude Code tool '${name}' is not available in Agent OS; ignored` };
