@@ -1,11 +1,43 @@
+// `agent-os demo` (`npm run demo`): the whole pipeline, offline, on the embedded defaults: a sample
+// repository made fresh from a fixture, the scripted model playing all four agents (or the real model
+// when ANTHROPIC_API_KEY is set), a local GitHub stand-in, and a bare repository as the remote.
+import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cliCommand.ts';
+import { runDemo } from '../demoRun.ts';
 
-// Placeholder until its owner lands the real command.
+const usage = `Usage: agent-os demo [--dir <folder>] [--keep] [--pace <ms>] [--no-bubblewrap]
+  --dir <folder>   where to make the sample repository (default: a new temp folder)
+  --keep           keep the folder afterwards (it is printed)
+  --pace <ms>      pause between streamed events so the run can be watched (default 0)
+With ANTHROPIC_API_KEY set, the agents run on the real model instead of the scripted one.
+`;
+
 export const demoCommand: CliCommand = {
   name: 'demo',
-  summary: '(not built yet)',
-  async run() {
-    process.stderr.write('agent-os: demo is not built yet\n');
-    return 1;
+  summary: 'run the whole pipeline offline on a sample repository',
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        dir: { type: 'string' },
+        keep: { type: 'boolean' },
+        pace: { type: 'string' },
+        'no-bubblewrap': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    });
+    if (values.help) {
+      process.stdout.write(usage);
+      return 0;
+    }
+    return runDemo({
+      ...(values.dir ? { dir: values.dir } : {}),
+      keep: Boolean(values.keep),
+      paceMs: values.pace ? Math.max(0, Number(values.pace) || 0) : 0,
+      bubblewrap: values['no-bubblewrap'] ? 'off' : 'auto',
+      out: (line) => void process.stdout.write(`${line}\n`),
+      env: process.env,
+    });
   },
 };

@@ -1,11 +1,47 @@
+// `agent-os resume <id>`: wakes a session from its log and carries on where it stopped.
+import { parseArgs } from 'node:util';
+import { AgentOsError } from '../../core/errors.ts';
 import type { CliCommand } from '../cliCommand.ts';
+import { buildCliRuntime, runtimeFlagOptions, runtimeFlagsHelp } from '../runtimeFlags.ts';
+import { driveSession } from '../sessionDriver.ts';
 
-// Placeholder until its owner lands the real command.
+const usage = `Usage: agent-os resume <session-id> [--approve | --reject <text>] [options]\n${runtimeFlagsHelp}\n`;
+
 export const resumeCommand: CliCommand = {
   name: 'resume',
-  summary: '(not built yet)',
-  async run() {
-    process.stderr.write('agent-os: resume is not built yet\n');
-    return 1;
+  summary: 'wake a session from its log and continue it',
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...runtimeFlagOptions, approve: { type: 'boolean' }, reject: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) {
+      process.stdout.write(usage);
+      return 0;
+    }
+    const [sessionId] = positionals;
+    if (!sessionId || positionals.length > 1) throw new AgentOsError('INVALID_ARGUMENT', `give one session id\n${usage}`);
+    const cli = await buildCliRuntime(values);
+    const out = (line: string): void => void process.stdout.write(`${line}\n`);
+    await cli.store.get(sessionId);
+    out(`resuming session ${sessionId}`);
+    try {
+      return await driveSession({
+        runtime: cli.runtime,
+        store: cli.store,
+        sessionId,
+        decision: { ...(values.approve ? { approve: true } : {}), ...(values.reject !== undefined ? { reject: values.reject } : {}) },
+        out,
+        run: async () => {
+          await cli.runtime.resume(sessionId);
+          return undefined;
+        },
+        interactive: Boolean(process.stdin.isTTY) && !values.approve && values.reject === undefined,
+      });
+    } finally {
+      await cli.runtime.dispose();
+    }
   },
 };

@@ -1,11 +1,60 @@
+// `agent-os run`: the whole pipeline on an issue, or one agent on a prompt, headless.
+import { parseArgs } from 'node:util';
+import { AgentOsError } from '../../core/errors.ts';
 import type { CliCommand } from '../cliCommand.ts';
+import { buildCliRuntime, runtimeFlagOptions, runtimeFlagsHelp } from '../runtimeFlags.ts';
+import { driveSession } from '../sessionDriver.ts';
 
-// Placeholder until its owner lands the real command.
+const usage = `Usage:
+  agent-os run --issue <url|owner/repo#n|file> [--approve | --reject <text>] [options]
+  agent-os run --agent <name> --prompt <text> [options]
+${runtimeFlagsHelp}
+`;
+
 export const runCommand: CliCommand = {
   name: 'run',
-  summary: '(not built yet)',
-  async run() {
-    process.stderr.write('agent-os: run is not built yet\n');
-    return 1;
+  summary: 'run the pipeline on an issue (or one agent on a prompt) headless',
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        ...runtimeFlagOptions,
+        issue: { type: 'string' },
+        task: { type: 'string' },
+        agent: { type: 'string' },
+        prompt: { type: 'string' },
+        approve: { type: 'boolean' },
+        reject: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    });
+    if (values.help) {
+      process.stdout.write(usage);
+      return 0;
+    }
+    const single = values.agent !== undefined || values.prompt !== undefined;
+    if (single && (!values.agent || !values.prompt)) throw new AgentOsError('INVALID_ARGUMENT', 'give both --agent and --prompt');
+    if (!single && !values.issue && !values.task) throw new AgentOsError('INVALID_ARGUMENT', `give --issue, --task, or --agent with --prompt\n${usage}`);
+    if (values.approve && values.reject !== undefined) throw new AgentOsError('INVALID_ARGUMENT', 'give --approve or --reject, not both');
+    const cli = await buildCliRuntime(values);
+    const out = (line: string): void => void process.stdout.write(`${line}\n`);
+    const meta = single
+      ? await cli.runtime.startSingleAgent({ repository: cli.repository, agent: values.agent as string, prompt: values.prompt as string })
+      : await cli.runtime.start({ repository: cli.repository, ...(values.issue ? { issue: values.issue } : { task: values.task as string }) });
+    out(`session ${meta.id}: ${meta.title}`);
+    try {
+      return await driveSession({
+        runtime: cli.runtime,
+        store: cli.store,
+        sessionId: meta.id,
+        decision: { ...(values.approve ? { approve: true } : {}), ...(values.reject !== undefined ? { reject: values.reject } : {}) },
+        out,
+        run: () => cli.runtime.settled(meta.id),
+        interactive: Boolean(process.stdin.isTTY) && !values.approve && values.reject === undefined,
+      });
+    } finally {
+      await cli.runtime.dispose();
+    }
   },
 };

@@ -70,7 +70,7 @@ export function demoModelScript(eventDelayMs = 0): { agents: Record<string, Turn
     // Second round, in the same thread: the Coder remembers its first attempt.
     {
       content: [text('I wrote the test file earlier in this thread; adding the round-trip test to it.'), tool('write', solutionTest.input)],
-      expect: { last_user_text_includes: 'round' },
+      expect: { last_user_text_includes: 'formatDuration' },
     },
     { content: [tool('bash', { command: sampleTestCommand })] },
     { content: [text('Added the round-trip test; the full suite passes.')] },

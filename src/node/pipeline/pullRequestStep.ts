@@ -1,7 +1,7 @@
 // After the person approved: commit the session's work, push its branch, and open the pull request
 // (or find the one a crashed earlier attempt opened, so there is exactly one).
 import type { EventOfType, SessionEvent } from '../../core/events/sessionEvent.ts';
-import type { PullRequestSink } from '../../core/github/githubPorts.ts';
+import { ensurePullRequest, type PullRequestSink } from '../../core/github/githubPorts.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { commitAll } from '../git/commitAll.ts';
 import { pushBranch } from '../git/pushBranch.ts';
@@ -34,17 +34,15 @@ export async function openPullRequestForSession(input: {
   const { meta, events, workspace, target } = input;
   const { commit } = await commitAll(workspace.worktree, { message: `${meta.title}\n\nMade by Agent OS, session ${meta.id}.` });
   await pushBranch(workspace.worktree, target.remote, workspace.branch);
-  const existing = await target.sink.findPullRequest(target.owner, target.repo, workspace.branch);
-  const pr =
-    existing ??
-    (await target.sink.openPullRequest({
-      owner: target.owner,
-      repo: target.repo,
-      head: workspace.branch,
-      base: target.baseBranch,
-      title: meta.title,
-      body: pullRequestBody(meta, events),
-    }));
+  // Found first, opened only when missing: one pull request even after a crash or a racing attempt.
+  const { pullRequest: pr } = await ensurePullRequest(target.sink, {
+    owner: target.owner,
+    repo: target.repo,
+    head: workspace.branch,
+    base: target.baseBranch,
+    title: meta.title,
+    body: pullRequestBody(meta, events),
+  });
   return { url: pr.url, number: pr.number, branch: workspace.branch, head_commit: commit };
 }
 

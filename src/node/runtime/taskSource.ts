@@ -1,10 +1,8 @@
 // Turns what the person asked for (a GitHub issue, an issue file, a typed task) into the session's
 // title and the Coordinator's first message.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
 import { AgentOsError } from '../../core/errors.ts';
-import { formatIssueRef, parseIssueRef, type Issue, type IssueSource } from '../../core/github/githubPorts.ts';
+import { formatIssueRef, type Issue, type IssueSource } from '../../core/github/githubPorts.ts';
+import { resolveIssueInput } from '../github/issueInput.ts';
 import type { StartSessionRequest } from '../../core/runtime/sessionService.ts';
 
 export interface TaskSource {
@@ -24,20 +22,16 @@ export async function describeTask(tasks: TaskSource, request: StartSessionReque
     return { title: firstLine(text), source: 'task', prompt: promptFor({ title: firstLine(text), body: text, where: 'a task typed by the person' }) };
   }
   if (!request.issue) throw new AgentOsError('INVALID_ARGUMENT', 'give an issue or a task');
-  const file = resolve(request.repository, request.issue);
-  if (!request.issue.includes('#') && !/^https?:/.test(request.issue) && existsSync(file)) {
-    const body = await readFile(file, 'utf8');
-    const title = firstLine(body.replace(/^#+\s*/, '')) || basename(file);
-    return { title, source: file, prompt: promptFor({ title, body, where: `the issue file ${file}` }) };
+  const input = resolveIssueInput(request.issue, request.repository);
+  let issue: Issue;
+  if (input.kind === 'file') {
+    issue = input.issue;
+  } else {
+    if (!tasks.issues) throw new AgentOsError('GITHUB_FAILED', 'no GitHub connection is configured to read issues');
+    issue = await tasks.issues.getIssue(input.ref);
   }
-  if (!tasks.issues) throw new AgentOsError('GITHUB_FAILED', 'no GitHub connection is configured to read issues');
-  const issue: Issue = await tasks.issues.getIssue(parseIssueRef(request.issue));
-  const ref = formatIssueRef(issue.ref);
-  return {
-    title: `${ref}: ${issue.title}`,
-    source: issue.url,
-    prompt: promptFor({ title: `${ref}: ${issue.title}`, body: issue.body, where: issue.url }),
-  };
+  const title = input.kind === 'ref' ? `${formatIssueRef(issue.ref)}: ${issue.title}` : issue.title;
+  return { title, source: issue.url, prompt: promptFor({ title, body: issue.body, where: issue.url }) };
 }
 
 function firstLine(text: string): string {

@@ -1,0 +1,97 @@
+// The offline demo end to end. Everything it uses is real: git repositories, the HTTP GitHub stand-in,
+// the Messages API spoken over HTTP by the scripted model server (or the real API), sandboxes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { EventOfType } from '../core/events/sessionEvent.ts';
+import { foldSession } from '../core/session/sessionState.ts';
+import { demoModelScript } from '../node/demo/demoScript.ts';
+import { createSampleRepository } from '../node/demo/sampleRepository.ts';
+import { diffCommits } from '../node/git/worktreeDiff.ts';
+import { GitHubStandIn } from '../node/github/githubStandIn.ts';
+import { parseModelScript } from '../node/model/modelScript.ts';
+import { ScriptedModelServer } from '../node/model/scriptedModelServer.ts';
+import { createLocalRuntime } from '../node/runtime/localRuntime.ts';
+import { printProgress } from './progressPrinter.ts';
+import { renderThreadTree } from './threadTree.ts';
+
+export interface DemoOptions {
+  dir?: string;
+  keep: boolean;
+  paceMs: number;
+  bubblewrap: 'auto' | 'off';
+  out(line: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const { out } = options;
+  const dir = options.dir ? resolve(options.dir) : mkdtempSync(join(tmpdir(), 'agent-os-demo-'));
+  const sample = await createSampleRepository(dir);
+  const github = await GitHubStandIn.start({ repositories: [sample.standInRepository] });
+  const realModel = Boolean(options.env.ANTHROPIC_API_KEY);
+  const scripted = realModel ? undefined : await ScriptedModelServer.start({ script: parseModelScript(demoModelScript(options.paceMs)) });
+  const storeDir = join(dir, 'sessions');
+  const { runtime, store } = createLocalRuntime({
+    storeDir,
+    model: scripted
+      ? { apiKey: 'scripted', baseURL: scripted.url }
+      : { apiKey: options.env.ANTHROPIC_API_KEY as string, ...(options.env.ANTHROPIC_BASE_URL ? { baseURL: options.env.ANTHROPIC_BASE_URL } : {}) },
+    github: { apiUrl: github.baseUrl, token: 'demo-token', localRemotes: sample.localRemotes },
+    bubblewrap: options.bubblewrap,
+  });
+  const progress = new AbortController();
+  try {
+    out(`Agent OS demo — ${realModel ? 'real model (ANTHROPIC_API_KEY is set)' : 'scripted model server at ' + scripted?.url}`);
+    out(`sample repository: ${sample.workdir} (origin: ${sample.barePath})`);
+    out(`GitHub stand-in:   ${github.baseUrl}`);
+    out(`issue:             ${sample.owner}/${sample.repo}#${sample.issue.number} — ${sample.issue.title}\n`);
+    const meta = await runtime.start({ issue: `${sample.owner}/${sample.repo}#${sample.issue.number}`, repository: sample.workdir });
+    out(`session ${meta.id}`);
+    const printing = printProgress(store, meta.id, out, progress.signal);
+    let stop = await runtime.settled(meta.id);
+    let state = foldSession(meta.id, await store.read(meta.id));
+    const verdict = state.latestVerdict;
+    if (stop?.type === 'requires_action' && verdict && stop.event_ids.includes(verdict.id)) {
+      out(`\nThe Reviewer's verdict waits for a person. The demo approves it for you (in VS Code and with \`agent-os run\`, you decide).`);
+      await runtime.approve(meta.id, verdict.id);
+      state = foldSession(meta.id, await store.read(meta.id));
+      stop = state.stopReason;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    progress.abort();
+    await printing.catch(() => undefined);
+
+    out('\n== threads');
+    for (const line of renderThreadTree(state)) out(line);
+    const finalVerdict = state.latestVerdict;
+    if (finalVerdict) {
+      const v = finalVerdict.verdict as { decision: string; summary: string };
+      out('\n== verdict');
+      out(`${v.decision}: ${v.summary}`);
+      out(`evidence: base ${finalVerdict.evidence.base_commit.slice(0, 12)}, head ${finalVerdict.evidence.head_commit.slice(0, 12)}, diff sha256 ${finalVerdict.evidence.diff_sha256.slice(0, 16)}, ${finalVerdict.evidence.test_run_event_ids.length} test run(s)`);
+    }
+    const pr = state.pullRequest;
+    if (pr) {
+      const diff = await diffCommits(sample.barePath, sample.baseCommit, pr.head_commit);
+      out('\n== diff');
+      for (const f of diff.files) out(`${f.status} ${f.path} (+${f.additions ?? 0} −${f.deletions ?? 0})`);
+      out('\n== pull request');
+      const opened = github.pullRequests().find((p) => p.number === pr.number) as { title: string; head: string; base: string } | undefined;
+      out(`#${pr.number} ${opened?.title ?? ''}`);
+      out(`${pr.url}  (${opened?.head ?? pr.branch} → ${opened?.base ?? ''}, head ${pr.head_commit.slice(0, 12)})`);
+      return 0;
+    }
+    out(`\nthe session stopped without a pull request (${stop?.type ?? 'unknown'}); see: agent-os sessions show ${meta.id} --store ${storeDir}`);
+    return 1;
+  } finally {
+    progress.abort();
+    await runtime.dispose();
+    await github.close();
+    await scripted?.close();
+    if (options.keep) out(`\nkept: ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export type { EventOfType };

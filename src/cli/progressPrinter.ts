@@ -1,0 +1,68 @@
+// Shows a running session on the terminal as it goes: one line per step that a person cares about,
+// read from the log as it is written (the same log the extension's UI follows).
+import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
+import type { SessionStore } from '../core/session/sessionStore.ts';
+
+const MAX_LINE = 160;
+
+export function describeEventLine(event: SessionEvent, agentOf: (threadId: string) => string): string | undefined {
+  const who = agentOf(event.thread);
+  switch (event.type) {
+    case 'session.thread_created':
+      return event.parent_thread_id ? `  + thread ${event.agent_name} (${event.session_thread_id})` : undefined;
+    case 'agent.message':
+      return `${who}: ${clip(event.content.map((b) => b.text).join(' '))}`;
+    case 'agent.tool_use':
+      return `${who} → ${event.name} ${clip(summarizeInput(event))}${event.evaluated_permission === 'allow' ? '' : ` [${event.evaluated_permission}]`}`;
+    case 'agent.tool_result':
+      return event.is_error ? `${who} ✗ ${clip(event.content.map((b) => b.text).join(' '))}` : undefined;
+    case 'agent_os.plan_submitted':
+      return `${who}: plan accepted (${(event.plan as { steps?: unknown[] }).steps?.length ?? 0} steps)`;
+    case 'agent_os.verdict_submitted': {
+      const v = event.verdict as { decision: string; summary: string };
+      return `${who}: verdict ${v.decision} — ${clip(v.summary)}`;
+    }
+    case 'agent_os.approval':
+      return `person: ${event.decision === 'approve' ? 'approved' : `requested changes: ${clip(event.feedback ?? '')}`}`;
+    case 'agent_os.pull_request_opened':
+      return `pull request #${event.number} opened: ${event.url}`;
+    case 'agent_os.wake':
+      return `woke from the log; resolved ${event.recovered.length} interrupted step(s)`;
+    case 'session.error':
+      return `error (${event.error.type}): ${event.error.message}`;
+    default:
+      return undefined;
+  }
+}
+
+function summarizeInput(event: EventOfType<'agent.tool_use'>): string {
+  const input = (event.input ?? {}) as Record<string, unknown>;
+  if (event.name === 'bash') return String(input.command ?? '');
+  if (event.name === 'send_to_agent') return `${String(input.agent_name ?? '')}: ${String(input.message ?? '')}`;
+  return String(input.file_path ?? input.pattern ?? JSON.stringify(input));
+}
+
+function clip(text: string): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > MAX_LINE ? `${one.slice(0, MAX_LINE - 1)}…` : one;
+}
+
+/** Prints the session's progress from `fromSeq` until `signal` aborts. */
+export async function printProgress(
+  store: SessionStore,
+  sessionId: string,
+  write: (line: string) => void,
+  signal: AbortSignal,
+  fromSeq = 1,
+): Promise<void> {
+  const agents = new Map<string, string>();
+  try {
+    for await (const event of store.follow(sessionId, { fromSeq, signal })) {
+      if (event.type === 'session.thread_created') agents.set(event.session_thread_id, event.agent_name);
+      const line = describeEventLine(event, (t) => agents.get(t) ?? 'agent');
+      if (line) write(line);
+    }
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  }
+}

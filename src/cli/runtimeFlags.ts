@@ -1,0 +1,96 @@
+// Flags every command that runs sessions shares, and the runtime they build. The API key comes from
+// the environment only (never a flag: flags end up in shell history and process lists).
+import { resolve } from 'node:path';
+import { AgentOsError } from '../core/errors.ts';
+import { tokenFromEnvironment } from '../node/github/octokitGitHub.ts';
+import { createLocalRuntime, type LocalRuntime } from '../node/runtime/localRuntime.ts';
+import { repositoryRoot, resolveStoreDir } from './storeLocation.ts';
+
+export const runtimeFlagOptions = {
+  repo: { type: 'string' },
+  store: { type: 'string' },
+  'base-url': { type: 'string' },
+  model: { type: 'string' },
+  'github-api': { type: 'string' },
+  'local-remote': { type: 'string', multiple: true },
+  'budget-usd': { type: 'string' },
+  'review-rounds': { type: 'string' },
+  'delegation-depth': { type: 'string' },
+  'no-bubblewrap': { type: 'boolean' },
+} as const;
+
+export interface RuntimeFlagValues {
+  repo?: string;
+  store?: string;
+  'base-url'?: string;
+  model?: string;
+  'github-api'?: string;
+  'local-remote'?: string[];
+  'budget-usd'?: string;
+  'review-rounds'?: string;
+  'delegation-depth'?: string;
+  'no-bubblewrap'?: boolean;
+}
+
+export const runtimeFlagsHelp = `Runtime options:
+  --repo <dir>              the repository to work on (default: the one around the current folder)
+  --store <dir>             session storage folder (default: inside the repository's .git)
+  --base-url <url>          Messages API endpoint (default: $ANTHROPIC_BASE_URL or Anthropic's)
+  --model <id>              run every agent on this model
+  --github-api <url>        GitHub REST API root (default: $GITHUB_API_URL or GitHub's; Enterprise: https://host/api/v3)
+  --local-remote <path>=<owner>/<repo>   a local bare repository standing for a GitHub repository
+  --budget-usd <n>          stop before a model request would pass this cost
+  --review-rounds <n>       REJECT rounds before the pipeline gives up (default 3)
+  --delegation-depth <n>    levels of delegation allowed (default 1)
+  --no-bubblewrap           run commands unconfined even where bubblewrap works
+Environment: ANTHROPIC_API_KEY (required), GITHUB_TOKEN or GH_TOKEN (to read private issues and open pull requests).`;
+
+function positiveNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new AgentOsError('INVALID_ARGUMENT', `--${name} must be a positive number, got '${value}'`);
+  return n;
+}
+
+export interface CliRuntime extends LocalRuntime {
+  repository: string;
+  storeDir: string;
+}
+
+export async function buildCliRuntime(flags: RuntimeFlagValues, env: NodeJS.ProcessEnv = process.env): Promise<CliRuntime> {
+  const apiKey = env.ANTHROPIC_API_KEY;
+  if (!apiKey) throw new AgentOsError('INVALID_ARGUMENT', 'ANTHROPIC_API_KEY is not set (for the offline demo, run `npm run demo`)');
+  const repository = await repositoryRoot(resolve(flags.repo ?? process.cwd()));
+  const storeDir = await resolveStoreDir(flags.store, repository);
+  const localRemotes: Record<string, { owner: string; repo: string }> = {};
+  for (const entry of flags['local-remote'] ?? []) {
+    const m = /^(.+)=([^/=]+)\/([^/=]+)$/.exec(entry);
+    if (!m) throw new AgentOsError('INVALID_ARGUMENT', `--local-remote must look like <path>=<owner>/<repo>, got '${entry}'`);
+    localRemotes[resolve(m[1] as string)] = { owner: m[2] as string, repo: m[3] as string };
+  }
+  const budgetUsd = positiveNumber('budget-usd', flags['budget-usd']);
+  const reviewRounds = positiveNumber('review-rounds', flags['review-rounds']);
+  const depth = positiveNumber('delegation-depth', flags['delegation-depth']);
+  const baseURL = flags['base-url'] ?? env.ANTHROPIC_BASE_URL;
+  const githubApi = flags['github-api'] ?? env.GITHUB_API_URL;
+  const token = tokenFromEnvironment(env);
+  const model = flags.model;
+  const local = createLocalRuntime({
+    storeDir,
+    model: { apiKey, ...(baseURL ? { baseURL } : {}) },
+    github: {
+      ...(githubApi ? { apiUrl: githubApi } : {}),
+      ...(token ? { token } : {}),
+      localRemotes,
+    },
+    ...(flags['no-bubblewrap'] ? { bubblewrap: 'off' as const } : {}),
+    settings: {
+      ...(budgetUsd ? { budget: { maxUsd: budgetUsd } } : {}),
+      ...(reviewRounds ? { reviewRounds: Math.floor(reviewRounds) } : {}),
+      ...(depth ? { delegationDepth: Math.floor(depth) } : {}),
+    },
+    ...(model ? { modelOverrides: Object.fromEntries(['coordinator', 'planner', 'coder', 'reviewer'].map((n) => [n, model])) } : {}),
+    onProblem: (line) => process.stderr.write(`warning: ${line}\n`),
+  });
+  return { ...local, repository, storeDir };
+}

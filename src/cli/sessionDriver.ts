@@ -1,0 +1,113 @@
+// Drives a session on the terminal until it is done or needs someone: prints progress, and when the
+// Reviewer's verdict waits for approval, takes the decision from flags or asks on the terminal.
+import { createInterface } from 'node:readline/promises';
+import type { EventOfType, StopReason } from '../core/events/sessionEvent.ts';
+import { foldSession, type SessionState } from '../core/session/sessionState.ts';
+import type { AgentOsRuntime } from '../node/runtime/agentOsRuntime.ts';
+import type { SessionStore } from '../core/session/sessionStore.ts';
+import { printProgress } from './progressPrinter.ts';
+
+export interface Decision {
+  approve?: boolean;
+  reject?: string;
+}
+
+export const EXIT_NEEDS_PERSON = 3;
+export const EXIT_BUDGET = 4;
+
+export async function driveSession(input: {
+  runtime: AgentOsRuntime;
+  store: SessionStore;
+  sessionId: string;
+  decision: Decision;
+  out: (line: string) => void;
+  /** Runs the session (start's own run, or a resume) and resolves when it stops. */
+  run: () => Promise<StopReason | undefined>;
+  interactive: boolean;
+}): Promise<number> {
+  const { runtime, store, sessionId, out } = input;
+  const progress = new AbortController();
+  const existing = await store.read(sessionId);
+  const printing = printProgress(store, sessionId, out, progress.signal, (existing.at(-1)?.seq ?? 0) + 1);
+  try {
+    await input.run();
+    for (;;) {
+      const state = foldSession(sessionId, await store.read(sessionId));
+      const next = await decideNext(state, input);
+      if (next === 'continue') continue;
+      await settle(printing, progress);
+      return finish(state, out);
+    }
+  } finally {
+    progress.abort();
+    await printing.catch(() => undefined);
+  }
+}
+
+async function settle(printing: Promise<void>, progress: AbortController): Promise<void> {
+  // Let the follower print what the run appended last before the summary.
+  await new Promise((r) => setTimeout(r, 250));
+  progress.abort();
+  await printing.catch(() => undefined);
+}
+
+async function decideNext(
+  state: SessionState,
+  input: Parameters<typeof driveSession>[0],
+): Promise<'continue' | 'stop'> {
+  if (state.stopReason?.type !== 'requires_action') return 'stop';
+  const verdict = state.latestVerdict;
+  const waitingOnVerdict = verdict && state.stopReason.event_ids.includes(verdict.id);
+  if (!waitingOnVerdict || !verdict) return 'stop';
+  let decision = input.decision;
+  if (decision.approve === undefined && decision.reject === undefined && input.interactive) decision = await askPerson(verdict, input.out);
+  if (decision.approve) {
+    input.out('approving the verdict: committing, pushing and opening the pull request…');
+    await input.runtime.approve(input.sessionId, verdict.id);
+    input.decision = {};
+    return 'continue';
+  }
+  if (decision.reject !== undefined) {
+    input.out('sending the requested changes to the Coordinator…');
+    await input.runtime.requestChanges(input.sessionId, verdict.id, decision.reject);
+    input.decision = {};
+    return 'continue';
+  }
+  return 'stop';
+}
+
+async function askPerson(verdict: EventOfType<'agent_os.verdict_submitted'>, out: (l: string) => void): Promise<Decision> {
+  const v = verdict.verdict as { decision: string; summary: string };
+  out(`\nThe Reviewer approves: ${v.summary}`);
+  out(`Evidence: head ${verdict.evidence.head_commit.slice(0, 12)}, diff ${verdict.evidence.diff_sha256.slice(0, 12)}, ${verdict.evidence.test_run_event_ids.length} test run(s).`);
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = (await rl.question('Approve and create the pull request? [y]es / [n]o, request changes / [l]ater: ')).trim().toLowerCase();
+    if (answer === 'y' || answer === 'yes') return { approve: true };
+    if (answer === 'n' || answer === 'no') return { reject: (await rl.question('What should change? ')).trim() || 'Please revise.' };
+    return {};
+  } finally {
+    rl.close();
+  }
+}
+
+function finish(state: SessionState, out: (line: string) => void): number {
+  const reason = state.stopReason;
+  const cost = `$${state.usage.cost_usd.toFixed(4)}, ${state.usage.model_requests} model requests`;
+  if (state.pullRequest) out(`\npull request #${state.pullRequest.number}: ${state.pullRequest.url}`);
+  switch (reason?.type) {
+    case undefined:
+    case 'end_turn':
+      out(`session ${state.id} finished (${cost})`);
+      return 0;
+    case 'requires_action':
+      out(`session ${state.id} waits for you (${cost}). Decide with: agent-os resume ${state.id} --approve | --reject "<what to change>"`);
+      return EXIT_NEEDS_PERSON;
+    case 'budget_reached':
+      out(`session ${state.id} paused: its budget is reached (${cost}). Raise it and resume: agent-os resume ${state.id} --budget-usd <n>`);
+      return EXIT_BUDGET;
+    default:
+      out(`session ${state.id} stopped (${reason?.type}); it can be resumed: agent-os resume ${state.id}`);
+      return 1;
+  }
+}
