@@ -108,5 +108,6 @@ export function toDiagnostic(problem: AgentProblem): Diagnostic {
     source: 'Agent OS',
     code: problem.field,
     message: problem.message,
+    ...(problem.replacement !== undefined ? { data: { replacement: problem.replacement } } : {}),
   };
 }

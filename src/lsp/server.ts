@@ -1,9 +1,10 @@
 // The language server for agent definition files (`.agents/*.md`, `.claude/agents/*.md`). It runs as its
 // own process (stdio, node-ipc or socket, chosen by argv as vscode-languageserver does), so a crash of it
 // never touches a running session; the client restarts it.
-import { createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import { CodeActionKind, createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import type { InitializeParams, InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { quickFixes } from './agentCodeActions.ts';
 import { completeAgentFile } from './agentCompletion.ts';
 import { hoverAgentFile } from './agentHover.ts';
 import { agentFileLocation, AgentWorkspaceValidator, uriToPath } from './agentWorkspaceValidator.ts';
@@ -68,6 +69,7 @@ function main(): void {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         completionProvider: { triggerCharacters: [' ', ',', '[', '-', ':'] },
         hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'agent-os-agents', version: '0.1.0' },
@@ -131,6 +133,8 @@ function main(): void {
     if (!document) return null;
     return hoverAgentFile(document.getText(), params.position.line, params.position.character, validator.agentsFor(document.uri));
   });
+
+  connection.onCodeAction((params) => (agentDocument(params.textDocument.uri) ? quickFixes(params) : []));
 
   documents.listen(connection);
   connection.listen();

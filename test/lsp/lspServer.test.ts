@@ -203,3 +203,24 @@ test('Markdown outside agent folders gets no agent features', async () => {
   assert.equal(await client.hover(uri, 1, 1), null);
   assert.equal(client.diagnostics.has(uri), false);
 });
+
+test('quick fixes replace a misspelt field, tool and agent; applying them clears the diagnostics', async () => {
+  const root = await workspace('valid');
+  const client = await start(root);
+  const uri = uriOf(join(root, '.agents', 'typos.md'));
+  const text = '---\nname: typos\ndescripton: d\ntools: red, grep\ncallable_agents: [docs-writr]\n---\nBody\n';
+  await client.open(uri, text);
+  const diagnostics = await client.waitForDiagnostics(uri, (d) => d.length === 4, '4 diagnostics');
+  const fixes = await client.codeActions(uri, diagnostics);
+  const titles = fixes.map((f) => f.title).sort();
+  assert.deepEqual(titles, ["Change to 'description'", "Change to 'docs-writer'", "Change to 'read'"]);
+  // Apply the edits as an editor would (end to start so earlier ranges stay valid).
+  const edits = fixes.flatMap((f) => f.edit!.changes![uri]!).sort((a, b) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character);
+  const lines = text.split('\n');
+  for (const e of edits) {
+    const line = lines[e.range.start.line]!;
+    lines[e.range.start.line] = line.slice(0, e.range.start.character) + e.newText + line.slice(e.range.end.character);
+  }
+  await client.change(uri, lines.join('\n'));
+  await client.waitForDiagnostics(uri, (d) => d.length === 0, 'no diagnostics after the fixes');
+});

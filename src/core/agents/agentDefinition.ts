@@ -49,6 +49,8 @@ export interface AgentProblem {
   severity: 'error' | 'warning';
   /** 0-based, within the file. */
   range?: TextRange;
+  /** Text that fixes the problem when it replaces `range` (offered as a quick fix). */
+  replacement?: string;
 }
 
 export function resolvedTools(definition: Pick<AgentDefinition, 'toolset'>): ResolvedToolConfig[] {

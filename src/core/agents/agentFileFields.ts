@@ -111,7 +111,7 @@ const CLAUDE_ONLY_TOOLS = new Set(
 export type ToolNameLookup =
   | { kind: 'tool'; tool: BuiltinToolName }
   | { kind: 'claude_only'; message: string }
-  | { kind: 'unknown'; message: string };
+  | { kind: 'unknown'; message: string; suggestion?: string };
 
 export function lookupToolName(raw: string): ToolNameLookup {
   const name = raw.trim();
@@ -134,6 +134,7 @@ export function lookupToolName(raw: string): ToolNameLookup {
   const suggestion = closest(lower, BUILTIN_TOOL_NAMES);
   return {
     kind: 'unknown',
+    ...(suggestion ? { suggestion } : {}),
     message:
       `unknown tool '${name}'` +
       (suggestion ? ` (did you mean '${suggestion}'?)` : '') +

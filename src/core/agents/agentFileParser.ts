@@ -53,8 +53,8 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
   const index = new LineIndex(input.text);
   const headRange = index.rangeOf(0, index.lineText(0).length);
   const result: ParsedAgentFile = { file: input.path, folder: input.folder, problems: [], callables: [], headRange };
-  const problem = (field: string, message: string, severity: 'error' | 'warning', range: TextRange = headRange) => {
-    result.problems.push({ file: input.path, field, message, severity, range });
+  const problem = (field: string, message: string, severity: 'error' | 'warning', range: TextRange = headRange, replacement?: string) => {
+    result.problems.push({ file: input.path, field, message, severity, range, ...(replacement !== undefined ? { replacement } : {}) });
   };
 
   const split = splitFrontMatter(input.text);
@@ -105,6 +105,7 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
         `unknown field '${key}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}; fields are: ${Object.keys(AGENT_FIELDS).join(', ')}`,
         'error',
         keyRange,
+        suggestion,
       );
     }
   }
@@ -185,6 +186,7 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
         `unknown model '${modelText.value}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}; it is used as given`,
         'warning',
         modelText.range,
+        suggestion,
       );
     }
   }
@@ -198,7 +200,7 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
       if (lookup.kind === 'tool') {
         if (!out.includes(lookup.tool)) out.push(lookup.tool);
       } else {
-        problem(field, lookup.message, lookup.kind === 'unknown' ? 'error' : 'warning', at(item.start, item.end));
+        problem(field, lookup.message, lookup.kind === 'unknown' ? 'error' : 'warning', at(item.start, item.end), lookup.kind === 'unknown' ? lookup.suggestion : undefined);
       }
     }
     return out;
@@ -271,7 +273,7 @@ function parseToolset(
   node: YamlNode | null,
   keyRange: TextRange | undefined,
   nodeRange: (node: YamlNode | null | undefined) => TextRange | undefined,
-  problem: (field: string, message: string, severity: 'error' | 'warning', range?: TextRange) => void,
+  problem: (field: string, message: string, severity: 'error' | 'warning', range?: TextRange, replacement?: string) => void,
 ): AgentToolset | undefined {
   if (!isMap(node)) {
     problem('toolset', "'toolset' must be a mapping with type, default_config and configs", 'error', nodeRange(node) ?? keyRange);
@@ -305,7 +307,8 @@ function parseToolset(
           : lookup.kind === 'tool'
             ? `write the tool name in lower case: '${lookup.tool}'`
             : lookup.message;
-      problem(field, message, 'error', range);
+      const replacement = lookup?.kind === 'tool' ? lookup.tool : lookup?.kind === 'unknown' ? lookup.suggestion : undefined;
+      problem(field, message, 'error', range, replacement);
     } else if (last === 'type' && path.includes('permission_policy')) {
       problem(field, `unknown permission policy '${String(actual)}'; policies are: ${PERMISSION_POLICIES.join(', ')}`, 'error', range);
     } else if (last === 'type' && path.length === 1) {

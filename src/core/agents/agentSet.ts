@@ -44,8 +44,15 @@ export function buildAgentSet(inputs: readonly AgentFileInput[], options: AgentS
   const ordered = [...inputs].sort((a, b) => (a.folder === b.folder ? a.path.localeCompare(b.path) : a.folder === 'agents' ? -1 : 1));
   const files = ordered.map(parseAgentFile);
   const problems: AgentProblem[] = [];
-  const report = (parsed: ParsedAgentFile, field: string, message: string, range?: TextRange) => {
-    parsed.problems.push({ file: parsed.file, field, message, severity: 'error', range: range ?? parsed.headRange });
+  const report = (parsed: ParsedAgentFile, field: string, message: string, range?: TextRange, replacement?: string) => {
+    parsed.problems.push({
+      file: parsed.file,
+      field,
+      message,
+      severity: 'error',
+      range: range ?? parsed.headRange,
+      ...(replacement !== undefined ? { replacement } : {}),
+    });
   };
 
   const candidates = new Map<string, Candidate>();
@@ -73,23 +80,26 @@ export function buildAgentSet(inputs: readonly AgentFileInput[], options: AgentS
     return candidate.definition.callable_agents.map((name) => ({ from: k, to: key(name), name }));
   };
 
-  // Unknown callable agents.
+  // Unknown callable agents, also in files that fail for other reasons, so every mistake shows at once.
   const failed = new Set<string>();
-  for (const [k, candidate] of candidates) {
-    for (const edge of edgesOf(k)) {
-      if (candidates.has(edge.to) || !candidate.parsed) continue;
-      const broken = claimedBy.get(edge.to);
-      const names = [...candidates.values()].map((c) => c.definition.name);
-      const suggestion = closest(edge.name, names);
+  const names = [...candidates.values()].map((c) => c.definition.name);
+  for (const parsed of files) {
+    if (parsed.name && claimedBy.get(key(parsed.name)) !== parsed) continue;
+    for (const callable of parsed.callables) {
+      const to = key(callable.name);
+      if (candidates.has(to)) continue;
+      const broken = claimedBy.get(to);
+      const suggestion = closest(callable.name, names);
       report(
-        candidate.parsed,
+        parsed,
         'callable_agents',
         broken
-          ? `'${edge.name}' cannot be called: its file ${broken.file} has errors`
-          : `unknown agent '${edge.name}' in callable_agents${suggestion ? ` (did you mean '${suggestion}'?)` : ''}; agents are: ${names.join(', ')}`,
-        edge.range,
+          ? `'${callable.name}' cannot be called: its file ${broken.file} has errors`
+          : `unknown agent '${callable.name}' in callable_agents${suggestion ? ` (did you mean '${suggestion}'?)` : ''}; agents are: ${names.join(', ')}`,
+        callable.range,
+        broken ? undefined : suggestion,
       );
-      failed.add(k);
+      if (parsed.name && candidates.get(key(parsed.name))?.parsed === parsed) failed.add(key(parsed.name));
     }
   }
 
