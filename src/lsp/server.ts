@@ -1,6 +1,18 @@
 // The language server for agent definition files (`.agents/*.md`, `.claude/agents/*.md`). It runs as its
 // own process (stdio, node-ipc or socket, chosen by argv as vscode-languageserver does), so a crash of it
 // never touches a running session; the client restarts it.
+//
+// Launch contract for the client:
+// - module `dist/lspServer.js`, `node dist/lspServer.js --stdio` (or TransportKind.ipc: `--node-ipc`).
+// - documentSelector: [{ scheme: 'file', language: 'markdown', pattern: '**/.agents/*.md' },
+//                      { scheme: 'file', language: 'markdown', pattern: '**/.claude/agents/*.md' }]
+//   (other documents are ignored even if sent).
+// - settings: `agentOs.delegationDepth` (integer >= 0), read through workspace/configuration when the
+//   client supports it, taken from didChangeConfiguration `{ agentOs: { delegationDepth } }` when pushed
+//   (`synchronize.configurationSection: 'agentOs'`), or from initializationOptions `{ delegationDepth }`.
+//   Default 1, the hosted platform's.
+// - files on disk are re-read on every validation; the server registers watchers for both folders when
+//   the client allows dynamic registration, so closed files that change are re-validated too.
 import { CodeActionKind, createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import type { InitializeParams, InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -78,9 +90,13 @@ function main(): void {
 
   connection.onInitialized(async () => {
     if (canWatchFiles) {
-      await connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: '**/.agents/*.md' }, { globPattern: '**/.claude/agents/*.md' }],
-      });
+      try {
+        await connection.client.register(DidChangeWatchedFilesNotification.type, {
+          watchers: [{ globPattern: '**/.agents/*.md' }, { globPattern: '**/.claude/agents/*.md' }],
+        });
+      } catch (error) {
+        connection.console.warn(`cannot watch agent files: ${String(error)}`);
+      }
     }
     if (canTrackFolders) {
       connection.workspace.onDidChangeWorkspaceFolders((event) => {
