@@ -177,3 +177,11 @@ test('a Claude Code permission pattern like Bash(git:*) leaves the tool off, wit
   assert.match(set.problems[0]!.message, /the tool stays off/);
   assert.deepEqual(enabledToolNames(resolvedTools(set.agents.get('git-helper')!)), ['read']);
 });
+
+test('the platform limits apply: description and system prompt length', () => {
+  const set = buildAgentSet([
+    { path: '/w/.agents/long.md', folder: 'agents', text: `---\nname: long\ndescription: ${'d'.repeat(2049)}\n---\n${'p'.repeat(100_001)}` },
+  ]);
+  assert.deepEqual(set.problems.map((p) => p.field).sort(), ['body', 'description']);
+  assert.equal(set.agents.has('long'), false);
+});

@@ -14,6 +14,10 @@ import type { TextRange } from './textRange.ts';
 
 export type AgentFolder = 'agents' | 'claude';
 
+// The hosted platform's limits (managed-agents.md §2.1), so a file that loads here loads there too.
+const MAX_DESCRIPTION = 2048;
+const MAX_SYSTEM_PROMPT = 100_000;
+
 export interface AgentFileInput {
   /** Path as it should appear in messages (absolute for the loader; the language server passes fs paths). */
   path: string;
@@ -173,6 +177,9 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
   // description
   const description = text('description');
   if (!values.has('description')) problem('description', "missing required field 'description'", 'error');
+  if (description && description.value.length > MAX_DESCRIPTION) {
+    problem('description', `description is ${description.value.length} characters; at most ${MAX_DESCRIPTION}`, 'error', description.range);
+  }
   // model
   let model = DEFAULT_AGENT_MODEL;
   const modelText = text('model');
@@ -250,6 +257,9 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
   }
   // body
   const system = input.text.slice(bodyStart).trim();
+  if (system.length > MAX_SYSTEM_PROMPT) {
+    problem('body', `system prompt is ${system.length} characters; at most ${MAX_SYSTEM_PROMPT}`, 'error', index.rangeOf(bodyStart, bodyStart));
+  }
   if (!system) {
     problem('body', 'no system prompt: write the instructions below the front matter', 'warning', index.rangeOf(bodyStart, input.text.length));
   }
