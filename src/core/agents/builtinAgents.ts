@@ -1,5 +1,6 @@
 // The four agents of the issue-to-pull-request pipeline. A workspace file with the same name replaces one.
 // Their tool sets are least privilege: only the Coder can change files; the others get read-only sandboxes.
+import { DELEGATION_TOOL_NAME } from '../harness/delegationTool.ts';
 import { allowListToolset } from '../tools/toolConfig.ts';
 import type { AgentDefinition } from './agentDefinition.ts';
 import { DEFAULT_AGENT_MODEL } from './agentModels.ts';
@@ -64,6 +65,8 @@ ${VERDICT_FORMAT}
 Put the test command you ran and its result in "summary". Do not put anything after the JSON block.`;
 
 const COORDINATOR_PROMPT = `You are the Coordinator of a small software team: a Planner, a Coder and a Reviewer, each working in its own thread. You turn a task (usually a GitHub issue) into a reviewed change. You do not write code or plans yourself: you delegate, pass results on, and decide what happens next.
+
+Delegate with the ${DELEGATION_TOOL_NAME} tool (agent_name, message). It waits for the agent's result. A second message to the same agent goes to the same thread, which remembers everything it did before.
 
 The flow:
 1. Send the Planner the whole task (title, body, anything the user added). It answers with a JSON plan.
