@@ -12,11 +12,12 @@ const FAILED_STOPS = new Set(['retries_exhausted', 'refusal', 'budget_reached'])
 export function sessionDisplayStatus(state: SessionState, live: boolean): DisplayStatus {
   if (state.status === 'running' || state.status === 'rescheduling') return live ? 'running' : 'interrupted';
   if (state.status === 'terminated') return 'terminated';
-  if (state.latestVerdict && !state.latestApproval && !state.pullRequest) return 'waiting';
+  // An opened pull request ends the pipeline, whatever the stop before it asked for.
+  if (state.pullRequest) return 'done';
+  if (state.latestVerdict && !state.latestApproval) return 'waiting';
   const stop = state.stopReason?.type;
   if (stop === 'requires_action') return 'waiting';
   if (stop && FAILED_STOPS.has(stop)) return 'failed';
-  if (state.pullRequest) return 'done';
   return 'idle';
 }
 

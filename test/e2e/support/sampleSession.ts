@@ -85,7 +85,8 @@ export async function writeSampleSession(store: SessionStore, title: string, opt
   await startRequest(coordinator);
   await endRequest(coordinator, 1200, 180);
   for (const [name, thread] of [['Planner', planner], ['Coder', coder], ['Reviewer', reviewer]] as const) {
-    add({ type: 'session.thread_created', thread, session_thread_id: thread, agent_name: name, agent_version: 1, parent_thread_id: coordinator });
+    // The parent records the child's creation on its own thread.
+    add({ type: 'session.thread_created', thread: coordinator, session_thread_id: thread, agent_name: name, agent_version: 1, parent_thread_id: coordinator });
   }
   add({ type: 'agent.thread_message_sent', thread: coordinator, to_session_thread_id: planner, to_agent_name: 'Planner', content: [{ type: 'text', text: 'Plan the fix for the off-by-one in countWidgets.' }] });
   add({ type: 'session.thread_status_running', thread: planner, session_thread_id: planner, agent_name: 'Planner' });
