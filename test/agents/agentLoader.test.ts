@@ -57,7 +57,7 @@ test('valid files: ours, a Claude Code subagent, and an override of a built-in',
   assert.equal(docs.system, 'You write documentation. Keep it short and exact.');
 
   const reviewer = agents.get('code-reviewer')!;
-  assert.equal(reviewer.model, 'claude-sonnet-5-5');
+  assert.equal(reviewer.model, 'claude-sonnet-4-6');
   assert.deepEqual(enabledToolNames(resolvedTools(reviewer)).sort(), ['bash', 'glob', 'grep', 'read']);
   assert.equal(sandboxAccessFor(reviewer), 'read_only');
   assert.deepEqual(reviewer.source, { kind: 'file', path: join(fixtures, 'valid', '.claude', 'agents', 'code-reviewer.md'), folder: 'claude' });
@@ -166,7 +166,7 @@ test('Claude Code tool names map case-insensitively; MultiEdit is edit; disallow
   assert.deepEqual(set.problems, []);
   const x = set.agents.get('x')!;
   assert.deepEqual(enabledToolNames(resolvedTools(x)).sort(), ['edit', 'read']);
-  assert.equal(x.model, 'claude-sonnet-5-5');
+  assert.equal(x.model, 'claude-sonnet-4-6');
 });
 
 test('a Claude Code permission pattern like Bash(git:*) leaves the tool off, with a warning', () => {

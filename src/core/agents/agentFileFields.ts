@@ -26,7 +26,7 @@ export const AGENT_FIELDS: Readonly<Record<string, FieldDoc>> = {
   model: {
     summary: 'Model id, or sonnet / opus / haiku / inherit.',
     detail:
-      'The model the agent runs on: a model id such as `claude-sonnet-5-5`, or an alias: ' +
+      'The model the agent runs on: a model id such as `claude-sonnet-4-6`, or an alias: ' +
       Object.entries(MODEL_ALIASES).map(([alias, id]) => `\`${alias}\` → \`${id}\``).join(', ') +
       `, \`inherit\` → the default (\`${DEFAULT_AGENT_MODEL}\`). An unknown id is a warning, not an error.`,
   },

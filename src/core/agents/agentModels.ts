@@ -1,5 +1,6 @@
 // Model names an agent file may use. Ids come from the SDK's model enum (managed-agents.md §2.3);
-// Claude Code's aliases map to the current model of each family so its subagent files work unchanged.
+// Claude Code's aliases map to a model of each family whose list price Agent OS knows, so that budgets
+// and the cost shown for every thread hold for the defaults (an unpriced model would count as free).
 
 export const KNOWN_MODEL_IDS: readonly string[] = [
   'claude-opus-5-5',
@@ -20,13 +21,13 @@ export const KNOWN_MODEL_IDS: readonly string[] = [
 ];
 
 export const MODEL_ALIASES: Readonly<Record<string, string>> = {
-  sonnet: 'claude-sonnet-5-5',
-  opus: 'claude-opus-5-5',
-  haiku: 'claude-haiku-5-5',
+  sonnet: 'claude-sonnet-4-6',
+  opus: 'claude-opus-4-6',
+  haiku: 'claude-haiku-4-5',
 };
 
 /** Used by the built-in agents, and by files that say `inherit` or name no model. */
-export const DEFAULT_AGENT_MODEL = 'claude-sonnet-5-5';
+export const DEFAULT_AGENT_MODEL = 'claude-sonnet-4-6';
 
 export interface ResolvedModel {
   id: string;

@@ -6,8 +6,12 @@ import { z } from 'zod';
 export const BUILTIN_TOOLSET_TYPE = 'agent_toolset_20260401';
 export const BUILTIN_TOOL_NAMES = ['bash', 'read', 'write', 'edit', 'glob', 'grep'] as const;
 export type BuiltinToolName = (typeof BUILTIN_TOOL_NAMES)[number];
-/** Tools whose calls change nothing: on wake, an unanswered call of these is simply run again. */
-export const SAFE_TO_RERUN: ReadonlySet<string> = new Set(['read', 'glob', 'grep']);
+/** Tools whose calls change nothing. */
+export const READ_ONLY_TOOLS: ReadonlySet<string> = new Set(['read', 'glob', 'grep']);
+/** On wake, an unanswered call of these is run again: reading changes nothing, and writing a whole
+ * file twice leaves what writing it once does (nothing else of the thread ran after it). Every other
+ * call gets an explicit "interrupted, outcome unknown" result instead. */
+export const SAFE_TO_RERUN: ReadonlySet<string> = new Set([...READ_ONLY_TOOLS, 'write']);
 /** Tools that can change files: never given to a read-only agent's sandbox. */
 export const WRITING_TOOLS: ReadonlySet<string> = new Set(['write', 'edit']);
 

@@ -170,7 +170,17 @@ export class AgentOsRuntime implements SessionService {
   private async openLog(sessionId: string): Promise<{ meta: SessionMeta; log: SessionLog }> {
     const meta = await this.options.store.get(sessionId);
     const writer = await this.options.store.openWriter(sessionId);
-    return { meta, log: new SessionLog(writer, sessionId) };
+    const log = new SessionLog(writer, sessionId);
+    const primary = log.state.primaryThreadId;
+    const started = primary !== undefined && log.state.configured !== undefined && log.threadEvents(primary).some((e) => e.type === 'user.message');
+    if (!started) {
+      await log.close();
+      throw new AgentOsError(
+        'INVALID_ARGUMENT',
+        `session ${sessionId} was never started: the process stopped while creating it, before its first events were written; delete it and start again`,
+      );
+    }
+    return { meta, log };
   }
 
   private repositoryOf(meta: SessionMeta): string {
