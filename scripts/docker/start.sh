@@ -7,6 +7,10 @@
 # Everything lives under AGENT_OS_DOCKER_DIR (default /tmp/agent-os-docker): data root, exec root,
 # socket, pidfile and log, so it never touches a system engine and stop.sh can undo it exactly.
 # Progress goes to stderr; stdout carries only the `export DOCKER_HOST=…` line.
+#
+# Test files call it with AGENT_OS_DOCKER_USER=<their pid>: they register as users, and an engine they had
+# to start themselves is marked so that `stop.sh --release <pid>` by the last of them stops it again.
+# An engine started without that variable (by CI or by hand) is never stopped by tests.
 set -euo pipefail
 
 dir="${AGENT_OS_DOCKER_DIR:-/tmp/agent-os-docker}"
@@ -33,7 +37,14 @@ flock 9
 
 answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
+user="${AGENT_OS_DOCKER_USER:-}"
+if [ -n "$user" ]; then
+  mkdir -p "$dir/users"
+  echo "$user" >"$dir/users/$user"
+fi
+
 if ! answers; then
+  if [ -n "$user" ]; then touch "$dir/started-for-tests"; else rm -f "$dir/started-for-tests"; fi
   # A stale pidfile or socket from a killed engine would make dockerd refuse to start.
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     say "engine pid $(cat "$pidfile") is alive but not answering; waiting for it"
@@ -46,7 +57,7 @@ if ! answers; then
       --exec-root "$dir/exec" \
       --host "unix://$sock" \
       --pidfile "$pidfile" \
-      >"$log" 2>&1 </dev/null &
+      >"$log" 2>&1 </dev/null 9>&- &
   fi
   for _ in $(seq 1 120); do
     answers && break

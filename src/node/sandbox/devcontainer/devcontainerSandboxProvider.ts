@@ -1,0 +1,290 @@
+// The dev container sandbox: an agent's tools run in the repository's dev container, started by
+// `@devcontainers/cli` on the session's scratch worktree (never the user's checkout). `bash` is a persistent
+// shell through `devcontainer exec`; the file tools work on the mounted worktree from the host with the same
+// confinement as every sandbox. Containers are found again by their labels, so a woken session gets its
+// container back, or an identical one made from the configuration saved when the session first opened it.
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { AgentOsError } from '../../../core/errors.ts';
+import type { Sandbox, SandboxAccess, SandboxProvider, SandboxRequest } from '../../../core/sandbox/sandbox.ts';
+import { BashSession, killProcessGroup } from '../../tools/bashSession.ts';
+import { createFileTools } from '../../tools/fileTools.ts';
+import { createToolSandbox } from '../toolSandbox.ts';
+import { scrubbedEnv } from '../scrubbedEnv.ts';
+import { configImage, findDevcontainerConfig, hardenConfig, readDevcontainerJson, DEFAULT_CONFIG_PATHS } from './devcontainerConfig.ts';
+import { DevcontainerCli, DevcontainerUpError } from './devcontainerCli.ts';
+import { DockerCli, SESSION_LABEL } from './dockerCli.ts';
+import { inspectWorktreeGit, prepareGitMounts } from './gitMounts.ts';
+
+/** Where a session's files are: the provider never makes worktrees itself, so the same scratch worktree
+ * (made by the worktree provider) serves every sandbox kind. */
+export interface SessionWorktrees {
+  /** The session's scratch worktree, made on first use and re-made from its branch if it went missing
+   * (`WorktreeSandboxProvider.ensureWorktree`). */
+  ensureWorktree(sessionId: string): Promise<{ worktree: string }>;
+  /** Removes the session's worktree (`WorktreeSandboxProvider.removeSession`). */
+  removeSession?(sessionId: string): Promise<void>;
+}
+
+export interface DevcontainerSandboxProviderOptions {
+  worktrees: SessionWorktrees;
+  /** Agent OS's own folder for this provider: saved configurations, the CLI's data, start-up logs. */
+  stateDir: string;
+  /** The `agentOs.devcontainer.config` setting: relative to the repository root, or absolute. */
+  configPath?: string;
+  dockerPath?: string;
+  cliPath?: string;
+  nodePath?: string;
+  /** Where DOCKER_HOST and PATH are read from; default this process' environment. */
+  parentEnv?: NodeJS.ProcessEnv;
+  bashTimeoutMs?: number;
+}
+
+const ENGINE_VARIABLES = ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'DOCKER_API_VERSION'];
+
+/** The labels that identify one container: a session has one per access mode and network setting, since a
+ * container's mounts and network are fixed when it is made. */
+export function containerIdLabels(sessionId: string, access: SandboxAccess, network: boolean): Record<string, string> {
+  return { [SESSION_LABEL]: sessionId, 'agent-os.access': access, 'agent-os.network': network ? 'on' : 'off' };
+}
+
+interface SavedConfig {
+  sourceConfigFile: string;
+  overrideConfigFile: string;
+  image?: string;
+  dropped: string[];
+}
+
+/** A sandbox whose shell runs in a container; `containerId` names the container serving it. */
+export interface DevcontainerSandbox extends Sandbox {
+  readonly containerId: string;
+  /** The worktree's path inside the container. */
+  readonly remoteWorkspaceFolder: string;
+}
+
+/** The shell half: `devcontainer exec` started shells, killed inside the container too, since ending the
+ * local `devcontainer exec` does not end what it started there (the engine keeps exec'd processes). */
+class ContainerShells {
+  private readonly pidFiles = new WeakMap<ChildProcessWithoutNullStreams, string>();
+  private readonly pendingKills = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly containerId: string,
+    private readonly docker: DockerCli,
+    private readonly startShell: (pidFile: string) => ChildProcessWithoutNullStreams,
+  ) {}
+
+  spawn(): ChildProcessWithoutNullStreams {
+    const pidFile = `/tmp/.agent-os-shell-${randomUUID()}`;
+    const proc = this.startShell(pidFile);
+    this.pidFiles.set(proc, pidFile);
+    return proc;
+  }
+
+  kill(proc: ChildProcessWithoutNullStreams): void {
+    killProcessGroup(proc);
+    const pidFile = this.pidFiles.get(proc);
+    if (!pidFile) return;
+    const kill = this.docker
+      .run(['exec', '-u', 'root', this.containerId, 'sh', '-c', `p=$(cat ${pidFile} 2>/dev/null) && kill -KILL -- -"$p" 2>/dev/null; rm -f ${pidFile}`], 30_000)
+      .catch(() => undefined);
+    this.pendingKills.add(kill);
+    void kill.finally(() => this.pendingKills.delete(kill));
+  }
+
+  /** Waits for the in-container kills still under way. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.pendingKills]);
+  }
+}
+
+export class DevcontainerSandboxProvider implements SandboxProvider {
+  readonly docker: DockerCli;
+  private readonly cli: DevcontainerCli;
+  private readonly open_ = new Map<string, Set<DevcontainerSandbox>>();
+  /** One `devcontainer up` at a time per container identity, so two threads never make two containers. */
+  private readonly upQueue = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly options: DevcontainerSandboxProviderOptions) {
+    const parent = options.parentEnv ?? process.env;
+    const engine: Record<string, string> = {};
+    for (const name of ENGINE_VARIABLES) if (parent[name]) engine[name] = parent[name] as string;
+    // The CLI expands `${localEnv:…}` in the configuration from its own environment: give it nothing secret.
+    const env = scrubbedEnv({ home: parent.HOME ?? tmpdir(), parent, extra: engine });
+    this.docker = new DockerCli({ ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}), env });
+    this.cli = new DevcontainerCli({
+      env,
+      ...(options.cliPath ? { cliPath: options.cliPath } : {}),
+      ...(options.nodePath ? { nodePath: options.nodePath } : {}),
+      ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}),
+    });
+  }
+
+  /** True when a repository (or worktree) at `root` has a dev container configuration. */
+  hasConfig(root: string): boolean {
+    return findDevcontainerConfig(root, this.options.configPath) !== undefined;
+  }
+
+  private sessionDir(sessionId: string): string {
+    return path.join(this.options.stateDir, 'sessions', encodeURIComponent(sessionId));
+  }
+
+  async open(request: SandboxRequest): Promise<Sandbox> {
+    await this.docker.probe();
+    const { worktree } = await this.options.worktrees.ensureWorktree(request.sessionId);
+    const variant = `${request.access}-${request.network ? 'net' : 'nonet'}`;
+    const previous = this.upQueue.get(`${request.sessionId}/${variant}`) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.start(request, worktree, variant));
+    this.upQueue.set(`${request.sessionId}/${variant}`, next);
+    return next;
+  }
+
+  private async start(request: SandboxRequest, worktree: string, variant: string): Promise<DevcontainerSandbox> {
+    const dir = path.join(this.sessionDir(request.sessionId), variant);
+    const userDataFolder = path.join(this.options.stateDir, 'cli-data');
+    const saved = await this.savedConfig(request, worktree, dir);
+    const idLabels = containerIdLabels(request.sessionId, request.access, request.network);
+    const imageMissing = saved.image !== undefined && !(await this.docker.imageExists(saved.image));
+    let up;
+    try {
+      up = await this.cli.up({
+        workspaceFolder: worktree,
+        configFile: saved.sourceConfigFile,
+        overrideConfigFile: saved.overrideConfigFile,
+        idLabels,
+        userDataFolder,
+        ...(imageMissing && saved.image ? { image: saved.image } : {}),
+      });
+    } catch (error) {
+      if (error instanceof DevcontainerUpError) await writeFile(path.join(dir, 'up.log'), error.output).catch(() => undefined);
+      throw error;
+    }
+    const files = createFileTools({ root: worktree, readOnly: request.access === 'read_only', displayRoot: up.remoteWorkspaceFolder });
+    const execRequest = {
+      containerId: up.containerId,
+      workspaceFolder: worktree,
+      configFile: saved.sourceConfigFile,
+      overrideConfigFile: saved.overrideConfigFile,
+      userDataFolder,
+    };
+    const detail = [
+      `dev container ${saved.image ?? '(built from its Dockerfile)'}, container ${up.containerId.slice(0, 12)}`,
+      `network ${request.network ? 'on' : 'off'}`,
+      request.access === 'read_only' ? 'worktree read-only' : 'worktree writable',
+      '.git read-only',
+      ...(saved.dropped.length ? [`left out of devcontainer.json: ${saved.dropped.join('; ')}`] : []),
+    ].join(' · ');
+    const shells = new ContainerShells(up.containerId, this.docker, (pidFile) =>
+      this.cli.exec(execRequest, ['sh', '-c', `echo $$ > ${pidFile}; exec bash --noprofile --norc`]),
+    );
+    const bash = new BashSession({
+      spawn: () => shells.spawn(),
+      kill: (proc) => shells.kill(proc),
+      ...(this.options.bashTimeoutMs !== undefined ? { defaultTimeoutMs: this.options.bashTimeoutMs } : {}),
+    });
+    const sandbox: DevcontainerSandbox = {
+      ...createToolSandbox({
+        info: {
+          id: `devcontainer:${request.sessionId}:${variant}`,
+          kind: 'devcontainer',
+          confined: true,
+          detail,
+          workdir: worktree,
+          access: request.access,
+          network: request.network,
+        },
+        enabledTools: request.enabledTools,
+        files,
+        bash,
+        onDispose: async () => {
+          await shells.settled();
+          this.open_.get(request.sessionId)?.delete(sandbox);
+        },
+      }),
+      containerId: up.containerId,
+      remoteWorkspaceFolder: up.remoteWorkspaceFolder,
+    };
+    let set = this.open_.get(request.sessionId);
+    if (!set) this.open_.set(request.sessionId, (set = new Set()));
+    set.add(sandbox);
+    return sandbox;
+  }
+
+  /** The hardened configuration of this session and variant: made from the worktree's devcontainer.json the
+   * first time, then always the saved one, so a woken session gets the same container even if an agent
+   * edited the file in the worktree since. */
+  private async savedConfig(request: SandboxRequest, worktree: string, dir: string): Promise<SavedConfig> {
+    const metaFile = path.join(dir, 'source.json');
+    const gitConfigCopy = path.join(dir, 'gitconfig');
+    const git = inspectWorktreeGit(worktree);
+    if (existsSync(metaFile)) {
+      const meta = JSON.parse(await readFile(metaFile, 'utf8')) as SavedConfig;
+      // The copy of the repository's git config is refreshed: its mount is in the saved configuration.
+      if (git) await prepareGitMounts(git, gitConfigCopy);
+      return meta;
+    }
+    const sourceConfigFile = findDevcontainerConfig(worktree, this.options.configPath);
+    if (!sourceConfigFile) {
+      const where = this.options.configPath ?? DEFAULT_CONFIG_PATHS.join(' or ');
+      throw new AgentOsError(
+        'SANDBOX_UNAVAILABLE',
+        `the session's worktree ${worktree} has no dev container configuration (${where}): commit one, or set the sandbox to auto, bubblewrap or worktree, then resume the session`,
+      );
+    }
+    const source = await readDevcontainerJson(sourceConfigFile);
+    const gitMounts = git ? await prepareGitMounts(git, gitConfigCopy) : () => [];
+    const hardened = hardenConfig(source, {
+      network: request.network,
+      readOnly: request.access === 'read_only',
+      gitMounts,
+      labels: { 'agent-os.worktree': worktree },
+    });
+    await mkdir(dir, { recursive: true });
+    // Named devcontainer.json: the CLI accepts only that name for configuration files.
+    const overrideConfigFile = path.join(dir, 'devcontainer.json');
+    await writeFile(overrideConfigFile, `${JSON.stringify(hardened.config, null, 2)}\n`);
+    const image = configImage(source);
+    const meta: SavedConfig = { sourceConfigFile, overrideConfigFile, ...(image ? { image } : {}), dropped: hardened.dropped };
+    await writeFile(metaFile, `${JSON.stringify(meta, null, 2)}\n`);
+    return meta;
+  }
+
+  private async disposeOpen(sessionId: string): Promise<void> {
+    const set = this.open_.get(sessionId);
+    if (set) await Promise.all([...set].map((s) => s.dispose()));
+    this.open_.delete(sessionId);
+  }
+
+  /** Ends the session's shells and stops its containers (they stay, to be started again on wake). */
+  async stopSession(sessionId: string): Promise<void> {
+    await this.disposeOpen(sessionId);
+    const containers = await this.docker.containersByLabel({ [SESSION_LABEL]: sessionId });
+    await this.docker.stop(containers.filter((c) => c.state === 'running').map((c) => c.id));
+  }
+
+  /** Removes the session's containers, saved configurations and (through its owner) its worktree. */
+  async removeSession(sessionId: string): Promise<void> {
+    await this.disposeOpen(sessionId);
+    const containers = await this.docker.containersByLabel({ [SESSION_LABEL]: sessionId });
+    await this.docker.remove(containers.map((c) => c.id));
+    await rm(this.sessionDir(sessionId), { recursive: true, force: true });
+    await this.options.worktrees.removeSession?.(sessionId);
+  }
+
+  /** On start-up: removes the containers (and saved configurations) of sessions that no longer exist.
+   * Returns the ids of the containers removed. Does nothing when Docker does not answer. */
+  async pruneOrphans(liveSessionIds: Iterable<string>): Promise<string[]> {
+    const live = new Set(liveSessionIds);
+    if (!(await this.docker.available())) return [];
+    const orphans = (await this.docker.containersByLabel({ [SESSION_LABEL]: undefined })).filter((c) => !live.has(c.sessionId));
+    await this.docker.remove(orphans.map((c) => c.id));
+    for (const sessionId of new Set(orphans.map((c) => c.sessionId))) {
+      await rm(this.sessionDir(sessionId), { recursive: true, force: true });
+    }
+    return orphans.map((c) => c.id);
+  }
+}
