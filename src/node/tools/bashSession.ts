@@ -65,6 +65,7 @@ class Shell {
     proc.stderr.on('data', (d: string) => this.append(d));
     // A shell that dies mid-write must not crash the harness with EPIPE.
     proc.stdin.on('error', () => {});
+    // 'exit', not 'close': a process that escaped the kill may hold the pipes open for ever.
     this.exited = new Promise((resolve) => {
       const done = (): void => {
         this.closed = true;
@@ -73,7 +74,8 @@ class Shell {
         waiter?.resolve();
         resolve();
       };
-      proc.once('close', done);
+      // Output already in the pipes is delivered before the waiter learns that the shell is gone.
+      proc.once('exit', () => setImmediate(done));
       proc.once('error', done);
     });
   }
@@ -223,8 +225,10 @@ export class BashSession {
     if (!shell) return;
     // Even when the shell itself has exited, background jobs may still hold its process group.
     (this.options.kill ?? killProcessGroup)(shell.proc);
-    shell.proc.stdin.destroy();
     await shell.exited;
+    shell.proc.stdin.destroy();
+    shell.proc.stdout.destroy();
+    shell.proc.stderr.destroy();
   }
 
   /** Kills the shell and everything it started; later calls are refused. */
