@@ -1,10 +1,22 @@
 // The worktree sandbox (confined by bubblewrap when it works here) as the runtime sees it.
+import { removeStaleTempFiles } from '../sandbox/staleTempFiles.ts';
 import type { WorktreeSandboxProvider } from '../sandbox/worktreeSandboxProvider.ts';
 import type { SessionSandboxes } from './sessionSandboxes.ts';
 
 export function worktreeSessionSandboxes(provider: WorktreeSandboxProvider): SessionSandboxes {
+  // The first open of a session in this process is a start or a wake: the moment to clear what a
+  // killed predecessor left half-written.
+  const swept = new Map<string, Promise<unknown>>();
   return {
-    open: (request) => provider.open(request),
+    async open(request) {
+      let sweep = swept.get(request.sessionId);
+      if (!sweep) {
+        sweep = provider.ensureWorktree(request.sessionId).then((w) => removeStaleTempFiles(w.worktree));
+        swept.set(request.sessionId, sweep);
+      }
+      await sweep;
+      return provider.open(request);
+    },
     removeSession: (sessionId) => provider.removeSession(sessionId),
     async describe() {
       const probe = await provider.bubblewrap();
