@@ -2,15 +2,16 @@
 // │ THE RUNTIME WIRING POINT of the extension. Everything else in src/vscode talks to the runtime │
 // │ only through the SessionService port; this function is the one place that builds it.         │
 // └──────────────────────────────────────────────────────────────────────────────────────────────┘
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import type { SessionService } from '../core/runtime/sessionService.ts';
-import type { SessionStore } from '../core/session/sessionStore.ts';
+import type { FileSessionStore } from '../node/session/fileSessionStore.ts';
+import { createLocalRuntime } from '../node/runtime/localRuntime.ts';
 import type { ExtensionSettings } from './extensionSettings.ts';
 import { RuntimeUnavailableError } from './runtimeAccess.ts';
 
 export interface RuntimeInputs {
   context: vscode.ExtensionContext;
-  store: SessionStore;
+  store: FileSessionStore;
   log: vscode.LogOutputChannel;
   settings: ExtensionSettings;
   /** The Anthropic API key from SecretStorage (undefined when not set). */
@@ -22,8 +23,37 @@ export interface RuntimeInputs {
 /** Builds the runtime behind SessionService, or throws RuntimeUnavailableError saying why not.
  * Called on activation in a trusted workspace, and again when settings or the API key change. */
 export async function createRuntime(inputs: RuntimeInputs): Promise<SessionService> {
-  void inputs;
-  throw new RuntimeUnavailableError(
-    'The Agent OS runtime is not available in this build: no SessionService is wired into the extension yet.',
-  );
+  const { settings, log } = inputs;
+  if (!inputs.apiKey) {
+    throw new RuntimeUnavailableError('No Anthropic API key is set: run "Agent OS: Set Anthropic API Key".');
+  }
+  const token = await inputs.githubToken();
+  // Local bare repositories standing for GitHub repositories (tests, offline demos): path → "owner/repo".
+  const localRemotes: Record<string, { owner: string; repo: string }> = {};
+  const mapped = vscode.workspace.getConfiguration('agentOs').get<Record<string, string>>('github.localRemotes') ?? {};
+  for (const [path, name] of Object.entries(mapped)) {
+    const [owner, repo] = name.split('/');
+    if (owner && repo) localRemotes[path] = { owner, repo };
+  }
+  const { runtime } = createLocalRuntime({
+    storeDir: inputs.store.dir,
+    store: inputs.store,
+    model: { apiKey: inputs.apiKey, ...(settings.anthropicBaseUrl ? { baseURL: settings.anthropicBaseUrl } : {}) },
+    github: {
+      ...(settings.githubApiUrl ? { apiUrl: settings.githubApiUrl } : {}),
+      ...(token ? { token } : {}),
+      localRemotes,
+    },
+    ...(settings.sandbox === 'worktree' ? { bubblewrap: 'off' as const } : {}),
+    settings: {
+      delegationDepth: settings.delegationDepth,
+      reviewRounds: settings.reviewRounds,
+      ...(settings.budgetMaxUsd ? { budget: { maxUsd: settings.budgetMaxUsd } } : {}),
+    },
+    modelOverrides: Object.fromEntries(Object.entries(settings.models).filter(([, m]) => Boolean(m))) as Record<string, string>,
+    onProblem: (line) => log.warn(`agent definitions: ${line}`),
+  });
+  // Running sessions are interrupted cleanly when the extension stops; their logs let them resume.
+  inputs.context.subscriptions.push({ dispose: () => void runtime.dispose() });
+  return runtime;
 }

@@ -20,6 +20,8 @@ import { worktreeSessionSandboxes } from './worktreeSessionSandboxes.ts';
 export interface LocalRuntimeOptions {
   /** The session store folder. Worktrees and agent versions live in its dot-folders. */
   storeDir: string;
+  /** The file store on `storeDir` when the caller already has one (the extension's UI reads it too). */
+  store?: FileSessionStore;
   model: AnthropicModelClientOptions | ModelClient;
   github?: {
     apiUrl?: string;
@@ -48,7 +50,7 @@ export interface LocalRuntime {
 }
 
 export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
-  const store = new FileSessionStore(options.storeDir);
+  const store = options.store ?? new FileSessionStore(options.storeDir);
   const worktreesDir = join(options.storeDir, '.worktrees');
   const versions = new AgentVersionStore(join(options.storeDir, '.agents'));
   const settings = { ...DEFAULT_RUNTIME_SETTINGS, ...options.settings };
