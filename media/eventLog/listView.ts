@@ -1,6 +1,6 @@
 // The virtualized Event Log list: only rows near the viewport exist in the DOM, positioned from a
 // Fenwick tree of measured heights; rows are paged from the host on demand through a RowCache.
-import type { EventRow } from '../../src/shared/eventLogProtocol.ts';
+import { PAGE_SIZE, type EventRow } from '../../src/shared/eventLogProtocol.ts';
 import { HeightIndex } from './heightIndex.ts';
 import { RowCache, type PageRequest } from './rowCache.ts';
 import { hasDetails, renderRow, startsExpanded } from './rowView.ts';
@@ -8,7 +8,7 @@ import { hasDetails, renderRow, startsExpanded } from './rowView.ts';
 const ESTIMATED_ROW_HEIGHT = 22;
 const OVERSCAN = 12;
 /** Rows fetched ahead of the viewport in either direction. */
-const PREFETCH = 100;
+const PREFETCH = PAGE_SIZE;
 
 export interface ListViewHost {
   requestRows(generation: number, request: PageRequest): void;
@@ -18,7 +18,7 @@ export interface ListViewHost {
 }
 
 export class ListView {
-  private readonly cache = new RowCache<EventRow>(100, 24);
+  private readonly cache = new RowCache<EventRow>(PAGE_SIZE, 24);
   private heights = new HeightIndex(ESTIMATED_ROW_HEIGHT);
   private readonly live = new Map<number, { el: HTMLElement; key: string }>();
   /** Rows toggled by the person, by seq (the default depends on the body's length). */
@@ -58,8 +58,9 @@ export class ListView {
   }
 
   /** A new filtered list (first load, filter change). */
-  reset(generation: number, total: number, anchorIndex?: number): void {
+  reset(generation: number, total: number, anchorIndex?: number, initial?: { start: number; rows: EventRow[] }): void {
     this.cache.reset(generation, total);
+    if (initial) this.cache.put(generation, initial.start, initial.rows);
     this.heights = new HeightIndex(ESTIMATED_ROW_HEIGHT, total);
     for (const { el } of this.live.values()) el.remove();
     this.live.clear();

@@ -106,7 +106,12 @@ window.addEventListener('message', (ev: MessageEvent) => {
   }
   onHostMessage(msg);
 });
-post(filter ? { type: 'ready', filter } : { type: 'ready' });
+post({
+  type: 'ready',
+  ...(filter ? { filter } : {}),
+  follow: uiState?.follow ?? true,
+  ...(uiState?.anchorIndex !== undefined ? { anchorIndex: uiState.anchorIndex } : {}),
+});
 
 function onHostMessage(msg: HostMessage): void {
   switch (msg.type) {
@@ -115,7 +120,7 @@ function onHostMessage(msg: HostMessage): void {
       saveState({ sessionId: msg.sessionId, filter: msg.filter, threadId: msg.filter.threadId });
       updateSummary(msg.summary);
       syncFilterControls();
-      list.reset(msg.generation, msg.total, uiState?.anchorIndex);
+      list.reset(msg.generation, msg.total, uiState?.anchorIndex, msg.initialRows);
       break;
     case 'summary':
       updateSummary(msg.summary);

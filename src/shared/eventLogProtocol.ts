@@ -11,6 +11,8 @@ export type EventKind = z.infer<typeof EventKind>;
 
 /** Body text longer than this is sent cut; the webview asks for the rest with `requestDetail`. */
 export const ROW_BODY_LIMIT = 4_000;
+/** Rows per page: the webview asks for pages of this size, and `init` carries one. */
+export const PAGE_SIZE = 100;
 /** The most rows one `requestRows` may ask for: keeps a message small whatever the webview sends. */
 export const MAX_ROWS_PER_REQUEST = 500;
 
@@ -102,6 +104,8 @@ export const HostMessage = z.discriminatedUnion('type', [
     generation: z.number().int().nonnegative(),
     total: z.number().int().nonnegative(),
     summary: SessionSummary,
+    /** The rows the page shows first (the end when following), saving a round trip before first paint. */
+    initialRows: z.object({ start: z.number().int().nonnegative(), rows: z.array(EventRow) }).optional(),
   }),
   z.object({ type: z.literal('summary'), summary: SessionSummary }),
   /** The filtered list grew (live output) or was rebuilt (a new filter: new generation). */
@@ -131,7 +135,13 @@ export type CardAction = z.infer<typeof CardAction>;
 
 export const WebviewMessage = z.discriminatedUnion('type', [
   /** Sent once the page has loaded: the host answers with `init` (the ready handshake). */
-  z.object({ type: z.literal('ready'), filter: RowFilter.optional() }),
+  z.object({
+    type: z.literal('ready'),
+    filter: RowFilter.optional(),
+    /** Where the page will look first: the end (following), or a restored row. */
+    follow: z.boolean().optional(),
+    anchorIndex: z.number().int().nonnegative().optional(),
+  }),
   z.object({
     type: z.literal('requestRows'),
     generation: z.number().int().nonnegative(),

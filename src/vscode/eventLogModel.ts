@@ -6,6 +6,7 @@ import type { SessionMeta } from '../core/session/sessionStore.ts';
 import { initialSessionState, reduce, totalTokens, type SessionState } from '../core/session/sessionState.ts';
 import {
   MAX_ROWS_PER_REQUEST,
+  PAGE_SIZE,
   type EventKind,
   type EventRow,
   type RowFilter,
@@ -101,6 +102,14 @@ export class EventLogModel {
     const out: EventRow[] = [];
     for (let i = from; i < to; i++) out.push(toEventRow(this.events[this.filtered[i]!]!, i, this.ctx));
     return out;
+  }
+
+  /** The page the webview shows first: the last one when following, else the one holding `anchorIndex`. */
+  initialRows(follow: boolean, anchorIndex: number | undefined): { start: number; rows: EventRow[] } {
+    const last = Math.max(0, this.total - 1);
+    const at = follow || anchorIndex === undefined ? last : Math.min(anchorIndex, last);
+    const start = Math.floor(at / PAGE_SIZE) * PAGE_SIZE;
+    return { start, rows: this.rows(start, start + PAGE_SIZE) };
   }
 
   detail(seq: number): string | undefined {

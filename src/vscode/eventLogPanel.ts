@@ -176,6 +176,7 @@ export class EventLogPanel implements vscode.Disposable {
           generation: model.generation,
           total: model.total,
           summary: model.summary(this.meta, this.deps.runtime.isLive(this.sessionId)),
+          initialRows: model.initialRows(msg.follow ?? true, msg.anchorIndex),
         });
         return;
       }
