@@ -92,5 +92,12 @@ export async function buildCliRuntime(flags: RuntimeFlagValues, env: NodeJS.Proc
     ...(model ? { modelOverrides: Object.fromEntries(['coordinator', 'planner', 'coder', 'reviewer'].map((n) => [n, model])) } : {}),
     onProblem: (line) => process.stderr.write(`warning: ${line}\n`),
   });
+  // Ctrl-C stops the runs cleanly (the session is left rescheduled, ready for `agent-os resume`).
+  const stop = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`\nagent-os: ${signal}: stopping; resume later with agent-os resume\n`);
+    void local.runtime.dispose().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   return { ...local, repository, storeDir };
 }

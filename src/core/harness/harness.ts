@@ -58,6 +58,7 @@ export class Harness {
   private readonly interrupts = new Map<string, AbortController>();
   private readonly sandboxes = new Map<string, Promise<Sandbox>>();
   private sessionInterrupt = new AbortController();
+  private shuttingDown = false;
 
   constructor(private readonly options: HarnessOptions) {
     this.log = options.log;
@@ -102,11 +103,18 @@ export class Harness {
       await Promise.all([...this.sandboxes.values()].map(async (s) => (await s.catch(() => undefined))?.dispose()));
       this.sandboxes.clear();
     }
-    await this.log.append({ type: 'session.status_idle', thread: primary, stop_reason: reason });
+    if (this.shuttingDown) await this.log.append({ type: 'session.status_rescheduled', thread: primary });
+    else await this.log.append({ type: 'session.status_idle', thread: primary, stop_reason: reason });
     return reason;
   }
 
-  async dispose(): Promise<void> {
+  /**
+   * Stops every thread because the host is going away (window closed, extension reloaded), not
+   * because someone asked: the session is marked `rescheduled` rather than idle, so a later harness
+   * (or the person, with Resume) knows to carry it on.
+   */
+  shutdown(): void {
+    this.shuttingDown = true;
     this.interrupt();
   }
 
@@ -217,13 +225,16 @@ export class Harness {
     } finally {
       this.interrupts.delete(threadId);
     }
-    const stop = this.stopReasonOf(outcome);
+    if (this.shuttingDown) {
+      await this.log.append({ type: 'session.thread_status_rescheduled', thread: threadId, session_thread_id: threadId, agent_name: agent.name });
+      return outcome;
+    }
     await this.log.append({
       type: 'session.thread_status_idle',
       thread: threadId,
       session_thread_id: threadId,
       agent_name: agent.name,
-      stop_reason: stop,
+      stop_reason: this.stopReasonOf(outcome),
     });
     return outcome;
   }

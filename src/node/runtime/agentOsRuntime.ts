@@ -397,8 +397,9 @@ export class AgentOsRuntime implements SessionService {
     await this.options.store.delete(sessionId);
   }
 
+  /** Stops every run of this process (the host is going away); each session is left `rescheduled`. */
   async dispose(): Promise<void> {
-    for (const run of this.active.values()) run.harness?.interrupt();
+    for (const run of this.active.values()) run.harness?.shutdown();
     await Promise.all([...this.active.values()].map((r) => r.done.catch(() => undefined)));
   }
 }
