@@ -1,0 +1,136 @@
+// The person's decision on an APPROVE verdict: approval is refused once the worktree changed after the
+// verdict (and the session stays usable), and "request changes" goes through the Coordinator to the
+// Coder and a new review.
+import assert from 'node:assert/strict';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { AgentOsError } from '../../src/core/errors.ts';
+import { foldSession } from '../../src/core/session/sessionState.ts';
+import { startDemoWorld } from '../support/demoWorld.ts';
+import {
+  approveText,
+  coderTurns,
+  coordinatorToReview,
+  expecting,
+  lastUserText,
+  plannerTurns,
+  requestsOf,
+  reviewerApproveTurns,
+  send,
+  text,
+  tool,
+  turn,
+  verdictsOf,
+} from './scriptParts.ts';
+
+const FEEDBACK = 'Please also document compound durations in the README.';
+
+/** To the first APPROVE; then the person asks for changes, which go to the Coder and a second review. */
+function script(): unknown {
+  return {
+    agents: {
+      Coordinator: [
+        ...coordinatorToReview(),
+        expecting('requested changes', send('Coder', `The person asked: ${FEEDBACK}`)),
+        turn(send('Reviewer', 'The Coder changed the README as the person asked. Review again.')),
+        expecting('approved', text('Done: the pull request is open.')),
+      ],
+      Planner: plannerTurns(),
+      Coder: [
+        ...coderTurns(),
+        expecting(FEEDBACK, tool('edit', { file_path: 'README.md', old_string: 'Units:', new_string: 'Compound durations such as `1h30m` work too.\n\nUnits:' })),
+        turn(text('README updated.')),
+      ],
+      Reviewer: [...reviewerApproveTurns(), turn(tool('bash', { command: 'git diff --stat' })), turn(text(approveText()))],
+    },
+  };
+}
+
+test('approval after the worktree changed is refused; the session stays usable and opens one pull request later', async () => {
+  const world = await startDemoWorld(script());
+  try {
+    const { rt, sample } = world;
+    const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
+    assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
+    const first = verdictsOf(await rt.store.read(meta.id))[0];
+    assert.ok(first);
+
+    // Someone (a person, a stray process) changes the work after the Reviewer looked at it.
+    const { worktree } = await rt.runtime.changes(meta.id);
+    appendFileSync(join(worktree, 'src/parseDuration.js'), '\n// changed after the review\n');
+    await assert.rejects(rt.runtime.approve(meta.id, first.id), (error: unknown) => {
+      assert.ok(error instanceof AgentOsError);
+      assert.equal(error.code, 'APPROVAL_REFUSED');
+      assert.match(error.message, /changed after the Reviewer's verdict/);
+      return true;
+    });
+    assert.equal(world.github.pullRequests().length, 0);
+    assert.equal(world.github.requests.filter((r) => r.method === 'POST').length, 0, 'nothing was sent to GitHub');
+    let events = await rt.store.read(meta.id);
+    assert.equal(events.filter((e) => e.type === 'agent_os.approval').length, 0, 'a refused approval leaves no approval');
+    assert.equal(foldSession(meta.id, events).stopReason?.type, 'requires_action', 'the session still waits for the person');
+
+    // Still resumable: the person asks for changes instead, a new review follows, and that one is approved.
+    await rt.runtime.requestChanges(meta.id, first.id, FEEDBACK);
+    events = await rt.store.read(meta.id);
+    const second = verdictsOf(events)[1];
+    assert.ok(second, 'a second review happened');
+    assert.deepEqual(foldSession(meta.id, events).stopReason, { type: 'requires_action', event_ids: [second.id] });
+    await rt.runtime.approve(meta.id, second.id);
+    const state = foldSession(meta.id, await rt.store.read(meta.id));
+    assert.equal(state.stopReason?.type, 'end_turn');
+    assert.equal(world.github.pullRequests().length, 1);
+    assert.deepEqual(rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+  } finally {
+    await world.close();
+  }
+});
+
+test('request changes: the feedback reaches the Coordinator, then the Coder thread, and a new review happens', async () => {
+  const world = await startDemoWorld(script());
+  try {
+    const { rt, sample } = world;
+    const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
+    assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
+    const first = verdictsOf(await rt.store.read(meta.id))[0];
+    assert.ok(first);
+    const coordinatorBefore = requestsOf(rt.server, 'Coordinator').length;
+    const reviewerBefore = requestsOf(rt.server, 'Reviewer').length;
+
+    await assert.rejects(rt.runtime.requestChanges(meta.id, first.id, '   '), /say what should change/);
+    await rt.runtime.requestChanges(meta.id, first.id, FEEDBACK);
+
+    const coordinator = requestsOf(rt.server, 'Coordinator');
+    const next = coordinator[coordinatorBefore];
+    assert.ok(next, 'the Coordinator was asked again');
+    assert.match(lastUserText(next), new RegExp(FEEDBACK.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the feedback is in the Coordinator\'s next request');
+    const coder = requestsOf(rt.server, 'Coder');
+    assert.equal(coder.length, 5);
+    // The same Coder thread: its history holds the first attempt, and the feedback arrives as the newest message.
+    assert.match(JSON.stringify(coder[3]?.messages), /Step 1: PASSED/);
+    assert.match(lastUserText(coder[3]!), /document compound durations/);
+    assert.equal(requestsOf(rt.server, 'Reviewer').length, reviewerBefore + 2, 'a new review happened');
+
+    let events = await rt.store.read(meta.id);
+    assert.equal(events.filter((e) => e.type === 'session.thread_created' && e.agent_name === 'Coder').length, 1);
+    const approval = events.find((e) => e.type === 'agent_os.approval');
+    assert.equal(approval?.type === 'agent_os.approval' && approval.decision, 'reject');
+    const verdicts = verdictsOf(events);
+    assert.equal(verdicts.length, 2);
+    const second = verdicts[1]!;
+    assert.notEqual(second.evidence.diff_sha256, first.evidence.diff_sha256, 'the new verdict covers the new work');
+    // The old verdict can no longer be approved; the new one can.
+    await assert.rejects(rt.runtime.approve(meta.id, first.id), (e: unknown) => e instanceof AgentOsError && e.code === 'APPROVAL_REFUSED');
+    await rt.runtime.approve(meta.id, second.id);
+    events = await rt.store.read(meta.id);
+    const state = foldSession(meta.id, events);
+    assert.equal(state.stopReason?.type, 'end_turn');
+    const prs = world.github.pullRequests();
+    assert.equal(prs.length, 1);
+    assert.equal(prs[0]?.head, state.pullRequest?.branch);
+    assert.deepEqual(rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+  } finally {
+    await world.close();
+  }
+});

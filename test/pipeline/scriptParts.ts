@@ -1,0 +1,81 @@
+// Building blocks for pipeline tests: scripted turns for the four agents, and ways to read what the
+// scripted server was asked (per agent) and what the session log holds.
+import type { EventOfType, SessionEvent } from '../../src/core/events/sessionEvent.ts';
+import { samplePlan, sampleApproveVerdict, sampleRejectVerdict, solutionCodeChange, solutionTest } from '../../src/node/demo/fixture/solution.ts';
+import type { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
+
+export type Block = { type: 'text'; text: string } | { type: 'tool_use'; name: string; input: Record<string, unknown> };
+export interface Turn {
+  content: Block[];
+  expect?: { last_user_text_includes?: string; tool_names?: string[] };
+}
+
+export const text = (t: string): Block => ({ type: 'text', text: t });
+export const tool = (name: string, input: Record<string, unknown>): Block => ({ type: 'tool_use', name, input });
+export const turn = (...content: Block[]): Turn => ({ content });
+export const expecting = (includes: string, ...content: Block[]): Turn => ({ content, expect: { last_user_text_includes: includes } });
+export const fenced = (value: unknown): string => '```json\n' + JSON.stringify(value, null, 2) + '\n```';
+export const send = (agent: string, message: string): Block => tool('send_to_agent', { agent_name: agent, message });
+
+export const planText = (): string => `Here is the plan.\n\n${fenced(samplePlan)}`;
+export const approveText = (): string => fenced(sampleApproveVerdict);
+export const rejectText = (): string => fenced(sampleRejectVerdict);
+
+/** The Planner reads one file and hands in the sample plan. */
+export const plannerTurns = (): Turn[] => [turn(tool('read', { file_path: 'src/parseDuration.js' })), turn(text(planText()))];
+
+/** The Coder makes the whole solution in two tool calls and reports. */
+export const coderTurns = (): Turn[] => [
+  turn(tool('edit', solutionCodeChange.input)),
+  turn(tool('write', solutionTest.input)),
+  turn(text('Step 1: PASSED. Step 2: PASSED.')),
+];
+
+/** The Reviewer runs the suite and approves. */
+export const reviewerApproveTurns = (): Turn[] => [turn(tool('bash', { command: 'node --test' })), turn(text(approveText()))];
+
+/** Coordinator: Planner, Coder, Reviewer, in order; the last call is held for the person on APPROVE. */
+export const coordinatorToReview = (): Turn[] => [
+  turn(send('Planner', 'Plan the fix for the issue.')),
+  expecting('Plan accepted', send('Coder', 'Carry out the plan.')),
+  turn(send('Reviewer', 'Review the change; run the full test suite.')),
+];
+
+interface RequestBody {
+  tools?: { name: string }[];
+  messages: { role: string; content: unknown }[];
+}
+
+/** The requests the scripted server answered with a turn, for one agent, in order. */
+export function requestsOf(server: ScriptedModelServer, agent: string): RequestBody[] {
+  return server.requests.filter((r) => r.agent === agent && r.outcome.kind === 'turn').map((r) => r.body as RequestBody);
+}
+
+export function toolNamesOf(body: RequestBody): string[] {
+  return (body.tools ?? []).map((t) => t.name).sort();
+}
+
+/** The text of the newest user message of a request (its tool results and text blocks). */
+export function lastUserText(body: RequestBody): string {
+  const last = [...body.messages].reverse().find((m) => m.role === 'user');
+  return JSON.stringify(last?.content ?? '');
+}
+
+export function toolResultsOf(events: readonly SessionEvent[], toolName: string, thread?: string): { use: EventOfType<'agent.tool_use'>; result: EventOfType<'agent.tool_result'> | undefined }[] {
+  return events
+    .filter((e): e is EventOfType<'agent.tool_use'> => e.type === 'agent.tool_use' && e.name === toolName && (thread === undefined || e.thread === thread))
+    .map((use) => ({
+      use,
+      result: events.find((e): e is EventOfType<'agent.tool_result'> => e.type === 'agent.tool_result' && e.tool_use_id === use.id),
+    }));
+}
+
+export function threadOf(events: readonly SessionEvent[], agent: string): string {
+  const created = events.find((e): e is EventOfType<'session.thread_created'> => e.type === 'session.thread_created' && e.agent_name === agent);
+  if (!created) throw new Error(`no ${agent} thread`);
+  return created.session_thread_id;
+}
+
+export function verdictsOf(events: readonly SessionEvent[]): EventOfType<'agent_os.verdict_submitted'>[] {
+  return events.filter((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted');
+}
