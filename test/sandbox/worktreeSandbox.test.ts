@@ -270,6 +270,9 @@ describe('worktree sandbox under bubblewrap: what stays out of reach', () => {
       'git branch not-mine',
       'git update-ref refs/heads/main HEAD~0',
       'echo "gitdir: /tmp" > .git',
+      'echo "ref: refs/heads/main" > "$(git rev-parse --git-dir)/HEAD"',
+      'git checkout -q -b elsewhere',
+      'echo /tmp > "$(git rev-parse --git-dir)/commondir"',
       'touch /usr/agentos-pwned',
     ];
     for (const command of attempts) {
@@ -284,6 +287,7 @@ describe('worktree sandbox under bubblewrap: what stays out of reach', () => {
     assert.equal(git(repo.work, 'branch', '--list', 'not-mine').trim(), '');
     assert.equal(readFileSync(join(repo.work, 'README.md'), 'utf8'), '# test\n');
     assert.match(readFileSync(join(sandbox.workdir, '.git'), 'utf8'), /^gitdir: /);
+    assert.equal(git(sandbox.workdir, 'symbolic-ref', 'HEAD').trim(), 'refs/heads/agent-os/git-guard');
     // Its own work and its own branch still move.
     const commit = await bash(sandbox, 'echo ok > mine.txt && git add mine.txt && git commit -qm mine && git log --format=%s -1');
     assert.deepEqual(commit, { content: 'mine', is_error: false });

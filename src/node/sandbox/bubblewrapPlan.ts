@@ -1,12 +1,13 @@
 // What a worktree sandbox mounts under bubblewrap.
 //
 // Git metadata, decided: an agent's own `git status/add/commit/diff` must work, so a writer gets write
-// access to exactly what those commands write: its worktree's git dir (index, HEAD, its reflog), the
-// object store, and the refs and reflogs under `refs/heads/agent-os/`. Everything else of the repository's
-// `.git` stays read-only: `config` (core.hooksPath, aliases, filters that run programs), `hooks/`, other
-// branches, `packed-refs`, `objects/info` (alternates). So nothing an agent does can make the person's own
-// git run the agent's code later, nor move the person's branches. A reader gets only its snapshot's git dir
-// (so `git status` can refresh the index); objects and refs stay read-only for it.
+// access to exactly what those commands write: its worktree's git dir (index, its reflog), the object
+// store, and the refs and reflogs under `refs/heads/agent-os/`. Everything else stays read-only: the
+// repository's `config` (core.hooksPath, aliases, filters that run programs), `hooks/`, other branches,
+// `packed-refs`, `objects/info` (alternates), and the worktree's HEAD and links to the repository (so an
+// agent cannot switch branches; it commits on its session branch). So nothing an agent does can make the
+// person's own git run the agent's code later, nor move the person's branches. A reader gets only its
+// snapshot's git dir (so `git status` can refresh the index); objects and refs stay read-only for it.
 import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { hiddenDirectories, pathEntriesUnder, type BubblewrapMount, type BubblewrapPlan } from './bubblewrap.ts';
@@ -22,6 +23,13 @@ export interface WorktreePlanOptions {
   network: boolean;
   /** Environment inside; its HOME (under /tmp) is created. */
   env: Record<string, string>;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function isDirectory(p: string): Promise<boolean> {
@@ -58,6 +66,13 @@ export async function worktreeBubblewrapPlan(options: WorktreePlanOptions): Prom
     }
   }
   mounts.push({ kind: 'rw', path: git.gitDir });
+  // Inside its git dir: `commondir`/`gitdir` say where the repository is (rewritten, the person's own git
+  // would read an agent's config and hooks), and HEAD names the branch (moved, the harness would commit
+  // onto another branch). Commits still work: they move the branch's ref, not HEAD.
+  for (const name of ['HEAD', 'commondir', 'gitdir']) {
+    const file = path.join(git.gitDir, name);
+    if (await exists(file)) mounts.push({ kind: 'ro', path: file });
+  }
   // The worktree's `.git` link file: rewriting it could point git at a directory the agent controls.
   mounts.push({ kind: 'ro', path: path.join(workdir, '.git') });
   const home = options.env.HOME;
