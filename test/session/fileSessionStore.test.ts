@@ -45,6 +45,11 @@ function flipByte(file: string, offset: number): void {
   writeFileSync(file, bytes);
 }
 
+/** The pid of a process that has exited. */
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+}
+
 async function caught(promise: Promise<unknown>): Promise<Error & { code?: string; byteOffset?: number }> {
   try {
     await promise;
@@ -252,10 +257,8 @@ describe('the writer lock across processes', () => {
 
   it('takes over a stale lock left by a dead pid', async () => {
     const meta = await store.create({ title: 'stale' });
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-    const deadPid = Number(dead.stdout);
     const dir = join(temp.dir, meta.id);
-    writeFileSync(join(dir, 'lock-7.json'), JSON.stringify({ pid: deadPid, host: require('node:os').hostname(), fence: 7, acquired_at: '' }));
+    writeFileSync(join(dir, 'lock-7.json'), JSON.stringify({ pid: deadPid(), host: require('node:os').hostname(), fence: 7, acquired_at: '' }));
     const writer = await store.openWriter(meta.id);
     assert.equal(writer.fence, 8);
     assert.equal(existsSync(join(dir, 'lock-7.json')), false);
@@ -277,17 +280,25 @@ describe('the writer lock across processes', () => {
     }
   });
 
-  it('stops a writer whose fence was taken over with FenceLostError, before it writes', async () => {
+  it('stops a writer whose session was taken over with FenceLostError, before it writes', async () => {
     const { id, log } = await sessionWith(2);
-    const writer = await store.openWriter(id);
+    const dir = join(temp.dir, id);
+    const old = await store.openWriter(id);
+    await old.append(userMessage('mine'));
     const size = statSync(log).size;
-    // What a takeover leaves behind: the next fence's lock file.
-    writeFileSync(join(temp.dir, id, `lock-${writer.fence + 1}.json`), JSON.stringify({ pid: process.pid, fence: writer.fence + 1 }));
-    assert.equal((await caught(writer.append(userMessage('late')))).code, 'FENCE_LOST');
-    assert.equal((await caught(writer.append(userMessage('late'), 'batch'))).code, 'FENCE_LOST');
-    assert.equal((await caught(writer.flush())).code, 'FENCE_LOST');
+    // Make the holder look dead (as a writer whose process died would), so that a new writer takes over.
+    const lockFile = join(dir, `lock-${old.fence}.json`);
+    writeFileSync(lockFile, JSON.stringify({ ...JSON.parse(readFileSync(lockFile, 'utf8')), pid: deadPid() }));
+    const next = await store.openWriter(id);
+    assert.equal(next.fence, old.fence + 1);
+    assert.equal((await caught(old.append(userMessage('late')))).code, 'FENCE_LOST');
+    assert.equal((await caught(old.append(userMessage('late'), 'batch'))).code, 'FENCE_LOST');
+    assert.equal((await caught(old.flush())).code, 'FENCE_LOST');
     assert.equal(statSync(log).size, size);
-    await writer.close();
-    assert.equal(existsSync(join(temp.dir, id, `lock-${writer.fence + 1}.json`)), true, 'the new holder keeps its lock');
+    await old.close();
+    assert.equal(existsSync(join(dir, `lock-${next.fence}.json`)), true, 'the new holder keeps its lock');
+    assert.equal((await next.append(userMessage('next'))).seq, 4);
+    await next.close();
   });
+
 });

@@ -80,13 +80,29 @@ export function stampEvent(input: EventInput, seq: number, now: Date): SessionEv
   const { type, ...rest } = parsed.data;
   return {
     type,
-    id: newId('sevt'),
+    id: newId('sevt', pooledRandom),
     seq,
     thread: input.thread,
     processed_at: now.toISOString(),
     schema_version: EVENT_SCHEMA_VERSION,
     ...rest,
   } as SessionEvent;
+}
+
+// Event ids draw from a pool of random bytes: one getRandomValues call per id costs more than the rest
+// of stamping an event, and it sits on the path of every durable append.
+const POOL_SIZE = 4096;
+let pool = new Uint8Array(0);
+let poolAt = 0;
+function pooledRandom(n: number): Uint8Array {
+  if (poolAt + n > pool.length) {
+    pool = new Uint8Array(Math.max(POOL_SIZE, n));
+    globalThis.crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  const bytes = pool.subarray(poolAt, poolAt + n);
+  poolAt += n;
+  return bytes;
 }
 
 function describeType(input: object): string {

@@ -50,15 +50,17 @@ export type LineCheck = { kind: RecordKind; bodyStart: number; bodyEnd: number }
 /** Checks the line `buf[start, end)` (end excludes the newline). */
 export function checkLine(buf: Buffer, start: number, end: number): LineCheck {
   if (end - start < MIN_LINE) return { damage: 'record too short' };
-  if (buf.compare(PREFIX_BYTES, 0, PREFIX_BYTES.length, start, start + HEX_AT) !== 0) return { damage: 'not a record' };
+  // Byte loops rather than Buffer.compare: this runs once per record when a log is opened, and the
+  // argument checks of a native call cost more than comparing ten bytes.
+  if (!bytesAt(buf, start, PREFIX_BYTES)) return { damage: 'not a record' };
   const expected = parseHex(buf, start + HEX_AT);
   if (expected < 0) return { damage: 'checksum is not hexadecimal' };
   let kind: RecordKind;
   let bodyStart: number;
-  if (buf.compare(EVENT_KEY_BYTES, 0, EVENT_KEY_BYTES.length, start + KEY_AT, start + KEY_AT + EVENT_KEY_BYTES.length) === 0) {
+  if (bytesAt(buf, start + KEY_AT, EVENT_KEY_BYTES)) {
     kind = 'event';
     bodyStart = start + KEY_AT + EVENT_KEY_BYTES.length;
-  } else if (buf.compare(BLOB_KEY_BYTES, 0, BLOB_KEY_BYTES.length, start + KEY_AT, start + KEY_AT + BLOB_KEY_BYTES.length) === 0) {
+  } else if (bytesAt(buf, start + KEY_AT, BLOB_KEY_BYTES)) {
     kind = 'blob';
     bodyStart = start + KEY_AT + BLOB_KEY_BYTES.length;
   } else {
@@ -68,6 +70,11 @@ export function checkLine(buf: Buffer, start: number, end: number): LineCheck {
   const bodyEnd = end - 1;
   if (crc32(buf.subarray(bodyStart, bodyEnd)) !== expected) return { damage: 'checksum mismatch' };
   return { kind, bodyStart, bodyEnd };
+}
+
+function bytesAt(buf: Buffer, at: number, expected: Buffer): boolean {
+  for (let i = 0; i < expected.length; i++) if (buf[at + i] !== expected[i]) return false;
+  return true;
 }
 
 function parseHex(buf: Buffer, at: number): number {
@@ -113,45 +120,45 @@ export interface DecodeResult {
 export function decodeRecords(buf: Buffer, options: DecodeOptions): DecodeResult {
   const base = options.baseOffset ?? 0;
   const fromSeq = options.fromSeq ?? 1;
-  let seq = options.firstSeq ?? 1;
+  const firstSeq = options.firstSeq ?? 1;
+  let seq = firstSeq;
   const events: SessionEvent[] = [];
   let pos = 0;
   const length = buf.length;
   while (pos < length) {
     const newline = buf.indexOf(NEWLINE, pos);
-    const end = newline < 0 ? length : newline;
-    const isLast = newline < 0 || newline === length - 1;
-    const stop = (reason: string): DecodeResult =>
-      isLast
-        ? { events, records: seq - (options.firstSeq ?? 1), validBytes: pos, tail: { byteOffset: base + pos, bytes: length - pos, reason } }
-        : { events, records: seq - (options.firstSeq ?? 1), validBytes: pos, damage: { byteOffset: base + pos, reason } };
-    if (newline < 0) return stop('last record has no newline');
-    const line = checkLine(buf, pos, end);
-    if ('damage' in line) return stop(line.damage);
+    if (newline < 0) return stopAt(events, seq - firstSeq, buf, pos, base, true, 'last record has no newline');
+    const isLast = newline === length - 1;
+    const line = checkLine(buf, pos, newline);
+    if ('damage' in line) return stopAt(events, seq - firstSeq, buf, pos, base, isLast, line.damage);
     if (seq >= fromSeq || line.kind === 'blob') {
-      let event: SessionEvent;
+      let event: SessionEvent | undefined;
+      let reason: string | undefined;
       try {
+        const body = JSON.parse(buf.toString('utf8', line.bodyStart, line.bodyEnd)) as SessionEvent | BlobRef;
         if (line.kind === 'event') {
-          event = JSON.parse(buf.toString('utf8', line.bodyStart, line.bodyEnd)) as SessionEvent;
-        } else {
-          const ref = JSON.parse(buf.toString('utf8', line.bodyStart, line.bodyEnd)) as BlobRef;
-          if (ref.seq !== seq) return stop(`seq ${String(ref.seq)} where ${seq} was expected`);
-          if (seq < fromSeq) {
-            seq++;
-            pos = newline + 1;
-            continue;
-          }
-          event = JSON.parse(options.loadBlob(ref, base + pos).toString('utf8')) as SessionEvent;
+          event = body as SessionEvent;
+        } else if (body.seq !== seq) {
+          reason = `seq ${String(body.seq)} where ${seq} was expected`;
+        } else if (seq >= fromSeq) {
+          event = JSON.parse(options.loadBlob(body as BlobRef, base + pos).toString('utf8')) as SessionEvent;
         }
       } catch (error) {
-        if (error instanceof SyntaxError) return stop(`record is not valid JSON: ${error.message}`);
-        throw error;
+        if (!(error instanceof SyntaxError)) throw error;
+        reason = `record is not valid JSON: ${error.message}`;
       }
-      if (event.seq !== seq) return stop(`seq ${String(event.seq)} where ${seq} was expected`);
-      events.push(event);
+      if (event !== undefined && event.seq !== seq) reason = `seq ${String(event.seq)} where ${seq} was expected`;
+      if (reason !== undefined) return stopAt(events, seq - firstSeq, buf, pos, base, isLast, reason);
+      if (event !== undefined) events.push(event);
     }
     seq++;
     pos = newline + 1;
   }
-  return { events, records: seq - (options.firstSeq ?? 1), validBytes: pos };
+  return { events, records: seq - firstSeq, validBytes: pos };
+}
+
+function stopAt(events: SessionEvent[], records: number, buf: Buffer, pos: number, base: number, isLast: boolean, reason: string): DecodeResult {
+  return isLast
+    ? { events, records, validBytes: pos, tail: { byteOffset: base + pos, bytes: buf.length - pos, reason } }
+    : { events, records, validBytes: pos, damage: { byteOffset: base + pos, reason } };
 }

@@ -5,7 +5,8 @@
 // Taking the lock means creating `lock-<max+1>.json` with link(2), which fails if the name exists: when
 // two processes race for a stale (or released) lock, exactly one link succeeds and the other sees a live
 // holder. Nobody ever deletes the current lock file, so there is no window in which a racer could remove
-// the winner's lock. A writer still holds its fence as long as `lock-<fence+1>.*` does not exist.
+// the winner's lock. The winner removes the older lock files before it touches the log: a writer still
+// holds its fence as long as its own `lock-<fence>.json` is there.
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -69,12 +70,14 @@ export class WriterLock {
     throw new SessionLockedError(sessionId, undefined, current?.fence ?? 0);
   }
 
-  /** Throws FenceLostError when another writer has taken the session over. */
+  /**
+   * Throws FenceLostError when another writer has taken the session over. One stat: a takeover links
+   * `lock-<fence+1>.json` and then removes every older lock file, ours included, before it reads the log.
+   */
   check(): void {
     if (this.released) throw new Error(`writer lock of session ${this.sessionId} was released`);
-    const next = this.fence + 1;
-    if (existsSync(join(this.dir, lockName(next, 'json'))) || existsSync(join(this.dir, lockName(next, 'released')))) {
-      throw new FenceLostError(this.sessionId, this.fence, currentLock(this.dir)?.fence ?? next);
+    if (!existsSync(join(this.dir, lockName(this.fence, 'json')))) {
+      throw new FenceLostError(this.sessionId, this.fence, currentLock(this.dir)?.fence ?? this.fence + 1);
     }
   }
 

@@ -1,0 +1,151 @@
+// The session log's cost against the disk's own: durable appends vs a raw write+fdatasync loop on the
+// same file system, batched appends, and opening + folding a 100,000-event session vs a raw
+// line-split + JSON.parse of the same file.
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EventInput } from '../src/core/events/sessionEvent.ts';
+import { foldSession } from '../src/core/session/sessionState.ts';
+import { FileSessionStore } from '../src/node/session/fileSessionStore.ts';
+import { encodeRecord } from '../src/node/session/recordCodec.ts';
+
+const SYNC_APPENDS = 4000;
+const BATCH_APPENDS = 50_000;
+const FOLD_EVENTS = 100_000;
+const ROUNDS = 3;
+
+const dir = mkdtempSync(join(tmpdir(), 'agent-os-bench-'));
+const store = new FileSessionStore(join(dir, 'sessions'));
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function line(name: string, value: string, target?: string): void {
+  process.stdout.write(`${name}: ${value}${target ? ` (target ${target})` : ''}\n`);
+}
+
+const THREAD = 'sthr_bench';
+function message(i: number): EventInput {
+  return { type: 'agent.message', thread: THREAD, content: [{ type: 'text', text: `Step ${i}: ran the tests, 42 passed, moving on to the next file.` }] };
+}
+
+/** A realistic cycle of six events: a model span with usage, a tool use and its result, a message and
+ * a status change. The result answers the tool use's real id, as the harness's would. */
+function cycle(i: number, toolUseId?: string): EventInput[] {
+  const thread = i % 2 === 0 ? 'sthr_coder' : THREAD;
+  if (toolUseId === undefined) {
+    return [
+      { type: 'span.model_request_start', thread, model: 'claude-sonnet-4-5' },
+      {
+        type: 'span.model_request_end',
+        thread,
+        model_request_start_id: `sevt_start${i}`,
+        is_error: false,
+        model_usage: { input_tokens: 1200, output_tokens: 300, cache_creation_input_tokens: 0, cache_read_input_tokens: 9000 },
+        cost_usd: 0.0081,
+        content: [{ type: 'text', text: 'Let me look at the failing test.' }],
+        stop_reason: 'tool_use',
+      },
+      { type: 'agent.tool_use', thread, name: 'bash', input: { command: `npm test -- parser${i}` }, model_tool_use_id: `toolu_${i}`, evaluated_permission: 'allow' },
+    ];
+  }
+  return [
+    { type: 'agent.tool_result', thread, tool_use_id: toolUseId, content: [{ type: 'text', text: `ok ${i} - parses nested lists\n# pass 12\n# fail 0\n` }], is_error: false },
+    message(i),
+    { type: 'session.thread_status_running', thread, session_thread_id: thread, agent_name: 'coder' },
+  ];
+}
+
+/**
+ * Durable appends through the store against write+fdatasync of the same bytes on the same disk. The
+ * two alternate in slices of 50 so that both see the same disk: on a shared machine fsync latency
+ * drifts by 2x within seconds, which would swamp the difference between them.
+ */
+async function syncRates(): Promise<{ ours: number; raw: number }> {
+  const { id } = await store.create({ title: 'sync appends' });
+  const writer = await store.openWriter(id);
+  const record = encodeRecord('event', JSON.stringify({ ...message(0), id: 'sevt_0123456789abcdef', seq: 1, processed_at: new Date().toISOString(), schema_version: 1 }));
+  const fd = openSync(join(dir, 'raw.jsonl'), 'a');
+  const SLICE = 50;
+  let oursTime = 0;
+  let rawTime = 0;
+  for (let done = 0; done < SYNC_APPENDS; done += SLICE) {
+    let start = process.hrtime.bigint();
+    for (let i = 0; i < SLICE; i++) {
+      writeSync(fd, record);
+      fdatasyncSync(fd);
+    }
+    rawTime += seconds(start);
+    start = process.hrtime.bigint();
+    for (let i = 0; i < SLICE; i++) await writer.append(message(done + i), 'sync');
+    oursTime += seconds(start);
+  }
+  closeSync(fd);
+  await writer.close();
+  return { ours: SYNC_APPENDS / oursTime, raw: SYNC_APPENDS / rawTime };
+}
+
+async function batchRate(): Promise<number> {
+  const { id } = await store.create({ title: 'batch appends' });
+  const writer = await store.openWriter(id);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < BATCH_APPENDS; i++) await writer.append(message(i), 'batch');
+  await writer.flush();
+  const rate = BATCH_APPENDS / seconds(start);
+  await writer.close();
+  return rate;
+}
+
+async function main(): Promise<void> {
+  const { ours, raw } = await syncRates();
+  line('append, fsync per record', `${ours.toFixed(0)} records/s`);
+  line('raw write+fdatasync loop', `${raw.toFixed(0)} records/s`);
+  line('append fsync ratio', `${(ours / raw).toFixed(2)}x`, '>= 0.8x');
+
+  let batched = 0;
+  for (let round = 0; round < ROUNDS; round++) batched = Math.max(batched, await batchRate());
+  line('append, batched', `${batched.toFixed(0)} records/s`);
+
+  const { id } = await store.create({ title: 'fold' });
+  const writer = await store.openWriter(id);
+  for (let i = 0; i < Math.floor(FOLD_EVENTS / 6); i++) {
+    const first = await writer.appendMany(cycle(i), 'batch');
+    await writer.appendMany(cycle(i, first[2]?.id), 'batch');
+  }
+  await writer.appendMany(Array.from({ length: FOLD_EVENTS % 6 }, (_, i) => message(i)), 'batch');
+  await writer.close();
+  const logFile = join(store.sessionDir(id), 'events.jsonl');
+
+  let foldTime = Number.POSITIVE_INFINITY;
+  let rawTime = Number.POSITIVE_INFINITY;
+  let lastSeq = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    let start = process.hrtime.bigint();
+    const parsed = readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => JSON.parse(l) as unknown);
+    rawTime = Math.min(rawTime, seconds(start));
+    if (parsed.length !== FOLD_EVENTS) throw new Error(`raw parse saw ${parsed.length} lines`);
+
+    (globalThis as { gc?: () => void }).gc?.();
+    start = process.hrtime.bigint();
+    const state = foldSession(id, await store.read(id));
+    foldTime = Math.min(foldTime, seconds(start));
+    lastSeq = state.lastSeq;
+  }
+  if (lastSeq !== FOLD_EVENTS) throw new Error(`fold ended at seq ${lastSeq}`);
+  const mib = readFileSync(logFile).length / 1024 / 1024;
+  line(`open + fold ${FOLD_EVENTS} events (${mib.toFixed(1)} MiB)`, `${(foldTime * 1000).toFixed(0)} ms`, '< 1000 ms');
+  line('raw line-split + JSON.parse of the same file', `${(rawTime * 1000).toFixed(0)} ms`);
+  line('open + fold speed vs raw', `${(rawTime / foldTime).toFixed(2)}x`, '>= 0.5x');
+}
+
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => rmSync(dir, { recursive: true, force: true }));
