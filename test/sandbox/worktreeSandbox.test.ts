@@ -155,6 +155,24 @@ for (const mode of ['bubblewrap', 'plain'] as const) {
       assert.match(bad.content, /file_path: required/);
     });
 
+    it('confines file tools to the worktree and keeps shell state between calls', async (t) => {
+      if (skip(t)) return;
+      const sandbox = await open({ sessionId: newSession() });
+      const escapes = [
+        { name: 'read', input: { file_path: '../../records/x.json' } },
+        { name: 'read', input: { file_path: join(repo.work, 'README.md') } },
+        { name: 'write', input: { file_path: '.git', content: 'gitdir: /tmp' } },
+        { name: 'write', input: { file_path: join(repo.work, '.git', 'hooks', 'pre-commit'), content: 'x' } },
+      ];
+      for (const call of escapes) {
+        const result = await sandbox.runTool(call, {});
+        assert.equal(result.is_error, true, `${JSON.stringify(call)} → ${result.content}`);
+      }
+      assert.equal(existsSync(join(repo.work, '.git', 'hooks', 'pre-commit')), false);
+      assert.deepEqual(await bash(sandbox, 'mkdir -p deep/er && cd deep/er && export STEP=two'), { content: '', is_error: false });
+      assert.deepEqual(await bash(sandbox, 'echo "$STEP $(pwd)"'), { content: `two ${join(sandbox.workdir, 'deep/er')}`, is_error: false });
+    });
+
     it('kills a runaway command with everything it started', async (t) => {
       if (skip(t)) return;
       const sandbox = await open({ sessionId: newSession() });

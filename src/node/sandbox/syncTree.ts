@@ -64,7 +64,7 @@ export async function syncTree(source: string, target: string, options: SyncOpti
         if (existing) await fs.rm(to, { recursive: true, force: true });
         await fs.copyFile(from, to);
         await fs.chmod(to, from_.mode & 0o7777);
-        await fs.utimes(to, from_.atime, from_.mtime);
+        await fs.utimes(to, from_.atimeMs / 1000, from_.mtimeMs / 1000);
         stats.copied++;
       }
       // Sockets, fifos and devices are not copied: nothing in a worktree needs them and a fifo could block.
@@ -73,5 +73,6 @@ export async function syncTree(source: string, target: string, options: SyncOpti
 }
 
 function sameContentLikely(a: Stats, b: Stats): boolean {
-  return a.size === b.size && Math.trunc(a.mtimeMs) === Math.trunc(b.mtimeMs) && (a.mode & 0o7777) === (b.mode & 0o7777);
+    // Within a millisecond: times pass through floating-point seconds on their way to utimes.
+  return a.size === b.size && Math.abs(a.mtimeMs - b.mtimeMs) < 1 && (a.mode & 0o7777) === (b.mode & 0o7777);
 }

@@ -6,6 +6,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Sandbox, SandboxProvider, SandboxRequest } from '../../core/sandbox/sandbox.ts';
+import { InvalidArgumentError } from '../../core/errors.ts';
 import { agentOsIdentity } from '../git/gitClient.ts';
 import { BashSession } from '../tools/bashSession.ts';
 import { createFileTools } from '../tools/fileTools.ts';
@@ -38,7 +39,7 @@ export const sessionBranch = (sessionId: string): string => `agent-os/${sessionI
 /** Session and thread ids become folder names; anything else is refused rather than escaped. */
 function safeName(kind: string, value: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value) || value.includes('..')) {
-    throw new Error(`${kind} ${JSON.stringify(value)} cannot name a folder`);
+    throw new InvalidArgumentError(`${kind} ${JSON.stringify(value)} cannot name a folder`);
   }
   return value;
 }
