@@ -95,6 +95,18 @@ describe('bash session', () => {
     }
   });
 
+  it('stops a running command at once when disposed, and refuses later calls', async () => {
+    const bash = new BashSession({ spawn: plainBash });
+    const marker = '8765.2222';
+    const running = bash.run({ command: `sleep ${marker}` });
+    while (processesWithArgument(marker).length < 1) await new Promise((r) => setTimeout(r, 20));
+    await bash.dispose();
+    const result = await running;
+    assert.equal(result.is_error, true);
+    assert.deepEqual(await waitUntilGone(marker), []);
+    assert.deepEqual(await bash.run({ command: 'echo late' }), { content: 'bash: the sandbox was closed', is_error: true });
+  });
+
   it('restarts on request, resetting state', async () => {
     const bash = new BashSession({ spawn: plainBash });
     try {

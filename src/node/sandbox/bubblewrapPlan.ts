@@ -44,7 +44,10 @@ export async function worktreeBubblewrapPlan(options: WorktreePlanOptions): Prom
   const mounts: BubblewrapMount[] = [];
   const hidden = hiddenDirectories();
   for (const dir of hidden) if (await isDirectory(dir)) mounts.push({ kind: 'tmpfs', path: dir });
-  for (const dir of pathEntriesUnder(hidden, options.env.PATH ?? '')) if (await isDirectory(dir)) mounts.push({ kind: 'ro', path: dir });
+  // /tmp too: the sandbox gets its own empty /tmp, which would take tools installed there off PATH.
+  for (const dir of pathEntriesUnder([...hidden, '/tmp'], options.env.PATH ?? '')) {
+    if (await isDirectory(dir)) mounts.push({ kind: 'ro', path: dir });
+  }
   if (options.network) {
     // /etc/resolv.conf often links into /run; keep name resolution when the network is allowed.
     for (const dir of ['/run/systemd/resolve', '/run/resolvconf']) if (await isDirectory(dir)) mounts.push({ kind: 'ro', path: dir });

@@ -1,0 +1,42 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { isSecretName, scrubbedEnv } from '../../src/node/sandbox/scrubbedEnv.ts';
+import { pathEntriesUnder } from '../../src/node/sandbox/bubblewrap.ts';
+
+describe('scrubbed environment', () => {
+  it('passes only harmless variables and points HOME into the sandbox', () => {
+    const env = scrubbedEnv({
+      home: '/sandbox/home',
+      parent: {
+        PATH: '/usr/bin:/bin',
+        HOME: '/home/person',
+        LANG: 'de_DE.UTF-8',
+        ANTHROPIC_API_KEY: 'sk-ant',
+        GITHUB_TOKEN: 'ghp',
+        GH_TOKEN: 'gho',
+        MY_SECRET: 's',
+        AWS_REGION: 'eu-west-1',
+        NPM_CONFIG_USERCONFIG: '/home/person/.npmrc',
+        SSH_AUTH_SOCK: '/run/user/1000/ssh',
+        SOME_HARMLESS: 'x',
+      },
+      extra: { CI: '1' },
+    });
+    assert.deepEqual(Object.keys(env).sort(), ['CI', 'GIT_PAGER', 'GIT_TERMINAL_PROMPT', 'HOME', 'LANG', 'PAGER', 'PATH', 'TERM']);
+    assert.equal(env.HOME, '/sandbox/home');
+    assert.equal(env.PATH, '/usr/bin:/bin');
+    assert.equal(env.LANG, 'de_DE.UTF-8');
+  });
+
+  it('recognizes secret-looking names', () => {
+    for (const name of ['ANTHROPIC_API_KEY', 'GITHUB_TOKEN', 'GH_TOKEN', 'MY_SECRET', 'DB_PASSWORD', 'PGPASSWD', 'AWS_REGION', 'GOOGLE_APPLICATION_CREDENTIALS', 'SESSION_ID', 'auth_header', 'COOKIE_JAR', 'SSH_AUTH_SOCK']) {
+      assert.equal(isSecretName(name), true, name);
+    }
+    for (const name of ['PATH', 'LANG', 'TERM', 'TZ', 'CI']) assert.equal(isSecretName(name), false, name);
+  });
+
+  it('keeps tool folders on PATH that a hidden folder would take away, but not their parents', () => {
+    const kept = pathEntriesUnder(['/home/p', '/tmp'], '/home/p/.nvm/versions/node/v22/bin:/usr/bin:/home/p/.local/share/x:/tmp/tool/bin:relative/bin');
+    assert.deepEqual(kept, ['/home/p/.nvm/versions/node/v22/bin', '/home/p/.nvm/versions/node/v22/lib', '/home/p/.local/share/x', '/tmp/tool/bin', '/tmp/tool/lib']);
+  });
+});
