@@ -1,11 +1,264 @@
+// `agent-os sessions list|show|verify`: what is in the session store, read without taking any lock,
+// so it works while a session is running.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { InvalidArgumentError, isAgentOsError } from '../../core/errors.ts';
+import type { SessionEvent } from '../../core/events/sessionEvent.ts';
+import { foldSession, totalTokens } from '../../core/session/sessionState.ts';
+import type { SessionState } from '../../core/session/sessionState.ts';
+import type { SessionMeta } from '../../core/session/sessionStore.ts';
+import { FileSessionStore } from '../../node/session/fileSessionStore.ts';
 import type { CliCommand } from '../cliCommand.ts';
+import { repositoryRoot, resolveStoreDir } from '../storeLocation.ts';
+import { renderThreadTree } from '../threadTree.ts';
 
-// Placeholder until its owner lands the real command.
+const USAGE = `Usage:
+  agent-os sessions list [--json]           sessions in the store, newest first
+  agent-os sessions show <id> [--json]      threads, statuses, usage and every event of a session
+  agent-os sessions verify <id>             checks every record of the log; exit 0 when it is whole,
+                                            1 when a record is damaged, 3 when only the last one is torn
+Options:
+  --store <dir>   session storage folder (default: <git dir>/agent-os/sessions of the repository
+                  around the current folder)
+  --json          machine-readable output
+`;
+
+/** `verify` found only a torn last record: the next writer cuts it off, nothing acknowledged is lost. */
+const EXIT_TORN_TAIL = 3;
+
 export const sessionsCommand: CliCommand = {
   name: 'sessions',
-  summary: '(not built yet)',
-  async run() {
-    process.stderr.write('agent-os: sessions is not built yet\n');
-    return 1;
+  summary: 'list, show and verify stored sessions',
+  async run(args: string[]): Promise<number> {
+    const { values, positionals } = parseFlags(args);
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    const [sub, ...rest] = positionals;
+    if (!sub) {
+      process.stderr.write(USAGE);
+      return 2;
+    }
+    const store = new FileSessionStore(await storeDir(values.store));
+    switch (sub) {
+      case 'list':
+        noMore(rest, 'list');
+        return list(store, values.json === true);
+      case 'show':
+        return show(store, sessionArg(rest, 'show'), values.json === true);
+      case 'verify':
+        return verify(store, sessionArg(rest, 'verify'));
+      default:
+        throw new InvalidArgumentError(`unknown sessions command '${sub}' (list, show, verify)`);
+    }
   },
 };
+
+function parseFlags(args: string[]): { values: { store?: string; json?: boolean; help?: boolean }; positionals: string[] } {
+  try {
+    return parseArgs({
+      args,
+      options: { store: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message.split('\n')[0]} (see agent-os sessions --help)`);
+  }
+}
+
+async function storeDir(flag: string | undefined): Promise<string> {
+  if (flag !== undefined) return resolve(flag);
+  let repository: string;
+  try {
+    repository = await repositoryRoot(process.cwd());
+  } catch {
+    throw new InvalidArgumentError('not inside a git repository, so there is no default session store: pass --store <dir>');
+  }
+  return resolveStoreDir(undefined, repository);
+}
+
+function sessionArg(rest: string[], sub: string): string {
+  const [id, ...extra] = rest;
+  if (!id) throw new InvalidArgumentError(`sessions ${sub} needs a session id (see agent-os sessions list)`);
+  noMore(extra, sub);
+  return id;
+}
+
+function noMore(extra: string[], sub: string): void {
+  if (extra.length > 0) throw new InvalidArgumentError(`sessions ${sub}: unexpected argument '${extra[0]}'`);
+}
+
+interface Summary {
+  meta: SessionMeta;
+  state?: SessionState;
+  /** Why the log could not be read, when it could not. */
+  problem?: string;
+}
+
+async function summarize(store: FileSessionStore, meta: SessionMeta): Promise<Summary> {
+  try {
+    return { meta, state: foldSession(meta.id, await store.read(meta.id)) };
+  } catch (error) {
+    if (isAgentOsError(error)) return { meta, problem: error.message };
+    throw error;
+  }
+}
+
+async function list(store: FileSessionStore, json: boolean): Promise<number> {
+  const summaries = await Promise.all((await store.list()).map((meta) => summarize(store, meta)));
+  if (json) {
+    const out = summaries.map(({ meta, state, problem }) => ({
+      ...meta,
+      status: state?.status ?? 'damaged',
+      events: state?.eventCount ?? null,
+      usage: state?.usage ?? null,
+      ...(problem ? { problem } : {}),
+    }));
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return 0;
+  }
+  if (summaries.length === 0) {
+    process.stdout.write(`no sessions in ${store.dir}\n`);
+    return 0;
+  }
+  const rows = summaries.map(({ meta, state }) => [
+    meta.id,
+    state ? statusText(state) : 'damaged',
+    state ? String(state.eventCount) : '-',
+    state ? `$${state.usage.cost_usd.toFixed(4)}` : '-',
+    shortTime(meta.created_at),
+    meta.title,
+  ]);
+  process.stdout.write(table(['ID', 'STATUS', 'EVENTS', 'COST', 'CREATED', 'TITLE'], rows));
+  const damaged = summaries.filter((s) => s.problem);
+  for (const s of damaged) process.stdout.write(`\n${s.problem}`);
+  if (damaged.length) process.stdout.write('\n');
+  return 0;
+}
+
+async function show(store: FileSessionStore, sessionId: string, json: boolean): Promise<number> {
+  const meta = await store.get(sessionId);
+  const events = await store.read(sessionId);
+  const state = foldSession(sessionId, events);
+  if (json) {
+    const threads = Object.values(state.threads).map((t) => ({
+      id: t.id,
+      agent_name: t.agentName,
+      ...(t.agentVersion === undefined ? {} : { agent_version: t.agentVersion }),
+      parent_thread_id: t.parentThreadId,
+      status: t.status,
+      ...(t.stopReason ? { stop_reason: t.stopReason } : {}),
+      usage: t.usage,
+      events: t.eventCount,
+      pending_tool_uses: Object.keys(t.pendingToolUses),
+    }));
+    const out = { session: meta, status: state.status, usage: state.usage, threads, events };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return 0;
+  }
+  const agentOf = (threadId: string): string => state.threads[threadId]?.agentName ?? threadId;
+  const lines = [
+    `${meta.id}  ${meta.title}`,
+    `status:   ${statusText(state)}`,
+    ...(meta.source ? [`source:   ${meta.source}`] : []),
+    ...(meta.repository ? [`repo:     ${meta.repository}`] : []),
+    `created:  ${shortTime(meta.created_at)}`,
+    `usage:    ${totalTokens(state.usage)} tokens (${state.usage.input_tokens} in, ${state.usage.output_tokens} out, ` +
+      `${state.usage.cache_read_input_tokens} cache read), ${state.usage.model_requests} model requests, $${state.usage.cost_usd.toFixed(4)}`,
+    '',
+    'Threads:',
+    ...renderThreadTree(state).map((l) => `  ${l}`),
+    '',
+    `Events (${events.length}):`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const rows = events.map((e) => [String(e.seq), e.processed_at.slice(11, 23), agentOf(e.thread), e.type, summary(e)]);
+  process.stdout.write(table(['SEQ', 'TIME', 'THREAD', 'TYPE', 'SUMMARY'], rows));
+  return 0;
+}
+
+async function verify(store: FileSessionStore, sessionId: string): Promise<number> {
+  const report = await store.verify(sessionId);
+  if (report.ok) {
+    process.stdout.write(`session ${sessionId}: log is whole (${report.records} records, ${report.bytes} bytes)\n`);
+    return 0;
+  }
+  const damage = report.damage;
+  if (damage?.tornTail) {
+    process.stdout.write(
+      `session ${sessionId}: torn last record at byte offset ${damage.byteOffset} (${damage.reason}); ` +
+        `${report.records} whole records before it. It was never acknowledged; the next writer cuts it off.\n`,
+    );
+    return EXIT_TORN_TAIL;
+  }
+  process.stdout.write(
+    `session ${sessionId}: log damaged at byte offset ${damage?.byteOffset ?? '?'}: ${damage?.reason ?? 'unknown'} ` +
+      `(${report.records} whole records before it)\n`,
+  );
+  return 1;
+}
+
+function statusText(state: SessionState): string {
+  if (state.status === 'idle' && state.stopReason) {
+    return state.stopReason.type === 'requires_action' ? 'waiting for you' : `idle (${state.stopReason.type})`;
+  }
+  return state.status;
+}
+
+/** One line about an event, for the events table. */
+function summary(e: SessionEvent): string {
+  const text = (content: Array<{ text: string }>): string => content.map((c) => c.text).join(' ');
+  switch (e.type) {
+    case 'user.message':
+    case 'agent.message':
+      return oneLine(text(e.content));
+    case 'agent.tool_use':
+      return `${e.name} ${oneLine(JSON.stringify(e.input) ?? '')} [${e.evaluated_permission}]`;
+    case 'agent.tool_result':
+      return `${e.is_error ? 'error: ' : ''}${oneLine(text(e.content))}`;
+    case 'agent.thread_message_sent':
+      return `to ${e.to_agent_name ?? e.to_session_thread_id}: ${oneLine(text(e.content))}`;
+    case 'agent.thread_message_received':
+      return `from ${e.from_agent_name ?? e.from_session_thread_id}: ${oneLine(text(e.content))}`;
+    case 'user.tool_confirmation':
+      return `${e.result} ${e.tool_use_id}${e.deny_message ? `: ${oneLine(e.deny_message)}` : ''}`;
+    case 'session.status_idle':
+    case 'session.thread_status_idle':
+      return e.stop_reason.type;
+    case 'session.thread_created':
+      return `${e.agent_name}${e.agent_version ? ` v${e.agent_version}` : ''}${e.parent_thread_id ? '' : ' (primary)'}`;
+    case 'session.error':
+      return `${e.error.type}: ${oneLine(e.error.message)} (${e.error.retry_status.type})`;
+    case 'span.model_request_start':
+      return e.model;
+    case 'span.model_request_end':
+      return `${e.is_error ? 'error, ' : ''}${e.model_usage.input_tokens} in, ${e.model_usage.output_tokens} out, $${e.cost_usd.toFixed(4)}`;
+    case 'agent_os.approval':
+      return `${e.decision}${e.feedback ? `: ${oneLine(e.feedback)}` : ''}`;
+    case 'agent_os.pull_request_opened':
+      return `#${e.number} ${e.url}`;
+    case 'agent_os.wake':
+      return e.recovered.length ? `recovered ${e.recovered.join(', ')}` : '';
+    default:
+      return '';
+  }
+}
+
+function oneLine(text: string, max = 100): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function shortTime(iso: string): string {
+  return iso.replace('T', ' ').slice(0, 19);
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  // The last column is not padded: it is free text and may be long.
+  const fmt = (cells: string[]): string =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  return `${[fmt(header), ...rows.map(fmt)].join('\n')}\n`;
+}
