@@ -15,7 +15,14 @@ import { BashSession, killProcessGroup } from '../../tools/bashSession.ts';
 import { createFileTools } from '../../tools/fileTools.ts';
 import { createToolSandbox } from '../toolSandbox.ts';
 import { scrubbedEnv } from '../scrubbedEnv.ts';
-import { configImage, findDevcontainerConfig, hardenConfig, readDevcontainerJson, DEFAULT_CONFIG_PATHS } from './devcontainerConfig.ts';
+import {
+  configImage,
+  DEFAULT_CONFIG_PATHS,
+  findDevcontainerConfig,
+  hardenConfig,
+  readDevcontainerJson,
+  type DevcontainerJson,
+} from './devcontainerConfig.ts';
 import { DevcontainerCli, DevcontainerUpError } from './devcontainerCli.ts';
 import { DockerCli, SESSION_LABEL } from './dockerCli.ts';
 import { inspectWorktreeGit, prepareGitMounts } from './gitMounts.ts';
@@ -90,7 +97,7 @@ class ContainerShells {
     const pidFile = this.pidFiles.get(proc);
     if (!pidFile) return;
     const kill = this.docker
-      .run(['exec', '-u', 'root', this.containerId, 'sh', '-c', `p=$(cat ${pidFile} 2>/dev/null) && kill -KILL -- -"$p" 2>/dev/null; rm -f ${pidFile}`], 30_000)
+      .run(['exec', '-u', 'root', this.containerId, 'sh', '-c', `p=$(cat ${pidFile} 2>/dev/null) && kill -s KILL -- -"$p" 2>/dev/null; rm -f ${pidFile}`], 30_000)
       .catch(() => undefined);
     this.pendingKills.add(kill);
     void kill.finally(() => this.pendingKills.delete(kill));
@@ -214,30 +221,31 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
     return sandbox;
   }
 
-  /** The hardened configuration of this session and variant: made from the worktree's devcontainer.json the
-   * first time, then always the saved one, so a woken session gets the same container even if an agent
-   * edited the file in the worktree since. */
+  /** The hardened configuration of this session and variant. The repository's devcontainer.json is read
+   * from the worktree once, when the session first opens a dev container, and saved: a woken session (or
+   * another thread) gets a container made from the same configuration even if an agent edited the file in
+   * the worktree since. The hardened file is derived again from that saved copy on every open. */
   private async savedConfig(request: SandboxRequest, worktree: string, dir: string): Promise<SavedConfig> {
-    const metaFile = path.join(dir, 'source.json');
-    const gitConfigCopy = path.join(dir, 'gitconfig');
+    const sourceFile = path.join(this.sessionDir(request.sessionId), 'source.json');
+    let saved: { sourceConfigFile: string; source: DevcontainerJson } | undefined;
+    if (existsSync(sourceFile)) {
+      saved = JSON.parse(await readFile(sourceFile, 'utf8')) as { sourceConfigFile: string; source: DevcontainerJson };
+    } else {
+      const sourceConfigFile = findDevcontainerConfig(worktree, this.options.configPath);
+      if (!sourceConfigFile) {
+        const where = this.options.configPath ?? DEFAULT_CONFIG_PATHS.join(' or ');
+        throw new AgentOsError(
+          'SANDBOX_UNAVAILABLE',
+          `the session's worktree ${worktree} has no dev container configuration (${where}): commit one, or set the sandbox to auto, bubblewrap or worktree, then resume the session`,
+        );
+      }
+      saved = { sourceConfigFile, source: await readDevcontainerJson(sourceConfigFile) };
+      await mkdir(path.dirname(sourceFile), { recursive: true });
+      await writeFile(sourceFile, `${JSON.stringify(saved, null, 2)}\n`);
+    }
     const git = inspectWorktreeGit(worktree);
-    if (existsSync(metaFile)) {
-      const meta = JSON.parse(await readFile(metaFile, 'utf8')) as SavedConfig;
-      // The copy of the repository's git config is refreshed: its mount is in the saved configuration.
-      if (git) await prepareGitMounts(git, gitConfigCopy);
-      return meta;
-    }
-    const sourceConfigFile = findDevcontainerConfig(worktree, this.options.configPath);
-    if (!sourceConfigFile) {
-      const where = this.options.configPath ?? DEFAULT_CONFIG_PATHS.join(' or ');
-      throw new AgentOsError(
-        'SANDBOX_UNAVAILABLE',
-        `the session's worktree ${worktree} has no dev container configuration (${where}): commit one, or set the sandbox to auto, bubblewrap or worktree, then resume the session`,
-      );
-    }
-    const source = await readDevcontainerJson(sourceConfigFile);
-    const gitMounts = git ? await prepareGitMounts(git, gitConfigCopy) : () => [];
-    const hardened = hardenConfig(source, {
+    const gitMounts = git ? await prepareGitMounts(git, path.join(dir, 'gitconfig')) : () => [];
+    const hardened = hardenConfig(saved.source, {
       network: request.network,
       readOnly: request.access === 'read_only',
       gitMounts,
@@ -247,10 +255,8 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
     // Named devcontainer.json: the CLI accepts only that name for configuration files.
     const overrideConfigFile = path.join(dir, 'devcontainer.json');
     await writeFile(overrideConfigFile, `${JSON.stringify(hardened.config, null, 2)}\n`);
-    const image = configImage(source);
-    const meta: SavedConfig = { sourceConfigFile, overrideConfigFile, ...(image ? { image } : {}), dropped: hardened.dropped };
-    await writeFile(metaFile, `${JSON.stringify(meta, null, 2)}\n`);
-    return meta;
+    const image = configImage(saved.source);
+    return { sourceConfigFile: saved.sourceConfigFile, overrideConfigFile, ...(image ? { image } : {}), dropped: hardened.dropped };
   }
 
   private async disposeOpen(sessionId: string): Promise<void> {

@@ -1,0 +1,260 @@
+// The dev container sandbox against a real Docker engine (scripts/docker/start.sh) and the real
+// @devcontainers/cli. One session's container serves most tests of this file, to keep it quick.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import * as path from 'node:path';
+import type { SandboxRequest } from '../../src/core/sandbox/sandbox.ts';
+import {
+  DevcontainerSandboxProvider,
+  type DevcontainerSandbox,
+} from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
+import { WorktreeSandboxProvider } from '../../src/node/sandbox/worktreeSandboxProvider.ts';
+import { acquireEngine, BASE_IMAGE, type Engine } from './dockerEngine.ts';
+import { git, makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
+
+const SECRET = 'ghp_agentOsTestSecret0123456789';
+const API_KEY = 'sk-ant-agentOsTestKey0123456789';
+
+// The repository's own configuration asks for things Agent OS must not give: a host secret by
+// `${localEnv:…}`, a bind mount of a host folder, host networking.
+const DEVCONTAINER = `{
+  "image": "${BASE_IMAGE}",
+  "remoteUser": "root",
+  "updateRemoteUserUID": false,
+  "containerEnv": { "GH_TOKEN": "\${localEnv:GITHUB_TOKEN}", "FROM_REPO": "plain-value" },
+  "remoteEnv": { "API_KEY_COPY": "\${localEnv:ANTHROPIC_API_KEY}" },
+  "mounts": ["type=bind,source=/etc,target=/host-etc"],
+  "runArgs": ["--network=host", "-e", "MY_TOKEN=${SECRET}"],
+}
+`;
+
+const ALL_TOOLS = ['bash', 'read', 'write', 'edit', 'glob', 'grep'];
+
+function request(sessionId: string, overrides: Partial<SandboxRequest> = {}): SandboxRequest {
+  return { sessionId, threadId: 'coder', access: 'read_write', network: false, enabledTools: ALL_TOOLS, ...overrides };
+}
+
+describe('dev container sandbox (real Docker engine)', () => {
+  let engine: Engine;
+  let fixture: FixtureRepo;
+  let dockerEnv: NodeJS.ProcessEnv;
+  const providers: DevcontainerSandboxProvider[] = [];
+
+  function docker(...args: string[]): string {
+    return execFileSync('docker', args, { env: dockerEnv, encoding: 'utf8' }).trim();
+  }
+
+  /** A provider as a freshly started harness makes it (same storage, new objects). */
+  function newProvider(): DevcontainerSandboxProvider {
+    const worktrees = new WorktreeSandboxProvider({ storageDir: fixture.storageDir, repository: fixture.repository, bubblewrap: 'off' });
+    const provider = new DevcontainerSandboxProvider({
+      worktrees,
+      stateDir: path.join(fixture.storageDir, 'devcontainer'),
+      parentEnv: { ...process.env, ...dockerEnv, GITHUB_TOKEN: SECRET, ANTHROPIC_API_KEY: API_KEY },
+    });
+    providers.push(provider);
+    return provider;
+  }
+
+  async function bash(sandbox: DevcontainerSandbox, command: string, timeout_ms?: number): Promise<{ content: string; is_error: boolean }> {
+    return sandbox.runTool({ name: 'bash', input: { command, ...(timeout_ms ? { timeout_ms } : {}) } }, {});
+  }
+
+  before(async () => {
+    engine = await acquireEngine();
+    dockerEnv = { DOCKER_HOST: engine.dockerHost ?? '' };
+    fixture = makeFixtureRepo(DEVCONTAINER);
+    // A token in a remote URL: the container's view of the repository config must not have it.
+    git(fixture.repository, 'remote', 'add', 'origin', `https://x-access-token:${SECRET}@example.invalid/o/r.git`);
+  });
+
+  after(async () => {
+    if (engine.dockerHost) {
+      for (const p of providers) await p.pruneOrphans([]).catch(() => undefined);
+    }
+    fixture.cleanup();
+    await engine.release();
+  });
+
+  let provider: DevcontainerSandboxProvider;
+  let sandbox: DevcontainerSandbox;
+
+  test("a session's tools run in its container, on the session's worktree", async (t) => {
+    if (engine.skip) return t.skip(engine.skip);
+    provider = newProvider();
+    sandbox = (await provider.open(request('s1'))) as DevcontainerSandbox;
+    assert.equal(sandbox.kind, 'devcontainer');
+    assert.equal(sandbox.confined, true);
+    assert.match(sandbox.detail, /network off/);
+    assert.notEqual(sandbox.workdir, fixture.repository, 'never the user checkout');
+
+    const host = await bash(sandbox, 'hostname; pwd');
+    assert.equal(host.is_error, false, host.content);
+    const [hostname, pwd] = host.content.split('\n');
+    assert.ok(sandbox.containerId.startsWith(hostname ?? '-'), `hostname ${hostname} is the container's`);
+    assert.equal(pwd, sandbox.remoteWorkspaceFolder);
+    assert.equal(docker('inspect', '--format', '{{.Config.Labels}}', sandbox.containerId).includes('agent-os.session:s1'), true);
+
+    // Files go both ways: bash in the container and the file tools on the host see the same worktree.
+    assert.equal((await bash(sandbox, 'echo from-container > made-inside.txt')).is_error, false);
+    assert.equal(readFileSync(path.join(sandbox.workdir, 'made-inside.txt'), 'utf8'), 'from-container\n');
+    const write = await sandbox.runTool({ name: 'write', input: { file_path: `${sandbox.remoteWorkspaceFolder}/from-tool.txt`, content: 'tool\n' } }, {});
+    assert.equal(write.is_error, false, write.content);
+    assert.equal((await bash(sandbox, 'cat from-tool.txt')).content, 'tool');
+    // The persistent shell keeps its directory between calls.
+    await bash(sandbox, 'mkdir -p sub && cd sub');
+    assert.equal((await bash(sandbox, 'pwd')).content, `${sandbox.remoteWorkspaceFolder}/sub`);
+  });
+
+  test('the network is off inside: no route, and the host loopback listener is not reached', async (t) => {
+    if (engine.skip) return t.skip(engine.skip);
+    let connections = 0;
+    const server: Server = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      assert.equal(docker('inspect', '--format', '{{.HostConfig.NetworkMode}}', sandbox.containerId), 'none');
+      const routes = await bash(sandbox, 'tail -n +2 /proc/net/route | wc -l; ls /sys/class/net');
+      assert.equal(routes.content.split('\n')[0], '0', `no routes: ${routes.content}`);
+      assert.deepEqual(routes.content.split('\n').slice(1), ['lo']);
+      const connect = await bash(sandbox, `timeout 5 bash -c 'echo hi > /dev/tcp/127.0.0.1/${port}' && echo CONNECTED`);
+      assert.equal(connect.is_error, true);
+      assert.doesNotMatch(connect.content, /CONNECTED/);
+      assert.equal(connections, 0);
+    } finally {
+      server.close();
+    }
+  });
+
+  test("no secret from the parent environment or the repository's configuration is in the container", async (t) => {
+    if (engine.skip) return t.skip(engine.skip);
+    const env = await bash(sandbox, 'env; cat /proc/1/environ | tr "\\0" "\\n"');
+    assert.equal(env.is_error, false, env.content);
+    assert.doesNotMatch(env.content, new RegExp(SECRET));
+    assert.doesNotMatch(env.content, new RegExp(API_KEY));
+    assert.doesNotMatch(env.content, /GH_TOKEN|API_KEY_COPY|MY_TOKEN|DOCKER_HOST/);
+    assert.match(env.content, /FROM_REPO=plain-value/, 'harmless configuration variables stay');
+    const inspect = docker('inspect', '--format', '{{json .Config.Env}} {{json .Mounts}}', sandbox.containerId);
+    assert.doesNotMatch(inspect, new RegExp(SECRET));
+    assert.doesNotMatch(inspect, /host-etc/, 'the host bind mount of the repository configuration is left out');
+    assert.match(sandbox.detail, /left out of devcontainer\.json/);
+  });
+
+  test('.git internals are read-only inside, git still reads the repository, and its config has no token', async (t) => {
+    if (engine.skip) return t.skip(engine.skip);
+    const commonDir = path.join(fixture.repository, '.git');
+    await bash(sandbox, `cd ${sandbox.remoteWorkspaceFolder}`);
+    const status = await bash(sandbox, 'git status --short && git log --oneline -1');
+    assert.equal(status.is_error, false, status.content);
+    assert.match(status.content, /initial/);
+    assert.match(status.content, /made-inside\.txt/);
+    for (const attempt of [
+      `touch ${commonDir}/hooks/pre-commit`,
+      `echo evil >> ${commonDir}/config`,
+      'echo "gitdir: /tmp" > .git',
+      'rm -f .git',
+      'git add -A',
+      `rm -rf ${commonDir}/objects`,
+    ]) {
+      const result = await bash(sandbox, attempt);
+      assert.equal(result.is_error, true, `must fail: ${attempt}\n${result.content}`);
+    }
+    assert.equal(existsSync(path.join(commonDir, 'hooks', 'pre-commit')), false);
+    assert.match(readFileSync(path.join(sandbox.workdir, '.git'), 'utf8'), /^gitdir: /);
+    const config = await bash(sandbox, `cat ${commonDir}/config`);
+    assert.doesNotMatch(config.content, new RegExp(SECRET));
+    assert.doesNotMatch(config.content, /remote/);
+    // The file tools refuse git metadata too.
+    const write = await sandbox.runTool({ name: 'write', input: { file_path: '.git', content: 'gitdir: /tmp\n' } }, {});
+    assert.equal(write.is_error, true);
+  });
+
+  test('a command that times out is killed inside the container, with what it started', async (t) => {
+    if (engine.skip) return t.skip(engine.skip);
+    const slow = await bash(sandbox, 'sleep 311 & sleep 312', 1500);
+    assert.equal(slow.is_error, true);
+    assert.match(slow.content, /timed out/);
+    // The kill runs through `docker exec`; the next call waits for nothing, so poll the process table briefly.
+    let left = '';
+    for (let i = 0; i < 50; i++) {
+      left = docker('exec', sandbox.containerId, 'sh', '-c', 'ps -eo args | grep "^sleep 31[12]" || true');
+      if (!left) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(left, '', 'no sleep left running');
+    const after = await bash(sandbox, 'echo alive');
+    assert.match(after.content, /alive/);
+  });
+
+  test('a killed harness: a new provider re-attaches to the same container; a removed container is made again', async (t) => {
+    if (engine.skip) return t.skip(engine.skip);
+    const firstId = sandbox.containerId;
+    await sandbox.dispose();
+    // Simulate the harness dying: new provider objects over the same storage, nothing shared in memory.
+    const woken = (await newProvider().open(request('s1'))) as DevcontainerSandbox;
+    assert.equal(woken.containerId, firstId);
+    assert.equal((await bash(woken, 'cat made-inside.txt')).content, 'from-container');
+    await woken.dispose();
+
+    docker('rm', '-f', firstId);
+    // Even with the worktree's devcontainer.json changed (an agent could edit it), the saved one is used.
+    writeFileSync(path.join(woken.workdir, '.devcontainer', 'devcontainer.json'), '{ "image": "other", "runArgs": ["--privileged"] }');
+    provider = newProvider();
+    const remade = (await provider.open(request('s1'))) as DevcontainerSandbox;
+    assert.notEqual(remade.containerId, firstId);
+    assert.equal(docker('inspect', '--format', '{{.Config.Image}} {{.HostConfig.NetworkMode}} {{.HostConfig.Privileged}}', remade.containerId), `${BASE_IMAGE} none false`);
+    assert.equal((await bash(remade, 'cat made-inside.txt')).content, 'from-container', 'the worktree is mounted again');
+    sandbox = remade;
+  });
+
+  test('a read-only thread gets its own container with the worktree mounted read-only', async (t) => {
+    if (engine.skip) return t.skip(engine.skip);
+    const reader = (await provider.open(request('s1', { threadId: 'reviewer', access: 'read_only' }))) as DevcontainerSandbox;
+    try {
+      assert.notEqual(reader.containerId, sandbox.containerId);
+      assert.equal((await bash(reader, 'cat made-inside.txt')).content, 'from-container');
+      const touch = await bash(reader, 'touch reviewer-was-here');
+      assert.equal(touch.is_error, true);
+      assert.match(touch.content, /Read-only file system/);
+      const write = await reader.runTool({ name: 'write', input: { file_path: 'x.txt', content: 'x' } }, {});
+      assert.equal(write.is_error, true);
+      assert.equal(existsSync(path.join(sandbox.workdir, 'reviewer-was-here')), false);
+    } finally {
+      await reader.dispose();
+    }
+  });
+
+  test('stopSession stops the containers; opening again starts the same one', async (t) => {
+    if (engine.skip) return t.skip(engine.skip);
+    const id = sandbox.containerId;
+    await provider.stopSession('s1');
+    assert.equal(docker('inspect', '--format', '{{.State.Running}}', id), 'false');
+    assert.match((await bash(sandbox, 'true')).content, /closed/, 'the stopped session’s sandbox is closed');
+    sandbox = (await provider.open(request('s1'))) as DevcontainerSandbox;
+    assert.equal(sandbox.containerId, id);
+    assert.equal(docker('inspect', '--format', '{{.State.Running}}', id), 'true');
+  });
+
+  test('removeSession removes its containers and worktree; pruneOrphans removes only gone sessions’ containers', async (t) => {
+    if (engine.skip) return t.skip(engine.skip);
+    const other = (await provider.open(request('s2'))) as DevcontainerSandbox;
+    await other.dispose();
+    const worktree = sandbox.workdir;
+    await provider.removeSession('s1');
+    assert.equal(docker('ps', '-aq', '--filter', 'label=agent-os.session=s1'), '');
+    assert.equal(existsSync(worktree), false);
+
+    const keep = (await provider.open(request('s3'))) as DevcontainerSandbox;
+    await keep.dispose();
+    const removed = await newProvider().pruneOrphans(['s3']);
+    assert.deepEqual(removed, [other.containerId]);
+    assert.equal(docker('ps', '-aq', '--filter', 'label=agent-os.session=s2'), '');
+    assert.notEqual(docker('ps', '-aq', '--filter', 'label=agent-os.session=s3'), '');
+  });
+});
