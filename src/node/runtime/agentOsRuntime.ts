@@ -140,7 +140,13 @@ export class AgentOsRuntime implements SessionService {
       return;
     }
     const { meta, log } = await this.openLog(sessionId);
-    await this.finishApprovedWork(meta, log);
+    try {
+      await this.finishApprovedWork(meta, log);
+    } catch (error) {
+      // A failed push or GitHub call must not keep the session's writer lock held by this process.
+      await log.close();
+      throw error;
+    }
     await this.launch(meta, log).done;
   }
 
@@ -276,21 +282,33 @@ export class AgentOsRuntime implements SessionService {
     this.refuseWhileRunning(sessionId);
     const { meta, log } = await this.openLog(sessionId);
     try {
-      const verdict = this.pendingVerdict(log, verdictEventId);
-      if (decision === 'approve') await this.checkEvidenceStillHolds(meta, verdict);
-      await log.append({
-        type: 'agent_os.approval',
-        thread: log.state.primaryThreadId as string,
-        verdict_event_id: verdict.id,
-        decision,
-        ...(feedback ? { feedback } : {}),
-      });
-      await this.finishApprovedWork(meta, log);
+      if (decision === 'approve' && this.approvedButNotCarriedOut(log, verdictEventId)) {
+        // Approving again after the push or the pull request failed (remote refused, network down): the
+        // approval stands; carry it out now. The evidence was checked then, and the commit made since is ours.
+        await this.finishApprovedWork(meta, log);
+      } else {
+        const verdict = this.pendingVerdict(log, verdictEventId);
+        if (decision === 'approve') await this.checkEvidenceStillHolds(meta, verdict);
+        await log.append({
+          type: 'agent_os.approval',
+          thread: log.state.primaryThreadId as string,
+          verdict_event_id: verdict.id,
+          decision,
+          ...(feedback ? { feedback } : {}),
+        });
+        await this.finishApprovedWork(meta, log);
+      }
     } catch (error) {
       await log.close();
       throw error;
     }
     await this.launch(meta, log).done;
+  }
+
+  private approvedButNotCarriedOut(log: SessionLog, verdictEventId: string): boolean {
+    if (log.state.latestVerdict?.id !== verdictEventId) return false;
+    const approval = latestApprovalOf(log.events, verdictEventId);
+    return approval?.decision === 'approve' && !log.events.some((e) => e.type === 'agent_os.pull_request_opened' && e.seq > approval.seq);
   }
 
   private pendingVerdict(log: SessionLog, verdictEventId: string): EventOfType<'agent_os.verdict_submitted'> {

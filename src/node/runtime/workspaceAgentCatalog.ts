@@ -3,7 +3,8 @@
 import { AgentOsError } from '../../core/errors.ts';
 import { formatProblem, resolvedTools, sandboxAccessFor, type AgentDefinition } from '../../core/agents/agentDefinition.ts';
 import type { HarnessAgent } from '../../core/harness/harnessAgent.ts';
-import { loadAgents } from '../agents/agentLoader.ts';
+import { buildAgentSet } from '../../core/agents/agentSet.ts';
+import { readAgentFiles } from '../agents/agentLoader.ts';
 import type { AgentVersionStore } from '../agents/agentVersionStore.ts';
 import type { AgentCatalog } from './agentCatalog.ts';
 
@@ -22,8 +23,20 @@ export class WorkspaceAgentCatalog implements AgentCatalog {
   constructor(private readonly options: WorkspaceAgentCatalogOptions) {}
 
   async pinVersions(primary: string): Promise<Record<string, number>> {
-    const { agents, problems } = await loadAgents(this.options.workspaceRoot, { maxDelegationDepth: this.options.maxDelegationDepth });
+    const read = await readAgentFiles(this.options.workspaceRoot);
+    const set = buildAgentSet(read.files, { maxDelegationDepth: this.options.maxDelegationDepth });
+    const { agents } = set;
+    const problems = [...read.problems, ...set.problems];
     const reachable = this.reachable(primary, agents);
+    // A broken file that names an agent the session runs (an override of a built-in) must stop it too:
+    // the built-in left in its place is not what the person wrote. The first file with a name claims it.
+    const claimed = new Set<string>();
+    for (const parsed of set.files) {
+      const key = parsed.name?.toLowerCase();
+      if (!key || claimed.has(key)) continue;
+      claimed.add(key);
+      if (reachable.names.some((n) => n.toLowerCase() === key) && parsed.problems.some((p) => p.severity === 'error')) reachable.files.add(parsed.file);
+    }
     const blocking = problems.filter(
       (p) => p.severity === 'error' && (reachable.missing.length > 0 || (p.file !== undefined && reachable.files.has(p.file))),
     );
