@@ -71,6 +71,22 @@ for (const mode of ['bubblewrap', 'plain'] as const) {
       assert.deepEqual(commit, { content: 'agent commit', is_error: false });
     });
 
+    it('starts a session from a given base', async (t) => {
+      if (skip(t)) return;
+      git(repo.work, 'checkout', '-q', '-b', 'release');
+      writeFileSync(join(repo.work, 'release.txt'), 'r\n');
+      git(repo.work, 'add', 'release.txt');
+      git(repo.work, 'commit', '-qm', 'release');
+      const releaseHead = git(repo.work, 'rev-parse', 'HEAD').trim();
+      git(repo.work, 'checkout', '-q', 'main');
+      const sessionId = newSession();
+      const made = await provider.ensureWorktree(sessionId, { baseRef: 'release' });
+      assert.equal(made.status, 'created');
+      assert.equal(made.baseCommit, releaseHead);
+      const sandbox = await open({ sessionId });
+      assert.deepEqual(await sandbox.runTool({ name: 'read', input: { file_path: 'release.txt' } }, {}), { content: 'r\n', is_error: false });
+    });
+
     it('hides secrets of the parent environment from bash', async (t) => {
       if (skip(t)) return;
       const saved = { ...process.env };
@@ -211,6 +227,20 @@ for (const mode of ['bubblewrap', 'plain'] as const) {
       const third = await open({ sessionId });
       assert.equal(provider.lastStatus.get(sessionId), 'recreated_from_base');
       assert.equal(git(third.workdir, 'rev-parse', 'HEAD').trim(), git(repo.work, 'rev-parse', 'main').trim());
+    });
+
+    it('finds a branch again when the storage folder was wiped', async (t) => {
+      if (skip(t)) return;
+      const sessionId = newSession();
+      const first = await open({ sessionId });
+      const base = (await provider.ensureWorktree(sessionId)).baseCommit;
+      assert.equal((await bash(first, 'echo w > w.txt && git add w.txt && git commit -qm wiped-but-kept')).is_error, false);
+      await first.dispose();
+      rmSync(storage, { recursive: true, force: true });
+      const again = await open({ sessionId });
+      assert.equal(provider.lastStatus.get(sessionId), 'recreated');
+      assert.equal(git(again.workdir, 'log', '--format=%s', '-1').trim(), 'wiped-but-kept');
+      assert.equal((await provider.ensureWorktree(sessionId)).baseCommit, base);
     });
 
     it('removes worktrees and snapshots but keeps the branch unless asked', async (t) => {

@@ -96,11 +96,11 @@ export async function ensureWorktree(options: EnsureWorktreeOptions): Promise<Wo
   await runGit('worktree prune', () => git.raw(['worktree', 'prune']));
 
   if (!record) {
-    const baseCommit = (
-      await runGit(`rev-parse ${options.baseRef ?? 'HEAD'}`, () =>
-        git.raw(['rev-parse', '--verify', '--end-of-options', `${options.baseRef ?? 'HEAD'}^{commit}`]),
-      )
-    ).trim();
+    const base = options.baseRef ?? 'HEAD';
+    // A branch that outlived its record (storage wiped): its base is where it left the base ref.
+    const baseCommit = (await branchExists(repository, branch))
+      ? (await runGit(`merge-base ${branch} ${base}`, () => git.raw(['merge-base', `refs/heads/${branch}`, base]))).trim()
+      : (await runGit(`rev-parse ${base}`, () => git.raw(['rev-parse', '--verify', '--end-of-options', `${base}^{commit}`]))).trim();
     record = { sessionId: options.sessionId, repository, branch, baseCommit, worktree };
   }
   const newBranch = !(await branchExists(repository, branch));
@@ -110,7 +110,7 @@ export async function ensureWorktree(options: EnsureWorktreeOptions): Promise<Wo
     await runGit('worktree add', () => git.raw(['worktree', 'add', '--quiet', worktree, branch]));
   }
   await writeRecord(options.recordFile, record);
-  const status: WorktreeStatus = !hadRecord ? 'created' : newBranch ? 'recreated_from_base' : 'recreated';
+  const status: WorktreeStatus = newBranch ? (hadRecord ? 'recreated_from_base' : 'created') : 'recreated';
   return { ...record, status };
 }
 

@@ -84,8 +84,13 @@ export class WorktreeSandboxProvider implements SandboxProvider {
     return next;
   }
 
-  /** Makes (or re-makes) the session's worktree; also used by the harness to learn the base commit. */
-  ensureWorktree(sessionId: string): Promise<{ worktree: string; branch: string; baseCommit: string; status: WorktreeStatus }> {
+  /** Makes (or re-makes) the session's worktree; also used by the harness to learn the base commit.
+   * `baseRef` (e.g. the issue's target branch) counts only when the session has no worktree yet. */
+  ensureWorktree(
+    sessionId: string,
+    options: { baseRef?: string } = {},
+  ): Promise<{ worktree: string; branch: string; baseCommit: string; status: WorktreeStatus }> {
+    const baseRef = options.baseRef ?? this.options.baseRef;
     return this.serialize(sessionId, async () => {
       const result = await ensureWorktree({
         repository: this.options.repository,
@@ -93,7 +98,7 @@ export class WorktreeSandboxProvider implements SandboxProvider {
         branch: sessionBranch(sessionId),
         worktree: this.worktreePath(sessionId),
         recordFile: this.recordFile(sessionId),
-        ...(this.options.baseRef !== undefined ? { baseRef: this.options.baseRef } : {}),
+        ...(baseRef !== undefined ? { baseRef } : {}),
       });
       this.lastStatus.set(sessionId, result.status);
       return { worktree: result.worktree, branch: result.branch, baseCommit: result.baseCommit, status: result.status };
