@@ -2,12 +2,13 @@
 // form) differs from the latest version becomes the next version; past versions never change, so a
 // session that recorded `{ Coder: 3 }` runs version 3 on every wake, whatever the file says now.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AgentDefinitionSchema, canonicalAgentContent, canonicalJson } from '../../core/agents/agentDefinition.ts';
 import type { AgentDefinition, VersionedAgentDefinition } from '../../core/agents/agentDefinition.ts';
 import { AgentOsError } from '../../core/errors.ts';
+import { processIsAlive } from '../processAlive.ts';
 
 const VersionRecordSchema = z.object({
   version: z.number().int().positive(),
@@ -26,6 +27,7 @@ export function agentContentHash(definition: AgentDefinition): string {
 
 const LOCK_WAIT_MS = 10_000;
 const LOCK_STALE_MS = 30_000;
+const EMPTY_LOCK_STALE_MS = 2_000;
 
 export class AgentVersionStore {
   /** In-process queue per agent; the lock file covers other processes (extension host and CLI). */
@@ -141,14 +143,12 @@ export class AgentVersionStore {
     const deadline = Date.now() + LOCK_WAIT_MS;
     for (;;) {
       try {
-        const handle = await open(lock, 'wx');
-        await handle.close();
+        await writeFile(lock, String(process.pid), { flag: 'wx' });
         break;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const info = await stat(lock).catch(() => undefined);
-        // A holder that died mid-write leaves its lock behind; the data itself is safe (rename is atomic).
-        if (info && Date.now() - info.mtimeMs > LOCK_STALE_MS) await rm(lock, { force: true });
+        // A holder killed mid-write leaves its lock behind; the data itself is safe (rename is atomic).
+        if (await lockIsStale(lock)) await rm(lock, { force: true });
         else if (Date.now() > deadline) throw new AgentOsError('INVALID_AGENT', `agent version store ${this.dir} is locked (${lock})`);
         else await new Promise((r) => setTimeout(r, 20));
       }
@@ -159,4 +159,15 @@ export class AgentVersionStore {
       await rm(lock, { force: true });
     }
   }
+}
+
+/** A lock is stale when its holder's process is gone, when it never got to write its pid (a live holder
+ * writes it at once), or when it is older than any holder could be. */
+async function lockIsStale(lock: string): Promise<boolean> {
+  const [info, text] = await Promise.all([stat(lock).catch(() => undefined), readFile(lock, 'utf8').catch(() => undefined)]);
+  if (!info || text === undefined) return false;
+  const age = Date.now() - info.mtimeMs;
+  const pid = Number(text.trim());
+  if (Number.isInteger(pid) && pid > 0) return !processIsAlive(pid) || age > LOCK_STALE_MS;
+  return age > EMPTY_LOCK_STALE_MS;
 }

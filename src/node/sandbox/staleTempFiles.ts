@@ -5,18 +5,10 @@ import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { processIsAlive } from '../processAlive.ts';
 
 const run = promisify(execFile);
 const TEMP_NAME = /(?:^|\/)\.tmp-(\d+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes temp files of dead writers among the worktree's untracked files; returns their paths. */
 export async function removeStaleTempFiles(worktree: string): Promise<string[]> {
@@ -25,7 +17,7 @@ export async function removeStaleTempFiles(worktree: string): Promise<string[]> 
     .split('\0')
     .filter((path) => {
       const m = TEMP_NAME.exec(path);
-      return m !== null && Number(m[1]) !== process.pid && !isAlive(Number(m[1]));
+      return m !== null && Number(m[1]) !== process.pid && !processIsAlive(Number(m[1]));
     });
   await Promise.all(stale.map((path) => rm(join(worktree, path), { force: true })));
   return stale;
