@@ -123,7 +123,8 @@ for (const mode of ['bubblewrap', 'plain'] as const) {
       const sessionId = newSession();
       const coder = await open({ sessionId });
       writeFileSync(join(coder.workdir, 'wip.txt'), 'uncommitted work\n');
-      const reviewer = await open({ sessionId, threadId: 'reviewer', access: 'read_only', enabledTools: ['bash', 'read', 'glob', 'grep'] });
+      // Even with write and edit enabled by mistake, read-only access refuses them.
+      const reviewer = await open({ sessionId, threadId: 'reviewer', access: 'read_only', enabledTools: ALL });
       assert.notEqual(reviewer.workdir, coder.workdir);
       // The reviewer sees the coder's current files, committed or not, and the same git status.
       assert.deepEqual(await reviewer.runTool({ name: 'read', input: { file_path: 'wip.txt' } }, {}), { content: 'uncommitted work\n', is_error: false });
@@ -149,6 +150,7 @@ for (const mode of ['bubblewrap', 'plain'] as const) {
       ]) {
         const refused = await reviewer.runTool(call, {});
         assert.equal(refused.is_error, true);
+        assert.match(refused.content, /read-only access/);
       }
       // Opening again refreshes the snapshot: the reviewer's changes are gone.
       await reviewer.dispose();
