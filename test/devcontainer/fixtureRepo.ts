@@ -29,14 +29,14 @@ export function git(cwd: string, ...args: string[]): string {
   });
 }
 
-/** `devcontainerJson` undefined: no configuration at all. */
-export function makeFixtureRepo(devcontainerJson: string | undefined = DEFAULT_DEVCONTAINER): FixtureRepo {
+/** `devcontainerJson` null: no configuration at all. */
+export function makeFixtureRepo(devcontainerJson: string | null = DEFAULT_DEVCONTAINER): FixtureRepo {
   const root = mkdtempSync(path.join(tmpdir(), 'agent-os-dc-'));
   const repository = path.join(root, 'repo');
   mkdirSync(repository);
   git(repository, 'init', '-q', '-b', 'main');
   writeFileSync(path.join(repository, 'README.md'), '# fixture\n');
-  if (devcontainerJson !== undefined) {
+  if (devcontainerJson !== null) {
     mkdirSync(path.join(repository, '.devcontainer'));
     writeFileSync(path.join(repository, '.devcontainer', 'devcontainer.json'), devcontainerJson);
   }

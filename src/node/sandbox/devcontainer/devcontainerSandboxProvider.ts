@@ -3,7 +3,7 @@
 // shell through `devcontainer exec`; the file tools work on the mounted worktree from the host with the same
 // confinement as every sandbox. Containers are found again by their labels, so a woken session gets its
 // container back, or an identical one made from the configuration saved when the session first opened it.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ import {
   type DevcontainerJson,
 } from './devcontainerConfig.ts';
 import { DevcontainerCli, DevcontainerUpError } from './devcontainerCli.ts';
-import { DockerCli, SESSION_LABEL } from './dockerCli.ts';
+import { DockerCli, engineError, firstLine, SESSION_LABEL } from './dockerCli.ts';
 import { inspectWorktreeGit, prepareGitMounts } from './gitMounts.ts';
 
 /** Where a session's files are: the provider never makes worktrees itself, so the same scratch worktree
@@ -53,10 +53,18 @@ export interface DevcontainerSandboxProviderOptions {
 
 const ENGINE_VARIABLES = ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'DOCKER_API_VERSION'];
 
+/** Names the provider's storage, so that pruning in one workspace never touches another workspace's
+ * containers on the same engine, and equal session ids in two workspaces never share a container. */
+export const STORE_LABEL = 'agent-os.store';
+
+export function storeId(stateDir: string): string {
+  return createHash('sha256').update(path.resolve(stateDir)).digest('hex').slice(0, 16);
+}
+
 /** The labels that identify one container: a session has one per access mode and network setting, since a
  * container's mounts and network are fixed when it is made. */
-export function containerIdLabels(sessionId: string, access: SandboxAccess, network: boolean): Record<string, string> {
-  return { [SESSION_LABEL]: sessionId, 'agent-os.access': access, 'agent-os.network': network ? 'on' : 'off' };
+export function containerIdLabels(store: string, sessionId: string, access: SandboxAccess, network: boolean): Record<string, string> {
+  return { [STORE_LABEL]: store, [SESSION_LABEL]: sessionId, 'agent-os.access': access, 'agent-os.network': network ? 'on' : 'off' };
 }
 
 interface SavedConfig {
@@ -116,7 +124,10 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
   /** One `devcontainer up` at a time per container identity, so two threads never make two containers. */
   private readonly upQueue = new Map<string, Promise<unknown>>();
 
+  private readonly store: string;
+
   constructor(private readonly options: DevcontainerSandboxProviderOptions) {
+    this.store = storeId(options.stateDir);
     const parent = options.parentEnv ?? process.env;
     const engine: Record<string, string> = {};
     for (const name of ENGINE_VARIABLES) if (parent[name]) engine[name] = parent[name] as string;
@@ -154,8 +165,10 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
     const dir = path.join(this.sessionDir(request.sessionId), variant);
     const userDataFolder = path.join(this.options.stateDir, 'cli-data');
     const saved = await this.savedConfig(request, worktree, dir);
-    const idLabels = containerIdLabels(request.sessionId, request.access, request.network);
+    const idLabels = containerIdLabels(this.store, request.sessionId, request.access, request.network);
     const imageMissing = saved.image !== undefined && !(await this.docker.imageExists(saved.image));
+    // One pull of our own: when it fails, say so at once rather than after the CLI's five retries.
+    if (imageMissing && saved.image) await this.pullOrExplain(saved.image);
     let up;
     try {
       up = await this.cli.up({
@@ -221,6 +234,18 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
     return sandbox;
   }
 
+  private async pullOrExplain(image: string): Promise<void> {
+    const pull = await this.docker.run(['pull', image], 10 * 60_000);
+    if (pull.code === 0) return;
+    throw (
+      engineError(pull.stderr, this.docker.env) ??
+      new DevcontainerUpError(
+        `the dev container image "${image}" cannot be found: it is not on this machine and could not be pulled (${firstLine(pull.stderr)}); pull, load or build it (docker pull ${image}), then resume the session`,
+        pull.stderr,
+      )
+    );
+  }
+
   /** The hardened configuration of this session and variant. The repository's devcontainer.json is read
    * from the worktree once, when the session first opens a dev container, and saved: a woken session (or
    * another thread) gets a container made from the same configuration even if an agent edited the file in
@@ -268,25 +293,25 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
   /** Ends the session's shells and stops its containers (they stay, to be started again on wake). */
   async stopSession(sessionId: string): Promise<void> {
     await this.disposeOpen(sessionId);
-    const containers = await this.docker.containersByLabel({ [SESSION_LABEL]: sessionId });
+    const containers = await this.docker.containersByLabel({ [STORE_LABEL]: this.store, [SESSION_LABEL]: sessionId });
     await this.docker.stop(containers.filter((c) => c.state === 'running').map((c) => c.id));
   }
 
   /** Removes the session's containers, saved configurations and (through its owner) its worktree. */
   async removeSession(sessionId: string): Promise<void> {
     await this.disposeOpen(sessionId);
-    const containers = await this.docker.containersByLabel({ [SESSION_LABEL]: sessionId });
+    const containers = await this.docker.containersByLabel({ [STORE_LABEL]: this.store, [SESSION_LABEL]: sessionId });
     await this.docker.remove(containers.map((c) => c.id));
     await rm(this.sessionDir(sessionId), { recursive: true, force: true });
     await this.options.worktrees.removeSession?.(sessionId);
   }
 
-  /** On start-up: removes the containers (and saved configurations) of sessions that no longer exist.
+  /** On start-up: removes this storage's containers (and saved configurations) of sessions that no longer exist.
    * Returns the ids of the containers removed. Does nothing when Docker does not answer. */
   async pruneOrphans(liveSessionIds: Iterable<string>): Promise<string[]> {
     const live = new Set(liveSessionIds);
     if (!(await this.docker.available())) return [];
-    const orphans = (await this.docker.containersByLabel({ [SESSION_LABEL]: undefined })).filter((c) => !live.has(c.sessionId));
+    const orphans = (await this.docker.containersByLabel({ [STORE_LABEL]: this.store, [SESSION_LABEL]: undefined })).filter((c) => !live.has(c.sessionId));
     await this.docker.remove(orphans.map((c) => c.id));
     for (const sessionId of new Set(orphans.map((c) => c.sessionId))) {
       await rm(this.sessionDir(sessionId), { recursive: true, force: true });
