@@ -57,8 +57,10 @@ export async function printProgress(
 ): Promise<void> {
   const agents = new Map<string, string>();
   try {
-    for await (const event of store.follow(sessionId, { fromSeq, signal })) {
+    // Read from the start so threads created before `fromSeq` (the primary one) are named, not 'agent'.
+    for await (const event of store.follow(sessionId, { fromSeq: 1, signal })) {
       if (event.type === 'session.thread_created') agents.set(event.session_thread_id, event.agent_name);
+      if (event.seq < fromSeq) continue;
       const line = describeEventLine(event, (t) => agents.get(t) ?? 'agent');
       if (line) write(line);
     }
