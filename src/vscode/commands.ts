@@ -21,8 +21,6 @@ export interface CommandDeps {
   treeView: vscode.TreeView<import('./threadsTreeProvider.ts').ThreadsNode>;
   panels: EventLogPanels;
   log: vscode.LogOutputChannel;
-  /** Rebuilds the runtime (after the API key or trust changed). */
-  reloadRuntime(): Promise<void>;
 }
 
 export const UNTRUSTED_MESSAGE =
@@ -159,8 +157,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!key) return;
       await deps.context.secrets.store(API_KEY_SECRET, key.trim());
       log.info('Anthropic API key stored in secret storage');
+      // secrets.onDidChange rebuilds the runtime with the new key.
       void vscode.window.showInformationMessage('Agent OS: API key saved in secret storage.');
-      await deps.reloadRuntime();
     }),
 
     reg('agentOs.openAgentDefinitions', async () => {

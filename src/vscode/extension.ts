@@ -1,9 +1,11 @@
 // Composition root of the VS Code extension: builds the store, the runtime (createRuntime.ts), the
 // Threads tree, the Event Log panels and the commands, and hands every disposable to VS Code.
+import './zodJitless.ts';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { describeError } from '../core/errors.ts';
 import type { EventOfType } from '../core/events/sessionEvent.ts';
+import type { SessionService } from '../core/runtime/sessionService.ts';
 import { FileSessionStore } from '../node/session/fileSessionStore.ts';
 import type { CardAction } from '../shared/eventLogProtocol.ts';
 import { registerCommands, UNTRUSTED_MESSAGE } from './commands.ts';
@@ -27,9 +29,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   log.info(`sessions in ${sessionsDir}`);
 
   const runtime = new RuntimeAccess(undefined, UNTRUSTED_MESSAGE);
+  let reloadWhenIdle = false;
+  const replaceRuntime = (service: SessionService | undefined, reason: string) => {
+    const previous = runtime.set(service, reason) as (SessionService & { dispose?: () => unknown }) | undefined;
+    void Promise.resolve(previous?.dispose?.()).catch(() => undefined);
+  };
   const reloadRuntime = async (): Promise<void> => {
+    // A runtime with running sessions is kept: replacing it would orphan their harnesses. New
+    // settings (or a new key) apply once they stop.
+    if (tree?.model.runningCount()) {
+      reloadWhenIdle = true;
+      log.info('settings changed: they apply when the running sessions stop');
+      return;
+    }
+    reloadWhenIdle = false;
     if (!vscode.workspace.isTrusted) {
-      runtime.set(undefined, UNTRUSTED_MESSAGE);
+      replaceRuntime(undefined, UNTRUSTED_MESSAGE);
       return;
     }
     try {
@@ -41,10 +56,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         apiKey: await context.secrets.get(API_KEY_SECRET),
         githubToken: () => githubToken(false).catch(() => undefined),
       });
-      runtime.set(service, '');
+      replaceRuntime(service, '');
       log.info('runtime ready');
     } catch (error) {
-      runtime.set(undefined, describeError(error));
+      replaceRuntime(undefined, describeError(error));
       log.warn(`runtime not available: ${describeError(error)}`);
     }
   };
@@ -61,10 +76,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   status.name = 'Agent OS';
   status.command = 'agentOs.threads.focus';
 
-  const tree = new ThreadsTreeProvider(store, runtime, log, {
+  const tree: ThreadsTreeProvider = new ThreadsTreeProvider(store, runtime, log, {
     onVerdict: (sessionId, verdict) => void notifyVerdict(sessionId, verdict),
     onToolAsk: (sessionId, use) => void notifyToolAsk(sessionId, use),
-    onStatusChanged: () => updateStatusBar(),
+    onStatusChanged: () => {
+      updateStatusBar();
+      if (reloadWhenIdle && tree.model.runningCount() === 0) void reloadRuntime();
+    },
   });
   const treeView = vscode.window.createTreeView('agentOs.threads', { treeDataProvider: tree, showCollapseAll: true });
 
@@ -75,7 +93,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     treeView,
     status,
     vscode.workspace.registerTextDocumentContentProvider(BASE_SCHEME, new BaseContentProvider()),
-    ...registerCommands({ context, store, runtime, tree, treeView, panels, log, reloadRuntime }),
+    ...registerCommands({ context, store, runtime, tree, treeView, panels, log }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       log.info('workspace trusted: starting the runtime');
       void reloadRuntime().then(() => tree.scheduleRefresh());

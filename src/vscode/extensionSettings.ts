@@ -12,6 +12,8 @@ export interface ExtensionSettings {
   githubApiUrl?: string;
   anthropicBaseUrl?: string;
   sessionsDirectory?: string;
+  /** Local bare repository path → the GitHub repository it stands for. */
+  githubLocalRemotes: Record<string, { owner: string; repo: string }>;
   resumeInterruptedAutomatically: boolean;
 }
 
@@ -33,7 +35,12 @@ export function readSettings(): ExtensionSettings {
     delegationDepth: c.get<number>('delegationDepth') ?? 2,
     reviewRounds: c.get<number>('reviewRounds') ?? 3,
     resumeInterruptedAutomatically: c.get<boolean>('resumeInterruptedAutomatically') ?? false,
+    githubLocalRemotes: {},
   };
+  for (const [path, name] of Object.entries(c.get<Record<string, string>>('github.localRemotes') ?? {})) {
+    const [owner, repo] = typeof name === 'string' ? name.split('/') : [];
+    if (owner && repo) settings.githubLocalRemotes[path] = { owner, repo };
+  }
   if (typeof budget === 'number' && budget > 0) settings.budgetMaxUsd = budget;
   const github = text('github.apiUrl');
   if (github) settings.githubApiUrl = github;

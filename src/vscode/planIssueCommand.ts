@@ -55,7 +55,7 @@ async function pickTask(deps: PlanIssueDeps, repository: string): Promise<StartS
   qp.items = fixed;
   qp.busy = true;
   qp.show();
-  const remote = await findRemoteRepository(repository).catch((error: unknown) => {
+  const remote = await findRemoteRepository(repository, { localRemotes: readSettings().githubLocalRemotes }).catch((error: unknown) => {
     deps.log.info(`no GitHub repository for ${repository}: ${describeError(error)}`);
     return undefined;
   });

