@@ -364,7 +364,8 @@ export class Harness {
     const waitingOn: string[] = [];
 
     for (const block of blocks) {
-      if (signal.aborted) break;
+      // After an interrupt the turn's remaining calls are still recorded, so that they are answered
+      // "interrupted" below; left unrecorded, a later resume would run them as if nothing happened.
       let use = recorded.get(block.id);
       if (!use) {
         const permission =
@@ -382,6 +383,7 @@ export class Harness {
           evaluated_permission: permission,
         })) as EventOfType<'agent.tool_use'>;
       }
+      if (signal.aborted) continue;
       if (this.hasResult(threadId, use.id)) continue;
 
       if (use.name === DELEGATION_TOOL_NAME && use.evaluated_permission === 'allow') {

@@ -1,0 +1,119 @@
+// `user.interrupt` stops the running turn cleanly: a model request hanging mid-stream is abandoned, a
+// long command's whole process group is killed, every recorded call gets a result, and the thread
+// idles with end_turn (resumable).
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { foldSession } from '../../src/core/session/sessionState.ts';
+import { lastUserText, ofType, processesMatching, resultOf, resultText, startWorld, waitFor } from './harnessWorld.ts';
+
+test('interrupt during a stalled model stream: the thread idles end_turn, nothing half-recorded, resume carries on', async () => {
+  const world = await startWorld({
+    agents: {
+      Coder: [
+        {
+          content: [{ type: 'text', text: 'Let me look at the repository first.' }, { type: 'tool_use', name: 'bash', input: { command: 'ls' } }],
+          // message_start, ping, the text block's start and first delta, then silence.
+          faults: [{ kind: 'stall', after_events: 4 }],
+        },
+        { content: [{ type: 'text', text: 'Done.' }] },
+      ],
+    },
+  });
+  try {
+    const runtime = world.rt.runtime;
+    const meta = await runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: 'List the files.' });
+    await waitFor('the stalled request', () => world.requests('Coder').some((r) => r.outcome.kind === 'fault'));
+    assert.ok(runtime.isRunning(meta.id));
+    await runtime.interrupt(meta.id);
+    assert.equal(runtime.isRunning(meta.id), false);
+
+    let events = await world.events(meta.id);
+    assert.equal(ofType(events, 'user.interrupt').length, 1);
+    assert.deepEqual(ofType(events, 'session.thread_status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
+    assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
+    assert.equal(ofType(events, 'session.error').length, 0, 'an interrupt is not an error');
+    assert.equal(ofType(events, 'agent.tool_use').length, 0, 'the half-streamed turn left no call behind');
+    assert.equal(ofType(events, 'agent.message').length, 0);
+    const ends = ofType(events, 'span.model_request_end');
+    assert.equal(ends.length, 1);
+    assert.equal(ends[0]?.is_error, true);
+    let state = foldSession(meta.id, events);
+    assert.equal(state.status, 'idle');
+    assert.deepEqual(Object.values(state.threads).flatMap((t) => Object.keys(t.pendingToolUses)), []);
+    assert.equal(Object.values(state.threads).some((t) => t.openModelRequestId), false);
+
+    await runtime.resume(meta.id);
+    events = await world.events(meta.id);
+    assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
+    assert.equal(ofType(events, 'agent.message').at(-1)?.content[0]?.text, 'Done.');
+    assert.equal(ofType(events, 'agent.tool_result')[0]?.is_error, false);
+    state = foldSession(meta.id, events);
+    assert.deepEqual(Object.values(state.threads).flatMap((t) => Object.keys(t.pendingToolUses)), []);
+  } finally {
+    await world.close();
+  }
+});
+
+for (const bubblewrap of ['auto', 'off'] as const) {
+  test(`interrupt during a long bash (bubblewrap ${bubblewrap}): the process group is killed and every call gets an error result`, async () => {
+    const marker = `sleep ${40 + Math.floor(Math.random() * 1000) / 100}`;
+    const world = await startWorld(
+      {
+        agents: {
+          Coder: [
+            {
+              content: [
+                { type: 'tool_use', name: 'bash', input: { command: `echo started > started.txt; ${marker}; echo finished > finished.txt` } },
+                { type: 'tool_use', name: 'write', input: { file_path: 'after.txt', content: 'should not exist\n' } },
+              ],
+            },
+            { content: [{ type: 'text', text: 'Stopped.' }] },
+          ],
+        },
+      },
+      { runtime: { bubblewrap } },
+    );
+    try {
+      const runtime = world.rt.runtime;
+      const meta = await runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: 'Run the long job.' });
+      const worktree = join(world.rt.storeDir, '.worktrees', 'worktrees', meta.id);
+      await waitFor('the command to start', () => existsSync(join(worktree, 'started.txt')) && processesMatching(marker).length > 0);
+      await runtime.interrupt(meta.id);
+
+      // SIGKILL of the group is immediate; the kernel reaps asynchronously, so allow it a moment.
+      await waitFor('the sleep to be gone', () => processesMatching(marker).length === 0, 5000);
+      const events = await world.events(meta.id);
+      const [bash, write] = ofType(events, 'agent.tool_use');
+      assert.ok(write, 'the call after the interrupted one is recorded (and answered), not left for a resume to run');
+      const bashResult = resultOf(events, bash!);
+      assert.equal(bashResult?.is_error, true);
+      assert.match(resultText(bashResult), /interrupted/);
+      assert.match(resultText(bashResult), /killed/);
+      const writeResult = resultOf(events, write!);
+      assert.equal(writeResult?.is_error, true);
+      assert.match(resultText(writeResult), /interrupted by the user before it ran/);
+      assert.equal(existsSync(join(worktree, 'finished.txt')), false);
+      assert.equal(existsSync(join(worktree, 'after.txt')), false);
+
+      assert.equal(ofType(events, 'user.interrupt').length, 1);
+      assert.deepEqual(ofType(events, 'session.thread_status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
+      const state = foldSession(meta.id, events);
+      assert.deepEqual(Object.values(state.threads).flatMap((t) => Object.keys(t.pendingToolUses)), [], 'no call left without a result');
+      assert.equal(world.requests('Coder').length, 1, 'no model request after the interrupt');
+
+      // Resumed, the model hears that both calls were interrupted; neither runs now.
+      await runtime.resume(meta.id);
+      const later = await world.events(meta.id);
+      assert.deepEqual(ofType(later, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
+      assert.equal(ofType(later, 'agent.tool_use').length, 2);
+      assert.equal(existsSync(join(worktree, 'after.txt')), false, 'the call cut off by the interrupt did not run on resume');
+      const resumed = world.requests('Coder')[1];
+      assert.equal(resumed?.outcome.kind, 'turn');
+      assert.match(lastUserText(resumed), /interrupted by the user before it ran/);
+    } finally {
+      await world.close();
+    }
+  });
+}
