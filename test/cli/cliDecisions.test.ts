@@ -1,0 +1,101 @@
+// The person's decision through the CLI: without one (and no terminal) the run stops with exit 3 and says
+// how to decide; `resume --reject` sends feedback through another round; `resume --approve` opens the PR;
+// `run --reject` does the same in one go.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { foldSession } from '../../src/core/session/sessionState.ts';
+import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
+import {
+  approveText,
+  coderTurns,
+  coordinatorToReview,
+  expecting,
+  lastUserText,
+  plannerTurns,
+  requestsOf,
+  reviewerApproveTurns,
+  send,
+  text,
+  tool,
+  turn,
+  verdictsOf,
+} from '../pipeline/scriptParts.ts';
+import { sessionIdIn, show, startCliWorld } from './cliWorld.ts';
+
+const FEEDBACK = 'Please also document compound durations in the README.';
+
+function script(): unknown {
+  return {
+    agents: {
+      Coordinator: [
+        ...coordinatorToReview(),
+        expecting('requested changes', send('Coder', `The person asked: ${FEEDBACK}`)),
+        turn(send('Reviewer', 'Review again.')),
+        expecting('approved', text('Done: the pull request is open.')),
+      ],
+      Planner: plannerTurns(),
+      Coder: [
+        ...coderTurns(),
+        expecting(FEEDBACK, tool('edit', { file_path: 'README.md', old_string: 'Units:', new_string: 'Compound durations such as `1h30m` work too.\n\nUnits:' })),
+        turn(text('README updated.')),
+      ],
+      Reviewer: [...reviewerApproveTurns(), turn(text(approveText()))],
+    },
+  };
+}
+
+test('no decision and no terminal: exit 3 with the resume hint; resume --reject, then resume --approve opens the PR', async () => {
+  const world = await startCliWorld(script());
+  try {
+    const first = await world.cli(['run', '--issue', world.issueRef, ...world.flags]);
+    assert.equal(first.code, 3, show(first));
+    const id = sessionIdIn(first.stdout);
+    assert.ok(first.stdout.includes(`agent-os resume ${id} --approve`), show(first));
+    assert.equal(world.github.pullRequests().length, 0);
+
+    const rejected = await world.cli(['resume', id, '--reject', FEEDBACK, ...world.flags]);
+    assert.equal(rejected.code, 3, show(rejected));
+    assert.match(rejected.stdout, /person: requested changes: Please also document/);
+    assert.match(rejected.stdout, /Coder → edit README\.md/);
+    assert.match(rejected.stdout, /Reviewer: verdict APPROVE/);
+    assert.ok(rejected.stdout.includes(`agent-os resume ${id} --approve`));
+    assert.equal(world.github.pullRequests().length, 0);
+
+    const approved = await world.cli(['resume', id, '--approve', ...world.flags]);
+    assert.equal(approved.code, 0, show(approved));
+    const prs = world.github.pullRequests();
+    assert.equal(prs.length, 1);
+    assert.match(approved.stdout, new RegExp(`pull request #${prs[0]?.number}: `));
+    const events = await new FileSessionStore(world.storeDir).read(id);
+    assert.equal(verdictsOf(events).length, 2);
+    assert.equal(foldSession(id, events).stopReason?.type, 'end_turn');
+
+    // Resuming a finished session changes nothing and opens nothing.
+    const again = await world.cli(['resume', id, '--approve', ...world.flags]);
+    assert.equal(again.code, 0, show(again));
+    assert.equal(world.github.pullRequests().length, 1);
+    assert.deepEqual(world.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+  } finally {
+    await world.close();
+  }
+});
+
+test('run --reject: the feedback goes to the Coordinator and the Coder; the next verdict waits for the person', async () => {
+  const world = await startCliWorld(script());
+  try {
+    const result = await world.cli(['run', '--issue', world.issueRef, '--reject', FEEDBACK, ...world.flags]);
+    assert.equal(result.code, 3, show(result));
+    assert.match(result.stdout, /sending the requested changes/);
+    const coordinator = requestsOf(world.server, 'Coordinator');
+    assert.match(lastUserText(coordinator[3]!), /document compound durations/);
+    assert.match(lastUserText(requestsOf(world.server, 'Coder')[3]!), /document compound durations/);
+    const id = sessionIdIn(result.stdout);
+    const events = await new FileSessionStore(world.storeDir).read(id);
+    const verdicts = verdictsOf(events);
+    assert.equal(verdicts.length, 2);
+    assert.deepEqual(foldSession(id, events).stopReason, { type: 'requires_action', event_ids: [verdicts[1]?.id] });
+    assert.equal(world.github.pullRequests().length, 0);
+  } finally {
+    await world.close();
+  }
+});
