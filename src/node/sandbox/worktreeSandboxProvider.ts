@@ -13,6 +13,7 @@ import { createFileTools } from '../tools/fileTools.ts';
 import { bubblewrapArgs, probeBubblewrap, type BubblewrapProbe } from './bubblewrap.ts';
 import { worktreeBubblewrapPlan } from './bubblewrapPlan.ts';
 import { scrubbedEnv } from './scrubbedEnv.ts';
+import { killStrayProcesses } from './strayProcesses.ts';
 import { deleteBranch, ensureWorktree, gitPaths, refreshSnapshot, removeWorktree, type WorktreeStatus } from './sessionWorktree.ts';
 import { createToolSandbox } from './toolSandbox.ts';
 
@@ -49,6 +50,8 @@ export class WorktreeSandboxProvider implements SandboxProvider {
   /** Sessions' worktree work is serialized: two threads opening at once must not both make it. */
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly open_ = new Map<string, Set<Sandbox>>();
+  /** Shells of sandboxes open in this process: never taken for strays of a killed predecessor. */
+  private readonly shells = new Set<BashSession>();
   /** What the last open found, for the UI and for tests (`recreated` after a crash). */
   readonly lastStatus = new Map<string, WorktreeStatus>();
 
@@ -141,6 +144,8 @@ export class WorktreeSandboxProvider implements SandboxProvider {
         `git hooks and config read-only; network ${request.network ? 'on' : 'off'}; scrubbed environment`;
     } else {
       await mkdir(home, { recursive: true });
+      const live = new Set([...this.shells].map((shell) => shell.pid).filter((pid): pid is number => pid !== undefined));
+      await killStrayProcesses(home, live);
       const env = scrubbedEnv({ home, extra: gitIdentity });
       spawnShell = () => spawn('/bin/bash', ['--noprofile', '--norc'], { cwd: workdir, detached: true, stdio: ['pipe', 'pipe', 'pipe'], env });
       detail =
@@ -154,6 +159,7 @@ export class WorktreeSandboxProvider implements SandboxProvider {
       ...(this.options.bashDefaultTimeoutMs !== undefined ? { defaultTimeoutMs: this.options.bashDefaultTimeoutMs } : {}),
       ...(this.options.bashOutputLimit !== undefined ? { outputLimit: this.options.bashOutputLimit } : {}),
     });
+    this.shells.add(bash);
     const confined = bwrap.available;
     const sandbox = createToolSandbox({
       info: {
@@ -169,6 +175,7 @@ export class WorktreeSandboxProvider implements SandboxProvider {
       files: createFileTools({ root: workdir, readOnly }),
       bash,
       onDispose: () => {
+        this.shells.delete(bash);
         this.open_.get(sessionId)?.delete(sandbox);
       },
     });
