@@ -4,6 +4,7 @@
 // writable, a read-only agent cannot write at all, and paths can be shown as the agent's shell sees them.
 // Independent of how `bash` runs, so every sandbox kind (worktree, bubblewrap, dev container) shares it.
 import { realpathSync } from 'node:fs';
+import * as fsPromises from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   betaEditTool,
@@ -102,6 +103,10 @@ export function createFileTools(options: FileToolsOptions): FileTools {
       if (typeof args.file_path === 'string') args.file_path = toHost(args.file_path);
       if (typeof args.path === 'string') args.path = toHost(args.path);
 
+      if (name === 'glob' && typeof (fsPromises as { glob?: unknown }).glob !== 'function') {
+        // The SDK's glob walks with fs.glob, which older editor hosts lack; say so rather than fail obscurely.
+        return { content: `glob: needs Node.js 22 or later; this host runs ${process.version}. Use bash (find) instead.`, is_error: true };
+      }
       if (name === 'write' || name === 'edit') {
         if (options.readOnly) {
           return { content: `${name}: this agent has read-only access to the files; ${name} is not allowed.`, is_error: true };
