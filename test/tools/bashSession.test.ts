@@ -103,8 +103,19 @@ describe('bash session', () => {
     await bash.dispose();
     const result = await running;
     assert.equal(result.is_error, true);
+    assert.match(result.content, /the sandbox was closed/);
     assert.deepEqual(await waitUntilGone(marker), []);
     assert.deepEqual(await bash.run({ command: 'echo late' }), { content: 'bash: the sandbox was closed', is_error: true });
+  });
+
+  it('says why when the shell cannot start', async () => {
+    const bash = new BashSession({
+      spawn: () => spawn('/nonexistent/bash', [], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] }),
+    });
+    const result = await bash.run({ command: 'echo hi' });
+    assert.equal(result.is_error, true);
+    assert.match(result.content, /the shell could not start \(spawn \/nonexistent\/bash ENOENT\)/);
+    await bash.dispose();
   });
 
   it('restarts on request, resetting state', async () => {

@@ -53,6 +53,8 @@ class Shell {
   private truncated = false;
   private waiter: Waiter | undefined;
   closed = false;
+  /** Why the shell could not start (spawn error), if it could not. */
+  startError: string | undefined;
   readonly exited: Promise<void>;
 
   constructor(
@@ -76,7 +78,10 @@ class Shell {
       };
       // Output already in the pipes is delivered before the waiter learns that the shell is gone.
       proc.once('exit', () => setImmediate(done));
-      proc.once('error', done);
+      proc.once('error', (error) => {
+        this.startError = error.message;
+        done();
+      });
     });
   }
 
@@ -213,7 +218,11 @@ export class BashSession {
         ? `the command timed out after ${timeoutMs} ms`
         : result.kind === 'aborted'
           ? 'the command was interrupted'
-          : 'the shell exited';
+          : this.disposed
+            ? 'the sandbox was closed'
+            : shell.startError
+              ? `the shell could not start (${shell.startError})`
+              : 'the shell exited';
     this.resetNote = `[new shell: the previous one ended because ${why}; the working directory and variables were reset]`;
     const body = result.output ? `${result.output}\n` : '';
     return { content: `${prefix}${body}[${why}; the shell and every process it started were killed]`, is_error: true };
