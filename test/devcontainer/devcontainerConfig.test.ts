@@ -11,6 +11,7 @@ import {
   hardenConfig,
   mountTarget,
   parseDevcontainerJson,
+  stripJsonComments,
 } from '../../src/node/sandbox/devcontainer/devcontainerConfig.ts';
 import { inspectWorktreeGit, scrubGitConfig } from '../../src/node/sandbox/devcontainer/gitMounts.ts';
 import { git } from './fixtureRepo.ts';
@@ -23,13 +24,21 @@ describe('devcontainer.json parsing', () => {
     assert.deepEqual(config, { image: 'x', runArgs: ['-e', 'A=1'] });
   });
 
+  test('comments become blanks and trailing commas go, but not inside strings; offsets stay', () => {
+    const text = '{ "a": "http://x//y", // c\n "b": "/* no */", /* c\n c */ "c": [1, 2 , ] , }';
+    const plain = stripJsonComments(text);
+    assert.equal(plain.length, text.length);
+    assert.deepEqual(JSON.parse(plain), { a: 'http://x//y', b: '/* no */', c: [1, 2] });
+    assert.deepEqual(JSON.parse(stripJsonComments('{"s": "a\\"b,}", }')), { s: 'a"b,}' });
+  });
+
   test('a syntax error names the file, the problem and its line and column', () => {
     assert.throws(
       () => parseDevcontainerJson('{\n  "image": "x",\n  "runArgs": [1 2]\n}', '/repo/.devcontainer/devcontainer.json'),
       (error: unknown) => {
         assert.ok(error instanceof DevcontainerConfigError);
         assert.equal(error.code, 'SANDBOX_UNAVAILABLE');
-        assert.match(error.message, /^dev container configuration \/repo\/\.devcontainer\/devcontainer\.json is invalid: CommaExpected at line 3, column 17;/);
+        assert.match(error.message, /^dev container configuration \/repo\/\.devcontainer\/devcontainer\.json is invalid: Expected ',' or ']' after array element at line 3, column 17;/);
         return true;
       },
     );

@@ -92,7 +92,7 @@ describe('dev container sandbox: errors with a real engine', () => {
     const worktree = path.join(fixture.storageDir, 'worktrees', request.sessionId);
     const file = path.join(worktree, '.devcontainer', 'devcontainer.json');
     assert.ok(error.message.includes(file), error.message);
-    assert.match(error.message, /CommaExpected at line 3, column 3/);
+    assert.match(error.message, /Expected ',' or '}' after property value at line 3, column 3/);
 
     writeFileSync(file, `{ "image": "${BASE_IMAGE}", "remoteUser": "root", "updateRemoteUserUID": false }`);
     const sandbox = await provider.open(request);

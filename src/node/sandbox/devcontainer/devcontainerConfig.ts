@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { AgentOsError } from '../../../core/errors.ts';
 import { isSecretName } from '../scrubbedEnv.ts';
 
@@ -47,12 +46,61 @@ function lineAndColumn(text: string, offset: number): string {
   return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
 }
 
+/** JSON with comments (the specification's format) made plain JSON: comments and trailing commas become
+ * spaces, so offsets, and with them the line and column of an error, stay those of the file.
+ * Hand-written rather than a library: jsonc-parser's published build does not survive bundling. */
+export function stripJsonComments(text: string): string {
+  const out = text.split('');
+  let i = 0;
+  const blank = (from: number, to: number): void => {
+    for (let k = from; k < to; k++) if (out[k] !== '\n' && out[k] !== '\r') out[k] = ' ';
+  };
+  // Pass 1: comments.
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      i++;
+      while (i < text.length && text[i] !== '"' && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
+      i++;
+    } else if (c === '/' && text[i + 1] === '/') {
+      const end = text.indexOf('\n', i);
+      blank(i, end < 0 ? text.length : end);
+      i = end < 0 ? text.length : end;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      blank(i, end < 0 ? text.length : end + 2);
+      i = end < 0 ? text.length : end + 2;
+    } else i++;
+  }
+  // Pass 2: a comma followed only by blanks and a closing bracket.
+  const plain = out.join('');
+  i = 0;
+  while (i < plain.length) {
+    const c = plain[i];
+    if (c === '"') {
+      i++;
+      while (i < plain.length && plain[i] !== '"' && plain[i] !== '\n') i += plain[i] === '\\' ? 2 : 1;
+    } else if (c === ',') {
+      let j = i + 1;
+      while (j < plain.length && /\s/.test(plain[j] as string)) j++;
+      if (plain[j] === '}' || plain[j] === ']') out[i] = ' ';
+    }
+    i++;
+  }
+  return out.join('');
+}
+
 /** Parses JSON with comments and trailing commas, as the specification allows; errors name the place. */
 export function parseDevcontainerJson(text: string, file: string): DevcontainerJson {
-  const errors: ParseError[] = [];
-  const value: unknown = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
-  const first = errors[0];
-  if (first) throw new DevcontainerConfigError(file, `${printParseErrorCode(first.error)} at ${lineAndColumn(text, first.offset)}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(stripJsonComments(text));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const position = /at position (\d+)/.exec(message)?.[1];
+    const reason = message.replace(/\s*(in JSON )?at position.*$/s, '').replace(/^JSON\.parse: /, '');
+    throw new DevcontainerConfigError(file, `${reason} at ${lineAndColumn(text, position !== undefined ? Number(position) : text.length)}`);
+  }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw new DevcontainerConfigError(file, 'it must hold a JSON object');
   }
