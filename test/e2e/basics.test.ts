@@ -84,6 +84,17 @@ describe('Agent OS in code-server (trusted workspace)', { timeout: 240_000 }, ()
     await wb.screenshot('04-event-log-tools');
   });
 
+  test('selecting a thread opens its own Event Log', async () => {
+    await wb.threadsPane().locator('.monaco-list-row', { hasText: 'Planner' }).first().click();
+    await wb.page.locator('.tab', { hasText: 'Event Log: Planner' }).waitFor({ state: 'visible', timeout: 20_000 });
+    const frame = await wb.webviewFrame('.viewport .row .title >> text=/^grep countWidgets/');
+    const agents = await frame.locator('.row[data-seq] .agent').allTextContents();
+    assert.ok(agents.length > 0);
+    // The Planner's view: its own events, and the Coordinator's records about the Planner.
+    assert.ok(agents.every((a) => a === 'Planner' || a === 'Coordinator'), JSON.stringify(agents));
+    await wb.screenshot('05-event-log-thread');
+  });
+
   test('filters the Event Log by kind', async () => {
     const frame = await wb.webviewFrame('.viewport .row');
     for (const kind of ['message', 'thread', 'status', 'usage', 'review', 'error']) {
@@ -93,7 +104,7 @@ describe('Agent OS in code-server (trusted workspace)', { timeout: 240_000 }, ()
       const rows = [...document.querySelectorAll('.row[data-seq]')];
       return rows.length > 0 && rows.every((r) => r.classList.contains('kind-tool'));
     }, undefined, { timeout: 10_000 });
-    await wb.screenshot('05-event-log-filtered');
+    await wb.screenshot('06-event-log-filtered');
   });
 });
 
@@ -127,6 +138,6 @@ describe('Agent OS in code-server (untrusted workspace)', { timeout: 180_000 }, 
     await wb.runCommand('Agent OS: Plan and Implement Issue');
     const message = await wb.waitForNotification(/does not run agents in Restricted Mode/);
     assert.match(message, /Trust the workspace/);
-    await wb.screenshot('06-untrusted-refuses');
+    await wb.screenshot('07-untrusted-refuses');
   });
 });

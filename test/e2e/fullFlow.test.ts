@@ -86,6 +86,8 @@ describe('Plan and Implement Issue, end to end', { timeout: 600_000 }, () => {
     await wb.reload();
     await wb.openThreadsView();
     await wb.waitForTreeItem(new RegExp(`${title.source}.* — interrupted`), 60_000);
+    // The Event Log panel came back with the window (its serializer), showing the same session.
+    await wb.webviewFrame('body[data-status="interrupted"] .viewport .row[data-seq]', 30_000);
     await wb.screenshot('13-flow-interrupted');
     // The old window's extension host may take a moment to let go of the session.
     await delay(1_000);
