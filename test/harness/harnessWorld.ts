@@ -24,13 +24,17 @@ export interface WorldOptions {
   /** Files of the repository (agent files go under `.agents/`). */
   files?: Record<string, string>;
   runtime?: Partial<Omit<LocalRuntimeOptions, 'storeDir' | 'model'>>;
+  /** Runs on the repository before the runtime starts (symlinks, extra commits). */
+  prepare?(repo: TempRepo): void;
 }
 
+/** `script` may be a function of the repository, for scripts that name its paths. */
 export async function startWorld(script: unknown, options: WorldOptions = {}): Promise<HarnessWorld> {
   const repo = makeTempRepo({ 'README.md': '# sample\n', ...options.files });
   let rt: ScriptedRuntime;
   try {
-    rt = await startScriptedRuntime(repo.root, script, options.runtime);
+    options.prepare?.(repo);
+    rt = await startScriptedRuntime(repo.root, typeof script === 'function' ? (script as (r: TempRepo) => unknown)(repo) : script, options.runtime);
   } catch (error) {
     repo.cleanup();
     throw error;

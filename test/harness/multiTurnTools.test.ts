@@ -83,9 +83,11 @@ test('seven turns over six tools: results in order, files in the worktree, reque
     );
     assert.ok(current.messages.length > previous.messages.length);
     // The simulated cache agrees: everything the previous request sent is read back, nothing re-written.
-    const cache = requests[i]?.outcome.kind === 'turn' ? requests[i]!.outcome.cache : undefined;
-    const before = requests[i - 1]?.outcome.kind === 'turn' ? requests[i - 1]!.outcome.cache : undefined;
-    assert.ok(cache && before);
+    const now = requests[i]?.outcome;
+    const then = requests[i - 1]?.outcome;
+    assert.ok(now?.kind === 'turn' && then?.kind === 'turn');
+    const cache = now.cache;
+    const before = then.cache;
     assert.equal(cache.cache_read_bytes, before.total_bytes, `request ${i + 1} reads the whole previous prefix from the cache`);
     assert.ok(cache.breakpoints <= 4);
   }
