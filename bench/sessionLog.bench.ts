@@ -86,7 +86,7 @@ function cycle(i: number, toolUseId?: string): EventInput[] {
  * two alternate in slices of 50 so that both see the same disk: on a shared machine fsync latency
  * drifts by 2x within seconds, which would swamp the difference between them.
  */
-async function syncRates(): Promise<{ ours: number; raw: number }> {
+async function syncRates(): Promise<{ ours: number; raw: number; ratio: number }> {
   const { id } = await store.create({ title: 'sync appends' });
   const writer = await store.openWriter(id);
   const record = encodeRecord('event', JSON.stringify({ ...message(0), id: 'sevt_0123456789abcdef', seq: 1, processed_at: new Date().toISOString(), schema_version: 1 }));
@@ -94,20 +94,26 @@ async function syncRates(): Promise<{ ours: number; raw: number }> {
   const SLICE = 50;
   let oursTime = 0;
   let rawTime = 0;
+  const ratios: number[] = [];
   for (let done = 0; done < SYNC_APPENDS; done += SLICE) {
     let start = process.hrtime.bigint();
     for (let i = 0; i < SLICE; i++) {
       writeSync(fd, record);
       fdatasyncSync(fd);
     }
-    rawTime += seconds(start);
+    const raw = seconds(start);
     start = process.hrtime.bigint();
     for (let i = 0; i < SLICE; i++) await writer.append(message(done + i), 'sync');
-    oursTime += seconds(start);
+    const ours = seconds(start);
+    rawTime += raw;
+    oursTime += ours;
+    ratios.push(raw / ours);
   }
   closeSync(fd);
   await writer.close();
-  return { ours: SYNC_APPENDS / oursTime, raw: SYNC_APPENDS / rawTime };
+  // The median of the slices' ratios: a burst of someone else's I/O lands in one slice, not in the result.
+  ratios.sort((a, b) => a - b);
+  return { ours: SYNC_APPENDS / oursTime, raw: SYNC_APPENDS / rawTime, ratio: ratios[Math.floor(ratios.length / 2)] as number };
 }
 
 async function batchRate(): Promise<number> {
@@ -122,10 +128,10 @@ async function batchRate(): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const { ours, raw } = await syncRates();
+  const { ours, raw, ratio } = await syncRates();
   line('append, fsync per record', `${ours.toFixed(0)} records/s`);
   line('raw write+fdatasync loop', `${raw.toFixed(0)} records/s`);
-  line('append fsync ratio', `${(ours / raw).toFixed(2)}x`, '>= 0.8x');
+  line('append fsync ratio (median of 50-append slices)', `${ratio.toFixed(2)}x`, '>= 0.8x');
 
   let batched = 0;
   for (let round = 0; round < ROUNDS; round++) batched = Math.max(batched, await batchRate());

@@ -9,7 +9,8 @@ import { startChild } from './sessionChildProcess.ts';
 import { makeTempDir } from './tempDir.ts';
 
 const LANES = 3;
-const KILLS_PER_LANE = 100;
+/** 100 per lane, 300 in all; AGENT_OS_CRASH_KILLS sets the total for a longer soak. */
+const KILLS_PER_LANE = Math.ceil(Number(process.env.AGENT_OS_CRASH_KILLS ?? 300) / LANES);
 /** The child appends 3 'batch' records, then a 'sync' one it acknowledges: at most 4 unacknowledged. */
 const MAX_UNACKED = 4;
 
