@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { LogCorruptError } from '../../src/core/errors.ts';
 import type { SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import { stampEvent } from '../../src/core/session/storeRules.ts';
+import { BlobStore } from '../../src/node/session/blobStore.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { encodeRecord } from '../../src/node/session/recordCodec.ts';
 import { userMessage } from '../conformance/sessionStoreConformance.ts';
@@ -73,6 +74,16 @@ describe('FileSessionStore files', () => {
       assert.deepEqual(JSON.parse(line).event, events[i]);
     });
     assert.deepEqual(readdirSync(temp.dir), [id]);
+  });
+});
+
+describe('damaged metadata', () => {
+  it('is a clear error, not a missing session', async () => {
+    const meta = await store.create({ title: 'meta' });
+    writeFileSync(join(temp.dir, meta.id, 'meta.json'), '{"id": "sesn_');
+    const error = await caught(store.get(meta.id));
+    assert.equal(error.code, 'LOG_CORRUPT');
+    assert.match(error.message, /meta\.json is damaged/);
   });
 });
 
@@ -227,7 +238,24 @@ describe('blobs', () => {
     const report = await store.verify(meta.id);
     assert.equal(report.ok, false);
     assert.equal(report.damage?.byteOffset, offset);
+    assert.equal(report.records, 1, 'the whole records before it');
     assert.match(report.damage?.reason ?? '', /missing/);
+  });
+
+  it('are written again when the same content comes while the stored copy is damaged', async () => {
+    const meta = await store.create({ title: 'dedupe' });
+    const writer = await store.openWriter(meta.id);
+    const first = await writer.append(userMessage('q'.repeat(5000)));
+    const blobDir = join(temp.dir, meta.id, 'blobs');
+    const [name] = readdirSync(blobDir);
+    const blob = join(blobDir, name as string);
+    const whole = readFileSync(blob);
+    // The same content put again (as an identical record would be) finds the stored copy damaged.
+    writeFileSync(blob, Buffer.alloc(whole.length, 0x20));
+    new BlobStore(meta.id, blobDir).put(whole);
+    assert.deepEqual(readFileSync(blob), whole);
+    await writer.close();
+    assert.deepEqual(await store.read(meta.id), [first]);
   });
 });
 

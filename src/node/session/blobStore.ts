@@ -2,7 +2,7 @@
 // inline in the log. A blob is made durable before the log record that refers to it is written, so a
 // record never points at a blob that a crash could lose.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobMissingError } from '../../core/errors.ts';
 import { fsyncDirectory, tempPathBeside, writeNewFileSync } from './durableFiles.ts';
@@ -20,8 +20,8 @@ export class BlobStore {
   put(bytes: Buffer): string {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const target = join(this.dir, sha256);
-    // Same content, same name: an existing whole blob is already what we would write.
-    if (existsSync(target) && statSync(target).size === bytes.length) return sha256;
+    // Same content, same name: an existing blob that still matches its name is what we would write.
+    if (existsSync(target) && matches(target, sha256)) return sha256;
     if (!existsSync(this.dir)) {
       mkdirSync(this.dir, { recursive: true });
       fsyncDirectory(join(this.dir, '..'));
@@ -58,5 +58,13 @@ export class BlobStore {
       throw new BlobMissingError(this.sessionId, ref.sha256, byteOffset, 'damaged (its content no longer matches its hash)');
     }
     return bytes;
+  }
+}
+
+function matches(path: string, sha256: string): boolean {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex') === sha256;
+  } catch {
+    return false;
   }
 }

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, ftruncateSync, fdatasyncSync, fstatSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BlobMissingError, LogCorruptError, SessionExistsError, SessionLockedError, SessionNotFoundError } from '../../core/errors.ts';
+import { AgentOsError, LogCorruptError, SessionExistsError, SessionLockedError, SessionNotFoundError } from '../../core/errors.ts';
 import type { SessionEvent } from '../../core/events/sessionEvent.ts';
 import type { NewSession, SessionMeta, SessionStore, SessionWriter, VerifyReport } from '../../core/session/sessionStore.ts';
 import { assertSessionId, newSessionMeta, patchedMeta } from '../../core/session/storeRules.ts';
@@ -123,7 +123,7 @@ export class FileSessionStore implements SessionStore {
       fd = openSync(join(dir, LOG), 'a+');
       const bytes = readFileSync(join(dir, LOG));
       const blobs = new BlobStore(sessionId, join(dir, BLOBS));
-      const decoded = this.decode(sessionId, bytes, blobs, 1);
+      const decoded = this.decode(bytes, blobs, 1);
       throwOnDamage(sessionId, decoded);
       let truncatedTailBytes = 0;
       if (decoded.tail) {
@@ -151,7 +151,7 @@ export class FileSessionStore implements SessionStore {
 
   async read(sessionId: string, options?: { fromSeq?: number }): Promise<SessionEvent[]> {
     const bytes = await this.readLog(sessionId);
-    const decoded = this.decode(sessionId, bytes, this.blobs(sessionId), options?.fromSeq ?? 1);
+    const decoded = this.decode(bytes, this.blobs(sessionId), options?.fromSeq ?? 1);
     throwOnDamage(sessionId, decoded);
     // A bad last line is a torn append (or one being written right now): not part of the log.
     return decoded.events;
@@ -171,7 +171,7 @@ export class FileSessionStore implements SessionStore {
 
   async verify(sessionId: string): Promise<VerifyReport> {
     const bytes = await this.readLog(sessionId);
-    const decoded = this.decode(sessionId, bytes, this.blobs(sessionId), 1, true);
+    const decoded = this.decode(bytes, this.blobs(sessionId), 1, true);
     const report: VerifyReport = { ok: !decoded.damage && !decoded.tail, records: decoded.records, bytes: bytes.length };
     if (decoded.damage) report.damage = { ...decoded.damage, tornTail: false };
     else if (decoded.tail) report.damage = { byteOffset: decoded.tail.byteOffset, reason: decoded.tail.reason, tornTail: true };
@@ -188,16 +188,8 @@ export class FileSessionStore implements SessionStore {
     return new BlobStore(sessionId, join(this.sessionDir(sessionId), BLOBS));
   }
 
-  private decode(sessionId: string, bytes: Buffer, blobs: BlobStore, fromSeq: number, report = false): DecodeResult {
-    try {
-      return decodeRecords(bytes, { fromSeq, loadBlob: (ref, offset) => blobs.get(ref, offset) });
-    } catch (error) {
-      // A missing blob is damage too: verify reports it like any other; read throws it as it is.
-      if (report && error instanceof BlobMissingError) {
-        return { events: [], records: 0, validBytes: error.byteOffset, damage: { byteOffset: error.byteOffset, reason: error.message } };
-      }
-      throw error;
-    }
+  private decode(bytes: Buffer, blobs: BlobStore, fromSeq: number, reportBlobDamage = false): DecodeResult {
+    return decodeRecords(bytes, { fromSeq, loadBlob: (ref, offset) => blobs.get(ref, offset), reportBlobDamage });
   }
 
   private async readLog(sessionId: string): Promise<Buffer> {
@@ -211,12 +203,19 @@ export class FileSessionStore implements SessionStore {
   }
 
   private readMeta(sessionId: string): SessionMeta | undefined {
+    let text: string;
     try {
-      return JSON.parse(readFileSync(join(this.dir, sessionId, META), 'utf8')) as SessionMeta;
+      text = readFileSync(join(this.dir, sessionId, META), 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
       throw error;
+    }
+    try {
+      return JSON.parse(text) as SessionMeta;
+    } catch {
+      // Written atomically, so only damage from outside can do this: say so rather than skip it.
+      throw new AgentOsError('LOG_CORRUPT', `session ${sessionId}: ${META} is damaged (not valid JSON)`);
     }
   }
 }

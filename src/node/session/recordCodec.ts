@@ -8,6 +8,7 @@
 // check and slice a record without parsing it twice, which keeps opening a long log close to the cost of
 // a plain JSON.parse per line.
 import { crc32 } from 'node:zlib';
+import { BlobMissingError } from '../../core/errors.ts';
 import type { SessionEvent } from '../../core/events/sessionEvent.ts';
 
 export type RecordKind = 'event' | 'blob';
@@ -99,6 +100,8 @@ export interface DecodeOptions {
   fromSeq?: number;
   /** Loads and checks a blob's bytes; throws when it is missing or wrong. */
   loadBlob: (ref: BlobRef, byteOffset: number) => Buffer;
+  /** Report a missing or damaged blob as `damage` (verify) instead of throwing its error (read). */
+  reportBlobDamage?: boolean;
 }
 
 export interface DecodeResult {
@@ -151,8 +154,13 @@ export function decodeRecords(buf: Buffer, options: DecodeOptions): DecodeResult
           event = JSON.parse(options.loadBlob(body as BlobRef, base + pos).toString('utf8')) as SessionEvent;
         }
       } catch (error) {
-        if (!(error instanceof SyntaxError)) throw error;
-        reason = `record is not valid JSON: ${error.message}`;
+        if (error instanceof SyntaxError) {
+          reason = `record is not valid JSON: ${error.message}`;
+        } else if (options.reportBlobDamage && error instanceof BlobMissingError) {
+          return { events, records: seq - firstSeq, validBytes: pos, damage: { byteOffset: base + pos, reason: error.message } };
+        } else {
+          throw error;
+        }
       }
       if (event !== undefined && event.seq !== seq) reason = `seq ${String(event.seq)} where ${seq} was expected`;
       if (reason !== undefined) return stopAt(events, seq - firstSeq, buf, pos, base, isLast, reason);
