@@ -1,0 +1,311 @@
+// The harness's own cost, on real parts (scripted model server through the real SDK, file store, git
+// worktrees): overhead per tool call with the model's and the tool's time taken out, how much of each
+// request the prompt cache serves on a 20-turn thread, and event-loop lag with 8 sessions at once.
+//
+// Overhead is measured by timing the real ModelClient and the real sandboxes from outside: for turn i,
+// (start of model request i+1 − start of model request i) − model time i − tool time i is what the harness
+// itself spent (log appends with fsync, transcript rebuild, permission checks, scheduling).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { ModelClient } from '../src/core/model/modelClient.ts';
+import type { Sandbox } from '../src/core/sandbox/sandbox.ts';
+import { AnthropicModelClient } from '../src/node/model/anthropicModelClient.ts';
+import { parseModelScript } from '../src/node/model/modelScript.ts';
+import { ScriptedModelServer } from '../src/node/model/scriptedModelServer.ts';
+import { createLocalRuntime } from '../src/node/runtime/localRuntime.ts';
+import type { SessionSandboxes } from '../src/node/runtime/sessionSandboxes.ts';
+import { worktreeSessionSandboxes } from '../src/node/runtime/worktreeSessionSandboxes.ts';
+import { WorktreeSandboxProvider } from '../src/node/sandbox/worktreeSandboxProvider.ts';
+import { makeTempRepo } from '../test/support/gitRepo.ts';
+
+const OVERHEAD_TURNS = 200;
+const CACHE_TURNS = 20;
+const CONCURRENT_SESSIONS = 8;
+const CONCURRENT_TURNS = 30;
+
+function line(name: string, value: string, target?: string): void {
+  process.stdout.write(`${name}: ${value}${target ? ` (target ${target})` : ''}\n`);
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] as number;
+}
+
+const now = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+/**
+ * Calls that block the event loop, timed by wrapping the real functions on their module objects (an
+ * `import *` namespace is read-only; callers look the functions up on the module at each call):
+ * the session store's fsync/fdatasync (it syncs on the calling thread, by design) and process spawns
+ * (libuv forks on the main thread: git for worktrees, bwrap for shells). The lag is attributed to them.
+ */
+interface Blocked {
+  what: string;
+  start: number;
+  end: number;
+}
+const blocked: Blocked[] = [];
+function timeBlocking(module: Record<string, unknown>, names: readonly string[], label: (name: string, args: unknown[]) => string): void {
+  for (const name of names) {
+    const real = module[name] as (...args: unknown[]) => unknown;
+    module[name] = function (this: unknown, ...args: unknown[]): unknown {
+      const span = { what: label(name, args), start: now(), end: 0 };
+      try {
+        return real.apply(this, args);
+      } finally {
+        span.end = now();
+        blocked.push(span);
+      }
+    };
+  }
+}
+timeBlocking(require('node:fs') as Record<string, unknown>, ['fdatasyncSync', 'fsyncSync'], () => 'sync');
+timeBlocking(require('node:child_process') as Record<string, unknown>, ['spawn', 'execFile'], (_, args) => `spawn ${String(args[0]).split('/').pop()}`);
+const syncs = { filter: (f: (b: Blocked) => boolean) => blocked.filter((b) => b.what === 'sync' && f(b)) };
+
+function syncTimeWithin(from: number, to: number): number {
+  let total = 0;
+  for (const s of syncs.filter((x) => x.start >= from && x.end <= to)) total += s.end - s.start;
+  return total;
+}
+
+/** Source files of a realistic size for the agent to read. */
+function sourceFiles(count: number): Record<string, string> {
+  const files: Record<string, string> = { 'README.md': '# sample\n\nA small library.\n', 'package.json': '{ "name": "sample", "scripts": { "test": "node --test" } }\n' };
+  for (let i = 0; i < count; i++) {
+    const body = Array.from({ length: 12 + (i % 7) }, (_, j) => `  if (x === ${j}) return ${i * j}; // case ${j} of module ${i}`).join('\n');
+    files[`src/module${i}.js`] = `// Module ${i}: maps small numbers.\nmodule.exports = function map${i}(x) {\n${body}\n  return -1;\n};\n`;
+  }
+  return files;
+}
+
+interface Timed {
+  model: { start: number; end: number }[];
+  tools: { start: number; end: number }[];
+}
+
+/** A runtime whose real model client and real sandboxes are timed from outside. */
+/** `storeRoot`: where the session store (and its worktrees) live; the repository's temp folder by default. */
+async function timedWorld(script: unknown, files: Record<string, string>, storeRoot?: string) {
+  const repo = makeTempRepo(files);
+  const server = await ScriptedModelServer.start({ script: parseModelScript(script) });
+  const real = new AnthropicModelClient({ apiKey: 'bench-key', baseURL: server.url, maxRetries: 2 });
+  const timed: Timed = { model: [], tools: [] };
+  const model: ModelClient = {
+    async createMessage(request, options) {
+      const span = { start: now(), end: 0 };
+      try {
+        return await real.createMessage(request, options);
+      } finally {
+        span.end = now();
+        timed.model.push(span);
+      }
+    },
+  };
+  const sandboxes = (repository: string, storageDir: string): SessionSandboxes => {
+    const inner = worktreeSessionSandboxes(new WorktreeSandboxProvider({ storageDir, repository }));
+    return {
+      ...inner,
+      async open(request) {
+        const sandbox = await inner.open(request);
+        const wrapped: Sandbox = {
+          ...sandbox,
+          async runTool(call, options) {
+            const span = { start: now(), end: 0 };
+            try {
+              return await sandbox.runTool(call, options);
+            } finally {
+              span.end = now();
+              timed.tools.push(span);
+            }
+          },
+          dispose: () => sandbox.dispose(),
+        };
+        return wrapped;
+      },
+    };
+  };
+  const local = createLocalRuntime({ storeDir: join(storeRoot ?? repo.root, 'store'), model, sandboxes });
+  return {
+    repo,
+    server,
+    timed,
+    runtime: local.runtime,
+    async close() {
+      await local.runtime.dispose();
+      await server.close();
+      repo.cleanup();
+    },
+  };
+}
+
+async function overheadPerToolCall(): Promise<void> {
+  const files = sourceFiles(20);
+  const turns = [
+    ...Array.from({ length: OVERHEAD_TURNS }, (_, i) => ({
+      content: [{ type: 'tool_use', name: 'read', input: { file_path: `src/module${i % 20}.js` } }],
+    })),
+    { content: [{ type: 'text', text: 'Read everything.' }] },
+  ];
+  const world = await timedWorld({ agents: { Coder: turns } }, files);
+  try {
+    const meta = await world.runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: 'Read every module.' });
+    const reason = await world.runtime.settled(meta.id);
+    if (reason?.type !== 'end_turn') throw new Error(`the session stopped with ${JSON.stringify(reason)}`);
+    const { model, tools } = world.timed;
+    if (model.length !== OVERHEAD_TURNS + 1 || tools.length !== OVERHEAD_TURNS) {
+      throw new Error(`expected ${OVERHEAD_TURNS + 1} model calls and ${OVERHEAD_TURNS} tool calls, got ${model.length} and ${tools.length}`);
+    }
+    const overhead: number[] = [];
+    const withoutSync: number[] = [];
+    const syncPerCall: number[] = [];
+    const toolTimes: number[] = [];
+    for (let i = 0; i < OVERHEAD_TURNS; i++) {
+      const m = model[i] as { start: number; end: number };
+      const t = tools[i] as { start: number; end: number };
+      const cycle = (model[i + 1] as { start: number }).start - m.start;
+      const own = cycle - (m.end - m.start) - (t.end - t.start);
+      // Disk syncs between the model's answer and the next request, outside the tool's own run.
+      const sync = syncTimeWithin(m.end, t.start) + syncTimeWithin(t.end, (model[i + 1] as { start: number }).start);
+      overhead.push(own);
+      withoutSync.push(own - sync);
+      syncPerCall.push(sync);
+      toolTimes.push(t.end - t.start);
+    }
+    // The first turn opens the worktree sandbox (a git worktree add): a once-per-session cost, reported apart.
+    const steady = overhead.slice(1).sort((a, b) => a - b);
+    const modelTimes = model.map((m) => m.end - m.start).sort((a, b) => a - b);
+    line('harness overhead per tool call, median', `${percentile(steady, 50).toFixed(2)} ms`, '< 5 ms');
+    line('harness overhead per tool call, p95', `${percentile(steady, 95).toFixed(2)} ms`);
+    const cpu = withoutSync.slice(1).sort((a, b) => a - b);
+    const disk = syncPerCall.slice(1).sort((a, b) => a - b);
+    line('  of which waiting for the disk (fdatasync of the session log), median', `${percentile(disk, 50).toFixed(2)} ms`);
+    line('  harness overhead per tool call without disk syncs, median', `${percentile(cpu, 50).toFixed(2)} ms`);
+    line('  harness overhead per tool call without disk syncs, p95', `${percentile(cpu, 95).toFixed(2)} ms`);
+    line('harness overhead, first tool call of a session (opens the worktree sandbox)', `${(overhead[0] as number).toFixed(1)} ms`);
+    line('  (for scale) read tool time, median', `${percentile(toolTimes.sort((a, b) => a - b), 50).toFixed(2)} ms`);
+    line('  (for scale) scripted model request time through the SDK, median', `${percentile(modelTimes, 50).toFixed(2)} ms`);
+  } finally {
+    await world.close();
+  }
+}
+
+async function cachedPrefixShare(): Promise<void> {
+  const files = sourceFiles(10);
+  // A realistic Coder thread: look around, read, edit, run; results of ordinary size.
+  const tools = [
+    { name: 'glob', input: { pattern: 'src/**/*.js' } },
+    { name: 'read', input: { file_path: 'package.json' } },
+    { name: 'read', input: { file_path: 'src/module1.js' } },
+    { name: 'grep', input: { pattern: 'case 3 of' } },
+    { name: 'bash', input: { command: 'git status --short && ls src | head' } },
+    { name: 'read', input: { file_path: 'src/module2.js', view_range: [1, 8] } },
+    { name: 'edit', input: { file_path: 'src/module2.js', old_string: 'return -1;', new_string: 'return 0;' } },
+    { name: 'bash', input: { command: 'node -e "console.log(require(\'./src/module2.js\')(99))"' } },
+    { name: 'write', input: { file_path: 'test/module2.test.js', content: "const assert = require('assert');\nassert.equal(require('../src/module2.js')(99), 0);\n" } },
+    { name: 'bash', input: { command: 'node test/module2.test.js && echo ok' } },
+  ];
+  const turns = [
+    ...Array.from({ length: CACHE_TURNS - 1 }, (_, i) => {
+      const tool = tools[i % tools.length] as { name: string; input: Record<string, unknown> };
+      return { content: [{ type: 'text', text: `Step ${i + 1}: next I use ${tool.name}.` }, { type: 'tool_use', ...tool }] };
+    }),
+    { content: [{ type: 'text', text: 'Done: module2 returns 0 for unknown input, with a test.' }] },
+  ];
+  const world = await timedWorld({ agents: { Coder: turns } }, files);
+  try {
+    const meta = await world.runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: 'Make module2 return 0 for unknown input, with a test.' });
+    await world.runtime.settled(meta.id);
+    const served = world.server.requests.filter((r) => r.outcome.kind === 'turn');
+    if (served.length !== CACHE_TURNS) throw new Error(`expected ${CACHE_TURNS} requests, got ${served.length}`);
+    const shares = served.slice(1).map((r) => (r.outcome.kind === 'turn' ? r.outcome.cache.cache_read_bytes / r.outcome.cache.total_bytes : 0));
+    const mean = shares.reduce((a, s) => a + s, 0) / shares.length;
+    const first = served[0]?.outcome;
+    const last = served.at(-1)?.outcome;
+    line(`cached prefix share of request bytes, mean of requests 2..${CACHE_TURNS}`, mean.toFixed(3), '≥ 0.9');
+    line(`cached prefix share, minimum over requests 2..${CACHE_TURNS}`, Math.min(...shares).toFixed(3));
+    if (first?.kind === 'turn' && last?.kind === 'turn') {
+      line('  (for scale) request bytes, first and last', `${first.cache.total_bytes} B, ${last.cache.total_bytes} B`);
+    }
+  } finally {
+    await world.close();
+  }
+}
+
+function describeBlocked(spans: readonly Blocked[]): string {
+  const times = spans.map((x) => x.end - x.start).sort((a, b) => a - b);
+  return `${spans.length}, ${times.reduce((a, x) => a + x, 0).toFixed(0)} ms in all, median ${percentile(times, 50).toFixed(1)} ms, max ${(times.at(-1) ?? 0).toFixed(1)} ms`;
+}
+
+async function eventLoopLag(): Promise<void> {
+  const files = sourceFiles(10);
+  const kinds = [
+    (i: number) => ({ name: 'bash', input: { command: `echo step ${i} >> progress.txt && wc -l < progress.txt` } }),
+    (i: number) => ({ name: 'read', input: { file_path: `src/module${i % 10}.js` } }),
+    (i: number) => ({ name: 'grep', input: { pattern: `case ${i % 12} of` } }),
+    (i: number) => ({ name: 'write', input: { file_path: `out/file${i}.txt`, content: `step ${i}\n`.repeat(20) } }),
+    () => ({ name: 'glob', input: { pattern: '**/*.js' } }),
+  ];
+  const turns = [
+    ...Array.from({ length: CONCURRENT_TURNS }, (_, i) => ({
+      content: [{ type: 'text', text: `Step ${i}.` }, { type: 'tool_use', ...(kinds[i % kinds.length] as (i: number) => object)(i) }],
+    })),
+    { content: [{ type: 'text', text: 'Finished.' }] },
+  ];
+  const world = await timedWorld({ agents: { Coder: turns } }, files);
+  // Whole run, and steady state: once every session has its worktree and its shell (the first call is a
+  // bash), only the tool-calling loop remains.
+  const whole = monitorEventLoopDelay({ resolution: 5 });
+  const steady = monitorEventLoopDelay({ resolution: 5 });
+  let steadyFrom = Infinity;
+  try {
+    whole.enable();
+    const started = now();
+    const metas = await Promise.all(
+      Array.from({ length: CONCURRENT_SESSIONS }, (_, i) =>
+        world.runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: `Session ${i}: do the steps.` }),
+      ),
+    );
+    const settled = Promise.all(metas.map((m) => world.runtime.settled(m.id)));
+    const watch = setInterval(() => {
+      if (steadyFrom === Infinity && world.timed.tools.length >= CONCURRENT_SESSIONS * 2) {
+        steadyFrom = now();
+        steady.enable();
+      }
+    }, 5);
+    const reasons = await settled;
+    clearInterval(watch);
+    const elapsed = now() - started;
+    whole.disable();
+    steady.disable();
+    if (reasons.some((r) => r?.type !== 'end_turn')) throw new Error(`a session did not finish: ${JSON.stringify(reasons)}`);
+    const ms = (ns: number): string => (ns / 1e6).toFixed(1);
+    const during = blocked.filter((x) => x.start >= started);
+    line(`event-loop lag with ${CONCURRENT_SESSIONS} sessions at once, p99`, `${ms(whole.percentile(99))} ms`, '< 50 ms');
+    line(`event-loop lag with ${CONCURRENT_SESSIONS} sessions at once, max`, `${ms(whole.max)} ms`);
+    line('  blocked in process spawns (git worktree, bwrap shells)', describeBlocked(during.filter((x) => x.what.startsWith('spawn'))));
+    line('  blocked in fsync/fdatasync of the session logs', describeBlocked(during.filter((x) => x.what === 'sync')));
+    line(`event-loop lag, steady state (every session's worktree and shell open), p99`, `${ms(steady.percentile(99))} ms`);
+    line(`event-loop lag, steady state, max`, `${ms(steady.max)} ms`);
+    line('  blocked in fsync/fdatasync in steady state', describeBlocked(during.filter((x) => x.what === 'sync' && x.start >= steadyFrom)));
+    line(`  (for scale) ${CONCURRENT_SESSIONS} sessions × ${CONCURRENT_TURNS} tool calls`, `${(elapsed / 1000).toFixed(1)} s wall, ${world.timed.tools.length} tool calls`);
+  } finally {
+    whole.disable();
+    steady.disable();
+    await world.close();
+  }
+}
+
+async function main(): Promise<void> {
+  await overheadPerToolCall();
+  await cachedPrefixShare();
+  await eventLoopLag();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`harness bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
