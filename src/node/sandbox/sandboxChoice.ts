@@ -2,6 +2,7 @@
 // `auto` takes the strongest that works on this machine for this repository: the repository's dev container
 // when it has one and Docker answers, else bubblewrap when it works here, else the plain worktree, which is
 // flagged as unconfined. Detection is injectable so tests can simulate a machine without Docker or bwrap.
+import * as path from 'node:path';
 import { AgentOsError } from '../../core/errors.ts';
 import type { Sandbox, SandboxKind, SandboxProvider, SandboxRequest } from '../../core/sandbox/sandbox.ts';
 import { probeBubblewrap } from './bubblewrap.ts';
@@ -154,6 +155,11 @@ class UnavailableSandboxProvider implements SandboxProvider {
   }
 }
 
+/** Where the dev container provider of a storage folder keeps its state (for pruneOrphanContainers). */
+export function devcontainerStateDir(storageDir: string): string {
+  return path.join(storageDir, 'devcontainer');
+}
+
 /** Builds the provider for a choice. The composition root calls this once per session start or wake. */
 export function createSandboxProvider(choice: SandboxChoice, parts: SandboxProviderParts): SandboxProvider {
   const worktrees = new WorktreeSandboxProvider({
@@ -166,7 +172,7 @@ export function createSandboxProvider(choice: SandboxChoice, parts: SandboxProvi
   if (choice.kind !== 'devcontainer') return worktrees;
   return new DevcontainerSandboxProvider({
     worktrees,
-    stateDir: `${parts.storageDir}/devcontainer`,
+    stateDir: devcontainerStateDir(parts.storageDir),
     ...(parts.devcontainerConfigPath ? { configPath: parts.devcontainerConfigPath } : {}),
     ...(parts.dockerPath ? { dockerPath: parts.dockerPath } : {}),
     ...(parts.env ? { parentEnv: parts.env } : {}),

@@ -278,6 +278,18 @@ export function hardenConfig(source: DevcontainerJson, options: HardenOptions): 
     config[key] = kept;
     if (names.length) dropped.push(`${key} ${names.join(', ')}`);
   }
+  // For the agent's shell: no pager or credential prompt waits for a key nobody presses, and git reads the
+  // read-only repository whatever uid owns it (safe.directory is honoured from command-line scope, which
+  // GIT_CONFIG_* is). Ours win over the repository's, as they decide whether a command can hang.
+  config.remoteEnv = {
+    ...((config.remoteEnv as Record<string, string> | undefined) ?? {}),
+    PAGER: 'cat',
+    GIT_PAGER: 'cat',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'safe.directory',
+    GIT_CONFIG_VALUE_0: '*',
+  };
 
   const { kept, dropped: args } = filterRunArgs(isStringArray(source.runArgs) ? source.runArgs : [], options.network);
   if (args.length) dropped.push(`runArgs ${args.join(' ')}`);

@@ -93,14 +93,30 @@ class ContainerShells {
     private readonly startShell: (pidFile: string) => ChildProcessWithoutNullStreams,
   ) {}
 
+  /** A shell ended (by itself or killed after it stopped answering): the container may have been stopped
+   * (a reboot, `docker stop`), so it is checked before the next shell starts. Rare, so the check is cheap. */
+  private shellEnded = false;
+
   spawn(): ChildProcessWithoutNullStreams {
     const pidFile = `/tmp/.agent-os-shell-${randomUUID()}`;
     const proc = this.startShell(pidFile);
     this.pidFiles.set(proc, pidFile);
+    proc.once('close', () => {
+      this.shellEnded = true;
+    });
     return proc;
   }
 
+  /** Before a shell starts after one died: starts the container again if it was stopped. */
+  async revive(): Promise<void> {
+    if (!this.shellEnded) return;
+    this.shellEnded = false;
+    const state = await this.docker.run(['inspect', '--format', '{{.State.Running}}', this.containerId]);
+    if (state.code === 0 && state.stdout.trim() === 'false') await this.docker.run(['start', this.containerId]);
+  }
+
   kill(proc: ChildProcessWithoutNullStreams): void {
+    this.shellEnded = true;
     killProcessGroup(proc);
     const pidFile = this.pidFiles.get(proc);
     if (!pidFile) return;
@@ -117,6 +133,37 @@ class ContainerShells {
   }
 }
 
+/** The environment of docker and the dev container CLI: the engine's variables and a few harmless ones.
+ * The CLI expands `${localEnv:…}` in the configuration from it, so nothing secret may be in it. */
+export function engineEnv(parent: NodeJS.ProcessEnv): Record<string, string> {
+  const engine: Record<string, string> = {};
+  for (const name of ENGINE_VARIABLES) if (parent[name]) engine[name] = parent[name] as string;
+  return scrubbedEnv({ home: parent.HOME ?? tmpdir(), parent, extra: engine });
+}
+
+/** On start-up: removes the containers (and saved configurations) that a storage's sessions left behind
+ * when those sessions no longer exist. Needs no provider, so it runs whatever sandbox kind is chosen.
+ * Returns the ids of the containers removed; does nothing when Docker does not answer. */
+export async function pruneOrphanContainers(
+  options: { stateDir: string; dockerPath?: string; parentEnv?: NodeJS.ProcessEnv },
+  liveSessionIds: Iterable<string>,
+): Promise<string[]> {
+  const docker = new DockerCli({ ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}), env: engineEnv(options.parentEnv ?? process.env) });
+  const live = new Set(liveSessionIds);
+  if (!(await docker.available())) return [];
+  const mine = await docker.containersByLabel({ [STORE_LABEL]: storeId(options.stateDir), [SESSION_LABEL]: undefined });
+  const orphans = mine.filter((c) => !live.has(c.sessionId));
+  await docker.remove(orphans.map((c) => c.id));
+  for (const sessionId of new Set(orphans.map((c) => c.sessionId))) {
+    await rm(sessionDirOf(options.stateDir, sessionId), { recursive: true, force: true });
+  }
+  return orphans.map((c) => c.id);
+}
+
+function sessionDirOf(stateDir: string, sessionId: string): string {
+  return path.join(stateDir, 'sessions', encodeURIComponent(sessionId));
+}
+
 export class DevcontainerSandboxProvider implements SandboxProvider {
   readonly docker: DockerCli;
   private readonly cli: DevcontainerCli;
@@ -128,11 +175,7 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
 
   constructor(private readonly options: DevcontainerSandboxProviderOptions) {
     this.store = storeId(options.stateDir);
-    const parent = options.parentEnv ?? process.env;
-    const engine: Record<string, string> = {};
-    for (const name of ENGINE_VARIABLES) if (parent[name]) engine[name] = parent[name] as string;
-    // The CLI expands `${localEnv:…}` in the configuration from its own environment: give it nothing secret.
-    const env = scrubbedEnv({ home: parent.HOME ?? tmpdir(), parent, extra: engine });
+    const env = engineEnv(options.parentEnv ?? process.env);
     this.docker = new DockerCli({ ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}), env });
     this.cli = new DevcontainerCli({
       env,
@@ -148,7 +191,7 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
   }
 
   private sessionDir(sessionId: string): string {
-    return path.join(this.options.stateDir, 'sessions', encodeURIComponent(sessionId));
+    return sessionDirOf(this.options.stateDir, sessionId);
   }
 
   async open(request: SandboxRequest): Promise<Sandbox> {
@@ -206,25 +249,30 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
       kill: (proc) => shells.kill(proc),
       ...(this.options.bashTimeoutMs !== undefined ? { defaultTimeoutMs: this.options.bashTimeoutMs } : {}),
     });
+    const tools = createToolSandbox({
+      info: {
+        id: `devcontainer:${request.sessionId}:${variant}`,
+        kind: 'devcontainer',
+        confined: true,
+        detail,
+        workdir: worktree,
+        access: request.access,
+        network: request.network,
+      },
+      enabledTools: request.enabledTools,
+      files,
+      bash,
+      onDispose: async () => {
+        await shells.settled();
+        this.open_.get(request.sessionId)?.delete(sandbox);
+      },
+    });
     const sandbox: DevcontainerSandbox = {
-      ...createToolSandbox({
-        info: {
-          id: `devcontainer:${request.sessionId}:${variant}`,
-          kind: 'devcontainer',
-          confined: true,
-          detail,
-          workdir: worktree,
-          access: request.access,
-          network: request.network,
-        },
-        enabledTools: request.enabledTools,
-        files,
-        bash,
-        onDispose: async () => {
-          await shells.settled();
-          this.open_.get(request.sessionId)?.delete(sandbox);
-        },
-      }),
+      ...tools,
+      async runTool(call, runOptions) {
+        if (call.name === 'bash') await shells.revive();
+        return tools.runTool(call, runOptions);
+      },
       containerId: up.containerId,
       remoteWorkspaceFolder: up.remoteWorkspaceFolder,
     };
@@ -306,16 +354,11 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
     await this.options.worktrees.removeSession?.(sessionId);
   }
 
-  /** On start-up: removes this storage's containers (and saved configurations) of sessions that no longer exist.
-   * Returns the ids of the containers removed. Does nothing when Docker does not answer. */
+  /** On start-up: removes this storage's containers of sessions that no longer exist (see pruneOrphanContainers). */
   async pruneOrphans(liveSessionIds: Iterable<string>): Promise<string[]> {
-    const live = new Set(liveSessionIds);
-    if (!(await this.docker.available())) return [];
-    const orphans = (await this.docker.containersByLabel({ [STORE_LABEL]: this.store, [SESSION_LABEL]: undefined })).filter((c) => !live.has(c.sessionId));
-    await this.docker.remove(orphans.map((c) => c.id));
-    for (const sessionId of new Set(orphans.map((c) => c.sessionId))) {
-      await rm(this.sessionDir(sessionId), { recursive: true, force: true });
-    }
-    return orphans.map((c) => c.id);
+    return pruneOrphanContainers(
+      { stateDir: this.options.stateDir, ...(this.options.dockerPath ? { dockerPath: this.options.dockerPath } : {}), ...(this.options.parentEnv ? { parentEnv: this.options.parentEnv } : {}) },
+      liveSessionIds,
+    );
   }
 }
