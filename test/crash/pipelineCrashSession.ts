@@ -1,0 +1,223 @@
+// Shared by the pipeline crash tests: the whole pipeline run through the built CLI (`run --issue …
+// --approve`, then `resume <id> --approve` after each SIGKILL) against the scripted model server and the
+// GitHub stand-in in the test process, and the checks a finished session must pass.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EventOfType, SessionEvent } from '../../src/core/events/sessionEvent.ts';
+import { foldSession } from '../../src/core/session/sessionState.ts';
+import { demoModelScript } from '../../src/node/demo/demoScript.ts';
+import { sampleFiles } from '../../src/node/demo/fixture/files.ts';
+import { solutionCodeChange, solutionTest } from '../../src/node/demo/fixture/solution.ts';
+import { createSampleRepository, type SampleRepository } from '../../src/node/demo/sampleRepository.ts';
+import { GitHubStandIn } from '../../src/node/github/githubStandIn.ts';
+import { parseModelScript } from '../../src/node/model/modelScript.ts';
+import { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
+import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
+import { ensureBuiltCli } from '../cli/cliWorld.ts';
+import { cliEnv, startCli } from '../support/cliProcess.ts';
+
+/**
+ * The demo script, but the Coder writes the parser whole instead of editing it: an edit cut off by a
+ * kill is answered "outcome unknown" (it is not safe to run twice), and the scripted Coder cannot look
+ * and react as a model would. A whole-file write is re-run on wake.
+ */
+export function crashScript(): unknown {
+  const script = demoModelScript() as { agents: Record<string, { content: { type: string; name?: string; input?: unknown }[] }[]> };
+  const original = sampleFiles[solutionCodeChange.input.file_path] as string;
+  const { old_string, new_string, file_path } = solutionCodeChange.input;
+  assert.ok(original.includes(old_string));
+  for (const turn of script.agents.Coder ?? []) {
+    for (const block of turn.content) {
+      if (block.type === 'tool_use' && block.name === 'edit') {
+        block.name = 'write';
+        block.input = { file_path, content: original.replace(old_string, new_string) };
+      }
+    }
+  }
+  return script;
+}
+
+export interface Lane {
+  index: number;
+  sample: SampleRepository;
+  repo: string;
+  issueRef: string;
+}
+
+export interface CrashWorld {
+  root: string;
+  server: ScriptedModelServer;
+  github: GitHubStandIn;
+  lanes: Lane[];
+  close(): Promise<void>;
+}
+
+/** One scripted model server and one GitHub stand-in (in this process) for every lane; each lane has its
+ * own sample repository, standing for its own GitHub repository. */
+export async function startCrashWorld(laneCount: number): Promise<CrashWorld> {
+  ensureBuiltCli();
+  const root = mkdtempSync(join(tmpdir(), 'agent-os-pipeline-crash-'));
+  const server = await ScriptedModelServer.start({ script: parseModelScript(crashScript()) });
+  const lanes: Lane[] = [];
+  for (let i = 0; i < laneCount; i++) {
+    const sample = await createSampleRepository(join(root, `lane${i}`));
+    const repo = `${sample.repo}-${i}`;
+    lanes.push({ index: i, sample, repo, issueRef: `${sample.owner}/${repo}#${sample.issue.number}` });
+  }
+  const github = await GitHubStandIn.start({ repositories: lanes.map((l) => ({ ...l.sample.standInRepository, repo: l.repo })) });
+  return {
+    root,
+    server,
+    github,
+    lanes,
+    async close() {
+      await server.close();
+      await github.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A small deterministic generator, so a failing run can be repeated from its seed. */
+export function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+export interface SessionRun {
+  kills: number;
+  sessionId: string;
+  storeDir: string;
+  events: SessionEvent[];
+  log: string[];
+}
+
+export interface KillPlan {
+  maxKills: number;
+  random: () => number;
+  windowMs: [number, number];
+  /** Run to the verdict undisturbed first, then kill only `resume --approve` (commit, push, pull request). */
+  approvalOnly?: boolean;
+}
+
+export async function runSession(world: CrashWorld, lane: Lane, storeDir: string, plan: KillPlan): Promise<SessionRun> {
+  const { maxKills, random } = plan;
+  const { server, github } = world;
+  const flags = [
+    '--base-url', server.url,
+    '--github-api', github.baseUrl,
+    '--local-remote', `${lane.sample.barePath}=${lane.sample.owner}/${lane.repo}`,
+    '--store', storeDir,
+    '--repo', lane.sample.workdir,
+  ];
+  const env = cliEnv({ ANTHROPIC_API_KEY: 'x' });
+  const store = new FileSessionStore(storeDir);
+  const log: string[] = [];
+  let kills = 0;
+  let sessionId: string | undefined;
+  if (plan.approvalOnly) {
+    const first = await startCli(['run', '--issue', lane.issueRef, ...flags], env).done;
+    assert.equal(first.code, 3, `run to the verdict:\n${first.stdout}\n${first.stderr}`);
+    sessionId = (await store.list())[0]?.id;
+  }
+  for (let attempt = 0; ; attempt++) {
+    if (!sessionId) {
+      for (const s of await store.list().catch(() => [])) {
+        // A kill before the session's first events were written leaves one that never started.
+        if ((await store.read(s.id)).some((e) => e.type === 'user.message')) sessionId = s.id;
+        else await store.delete(s.id);
+      }
+    }
+    const args = sessionId ? ['resume', sessionId, '--approve', ...flags] : ['run', '--issue', lane.issueRef, '--approve', ...flags];
+    const started = Date.now();
+    const run = startCli(args, env);
+    const killing = kills < maxKills;
+    const delay = plan.windowMs[0] + random() * (plan.windowMs[1] - plan.windowMs[0]);
+    const timer = killing ? setTimeout(() => run.child.kill('SIGKILL'), delay) : undefined;
+    const result = await run.done;
+    clearTimeout(timer);
+    if (result.signal === 'SIGKILL') {
+      kills++;
+      log.push(`attempt ${attempt} (${args[0]}) killed after ${Math.round(delay)} ms`);
+      continue;
+    }
+    log.push(`attempt ${attempt} (${args[0]}) exit ${result.code} after ${Date.now() - started} ms`);
+    assert.equal(result.code, 0, `attempt ${attempt} (${args[0]}) failed:\n${log.join('\n')}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+    if (!sessionId) sessionId = (await store.list())[0]?.id;
+    assert.ok(sessionId);
+    if (process.env.AGENT_OS_CRASH_VERBOSE) process.stderr.write(`${storeDir}\n${log.join('\n')}\n`);
+    return { kills, sessionId, storeDir, events: await store.read(sessionId), log };
+  }
+}
+
+export function prHeadOf(run: SessionRun): string {
+  return (run.events.find((e) => e.type === 'agent_os.pull_request_opened') as EventOfType<'agent_os.pull_request_opened'>).head_commit;
+}
+
+export function treeOf(lane: Lane, commit: string): string {
+  return execFileSync('git', ['--git-dir', lane.sample.barePath, 'rev-parse', `${commit}^{tree}`], { encoding: 'utf8' }).trim();
+}
+
+/** What every finished session must show, killed or not. Returns the tree of its pull request's head. */
+export async function checkFinished(world: CrashWorld, lane: Lane, run: SessionRun): Promise<string> {
+  const { events, sessionId } = run;
+  const state = foldSession(sessionId, events);
+  assert.equal(state.status, 'idle');
+  assert.equal(state.stopReason?.type, 'end_turn');
+  assert.deepEqual(events.filter((e) => e.type === 'session.error').map((e) => e.type === 'session.error' && e.error.message), []);
+
+  const uses = events.filter((e): e is EventOfType<'agent.tool_use'> => e.type === 'agent.tool_use');
+  for (const use of uses) {
+    const results = events.filter((e) => e.type === 'agent.tool_result' && e.tool_use_id === use.id).length;
+    assert.equal(results, 1, `tool use ${use.id} (${use.name}) has ${results} results`);
+  }
+  const modelIds = uses.map((u) => u.model_tool_use_id);
+  assert.equal(new Set(modelIds).size, modelIds.length, 'a tool call was recorded twice');
+
+  // The pipeline's own records: one plan, REJECT then APPROVE, one approval, one pull request.
+  assert.equal(events.filter((e) => e.type === 'agent_os.plan_submitted').length, 1);
+  assert.deepEqual(
+    events.filter((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted').map((v) => (v.verdict as { decision: string }).decision),
+    ['REJECT', 'APPROVE'],
+  );
+  const approvals = events.filter((e) => e.type === 'agent_os.approval');
+  assert.equal(approvals.length, 1);
+  const opened = events.filter((e): e is EventOfType<'agent_os.pull_request_opened'> => e.type === 'agent_os.pull_request_opened');
+  assert.equal(opened.length, 1, 'one pull_request_opened event');
+  const pr = opened[0] as EventOfType<'agent_os.pull_request_opened'>;
+
+  // Exactly one pull request at GitHub for this session's branch, pointing at what was pushed.
+  const atGitHub = world.github.pullRequests().filter((p) => p.repo === lane.repo && p.head === pr.branch);
+  assert.equal(atGitHub.length, 1, `pull requests for ${pr.branch}: ${atGitHub.length}`);
+  assert.equal(atGitHub[0]?.number, pr.number);
+  const pushed = execFileSync('git', ['--git-dir', lane.sample.barePath, 'rev-parse', `refs/heads/${pr.branch}`], { encoding: 'utf8' }).trim();
+  assert.equal(pushed, pr.head_commit);
+  assert.equal(atGitHub[0]?.headSha, pushed);
+
+  const verify = await new FileSessionStore(run.storeDir).verify(sessionId);
+  assert.equal(verify.ok, true, JSON.stringify(verify));
+  return treeOf(lane, pr.head_commit);
+}
+
+/** What the uninterrupted demo run leaves on its branch: the sample project with the solution applied. */
+export function expectedBranchFiles(): Record<string, string> {
+  const files: Record<string, string> = { ...sampleFiles };
+  const { file_path, old_string, new_string } = solutionCodeChange.input;
+  files[file_path] = (files[file_path] as string).replace(old_string, new_string);
+  files[solutionTest.input.file_path] = solutionTest.input.content;
+  return files;
+}
+
+/** Every file of a commit in the lane's remote, with its content. */
+export function branchFiles(lane: Lane, commit: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const git = (...args: string[]) => execFileSync('git', ['--git-dir', lane.sample.barePath, ...args], { encoding: 'utf8' });
+  for (const path of git('ls-tree', '-r', '--name-only', commit).split('\n').filter(Boolean)) out[path] = git('show', `${commit}:${path}`);
+  return out;
+}
