@@ -117,3 +117,45 @@ for (const bubblewrap of ['auto', 'off'] as const) {
     }
   });
 }
+
+test('interrupt while a delegated thread stalls: both threads stop end_turn; resume finishes the delegation once', async () => {
+  const world = await startWorld({
+    agents: {
+      Coordinator: [
+        { content: [{ type: 'tool_use', name: 'send_to_agent', input: { agent_name: 'Coder', message: 'Write done.txt' } }] },
+        { content: [{ type: 'text', text: 'The Coder is done.' }], expect: { last_user_text_includes: 'Wrote it.' } },
+      ],
+      Coder: [
+        {
+          content: [{ type: 'tool_use', name: 'write', input: { file_path: 'done.txt', content: 'done\n' } }],
+          faults: [{ kind: 'stall', after_events: 3 }],
+        },
+        { content: [{ type: 'text', text: 'Wrote it.' }] },
+      ],
+    },
+  });
+  try {
+    const runtime = world.rt.runtime;
+    const meta = await runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coordinator', prompt: 'Get done.txt written.' });
+    await waitFor('the Coder\'s stalled request', () => world.requests('Coder').some((r) => r.outcome.kind === 'fault'));
+    await runtime.interrupt(meta.id);
+
+    let events = await world.events(meta.id);
+    const idles = ofType(events, 'session.thread_status_idle');
+    assert.deepEqual(idles.map((e) => [e.agent_name, e.stop_reason.type]), [['Coder', 'end_turn'], ['Coordinator', 'end_turn']]);
+    assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
+    assert.equal(ofType(events, 'session.error').length, 0);
+
+    await runtime.resume(meta.id);
+    events = await world.events(meta.id);
+    assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
+    assert.equal(ofType(events, 'agent.message').at(-1)?.content[0]?.text, 'The Coder is done.');
+    assert.equal(ofType(events, 'session.thread_created').filter((e) => e.agent_name === 'Coder').length, 1, 'the same Coder thread carried on');
+    assert.equal(ofType(events, 'agent.thread_message_sent').filter((e) => e.to_agent_name === 'Coder').length, 1, 'the task was sent once');
+    assert.equal(ofType(events, 'agent.tool_use').filter((u) => u.name === 'write').length, 1);
+    const state = foldSession(meta.id, events);
+    assert.deepEqual(Object.values(state.threads).flatMap((t) => Object.keys(t.pendingToolUses)), []);
+  } finally {
+    await world.close();
+  }
+});
