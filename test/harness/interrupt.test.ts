@@ -159,3 +159,25 @@ test('interrupt while a delegated thread stalls: both threads stop end_turn; res
     await world.close();
   }
 });
+
+test('interrupt while the client waits out a long retry-after: it stops at once, not after the wait', { timeout: 20_000 }, async () => {
+  const world = await startWorld({
+    agents: { Coder: [{ content: [{ type: 'text', text: 'Served.' }], faults: [{ kind: 'rate_limit', retry_after_seconds: 45 }] }] },
+  });
+  try {
+    const runtime = world.rt.runtime;
+    const meta = await runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: 'Hello.' });
+    await waitFor('the 429', () => world.requests('Coder').some((r) => r.outcome.kind === 'fault'));
+    await runtime.interrupt(meta.id);
+    let events = await world.events(meta.id);
+    assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
+    assert.equal(ofType(events, 'session.error').length, 0);
+    assert.equal(world.requests('Coder').length, 1, 'no retry was sent after the interrupt');
+
+    await runtime.resume(meta.id);
+    events = await world.events(meta.id);
+    assert.equal(ofType(events, 'agent.message').at(-1)?.content[0]?.text, 'Served.');
+  } finally {
+    await world.close();
+  }
+});

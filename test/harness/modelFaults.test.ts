@@ -108,3 +108,27 @@ test('a 400 is a session.error with the API message; the thread idles retries_ex
     await world.close();
   }
 });
+
+test('a fault that outlasts every retry: session.error naming the overload, retries_exhausted; resume finishes once it clears', async () => {
+  // The SDK tries 5 times (maxRetries 4 in the test runtime): five 529s exhaust it; the sixth request is served.
+  const overloads = Array.from({ length: 5 }, () => ({ kind: 'overloaded', retry_after_seconds: 0.01 }));
+  const world = await startWorld({ agents: { Coder: [{ content: [{ type: 'text', text: 'Finally.' }], faults: overloads }] } });
+  try {
+    const { id, reason } = await world.run('Coder');
+    assert.deepEqual(reason, { type: 'retries_exhausted' });
+    let events = await world.events(id);
+    const [error] = ofType(events, 'session.error');
+    assert.equal(error?.error.type, 'model_overloaded_error');
+    assert.match(error?.error.message ?? '', /Overloaded/);
+    assert.equal(world.requests('Coder').length, 5);
+    assert.equal(ofType(events, 'span.model_request_end').length, 1, 'one failed span for the whole retried request');
+
+    await world.rt.runtime.resume(id);
+    events = await world.events(id);
+    assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
+    assert.deepEqual(ofType(events, 'agent.message').map((m) => m.content[0]?.text), ['Finally.']);
+    assert.equal(world.requests('Coder').length, 6);
+  } finally {
+    await world.close();
+  }
+});
