@@ -7,6 +7,7 @@ import { commitAll } from '../git/commitAll.ts';
 import { pushBranch } from '../git/pushBranch.ts';
 import type { SessionWorkspaceInfo } from '../runtime/sessionSandboxes.ts';
 import { pullRequestBody } from './pullRequestBody.ts';
+import { clearStaleGitLocks } from './staleGitLocks.ts';
 
 export interface PullRequestTarget {
   sink: PullRequestSink;
@@ -32,6 +33,7 @@ export async function openPullRequestForSession(input: {
   target: PullRequestTarget;
 }): Promise<OpenedPullRequest> {
   const { meta, events, workspace, target } = input;
+  await clearStaleGitLocks(workspace.worktree, workspace.branch);
   const { commit } = await commitAll(workspace.worktree, { message: `${meta.title}\n\nMade by Agent OS, session ${meta.id}.` });
   await pushBranch(workspace.worktree, target.remote, workspace.branch);
   // Found first, opened only when missing: one pull request even after a crash or a racing attempt.
