@@ -122,7 +122,7 @@ export class EventLogPanel implements vscode.Disposable {
   }
 
   reveal(): void {
-    this.panel.reveal();
+    this.panel.reveal(this.panel.viewColumn);
   }
 
   dispose(): void {

@@ -56,11 +56,24 @@ export async function showChanges(changes: SessionChanges, title: string): Promi
   }
   type Item = vscode.QuickPickItem & { file?: SessionChanges['files'][number] };
   const items: Item[] = [
-    { label: '$(files) Open every file', description: `${changes.files.length} files` },
+    { label: '$(files) Open every file', description: `${changes.files.length} files in one multi-diff editor` },
     ...changes.files.map((file) => ({ label: file.path, description: file.status, file })),
   ];
   const pick = await vscode.window.showQuickPick(items, { title: `Changes of ${title}`, placeHolder: 'Pick a file to diff' });
   if (!pick) return;
-  if (pick.file) await open(pick.file);
-  else for (const file of changes.files) await open(file);
+  if (pick.file) {
+    await open(pick.file);
+    return;
+  }
+  const resources = changes.files.map((file) => [
+    headUri(changes, file.path, false),
+    file.status === 'added' ? undefined : baseUri(changes, file.path),
+    file.status === 'deleted' ? undefined : headUri(changes, file.path, false),
+  ]);
+  try {
+    await vscode.commands.executeCommand('vscode.changes', `Changes of ${title}`, resources);
+  } catch {
+    // An editor without the multi-diff editor: one diff per file.
+    for (const file of changes.files) await open(file);
+  }
 }

@@ -95,6 +95,18 @@ describe('Agent OS in code-server (trusted workspace)', { timeout: 240_000 }, ()
     await wb.screenshot('05-event-log-thread');
   });
 
+  test('an always_ask tool call shows Allow and Deny on a card', async () => {
+    const meta = await writeSampleSession(new FileSessionStore(sessionsDir), 'acme/widgets#9: health check', { rounds: 2, withToolAsk: true, stopRunning: true });
+    await wb.runCommand('Agent OS: Refresh Threads');
+    await wb.waitForTreeItem(/health check — interrupted/);
+    await wb.threadsPane().locator('.monaco-list-row', { hasText: 'health check' }).first().click();
+    const frame = await wb.webviewFrame('.card.ask vscode-button[data-action="allowTool"]');
+    assert.match(await frame.locator('.card.ask').innerText(), /Coder asks to run bash[\s\S]*curl -fsS/);
+    assert.equal(await frame.locator('.card.ask vscode-button[data-action="denyTool"]').count(), 1);
+    await wb.screenshot('05b-event-log-tool-ask');
+    void meta;
+  });
+
   test('filters the Event Log by kind', async () => {
     const frame = await wb.webviewFrame('.viewport .row');
     for (const kind of ['message', 'thread', 'status', 'usage', 'review', 'error']) {

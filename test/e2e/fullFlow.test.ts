@@ -69,6 +69,8 @@ describe('Plan and Implement Issue, end to end', { timeout: 600_000 }, () => {
     await wb.screenshot('10-flow-started');
     for (const agent of ['Planner', 'Coder']) await wb.waitForTreeItem(new RegExp(`^${agent} — `), 120_000);
     await wb.waitForTreeItem(/^Coder — running/, 120_000);
+    // Progress in the status bar while the session runs.
+    await wb.page.locator('.statusbar-item', { hasText: 'Agent OS: 1 running' }).waitFor({ state: 'visible', timeout: 10_000 });
     await wb.screenshot('11-flow-coder-running');
   });
 
@@ -95,6 +97,8 @@ describe('Plan and Implement Issue, end to end', { timeout: 600_000 }, () => {
     await wb.pickQuickItem(sample.issue.title.slice(0, 30));
     await wb.waitForTreeItem(/^Reviewer — /, 240_000);
     await wb.waitForTreeItem(new RegExp(`${title.source}.* — waiting for you`), 240_000);
+    // The verdict also arrives as a notification with the same actions.
+    await wb.waitForNotification(/^Reviewer approves/, 30_000);
     await wb.screenshot('14-flow-verdict');
   });
 
@@ -102,9 +106,19 @@ describe('Plan and Implement Issue, end to end', { timeout: 600_000 }, () => {
     await wb.threadsPane().locator('.monaco-list-row', { hasText: sample.issue.title.slice(0, 20) }).first().click();
     const frame = await wb.webviewFrame('.card.verdict vscode-button[data-action="approve"]', 30_000);
     await wb.screenshot('15-flow-approval-card');
-    await frame.locator('.card.verdict vscode-button[data-action="approve"]').click();
-    await frame.waitForSelector('.card.pr .pr-link', { timeout: 120_000 });
-    const link = await frame.locator('.card.pr .pr-link').innerText();
+    // Show Changes: the worktree's diff against its base, file by file in the diff editor.
+    await frame.locator('.card.verdict vscode-button[data-action="showChanges"]').click();
+    const everyFile = wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Open every file' });
+    if (await everyFile.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false)) await everyFile.click();
+    await wb.page.locator('.monaco-diff-editor').first().waitFor({ state: 'visible', timeout: 20_000 });
+    await wb.page.locator('.monaco-diff-editor', { hasText: 'parseDuration' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    await wb.screenshot('15b-flow-show-changes');
+    await wb.runCommand('Agent OS: Open Event Log');
+    await wb.pickQuickItem(sample.issue.title.slice(0, 30));
+    const card = await wb.webviewFrame('.card.verdict vscode-button[data-action="approve"]', 30_000);
+    await card.locator('.card.verdict vscode-button[data-action="approve"]').click();
+    await card.waitForSelector('.card.pr .pr-link', { timeout: 120_000 });
+    const link = await card.locator('.card.pr .pr-link').innerText();
     const prs = github.pullRequests();
     assert.equal(prs.length, 1);
     assert.equal(link, prs[0]!.url);

@@ -276,12 +276,15 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
-  /** Opens the Agent OS activity-bar container. */
+  /** Opens the Agent OS activity-bar container (a restored window may already show it: clicking its
+   * icon again would close it, so look first, and again after each click). */
   async openThreadsView(): Promise<void> {
     const pane = this.threadsPane();
-    if (await pane.isVisible().catch(() => false)) return;
-    await this.page.locator('.activitybar [aria-label^="Agent OS"]').first().click();
-    await pane.waitFor({ state: 'visible', timeout: 15_000 });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await pane.waitFor({ state: 'visible', timeout: attempt === 0 ? 2_000 : 5_000 }).then(() => true, () => false)) return;
+      await this.page.locator('.activitybar [aria-label^="Agent OS"]').first().click();
+    }
+    await this.capturing('threads-view', () => pane.waitFor({ state: 'visible', timeout: 5_000 }));
   }
 
   threadsPane() {
