@@ -46,6 +46,12 @@ export class ListView {
       this.schedule();
     });
     viewport.addEventListener('click', (ev) => this.onClick(ev));
+    viewport.addEventListener('keydown', (ev) => {
+      if ((ev.key === 'Enter' || ev.key === ' ') && (ev.target as HTMLElement).matches('.head.toggle')) {
+        ev.preventDefault();
+        this.onClick(ev as unknown as MouseEvent);
+      }
+    });
     new ResizeObserver(() => this.schedule()).observe(viewport);
   }
 
@@ -184,6 +190,8 @@ export class ListView {
       this.toggled.set(row.seq, !this.isExpanded(row));
       this.follow = false;
       this.render();
+      // The row was rebuilt: keep the keyboard on it.
+      if (ev.type === 'keydown') this.live.get(index)?.el.querySelector<HTMLElement>('.head')?.focus();
     }
   }
 }

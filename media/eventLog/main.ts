@@ -1,11 +1,11 @@
 // The Event Log webview: a header with the session's status and filters, cards that ask the person
 // something, and a virtualized list of rows paged from the extension host. Messages both ways are
 // checked against src/shared/eventLogProtocol.ts; `setState` keeps only UI state.
+import './zodJitless.ts';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import { z } from 'zod';
 import {
   EVENT_KINDS,
   EventLogUiState,
@@ -19,9 +19,6 @@ import {
 } from '../../src/shared/eventLogProtocol.ts';
 import { renderCards } from './cards.ts';
 import { ListView } from './listView.ts';
-
-// The CSP has no 'unsafe-eval': zod must not try to compile validators with `new Function`.
-z.config({ jitless: true });
 
 interface VsCodeApi {
   postMessage(message: unknown): void;

@@ -89,6 +89,7 @@ export function renderRow(
     head.classList.add('toggle');
     head.setAttribute('role', 'button');
     head.setAttribute('aria-expanded', String(expanded));
+    head.tabIndex = 0;
   }
   const icon = doc.createElement('span');
   icon.className = `codicon codicon-${details ? (expanded ? 'chevron-down' : 'chevron-right') : iconFor(row)}`;
