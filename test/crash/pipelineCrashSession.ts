@@ -17,7 +17,8 @@ import { parseModelScript } from '../../src/node/model/modelScript.ts';
 import { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { ensureBuiltCli } from '../cli/cliWorld.ts';
-import { cliEnv, startCli } from '../support/cliProcess.ts';
+import { spawn } from 'node:child_process';
+import { CLI, cliEnv, startCli } from '../support/cliProcess.ts';
 
 /**
  * The demo script, but the Coder writes the parser whole instead of editing it: an edit cut off by a
@@ -136,15 +137,18 @@ export async function runSession(world: CrashWorld, lane: Lane, storeDir: string
     }
     const args = sessionId ? ['resume', sessionId, '--approve', ...flags] : ['run', '--issue', lane.issueRef, '--approve', ...flags];
     const started = Date.now();
-    const run = startCli(args, env);
+    const run = startCliGroup(args, env);
     const killing = kills < maxKills;
+    // Half the kills take the whole process group (git, bash and the tests it runs die with the CLI, as
+    // when a container stops); the others only the CLI, whose children run on as orphans.
+    const whole = random() < 0.5;
     const delay = plan.windowMs[0] + random() * (plan.windowMs[1] - plan.windowMs[0]);
-    const timer = killing ? setTimeout(() => run.child.kill('SIGKILL'), delay) : undefined;
+    const timer = killing ? setTimeout(() => run.kill(whole), delay) : undefined;
     const result = await run.done;
     clearTimeout(timer);
     if (result.signal === 'SIGKILL') {
       kills++;
-      log.push(`attempt ${attempt} (${args[0]}) killed after ${Math.round(delay)} ms`);
+      log.push(`attempt ${attempt} (${args[0]}) killed${whole ? ' with its process group' : ''} after ${Math.round(delay)} ms`);
       continue;
     }
     log.push(`attempt ${attempt} (${args[0]}) exit ${result.code} after ${Date.now() - started} ms`);
@@ -162,6 +166,30 @@ export function prHeadOf(run: SessionRun): string {
 
 export function treeOf(lane: Lane, commit: string): string {
   return execFileSync('git', ['--git-dir', lane.sample.barePath, 'rev-parse', `${commit}^{tree}`], { encoding: 'utf8' }).trim();
+}
+
+/** The CLI in its own process group, so a kill can take the whole group. */
+function startCliGroup(args: string[], env: NodeJS.ProcessEnv): { done: ReturnType<typeof startCli>['done']; kill(group: boolean): void } {
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return {
+    done,
+    kill(group) {
+      if (child.pid === undefined || child.exitCode !== null) return;
+      try {
+        if (group) process.kill(-child.pid, 'SIGKILL');
+        else child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
+  };
 }
 
 /** What every finished session must show, killed or not. Returns the tree of its pull request's head. */
