@@ -6,10 +6,10 @@ import { AgentOsError, describeError } from '../errors.ts';
 import type { AssistantBlock, EventInput, EventOfType, SessionEvent, StopReason } from '../events/sessionEvent.ts';
 import { newId } from '../events/ids.ts';
 import type { ModelClient, ModelRequest, ModelResponse, ToolSpec } from '../model/modelClient.ts';
-import type { Sandbox, SandboxProvider } from '../sandbox/sandbox.ts';
+import type { Sandbox, SandboxProvider, SandboxWorkspace } from '../sandbox/sandbox.ts';
 import type { ThreadState } from '../session/sessionState.ts';
 import { SAFE_TO_RERUN, enabledToolNames, evaluatePermission } from '../tools/toolConfig.ts';
-import { estimateRequestCost, type BudgetLimits, wouldExceedBudget } from './budget.ts';
+import { estimateRequestCost, type BudgetLimits, type CostEstimate, wouldExceedBudget } from './budget.ts';
 import { DELEGATION_TOOL_NAME, DelegationInput, delegationToolSpec } from './delegationTool.ts';
 import type { HarnessAgent } from './harnessAgent.ts';
 import type { SessionLog } from './sessionLog.ts';
@@ -38,6 +38,9 @@ export interface HarnessOptions {
   onTextDelta?(threadId: string, text: string): void;
   /** Bound on correction rounds for a malformed structured result before it is reported. */
   maxCorrections?: number;
+  /** Which files a thread's sandbox holds (default: the session's worktree): a clean room for a
+   * Reviewer, a child worktree for a parallel Coder. Asked each time the thread starts running. */
+  sandboxWorkspace?(thread: ThreadState, agent: HarnessAgent): Promise<SandboxWorkspace | undefined>;
 }
 
 type ThreadOutcome =
@@ -57,6 +60,8 @@ export class Harness {
   private readonly log: SessionLog;
   private readonly interrupts = new Map<string, AbortController>();
   private readonly sandboxes = new Map<string, Promise<Sandbox>>();
+  /** The workspace each thread's sandbox was opened on (absent: the session's worktree). */
+  private readonly workspaces = new Map<string, SandboxWorkspace>();
   private sessionInterrupt = new AbortController();
   private shuttingDown = false;
 
@@ -210,6 +215,7 @@ export class Harness {
     const thread = this.thread(threadId);
     const agent = this.agentOf(thread);
     const controller = this.interruptSignal(threadId, parentSignal);
+    await this.chooseWorkspace(threadId, agent);
     await this.log.append({
       type: 'session.thread_status_running',
       thread: threadId,
@@ -280,6 +286,10 @@ export class Harness {
     return depth;
   }
 
+  /** Estimates of the model requests in flight: until their cost is in the log, they count as spent, so
+   * threads running in parallel cannot pass the budget together. */
+  private readonly inFlight = { usd: 0, tokens: 0 };
+
   private async modelTurn(
     threadId: string,
     agent: HarnessAgent,
@@ -293,12 +303,30 @@ export class Harness {
       tools: this.toolSpecsFor(agent, this.depthOf(threadId)),
       messages,
     };
+    let reserved: CostEstimate | undefined;
     if (this.options.budget) {
       const estimate = estimateRequestCost(request, this.log.state.threads[threadId], (u) => this.options.priceOf(agent.model, u));
-      if (wouldExceedBudget(this.options.budget, this.log.state.usage, estimate)) {
+      const usage = this.log.state.usage;
+      const spent = { ...usage, cost_usd: usage.cost_usd + this.inFlight.usd, input_tokens: usage.input_tokens + this.inFlight.tokens };
+      if (wouldExceedBudget(this.options.budget, spent, estimate)) {
         throw new ThreadStop({ type: 'budget_reached' });
       }
+      reserved = estimate;
+      //PROBE this.inFlight.usd += estimate.usd;
+      this.inFlight.tokens += estimate.tokens;
     }
+    try {
+      await this.requestAndRecord(threadId, agent, request, signal);
+    } finally {
+      if (reserved) {
+        this.inFlight.usd -= reserved.usd;
+        this.inFlight.tokens -= reserved.tokens;
+      }
+    }
+  }
+
+  /** Sends one model request and records it: the span, then the turn (or the error). */
+  private async requestAndRecord(threadId: string, agent: HarnessAgent, request: ModelRequest, signal: AbortSignal): Promise<void> {
     const start = await this.log.append({ type: 'span.model_request_start', thread: threadId, model: agent.model }, 'batch');
     let response: ModelResponse;
     try {
@@ -374,6 +402,9 @@ export class Harness {
               ? 'allow'
               : 'deny'
             : evaluatePermission(agent.tools, block.name);
+        // The sandbox is opened first so the record says which one runs the call.
+        const sandbox =
+          permission !== 'deny' && block.name !== DELEGATION_TOOL_NAME && !signal.aborted ? await this.sandboxFor(threadId, agent) : undefined;
         use = (await this.log.append({
           type: 'agent.tool_use',
           thread: threadId,
@@ -381,6 +412,7 @@ export class Harness {
           input: block.input,
           model_tool_use_id: block.id,
           evaluated_permission: permission,
+          ...(sandbox ? { sandbox_id: sandbox.id } : {}),
         })) as EventOfType<'agent.tool_use'>;
       }
       if (signal.aborted) continue;
@@ -488,17 +520,37 @@ export class Harness {
   private sandboxFor(threadId: string, agent: HarnessAgent): Promise<Sandbox> {
     let sandbox = this.sandboxes.get(threadId);
     if (!sandbox) {
+      const workspace = this.workspaces.get(threadId);
       sandbox = this.options.sandboxes.open({
         sessionId: this.log.sessionId,
         threadId,
         access: agent.access,
         network: agent.network,
         enabledTools: enabledToolNames(agent.tools),
+        ...(workspace ? { workspace } : {}),
       });
       this.sandboxes.set(threadId, sandbox);
       sandbox.catch(() => this.sandboxes.delete(threadId));
     }
     return sandbox;
+  }
+
+  /**
+   * Decides, as a thread starts running, which files its sandbox holds. When that changed since the
+   * sandbox was opened (a Reviewer's clean room at a newer commit), the old sandbox is let go.
+   */
+  private async chooseWorkspace(threadId: string, agent: HarnessAgent): Promise<void> {
+    if (!this.options.sandboxWorkspace) return;
+    const thread = this.log.state.threads[threadId];
+    if (!thread) return;
+    const next = await this.options.sandboxWorkspace(thread, agent);
+    const current = this.workspaces.get(threadId);
+    if (JSON.stringify(next) === JSON.stringify(current)) return;
+    const open = this.sandboxes.get(threadId);
+    this.sandboxes.delete(threadId);
+    if (next) this.workspaces.set(threadId, next);
+    else this.workspaces.delete(threadId);
+    await (await open?.catch(() => undefined))?.dispose();
   }
 
   // ---- delegation --------------------------------------------------------------------------

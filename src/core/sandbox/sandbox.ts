@@ -37,9 +37,23 @@ export interface Sandbox extends SandboxInfo {
   dispose(): Promise<void>;
 }
 
+/** Which files a thread's sandbox holds. Most threads share the session's worktree; a session can also
+ * use several sandboxes at once. */
+export type SandboxWorkspace =
+  /** The session's worktree (read-only agents get a snapshot of it). */
+  | { kind: 'session' }
+  /** A throw-away checkout of one commit and nothing else: a Reviewer's verdict then cannot rest on
+   * files the Coder left uncommitted. */
+  | { kind: 'clean_room'; commit: string }
+  /** Its own worktree on its own branch from the session branch, merged back when the thread is done
+   * (parallel Coders). */
+  | { kind: 'child'; key: string };
+
 export interface SandboxRequest {
   sessionId: string;
   threadId: string;
+  /** Default: the session's worktree. */
+  workspace?: SandboxWorkspace;
   access: SandboxAccess;
   network: boolean;
   /** Tools the agent's configuration enables; others are refused by the sandbox too. */

@@ -27,6 +27,8 @@ export interface ThreadState {
   agentName: string;
   agentVersion?: number;
   parentThreadId: string | null;
+  /** Set for a second (parallel) thread of the same agent under one parent. */
+  threadKey?: string;
   status: RunStatus;
   stopReason?: StopReason;
   usage: Usage;
@@ -114,6 +116,7 @@ export function reduce(state: SessionState, event: SessionEvent): SessionState {
           agentName: event.agent_name,
           parentThreadId: event.parent_thread_id,
           ...(event.agent_version === undefined ? {} : { agentVersion: event.agent_version }),
+          ...(event.thread_key === undefined ? {} : { threadKey: event.thread_key }),
         },
       };
       if (event.parent_thread_id === null && next.primaryThreadId === undefined) next.primaryThreadId = event.session_thread_id;

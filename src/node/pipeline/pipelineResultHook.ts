@@ -8,8 +8,10 @@ import { parsePlan, parseVerdict } from '../../core/agents/structuredOutput.ts';
 import type { Verdict } from '../../core/agents/verdictSchema.ts';
 import { headCommit } from '../git/commits.ts';
 import { diffWorktree } from '../git/worktreeDiff.ts';
+import { handOffCoderWork } from './coderHandOff.ts';
 
 export const PLANNER = 'Planner';
+export const CODER = 'Coder';
 export const REVIEWER = 'Reviewer';
 
 export interface SessionWorkspace {
@@ -22,14 +24,40 @@ export interface PipelineHookOptions {
   workspace(): Promise<SessionWorkspace>;
   /** REJECT verdicts allowed before the pipeline gives up. */
   maxReviewRounds: number;
+  /** Commit a Coder's work when it hands back (and merge parallel Coders' branches). */
+  checkpointCoderWork: boolean;
+  /** Where a parallel Coder thread (`thread_key`) works. */
+  childWorktree?(key: string): { worktree: string; branch: string };
 }
 
 export function pipelineResultHook(options: PipelineHookOptions): ThreadResultHook {
+  // Hand-offs touch the session branch: one at a time, even when parallel Coders finish together.
+  let handOffs: Promise<unknown> = Promise.resolve();
   return async (request) => {
     if (request.agentName === PLANNER) return planResult(request);
     if (request.agentName === REVIEWER) return verdictResult(request, options);
-    return { kind: 'accept', result: request.finalText || '(the agent finished without a message)' };
+    const text = request.finalText || '(the agent finished without a message)';
+    if (request.agentName === CODER && options.checkpointCoderWork) {
+      const run = handOffs.then(() => coderResult(request, options, text));
+      handOffs = run.catch(() => undefined);
+      return run;
+    }
+    return { kind: 'accept', result: text };
   };
+}
+
+async function coderResult(request: ThreadResultRequest, options: PipelineHookOptions, text: string): Promise<ThreadResultDecision> {
+  const workspace = await options.workspace();
+  const created = request.events.find((e) => e.type === 'session.thread_created' && e.session_thread_id === request.threadId);
+  const key = created?.type === 'session.thread_created' ? created.thread_key : undefined;
+  const child = key && options.childWorktree ? { key, ...options.childWorktree(key) } : undefined;
+  const handOff = await handOffCoderWork({
+    sessionWorktree: workspace.worktree,
+    agentName: request.agentName,
+    finalText: text,
+    ...(child ? { child } : {}),
+  });
+  return { kind: 'accept', result: `${text}\n\n${handOff.note}` };
 }
 
 function planResult(request: ThreadResultRequest): ThreadResultDecision {

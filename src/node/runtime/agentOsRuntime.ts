@@ -15,7 +15,7 @@ import { builtinToolSpecs } from '../../core/tools/builtinTools.ts';
 import type { BuiltinToolName } from '../../core/tools/toolConfig.ts';
 import { diffWorktree } from '../git/worktreeDiff.ts';
 import { headCommit } from '../git/commits.ts';
-import { approvalOutcomeText, latestApprovalOf, pipelineResultHook } from '../pipeline/pipelineResultHook.ts';
+import { approvalOutcomeText, latestApprovalOf, pipelineResultHook, REVIEWER } from '../pipeline/pipelineResultHook.ts';
 import { openPullRequestForSession, type PullRequestTarget } from '../pipeline/pullRequestStep.ts';
 import type { AgentCatalog } from './agentCatalog.ts';
 import type { SessionSandboxes } from './sessionSandboxes.ts';
@@ -28,9 +28,12 @@ export interface RuntimeSettings {
   delegationDepth: number;
   budget?: BudgetLimits;
   maxCorrections: number;
+  /** The Coder's work is committed when it hands back, and the Reviewer tests a clean checkout of that
+   * commit (where the sandbox supports it) instead of the Coder's worktree. */
+  cleanRoomReview: boolean;
 }
 
-export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = { reviewRounds: 3, delegationDepth: 1, maxCorrections: 3 };
+export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = { reviewRounds: 3, delegationDepth: 1, maxCorrections: 3, cleanRoomReview: true };
 
 export interface AgentOsRuntimeOptions {
   store: SessionStore;
@@ -213,7 +216,19 @@ export class AgentOsRuntime implements SessionService {
       onThreadResult: pipelineResultHook({
         workspace: () => sandboxes.workspace(meta.id),
         maxReviewRounds: this.options.settings.reviewRounds,
+        checkpointCoderWork: this.options.settings.cleanRoomReview,
+        ...(sandboxes.childWorktree ? { childWorktree: (key: string) => sandboxes.childWorktree!(meta.id, key) } : {}),
       }),
+      sandboxWorkspace: async (thread, agent) => {
+        if (!sandboxes.supportsWorkspaces) return undefined;
+        if (thread.agentName === REVIEWER && this.options.settings.cleanRoomReview) {
+          // The Reviewer checks out exactly what was committed: its evidence cannot rest on leftovers.
+          const { worktree } = await sandboxes.workspace(meta.id);
+          return { kind: 'clean_room', commit: await headCommit(worktree) };
+        }
+        if (thread.threadKey && agent.access === 'read_write') return { kind: 'child', key: thread.threadKey };
+        return undefined;
+      },
       onTextDelta: (threadId, text) => this.options.onTextDelta?.(meta.id, threadId, text),
     });
   }

@@ -16,6 +16,11 @@ export interface SessionWorkspaceInfo {
 
 export interface SessionSandboxes extends SandboxProvider {
   describe(): Promise<SandboxDescription>;
+  /** Whether threads can get sandboxes of their own (clean rooms, child worktrees); when not, every
+   * thread works on the session's worktree. */
+  readonly supportsWorkspaces: boolean;
+  /** Where a child thread (`thread_key`) works, for merging its branch back. */
+  childWorktree?(sessionId: string, key: string): { worktree: string; branch: string };
   /** The session's worktree, made (or re-made from its branch) when missing. */
   workspace(sessionId: string): Promise<SessionWorkspaceInfo>;
 }

@@ -18,6 +18,8 @@ export function worktreeSessionSandboxes(provider: WorktreeSandboxProvider): Ses
       return provider.open(request);
     },
     removeSession: (sessionId) => provider.removeSession(sessionId),
+    supportsWorkspaces: true,
+    childWorktree: (sessionId, key) => provider.childWorktree(sessionId, key),
     async describe() {
       const probe = await provider.bubblewrap();
       return probe.available

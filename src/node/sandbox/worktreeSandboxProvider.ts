@@ -16,6 +16,7 @@ import { scrubbedEnv } from './scrubbedEnv.ts';
 import { killStrayProcesses } from './strayProcesses.ts';
 import { deleteBranch, ensureWorktree, gitPaths, refreshSnapshot, removeWorktree, type WorktreeStatus } from './sessionWorktree.ts';
 import { createToolSandbox } from './toolSandbox.ts';
+import { createChildWorktree, createCleanRoom, removeWorktreeDir } from './cleanRoom.ts';
 
 export interface WorktreeSandboxProviderOptions {
   /** Folder for worktrees, snapshots, scratch homes and records (e.g. the workspace storage). */
@@ -36,6 +37,8 @@ export interface RemoveSessionOptions {
 }
 
 export const sessionBranch = (sessionId: string): string => `agent-os/${sessionId}`;
+/** A child thread's branch sits beside the session's (a ref cannot be both a branch and a folder). */
+export const childBranchName = (sessionId: string, key: string): string => `agent-os/${sessionId}--${key}`;
 
 /** Session and thread ids become folder names; anything else is refused rather than escaped. */
 function safeName(kind: string, value: string): string {
@@ -108,12 +111,60 @@ export class WorktreeSandboxProvider implements SandboxProvider {
     });
   }
 
+  /** Where a thread works: the session worktree (or a reader's snapshot of it), a clean room at a
+   * commit, or a child worktree on its own branch. */
+  private async workdirFor(
+    request: SandboxRequest,
+  ): Promise<{ workdir: string; readOnly: boolean; /** may write git objects and its branch */ writable: boolean; branch: string; id: string; what: string }> {
+    const { sessionId, threadId } = request;
+    const { worktree, branch } = await this.ensureWorktree(sessionId);
+    const readOnly = request.access === 'read_only';
+    const workspace = request.workspace ?? { kind: 'session' };
+    const session = safeName('session id', sessionId);
+    const thread = safeName('thread id', threadId);
+    switch (workspace.kind) {
+      case 'clean_room': {
+        const dir = path.join(this.options.storageDir, 'cleanrooms', session, thread);
+        const room = await this.serialize(sessionId, () => createCleanRoom({ repository: this.options.repository, commit: workspace.commit, dir }));
+        // A throw-away checkout: its commands may write its files (build output, caches) but not git's
+        // objects and branches; nothing goes back.
+        return { workdir: room.worktree, readOnly, writable: false, branch, id: `cleanroom:${sessionId}:${threadId}@${room.commit.slice(0, 12)}`, what: `a clean checkout of ${room.commit.slice(0, 12)}` };
+      }
+      case 'child': {
+        const key = safeName('thread key', workspace.key);
+        const childBranch = childBranchName(sessionId, key);
+        const dir = path.join(this.options.storageDir, 'children', session, key);
+        const child = await this.serialize(sessionId, () =>
+          createChildWorktree({ repository: this.options.repository, parentBranch: branch, childBranch, dir }),
+        );
+        return { workdir: child.worktree, readOnly, writable: !readOnly, branch: childBranch, id: `child:${sessionId}:${key}`, what: `its own worktree on ${childBranch}` };
+      }
+      case 'session': {
+        const workdir = readOnly ? this.snapshotPath(sessionId, threadId) : worktree;
+        if (readOnly) await this.serialize(sessionId, () => refreshSnapshot(worktree, workdir));
+        return {
+          workdir,
+          readOnly,
+          writable: !readOnly,
+          branch,
+          id: `worktree:${sessionId}:${threadId}`,
+          what: readOnly ? 'a throw-away snapshot of the worktree' : 'the worktree',
+        };
+      }
+    }
+  }
+
+  /** The worktree of a child thread (`thread_key`), for merging it back. */
+  childWorktree(sessionId: string, key: string): { worktree: string; branch: string } {
+    return {
+      worktree: path.join(this.options.storageDir, 'children', safeName('session id', sessionId), safeName('thread key', key)),
+      branch: childBranchName(sessionId, key),
+    };
+  }
+
   async open(request: SandboxRequest): Promise<Sandbox> {
     const { sessionId, threadId } = request;
-    const { worktree } = await this.ensureWorktree(sessionId);
-    const readOnly = request.access === 'read_only';
-    const workdir = readOnly ? this.snapshotPath(sessionId, threadId) : worktree;
-    if (readOnly) await this.serialize(sessionId, () => refreshSnapshot(worktree, workdir));
+    const { workdir, readOnly, writable, branch, id, what } = await this.workdirFor(request);
 
     const bwrap = await this.bubblewrap();
     const home = path.join(this.options.storageDir, 'homes', safeName('session id', sessionId), safeName('thread id', threadId));
@@ -130,8 +181,8 @@ export class WorktreeSandboxProvider implements SandboxProvider {
       const plan = await worktreeBubblewrapPlan({
         workdir,
         git,
-        writer: !readOnly,
-        branch: sessionBranch(sessionId),
+        writer: writable,
+        branch,
         network: request.network,
         env: scrubbedEnv({ home: '/tmp/home', extra: gitIdentity }),
       });
@@ -140,7 +191,7 @@ export class WorktreeSandboxProvider implements SandboxProvider {
       spawnShell = () =>
         spawn(binary, args, { cwd: workdir, detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
       detail =
-        `bubblewrap: file system read-only except ${readOnly ? 'a throw-away snapshot of the worktree' : 'the worktree'}; ` +
+        `bubblewrap: file system read-only except ${what}; ` +
         `git hooks and config read-only; network ${request.network ? 'on' : 'off'}; scrubbed environment`;
     } else {
       await mkdir(home, { recursive: true });
@@ -150,7 +201,7 @@ export class WorktreeSandboxProvider implements SandboxProvider {
       spawnShell = () => spawn('/bin/bash', ['--noprofile', '--norc'], { cwd: workdir, detached: true, stdio: ['pipe', 'pipe', 'pipe'], env });
       detail =
         `unconfined: ${bwrap.reason ?? 'bubblewrap not available'}; commands run as you with a scrubbed environment` +
-        (readOnly ? ', in a separate snapshot of the worktree' : ' in the worktree') +
+        `, in ${what}` +
         (request.network ? '' : '; network cannot be turned off');
     }
 
@@ -163,7 +214,7 @@ export class WorktreeSandboxProvider implements SandboxProvider {
     const confined = bwrap.available;
     const sandbox = createToolSandbox({
       info: {
-        id: `worktree:${sessionId}:${threadId}`,
+        id,
         kind: confined ? 'bubblewrap' : 'worktree',
         confined,
         detail,
@@ -194,6 +245,11 @@ export class WorktreeSandboxProvider implements SandboxProvider {
       const threads = await readdir(snapshots).catch(() => [] as string[]);
       for (const thread of threads) await removeWorktree(repository, path.join(snapshots, thread));
       await rm(snapshots, { recursive: true, force: true });
+      for (const kind of ['cleanrooms', 'children']) {
+        const dir = path.join(this.options.storageDir, kind, safeName('session id', sessionId));
+        for (const entry of await readdir(dir).catch(() => [] as string[])) await removeWorktreeDir(repository, path.join(dir, entry));
+        await rm(dir, { recursive: true, force: true });
+      }
       await removeWorktree(repository, this.worktreePath(sessionId));
       await rm(path.join(this.options.storageDir, 'homes', safeName('session id', sessionId)), { recursive: true, force: true });
       if (options.deleteBranch) {
