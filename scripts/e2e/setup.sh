@@ -15,6 +15,10 @@ log() { printf '[e2e setup] %s\n' "$*"; }
 apt_missing=()
 [ -x /usr/bin/chromium ] || apt_missing+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || apt_missing+=(libkrb5-dev)
+# node-gyp builds VS Code's native modules in code-server's postinstall.
+{ command -v make && command -v g++; } >/dev/null 2>&1 || apt_missing+=(build-essential)
+command -v python3 >/dev/null 2>&1 || apt_missing+=(python3)
+command -v git >/dev/null 2>&1 || apt_missing+=(git)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   log "installing ${apt_missing[*]}"
   SUDO=""
