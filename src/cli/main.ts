@@ -3,7 +3,15 @@
 import { describeError } from '../core/errors.ts';
 import { commands } from './commandTable.ts';
 
+/** The agent toolset's file tools (glob) need Node 22's fs.glob. */
+const MINIMUM_NODE_MAJOR = 22;
+
 async function main(argv: string[]): Promise<number> {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < MINIMUM_NODE_MAJOR) {
+    process.stderr.write(`agent-os: needs Node.js ${MINIMUM_NODE_MAJOR} or newer; this is ${process.version}\n`);
+    return 1;
+  }
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
