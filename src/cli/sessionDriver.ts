@@ -63,7 +63,15 @@ async function decideNext(
   if (decision.approve === undefined && decision.reject === undefined && input.interactive) decision = await askPerson(verdict, input.out);
   if (decision.approve) {
     input.out('approving the verdict: committing, pushing and opening the pull request…');
-    await input.runtime.approve(input.sessionId, verdict.id);
+    try {
+      await input.runtime.approve(input.sessionId, verdict.id);
+    } catch (error) {
+      // The approval stays recorded when the push or the pull request fails; say how to carry it out later.
+      if ((error as { code?: string }).code !== 'APPROVAL_REFUSED') {
+        input.out(`the approval could not be carried out; once the cause is fixed: agent-os resume ${input.sessionId} --approve`);
+      }
+      throw error;
+    }
     input.decision = {};
     return 'continue';
   }

@@ -2,6 +2,8 @@
 // how to decide; `resume --reject` sends feedback through another round; `resume --approve` opens the PR;
 // `run --reject` does the same in one go.
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
@@ -95,6 +97,38 @@ test('run --reject: the feedback goes to the Coordinator and the Coder; the next
     assert.equal(verdicts.length, 2);
     assert.deepEqual(foldSession(id, events).stopReason, { type: 'requires_action', event_ids: [verdicts[1]?.id] });
     assert.equal(world.github.pullRequests().length, 0);
+  } finally {
+    await world.close();
+  }
+});
+
+test('a push the remote refuses: one-line GIT_FAILED error and a non-zero exit; after the fix, resume --approve opens the PR once', async () => {
+  const world = await startCliWorld({
+    agents: {
+      Coordinator: [...coordinatorToReview(), expecting('approved', text('Done.'))],
+      Planner: plannerTurns(),
+      Coder: coderTurns(),
+      Reviewer: reviewerApproveTurns(),
+    },
+  });
+  try {
+    const hook = join(world.sample.barePath, 'hooks', 'pre-receive');
+    writeFileSync(hook, '#!/bin/sh\necho "pushes are closed today" >&2\nexit 1\n', { mode: 0o755 });
+    const failed = await world.cli(['run', '--issue', world.issueRef, '--approve', ...world.flags]);
+    assert.equal(failed.code, 1, show(failed));
+    const lines = failed.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, failed.stderr);
+    assert.match(lines[0] ?? '', /^agent-os: git push .* failed: .*pushes are closed today/);
+    const id = sessionIdIn(failed.stdout);
+    assert.ok(failed.stdout.includes(`agent-os resume ${id} --approve`), `the way on is shown:\n${failed.stdout}`);
+    assert.equal(world.github.pullRequests().length, 0);
+
+    rmSync(hook);
+    const resumed = await world.cli(['resume', id, '--approve', ...world.flags]);
+    assert.equal(resumed.code, 0, show(resumed));
+    assert.equal(world.github.pullRequests().length, 1);
+    assert.match(resumed.stdout, /pull request #\d+: /);
+    assert.deepEqual(world.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
   } finally {
     await world.close();
   }
