@@ -1,10 +1,10 @@
 // The session budget pauses a run with `budget_reached` before the request that would pass it, counting
 // every thread's spending (a Coordinator delegating to a Coder here). The costs are measured on an
-// identical run without a budget; the scripted server's answers and cache make them repeat exactly.
+// identical run without a budget; the scripted server's answers and cache make them repeat exactly. The
+// cap is put halfway into a request's cost: every request before it must be sent, and that one not.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { EventOfType } from '../../src/core/events/sessionEvent.ts';
-import { costOf } from '../../src/node/model/priceTable.ts';
 import { ofType, startWorld } from './harnessWorld.ts';
 
 const BIG_OUTPUT = "head -c 8000 /dev/zero | tr '\\0' a";
@@ -30,27 +30,10 @@ const SCRIPT = {
   },
 };
 
-interface Spent {
-  thread: string;
-  cost: number;
-  /** Bytes of the request as sent, for the harness's first-request estimate. */
-  bytes: number;
-}
-
-/** The harness's estimate of a request before sending it (budget.ts): a thread's average so far, or for a
- * thread's first request its size at ~4 bytes per token plus up to 1024 output tokens. */
-function estimate(history: readonly Spent[], next: Spent, model: string): number {
-  const own = history.filter((s) => s.thread === next.thread);
-  if (own.length > 0) return own.reduce((a, s) => a + s.cost, 0) / own.length;
-  const inputTokens = Math.ceil(next.bytes / 4);
-  return costOf(model, { input_tokens: inputTokens, output_tokens: 1024, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }).usd;
-}
-
 test('maxUsd pauses the session with budget_reached before the request that would pass it, across threads', async () => {
   // 1. The same session without a budget: what each request costs.
   const free = await startWorld(SCRIPT);
-  let spent: Spent[];
-  let model: string;
+  let spent: { thread: string; cost: number }[];
   let coordinatorThread: string;
   try {
     const { id, reason } = await free.run('Coordinator', 'Fill the buffer.');
@@ -60,30 +43,21 @@ test('maxUsd pauses the session with budget_reached before the request that woul
     const served = free.rt.server.requests.filter((r) => r.outcome.kind === 'turn');
     assert.equal(ends.length, 2 + CODER_TURNS + 1);
     assert.equal(served.length, ends.length);
-    spent = ends.map((e: EventOfType<'span.model_request_end'>, i) => ({ thread: e.thread, cost: e.cost_usd, bytes: JSON.stringify(served[i]?.body).length }));
-    model = (served[0]?.body as { model: string }).model;
+    spent = ends.map((e: EventOfType<'span.model_request_end'>) => ({ thread: e.thread, cost: e.cost_usd }));
     coordinatorThread = ends[0]!.thread;
     assert.ok(spent.every((s) => s.cost > 0), 'every request is priced');
   } finally {
     await free.close();
   }
 
-  // 2. A cap halfway into the estimate of the Coder's 5th request (the 6th of the session).
+  // 2. A cap halfway into the cost of the Coder's 5th request (the 6th of the session): the harness must
+  // send every request before it, and not that one.
   const stopAt = 5; // index into `spent`
   assert.notEqual(spent[stopAt]?.thread, coordinatorThread);
   const before = spent.slice(0, stopAt).reduce((a, s) => a + s.cost, 0);
-  const next = estimate(spent.slice(0, stopAt), spent[stopAt]!, model);
+  const next = spent[stopAt]!.cost;
   const maxUsd = before + next / 2;
-  // The earlier requests fit under the cap (first requests of a thread with 10% to spare, as their
-  // estimate is from the request's size) ...
-  let running = 0;
-  for (let j = 0; j < stopAt; j++) {
-    const est = estimate(spent.slice(0, j), spent[j]!, model);
-    const first = !spent.slice(0, j).some((s) => s.thread === spent[j]!.thread);
-    assert.ok(running + est * (first ? 1.1 : 1) <= maxUsd, `precondition: request ${j + 1} fits under ${maxUsd}`);
-    running += spent[j]!.cost;
-  }
-  // ... and the Coder's own spending alone would not reach it: only the session total does.
+  // The Coder's own spending alone would not reach it: only the session total does.
   const coderOnly = spent.slice(0, stopAt).filter((s) => s.thread !== coordinatorThread).reduce((a, s) => a + s.cost, 0);
   assert.ok(coderOnly + next <= maxUsd, 'precondition: the Coordinator\'s spending is what tips it');
 
@@ -111,5 +85,47 @@ test('maxUsd pauses the session with budget_reached before the request that woul
     assert.equal(capped.rt.server.requests.length, stopAt);
   } finally {
     await capped.close();
+  }
+});
+
+test('two threads running in parallel never pass the cap together: each request counts the ones in flight', async () => {
+  const parallel = {
+    agents: {
+      Coordinator: [
+        {
+          content: [
+            { type: 'tool_use', name: 'send_to_agent', input: { agent_name: 'Coder', message: 'Fill buffer A.', thread_key: 'a' } },
+            { type: 'tool_use', name: 'send_to_agent', input: { agent_name: 'Coder', message: 'Fill buffer B.', thread_key: 'b' } },
+          ],
+        },
+        { content: [{ type: 'text', text: 'Both finished.' }] },
+      ],
+      Coder: SCRIPT.agents.Coder,
+    },
+  };
+  const free = await startWorld(parallel);
+  let total: number;
+  try {
+    const { id, reason } = await free.run('Coordinator', 'Fill both buffers.');
+    assert.deepEqual(reason, { type: 'end_turn' });
+    total = ofType(await free.events(id), 'span.model_request_end').reduce((a, e) => a + e.cost_usd, 0);
+  } finally {
+    await free.close();
+  }
+  // Caps at several points of the run, so that some fall where both threads are about to send.
+  for (const share of [0.35, 0.5, 0.65, 0.8]) {
+    const maxUsd = total * share;
+    const capped = await startWorld(parallel, { runtime: { settings: { budget: { maxUsd } } } });
+    try {
+      const { id, reason } = await capped.run('Coordinator', 'Fill both buffers.');
+      assert.deepEqual(reason, { type: 'budget_reached' }, `cap at ${share} of the full run`);
+      const events = await capped.events(id);
+      const spent = ofType(events, 'span.model_request_end').reduce((a, e) => a + e.cost_usd, 0);
+      assert.ok(spent <= maxUsd, `cap at ${share} of the full run: spent ${spent} > ${maxUsd}`);
+      const threads = new Set(ofType(events, 'span.model_request_end').map((e) => e.thread));
+      assert.equal(threads.size, 3, 'both Coder threads ran');
+    } finally {
+      await capped.close();
+    }
   }
 });

@@ -13,21 +13,25 @@ export interface CostEstimate {
   tokens: number;
 }
 
-/** Roughly four bytes per token: enough to stop before the cap, never used for billing. */
+/**
+ * What the next request will cost, from its own size at roughly four bytes per token (enough to stop
+ * before the cap, never used for billing). A thread's earlier requests are in the prompt cache: its new
+ * messages (the last assistant turn and the user turn after it) are written, the rest is read. A first
+ * request is all written. Output is the thread's average so far, or up to 1024 tokens at first.
+ * (An average of earlier costs is not enough: a thread's requests grow, and its first may have been a
+ * cheap hit on another thread's cache.)
+ */
 export function estimateRequestCost(
   request: ModelRequest,
   thread: ThreadState | undefined,
   price: (usage: ModelResponse['usage']) => number,
 ): CostEstimate {
   const inputTokens = Math.ceil(JSON.stringify(request).length / 4);
-  // The thread's own history says what a turn of it costs once caching is in play.
-  if (thread && thread.usage.model_requests > 0) {
-    const perRequestUsd = thread.usage.cost_usd / thread.usage.model_requests;
-    const perRequestTokens = totalTokens(thread.usage) / thread.usage.model_requests;
-    return { usd: perRequestUsd, tokens: Math.max(perRequestTokens, inputTokens) };
-  }
-  const usd = price({ input_tokens: inputTokens, output_tokens: Math.min(request.max_tokens, 1024), cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
-  return { usd, tokens: inputTokens };
+  const requests = thread?.usage.model_requests ?? 0;
+  const fresh = requests > 0 ? Math.min(inputTokens, Math.ceil(JSON.stringify(request.messages.slice(-2)).length / 4)) : inputTokens;
+  const outputTokens = requests > 0 ? Math.ceil((thread?.usage.output_tokens ?? 0) / requests) : Math.min(request.max_tokens, 1024);
+  const usd = price({ input_tokens: 0, output_tokens: outputTokens, cache_creation_input_tokens: fresh, cache_read_input_tokens: inputTokens - fresh });
+  return { usd, tokens: inputTokens + outputTokens };
 }
 
 export function wouldExceedBudget(limits: BudgetLimits, spent: Usage, next: CostEstimate): boolean {

@@ -312,7 +312,7 @@ export class Harness {
         throw new ThreadStop({ type: 'budget_reached' });
       }
       reserved = estimate;
-      //PROBE this.inFlight.usd += estimate.usd;
+      this.inFlight.usd += estimate.usd;
       this.inFlight.tokens += estimate.tokens;
     }
     try {
