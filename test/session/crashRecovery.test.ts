@@ -18,7 +18,7 @@ describe('a writer killed mid-append', () => {
   it(`loses no acknowledged record over ${LANES * KILLS_PER_LANE} SIGKILLs`, async (t) => {
     const temp = makeTempDir();
     try {
-      const store = new FileSessionStore(temp.dir, { blobThresholdBytes: 4096 });
+      const store = new FileSessionStore(temp.dir, { blobThresholdBytes: 512 * 1024 });
       let tornTails = 0;
       let killedBeforeOpen = 0;
       let totalAcks = 0;
@@ -29,7 +29,7 @@ describe('a writer killed mid-append', () => {
         let seenIds: string[] = [];
         let lastFence = 0;
         for (let kill = 0; kill < KILLS_PER_LANE; kill++) {
-          const child = startChild(['append', temp.dir, id, '37']);
+          const child = startChild(['append', temp.dir, id]);
           if (Math.random() < 0.1) {
             // Sometimes while it opens: taking the stale lock over, cutting a tail, reading the log.
             await new Promise((r) => setTimeout(r, Math.random() * 40));

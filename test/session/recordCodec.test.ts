@@ -30,6 +30,16 @@ describe('record codec', () => {
     assert.deepEqual([decoded.records, decoded.validBytes, decoded.tail, decoded.damage], [TEXTS.length, bytes.length, undefined, undefined]);
   });
 
+  it('decodes a log in windows of text the same as in one (logs longer than a string can be)', () => {
+    const { bytes, events, offsets } = log([...TEXTS, 'x'.repeat(500), ...TEXTS]);
+    for (const window of [1, 50, 300, 700, 5000]) {
+      assert.deepEqual(decodeRecords(bytes, { ...noBlobs, textWindowBytes: window }).events, events, `window ${window}`);
+    }
+    const damaged = Buffer.from(bytes);
+    damaged[(offsets[8] as number) + 35] = 0x21;
+    assert.deepEqual(decodeRecords(damaged, { ...noBlobs, textWindowBytes: 300 }).damage, { byteOffset: offsets[8], reason: 'checksum mismatch' });
+  });
+
   it('skips parsing before fromSeq but still checks those records', () => {
     const { bytes, events, offsets } = log(TEXTS);
     assert.deepEqual(decodeRecords(bytes, { ...noBlobs, fromSeq: 4 }).events, events.slice(3));

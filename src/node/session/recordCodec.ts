@@ -102,6 +102,8 @@ export interface DecodeOptions {
   loadBlob: (ref: BlobRef, byteOffset: number) => Buffer;
   /** Report a missing or damaged blob as `damage` (verify) instead of throwing its error (read). */
   reportBlobDamage?: boolean;
+  /** Bytes decoded to text at a time (tests make it small). */
+  textWindowBytes?: number;
 }
 
 export interface DecodeResult {
@@ -126,17 +128,23 @@ export function decodeRecords(buf: Buffer, options: DecodeOptions): DecodeResult
   const firstSeq = options.firstSeq ?? 1;
   let seq = firstSeq;
   const events: SessionEvent[] = [];
-  // One UTF-8 decode of the whole buffer, sliced per record, is cheaper than a decode per record.
-  // Lines match one to one: a newline byte is a newline character, even next to invalid bytes. Within
-  // a line, the prefix and the closing brace are ASCII, so the body's character range is found from
-  // the line's character range.
-  const text = buf.toString('utf8');
+  // One UTF-8 decode per window of whole lines (the whole log, unless it is huge), sliced per record,
+  // is cheaper than a decode per record. Lines match one to one: a newline byte is a newline character,
+  // even next to invalid bytes. Within a line, the prefix and the closing brace are ASCII, so the body's
+  // character range is found from the line's character range.
+  let text = '';
+  let windowEnd = 0;
   let pos = 0;
   let at = 0;
   const length = buf.length;
   while (pos < length) {
     const newline = buf.indexOf(NEWLINE, pos);
     if (newline < 0) return stopAt(events, seq - firstSeq, buf, pos, base, true, 'last record has no newline');
+    if (newline >= windowEnd) {
+      windowEnd = windowEndFor(buf, pos, newline, options.textWindowBytes ?? TEXT_WINDOW);
+      text = buf.toString('utf8', pos, windowEnd);
+      at = 0;
+    }
     const textNewline = text.indexOf('\n', at);
     const isLast = newline === length - 1;
     const line = checkLine(buf, pos, newline);
@@ -171,6 +179,16 @@ export function decodeRecords(buf: Buffer, options: DecodeOptions): DecodeResult
     at = textNewline + 1;
   }
   return { events, records: seq - firstSeq, validBytes: pos };
+}
+
+/** Strings have a maximum length (about 512 MiB in V8): logs longer than a window are decoded in parts. */
+const TEXT_WINDOW = 64 * 1024 * 1024;
+
+/** End (exclusive) of a window that starts at `pos`: after the last whole line that fits, at least one line. */
+function windowEndFor(buf: Buffer, pos: number, firstNewline: number, window: number): number {
+  if (buf.length - pos <= window) return buf.length;
+  const lastNewline = buf.lastIndexOf(NEWLINE, pos + window - 1);
+  return Math.max(lastNewline, firstNewline) + 1;
 }
 
 function stopAt(events: SessionEvent[], records: number, buf: Buffer, pos: number, base: number, isLast: boolean, reason: string): DecodeResult {
