@@ -215,6 +215,22 @@ describe('blobs', () => {
     assert.deepEqual(await store.read(meta.id), [big]);
   });
 
+  it('carry a 5 MiB event through a blob file with the default limit, and back whole', async () => {
+    const defaults = new FileSessionStore(join(temp.dir, 'defaults'));
+    const meta = await defaults.create({ title: '5 MiB' });
+    const writer = await defaults.openWriter(meta.id);
+    const text = 'ü'.repeat(2.5 * 1024 * 1024);
+    const big = await writer.append({ type: 'agent.tool_result', thread: 'sthr_t', tool_use_id: 'sevt_x', content: [{ type: 'text', text }], is_error: false });
+    await writer.close();
+    const dir = join(temp.dir, 'defaults', meta.id);
+    const [name] = readdirSync(join(dir, 'blobs'));
+    assert.ok(statSync(join(dir, 'blobs', name as string)).size > 5 * 1024 * 1024);
+    assert.ok(statSync(join(dir, 'events.jsonl')).size < 1024, 'the log keeps only a reference');
+    const [read] = await defaults.read(meta.id);
+    assert.deepEqual(read, big);
+    assert.ok(read?.type === 'agent.tool_result' && read.content[0]?.text === text);
+  });
+
   it('missing or damaged, give a clear error on read and damage in verify', async () => {
     const meta = await store.create({ title: 'blob' });
     const writer = await store.openWriter(meta.id);
