@@ -30,63 +30,68 @@ const SCRIPT = {
   },
 };
 
-test('maxUsd pauses the session with budget_reached before the request that would pass it, across threads', async () => {
-  // 1. The same session without a budget: what each request costs.
-  const free = await startWorld(SCRIPT);
-  let spent: { thread: string; cost: number }[];
-  let coordinatorThread: string;
-  try {
-    const { id, reason } = await free.run('Coordinator', 'Fill the buffer.');
-    assert.deepEqual(reason, { type: 'end_turn' });
-    const events = await free.events(id);
-    const ends = ofType(events, 'span.model_request_end');
-    const served = free.rt.server.requests.filter((r) => r.outcome.kind === 'turn');
-    assert.equal(ends.length, 2 + CODER_TURNS + 1);
-    assert.equal(served.length, ends.length);
-    spent = ends.map((e: EventOfType<'span.model_request_end'>) => ({ thread: e.thread, cost: e.cost_usd }));
-    coordinatorThread = ends[0]!.thread;
-    assert.ok(spent.every((s) => s.cost > 0), 'every request is priced');
-  } finally {
-    await free.close();
-  }
+const tokensOf = (e: EventOfType<'span.model_request_end'>): number =>
+  e.model_usage.input_tokens + e.model_usage.output_tokens + e.model_usage.cache_read_input_tokens + e.model_usage.cache_creation_input_tokens;
 
-  // 2. A cap halfway into the cost of the Coder's 5th request (the 6th of the session): the harness must
-  // send every request before it, and not that one.
-  const stopAt = 5; // index into `spent`
-  assert.notEqual(spent[stopAt]?.thread, coordinatorThread);
-  const before = spent.slice(0, stopAt).reduce((a, s) => a + s.cost, 0);
-  const next = spent[stopAt]!.cost;
-  const maxUsd = before + next / 2;
-  // The Coder's own spending alone would not reach it: only the session total does.
-  const coderOnly = spent.slice(0, stopAt).filter((s) => s.thread !== coordinatorThread).reduce((a, s) => a + s.cost, 0);
-  assert.ok(coderOnly + next <= maxUsd, 'precondition: the Coordinator\'s spending is what tips it');
+for (const unit of ['maxUsd', 'maxTokens'] as const) {
+  const amount = (e: EventOfType<'span.model_request_end'>): number => (unit === 'maxUsd' ? e.cost_usd : tokensOf(e));
 
-  // 3. The same session with the cap.
-  const capped = await startWorld(SCRIPT, { runtime: { settings: { budget: { maxUsd } } } });
-  try {
-    const { id, reason } = await capped.run('Coordinator', 'Fill the buffer.');
-    assert.deepEqual(reason, { type: 'budget_reached' });
-    const events = await capped.events(id);
-    const requests = capped.rt.server.requests;
-    assert.equal(requests.length, stopAt, 'the server saw every request up to the one that would pass the cap, not that one');
-    const ends = ofType(events, 'span.model_request_end');
-    assert.deepEqual(ends.map((e) => e.cost_usd), spent.slice(0, stopAt).map((s) => s.cost), 'the capped run cost what the free one did');
-    const total = ends.reduce((a, e) => a + e.cost_usd, 0);
-    assert.ok(total <= maxUsd, `spent ${total} of ${maxUsd}`);
-    const idles = ofType(events, 'session.thread_status_idle');
-    assert.deepEqual(idles.map((e) => [e.agent_name, e.stop_reason.type]), [['Coder', 'budget_reached'], ['Coordinator', 'budget_reached']]);
-    assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'budget_reached' });
-    assert.equal(ofType(events, 'span.model_request_start').length, stopAt, 'no request was begun past the cap');
+  test(`${unit} pauses the session with budget_reached before the request that would pass it, across threads`, async () => {
+    // 1. The same session without a budget: what each request costs.
+    const free = await startWorld(SCRIPT);
+    let spent: { thread: string; amount: number }[];
+    let coordinatorThread: string;
+    try {
+      const { id, reason } = await free.run('Coordinator', 'Fill the buffer.');
+      assert.deepEqual(reason, { type: 'end_turn' });
+      const ends = ofType(await free.events(id), 'span.model_request_end');
+      assert.equal(ends.length, 2 + CODER_TURNS + 1);
+      assert.equal(free.rt.server.requests.filter((r) => r.outcome.kind === 'turn').length, ends.length);
+      spent = ends.map((e) => ({ thread: e.thread, amount: amount(e) }));
+      coordinatorThread = ends[0]!.thread;
+      assert.ok(spent.every((s) => s.amount > 0), 'every request is priced');
+    } finally {
+      await free.close();
+    }
 
-    // Resuming under the same cap stops again at once, without a request.
-    await capped.rt.runtime.resume(id);
-    const after = await capped.events(id);
-    assert.deepEqual(ofType(after, 'session.status_idle').at(-1)?.stop_reason, { type: 'budget_reached' });
-    assert.equal(capped.rt.server.requests.length, stopAt);
-  } finally {
-    await capped.close();
-  }
-});
+    // 2. A cap halfway into the Coder's 5th request (the 6th of the session): the harness must send every
+    // request before it, and not that one.
+    const stopAt = 5; // index into `spent`
+    assert.notEqual(spent[stopAt]?.thread, coordinatorThread);
+    const before = spent.slice(0, stopAt).reduce((a, s) => a + s.amount, 0);
+    const next = spent[stopAt]!.amount;
+    const cap = before + next / 2;
+    // In dollars the Coder's own spending alone would not reach it: only the session total does. (In tokens
+    // the Coder's growing requests, cache reads included, dwarf the Coordinator's one.)
+    const coderOnly = spent.slice(0, stopAt).filter((s) => s.thread !== coordinatorThread).reduce((a, s) => a + s.amount, 0);
+    if (unit === 'maxUsd') assert.ok(coderOnly + next <= cap, "precondition: the Coordinator's spending is what tips it");
+
+    // 3. The same session with the cap.
+    const capped = await startWorld(SCRIPT, { runtime: { settings: { budget: { [unit]: cap } } } });
+    try {
+      const { id, reason } = await capped.run('Coordinator', 'Fill the buffer.');
+      assert.deepEqual(reason, { type: 'budget_reached' });
+      const events = await capped.events(id);
+      assert.equal(capped.rt.server.requests.length, stopAt, 'the server saw every request up to the one that would pass the cap, not that one');
+      const ends = ofType(events, 'span.model_request_end');
+      assert.deepEqual(ends.map(amount), spent.slice(0, stopAt).map((s) => s.amount), 'the capped run cost what the free one did');
+      const total = ends.reduce((a, e) => a + amount(e), 0);
+      assert.ok(total <= cap, `spent ${total} of ${cap}`);
+      const idles = ofType(events, 'session.thread_status_idle');
+      assert.deepEqual(idles.map((e) => [e.agent_name, e.stop_reason.type]), [['Coder', 'budget_reached'], ['Coordinator', 'budget_reached']]);
+      assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'budget_reached' });
+      assert.equal(ofType(events, 'span.model_request_start').length, stopAt, 'no request was begun past the cap');
+
+      // Resuming under the same cap stops again at once, without a request.
+      await capped.rt.runtime.resume(id);
+      const after = await capped.events(id);
+      assert.deepEqual(ofType(after, 'session.status_idle').at(-1)?.stop_reason, { type: 'budget_reached' });
+      assert.equal(capped.rt.server.requests.length, stopAt);
+    } finally {
+      await capped.close();
+    }
+  });
+}
 
 test('two threads running in parallel never pass the cap together: each request counts the ones in flight', async () => {
   const parallel = {
@@ -113,7 +118,7 @@ test('two threads running in parallel never pass the cap together: each request 
     await free.close();
   }
   // Caps at several points of the run, so that some fall where both threads are about to send.
-  for (const share of [0.35, 0.5, 0.65, 0.8]) {
+  for (const share of [0.35, 0.55, 0.75]) {
     const maxUsd = total * share;
     const capped = await startWorld(parallel, { runtime: { settings: { budget: { maxUsd } } } });
     try {
