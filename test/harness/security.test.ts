@@ -51,6 +51,16 @@ const coderScript = (repo: TempRepo) => ({
       { content: [{ type: 'tool_use', name: 'bash', input: { command: `echo owned > ${join(repo.root, 'bash-escape.txt')}` } }] },
       { content: [{ type: 'tool_use', name: 'bash', input: { command: `echo before; ${SLEEP}; echo after`, timeout_ms: 400 } }] },
       { content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo still-usable' } }] },
+      // A symlink the agent makes itself, pointing out; then the file tools through it.
+      { content: [{ type: 'tool_use', name: 'bash', input: { command: `ln -s ${repo.root} made-link && echo linked` } }] },
+      {
+        content: [
+          { type: 'tool_use', name: 'read', input: { file_path: 'made-link/outside.txt' } },
+          { type: 'tool_use', name: 'write', input: { file_path: 'made-link/through-made-link.txt', content: 'x' } },
+        ],
+      },
+      // Other processes' environments (the harness holds the secrets).
+      { content: [{ type: 'tool_use', name: 'bash', input: { command: "for p in /proc/[0-9]*; do tr '\\0' '\\n' < $p/environ; done 2>/dev/null; echo scanned" } }] },
       { content: [{ type: 'text', text: 'Probing done.' }] },
     ],
     Reviewer: [
@@ -150,6 +160,27 @@ test('a runaway command is killed at its timeout_ms; the next command gets a fre
   assert.equal(next?.is_error, false);
   assert.match(resultText(next), /new shell/);
   assert.match(resultText(next), /still-usable/);
+});
+
+test('a symlink the agent makes itself does not take the file tools out of the worktree', () => {
+  const index = escapes('').length + 5;
+  assert.match(resultText(result(index)), /linked/);
+  const read = result(index + 1);
+  assert.equal(read?.is_error, true, resultText(read));
+  assert.ok(!resultText(read).includes(SECRET_FILE_TEXT));
+  assert.equal(result(index + 2)?.is_error, true, resultText(result(index + 2)));
+  assert.equal(existsSync(join(world.repo.root, 'through-made-link.txt')), false);
+});
+
+test("under bubblewrap, no process the shell can see holds the parent's secrets", (t) => {
+  if (!session.confined) {
+    t.skip('unconfined: the shell runs as the same user as the harness and could read its /proc environ');
+    return;
+  }
+  const scan = resultText(result(escapes('').length + 8));
+  assert.match(scan, /scanned/);
+  assert.match(scan, /^PATH=/m, 'the scan read environments');
+  for (const [name, value] of Object.entries(SECRETS)) assert.ok(!scan.includes(value), `${name} visible through /proc`);
 });
 
 for (const bubblewrap of ['auto', 'off'] as const) {
