@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { solutionCodeChange, solutionTest } from '../../src/node/demo/fixture/solution.ts';
+import { probeBubblewrap } from '../../src/node/sandbox/bubblewrap.ts';
 import { startDemoWorld } from '../support/demoWorld.ts';
 import {
   approveText,
@@ -23,16 +24,19 @@ import {
   verdictsOf,
 } from './scriptParts.ts';
 
-// Every worktree of the repository, found from inside the sandbox the way an agent could find them.
-const ATTACK =
-  'echo x > src/hacked.js; rm -f src/parseDuration.js; ' +
+// Inside the agent's own sandbox: what a read-only snapshot alone already contains.
+const LOCAL_ATTACK = 'echo x > src/hacked.js; rm -f src/parseDuration.js; echo attack-done';
+// Every worktree of the repository, found from inside the sandbox the way an agent could find them, by
+// absolute path: only confinement (bubblewrap's read-only mounts) stops this one.
+const WORKTREE_ATTACK =
   'for w in $(git worktree list --porcelain | sed -n "s/^worktree //p"); do echo x > "$w/src/hacked.js"; rm -f "$w/src/parseDuration.js"; done; ' +
   'echo attack-done';
 
 const writeAttempt = tool('write', { file_path: 'src/hacked.js', content: 'x\n' });
 const editAttempt = tool('edit', { file_path: 'src/parseDuration.js', old_string: "'use strict';", new_string: '// hacked' });
 
-function script(): unknown {
+function script(confined: boolean): unknown {
+  const ATTACK = confined ? `${LOCAL_ATTACK}; ${WORKTREE_ATTACK}` : LOCAL_ATTACK;
   return {
     agents: {
       Coordinator: coordinatorToReview(),
@@ -43,19 +47,17 @@ function script(): unknown {
   };
 }
 
-test('read-only agents: write/edit not offered and refused; their bash leaves the Coder\'s worktree and the checkout unchanged', async (t) => {
-  const world = await startDemoWorld(script());
+test('read-only agents: write/edit not offered and refused; their bash leaves the Coder\'s worktree and the checkout unchanged', async () => {
+  // Without bubblewrap, commands are unconfined (the session says so) and only the snapshot protects.
+  const confined = (await probeBubblewrap()).available;
+  const world = await startDemoWorld(script(confined));
   try {
     const { rt, sample } = world;
     const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
     const stop = await rt.runtime.settled(meta.id);
     const events = await rt.store.read(meta.id);
     const state = foldSession(meta.id, events);
-    if (state.configured?.sandbox.confined === false) {
-      // Unconfined commands can reach any path the user can; only bubblewrap makes this promise.
-      t.skip(`bubblewrap is not available here: ${state.configured.sandbox.detail}`);
-      return;
-    }
+    assert.equal(state.configured?.sandbox.confined, confined, JSON.stringify(state.configured?.sandbox));
     assert.equal(stop?.type, 'requires_action', JSON.stringify({ stop, errors: events.filter((e) => e.type === 'session.error') }));
     assert.deepEqual(rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
 
