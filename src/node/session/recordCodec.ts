@@ -35,14 +35,18 @@ const NEWLINE = 0x0a;
 const CLOSE_BRACE = 0x7d;
 const MIN_LINE = KEY_AT + BLOB_KEY.length + 2;
 
-/** One log line (with its newline) for a JSON value, as a single buffer: one `write` per record. */
+/**
+ * One log line (with its newline) for a JSON value, as a string the writer hands to one write(2). The
+ * checksum is of the value's UTF-8 bytes (zlib encodes a string as UTF-8), which is what a reader checks.
+ */
+export function encodeRecordLine(kind: RecordKind, json: string): string {
+  const sum = crc32(json).toString(16).padStart(8, '0');
+  return `${PREFIX}${sum}${kind === 'event' ? EVENT_KEY : BLOB_KEY}${json}}\n`;
+}
+
+/** The same line as bytes. */
 export function encodeRecord(kind: RecordKind, json: string): Buffer {
-  const key = kind === 'event' ? EVENT_KEY : BLOB_KEY;
-  const line = Buffer.from(`${PREFIX}00000000${key}${json}}\n`, 'utf8');
-  const bodyStart = KEY_AT + key.length;
-  const sum = crc32(line.subarray(bodyStart, line.length - 2));
-  line.write(sum.toString(16).padStart(8, '0'), HEX_AT, 'latin1');
-  return line;
+  return Buffer.from(encodeRecordLine(kind, json), 'utf8');
 }
 
 /** Where a line's JSON body sits, or why the line is not a record. */

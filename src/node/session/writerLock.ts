@@ -28,12 +28,16 @@ const ATTEMPTS = 20;
 
 export class WriterLock {
   private released = false;
+  /** Built once: check() runs on every durable append, and path joining costs more than the stat. */
+  private readonly ownFile: string;
 
   private constructor(
     private readonly dir: string,
     private readonly sessionId: string,
     readonly fence: number,
-  ) {}
+  ) {
+    this.ownFile = join(dir, lockName(fence, 'json'));
+  }
 
   static acquire(sessionDir: string, sessionId: string): WriterLock {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -76,7 +80,7 @@ export class WriterLock {
    */
   check(): void {
     if (this.released) throw new Error(`writer lock of session ${this.sessionId} was released`);
-    if (!existsSync(join(this.dir, lockName(this.fence, 'json')))) {
+    if (!existsSync(this.ownFile)) {
       throw new FenceLostError(this.sessionId, this.fence, currentLock(this.dir)?.fence ?? this.fence + 1);
     }
   }
@@ -85,7 +89,7 @@ export class WriterLock {
     if (this.released) return;
     this.released = true;
     try {
-      renameSync(join(this.dir, lockName(this.fence, 'json')), join(this.dir, lockName(this.fence, 'released')));
+      renameSync(this.ownFile, join(this.dir, lockName(this.fence, 'released')));
       fsyncDirectory(this.dir);
     } catch (error) {
       // Already superseded (and cleaned up by the next writer), or the session was deleted.
