@@ -7,11 +7,13 @@ import { test } from 'node:test';
 import { AgentOsError } from '../../src/core/errors.ts';
 import { IssueNotFoundError } from '../../src/core/github/githubPorts.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
+import { samplePlan } from '../../src/node/demo/fixture/solution.ts';
 import { startDemoWorld } from '../support/demoWorld.ts';
 import {
   coderTurns,
   coordinatorToReview,
   expecting,
+  fenced,
   lastUserText,
   plannerTurns,
   planText,
@@ -73,7 +75,11 @@ test('a malformed plan goes back to the Planner with the schema error, and the r
   const world = await startDemoWorld({
     agents: {
       Coordinator: [turn(send('Planner', 'Plan the fix.')), finish('Plan accepted')],
-      Planner: [turn(text('I would change parseDuration and add a test.')), turn(text(planText()))],
+      Planner: [
+        turn(text('I would change parseDuration and add a test.')),
+        turn(text(fenced({ ...samplePlan, steps: samplePlan.steps.map(({ validation: _, ...step }) => step) }))),
+        turn(text(planText())),
+      ],
     },
   });
   try {
@@ -81,9 +87,10 @@ test('a malformed plan goes back to the Planner with the schema error, and the r
     const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
     assert.deepEqual(await rt.runtime.settled(meta.id), { type: 'end_turn' });
     const planner = requestsOf(rt.server, 'Planner');
-    assert.equal(planner.length, 2);
-    assert.match(lastUserText(planner[1]!), /plan/i);
-    assert.match(lastUserText(planner[1]!), /JSON/, 'the correction says what is wrong');
+    assert.equal(planner.length, 3);
+    assert.match(lastUserText(planner[1]!), /Your final message contains no JSON plan/, 'the correction says what is wrong');
+    assert.match(lastUserText(planner[2]!), /does not match the required schema/);
+    assert.match(lastUserText(planner[2]!), /steps\[0\]\.validation: Invalid input/, 'the schema error names the field');
     const events = await rt.store.read(meta.id);
     assert.ok(foldSession(meta.id, events).latestPlan, 'the corrected plan was recorded');
     assert.deepEqual(rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
