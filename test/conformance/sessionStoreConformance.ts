@@ -167,6 +167,12 @@ export function sessionStoreConformance(name: string, factory: () => Promise<Sto
         { type: 'no.such_type', thread: THREAD },
         { type: 'user.message', content: [] },
       ] as unknown as EventInput[];
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      bad.push(
+        { type: 'agent.tool_use', thread: THREAD, name: 'x', input: { n: 1n }, model_tool_use_id: 't', evaluated_permission: 'allow' } as EventInput,
+        { type: 'agent.tool_use', thread: THREAD, name: 'x', input: cyclic, model_tool_use_id: 't', evaluated_permission: 'allow' } as EventInput,
+      );
       for (const event of bad) assert.equal(await codeOf(writer.append(event)), 'INVALID_EVENT');
       // A batch with one bad event appends none of it.
       assert.equal(await codeOf(writer.appendMany([userMessage('fine'), bad[0] as EventInput])), 'INVALID_EVENT');

@@ -3,6 +3,8 @@
 // unchanged, every time; records it wrote but did not acknowledge may be there or not. Each next child
 // takes over the dead child's stale lock and cuts off any torn tail, which this test checks as well.
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { startChild } from './sessionChildProcess.ts';
@@ -64,6 +66,9 @@ describe('a writer killed mid-append', () => {
         const writer = await store.openWriter(id);
         assert.ok(writer.opened.events.length >= ackedIds.length);
         await writer.close();
+        // Temp files of children killed mid-write (lock, blobs) are gone once a writer has opened.
+        const leftovers = [...readdirSync(store.sessionDir(id)), ...readdirSync(join(store.sessionDir(id), 'blobs'))];
+        assert.deepEqual(leftovers.filter((n) => n.includes('tmp-')), []);
         assert.equal((await store.verify(id)).ok, true);
       }
 

@@ -2,7 +2,7 @@
 // file store (test/conformance/sessionStoreConformance.ts), minus durability: nothing outlives the process.
 import { FenceLostError, SessionExistsError, SessionLockedError, SessionNotFoundError } from '../errors.ts';
 import type { EventInput, SessionEvent } from '../events/sessionEvent.ts';
-import { assertSessionId, newSessionMeta, patchedMeta, stampEvent } from './storeRules.ts';
+import { assertSessionId, newSessionMeta, patchedMeta, serializeEvent, stampEvent } from './storeRules.ts';
 import type { Durability, NewSession, OpenedLog, SessionMeta, SessionStore, SessionWriter, VerifyReport } from './sessionStore.ts';
 
 interface MemorySession {
@@ -123,7 +123,7 @@ class MemorySessionWriter implements SessionWriter {
     const now = this.now();
     const base = this.session.records.length;
     // Validate the whole batch before keeping any of it: a bad event appends nothing.
-    const records = events.map((e, i) => JSON.stringify(stampEvent(e, base + 1 + i, now)));
+    const records = events.map((e, i) => serializeEvent(stampEvent(e, base + 1 + i, now)));
     this.session.records.push(...records);
     for (const wake of this.session.listeners) wake();
     return records.map(parse);

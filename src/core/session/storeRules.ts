@@ -89,6 +89,15 @@ export function stampEvent(input: EventInput, seq: number, now: Date): SessionEv
   } as SessionEvent;
 }
 
+/** The event as its JSON text; a payload that JSON cannot hold (a BigInt, a cycle) is an invalid event. */
+export function serializeEvent(event: SessionEvent): string {
+  try {
+    return JSON.stringify(event);
+  } catch (error) {
+    throw new InvalidEventError(`invalid event '${event.type}': not serializable as JSON (${(error as Error).message})`);
+  }
+}
+
 // Event ids draw from a pool of random bytes: one getRandomValues call per id costs more than the rest
 // of stamping an event, and it sits on the path of every durable append.
 const POOL_SIZE = 4096;

@@ -1,7 +1,7 @@
 // Small helpers that make file changes survive a crash: write a temp file, fsync it, rename it over
 // the target, fsync the directory (so the rename itself is durable).
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export function fsyncDirectory(dir: string): void {
@@ -45,4 +45,35 @@ export function writeFileAtomicSync(target: string, data: Buffer | string): void
     throw error;
   }
   fsyncDirectory(dirname(target));
+}
+
+const TEMP_NAME = /^\..*tmp-(\d+)-[0-9a-f]{8}$/;
+
+/** Removes temp files that a process killed mid-write left in `dir` (only those of dead processes). */
+export function removeLeftoverTemps(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || !processIsGone(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch {
+      // gone already
+    }
+  }
+}
+
+function processIsGone(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }

@@ -13,7 +13,7 @@ import type { SessionEvent } from '../../core/events/sessionEvent.ts';
 import type { NewSession, SessionMeta, SessionStore, SessionWriter, VerifyReport } from '../../core/session/sessionStore.ts';
 import { assertSessionId, newSessionMeta, patchedMeta } from '../../core/session/storeRules.ts';
 import { BlobStore } from './blobStore.ts';
-import { fsyncDirectory, writeFileAtomicSync, writeNewFileSync } from './durableFiles.ts';
+import { fsyncDirectory, removeLeftoverTemps, writeFileAtomicSync, writeNewFileSync } from './durableFiles.ts';
 import { FileSessionWriter } from './fileSessionWriter.ts';
 import { followLog } from './followLog.ts';
 import { decodeRecords } from './recordCodec.ts';
@@ -120,6 +120,8 @@ export class FileSessionStore implements SessionStore {
     const lock = WriterLock.acquire(dir, sessionId);
     let fd: number | undefined;
     try {
+      removeLeftoverTemps(dir);
+      removeLeftoverTemps(join(dir, BLOBS));
       fd = openSync(join(dir, LOG), 'a+');
       const bytes = readFileSync(join(dir, LOG));
       const blobs = new BlobStore(sessionId, join(dir, BLOBS));

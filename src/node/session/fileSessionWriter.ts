@@ -4,7 +4,7 @@
 import { closeSync, fdatasyncSync, ftruncateSync, writeSync } from 'node:fs';
 import type { EventInput, SessionEvent } from '../../core/events/sessionEvent.ts';
 import type { Durability, OpenedLog, SessionWriter } from '../../core/session/sessionStore.ts';
-import { stampEvent } from '../../core/session/storeRules.ts';
+import { serializeEvent, stampEvent } from '../../core/session/storeRules.ts';
 import type { BlobStore } from './blobStore.ts';
 import { encodeRecordLine } from './recordCodec.ts';
 import type { BlobRef } from './recordCodec.ts';
@@ -103,7 +103,7 @@ export class FileSessionWriter implements SessionWriter {
   }
 
   private recordFor(event: SessionEvent): string {
-    const json = JSON.stringify(event);
+    const json = serializeEvent(event);
     // Byte length is at least the string length: only measure when the string is near the limit.
     if (json.length * 3 <= this.blobThresholdBytes || Buffer.byteLength(json, 'utf8') <= this.blobThresholdBytes) {
       return encodeRecordLine('event', json);
