@@ -197,6 +197,34 @@ describe('a torn last record', () => {
   });
 });
 
+describe('following a live log', () => {
+  it('sees every record another process appends, in order, while it appends', async () => {
+    const meta = await store.create({ title: 'live' });
+    const controller = new AbortController();
+    const seen: SessionEvent[] = [];
+    let target = Number.POSITIVE_INFINITY;
+    const following = (async () => {
+      for await (const e of store.follow(meta.id, { signal: controller.signal })) {
+        seen.push(e);
+        if (seen.length >= target) controller.abort();
+      }
+    })();
+    const writer = startChild(['append', temp.dir, meta.id]);
+    try {
+      await writer.waitFor(/^done$/);
+      const all = await store.read(meta.id);
+      target = all.length;
+      if (seen.length >= target) controller.abort();
+      await following;
+      assert.equal(all.length, 120);
+      assert.deepEqual(seen, all);
+    } finally {
+      writer.process.kill('SIGKILL');
+      await writer.exited;
+    }
+  });
+});
+
 describe('blobs', () => {
   it('keep a large event in a content-addressed file that reads back whole', async () => {
     const meta = await store.create({ title: 'blob' });
