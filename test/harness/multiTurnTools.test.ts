@@ -121,3 +121,32 @@ test('seven turns over six tools: results in order, files in the worktree, reque
   assert.equal(state.usage.model_requests, TURNS.length);
   assert.ok(Math.abs(state.usage.cost_usd - total) < 1e-9);
 });
+
+test('across a delegation each thread repeats its own previous request, so the cache serves both', async () => {
+  const delegating = await startWorld({
+    agents: {
+      Coordinator: [
+        { content: [{ type: 'text', text: 'Asking the Coder.' }, { type: 'tool_use', name: 'send_to_agent', input: { agent_name: 'Coder', message: 'Write src/add.js' } }] },
+        { content: [{ type: 'tool_use', name: 'read', input: { file_path: 'README.md' } }], expect: { last_user_text_includes: 'Done: src/add.js adds.' } },
+        { content: [{ type: 'text', text: 'All done.' }] },
+      ],
+      Coder: TURNS,
+    },
+  });
+  try {
+    const { reason } = await delegating.run('Coordinator', 'Get src/add.js written.');
+    assert.deepEqual(reason, { type: 'end_turn' });
+    for (const agent of ['Coordinator', 'Coder']) {
+      const requests = delegating.requests(agent);
+      assert.ok(requests.length >= 3);
+      for (let i = 1; i < requests.length; i++) {
+        const now = requests[i]?.outcome;
+        const then = requests[i - 1]?.outcome;
+        assert.ok(now?.kind === 'turn' && then?.kind === 'turn');
+        assert.equal(now.cache.cache_read_bytes, then.cache.total_bytes, `${agent} request ${i + 1} reads its previous request whole`);
+      }
+    }
+  } finally {
+    await delegating.close();
+  }
+});
