@@ -6,7 +6,6 @@ import * as path from 'node:path';
 import { AgentOsError } from '../../core/errors.ts';
 import type { Sandbox, SandboxKind, SandboxProvider, SandboxRequest } from '../../core/sandbox/sandbox.ts';
 import { probeBubblewrap } from './bubblewrap.ts';
-import { createCleanRoom } from './cleanRoom.ts';
 import { DevcontainerSandboxProvider } from './devcontainer/devcontainerSandboxProvider.ts';
 import { findDevcontainerConfig } from './devcontainer/devcontainerConfig.ts';
 import { DockerCli } from './devcontainer/dockerCli.ts';
@@ -143,7 +142,7 @@ export interface SandboxProviderParts {
 
 /** A provider that refuses to open, with the choice's problem: the session is not started in a weaker
  * sandbox than the one asked for, and resuming after the fix opens the right one. */
-class UnavailableSandboxProvider implements SandboxProvider {
+export class UnavailableSandboxProvider implements SandboxProvider {
   constructor(
     private readonly problem: string,
     private readonly worktrees: WorktreeSandboxProvider,
@@ -178,52 +177,4 @@ export function createSandboxProvider(choice: SandboxChoice, parts: SandboxProvi
     ...(parts.dockerPath ? { dockerPath: parts.dockerPath } : {}),
     ...(parts.env ? { parentEnv: parts.env } : {}),
   });
-}
-
-/** The session id under which a clean room at `commit` is kept (its worktree, branch and container). */
-export function cleanRoomSessionId(sessionId: string, commit: string): string {
-  return `${sessionId}-clean-${commit.slice(0, 12)}`;
-}
-
-/**
- * Sandboxes of the chosen kind on a clean room: a worktree at `commit` holding exactly the committed files,
- * cleaned of every leftover each time a sandbox opens. For a Reviewer that runs the tests on the Coder's
- * head commit, so that its verdict cannot rest on a file the Coder left uncommitted.
- * `open` takes the real session id; `removeSession` removes the clean room, its branch and its container.
- */
-export function createCleanRoomSandboxProvider(choice: SandboxChoice, parts: SandboxProviderParts, commit: string): SandboxProvider {
-  if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new AgentOsError('INVALID_ARGUMENT', `a clean room needs a full commit id, not "${commit}"`);
-  const worktrees = new WorktreeSandboxProvider({
-    storageDir: parts.storageDir,
-    repository: parts.repository,
-    baseRef: commit,
-    bubblewrap: choice.kind === 'bubblewrap' ? 'auto' : 'off',
-  });
-  const removeWorktree = (id: string): Promise<void> => worktrees.removeSession(id, { deleteBranch: true });
-  const inner: SandboxProvider = choice.problem
-    ? new UnavailableSandboxProvider(choice.problem, worktrees)
-    : choice.kind === 'devcontainer'
-      ? new DevcontainerSandboxProvider({
-          worktrees: { ensureWorktree: (id) => worktrees.ensureWorktree(id), removeSession: removeWorktree },
-          stateDir: devcontainerStateDir(parts.storageDir),
-          ...(parts.devcontainerConfigPath ? { configPath: parts.devcontainerConfigPath } : {}),
-          ...(parts.dockerPath ? { dockerPath: parts.dockerPath } : {}),
-          ...(parts.env ? { parentEnv: parts.env } : {}),
-        })
-      : worktrees;
-  return {
-    async open(request: SandboxRequest): Promise<Sandbox> {
-      const id = cleanRoomSessionId(request.sessionId, commit);
-      if (!choice.problem) {
-        const { worktree } = await worktrees.ensureWorktree(id);
-        await createCleanRoom({ repository: parts.repository, commit, dir: worktree });
-      }
-      return inner.open({ ...request, sessionId: id });
-    },
-    async removeSession(sessionId: string): Promise<void> {
-      const id = cleanRoomSessionId(sessionId, commit);
-      if (inner === worktrees) await removeWorktree(id);
-      else await inner.removeSession(id);
-    },
-  };
 }

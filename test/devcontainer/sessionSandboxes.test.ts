@@ -1,13 +1,15 @@
-// A Reviewer's clean-room sandbox at the Coder's head commit: the tests that passed in the Coder's worktree
-// only because of a file it left uncommitted fail there. Plain worktree kind, and the dev container kind
-// against the real engine.
+// Several sandboxes in one session. A Reviewer's clean-room sandbox at the Coder's head commit: the tests
+// that passed in the Coder's worktree only because of a file it left uncommitted fail there (plain worktree
+// kind, and the dev container kind against the real engine). Parallel Coder threads in child worktrees,
+// merged back into the session worktree, a conflict coming back as data.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Sandbox, SandboxRequest } from '../../src/core/sandbox/sandbox.ts';
-import { chooseSandbox, cleanRoomSessionId, createCleanRoomSandboxProvider, createSandboxProvider } from '../../src/node/sandbox/sandboxChoice.ts';
+import { chooseSandbox, createSandboxProvider } from '../../src/node/sandbox/sandboxChoice.ts';
+import { childSessionId, cleanRoomSessionId, createChildSandboxProvider, createCleanRoomSandboxProvider } from '../../src/node/sandbox/sessionSandboxes.ts';
 import { acquireEngine, type Engine } from './dockerEngine.ts';
 import { git, makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
 
@@ -105,5 +107,51 @@ describe('clean room sandbox', () => {
     }
     const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=agent-os.session=${cleanRoomSessionId('cr1', head)}`], { env, encoding: 'utf8' });
     assert.equal(left.trim(), '');
+  });
+});
+
+describe('child sandboxes for parallel Coder threads', () => {
+  const fixture = makeFixtureRepo(null);
+  after(() => fixture.cleanup());
+
+  test('two Coder threads work in parallel worktrees; both are merged back; a conflict is reported, nothing lost', async () => {
+    const parts = { storageDir: fixture.storageDir, repository: fixture.repository };
+    const choice = await chooseSandbox({ setting: 'worktree', repository: fixture.repository });
+    const sessions = createSandboxProvider(choice, parts);
+    const children = createChildSandboxProvider(choice, parts);
+    const opened: Sandbox[] = [];
+    try {
+      const a = await children.open({ ...coder, threadId: 'coder-a' });
+      const b = await children.open({ ...coder, threadId: 'coder-b' });
+      const c = await children.open({ ...coder, threadId: 'coder-c' });
+      opened.push(a, b, c);
+      assert.equal(new Set([a.workdir, b.workdir, c.workdir]).size, 3);
+      const [ra, rb, rc] = await Promise.all([
+        bash(a, 'echo a > a.txt && git add a.txt && git commit -qm "a" && echo done'),
+        bash(b, 'echo b > b.txt && echo "# from b" > README.md && git add -A && git commit -qm "b" && echo done'),
+        bash(c, 'echo "# from c" > README.md && git commit -qam "c" && echo done'),
+      ]);
+      for (const r of [ra, rb, rc]) assert.equal(r.content, 'done', r.content);
+
+      assert.equal((await children.mergeBack('cr1', 'coder-a')).status, 'merged');
+      assert.equal((await children.mergeBack('cr1', 'coder-b')).status, 'merged');
+      const session = await sessions.open(coder);
+      opened.push(session);
+      assert.equal((await bash(session, 'cat a.txt b.txt README.md')).content, 'a\nb\n# from b');
+      const head = git(session.workdir, 'rev-parse', 'HEAD');
+
+      const conflict = await children.mergeBack('cr1', 'coder-c');
+      assert.equal(conflict.status, 'conflict');
+      assert.deepEqual(conflict.status === 'conflict' && conflict.files, ['README.md']);
+      assert.equal(git(session.workdir, 'rev-parse', 'HEAD'), head, 'the session branch is as it was');
+      assert.equal(git(session.workdir, 'status', '--porcelain'), '');
+      assert.equal(git(fixture.repository, 'log', '-1', '--format=%s', `agent-os/${childSessionId('cr1', 'coder-c')}`), 'c', "coder-c's commit is kept");
+
+      await children.removeSession('cr1');
+      assert.equal(existsSync(c.workdir), false);
+      assert.equal(git(fixture.repository, 'branch', '--list', 'agent-os/cr1-child-*'), '');
+    } finally {
+      for (const s of opened) await s.dispose();
+    }
   });
 });
