@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, ftruncateSync, fdatasyncSync, fstatSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AgentOsError, LogCorruptError, SessionExistsError, SessionLockedError, SessionNotFoundError } from '../../core/errors.ts';
+import { AgentOsError, LogCorruptError, SessionExistsError, SessionNotFoundError } from '../../core/errors.ts';
 import type { SessionEvent } from '../../core/events/sessionEvent.ts';
 import type { NewSession, SessionMeta, SessionStore, SessionWriter, VerifyReport } from '../../core/session/sessionStore.ts';
 import { assertSessionId, newSessionMeta, patchedMeta } from '../../core/session/storeRules.ts';
@@ -18,7 +18,7 @@ import { FileSessionWriter } from './fileSessionWriter.ts';
 import { followLog } from './followLog.ts';
 import { decodeRecords } from './recordCodec.ts';
 import type { DecodeResult } from './recordCodec.ts';
-import { WriterLock, liveHolder } from './writerLock.ts';
+import { WriterLock } from './writerLock.ts';
 
 export interface FileSessionStoreOptions {
   /** Events whose JSON is larger than this go to blob files. Default 256 KiB. */
@@ -105,11 +105,17 @@ export class FileSessionStore implements SessionStore {
   async delete(sessionId: string): Promise<void> {
     await this.get(sessionId);
     const dir = this.sessionDir(sessionId);
-    const holder = liveHolder(dir);
-    if (holder) throw new SessionLockedError(sessionId, holder.pid, holder.fence);
-    // Renamed away first: the session disappears at once, even if removing its files takes a while.
+    // Taking the writer lock refuses a session that a live process writes, and keeps any writer from
+    // starting until the folder is gone. Renamed away first: the session disappears at once, even if
+    // removing its files takes a while.
+    const lock = WriterLock.acquire(dir, sessionId);
     const trash = join(this.dir, `.deleted-${sessionId}-${randomBytes(4).toString('hex')}`);
-    renameSync(dir, trash);
+    try {
+      renameSync(dir, trash);
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
     fsyncDirectory(this.dir);
     rmSync(trash, { recursive: true, force: true });
   }

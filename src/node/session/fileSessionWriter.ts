@@ -1,6 +1,6 @@
-// The one writer of a session's log file. Each record is encoded into one buffer and handed to the
-// kernel with one write(2) on an O_APPEND descriptor, so a crash leaves at most one torn record, at
-// the tail. A 'sync' append returns once fdatasync has returned; 'batch' appends ride on the next one.
+// The one writer of a session's log file. Each record is one line handed to the kernel in one write(2)
+// on an O_APPEND descriptor, so a crash leaves at most one torn record, at the tail. A 'sync' append
+// returns once fdatasync has returned; 'batch' appends become durable with the next one, flush() or close().
 import { closeSync, fdatasyncSync, ftruncateSync, writeSync } from 'node:fs';
 import type { EventInput, SessionEvent } from '../../core/events/sessionEvent.ts';
 import type { Durability, OpenedLog, SessionWriter } from '../../core/session/sessionStore.ts';

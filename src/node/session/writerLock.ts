@@ -98,14 +98,6 @@ export class WriterLock {
   }
 }
 
-/** The live holder of a session's lock, if any (used to refuse deleting a session being written). */
-export function liveHolder(sessionDir: string): LockHolder | undefined {
-  const current = currentLock(sessionDir);
-  if (current?.state !== 'json') return undefined;
-  const holder = readHolder(join(sessionDir, current.name));
-  return holder && isAlive(holder) ? holder : undefined;
-}
-
 function lockName(fence: number, state: 'json' | 'released'): string {
   return `lock-${fence}.${state}`;
 }
