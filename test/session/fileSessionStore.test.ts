@@ -338,6 +338,14 @@ describe('the writer lock across processes', () => {
     assert.equal((await store.openWriter(meta.id)).fence, 9);
   });
 
+  it('takes over a lock file that was damaged from outside', async () => {
+    const meta = await store.create({ title: 'damaged lock' });
+    writeFileSync(join(temp.dir, meta.id, 'lock-2.json'), '{"pid":');
+    const writer = await store.openWriter(meta.id);
+    assert.equal(writer.fence, 3);
+    await writer.close();
+  });
+
   it('lets exactly one of several processes racing for a stale lock win', async () => {
     const meta = await store.create({ title: 'race' });
     writeFileSync(join(temp.dir, meta.id, 'lock-3.json'), JSON.stringify({ pid: 2 ** 22 + 12345, host: require('node:os').hostname(), fence: 3, acquired_at: '' }));

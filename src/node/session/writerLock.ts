@@ -44,9 +44,10 @@ export class WriterLock {
       const current = currentLock(sessionDir);
       if (current?.state === 'json') {
         const holder = readHolder(join(sessionDir, current.name));
-        // Unreadable: it was released or cleaned up between readdir and read; look again.
-        if (holder === undefined) continue;
-        if (isAlive(holder)) throw new SessionLockedError(sessionId, holder.pid, current.fence);
+        // Gone: it was released or cleaned up between readdir and read; look again. (Lock files are
+        // linked into place whole, so one that does not parse was damaged from outside: no holder.)
+        if (holder === 'gone') continue;
+        if (holder !== 'damaged' && isAlive(holder)) throw new SessionLockedError(sessionId, holder.pid, current.fence);
       }
       const fence = (current?.fence ?? 0) + 1;
       const me: LockHolder = {
@@ -127,11 +128,18 @@ function removeOlderLocks(dir: string, fence: number): void {
   }
 }
 
-function readHolder(path: string): LockHolder | undefined {
+function readHolder(path: string): LockHolder | 'gone' | 'damaged' {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+    text = readFileSync(path, 'utf8');
   } catch {
-    return undefined;
+    return 'gone';
+  }
+  try {
+    const holder = JSON.parse(text) as LockHolder;
+    return typeof holder?.pid === 'number' ? holder : 'damaged';
+  } catch {
+    return 'damaged';
   }
 }
 
