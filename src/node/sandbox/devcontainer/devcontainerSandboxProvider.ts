@@ -41,7 +41,7 @@ export interface DevcontainerSandboxProviderOptions {
   worktrees: SessionWorktrees;
   /** Agent OS's own folder for this provider: saved configurations, the CLI's data, start-up logs. */
   stateDir: string;
-  /** The `agentOs.devcontainer.config` setting: relative to the repository root, or absolute. */
+  /** A configuration named in settings instead of the standard places: relative to the repository root, or absolute. */
   configPath?: string;
   dockerPath?: string;
   cliPath?: string;
