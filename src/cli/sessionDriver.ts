@@ -1,7 +1,7 @@
 // Drives a session on the terminal until it is done or needs someone: prints progress, and when the
 // Reviewer's verdict waits for approval, takes the decision from flags or asks on the terminal.
 import { createInterface } from 'node:readline/promises';
-import type { EventOfType, StopReason } from '../core/events/sessionEvent.ts';
+import type { EventOfType, SessionEvent, StopReason } from '../core/events/sessionEvent.ts';
 import { foldSession, type SessionState } from '../core/session/sessionState.ts';
 import type { AgentOsRuntime } from '../node/runtime/agentOsRuntime.ts';
 import type { SessionStore } from '../core/session/sessionStore.ts';
@@ -28,6 +28,12 @@ export async function driveSession(input: {
   const { runtime, store, sessionId, out } = input;
   const progress = new AbortController();
   const existing = await store.read(sessionId);
+  if (input.decision.reject !== undefined && rejectionAlreadyRecorded(foldSession(sessionId, existing), existing)) {
+    // The same command ran before and was stopped after recording the rejection: it is carried out by
+    // this run; the next verdict (from the new round) is the person's to judge, not this flag's.
+    out('the requested changes were already recorded; continuing the session');
+    input.decision = {};
+  }
   const printing = printProgress(store, sessionId, out, progress.signal, (existing.at(-1)?.seq ?? 0) + 1);
   try {
     await input.run();
@@ -42,6 +48,16 @@ export async function driveSession(input: {
     progress.abort();
     await printing.catch(() => undefined);
   }
+}
+
+/** The latest verdict is already rejected and no new one came yet: a run that recorded the rejection was
+ * stopped before the new round ended. (Its stop reason is no guide: the run may have marked it running.) */
+function rejectionAlreadyRecorded(state: SessionState, events: readonly SessionEvent[]): boolean {
+  const verdict = state.latestVerdict;
+  if (!verdict) return false;
+  let decision: string | undefined;
+  for (const e of events) if (e.type === 'agent_os.approval' && e.verdict_event_id === verdict.id) decision = e.decision;
+  return decision === 'reject';
 }
 
 async function settle(printing: Promise<void>, progress: AbortController): Promise<void> {

@@ -22,6 +22,7 @@ import {
   turn,
   verdictsOf,
 } from '../pipeline/scriptParts.ts';
+import { cliEnv, startCli } from '../support/cliProcess.ts';
 import { sessionIdIn, show, startCliWorld } from './cliWorld.ts';
 
 const FEEDBACK = 'Please also document compound durations in the README.';
@@ -128,6 +129,41 @@ test('a push the remote refuses: one-line GIT_FAILED error and a non-zero exit; 
     assert.equal(resumed.code, 0, show(resumed));
     assert.equal(world.github.pullRequests().length, 1);
     assert.match(resumed.stdout, /pull request #\d+: /);
+    assert.deepEqual(world.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+  } finally {
+    await world.close();
+  }
+});
+
+test('resume --reject killed after the rejection was recorded, then run again: the next verdict is not rejected a second time', async () => {
+  const world = await startCliWorld(script());
+  try {
+    const first = await world.cli(['run', '--issue', world.issueRef, ...world.flags]);
+    assert.equal(first.code, 3, show(first));
+    const id = sessionIdIn(first.stdout);
+    const store = new FileSessionStore(world.storeDir);
+
+    const rejecting = startCli(['resume', id, '--reject', FEEDBACK, ...world.flags], cliEnv({ ANTHROPIC_API_KEY: 'x' }));
+    // Killed once the rejection is recorded and the new round has begun (the session is marked running).
+    const begun = async () => {
+      const events = await store.read(id);
+      const approval = events.find((e) => e.type === 'agent_os.approval');
+      return approval !== undefined && events.some((e) => e.type === 'session.status_running' && e.seq > approval.seq);
+    };
+    for (let i = 0; i < 600 && !(await begun()); i++) await new Promise((r) => setTimeout(r, 20));
+    rejecting.child.kill('SIGKILL');
+    const killed = await rejecting.done;
+    assert.equal(killed.signal, 'SIGKILL', show(killed));
+    assert.equal((await store.read(id)).filter((e) => e.type === 'agent_os.approval').length, 1);
+
+    // The person (or a script) runs the same command again.
+    const again = await world.cli(['resume', id, '--reject', FEEDBACK, ...world.flags]);
+    assert.equal(again.code, 3, show(again));
+    const events = await store.read(id);
+    assert.equal(events.filter((e) => e.type === 'agent_os.approval').length, 1, 'the new verdict was not rejected too');
+    const verdicts = verdictsOf(events);
+    assert.equal(verdicts.length, 2);
+    assert.deepEqual(foldSession(id, events).stopReason, { type: 'requires_action', event_ids: [verdicts[1]?.id] });
     assert.deepEqual(world.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
   } finally {
     await world.close();
