@@ -55,7 +55,9 @@ fi
 
 # npm 11 may skip install scripts; VS Code's native modules are then missing. Run them by hand.
 native_built() {
-  find node_modules/code-server/lib/vscode/node_modules -name '*.node' -path '*build/Release*' 2>/dev/null | grep -q .
+  local m=node_modules/code-server/lib/vscode/node_modules
+  [ -f "$m/@vscode/spdlog/build/Release/spdlog.node" ] && [ -f "$m/@vscode/sqlite3/build/Release/vscode-sqlite3.node" ] \
+    && [ -f "$m/kerberos/build/Release/kerberos.node" ]
 }
 if [ -d node_modules/argon2 ] && ! find node_modules/argon2 -name '*.node' 2>/dev/null | grep -q .; then
   log "building argon2"
@@ -64,6 +66,24 @@ fi
 if ! native_built; then
   log "running code-server's postinstall (builds VS Code's native modules; takes minutes)"
   (cd node_modules/code-server && npm_config_user_agent="npm/11 node/$(node -v) linux x64" sh ./postinstall.sh)
+fi
+# npm 11 can skip the install scripts of the postinstall's own `npm install` too ("not yet covered by
+# allowScripts"): build what is still missing with node-gyp directly.
+if ! native_built; then
+  gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+  [ -f "$gyp" ] || gyp=""
+  m=node_modules/code-server/lib/vscode/node_modules
+  while IFS= read -r binding; do
+    dir="$(dirname "$binding")"
+    case "$dir" in *windows*|*/test/*|*/deps/*) continue ;; esac
+    [ -d "$dir/build/Release" ] && continue
+    log "building ${dir#"$m"/}"
+    if [ -n "$gyp" ]; then
+      (cd "$dir" && node "$gyp" rebuild >/dev/null) || log "  (failed; optional on Linux?)"
+    else
+      (cd "$dir" && npx --yes node-gyp rebuild >/dev/null) || log "  (failed; optional on Linux?)"
+    fi
+  done < <(find "$m" -maxdepth 3 -name binding.gyp -not -path '*/node_modules/*/node_modules/*')
 fi
 native_built || { log "VS Code native modules are still missing after postinstall"; exit 1; }
 
