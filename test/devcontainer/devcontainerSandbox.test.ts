@@ -214,6 +214,23 @@ describe('dev container sandbox (real Docker engine)', () => {
     sandbox = remade;
   });
 
+  test("shells left running by a killed harness are ended on re-attach; this harness' live shells are not", async (t) => {
+    if (engine.skip) return t.skip(engine.skip);
+    // What a killed harness leaves: a shell (recorded by its pid file) with a job still running.
+    docker('exec', '-d', sandbox.containerId, 'sh', '-c', 'echo $$ > /tmp/.agent-os-shell-stray; sleep 7777 & exec sleep 7778');
+    const running = (): string => docker('exec', sandbox.containerId, 'sh', '-c', 'ps -eo args | grep "^sleep 77" | sort || true');
+    for (let i = 0; i < 50 && running().split('\n').length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(running(), 'sleep 7777\nsleep 7778');
+    // A live shell of this harness, in another thread's sandbox on the same container, is busy meanwhile.
+    const busy = bash(sandbox, 'sleep 2; echo survived');
+    await new Promise((r) => setTimeout(r, 300));
+    const other = (await provider.open(request('s1', { threadId: 'coder-2' }))) as DevcontainerSandbox;
+    assert.equal(other.containerId, sandbox.containerId);
+    assert.equal(running(), '');
+    assert.equal((await busy).content, 'survived');
+    await other.dispose();
+  });
+
   test('a container stopped behind our back is started again by the next command', async (t) => {
     if (engine.skip) return t.skip(engine.skip);
     docker('stop', '-t', '1', sandbox.containerId);

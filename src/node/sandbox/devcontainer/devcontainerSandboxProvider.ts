@@ -91,6 +91,9 @@ class ContainerShells {
     private readonly containerId: string,
     private readonly docker: DockerCli,
     private readonly startShell: (pidFile: string) => ChildProcessWithoutNullStreams,
+    /** Pid files of this process' shells in the container, shared by every sandbox on it: what is not in
+     * it belongs to a harness that died (see killStrayShells). */
+    private readonly live: Set<string>,
   ) {}
 
   /** A shell ended (by itself or killed after it stopped answering): the container may have been stopped
@@ -99,6 +102,7 @@ class ContainerShells {
 
   spawn(): ChildProcessWithoutNullStreams {
     const pidFile = `/tmp/.agent-os-shell-${randomUUID()}`;
+    this.live.add(pidFile);
     const proc = this.startShell(pidFile);
     this.pidFiles.set(proc, pidFile);
     proc.once('close', () => {
@@ -120,6 +124,7 @@ class ContainerShells {
     killProcessGroup(proc);
     const pidFile = this.pidFiles.get(proc);
     if (!pidFile) return;
+    this.live.delete(pidFile);
     const kill = this.docker
       .run(['exec', '-u', 'root', this.containerId, 'sh', '-c', `p=$(cat ${pidFile} 2>/dev/null) && kill -s KILL -- -"$p" 2>/dev/null; rm -f ${pidFile}`], 30_000)
       .catch(() => undefined);
@@ -168,6 +173,7 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
   readonly docker: DockerCli;
   private readonly cli: DevcontainerCli;
   private readonly open_ = new Map<string, Set<DevcontainerSandbox>>();
+  private readonly liveShells = new Map<string, Set<string>>();
   /** One `devcontainer up` at a time per container identity, so two threads never make two containers. */
   private readonly upQueue = new Map<string, Promise<unknown>>();
 
@@ -241,8 +247,14 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
       '.git read-only',
       ...(saved.dropped.length ? [`left out of devcontainer.json: ${saved.dropped.join('; ')}`] : []),
     ].join(' · ');
-    const shells = new ContainerShells(up.containerId, this.docker, (pidFile) =>
-      this.cli.exec(execRequest, ['sh', '-c', `echo $$ > ${pidFile}; exec bash --noprofile --norc`]),
+    let live = this.liveShells.get(up.containerId);
+    if (!live) this.liveShells.set(up.containerId, (live = new Set()));
+    await this.killStrayShells(up.containerId, live);
+    const shells = new ContainerShells(
+      up.containerId,
+      this.docker,
+      (pidFile) => this.cli.exec(execRequest, ['sh', '-c', `echo $$ > ${pidFile}; exec bash --noprofile --norc`]),
+      live,
     );
     const bash = new BashSession({
       spawn: () => shells.spawn(),
@@ -280,6 +292,16 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
     if (!set) this.open_.set(request.sessionId, (set = new Set()));
     set.add(sandbox);
     return sandbox;
+  }
+
+  /** A harness that was killed leaves its shells running in the container (the engine keeps exec'd
+   * processes when the client goes), and with them whatever they had started: ended here, on re-attach,
+   * except the shells this process still uses. */
+  private async killStrayShells(containerId: string, live: ReadonlySet<string>): Promise<void> {
+    const script =
+      'for f in /tmp/.agent-os-shell-*; do [ -e "$f" ] || continue; case " $KEEP " in *" $f "*) continue;; esac; ' +
+      'p=$(cat "$f" 2>/dev/null); [ -n "$p" ] && kill -s KILL -- -"$p" 2>/dev/null; rm -f "$f"; done';
+    await this.docker.run(['exec', '-u', 'root', '-e', `KEEP=${[...live].join(' ')}`, containerId, 'sh', '-c', script], 30_000);
   }
 
   private async pullOrExplain(image: string): Promise<void> {
