@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { EventOfType } from '../../src/core/events/sessionEvent.ts';
+import { startScriptedRuntime } from '../support/scriptedRuntime.ts';
 import { ofType, startWorld } from './harnessWorld.ts';
 
 const BIG_OUTPUT = "head -c 8000 /dev/zero | tr '\\0' a";
@@ -87,6 +88,18 @@ for (const unit of ['maxUsd', 'maxTokens'] as const) {
       const after = await capped.events(id);
       assert.deepEqual(ofType(after, 'session.status_idle').at(-1)?.stop_reason, { type: 'budget_reached' });
       assert.equal(capped.rt.server.requests.length, stopAt);
+
+      // A paused session is not a failed one: with the cap raised (a runtime without it) it finishes.
+      const raised = await startScriptedRuntime(capped.repo.root, SCRIPT);
+      try {
+        await raised.runtime.resume(id);
+        const finished = await raised.store.read(id);
+        assert.deepEqual(ofType(finished, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
+        assert.equal(ofType(finished, 'span.model_request_end').length, 2 + CODER_TURNS + 1, 'no request repeated, none skipped');
+        assert.equal(ofType(finished, 'agent.message').at(-1)?.content[0]?.text, 'The Coder finished.');
+      } finally {
+        await raised.close();
+      }
     } finally {
       await capped.close();
     }
