@@ -58,10 +58,10 @@ export interface CrashWorld {
 
 /** One scripted model server and one GitHub stand-in (in this process) for every lane; each lane has its
  * own sample repository, standing for its own GitHub repository. */
-export async function startCrashWorld(laneCount: number): Promise<CrashWorld> {
+export async function startCrashWorld(laneCount: number, script: unknown = crashScript()): Promise<CrashWorld> {
   ensureBuiltCli();
   const root = mkdtempSync(join(tmpdir(), 'agent-os-pipeline-crash-'));
-  const server = await ScriptedModelServer.start({ script: parseModelScript(crashScript()) });
+  const server = await ScriptedModelServer.start({ script: parseModelScript(script) });
   const lanes: Lane[] = [];
   for (let i = 0; i < laneCount; i++) {
     const sample = await createSampleRepository(join(root, `lane${i}`));
@@ -105,6 +105,9 @@ export interface KillPlan {
   windowMs: [number, number];
   /** Run to the verdict undisturbed first, then kill only `resume --approve` (commit, push, pull request). */
   approvalOnly?: boolean;
+  /** Reject the first APPROVE with this feedback (`run/resume --reject`, exit 3 at the next verdict), then
+   * approve the next one. */
+  rejectWith?: string;
 }
 
 export async function runSession(world: CrashWorld, lane: Lane, storeDir: string, plan: KillPlan): Promise<SessionRun> {
@@ -135,7 +138,8 @@ export async function runSession(world: CrashWorld, lane: Lane, storeDir: string
         else await store.delete(s.id);
       }
     }
-    const args = sessionId ? ['resume', sessionId, '--approve', ...flags] : ['run', '--issue', lane.issueRef, '--approve', ...flags];
+    const decision = plan.rejectWith !== undefined && !(sessionId && rejectionAnswered(await store.read(sessionId))) ? ['--reject', plan.rejectWith] : ['--approve'];
+    const args = sessionId ? ['resume', sessionId, ...decision, ...flags] : ['run', '--issue', lane.issueRef, ...decision, ...flags];
     const started = Date.now();
     const run = startCliGroup(args, env);
     const killing = kills < maxKills;
@@ -151,13 +155,21 @@ export async function runSession(world: CrashWorld, lane: Lane, storeDir: string
       log.push(`attempt ${attempt} (${args[0]}) killed${whole ? ' with its process group' : ''} after ${Math.round(delay)} ms`);
       continue;
     }
-    log.push(`attempt ${attempt} (${args[0]}) exit ${result.code} after ${Date.now() - started} ms`);
+    log.push(`attempt ${attempt} (${args[0]} ${decision[0]}) exit ${result.code} after ${Date.now() - started} ms`);
+    if (decision[0] === '--reject' && result.code === 3) continue; // the next verdict waits: approve it
     assert.equal(result.code, 0, `attempt ${attempt} (${args[0]}) failed:\n${log.join('\n')}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
     if (!sessionId) sessionId = (await store.list())[0]?.id;
     assert.ok(sessionId);
     if (process.env.AGENT_OS_CRASH_VERBOSE) process.stderr.write(`${storeDir}\n${log.join('\n')}\n`);
     return { kills, sessionId, storeDir, events: await store.read(sessionId), log };
   }
+}
+
+/** A rejection was recorded and the round it started has ended in a new verdict. (Before that, running
+ * the same `--reject` command again is what a person would do; it must not reject the new verdict too.) */
+function rejectionAnswered(events: readonly SessionEvent[]): boolean {
+  const rejection = events.find((e) => e.type === 'agent_os.approval' && e.decision === 'reject');
+  return rejection !== undefined && events.some((e) => e.type === 'agent_os.verdict_submitted' && e.seq > rejection.seq);
 }
 
 export function prHeadOf(run: SessionRun): string {
@@ -193,7 +205,17 @@ function startCliGroup(args: string[], env: NodeJS.ProcessEnv): { done: ReturnTy
 }
 
 /** What every finished session must show, killed or not. Returns the tree of its pull request's head. */
-export async function checkFinished(world: CrashWorld, lane: Lane, run: SessionRun): Promise<string> {
+export interface FinishedShape {
+  verdicts: string[];
+  approvals: string[];
+}
+
+export async function checkFinished(
+  world: CrashWorld,
+  lane: Lane,
+  run: SessionRun,
+  shape: FinishedShape = { verdicts: ['REJECT', 'APPROVE'], approvals: ['approve'] },
+): Promise<string> {
   const { events, sessionId } = run;
   const state = foldSession(sessionId, events);
   assert.equal(state.status, 'idle');
@@ -208,14 +230,16 @@ export async function checkFinished(world: CrashWorld, lane: Lane, run: SessionR
   const modelIds = uses.map((u) => u.model_tool_use_id);
   assert.equal(new Set(modelIds).size, modelIds.length, 'a tool call was recorded twice');
 
-  // The pipeline's own records: one plan, REJECT then APPROVE, one approval, one pull request.
+  // The pipeline's own records: one plan, the verdicts and decisions expected, one pull request.
   assert.equal(events.filter((e) => e.type === 'agent_os.plan_submitted').length, 1);
   assert.deepEqual(
     events.filter((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted').map((v) => (v.verdict as { decision: string }).decision),
-    ['REJECT', 'APPROVE'],
+    shape.verdicts,
   );
-  const approvals = events.filter((e) => e.type === 'agent_os.approval');
-  assert.equal(approvals.length, 1);
+  assert.deepEqual(
+    events.filter((e): e is EventOfType<'agent_os.approval'> => e.type === 'agent_os.approval').map((e) => e.decision),
+    shape.approvals,
+  );
   const opened = events.filter((e): e is EventOfType<'agent_os.pull_request_opened'> => e.type === 'agent_os.pull_request_opened');
   assert.equal(opened.length, 1, 'one pull_request_opened event');
   const pr = opened[0] as EventOfType<'agent_os.pull_request_opened'>;

@@ -1,6 +1,6 @@
-// A process killed in the middle of `git add` or `git commit` (the approval's commit) leaves the
-// worktree's `index.lock`. The session holds its writer lock and no harness runs while it approves, so the
-// lock is stale: approving (or resuming) again must not stop at it.
+// A process killed in the middle of a git command (the approval's `git commit`, a snapshot's or clean
+// room's checkout) leaves git's lock files; the session holds its writer lock, so they are stale: approving
+// or waking the session must not stop at them.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { startDemoWorld } from '../support/demoWorld.ts';
-import { coderTurns, coordinatorToReview, expecting, plannerTurns, reviewerApproveTurns, text, verdictsOf } from './scriptParts.ts';
+import { createLocalRuntime } from '../../src/node/runtime/localRuntime.ts';
+import { coderTurns, coordinatorToReview, expecting, plannerTurns, planText, reviewerApproveTurns, send, text, tool, turn, verdictsOf } from './scriptParts.ts';
 
 test('stale git locks left by a killed commit (index.lock, the branch ref lock) do not block the approval', async () => {
   const world = await startDemoWorld({
@@ -38,6 +39,62 @@ test('stale git locks left by a killed commit (index.lock, the branch ref lock) 
     assert.equal(world.github.pullRequests().length, 1);
     assert.equal(existsSync(join(gitDir, 'index.lock')), false);
     assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: worktree, encoding: 'utf8' }), '', 'the work was committed');
+  } finally {
+    await world.close();
+  }
+});
+
+test('on wake, stale git locks in the session\'s snapshots and clean rooms (a killed checkout) are cleared', async () => {
+  const FEEDBACK = 'Please also document compound durations in the README.';
+  const world = await startDemoWorld({
+    agents: {
+      Coordinator: [
+        ...coordinatorToReview(),
+        expecting('requested changes', send('Coder', `The person asked: ${FEEDBACK}`)),
+        turn(send('Planner', 'Anything in the plan to update?')),
+        turn(send('Reviewer', 'Review again.')),
+        expecting('approved', text('Done.')),
+      ],
+      Planner: [...plannerTurns(), turn(text(planText()))],
+      Coder: [...coderTurns(), turn(tool('write', { file_path: 'NOTES.md', content: 'compound durations\n' })), turn(text('Done.'))],
+      Reviewer: [...reviewerApproveTurns(), ...reviewerApproveTurns()],
+    },
+  });
+  try {
+    const { rt, sample } = world;
+    const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
+    assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
+    const first = verdictsOf(await rt.store.read(meta.id))[0]!;
+    const { worktree } = await rt.runtime.changes(meta.id);
+    // Every worktree of the session but its own: the read-only threads' snapshots, clean rooms.
+    const others = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: worktree, encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.startsWith('worktree ') && l.includes(meta.id) && !l.endsWith(meta.id))
+      .map((l) => l.slice('worktree '.length));
+    assert.ok(others.length >= 1, 'the read-only threads worked in worktrees of their own');
+    for (const dir of others) {
+      const gitDir = resolve(dir, execFileSync('git', ['rev-parse', '--git-dir'], { cwd: dir, encoding: 'utf8' }).trim());
+      writeFileSync(join(gitDir, 'index.lock'), '');
+    }
+
+    // A new process wakes the session (the one that left the locks is gone).
+    const again = createLocalRuntime({
+      storeDir: rt.storeDir,
+      model: { apiKey: 'test-key', baseURL: rt.server.url, maxRetries: 2, retryBaseDelayMs: 5, retryMaxDelayMs: 20 },
+      github: { apiUrl: world.github.baseUrl, token: 't', localRemotes: sample.localRemotes },
+    });
+    try {
+      await again.runtime.requestChanges(meta.id, first.id, FEEDBACK);
+      const events = await again.store.read(meta.id);
+      assert.deepEqual(events.filter((e) => e.type === 'session.error').map((e) => e.type === 'session.error' && e.error.message), []);
+      const second = verdictsOf(events)[1];
+      assert.ok(second, 'the Reviewer reviewed again');
+      await again.runtime.approve(meta.id, second.id);
+      assert.equal(foldSession(meta.id, await again.store.read(meta.id)).stopReason?.type, 'end_turn');
+      assert.equal(world.github.pullRequests().length, 1);
+    } finally {
+      await again.runtime.dispose();
+    }
   } finally {
     await world.close();
   }

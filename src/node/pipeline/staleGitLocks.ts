@@ -1,28 +1,61 @@
-// A process killed in the middle of `git add` or `git commit` (the approval's commit) can leave the
-// worktree's `index.lock` or its branch's ref lock, and git then refuses every later commit: the session
-// could never finish. Called only while this process holds the session's writer lock and runs no harness
-// for it, so no git process of ours still works in that worktree — except an orphan of the killed process
-// that may still be finishing; it gets a moment to do so before its lock counts as stale.
+// A process killed in the middle of a git command (the approval's commit, a snapshot or clean-room
+// checkout) leaves git's lock files — `index.lock`, `HEAD.lock`, a branch's ref lock — and git then refuses
+// every later command there: the session could never finish. These are cleared only while this process
+// holds the session's writer lock and before it runs anything in those worktrees, so no git process of
+// ours still works there — except an orphan of the killed process that may still be finishing; it gets a
+// moment to do so before its lock counts as stale.
 import { rm, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { openGit, runGit } from '../git/gitClient.ts';
 
 const ORPHAN_GRACE_MS = 2000;
 const POLL_MS = 100;
 
+/** Before the approval's commit: the session worktree's index and HEAD locks and its branch's ref lock. */
 export async function clearStaleGitLocks(worktree: string, branch: string): Promise<string[]> {
+  const { gitDir, commonDir } = await gitDirsOf(worktree);
+  return removeStale([resolve(gitDir, 'index.lock'), resolve(gitDir, 'HEAD.lock'), resolve(commonDir, 'refs', 'heads', `${branch}.lock`)]);
+}
+
+/** On wake: the index and HEAD locks of every worktree of the session (its own, the read-only snapshots,
+ * the clean rooms, the child worktrees), found as the repository's worktrees with the session id in
+ * their path. */
+export async function clearStaleSessionGitLocks(worktree: string, sessionId: string): Promise<string[]> {
+  const listing = await runGit('worktree list', () => openGit(worktree).raw(['worktree', 'list', '--porcelain']));
+  const ours = listing
+    .split('\n')
+    .filter((l) => l.startsWith('worktree '))
+    .map((l) => l.slice('worktree '.length))
+    .filter((p) => p.split(sep).includes(sessionId));
+  const locks: string[] = [];
+  for (const dir of ours) {
+    if (!(await exists(dir))) continue;
+    const { gitDir } = await gitDirsOf(dir).catch(() => ({ gitDir: undefined }));
+    if (gitDir) locks.push(resolve(gitDir, 'index.lock'), resolve(gitDir, 'HEAD.lock'));
+  }
+  return removeStale(locks);
+}
+
+async function gitDirsOf(worktree: string): Promise<{ gitDir: string; commonDir: string }> {
   const git = openGit(worktree);
   const [gitDir, commonDir] = await Promise.all([
     runGit('rev-parse --git-dir', async () => resolve(worktree, (await git.raw(['rev-parse', '--git-dir'])).trim())),
     runGit('rev-parse --git-common-dir', async () => resolve(worktree, (await git.raw(['rev-parse', '--git-common-dir'])).trim())),
   ]);
-  const locks = [resolve(gitDir, 'index.lock'), resolve(gitDir, 'HEAD.lock'), resolve(commonDir, 'refs', 'heads', `${branch}.lock`)];
+  return { gitDir, commonDir };
+}
+
+async function removeStale(locks: readonly string[]): Promise<string[]> {
+  const present: string[] = [];
+  for (const lock of locks) if (await exists(lock)) present.push(lock);
+  if (present.length === 0) return [];
+  for (let waited = 0; waited < ORPHAN_GRACE_MS; waited += POLL_MS) {
+    const still = await Promise.all(present.map(exists));
+    if (!still.some(Boolean)) return [];
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
   const removed: string[] = [];
-  for (const lock of locks) {
-    if (!(await exists(lock))) continue;
-    for (let waited = 0; waited < ORPHAN_GRACE_MS && (await exists(lock)); waited += POLL_MS) {
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
+  for (const lock of present) {
     if (await exists(lock)) {
       await rm(lock, { force: true });
       removed.push(lock);

@@ -1,4 +1,5 @@
 // The worktree sandbox (confined by bubblewrap when it works here) as the runtime sees it.
+import { clearStaleSessionGitLocks } from '../pipeline/staleGitLocks.ts';
 import { removeStaleTempFiles } from '../sandbox/staleTempFiles.ts';
 import type { WorktreeSandboxProvider } from '../sandbox/worktreeSandboxProvider.ts';
 import type { SessionSandboxes } from './sessionSandboxes.ts';
@@ -11,7 +12,10 @@ export function worktreeSessionSandboxes(provider: WorktreeSandboxProvider): Ses
     async open(request) {
       let sweep = swept.get(request.sessionId);
       if (!sweep) {
-        sweep = provider.ensureWorktree(request.sessionId).then((w) => removeStaleTempFiles(w.worktree));
+        sweep = provider.ensureWorktree(request.sessionId).then(async (w) => {
+          await removeStaleTempFiles(w.worktree);
+          await clearStaleSessionGitLocks(w.worktree, request.sessionId);
+        });
         swept.set(request.sessionId, sweep);
       }
       await sweep;
