@@ -111,21 +111,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => (treeView.message = undefined)));
 
   await reloadRuntime();
-  await tree.load();
-  // With no sessions the welcome view says this; with some, the tree's message does.
-  if (!vscode.workspace.isTrusted && tree.model.size > 0) {
-    treeView.message = 'Restricted Mode: sessions can be read, but no agent runs here.';
-  }
-  await vscode.commands.executeCommand('setContext', 'agentOs.loaded', true);
-  log.info(`activated in ${Date.now() - started} ms: ${tree.model.size} session(s)`);
-
-  const interrupted = tree.model.interrupted();
-  if (interrupted.length > 0) {
+  log.info(`activated in ${Date.now() - started} ms`);
+  // Session logs are read after activation returns: many long sessions must not hold up the command
+  // or view that activated the extension. The tree fills in as they load.
+  void tree.load().then(async () => {
+    await vscode.commands.executeCommand('setContext', 'agentOs.loaded', true);
+    // With no sessions the welcome view says this; with some, the tree's message does.
+    if (!vscode.workspace.isTrusted && tree.model.size > 0) {
+      treeView.message = 'Restricted Mode: sessions can be read, but no agent runs here.';
+    }
+    log.info(`${tree.model.size} session(s) loaded in ${Date.now() - started} ms`);
+    const interrupted = tree.model.interrupted();
+    if (interrupted.length === 0) return;
     log.info(`interrupted by a closed window or a crash: ${interrupted.join(', ')}`);
     if (readSettings().resumeInterruptedAutomatically && runtime.available && vscode.workspace.isTrusted) {
       for (const id of interrupted) void vscode.commands.executeCommand('agentOs.resumeSession', { sessionId: id });
     }
-  }
+  });
 
   function updateStatusBar(): void {
     const running = tree.model.runningCount();
