@@ -21,6 +21,8 @@ export interface CommandDeps {
   treeView: vscode.TreeView<import('./threadsTreeProvider.ts').ThreadsNode>;
   panels: EventLogPanels;
   log: vscode.LogOutputChannel;
+  /** Settles once the runtime has been (re)built: it is made after activation returns. */
+  runtimeReady(): Promise<void>;
 }
 
 export const UNTRUSTED_MESSAGE =
@@ -40,7 +42,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     });
 
   /** A service that may run agents: only in a trusted workspace, and only when the runtime exists. */
-  const runner = (): SessionService | undefined => {
+  const service = async (): Promise<SessionService> => {
+    await deps.runtimeReady();
+    return deps.runtime.require();
+  };
+  const runner = async (): Promise<SessionService | undefined> => {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(UNTRUSTED_MESSAGE, 'Manage Workspace Trust').then((a) => {
         if (a) void vscode.commands.executeCommand('workbench.trust.manage');
@@ -48,7 +54,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       log.warn('refused to run agents: the workspace is not trusted');
       return undefined;
     }
-    return deps.runtime.require();
+    return service();
   };
 
   const pickSession = async (arg: unknown, placeHolder: string): Promise<SessionArgs | undefined> => {
@@ -76,7 +82,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 
   return [
     reg('agentOs.planAndImplementIssue', async () => {
-      const service = runner();
+      const service = await runner();
       if (!service) return;
       await planAndImplementIssue({
         log,
@@ -94,7 +100,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg('agentOs.resumeSession', async (arg) => {
       const s = await pickSession(arg, 'Session to resume');
       if (!s) return;
-      const service = runner();
+      const service = await runner();
       if (!service) return;
       log.info(`resuming ${s.sessionId}`);
       // Runs until the session stops; the tree and the Event Log show its progress from the log.
@@ -113,7 +119,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg('agentOs.interruptSession', async (arg) => {
       const s = await pickSession(arg, 'Session to interrupt');
       if (!s) return;
-      await deps.runtime.require().interrupt(s.sessionId, s.threadId);
+      await (await service()).interrupt(s.sessionId, s.threadId);
       tree.scheduleRefresh();
     }),
 
@@ -127,6 +133,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       );
       if (answer !== 'Delete') return;
       panels.closeSession(s.sessionId);
+      await deps.runtimeReady();
       if (deps.runtime.available) await deps.runtime.require().delete(s.sessionId);
       else await deps.store.delete(s.sessionId);
       tree.forget(s.sessionId);
@@ -141,7 +148,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg('agentOs.showChanges', async (arg) => {
       const s = await pickSession(arg, 'Session whose changes to show');
       if (!s) return;
-      const changes = await deps.runtime.require().changes(s.sessionId);
+      const changes = await (await service()).changes(s.sessionId);
       await showChanges(changes, title(s.sessionId));
     }),
 
@@ -192,7 +199,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         void vscode.window.showInformationMessage(`Agent OS: "${title(s.sessionId)}" has no verdict to approve yet.`);
         return;
       }
-      const service = runner();
+      const service = await runner();
       if (!service) return;
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Agent OS: pushing and opening the pull request for "${title(s.sessionId)}"…` },
@@ -218,7 +225,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         validateInput: (v) => (v.trim() ? undefined : 'Say what to change'),
       });
       if (!feedback) return;
-      const service = runner();
+      const service = await runner();
       if (!service) return;
       await service.requestChanges(s.sessionId, verdict, feedback.trim());
       tree.scheduleRefresh();
@@ -227,7 +234,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg('agentOs.allowTool', async (arg) => {
       const s = readSessionArgs(arg);
       if (!s?.toolUseEventId) return;
-      const service = runner();
+      const service = await runner();
       if (!service) return;
       await service.confirmTool(s.sessionId, s.toolUseEventId, true);
     }),
@@ -241,7 +248,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         ignoreFocusOut: true,
       });
       if (reason === undefined) return;
-      await deps.runtime.require().confirmTool(s.sessionId, s.toolUseEventId, false, reason.trim() || undefined);
+      await (await service()).confirmTool(s.sessionId, s.toolUseEventId, false, reason.trim() || undefined);
     }),
 
     reg('agentOs.refreshThreads', () => tree.load()),

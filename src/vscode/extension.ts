@@ -34,6 +34,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const previous = runtime.set(service, reason) as (SessionService & { dispose?: () => unknown }) | undefined;
     void Promise.resolve(previous?.dispose?.()).catch(() => undefined);
   };
+  let runtimeReady: Promise<void> = Promise.resolve();
+  const rebuildRuntime = (): Promise<void> => (runtimeReady = reloadRuntime());
   const reloadRuntime = async (): Promise<void> => {
     // A runtime with running sessions is kept: replacing it would orphan their harnesses. New
     // settings (or a new key) apply once they stop.
@@ -81,7 +83,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     onToolAsk: (sessionId, use) => void notifyToolAsk(sessionId, use),
     onStatusChanged: () => {
       updateStatusBar();
-      if (reloadWhenIdle && tree.model.runningCount() === 0) void reloadRuntime();
+      if (reloadWhenIdle && tree.model.runningCount() === 0) void rebuildRuntime();
     },
   });
   const treeView = vscode.window.createTreeView('agentOs.threads', { treeDataProvider: tree, showCollapseAll: true });
@@ -93,16 +95,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     treeView,
     status,
     vscode.workspace.registerTextDocumentContentProvider(BASE_SCHEME, new BaseContentProvider()),
-    ...registerCommands({ context, store, runtime, tree, treeView, panels, log }),
+    ...registerCommands({ context, store, runtime, tree, treeView, panels, log, runtimeReady: () => runtimeReady }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       log.info('workspace trusted: starting the runtime');
-      void reloadRuntime().then(() => tree.scheduleRefresh());
+      void rebuildRuntime().then(() => tree.scheduleRefresh());
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('agentOs')) void reloadRuntime();
+      if (e.affectsConfiguration('agentOs')) void rebuildRuntime();
     }),
     context.secrets.onDidChange((e) => {
-      if (e.key === API_KEY_SECRET) void reloadRuntime();
+      if (e.key === API_KEY_SECRET) void rebuildRuntime();
     }),
     treeView.onDidChangeVisibility((e) => {
       if (e.visible) void tree.load();
@@ -110,7 +112,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => (treeView.message = undefined)));
 
-  await reloadRuntime();
+  // The runtime (secrets, the GitHub session, agent files) is built after activation returns too;
+  // commands that need it wait for it.
+  void rebuildRuntime();
   log.info(`activated in ${Date.now() - started} ms`);
   // Session logs are read after activation returns: many long sessions must not hold up the command
   // or view that activated the extension. The tree fills in as they load.
@@ -124,6 +128,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const interrupted = tree.model.interrupted();
     if (interrupted.length === 0) return;
     log.info(`interrupted by a closed window or a crash: ${interrupted.join(', ')}`);
+    await runtimeReady;
     if (readSettings().resumeInterruptedAutomatically && runtime.available && vscode.workspace.isTrusted) {
       for (const id of interrupted) void vscode.commands.executeCommand('agentOs.resumeSession', { sessionId: id });
     }
