@@ -2,7 +2,7 @@
 // verdict (and the session stays usable), and "request changes" goes through the Coordinator to the
 // Coder and a new review.
 import assert from 'node:assert/strict';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AgentOsError } from '../../src/core/errors.ts';
@@ -130,6 +130,39 @@ test('request changes: the feedback reaches the Coordinator, then the Coder thre
     assert.equal(prs.length, 1);
     assert.equal(prs[0]?.head, state.pullRequest?.branch);
     assert.deepEqual(rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+  } finally {
+    await world.close();
+  }
+});
+
+test('an approval whose push failed is not carried out on a worktree changed since: refused, and request changes still works', async () => {
+  const world = await startDemoWorld(script());
+  try {
+    const { rt, sample } = world;
+    const hook = join(sample.barePath, 'hooks', 'pre-receive');
+    writeFileSync(hook, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
+    assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
+    const first = verdictsOf(await rt.store.read(meta.id))[0]!;
+    await assert.rejects(rt.runtime.approve(meta.id, first.id), (e: unknown) => e instanceof AgentOsError && e.code === 'GIT_FAILED');
+
+    // Between the failed push and the next try, the work changes.
+    const { worktree } = await rt.runtime.changes(meta.id);
+    appendFileSync(join(worktree, 'src/parseDuration.js'), '\n// not reviewed\n');
+    rmSync(hook);
+    const refused = (e: unknown) => e instanceof AgentOsError && e.code === 'APPROVAL_REFUSED' && /changed after the Reviewer's verdict/.test(e.message);
+    await assert.rejects(rt.runtime.approve(meta.id, first.id), refused);
+    await assert.rejects(rt.runtime.resume(meta.id), refused);
+    assert.equal(world.github.pullRequests().length, 0, 'unreviewed work was not published');
+    assert.equal(rt.runtime.isRunning(meta.id), false);
+
+    // The person asks for changes instead: a new round reviews the work as it is now, and that is approved.
+    await rt.runtime.requestChanges(meta.id, first.id, FEEDBACK);
+    const second = verdictsOf(await rt.store.read(meta.id))[1];
+    assert.ok(second, 'a second review happened');
+    await rt.runtime.approve(meta.id, second.id);
+    assert.equal(world.github.pullRequests().length, 1);
+    assert.equal(foldSession(meta.id, await rt.store.read(meta.id)).stopReason?.type, 'end_turn');
   } finally {
     await world.close();
   }

@@ -302,7 +302,9 @@ export class AgentOsRuntime implements SessionService {
         // approval stands; carry it out now. The evidence was checked then, and the commit made since is ours.
         await this.finishApprovedWork(meta, log);
       } else {
-        const verdict = this.pendingVerdict(log, verdictEventId);
+        // An approval that could not be carried out (push failed, work changed since) may still be
+        // replaced by a request for changes; the latest decision counts.
+        const verdict = this.pendingVerdict(log, verdictEventId, decision === 'reject' && this.approvedButNotCarriedOut(log, verdictEventId));
         if (decision === 'approve') await this.checkEvidenceStillHolds(meta, verdict);
         await log.append({
           type: 'agent_os.approval',
@@ -326,7 +328,7 @@ export class AgentOsRuntime implements SessionService {
     return approval?.decision === 'approve' && !log.events.some((e) => e.type === 'agent_os.pull_request_opened' && e.seq > approval.seq);
   }
 
-  private pendingVerdict(log: SessionLog, verdictEventId: string): EventOfType<'agent_os.verdict_submitted'> {
+  private pendingVerdict(log: SessionLog, verdictEventId: string, overrideApproval = false): EventOfType<'agent_os.verdict_submitted'> {
     const verdict = log.get(verdictEventId);
     if (!verdict || verdict.type !== 'agent_os.verdict_submitted') {
       throw new AgentOsError('APPROVAL_REFUSED', `event ${verdictEventId} is not a verdict of session ${log.sessionId}`);
@@ -337,7 +339,7 @@ export class AgentOsRuntime implements SessionService {
     if ((verdict.verdict as { decision?: string }).decision !== 'APPROVE') {
       throw new AgentOsError('APPROVAL_REFUSED', 'only an APPROVE verdict can be approved');
     }
-    if (latestApprovalOf(log.events, verdict.id)) {
+    if (!overrideApproval && latestApprovalOf(log.events, verdict.id)) {
       throw new AgentOsError('APPROVAL_REFUSED', 'this verdict was already decided');
     }
     return verdict;
@@ -347,12 +349,7 @@ export class AgentOsRuntime implements SessionService {
   private async checkEvidenceStillHolds(meta: SessionMeta, verdict: EventOfType<'agent_os.verdict_submitted'>): Promise<void> {
     const workspace = await this.options.sandboxes(this.repositoryOf(meta)).workspace(meta.id);
     const [diff, head] = await Promise.all([diffWorktree(workspace.worktree, workspace.baseCommit), headCommit(workspace.worktree)]);
-    if (diff.sha256 !== verdict.evidence.diff_sha256 || head !== verdict.evidence.head_commit) {
-      throw new AgentOsError(
-        'APPROVAL_REFUSED',
-        'the worktree changed after the Reviewer\'s verdict; the verdict no longer covers it — request a new review',
-      );
-    }
+    if (diff.sha256 !== verdict.evidence.diff_sha256 || head !== verdict.evidence.head_commit) throw worktreeChangedError();
   }
 
   /**
@@ -368,6 +365,10 @@ export class AgentOsRuntime implements SessionService {
       if (!this.options.pullRequests) throw new AgentOsError('GITHUB_FAILED', 'no GitHub connection is configured to open the pull request');
       const repository = this.repositoryOf(meta);
       const workspace = await this.options.sandboxes(repository).workspace(meta.id);
+      // Also when the approval is carried out later (after a failed push, on wake): the commit made since
+      // leaves the hash as it was, but any other change means the verdict no longer covers the work.
+      const diff = await diffWorktree(workspace.worktree, workspace.baseCommit);
+      if (diff.sha256 !== verdict.evidence.diff_sha256) throw worktreeChangedError();
       const target = await this.options.pullRequests(repository);
       const opened = await openPullRequestForSession({ meta, events: log.events, workspace, target });
       await log.append({ type: 'agent_os.pull_request_opened', thread: log.state.primaryThreadId as string, ...opened });
@@ -435,6 +436,13 @@ export class AgentOsRuntime implements SessionService {
     for (const run of this.active.values()) run.harness?.shutdown();
     await Promise.all([...this.active.values()].map((r) => r.done.catch(() => undefined)));
   }
+}
+
+function worktreeChangedError(): AgentOsError {
+  return new AgentOsError(
+    'APPROVAL_REFUSED',
+    'the worktree changed after the Reviewer\'s verdict; the verdict no longer covers it — request changes for a new review',
+  );
 }
 
 function fileStatus(letter: string): SessionChanges['files'][number]['status'] {
