@@ -3,7 +3,7 @@
 // or waking the session must not stop at them.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { foldSession } from '../../src/core/session/sessionState.ts';
@@ -44,7 +44,7 @@ test('stale git locks left by a killed commit (index.lock, the branch ref lock) 
   }
 });
 
-test('on wake, stale git locks in the session\'s snapshots and clean rooms (a killed checkout) are cleared', async () => {
+test('on wake, stale git locks (a killed checkout) and abandoned worktree registrations (a killed worktree add) of the session are cleared', async () => {
   const FEEDBACK = 'Please also document compound durations in the README.';
   const world = await startDemoWorld({
     agents: {
@@ -75,6 +75,12 @@ test('on wake, stale git locks in the session\'s snapshots and clean rooms (a ki
     for (const dir of others) {
       const gitDir = resolve(dir, execFileSync('git', ['rev-parse', '--git-dir'], { cwd: dir, encoding: 'utf8' }).trim());
       writeFileSync(join(gitDir, 'index.lock'), '');
+    }
+    // A kill during `git worktree add` leaves the registration locked ("initializing") and no folder: git
+    // then neither prunes it nor makes that worktree again.
+    for (const dir of others) {
+      execFileSync('git', ['worktree', 'lock', '--reason', 'initializing', dir], { cwd: worktree });
+      rmSync(dir, { recursive: true, force: true });
     }
 
     // A new process wakes the session (the one that left the locks is gone).

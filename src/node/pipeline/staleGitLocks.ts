@@ -36,6 +36,27 @@ export async function clearStaleSessionGitLocks(worktree: string, sessionId: str
   return removeStale(locks);
 }
 
+/**
+ * On wake, before the session's worktrees are made again: `git worktree add` locks the registration of the
+ * worktree it is making ("initializing") and a kill in the middle leaves it locked with no folder. Git then
+ * neither prunes it nor adds that worktree again ("missing but locked"), so the session could never resume.
+ * Unlocks such registrations of this session so the next prune forgets them.
+ */
+export async function unlockAbandonedWorktrees(repository: string, sessionId: string): Promise<string[]> {
+  const git = openGit(repository);
+  const listing = await runGit('worktree list', () => git.raw(['worktree', 'list', '--porcelain']));
+  const unlocked: string[] = [];
+  for (const entry of listing.split('\n\n')) {
+    const lines = entry.split('\n');
+    const dir = lines.find((l) => l.startsWith('worktree '))?.slice('worktree '.length);
+    if (!dir || !dir.split(sep).includes(sessionId) || !lines.some((l) => l === 'locked' || l.startsWith('locked '))) continue;
+    if (await exists(dir)) continue;
+    await runGit('worktree unlock', () => git.raw(['worktree', 'unlock', dir]));
+    unlocked.push(dir);
+  }
+  return unlocked;
+}
+
 async function gitDirsOf(worktree: string): Promise<{ gitDir: string; commonDir: string }> {
   const git = openGit(worktree);
   const [gitDir, commonDir] = await Promise.all([

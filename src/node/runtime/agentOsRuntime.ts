@@ -189,6 +189,16 @@ export class AgentOsRuntime implements SessionService {
         `session ${sessionId} was never started: the process stopped while creating it, before its first events were written; delete it and start again`,
       );
     }
+    // Holding the writer now: the moment to clear what a killed earlier writer left in the sandboxes,
+    // before the approval's git work or the harness touches them.
+    if (meta.repository) {
+      try {
+        await this.options.sandboxes(meta.repository).recover?.(sessionId);
+      } catch (error) {
+        await log.close();
+        throw error;
+      }
+    }
     return { meta, log };
   }
 
@@ -384,7 +394,7 @@ export class AgentOsRuntime implements SessionService {
     const reviewerThread = verdict.thread;
     const parent = log.state.threads[reviewerThread]?.parentThreadId;
     if (!parent) return;
-    const held = Object.values(log.state.threads[parent]?.pendingToolUses ?? {}).find((use) =>
+    const held = [...(log.state.threads[parent]?.pendingToolUses.values() ?? [])].find((use) =>
       log.events.some((e) => e.type === 'agent.thread_message_sent' && e.delegation_tool_use_id === use.id && e.to_session_thread_id === reviewerThread),
     );
     if (!held) return;

@@ -82,6 +82,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
                 ...(options.bubblewrap ? { bubblewrap: options.bubblewrap } : {}),
                 ...(options.bashDefaultTimeoutMs ? { bashDefaultTimeoutMs: options.bashDefaultTimeoutMs } : {}),
               }),
+              repository,
             );
         sandboxCache.set(repository, s);
       }
