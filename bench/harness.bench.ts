@@ -106,7 +106,7 @@ async function timedWorld(script: unknown, files: Record<string, string>, storeR
     },
   };
   const sandboxes = (repository: string, storageDir: string): SessionSandboxes => {
-    const inner = worktreeSessionSandboxes(new WorktreeSandboxProvider({ storageDir, repository }));
+    const inner = worktreeSessionSandboxes(new WorktreeSandboxProvider({ storageDir, repository }), repository);
     return {
       ...inner,
       async open(request) {

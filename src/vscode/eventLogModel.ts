@@ -150,7 +150,7 @@ export class EventLogModel {
   toolAsks(): ToolAsk[] {
     const out: ToolAsk[] = [];
     for (const thread of Object.values(this.state.threads)) {
-      for (const use of Object.values(thread.pendingToolUses)) {
+      for (const use of thread.pendingToolUses.values()) {
         if (use.evaluated_permission !== 'ask' || this.confirmations.has(use.id)) continue;
         out.push({
           eventId: use.id,

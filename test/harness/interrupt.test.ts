@@ -41,7 +41,7 @@ test('interrupt during a stalled model stream: the thread idles end_turn, nothin
     assert.equal(ends[0]?.is_error, true);
     let state = foldSession(meta.id, events);
     assert.equal(state.status, 'idle');
-    assert.deepEqual(Object.values(state.threads).flatMap((t) => Object.keys(t.pendingToolUses)), []);
+    assert.deepEqual(Object.values(state.threads).flatMap((t) => [...t.pendingToolUses.keys()]), []);
     assert.equal(Object.values(state.threads).some((t) => t.openModelRequestId), false);
 
     await runtime.resume(meta.id);
@@ -50,7 +50,7 @@ test('interrupt during a stalled model stream: the thread idles end_turn, nothin
     assert.equal(ofType(events, 'agent.message').at(-1)?.content[0]?.text, 'Done.');
     assert.equal(ofType(events, 'agent.tool_result')[0]?.is_error, false);
     state = foldSession(meta.id, events);
-    assert.deepEqual(Object.values(state.threads).flatMap((t) => Object.keys(t.pendingToolUses)), []);
+    assert.deepEqual(Object.values(state.threads).flatMap((t) => [...t.pendingToolUses.keys()]), []);
   } finally {
     await world.close();
   }
@@ -100,7 +100,7 @@ for (const bubblewrap of ['auto', 'off'] as const) {
       assert.equal(ofType(events, 'user.interrupt').length, 1);
       assert.deepEqual(ofType(events, 'session.thread_status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
       const state = foldSession(meta.id, events);
-      assert.deepEqual(Object.values(state.threads).flatMap((t) => Object.keys(t.pendingToolUses)), [], 'no call left without a result');
+      assert.deepEqual(Object.values(state.threads).flatMap((t) => [...t.pendingToolUses.keys()]), [], 'no call left without a result');
       assert.equal(world.requests('Coder').length, 1, 'no model request after the interrupt');
 
       // Resumed, the model hears that both calls were interrupted; neither runs now.
@@ -154,7 +154,7 @@ test('interrupt while a delegated thread stalls: both threads stop end_turn; res
     assert.equal(ofType(events, 'agent.thread_message_sent').filter((e) => e.to_agent_name === 'Coder').length, 1, 'the task was sent once');
     assert.equal(ofType(events, 'agent.tool_use').filter((u) => u.name === 'write').length, 1);
     const state = foldSession(meta.id, events);
-    assert.deepEqual(Object.values(state.threads).flatMap((t) => Object.keys(t.pendingToolUses)), []);
+    assert.deepEqual(Object.values(state.threads).flatMap((t) => [...t.pendingToolUses.keys()]), []);
   } finally {
     await world.close();
   }

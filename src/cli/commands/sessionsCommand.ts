@@ -152,7 +152,7 @@ async function show(store: FileSessionStore, sessionId: string, json: boolean): 
       ...(t.stopReason ? { stop_reason: t.stopReason } : {}),
       usage: t.usage,
       events: t.eventCount,
-      pending_tool_uses: Object.keys(t.pendingToolUses),
+      pending_tool_uses: [...t.pendingToolUses.keys()],
     }));
     const out = { session: meta, status: state.status, usage: state.usage, threads, events };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

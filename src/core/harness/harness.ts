@@ -145,7 +145,7 @@ export class Harness {
   private async recoverAfterCrash(): Promise<void> {
     const recovered: string[] = [];
     for (const thread of Object.values(this.log.state.threads)) {
-      for (const use of Object.values(thread.pendingToolUses)) {
+      for (const use of thread.pendingToolUses.values()) {
         if (use.name === DELEGATION_TOOL_NAME) continue; // the child thread's own log says where it was
         if (!this.mayHaveStarted(use)) continue;
         recovered.push(use.id);
@@ -487,8 +487,8 @@ export class Harness {
   }
 
   private async closeUnanswered(threadId: string, why: string): Promise<void> {
-    const pending = this.log.state.threads[threadId]?.pendingToolUses ?? {};
-    for (const use of Object.values(pending)) {
+    const pending = this.log.state.threads[threadId]?.pendingToolUses;
+    for (const use of [...(pending?.values() ?? [])]) {
       if (use.evaluated_permission === 'ask' && !this.confirmationOf(use.id)) continue;
       if (use.name === DELEGATION_TOOL_NAME) continue;
       await this.log.append({
@@ -513,8 +513,7 @@ export class Harness {
   }
 
   private hasResult(threadId: string, toolUseEventId: string): boolean {
-    const pending = this.log.state.threads[threadId]?.pendingToolUses ?? {};
-    return !(toolUseEventId in pending);
+    return !this.log.state.threads[threadId]?.pendingToolUses.has(toolUseEventId);
   }
 
   private sandboxFor(threadId: string, agent: HarnessAgent): Promise<Sandbox> {

@@ -394,7 +394,7 @@ export class AgentOsRuntime implements SessionService {
     const reviewerThread = verdict.thread;
     const parent = log.state.threads[reviewerThread]?.parentThreadId;
     if (!parent) return;
-    const held = Object.values(log.state.threads[parent]?.pendingToolUses ?? {}).find((use) =>
+    const held = [...(log.state.threads[parent]?.pendingToolUses.values() ?? [])].find((use) =>
       log.events.some((e) => e.type === 'agent.thread_message_sent' && e.delegation_tool_use_id === use.id && e.to_session_thread_id === reviewerThread),
     );
     if (!held) return;
