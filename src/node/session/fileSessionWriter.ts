@@ -1,11 +1,20 @@
 // The one writer of a session's log file. Each record is one line handed to the kernel in one write(2)
-// on an O_APPEND descriptor, so a crash leaves at most one torn record, at the tail. A 'sync' append
-// returns once fdatasync has returned; 'batch' appends become durable with the next one, flush() or close().
-import { closeSync, fdatasyncSync, ftruncateSync, writeSync } from 'node:fs';
+// on an O_APPEND descriptor, so a crash leaves at most one torn record, at the tail.
+//
+// The writer runs on the event loop of VS Code's extension host, which every extension shares: it must
+// never wait for the disk there. So a record is written synchronously (a small write lands in the page
+// cache in microseconds, and writing at call time keeps records in call order, i.e. in seq order), but
+// the fdatasync that makes it durable runs in libuv's thread pool (datasyncQueue.ts). A 'sync' append
+// resolves once an fdatasync that *started after its write* has returned: that covers the record and
+// every one before it. Appends that arrive while an fdatasync is in flight wait for the next one, which
+// then covers all of them at once (group commit): one fdatasync per disk round trip, however many
+// threads append. 'batch' appends become durable with the next 'sync' append, flush() or close().
+import { closeSync, ftruncateSync, writeSync } from 'node:fs';
 import type { EventInput, SessionEvent } from '../../core/events/sessionEvent.ts';
 import type { Durability, OpenedLog, SessionWriter } from '../../core/session/sessionStore.ts';
 import { serializeEvent, stampEvent } from '../../core/session/storeRules.ts';
 import type { BlobStore } from './blobStore.ts';
+import { datasync } from './datasyncQueue.ts';
 import { encodeRecordLine } from './recordCodec.ts';
 import type { BlobRef } from './recordCodec.ts';
 import type { WriterLock } from './writerLock.ts';
@@ -19,12 +28,26 @@ export interface WriterFile {
   lastSeq: number;
 }
 
+/** Someone waiting until the first `upTo` records written are on disk. */
+interface DurableWaiter {
+  upTo: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
 export class FileSessionWriter implements SessionWriter {
+  /** Set as close() begins: no appends after it. */
   private closed = false;
+  private closing: Promise<void> | undefined;
   /** Set when the file is in an unknown state (failed write or fsync): no more appends. */
   private broken: Error | undefined;
+  /** Records handed to the kernel, and records known to be on disk (counted from this writer's open). */
   private written = 0;
   private durable = 0;
+  /** The fdatasync in flight, if any: at most one per file, so that appenders share it. */
+  private syncing: Promise<void> | undefined;
+  /** In record order; `upTo` never decreases along the list. */
+  private waiters: DurableWaiter[] = [];
   private fenceCheckedAt = 0;
   private lost: Error | undefined;
 
@@ -41,42 +64,38 @@ export class FileSessionWriter implements SessionWriter {
     return this.lock.fence;
   }
 
-  // The whole append is synchronous (write and fdatasync included) and handed back as a settled
-  // promise: no thread-pool hop and no extra ticks between the caller and the disk.
   append(event: EventInput, durability: Durability = 'sync'): Promise<SessionEvent> {
-    try {
-      return Promise.resolve(this.appendNow([event], durability)[0] as SessionEvent);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    return this.appendMany([event], durability).then((events) => events[0] as SessionEvent);
   }
 
   appendMany(inputs: EventInput[], durability: Durability = 'sync'): Promise<SessionEvent[]> {
+    let events: SessionEvent[];
     try {
-      return Promise.resolve(this.appendNow(inputs, durability));
+      events = this.writeNow(inputs, durability);
     } catch (error) {
       return Promise.reject(error as Error);
     }
+    if (durability === 'batch') return Promise.resolve(events);
+    return this.durableUpTo(this.written).then(() => events);
   }
 
   flush(): Promise<void> {
     try {
       this.assertWritable();
       this.checkFence('sync');
-      this.sync();
-      return Promise.resolve();
     } catch (error) {
       return Promise.reject(error as Error);
     }
+    return this.durableUpTo(this.written);
   }
 
-  private appendNow(inputs: EventInput[], durability: Durability): SessionEvent[] {
+  /** Stamps and writes the records now, on the calling tick, so that call order is disk order. */
+  private writeNow(inputs: EventInput[], durability: Durability): SessionEvent[] {
     this.assertWritable();
     this.checkFence(durability);
     const now = new Date();
     let events: SessionEvent[];
     if (inputs.length === 1) {
-      // The common case, kept lean: it runs right after an fdatasync, on caches someone else has used.
       const event = stampEvent(inputs[0] as EventInput, this.file.lastSeq + 1, now);
       this.writeRecord(this.recordFor(event));
       events = [event];
@@ -87,16 +106,21 @@ export class FileSessionWriter implements SessionWriter {
       for (const record of records) this.writeRecord(record);
     }
     this.file.lastSeq += events.length;
-    if (durability === 'sync') this.sync();
     return events;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.closeNow();
+    return this.closing;
+  }
+
+  private async closeNow(): Promise<void> {
+    this.closed = true;
     try {
-      if (!this.broken && !this.lost) this.sync();
+      if (!this.broken && !this.lost) await this.durableUpTo(this.written);
     } finally {
-      this.closed = true;
+      // Never close the descriptor under an fdatasync still running on it: the number could be reused.
+      while (this.syncing) await this.syncing;
       closeSync(this.file.fd);
       this.lock.release();
     }
@@ -149,20 +173,41 @@ export class FileSessionWriter implements SessionWriter {
     }
   }
 
-  private sync(): void {
-    if (this.durable >= this.written) return;
+  /** Resolves once the first `upTo` records are on disk. */
+  private durableUpTo(upTo: number): Promise<void> {
+    if (this.durable >= upTo) return Promise.resolve();
+    if (this.broken) return Promise.reject(this.brokenError());
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ upTo, resolve, reject });
+      this.startSync();
+    });
+  }
+
+  /** Starts an fdatasync for everything written so far, unless one is in flight: when that one returns,
+   * the records written since it started are synced by the next (the group commit). */
+  private startSync(): void {
+    if (this.syncing || this.waiters.length === 0) return;
     const covers = this.written;
-    // fdatasync on the calling thread: handing it to the thread pool costs two context switches per
-    // append, which on a busy machine halves the rate of durable appends. It blocks the event loop for
-    // as long as the disk takes, only at the turn and tool boundaries that ask for 'sync'.
-    try {
-      fdatasyncSync(this.file.fd);
-    } catch (error) {
-      // After a failed fsync the kernel may have dropped the dirty pages: nothing is known any more.
-      this.broken = error as Error;
-      throw error;
-    }
-    this.durable = covers;
+    this.syncing = datasync(this.file.fd).then(
+      () => {
+        this.syncing = undefined;
+        this.durable = Math.max(this.durable, covers);
+        let done = 0;
+        while (done < this.waiters.length && (this.waiters[done] as DurableWaiter).upTo <= this.durable) done++;
+        for (const w of this.waiters.splice(0, done)) w.resolve();
+        this.startSync();
+      },
+      (error: unknown) => {
+        this.syncing = undefined;
+        // After a failed fsync the kernel may have dropped the dirty pages: nothing is known any more.
+        this.broken = error as Error;
+        for (const w of this.waiters.splice(0)) w.reject(error as Error);
+      },
+    );
+  }
+
+  private brokenError(): Error {
+    return new Error(`writer of session ${this.sessionId} failed earlier: ${(this.broken as Error).message}`);
   }
 
   /** At every 'sync' append and flush; between them (streaming deltas) at most every FENCE_CHECK_MS. */
@@ -181,6 +226,6 @@ export class FileSessionWriter implements SessionWriter {
   private assertWritable(): void {
     if (this.closed) throw new Error(`writer of session ${this.sessionId} is closed`);
     if (this.lost) throw this.lost;
-    if (this.broken) throw new Error(`writer of session ${this.sessionId} failed earlier: ${this.broken.message}`);
+    if (this.broken) throw this.brokenError();
   }
 }
