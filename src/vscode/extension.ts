@@ -8,6 +8,7 @@ import type { EventOfType } from '../core/events/sessionEvent.ts';
 import type { SessionService } from '../core/runtime/sessionService.ts';
 import { FileSessionStore } from '../node/session/fileSessionStore.ts';
 import type { CardAction } from '../shared/eventLogProtocol.ts';
+import { registerAgentLanguageClient, type AgentLanguageClientHandle } from './agentLanguageClient.ts';
 import { registerCommands, UNTRUSTED_MESSAGE } from './commands.ts';
 import { createRuntime } from './createRuntime.ts';
 import { EventLogPanels } from './eventLogPanel.ts';
@@ -18,10 +19,15 @@ import { RuntimeAccess } from './runtimeAccess.ts';
 import { BASE_SCHEME, BaseContentProvider } from './showChanges.ts';
 import { ThreadsTreeProvider } from './threadsTreeProvider.ts';
 
+let agentLanguageClient: AgentLanguageClientHandle | undefined;
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const started = Date.now();
   const log = vscode.window.createOutputChannel('Agent OS', { log: true });
   context.subscriptions.push(log);
+  // Editing support for agent files, in its own process; it starts only when there are agent files.
+  agentLanguageClient = registerAgentLanguageClient(context, log);
+  context.subscriptions.push(agentLanguageClient);
 
   const settings = readSettings();
   const sessionsDir = settings.sessionsDirectory ?? join((context.storageUri ?? context.globalStorageUri).fsPath, 'sessions');
@@ -207,7 +213,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   }
 }
 
-export function deactivate(): void {
-  // Everything is in context.subscriptions; running harnesses stop with the extension host, and their
-  // sessions show as interrupted on the next activation.
+export function deactivate(): Promise<void> | undefined {
+  // Everything else is in context.subscriptions; running harnesses stop with the extension host, and
+  // their sessions show as interrupted on the next activation. The language server is awaited.
+  return agentLanguageClient?.stop();
 }

@@ -32,7 +32,7 @@ export function readSettings(): ExtensionSettings {
   const settings: ExtensionSettings = {
     models,
     sandbox: c.get<SandboxSetting>('sandbox') ?? 'auto',
-    delegationDepth: c.get<number>('delegationDepth') ?? 2,
+    delegationDepth: c.get<number>('delegationDepth') ?? 1,
     reviewRounds: c.get<number>('reviewRounds') ?? 3,
     resumeInterruptedAutomatically: c.get<boolean>('resumeInterruptedAutomatically') ?? false,
     githubLocalRemotes: {},

@@ -33,7 +33,8 @@ export function buildExtension(): void {
     const esbuild = require('esbuild');
     const common = { bundle: true, sourcemap: true, logLevel: 'warning', absWorkingDir: ${JSON.stringify(REPO_ROOT)} };
     Promise.all([
-      esbuild.build({ ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] }),
+      esbuild.build({ ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], define: { navigator: 'undefined' } }),
+      esbuild.build({ ...common, entryPoints: ['src/lsp/server.ts'], outfile: 'dist/lspServer.js', platform: 'node', format: 'cjs', target: 'node20' }),
       esbuild.build({ ...common, entryPoints: ['media/eventLog/main.ts'], outfile: 'dist/webview/eventLog.js', platform: 'browser', format: 'iife', target: 'es2022' }),
     ]).catch(() => process.exit(1));`;
   const r = spawnSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, stdio: 'inherit' });
@@ -350,6 +351,33 @@ export class Workbench {
     throw new Error(`no notification matches ${match}; seen: ${JSON.stringify(last)}`);
   }
 
+  /** Opens the Problems panel and returns its rows' texts (file rows and problem rows). */
+  async problems(): Promise<string[]> {
+    const panel = this.page.locator('.markers-panel');
+    if (!(await panel.isVisible().catch(() => false))) {
+      await this.page.keyboard.press('Escape');
+      await this.page.keyboard.press('Control+Shift+M');
+      if (!(await panel.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false))) {
+        await this.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+        await panel.waitFor({ state: 'visible', timeout: 10_000 });
+      }
+    }
+    return (await panel.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+  }
+
+  /** Waits until the Problems panel's rows satisfy `check`; returns them. */
+  async waitForProblems(check: (rows: string[]) => boolean, timeoutMs = 30_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    let last: string[] = [];
+    while (Date.now() < deadline) {
+      last = await this.problems().catch(() => []);
+      if (check(last)) return last;
+      await delay(300);
+    }
+    await this.screenshot(`failed-problems-${Date.now()}`);
+    throw new Error(`the Problems panel never matched; rows: ${JSON.stringify(last)}`);
+  }
+
   /** Runs a wait; on failure keeps a screenshot of the moment (test-artifacts/e2e/failed-*.png). */
   async capturing<T>(what: string, wait: () => Promise<T>): Promise<T> {
     try {
@@ -371,6 +399,34 @@ export class Workbench {
   async close(): Promise<void> {
     await this.browser.close().catch(() => undefined);
   }
+}
+
+/** Ids of the processes of this code-server (found by its own extensions folder in their command
+ * line or their parent's) whose command line contains `needle`: tests end only their own. */
+export function processesOf(server: CodeServer, needle: string): number[] {
+  const cmdline = (pid: string) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    } catch {
+      return '';
+    }
+  };
+  const parent = (pid: string) => {
+    try {
+      return /^PPid:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '';
+    } catch {
+      return '';
+    }
+  };
+  const ours = (pid: string): boolean => {
+    for (let p = pid, depth = 0; p && p !== '1' && depth < 6; p = parent(p), depth++) {
+      if (cmdline(p).includes(server.extensionsDir)) return true;
+    }
+    return false;
+  };
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d) && cmdline(d).includes(needle) && ours(d))
+    .map(Number);
 }
 
 export function freePort(): Promise<number> {
