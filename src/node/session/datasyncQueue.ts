@@ -10,10 +10,13 @@ const MAX_IN_FLIGHT = 2;
 let inFlight = 0;
 const waiting: Array<() => void> = [];
 
-export function datasync(fd: number): Promise<void> {
+/** `starting` runs right before the fdatasync is issued, when a slot is free: what was written by then
+ * is what this call makes durable. */
+export function datasync(fd: number, starting: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const run = (): void => {
       inFlight++;
+      starting();
       fdatasync(fd, (error) => {
         inFlight--;
         const next = waiting.shift();

@@ -187,8 +187,9 @@ export class FileSessionWriter implements SessionWriter {
    * the records written since it started are synced by the next (the group commit). */
   private startSync(): void {
     if (this.syncing || this.waiters.length === 0) return;
-    const covers = this.written;
-    this.syncing = datasync(this.file.fd).then(
+    // Counted when the fdatasync is issued, not now: it may wait for a slot, and covers what came meanwhile.
+    let covers = 0;
+    this.syncing = datasync(this.file.fd, () => (covers = this.written)).then(
       () => {
         this.syncing = undefined;
         this.durable = Math.max(this.durable, covers);
