@@ -1,0 +1,124 @@
+// The person's answers through the Event Log cards, in a real VS Code on the scripted model: an
+// `always_ask` bash call (a workspace Coder whose bash asks) is allowed and runs; the next is denied with
+// a reason the Coder reads; then Request Changes… on the Reviewer's APPROVE sends its text to the
+// Coordinator. The script's `expect`s and the recorded requests check what the model was sent.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parseModelScript } from '../../src/node/model/modelScript.ts';
+import { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
+import { CodeServer, Workbench } from './support/codeServer.ts';
+
+const DENY_REASON = 'do not touch the network, read the config instead';
+const FEEDBACK = 'also log the health check result';
+const CODER = `---\nname: Coder\ndescription: Our Coder; every shell command waits for approval.\nask: bash\n---\nYou change code.\n`;
+
+const tool = (name: string, input: Record<string, unknown>) => ({ type: 'tool_use', name, input });
+const text = (t: string) => ({ type: 'text', text: t });
+const SCRIPT = {
+  agents: {
+    Coordinator: [
+      { content: [tool('send_to_agent', { agent_name: 'Coder', message: 'Check the health endpoint.' })] },
+      { content: [tool('send_to_agent', { agent_name: 'Reviewer', message: 'Review the change.' })] },
+      { content: [text('Sending the feedback to the Coder.')], expect: { last_user_text_includes: FEEDBACK } },
+    ],
+    Coder: [
+      { content: [tool('bash', { command: 'echo allowed-run-output' })] },
+      { content: [tool('bash', { command: 'curl -fsS http://127.0.0.1:9/health' })], expect: { last_user_text_includes: 'allowed-run-output' } },
+      { content: [text('Read the config instead.')], expect: { last_user_text_includes: DENY_REASON } },
+    ],
+    Reviewer: [{ content: [text('```json\n{ "decision": "APPROVE", "summary": "The check is in place." }\n```')] }],
+  },
+};
+
+describe('approval cards in the Event Log', { timeout: 300_000 }, () => {
+  let root: string;
+  let model: ScriptedModelServer;
+  let server: CodeServer;
+  let wb: Workbench;
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'agent-os-e2e-approvals-'));
+    const repo = join(root, 'service');
+    mkdirSync(join(repo, '.agents'), { recursive: true });
+    writeFileSync(join(repo, 'README.md'), '# service\n');
+    writeFileSync(join(repo, '.agents', 'Coder.md'), CODER);
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { cwd: repo, stdio: 'ignore' });
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-qm', 'init');
+    model = await ScriptedModelServer.start({ script: parseModelScript(SCRIPT) });
+    server = await CodeServer.start({
+      workspace: repo,
+      settings: { 'agentOs.sessionsDirectory': join(root, 'sessions'), 'agentOs.anthropic.baseUrl': model.url, 'agentOs.sandbox': 'worktree' },
+    });
+    wb = await Workbench.open(server);
+    await wb.openThreadsView();
+    await wb.runCommand('Agent OS: Set Anthropic API Key');
+    await wb.answerInput('sk-ant-e2e-scripted-model');
+    await wb.waitForNotification(/API key saved/);
+  });
+
+  after(async () => {
+    if (process.env['AGENT_OS_E2E_LOGS']) console.log(server?.logs());
+    await wb?.close();
+    await server?.stop();
+    await model?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /** The Event Log's card for the pending call of `command`, once it shows. */
+  const askCard = async (command: string) => {
+    const frame = await wb.webviewFrame(`.card.ask:has-text("${command}") vscode-button[data-action="allowTool"]`, 120_000);
+    return { frame, card: frame.locator('.card.ask', { hasText: command }) };
+  };
+
+  test('Allow runs an always_ask tool call', async () => {
+    await wb.runCommand('Agent OS: Plan and Implement Issue');
+    await wb.pickQuickItem('Describe a task');
+    await wb.answerInput('Add a health check');
+    await wb.waitForTreeItem(/Add a health check — waiting for you/, 120_000);
+    await wb.threadsPane().locator('.monaco-list-row', { hasText: 'Add a health check' }).first().click();
+    const { card } = await askCard('echo allowed-run-output');
+    assert.match(await card.innerText(), /Coder asks to run bash/);
+    await wb.screenshot('30-approvals-tool-ask');
+    await card.locator('vscode-button[data-action="allowTool"]').click();
+    // The next call asks in turn; the Coder's request for it carried the first call's output (script expect).
+    await askCard('curl -fsS');
+  });
+
+  test('Deny with a reason: the Coder reads the reason', async () => {
+    const { card } = await askCard('curl -fsS');
+    await card.locator('vscode-button[data-action="denyTool"]').click();
+    await wb.answerInput(DENY_REASON);
+    const frame = await wb.webviewFrame('.card.verdict vscode-button[data-action="requestChanges"]', 120_000);
+    assert.ok(coderSaw(model, DENY_REASON), 'the Coder was sent the reason');
+    assert.equal(await frame.locator('.card.ask').count(), 0);
+    await wb.screenshot('31-approvals-verdict');
+  });
+
+  test('Request Changes… sends the text to the Coordinator', async () => {
+    const frame = await wb.webviewFrame('.card.verdict vscode-button[data-action="requestChanges"]');
+    await frame.locator('.card.verdict vscode-button[data-action="requestChanges"]').click();
+    await wb.answerInput(FEEDBACK);
+    await wb.waitForTreeItem(/Add a health check — (idle|done|waiting for you)/, 60_000);
+    await waitUntil(() => model.requests.some((r) => r.agent === 'Coordinator' && r.outcome.kind === 'turn' && JSON.stringify(r.body).includes(FEEDBACK)));
+    assert.ok(model.requests.every((r) => r.outcome.kind === 'turn'), 'every request matched the script');
+    await wb.screenshot('32-approvals-changes-requested');
+  });
+});
+
+function coderSaw(model: ScriptedModelServer, needle: string): boolean {
+  return model.requests.some((r) => r.agent === 'Coder' && JSON.stringify(r.body).includes(needle));
+}
+
+async function waitUntil(check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
