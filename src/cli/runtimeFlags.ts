@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { AgentOsError } from '../core/errors.ts';
 import { tokenFromEnvironment } from '../node/github/octokitGitHub.ts';
 import { createLocalRuntime, type LocalRuntime } from '../node/runtime/localRuntime.ts';
+import { parseSandboxSetting } from '../node/sandbox/sandboxChoice.ts';
 import { repositoryRoot, resolveStoreDir } from './storeLocation.ts';
 
 export const runtimeFlagOptions = {
@@ -17,6 +18,8 @@ export const runtimeFlagOptions = {
   'review-rounds': { type: 'string' },
   'delegation-depth': { type: 'string' },
   'no-bubblewrap': { type: 'boolean' },
+  sandbox: { type: 'string' },
+  'devcontainer-config': { type: 'string' },
 } as const;
 
 export interface RuntimeFlagValues {
@@ -30,6 +33,8 @@ export interface RuntimeFlagValues {
   'review-rounds'?: string;
   'delegation-depth'?: string;
   'no-bubblewrap'?: boolean;
+  sandbox?: string;
+  'devcontainer-config'?: string;
 }
 
 export const runtimeFlagsHelp = `Runtime options:
@@ -42,7 +47,9 @@ export const runtimeFlagsHelp = `Runtime options:
   --budget-usd <n>          stop before a model request would pass this cost
   --review-rounds <n>       REJECT rounds before the pipeline gives up (default 3)
   --delegation-depth <n>    levels of delegation allowed (default 1)
-  --no-bubblewrap           run commands unconfined even where bubblewrap works
+  --sandbox <kind>          auto (default), devcontainer, bubblewrap or worktree; a resumed session keeps its own
+  --devcontainer-config <path>  the dev container configuration (default .devcontainer/devcontainer.json)
+  --no-bubblewrap           act as if bubblewrap were not installed
 Environment: ANTHROPIC_API_KEY (required), GITHUB_TOKEN or GH_TOKEN (to read private issues and open pull requests).`;
 
 function positiveNumber(name: string, value: string | undefined): number | undefined {
@@ -84,6 +91,8 @@ export async function buildCliRuntime(flags: RuntimeFlagValues, env: NodeJS.Proc
       localRemotes,
     },
     ...(flags['no-bubblewrap'] ? { bubblewrap: 'off' as const } : {}),
+    sandbox: parseSandboxSetting(flags.sandbox ?? env.AGENT_OS_SANDBOX),
+    ...(flags['devcontainer-config'] ? { devcontainerConfigPath: flags['devcontainer-config'] } : {}),
     settings: {
       ...(budgetUsd ? { budget: { maxUsd: budgetUsd } } : {}),
       ...(reviewRounds ? { reviewRounds: Math.floor(reviewRounds) } : {}),
@@ -97,6 +106,8 @@ export async function buildCliRuntime(flags: RuntimeFlagValues, env: NodeJS.Proc
     process.stderr.write(`\nagent-os: ${signal}: stopping; resume later with agent-os resume\n`);
     void local.runtime.dispose().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
+  // Containers of sessions that are gone do not outlive them (quick and quiet without Docker).
+  await local.pruneOrphanSandboxes().catch(() => []);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return { ...local, repository, storeDir };

@@ -35,7 +35,7 @@ export async function createRuntime(inputs: RuntimeInputs): Promise<SessionServi
     const [owner, repo] = name.split('/');
     if (owner && repo) localRemotes[path] = { owner, repo };
   }
-  const { runtime } = createLocalRuntime({
+  const { runtime, pruneOrphanSandboxes } = createLocalRuntime({
     storeDir: inputs.store.dir,
     store: inputs.store,
     model: { apiKey: inputs.apiKey, ...(settings.anthropicBaseUrl ? { baseURL: settings.anthropicBaseUrl } : {}) },
@@ -44,7 +44,7 @@ export async function createRuntime(inputs: RuntimeInputs): Promise<SessionServi
       ...(token ? { token } : {}),
       localRemotes,
     },
-    ...(settings.sandbox === 'worktree' ? { bubblewrap: 'off' as const } : {}),
+    sandbox: settings.sandbox,
     settings: {
       delegationDepth: settings.delegationDepth,
       reviewRounds: settings.reviewRounds,
@@ -53,6 +53,11 @@ export async function createRuntime(inputs: RuntimeInputs): Promise<SessionServi
     modelOverrides: Object.fromEntries(Object.entries(settings.models).filter(([, m]) => Boolean(m))) as Record<string, string>,
     onProblem: (line) => log.warn(`agent definitions: ${line}`),
   });
+  // Containers of sessions deleted elsewhere (or by a crash mid-delete) do not outlive them.
+  void pruneOrphanSandboxes().then(
+    (removed) => removed.length && log.info(`removed ${removed.length} dev container(s) of sessions that no longer exist`),
+    (error: unknown) => log.warn(`could not look for orphan dev containers: ${String(error)}`),
+  );
   // Running sessions are interrupted cleanly when the extension stops; their logs let them resume.
   inputs.context.subscriptions.push({ dispose: () => void runtime.dispose() });
   return runtime;

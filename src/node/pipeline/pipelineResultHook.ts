@@ -27,7 +27,7 @@ export interface PipelineHookOptions {
   /** Commit a Coder's work when it hands back (and merge parallel Coders' branches). */
   checkpointCoderWork: boolean;
   /** Where a parallel Coder thread (`thread_key`) works. */
-  childWorktree?(key: string): { worktree: string; branch: string };
+  childWorktree?(key: string): Promise<{ worktree: string; branch: string }>;
 }
 
 export function pipelineResultHook(options: PipelineHookOptions): ThreadResultHook {
@@ -50,7 +50,7 @@ async function coderResult(request: ThreadResultRequest, options: PipelineHookOp
   const workspace = await options.workspace();
   const created = request.events.find((e) => e.type === 'session.thread_created' && e.session_thread_id === request.threadId);
   const key = created?.type === 'session.thread_created' ? created.thread_key : undefined;
-  const child = key && options.childWorktree ? { key, ...options.childWorktree(key) } : undefined;
+  const child = key && options.childWorktree ? { key, ...(await options.childWorktree(key)) } : undefined;
   const handOff = await handOffCoderWork({
     sessionWorktree: workspace.worktree,
     agentName: request.agentName,

@@ -38,8 +38,9 @@ export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = { reviewRounds: 3, dele
 export interface AgentOsRuntimeOptions {
   store: SessionStore;
   model: ModelClient;
-  /** The sandboxes (and worktree) of sessions on one repository. */
-  sandboxes(repository: string): SessionSandboxes;
+  /** The sandboxes (and worktree) of sessions on one repository: of the kind a session recorded, or,
+   * for a new session, the kind chosen now. */
+  sandboxes(repository: string, kind?: string): SessionSandboxes;
   /** The agents defined for one repository (built-ins, `.agents/`, `.claude/agents/`), with versions. */
   agents(repository: string): AgentCatalog;
   tasks: TaskSource;
@@ -167,6 +168,10 @@ export class AgentOsRuntime implements SessionService {
         .finally(async () => {
           this.active.delete(meta.id);
           await log.close();
+          // Nothing keeps running for a session that is not running (a dev container is started again
+          // by the next run). The kind is the one the session recorded.
+          const kind = log.state.configured?.sandbox.kind;
+          if (meta.repository) await this.options.sandboxes(meta.repository, kind).stopSession?.(meta.id).catch(() => undefined);
         }),
     };
     const done = run.done;
@@ -212,7 +217,7 @@ export class AgentOsRuntime implements SessionService {
     const configured = log.state.configured;
     if (!configured) throw new AgentOsError('INVALID_ARGUMENT', `session ${meta.id} has no configuration event`);
     const agents = await this.options.agents(repository).load(configured.agent_versions);
-    const sandboxes = this.options.sandboxes(repository);
+    const sandboxes = this.options.sandboxes(repository, configured.sandbox.kind);
     return new Harness({
       log,
       model: this.options.model,
@@ -434,7 +439,10 @@ export class AgentOsRuntime implements SessionService {
     }
     const meta = await this.options.store.get(sessionId);
     if (meta.repository) {
-      await this.options.sandboxes(meta.repository).removeSession(sessionId).catch((error: unknown) => {
+      // Its own kind's sandboxes: a dev container session's containers go with it.
+      const events: SessionEvent[] = await this.options.store.read(sessionId).catch(() => []);
+      const configured = events.find((e): e is EventOfType<'agent_os.session_configured'> => e.type === 'agent_os.session_configured');
+      await this.options.sandboxes(meta.repository, configured?.sandbox.kind).removeSession(sessionId).catch((error: unknown) => {
         throw new AgentOsError('SANDBOX_UNAVAILABLE', `could not remove the sandbox of ${sessionId}: ${describeError(error)}`);
       });
     }

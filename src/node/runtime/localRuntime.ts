@@ -11,11 +11,13 @@ import { openGit } from '../git/gitClient.ts';
 import { AnthropicModelClient, type AnthropicModelClientOptions, DEFAULT_MAX_TOKENS } from '../model/anthropicModelClient.ts';
 import { costOf } from '../model/priceTable.ts';
 import { FileSessionStore } from '../session/fileSessionStore.ts';
-import { WorktreeSandboxProvider } from '../sandbox/worktreeSandboxProvider.ts';
 import { AgentOsRuntime, DEFAULT_RUNTIME_SETTINGS, type RuntimeSettings } from './agentOsRuntime.ts';
 import type { SessionSandboxes } from './sessionSandboxes.ts';
 import { WorkspaceAgentCatalog } from './workspaceAgentCatalog.ts';
-import { worktreeSessionSandboxes } from './worktreeSessionSandboxes.ts';
+import { chosenSessionSandboxes } from './chosenSessionSandboxes.ts';
+import { lazySessionSandboxes } from './lazySessionSandboxes.ts';
+import { chooseSandbox, devcontainerStateDir, parseSandboxSetting, type SandboxSetting } from '../sandbox/sandboxChoice.ts';
+import { pruneOrphanContainers } from '../sandbox/devcontainer/devcontainerSandboxProvider.ts';
 
 export interface LocalRuntimeOptions {
   /** The session store folder. Worktrees and agent versions live in its dot-folders. */
@@ -32,7 +34,11 @@ export interface LocalRuntimeOptions {
     issues?: IssueSource;
     pullRequests?: PullRequestSink;
   };
-  /** `off`: run commands without bubblewrap even where it works (tests of the unconfined path). */
+  /** Which sandbox new sessions get (a woken session keeps the kind it recorded). Default `auto`. */
+  sandbox?: SandboxSetting;
+  /** The dev container configuration, relative to the repository (default `.devcontainer/devcontainer.json`). */
+  devcontainerConfigPath?: string;
+  /** `off`: act as if bubblewrap were not installed (tests of the unconfined path, `--no-bubblewrap`). */
   bubblewrap?: 'auto' | 'off';
   /** Another sandbox kind per repository (dev container); the worktree sandbox otherwise. */
   sandboxes?(repository: string, storageDir: string): SessionSandboxes;
@@ -47,6 +53,9 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   runtime: AgentOsRuntime;
   store: FileSessionStore;
+  /** Removes dev containers whose sessions are gone (deleted elsewhere, or a crash mid-delete). Quiet
+   * and quick when Docker is not there. Returns the removed container ids. */
+  pruneOrphanSandboxes(): Promise<string[]>;
 }
 
 export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
@@ -70,21 +79,29 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const runtime = new AgentOsRuntime({
     store,
     model,
-    sandboxes(repository) {
-      let s = sandboxCache.get(repository);
+    sandboxes(repository, kind) {
+      const key = `${kind ?? 'choose'}\0${repository}`;
+      let s = sandboxCache.get(key);
       if (!s) {
         s = options.sandboxes
           ? options.sandboxes(repository, worktreesDir)
-          : worktreeSessionSandboxes(
-              new WorktreeSandboxProvider({
+          : lazySessionSandboxes(async () => {
+              // A session keeps the kind it started with: on wake it is asked for again, never swapped
+              // for a weaker one (a missing engine is then a clear error, and the session waits).
+              const choice = await chooseSandbox({
+                setting: kind ? parseSandboxSetting(kind) : (options.sandbox ?? 'auto'),
+                repository,
+                ...(options.bubblewrap === 'off' ? { bwrapAvailable: false } : {}),
+                ...(options.devcontainerConfigPath ? { devcontainerConfigPath: options.devcontainerConfigPath } : {}),
+              });
+              return chosenSessionSandboxes(choice, {
                 storageDir: worktreesDir,
                 repository,
-                ...(options.bubblewrap ? { bubblewrap: options.bubblewrap } : {}),
+                ...(options.devcontainerConfigPath ? { devcontainerConfigPath: options.devcontainerConfigPath } : {}),
                 ...(options.bashDefaultTimeoutMs ? { bashDefaultTimeoutMs: options.bashDefaultTimeoutMs } : {}),
-              }),
-              repository,
-            );
-        sandboxCache.set(repository, s);
+              });
+            });
+        sandboxCache.set(key, s);
       }
       return s;
     },
@@ -119,7 +136,11 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     priceOf: (m, usage) => costOf(m, usage).usd,
     ...(options.onTextDelta ? { onTextDelta: options.onTextDelta } : {}),
   });
-  return { runtime, store };
+  const pruneOrphanSandboxes = async (): Promise<string[]> => {
+    const live = (await store.list()).map((s) => s.id);
+    return pruneOrphanContainers({ stateDir: devcontainerStateDir(worktreesDir) }, live);
+  };
+  return { runtime, store, pruneOrphanSandboxes };
 }
 
 function isModelClient(value: LocalRuntimeOptions['model']): value is ModelClient {

@@ -20,10 +20,12 @@ export interface SessionSandboxes extends SandboxProvider {
    * thread works on the session's worktree. */
   readonly supportsWorkspaces: boolean;
   /** Where a child thread (`thread_key`) works, for merging its branch back. */
-  childWorktree?(sessionId: string, key: string): { worktree: string; branch: string };
+  childWorktree?(sessionId: string, key: string): Promise<{ worktree: string; branch: string }>;
   /** Clears what a killed process left in the session's sandboxes (half-made worktrees, stale git locks,
    * temp files), once per process. Called only while holding the session's writer lock. */
   recover?(sessionId: string): Promise<void>;
+  /** Stops what the session's sandboxes keep running between runs (containers); the files stay. */
+  stopSession?(sessionId: string): Promise<void>;
   /** The session's worktree, made (or re-made from its branch) when missing. */
   workspace(sessionId: string): Promise<SessionWorkspaceInfo>;
 }

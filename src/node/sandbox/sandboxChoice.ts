@@ -138,6 +138,7 @@ export interface SandboxProviderParts {
   devcontainerConfigPath?: string;
   dockerPath?: string;
   env?: NodeJS.ProcessEnv;
+  bashDefaultTimeoutMs?: number;
 }
 
 /** A provider that refuses to open, with the choice's problem: the session is not started in a weaker
@@ -166,6 +167,7 @@ export function createSandboxProvider(choice: SandboxChoice, parts: SandboxProvi
     storageDir: parts.storageDir,
     repository: parts.repository,
     ...(parts.baseRef !== undefined ? { baseRef: parts.baseRef } : {}),
+    ...(parts.bashDefaultTimeoutMs !== undefined ? { bashDefaultTimeoutMs: parts.bashDefaultTimeoutMs } : {}),
     bubblewrap: choice.kind === 'bubblewrap' ? 'auto' : 'off',
   });
   if (choice.problem) return new UnavailableSandboxProvider(choice.problem, worktrees);

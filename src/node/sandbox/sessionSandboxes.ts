@@ -19,6 +19,7 @@ function providersFor(choice: SandboxChoice, parts: SandboxProviderParts, baseRe
     storageDir: parts.storageDir,
     repository: parts.repository,
     baseRef,
+    ...(parts.bashDefaultTimeoutMs !== undefined ? { bashDefaultTimeoutMs: parts.bashDefaultTimeoutMs } : {}),
     bubblewrap: choice.kind === 'bubblewrap' ? 'auto' : 'off',
   });
   const removeWorktree = (id: string): Promise<void> => worktrees.removeSession(id, { deleteBranch: true });

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
+import { AgentOsError } from '../../core/errors.ts';
 import type { Sandbox, SandboxProvider, SandboxRequest } from '../../core/sandbox/sandbox.ts';
 import { InvalidArgumentError } from '../../core/errors.ts';
 import { agentOsIdentity } from '../git/gitClient.ts';
@@ -16,7 +17,6 @@ import { scrubbedEnv } from './scrubbedEnv.ts';
 import { killStrayProcesses } from './strayProcesses.ts';
 import { deleteBranch, ensureWorktree, gitPaths, refreshSnapshot, removeWorktree, type WorktreeStatus } from './sessionWorktree.ts';
 import { createToolSandbox } from './toolSandbox.ts';
-import { createChildWorktree, createCleanRoom, removeWorktreeDir } from './cleanRoom.ts';
 
 export interface WorktreeSandboxProviderOptions {
   /** Folder for worktrees, snapshots, scratch homes and records (e.g. the workspace storage). */
@@ -37,8 +37,6 @@ export interface RemoveSessionOptions {
 }
 
 export const sessionBranch = (sessionId: string): string => `agent-os/${sessionId}`;
-/** A child thread's branch sits beside the session's (a ref cannot be both a branch and a folder). */
-export const childBranchName = (sessionId: string, key: string): string => `agent-os/${sessionId}--${key}`;
 
 /** Session and thread ids become folder names; anything else is refused rather than escaped. */
 function safeName(kind: string, value: string): string {
@@ -111,54 +109,27 @@ export class WorktreeSandboxProvider implements SandboxProvider {
     });
   }
 
-  /** Where a thread works: the session worktree (or a reader's snapshot of it), a clean room at a
-   * commit, or a child worktree on its own branch. */
+  /** Where a thread works: the session worktree, or a reader's snapshot of it. Clean rooms and child
+   * worktrees are sessions of their own to this provider (see sessionSandboxes.ts), never a request's
+   * workspace here. */
   private async workdirFor(
     request: SandboxRequest,
   ): Promise<{ workdir: string; readOnly: boolean; /** may write git objects and its branch */ writable: boolean; branch: string; id: string; what: string }> {
     const { sessionId, threadId } = request;
+    if (request.workspace && request.workspace.kind !== 'session') {
+      throw new AgentOsError('INVALID_ARGUMENT', `the worktree provider opens only the session's own worktree, not a ${request.workspace.kind}`);
+    }
     const { worktree, branch } = await this.ensureWorktree(sessionId);
     const readOnly = request.access === 'read_only';
-    const workspace = request.workspace ?? { kind: 'session' };
-    const session = safeName('session id', sessionId);
-    const thread = safeName('thread id', threadId);
-    switch (workspace.kind) {
-      case 'clean_room': {
-        const dir = path.join(this.options.storageDir, 'cleanrooms', session, thread);
-        const room = await this.serialize(sessionId, () => createCleanRoom({ repository: this.options.repository, commit: workspace.commit, dir }));
-        // A throw-away checkout: its commands may write its files (build output, caches) but not git's
-        // objects and branches; nothing goes back.
-        return { workdir: room.worktree, readOnly, writable: false, branch, id: `cleanroom:${sessionId}:${threadId}@${room.commit.slice(0, 12)}`, what: `a clean checkout of ${room.commit.slice(0, 12)}` };
-      }
-      case 'child': {
-        const key = safeName('thread key', workspace.key);
-        const childBranch = childBranchName(sessionId, key);
-        const dir = path.join(this.options.storageDir, 'children', session, key);
-        const child = await this.serialize(sessionId, () =>
-          createChildWorktree({ repository: this.options.repository, parentBranch: branch, childBranch, dir }),
-        );
-        return { workdir: child.worktree, readOnly, writable: !readOnly, branch: childBranch, id: `child:${sessionId}:${key}`, what: `its own worktree on ${childBranch}` };
-      }
-      case 'session': {
-        const workdir = readOnly ? this.snapshotPath(sessionId, threadId) : worktree;
-        if (readOnly) await this.serialize(sessionId, () => refreshSnapshot(worktree, workdir));
-        return {
-          workdir,
-          readOnly,
-          writable: !readOnly,
-          branch,
-          id: `worktree:${sessionId}:${threadId}`,
-          what: readOnly ? 'a throw-away snapshot of the worktree' : 'the worktree',
-        };
-      }
-    }
-  }
-
-  /** The worktree of a child thread (`thread_key`), for merging it back. */
-  childWorktree(sessionId: string, key: string): { worktree: string; branch: string } {
+    const workdir = readOnly ? this.snapshotPath(sessionId, threadId) : worktree;
+    if (readOnly) await this.serialize(sessionId, () => refreshSnapshot(worktree, workdir));
     return {
-      worktree: path.join(this.options.storageDir, 'children', safeName('session id', sessionId), safeName('thread key', key)),
-      branch: childBranchName(sessionId, key),
+      workdir,
+      readOnly,
+      writable: !readOnly,
+      branch,
+      id: `worktree:${sessionId}:${threadId}`,
+      what: readOnly ? 'a throw-away snapshot of the worktree' : 'the worktree',
     };
   }
 
@@ -245,11 +216,6 @@ export class WorktreeSandboxProvider implements SandboxProvider {
       const threads = await readdir(snapshots).catch(() => [] as string[]);
       for (const thread of threads) await removeWorktree(repository, path.join(snapshots, thread));
       await rm(snapshots, { recursive: true, force: true });
-      for (const kind of ['cleanrooms', 'children']) {
-        const dir = path.join(this.options.storageDir, kind, safeName('session id', sessionId));
-        for (const entry of await readdir(dir).catch(() => [] as string[])) await removeWorktreeDir(repository, path.join(dir, entry));
-        await rm(dir, { recursive: true, force: true });
-      }
       await removeWorktree(repository, this.worktreePath(sessionId));
       await rm(path.join(this.options.storageDir, 'homes', safeName('session id', sessionId)), { recursive: true, force: true });
       if (options.deleteBranch) {

@@ -157,12 +157,33 @@ export async function pruneOrphanContainers(
   const live = new Set(liveSessionIds);
   if (!(await docker.available())) return [];
   const mine = await docker.containersByLabel({ [STORE_LABEL]: storeId(options.stateDir), [SESSION_LABEL]: undefined });
-  const orphans = mine.filter((c) => !live.has(c.sessionId));
+  const orphans = mine.filter((c) => !live.has(owningSession(c.sessionId)));
   await docker.remove(orphans.map((c) => c.id));
   for (const sessionId of new Set(orphans.map((c) => c.sessionId))) {
     await rm(sessionDirOf(options.stateDir, sessionId), { recursive: true, force: true });
   }
   return orphans.map((c) => c.id);
+}
+
+/** A session's clean rooms and child worktrees run under ids derived from its own (sessionSandboxes.ts). */
+function owningSession(containerSessionId: string): string {
+  return /^(.*?)-(clean|child)-/.exec(containerSessionId)?.[1] ?? containerSessionId;
+}
+
+/**
+ * Stops the running containers of a session, its clean rooms' and children's included, when its run
+ * ends: nothing is left running by a session that is not running. The next run starts them again.
+ */
+export async function stopSessionContainers(
+  options: { stateDir: string; dockerPath?: string; parentEnv?: NodeJS.ProcessEnv },
+  sessionId: string,
+): Promise<string[]> {
+  const docker = new DockerCli({ ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}), env: engineEnv(options.parentEnv ?? process.env) });
+  if (!(await docker.available())) return [];
+  const mine = await docker.containersByLabel({ [STORE_LABEL]: storeId(options.stateDir), [SESSION_LABEL]: undefined });
+  const running = mine.filter((c) => c.state === 'running' && owningSession(c.sessionId) === sessionId).map((c) => c.id);
+  await docker.stop(running);
+  return running;
 }
 
 function sessionDirOf(stateDir: string, sessionId: string): string {
