@@ -198,7 +198,7 @@ export class AgentOsRuntime implements SessionService {
     // before the approval's git work or the harness touches them.
     if (meta.repository) {
       try {
-        await this.options.sandboxes(meta.repository).recover?.(sessionId);
+        await this.options.sandboxes(meta.repository, log.state.configured?.sandbox.kind).recover?.(sessionId);
       } catch (error) {
         await log.close();
         throw error;
