@@ -1,5 +1,6 @@
 // The agent-file language server in a real VS Code: a bad `.agents/*.md` shows its problems in the
-// Problems panel, fixing the file clears them, and a killed server is restarted by the client.
+// Problems panel (the server starts for agent files, not for other Markdown), fixing the file clears
+// them as one types, and a killed server is restarted by the client.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,9 +21,9 @@ describe('agent file diagnostics in code-server', { timeout: 240_000 }, () => {
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'agent-os-e2e-lsp-'));
     const workspace = join(root, 'ws');
-    mkdirSync(join(workspace, '.agents'), { recursive: true });
+    mkdirSync(workspace, { recursive: true });
+    writeFileSync(join(workspace, 'README.md'), '---\nname: not an agent\ncolour: blue\n---\n# ws\n');
     file = join(workspace, '.agents', 'bad.md');
-    writeFileSync(file, BAD);
     server = await CodeServer.start({ workspace, settings: { 'agentOs.sessionsDirectory': join(root, 'sessions') } });
     wb = await Workbench.open(server);
   });
@@ -34,12 +35,28 @@ describe('agent file diagnostics in code-server', { timeout: 240_000 }, () => {
     rmSync(root, { recursive: true, force: true });
   });
 
+  test('ordinary Markdown does not start the server', async () => {
+    await wb.openThreadsView();
+    await wb.page.keyboard.press('Control+P');
+    await wb.page.locator('.quick-input-widget input').fill('README.md');
+    await wb.pickQuickItem('README.md');
+    await wb.page.locator('.tab', { hasText: 'README.md' }).waitFor({ state: 'visible', timeout: 10_000 });
+    await waitFor(() => /activated in/.test(server.logs()));
+    await new Promise((r) => setTimeout(r, 2_000));
+    assert.deepEqual(processesOf(server, 'lspServer.js'), []);
+  });
+
   test('a bad agent file shows its problems; fixing it clears them', async () => {
-    // Nothing is opened: the workspace's agent file activates the extension and the server checks it.
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, BAD);
+    // Opening the agent file starts the server (the extension's own command finds and opens it).
+    await wb.runCommand('Agent OS: Open Agent Definitions');
     const rows = await wb.waitForProblems((r) => r.some((t) => /teleport/.test(t)) && r.some((t) => /colour/.test(t)), 90_000);
-    assert.ok(rows.some((t) => /bad\.md/.test(t)), JSON.stringify(rows));
+    assert.ok(rows.some((t) => /bad\.md/.test(t)) && !rows.some((t) => /README/.test(t)), JSON.stringify(rows));
     await wb.screenshot('20-lsp-problems');
-    writeFileSync(file, FIXED);
+    await editor().click();
+    await wb.page.keyboard.press('Control+A');
+    await wb.page.keyboard.insertText(FIXED);
     await wb.waitForProblems((r) => !r.some((t) => /teleport|colour/.test(t)));
     await wb.screenshot('21-lsp-problems-cleared');
   });
@@ -51,13 +68,7 @@ describe('agent file diagnostics in code-server', { timeout: 240_000 }, () => {
     process.kill(pid, 'SIGKILL');
     // The new process is up before the edit, so the check below is the new server's.
     await wb.capturing('lsp-restart', () => waitFor(() => processesOf(server, 'lspServer.js').some((p) => p !== pid)));
-    // Typed in the editor, not saved: the new server checks the open document as it changes.
-    await wb.page.keyboard.press('Control+P');
-    await wb.page.locator('.quick-input-widget input').fill('bad.md');
-    await wb.pickQuickItem('bad.md');
-    const editor = wb.page.locator('.editor-instance .monaco-editor .view-lines').first();
-    await wb.capturing('lsp-editor', () => editor.waitFor({ state: 'visible', timeout: 10_000 }));
-    await editor.click();
+    await editor().click();
     await wb.page.keyboard.press('Control+Home');
     for (let i = 0; i < 4; i++) await wb.page.keyboard.press('ArrowDown');
     await wb.page.keyboard.type('maxTokens: 3');
@@ -66,6 +77,8 @@ describe('agent file diagnostics in code-server', { timeout: 240_000 }, () => {
     assert.match(server.logs(), /restarting it/);
     await wb.screenshot('22-lsp-restarted-problems');
   });
+
+  const editor = () => wb.page.locator('.editor-instance .monaco-editor[data-uri$="bad.md"] .view-lines').first();
 });
 
 async function waitFor(check: () => boolean, timeoutMs = 30_000): Promise<void> {
