@@ -17,7 +17,7 @@ const builds = [
   // The extension host runs Node; `vscode` is provided by the host at run time.
   // Octokit probes `navigator` when it loads, which the extension host reports as an error: the bundle
   // sees none (a define value is a JS expression; `undefined` makes `typeof navigator` "undefined").
-  { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], define: { navigator: 'undefined' } },
+  { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], define: { navigator: 'undefined', 'globalThis.navigator': 'undefined' } },
   // The headless CLI; the shebang makes `bin: agent-os` executable.
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node22', banner: { js: '#!/usr/bin/env node' } },
   // The language server runs as its own process, started by the extension.

@@ -33,7 +33,7 @@ export function buildExtension(): void {
     const esbuild = require('esbuild');
     const common = { bundle: true, sourcemap: true, logLevel: 'warning', absWorkingDir: ${JSON.stringify(REPO_ROOT)} };
     Promise.all([
-      esbuild.build({ ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], define: { navigator: 'undefined' } }),
+      esbuild.build({ ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], define: { navigator: 'undefined', 'globalThis.navigator': 'undefined' } }),
       esbuild.build({ ...common, entryPoints: ['src/lsp/server.ts'], outfile: 'dist/lspServer.js', platform: 'node', format: 'cjs', target: 'node20' }),
       esbuild.build({ ...common, entryPoints: ['media/eventLog/main.ts'], outfile: 'dist/webview/eventLog.js', platform: 'browser', format: 'iife', target: 'es2022' }),
     ]).catch(() => process.exit(1));`;
