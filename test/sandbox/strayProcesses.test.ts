@@ -28,7 +28,8 @@ describe('unconfined shells of a killed harness', () => {
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('close', resolve));
     // The harness is gone; its shell's sleeps are not.
-    assert.ok(processesWithArgument(marker).length >= 3, 'the helper left no orphans to clean up');
+    // The two background sleeps exist by then (the helper waits for them); its foreground one may not yet.
+    assert.ok(processesWithArgument(marker).length >= 2, 'the helper left no orphans to clean up');
 
     const provider = new WorktreeSandboxProvider({ storageDir: storage, repository: repo.work, bubblewrap: 'off' });
     const first = await provider.open({ sessionId: 'stray', threadId: 'coder', access: 'read_write', network: false, enabledTools: ['bash'] });
