@@ -261,6 +261,7 @@ export class AgentOsRuntime implements SessionService {
   }
 
   async interrupt(sessionId: string, threadId?: string): Promise<void> {
+    const running = this.active.has(sessionId);
     await this.withLog(sessionId, async (log) => {
       const primary = log.state.primaryThreadId as string;
       await log.append({
@@ -268,6 +269,12 @@ export class AgentOsRuntime implements SessionService {
         thread: threadId ?? primary,
         ...(threadId ? { session_thread_id: threadId } : {}),
       });
+      // A session waiting for a tool confirmation stops waiting, as on the platform: the calls still
+      // asking are closed with an error result (the agent may ask again when resumed), and it idles.
+      if (!running && log.state.stopReason?.type === 'requires_action') {
+        const closed = await closeUnconfirmedCalls(log, threadId);
+        if (closed > 0) await log.append({ type: 'session.status_idle', thread: primary, stop_reason: { type: 'end_turn' } });
+      }
     });
     this.active.get(sessionId)?.harness?.interrupt(threadId);
     await this.active.get(sessionId)?.done.catch(() => undefined);
@@ -471,3 +478,32 @@ function fileStatus(letter: string): SessionChanges['files'][number]['status'] {
 }
 
 export type { SessionEvent };
+
+/** Answers the tool calls still waiting for a person's confirmation (of one thread, or all). */
+async function closeUnconfirmedCalls(log: SessionLog, threadId?: string): Promise<number> {
+  const confirmed = new Set(log.events.flatMap((e) => (e.type === 'user.tool_confirmation' ? [e.tool_use_id] : [])));
+  const waiting = Object.values(log.state.threads)
+    .filter((t) => threadId === undefined || t.id === threadId)
+    .flatMap((t) => [...t.pendingToolUses.values()])
+    .filter((use) => use.evaluated_permission === 'ask' && !confirmed.has(use.id));
+  for (const use of waiting) {
+    await log.append({
+      type: 'agent.tool_result',
+      thread: use.thread,
+      tool_use_id: use.id,
+      content: [{ type: 'text', text: 'interrupted before completion: the person interrupted while this call waited for confirmation; it did not run' }],
+      is_error: true,
+    });
+  }
+  for (const thread of new Set(waiting.map((use) => use.thread))) {
+    await log.append({
+      type: 'session.thread_status_idle',
+      thread,
+      session_thread_id: thread,
+      agent_name: log.state.threads[thread]?.agentName ?? 'agent',
+      stop_reason: { type: 'end_turn' },
+    });
+  }
+  return waiting.length;
+}
+
