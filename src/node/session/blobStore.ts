@@ -2,10 +2,10 @@
 // inline in the log. A blob is made durable before the log record that refers to it is written, so a
 // record never points at a blob that a crash could lose.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobMissingError } from '../../core/errors.ts';
-import { fsyncDirectory, tempPathBeside, writeNewFileSync } from './durableFiles.ts';
+import { fsyncDirectory, writeFileAtomicSync } from './durableFiles.ts';
 import type { BlobRef } from './recordCodec.ts';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -26,19 +26,7 @@ export class BlobStore {
       mkdirSync(this.dir, { recursive: true });
       fsyncDirectory(join(this.dir, '..'));
     }
-    const temp = tempPathBeside(target);
-    try {
-      writeNewFileSync(temp, bytes);
-      renameSync(temp, target);
-    } catch (error) {
-      try {
-        unlinkSync(temp);
-      } catch {
-        // nothing to clean up
-      }
-      throw error;
-    }
-    fsyncDirectory(this.dir);
+    writeFileAtomicSync(target, bytes);
     return sha256;
   }
 
