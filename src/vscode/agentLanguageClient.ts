@@ -7,6 +7,7 @@ import { CloseAction, LanguageClient, TransportKind } from 'vscode-languageclien
 import type { CloseHandlerResult, ErrorHandler, ErrorHandlerResult, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 
 const AGENT_FILE_PATTERNS = ['**/.agents/*.md', '**/.claude/agents/*.md'] as const;
+const AGENT_FOLDER_PATTERNS = ['**/.agents', '**/.claude/agents'] as const;
 /** Restarts allowed within 3 minutes before the client gives up (the library's default policy). */
 const MAX_RESTARTS = 4;
 
@@ -42,7 +43,9 @@ export function registerAgentLanguageClient(context: vscode.ExtensionContext, lo
         if (isAgentFile(d.uri)) start();
       }),
     );
-    for (const pattern of AGENT_FILE_PATTERNS) {
+    // A new agent folder counts too: where no recursive watcher runs (code-server here), files in a
+    // folder created after the window opened are not reported, but the folder itself is.
+    for (const pattern of [...AGENT_FILE_PATTERNS, ...AGENT_FOLDER_PATTERNS]) {
       const watcher = vscode.workspace.createFileSystemWatcher(pattern, false, true, true);
       triggers.push(watcher, watcher.onDidCreate(start));
     }

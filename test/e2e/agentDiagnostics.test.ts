@@ -1,5 +1,5 @@
 // The agent-file language server in a real VS Code: a bad `.agents/*.md` shows its problems in the
-// Problems panel (the server starts for agent files, not for other Markdown), fixing the file clears
+// Problems panel (the server starts when an agent folder appears, not for other Markdown), fixing the file clears
 // them as one types, and a killed server is restarted by the client.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,13 +47,13 @@ describe('agent file diagnostics in code-server', { timeout: 240_000 }, () => {
   });
 
   test('a bad agent file shows its problems; fixing it clears them', async () => {
+    // Written on disk, not opened: the new agent folder starts the server, which checks the file.
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(file, BAD);
-    // Opening the agent file starts the server (the extension's own command finds and opens it).
-    await wb.runCommand('Agent OS: Open Agent Definitions');
     const rows = await wb.waitForProblems((r) => r.some((t) => /teleport/.test(t)) && r.some((t) => /colour/.test(t)), 90_000);
     assert.ok(rows.some((t) => /bad\.md/.test(t)) && !rows.some((t) => /README/.test(t)), JSON.stringify(rows));
     await wb.screenshot('20-lsp-problems');
+    await wb.runCommand('Agent OS: Open Agent Definitions');
     await editor().click();
     await wb.page.keyboard.press('Control+A');
     await wb.page.keyboard.insertText(FIXED);
