@@ -4,7 +4,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { createChildWorktree, createCleanRoom, mergeChild, removeWorktreeDir } from './cleanRoom.ts';
+import { createChildWorktree, createCleanRoom, mergeChild } from './cleanRoom.ts';
+import { removeWorktree } from './sessionWorktree.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'agent-os-cleanroom-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -78,7 +79,7 @@ describe('clean room', () => {
     for (const leftover of ['lib.sh', 'build']) assert.equal(existsSync(path.join(roomDir, leftover)), false, leftover);
     assert.equal(readFileSync(path.join(roomDir, 'a.txt'), 'utf8'), 'one\ntwo\nthree\n');
     assert.equal(existsSync(path.join(roomDir, 'b.txt')), true);
-    await removeWorktreeDir(repository, roomDir);
+    await removeWorktree(repository, roomDir);
     assert.equal(existsSync(roomDir), false);
   });
 

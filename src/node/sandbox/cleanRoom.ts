@@ -66,19 +66,6 @@ export async function createCleanRoom(options: { repository: string; commit: str
   return { worktree: dir, commit };
 }
 
-/** Removes a clean room or a child worktree (folder and registration); branches stay. */
-export async function removeWorktreeDir(repository: string, dir: string): Promise<void> {
-  const git = gitNoHooks(repository);
-  if (await exists(dir)) {
-    try {
-      await git.raw(['worktree', 'remove', '--force', '--force', dir]);
-    } catch {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-  await runGit('worktree prune', () => git.raw(['worktree', 'prune']));
-}
-
 export interface ChildWorktree {
   worktree: string;
   branch: string;

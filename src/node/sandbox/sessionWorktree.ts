@@ -146,7 +146,8 @@ export async function refreshSnapshot(worktree: string, snapshot: string): Promi
   await syncTree(worktree, snapshot, { excludeTopLevel: ['.git'] });
 }
 
-/** Removes a worktree folder and its registration; the branch stays. */
+/** Removes a worktree folder and its registration (a session worktree, a clean room, a child worktree);
+ * the branch stays. No hook runs on `worktree remove`, so plain `openGit` is enough here. */
 export async function removeWorktree(repository: string, worktree: string): Promise<void> {
   const git = openGit(repository);
   if (await exists(worktree)) {
