@@ -292,6 +292,40 @@ function spawnIdleProbe(): { ready: Promise<void>; stop(): Promise<{ p99: number
   };
 }
 
+const STALL_MS = 20;
+
+/** Times when a 1 ms timer fired more than STALL_MS late: the event loop was held (or the process not run). */
+function watchStalls(): { found: { start: number; end: number }[]; stop(): void } {
+  const found: { start: number; end: number }[] = [];
+  let last = now();
+  const timer = setInterval(() => {
+    const t = now();
+    if (t - last > STALL_MS) found.push({ start: last, end: t });
+    last = t;
+  }, 1);
+  return { found, stop: () => clearInterval(timer) };
+}
+
+/** How many stalls (and how much of their time) overlap a process spawn or a main-thread fsync. */
+function attributeStalls(stalls: readonly { start: number; end: number }[], spans: readonly Blocked[]): string {
+  const overlap = (s: { start: number; end: number }, kind: (b: Blocked) => boolean): number =>
+    spans.filter(kind).reduce((sum, b) => sum + Math.max(0, Math.min(s.end, b.end) - Math.max(s.start, b.start)), 0);
+  const isSpawn = (b: Blocked): boolean => b.what.startsWith('spawn');
+  const isSync = (b: Blocked): boolean => b.what === 'sync';
+  let total = 0;
+  let inSpawns = 0;
+  let inSyncs = 0;
+  let withSpawn = 0;
+  for (const s of stalls) {
+    total += s.end - s.start;
+    const spawnMs = overlap(s, isSpawn);
+    inSpawns += Math.min(spawnMs, s.end - s.start);
+    inSyncs += Math.min(overlap(s, isSync), s.end - s.start);
+    if (spawnMs > 0) withSpawn++;
+  }
+  return `${stalls.length} stalls, ${total.toFixed(0)} ms; ${withSpawn} of them during a spawn, ${inSpawns.toFixed(0)} ms inside spawn calls, ${inSyncs.toFixed(0)} ms inside main-thread fsyncs`;
+}
+
 async function eventLoopLag(): Promise<void> {
   const files = sourceFiles(10);
   const kinds = [
@@ -326,6 +360,7 @@ async function eventLoopLag(): Promise<void> {
       ),
     );
     const settled = Promise.all(metas.map((m) => world.runtime.settled(m.id)));
+    const stalls = watchStalls();
     const watch = setInterval(() => {
       if (steadyFrom === Infinity && world.timed.tools.length >= CONCURRENT_SESSIONS * 2) {
         steadyFrom = now();
@@ -334,6 +369,7 @@ async function eventLoopLag(): Promise<void> {
     }, 5);
     const reasons = await settled;
     clearInterval(watch);
+    stalls.stop();
     const elapsed = now() - started;
     whole.disable();
     steady.disable();
@@ -351,6 +387,7 @@ async function eventLoopLag(): Promise<void> {
     line(`event-loop lag, steady state, max`, `${ms(steady.max)} ms`);
     line('  blocked in fsync/fdatasync on the main thread in steady state', describeBlocked(during.filter((x) => x.what === 'sync' && x.start >= steadyFrom)));
     line('  blocked in process spawns in steady state', describeBlocked(during.filter((x) => x.what.startsWith('spawn') && x.start >= steadyFrom)));
+    line(`  stalls of the event loop over ${STALL_MS} ms, by what ran in them`, attributeStalls(stalls.found, during));
     line(`  (for scale) ${CONCURRENT_SESSIONS} sessions × ${CONCURRENT_TURNS} tool calls`, `${(elapsed / 1000).toFixed(1)} s wall, ${world.timed.tools.length} tool calls`);
   } finally {
     whole.disable();
