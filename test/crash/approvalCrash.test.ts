@@ -5,9 +5,8 @@
 // the uninterrupted run leaves exactly that).
 // AGENT_OS_APPROVAL_CRASH_KILLS (default 12) sets the kills; AGENT_OS_CRASH_SEED repeats a run.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { branchFiles, checkFinished, expectedBranchFiles, prHeadOf, runSession, seeded, startCrashWorld, type CrashWorld } from './pipelineCrashSession.ts';
+import { branchFiles, checkFinished, expectedBranchFiles, prHeadOf, runKilledSessions, startCrashWorld, type CrashWorld } from './pipelineCrashSession.ts';
 
 const APPROVAL_KILLS = Number(process.env.AGENT_OS_APPROVAL_CRASH_KILLS ?? 12);
 const KILLS_PER_SESSION = 6;
@@ -25,27 +24,16 @@ after(async () => {
 
 test(`SIGKILL during the approval (${APPROVAL_KILLS} kills): commit, push and pull request happen once; resume --approve finishes`, async () => {
   const seed = Number(process.env.AGENT_OS_CRASH_SEED ?? Date.now() % 100000);
-  const random = seeded(seed);
   const expected = expectedBranchFiles();
-  let planned = 0;
-  const killed = await Promise.all(
-    world.lanes.map(async (lane) => {
-      let kills = 0;
-      for (let i = 0; ; i++) {
-        const quota = Math.min(KILLS_PER_SESSION, APPROVAL_KILLS - planned);
-        if (quota <= 0) return kills;
-        planned += quota;
-        const run = await runSession(world, lane, join(world.root, `lane${lane.index}-s${i}`), { maxKills: quota, random, windowMs: WINDOW_MS, approvalOnly: true });
-        kills += run.kills;
-        planned -= quota - run.kills;
-        try {
-          await checkFinished(world, lane, run);
-          assert.deepEqual(branchFiles(lane, prHeadOf(run)), expected, 'the branch differs from the uninterrupted run\'s');
-        } catch (error) {
-          throw new Error(`seed ${seed}, lane ${lane.index}, session ${i} (${run.sessionId}): ${(error as Error).message}\n${run.log.join('\n')}`, { cause: error });
-        }
-      }
-    }),
-  );
-  assert.ok(killed.reduce((a, b) => a + b, 0) >= APPROVAL_KILLS);
+  const killed = await runKilledSessions(world, {
+    totalKills: APPROVAL_KILLS,
+    killsPerSession: KILLS_PER_SESSION,
+    seed,
+    plan: { windowMs: WINDOW_MS, approvalOnly: true },
+    check: async (lane, run) => {
+      await checkFinished(world, lane, run);
+      assert.deepEqual(branchFiles(lane, prHeadOf(run)), expected, 'the branch differs from the uninterrupted run\'s');
+    },
+  });
+  assert.ok(killed >= APPROVAL_KILLS);
 });

@@ -165,6 +165,47 @@ export async function runSession(world: CrashWorld, lane: Lane, storeDir: string
   }
 }
 
+export interface KillRounds {
+  /** Kills to land in all, spread over the sessions of every lane. */
+  totalKills: number;
+  killsPerSession: number;
+  seed: number;
+  /** What each session runs; the kill quota and the random source are filled in. */
+  plan: Omit<KillPlan, 'maxKills' | 'random'>;
+  /** Runs on a lane before its first killed session (an uninterrupted reference run). */
+  beforeLane?: (lane: Lane, random: () => number) => Promise<void>;
+  /** Checks one finished session; a failure names the seed, lane and session, with the session's log. */
+  check: (lane: Lane, run: SessionRun, where: string) => Promise<void>;
+}
+
+/** Sessions on every lane at once, one after another per lane, until `totalKills` kills are planned (at
+ * most `killsPerSession` each). Returns how many kills landed. */
+export async function runKilledSessions(world: CrashWorld, rounds: KillRounds): Promise<number> {
+  const random = seeded(rounds.seed);
+  let planned = 0;
+  const killed = await Promise.all(
+    world.lanes.map(async (lane) => {
+      await rounds.beforeLane?.(lane, random);
+      let kills = 0;
+      for (let i = 0; ; i++) {
+        const quota = Math.min(rounds.killsPerSession, rounds.totalKills - planned);
+        if (quota <= 0) return kills;
+        planned += quota;
+        const run = await runSession(world, lane, join(world.root, `lane${lane.index}-s${i}`), { ...rounds.plan, maxKills: quota, random });
+        kills += run.kills;
+        planned -= quota - run.kills; // a session that finished before its quota hands the rest back
+        const where = `seed ${rounds.seed}, lane ${lane.index}, session ${i} (${run.sessionId})`;
+        try {
+          await rounds.check(lane, run, where);
+        } catch (error) {
+          throw new Error(`${where}: ${(error as Error).message}\n${run.log.join('\n')}`, { cause: error });
+        }
+      }
+    }),
+  );
+  return killed.reduce((a, b) => a + b, 0);
+}
+
 /** A rejection was recorded and the round it started has ended in a new verdict. (Before that, running
  * the same `--reject` command again is what a person would do; it must not reject the new verdict too.) */
 function rejectionAnswered(events: readonly SessionEvent[]): boolean {

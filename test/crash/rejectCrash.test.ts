@@ -4,7 +4,6 @@
 // solution plus the change the person asked for.
 // AGENT_OS_REJECT_CRASH_KILLS (default 12) sets the kills; AGENT_OS_CRASH_SEED repeats a run.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sampleFiles } from '../../src/node/demo/fixture/files.ts';
 import {
@@ -13,8 +12,7 @@ import {
   crashScript,
   expectedBranchFiles,
   prHeadOf,
-  runSession,
-  seeded,
+  runKilledSessions,
   startCrashWorld,
   type CrashWorld,
 } from './pipelineCrashSession.ts';
@@ -58,31 +56,20 @@ after(async () => {
 
 test(`SIGKILL across request-changes and approval (${REJECT_KILLS} kills): one rejection, one new round, one pull request`, async () => {
   const seed = Number(process.env.AGENT_OS_CRASH_SEED ?? Date.now() % 100000);
-  const random = seeded(seed);
   const expected = { ...expectedBranchFiles(), 'README.md': README };
-  let planned = 0;
-  const killed = await Promise.all(
-    world.lanes.map(async (lane) => {
-      let kills = 0;
-      for (let i = 0; ; i++) {
-        const quota = Math.min(KILLS_PER_SESSION, REJECT_KILLS - planned);
-        if (quota <= 0) return kills;
-        planned += quota;
-        const run = await runSession(world, lane, join(world.root, `lane${lane.index}-s${i}`), { maxKills: quota, random, windowMs: WINDOW_MS, rejectWith: FEEDBACK });
-        kills += run.kills;
-        planned -= quota - run.kills;
-        try {
-          await checkFinished(world, lane, run, { verdicts: ['REJECT', 'APPROVE', 'APPROVE'], approvals: ['reject', 'approve'] });
-          const rejection = run.events.find((e) => e.type === 'agent_os.approval' && e.decision === 'reject');
-          assert.ok(rejection?.type === 'agent_os.approval' && rejection.feedback === FEEDBACK);
-          const toCoder = run.events.filter((e) => e.type === 'agent.thread_message_received' && JSON.stringify(e.content).includes(FEEDBACK));
-          assert.equal(toCoder.length, 1, 'the feedback reached the Coder once');
-          assert.deepEqual(branchFiles(lane, prHeadOf(run)), expected, 'the branch differs from the uninterrupted run\'s');
-        } catch (error) {
-          throw new Error(`seed ${seed}, lane ${lane.index}, session ${i} (${run.sessionId}): ${(error as Error).message}\n${run.log.join('\n')}`, { cause: error });
-        }
-      }
-    }),
-  );
-  assert.ok(killed.reduce((a, b) => a + b, 0) >= REJECT_KILLS);
+  const killed = await runKilledSessions(world, {
+    totalKills: REJECT_KILLS,
+    killsPerSession: KILLS_PER_SESSION,
+    seed,
+    plan: { windowMs: WINDOW_MS, rejectWith: FEEDBACK },
+    check: async (lane, run) => {
+      await checkFinished(world, lane, run, { verdicts: ['REJECT', 'APPROVE', 'APPROVE'], approvals: ['reject', 'approve'] });
+      const rejection = run.events.find((e) => e.type === 'agent_os.approval' && e.decision === 'reject');
+      assert.ok(rejection?.type === 'agent_os.approval' && rejection.feedback === FEEDBACK);
+      const toCoder = run.events.filter((e) => e.type === 'agent.thread_message_received' && JSON.stringify(e.content).includes(FEEDBACK));
+      assert.equal(toCoder.length, 1, 'the feedback reached the Coder once');
+      assert.deepEqual(branchFiles(lane, prHeadOf(run)), expected, 'the branch differs from the uninterrupted run\'s');
+    },
+  });
+  assert.ok(killed >= REJECT_KILLS);
 });
