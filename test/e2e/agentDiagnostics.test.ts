@@ -1,6 +1,6 @@
 // The agent-file language server in a real VS Code: a bad `.agents/*.md` shows its problems in the
-// Problems panel (the server starts when an agent folder appears, not for other Markdown), fixing the file clears
-// them as one types, and a killed server is restarted by the client.
+// Problems panel (the server starts when an agent folder appears, not for other Markdown), fixing the
+// file clears them as one types, and a killed server is restarted by the client.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,8 @@
 // The person's answers through the Event Log cards, in a real VS Code on the scripted model: an
 // `always_ask` bash call (a workspace Coder whose bash asks) is allowed and runs; the next is denied with
 // a reason the Coder reads; then Request Changes… on the Reviewer's APPROVE sends its text to the
-// Coordinator. The script's `expect`s and the recorded requests check what the model was sent.
+// Coordinator. The script's `expect`s and the recorded requests check what the model was sent. The
+// agent-file language server is killed mid-session, which the session never notices.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseModelScript } from '../../src/node/model/modelScript.ts';
 import { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
-import { CodeServer, Workbench } from './support/codeServer.ts';
+import { CodeServer, processesOf, Workbench } from './support/codeServer.ts';
 
 const DENY_REASON = 'do not touch the network, read the config instead';
 const FEEDBACK = 'also log the health check result';
@@ -85,6 +86,10 @@ describe('approval cards in the Event Log', { timeout: 300_000 }, () => {
     const { card } = await askCard('echo allowed-run-output');
     assert.match(await card.innerText(), /Coder asks to run bash/);
     await wb.screenshot('30-approvals-tool-ask');
+    // The agent-file server (started for .agents/Coder.md) is its own process: killing it leaves the session be.
+    const lsp = processesOf(server, 'lspServer.js');
+    assert.equal(lsp.length, 1);
+    process.kill(lsp[0]!, 'SIGKILL');
     await card.locator('vscode-button[data-action="allowTool"]').click();
     // The next call asks in turn; the Coder's request for it carried the first call's output (script expect).
     await askCard('curl -fsS');
