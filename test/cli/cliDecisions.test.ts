@@ -8,44 +8,21 @@ import { test } from 'node:test';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import {
+  approveOnceScript,
   approveText,
-  coderTurns,
-  coordinatorToReview,
-  expecting,
   lastUserText,
-  plannerTurns,
+  README_FEEDBACK,
+  requestChangesScript,
   requestsOf,
-  reviewerApproveTurns,
-  send,
   text,
-  tool,
   turn,
   verdictsOf,
 } from '../pipeline/scriptParts.ts';
 import { cliEnv, startCli } from '../support/cliProcess.ts';
 import { sessionIdIn, show, startCliWorld } from './cliWorld.ts';
 
-const FEEDBACK = 'Please also document compound durations in the README.';
-
-function script(): unknown {
-  return {
-    agents: {
-      Coordinator: [
-        ...coordinatorToReview(),
-        expecting('requested changes', send('Coder', `The person asked: ${FEEDBACK}`)),
-        turn(send('Reviewer', 'Review again.')),
-        expecting('approved', text('Done: the pull request is open.')),
-      ],
-      Planner: plannerTurns(),
-      Coder: [
-        ...coderTurns(),
-        expecting(FEEDBACK, tool('edit', { file_path: 'README.md', old_string: 'Units:', new_string: 'Compound durations such as `1h30m` work too.\n\nUnits:' })),
-        turn(text('README updated.')),
-      ],
-      Reviewer: [...reviewerApproveTurns(), turn(text(approveText()))],
-    },
-  };
-}
+const FEEDBACK = README_FEEDBACK;
+const script = (): unknown => requestChangesScript([turn(text(approveText()))]);
 
 test('no decision and no terminal: exit 3 with the resume hint; resume --reject, then resume --approve opens the PR', async () => {
   const world = await startCliWorld(script());
@@ -104,14 +81,7 @@ test('run --reject: the feedback goes to the Coordinator and the Coder; the next
 });
 
 test('a push the remote refuses: one-line GIT_FAILED error and a non-zero exit; after the fix, resume --approve opens the PR once', async () => {
-  const world = await startCliWorld({
-    agents: {
-      Coordinator: [...coordinatorToReview(), expecting('approved', text('Done.'))],
-      Planner: plannerTurns(),
-      Coder: coderTurns(),
-      Reviewer: reviewerApproveTurns(),
-    },
-  });
+  const world = await startCliWorld(approveOnceScript());
   try {
     const hook = join(world.sample.barePath, 'hooks', 'pre-receive');
     writeFileSync(hook, '#!/bin/sh\necho "pushes are closed today" >&2\nexit 1\n', { mode: 0o755 });

@@ -10,42 +10,20 @@ import { foldSession } from '../../src/core/session/sessionState.ts';
 import { startDemoWorld } from '../support/demoWorld.ts';
 import {
   approveText,
-  coderTurns,
-  coordinatorToReview,
-  expecting,
   lastUserText,
-  plannerTurns,
+  README_FEEDBACK,
+  requestChangesScript,
   requestsOf,
-  reviewerApproveTurns,
-  send,
   text,
   tool,
   turn,
   verdictsOf,
 } from './scriptParts.ts';
 
-const FEEDBACK = 'Please also document compound durations in the README.';
+const FEEDBACK = README_FEEDBACK;
 
-/** To the first APPROVE; then the person asks for changes, which go to the Coder and a second review. */
-function script(): unknown {
-  return {
-    agents: {
-      Coordinator: [
-        ...coordinatorToReview(),
-        expecting('requested changes', send('Coder', `The person asked: ${FEEDBACK}`)),
-        turn(send('Reviewer', 'The Coder changed the README as the person asked. Review again.')),
-        expecting('approved', text('Done: the pull request is open.')),
-      ],
-      Planner: plannerTurns(),
-      Coder: [
-        ...coderTurns(),
-        expecting(FEEDBACK, tool('edit', { file_path: 'README.md', old_string: 'Units:', new_string: 'Compound durations such as `1h30m` work too.\n\nUnits:' })),
-        turn(text('README updated.')),
-      ],
-      Reviewer: [...reviewerApproveTurns(), turn(tool('bash', { command: 'git diff --stat' })), turn(text(approveText()))],
-    },
-  };
-}
+/** To the first APPROVE; on request changes the Coder edits the README and the Reviewer looks again. */
+const script = (): unknown => requestChangesScript([turn(tool('bash', { command: 'git diff --stat' })), turn(text(approveText()))]);
 
 test('approval after the worktree changed is refused; the session stays usable and opens one pull request later', async () => {
   const world = await startDemoWorld(script());

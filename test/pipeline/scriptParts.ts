@@ -41,6 +41,40 @@ export const coordinatorToReview = (): Turn[] => [
   turn(send('Reviewer', 'Review the change; run the full test suite.')),
 ];
 
+/** The whole pipeline to one APPROVE, which the person approves. */
+export const approveOnceScript = (): unknown => ({
+  agents: {
+    Coordinator: [...coordinatorToReview(), expecting('approved', text('Done.'))],
+    Planner: plannerTurns(),
+    Coder: coderTurns(),
+    Reviewer: reviewerApproveTurns(),
+  },
+});
+
+/** What the person asks for in the request-changes tests. */
+export const README_FEEDBACK = 'Please also document compound durations in the README.';
+
+/** To the first APPROVE; then the person asks for changes (README_FEEDBACK), which the Coordinator sends
+ * to the Coder (a README edit) and then to a second review, whose verdict the person decides again.
+ * `secondReview`: the Reviewer's turns that second time. */
+export const requestChangesScript = (secondReview: Turn[]): unknown => ({
+  agents: {
+    Coordinator: [
+      ...coordinatorToReview(),
+      expecting('requested changes', send('Coder', `The person asked: ${README_FEEDBACK}`)),
+      turn(send('Reviewer', 'The Coder changed the README as the person asked. Review again.')),
+      expecting('approved', text('Done: the pull request is open.')),
+    ],
+    Planner: plannerTurns(),
+    Coder: [
+      ...coderTurns(),
+      expecting(README_FEEDBACK, tool('edit', { file_path: 'README.md', old_string: 'Units:', new_string: 'Compound durations such as `1h30m` work too.\n\nUnits:' })),
+      turn(text('README updated.')),
+    ],
+    Reviewer: [...reviewerApproveTurns(), ...secondReview],
+  },
+});
+
 interface RequestBody {
   tools?: { name: string }[];
   messages: { role: string; content: unknown }[];

@@ -9,17 +9,24 @@ import { test } from 'node:test';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { startDemoWorld } from '../support/demoWorld.ts';
 import { createLocalRuntime } from '../../src/node/runtime/localRuntime.ts';
-import { coderTurns, coordinatorToReview, expecting, plannerTurns, planText, reviewerApproveTurns, send, text, tool, turn, verdictsOf } from './scriptParts.ts';
+import {
+  approveOnceScript,
+  coderTurns,
+  coordinatorToReview,
+  expecting,
+  plannerTurns,
+  planText,
+  README_FEEDBACK,
+  reviewerApproveTurns,
+  send,
+  text,
+  tool,
+  turn,
+  verdictsOf,
+} from './scriptParts.ts';
 
 test('stale git locks left by a killed commit (index.lock, the branch ref lock) do not block the approval', async () => {
-  const world = await startDemoWorld({
-    agents: {
-      Coordinator: [...coordinatorToReview(), expecting('approved', text('Done.'))],
-      Planner: plannerTurns(),
-      Coder: coderTurns(),
-      Reviewer: reviewerApproveTurns(),
-    },
-  });
+  const world = await startDemoWorld(approveOnceScript());
   try {
     const { rt, sample } = world;
     const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
@@ -45,7 +52,7 @@ test('stale git locks left by a killed commit (index.lock, the branch ref lock) 
 });
 
 test('on wake, stale git locks (a killed checkout) and abandoned worktree registrations (a killed worktree add) of the session are cleared', async () => {
-  const FEEDBACK = 'Please also document compound durations in the README.';
+  const FEEDBACK = README_FEEDBACK;
   const world = await startDemoWorld({
     agents: {
       Coordinator: [
