@@ -19,7 +19,7 @@ function collect(dir, out) {
 
 const filters = process.argv.slice(2);
 let files = roots.flatMap((r) => collect(r, []));
-// End-to-end suites in a real VS Code run only when asked (npm run test:e2e) or in CI (see .ci/run).
+// End-to-end suites in a real VS Code run only when asked (AGENT_OS_E2E=1, after scripts/e2e/setup.sh) or in CI (see .ci/run).
 if (!process.env.AGENT_OS_E2E) files = files.filter((f) => !f.includes(`${join('test', 'e2e')}`));
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
 files.sort();

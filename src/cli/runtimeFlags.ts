@@ -41,7 +41,7 @@ export const runtimeFlagsHelp = `Runtime options:
   --repo <dir>              the repository to work on (default: the one around the current folder)
   --store <dir>             session storage folder (default: inside the repository's .git)
   --base-url <url>          Messages API endpoint (default: $ANTHROPIC_BASE_URL or Anthropic's)
-  --model <id>              run every agent on this model
+  --model <id>              run the built-in agents (Coordinator, Planner, Coder, Reviewer) on this model
   --github-api <url>        GitHub REST API root (default: $GITHUB_API_URL or GitHub's; Enterprise: https://host/api/v3)
   --local-remote <path>=<owner>/<repo>   a local bare repository standing for a GitHub repository
   --budget-usd <n>          stop before a model request would pass this cost

@@ -10,6 +10,9 @@ import { printProgress } from './progressPrinter.ts';
 export interface Decision {
   approve?: boolean;
   reject?: string;
+  /** Answers for tool calls waiting for confirmation (`always_ask`): allow them all, or deny with a reason. */
+  allowTools?: boolean;
+  denyTools?: string;
 }
 
 export const EXIT_NEEDS_PERSON = 3;
@@ -72,6 +75,8 @@ async function decideNext(
   input: Parameters<typeof driveSession>[0],
 ): Promise<'continue' | 'stop'> {
   if (state.stopReason?.type !== 'requires_action') return 'stop';
+  const asking = await askingCalls(input, state.stopReason.event_ids);
+  if (asking.length > 0) return answerToolCalls(asking, input);
   const verdict = state.latestVerdict;
   const waitingOnVerdict = verdict && state.stopReason.event_ids.includes(verdict.id);
   if (!waitingOnVerdict || !verdict) return 'stop';
@@ -125,7 +130,11 @@ function finish(state: SessionState, out: (line: string) => void): number {
       out(`session ${state.id} finished (${cost})`);
       return 0;
     case 'requires_action':
-      out(`session ${state.id} waits for you (${cost}). Decide with: agent-os resume ${state.id} --approve | --reject "<what to change>"`);
+      out(
+        state.latestVerdict && reason.event_ids.includes(state.latestVerdict.id)
+          ? `session ${state.id} waits for you (${cost}). Decide with: agent-os resume ${state.id} --approve | --reject "<what to change>"`
+          : `session ${state.id} waits for you (${cost}). Decide with: agent-os resume ${state.id} --allow-tools | --deny-tools "<reason>"`,
+      );
       return EXIT_NEEDS_PERSON;
     case 'budget_reached':
       out(`session ${state.id} paused: its budget is reached (${cost}). Raise it and resume: agent-os resume ${state.id} --budget-usd <n>`);
@@ -135,3 +144,40 @@ function finish(state: SessionState, out: (line: string) => void): number {
       return 1;
   }
 }
+
+async function askingCalls(input: Parameters<typeof driveSession>[0], eventIds: readonly string[]): Promise<EventOfType<'agent.tool_use'>[]> {
+  const events = await input.store.read(input.sessionId);
+  return events.filter((e): e is EventOfType<'agent.tool_use'> => e.type === 'agent.tool_use' && e.evaluated_permission === 'ask' && eventIds.includes(e.id));
+}
+
+/** Tool calls the agent's configuration says to ask about: answered from flags, or asked on the terminal. */
+async function answerToolCalls(calls: EventOfType<'agent.tool_use'>[], input: Parameters<typeof driveSession>[0]): Promise<'continue' | 'stop'> {
+  for (const call of calls) {
+    const what = `${call.name} ${JSON.stringify(call.input)}`;
+    let allow: boolean | undefined;
+    let reason: string | undefined;
+    if (input.decision.allowTools) allow = true;
+    else if (input.decision.denyTools !== undefined) [allow, reason] = [false, input.decision.denyTools];
+    else if (input.interactive) [allow, reason] = await askAboutCall(what);
+    if (allow === undefined) {
+      input.out(`a tool call waits for your confirmation: ${what}\n  decide with: agent-os resume ${input.sessionId} --allow-tools | --deny-tools "<reason>"`);
+      return 'stop';
+    }
+    input.out(`${allow ? 'allowing' : 'denying'}: ${what}`);
+    await input.runtime.confirmTool(input.sessionId, call.id, allow, reason);
+  }
+  return 'continue';
+}
+
+async function askAboutCall(what: string): Promise<[boolean | undefined, string | undefined]> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = (await rl.question(`Allow this call? ${what}\n[y]es / [n]o / [l]ater: `)).trim().toLowerCase();
+    if (answer === 'y' || answer === 'yes') return [true, undefined];
+    if (answer === 'n' || answer === 'no') return [false, (await rl.question('Why not (the agent reads this)? ')).trim() || undefined];
+    return [undefined, undefined];
+  } finally {
+    rl.close();
+  }
+}
+

@@ -128,7 +128,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!s) return;
       const answer = await vscode.window.showWarningMessage(
         `Delete the session "${title(s.sessionId)}" and its event log?`,
-        { modal: true, detail: 'Its worktree and branch are removed too. A pull request already opened stays on GitHub.' },
+        { modal: true, detail: 'Its log and worktree (and any dev containers) are removed. Its branch agent-os/<id> is kept, and a pull request already opened stays on GitHub.' },
         'Delete',
       );
       if (answer !== 'Delete') return;

@@ -5,7 +5,7 @@ import type { CliCommand } from '../cliCommand.ts';
 import { buildCliRuntime, runtimeFlagOptions, runtimeFlagsHelp } from '../runtimeFlags.ts';
 import { driveSession } from '../sessionDriver.ts';
 
-const usage = `Usage: agent-os resume <session-id> [--approve | --reject <text>] [options]\n${runtimeFlagsHelp}\n`;
+const usage = `Usage: agent-os resume <session-id> [--approve | --reject <text>] [--allow-tools | --deny-tools <reason>] [options]\n  --approve / --reject <text>          decide the Reviewer's verdict\n  --allow-tools / --deny-tools <text>  answer tool calls that wait for confirmation (always_ask)\n${runtimeFlagsHelp}\n`;
 
 export const resumeCommand: CliCommand = {
   name: 'resume',
@@ -13,7 +13,9 @@ export const resumeCommand: CliCommand = {
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
-      options: { ...runtimeFlagOptions, approve: { type: 'boolean' }, reject: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { ...runtimeFlagOptions, approve: { type: 'boolean' },
+        'allow-tools': { type: 'boolean' },
+        'deny-tools': { type: 'string' }, reject: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
     });
@@ -32,7 +34,12 @@ export const resumeCommand: CliCommand = {
         runtime: cli.runtime,
         store: cli.store,
         sessionId,
-        decision: { ...(values.approve ? { approve: true } : {}), ...(values.reject !== undefined ? { reject: values.reject } : {}) },
+        decision: {
+          ...(values.approve ? { approve: true } : {}),
+          ...(values.reject !== undefined ? { reject: values.reject } : {}),
+          ...(values['allow-tools'] ? { allowTools: true } : {}),
+          ...(values['deny-tools'] !== undefined ? { denyTools: values['deny-tools'] } : {}),
+        },
         out,
         run: async () => {
           await cli.runtime.resume(sessionId);

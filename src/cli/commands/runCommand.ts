@@ -7,7 +7,10 @@ import { driveSession } from '../sessionDriver.ts';
 
 const usage = `Usage:
   agent-os run --issue <url|owner/repo#n|file> [--approve | --reject <text>] [options]
+  agent-os run --task <text> [--approve | --reject <text>] [options]
   agent-os run --agent <name> --prompt <text> [options]
+  --approve / --reject <text>          decide the Reviewer's verdict without being asked
+  --allow-tools / --deny-tools <text>  answer tool calls that wait for confirmation (always_ask)
 ${runtimeFlagsHelp}
 `;
 
@@ -24,6 +27,8 @@ export const runCommand: CliCommand = {
         agent: { type: 'string' },
         prompt: { type: 'string' },
         approve: { type: 'boolean' },
+        'allow-tools': { type: 'boolean' },
+        'deny-tools': { type: 'string' },
         reject: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -48,7 +53,12 @@ export const runCommand: CliCommand = {
         runtime: cli.runtime,
         store: cli.store,
         sessionId: meta.id,
-        decision: { ...(values.approve ? { approve: true } : {}), ...(values.reject !== undefined ? { reject: values.reject } : {}) },
+        decision: {
+          ...(values.approve ? { approve: true } : {}),
+          ...(values.reject !== undefined ? { reject: values.reject } : {}),
+          ...(values['allow-tools'] ? { allowTools: true } : {}),
+          ...(values['deny-tools'] !== undefined ? { denyTools: values['deny-tools'] } : {}),
+        },
         out,
         run: () => cli.runtime.settled(meta.id),
         interactive: Boolean(process.stdin.isTTY) && !values.approve && values.reject === undefined,

@@ -17,6 +17,8 @@ export interface PullRequestTarget {
   remote: string;
   /** Branch the pull request targets. */
   baseBranch: string;
+  /** GitHub token for the push, given only when the remote is that GitHub's own host. */
+  pushToken?: string;
 }
 
 export interface OpenedPullRequest {
@@ -35,7 +37,7 @@ export async function openPullRequestForSession(input: {
   const { meta, events, workspace, target } = input;
   await clearStaleGitLocks(workspace.worktree, workspace.branch);
   const { commit } = await commitAll(workspace.worktree, { message: `${meta.title}\n\nMade by Agent OS, session ${meta.id}.` });
-  await pushBranch(workspace.worktree, target.remote, workspace.branch);
+  await pushBranch(workspace.worktree, target.remote, workspace.branch, target.pushToken ? { token: target.pushToken } : {});
   // Found first, opened only when missing: one pull request even after a crash or a racing attempt.
   const { pullRequest: pr } = await ensurePullRequest(target.sink, {
     owner: target.owner,

@@ -48,6 +48,8 @@ export interface AgentOsRuntimeOptions {
   pullRequests?(repository: string): Promise<PullRequestTarget>;
   settings: RuntimeSettings;
   priceOf(model: string, usage: ModelResponse['usage']): number;
+  /** Whether a model has a list price: a dollar budget cannot be held for one that has none. */
+  isPriced?(model: string): boolean;
   onTextDelta?(sessionId: string, threadId: string, text: string): void;
 }
 
@@ -99,6 +101,7 @@ export class AgentOsRuntime implements SessionService {
   private async create(input: { repository: string; primaryAgent: string; title: string; source: string; prompt: string }): Promise<SessionMeta> {
     const catalog = this.options.agents(input.repository);
     const versions = await catalog.pinVersions(input.primaryAgent);
+    await this.refuseUnpricedModels(catalog, versions);
     const sandboxes = this.options.sandboxes(input.repository);
     const sandbox = await sandboxes.describe();
     const meta = await this.options.store.create({
@@ -133,6 +136,21 @@ export class AgentOsRuntime implements SessionService {
     ]);
     this.launch(meta, log);
     return meta;
+  }
+
+  /** As on the platform (`model_not_budgetable`): with a dollar budget every model must have a price,
+   * or its spending would count as nothing and the cap would never hold. */
+  private async refuseUnpricedModels(catalog: AgentCatalog, versions: Record<string, number>): Promise<void> {
+    if (this.options.settings.budget?.maxUsd === undefined || !this.options.isPriced) return;
+    const agents = await catalog.load(versions);
+    const unpriced = [...agents.values()].filter((a) => !this.options.isPriced!(a.model));
+    if (unpriced.length > 0) {
+      throw new AgentOsError(
+        'INVALID_ARGUMENT',
+        `a dollar budget is set, but ${unpriced.map((a) => `${a.name}'s model ${a.model}`).join(', ')} has no list price in Agent OS's price table: ` +
+          'choose a priced model for it, or run without the dollar budget',
+      );
+    }
   }
 
   // ---- running -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import { OctokitGitHub } from '../github/octokitGitHub.ts';
 import { findRemoteRepository } from '../github/remoteRepository.ts';
 import { openGit } from '../git/gitClient.ts';
 import { AnthropicModelClient, type AnthropicModelClientOptions, DEFAULT_MAX_TOKENS } from '../model/anthropicModelClient.ts';
-import { costOf } from '../model/priceTable.ts';
+import { costOf, isPriced } from '../model/priceTable.ts';
 import { FileSessionStore } from '../session/fileSessionStore.ts';
 import { AgentOsRuntime, DEFAULT_RUNTIME_SETTINGS, type RuntimeSettings } from './agentOsRuntime.ts';
 import type { SessionSandboxes } from './sessionSandboxes.ts';
@@ -128,12 +128,17 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
               ...(options.github?.localRemotes ? { localRemotes: options.github.localRemotes } : {}),
             });
             const baseBranch = (await openGit(repository).raw(['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
-            return { sink, owner: remote.owner, repo: remote.repo, remote: 'origin', baseBranch };
+            // The token goes with the push only to the GitHub it belongs to, never to another host.
+            const apiHost = options.github?.apiUrl ? new URL(options.github.apiUrl).hostname : 'github.com';
+            const sameHost = remote.host !== undefined && (remote.host === apiHost || (apiHost === 'api.github.com' && remote.host === 'github.com'));
+            const token = sameHost ? options.github?.token : undefined;
+            return { sink, owner: remote.owner, repo: remote.repo, remote: 'origin', baseBranch, ...(token ? { pushToken: token } : {}) };
           },
         }
       : {}),
     settings,
     priceOf: (m, usage) => costOf(m, usage).usd,
+    isPriced: (m) => isPriced(m),
     ...(options.onTextDelta ? { onTextDelta: options.onTextDelta } : {}),
   });
   const pruneOrphanSandboxes = async (): Promise<string[]> => {
