@@ -14,6 +14,7 @@ import {
   README_FEEDBACK,
   requestChangesScript,
   requestsOf,
+  runToFirstVerdict,
   text,
   tool,
   turn,
@@ -28,11 +29,8 @@ const script = (): unknown => requestChangesScript([turn(tool('bash', { command:
 test('approval after the worktree changed is refused; the session stays usable and opens one pull request later', async () => {
   const world = await startDemoWorld(script());
   try {
-    const { rt, sample } = world;
-    const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
-    assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
-    const first = verdictsOf(await rt.store.read(meta.id))[0];
-    assert.ok(first);
+    const { rt } = world;
+    const { meta, verdict: first } = await runToFirstVerdict(world);
 
     // Someone (a person, a stray process) changes the work after the Reviewer looked at it.
     const { worktree } = await rt.runtime.changes(meta.id);
@@ -68,11 +66,8 @@ test('approval after the worktree changed is refused; the session stays usable a
 test('request changes: the feedback reaches the Coordinator, then the Coder thread, and a new review happens', async () => {
   const world = await startDemoWorld(script());
   try {
-    const { rt, sample } = world;
-    const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
-    assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
-    const first = verdictsOf(await rt.store.read(meta.id))[0];
-    assert.ok(first);
+    const { rt } = world;
+    const { meta, verdict: first } = await runToFirstVerdict(world);
     const coordinatorBefore = requestsOf(rt.server, 'Coordinator').length;
     const reviewerBefore = requestsOf(rt.server, 'Reviewer').length;
 
@@ -119,9 +114,7 @@ test('an approval whose push failed is not carried out on a worktree changed sin
     const { rt, sample } = world;
     const hook = join(sample.barePath, 'hooks', 'pre-receive');
     writeFileSync(hook, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
-    const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
-    assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
-    const first = verdictsOf(await rt.store.read(meta.id))[0]!;
+    const { meta, verdict: first } = await runToFirstVerdict(world);
     await assert.rejects(rt.runtime.approve(meta.id, first.id), (e: unknown) => e instanceof AgentOsError && e.code === 'GIT_FAILED');
 
     // Between the failed push and the next try, the work changes.

@@ -19,10 +19,10 @@ import {
   planText,
   requestsOf,
   reviewerApproveTurns,
+  runToFirstVerdict,
   send,
   text,
   turn,
-  verdictsOf,
 } from './scriptParts.ts';
 
 const finish = (includes: string) => expecting(includes, text('Stopping here and reporting to the person.'));
@@ -176,10 +176,7 @@ test('a push the remote refuses fails the approval with GIT_FAILED; once the rem
     const { rt, sample } = world;
     const hook = join(sample.barePath, 'hooks', 'pre-receive');
     writeFileSync(hook, '#!/bin/sh\necho "pushes are closed today" >&2\nexit 1\n', { mode: 0o755 });
-    const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
-    assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
-    const verdict = verdictsOf(await rt.store.read(meta.id))[0];
-    assert.ok(verdict);
+    const { meta, verdict } = await runToFirstVerdict(world);
 
     await assert.rejects(rt.runtime.approve(meta.id, verdict.id), (error: unknown) => {
       assert.ok(error instanceof AgentOsError);
@@ -225,9 +222,7 @@ test('a refused push, then resume: the approval already given is carried out and
     const { rt, sample } = world;
     const hook = join(sample.barePath, 'hooks', 'pre-receive');
     writeFileSync(hook, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
-    const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
-    assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
-    const verdict = verdictsOf(await rt.store.read(meta.id))[0]!;
+    const { meta, verdict } = await runToFirstVerdict(world);
     await assert.rejects(rt.runtime.approve(meta.id, verdict.id), (e: unknown) => e instanceof AgentOsError && e.code === 'GIT_FAILED');
     // Resuming while the remote still refuses fails the same clear way, and changes nothing.
     await assert.rejects(rt.runtime.resume(meta.id), (e: unknown) => e instanceof AgentOsError && e.code === 'GIT_FAILED');

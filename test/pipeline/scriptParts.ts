@@ -1,8 +1,11 @@
 // Building blocks for pipeline tests: scripted turns for the four agents, and ways to read what the
 // scripted server was asked (per agent) and what the session log holds.
+import assert from 'node:assert/strict';
 import type { EventOfType, SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import { samplePlan, sampleApproveVerdict, sampleRejectVerdict, solutionCodeChange, solutionTest } from '../../src/node/demo/fixture/solution.ts';
 import type { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
+import type { SessionMeta } from '../../src/core/session/sessionStore.ts';
+import type { DemoWorld } from '../support/demoWorld.ts';
 
 export type Block = { type: 'text'; text: string } | { type: 'tool_use'; name: string; input: Record<string, unknown> };
 export interface Turn {
@@ -112,4 +115,14 @@ export function threadOf(events: readonly SessionEvent[], agent: string): string
 
 export function verdictsOf(events: readonly SessionEvent[]): EventOfType<'agent_os.verdict_submitted'>[] {
   return events.filter((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted');
+}
+
+/** Starts a session on the world's issue and runs it to the first verdict, where it waits for the person. */
+export async function runToFirstVerdict(world: DemoWorld): Promise<{ meta: SessionMeta; verdict: EventOfType<'agent_os.verdict_submitted'> }> {
+  const { rt, sample } = world;
+  const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
+  assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
+  const verdict = verdictsOf(await rt.store.read(meta.id))[0];
+  assert.ok(verdict);
+  return { meta, verdict };
 }

@@ -18,6 +18,7 @@ import {
   planText,
   README_FEEDBACK,
   reviewerApproveTurns,
+  runToFirstVerdict,
   send,
   text,
   tool,
@@ -28,10 +29,8 @@ import {
 test('stale git locks left by a killed commit (index.lock, the branch ref lock) do not block the approval', async () => {
   const world = await startDemoWorld(approveOnceScript());
   try {
-    const { rt, sample } = world;
-    const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
-    assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
-    const verdict = verdictsOf(await rt.store.read(meta.id))[0]!;
+    const { rt } = world;
+    const { meta, verdict } = await runToFirstVerdict(world);
     const { worktree } = await rt.runtime.changes(meta.id);
     const gitDir = resolve(worktree, execFileSync('git', ['rev-parse', '--git-dir'], { cwd: worktree, encoding: 'utf8' }).trim());
     const commonDir = resolve(worktree, execFileSync('git', ['rev-parse', '--git-common-dir'], { cwd: worktree, encoding: 'utf8' }).trim());
@@ -69,9 +68,7 @@ test('on wake, stale git locks (a killed checkout) and abandoned worktree regist
   });
   try {
     const { rt, sample } = world;
-    const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
-    assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
-    const first = verdictsOf(await rt.store.read(meta.id))[0]!;
+    const { meta, verdict: first } = await runToFirstVerdict(world);
     const { worktree } = await rt.runtime.changes(meta.id);
     // Every worktree of the session but its own: the read-only threads' snapshots, clean rooms.
     const others = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: worktree, encoding: 'utf8' })
