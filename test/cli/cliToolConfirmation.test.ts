@@ -8,16 +8,10 @@ import { parseModelScript } from '../../src/node/model/modelScript.ts';
 import { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { cliEnv, startCli } from '../support/cliProcess.ts';
+import { askerAgent } from '../harness/harnessWorld.ts';
 import { makeTempRepo, type TempRepo } from '../support/gitRepo.ts';
 
-const ASKER = `---
-name: asker
-description: Runs commands only with the person's approval.
-tools: [bash, read]
-ask: [bash]
----
-You run commands when asked.
-`;
+const ASKER = askerAgent(['bash', 'read']);
 
 let server: ScriptedModelServer;
 let repo: TempRepo;

@@ -4,16 +4,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ofType, resultOf, resultText, startWorld, type HarnessWorld } from './harnessWorld.ts';
+import { askerAgent, ofType, resultOf, resultText, startWorld, type HarnessWorld } from './harnessWorld.ts';
 
-const ASKER = `---
-name: asker
-description: Runs commands only with the person's approval.
-tools: [bash, read, write]
-ask: [bash]
----
-You run commands when asked.
-`;
+const ASKER = askerAgent();
 
 const DENY_MESSAGE = 'not now please, use the read tool instead';
 

@@ -59,6 +59,18 @@ export async function startWorld(script: unknown, options: WorldOptions = {}): P
   };
 }
 
+/** An agent file whose bash calls each wait for the person's confirmation (`ask: [bash]`). */
+export function askerAgent(tools: readonly string[] = ['bash', 'read', 'write']): string {
+  return `---
+name: asker
+description: Runs commands only with the person's approval.
+tools: [${tools.join(', ')}]
+ask: [bash]
+---
+You run commands when asked.
+`;
+}
+
 export function ofType<T extends EventType>(events: readonly SessionEvent[], type: T): EventOfType<T>[] {
   return events.filter((e): e is EventOfType<T> => e.type === type);
 }

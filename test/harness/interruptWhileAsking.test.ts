@@ -5,16 +5,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ofType, resultOf, startWorld, type HarnessWorld } from './harnessWorld.ts';
+import { askerAgent, ofType, resultOf, startWorld, type HarnessWorld } from './harnessWorld.ts';
 
-const ASKER = `---
-name: asker
-description: Runs commands only with the person's approval.
-tools: [bash, read]
-ask: [bash]
----
-You run commands when asked.
-`;
+const ASKER = askerAgent(['bash', 'read']);
 
 let world: HarnessWorld;
 

@@ -10,16 +10,9 @@ import type { EventInput, SessionEvent } from '../../src/core/events/sessionEven
 import { INTERRUPTED_OUTCOME_UNKNOWN } from '../../src/core/harness/harness.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { toolUseId } from '../../src/node/model/scriptedModelServer.ts';
-import { lastUserText, ofType, resultOf, resultText, startWorld, type HarnessWorld } from './harnessWorld.ts';
+import { askerAgent, lastUserText, ofType, resultOf, resultText, startWorld, type HarnessWorld } from './harnessWorld.ts';
 
-const ASKER = `---
-name: asker
-description: Runs commands only with the person's approval.
-tools: [bash, read, write]
-ask: [bash]
----
-You run commands when asked.
-`;
+const ASKER = askerAgent();
 
 /** A session whose first model request was refused (a 400), so it has its pinned agents, its worktree's
  * configuration and a user message, and no harness holds it: the starting point for a hand-made crash. */
