@@ -375,7 +375,7 @@ export class GitHubStandIn {
       owner: { login: r.owner, id: r.id + 100_000, type: 'User' },
       private: false,
       html_url: `${this.origin}/${r.owner}/${r.repo}`,
-      url: `${this.origin}/repos/${r.owner}/${r.repo}`,
+      url: this.apiUrl(r),
       default_branch: r.defaultBranch,
       visibility: 'public',
       has_issues: true,
@@ -401,8 +401,8 @@ export class GitHubStandIn {
       updated_at: epoch,
       closed_at: issue.state === 'closed' ? epoch : null,
       html_url: this.htmlUrl(r.owner, r.repo, 'issues', issue.number),
-      url: `${this.origin}/repos/${r.owner}/${r.repo}/issues/${issue.number}`,
-      repository_url: `${this.origin}/repos/${r.owner}/${r.repo}`,
+      url: this.apiUrl(r, `/issues/${issue.number}`),
+      repository_url: this.apiUrl(r),
     };
   }
 
@@ -411,7 +411,7 @@ export class GitHubStandIn {
       ...this.issueJson(r, { number: p.number, title: p.title, body: p.body, state: p.state, labels: [] }),
       html_url: this.htmlUrl(r.owner, r.repo, 'pull', p.number),
       pull_request: {
-        url: `${this.origin}/repos/${r.owner}/${r.repo}/pulls/${p.number}`,
+        url: this.apiUrl(r, `/pulls/${p.number}`),
         html_url: this.htmlUrl(r.owner, r.repo, 'pull', p.number),
       },
     };
@@ -432,7 +432,7 @@ export class GitHubStandIn {
       created_at: p.createdAt,
       updated_at: p.createdAt,
       html_url: this.htmlUrl(r.owner, r.repo, 'pull', p.number),
-      url: `${this.origin}/repos/${r.owner}/${r.repo}/pulls/${p.number}`,
+      url: this.apiUrl(r, `/pulls/${p.number}`),
       head: { label: `${r.owner}:${p.head}`, ref: p.head, sha: p.headSha, repo },
       base: { label: `${r.owner}:${p.base}`, ref: p.base, repo },
     };
@@ -440,6 +440,11 @@ export class GitHubStandIn {
 
   private htmlUrl(owner: string, repo: string, kind: 'issues' | 'pull', number: number): string {
     return `${this.origin}/${owner}/${repo}/${kind}/${number}`;
+  }
+
+  /** The REST address of a repository, or of `tail` under it (`/pulls/3`). */
+  private apiUrl(r: RepositoryState, tail = ''): string {
+    return `${this.origin}/repos/${r.owner}/${r.repo}${tail}`;
   }
 }
 
