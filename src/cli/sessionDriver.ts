@@ -15,6 +15,35 @@ export interface Decision {
   denyTools?: string;
 }
 
+/** The flags that decide for the person, shared by `run` and `resume`. */
+export const decisionFlagOptions = {
+  approve: { type: 'boolean' },
+  reject: { type: 'string' },
+  'allow-tools': { type: 'boolean' },
+  'deny-tools': { type: 'string' },
+} as const;
+
+export interface DecisionFlags {
+  approve?: boolean;
+  reject?: string;
+  'allow-tools'?: boolean;
+  'deny-tools'?: string;
+}
+
+export function decisionFromFlags(values: DecisionFlags): Decision {
+  return {
+    ...(values.approve ? { approve: true } : {}),
+    ...(values.reject !== undefined ? { reject: values.reject } : {}),
+    ...(values['allow-tools'] ? { allowTools: true } : {}),
+    ...(values['deny-tools'] !== undefined ? { denyTools: values['deny-tools'] } : {}),
+  };
+}
+
+/** Ask on the terminal only when there is one and the flags did not decide the verdict. */
+export function asksOnTerminal(values: DecisionFlags): boolean {
+  return Boolean(process.stdin.isTTY) && !values.approve && values.reject === undefined;
+}
+
 export const EXIT_NEEDS_PERSON = 3;
 export const EXIT_BUDGET = 4;
 

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { AgentOsError } from '../../core/errors.ts';
 import type { CliCommand } from '../cliCommand.ts';
 import { buildCliRuntime, runtimeFlagOptions, runtimeFlagsHelp } from '../runtimeFlags.ts';
-import { driveSession } from '../sessionDriver.ts';
+import { asksOnTerminal, decisionFlagOptions, decisionFromFlags, driveSession } from '../sessionDriver.ts';
 
 const usage = `Usage: agent-os resume <session-id> [--approve | --reject <text>] [--allow-tools | --deny-tools <reason>] [options]\n  --approve / --reject <text>          decide the Reviewer's verdict\n  --allow-tools / --deny-tools <text>  answer tool calls that wait for confirmation (always_ask)\n${runtimeFlagsHelp}\n`;
 
@@ -13,9 +13,7 @@ export const resumeCommand: CliCommand = {
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
-      options: { ...runtimeFlagOptions, approve: { type: 'boolean' },
-        'allow-tools': { type: 'boolean' },
-        'deny-tools': { type: 'string' }, reject: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { ...runtimeFlagOptions, ...decisionFlagOptions, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
     });
@@ -34,18 +32,13 @@ export const resumeCommand: CliCommand = {
         runtime: cli.runtime,
         store: cli.store,
         sessionId,
-        decision: {
-          ...(values.approve ? { approve: true } : {}),
-          ...(values.reject !== undefined ? { reject: values.reject } : {}),
-          ...(values['allow-tools'] ? { allowTools: true } : {}),
-          ...(values['deny-tools'] !== undefined ? { denyTools: values['deny-tools'] } : {}),
-        },
+        decision: decisionFromFlags(values),
         out,
         run: async () => {
           await cli.runtime.resume(sessionId);
           return undefined;
         },
-        interactive: Boolean(process.stdin.isTTY) && !values.approve && values.reject === undefined,
+        interactive: asksOnTerminal(values),
       });
     } finally {
       await cli.runtime.dispose();

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { AgentOsError } from '../../core/errors.ts';
 import type { CliCommand } from '../cliCommand.ts';
 import { buildCliRuntime, runtimeFlagOptions, runtimeFlagsHelp } from '../runtimeFlags.ts';
-import { driveSession } from '../sessionDriver.ts';
+import { asksOnTerminal, decisionFlagOptions, decisionFromFlags, driveSession } from '../sessionDriver.ts';
 
 const usage = `Usage:
   agent-os run --issue <url|owner/repo#n|file> [--approve | --reject <text>] [options]
@@ -26,10 +26,7 @@ export const runCommand: CliCommand = {
         task: { type: 'string' },
         agent: { type: 'string' },
         prompt: { type: 'string' },
-        approve: { type: 'boolean' },
-        'allow-tools': { type: 'boolean' },
-        'deny-tools': { type: 'string' },
-        reject: { type: 'string' },
+        ...decisionFlagOptions,
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -53,15 +50,10 @@ export const runCommand: CliCommand = {
         runtime: cli.runtime,
         store: cli.store,
         sessionId: meta.id,
-        decision: {
-          ...(values.approve ? { approve: true } : {}),
-          ...(values.reject !== undefined ? { reject: values.reject } : {}),
-          ...(values['allow-tools'] ? { allowTools: true } : {}),
-          ...(values['deny-tools'] !== undefined ? { denyTools: values['deny-tools'] } : {}),
-        },
+        decision: decisionFromFlags(values),
         out,
         run: () => cli.runtime.settled(meta.id),
-        interactive: Boolean(process.stdin.isTTY) && !values.approve && values.reject === undefined,
+        interactive: asksOnTerminal(values),
       });
     } finally {
       await cli.runtime.dispose();
