@@ -30,6 +30,20 @@ export interface UpRequest {
   image?: string;
 }
 
+type WorkspaceRequest = Pick<UpRequest, 'workspaceFolder' | 'configFile' | 'overrideConfigFile' | 'userDataFolder'>;
+
+/** The arguments `up` and `exec` share: which workspace, which configuration, where the CLI keeps state. */
+function workspaceArgs(request: WorkspaceRequest): string[] {
+  return [
+    '--workspace-folder', request.workspaceFolder,
+    '--config', request.configFile,
+    '--override-config', request.overrideConfigFile,
+    // The worktree itself, not whatever git root contains it.
+    '--mount-workspace-git-root', 'false',
+    '--user-data-folder', request.userDataFolder,
+  ];
+}
+
 export interface UpResult {
   containerId: string;
   remoteUser: string;
@@ -89,12 +103,7 @@ export class DevcontainerCli {
     if (this.cliPath.endsWith('.js') && !existsSync(this.cliPath)) return Promise.reject(this.missingCli());
     const args = [
       'up',
-      '--workspace-folder', request.workspaceFolder,
-      '--config', request.configFile,
-      '--override-config', request.overrideConfigFile,
-      // The worktree itself, not whatever git root contains it.
-      '--mount-workspace-git-root', 'false',
-      '--user-data-folder', request.userDataFolder,
+      ...workspaceArgs(request),
       '--log-format', 'json',
       ...Object.entries(request.idLabels).flatMap(([k, v]) => ['--id-label', `${k}=${v}`]),
     ];
@@ -126,15 +135,11 @@ export class DevcontainerCli {
   }
 
   /** Starts `command` inside the container through `devcontainer exec` (its user, env and workdir). */
-  exec(request: { containerId: string; workspaceFolder: string; configFile: string; overrideConfigFile: string; userDataFolder: string }, command: string[]): ChildProcessWithoutNullStreams {
+  exec(request: WorkspaceRequest & { containerId: string }, command: string[]): ChildProcessWithoutNullStreams {
     const cmd = this.command([
       'exec',
       '--container-id', request.containerId,
-      '--workspace-folder', request.workspaceFolder,
-      '--config', request.configFile,
-      '--override-config', request.overrideConfigFile,
-      '--mount-workspace-git-root', 'false',
-      '--user-data-folder', request.userDataFolder,
+      ...workspaceArgs(request),
       ...command,
     ]);
     // detached: the CLI and its docker client form one process group the shell's killer can end at once.
