@@ -4,9 +4,10 @@
 // holds the session's writer lock and before it runs anything in those worktrees, so no git process of
 // ours still works there — except an orphan of the killed process that may still be finishing; it gets a
 // moment to do so before its lock counts as stale.
-import { rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { openGit, runGit } from '../git/gitClient.ts';
+import { pathExists } from '../pathExists.ts';
 
 const ORPHAN_GRACE_MS = 2000;
 const POLL_MS = 100;
@@ -29,7 +30,7 @@ export async function clearStaleSessionGitLocks(worktree: string, sessionId: str
     .filter((p) => p.split(sep).includes(sessionId));
   const locks: string[] = [];
   for (const dir of ours) {
-    if (!(await exists(dir))) continue;
+    if (!(await pathExists(dir))) continue;
     const { gitDir } = await gitDirsOf(dir).catch(() => ({ gitDir: undefined }));
     if (gitDir) locks.push(resolve(gitDir, 'index.lock'), resolve(gitDir, 'HEAD.lock'));
   }
@@ -50,7 +51,7 @@ export async function unlockAbandonedWorktrees(repository: string, sessionId: st
     const lines = entry.split('\n');
     const dir = lines.find((l) => l.startsWith('worktree '))?.slice('worktree '.length);
     if (!dir || !dir.split(sep).includes(sessionId) || !lines.some((l) => l === 'locked' || l.startsWith('locked '))) continue;
-    if (await exists(dir)) continue;
+    if (await pathExists(dir)) continue;
     await runGit('worktree unlock', () => git.raw(['worktree', 'unlock', dir]));
     unlocked.push(dir);
   }
@@ -68,16 +69,16 @@ async function gitDirsOf(worktree: string): Promise<{ gitDir: string; commonDir:
 
 async function removeStale(locks: readonly string[]): Promise<string[]> {
   const present: string[] = [];
-  for (const lock of locks) if (await exists(lock)) present.push(lock);
+  for (const lock of locks) if (await pathExists(lock)) present.push(lock);
   if (present.length === 0) return [];
   for (let waited = 0; waited < ORPHAN_GRACE_MS; waited += POLL_MS) {
-    const still = await Promise.all(present.map(exists));
+    const still = await Promise.all(present.map(pathExists));
     if (!still.some(Boolean)) return [];
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   const removed: string[] = [];
   for (const lock of present) {
-    if (await exists(lock)) {
+    if (await pathExists(lock)) {
       await rm(lock, { force: true });
       removed.push(lock);
     }
@@ -85,9 +86,3 @@ async function removeStale(locks: readonly string[]): Promise<string[]> {
   return removed;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}

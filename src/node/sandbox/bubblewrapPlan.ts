@@ -12,6 +12,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { hiddenDirectories, pathEntriesUnder, type BubblewrapMount, type BubblewrapPlan } from './bubblewrap.ts';
 import type { GitPaths } from './sessionWorktree.ts';
+import { pathExists } from '../pathExists.ts';
 
 export interface WorktreePlanOptions {
   /** The folder the agent works in: the worktree (writers) or a snapshot of it (readers). */
@@ -23,13 +24,6 @@ export interface WorktreePlanOptions {
   network: boolean;
   /** Environment inside; its HOME (under /tmp) is created. */
   env: Record<string, string>;
-}
-
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
 }
 
 async function isDirectory(p: string): Promise<boolean> {
@@ -74,7 +68,7 @@ export async function worktreeBubblewrapPlan(options: WorktreePlanOptions): Prom
   // onto another branch). Commits still work: they move the branch's ref, not HEAD.
   for (const name of ['HEAD', 'commondir', 'gitdir']) {
     const file = path.join(git.gitDir, name);
-    if (await exists(file)) mounts.push({ kind: 'ro', path: file });
+    if (await pathExists(file)) mounts.push({ kind: 'ro', path: file });
   }
   // The worktree's `.git` link file: rewriting it could point git at a directory the agent controls.
   mounts.push({ kind: 'ro', path: path.join(workdir, '.git') });

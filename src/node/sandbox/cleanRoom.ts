@@ -5,19 +5,13 @@
 //   session branch, and its commits are merged back when it finishes. A conflict is reported as data (the
 //   files, the branches) for a Coder thread to resolve; nothing is lost: the session worktree is left as it
 //   was before the merge and the child branch keeps its commits.
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { commitAll } from '../git/commitAll.ts';
 import { configuredIdentity, resolveCommit } from '../git/commits.ts';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { agentOsIdentity, GitFailedError, gitMessage, runGit } from '../git/gitClient.ts';
-
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
-}
+import { pathExists } from '../pathExists.ts';
 
 /** Our git, with hooks off: with husky-style `core.hooksPath` they live in files agents wrote, and
  * checkout and merge hooks would run that code outside any sandbox. simple-git guards `core.hooksPath`
@@ -52,13 +46,13 @@ export async function createCleanRoom(options: { repository: string; commit: str
   const { repository, dir } = options;
   const commit = await resolveCommit(repository, options.commit);
   const git = gitNoHooks(repository);
-  if (await exists(path.join(dir, '.git'))) {
+  if (await pathExists(path.join(dir, '.git'))) {
     const room = gitNoHooks(dir);
     await runGit('checkout --detach', () => room.raw(['checkout', '--quiet', '--force', '--detach', commit]));
     await runGit('reset --hard', () => room.raw(['reset', '--quiet', '--hard', commit]));
     await runGit('clean', () => room.raw(['clean', '-ffdxq']));
   } else {
-    if (await exists(dir)) await rm(dir, { recursive: true, force: true });
+    if (await pathExists(dir)) await rm(dir, { recursive: true, force: true });
     await mkdir(path.dirname(dir), { recursive: true });
     await runGit('worktree prune', () => git.raw(['worktree', 'prune']));
     await runGit('worktree add --detach', () => git.raw(['worktree', 'add', '--quiet', '--detach', dir, commit]));
@@ -78,7 +72,7 @@ export async function createChildWorktree(options: { repository: string; parentB
   const { repository, parentBranch, childBranch, dir } = options;
   const git = gitNoHooks(repository);
   const base = await resolveCommit(repository, parentBranch);
-  if (await exists(path.join(dir, '.git'))) return { worktree: dir, branch: childBranch, base };
+  if (await pathExists(path.join(dir, '.git'))) return { worktree: dir, branch: childBranch, base };
   await mkdir(path.dirname(dir), { recursive: true });
   await runGit('worktree prune', () => git.raw(['worktree', 'prune']));
   // `branch --list`, not `rev-parse --quiet`: simple-git takes a silent non-zero exit for success.
@@ -112,7 +106,7 @@ export interface MergeChildOptions {
 /** Merges a child branch into the session branch, in the session worktree. Never loses work. */
 export async function mergeChild(options: MergeChildOptions): Promise<MergeResult> {
   const { parentWorktree, child } = options;
-  if (child.worktree && (await exists(child.worktree))) {
+  if (child.worktree && (await pathExists(child.worktree))) {
     const leftovers = await statusLines(child.worktree);
     if (leftovers.length) {
       if (!options.commitLeftovers) return { status: 'child_dirty', files: leftovers };

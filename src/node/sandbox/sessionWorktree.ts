@@ -1,10 +1,11 @@
 // The session's scratch git worktree on its own branch, and read-only agents' snapshots of it. The branch
 // is what lasts: a worktree that went missing (deleted folder, crash, another machine's storage) is made
 // again from it, so commits are never lost; only a branch that is gone too falls back to the recorded base.
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { openGit, runGit } from '../git/gitClient.ts';
 import { syncTree } from './syncTree.ts';
+import { pathExists } from '../pathExists.ts';
 
 export interface WorktreeRecord {
   sessionId: string;
@@ -22,19 +23,12 @@ export interface GitPaths {
   commonDir: string;
 }
 
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** A worktree is usable when its `.git` file points at a git dir that still exists. */
 async function isLiveWorktree(dir: string): Promise<boolean> {
   try {
     const link = await readFile(path.join(dir, '.git'), 'utf8');
     const match = /^gitdir:\s*(.+)$/m.exec(link);
-    return match?.[1] !== undefined && (await exists(path.resolve(dir, match[1].trim())));
+    return match?.[1] !== undefined && (await pathExists(path.resolve(dir, match[1].trim())));
   } catch {
     return false;
   }
@@ -87,7 +81,7 @@ export async function ensureWorktree(options: EnsureWorktreeOptions): Promise<Wo
   if (record && (await isLiveWorktree(worktree))) return { ...record, status: 'existing' };
   const hadRecord = record !== undefined;
 
-  if (await exists(worktree)) {
+  if (await pathExists(worktree)) {
     // A folder without its git link would make `worktree add` fail; keep it aside rather than delete work.
     await rename(worktree, `${worktree}.broken-${Date.now()}`);
   }
@@ -132,7 +126,7 @@ export async function refreshSnapshot(worktree: string, snapshot: string): Promi
   const source = openGit(worktree);
   const head = (await runGit('rev-parse HEAD', () => source.raw(['rev-parse', 'HEAD']))).trim();
   if (!(await isLiveWorktree(snapshot))) {
-    if (await exists(snapshot)) await rm(snapshot, { recursive: true, force: true });
+    if (await pathExists(snapshot)) await rm(snapshot, { recursive: true, force: true });
     await mkdir(path.dirname(snapshot), { recursive: true });
     await runGit('worktree prune', () => source.raw(['worktree', 'prune']));
     await runGit('worktree add --detach', () => source.raw(['worktree', 'add', '--quiet', '--detach', '--no-checkout', snapshot, head]));
@@ -141,7 +135,7 @@ export async function refreshSnapshot(worktree: string, snapshot: string): Promi
   await runGit('update-ref HEAD', () => snap.raw(['update-ref', '--no-deref', 'HEAD', head]));
   const [from, to] = [await gitPaths(worktree), await gitPaths(snapshot)];
   const index = path.join(from.gitDir, 'index');
-  if (await exists(index)) await copyFile(index, path.join(to.gitDir, 'index'));
+  if (await pathExists(index)) await copyFile(index, path.join(to.gitDir, 'index'));
   else await runGit('read-tree', () => snap.raw(['read-tree', 'HEAD']));
   await syncTree(worktree, snapshot, { excludeTopLevel: ['.git'] });
 }
@@ -150,7 +144,7 @@ export async function refreshSnapshot(worktree: string, snapshot: string): Promi
  * the branch stays. No hook runs on `worktree remove`, so plain `openGit` is enough here. */
 export async function removeWorktree(repository: string, worktree: string): Promise<void> {
   const git = openGit(repository);
-  if (await exists(worktree)) {
+  if (await pathExists(worktree)) {
     try {
       await git.raw(['worktree', 'remove', '--force', '--force', worktree]);
     } catch {
