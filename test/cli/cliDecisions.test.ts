@@ -2,11 +2,10 @@
 // how to decide; `resume --reject` sends feedback through another round; `resume --approve` opens the PR;
 // `run --reject` does the same in one go.
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
+import { acceptPushes, rejectPushes } from '../git/gitTestRepo.ts';
 import {
   approveOnceScript,
   approveText,
@@ -83,8 +82,7 @@ test('run --reject: the feedback goes to the Coordinator and the Coder; the next
 test('a push the remote refuses: one-line GIT_FAILED error and a non-zero exit; after the fix, resume --approve opens the PR once', async () => {
   const world = await startCliWorld(approveOnceScript());
   try {
-    const hook = join(world.sample.barePath, 'hooks', 'pre-receive');
-    writeFileSync(hook, '#!/bin/sh\necho "pushes are closed today" >&2\nexit 1\n', { mode: 0o755 });
+    rejectPushes(world.sample.barePath, 'pushes are closed today');
     const failed = await world.cli(['run', '--issue', world.issueRef, '--approve', ...world.flags]);
     assert.equal(failed.code, 1, show(failed));
     const lines = failed.stderr.trim().split('\n');
@@ -94,7 +92,7 @@ test('a push the remote refuses: one-line GIT_FAILED error and a non-zero exit; 
     assert.ok(failed.stdout.includes(`agent-os resume ${id} --approve`), `the way on is shown:\n${failed.stdout}`);
     assert.equal(world.github.pullRequests().length, 0);
 
-    rmSync(hook);
+    acceptPushes(world.sample.barePath);
     const resumed = await world.cli(['resume', id, '--approve', ...world.flags]);
     assert.equal(resumed.code, 0, show(resumed));
     assert.equal(world.github.pullRequests().length, 1);

@@ -47,3 +47,8 @@ export function rejectPushes(bare: string, reason: string): void {
   writeFileSync(hook, `#!/bin/sh\necho "${reason}" >&2\nexit 1\n`);
   chmodSync(hook, 0o755);
 }
+
+/** Undoes `rejectPushes`: the remote takes pushes again. */
+export function acceptPushes(bare: string): void {
+  rmSync(join(bare, 'hooks', 'pre-receive'), { force: true });
+}

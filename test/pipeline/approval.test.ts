@@ -2,11 +2,12 @@
 // verdict (and the session stays usable), and "request changes" goes through the Coordinator to the
 // Coder and a new review.
 import assert from 'node:assert/strict';
-import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AgentOsError } from '../../src/core/errors.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
+import { acceptPushes, rejectPushes } from '../git/gitTestRepo.ts';
 import { startDemoWorld } from '../support/demoWorld.ts';
 import {
   approveText,
@@ -112,15 +113,14 @@ test('an approval whose push failed is not carried out on a worktree changed sin
   const world = await startDemoWorld(script());
   try {
     const { rt, sample } = world;
-    const hook = join(sample.barePath, 'hooks', 'pre-receive');
-    writeFileSync(hook, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    rejectPushes(sample.barePath, 'pushes are closed');
     const { meta, verdict: first } = await runToFirstVerdict(world);
     await assert.rejects(rt.runtime.approve(meta.id, first.id), (e: unknown) => e instanceof AgentOsError && e.code === 'GIT_FAILED');
 
     // Between the failed push and the next try, the work changes.
     const { worktree } = await rt.runtime.changes(meta.id);
     appendFileSync(join(worktree, 'src/parseDuration.js'), '\n// not reviewed\n');
-    rmSync(hook);
+    acceptPushes(sample.barePath);
     const refused = (e: unknown) => e instanceof AgentOsError && e.code === 'APPROVAL_REFUSED' && /changed after the Reviewer's verdict/.test(e.message);
     await assert.rejects(rt.runtime.approve(meta.id, first.id), refused);
     await assert.rejects(rt.runtime.resume(meta.id), refused);

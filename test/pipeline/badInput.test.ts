@@ -1,13 +1,14 @@
 // Bad input gets a clear error and loses nothing: a malformed agent file, a malformed plan, an unknown
 // callable agent, an issue that does not exist, a push the remote refuses.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AgentOsError } from '../../src/core/errors.ts';
 import { IssueNotFoundError } from '../../src/core/github/githubPorts.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { samplePlan } from '../../src/node/demo/fixture/solution.ts';
+import { acceptPushes, rejectPushes } from '../git/gitTestRepo.ts';
 import { startDemoWorld } from '../support/demoWorld.ts';
 import {
   coderTurns,
@@ -174,8 +175,7 @@ test('a push the remote refuses fails the approval with GIT_FAILED; once the rem
   });
   try {
     const { rt, sample } = world;
-    const hook = join(sample.barePath, 'hooks', 'pre-receive');
-    writeFileSync(hook, '#!/bin/sh\necho "pushes are closed today" >&2\nexit 1\n', { mode: 0o755 });
+    rejectPushes(sample.barePath, 'pushes are closed today');
     const { meta, verdict } = await runToFirstVerdict(world);
 
     await assert.rejects(rt.runtime.approve(meta.id, verdict.id), (error: unknown) => {
@@ -189,7 +189,7 @@ test('a push the remote refuses fails the approval with GIT_FAILED; once the rem
     assert.equal(rt.runtime.isRunning(meta.id), false);
 
     // The person fixes the remote and approves again: the approval is carried out, once.
-    rmSync(hook);
+    acceptPushes(sample.barePath);
     await rt.runtime.approve(meta.id, verdict.id);
     let state = foldSession(meta.id, await rt.store.read(meta.id));
     assert.equal(state.stopReason?.type, 'end_turn');
@@ -220,14 +220,13 @@ test('a refused push, then resume: the approval already given is carried out and
   });
   try {
     const { rt, sample } = world;
-    const hook = join(sample.barePath, 'hooks', 'pre-receive');
-    writeFileSync(hook, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    rejectPushes(sample.barePath, 'pushes are closed');
     const { meta, verdict } = await runToFirstVerdict(world);
     await assert.rejects(rt.runtime.approve(meta.id, verdict.id), (e: unknown) => e instanceof AgentOsError && e.code === 'GIT_FAILED');
     // Resuming while the remote still refuses fails the same clear way, and changes nothing.
     await assert.rejects(rt.runtime.resume(meta.id), (e: unknown) => e instanceof AgentOsError && e.code === 'GIT_FAILED');
     assert.equal(world.github.pullRequests().length, 0);
-    rmSync(hook);
+    acceptPushes(sample.barePath);
     await rt.runtime.resume(meta.id);
     const state = foldSession(meta.id, await rt.store.read(meta.id));
     assert.equal(state.stopReason?.type, 'end_turn');
