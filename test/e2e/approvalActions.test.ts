@@ -57,9 +57,12 @@ describe('approval cards in the Event Log', { timeout: 300_000 }, () => {
       settings: { 'agentOs.sessionsDirectory': join(root, 'sessions'), 'agentOs.anthropic.baseUrl': model.url, 'agentOs.sandbox': 'worktree' },
     });
     wb = await Workbench.open(server);
+    // Nothing of ours is opened yet: the workspace's agent file alone activates the extension, which
+    // starts the agent-file server.
+    await waitUntil(() => processesOf(server, 'lspServer.js').length === 1, 60_000);
     await wb.openThreadsView();
     await wb.runCommand('Agent OS: Set Anthropic API Key');
-    await wb.answerInput('sk-ant-e2e-scripted-model');
+    await wb.answerInputTitled('Anthropic API Key', 'sk-ant-e2e-scripted-model');
     await wb.waitForNotification(/API key saved/);
   });
 
@@ -80,7 +83,7 @@ describe('approval cards in the Event Log', { timeout: 300_000 }, () => {
   test('Allow runs an always_ask tool call', async () => {
     await wb.runCommand('Agent OS: Plan and Implement Issue');
     await wb.pickQuickItem('Describe a task');
-    await wb.answerInput('Add a health check');
+    await wb.answerInputTitled('Describe a task', 'Add a health check');
     await wb.waitForTreeItem(/Add a health check — waiting for you/, 120_000);
     await wb.threadsPane().locator('.monaco-list-row', { hasText: 'Add a health check' }).first().click();
     const { card } = await askCard('echo allowed-run-output');
@@ -98,7 +101,7 @@ describe('approval cards in the Event Log', { timeout: 300_000 }, () => {
   test('Deny with a reason: the Coder reads the reason', async () => {
     const { card } = await askCard('curl -fsS');
     await card.locator('vscode-button[data-action="denyTool"]').click();
-    await wb.answerInput(DENY_REASON);
+    await wb.answerInputTitled('Deny Tool', DENY_REASON);
     const frame = await wb.webviewFrame('.card.verdict vscode-button[data-action="requestChanges"]', 120_000);
     assert.ok(coderSaw(model, DENY_REASON), 'the Coder was sent the reason');
     assert.equal(await frame.locator('.card.ask').count(), 0);
@@ -108,7 +111,7 @@ describe('approval cards in the Event Log', { timeout: 300_000 }, () => {
   test('Request Changes… sends the text to the Coordinator', async () => {
     const frame = await wb.webviewFrame('.card.verdict vscode-button[data-action="requestChanges"]');
     await frame.locator('.card.verdict vscode-button[data-action="requestChanges"]').click();
-    await wb.answerInput(FEEDBACK);
+    await wb.answerInputTitled('Request Changes', FEEDBACK);
     await wb.waitForTreeItem(/Add a health check — (idle|done|waiting for you)/, 60_000);
     await waitUntil(() => model.requests.some((r) => r.agent === 'Coordinator' && r.outcome.kind === 'turn' && JSON.stringify(r.body).includes(FEEDBACK)));
     assert.ok(model.requests.every((r) => r.outcome.kind === 'turn'), 'every request matched the script');

@@ -277,6 +277,14 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
+  /** Answers the input box titled `title` (waiting for it: a quick pick just closed may still show
+   * its own input, which `answerInput` would fill). */
+  async answerInputTitled(title: string, text: string): Promise<void> {
+    const heading = this.page.locator('.quick-input-widget .quick-input-title', { hasText: title });
+    await this.capturing('input-box', () => heading.waitFor({ state: 'visible', timeout: 15_000 }));
+    await this.answerInput(text);
+  }
+
   /** Opens the Agent OS activity-bar container (a restored window may already show it: clicking its
    * icon again would close it, so look first, and again after each click). */
   async openThreadsView(): Promise<void> {
