@@ -27,6 +27,10 @@ import {
 } from './scriptParts.ts';
 
 const finish = (includes: string) => expecting(includes, text('Stopping here and reporting to the person.'));
+/** The whole pipeline to an APPROVE; the Coordinator stops once the person approved. */
+const toApproval = (): unknown => ({
+  agents: { Coordinator: [...coordinatorToReview(), finish('approved')], Planner: plannerTurns(), Coder: coderTurns(), Reviewer: reviewerApproveTurns() },
+});
 
 test('a malformed agent file the pipeline uses stops the start with an error naming file and field; no session is left', async () => {
   const world = await startDemoWorld({ agents: { Coordinator: [turn(text('Nothing to do.'))] } });
@@ -165,14 +169,7 @@ test('an issue that does not exist: IssueNotFoundError, and no session is create
 });
 
 test('a push the remote refuses fails the approval with GIT_FAILED; once the remote accepts, the pull request opens once', async () => {
-  const world = await startDemoWorld({
-    agents: {
-      Coordinator: [...coordinatorToReview(), finish('approved')],
-      Planner: plannerTurns(),
-      Coder: coderTurns(),
-      Reviewer: reviewerApproveTurns(),
-    },
-  });
+  const world = await startDemoWorld(toApproval());
   try {
     const { rt, sample } = world;
     rejectPushes(sample.barePath, 'pushes are closed today');
@@ -210,14 +207,7 @@ test('a push the remote refuses fails the approval with GIT_FAILED; once the rem
 });
 
 test('a refused push, then resume: the approval already given is carried out and opens the pull request once', async () => {
-  const world = await startDemoWorld({
-    agents: {
-      Coordinator: [...coordinatorToReview(), finish('approved')],
-      Planner: plannerTurns(),
-      Coder: coderTurns(),
-      Reviewer: reviewerApproveTurns(),
-    },
-  });
+  const world = await startDemoWorld(toApproval());
   try {
     const { rt, sample } = world;
     rejectPushes(sample.barePath, 'pushes are closed');
