@@ -5,7 +5,7 @@
 //   <dir>/<sesn_id>/blobs/<sha256>   events too large to keep inline (blobStore.ts)
 //   <dir>/<sesn_id>/lock-<n>.json    the writer lock and its fencing number (writerLock.ts)
 import { randomBytes } from 'node:crypto';
-import { existsSync, ftruncateSync, fdatasyncSync, fstatSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentOsError, LogCorruptError, SessionExistsError, SessionNotFoundError } from '../../core/errors.ts';
@@ -13,7 +13,7 @@ import type { SessionEvent } from '../../core/events/sessionEvent.ts';
 import type { NewSession, SessionMeta, SessionStore, SessionWriter, VerifyReport } from '../../core/session/sessionStore.ts';
 import { assertSessionId, newSessionMeta, patchedMeta } from '../../core/session/storeRules.ts';
 import { BlobStore } from './blobStore.ts';
-import { fsyncDirectory, removeLeftoverTemps, writeFileAtomicSync, writeNewFileSync } from './durableFiles.ts';
+import { fsyncDirectoryInPool, fsyncInPool, removeLeftoverTemps, writeFileAtomic, writeNewFile } from './durableFiles.ts';
 import { FileSessionWriter } from './fileSessionWriter.ts';
 import { followLog } from './followLog.ts';
 import { decodeRecords } from './recordCodec.ts';
@@ -53,10 +53,10 @@ export class FileSessionStore implements SessionStore {
     const temp = join(this.dir, `.create-${meta.id}-${randomBytes(4).toString('hex')}`);
     mkdirSync(temp);
     try {
-      writeNewFileSync(join(temp, META), `${JSON.stringify(meta, null, 2)}\n`);
-      writeNewFileSync(join(temp, LOG), '');
+      await writeNewFile(join(temp, META), `${JSON.stringify(meta, null, 2)}\n`);
+      await writeNewFile(join(temp, LOG), '');
       mkdirSync(join(temp, BLOBS));
-      fsyncDirectory(temp);
+      await fsyncDirectoryInPool(temp);
       try {
         renameSync(temp, final);
       } catch (error) {
@@ -68,7 +68,7 @@ export class FileSessionStore implements SessionStore {
       rmSync(temp, { recursive: true, force: true });
       throw error;
     }
-    fsyncDirectory(this.dir);
+    await fsyncDirectoryInPool(this.dir);
     return meta;
   }
 
@@ -98,7 +98,7 @@ export class FileSessionStore implements SessionStore {
 
   async updateMeta(sessionId: string, patch: Partial<Pick<SessionMeta, 'title' | 'metadata'>>): Promise<SessionMeta> {
     const meta = patchedMeta(await this.get(sessionId), patch, new Date());
-    writeFileAtomicSync(join(this.sessionDir(sessionId), META), `${JSON.stringify(meta, null, 2)}\n`);
+    await writeFileAtomic(join(this.sessionDir(sessionId), META), `${JSON.stringify(meta, null, 2)}\n`);
     return meta;
   }
 
@@ -108,22 +108,22 @@ export class FileSessionStore implements SessionStore {
     // Taking the writer lock refuses a session that a live process writes, and keeps any writer from
     // starting until the folder is gone. Renamed away first: the session disappears at once, even if
     // removing its files takes a while.
-    const lock = WriterLock.acquire(dir, sessionId);
+    const lock = await WriterLock.acquire(dir, sessionId);
     const trash = join(this.dir, `.deleted-${sessionId}-${randomBytes(4).toString('hex')}`);
     try {
       renameSync(dir, trash);
     } catch (error) {
-      lock.release();
+      await lock.release();
       throw error;
     }
-    fsyncDirectory(this.dir);
+    await fsyncDirectoryInPool(this.dir);
     rmSync(trash, { recursive: true, force: true });
   }
 
   async openWriter(sessionId: string): Promise<SessionWriter> {
     await this.get(sessionId);
     const dir = this.sessionDir(sessionId);
-    const lock = WriterLock.acquire(dir, sessionId);
+    const lock = await WriterLock.acquire(dir, sessionId);
     let fd: number | undefined;
     try {
       removeLeftoverTemps(dir);
@@ -137,7 +137,7 @@ export class FileSessionStore implements SessionStore {
       if (decoded.tail) {
         // A torn append of a writer that died: it was never acknowledged, so cutting it off loses nothing.
         ftruncateSync(fd, decoded.validBytes);
-        fdatasyncSync(fd);
+        await fsyncInPool(fd);
         truncatedTailBytes = decoded.tail.bytes;
       }
       const size = fstatSync(fd).size;
@@ -152,7 +152,7 @@ export class FileSessionStore implements SessionStore {
       );
     } catch (error) {
       if (fd !== undefined) closeSync(fd);
-      lock.release();
+      await lock.release().catch(() => undefined); // the error that got us here is the one to report
       throw error;
     }
   }

@@ -122,7 +122,7 @@ export class FileSessionWriter implements SessionWriter {
       // Never close the descriptor under an fdatasync still running on it: the number could be reused.
       while (this.syncing) await this.syncing;
       closeSync(this.file.fd);
-      this.lock.release();
+      await this.lock.release();
     }
   }
 

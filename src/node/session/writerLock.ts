@@ -8,11 +8,11 @@
 // the winner's lock. The winner removes the older lock files before it touches the log: a writer still
 // holds its fence as long as its own `lock-<fence>.json` is there.
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { FenceLostError, SessionLockedError } from '../../core/errors.ts';
-import { fsyncDirectory, writeNewFileSync } from './durableFiles.ts';
+import { fsyncDirectoryInPool, fsyncInPool, writeAllSync } from './durableFiles.ts';
 
 export interface LockHolder {
   pid: number;
@@ -39,7 +39,7 @@ export class WriterLock {
     this.ownFile = join(dir, lockName(fence, 'json'));
   }
 
-  static acquire(sessionDir: string, sessionId: string): WriterLock {
+  static async acquire(sessionDir: string, sessionId: string): Promise<WriterLock> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const current = currentLock(sessionDir);
       if (current?.state === 'json') {
@@ -58,16 +58,27 @@ export class WriterLock {
         acquired_at: new Date().toISOString(),
       };
       const temp = join(sessionDir, `.lock-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-      writeNewFileSync(temp, `${JSON.stringify(me)}\n`);
+      // Written and linked on this tick: nothing of ours runs between reading the current fence and
+      // claiming the next. The disk syncs (the lock's content, then its name) are awaited after the link,
+      // in the thread pool, and before the lock is handed out, so the log is touched only once they hold.
+      const fd = openSync(temp, 'wx', 0o644);
+      let linked = false;
       try {
-        linkSync(temp, join(sessionDir, lockName(fence, 'json')));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue; // lost the race: look again
-        throw error;
+        writeAllSync(fd, `${JSON.stringify(me)}\n`);
+        try {
+          linkSync(temp, join(sessionDir, lockName(fence, 'json')));
+          linked = true;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error; // EEXIST: lost the race, look again
+        } finally {
+          unlinkSync(temp);
+        }
+        if (linked) await fsyncInPool(fd);
       } finally {
-        unlinkSync(temp);
+        closeSync(fd);
       }
-      fsyncDirectory(sessionDir);
+      if (!linked) continue;
+      await fsyncDirectoryInPool(sessionDir);
       removeOlderLocks(sessionDir, fence);
       return new WriterLock(sessionDir, sessionId, fence);
     }
@@ -86,12 +97,12 @@ export class WriterLock {
     }
   }
 
-  release(): void {
+  async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
     try {
       renameSync(this.ownFile, join(this.dir, lockName(this.fence, 'released')));
-      fsyncDirectory(this.dir);
+      await fsyncDirectoryInPool(this.dir);
     } catch (error) {
       // Already superseded (and cleaned up by the next writer), or the session was deleted.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
