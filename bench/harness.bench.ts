@@ -42,8 +42,8 @@ const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 /**
  * Calls that block the event loop, timed by wrapping the real functions on their module objects (an
  * `import *` namespace is read-only; callers look the functions up on the module at each call):
- * fsync/fdatasync on the main thread (session create, writer lock, metadata; the log's own fdatasync
- * runs in the thread pool and is timed apart below) and process spawns
+ * fsync/fdatasync on the main thread (the session store does its syncs in the thread pool, except for
+ * blobs; the log's fdatasync there is timed apart below) and process spawns
  * (libuv forks on the main thread: git for worktrees, bwrap for shells). The lag is attributed to them.
  */
 interface Blocked {
@@ -381,7 +381,7 @@ async function eventLoopLag(): Promise<void> {
     line(`event-loop lag with ${CONCURRENT_SESSIONS} sessions at once, max`, `${ms(whole.max)} ms`);
     line('  (floor) event-loop lag of an idle Node process meanwhile, p99 / max', `${floor.p99.toFixed(1)} ms / ${floor.max.toFixed(1)} ms`);
     line('  blocked in process spawns (git worktree, bwrap shells)', describeBlocked(during.filter((x) => x.what.startsWith('spawn'))));
-    line('  blocked in fsync/fdatasync on the main thread (session create, lock, metadata)', describeBlocked(during.filter((x) => x.what === 'sync')));
+    line('  blocked in fsync/fdatasync on the main thread (only blobs of records over 256 KiB still sync there)', describeBlocked(during.filter((x) => x.what === 'sync')));
     line('  fdatasync of the session logs in the thread pool (not blocking; wait per call)', describeBlocked(waited.filter((x) => x.start >= started)));
     line(`event-loop lag, steady state (every session's worktree and shell open), p99`, `${ms(steady.percentile(99))} ms`);
     line(`event-loop lag, steady state, max`, `${ms(steady.max)} ms`);
