@@ -21,13 +21,19 @@ export async function clearStaleGitLocks(worktree: string, branch: string): Prom
 /** On wake: the index and HEAD locks of every worktree of the session (its own, the read-only snapshots,
  * the clean rooms, the child worktrees), found as the repository's worktrees with the session id in
  * their path. */
+/** Whether a worktree folder is the session's: its own, a reader's snapshot, or one of its clean rooms and
+ * child worktrees, which are kept under ids derived from the session's (`<id>-clean-…`, `<id>-child-…`). */
+function belongsToSession(dir: string, sessionId: string): boolean {
+  return dir.split(sep).some((part) => part === sessionId || part.startsWith(`${sessionId}-clean-`) || part.startsWith(`${sessionId}-child-`));
+}
+
 export async function clearStaleSessionGitLocks(worktree: string, sessionId: string): Promise<string[]> {
   const listing = await runGit('worktree list', () => openGit(worktree).raw(['worktree', 'list', '--porcelain']));
   const ours = listing
     .split('\n')
     .filter((l) => l.startsWith('worktree '))
     .map((l) => l.slice('worktree '.length))
-    .filter((p) => p.split(sep).includes(sessionId));
+    .filter((p) => belongsToSession(p, sessionId));
   const locks: string[] = [];
   for (const dir of ours) {
     if (!(await pathExists(dir))) continue;
@@ -50,7 +56,7 @@ export async function unlockAbandonedWorktrees(repository: string, sessionId: st
   for (const entry of listing.split('\n\n')) {
     const lines = entry.split('\n');
     const dir = lines.find((l) => l.startsWith('worktree '))?.slice('worktree '.length);
-    if (!dir || !dir.split(sep).includes(sessionId) || !lines.some((l) => l === 'locked' || l.startsWith('locked '))) continue;
+    if (!dir || !belongsToSession(dir, sessionId) || !lines.some((l) => l === 'locked' || l.startsWith('locked '))) continue;
     if (await pathExists(dir)) continue;
     await runGit('worktree unlock', () => git.raw(['worktree', 'unlock', dir]));
     unlocked.push(dir);
