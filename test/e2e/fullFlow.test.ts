@@ -3,55 +3,30 @@
 // reload mid-session leaves the session interrupted and Resume finishes it; Approve opens the pull
 // request. Everything the extension talks to is real and local: git, HTTP, the runtime.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { demoModelScript } from '../../src/node/demo/demoScript.ts';
-import { createSampleRepository, type SampleRepository } from '../../src/node/demo/sampleRepository.ts';
-import { GitHubStandIn } from '../../src/node/github/githubStandIn.ts';
-import { parseModelScript } from '../../src/node/model/modelScript.ts';
-import { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
-import { CodeServer, delay, Workbench } from './support/codeServer.ts';
+import type { SampleRepository } from '../../src/node/demo/sampleRepository.ts';
+import type { GitHubStandIn } from '../../src/node/github/githubStandIn.ts';
+import { delay, type Workbench } from './support/codeServer.ts';
+import { openDemoInCodeServer, type DemoInCodeServer } from './support/demoInCodeServer.ts';
 
 /** Streamed model events are paced so the run lasts long enough to watch (and to reload mid-way). */
 const PACE_MS = 40;
 
 describe('Plan and Implement Issue, end to end', { timeout: 600_000 }, () => {
-  let root: string;
+  let demo: DemoInCodeServer;
   let sample: SampleRepository;
   let github: GitHubStandIn;
-  let model: ScriptedModelServer;
-  let server: CodeServer;
   let wb: Workbench;
   let title: RegExp;
 
   before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'agent-os-e2e-flow-'));
-    sample = await createSampleRepository(root);
-    github = await GitHubStandIn.start({ repositories: [sample.standInRepository] });
-    model = await ScriptedModelServer.start({ script: parseModelScript(demoModelScript(PACE_MS)) });
+    demo = await openDemoInCodeServer({ prefix: 'agent-os-e2e-flow-', paceMs: PACE_MS });
+    ({ sample, github, wb } = demo);
     title = new RegExp(`#${sample.issue.number}: parseDuration`);
-    server = await CodeServer.start({
-      workspace: sample.workdir,
-      settings: {
-        'agentOs.sessionsDirectory': join(root, 'sessions'),
-        'agentOs.anthropic.baseUrl': model.url,
-        'agentOs.github.apiUrl': github.baseUrl,
-        'agentOs.github.localRemotes': { [sample.barePath]: `${sample.owner}/${sample.repo}` },
-        'agentOs.sandbox': 'worktree',
-      },
-    });
-    wb = await Workbench.open(server);
   });
 
   after(async () => {
-    if (process.env['AGENT_OS_E2E_LOGS']) console.log(server?.logs());
-    await wb?.close();
-    await server?.stop();
-    await github?.close();
-    await model?.close();
-    rmSync(root, { recursive: true, force: true });
+    await demo?.close();
   });
 
   test('stores the API key in secret storage', async () => {

@@ -1,0 +1,57 @@
+// The demo's world opened in a real VS Code: the sample repository with its bare remote, the GitHub
+// stand-in, the scripted model (paced so a run can be watched and interrupted), and code-server on the
+// sample's folder with the extension pointed at them.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { demoModelScript } from '../../../src/node/demo/demoScript.ts';
+import { createSampleRepository, type SampleRepository } from '../../../src/node/demo/sampleRepository.ts';
+import { GitHubStandIn } from '../../../src/node/github/githubStandIn.ts';
+import { parseModelScript } from '../../../src/node/model/modelScript.ts';
+import { ScriptedModelServer } from '../../../src/node/model/scriptedModelServer.ts';
+import { CodeServer, Workbench } from './codeServer.ts';
+
+export interface DemoInCodeServer {
+  root: string;
+  sample: SampleRepository;
+  github: GitHubStandIn;
+  model: ScriptedModelServer;
+  server: CodeServer;
+  wb: Workbench;
+  close(): Promise<void>;
+}
+
+export async function openDemoInCodeServer(options: { prefix: string; paceMs: number; settings?: Record<string, unknown> }): Promise<DemoInCodeServer> {
+  const root = mkdtempSync(join(tmpdir(), options.prefix));
+  const sample = await createSampleRepository(root);
+  const github = await GitHubStandIn.start({ repositories: [sample.standInRepository] });
+  const model = await ScriptedModelServer.start({ script: parseModelScript(demoModelScript(options.paceMs)) });
+  const server = await CodeServer.start({
+    workspace: sample.workdir,
+    settings: {
+      'agentOs.sessionsDirectory': join(root, 'sessions'),
+      'agentOs.anthropic.baseUrl': model.url,
+      'agentOs.github.apiUrl': github.baseUrl,
+      'agentOs.github.localRemotes': { [sample.barePath]: `${sample.owner}/${sample.repo}` },
+      'agentOs.sandbox': 'worktree',
+      ...options.settings,
+    },
+  });
+  const wb = await Workbench.open(server);
+  return {
+    root,
+    sample,
+    github,
+    model,
+    server,
+    wb,
+    async close() {
+      if (process.env['AGENT_OS_E2E_LOGS']) console.log(server.logs());
+      await wb.close();
+      await server.stop();
+      await github.close();
+      await model.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
