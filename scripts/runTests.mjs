@@ -1,9 +1,14 @@
-// Runs every test file with node's own runner, TypeScript through the tsx loader.
+// Runs every test file with node's own runner, TypeScript through the tsx loader, and ends with what was
+// skipped here and why (a bare machine has no bubblewrap, Docker engine or browser; see
+// test/support/requirements.ts).
 // Usage: node scripts/runTests.mjs [file-or-dir-filter ...]
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { skipSummary } from './skipSummary.mjs';
 
+const repoRoot = resolve(import.meta.dirname, '..');
 const roots = ['src', 'test'];
 const skip = new Set(['node_modules', 'dist', 'fixtures']);
 
@@ -18,15 +23,41 @@ function collect(dir, out) {
 }
 
 const filters = process.argv.slice(2);
-let files = roots.flatMap((r) => collect(r, []));
-// End-to-end suites in a real VS Code run only when asked (AGENT_OS_E2E=1, after scripts/e2e/setup.sh) or in CI (see .ci/run).
-if (!process.env.AGENT_OS_E2E) files = files.filter((f) => !f.includes(`${join('test', 'e2e')}`));
+let files = roots.flatMap((r) => collect(join(repoRoot, r), []));
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
+// End-to-end suites in a real VS Code run only when asked (AGENT_OS_E2E=1, after scripts/e2e/setup.sh) or in CI (see .ci/run).
+const notRun = [];
+if (!process.env.AGENT_OS_E2E) {
+  const e2e = files.filter((f) => f.includes(join('test', 'e2e')));
+  files = files.filter((f) => !e2e.includes(f));
+  notRun.push({ reason: 'end-to-end: AGENT_OS_E2E is not set (a real VS Code: bash scripts/e2e/setup.sh, then AGENT_OS_E2E=1 npm test)', files: e2e });
+}
 files.sort();
 
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+const scratch = mkdtempSync(join(tmpdir(), 'agent-os-tests-'));
+const skipsFile = join(scratch, 'skips.jsonl');
+let status = 1;
+try {
+  const result = spawnSync(
+    process.execPath,
+    [
+      '--import', 'tsx', '--test', '--test-concurrency=2',
+      '--test-reporter=spec', '--test-reporter-destination=stdout',
+      `--test-reporter=${join(repoRoot, 'scripts', 'skipReporter.mjs')}`, `--test-reporter-destination=${skipsFile}`,
+      ...files,
+    ],
+    { stdio: 'inherit', cwd: repoRoot },
+  );
+  status = result.status ?? 1;
+  let skips = [];
+  try {
+    skips = readFileSync(skipsFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  } catch {
+    // the run died before the reporter wrote anything: the spec output above says why
+  }
+  const lines = skipSummary(skips, notRun, repoRoot);
+  if (lines.length) console.log(`\n${lines.join('\n')}`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+process.exit(status);

@@ -8,9 +8,8 @@
 # socket, pidfile and log, so it never touches a system engine and stop.sh can undo it exactly.
 # Progress goes to stderr; stdout carries only the `export DOCKER_HOST=…` line.
 #
-# Test files call it with AGENT_OS_DOCKER_USER=<their pid>: they register as users, and an engine they had
-# to start themselves is marked so that `stop.sh --release <pid>` by the last of them stops it again.
-# An engine started without that variable (by CI or by hand) is never stopped by tests.
+# Tests never call it (they skip without an engine, see test/support/requirements.ts); .ci/run does, after
+# installing Debian's docker.io.
 set -euo pipefail
 
 dir="${AGENT_OS_DOCKER_DIR:-/tmp/agent-os-docker}"
@@ -23,11 +22,8 @@ export DOCKER_HOST="unix://$sock"
 say() { echo "agent-os docker: $*" >&2; }
 
 if ! command -v dockerd >/dev/null 2>&1; then
-  if [ "$(id -u)" != 0 ]; then say "dockerd is missing and we are not root: install Debian's docker.io"; exit 1; fi
-  say "installing docker.io"
-  # Serialize with other installers on this machine (apt holds its own lock, but fails instead of waiting).
-  flock /tmp/agent-os-apt.lock sh -c \
-    'export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq docker.io >/dev/null' >&2
+  say "dockerd is missing: install Debian's docker.io (.ci/run does)"
+  exit 1
 fi
 
 # The test suite may call this from several files at once: one starter at a time.
@@ -37,14 +33,7 @@ flock 9
 
 answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
-user="${AGENT_OS_DOCKER_USER:-}"
-if [ -n "$user" ]; then
-  mkdir -p "$dir/users"
-  echo "$user" >"$dir/users/$user"
-fi
-
 if ! answers; then
-  if [ -n "$user" ]; then touch "$dir/started-for-tests"; else rm -f "$dir/started-for-tests"; fi
   # A stale pidfile or socket from a killed engine would make dockerd refuse to start.
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     say "engine pid $(cat "$pidfile") is alive but not answering; waiting for it"

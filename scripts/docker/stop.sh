@@ -2,9 +2,6 @@
 # Stops the private engine started by start.sh: removes the containers Agent OS made (label
 # agent-os.session), then ends dockerd by its pid. Idempotent; keeps the data root (and so the imported
 # image) unless --purge is given.
-#
-#   stop.sh --release PID   a test file is done: stop only if tests started the engine and no other live
-#                           test process still uses it (see start.sh)
 set -uo pipefail
 
 dir="${AGENT_OS_DOCKER_DIR:-/tmp/agent-os-docker}"
@@ -13,20 +10,6 @@ pidfile="$dir/docker.pid"
 export DOCKER_HOST="unix://$sock"
 
 say() { echo "agent-os docker: $*" >&2; }
-
-if [ "${1:-}" = "--release" ]; then
-  mkdir -p "$dir"
-  exec 9>"$dir/start.lock"
-  flock 9
-  rm -f "$dir/users/${2:-none}"
-  [ -f "$dir/started-for-tests" ] || exit 0
-  for f in "$dir"/users/*; do
-    [ -e "$f" ] || continue
-    if kill -0 "$(basename "$f")" 2>/dev/null; then exit 0; fi
-    rm -f "$f"
-  done
-  rm -f "$dir/started-for-tests"
-fi
 
 if docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
   ids="$(docker ps -aq --filter label=agent-os.session)"

@@ -1,37 +1,29 @@
-// Test set-up for the dev container suites: a real Docker engine started by scripts/docker/start.sh (which
-// installs Debian's docker.io when missing and imports the local base image), released when the file ends.
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
+// Test set-up for the dev container suites: a Docker engine that is already running (DOCKER_HOST, else the
+// private engine of scripts/docker/start.sh) with the local base image. Tests never start or install one:
+// without it they skip with the reason (see test/support/requirements.ts); .ci/run starts it first.
+import { spawnSync } from 'node:child_process';
+import { dockerHost, requireDocker } from '../support/requirements.ts';
 
-const SCRIPTS = path.join(__dirname, '..', '..', 'scripts', 'docker');
 export const BASE_IMAGE = 'agent-os-base:latest';
 
 export interface Engine {
-  /** DOCKER_HOST of the engine, or undefined when none could be started (then `skip` says why). */
+  /** DOCKER_HOST of the engine, or undefined when there is none (then `skip` says why). */
   dockerHost?: string;
   skip?: string;
   release(): Promise<void>;
 }
 
-function sh(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('bash', [path.join(SCRIPTS, script), ...args], { env, timeout: 540_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-/** Starts (or joins) the engine. In CI it must work: there a failure is an error, not a skip. */
+/** Joins the running engine, or says why the dev container tests skip. */
 export async function acquireEngine(): Promise<Engine> {
-  const env = { ...process.env, AGENT_OS_DOCKER_USER: String(process.pid) };
-  const result = await sh('start.sh', [], env);
-  const release = async (): Promise<void> => {
-    await sh('stop.sh', ['--release', String(process.pid)], process.env);
-  };
-  const host = /export DOCKER_HOST=(\S+)/.exec(result.stdout)?.[1];
-  if (result.code !== 0 || !host) {
-    const why = `no Docker engine could be started: ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`;
-    if (process.env.CI) throw new Error(why);
+  // Nothing to release: the engine belongs to whoever started it.
+  const release = async (): Promise<void> => {};
+  const missing = requireDocker();
+  if (missing) return { skip: missing, release };
+  const host = dockerHost() ?? 'unix:///var/run/docker.sock';
+  const image = spawnSync('docker', ['image', 'inspect', BASE_IMAGE], { env: { ...process.env, DOCKER_HOST: host }, stdio: 'ignore' });
+  if (image.status !== 0) {
+    const why = `Docker: the engine at ${host} has no ${BASE_IMAGE} image (bash scripts/docker/start.sh makes it)`;
+    if (process.env['AGENT_OS_REQUIRE_ALL']) throw new Error(why);
     return { skip: why, release };
   }
   return { dockerHost: host, release };
