@@ -2,7 +2,16 @@
 // callable agent is for.
 import { MarkupKind } from 'vscode-languageserver';
 import type { Hover } from 'vscode-languageserver';
-import { AGENT_FIELDS, IGNORED_CLAUDE_FIELDS, lookupToolName, TOOL_DOCS, TOOLSET_FIELDS } from '../core/agents/agentFileFields.ts';
+import {
+  AGENT_FIELDS,
+  CLAUDE_CODE_FIELDS,
+  claudeCodeFieldMessage,
+  DELEGATION_RULE,
+  lookupToolName,
+  TOOL_DOCS,
+  TOOLSET_FIELDS,
+  UNKNOWN_FIELD_RULE,
+} from '../core/agents/agentFileFields.ts';
 import { resolveModelName } from '../core/agents/agentModels.ts';
 import { frontMatterLines, keyAt, parentKeys } from './frontMatterContext.ts';
 import type { CompletionAgents } from './agentCompletion.ts';
@@ -11,9 +20,10 @@ export function hoverAgentFile(text: string, line: number, character: number, kn
   const key = keyAt(text, line, character);
   if (key) {
     const name = key.keyPath[key.keyPath.length - 1]!;
+    const claude = CLAUDE_CODE_FIELDS[name];
     const doc =
       key.keyPath.length === 1
-        ? (AGENT_FIELDS[name]?.detail ?? (IGNORED_CLAUDE_FIELDS[name] ? `Claude Code field (${IGNORED_CLAUDE_FIELDS[name]}), not used by Agent OS.` : undefined))
+        ? (AGENT_FIELDS[name]?.detail ?? (claude ? `Claude Code field: ${claudeCodeFieldMessage(name, claude)}.` : UNKNOWN_FIELD_RULE))
         : key.keyPath[0] === 'toolset'
           ? TOOLSET_FIELDS[name]
           : undefined;
@@ -43,15 +53,26 @@ function hoverValue(text: string, line: number, character: number, known: Comple
   const last = field[field.length - 1];
   const range = { start: { line, character: start }, end: { line, character: end } };
   let value: string | undefined;
-  if ((field.length === 1 && (last === 'tools' || last === 'disallowedTools' || last === 'ask')) || (last === 'name' && field.includes('configs'))) {
+  const insideAgentList = /(?:agent|task)\s*\([^()]*$/i.test(lineText.slice(0, start));
+  const callableHover = () => {
+    const agent = known.agents.find((a) => a.name.toLowerCase() === word.toLowerCase());
+    return agent ? `Agent **${agent.name}** — ${agent.description}` : `No agent named '${word}' in this workspace or the built-ins.`;
+  };
+  if (field.length === 1 && last === 'tools' && insideAgentList) {
+    value = callableHover();
+  } else if ((field.length === 1 && (last === 'tools' || last === 'disallowedTools' || last === 'ask')) || (last === 'name' && field.includes('configs'))) {
     const lookup = lookupToolName(word);
-    value = lookup.kind === 'tool' ? `**${lookup.tool}** — ${TOOL_DOCS[lookup.tool]}` : lookup.message;
+    value =
+      lookup.kind === 'tool'
+        ? `**${lookup.tool}** — ${TOOL_DOCS[lookup.tool]}`
+        : lookup.kind === 'agents' || lookup.kind === 'delegation'
+          ? `**${word}** is delegation: in Agent OS ${DELEGATION_RULE}.`
+          : lookup.message;
   } else if (field.length === 1 && last === 'model') {
     const resolved = resolveModelName(word);
     value = `Model **${resolved.id}**${resolved.known ? '' : ' (not a known model id)'}`;
   } else if (field.length === 1 && last === 'callable_agents') {
-    const agent = known.agents.find((a) => a.name.toLowerCase() === word.toLowerCase());
-    value = agent ? `Agent **${agent.name}** — ${agent.description}` : `No agent named '${word}' in this workspace or the built-ins.`;
+    value = callableHover();
   }
   return value ? { contents: { kind: MarkupKind.Markdown, value }, range } : null;
 }

@@ -14,9 +14,10 @@ import type { CompletionAgents } from './agentCompletion.ts';
 
 /** The workspace root and folder kind of an agent file path, or undefined for any other file. */
 export function agentFileLocation(path: string): { root: string; folder: AgentFolder } | undefined {
-  const ours = /^(.*)[\\/]\.agents[\\/][^\\/]+\.md$/i.exec(path);
-  if (ours) return { root: ours[1] || '/', folder: 'agents' };
-  const claude = /^(.*)[\\/]\.claude[\\/]agents[\\/][^\\/]+\.md$/i.exec(path);
+  // Subfolders count (the loader reads them), hidden ones do not; the outermost agent folder is the one.
+  const ours = /^(.*?)[\\/]\.agents[\\/](?:[^\\/.][^\\/]*[\\/])*[^\\/]+\.md$/i.exec(path);
+  const claude = /^(.*?)[\\/]\.claude[\\/]agents[\\/](?:[^\\/.][^\\/]*[\\/])*[^\\/]+\.md$/i.exec(path);
+  if (ours && (!claude || ours[1]!.length <= claude[1]!.length)) return { root: ours[1] || '/', folder: 'agents' };
   if (claude) return { root: claude[1] || '/', folder: 'claude' };
   return undefined;
 }

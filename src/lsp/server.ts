@@ -1,11 +1,11 @@
-// The language server for agent definition files (`.agents/*.md`, `.claude/agents/*.md`). It runs as its
+// The language server for agent definition files (`.agents/**/*.md`, `.claude/agents/**/*.md`). It runs as its
 // own process (stdio, node-ipc or socket, chosen by argv as vscode-languageserver does), so a crash of it
 // never touches a running session; the client restarts it.
 //
 // Launch contract for the client:
 // - module `dist/lspServer.js`, `node dist/lspServer.js --stdio` (or TransportKind.ipc: `--node-ipc`).
-// - documentSelector: [{ scheme: 'file', language: 'markdown', pattern: '**/.agents/*.md' },
-//                      { scheme: 'file', language: 'markdown', pattern: '**/.claude/agents/*.md' }]
+// - documentSelector: [{ scheme: 'file', language: 'markdown', pattern: '**/.agents/**/*.md' },
+//                      { scheme: 'file', language: 'markdown', pattern: '**/.claude/agents/**/*.md' }]
 //   (other documents are ignored even if sent).
 // - settings: `agentOs.delegationDepth` (integer >= 0), read through workspace/configuration when the
 //   client supports it, taken from didChangeConfiguration `{ agentOs: { delegationDepth } }` when pushed
@@ -92,7 +92,7 @@ function main(): void {
     if (canWatchFiles) {
       try {
         await connection.client.register(DidChangeWatchedFilesNotification.type, {
-          watchers: [{ globPattern: '**/.agents/*.md' }, { globPattern: '**/.claude/agents/*.md' }],
+          watchers: [{ globPattern: '**/.agents/**/*.md' }, { globPattern: '**/.claude/agents/**/*.md' }],
         });
       } catch (error) {
         connection.console.warn(`cannot watch agent files: ${String(error)}`);

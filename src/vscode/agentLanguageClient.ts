@@ -6,13 +6,14 @@ import * as vscode from 'vscode';
 import { CloseAction, LanguageClient, TransportKind } from 'vscode-languageclient/node';
 import type { CloseHandlerResult, ErrorHandler, ErrorHandlerResult, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 
-const AGENT_FILE_PATTERNS = ['**/.agents/*.md', '**/.claude/agents/*.md'] as const;
+const AGENT_FILE_PATTERNS = ['**/.agents/**/*.md', '**/.claude/agents/**/*.md'] as const;
 const AGENT_FOLDER_PATTERNS = ['**/.agents', '**/.claude/agents'] as const;
 /** Restarts allowed within 3 minutes before the client gives up (the library's default policy). */
 const MAX_RESTARTS = 4;
 
 export function isAgentFile(uri: vscode.Uri): boolean {
-  return uri.scheme === 'file' && /\/(?:\.agents|\.claude\/agents)\/[^/]+\.md$/.test(uri.path);
+  // Subfolders too, as the loader reads them; hidden ones are not agent folders.
+  return uri.scheme === 'file' && /\/(?:\.agents|\.claude\/agents)\/(?:[^/.][^/]*\/)*[^/]+\.md$/.test(uri.path);
 }
 
 export interface AgentLanguageClientHandle extends vscode.Disposable {

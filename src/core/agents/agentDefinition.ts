@@ -22,7 +22,9 @@ export type AgentSource = z.infer<typeof AgentSource>;
 
 export const AgentDefinitionSchema = z.strictObject({
   name: z.string().regex(AGENT_NAME_PATTERN),
-  description: z.string().min(1).max(2048),
+  /** Up to the prompt's length: Claude Code descriptions hold examples and can be long (past the
+   * hosted platform's 2,048, which is a warning when the file is read). */
+  description: z.string().min(1).max(100_000),
   model: z.string().min(1),
   system: z.string().max(100_000),
   toolset: AgentToolset,
@@ -30,6 +32,10 @@ export const AgentDefinitionSchema = z.strictObject({
   callable_agents: z.array(z.string()),
   /** Whether its bash may use the network. Off unless asked for. */
   network: z.boolean(),
+  /** Claude Code's `maxTurns`: the most model turns a thread of this agent may take. Recorded for the
+   * harness, which does not enforce it yet; absent when the file sets none (so older versions keep
+   * their hash). */
+  max_turns: z.number().int().positive().optional(),
   source: AgentSource,
 });
 export type AgentDefinition = z.infer<typeof AgentDefinitionSchema>;
@@ -74,6 +80,7 @@ export function canonicalAgentContent(definition: AgentDefinition): unknown {
     tools: resolvedTools(definition),
     callable_agents: [...definition.callable_agents].sort(),
     network: definition.network,
+    max_turns: definition.max_turns,
   };
 }
 

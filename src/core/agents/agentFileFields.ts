@@ -4,6 +4,7 @@ import { BUILTIN_TOOL_NAMES } from '../tools/toolConfig.ts';
 import type { BuiltinToolName } from '../tools/toolConfig.ts';
 import { DEFAULT_AGENT_MODEL, MODEL_ALIASES } from './agentModels.ts';
 import { DEFAULT_DELEGATION_DEPTH } from './agentDefinition.ts';
+import { DELEGATION_TOOL_NAME } from '../harness/delegationTool.ts';
 
 export interface FieldDoc {
   /** One line, shown in completion lists. */
@@ -28,13 +29,14 @@ export const AGENT_FIELDS: Readonly<Record<string, FieldDoc>> = {
     detail:
       'The model the agent runs on: a model id such as `claude-sonnet-4-6`, or an alias: ' +
       Object.entries(MODEL_ALIASES).map(([alias, id]) => `\`${alias}\` → \`${id}\``).join(', ') +
-      `, \`inherit\` → the default (\`${DEFAULT_AGENT_MODEL}\`). An unknown id is a warning, not an error.`,
+      `, \`inherit\` → the default (\`${DEFAULT_AGENT_MODEL}\`). Any id of the Claude families (\`claude-sonnet-4-20250514\`) is accepted; another id is a warning, not an error.`,
   },
   tools: {
     summary: 'Tools the agent may use (all when omitted).',
     detail:
       `Allow-list of tools: a comma-separated string (\`Read, Grep, Glob, Bash\`) or a YAML list. Tools: ${BUILTIN_TOOL_NAMES.map((t) => `\`${t}\``).join(', ')}. ` +
-      'Claude Code names (`Read`, `Write`, `Edit`, `MultiEdit`, `Glob`, `Grep`, `Bash`) are accepted in any case. ' +
+      'Claude Code names (`Read`, `Write`, `Edit`, `MultiEdit`, `Glob`, `Grep`, `Bash`) are accepted in any case; ' +
+      '`Agent(worker, researcher)` lets the agent delegate to those agents, as `callable_agents` does. ' +
       'Omitted: every tool. `[]`: no tools. An agent without `write` and `edit` gets a read-only sandbox.',
   },
   disallowedTools: {
@@ -63,21 +65,71 @@ export const AGENT_FIELDS: Readonly<Record<string, FieldDoc>> = {
   },
 };
 
-/** Fields of Claude Code subagent files that Agent OS reads but does not use: a warning, not an error. */
-export const IGNORED_CLAUDE_FIELDS: Readonly<Record<string, string>> = {
-  color: 'display colour in Claude Code',
-  permissionMode: 'Claude Code permission mode; use `ask` or `toolset` for permissions',
-  maxTurns: 'Claude Code turn limit',
-  skills: 'Claude Code skills',
-  mcpServers: 'MCP servers',
-  hooks: 'Claude Code hooks',
-  memory: 'Claude Code memory',
-  background: 'Claude Code background mode',
-  effort: 'Claude Code effort setting',
-  isolation: 'Claude Code isolation mode',
-  initialPrompt: 'Claude Code initial prompt',
-  disabled: 'Claude Code disable switch',
+/** How an agent file's fields are judged, in the words the README, docs/agents.md and the language
+ * server's hover all use (a test holds the two documents to this text). */
+export const UNKNOWN_FIELD_RULE =
+  'A field Agent OS does not know is ignored with a warning, as Claude Code ignores it; a misspelling of a ' +
+  'field that limits the agent (`tools`, `disallowedTools`, `ask`, `toolset`) is an error instead, because ' +
+  'ignoring it would give the agent more than the file asks for.';
+
+export interface ClaudeCodeField {
+  meaning: string;
+  /** `recorded`: kept on the agent definition; `not_supported`: read, warned about and ignored. */
+  support: 'recorded' | 'not_supported';
+  hint?: string;
+}
+
+/** Claude Code's documented subagent fields: each is read and none is an error. */
+export const CLAUDE_CODE_FIELDS: Readonly<Record<string, ClaudeCodeField>> = {
+  maxTurns: { meaning: 'the most model turns the agent may take', support: 'recorded' },
+  permissionMode: { meaning: 'Claude Code permission mode', support: 'not_supported', hint: 'use `ask` or `toolset` for permissions' },
+  skills: { meaning: 'Claude Code skills', support: 'not_supported' },
+  mcpServers: { meaning: 'MCP servers', support: 'not_supported' },
+  hooks: { meaning: 'Claude Code hooks', support: 'not_supported' },
+  memory: { meaning: 'Claude Code memory', support: 'not_supported' },
+  background: { meaning: 'Claude Code background mode', support: 'not_supported' },
+  effort: { meaning: 'Claude Code effort setting', support: 'not_supported' },
+  isolation: { meaning: 'Claude Code isolation mode', support: 'not_supported', hint: 'every Agent OS agent runs in a sandbox already' },
+  color: { meaning: 'display colour in Claude Code', support: 'not_supported' },
+  initialPrompt: { meaning: 'Claude Code initial prompt', support: 'not_supported' },
+  disabled: { meaning: 'Claude Code disable switch', support: 'not_supported' },
 };
+
+export function claudeCodeFieldMessage(key: string, field: ClaudeCodeField): string {
+  if (field.support === 'recorded') return `'${key}' (${field.meaning}) is recorded on the agent but not enforced yet`;
+  return `'${key}' (${field.meaning}) is not supported yet; ignored${field.hint ? ` (${field.hint})` : ''}`;
+}
+
+/** Fields that take tools away or make them ask: a misspelt one ignored would grant more, so it is an error. */
+const LIMITING_FIELDS = ['tools', 'disallowedTools', 'ask', 'toolset'] as const;
+/** Spellings from other Claude Code files (slash commands, skills) that mean `tools`. */
+const LIMITING_ALIASES: Readonly<Record<string, string>> = { 'allowed-tools': 'tools', allowedtools: 'tools', allowed_tools: 'tools' };
+
+export interface UnknownFieldVerdict {
+  severity: 'error' | 'warning';
+  message: string;
+  suggestion?: string;
+}
+
+export function judgeUnknownField(key: string): UnknownFieldVerdict {
+  const lower = key.toLowerCase();
+  const limiting =
+    LIMITING_ALIASES[lower] ??
+    LIMITING_FIELDS.find((field) => editDistance(lower, field.toLowerCase()) <= (field.length > 3 ? 2 : 1));
+  if (limiting) {
+    return {
+      severity: 'error',
+      suggestion: limiting,
+      message: `unknown field '${key}' (did you mean '${limiting}'?): a misspelt '${limiting}' is an error, not ignored, because ignoring it would give the agent more than the file asks for`,
+    };
+  }
+  const suggestion = closest(key, [...Object.keys(AGENT_FIELDS), ...Object.keys(CLAUDE_CODE_FIELDS)]);
+  return {
+    severity: 'warning',
+    ...(suggestion ? { suggestion } : {}),
+    message: `unknown field '${key}' is ignored, as Claude Code ignores it${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`,
+  };
+}
 
 /** Tool sub-fields inside `toolset`, for completion and hover. */
 export const TOOLSET_FIELDS: Readonly<Record<string, string>> = {
@@ -99,17 +151,40 @@ export const TOOL_DOCS: Readonly<Record<BuiltinToolName, string>> = {
   grep: 'Searches file contents.',
 };
 
-/** Claude Code tools that have no Agent OS counterpart: listed in a Claude file they are ignored with a warning. */
+/** Claude Code tools that have no Agent OS counterpart: listed in a file they are ignored with a warning. */
 const CLAUDE_ONLY_TOOLS = new Set(
   [
-    'WebFetch', 'WebSearch', 'Task', 'Agent', 'TodoWrite', 'TodoRead', 'NotebookEdit', 'NotebookRead', 'LS',
-    'BashOutput', 'KillShell', 'KillBash', 'SlashCommand', 'Skill', 'ExitPlanMode', 'AskUserQuestion', 'ListMcpResources',
-    'ReadMcpResource',
+    'WebFetch', 'WebSearch', 'TodoWrite', 'TodoRead', 'NotebookEdit', 'NotebookRead', 'LS', 'BashOutput', 'KillShell',
+    'KillBash', 'SlashCommand', 'Skill', 'ExitPlanMode', 'AskUserQuestion', 'ListMcpResources', 'ReadMcpResource',
   ].map((t) => t.toLowerCase()),
 );
 
+/** Claude Code's agent-team tools without an Agent OS counterpart yet, and what stands in for them. */
+const TEAM_TOOLS: Readonly<Record<string, string>> = {
+  taskcreate: 'Agent OS has no shared task list',
+  taskget: 'Agent OS has no shared task list',
+  tasklist: 'Agent OS has no shared task list',
+  taskupdate: 'Agent OS has no shared task list',
+  teamcreate: 'an Agent OS team is the agents in callable_agents',
+  teamdelete: 'an Agent OS team is the agents in callable_agents',
+};
+
+/** Tools that are delegation in Claude Code: in Agent OS, `send_to_agent` to the agents the file names. */
+const DELEGATION_TOOLS = new Set(['task', 'agent', 'sendmessage']);
+
+export interface NamedSpan {
+  name: string;
+  /** Offsets within the looked-up text. */
+  start: number;
+  end: number;
+}
+
 export type ToolNameLookup =
   | { kind: 'tool'; tool: BuiltinToolName }
+  /** `Agent(worker, researcher)` (or the older `Task(…)`): these agents may be called. */
+  | { kind: 'agents'; agents: NamedSpan[] }
+  /** `Agent`, `Task`, `SendMessage`: delegation, which needs agents to delegate to. */
+  | { kind: 'delegation'; tool: string }
   | { kind: 'claude_only'; message: string }
   | { kind: 'unknown'; message: string; suggestion?: string };
 
@@ -118,16 +193,20 @@ export function lookupToolName(raw: string): ToolNameLookup {
   const lower = name.toLowerCase();
   if ((BUILTIN_TOOL_NAMES as readonly string[]).includes(lower)) return { kind: 'tool', tool: lower as BuiltinToolName };
   if (lower === 'multiedit') return { kind: 'tool', tool: 'edit' };
-  const call = /^(task|agent)\s*\(/.exec(lower);
+  const call = /^(task|agent)\s*\(([^()]*)\)$/.exec(lower);
   if (call) {
-    return { kind: 'claude_only', message: `'${name}' is Claude Code syntax and is ignored; list the agents in callable_agents` };
+    const offset = raw.indexOf('(') + 1;
+    return { kind: 'agents', agents: splitTopLevel(raw.slice(offset, raw.lastIndexOf(')'))).map((p) => ({ name: p.value, start: offset + p.start, end: offset + p.end })) };
   }
+  if (DELEGATION_TOOLS.has(lower)) return { kind: 'delegation', tool: name };
   const pattern = /^([a-z]+)\s*\(/.exec(lower);
   if (pattern && ((BUILTIN_TOOL_NAMES as readonly string[]).includes(pattern[1]!) || pattern[1] === 'multiedit')) {
     // Granting the whole tool would give more than the file asked for; leaving it out gives less. Less is safe.
     return { kind: 'claude_only', message: `command patterns like '${name}' are not supported; the tool stays off (list '${pattern[1]}' to allow all of it)` };
   }
   if (lower.startsWith('mcp__')) return { kind: 'claude_only', message: `MCP tool '${name}' is not available in Agent OS; ignored` };
+  const team = TEAM_TOOLS[lower];
+  if (team) return { kind: 'claude_only', message: `Claude Code agent-team tool '${name}' is not supported yet (${team}); ignored` };
   if (CLAUDE_ONLY_TOOLS.has(lower)) {
     return { kind: 'claude_only', message: `Claude Code tool '${name}' is not available in Agent OS; ignored` };
   }
@@ -140,6 +219,57 @@ export function lookupToolName(raw: string): ToolNameLookup {
       (suggestion ? ` (did you mean '${suggestion}'?)` : '') +
       `; tools are: ${BUILTIN_TOOL_NAMES.join(', ')}`,
   };
+}
+
+/** Claude Code's `Agent` / `Task` / `SendMessage` as Agent OS understands them. */
+export const DELEGATION_RULE = `an agent delegates (with ${DELEGATION_TOOL_NAME}) only to the agents named in callable_agents or as Agent(name, …) in tools`;
+
+/** Why a delegation tool in `tools` does nothing: the agent names no agent to delegate to. */
+export function delegationWithoutAgentsMessage(tool: string): string {
+  return `'${tool}' is delegation in Claude Code; in Agent OS ${DELEGATION_RULE}, and this file names none; ignored`;
+}
+
+export interface ListPart {
+  value: string;
+  /** Offsets of the trimmed value within the split text. */
+  start: number;
+  end: number;
+}
+
+/** Splits `Agent(worker, researcher), Read` at the commas outside parentheses, trimming each part. */
+export function splitTopLevel(text: string): ListPart[] {
+  const parts: ListPart[] = [];
+  let depth = 0;
+  let from = 0;
+  const push = (to: number) => {
+    const slice = text.slice(from, to);
+    const value = slice.trim();
+    if (value) {
+      const start = from + slice.indexOf(value);
+      parts.push({ value, start, end: start + value.length });
+    }
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    else if (c === ',' && depth === 0) {
+      push(i);
+      from = i + 1;
+    }
+  }
+  push(text.length);
+  return parts;
+}
+
+/** How many more `(` than `)` a text has: a YAML flow list splits `[Agent(a, b)]` inside the parentheses. */
+export function openParentheses(text: string): number {
+  let depth = 0;
+  for (const c of text) {
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+  }
+  return depth;
 }
 
 /** The candidate within edit distance 2, if any. */

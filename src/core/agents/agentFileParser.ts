@@ -7,16 +7,30 @@ import { AgentToolset, allowListToolset, BUILTIN_TOOL_NAMES, BUILTIN_TOOLSET_TYP
 import type { BuiltinToolName } from '../tools/toolConfig.ts';
 import { AGENT_NAME_PATTERN } from './agentDefinition.ts';
 import type { AgentDefinition, AgentProblem } from './agentDefinition.ts';
-import { AGENT_FIELDS, closest, IGNORED_CLAUDE_FIELDS, lookupToolName, PERMISSION_POLICIES } from './agentFileFields.ts';
+import {
+  AGENT_FIELDS,
+  CLAUDE_CODE_FIELDS,
+  claudeCodeFieldMessage,
+  closest,
+  delegationWithoutAgentsMessage,
+  judgeUnknownField,
+  lookupToolName,
+  openParentheses,
+  PERMISSION_POLICIES,
+  splitTopLevel,
+} from './agentFileFields.ts';
 import { DEFAULT_AGENT_MODEL, KNOWN_MODEL_IDS, MODEL_ALIASES, resolveModelName } from './agentModels.ts';
 import { LineIndex } from './textRange.ts';
 import type { TextRange } from './textRange.ts';
 
 export type AgentFolder = 'agents' | 'claude';
 
-// The hosted platform's limits (managed-agents.md §2.1), so a file that loads here loads there too.
-const MAX_DESCRIPTION = 2048;
+// The hosted platform's limits (docs/reference/managedAgents.md). The prompt's is enforced, so a file that
+// loads here loads there too; a longer description is only a warning, since Claude Code takes long ones
+// (examples of when to delegate) and a coordinator reads them in full.
+const PLATFORM_MAX_DESCRIPTION = 2048;
 const MAX_SYSTEM_PROMPT = 100_000;
+const MAX_DESCRIPTION = MAX_SYSTEM_PROMPT;
 
 export interface AgentFileInput {
   /** Path as it should appear in messages (absolute for the loader; the language server passes fs paths). */
@@ -28,6 +42,8 @@ export interface AgentFileInput {
 export interface CallableEntry {
   name: string;
   range?: TextRange;
+  /** Where it is listed: `callable_agents`, or `Agent(…)` in `tools`. */
+  field: 'callable_agents' | 'tools';
 }
 
 export interface ParsedAgentFile {
@@ -98,19 +114,16 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
       problem('front matter', 'field names must be plain words', 'error', nodeRange(pair.key as YamlNode));
       continue;
     }
+    const claude = CLAUDE_CODE_FIELDS[key];
     if (key in AGENT_FIELDS) {
       values.set(key, { node: (pair.value as YamlNode | null) ?? null, keyRange });
-    } else if (key in IGNORED_CLAUDE_FIELDS) {
-      problem(key, `field '${key}' (${IGNORED_CLAUDE_FIELDS[key]}) is not used by Agent OS; ignored`, 'warning', keyRange);
+    } else if (claude?.support === 'recorded') {
+      values.set(key, { node: (pair.value as YamlNode | null) ?? null, keyRange });
+    } else if (claude) {
+      problem(key, claudeCodeFieldMessage(key, claude), 'warning', keyRange);
     } else {
-      const suggestion = closest(key, [...Object.keys(AGENT_FIELDS)]);
-      problem(
-        key,
-        `unknown field '${key}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}; fields are: ${Object.keys(AGENT_FIELDS).join(', ')}`,
-        'error',
-        keyRange,
-        suggestion,
-      );
+      const verdict = judgeUnknownField(key);
+      problem(key, verdict.message, verdict.severity, keyRange, verdict.suggestion);
     }
   }
 
@@ -132,23 +145,34 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
     if (node === null || (isScalar(node) && node.value === null)) return [];
     if (isSeq(node)) {
       const out: Item[] = [];
+      let open: Item | undefined;
       for (const item of node.items) {
         const itemNode = item as YamlNode;
         if (isScalar(itemNode) && (typeof itemNode.value === 'string' || typeof itemNode.value === 'number') && itemNode.range) {
-          out.push({ value: String(itemNode.value).trim(), start: itemNode.range[0], end: itemNode.range[1] });
+          const value = String(itemNode.value).trim();
+          // `[Agent(worker, researcher), Read]` is split by YAML inside the parentheses: join it again.
+          if (open) {
+            open.value = `${open.value}, ${value}`;
+            open.end = itemNode.range[1];
+          } else {
+            open = { value, start: itemNode.range[0], end: itemNode.range[1] };
+          }
+          if (openParentheses(open.value) <= 0) {
+            out.push(open);
+            open = undefined;
+          }
         } else {
           problem(field, `each entry of '${field}' must be a name`, 'error', nodeRange(itemNode) ?? entry.keyRange);
         }
       }
+      if (open) out.push(open);
       return out;
     }
     if (isScalar(node) && typeof node.value === 'string' && node.range) {
       const source = yaml.slice(node.range[0], node.range[1]);
       const out: Item[] = [];
       let cursor = 0;
-      for (const part of node.value.split(',')) {
-        const value = part.trim();
-        if (!value) continue;
+      for (const { value } of splitTopLevel(node.value)) {
         const found = source.indexOf(value, cursor);
         if (found >= 0) {
           out.push({ value, start: node.range[0] + found, end: node.range[0] + found + value.length });
@@ -179,6 +203,13 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
   if (!values.has('description')) problem('description', "missing required field 'description'", 'error');
   if (description && description.value.length > MAX_DESCRIPTION) {
     problem('description', `description is ${description.value.length} characters; at most ${MAX_DESCRIPTION}`, 'error', description.range);
+  } else if (description && description.value.length > PLATFORM_MAX_DESCRIPTION) {
+    problem(
+      'description',
+      `description is ${description.value.length} characters: used in full here, but the hosted platform takes at most ${PLATFORM_MAX_DESCRIPTION}`,
+      'warning',
+      description.range,
+    );
   }
   // model
   let model = DEFAULT_AGENT_MODEL;
@@ -198,16 +229,33 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
     }
   }
   // tools, disallowedTools, ask → an allow-list toolset
+  // Claude Code's delegation tools: `Agent(a, b)` in tools grants calls to a and b, in disallowedTools it
+  // takes them away; a bare `Agent` / `Task` / `SendMessage` is delegation to whatever the file names.
+  const grantedAgents: CallableEntry[] = [];
+  const deniedAgents = new Set<string>();
+  let delegationDenied: TextRange | undefined;
+  const delegationTools: { tool: string; range: TextRange }[] = [];
   const toolNames = (field: string): BuiltinToolName[] | undefined => {
     const list = items(field);
     if (list === undefined) return undefined;
     const out: BuiltinToolName[] = [];
     for (const item of list) {
       const lookup = lookupToolName(item.value);
+      const range = at(item.start, item.end);
       if (lookup.kind === 'tool') {
         if (!out.includes(lookup.tool)) out.push(lookup.tool);
+      } else if (lookup.kind === 'agents' && field === 'tools') {
+        for (const agent of locateNames(yaml, item, lookup.agents)) grantedAgents.push({ name: agent.name, range: at(agent.start, agent.end), field: 'tools' });
+      } else if (lookup.kind === 'agents' && field === 'disallowedTools') {
+        for (const agent of lookup.agents) deniedAgents.add(agent.name.toLowerCase());
+      } else if (lookup.kind === 'delegation' && field === 'tools') {
+        delegationTools.push({ tool: lookup.tool, range });
+      } else if (lookup.kind === 'delegation' && field === 'disallowedTools') {
+        delegationDenied = range;
+      } else if (lookup.kind === 'agents' || lookup.kind === 'delegation') {
+        problem(field, `'${item.value}' in '${field}' is not supported: a call to another agent never waits for approval; ignored`, 'warning', range);
       } else {
-        problem(field, lookup.message, lookup.kind === 'unknown' ? 'error' : 'warning', at(item.start, item.end), lookup.kind === 'unknown' ? lookup.suggestion : undefined);
+        problem(field, lookup.message, lookup.kind === 'unknown' ? 'error' : 'warning', range, lookup.kind === 'unknown' ? lookup.suggestion : undefined);
       }
     }
     return out;
@@ -235,9 +283,9 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
   }
   // callable_agents
   const callables = items('callable_agents');
+  const seen = new Set<string>();
   if (callables) {
     result.callableFieldRange = values.get('callable_agents')?.keyRange;
-    const seen = new Set<string>();
     for (const item of callables) {
       const range = at(item.start, item.end);
       if (seen.has(item.value.toLowerCase())) {
@@ -245,7 +293,34 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
         continue;
       }
       seen.add(item.value.toLowerCase());
-      result.callables.push({ name: item.value, range });
+      result.callables.push({ name: item.value, range, field: 'callable_agents' });
+    }
+  }
+  // Agent(…) in tools adds to callable_agents; a name in both is the same permission, said twice.
+  for (const entry of grantedAgents) {
+    if (seen.has(entry.name.toLowerCase())) continue;
+    seen.add(entry.name.toLowerCase());
+    result.callables.push(entry);
+    result.callableFieldRange ??= values.get('tools')?.keyRange;
+  }
+  if (delegationDenied && result.callables.length > 0) {
+    problem('disallowedTools', 'delegation is disallowed, so this agent calls no other agent (its callable agents are dropped)', 'warning', delegationDenied);
+    result.callables = [];
+  }
+  result.callables = result.callables.filter((c) => !deniedAgents.has(c.name.toLowerCase()));
+  if (result.callables.length === 0) {
+    for (const { tool, range } of delegationTools) problem('tools', delegationWithoutAgentsMessage(tool), 'warning', range);
+  }
+  // maxTurns: Claude Code's turn limit, kept on the definition for the harness to enforce.
+  let maxTurns: number | undefined;
+  const maxTurnsEntry = values.get('maxTurns');
+  if (maxTurnsEntry) {
+    const value = isScalar(maxTurnsEntry.node) ? maxTurnsEntry.node.value : undefined;
+    if (typeof value === 'number' && Number.isInteger(value) && value > 0) {
+      maxTurns = value;
+      problem('maxTurns', claudeCodeFieldMessage('maxTurns', CLAUDE_CODE_FIELDS.maxTurns!), 'warning', maxTurnsEntry.keyRange);
+    } else {
+      problem('maxTurns', "'maxTurns' must be a whole number above 0; ignored", 'warning', nodeRange(maxTurnsEntry.node) ?? maxTurnsEntry.keyRange);
     }
   }
   // network
@@ -273,6 +348,7 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
     toolset,
     callable_agents: result.callables.map((c) => c.name),
     network,
+    ...(maxTurns !== undefined ? { max_turns: maxTurns } : {}),
     source: { kind: 'file', path: input.path, folder: input.folder },
   };
   return result;
@@ -316,7 +392,9 @@ function parseToolset(
           ? `${field} must be a tool name`
           : lookup.kind === 'tool'
             ? `write the tool name in lower case: '${lookup.tool}'`
-            : lookup.message;
+            : lookup.kind === 'agents' || lookup.kind === 'delegation'
+              ? `'${String(actual)}' is not a tool of the toolset: list the agents this one may call in callable_agents`
+              : lookup.message;
       const replacement = lookup?.kind === 'tool' ? lookup.tool : lookup?.kind === 'unknown' ? lookup.suggestion : undefined;
       problem(field, message, 'error', range, replacement);
     } else if (last === 'type' && path.includes('permission_policy')) {
@@ -328,6 +406,19 @@ function parseToolset(
     }
   }
   return undefined;
+}
+
+/** Where each agent of `Agent(a, b)` sits in the YAML source, searched within the item's own text. */
+function locateNames(yaml: string, item: Item, agents: readonly { name: string; start: number; end: number }[]): { name: string; start: number; end: number }[] {
+  const source = yaml.slice(item.start, item.end);
+  const open = source.indexOf('(');
+  let cursor = open >= 0 ? open + 1 : 0;
+  return agents.map((agent) => {
+    const found = source.indexOf(agent.name, cursor);
+    if (found < 0) return { name: agent.name, start: item.start, end: item.end };
+    cursor = found + agent.name.length;
+    return { name: agent.name, start: item.start + found, end: item.start + cursor };
+  });
 }
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {

@@ -90,12 +90,13 @@ export function buildAgentSet(inputs: readonly AgentFileInput[], options: AgentS
       if (candidates.has(to)) continue;
       const broken = claimedBy.get(to);
       const suggestion = closest(callable.name, names);
+      const where = callable.field === 'tools' ? 'Agent(…) of tools' : 'callable_agents';
       report(
         parsed,
-        'callable_agents',
+        callable.field,
         broken
           ? `'${callable.name}' cannot be called: its file ${broken.file} has errors`
-          : `unknown agent '${callable.name}' in callable_agents${suggestion ? ` (did you mean '${suggestion}'?)` : ''}; agents are: ${names.join(', ')}`,
+          : `unknown agent '${callable.name}' in ${where}${suggestion ? ` (did you mean '${suggestion}'?)` : ''}; agents are: ${names.join(', ')}`,
         callable.range,
         broken ? undefined : suggestion,
       );
