@@ -178,10 +178,12 @@ test('a Claude Code permission pattern like Bash(git:*) leaves the tool off, wit
   assert.deepEqual(enabledToolNames(resolvedTools(set.agents.get('git-helper')!)), ['read']);
 });
 
-test('the platform limits apply: description and system prompt length', () => {
+test('the platform limits apply: the system prompt is refused past 100,000; a description past 2,048 is a warning', () => {
   const set = buildAgentSet([
     { path: '/w/.agents/long.md', folder: 'agents', text: `---\nname: long\ndescription: ${'d'.repeat(2049)}\n---\n${'p'.repeat(100_001)}` },
   ]);
-  assert.deepEqual(set.problems.map((p) => p.field).sort(), ['body', 'description']);
+  assert.deepEqual(set.problems.map((p) => [p.field, p.severity]), [['description', 'warning'], ['body', 'error']]);
   assert.equal(set.agents.has('long'), false);
+  const huge = buildAgentSet([{ path: '/w/.agents/huge.md', folder: 'agents', text: `---\nname: huge\ndescription: ${'d'.repeat(100_001)}\n---\nP` }]);
+  assert.deepEqual(huge.problems.map((p) => [p.field, p.severity]), [['description', 'error']]);
 });

@@ -224,3 +224,35 @@ test('quick fixes replace a misspelt field, tool and agent; applying them clears
   await client.change(uri, lines.join('\n'));
   await client.waitForDiagnostics(uri, (d) => d.length === 0, 'no diagnostics after the fixes');
 });
+
+test('Claude Code files in nested folders: diagnostics equal the loader, hover explains Agent(…) and unknown fields', async () => {
+  const root = await workspace('claudeCode');
+  const client = await start(root);
+  const { problems } = await loadAgents(root);
+  const files = [...new Set(problems.map((p) => p.file!))];
+  assert.ok(files.some((f) => f.includes(join('.claude', 'agents', 'engineering', ''))), 'nested files have problems to show');
+  for (const file of files) {
+    const expected = problems.filter((p) => p.file === file).map((p) => ({ message: p.message, range: p.range, severity: p.severity === 'error' ? 1 : 2 }));
+    const got = await client.waitForDiagnostics(uriOf(file), (d) => d.length === expected.length, `${expected.length} diagnostics`);
+    assert.deepEqual(got.map((d) => ({ message: messageOf(d), range: d.range, severity: d.severity })), expected, file);
+  }
+
+  const orchestrator = join(root, '.claude', 'agents', 'orchestration', 'orchestrator.md');
+  const uri = uriOf(orchestrator);
+  await client.open(uri, await readFile(orchestrator, 'utf8'));
+  await client.waitForDiagnostics(uri, (d) => d.length === 0, 'orchestrator clean');
+  const value = async (line: number, character: number) => ((await client.hover(uri, line, character))?.contents as MarkupContent | undefined)?.value ?? '';
+  assert.match(await value(3, 15), /Agent \*\*researcher\*\* — Use this agent when a question needs evidence/);
+  assert.match(await value(3, 9), /\*\*Agent\*\* is delegation: in Agent OS an agent delegates \(with send_to_agent\) only to the agents named in callable_agents/);
+
+  // Typing an unknown key: a warning, and hover on it states the rule.
+  await client.change(uri, (await readFile(orchestrator, 'utf8')).replace('model:', 'category: orchestration\nmodel:'));
+  const warned = await client.waitForDiagnostics(uri, has(/unknown field 'category' is ignored, as Claude Code ignores it/));
+  assert.equal(warned[0]!.severity, 2);
+  assert.match(await value(4, 2), /A field Agent OS does not know is ignored with a warning, as Claude Code ignores it/);
+  // A misspelt `tools` is an error with its quick fix.
+  await client.change(uri, (await readFile(orchestrator, 'utf8')).replace('tools:', 'tols:'));
+  const error = await client.waitForDiagnostics(uri, has(/unknown field 'tols' \(did you mean 'tools'\?\)/));
+  assert.equal(error.find((d) => d.code === 'tols')!.severity, 1);
+  assert.deepEqual((await client.codeActions(uri, error)).map((f) => f.title), ["Change to 'tools'"]);
+});

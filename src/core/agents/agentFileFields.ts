@@ -115,7 +115,10 @@ export function judgeUnknownField(key: string): UnknownFieldVerdict {
   const lower = key.toLowerCase();
   const limiting =
     LIMITING_ALIASES[lower] ??
-    LIMITING_FIELDS.find((field) => editDistance(lower, field.toLowerCase()) <= (field.length > 3 ? 2 : 1));
+    LIMITING_FIELDS.find((field) =>
+      // A short field is close only to its own letters swapped or changed (`aks`), not to `task`.
+      field.length > 3 ? editDistance(lower, field.toLowerCase()) <= 2 : lower.length === field.length && editDistance(lower, field) <= 1,
+    );
   if (limiting) {
     return {
       severity: 'error',
@@ -286,16 +289,20 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return best;
 }
 
+/** Optimal string alignment distance: Levenshtein plus a swap of two neighbours as one edit (`aks` → `ask`). */
 function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let previous = row[0] ?? 0;
-    row[0] = i;
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      const current = row[j] ?? 0;
-      row[j] = Math.min(current + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, (before[j - 2] ?? 0) + 1);
+      row.push(d);
     }
+    before = previous;
+    previous = row;
   }
-  return row[b.length] ?? 0;
+  return previous[b.length] ?? 0;
 }

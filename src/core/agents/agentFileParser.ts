@@ -339,6 +339,8 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
     problem('body', 'no system prompt: write the instructions below the front matter', 'warning', index.rangeOf(bodyStart, input.text.length));
   }
 
+  // In the order of the file, as a person reads them (checks run field by field, not line by line).
+  result.problems.sort((a, b) => (a.range && b.range ? a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character : 0));
   if (result.problems.some((p) => p.severity === 'error') || !result.name || !description || !toolset) return result;
   result.definition = {
     name: result.name,
