@@ -1,4 +1,4 @@
-// Enforces the layer rule of DESIGN.md: dependencies point down only.
+// Enforces the layer rule of docs/design.md: dependencies point down only.
 // src/core imports neither `vscode` nor node I/O; only src/vscode imports `vscode`.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need to run the extension in a real VS Code without downloading
 # a VS Code build at test time: Debian's chromium and libkrb5-dev, then Node 24 and code-server in a
-# cache folder outside the repository (see shared/reference/vscode-e2e.md). Idempotent: every step is
+# cache folder outside the repository (see docs/reference/vscodeE2e.md). Idempotent: every step is
 # skipped when its result is already there, so CI pays the code-server postinstall (minutes) once.
 set -euo pipefail
 

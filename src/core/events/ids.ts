@@ -1,4 +1,4 @@
-// Identifiers with the platform's prefixes (managed-agents.md §1). Random, URL-safe, sortable enough
+// Identifiers with the platform's prefixes (docs/reference/managedAgents.md, "Identifiers"). Random, URL-safe, sortable enough
 // for humans; uniqueness comes from 96 random bits.
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';

@@ -1,5 +1,5 @@
 // The session log's event vocabulary. Type names and fields follow the hosted platform
-// (shared/reference/managed-agents.md §5) so one UI can show a local or a hosted session.
+// (docs/reference/managedAgents.md, "Sessions, threads and events") so one UI can show a local or a hosted session.
 // Events the platform has no name for live under the `agent_os.` namespace.
 import { z } from 'zod';
 

@@ -1,5 +1,5 @@
 // The built-in toolset `agent_toolset_20260401` as the model sees it (ToolSpec) and as the harness
-// checks a call's input (zod). Field names are the platform's (managed-agents.md §3), so the same agent
+// checks a call's input (zod). Field names are the platform's (docs/reference/managedAgents.md, "Tool inputs"), so the same agent
 // runs locally and hosted. The JSON schemas are written out by hand rather than generated from zod so that
 // what the model is offered stays exactly the platform's shape (e.g. `view_range` as an integer array).
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-// Tool configuration per agent, in the platform's shape (managed-agents.md §2.4–2.5):
+// Tool configuration per agent, in the platform's shape (docs/reference/managedAgents.md, "Tool configuration"):
 // a toolset with `default_config` and per-tool `configs`. Resolution is the single place that decides
 // whether a tool is offered to the model and whether a call may run, must ask, or is refused.
 import { z } from 'zod';

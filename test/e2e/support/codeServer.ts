@@ -1,6 +1,6 @@
 // Runs the built extension in a real VS Code: code-server (installed by scripts/e2e/setup.sh into a
 // cache folder) on a free port with a fresh user-data dir, driven by Debian's Chromium through
-// playwright-core. See shared/reference/vscode-e2e.md.
+// playwright-core. See docs/reference/vscodeE2e.md.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
