@@ -23,7 +23,7 @@ const builds = [
   // The language server runs as its own process, started by the extension.
   { ...common, entryPoints: ['src/lsp/server.ts'], outfile: 'dist/lspServer.js', platform: 'node', format: 'cjs', target: 'node20' },
   // The Event Log webview runs in the browser sandbox of a VS Code webview.
-  { ...common, entryPoints: ['media/eventLog/main.ts'], outfile: 'dist/webview/eventLog.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  { ...common, entryPoints: ['src/webview/eventLog/main.ts'], outfile: 'dist/webview/eventLog.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 
 const fs = require('node:fs');

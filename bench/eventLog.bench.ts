@@ -11,7 +11,7 @@ import { chromium } from 'playwright-core';
 import { MemorySessionStore } from '../src/core/session/memorySessionStore.ts';
 import { ALL_KINDS_FILTER, parseWebviewMessage, type HostMessage } from '../src/shared/eventLogProtocol.ts';
 import { eventLogHtml } from '../src/vscode/eventLogHtml.ts';
-import { EventLogModel } from '../src/vscode/eventLogModel.ts';
+import { EventLogModel } from '../src/views/eventLogModel.ts';
 import { writeSampleSession } from '../test/e2e/support/sampleSession.ts';
 
 const ROOT = resolve(__dirname, '..');
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), 'agent-os-bench-'));
   try {
     await build({
-      entryPoints: [join(ROOT, 'media/eventLog/main.ts')],
+      entryPoints: [join(ROOT, 'src/webview/eventLog/main.ts')],
       outfile: join(out, 'eventLog.js'),
       bundle: true,
       minify: true,

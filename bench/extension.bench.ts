@@ -15,7 +15,7 @@ async function bundleSizes(): Promise<void> {
   try {
     const common = { bundle: true, minify: true, logLevel: 'warning' as const, absWorkingDir: ROOT };
     await build({ ...common, entryPoints: ['src/vscode/extension.ts'], outfile: join(out, 'extension.js'), platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] });
-    await build({ ...common, entryPoints: ['media/eventLog/main.ts'], outfile: join(out, 'eventLog.js'), platform: 'browser', format: 'iife', target: 'es2022' });
+    await build({ ...common, entryPoints: ['src/webview/eventLog/main.ts'], outfile: join(out, 'eventLog.js'), platform: 'browser', format: 'iife', target: 'es2022' });
     for (const [name, file] of [['extension.js', 'extension.js'], ['webview eventLog.js', 'eventLog.js']] as const) {
       const bytes = readFileSync(join(out, file));
       console.log(`bundle ${name}: ${(bytes.length / 1024).toFixed(0)} KiB minified, ${(gzipSync(bytes).length / 1024).toFixed(0)} KiB gzip`);
@@ -28,7 +28,7 @@ async function bundleSizes(): Promise<void> {
       }
     };
     walk(join(ROOT, 'media'));
-    console.log(`media/ (css, codicons, icons, sources): ${(media / 1024).toFixed(0)} KiB`);
+    console.log(`media/ (css, codicons, icons): ${(media / 1024).toFixed(0)} KiB`);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -5,15 +5,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EventOfType } from '../core/events/sessionEvent.ts';
 import { foldSession } from '../core/session/sessionState.ts';
-import { demoModelScript } from '../node/demo/demoScript.ts';
-import { createSampleRepository } from '../node/demo/sampleRepository.ts';
+import { demoModelScript } from '../testkit/demo/demoScript.ts';
+import { createSampleRepository } from '../testkit/demo/sampleRepository.ts';
 import { diffCommits } from '../node/git/worktreeDiff.ts';
-import { GitHubStandIn } from '../node/github/githubStandIn.ts';
-import { parseModelScript } from '../node/model/modelScript.ts';
-import { ScriptedModelServer } from '../node/model/scriptedModelServer.ts';
+import { GitHubStandIn } from '../testkit/github/githubStandIn.ts';
+import { parseModelScript } from '../testkit/model/modelScript.ts';
+import { ScriptedModelServer } from '../testkit/model/scriptedModelServer.ts';
 import { createLocalRuntime } from '../node/runtime/localRuntime.ts';
 import { printProgress } from './progressPrinter.ts';
-import { renderThreadTree } from './threadTree.ts';
+import { renderThreadTree } from '../views/threadTree.ts';
 
 export interface DemoOptions {
   dir?: string;

@@ -10,7 +10,7 @@ import { API_KEY_SECRET } from './extensionSettings.ts';
 import { planAndImplementIssue } from './planIssueCommand.ts';
 import type { RuntimeAccess } from './runtimeAccess.ts';
 import { showChanges } from './showChanges.ts';
-import { STATUS_LABEL } from './sessionStatus.ts';
+import { STATUS_LABEL } from '../views/sessionStatus.ts';
 import type { ThreadsTreeProvider } from './threadsTreeProvider.ts';
 
 export interface CommandDeps {

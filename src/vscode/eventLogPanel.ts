@@ -15,7 +15,7 @@ import {
   type WebviewMessage,
 } from '../shared/eventLogProtocol.ts';
 import { eventLogHtml } from './eventLogHtml.ts';
-import { EventLogModel } from './eventLogModel.ts';
+import { EventLogModel } from '../views/eventLogModel.ts';
 import type { RuntimeAccess } from './runtimeAccess.ts';
 
 export const EVENT_LOG_VIEW_TYPE = 'agentOs.eventLog';

@@ -1,6 +1,6 @@
 // Composition root of the VS Code extension: builds the store, the runtime (createRuntime.ts), the
 // Threads tree, the Event Log panels and the commands, and hands every disposable to VS Code.
-import './zodJitless.ts';
+import '../shared/zodJitless.ts';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { describeError } from '../core/errors.ts';
@@ -12,7 +12,7 @@ import { registerAgentLanguageClient, type AgentLanguageClientHandle } from './a
 import { registerCommands, UNTRUSTED_MESSAGE } from './commands.ts';
 import { createRuntime } from './createRuntime.ts';
 import { EventLogPanels } from './eventLogPanel.ts';
-import { readVerdict, toolInputSummary } from './eventRows.ts';
+import { readVerdict, toolInputSummary } from '../views/eventRows.ts';
 import { API_KEY_SECRET, readSettings } from './extensionSettings.ts';
 import { githubToken } from './planIssueCommand.ts';
 import { RuntimeAccess } from './runtimeAccess.ts';

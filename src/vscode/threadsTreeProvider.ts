@@ -5,7 +5,7 @@ import { describeError } from '../core/errors.ts';
 import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
 import type { SessionMeta, SessionStore } from '../core/session/sessionStore.ts';
 import type { RuntimeAccess } from './runtimeAccess.ts';
-import { ThreadsTreeModel, type NodeIcon, type SessionNodeView, type ThreadNodeView } from './threadsTreeModel.ts';
+import { ThreadsTreeModel, type NodeIcon, type SessionNodeView, type ThreadNodeView } from '../views/threadsTreeModel.ts';
 
 export type ThreadsNode = { kind: 'session'; sessionId: string } | { kind: 'thread'; sessionId: string; threadId: string };
 

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { demoModelScript } from '../../src/node/demo/demoScript.ts';
+import { demoModelScript } from '../../src/testkit/demo/demoScript.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { sessionIdIn, show, startCliWorld } from './cliWorld.ts';

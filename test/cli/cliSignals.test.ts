@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { foldSession } from '../../src/core/session/sessionState.ts';
-import { demoModelScript } from '../../src/node/demo/demoScript.ts';
+import { demoModelScript } from '../../src/testkit/demo/demoScript.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { cliEnv, startCli } from '../support/cliProcess.ts';
 import { show, startCliWorld } from './cliWorld.ts';

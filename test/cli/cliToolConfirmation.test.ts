@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { parseModelScript } from '../../src/node/model/modelScript.ts';
-import { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
+import { parseModelScript } from '../../src/testkit/model/modelScript.ts';
+import { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { cliEnv, startCli } from '../support/cliProcess.ts';
 import { askerAgent } from '../harness/harnessWorld.ts';

@@ -5,7 +5,7 @@
 // AGENT_OS_REJECT_CRASH_KILLS (default 12) sets the kills; AGENT_OS_CRASH_SEED repeats a run.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { sampleFiles } from '../../src/node/demo/fixture/files.ts';
+import { sampleFiles } from '../../src/testkit/demo/fixture/files.ts';
 import {
   branchFiles,
   checkFinished,

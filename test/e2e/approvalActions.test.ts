@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseModelScript } from '../../src/node/model/modelScript.ts';
-import { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
+import { parseModelScript } from '../../src/testkit/model/modelScript.ts';
+import { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
 import { CodeServer, processesOf, Workbench } from './support/codeServer.ts';
 
 const DENY_REASON = 'do not touch the network, read the config instead';

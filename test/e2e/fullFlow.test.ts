@@ -4,8 +4,8 @@
 // request. Everything the extension talks to is real and local: git, HTTP, the runtime.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { SampleRepository } from '../../src/node/demo/sampleRepository.ts';
-import type { GitHubStandIn } from '../../src/node/github/githubStandIn.ts';
+import type { SampleRepository } from '../../src/testkit/demo/sampleRepository.ts';
+import type { GitHubStandIn } from '../../src/testkit/github/githubStandIn.ts';
 import { delay, type Workbench } from './support/codeServer.ts';
 import { openDemoInCodeServer, type DemoInCodeServer } from './support/demoInCodeServer.ts';
 

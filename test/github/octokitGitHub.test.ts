@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePullRequest, GitHubRequestError, IssueNotFoundError } from '../../src/core/github/githubPorts.ts';
-import { GitHubStandIn } from '../../src/node/github/githubStandIn.ts';
+import { GitHubStandIn } from '../../src/testkit/github/githubStandIn.ts';
 import { apiBaseUrlForHost, OctokitGitHub, tokenFromEnvironment } from '../../src/node/github/octokitGitHub.ts';
 import { git, makeTestRepo, writeFiles, type TestRepo } from '../git/gitTestRepo.ts';
 

@@ -3,7 +3,7 @@
 // session wrote and what the server received, so tests assert on the log and the wire, not on internals.
 import { execFileSync } from 'node:child_process';
 import type { EventOfType, EventType, SessionEvent, StopReason } from '../../src/core/events/sessionEvent.ts';
-import type { RecordedRequest } from '../../src/node/model/scriptedModelServer.ts';
+import type { RecordedRequest } from '../../src/testkit/model/scriptedModelServer.ts';
 import type { LocalRuntimeOptions } from '../../src/node/runtime/localRuntime.ts';
 import { makeTempRepo, type TempRepo } from '../support/gitRepo.ts';
 import { startScriptedRuntime, type ScriptedRuntime } from '../support/scriptedRuntime.ts';

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ModelRequestError } from '../../src/core/errors.ts';
 import type { RequestMessage } from '../../src/core/model/modelClient.ts';
-import type { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
+import type { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
 import { clientFor, request, startScripted } from './modelTestKit.ts';
 
 const twoTurnScript = {

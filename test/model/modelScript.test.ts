@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidScriptError } from '../../src/core/errors.ts';
-import { loadModelScript, parseModelScript } from '../../src/node/model/modelScript.ts';
+import { loadModelScript, parseModelScript } from '../../src/testkit/model/modelScript.ts';
 
 function problemsOf(value: unknown): string {
   try {

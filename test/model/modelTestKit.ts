@@ -1,8 +1,8 @@
 // Shared set-up for the model tests: a scripted model server on a free port and a real SDK client
 // pointed at it, with retry delays short enough for a test.
 import { AnthropicModelClient, type AnthropicModelClientOptions } from '../../src/node/model/anthropicModelClient.ts';
-import { parseModelScript } from '../../src/node/model/modelScript.ts';
-import { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
+import { parseModelScript } from '../../src/testkit/model/modelScript.ts';
+import { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
 import type { ModelRequest, ToolSpec } from '../../src/core/model/modelClient.ts';
 
 export async function startScripted(script: unknown): Promise<ScriptedModelServer> {

@@ -4,8 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModelResponse, RequestMessage } from '../../src/core/model/modelClient.ts';
 import { toMessageCreateParams } from '../../src/node/model/messageCreateParams.ts';
-import { PromptCacheSimulator } from '../../src/node/model/promptCacheSimulator.ts';
-import type { RecordedRequest, ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
+import { PromptCacheSimulator } from '../../src/testkit/model/promptCacheSimulator.ts';
+import type { RecordedRequest, ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
 import { clientFor, request, startScripted } from './modelTestKit.ts';
 
 const TURNS = 20;

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { AnthropicModelClient } from '../../src/node/model/anthropicModelClient.ts';
-import type { RecordedRequest } from '../../src/node/model/scriptedModelServer.ts';
+import type { RecordedRequest } from '../../src/testkit/model/scriptedModelServer.ts';
 import { request } from './modelTestKit.ts';
 
 const root = join(__dirname, '..', '..');

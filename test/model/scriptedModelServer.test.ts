@@ -2,8 +2,8 @@
 // responses and their headers.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
-import { toolUseId } from '../../src/node/model/scriptedModelServer.ts';
+import type { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
+import { toolUseId } from '../../src/testkit/model/scriptedModelServer.ts';
 import { startScripted } from './modelTestKit.ts';
 
 const body = (stream: boolean) => ({ model: 'claude-sonnet-4-6', max_tokens: 100, stream, messages: [{ role: 'user', content: 'go' }] });

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { AgentOsError } from '../../src/core/errors.ts';
 import { IssueNotFoundError } from '../../src/core/github/githubPorts.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
-import { samplePlan } from '../../src/node/demo/fixture/solution.ts';
+import { samplePlan } from '../../src/testkit/demo/fixture/solution.ts';
 import { acceptPushes, rejectPushes } from '../git/gitTestRepo.ts';
 import { startDemoWorld } from '../support/demoWorld.ts';
 import {

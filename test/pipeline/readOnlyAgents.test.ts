@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { foldSession } from '../../src/core/session/sessionState.ts';
-import { solutionCodeChange, solutionTest } from '../../src/node/demo/fixture/solution.ts';
+import { solutionCodeChange, solutionTest } from '../../src/testkit/demo/fixture/solution.ts';
 import { probeBubblewrap } from '../../src/node/sandbox/bubblewrap.ts';
 import { startDemoWorld } from '../support/demoWorld.ts';
 import {

@@ -2,8 +2,8 @@
 // scripted server was asked (per agent) and what the session log holds.
 import assert from 'node:assert/strict';
 import type { EventOfType, SessionEvent } from '../../src/core/events/sessionEvent.ts';
-import { samplePlan, sampleApproveVerdict, sampleRejectVerdict, solutionCodeChange, solutionTest } from '../../src/node/demo/fixture/solution.ts';
-import type { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
+import { samplePlan, sampleApproveVerdict, sampleRejectVerdict, solutionCodeChange, solutionTest } from '../../src/testkit/demo/fixture/solution.ts';
+import type { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
 import type { SessionMeta } from '../../src/core/session/sessionStore.ts';
 import type { DemoWorld } from '../support/demoWorld.ts';
 

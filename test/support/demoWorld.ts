@@ -3,9 +3,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { demoModelScript } from '../../src/node/demo/demoScript.ts';
-import { createSampleRepository, type SampleRepository } from '../../src/node/demo/sampleRepository.ts';
-import { GitHubStandIn } from '../../src/node/github/githubStandIn.ts';
+import { demoModelScript } from '../../src/testkit/demo/demoScript.ts';
+import { createSampleRepository, type SampleRepository } from '../../src/testkit/demo/sampleRepository.ts';
+import { GitHubStandIn } from '../../src/testkit/github/githubStandIn.ts';
 import type { LocalRuntimeOptions } from '../../src/node/runtime/localRuntime.ts';
 import { startScriptedRuntime, type ScriptedRuntime } from './scriptedRuntime.ts';
 

@@ -1,9 +1,9 @@
 // A runtime on real parts for tests: the scripted model server reached through the real SDK, the file
 // session store, real git worktrees, the built-in agents (plus any in the repository's `.agents/`).
 import { join } from 'node:path';
-import type { ModelScript } from '../../src/node/model/modelScript.ts';
-import { parseModelScript } from '../../src/node/model/modelScript.ts';
-import { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
+import type { ModelScript } from '../../src/testkit/model/modelScript.ts';
+import { parseModelScript } from '../../src/testkit/model/modelScript.ts';
+import { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
 import { createLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../src/node/runtime/localRuntime.ts';
 
 export interface ScriptedRuntime extends LocalRuntime {

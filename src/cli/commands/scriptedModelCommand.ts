@@ -2,8 +2,8 @@
 // so an agent set-up can be run deterministically (point the client's base URL at the printed address).
 import { parseArgs } from 'node:util';
 import { AgentOsError } from '../../core/errors.ts';
-import { loadModelScript } from '../../node/model/modelScript.ts';
-import { ScriptedModelServer } from '../../node/model/scriptedModelServer.ts';
+import { loadModelScript } from '../../testkit/model/modelScript.ts';
+import { ScriptedModelServer } from '../../testkit/model/scriptedModelServer.ts';
 import type { CliCommand } from '../cliCommand.ts';
 
 const usage = 'Usage: agent-os scripted-model --script <file.json> [--port <n>] [--host <address>]';

@@ -10,7 +10,7 @@ import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { FileSessionStore } from '../../node/session/fileSessionStore.ts';
 import type { CliCommand } from '../cliCommand.ts';
 import { repositoryRoot, resolveStoreDir } from '../storeLocation.ts';
-import { renderThreadTree } from '../threadTree.ts';
+import { renderThreadTree } from '../../views/threadTree.ts';
 
 const USAGE = `Usage:
   agent-os sessions list [--json]           sessions in the store, newest first

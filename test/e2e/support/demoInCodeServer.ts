@@ -4,11 +4,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { demoModelScript } from '../../../src/node/demo/demoScript.ts';
-import { createSampleRepository, type SampleRepository } from '../../../src/node/demo/sampleRepository.ts';
-import { GitHubStandIn } from '../../../src/node/github/githubStandIn.ts';
-import { parseModelScript } from '../../../src/node/model/modelScript.ts';
-import { ScriptedModelServer } from '../../../src/node/model/scriptedModelServer.ts';
+import { demoModelScript } from '../../../src/testkit/demo/demoScript.ts';
+import { createSampleRepository, type SampleRepository } from '../../../src/testkit/demo/sampleRepository.ts';
+import { GitHubStandIn } from '../../../src/testkit/github/githubStandIn.ts';
+import { parseModelScript } from '../../../src/testkit/model/modelScript.ts';
+import { ScriptedModelServer } from '../../../src/testkit/model/scriptedModelServer.ts';
 import { CodeServer, Workbench } from './codeServer.ts';
 
 export interface DemoInCodeServer {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { RowCache } from '../../media/eventLog/rowCache.ts';
+import { RowCache } from '../../src/webview/eventLog/rowCache.ts';
 
 const rows = (start: number, n: number) => Array.from({ length: n }, (_, i) => ({ i: start + i }));
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { HeightIndex } from '../../media/eventLog/heightIndex.ts';
+import { HeightIndex } from '../../src/webview/eventLog/heightIndex.ts';
 
 describe('HeightIndex (virtualized list geometry)', () => {
   test('unmeasured rows count at the estimate', () => {

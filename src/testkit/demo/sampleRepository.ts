@@ -4,9 +4,9 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError } from '../../core/errors.ts';
 import type { StandInRepositorySeed } from '../github/githubStandIn.ts';
-import { openGit, runGit } from '../git/gitClient.ts';
-import { headCommit } from '../git/commits.ts';
-import { pushBranch } from '../git/pushBranch.ts';
+import { openGit, runGit } from '../../node/git/gitClient.ts';
+import { headCommit } from '../../node/git/commits.ts';
+import { pushBranch } from '../../node/git/pushBranch.ts';
 import { sampleFiles } from './fixture/files.ts';
 import { sampleIssue, sampleOwner, sampleRepo, type SampleIssue } from './fixture/issue.ts';
 

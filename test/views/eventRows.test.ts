@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { initialSessionState, reduce } from '../../src/core/session/sessionState.ts';
 import type { SessionEvent } from '../../src/core/events/sessionEvent.ts';
-import { eventKind, readVerdict, toolInputSummary } from '../../src/vscode/eventRows.ts';
-import { sessionDisplayStatus } from '../../src/vscode/sessionStatus.ts';
+import { eventKind, readVerdict, toolInputSummary } from '../../src/views/eventRows.ts';
+import { sessionDisplayStatus } from '../../src/views/sessionStatus.ts';
 
 let seq = 0;
 const ev = (payload: Record<string, unknown>): SessionEvent =>

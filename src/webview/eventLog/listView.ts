@@ -1,6 +1,6 @@
 // The virtualized Event Log list: only rows near the viewport exist in the DOM, positioned from a
 // Fenwick tree of measured heights; rows are paged from the host on demand through a RowCache.
-import { PAGE_SIZE, type EventRow } from '../../src/shared/eventLogProtocol.ts';
+import { PAGE_SIZE, type EventRow } from '../../shared/eventLogProtocol.ts';
 import { HeightIndex } from './heightIndex.ts';
 import { RowCache, type PageRequest } from './rowCache.ts';
 import { hasDetails, renderRow, startsExpanded } from './rowView.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MemorySessionStore } from '../../src/core/session/memorySessionStore.ts';
-import { ThreadsTreeModel } from '../../src/vscode/threadsTreeModel.ts';
+import { ThreadsTreeModel } from '../../src/views/threadsTreeModel.ts';
 import { THREADS, writeSampleSession } from '../e2e/support/sampleSession.ts';
 
 async function sample(options: Parameters<typeof writeSampleSession>[2] = {}) {

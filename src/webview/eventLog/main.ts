@@ -1,7 +1,7 @@
 // The Event Log webview: a header with the session's status and filters, cards that ask the person
 // something, and a virtualized list of rows paged from the extension host. Messages both ways are
 // checked against src/shared/eventLogProtocol.ts; `setState` keeps only UI state.
-import './zodJitless.ts';
+import '../../shared/zodJitless.ts';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
@@ -16,7 +16,7 @@ import {
   type RowFilter,
   type SessionSummary,
   type WebviewMessage,
-} from '../../src/shared/eventLogProtocol.ts';
+} from '../../shared/eventLogProtocol.ts';
 import { renderCards } from './cards.ts';
 import { ListView } from './listView.ts';
 

@@ -1,6 +1,6 @@
 // The part of the Event Log that asks the person something: the Reviewer's verdict (approve, show
 // changes, request changes), `always_ask` tool calls (allow, deny), and the pull request once opened.
-import type { CardAction, SessionSummary } from '../../src/shared/eventLogProtocol.ts';
+import type { CardAction, SessionSummary } from '../../shared/eventLogProtocol.ts';
 
 export function renderCards(doc: Document, container: HTMLElement, summary: SessionSummary, act: (a: CardAction) => void): void {
   container.replaceChildren();

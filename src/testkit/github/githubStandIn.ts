@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { openGit } from '../git/gitClient.ts';
+import { openGit } from '../../node/git/gitClient.ts';
 
 export interface StandInIssueSeed {
   number: number;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MemorySessionStore } from '../../src/core/session/memorySessionStore.ts';
 import { ALL_KINDS_FILTER, EventRow, MAX_ROWS_PER_REQUEST, ROW_BODY_LIMIT } from '../../src/shared/eventLogProtocol.ts';
-import { EventLogModel } from '../../src/vscode/eventLogModel.ts';
+import { EventLogModel } from '../../src/views/eventLogModel.ts';
 import { THREADS, writeSampleSession } from '../e2e/support/sampleSession.ts';
 
 async function sample(options: Parameters<typeof writeSampleSession>[2] = {}) {

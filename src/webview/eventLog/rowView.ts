@@ -1,6 +1,6 @@
 // One Event Log row as DOM: a header line (icon, agent, title, note) and, when expanded, its body.
 // Few nodes per row keep the page within its node budget however long the session.
-import type { EventRow } from '../../src/shared/eventLogProtocol.ts';
+import type { EventRow } from '../../shared/eventLogProtocol.ts';
 
 /** Bodies up to this size are shown expanded; longer ones start collapsed behind a chevron. */
 const SHORT_BODY_LINES = 8;
