@@ -59,16 +59,15 @@ export class SessionNotFoundError extends AgentOsError {
 
 /** A second writer tried to open a session that a live process already writes. */
 export class SessionLockedError extends AgentOsError {
+  /** `advice` says what the person can do and what Agent OS does by itself; `holder` who holds it. */
   constructor(
     readonly sessionId: string,
     readonly holderPid: number | undefined,
     readonly fence: number,
+    advice = 'stop it or wait for it to finish',
+    holder = holderPid ? `pid ${holderPid}` : undefined,
   ) {
-    super(
-      'SESSION_LOCKED',
-      `session ${sessionId} is being written by another process${holderPid ? ` (pid ${holderPid})` : ''}; ` +
-        `stop it or wait for it to finish`,
-    );
+    super('SESSION_LOCKED', `session ${sessionId} is being written by another process${holder ? ` (${holder})` : ''}; ${advice}`);
   }
 }
 

@@ -33,6 +33,13 @@ export function crashScript(): unknown {
 
 export const BASH_STEPS = [2, 4, 6, 8];
 
+/** What a finished crash-script session leaves in the worktree: the repository's files and the script's writes. */
+export function crashScriptFiles(repoFiles: Record<string, string>): Record<string, string> {
+  const turns = (crashScript() as { agents: { Coder: Array<{ content: Array<{ name?: string; input?: { file_path: string; content: string } }> }> } }).agents.Coder;
+  const written = turns.flatMap((t) => t.content).filter((c) => c.name === 'write');
+  return { ...repoFiles, ...Object.fromEntries(written.map((c) => [c.input?.file_path, c.input?.content])) };
+}
+
 export interface CrashRunResult {
   kills: number;
   sessionId: string;
@@ -49,12 +56,16 @@ export async function runWithKills(opts: {
   maxKills: number;
   random: () => number;
   killWindowMs: [number, number];
+  /** Start the next resume right after each kill, without waiting for the killed process to exit, let
+   * alone be reaped: the resume meets a writer that is dying or a zombie, and must take over, not refuse. */
+  resumeAtOnce?: boolean;
 }): Promise<CrashRunResult> {
   const env = cliEnv({ ANTHROPIC_API_KEY: 'test-key' });
   const common = ['--repo', opts.repo, '--store', opts.storeDir, '--base-url', opts.baseUrl];
   const store = new FileSessionStore(opts.storeDir);
   let kills = 0;
   let sessionId: string | undefined;
+  const killed: Array<Promise<unknown>> = [];
   for (let attempt = 0; ; attempt++) {
     if (!sessionId) {
       const sessions = await store.list();
@@ -70,9 +81,20 @@ export async function runWithKills(opts: {
     if (kills < opts.maxKills) {
       const [lo, hi] = opts.killWindowMs;
       const delay = lo + opts.random() * (hi - lo);
-      const timer = setTimeout(() => run.child.kill('SIGKILL'), delay);
-      const result = await run.done;
+      let timer: NodeJS.Timeout | undefined;
+      const kill = new Promise<'killed'>((resolve) => {
+        timer = setTimeout(() => {
+          run.child.kill('SIGKILL');
+          resolve('killed');
+        }, delay);
+      });
+      const result = await (opts.resumeAtOnce ? Promise.race([run.done, kill]) : run.done);
       clearTimeout(timer);
+      if (result === 'killed') {
+        kills++;
+        killed.push(run.done);
+        continue;
+      }
       if (result.signal === 'SIGKILL') {
         kills++;
         continue;
@@ -82,6 +104,7 @@ export async function runWithKills(opts: {
       const result = await run.done;
       assert.equal(result.code, 0, `final ${args[0]} failed:\n${result.stdout}\n${result.stderr}`);
     }
+    await Promise.all(killed);
     if (!sessionId) sessionId = (await store.list())[0]?.id;
     assert.ok(sessionId);
     const events = await store.read(sessionId);

@@ -12,6 +12,8 @@ import { makeTempRepo, type TempRepo } from '../support/gitRepo.ts';
 import { checkRecoveredSession, crashScript, runWithKills, snapshotFiles } from './crashSession.ts';
 
 const TOTAL_KILLS = Number(process.env.AGENT_OS_CRASH_KILLS ?? 100);
+/** AGENT_OS_CRASH_RESUME=at-once: every resume starts right after its kill (by default every other session's do). */
+const RESUME_AT_ONCE = process.env.AGENT_OS_CRASH_RESUME === 'at-once';
 const KILLS_PER_SESSION = 10;
 
 let server: ScriptedModelServer;
@@ -55,6 +57,7 @@ test(`SIGKILL at random points (${TOTAL_KILLS} kills): every resume finishes and
       maxKills: Math.min(KILLS_PER_SESSION, TOTAL_KILLS - kills),
       random,
       killWindowMs: [60, 700],
+      resumeAtOnce: RESUME_AT_ONCE || i % 2 === 1,
     });
     kills += result.kills;
     try {

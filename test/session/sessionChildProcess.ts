@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
+import { underNonReapingParent } from '../support/nonReapingParent.ts';
 
 let bundled: { file: string; dir: string } | undefined;
 
@@ -38,11 +39,16 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-export function startChild(args: string[]): Child {
+/** `nonReaping`: the child runs under a parent that never reaps it (a killed child stays a zombie); its
+ * first line is then the parent's `child <pid>`. */
+export function startChild(args: string[], options: { nonReaping?: boolean } = {}): Child {
   const script = childScript();
   // V8's code cache for the bundle, shared by every child: parsing it again each time is most of a start.
   const env = { ...process.env, NODE_COMPILE_CACHE: join(script, '..', 'compile-cache') };
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
+  const run = options.nonReaping
+    ? underNonReapingParent(process.execPath, [script, ...args])
+    : { command: process.execPath, args: [script, ...args] };
+  const child = spawn(run.command, run.args, { stdio: ['pipe', 'pipe', 'pipe'], env });
   const lines: string[] = [];
   let partial = '';
   let stderr = '';

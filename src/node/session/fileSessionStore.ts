@@ -19,12 +19,15 @@ import { followLog } from './followLog.ts';
 import { decodeRecords } from './recordCodec.ts';
 import type { DecodeResult } from './recordCodec.ts';
 import { WriterLock } from './writerLock.ts';
+import type { WriterLockOptions } from './writerLock.ts';
 
 export interface FileSessionStoreOptions {
   /** Events whose JSON is larger than this go to blob files. Default 256 KiB. */
   blobThresholdBytes?: number;
   /** How often a follower looks at the log when no change notification arrives. Default 200 ms. */
   followPollMs?: number;
+  /** How writer locks judge their holders and keep their own lease (tests shorten it). */
+  writerLock?: WriterLockOptions;
 }
 
 export const DEFAULT_BLOB_THRESHOLD_BYTES = 256 * 1024;
@@ -35,6 +38,7 @@ const BLOBS = 'blobs';
 export class FileSessionStore implements SessionStore {
   private readonly blobThresholdBytes: number;
   private readonly followPollMs: number;
+  private readonly writerLock: WriterLockOptions;
 
   constructor(
     readonly dir: string,
@@ -42,6 +46,7 @@ export class FileSessionStore implements SessionStore {
   ) {
     this.blobThresholdBytes = options.blobThresholdBytes ?? DEFAULT_BLOB_THRESHOLD_BYTES;
     this.followPollMs = options.followPollMs ?? 200;
+    this.writerLock = options.writerLock ?? {};
   }
 
   async create(session: NewSession): Promise<SessionMeta> {
@@ -108,7 +113,7 @@ export class FileSessionStore implements SessionStore {
     // Taking the writer lock refuses a session that a live process writes, and keeps any writer from
     // starting until the folder is gone. Renamed away first: the session disappears at once, even if
     // removing its files takes a while.
-    const lock = await WriterLock.acquire(dir, sessionId);
+    const lock = await WriterLock.acquire(dir, sessionId, this.writerLock);
     const trash = join(this.dir, `.deleted-${sessionId}-${randomBytes(4).toString('hex')}`);
     try {
       renameSync(dir, trash);
@@ -123,7 +128,7 @@ export class FileSessionStore implements SessionStore {
   async openWriter(sessionId: string): Promise<SessionWriter> {
     await this.get(sessionId);
     const dir = this.sessionDir(sessionId);
-    const lock = await WriterLock.acquire(dir, sessionId);
+    const lock = await WriterLock.acquire(dir, sessionId, this.writerLock);
     let fd: number | undefined;
     try {
       removeLeftoverTemps(dir);
