@@ -17,12 +17,15 @@ import type { ProcessProbe, ProcessState } from '../../src/node/session/processP
 import { startHeartbeat } from '../../src/node/session/writerLease.ts';
 import { WriterLock } from '../../src/node/session/writerLock.ts';
 import { childPidOf, procState, untilZombie } from '../support/nonReapingParent.ts';
+import { requireBubblewrap } from '../support/requirements.ts';
 import { startChild } from './sessionChildProcess.ts';
 import type { Child } from './sessionChildProcess.ts';
 import { makeTempDir } from './tempDir.ts';
 
 const HAS_PROC = procState(process.pid) !== undefined;
-const NO_PROC = 'no /proc here: the fallback without it is tested through the signal probe';
+const NO_PROC = '/proc: not on this system (the fallback without it is tested through the signal probe)';
+/** bubblewrap arguments for a process in a pid namespace of its own, seeing the rest of the system. */
+const NEW_PID_NAMESPACE = ['--dev-bind', '/', '/', '--unshare-pid', '--proc', '/proc'];
 /** A short lease, so that waiting for one to lapse takes a fraction of a second. */
 const FAST = { heartbeatMs: 20, staleAfterMs: 300 };
 /** A lease that would outlast the test: a takeover that happens anyway did not wait for it. */
@@ -189,11 +192,13 @@ describe('a holder in another pid namespace (a dev container sharing the store)'
     await writer.close();
   });
 
-  const bwrap = spawnSync('bwrap', ['--dev-bind', '/', '/', '--unshare-pid', '--proc', '/proc', 'true']).status === 0;
-  it('a real one (bubblewrap): refused while it runs, taken over once its lease lapsed after it died', { skip: !bwrap && 'bubblewrap cannot make a pid namespace here' }, async () => {
+  it('a real one (bubblewrap): refused while it runs, taken over once its lease lapsed after it died', async (t) => {
+    const why = await requireBubblewrap();
+    if (why) return t.skip(why);
+    if (spawnSync('bwrap', [...NEW_PID_NAMESPACE, 'true']).status !== 0) return t.skip('bubblewrap: cannot make a pid namespace here');
     const { id, dir } = await session();
     const { childScript } = await import('./sessionChildProcess.ts');
-    const inner = spawn('bwrap', ['--dev-bind', '/', '/', '--unshare-pid', '--proc', '/proc', '--die-with-parent', process.execPath, childScript(), 'lock', temp.dir, id, JSON.stringify(FAST)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const inner = spawn('bwrap', [...NEW_PID_NAMESPACE, '--die-with-parent', process.execPath, childScript(), 'lock', temp.dir, id, JSON.stringify(FAST)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise((resolve) => inner.on('close', resolve));
     cleanups.push(async () => {
       inner.kill('SIGKILL');
