@@ -108,6 +108,16 @@ describe('a live holder on this machine', () => {
   });
 });
 
+describe('a live holder in this very process', () => {
+  it('is refused, saying the session runs here already', async () => {
+    const { id } = await session();
+    const writer = await store.openWriter(id);
+    const refused = await caught(new FileSessionStore(temp.dir).openWriter(id));
+    assert.match(refused.message, new RegExp(`\\(pid ${process.pid}, since \\S+\\); that is this process: the session is running here already`));
+    await writer.close();
+  });
+});
+
 describe('a writer that died as a zombie (its parent never reaps it)', () => {
   it('is taken over at once, without waiting for its lease', { skip: !HAS_PROC && NO_PROC, timeout: 60_000 }, async () => {
     const { id, dir } = await session();
@@ -186,7 +196,7 @@ describe('a holder in another pid namespace (a dev container sharing the store)'
     const refused = await caught(store.openWriter(id));
     assert.match(refused.message, /\(pid \d+ in another pid namespace or boot, since .*\); it is alive: its heartbeat is current/);
     assert.match(refused.message, /takes the session over by itself once its heartbeat has stood still for 0\.3 s/);
-    beat.stop();
+    await beat.stop();
     const writer = await store.openWriter(id);
     assert.equal(writer.fence, 2);
     await writer.close();

@@ -22,27 +22,32 @@ export interface LeaseTiming {
 export const DEFAULT_LEASE: LeaseTiming = { heartbeatMs: 1000, staleAfterMs: 10_000 };
 
 export interface Heartbeat {
-  stop(): void;
+  /** Resolves once no touch is in flight any more. */
+  stop(): Promise<void>;
 }
 
 /** Keeps the lease of `lockFile` fresh until stopped, or until the file is gone (released or taken over). */
 export function startHeartbeat(lockFile: string, heartbeatMs: number): Heartbeat {
-  let pending = false;
+  let pending: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (pending) return; // a slow file server: one touch in flight is enough
-    pending = true;
     const now = new Date();
-    utimes(lockFile, now, now).then(
-      () => (pending = false),
+    pending = utimes(lockFile, now, now).then(
+      () => (pending = undefined),
       (error: NodeJS.ErrnoException) => {
-        pending = false;
+        pending = undefined;
         // Anything else (a file server that is away for a moment) is tried again on the next beat.
         if (error.code === 'ENOENT') clearInterval(timer);
       },
     );
   }, heartbeatMs);
   timer.unref(); // a process that holds a lock and has nothing else to do may still exit
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await pending;
+    },
+  };
 }
 
 export type LeaseOutcome = 'beating' | 'lapsed' | 'gone';

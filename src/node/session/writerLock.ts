@@ -145,8 +145,8 @@ export class WriterLock {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    this.heartbeat.stop();
     heldHere.delete(this.ownFile);
+    await this.heartbeat.stop();
     try {
       renameSync(this.ownFile, join(this.dir, lockName(this.fence, 'released')));
       await fsyncDirectoryInPool(this.dir);
@@ -237,6 +237,15 @@ function locked(sessionId: string, holder: LockHolder, liveness: Liveness, waite
       holder.fence,
       `it was killed but has not exited for ${seconds(waitedMs)} (a system call that does not return, such as ` +
         `a write to a hung disk). Agent OS takes the session over as soon as it has exited; resume again then.`,
+      `pid ${holder.pid}${since}`,
+    );
+  }
+  if (holder.pid === process.pid) {
+    return new SessionLockedError(
+      sessionId,
+      holder.pid,
+      holder.fence,
+      `that is this process: the session is running here already. Let that run finish, or interrupt it.`,
       `pid ${holder.pid}${since}`,
     );
   }
