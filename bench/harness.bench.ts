@@ -6,7 +6,6 @@
 // (start of model request i+1 − start of model request i) − model time i − tool time i is what the harness
 // itself spent (log appends with fsync, transcript rebuild, permission checks, scheduling).
 import { spawn as spawnProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ModelClient } from '../src/core/model/modelClient.ts';
@@ -19,7 +18,6 @@ import type { SessionSandboxes } from '../src/node/runtime/sessionSandboxes.ts';
 import { chosenSessionSandboxes } from '../src/node/runtime/chosenSessionSandboxes.ts';
 import { lazySessionSandboxes } from '../src/node/runtime/lazySessionSandboxes.ts';
 import { chooseSandbox } from '../src/node/sandbox/sandboxChoice.ts';
-import { WorktreeSandboxProvider } from '../src/node/sandbox/worktreeSandboxProvider.ts';
 import { makeTempRepo } from '../test/support/gitRepo.ts';
 
 const OVERHEAD_TURNS = 200;

@@ -57,7 +57,7 @@ export async function driveSession(input: {
   run: () => Promise<StopReason | undefined>;
   interactive: boolean;
 }): Promise<number> {
-  const { runtime, store, sessionId, out } = input;
+  const { store, sessionId, out } = input;
   const progress = new AbortController();
   const existing = await store.read(sessionId);
   if (input.decision.reject !== undefined && rejectionAlreadyRecorded(foldSession(sessionId, existing), existing)) {

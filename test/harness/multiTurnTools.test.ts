@@ -105,7 +105,7 @@ test('seven turns over six tools: results in order, files in the worktree, reque
     assert.ok(served?.kind === 'turn');
     assert.equal(end.is_error, false);
     assert.deepEqual(end.model_usage, served.usage, `request ${i + 1}: usage`);
-    const model = (requests[i]?.body as { model: string }).model;
+    const model = String((requests[i]?.body as { model?: string } | undefined)?.model);
     const cost = costOf(model, served.usage);
     assert.ok(cost.priced, `${model} is priced`);
     assert.ok(end.cost_usd > 0);

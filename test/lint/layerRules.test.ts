@@ -1,26 +1,36 @@
-// The layer rule fires: each planted import that breaks it is reported, and the allowed ones are not.
-// The checker runs on a small tree made here, so the test fails if a rule stops firing.
+// The lint rules fire: oxlint, with this repository's .oxlintrc.json, runs on a small tree made here
+// with planted breakages — an upward import, a side-effect import, product code importing the test
+// kit, node I/O in the webview, `vscode` outside src/vscode, a floating promise — and each is
+// reported, while the allowed imports are not. A rule that stopped firing fails this test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
-const checker = resolve(__dirname, '../../scripts/lintLayers.mjs');
+const repo = resolve(__dirname, '../..');
+const oxlint = join(repo, 'node_modules', '.bin', 'oxlint');
 
-function checkTree(files: Record<string, string>): { ok: boolean; output: string } {
-  const root = mkdtempSync(join(tmpdir(), 'agentos-layers-'));
+function lintTree(files: Record<string, string>, typeAware = false): { ok: boolean; output: string } {
+  const root = mkdtempSync(join(tmpdir(), 'agentos-lint-'));
   try {
+    copyFileSync(join(repo, '.oxlintrc.json'), join(root, '.oxlintrc.json'));
+    writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', allowImportingTsExtensions: true, noEmit: true, lib: ['ES2023'] }, include: ['src'] }));
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(root, path)), { recursive: true });
       writeFileSync(join(root, path), text);
     }
-    const run = spawnSync(process.execPath, [checker, root], { encoding: 'utf8' });
+    const run = spawnSync(oxlint, [...(typeAware ? ['--type-aware'] : []), '--deny-warnings', 'src'], { cwd: root, encoding: 'utf8' });
     return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** The reported lines of one file and rule. */
+function reported(output: string, file: string, rule: string): boolean {
+  return output.split(/\n\s*\n/).some((block) => block.includes(rule) && block.includes(file));
 }
 
 const base = {
@@ -28,39 +38,51 @@ const base = {
   'src/testkit/model/server.ts': "import { adapter } from '../../node/adapter.ts';\nexport const server = adapter;\n",
 };
 
-test('a tree that keeps the rule passes', () => {
-  const result = checkTree({
+test('a tree that keeps the layer table passes, the CLI demo importing the test kit included', () => {
+  const result = lintTree({
     ...base,
+    'src/core/pure.ts': 'export const pure = 1;\n',
+    'src/views/rows.ts': "import { pure } from '../core/pure.ts';\nexport const rows = pure;\n",
     'src/cli/demoRun.ts': "import { server } from '../testkit/model/server.ts';\nexport const demo = server;\n",
-    'test/anything.ts': "import { server } from '../src/testkit/model/server.ts';\n",
   });
   assert.equal(result.ok, true, result.output);
 });
 
-test('an upward import from core is refused', () => {
-  const result = checkTree({ ...base, 'src/core/pure.ts': "import { adapter } from '../node/adapter.ts';\n" });
+test('an upward import from core is refused, a side-effect import too', () => {
+  const result = lintTree({ ...base, 'src/core/pure.ts': "import { adapter } from '../node/adapter.ts';\nexport const a = adapter;\n", 'src/views/rows.ts': "import '../node/adapter.ts';\n" });
   assert.equal(result.ok, false);
-  assert.match(result.output, /src\/core\/pure\.ts: layer 'core' may not import from 'node'/);
-});
-
-test('a side-effect import counts as an import', () => {
-  const result = checkTree({ ...base, 'src/views/rows.ts': "import '../node/adapter.ts';\n" });
-  assert.equal(result.ok, false);
-  assert.match(result.output, /src\/views\/rows\.ts: layer 'views' may not import from 'node'/);
+  assert.ok(reported(result.output, 'src/core/pure.ts', 'no-restricted-imports'), result.output);
+  assert.ok(reported(result.output, 'src/views/rows.ts', 'no-restricted-imports'), result.output);
 });
 
 test('product code may not import the test kit', () => {
-  const result = checkTree({ ...base, 'src/node/runtime.ts': "import { server } from '../testkit/model/server.ts';\n" });
+  const result = lintTree({ ...base, 'src/node/runtime.ts': "import { server } from '../testkit/model/server.ts';\nexport const s = server;\n" });
   assert.equal(result.ok, false);
-  assert.match(result.output, /src\/node\/runtime\.ts: product code may not import the test kit/);
+  assert.ok(reported(result.output, 'src/node/runtime.ts', 'no-restricted-imports'), result.output);
 });
 
 test('the webview may not use node I/O, and only src/vscode may import vscode', () => {
-  const result = checkTree({
-    'src/webview/page.ts': "import { readFileSync } from 'node:fs';\n",
-    'src/node/host.ts': "import * as vscode from 'vscode';\n",
+  const result = lintTree({
+    'src/webview/page.ts': "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n",
+    'src/node/host.ts': "import * as vscode from 'vscode';\nexport const v = vscode;\n",
+    'src/vscode/ok.ts': "import * as vscode from 'vscode';\nexport const v = vscode;\n",
   });
   assert.equal(result.ok, false);
-  assert.match(result.output, /src\/webview\/page\.ts: src\/webview may not import I\/O module 'node:fs'/);
-  assert.match(result.output, /src\/node\/host\.ts: only src\/vscode may import 'vscode'/);
+  assert.ok(reported(result.output, 'src/webview/page.ts', 'no-restricted-imports'), result.output);
+  assert.ok(reported(result.output, 'src/node/host.ts', 'no-restricted-imports'), result.output);
+  assert.ok(!reported(result.output, 'src/vscode/ok.ts', 'no-restricted-imports'), result.output);
+});
+
+test('a floating promise, a default export and an unused import are refused', () => {
+  const result = lintTree(
+    {
+      'src/node/work.ts': "import { adapter } from './adapter.ts';\nasync function work(): Promise<void> {}\nexport function start(): void {\n  work();\n}\n",
+      'src/node/adapter.ts': 'export const adapter = 1;\nexport default adapter;\n',
+    },
+    true,
+  );
+  assert.equal(result.ok, false);
+  assert.ok(reported(result.output, 'src/node/work.ts', 'no-floating-promises'), result.output);
+  assert.ok(reported(result.output, 'src/node/adapter.ts', 'no-default-export'), result.output);
+  assert.ok(reported(result.output, 'src/node/work.ts', 'no-unused-vars'), result.output);
 });

@@ -70,10 +70,9 @@ async function seed(dir: string): Promise<{ id: string; log: string }> {
 describe('agent-os sessions', () => {
   let storeDir: string;
   let id: string;
-  let log: string;
   before(async () => {
     storeDir = join(temp.dir, 'store');
-    ({ id, log } = await seed(storeDir));
+    ({ id } = await seed(storeDir));
   });
 
   it('lists sessions as a table and as JSON', () => {
