@@ -19,7 +19,7 @@ const builds = [
   // sees none (a define value is a JS expression; `undefined` makes `typeof navigator` "undefined").
   { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], define: { navigator: 'undefined', 'globalThis.navigator': 'undefined' } },
   // The headless CLI; the shebang makes `bin: agent-os` executable.
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node22', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
   // The language server runs as its own process, started by the extension.
   { ...common, entryPoints: ['src/lsp/server.ts'], outfile: 'dist/lspServer.js', platform: 'node', format: 'cjs', target: 'node20' },
   // The Event Log webview runs in the browser sandbox of a VS Code webview.

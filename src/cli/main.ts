@@ -3,13 +3,16 @@
 import { describeError } from '../core/errors.ts';
 import { commands } from './commandTable.ts';
 
-/** The agent toolset's file tools (glob) need Node 22's fs.glob. */
-const MINIMUM_NODE_MAJOR = 22;
+/** The oldest Node the CLI is tested on (test/cli/nodeVersion.test.ts runs it on the machine's Node 20).
+ * Node 22's fs.glob is not required: the glob tool falls back where it is missing. */
+const MINIMUM_NODE_MAJOR = 20;
 
 async function main(argv: string[]): Promise<number> {
   const major = Number(process.versions.node.split('.')[0]);
   if (major < MINIMUM_NODE_MAJOR) {
-    process.stderr.write(`agent-os: needs Node.js ${MINIMUM_NODE_MAJOR} or newer; this is ${process.version}\n`);
+    process.stderr.write(
+      `agent-os: needs Node.js ${MINIMUM_NODE_MAJOR} or newer; this is ${process.version} (${process.execPath}). Install a newer Node, or run \`npm run cli -- …\` in the clone, which uses the bundled one\n`,
+    );
     return 1;
   }
   const [name, ...rest] = argv;

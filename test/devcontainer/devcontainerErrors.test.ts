@@ -9,6 +9,7 @@ import { AgentOsError } from '../../src/core/errors.ts';
 import type { SandboxRequest } from '../../src/core/sandbox/sandbox.ts';
 import { DevcontainerSandboxProvider } from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
 import { WorktreeSandboxProvider } from '../../src/node/sandbox/worktreeSandboxProvider.ts';
+import { requireTool } from '../support/requirements.ts';
 import { acquireEngine, BASE_IMAGE, type Engine } from './dockerEngine.ts';
 import { makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
 
@@ -49,7 +50,7 @@ describe('dev container sandbox: errors without an engine', () => {
     assert.equal(existsSync(path.join(fixture.storageDir, 'worktrees')), false);
   });
 
-  test('engine not running (DOCKER_HOST at a missing socket): SANDBOX_UNAVAILABLE naming the socket', async () => {
+  test('engine not running (DOCKER_HOST at a missing socket): SANDBOX_UNAVAILABLE naming the socket', { skip: requireTool('docker') }, async () => {
     const fixture = makeFixtureRepo();
     fixtures.push(fixture);
     const socket = `unix://${path.join(fixture.root, 'missing.sock')}`;

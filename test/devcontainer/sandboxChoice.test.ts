@@ -7,6 +7,7 @@ import { AgentOsError } from '../../src/core/errors.ts';
 import { DevcontainerSandboxProvider } from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
 import { chooseSandbox, createSandboxProvider, parseSandboxSetting, type SandboxChoiceOptions } from '../../src/node/sandbox/sandboxChoice.ts';
 import { WorktreeSandboxProvider } from '../../src/node/sandbox/worktreeSandboxProvider.ts';
+import { requireTool } from '../support/requirements.ts';
 import { acquireEngine } from './dockerEngine.ts';
 import { makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
 
@@ -68,7 +69,7 @@ describe('auto', () => {
     assert.match(choice.detail, /engine asleep.*user namespaces disabled/);
   });
 
-  test('the real probes: Docker at a missing socket does not answer', async () => {
+  test('the real probes: Docker at a missing socket does not answer', { skip: requireTool('docker') }, async () => {
     const choice = await chooseSandbox(
       options(withContainer, { env: { PATH: process.env.PATH, DOCKER_HOST: `unix://${path.join(withContainer.root, 'none.sock')}` }, bwrapAvailable: false }),
     );

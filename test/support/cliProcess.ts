@@ -10,8 +10,12 @@ export interface CliRun {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
+/** The Node the CLI runs on: the test runner's, or AGENT_OS_CLI_NODE (e.g. the machine's Node 20) to try
+ * the CLI suite on another one. */
+export const CLI_NODE = process.env['AGENT_OS_CLI_NODE'] || process.execPath;
+
 export function startCli(args: string[], env: NodeJS.ProcessEnv): CliRun {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(CLI_NODE, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
