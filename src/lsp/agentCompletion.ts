@@ -1,7 +1,7 @@
 // Completion in agent files: field names, tool names, permission policies, models and agent names.
 import { CompletionItemKind, InsertTextFormat, MarkupKind } from 'vscode-languageserver';
 import type { CompletionItem } from 'vscode-languageserver';
-import { AGENT_FIELDS, PERMISSION_POLICIES, TOOL_DOCS, TOOLSET_FIELDS } from '../core/agents/agentFileFields.ts';
+import { AGENT_FIELDS, CLAUDE_CODE_FIELDS, claudeCodeFieldMessage, openParentheses, PERMISSION_POLICIES, TOOL_DOCS, TOOLSET_FIELDS } from '../core/agents/agentFileFields.ts';
 import { KNOWN_MODEL_IDS, MODEL_ALIASES, DEFAULT_AGENT_MODEL } from '../core/agents/agentModels.ts';
 import { BUILTIN_TOOL_NAMES, BUILTIN_TOOLSET_TYPE } from '../core/tools/toolConfig.ts';
 import { cursorContext, frontMatterLines } from './frontMatterContext.ts';
@@ -33,7 +33,11 @@ export function completeAgentFile(text: string, line: number, character: number,
 
   if (context.kind === 'key') {
     if (keyPath.length === 0) {
-      return Object.entries(AGENT_FIELDS)
+      // Claude Code's fields that do something here are offered too; the ignored ones are not.
+      const recorded = Object.entries(CLAUDE_CODE_FIELDS)
+        .filter(([, field]) => field.support === 'recorded')
+        .map(([name, field]) => [name, { summary: `${field.meaning} (Claude Code).`, detail: claudeCodeFieldMessage(name, field) }] as const);
+      return [...Object.entries(AGENT_FIELDS), ...recorded]
         .filter(([name]) => !context.existingFields.includes(name))
         .map(([name, doc], i) => ({
           label: name,
@@ -56,13 +60,28 @@ export function completeAgentFile(text: string, line: number, character: number,
 
   const key = keyPath[keyPath.length - 1];
   const typed = context.valueText.toLowerCase();
-  const notListed = (name: string) => !new RegExp(`(^|[\\s,\\[-])${escape(name.toLowerCase())}([\\s,\\]]|$)`).test(typed);
-  if (keyPath.length === 1 && (key === 'tools' || key === 'disallowedTools' || key === 'ask')) return toolItems(notListed);
-  if (keyPath.length === 1 && key === 'callable_agents') {
-    return known.agents
+  const notListed = (name: string) => !new RegExp(`(^|[\\s,\\[(-])${escape(name.toLowerCase())}([\\s,\\])]|$)`).test(typed);
+  const agentItems = () =>
+    known.agents
       .filter((a) => a.name.toLowerCase() !== known.selfName?.toLowerCase() && notListed(a.name))
       .map((a) => ({ label: a.name, kind: CompletionItemKind.Reference, detail: a.description }));
+  // Inside `Agent(` of tools: the agents this one may call, as in callable_agents.
+  if (keyPath.length === 1 && key === 'tools' && openParentheses(typed) > 0 && /(?:agent|task)\s*\([^()]*$/.test(typed)) return agentItems();
+  if (keyPath.length === 1 && (key === 'tools' || key === 'disallowedTools')) {
+    return [
+      ...toolItems(notListed),
+      {
+        label: 'Agent(…)',
+        kind: CompletionItemKind.Function,
+        detail: 'Agents this one may call (as callable_agents)',
+        insertText: 'Agent($1)',
+        insertTextFormat: InsertTextFormat.Snippet,
+        filterText: 'Agent',
+      },
+    ];
   }
+  if (keyPath.length === 1 && key === 'ask') return toolItems(notListed);
+  if (keyPath.length === 1 && key === 'callable_agents') return agentItems();
   if (keyPath.length === 1 && key === 'model') {
     return [
       ...Object.entries(MODEL_ALIASES).map(([alias, id], i) => ({ label: alias, kind: CompletionItemKind.EnumMember, detail: `→ ${id}`, sortText: `0${i}` })),

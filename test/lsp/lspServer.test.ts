@@ -158,7 +158,8 @@ test('completion: fields, tools, models, agents and policies', async () => {
   const fields = await labels(12, 0);
   assert.ok(fields.includes('model') === false && fields.includes('network') && fields.includes('ask') && fields.includes('disallowedTools'), fields.join());
   assert.ok(!fields.includes('name') && !fields.includes('tools'), 'fields already present are not offered');
-  assert.deepEqual((await labels(3, 13)).sort(), ['bash', 'edit', 'glob', 'grep', 'write']);
+  assert.deepEqual((await labels(3, 13)).sort(), ['Agent(…)', 'bash', 'edit', 'glob', 'grep', 'write']);
+  assert.ok(fields.includes('maxTurns'), 'Claude Code’s maxTurns, which is recorded, is offered');
   const models = await labels(4, 7);
   assert.ok(models.includes('sonnet') && models.includes('inherit') && models.includes('claude-opus-4-8'));
   const agents = await labels(6, 4);
@@ -244,6 +245,12 @@ test('Claude Code files in nested folders: diagnostics equal the loader, hover e
   const value = async (line: number, character: number) => ((await client.hover(uri, line, character))?.contents as MarkupContent | undefined)?.value ?? '';
   assert.match(await value(3, 15), /Agent \*\*researcher\*\* — Use this agent when a question needs evidence/);
   assert.match(await value(3, 9), /\*\*Agent\*\* is delegation: in Agent OS an agent delegates \(with send_to_agent\) only to the agents named in callable_agents/);
+
+  // Inside Agent( the workspace's agents are offered, itself left out.
+  await client.change(uri, (await readFile(orchestrator, 'utf8')).replace('tools: Agent(researcher, test-runner), Read', 'tools: Read, Agent(researcher, '));
+  const inside = (await client.completion(uri, 3, 'tools: Read, Agent(researcher, '.length)).map((i) => i.label);
+  assert.ok(inside.includes('test-runner') && inside.includes('Coder'), inside.join());
+  assert.ok(!inside.includes('researcher') && !inside.includes('orchestrator') && !inside.includes('bash'), inside.join());
 
   // Typing an unknown key: a warning, and hover on it states the rule.
   await client.change(uri, (await readFile(orchestrator, 'utf8')).replace('model:', 'category: orchestration\nmodel:'));
