@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { openGit } from '../../node/git/gitClient.ts';
+import { GitHubShapes } from './githubShapes.ts';
 
 export interface StandInIssueSeed {
   number: number;
@@ -54,9 +55,9 @@ export interface StandInRequest {
   status: number;
 }
 
-interface StoredPullRequest extends Omit<StandInPullRequest, 'url'> {}
+export interface StoredPullRequest extends Omit<StandInPullRequest, 'url'> {}
 
-interface RepositoryState {
+export interface RepositoryState {
   owner: string;
   repo: string;
   id: number;
@@ -75,21 +76,20 @@ class HttpError extends Error {
 }
 
 const docs = 'https://docs.github.com/rest';
-const epoch = '2026-01-01T00:00:00Z';
 
 export class GitHubStandIn {
   /** Every request answered, in order: tests count the POSTs to prove a pull request was opened once. */
   readonly requests: StandInRequest[] = [];
   private readonly repositories = new Map<string, RepositoryState>();
   private readonly pulls: StoredPullRequest[] = [];
-  private readonly login: string;
+  private readonly shapes: GitHubShapes;
   private origin = '';
 
   private constructor(
     private readonly server: Server,
     private readonly options: GitHubStandInOptions,
   ) {
-    this.login = options.login ?? 'agent-os-demo';
+    this.shapes = new GitHubShapes(() => this.origin, options.login ?? 'agent-os-demo');
     options.repositories.forEach((seed, index) => {
       const state: RepositoryState = {
         owner: seed.owner,
@@ -141,7 +141,7 @@ export class GitHubStandIn {
 
   /** The pull requests opened so far (or loaded from the state file). */
   pullRequests(): StandInPullRequest[] {
-    return this.pulls.map((p) => ({ ...p, url: this.htmlUrl(p.owner, p.repo, 'pull', p.number) }));
+    return this.pulls.map((p) => ({ ...p, url: this.shapes.htmlUrl(p.owner, p.repo, 'pull', p.number) }));
   }
 
   async close(): Promise<void> {
@@ -199,23 +199,23 @@ export class GitHubStandIn {
     query: URLSearchParams,
     request: IncomingMessage,
   ): Promise<{ status?: number; body: unknown; headers?: Record<string, string> }> {
-    if (method === 'GET' && path === '/user') return { body: this.user() };
+    if (method === 'GET' && path === '/user') return { body: this.shapes.user() };
     const repoMatch = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
     if (!repoMatch) throw notFound();
     const repository = this.repositories.get(key(decodeURIComponent(repoMatch[1] ?? ''), decodeURIComponent(repoMatch[2] ?? '')));
     if (!repository) throw notFound();
     const rest = repoMatch[3] ?? '';
 
-    if (method === 'GET' && rest === '') return { body: this.repositoryJson(repository) };
-    if (method === 'GET' && rest === '/issues') return this.page(this.listIssues(repository, query), query, path);
+    if (method === 'GET' && rest === '') return { body: this.shapes.repositoryJson(repository) };
+    if (method === 'GET' && rest === '/issues') return this.shapes.page(this.listIssues(repository, query), query, path);
     const issue = /^\/issues\/([0-9]+)$/.exec(rest);
     if (method === 'GET' && issue) return { body: this.getIssue(repository, Number(issue[1])) };
-    if (method === 'GET' && rest === '/pulls') return this.page(this.listPulls(repository, query), query, path);
+    if (method === 'GET' && rest === '/pulls') return this.shapes.page(this.listPulls(repository, query), query, path);
     const pull = /^\/pulls\/([0-9]+)$/.exec(rest);
     if (method === 'GET' && pull) {
       const found = this.pulls.find((p) => sameRepo(p, repository) && p.number === Number(pull[1]));
       if (!found) throw notFound();
-      return { body: this.pullJson(repository, found) };
+      return { body: this.shapes.pullJson(repository, found) };
     }
     if (method === 'POST' && rest === '/pulls') {
       return { status: 201, body: await this.createPull(repository, await readJson(request)) };
@@ -230,11 +230,11 @@ export class GitHubStandIn {
       ...[...repository.issues.values()].map((i) => ({
         number: i.number,
         state: i.state,
-        json: () => this.issueJson(repository, i),
+        json: () => this.shapes.issueJson(repository, i),
       })),
       ...this.pulls
         .filter((p) => sameRepo(p, repository))
-        .map((p) => ({ number: p.number, state: p.state, json: () => this.pullAsIssueJson(repository, p) })),
+        .map((p) => ({ number: p.number, state: p.state, json: () => this.shapes.pullAsIssueJson(repository, p) })),
     ];
     return items
       .filter((i) => wanted === 'all' || i.state === wanted)
@@ -244,9 +244,9 @@ export class GitHubStandIn {
 
   private getIssue(repository: RepositoryState, number: number): unknown {
     const issue = repository.issues.get(number);
-    if (issue) return this.issueJson(repository, issue);
+    if (issue) return this.shapes.issueJson(repository, issue);
     const pull = this.pulls.find((p) => sameRepo(p, repository) && p.number === number);
-    if (pull) return this.pullAsIssueJson(repository, pull);
+    if (pull) return this.shapes.pullAsIssueJson(repository, pull);
     throw notFound('issues/issues#get-an-issue');
   }
 
@@ -260,7 +260,7 @@ export class GitHubStandIn {
       .filter((p) => !head || headLabel(repository, head) === `${repository.owner}:${p.head}`.toLowerCase())
       .filter((p) => !base || p.base === base)
       .sort((a, b) => b.number - a.number)
-      .map((p) => this.pullJson(repository, p));
+      .map((p) => this.shapes.pullJson(repository, p));
   }
 
   private async createPull(repository: RepositoryState, input: Record<string, unknown>): Promise<unknown> {
@@ -321,7 +321,7 @@ export class GitHubStandIn {
     };
     this.pulls.push(stored);
     this.save();
-    return this.pullJson(repository, stored);
+    return this.shapes.pullJson(repository, stored);
   }
 
   /** Issues and pull requests share one number sequence, as on GitHub. */
@@ -338,113 +338,6 @@ export class GitHubStandIn {
     if (!file) return;
     writeFileSync(`${file}.tmp`, JSON.stringify({ pullRequests: this.pulls }, null, 2));
     renameSync(`${file}.tmp`, file);
-  }
-
-  private page(items: unknown[], query: URLSearchParams, path: string) {
-    const perPage = Math.min(100, Math.max(1, Number(query.get('per_page') ?? 30) || 30));
-    const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
-    const body = items.slice((page - 1) * perPage, page * perPage);
-    const headers: Record<string, string> = {};
-    if (page * perPage < items.length) {
-      const next = new URLSearchParams(query);
-      next.set('page', String(page + 1));
-      next.set('per_page', String(perPage));
-      headers.link = `<${this.origin}${path}?${next.toString()}>; rel="next"`;
-    }
-    return { body, headers };
-  }
-
-  private user() {
-    return {
-      login: this.login,
-      id: 1,
-      node_id: 'U_standin',
-      type: 'User',
-      site_admin: false,
-      html_url: `${this.origin}/${this.login}`,
-      url: `${this.origin}/users/${this.login}`,
-    };
-  }
-
-  private repositoryJson(r: RepositoryState) {
-    return {
-      id: r.id,
-      node_id: `R_${r.id}`,
-      name: r.repo,
-      full_name: `${r.owner}/${r.repo}`,
-      owner: { login: r.owner, id: r.id + 100_000, type: 'User' },
-      private: false,
-      html_url: `${this.origin}/${r.owner}/${r.repo}`,
-      url: this.apiUrl(r),
-      default_branch: r.defaultBranch,
-      visibility: 'public',
-      has_issues: true,
-      open_issues_count: [...r.issues.values()].filter((i) => i.state === 'open').length,
-      permissions: { admin: true, push: true, pull: true },
-    };
-  }
-
-  private issueJson(r: RepositoryState, issue: Required<StandInIssueSeed>) {
-    return {
-      id: r.id * 100_000 + issue.number,
-      node_id: `I_${r.id}_${issue.number}`,
-      number: issue.number,
-      title: issue.title,
-      body: issue.body,
-      state: issue.state,
-      locked: false,
-      labels: issue.labels.map((name, i) => ({ id: i + 1, name, color: 'ededed', default: false })),
-      user: this.user(),
-      assignees: [],
-      comments: 0,
-      created_at: epoch,
-      updated_at: epoch,
-      closed_at: issue.state === 'closed' ? epoch : null,
-      html_url: this.htmlUrl(r.owner, r.repo, 'issues', issue.number),
-      url: this.apiUrl(r, `/issues/${issue.number}`),
-      repository_url: this.apiUrl(r),
-    };
-  }
-
-  private pullAsIssueJson(r: RepositoryState, p: StoredPullRequest) {
-    return {
-      ...this.issueJson(r, { number: p.number, title: p.title, body: p.body, state: p.state, labels: [] }),
-      html_url: this.htmlUrl(r.owner, r.repo, 'pull', p.number),
-      pull_request: {
-        url: this.apiUrl(r, `/pulls/${p.number}`),
-        html_url: this.htmlUrl(r.owner, r.repo, 'pull', p.number),
-      },
-    };
-  }
-
-  private pullJson(r: RepositoryState, p: StoredPullRequest) {
-    const repo = this.repositoryJson(r);
-    return {
-      id: r.id * 100_000 + p.number,
-      node_id: `PR_${r.id}_${p.number}`,
-      number: p.number,
-      state: p.state,
-      title: p.title,
-      body: p.body,
-      draft: false,
-      merged: false,
-      user: this.user(),
-      created_at: p.createdAt,
-      updated_at: p.createdAt,
-      html_url: this.htmlUrl(r.owner, r.repo, 'pull', p.number),
-      url: this.apiUrl(r, `/pulls/${p.number}`),
-      head: { label: `${r.owner}:${p.head}`, ref: p.head, sha: p.headSha, repo },
-      base: { label: `${r.owner}:${p.base}`, ref: p.base, repo },
-    };
-  }
-
-  private htmlUrl(owner: string, repo: string, kind: 'issues' | 'pull', number: number): string {
-    return `${this.origin}/${owner}/${repo}/${kind}/${number}`;
-  }
-
-  /** The REST address of a repository, or of `tail` under it (`/pulls/3`). */
-  private apiUrl(r: RepositoryState, tail = ''): string {
-    return `${this.origin}/repos/${r.owner}/${r.repo}${tail}`;
   }
 }
 
