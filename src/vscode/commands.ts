@@ -169,7 +169,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
 
     reg('agentOs.openAgentDefinitions', async () => {
-      const files = await vscode.workspace.findFiles('{.agents/*.md,.claude/agents/*.md}', undefined, 200);
+      const files = await vscode.workspace.findFiles('{.agents/**/*.md,.claude/agents/**/*.md}', undefined, 200);
       if (files.length === 0) {
         const folder = vscode.workspace.workspaceFolders?.[0];
         const create = folder ? await vscode.window.showInformationMessage(

@@ -89,7 +89,8 @@ test('each malformed file is a clear error naming file and field; the others sti
   expect('missing-fields', 'name', /missing required field 'name'/);
   expect('missing-fields', 'description', /missing required field 'description'/);
   expect('unknown-field', 'tols', /unknown field 'tols' \(did you mean 'tools'\?\)/);
-  expect('unknown-tool', 'tools', /unknown tool 'Frobnicate'/);
+  expect('unknown-tool', 'tools', /unknown tool 'Frobnicate'.*; ignored, so the agent does not get it/, 'warning');
+  expect('unknown-tool', 'disallowedTools', /unknown tool 'Bahs' \(did you mean 'bash'\?\)/);
   expect('unknown-tool', 'tools', /WebFetch.*ignored/, 'warning');
   expect('bad-policy', 'toolset.configs.0.permission_policy.type', /unknown permission policy 'sometimes'/);
   expect('unknown-model', 'model', /unknown model 'gpt-7'/, 'warning');
@@ -99,7 +100,7 @@ test('each malformed file is a clear error naming file and field; the others sti
   // Ranges point at the offending text (0-based line/character).
   const tool = problemsOf(problems, 'unknown-tool.md').find((p) => /Frobnicate/.test(p.message))!;
   assert.deepEqual(tool.range, { start: { line: 3, character: 13 }, end: { line: 3, character: 23 } });
-  assert.match(formatProblem(tool), /unknown-tool\.md:4:14: error: unknown tool 'Frobnicate'/);
+  assert.match(formatProblem(tool), /unknown-tool\.md:4:14: warning: unknown tool 'Frobnicate'/);
   const field = problemsOf(problems, 'unknown-field.md').find((p) => p.field === 'tols')!;
   assert.deepEqual(field.range, { start: { line: 3, character: 0 }, end: { line: 3, character: 4 } });
 

@@ -58,6 +58,16 @@ test('a misspelling of a field that limits the agent is an error; other misspell
     assert.match(p.message, new RegExp(`did you mean '${meant}'.*would give the agent more than the file asks for`));
     assert.equal(set.agents.has('x'), false, `${key}: not loaded with every tool`);
   }
+  // The same for tool names: one the allow-list does not know grants nothing (a warning); one that
+  // disallowedTools or ask does not know would leave the tool on or unasked (an error).
+  const tool = one('---\nname: x\ndescription: d\ntools: Read, Grpe\n---\nBody');
+  assert.deepEqual(tool.problems.map((p) => [p.severity, p.replacement]), [['warning', 'grep']]);
+  assert.deepEqual(enabledToolNames(resolvedTools(tool.agents.get('x')!)), ['read']);
+  for (const field of ['disallowedTools', 'ask']) {
+    const refused = one(`---\nname: x\ndescription: d\n${field}: Bsah\n---\nBody`);
+    assert.deepEqual(refused.problems.map((p) => [p.severity, p.replacement]), [['error', 'bash']], field);
+    assert.equal(refused.agents.has('x'), false, field);
+  }
   const typo = one('---\nname: x\ndescription: d\nmodle: haiku\ntools: Read\n---\nBody');
   assert.deepEqual(typo.problems.map((p) => [p.severity, p.replacement]), [['warning', 'model']]);
   assert.deepEqual(enabledToolNames(resolvedTools(typo.agents.get('x')!)), ['read']);

@@ -42,7 +42,8 @@ test('diagnostics for every agent file equal the runtime loader problems, open o
 
   const diagnostics = await client.waitForDiagnostics(uriOf(tool), has(/Frobnicate/));
   const frob = diagnostics.find((d) => /Frobnicate/.test(messageOf(d)))!;
-  assert.equal(frob.severity, 1);
+  assert.equal(frob.severity, 2, 'an unknown tool in the allow-list grants nothing: a warning');
+  assert.equal(diagnostics.find((d) => /Bahs/.test(messageOf(d)))?.severity, 1, 'in disallowedTools it would grant more: an error');
   assert.equal(frob.code, 'tools');
   assert.deepEqual(frob.range, { start: { line: 3, character: 13 }, end: { line: 3, character: 23 } });
   assert.ok(diagnostics.some((d) => d.severity === 2 && /WebFetch/.test(messageOf(d))), 'a Claude-only tool is a warning');

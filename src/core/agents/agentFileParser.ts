@@ -255,7 +255,11 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
       } else if (lookup.kind === 'agents' || lookup.kind === 'delegation') {
         problem(field, `'${item.value}' in '${field}' is not supported: a call to another agent never waits for approval; ignored`, 'warning', range);
       } else {
-        problem(field, lookup.message, lookup.kind === 'unknown' ? 'error' : 'warning', range, lookup.kind === 'unknown' ? lookup.suggestion : undefined);
+        // An unknown name left out of the allow-list grants less, as in Claude Code; left out of
+        // disallowedTools or ask it would grant more.
+        const refused = lookup.kind === 'unknown' && field !== 'tools';
+        const message = lookup.kind === 'unknown' && !refused ? `${lookup.message}; ignored, so the agent does not get it` : lookup.message;
+        problem(field, message, refused ? 'error' : 'warning', range, lookup.kind === 'unknown' ? lookup.suggestion : undefined);
       }
     }
     return out;
