@@ -27,6 +27,8 @@ export type AgentOsErrorCode =
   | 'INVALID_SCRIPT'
   | 'MISSING_TOOL'
   | 'RUNTIME_UNAVAILABLE'
+  /** The hosted platform refused or failed a request (managed backend). */
+  | 'PLATFORM_FAILED'
   | 'WORKSPACE_UNTRUSTED';
 
 export class AgentOsError extends Error {

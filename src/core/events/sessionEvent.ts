@@ -186,6 +186,9 @@ export const EventEnvelope = z.object({
   /** RFC 3339 time at which the store accepted the event. */
   processed_at: z.string(),
   schema_version: z.literal(EVENT_SCHEMA_VERSION),
+  /** Set on events mirrored from the hosted platform: the platform's own id (`sevt_…`), by which a
+   * re-attached stream is told apart from what the log already holds. */
+  platform_event_id: z.string().optional(),
 });
 export type EventEnvelope = z.infer<typeof EventEnvelope>;
 
@@ -195,6 +198,6 @@ export const SessionEvent = z.intersection(EventEnvelope, EventPayload);
 export type SessionEvent = EventPayload & EventEnvelope;
 
 /** What a producer hands to the store: a payload and its thread. The store assigns id, seq and time. */
-export type EventInput = EventPayload & { thread: string };
+export type EventInput = EventPayload & { thread: string; platform_event_id?: string };
 
 export type EventOfType<T extends EventType> = Extract<SessionEvent, { type: T }>;

@@ -85,6 +85,7 @@ export function stampEvent(input: EventInput, seq: number, now: Date): SessionEv
     thread: input.thread,
     processed_at: now.toISOString(),
     schema_version: EVENT_SCHEMA_VERSION,
+    ...(typeof input.platform_event_id === 'string' ? { platform_event_id: input.platform_event_id } : {}),
     ...rest,
   } as SessionEvent;
 }

@@ -138,7 +138,7 @@ export function rejectRounds(events: readonly SessionEvent[]): number {
   return events.filter((e) => e.type === 'agent_os.verdict_submitted' && (e.verdict as Verdict).decision === 'REJECT').length;
 }
 
-function formatFixes(verdict: Extract<Verdict, { decision: 'REJECT' }>): string {
+export function formatFixes(verdict: Extract<Verdict, { decision: 'REJECT' }>): string {
   return verdict.fixes.map((f, i) => `${i + 1}. ${f.file ? `${f.file}: ` : ''}${f.problem} — fix: ${f.fix}`).join('\n');
 }
 

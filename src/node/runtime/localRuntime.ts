@@ -11,7 +11,7 @@ import { openGit } from '../git/gitClient.ts';
 import { AnthropicModelClient, type AnthropicModelClientOptions, DEFAULT_MAX_TOKENS } from '../model/anthropicModelClient.ts';
 import { costOf, isPriced } from '../model/priceTable.ts';
 import { FileSessionStore } from '../session/fileSessionStore.ts';
-import { AgentOsRuntime, DEFAULT_RUNTIME_SETTINGS, type RuntimeSettings } from './agentOsRuntime.ts';
+import { AgentOsRuntime, DEFAULT_RUNTIME_SETTINGS, type AgentOsRuntimeOptions, type RuntimeSettings } from './agentOsRuntime.ts';
 import type { SessionSandboxes } from './sessionSandboxes.ts';
 import { WorkspaceAgentCatalog } from './workspaceAgentCatalog.ts';
 import { chosenSessionSandboxes } from './chosenSessionSandboxes.ts';
@@ -60,10 +60,17 @@ export interface LocalRuntime {
 
 export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const store = options.store ?? new FileSessionStore(options.storeDir);
+  const model = isModelClient(options.model) ? options.model : new AnthropicModelClient(options.model);
+  const runtime = new AgentOsRuntime({ ...runtimeParts(options, store), model });
+  return { runtime, store, pruneOrphanSandboxes: () => pruneOrphans(store, options.storeDir) };
+}
+
+/** Everything of the runtime but the model: the store's sandboxes, agents, tasks and GitHub. The managed
+ * backend runs on the same parts, with the platform in place of the local harness and model. */
+export function runtimeParts(options: Omit<LocalRuntimeOptions, 'model'>, store: FileSessionStore): Omit<AgentOsRuntimeOptions, 'model'> {
   const worktreesDir = join(options.storeDir, '.worktrees');
   const versions = new AgentVersionStore(join(options.storeDir, '.agents'));
   const settings = { ...DEFAULT_RUNTIME_SETTINGS, ...options.settings };
-  const model = isModelClient(options.model) ? options.model : new AnthropicModelClient(options.model);
   const octokit =
     options.github && (!options.github.issues || !options.github.pullRequests)
       ? new OctokitGitHub({
@@ -76,9 +83,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const sandboxCache = new Map<string, SessionSandboxes>();
   const catalogs = new Map<string, WorkspaceAgentCatalog>();
 
-  const runtime = new AgentOsRuntime({
+  return {
     store,
-    model,
     sandboxes(repository, kind) {
       const key = `${kind ?? 'choose'}\0${repository}`;
       let s = sandboxCache.get(key);
@@ -140,12 +146,12 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     priceOf: (m, usage) => costOf(m, usage).usd,
     isPriced: (m) => isPriced(m),
     ...(options.onTextDelta ? { onTextDelta: options.onTextDelta } : {}),
-  });
-  const pruneOrphanSandboxes = async (): Promise<string[]> => {
-    const live = (await store.list()).map((s) => s.id);
-    return pruneOrphanContainers({ stateDir: devcontainerStateDir(worktreesDir) }, live);
   };
-  return { runtime, store, pruneOrphanSandboxes };
+}
+
+async function pruneOrphans(store: FileSessionStore, storeDir: string): Promise<string[]> {
+  const live = (await store.list()).map((s) => s.id);
+  return pruneOrphanContainers({ stateDir: devcontainerStateDir(join(storeDir, '.worktrees')) }, live);
 }
 
 function isModelClient(value: LocalRuntimeOptions['model']): value is ModelClient {

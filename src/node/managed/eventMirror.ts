@@ -1,0 +1,170 @@
+// Mirrors a platform session's events into the local session log, so the Threads tree, the Event Log,
+// the overview and the CLI read a hosted session exactly as a local one. The platform's streams do not
+// replay, so every (re)attach opens the stream first, then lists the history, and drops what the log
+// already holds — each mirrored event carries its platform id, written in the same record, so a cut
+// stream, a reload or a crash never yields a duplicate. The session stream gives the primary thread;
+// each child thread is followed on its own stream, which keeps every thread's events in their order.
+import type { Anthropic } from '@anthropic-ai/sdk';
+import { APIError } from '@anthropic-ai/sdk';
+import type { EventOfType, SessionEvent, StopReason } from '../../core/events/sessionEvent.ts';
+import type { SessionLog } from '../../core/harness/sessionLog.ts';
+import { PLATFORM_DELEGATION_TOOL } from './agentParams.ts';
+import { translateEvent, type PlatformEvent, type TranslationContext } from './eventTranslation.ts';
+
+export interface EventMirrorOptions {
+  client: Anthropic;
+  sessionId: string;
+  log: SessionLog;
+  primaryThread: string;
+  agentVersion(agentName: string): number | undefined;
+  modelOf(agentName: string): string;
+  priceOf: TranslationContext['priceOf'];
+  /** Called for each mirrored event, in order, before the next is mirrored (the pipeline's checks). */
+  onMirrored?(local: SessionEvent, platform: PlatformEvent): Promise<void>;
+  /** The session stopped: idle (for the person, or done) or terminated. */
+  onStop?(stop: StopReason): void;
+  /** A stream could not be followed for good (refused key, unknown session). */
+  onFailure?(error: unknown): void;
+  onNote?(line: string): void;
+}
+
+const BACKOFF_START_MS = 100;
+const BACKOFF_CAP_MS = 5_000;
+
+export class EventMirror {
+  private readonly byPlatformId = new Map<string, SessionEvent>();
+  private readonly followed = new Set<string>();
+  private readonly controller = new AbortController();
+  private readonly followers: Promise<void>[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  /** Mirrored events, for tests and benches. */
+  mirrored = 0;
+  reattached = 0;
+
+  constructor(private readonly options: EventMirrorOptions) {
+    for (const e of options.log.events) if (e.platform_event_id) this.byPlatformId.set(e.platform_event_id, e);
+  }
+
+  start(): void {
+    this.follow(undefined);
+    for (const e of this.options.log.events) {
+      if (e.type === 'session.thread_created' && e.parent_thread_id !== null) this.follow(e.session_thread_id);
+    }
+  }
+
+  /** Resolves when everything received so far is in the log. */
+  drained(): Promise<void> {
+    return this.queue;
+  }
+
+  async stop(): Promise<void> {
+    this.controller.abort();
+    await Promise.all(this.followers);
+    await this.queue;
+  }
+
+  private follow(childThread: string | undefined): void {
+    const key = childThread ?? '';
+    if (this.followed.has(key)) return;
+    this.followed.add(key);
+    this.followers.push(this.followLoop(childThread));
+  }
+
+  private async followLoop(childThread: string | undefined): Promise<void> {
+    const { client, sessionId } = this.options;
+    const signal = this.controller.signal;
+    const streamThread = childThread ?? this.options.primaryThread;
+    let backoff = BACKOFF_START_MS;
+    let attempt = 0;
+    while (!signal.aborted) {
+      try {
+        // Stream first, then history: nothing can fall between the two (duplicates are dropped).
+        const stream = childThread
+          ? await client.beta.sessions.threads.events.stream(childThread, { session_id: sessionId }, { signal })
+          : await client.beta.sessions.events.stream(sessionId, {}, { signal });
+        if (attempt > 0) this.reattached++;
+        const history = childThread
+          ? client.beta.sessions.threads.events.list(childThread, { session_id: sessionId, limit: 1000 }, { signal })
+          : client.beta.sessions.events.list(sessionId, { limit: 1000 }, { signal });
+        for await (const event of history) this.enqueue(event as unknown as PlatformEvent, streamThread, childThread === undefined);
+        backoff = BACKOFF_START_MS;
+        for await (const event of stream) this.enqueue(event as unknown as PlatformEvent, streamThread, childThread === undefined);
+      } catch (error) {
+        if (signal.aborted) return;
+        if (error instanceof APIError && error.status !== undefined && error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429) {
+          this.options.onFailure?.(error);
+          return;
+        }
+        this.options.onNote?.(`the platform's event stream was cut (${(error as Error).message}); re-attaching from the last event mirrored`);
+      }
+      if (signal.aborted) return;
+      attempt++;
+      await sleep(backoff, signal);
+      backoff = Math.min(backoff * 2, BACKOFF_CAP_MS);
+    }
+  }
+
+  private enqueue(event: PlatformEvent, streamThread: string, sessionStream: boolean): void {
+    // On the session stream a child's events are cross-posted copies; they are taken from the child's
+    // own stream, in that thread's order.
+    const own = typeof event.session_thread_id === 'string' ? event.session_thread_id : undefined;
+    if (sessionStream && own && own !== this.options.primaryThread) return;
+    this.queue = this.queue.then(() => this.mirror(event, streamThread)).catch((error: unknown) => this.options.onFailure?.(error));
+  }
+
+  private async mirror(event: PlatformEvent, streamThread: string): Promise<void> {
+    if (this.controller.signal.aborted || this.byPlatformId.has(event.id)) return;
+    if (event.type === 'session.thread_created' && typeof event.session_thread_id === 'string') this.follow(event.session_thread_id);
+    const input = translateEvent(event, streamThread, this.context());
+    if (!input) return;
+    const stored = await this.options.log.append(input);
+    this.byPlatformId.set(event.id, stored);
+    this.mirrored++;
+    await this.options.onMirrored?.(stored, event);
+    if (stored.type === 'session.status_idle') this.options.onStop?.(stored.stop_reason);
+    else if (stored.type === 'session.status_terminated') this.options.onStop?.({ type: 'end_turn' });
+  }
+
+  private context(): TranslationContext {
+    const log = this.options.log;
+    return {
+      primaryThread: this.options.primaryThread,
+      local: (id) => this.byPlatformId.get(id),
+      heldVerdict: (useId) => {
+        const verdict = [...log.events].reverse().find((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted' && e.model_request_end_id === useId);
+        return verdict && (verdict.verdict as { decision?: string }).decision === 'APPROVE' ? verdict.id : undefined;
+      },
+      confirmed: (useId) => log.events.some((e) => e.type === 'user.tool_confirmation' && e.tool_use_id === useId),
+      delegationFor: (thread, event) => delegationOf(log, thread, event),
+      agentVersion: this.options.agentVersion,
+      modelOf: (thread) => this.options.modelOf(log.state.threads[thread]?.agentName ?? ''),
+      priceOf: this.options.priceOf,
+    };
+  }
+}
+
+/** Links a thread message to the delegation call it carries out (caller → callee) or answers (back). */
+function delegationOf(log: SessionLog, thread: string, event: PlatformEvent): string | undefined {
+  const to = String(event.to_session_thread_id);
+  const threads = log.state.threads;
+  const sent = log.events.filter((e): e is EventOfType<'agent.thread_message_sent'> => e.type === 'agent.thread_message_sent');
+  if (threads[to]?.parentThreadId === thread) {
+    const linked = new Set(sent.map((e) => e.delegation_tool_use_id));
+    const calls = [...(threads[thread]?.pendingToolUses.values() ?? [])].filter(
+      (use) => use.name === PLATFORM_DELEGATION_TOOL && !linked.has(use.id) && (use.input as { agent_name?: unknown }).agent_name === threads[to]?.agentName,
+    );
+    return calls[0]?.id;
+  }
+  // A reply: the delegation that last reached this thread.
+  return [...sent].reverse().find((e) => e.to_session_thread_id === thread && e.delegation_tool_use_id)?.delegation_tool_use_id;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
