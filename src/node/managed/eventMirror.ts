@@ -36,6 +36,8 @@ export class EventMirror {
   private readonly followed = new Set<string>();
   private readonly controller = new AbortController();
   private readonly followers: Promise<void>[] = [];
+  /** Per followed thread: resolves once its first history listing is queued. */
+  private readonly firstHistory: Promise<void>[] = [];
   private queue: Promise<void> = Promise.resolve();
   /** Mirrored events, for tests and benches. */
   mirrored = 0;
@@ -49,6 +51,16 @@ export class EventMirror {
     this.follow(undefined);
     for (const e of this.options.log.events) {
       if (e.type === 'session.thread_created' && e.parent_thread_id !== null) this.follow(e.session_thread_id);
+    }
+  }
+
+  /** Resolves once the history of every followed thread, as the platform had it on attach, is in the log. */
+  async caughtUp(): Promise<void> {
+    let seen = -1;
+    while (seen !== this.firstHistory.length) {
+      seen = this.firstHistory.length;
+      await Promise.all(this.firstHistory);
+      await this.queue;
     }
   }
 
@@ -67,10 +79,12 @@ export class EventMirror {
     const key = childThread ?? '';
     if (this.followed.has(key)) return;
     this.followed.add(key);
-    this.followers.push(this.followLoop(childThread));
+    let listed!: () => void;
+    this.firstHistory.push(new Promise<void>((resolve) => (listed = resolve)));
+    this.followers.push(this.followLoop(childThread, listed).finally(listed));
   }
 
-  private async followLoop(childThread: string | undefined): Promise<void> {
+  private async followLoop(childThread: string | undefined, listed: () => void): Promise<void> {
     const { client, sessionId } = this.options;
     const signal = this.controller.signal;
     const streamThread = childThread ?? this.options.primaryThread;
@@ -87,6 +101,7 @@ export class EventMirror {
           ? client.beta.sessions.threads.events.list(childThread, { session_id: sessionId, limit: 1000 }, { signal })
           : client.beta.sessions.events.list(sessionId, { limit: 1000 }, { signal });
         for await (const event of history) this.enqueue(event as unknown as PlatformEvent, streamThread, childThread === undefined);
+        listed();
         backoff = BACKOFF_START_MS;
         for await (const event of stream) this.enqueue(event as unknown as PlatformEvent, streamThread, childThread === undefined);
       } catch (error) {
@@ -108,7 +123,7 @@ export class EventMirror {
     // On the session stream a child's events are cross-posted copies; they are taken from the child's
     // own stream, in that thread's order.
     const own = typeof event.session_thread_id === 'string' ? event.session_thread_id : undefined;
-    if (sessionStream && own && own !== this.options.primaryThread) return;
+    if (sessionStream && own && own !== this.options.primaryThread && event.type !== 'session.thread_created') return;
     this.queue = this.queue.then(() => this.mirror(event, streamThread)).catch((error: unknown) => this.options.onFailure?.(error));
   }
 
@@ -129,6 +144,7 @@ export class EventMirror {
     const log = this.options.log;
     return {
       primaryThread: this.options.primaryThread,
+      running: () => log.state.status === 'running',
       local: (id) => this.byPlatformId.get(id),
       heldVerdict: (useId) => {
         const verdict = [...log.events].reverse().find((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted' && e.model_request_end_id === useId);

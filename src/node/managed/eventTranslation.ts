@@ -9,6 +9,8 @@ export type PlatformEvent = { id: string; type: string; [key: string]: unknown }
 
 export interface TranslationContext {
   primaryThread: string;
+  /** Whether the local log already says the session runs (the platform repeats it after each worker answer). */
+  running(): boolean;
   /** Platform event id → local event. */
   local(platformId: string): SessionEvent | undefined;
   /** The local verdict event held for the person on a `submit_verdict` call (local tool_use id). */
@@ -90,7 +92,7 @@ export function translateEvent(event: PlatformEvent, streamThread: string, ctx: 
         content: texts(event.content),
       };
     case 'session.status_running':
-      return { ...base, thread: ctx.primaryThread, type: 'session.status_running' };
+      return ctx.running() ? undefined : { ...base, thread: ctx.primaryThread, type: 'session.status_running' };
     case 'session.status_rescheduled':
       return { ...base, thread: ctx.primaryThread, type: 'session.status_rescheduled' };
     case 'session.status_terminated':
