@@ -5,6 +5,7 @@ import { scriptedModelCommand } from './commands/scriptedModelCommand.ts';
 import { runCommand } from './commands/runCommand.ts';
 import { resumeCommand } from './commands/resumeCommand.ts';
 import { demoCommand } from './commands/demoCommand.ts';
+import { workerCommand } from './commands/workerCommand.ts';
 
 export const commands: readonly CliCommand[] = [
   sessionsCommand,
@@ -12,4 +13,5 @@ export const commands: readonly CliCommand[] = [
   resumeCommand,
   scriptedModelCommand,
   demoCommand,
+  workerCommand,
 ];

@@ -12,6 +12,8 @@ import { GitHubStandIn } from '../testkit/github/githubStandIn.ts';
 import { parseModelScript } from '../testkit/model/modelScript.ts';
 import { ScriptedModelServer } from '../testkit/model/scriptedModelServer.ts';
 import { createLocalRuntime } from '../node/runtime/localRuntime.ts';
+import { managedDemoModelScript } from '../testkit/managed/managedDemoScript.ts';
+import { localDemoBackend, startManagedDemoBackend } from './demoBackends.ts';
 import { printProgress } from './progressPrinter.ts';
 import { renderThreadTree } from '../views/threadTree.ts';
 
@@ -20,6 +22,8 @@ export interface DemoOptions {
   keep: boolean;
   paceMs: number;
   bubblewrap: 'auto' | 'off';
+  /** `managed`: the agent loop on the platform stand-in, the tools on this machine's worker. */
+  backend?: 'local' | 'managed';
   out(line: string): void;
   env: NodeJS.ProcessEnv;
 }
@@ -29,20 +33,31 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const dir = options.dir ? resolve(options.dir) : mkdtempSync(join(tmpdir(), 'agent-os-demo-'));
   const sample = await createSampleRepository(dir);
   const github = await GitHubStandIn.start({ repositories: [sample.standInRepository] });
-  const realModel = Boolean(options.env.ANTHROPIC_API_KEY);
-  const scripted = realModel ? undefined : await ScriptedModelServer.start({ script: parseModelScript(demoModelScript(options.paceMs)) });
+  const managed = options.backend === 'managed';
+  const realModel = !managed && Boolean(options.env.ANTHROPIC_API_KEY);
+  const scriptFor = managed ? managedDemoModelScript : demoModelScript;
+  const scripted = realModel ? undefined : await ScriptedModelServer.start({ script: parseModelScript(scriptFor(options.paceMs)) });
   const storeDir = join(dir, 'sessions');
-  const { runtime, store } = createLocalRuntime({
+  const parts = {
     storeDir,
-    model: scripted
-      ? { apiKey: 'scripted', baseURL: scripted.url }
-      : { apiKey: options.env.ANTHROPIC_API_KEY as string, ...(options.env.ANTHROPIC_BASE_URL ? { baseURL: options.env.ANTHROPIC_BASE_URL } : {}) },
     github: { apiUrl: github.baseUrl, token: 'demo-token', localRemotes: sample.localRemotes },
     bubblewrap: options.bubblewrap,
-  });
+  };
+  const backend = managed
+    ? await startManagedDemoBackend(parts, scripted as ScriptedModelServer)
+    : localDemoBackend(
+        createLocalRuntime({
+          ...parts,
+          model: scripted
+            ? { apiKey: 'scripted', baseURL: scripted.url }
+            : { apiKey: options.env.ANTHROPIC_API_KEY as string, ...(options.env.ANTHROPIC_BASE_URL ? { baseURL: options.env.ANTHROPIC_BASE_URL } : {}) },
+        }),
+      );
+  const { runtime, store } = backend;
   const progress = new AbortController();
   try {
     out(`Agent OS demo — ${realModel ? 'real model (ANTHROPIC_API_KEY is set)' : 'scripted model server at ' + scripted?.url}`);
+    if (backend.platformUrl) out(`platform stand-in: ${backend.platformUrl} (Claude Managed Agents API; tools run by this machine's worker)`);
     out(`sample repository: ${sample.workdir} (origin: ${sample.barePath})`);
     out(`GitHub stand-in:   ${github.baseUrl}`);
     out(`issue:             ${sample.owner}/${sample.repo}#${sample.issue.number} — ${sample.issue.title}\n`);
@@ -86,7 +101,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     return 1;
   } finally {
     progress.abort();
-    await runtime.dispose();
+    await backend.close();
     await github.close();
     await scripted?.close();
     if (options.keep) out(`\nkept: ${dir}`);

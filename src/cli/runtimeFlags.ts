@@ -3,7 +3,11 @@
 import { resolve } from 'node:path';
 import { AgentOsError } from '../core/errors.ts';
 import { tokenFromEnvironment } from '../node/github/octokitGitHub.ts';
-import { createLocalRuntime, type LocalRuntime } from '../node/runtime/localRuntime.ts';
+import { createLocalRuntime, type LocalRuntimeOptions } from '../node/runtime/localRuntime.ts';
+import type { AgentOsRuntime } from '../node/runtime/agentOsRuntime.ts';
+import type { FileSessionStore } from '../node/session/fileSessionStore.ts';
+import { buildManagedCliRuntime, managedFlagOptions, managedFlagsHelp, parseBackend, type ManagedFlagValues } from './managedFlags.ts';
+import type { ManagedRuntime } from '../node/managed/managedRuntime.ts';
 import { parseSandboxSetting } from '../node/sandbox/sandboxChoice.ts';
 import { repositoryRoot, resolveStoreDir } from './storeLocation.ts';
 
@@ -20,9 +24,10 @@ export const runtimeFlagOptions = {
   'no-bubblewrap': { type: 'boolean' },
   sandbox: { type: 'string' },
   'devcontainer-config': { type: 'string' },
+  ...managedFlagOptions,
 } as const;
 
-export interface RuntimeFlagValues {
+export interface RuntimeFlagValues extends ManagedFlagValues {
   repo?: string;
   store?: string;
   'base-url'?: string;
@@ -50,6 +55,7 @@ export const runtimeFlagsHelp = `Runtime options:
   --sandbox <kind>          auto (default), devcontainer, bubblewrap or worktree; a resumed session keeps its own
   --devcontainer-config <path>  the dev container configuration (default .devcontainer/devcontainer.json)
   --no-bubblewrap           act as if bubblewrap were not installed
+${managedFlagsHelp}
 Environment: ANTHROPIC_API_KEY (required), GITHUB_TOKEN or GH_TOKEN (to read private issues and open pull requests).`;
 
 function positiveNumber(name: string, value: string | undefined): number | undefined {
@@ -59,14 +65,26 @@ function positiveNumber(name: string, value: string | undefined): number | undef
   return n;
 }
 
-export interface CliRuntime extends LocalRuntime {
+export interface CliRuntime {
+  runtime: AgentOsRuntime | ManagedRuntime;
+  store: FileSessionStore;
   repository: string;
   storeDir: string;
+  /** Stops the runs (and, on the managed backend, this process's worker). */
+  dispose(): Promise<void>;
 }
 
 export async function buildCliRuntime(flags: RuntimeFlagValues, env: NodeJS.ProcessEnv = process.env): Promise<CliRuntime> {
+  const backend = parseBackend(flags.backend ?? env.AGENT_OS_BACKEND);
   const apiKey = env.ANTHROPIC_API_KEY;
-  if (!apiKey) throw new AgentOsError('INVALID_ARGUMENT', 'ANTHROPIC_API_KEY is not set (for the offline demo, run `npm run demo`)');
+  if (!apiKey) {
+    throw new AgentOsError(
+      'INVALID_ARGUMENT',
+      backend === 'managed'
+        ? 'ANTHROPIC_API_KEY is not set: the managed backend needs a key of an organization with Claude Managed Agents access (for the offline demo, run `agent-os demo --backend managed`)'
+        : 'ANTHROPIC_API_KEY is not set (for the offline demo, run `npm run demo`)',
+    );
+  }
   const repository = await repositoryRoot(resolve(flags.repo ?? process.cwd()));
   const storeDir = await resolveStoreDir(flags.store, repository);
   const localRemotes: Record<string, { owner: string; repo: string }> = {};
@@ -82,9 +100,8 @@ export async function buildCliRuntime(flags: RuntimeFlagValues, env: NodeJS.Proc
   const githubApi = flags['github-api'] ?? env.GITHUB_API_URL;
   const token = tokenFromEnvironment(env);
   const model = flags.model;
-  const local = createLocalRuntime({
+  const options: Omit<LocalRuntimeOptions, 'model'> = {
     storeDir,
-    model: { apiKey, ...(baseURL ? { baseURL } : {}) },
     github: {
       ...(githubApi ? { apiUrl: githubApi } : {}),
       ...(token ? { token } : {}),
@@ -100,15 +117,24 @@ export async function buildCliRuntime(flags: RuntimeFlagValues, env: NodeJS.Proc
     },
     ...(model ? { modelOverrides: Object.fromEntries(['coordinator', 'planner', 'coder', 'reviewer'].map((n) => [n, model])) } : {}),
     onProblem: (line) => process.stderr.write(`warning: ${line}\n`),
-  });
+  };
+  const cli: CliRuntime =
+    backend === 'managed'
+      ? await buildManagedCliRuntime(options, flags, { apiKey, ...(baseURL ? { baseURL } : {}) }, env)
+      : await localCliRuntime(options, { apiKey, ...(baseURL ? { baseURL } : {}) });
   // Ctrl-C stops the runs cleanly (the session is left rescheduled, ready for `agent-os resume`).
   const stop = (signal: NodeJS.Signals): void => {
     process.stderr.write(`\nagent-os: ${signal}: stopping; resume later with agent-os resume\n`);
-    void local.runtime.dispose().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void cli.dispose().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
-  // Containers of sessions that are gone do not outlive them (quick and quiet without Docker).
-  await local.pruneOrphanSandboxes().catch(() => []);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  return { ...local, repository, storeDir };
+  return { ...cli, repository, storeDir };
+}
+
+async function localCliRuntime(options: Omit<LocalRuntimeOptions, 'model'>, model: { apiKey: string; baseURL?: string }): Promise<CliRuntime> {
+  const local = createLocalRuntime({ ...options, model });
+  // Containers of sessions that are gone do not outlive them (quick and quiet without Docker).
+  await local.pruneOrphanSandboxes().catch(() => []);
+  return { runtime: local.runtime, store: local.store, repository: '', storeDir: options.storeDir, dispose: () => local.runtime.dispose() };
 }

@@ -3,7 +3,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { EventOfType, SessionEvent, StopReason } from '../core/events/sessionEvent.ts';
 import { foldSession, type SessionState } from '../core/session/sessionState.ts';
-import type { AgentOsRuntime } from '../node/runtime/agentOsRuntime.ts';
+import type { SessionService } from '../core/runtime/sessionService.ts';
 import type { SessionStore } from '../core/session/sessionStore.ts';
 import { printProgress } from './progressPrinter.ts';
 
@@ -48,7 +48,8 @@ export const EXIT_NEEDS_PERSON = 3;
 export const EXIT_BUDGET = 4;
 
 export async function driveSession(input: {
-  runtime: AgentOsRuntime;
+  /** Either backend: what the driver asks of it is the person's decisions. */
+  runtime: Pick<SessionService, 'approve' | 'requestChanges' | 'confirmTool'>;
   store: SessionStore;
   sessionId: string;
   decision: Decision;

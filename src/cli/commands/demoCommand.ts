@@ -4,11 +4,13 @@
 import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cliCommand.ts';
 import { runDemo } from '../demoRun.ts';
+import { parseBackend } from '../managedFlags.ts';
 
-const usage = `Usage: agent-os demo [--dir <folder>] [--keep] [--pace <ms>] [--no-bubblewrap]
+const usage = `Usage: agent-os demo [--dir <folder>] [--keep] [--pace <ms>] [--no-bubblewrap] [--backend local|managed]
   --dir <folder>   where to make the sample repository (default: a new temp folder)
   --keep           keep the folder afterwards (it is printed)
   --pace <ms>      pause between streamed events so the run can be watched (default 0)
+  --backend managed  run the agents on a local stand-in of Claude Managed Agents, the tools on this machine's worker
 With ANTHROPIC_API_KEY set, the agents run on the real model instead of the scripted one.
 `;
 
@@ -23,6 +25,7 @@ export const demoCommand: CliCommand = {
         keep: { type: 'boolean' },
         pace: { type: 'string' },
         'no-bubblewrap': { type: 'boolean' },
+        backend: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -36,6 +39,7 @@ export const demoCommand: CliCommand = {
       keep: Boolean(values.keep),
       paceMs: values.pace ? Math.max(0, Number(values.pace) || 0) : 0,
       bubblewrap: values['no-bubblewrap'] ? 'off' : 'auto',
+      backend: parseBackend(values.backend),
       out: (line) => void process.stdout.write(`${line}\n`),
       env: process.env,
     });

@@ -41,7 +41,7 @@ export const resumeCommand: CliCommand = {
         interactive: asksOnTerminal(values),
       });
     } finally {
-      await cli.runtime.dispose();
+      await cli.dispose();
     }
   },
 };

@@ -56,7 +56,7 @@ export const runCommand: CliCommand = {
         interactive: asksOnTerminal(values),
       });
     } finally {
-      await cli.runtime.dispose();
+      await cli.dispose();
     }
   },
 };

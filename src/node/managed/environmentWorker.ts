@@ -4,6 +4,7 @@
 // that matter to a person (claimed work, a lost lease) come out as plain sentences.
 import { Anthropic } from '@anthropic-ai/sdk';
 import type { SandboxProvider } from '../../core/sandbox/sandbox.ts';
+import { platformError } from './platformErrors.ts';
 import { sandboxTools } from './sandboxTools.ts';
 
 export interface EnvironmentWorkerOptions {
@@ -45,7 +46,12 @@ export async function runEnvironmentWorker(options: EnvironmentWorkerOptions): P
         onCall: (call) => say(`${call.sessionId} ${call.agent}: ${call.tool}${call.rerun ? ' (started before by a worker that stopped)' : ''}`),
       }),
   });
-  await worker.run(options.signal);
+  try {
+    await worker.run(options.signal);
+  } catch (error) {
+    if (options.signal.aborted) return;
+    throw platformError(error, `serving environment ${options.environmentId}`);
+  }
 }
 
 /** The SDK logs structured messages; these are the ones a person running a worker needs. */

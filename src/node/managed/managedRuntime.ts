@@ -148,6 +148,11 @@ export class ManagedRuntime implements SessionService {
     return meta;
   }
 
+  /** One agent on a prompt runs on the local backend: on the platform, the pipeline is what is synced. */
+  async startSingleAgent(_request: { repository: string; agent: string; prompt: string }): Promise<SessionMeta> {
+    throw new AgentOsError('INVALID_ARGUMENT', 'the managed backend runs the whole pipeline (--issue or --task); run one agent with --backend local');
+  }
+
   // ---- attaching ---------------------------------------------------------------------------
 
   private attach(meta: SessionMeta, log: SessionLog, agents: Map<string, HarnessAgent>): Attached {
