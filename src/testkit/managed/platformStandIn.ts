@@ -45,7 +45,7 @@ export class PlatformStandIn {
   readonly work: WorkItem[] = [];
   /** Every request, for tests: method and path. */
   readonly requests: { method: string; path: string; status?: number }[] = [];
-  private readonly channels = new Set<{ channel: SseChannel; session: string; thread?: string }>();
+  private readonly channels = new Set<{ channel: SseChannel; session: string; thread?: string; worker: boolean }>();
   private readonly apiKeys: Record<string, 'ok' | 'no_access'>;
   private readonly leaseTtlSeconds: number;
   private rateLimits: { pattern: RegExp; remaining: number; retryAfterSeconds: number }[] = [];
@@ -88,11 +88,14 @@ export class PlatformStandIn {
     this.rateLimits.push({ pattern, remaining: times, retryAfterSeconds });
   }
 
-  /** Drops every open event stream without an end, as a broken connection does. */
-  cutStreams(): number {
-    const open = [...this.channels];
-    for (const { channel } of open) channel.cut();
-    this.channels.clear();
+  /** Drops open event streams without an end, as a broken connection does: every stream, or only the
+   * ones of clients other than the worker's session runner (`x-stainless-helper: session-tool-runner`). */
+  cutStreams(which: 'all' | 'clients' = 'all'): number {
+    const open = [...this.channels].filter((c) => which === 'all' || !c.worker);
+    for (const entry of open) {
+      entry.channel.cut();
+      this.channels.delete(entry);
+    }
     return open.length;
   }
 
@@ -211,7 +214,7 @@ export class PlatformStandIn {
       if (!Array.isArray(body.events) || body.events.length === 0) throw badRequest('events: a non-empty array is required');
       sendJson(res, 200, { data: this.sessionOf(id as string).receive(body.events) });
     });
-    this.route('GET', '/v1/sessions/{id}/events/stream', async (_req, res, [id]) => this.openStream(res, this.sessionOf(id as string)));
+    this.route('GET', '/v1/sessions/{id}/events/stream', async (req, res, [id]) => this.openStream(req, res, this.sessionOf(id as string)));
     this.route('GET', '/v1/sessions/{id}/threads', async (req, res, [id]) => {
       const session = this.sessionOf(id as string);
       sendJson(res, 200, page([...session.threads.keys()].map((t) => this.threadObject(session, t)), queryOf(req)));
@@ -222,10 +225,10 @@ export class PlatformStandIn {
       this.threadObject(session, tid as string);
       sendJson(res, 200, page(session.events.filter((e) => e.thread === tid).map((e) => e.event), queryOf(req), 1000));
     });
-    this.route('GET', '/v1/sessions/{sid}/threads/{tid}/stream', async (_req, res, [sid, tid]) => {
+    this.route('GET', '/v1/sessions/{sid}/threads/{tid}/stream', async (req, res, [sid, tid]) => {
       const session = this.sessionOf(sid as string);
       this.threadObject(session, tid as string);
-      this.openStream(res, session, tid as string);
+      this.openStream(req, res, session, tid as string);
     });
   }
 
@@ -490,8 +493,9 @@ export class PlatformStandIn {
   // ---- streams ------------------------------------------------------------------------------
 
   /** No replay: a stream carries only what happens after it opened (clients list history to catch up). */
-  private openStream(res: ServerResponse, session: StandInSession, thread?: string): void {
-    const entry = { channel: undefined as unknown as SseChannel, session: session.session.id, ...(thread ? { thread } : {}) };
+  private openStream(req: IncomingMessage, res: ServerResponse, session: StandInSession, thread?: string): void {
+    const worker = String(req.headers['x-stainless-helper'] ?? '').includes('session-tool-runner');
+    const entry = { channel: undefined as unknown as SseChannel, session: session.session.id, worker, ...(thread ? { thread } : {}) };
     entry.channel = new SseChannel(res, () => this.channels.delete(entry));
     this.channels.add(entry);
   }
