@@ -107,6 +107,8 @@ export class ManagedRuntime implements SessionService {
       environment_id: environmentId,
       title: task.title,
       metadata: { [REPOSITORY_METADATA_KEY]: request.repository, agent_os_source: task.source.slice(0, 500) },
+      // The issue is the first user.message, in the create call itself: a session never exists without its task.
+      initial_events: [{ type: 'user.message', content: [{ type: 'text', text: task.prompt }] }],
       ...(settings.budget?.maxUsd !== undefined
         ? { budget: { type: 'limit', max_list_cost: { amount: String(Math.max(1, Math.round(settings.budget.maxUsd * 100))), currency: 'USD' } } }
         : {}),
@@ -141,10 +143,8 @@ export class ManagedRuntime implements SessionService {
       },
       { type: 'agent_os.session_configured', thread: primary, agent_versions: versions, sandbox: { ...sandbox, detail: `${sandbox.detail}; run by the self-hosted environment's worker` }, ...budget },
     ]);
-    const attached = this.attach(meta, log, agents);
-    // The issue is the session's first user.message: sent after the stream is open, mirrored from its echo.
-    await this.send(meta.id, [{ type: 'user.message', content: [{ type: 'text', text: task.prompt }] }], 'sending the task');
-    void attached;
+    // Its echo (and all that follows) comes from the history the mirror lists once its stream is open.
+    this.attach(meta, log, agents);
     return meta;
   }
 

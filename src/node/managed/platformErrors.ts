@@ -17,7 +17,7 @@ export function isNotFound(error: unknown): boolean {
 /** `doing` says what was being done ("creating the session"). */
 export function platformError(error: unknown, doing: string): AgentOsError {
   if (error instanceof AgentOsError) return error;
-  const resume = 'the session is kept; resume it with `agent-os resume <session>` once this is fixed';
+  const resume = 'a session already started is kept: resume it with `agent-os resume <session>`';
   if (error instanceof APIError && error.status !== undefined) {
     const message = apiMessage(error);
     switch (error.status) {
@@ -39,7 +39,7 @@ export function platformError(error: unknown, doing: string): AgentOsError {
       case 412:
         return new AgentOsError('PLATFORM_FAILED', `the work item's lease was lost (412 heartbeat_precondition_failed) while ${doing}: another worker holds it now; its tool calls are not run here again`);
       case 429:
-        return new AgentOsError('PLATFORM_FAILED', `the platform is rate limiting requests (429) while ${doing}, after the SDK's retries; ${resume}`);
+        return new AgentOsError('PLATFORM_FAILED', `the platform is rate limiting requests (429) while ${doing}, after the SDK's retries; try again in a while (${resume})`);
       default:
         return new AgentOsError('PLATFORM_FAILED', `the platform failed while ${doing} (${error.status}: ${message}); ${resume}`);
     }

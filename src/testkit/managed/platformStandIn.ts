@@ -120,7 +120,7 @@ export class PlatformStandIn {
       const limit = this.rateLimits.find((r) => r.remaining > 0 && r.pattern.test(key));
       if (limit) {
         limit.remaining--;
-        throw new PlatformHttpError(429, 'rate_limit_error', 'Number of requests has exceeded your rate limit', undefined, { 'retry-after': String(limit.retryAfterSeconds) });
+        throw new PlatformHttpError(429, 'rate_limit_error', 'Number of requests has exceeded your rate limit', undefined, { 'retry-after': String(limit.retryAfterSeconds), 'retry-after-ms': String(Math.max(10, limit.retryAfterSeconds * 1000)) });
       }
       this.authenticate(req, path);
       if (!String(req.headers['anthropic-beta'] ?? '').split(',').includes(MANAGED_AGENTS_BETA)) {
