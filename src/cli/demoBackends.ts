@@ -2,8 +2,7 @@
 // stand-in with a worker of this process serving the self-hosted environment.
 import type { StopReason } from '../core/events/sessionEvent.ts';
 import type { SessionService } from '../core/runtime/sessionService.ts';
-import { createManagedRuntime } from '../node/managed/createManagedRuntime.ts';
-import { runEnvironmentWorker } from '../node/managed/environmentWorker.ts';
+import { startManagedBackend } from '../node/managed/managedBackend.ts';
 import type { ScriptedModelServer } from '../node/model/scriptedModelServer.ts';
 import type { LocalRuntime, LocalRuntimeOptions } from '../node/runtime/localRuntime.ts';
 import type { FileSessionStore } from '../node/session/fileSessionStore.ts';
@@ -23,24 +22,13 @@ export function localDemoBackend(local: LocalRuntime): DemoBackend {
 export async function startManagedDemoBackend(parts: Omit<LocalRuntimeOptions, 'model'>, model: ScriptedModelServer): Promise<DemoBackend> {
   const apiKey = 'demo-platform-key';
   const platform = await PlatformStandIn.start({ modelUrl: model.url, apiKeys: { [apiKey]: 'ok' } });
-  const setup = createManagedRuntime({ ...parts, platform: { apiKey, baseURL: platform.url } });
-  const worker = new AbortController();
-  const serving = runEnvironmentWorker({
-    apiKey,
-    baseURL: platform.url,
-    environmentId: await setup.runtime.environmentId(),
-    sandboxes: setup.sandboxes,
-    journalDir: setup.journalDir,
-    signal: worker.signal,
-  });
+  const backend = await startManagedBackend(parts, { apiKey, baseURL: platform.url }, () => undefined);
   return {
-    runtime: setup.runtime,
-    store: setup.store,
+    runtime: backend.runtime,
+    store: backend.store,
     platformUrl: platform.url,
     async close() {
-      await setup.runtime.dispose();
-      worker.abort();
-      await serving.catch(() => undefined);
+      await backend.dispose();
       await platform.close();
     },
   };

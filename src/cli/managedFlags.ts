@@ -2,8 +2,8 @@
 // commands and output, with the agent loop on the hosted platform and this process serving the
 // self-hosted environment's tools (unless `--no-worker`: then `agent-os worker` processes serve them).
 import { AgentOsError } from '../core/errors.ts';
-import { createManagedRuntime, type PlatformConnection } from '../node/managed/createManagedRuntime.ts';
-import { runEnvironmentWorker } from '../node/managed/environmentWorker.ts';
+import type { PlatformConnection } from '../node/managed/createManagedRuntime.ts';
+import { startManagedBackend } from '../node/managed/managedBackend.ts';
 import type { LocalRuntimeOptions } from '../node/runtime/localRuntime.ts';
 import type { CliRuntime } from './runtimeFlags.ts';
 
@@ -38,35 +38,14 @@ export async function buildManagedCliRuntime(
   env: NodeJS.ProcessEnv,
 ): Promise<CliRuntime> {
   const environmentId = flags.environment ?? env.AGENT_OS_ENVIRONMENT_ID;
-  const setup = createManagedRuntime({ ...options, platform: { ...platform, ...(environmentId ? { environmentId } : {}) } });
-  const worker = new AbortController();
-  let serving: Promise<void> = Promise.resolve();
-  if (!flags['no-worker']) {
-    const id = await setup.runtime.environmentId();
-    serving = runEnvironmentWorker({
-      ...platform,
-      environmentId: id,
-      ...(env.ANTHROPIC_ENVIRONMENT_KEY ? { environmentKey: env.ANTHROPIC_ENVIRONMENT_KEY } : {}),
-      sandboxes: setup.sandboxes,
-      journalDir: setup.journalDir,
-      signal: worker.signal,
-      // The session's own output is the same as on the local backend; only trouble is worth a line.
-      onLine: (line) => {
-        if (/^(lost|error|warning)/.test(line)) process.stderr.write(`worker: ${line}\n`);
-      },
-    }).catch((error: unknown) => {
-      if (!worker.signal.aborted) process.stderr.write(`worker: stopped: ${(error as Error).message}\n`);
-    });
-  }
-  return {
-    runtime: setup.runtime,
-    store: setup.store,
-    repository: '',
-    storeDir: options.storeDir,
-    async dispose() {
-      await setup.runtime.dispose();
-      worker.abort();
-      await serving;
+  const backend = await startManagedBackend(
+    options,
+    { ...platform, ...(environmentId ? { environmentId } : {}), ...(env.ANTHROPIC_ENVIRONMENT_KEY ? { environmentKey: env.ANTHROPIC_ENVIRONMENT_KEY } : {}) },
+    // The session's own output is the same as on the local backend; only trouble is worth a line.
+    (line) => {
+      if (/^(lost|error|warning|stopped)/.test(line)) process.stderr.write(`worker: ${line}\n`);
     },
-  };
+    { serveTools: !flags['no-worker'] },
+  );
+  return { runtime: backend.runtime, store: backend.store, repository: '', storeDir: options.storeDir, dispose: () => backend.dispose() };
 }

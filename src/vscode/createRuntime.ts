@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { SessionService } from '../core/runtime/sessionService.ts';
 import type { FileSessionStore } from '../node/session/fileSessionStore.ts';
 import { createLocalRuntime } from '../node/runtime/localRuntime.ts';
+import { startManagedBackend } from '../node/managed/managedBackend.ts';
 import type { ExtensionSettings } from './extensionSettings.ts';
 import { RuntimeUnavailableError } from './runtimeAccess.ts';
 
@@ -35,10 +36,9 @@ export async function createRuntime(inputs: RuntimeInputs): Promise<SessionServi
     const [owner, repo] = name.split('/');
     if (owner && repo) localRemotes[path] = { owner, repo };
   }
-  const { runtime, pruneOrphanSandboxes } = createLocalRuntime({
+  const parts = {
     storeDir: inputs.store.dir,
     store: inputs.store,
-    model: { apiKey: inputs.apiKey, ...(settings.anthropicBaseUrl ? { baseURL: settings.anthropicBaseUrl } : {}) },
     github: {
       ...(settings.githubApiUrl ? { apiUrl: settings.githubApiUrl } : {}),
       ...(token ? { token } : {}),
@@ -51,8 +51,15 @@ export async function createRuntime(inputs: RuntimeInputs): Promise<SessionServi
       ...(settings.budgetMaxUsd ? { budget: { maxUsd: settings.budgetMaxUsd } } : {}),
     },
     modelOverrides: Object.fromEntries(Object.entries(settings.models).filter(([, m]) => Boolean(m))) as Record<string, string>,
-    onProblem: (line) => log.warn(`agent definitions: ${line}`),
-  });
+    onProblem: (line: string) => log.warn(`agent definitions: ${line}`),
+  };
+  const connection = { apiKey: inputs.apiKey, ...(settings.anthropicBaseUrl ? { baseURL: settings.anthropicBaseUrl } : {}) };
+  if (settings.backend === 'managed') {
+    const managed = await startManagedBackend(parts, connection, (line) => log.info(`environment worker: ${line}`));
+    inputs.context.subscriptions.push({ dispose: () => void managed.dispose() });
+    return managed.runtime;
+  }
+  const { runtime, pruneOrphanSandboxes } = createLocalRuntime({ ...parts, model: connection });
   // Containers of sessions deleted elsewhere (or by a crash mid-delete) do not outlive them.
   void pruneOrphanSandboxes().then(
     (removed) => removed.length && log.info(`removed ${removed.length} dev container(s) of sessions that no longer exist`),

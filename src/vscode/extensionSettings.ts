@@ -6,6 +6,8 @@ export type SandboxSetting = 'auto' | 'devcontainer' | 'bubblewrap' | 'worktree'
 export interface ExtensionSettings {
   models: { coordinator?: string; planner?: string; coder?: string; reviewer?: string };
   sandbox: SandboxSetting;
+  /** Where the agent loop runs: here, or on Claude Managed Agents (this window then serves the tools). */
+  backend: 'local' | 'managed';
   delegationDepth: number;
   reviewRounds: number;
   budgetMaxUsd?: number;
@@ -32,6 +34,7 @@ export function readSettings(): ExtensionSettings {
   const settings: ExtensionSettings = {
     models,
     sandbox: c.get<SandboxSetting>('sandbox') ?? 'auto',
+    backend: c.get<string>('backend') === 'managed' ? 'managed' : 'local',
     delegationDepth: c.get<number>('delegationDepth') ?? 1,
     reviewRounds: c.get<number>('reviewRounds') ?? 3,
     resumeInterruptedAutomatically: c.get<boolean>('resumeInterruptedAutomatically') ?? false,

@@ -32,7 +32,7 @@ export function platformError(error: unknown, doing: string): AgentOsError {
         if (errorCodeOf(error) === 'environment_not_found' || /environment/i.test(doing)) {
           return new AgentOsError(
             'PLATFORM_FAILED',
-            `the platform has no such environment (404 environment_not_found) while ${doing}: ${message}. Check --environment / agentOs.managed.environmentId, or leave it unset and Agent OS makes one`,
+            `the platform has no such environment (404 environment_not_found) while ${doing}: ${message}. Check --environment (or $AGENT_OS_ENVIRONMENT_ID), or leave it unset and Agent OS makes one`,
           );
         }
         return new AgentOsError('PLATFORM_FAILED', `the platform does not know it (404) while ${doing}: ${message}`);
