@@ -13,7 +13,7 @@ import { parseModelScript } from '../testkit/model/modelScript.ts';
 import { ScriptedModelServer } from '../testkit/model/scriptedModelServer.ts';
 import { createLocalRuntime } from '../node/runtime/localRuntime.ts';
 import { managedDemoModelScript } from '../testkit/managed/managedDemoScript.ts';
-import { localDemoBackend, startManagedDemoBackend } from './demoBackends.ts';
+import { localDemoBackend, startManagedDemoBackend } from '../testkit/demo/demoBackends.ts';
 import { printProgress } from './progressPrinter.ts';
 import { renderThreadTree } from '../views/threadTree.ts';
 

@@ -4,10 +4,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSampleRepository, type SampleRepository } from '../../src/node/demo/sampleRepository.ts';
-import { GitHubStandIn } from '../../src/node/github/githubStandIn.ts';
-import { parseModelScript } from '../../src/node/model/modelScript.ts';
-import { ScriptedModelServer } from '../../src/node/model/scriptedModelServer.ts';
+import { createSampleRepository, type SampleRepository } from '../../src/testkit/demo/sampleRepository.ts';
+import { GitHubStandIn } from '../../src/testkit/github/githubStandIn.ts';
+import { parseModelScript } from '../../src/testkit/model/modelScript.ts';
+import { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
 import { createManagedRuntime, type ManagedRuntimeSetup } from '../../src/node/managed/createManagedRuntime.ts';
 import { runEnvironmentWorker } from '../../src/node/managed/environmentWorker.ts';
 import type { LocalRuntimeOptions } from '../../src/node/runtime/localRuntime.ts';

@@ -2,8 +2,8 @@
 // Planner and the Reviewer hand in their plan and verdicts through Agent OS's custom tools (so Agent OS
 // checks them, and holds the APPROVE for the person), then end with a line naming the outcome, which the
 // Coordinator's turns expect.
-import { demoModelScript } from '../../node/demo/demoScript.ts';
-import { sampleApproveVerdict, samplePlan, sampleRejectVerdict } from '../../node/demo/fixture/solution.ts';
+import { demoModelScript } from '../demo/demoScript.ts';
+import { sampleApproveVerdict, samplePlan, sampleRejectVerdict } from '../demo/fixture/solution.ts';
 
 type Script = ReturnType<typeof demoModelScript>;
 type Turn = Script['agents'][string][number];

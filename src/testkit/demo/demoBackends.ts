@@ -1,12 +1,12 @@
 // The demo's two backends behind one shape: the local runtime, or the managed backend on the platform
 // stand-in with a worker of this process serving the self-hosted environment.
-import type { StopReason } from '../core/events/sessionEvent.ts';
-import type { SessionService } from '../core/runtime/sessionService.ts';
-import { startManagedBackend } from '../node/managed/managedBackend.ts';
-import type { ScriptedModelServer } from '../node/model/scriptedModelServer.ts';
-import type { LocalRuntime, LocalRuntimeOptions } from '../node/runtime/localRuntime.ts';
-import type { FileSessionStore } from '../node/session/fileSessionStore.ts';
-import { PlatformStandIn } from '../testkit/managed/platformStandIn.ts';
+import type { StopReason } from '../../core/events/sessionEvent.ts';
+import type { SessionService } from '../../core/runtime/sessionService.ts';
+import { startManagedBackend } from '../../node/managed/managedBackend.ts';
+import type { ScriptedModelServer } from '../model/scriptedModelServer.ts';
+import type { LocalRuntime, LocalRuntimeOptions } from '../../node/runtime/localRuntime.ts';
+import type { FileSessionStore } from '../../node/session/fileSessionStore.ts';
+import { PlatformStandIn } from '../managed/platformStandIn.ts';
 
 export interface DemoBackend {
   runtime: Pick<SessionService, 'start' | 'approve'> & { settled(sessionId: string): Promise<StopReason | undefined> };
