@@ -1,13 +1,15 @@
 // Shared by the crash test and the soak script: runs a scripted multi-tool session through the CLI,
 // SIGKILLs it at random moments, resumes until it finishes, and checks what the log and the worktree say.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { EventOfType, SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import { INTERRUPTED_OUTCOME_UNKNOWN } from '../../src/core/harness/harness.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { cliEnv, startCli } from '../support/cliProcess.ts';
+import { zombieExitStatus } from '../support/nonReapingParent.ts';
 
 /** A Coder session whose files come from write steps and whose bash steps leave a mark per run. */
 export function crashScript(): unknown {
@@ -42,6 +44,8 @@ export function crashScriptFiles(repoFiles: Record<string, string>): Record<stri
 
 export interface CrashRunResult {
   kills: number;
+  /** Kills (zombies mode) that left the session's writer lock held by the zombie: resumes that had to take it over. */
+  zombieLocks: number;
   sessionId: string;
   worktree: string;
   events: SessionEvent[];
@@ -59,13 +63,18 @@ export async function runWithKills(opts: {
   /** Start the next resume right after each kill, without waiting for the killed process to exit, let
    * alone be reaped: the resume meets a writer that is dying or a zombie, and must take over, not refuse. */
   resumeAtOnce?: boolean;
+  /** As resumeAtOnce, and every CLI that may be killed runs under a parent that never reaps it: each
+   * resume meets a zombie writer (Linux: an attempt's own end is read from /proc). */
+  zombies?: boolean;
 }): Promise<CrashRunResult> {
   const env = cliEnv({ ANTHROPIC_API_KEY: 'test-key' });
   const common = ['--repo', opts.repo, '--store', opts.storeDir, '--base-url', opts.baseUrl];
   const store = new FileSessionStore(opts.storeDir);
   let kills = 0;
+  let zombieLocks = 0;
   let sessionId: string | undefined;
   const killed: Array<Promise<unknown>> = [];
+  const parents: ChildProcess[] = [];
   for (let attempt = 0; ; attempt++) {
     if (!sessionId) {
       const sessions = await store.list();
@@ -77,8 +86,29 @@ export async function runWithKills(opts: {
       }
     }
     const args = sessionId ? ['resume', sessionId, ...common] : ['run', '--agent', 'Coder', '--prompt', 'Make the notes.', ...common];
-    const run = startCli(args, env);
-    if (kills < opts.maxKills) {
+    const toKill = kills < opts.maxKills;
+    const run = startCli(args, env, { nonReaping: toKill && opts.zombies === true });
+    if (toKill && opts.zombies) {
+      const [lo, hi] = opts.killWindowMs;
+      const pid = await run.cliPid;
+      // The window starts once the CLI holds the writer lock (a busy machine can take longer than the
+      // whole window to start one), so that each kill leaves a zombie holding the lock.
+      while (zombieExitStatus(pid) === undefined && !lockHeldBy(opts.storeDir, pid)) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, lo + opts.random() * (hi - lo)));
+      const ended = zombieExitStatus(pid);
+      if (ended === undefined) {
+        process.kill(pid, 'SIGKILL');
+        kills++;
+        if (lockHeldBy(opts.storeDir, pid)) zombieLocks++;
+        killed.push(run.done);
+        parents.push(run.child);
+        continue;
+      }
+      // It ended by itself before its kill: that was the last attempt.
+      run.child.kill('SIGKILL');
+      const result = await run.done;
+      assert.equal(ended, 0, `attempt ${attempt} (${args[0]}) failed:\n${result.stdout}\n${result.stderr}`);
+    } else if (toKill) {
       const [lo, hi] = opts.killWindowMs;
       const delay = lo + opts.random() * (hi - lo);
       let timer: NodeJS.Timeout | undefined;
@@ -104,13 +134,30 @@ export async function runWithKills(opts: {
       const result = await run.done;
       assert.equal(result.code, 0, `final ${args[0]} failed:\n${result.stdout}\n${result.stderr}`);
     }
+    for (const parent of parents) parent.kill('SIGKILL'); // its zombie child goes to init, which reaps it
     await Promise.all(killed);
     if (!sessionId) sessionId = (await store.list())[0]?.id;
     assert.ok(sessionId);
     const events = await store.read(sessionId);
     const worktree = worktreeOf(opts.storeDir, sessionId);
-    return { kills, sessionId, worktree, events };
+    return { kills, zombieLocks, sessionId, worktree, events };
   }
+}
+
+/** Whether a session of the store has a writer lock (`lock-<n>.json`) that names `pid`. */
+function lockHeldBy(storeDir: string, pid: number): boolean {
+  if (!existsSync(storeDir)) return false;
+  for (const session of readdirSync(storeDir).filter((n) => !n.startsWith('.'))) {
+    const dir = join(storeDir, session);
+    for (const name of readdirSync(dir).filter((n) => /^lock-\d+\.json$/.test(n))) {
+      try {
+        if ((JSON.parse(readFileSync(join(dir, name), 'utf8')) as { pid?: number }).pid === pid) return true;
+      } catch {
+        // taken over or damaged meanwhile: not this one's
+      }
+    }
+  }
+  return false;
 }
 
 export function worktreeOf(storeDir: string, sessionId: string): string {

@@ -12,8 +12,9 @@ import { makeTempRepo, type TempRepo } from '../support/gitRepo.ts';
 import { checkRecoveredSession, crashScript, runWithKills, snapshotFiles } from './crashSession.ts';
 
 const TOTAL_KILLS = Number(process.env.AGENT_OS_CRASH_KILLS ?? 100);
-/** AGENT_OS_CRASH_RESUME=at-once: every resume starts right after its kill (by default every other session's do). */
-const RESUME_AT_ONCE = process.env.AGENT_OS_CRASH_RESUME === 'at-once';
+/** AGENT_OS_CRASH_RESUME=at-once: every resume starts right after its kill (by default every other session's
+ * do); =zombie: also every killed CLI stays a zombie (its parent never reaps it; needs /proc). */
+const RESUME_MODE = process.env.AGENT_OS_CRASH_RESUME;
 const KILLS_PER_SESSION = 10;
 
 let server: ScriptedModelServer;
@@ -37,7 +38,7 @@ function seeded(seed: number): () => number {
   };
 }
 
-test(`SIGKILL at random points (${TOTAL_KILLS} kills): every resume finishes and nothing runs twice unknowingly`, async () => {
+test(`SIGKILL at random points (${TOTAL_KILLS} kills): every resume finishes and nothing runs twice unknowingly`, async (t) => {
   const seed = Number(process.env.AGENT_OS_CRASH_SEED ?? Date.now() % 100000);
   const random = seeded(seed);
   let repo: TempRepo = makeTempRepo();
@@ -47,6 +48,7 @@ test(`SIGKILL at random points (${TOTAL_KILLS} kills): every resume finishes and
   repo.cleanup();
 
   let kills = 0;
+  let zombieLocks = 0;
   for (let i = 0; kills < TOTAL_KILLS; i++) {
     repo = makeTempRepo();
     const storeDir = join(root, `s${i}`);
@@ -57,9 +59,11 @@ test(`SIGKILL at random points (${TOTAL_KILLS} kills): every resume finishes and
       maxKills: Math.min(KILLS_PER_SESSION, TOTAL_KILLS - kills),
       random,
       killWindowMs: [60, 700],
-      resumeAtOnce: RESUME_AT_ONCE || i % 2 === 1,
+      resumeAtOnce: RESUME_MODE === 'at-once' || i % 2 === 1,
+      zombies: RESUME_MODE === 'zombie',
     });
     kills += result.kills;
+    zombieLocks += result.zombieLocks;
     try {
       checkRecoveredSession(result, expected);
       const verify = await new FileSessionStore(storeDir).verify(result.sessionId);
@@ -69,5 +73,6 @@ test(`SIGKILL at random points (${TOTAL_KILLS} kills): every resume finishes and
     }
     repo.cleanup();
   }
+  t.diagnostic(`seed ${seed}: ${kills} kills${RESUME_MODE === 'zombie' ? `, ${zombieLocks} of them left the writer lock to a zombie` : ''}`);
   assert.ok(kills >= TOTAL_KILLS);
 });

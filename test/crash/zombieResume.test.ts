@@ -3,7 +3,6 @@
 // runs twice. (Without /proc a zombie cannot be told from a live holder by its pid: the resume then takes
 // over once the dead writer's heartbeat has stood still, ten seconds later.)
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +10,9 @@ import { after, before, test } from 'node:test';
 import { parseModelScript } from '../../src/testkit/model/modelScript.ts';
 import { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
-import { CLI, cliEnv, startCli } from '../support/cliProcess.ts';
+import { cliEnv, startCli } from '../support/cliProcess.ts';
 import { makeTempRepo } from '../support/gitRepo.ts';
-import { childPidOf, procState, underNonReapingParent, untilZombie } from '../support/nonReapingParent.ts';
+import { procState, untilZombie } from '../support/nonReapingParent.ts';
 import { checkRecoveredSession, crashScript, crashScriptFiles, worktreeOf } from './crashSession.ts';
 
 const REPO_FILES = { 'README.md': '# sample\n' };
@@ -35,12 +34,9 @@ test('a CLI writer killed into a zombie is taken over by a resume started at onc
   const storeDir = join(root, 'zombie');
   const common = ['--repo', repo.repo, '--store', storeDir, '--base-url', server.url];
   const env = cliEnv({ ANTHROPIC_API_KEY: 'test-key' });
-  const run = underNonReapingParent(process.execPath, [CLI, 'run', '--agent', 'Coder', '--prompt', 'Make the notes.', ...common]);
-  const parent = spawn(run.command, run.args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const parentGone = new Promise((resolve) => parent.on('close', resolve));
+  const run = startCli(['run', '--agent', 'Coder', '--prompt', 'Make the notes.', ...common], env, { nonReaping: true });
   try {
-    const pid = childPidOf(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString().split('\n')[0] ?? ''))));
-    parent.stdout.resume();
+    const pid = await run.cliPid;
     // Mid-session: the first tool has its result, more are to come.
     const store = new FileSessionStore(storeDir);
     let sessionId: string | undefined;
@@ -58,11 +54,11 @@ test('a CLI writer killed into a zombie is taken over by a resume started at onc
     assert.equal(resumed.code, 0, `resume failed:\n${resumed.stdout}\n${resumed.stderr}`);
     if (procState(pid) !== undefined) assert.equal(procState(pid), 'Z', 'the killed writer was still a zombie when it was taken over');
     const events = await store.read(sessionId);
-    checkRecoveredSession({ kills: 1, sessionId, worktree: worktreeOf(storeDir, sessionId), events }, expected);
+    checkRecoveredSession({ kills: 1, zombieLocks: 1, sessionId, worktree: worktreeOf(storeDir, sessionId), events }, expected);
     assert.equal((await store.verify(sessionId)).ok, true);
   } finally {
-    parent.kill('SIGKILL');
-    await parentGone;
+    run.child.kill('SIGKILL');
+    await run.done;
     repo.cleanup();
   }
 });

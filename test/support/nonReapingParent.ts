@@ -27,6 +27,18 @@ export function procState(pid: number): string | undefined {
   }
 }
 
+/** The wait status a zombie ended with (0: exit code 0; field 52 of /proc stat); undefined for a process
+ * that is not a zombie, or where there is no /proc. */
+export function zombieExitStatus(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ');
+    return fields[0] === 'Z' ? Number(fields[49]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resolves once the process is a zombie (a killed process takes a moment to die); where there is no
  * /proc, once it was signalled, since only the kernel's reaping would make kill(pid, 0) fail. */
 export async function untilZombie(pid: number): Promise<void> {
