@@ -1,0 +1,252 @@
+// The session's work as spans on a time axis, one lane per thread: model requests (start → end),
+// tool calls (use → result; a step's validation command is drawn as a validation run), delegations
+// (the delegating call, which waits for the other agent), and waits for the person (an `always_ask`
+// call until its confirmation, an APPROVE verdict until the person's answer). Thread messages are
+// arrows between lanes. Fed one event at a time in log order; `lanes()` gives a bounded picture.
+import { DELEGATION_TOOL_NAME } from '../core/harness/delegationTool.ts';
+import type { SessionEvent } from '../core/events/sessionEvent.ts';
+import type { Arrow, Lane, Span, SpanKind } from '../shared/overviewProtocol.ts';
+import { oneLine, readVerdict, toolInputSummary } from './eventRows.ts';
+import { formatTokens, formatUsd } from './sessionStatus.ts';
+
+/** Spans per lane beyond which neighbours are drawn as one (a page stays small for any log). */
+export const MAX_SPANS_PER_LANE = 240;
+/** Arrows beyond this are thinned the same way. */
+export const MAX_ARROWS = 400;
+
+interface RawSpan {
+  kind: SpanKind;
+  /** Epoch milliseconds. */
+  start: number;
+  end?: number;
+  seq: number;
+  label: string;
+  isError: boolean;
+  /** A shell call's command, so a step's validation can be told apart once the plan is known. */
+  command?: string;
+}
+
+interface RawArrow {
+  from: string;
+  to: string;
+  at: number;
+  seq: number;
+  label: string;
+}
+
+export interface LaneThread {
+  id: string;
+  agentName: string;
+  status: string;
+  depth: number;
+}
+
+const KIND_WORDS: Record<SpanKind, string> = {
+  model: 'model requests',
+  tool: 'tool calls',
+  validation: 'validation runs',
+  wait: 'waits for you',
+  delegation: 'delegations',
+};
+
+export class TimelineBuilder {
+  private t0: number | undefined;
+  private tEnd = 0;
+  private readonly byThread = new Map<string, RawSpan[]>();
+  private readonly openModel = new Map<string, RawSpan>();
+  private readonly openTools = new Map<string, RawSpan>();
+  private readonly openWaits = new Map<string, RawSpan>();
+  private readonly arrows: RawArrow[] = [];
+  private primary: string | undefined;
+
+  get startTime(): number {
+    return this.t0 ?? 0;
+  }
+
+  get durationMs(): number {
+    return this.t0 === undefined ? 0 : this.tEnd - this.t0;
+  }
+
+  add(e: SessionEvent, agentOf: (threadId: string) => string): void {
+    const at = Date.parse(e.processed_at);
+    if (Number.isFinite(at)) {
+      this.t0 ??= at;
+      if (at > this.tEnd) this.tEnd = at;
+    }
+    const t = Number.isFinite(at) ? at : this.tEnd;
+    switch (e.type) {
+      case 'session.thread_created':
+        if (e.parent_thread_id === null) this.primary ??= e.session_thread_id;
+        return;
+      case 'span.model_request_start':
+        this.openModel.set(e.id, this.push(e.thread, { kind: 'model', start: t, seq: e.seq, label: `Model request (${e.model})`, isError: false }));
+        return;
+      case 'span.model_request_end': {
+        const span = this.openModel.get(e.model_request_start_id);
+        if (!span) return;
+        this.openModel.delete(e.model_request_start_id);
+        const u = e.model_usage;
+        const tokens = u.input_tokens + u.output_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens;
+        span.end = t;
+        span.isError = e.is_error;
+        span.label += e.is_error ? ': failed' : `: ${formatTokens(tokens)} tokens, ${formatUsd(e.cost_usd)}`;
+        return;
+      }
+      case 'agent.tool_use': {
+        const delegation = e.name === DELEGATION_TOOL_NAME;
+        const input = (e.input ?? {}) as Record<string, unknown>;
+        const label = delegation
+          ? `Delegates to ${typeof input['agent_name'] === 'string' ? input['agent_name'] : 'an agent'}`
+          : oneLine(`${e.name} ${toolInputSummary(e.name, e.input)}`, 160);
+        const span: RawSpan = { kind: delegation ? 'delegation' : 'tool', start: t, seq: e.seq, label, isError: e.evaluated_permission === 'deny' };
+        if (e.name === 'bash' && typeof input['command'] === 'string') span.command = input['command'];
+        this.openTools.set(e.id, this.push(e.thread, span));
+        if (e.evaluated_permission === 'ask') {
+          this.openWaits.set(e.id, this.push(e.thread, { kind: 'wait', start: t, seq: e.seq, label: `Waits for you to allow ${e.name}`, isError: false }));
+        }
+        return;
+      }
+      case 'agent.tool_result': {
+        const span = this.openTools.get(e.tool_use_id);
+        if (!span) return;
+        this.openTools.delete(e.tool_use_id);
+        span.end = t;
+        span.isError = span.isError || e.is_error;
+        if (e.is_error) span.label += ' (failed)';
+        this.closeWait(e.tool_use_id, t);
+        return;
+      }
+      case 'user.tool_confirmation':
+        this.closeWait(e.tool_use_id, t, e.result === 'allow' ? 'allowed' : 'denied');
+        return;
+      case 'agent_os.verdict_submitted': {
+        // A new verdict ends the wait for an older one.
+        for (const key of [...this.openWaits.keys()]) if (key.startsWith('verdict:')) this.closeWait(key, t);
+        const { decision } = readVerdict(e.verdict);
+        if (decision !== 'APPROVE') return;
+        const lane = this.primary ?? e.thread;
+        this.openWaits.set(`verdict:${e.id}`, this.push(lane, { kind: 'wait', start: t, seq: e.seq, label: "Waits for your answer to the Reviewer's APPROVE", isError: false }));
+        return;
+      }
+      case 'agent_os.approval':
+        this.closeWait(`verdict:${e.verdict_event_id}`, t, e.decision === 'approve' ? 'approved' : 'changes requested');
+        return;
+      case 'agent.thread_message_sent': {
+        const text = e.content.map((b) => b.text).join(' ');
+        this.arrows.push({
+          from: e.thread,
+          to: e.to_session_thread_id,
+          at: t,
+          seq: e.seq,
+          label: oneLine(`${agentOf(e.thread)} → ${e.to_agent_name ?? agentOf(e.to_session_thread_id)}: ${text}`, 160),
+        });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Lanes in the given thread order, times relative to the first event. `isValidation` tells which
+   * shell commands are the plan's validations. Open spans end at `until` (epoch ms; default: the
+   * last event).
+   */
+  lanes(threads: readonly LaneThread[], isValidation: (command: string) => boolean, until?: number): Lane[] {
+    const t0 = this.t0 ?? 0;
+    const end = Math.max(until ?? this.tEnd, this.tEnd);
+    return threads.map((thread) => {
+      const raw = this.byThread.get(thread.id) ?? [];
+      const counts: Record<SpanKind, number> = { model: 0, tool: 0, validation: 0, wait: 0, delegation: 0 };
+      let busyMs = 0;
+      const spans: Span[] = [];
+      for (const r of raw) {
+        const kind = r.kind === 'tool' && r.command !== undefined && isValidation(r.command) ? 'validation' : r.kind;
+        counts[kind]++;
+        const stop = r.end ?? end;
+        if (kind !== 'wait' && kind !== 'delegation') busyMs += stop - r.start;
+        spans.push({
+          kind,
+          start: r.start - t0,
+          end: stop - t0,
+          seq: r.seq,
+          label: kind === 'validation' ? `Validation: ${r.label}` : r.label,
+          open: r.end === undefined,
+          isError: r.isError,
+          count: 1,
+        });
+      }
+      return {
+        threadId: thread.id,
+        agentName: thread.agentName,
+        status: thread.status,
+        depth: thread.depth,
+        spans: mergeSpans(spans, end - t0, MAX_SPANS_PER_LANE),
+        counts,
+        busyMs,
+      };
+    });
+  }
+
+  arrowsView(): Arrow[] {
+    const t0 = this.t0 ?? 0;
+    const all = this.arrows.map((a) => ({ ...a, at: a.at - t0 }));
+    if (all.length <= MAX_ARROWS) return all;
+    // Evenly thinned: the first and last stay, so the picture's ends are right.
+    const step = all.length / MAX_ARROWS;
+    const out: Arrow[] = [];
+    for (let i = 0; i < MAX_ARROWS; i++) out.push(all[Math.floor(i * step)]!);
+    out[out.length - 1] = all[all.length - 1]!;
+    return out;
+  }
+
+  private push(threadId: string, span: RawSpan): RawSpan {
+    let list = this.byThread.get(threadId);
+    if (!list) this.byThread.set(threadId, (list = []));
+    list.push(span);
+    return span;
+  }
+
+  private closeWait(key: string, t: number, outcome?: string): void {
+    const wait = this.openWaits.get(key);
+    if (!wait) return;
+    this.openWaits.delete(key);
+    wait.end = t;
+    if (outcome) wait.label += ` (${outcome})`;
+  }
+}
+
+/**
+ * At most about `max` spans per kind: spans of one kind whose starts fall in the same slice of the
+ * axis (`duration / max` wide) become one, which covers them all and counts them. Below `max`
+ * nothing changes.
+ */
+export function mergeSpans(spans: Span[], durationMs: number, max: number): Span[] {
+  if (spans.length <= max) return spans;
+  const width = Math.max(durationMs, 1) / max;
+  const out: Span[] = [];
+  const current = new Map<SpanKind, { slice: number; span: Span; last: string }>();
+  const close = (kind: SpanKind) => {
+    const c = current.get(kind);
+    if (!c) return;
+    if (c.span.count > 1) c.span.label = `${c.span.count} ${KIND_WORDS[kind]}, from ${c.span.label} to ${c.last}`;
+    out.push(c.span);
+    current.delete(kind);
+  };
+  for (const s of spans) {
+    const slice = Math.floor(s.start / width);
+    const c = current.get(s.kind);
+    if (c && c.slice === slice) {
+      c.span.end = Math.max(c.span.end, s.end);
+      c.span.count += s.count;
+      c.span.isError ||= s.isError;
+      c.span.open ||= s.open;
+      c.last = s.label;
+      continue;
+    }
+    close(s.kind);
+    current.set(s.kind, { slice, span: { ...s }, last: s.label });
+  }
+  for (const kind of [...current.keys()]) close(kind);
+  return out.sort((a, b) => a.start - b.start || a.seq - b.seq);
+}
