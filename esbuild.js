@@ -24,6 +24,8 @@ const builds = [
   { ...common, entryPoints: ['src/lsp/server.ts'], outfile: 'dist/lspServer.js', platform: 'node', format: 'cjs', target: 'node20' },
   // The Event Log webview runs in the browser sandbox of a VS Code webview.
   { ...common, entryPoints: ['src/webview/eventLog/main.ts'], outfile: 'dist/webview/eventLog.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  // The Session Overview webview, likewise (its charts are SVG of our own: no chart library).
+  { ...common, entryPoints: ['src/webview/overview/main.ts'], outfile: 'dist/webview/overview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 
 const fs = require('node:fs');

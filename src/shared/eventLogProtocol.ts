@@ -16,6 +16,31 @@ export const PAGE_SIZE = 100;
 /** The most rows one `requestRows` may ask for: keeps a message small whatever the webview sends. */
 export const MAX_ROWS_PER_REQUEST = 500;
 
+/** A `write` or `edit` call as a diff: what the file looked like before and after, in hunks. */
+export const RowDiff = z.object({
+  path: z.string(),
+  /** ` ` context, `+` added, `-` removed, `@` a hunk's header ("lines 12–18"). */
+  lines: z.array(z.object({ kind: z.enum([' ', '+', '-', '@']), text: z.string() })),
+  added: z.number().int().nonnegative(),
+  removed: z.number().int().nonnegative(),
+  /** Lines left out to keep the row small. */
+  omitted: z.number().int().nonnegative().optional(),
+  /** What the "before" side is: the file as an earlier `write` in this log left it, or nothing known. */
+  base: z.enum(['edit', 'previous-write', 'new-file']),
+});
+export type RowDiff = z.infer<typeof RowDiff>;
+
+/** A `bash` result as a terminal shows it. */
+export const RowTerminal = z.object({
+  command: z.string(),
+  output: z.string(),
+  /** null when the shell was killed or timed out. */
+  exitCode: z.number().int().nullable(),
+  /** Length of the whole output when `output` was cut. */
+  outputLength: z.number().int().nonnegative().optional(),
+});
+export type RowTerminal = z.infer<typeof RowTerminal>;
+
 export const EventRow = z.object({
   /** Position in the filtered list, from 0. */
   index: z.number().int().nonnegative(),
@@ -35,6 +60,8 @@ export const EventRow = z.object({
   isError: z.boolean().optional(),
   /** Short right-aligned note: tokens and cost of a model request, a tool's duration. */
   note: z.string().optional(),
+  diff: RowDiff.optional(),
+  terminal: RowTerminal.optional(),
 });
 export type EventRow = z.infer<typeof EventRow>;
 
@@ -117,6 +144,8 @@ export const HostMessage = z.discriminatedUnion('type', [
     rows: z.array(EventRow),
   }),
   z.object({ type: z.literal('detail'), seq: z.number().int().positive(), body: z.string() }),
+  /** Scroll to this row and mark it (the Session Overview's timeline opened an event here). */
+  z.object({ type: z.literal('reveal'), generation: z.number().int().nonnegative(), index: z.number().int().nonnegative(), seq: z.number().int().positive() }),
   z.object({ type: z.literal('error'), message: z.string() }),
 ]);
 export type HostMessage = z.infer<typeof HostMessage>;
@@ -151,6 +180,8 @@ export const WebviewMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('setFilter'), filter: RowFilter }),
   z.object({ type: z.literal('requestDetail'), seq: z.number().int().positive() }),
   z.object({ type: z.literal('action'), card: CardAction }),
+  /** The header's Overview button. */
+  z.object({ type: z.literal('openOverview') }),
 ]);
 export type WebviewMessage = z.infer<typeof WebviewMessage>;
 

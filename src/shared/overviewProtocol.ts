@@ -127,6 +127,9 @@ export const CostBar = z.object({
   costUsd: z.number().nonnegative(),
   tokens: z.number().nonnegative(),
   requests: z.number().int().nonnegative(),
+  /** As a person reads them ("$0.04", "24.8k tokens"): one formatter for every view. */
+  costLabel: z.string(),
+  tokensLabel: z.string(),
 });
 export type CostBar = z.infer<typeof CostBar>;
 
@@ -156,6 +159,8 @@ export const SessionOverview = z.object({
     totalTokens: z.number().nonnegative(),
     budgetUsd: z.number().positive().optional(),
     budgetTokens: z.number().int().positive().optional(),
+    totalLabel: z.string(),
+    budgetLabel: z.string().optional(),
   }),
   eventCount: z.number().int().nonnegative(),
 });
@@ -179,6 +184,7 @@ export const OverviewWebviewMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('action'), card: CardAction }),
   /** Opens the Event Log at this event. */
   z.object({ type: z.literal('openEvent'), seq: z.number().int().positive() }),
+  z.object({ type: z.literal('openEventLog') }),
 ]);
 export type OverviewWebviewMessage = z.infer<typeof OverviewWebviewMessage>;
 

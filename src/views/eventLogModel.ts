@@ -16,6 +16,7 @@ import {
 } from '../shared/eventLogProtocol.ts';
 import { eventBody, eventKind, oneLine, readVerdict, toEventRow, toolInputSummary, type RowContext } from './eventRows.ts';
 import { sessionDisplayStatus, threadDisplayStatus } from './sessionStatus.ts';
+import { sandboxRelativizer } from './toolRendering.ts';
 
 export class EventLogModel {
   private readonly events: SessionEvent[] = [];
@@ -28,6 +29,8 @@ export class EventLogModel {
   private readonly confirmations = new Set<string>();
   private readonly bySeq = new Map<number, number>();
   private readonly byId = new Map<string, number>();
+  /** Every `write`'s content by path, in log order: an inline diff shows a write against the one before. */
+  private readonly writes = new Map<string, { seq: number; content: string }[]>();
   private readonly ctx: RowContext;
   private filterValue: RowFilter;
   /** Bumped when the filtered list changes other than by growing at the end. */
@@ -43,6 +46,8 @@ export class EventLogModel {
     this.ctx = {
       agentOf: (threadId) => this.state.threads[threadId]?.agentName ?? threadId,
       toolUse: (id) => this.toolUses.get(id),
+      previousWrite: (path, seq) => this.writes.get(path)?.findLast((w) => w.seq < seq)?.content,
+      relative: sandboxRelativizer(sessionId),
     };
   }
 
@@ -72,7 +77,10 @@ export class EventLogModel {
     for (const e of events) {
       if (e.seq <= this.state.lastSeq) continue;
       this.state = reduce(this.state, e);
-      if (e.type === 'agent.tool_use') this.toolUses.set(e.id, e);
+      if (e.type === 'agent.tool_use') {
+        this.toolUses.set(e.id, e);
+        if (e.name === 'write') this.recordWrite(e);
+      }
       else if (e.type === 'agent.tool_result') this.toolResults.set(e.tool_use_id, e);
       else if (e.type === 'user.tool_confirmation') this.confirmations.add(e.tool_use_id);
       const pos = this.events.push(e) - 1;
@@ -110,6 +118,23 @@ export class EventLogModel {
     const at = follow || anchorIndex === undefined ? last : Math.min(anchorIndex, last);
     const start = Math.floor(at / PAGE_SIZE) * PAGE_SIZE;
     return { start, rows: this.rows(start, start + PAGE_SIZE) };
+  }
+
+  /** Position of the event `seq` in the filtered list, or undefined when the filter hides it. */
+  indexOfSeq(seq: number): number | undefined {
+    const pos = this.bySeq.get(seq);
+    if (pos === undefined) return undefined;
+    // `filtered` holds positions in ascending order.
+    let lo = 0;
+    let hi = this.filtered.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const at = this.filtered[mid]!;
+      if (at === pos) return mid;
+      if (at < pos) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   detail(seq: number): string | undefined {
@@ -194,6 +219,15 @@ export class EventLogModel {
     if (approval && approval.verdict_event_id === v.id) card.answered = approval.decision;
     else if (this.state.pullRequest) card.answered = 'approve';
     return card;
+  }
+
+  private recordWrite(e: EventOfType<'agent.tool_use'>): void {
+    const input = (e.input ?? {}) as { file_path?: unknown; path?: unknown; content?: unknown };
+    const path = typeof input.file_path === 'string' ? input.file_path : input.path;
+    if (typeof path !== 'string' || typeof input.content !== 'string') return;
+    const list = this.writes.get(path);
+    if (list) list.push({ seq: e.seq, content: input.content });
+    else this.writes.set(path, [{ seq: e.seq, content: input.content }]);
   }
 
   private passes(e: SessionEvent): boolean {

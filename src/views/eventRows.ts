@@ -1,12 +1,19 @@
 // How one event reads in the Event Log: its kind (for the filter), a one-line title, and its details.
 // Pure, so the host can page rows for a 100,000-event session without touching `vscode`.
 import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
-import { ROW_BODY_LIMIT, type EventKind, type EventRow } from '../shared/eventLogProtocol.ts';
+import { ROW_BODY_LIMIT, type EventKind, type EventRow, type RowDiff, type RowTerminal } from '../shared/eventLogProtocol.ts';
 import { formatTokens, formatUsd } from './sessionStatus.ts';
+import { terminalOf, toolDiff } from './toolRendering.ts';
+
+const same = (text: string) => text;
 
 export interface RowContext {
   agentOf(threadId: string): string;
   toolUse(toolUseEventId: string): EventOfType<'agent.tool_use'> | undefined;
+  /** What the last `write` to `path` before event `seq` wrote, if the log has one. */
+  previousWrite?(path: string, seq: number): string | undefined;
+  /** Paths inside the session's sandboxes, from the sandbox root. */
+  relative?(text: string): string;
 }
 
 export function eventKind(event: SessionEvent): EventKind {
@@ -39,7 +46,7 @@ export function eventKind(event: SessionEvent): EventKind {
 }
 
 export function toEventRow(event: SessionEvent, index: number, ctx: RowContext): EventRow {
-  const { title, body, isError, note } = describe(event, ctx);
+  const { title, body, isError, note, diff, terminal } = describe(event, ctx);
   const row: EventRow = {
     index,
     seq: event.seq,
@@ -59,6 +66,8 @@ export function toEventRow(event: SessionEvent, index: number, ctx: RowContext):
   }
   if (isError) row.isError = true;
   if (note) row.note = note;
+  if (diff) row.diff = diff;
+  if (terminal) row.terminal = terminal;
   return row;
 }
 
@@ -72,6 +81,8 @@ interface Described {
   body?: string;
   isError?: boolean;
   note?: string;
+  diff?: RowDiff;
+  terminal?: RowTerminal;
 }
 
 function describe(e: SessionEvent, ctx: RowContext): Described {
@@ -92,16 +103,26 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
       return { title: textOf(e.content), body: textOf(e.content) };
     case 'agent.thinking':
       return { title: 'Thinking…' };
-    case 'agent.tool_use':
+    case 'agent.tool_use': {
+      const rel = ctx.relative ?? same;
+      const diff = toolDiff(e.name, e.input, (path) => ctx.previousWrite?.(path, e.seq));
       return {
-        title: `${e.name} ${toolInputSummary(e.name, e.input)}`,
+        title: `${e.name} ${rel(toolInputSummary(e.name, e.input))}${diff ? ` (+${diff.added} −${diff.removed})` : ''}`,
         body: json(e.input),
+        ...(diff ? { diff } : {}),
         ...(e.evaluated_permission === 'deny' ? { isError: true, note: 'denied by policy' } : {}),
         ...(e.evaluated_permission === 'ask' ? { note: 'asks you' } : {}),
       };
+    }
     case 'agent.tool_result': {
       const use = ctx.toolUse(e.tool_use_id);
-      const text = textOf(e.content);
+      const text = (ctx.relative ?? same)(textOf(e.content));
+      const command = use?.name === 'bash' ? (use.input as { command?: unknown } | null)?.command : undefined;
+      if (typeof command === 'string') {
+        const terminal = terminalOf(command, text, e.is_error);
+        const status = terminal.exitCode === null ? 'was stopped' : terminal.exitCode === 0 ? 'exited 0' : `failed, exit ${terminal.exitCode}`;
+        return { title: `bash ${status}: ${terminal.output || '(no output)'}`, body: text, isError: e.is_error, terminal };
+      }
       return {
         title: `${use ? use.name : 'tool'} ${e.is_error ? 'failed' : 'returned'}: ${text || '(no output)'}`,
         body: text,

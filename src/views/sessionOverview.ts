@@ -10,7 +10,7 @@ import { outputTail, readCommandResult, testCounts } from './commandOutput.ts';
 import { readVerdict, toolInputSummary } from './eventRows.ts';
 import { normalizeCommand, readPlan, stepViews, type ReadPlan } from './planProgress.ts';
 import { sandboxPlain } from './sandboxWords.ts';
-import { STATUS_LABEL, sessionDisplayStatus, threadDisplayStatus, type DisplayStatus } from './sessionStatus.ts';
+import { STATUS_LABEL, formatTokens, formatUsd, sessionDisplayStatus, threadDisplayStatus, type DisplayStatus } from './sessionStatus.ts';
 import { TimelineBuilder, type LaneThread } from './timelineSpans.ts';
 
 const ISSUE_TEXT_LIMIT = 1_500;
@@ -37,6 +37,8 @@ export class SessionOverviewModel {
   private plan: { event: EventOfType<'agent_os.plan_submitted'>; read: ReadPlan; revision: number } | undefined;
   private verdicts = 0;
   private issueText: string | undefined;
+  /** The last overview and what it was made from: a reloaded page or a second ask costs nothing. */
+  private cached: { key: string; overview: SessionOverview } | undefined;
 
   constructor(readonly sessionId: string) {
     this.state = initialSessionState(sessionId);
@@ -64,8 +66,14 @@ export class SessionOverviewModel {
   }
 
   overview(input: OverviewInput): SessionOverview {
+    const status = sessionDisplayStatus(this.state, input.live);
+    const key = JSON.stringify([this.state.lastSeq, status, input.meta.title, input.meta.source, input.changes, status === 'running' ? input.now : 0]);
+    if (this.cached?.key !== key) this.cached = { key, overview: this.build(input, status) };
+    return this.cached.overview;
+  }
+
+  private build(input: OverviewInput, status: DisplayStatus): SessionOverview {
     const s = this.state;
-    const status = sessionDisplayStatus(s, input.live);
     const threads = this.orderedThreads(status);
     const validations = new Set(this.plan?.read.steps.map((step) => normalizeCommand(step.validation)).filter(Boolean));
     const overview: SessionOverview = {
@@ -76,16 +84,27 @@ export class SessionOverviewModel {
       timeline: {
         startTime: new Date(this.timeline.startTime).toISOString(),
         durationMs: Math.max(this.timeline.durationMs, input.now && status === 'running' ? input.now - this.timeline.startTime : 0),
-        lanes: this.timeline.lanes(threads, (c) => validations.has(normalizeCommand(c)), status === 'running' ? input.now : undefined),
+        lanes: this.timeline.lanes(threads, validations, status === 'running' ? input.now : undefined),
         arrows: this.timeline.arrowsView(),
       },
       costs: {
         bars: threads.map((t) => {
           const usage = s.threads[t.id]?.usage;
-          return { threadId: t.id, agentName: t.agentName, costUsd: usage?.cost_usd ?? 0, tokens: usage ? totalTokens(usage) : 0, requests: usage?.model_requests ?? 0 };
+          const tokens = usage ? totalTokens(usage) : 0;
+          const requests = usage?.model_requests ?? 0;
+          return {
+            threadId: t.id,
+            agentName: t.agentName,
+            costUsd: usage?.cost_usd ?? 0,
+            tokens,
+            requests,
+            costLabel: formatUsd(usage?.cost_usd ?? 0),
+            tokensLabel: `${formatTokens(tokens)} tokens, ${requests} request${requests === 1 ? '' : 's'}`,
+          };
         }),
         totalUsd: s.usage.cost_usd,
         totalTokens: totalTokens(s.usage),
+        totalLabel: `${formatUsd(s.usage.cost_usd)} · ${formatTokens(totalTokens(s.usage))} tokens`,
       },
       eventCount: s.eventCount,
     };
@@ -94,6 +113,11 @@ export class SessionOverviewModel {
     const budget = s.configured?.budget;
     if (budget?.max_usd !== undefined) overview.costs.budgetUsd = budget.max_usd;
     if (budget?.max_tokens !== undefined) overview.costs.budgetTokens = budget.max_tokens;
+    const limits = [
+      budget?.max_usd !== undefined ? formatUsd(budget.max_usd) : undefined,
+      budget?.max_tokens !== undefined ? `${formatTokens(budget.max_tokens)} tokens` : undefined,
+    ].filter(Boolean);
+    if (limits.length) overview.costs.budgetLabel = `budget ${limits.join(' or ')}`;
     const sandbox = s.configured?.sandbox;
     if (sandbox) {
       overview.sandbox = { kind: sandbox.kind, confined: sandbox.confined, plain: sandboxPlain(sandbox) };

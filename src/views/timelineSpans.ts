@@ -7,6 +7,7 @@ import { DELEGATION_TOOL_NAME } from '../core/harness/delegationTool.ts';
 import type { SessionEvent } from '../core/events/sessionEvent.ts';
 import type { Arrow, Lane, Span, SpanKind } from '../shared/overviewProtocol.ts';
 import { oneLine, readVerdict, toolInputSummary } from './eventRows.ts';
+import { normalizeCommand } from './planProgress.ts';
 import { formatTokens, formatUsd } from './sessionStatus.ts';
 
 /** Spans per lane beyond which neighbours are drawn as one (a page stays small for any log). */
@@ -22,7 +23,7 @@ interface RawSpan {
   seq: number;
   label: string;
   isError: boolean;
-  /** A shell call's command, so a step's validation can be told apart once the plan is known. */
+  /** A shell call's command (normalized), so a step's validation can be told apart once the plan is known. */
   command?: string;
 }
 
@@ -99,7 +100,7 @@ export class TimelineBuilder {
           ? `Delegates to ${typeof input['agent_name'] === 'string' ? input['agent_name'] : 'an agent'}`
           : oneLine(`${e.name} ${toolInputSummary(e.name, e.input)}`, 160);
         const span: RawSpan = { kind: delegation ? 'delegation' : 'tool', start: t, seq: e.seq, label, isError: e.evaluated_permission === 'deny' };
-        if (e.name === 'bash' && typeof input['command'] === 'string') span.command = input['command'];
+        if (e.name === 'bash' && typeof input['command'] === 'string') span.command = normalizeCommand(input['command']);
         this.openTools.set(e.id, this.push(e.thread, span));
         if (e.evaluated_permission === 'ask') {
           this.openWaits.set(e.id, this.push(e.thread, { kind: 'wait', start: t, seq: e.seq, label: `Waits for you to allow ${e.name}`, isError: false }));
@@ -148,43 +149,28 @@ export class TimelineBuilder {
   }
 
   /**
-   * Lanes in the given thread order, times relative to the first event. `isValidation` tells which
-   * shell commands are the plan's validations. Open spans end at `until` (epoch ms; default: the
-   * last event).
+   * Lanes in the given thread order, times relative to the first event. `validations` holds the
+   * plan's validation commands (normalized): shell calls of those are validation runs. Open spans end
+   * at `until` (epoch ms; default: the last event).
    */
-  lanes(threads: readonly LaneThread[], isValidation: (command: string) => boolean, until?: number): Lane[] {
+  lanes(threads: readonly LaneThread[], validations: ReadonlySet<string>, until?: number): Lane[] {
     const t0 = this.t0 ?? 0;
     const end = Math.max(until ?? this.tEnd, this.tEnd);
+    const duration = end - t0;
     return threads.map((thread) => {
       const raw = this.byThread.get(thread.id) ?? [];
       const counts: Record<SpanKind, number> = { model: 0, tool: 0, validation: 0, wait: 0, delegation: 0 };
       let busyMs = 0;
-      const spans: Span[] = [];
+      // A long lane is merged as it is read: one object per slice of the axis, not one per span.
+      const merger = new SpanMerger(raw.length > MAX_SPANS_PER_LANE ? Math.max(duration, 1) / MAX_SPANS_PER_LANE : 0);
       for (const r of raw) {
-        const kind = r.kind === 'tool' && r.command !== undefined && isValidation(r.command) ? 'validation' : r.kind;
+        const kind = r.kind === 'tool' && r.command !== undefined && validations.has(r.command) ? 'validation' : r.kind;
         counts[kind]++;
         const stop = r.end ?? end;
         if (kind !== 'wait' && kind !== 'delegation') busyMs += stop - r.start;
-        spans.push({
-          kind,
-          start: r.start - t0,
-          end: stop - t0,
-          seq: r.seq,
-          label: kind === 'validation' ? `Validation: ${r.label}` : r.label,
-          open: r.end === undefined,
-          isError: r.isError,
-          count: 1,
-        });
+        merger.add(kind, r.start - t0, stop - t0, r, kind === 'validation');
       }
-      return {
-        threadId: thread.id,
-        agentName: thread.agentName,
-        status: thread.status,
-        depth: thread.depth,
-        spans: mergeSpans(spans, end - t0, MAX_SPANS_PER_LANE),
-        counts,
-        busyMs,
-      };
+      return { threadId: thread.id, agentName: thread.agentName, status: thread.status, depth: thread.depth, spans: merger.done(), counts, busyMs };
     });
   }
 
@@ -217,36 +203,46 @@ export class TimelineBuilder {
 }
 
 /**
- * At most about `max` spans per kind: spans of one kind whose starts fall in the same slice of the
- * axis (`duration / max` wide) become one, which covers them all and counts them. Below `max`
- * nothing changes.
+ * Spans of one kind whose starts fall in the same slice of the axis (`width` ms) become one, which
+ * covers them all and counts them; with `width` 0 every span stays itself. Spans come in by start.
  */
-export function mergeSpans(spans: Span[], durationMs: number, max: number): Span[] {
-  if (spans.length <= max) return spans;
-  const width = Math.max(durationMs, 1) / max;
-  const out: Span[] = [];
-  const current = new Map<SpanKind, { slice: number; span: Span; last: string }>();
-  const close = (kind: SpanKind) => {
-    const c = current.get(kind);
+class SpanMerger {
+  private readonly out: Span[] = [];
+  private readonly current = new Map<SpanKind, { slice: number; span: Span; last: string }>();
+
+  constructor(private readonly width: number) {}
+
+  add(kind: SpanKind, start: number, end: number, r: RawSpan, validation: boolean): void {
+    const label = validation ? `Validation: ${r.label}` : r.label;
+    const open = r.end === undefined;
+    if (this.width === 0) {
+      this.out.push({ kind, start, end, seq: r.seq, label, open, isError: r.isError, count: 1 });
+      return;
+    }
+    const slice = Math.floor(start / this.width);
+    const c = this.current.get(kind);
+    if (c && c.slice === slice) {
+      if (end > c.span.end) c.span.end = end;
+      c.span.count++;
+      c.span.isError ||= r.isError;
+      c.span.open ||= open;
+      c.last = label;
+      return;
+    }
+    this.close(kind);
+    this.current.set(kind, { slice, span: { kind, start, end, seq: r.seq, label, open, isError: r.isError, count: 1 }, last: label });
+  }
+
+  done(): Span[] {
+    for (const kind of [...this.current.keys()]) this.close(kind);
+    return this.width === 0 ? this.out : this.out.sort((a, b) => a.start - b.start || a.seq - b.seq);
+  }
+
+  private close(kind: SpanKind): void {
+    const c = this.current.get(kind);
     if (!c) return;
     if (c.span.count > 1) c.span.label = `${c.span.count} ${KIND_WORDS[kind]}, from ${c.span.label} to ${c.last}`;
-    out.push(c.span);
-    current.delete(kind);
-  };
-  for (const s of spans) {
-    const slice = Math.floor(s.start / width);
-    const c = current.get(s.kind);
-    if (c && c.slice === slice) {
-      c.span.end = Math.max(c.span.end, s.end);
-      c.span.count += s.count;
-      c.span.isError ||= s.isError;
-      c.span.open ||= s.open;
-      c.last = s.label;
-      continue;
-    }
-    close(s.kind);
-    current.set(s.kind, { slice, span: { ...s }, last: s.label });
+    this.out.push(c.span);
+    this.current.delete(kind);
   }
-  for (const kind of [...current.keys()]) close(kind);
-  return out.sort((a, b) => a.start - b.start || a.seq - b.seq);
 }

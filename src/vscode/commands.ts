@@ -6,6 +6,7 @@ import type { SessionService } from '../core/runtime/sessionService.ts';
 import type { SessionStore } from '../core/session/sessionStore.ts';
 import { readSessionArgs, type SessionArgs } from './commandArgs.ts';
 import type { EventLogPanels } from './eventLogPanel.ts';
+import type { OverviewPanels } from './overviewPanel.ts';
 import { API_KEY_SECRET } from './extensionSettings.ts';
 import { planAndImplementIssue } from './planIssueCommand.ts';
 import type { RuntimeAccess } from './runtimeAccess.ts';
@@ -20,6 +21,7 @@ export interface CommandDeps {
   tree: ThreadsTreeProvider;
   treeView: vscode.TreeView<import('./threadsTreeProvider.ts').ThreadsNode>;
   panels: EventLogPanels;
+  overviews: OverviewPanels;
   log: vscode.LogOutputChannel;
   /** Settles once the runtime has been (re)built: it is made after activation returns. */
   runtimeReady(): Promise<void>;
@@ -133,6 +135,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       );
       if (answer !== 'Delete') return;
       panels.closeSession(s.sessionId);
+      deps.overviews.closeSession(s.sessionId);
       await deps.runtimeReady();
       if (deps.runtime.available) await deps.runtime.require().delete(s.sessionId);
       else await deps.store.delete(s.sessionId);
@@ -143,6 +146,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg('agentOs.openEventLog', async (arg) => {
       const s = await pickSession(arg, 'Session to show');
       if (s) panels.show(s.sessionId, s.threadId ?? null);
+    }),
+
+    reg('agentOs.openSessionOverview', async (arg) => {
+      const s = await pickSession(arg, 'Session to show at a glance');
+      if (s) deps.overviews.show(s.sessionId);
     }),
 
     reg('agentOs.showChanges', async (arg) => {

@@ -105,6 +105,8 @@ export class EventLogPanel implements vscode.Disposable {
   private pending: SessionEvent[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private disposed = false;
+  /** An event to scroll to once the page is ready (opened from the Session Overview). */
+  private pendingReveal: number | undefined;
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -123,6 +125,26 @@ export class EventLogPanel implements vscode.Disposable {
 
   reveal(): void {
     this.panel.reveal(this.panel.viewColumn);
+  }
+
+  /** Scrolls the page to the event `seq` and marks it, showing every kind if the filter hid it. */
+  revealEvent(seq: number): void {
+    this.pendingReveal = seq;
+    // A hidden panel's page is gone (no retained context): the page it reloads says `ready` first.
+    if (this.ready && this.model && this.panel.visible) this.sendReveal(this.model);
+  }
+
+  private sendReveal(model: EventLogModel): void {
+    const seq = this.pendingReveal;
+    if (seq === undefined) return;
+    this.pendingReveal = undefined;
+    let index = model.indexOfSeq(seq);
+    if (index === undefined) {
+      model.setFilter({ ...ALL_KINDS_FILTER, threadId: this.threadId });
+      this.post({ type: 'total', generation: model.generation, total: model.total });
+      index = model.indexOfSeq(seq);
+    }
+    if (index !== undefined) this.post({ type: 'reveal', generation: model.generation, index, seq });
   }
 
   dispose(): void {
@@ -178,6 +200,7 @@ export class EventLogPanel implements vscode.Disposable {
           summary: model.summary(this.meta, this.deps.runtime.isLive(this.sessionId)),
           initialRows: model.initialRows(msg.follow ?? true, msg.anchorIndex),
         });
+        this.sendReveal(model);
         return;
       }
       case 'requestRows': {
@@ -201,6 +224,9 @@ export class EventLogPanel implements vscode.Disposable {
       case 'action':
         await this.deps.onCardAction(this.sessionId, msg.card);
         this.postSummary();
+        return;
+      case 'openOverview':
+        await vscode.commands.executeCommand('agentOs.openSessionOverview', { sessionId: this.sessionId });
         return;
     }
   }

@@ -12,6 +12,7 @@ import { registerAgentLanguageClient, type AgentLanguageClientHandle } from './a
 import { registerCommands, UNTRUSTED_MESSAGE } from './commands.ts';
 import { createRuntime } from './createRuntime.ts';
 import { EventLogPanels } from './eventLogPanel.ts';
+import { OverviewPanels } from './overviewPanel.ts';
 import { readVerdict, toolInputSummary } from '../views/eventRows.ts';
 import { API_KEY_SECRET, readSettings } from './extensionSettings.ts';
 import { githubToken } from './planIssueCommand.ts';
@@ -80,6 +81,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     onCardAction: (sessionId, action) => runCardAction(sessionId, action),
   });
 
+  const overviews = new OverviewPanels({
+    store,
+    runtime,
+    log,
+    extensionUri: context.extensionUri,
+    onCardAction: (sessionId, action) => runCardAction(sessionId, action),
+    openEventLog: async (sessionId, seq) => {
+      const panel = panels.show(sessionId, null);
+      if (seq !== undefined) panel.revealEvent(seq);
+    },
+  });
+
   const status = vscode.window.createStatusBarItem('agentOs.running', vscode.StatusBarAlignment.Left, 50);
   status.name = 'Agent OS';
   status.command = 'agentOs.threads.focus';
@@ -97,11 +110,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     panels,
     panels.register(),
+    overviews,
+    overviews.register(),
     tree,
     treeView,
     status,
     vscode.workspace.registerTextDocumentContentProvider(BASE_SCHEME, new BaseContentProvider()),
-    ...registerCommands({ context, store, runtime, tree, treeView, panels, log, runtimeReady: () => runtimeReady }),
+    ...registerCommands({ context, store, runtime, tree, treeView, panels, overviews, log, runtimeReady: () => runtimeReady }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       log.info('workspace trusted: starting the runtime');
       void rebuildRuntime().then(() => tree.scheduleRefresh());

@@ -28,6 +28,8 @@ export class ListView {
   private frame = 0;
   private programmaticScroll = false;
   private lastReported = -1;
+  /** The row opened from elsewhere (the Session Overview), drawn marked. */
+  private markedSeq: number | undefined;
   follow = true;
 
   constructor(
@@ -92,6 +94,15 @@ export class ListView {
     this.schedule();
   }
 
+  /** Scrolls row `index` of this generation into view, a little below the top, and marks it. */
+  reveal(generation: number, index: number, seq: number): void {
+    if (generation !== this.cache.generation) return;
+    this.follow = false;
+    this.markedSeq = seq;
+    this.scrollTo(Math.max(0, this.heights.offset(Math.min(index, this.cache.total)) - 3 * ESTIMATED_ROW_HEIGHT));
+    this.render();
+  }
+
   scrollToEnd(): void {
     this.follow = true;
     this.schedule();
@@ -130,10 +141,12 @@ export class ListView {
       const row = this.cache.get(i);
       const expanded = row ? this.isExpanded(row) : false;
       const full = row && this.fullBodies.get(row.seq);
-      const key = row ? `${row.seq}:${expanded ? 1 : 0}:${full ? 1 : 0}` : '';
+      const marked = row !== undefined && row.seq === this.markedSeq;
+      const key = row ? `${row.seq}:${expanded ? 1 : 0}:${full ? 1 : 0}:${marked ? 1 : 0}` : '';
       const current = this.live.get(i);
       if (current && current.key === key) continue;
       const el = renderRow(doc, row, i, expanded, full);
+      if (marked) el.classList.add('revealed');
       if (current) current.el.replaceWith(el);
       else vp.append(el);
       this.live.set(i, { el, key });

@@ -76,7 +76,14 @@ followButton.setAttribute('icon', 'arrow-down');
 followButton.id = 'follow';
 followButton.textContent = 'Follow';
 followButton.title = 'Scroll to the end and follow new events';
-filters.append(threadSelect, kinds, followButton);
+const overviewButton = doc.createElement('vscode-button');
+overviewButton.setAttribute('secondary', '');
+overviewButton.setAttribute('icon', 'graph');
+overviewButton.id = 'open-overview';
+overviewButton.textContent = 'Overview';
+overviewButton.title = 'Open the Session Overview: plan, progress, verdict, timeline and cost';
+overviewButton.addEventListener('click', () => post({ type: 'openOverview' }));
+filters.append(threadSelect, kinds, followButton, overviewButton);
 header.append(titleLine, filters);
 const cards = el('div', 'cards');
 const banner = el('div', 'banner');
@@ -131,6 +138,9 @@ function onHostMessage(msg: HostMessage): void {
       break;
     case 'detail':
       list.detail(msg.seq, msg.body);
+      break;
+    case 'reveal':
+      list.reveal(msg.generation, msg.index, msg.seq);
       break;
     case 'error':
       showBanner(msg.message);

@@ -5,6 +5,8 @@ import type { EventRow } from '../../shared/eventLogProtocol.ts';
 /** Bodies up to this size are shown expanded; longer ones start collapsed behind a chevron. */
 const SHORT_BODY_LINES = 8;
 const SHORT_BODY_CHARS = 800;
+const DIFF_OPEN_LINES = 40;
+const TERMINAL_OPEN_LINES = 16;
 
 export function iconFor(row: EventRow): string {
   if (row.isError) return 'error';
@@ -49,11 +51,15 @@ export function iconFor(row: EventRow): string {
 
 /** Whether a row has details beyond its title line. */
 export function hasDetails(row: EventRow): boolean {
+  if (row.diff || row.terminal) return true;
   if (!row.body) return false;
   return row.body.includes('\n') || row.body.length > row.title.length || row.bodyLength !== undefined;
 }
 
 export function startsExpanded(row: EventRow): boolean {
+  // Diffs and terminal output are what a person scans for: open unless long.
+  if (row.diff) return row.diff.lines.length <= DIFF_OPEN_LINES;
+  if (row.terminal) return row.terminal.output.split('\n', TERMINAL_OPEN_LINES + 1).length <= TERMINAL_OPEN_LINES;
   if (!row.body || row.bodyLength !== undefined) return false;
   if (row.body.length > SHORT_BODY_CHARS) return false;
   let lines = 1;
@@ -109,6 +115,14 @@ export function renderRow(
     head.append(note);
   }
   el.append(head);
+  if (details && expanded && row.diff) {
+    el.append(renderDiff(doc, row.diff));
+    return el;
+  }
+  if (details && expanded && row.terminal) {
+    el.append(renderTerminal(doc, row.terminal));
+    return el;
+  }
   if (details && expanded && row.body) {
     const body = doc.createElement('pre');
     body.className = 'body';
@@ -124,4 +138,50 @@ export function renderRow(
     }
   }
   return el;
+}
+
+/** An edit or write as a diff: one element per line (few nodes), + and − marked in text too. */
+function renderDiff(doc: Document, diff: NonNullable<EventRow['diff']>): HTMLElement {
+  const box = doc.createElement('div');
+  box.className = 'diff';
+  const caption = doc.createElement('div');
+  caption.className = 'diff-caption';
+  const base = diff.base === 'new-file' ? 'new file (no earlier write in this log)' : diff.base === 'previous-write' ? 'against the previous write' : 'edit';
+  caption.textContent = `${diff.path} · +${diff.added} −${diff.removed} · ${base}`;
+  const pre = doc.createElement('pre');
+  pre.className = 'diff-lines';
+  pre.setAttribute('aria-label', `Changes to ${diff.path}: ${diff.added} lines added, ${diff.removed} removed`);
+  for (const line of diff.lines) {
+    const span = doc.createElement('span');
+    span.className = line.kind === '+' ? 'add' : line.kind === '-' ? 'del' : line.kind === '@' ? 'hunk' : 'ctx';
+    span.textContent = line.kind === '@' ? `@@ ${line.text}\n` : `${line.kind}${line.text}\n`;
+    pre.append(span);
+  }
+  box.append(caption, pre);
+  if (diff.omitted) {
+    const more = doc.createElement('div');
+    more.className = 'diff-caption';
+    more.textContent = `${diff.omitted} more lines: Show Changes has the whole change`;
+    box.append(more);
+  }
+  return box;
+}
+
+/** A bash result as a terminal shows it, with its exit code. */
+function renderTerminal(doc: Document, t: NonNullable<EventRow['terminal']>): HTMLElement {
+  const box = doc.createElement('div');
+  box.className = 'terminal';
+  const prompt = doc.createElement('div');
+  prompt.className = 'prompt';
+  prompt.textContent = `$ ${t.command}`;
+  const out = doc.createElement('pre');
+  out.className = 'terminal-output';
+  out.textContent = t.output || '(no output)';
+  const exit = doc.createElement('div');
+  exit.className = `exit ${t.exitCode === 0 ? 'ok' : 'fail'}`;
+  exit.textContent =
+    (t.exitCode === null ? 'stopped (no exit code)' : `exit code ${t.exitCode}`) +
+    (t.outputLength !== undefined ? ` · output cut at ${t.output.length.toLocaleString('en-US')} of ${t.outputLength.toLocaleString('en-US')} characters` : '');
+  box.append(prompt, out, exit);
+  return box;
 }

@@ -31,6 +31,7 @@ export function buildExtension(): void {
       esbuild.build({ ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], define: { navigator: 'undefined', 'globalThis.navigator': 'undefined' } }),
       esbuild.build({ ...common, entryPoints: ['src/lsp/server.ts'], outfile: 'dist/lspServer.js', platform: 'node', format: 'cjs', target: 'node20' }),
       esbuild.build({ ...common, entryPoints: ['src/webview/eventLog/main.ts'], outfile: 'dist/webview/eventLog.js', platform: 'browser', format: 'iife', target: 'es2022' }),
+      esbuild.build({ ...common, entryPoints: ['src/webview/overview/main.ts'], outfile: 'dist/webview/overview.js', platform: 'browser', format: 'iife', target: 'es2022' }),
     ]).catch(() => process.exit(1));`;
   const r = spawnSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('building the extension failed');

@@ -1,0 +1,80 @@
+// Session Overview on a 100,000-event session: the host's fold and overview, and the page's first
+// paint (navigation to the whole overview drawn) and DOM size in headless Chromium. The page is the
+// real bundle answered over the real protocol by the real model (SessionOverviewModel), as
+// OverviewPanel answers it in VS Code. Skipped, saying why, where there is no Chromium.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MemorySessionStore } from '../src/core/session/memorySessionStore.ts';
+import { parseOverviewWebviewMessage } from '../src/shared/overviewProtocol.ts';
+import { SessionOverviewModel } from '../src/views/sessionOverview.ts';
+import { writeSampleSession } from '../test/e2e/support/sampleSession.ts';
+import { missingBrowser, openWebviewPage, ROOT } from './support/webviewPage.ts';
+
+const TARGET_EVENTS = 100_000;
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const store = new MemorySessionStore();
+  const meta = await writeSampleSession(store, 'Bench: 100,000 events', { rounds: Math.ceil((TARGET_EVENTS - 40) / 4) });
+  const events = await store.read(meta.id);
+  console.log(`session: ${events.length.toLocaleString('en-US')} events generated in ${Math.round(performance.now() - t0)} ms`);
+
+  const t1 = performance.now();
+  const model = new SessionOverviewModel(meta.id);
+  model.append(events);
+  const foldMs = performance.now() - t1;
+  const t2 = performance.now();
+  const overview = model.overview({ meta, live: false });
+  const overviewMs = performance.now() - t2;
+  const bytes = JSON.stringify(overview).length;
+  const spans = overview.timeline.lanes.reduce((n, l) => n + l.spans.length, 0);
+  console.log(`overview model: fold ${foldMs.toFixed(0)} ms, overview ${overviewMs.toFixed(1)} ms, message ${(bytes / 1024).toFixed(0)} KiB, ${spans} spans drawn for ${events.length.toLocaleString('en-US')} events`);
+
+  const missing = missingBrowser();
+  if (missing) {
+    console.log(`overview first paint: skipped: ${missing}`);
+    return;
+  }
+  const web = await openWebviewPage({
+    entry: 'src/webview/overview/main.ts',
+    style: 'media/overview/overview.css',
+    async onMessage(raw, page) {
+      const msg = parseOverviewWebviewMessage(raw);
+      if (!msg) throw new Error(`bad message from the webview: ${JSON.stringify(raw)}`);
+      // As OverviewPanel: the log was folded and the overview made while the page loaded.
+      if (msg.type === 'ready') await page.send({ type: 'overview', overview: model.overview({ meta, live: false }) });
+    },
+    // First paint: the moment the page says it drew the overview, from navigation start.
+    initScript: `window.addEventListener('message', () => { window.__received ??= performance.now(); }, true);
+    new MutationObserver((_, obs) => {
+      if (document.body && document.body.dataset.rendered) { window.__painted = performance.now(); obs.disconnect(); }
+    }).observe(document, { attributes: true, childList: true, subtree: true });`,
+  });
+  try {
+    const runs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await web.page.goto(web.url);
+      await web.page.waitForFunction(() => (window as unknown as Record<string, unknown>)['__painted'] !== undefined, undefined, { timeout: 30_000 });
+      runs.push(await web.page.evaluate(() => (window as unknown as Record<string, number>)['__painted']!));
+    }
+    const received = await web.page.evaluate(() => (window as unknown as Record<string, number>)['__received']!);
+    console.log(`(last run: message arrived at ${received.toFixed(0)} ms, drawn at ${runs.at(-1)!.toFixed(0)} ms)`);
+    runs.sort((a, b) => a - b);
+    console.log(`overview first paint (100k events, median of 5): ${runs[2]!.toFixed(0)} ms (target < 500 ms)`);
+    const nodes = await web.page.evaluate(() => document.getElementsByTagName('*').length);
+    console.log(`overview DOM nodes: ${nodes} (${spans} spans; bounded by the lanes' span cap, not by the log's length)`);
+    console.log(`overview webview bundle (minified): ${(web.bundleBytes / 1024).toFixed(0)} KiB`);
+    if (process.env['AGENT_OS_BENCH_SCREENSHOT']) {
+      const dir = join(ROOT, 'test-artifacts', 'bench');
+      mkdirSync(dir, { recursive: true });
+      await web.page.screenshot({ path: join(dir, 'overview-100k.png'), fullPage: true });
+    }
+  } finally {
+    await web.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,95 @@
+// A webview page outside VS Code for the benches: its real bundle (minified, as shipped) and page
+// (eventLogHtml) served from 127.0.0.1 to headless Chromium, with `acquireVsCodeApi` answered by a
+// host function of the bench's own — the webview's contract with VS Code, and nothing more.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { eventLogHtml } from '../../src/vscode/eventLogHtml.ts';
+
+export const ROOT = resolve(__dirname, '..', '..');
+const CHROMIUM = process.env['AGENT_OS_E2E_CHROMIUM'] ?? '/usr/bin/chromium';
+
+/** Why a browser bench cannot run here, or undefined. */
+export function missingBrowser(): string | undefined {
+  return existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (scripts/e2e/setup.sh installs it)`;
+}
+
+export interface WebviewPage {
+  page: Page;
+  url: string;
+  bundleBytes: number;
+  /** Posts a host message to the page, as `webview.postMessage` does. */
+  send(message: unknown): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openWebviewPage(options: {
+  entry: string;
+  style: string;
+  onMessage(raw: unknown, page: WebviewPage): Promise<void>;
+  initScript?: string;
+}): Promise<WebviewPage> {
+  const out = mkdtempSync(join(tmpdir(), 'agent-os-bench-'));
+  await build({ entryPoints: [join(ROOT, options.entry)], outfile: join(out, 'page.js'), bundle: true, minify: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'warning' });
+  const files: Record<string, string> = {
+    '/page.js': join(out, 'page.js'),
+    '/page.css': join(ROOT, options.style),
+    '/codicon.css': join(ROOT, 'media/codicons/codicon.css'),
+    '/codicon.ttf': join(ROOT, 'media/codicons/codicon.ttf'),
+  };
+  const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf' };
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/') {
+      const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(eventLogHtml({ cspSource: origin, nonce: 'benchnonce', scriptUri: '/page.js', styleUri: '/page.css', codiconsUri: '/codicon.css', title: 'bench' }));
+      return;
+    }
+    const file = files[path];
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const browser: Browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') console.error(`page ${m.type()}: ${m.text()}`);
+  });
+  const handle: WebviewPage = {
+    page,
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`,
+    bundleBytes: readFileSync(join(out, 'page.js')).length,
+    send: (m) => page.evaluate((msg) => window.postMessage(msg, '*'), m),
+    async close() {
+      await browser.close();
+      server.close();
+      rmSync(out, { recursive: true, force: true });
+    },
+  };
+  await page.exposeFunction('__hostReceive', (raw: unknown) => options.onMessage(raw, handle));
+  // tsx compiles benches with keepNames: functions handed to the page call its `__name` helper.
+  await page.addInitScript({ content: 'window.__name = (f) => f;' });
+  await page.addInitScript(() => {
+    const w = window as unknown as Record<string, unknown>;
+    let state: unknown;
+    w['acquireVsCodeApi'] = () => ({
+      postMessage: (m: unknown) => void (w['__hostReceive'] as (m: unknown) => Promise<void>)(m),
+      getState: () => state,
+      setState: (s: unknown) => (state = s),
+    });
+  });
+  if (options.initScript) await page.addInitScript({ content: options.initScript });
+  return handle;
+}
