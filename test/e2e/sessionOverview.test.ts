@@ -90,18 +90,18 @@ describe('Session Overview, end to end', { timeout: 600_000 }, () => {
 
   test('screenshots in the dark, light and high-contrast themes', async () => {
     for (const [theme, bodyClass, name] of [
-      ['Default Dark Modern', 'vscode-dark', '50-overview-dark'],
-      ['Default Light Modern', 'vscode-light', '51-overview-light'],
+      ['Dark Modern', 'vscode-dark', '50-overview-dark'],
+      ['Light Modern', 'vscode-light', '51-overview-light'],
       ['Default High Contrast', 'vscode-high-contrast', '52-overview-high-contrast'],
       ['Default High Contrast Light', 'vscode-high-contrast-light', '53-overview-high-contrast-light'],
     ] as const) {
       setTheme(wb, theme);
       const frame = await overview('.steps .step');
-      await frame.waitForFunction((c) => document.body.classList.contains(c), bodyClass, { timeout: 30_000 });
+      await wb.capturing(`theme-${bodyClass}`, () => frame.waitForFunction((c) => document.body.classList.contains(c), bodyClass, { timeout: 30_000 }));
       await wb.page.waitForTimeout(500);
       await wb.screenshot(name);
     }
-    setTheme(wb, 'Default Light Modern');
+    setTheme(wb, 'Light Modern');
   });
 
   test('hovering a span shows its event; the keyboard moves between spans and Enter opens one in the Event Log', async () => {
@@ -140,8 +140,9 @@ describe('Session Overview, end to end', { timeout: 600_000 }, () => {
     let frame = await overview('.section.verdict button[data-action="showChanges"]');
     await frame.locator('.section.verdict button[data-action="showChanges"]').click();
     const everyFile = wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Open every file' });
-    if (await everyFile.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false)) await everyFile.click();
-    await wb.page.locator('.monaco-diff-editor', { hasText: 'parseDuration' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    if (await everyFile.waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false)) await everyFile.click();
+    await wb.capturing('overview-show-changes', () => wb.page.locator('.monaco-diff-editor', { hasText: 'parseDuration' }).first().waitFor({ state: 'visible', timeout: 30_000 }));
+    await wb.screenshot('55b-overview-show-changes');
 
     await wb.page.locator('.tab', { hasText: /^Overview: / }).click();
     frame = await overview('.section.verdict button[data-action="approve"]');
