@@ -4,20 +4,18 @@
 // OverviewPanel answers it in VS Code. Skipped, saying why, where there is no Chromium.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemorySessionStore } from '../src/core/session/memorySessionStore.ts';
 import { parseOverviewWebviewMessage } from '../src/shared/overviewProtocol.ts';
 import { SessionOverviewModel } from '../src/views/sessionOverview.ts';
-import { writeSampleSession } from '../test/e2e/support/sampleSession.ts';
+import { benchSession } from './support/benchSession.ts';
 import { missingBrowser, openWebviewPage, ROOT } from './support/webviewPage.ts';
 
-const TARGET_EVENTS = 100_000;
-
 async function main(): Promise<void> {
-  const t0 = performance.now();
-  const store = new MemorySessionStore();
-  const meta = await writeSampleSession(store, 'Bench: 100,000 events', { rounds: Math.ceil((TARGET_EVENTS - 40) / 4) });
-  const events = await store.read(meta.id);
-  console.log(`session: ${events.length.toLocaleString('en-US')} events generated in ${Math.round(performance.now() - t0)} ms`);
+  const missing = missingBrowser();
+  if (missing) {
+    console.log(`skipped: ${missing}`);
+    return;
+  }
+  const { meta, events } = await benchSession();
 
   const t1 = performance.now();
   const model = new SessionOverviewModel(meta.id);
@@ -30,11 +28,6 @@ async function main(): Promise<void> {
   const spans = overview.timeline.lanes.reduce((n, l) => n + l.spans.length, 0);
   console.log(`overview model: fold ${foldMs.toFixed(0)} ms, overview ${overviewMs.toFixed(1)} ms, message ${(bytes / 1024).toFixed(0)} KiB, ${spans} spans drawn for ${events.length.toLocaleString('en-US')} events`);
 
-  const missing = missingBrowser();
-  if (missing) {
-    console.log(`overview first paint: skipped: ${missing}`);
-    return;
-  }
   const web = await openWebviewPage({
     entry: 'src/webview/overview/main.ts',
     style: 'media/overview/overview.css',

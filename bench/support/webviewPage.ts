@@ -8,13 +8,13 @@ import { extname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventLogHtml } from '../../src/vscode/eventLogHtml.ts';
+import { E2E_CHROMIUM } from '../../test/support/requirements.ts';
 
 export const ROOT = resolve(__dirname, '..', '..');
-const CHROMIUM = process.env['AGENT_OS_E2E_CHROMIUM'] ?? '/usr/bin/chromium';
-
-/** Why a browser bench cannot run here, or undefined. */
+/** Why a browser bench cannot run here, or undefined. A bench needs what it measures with; without a
+ * browser there is nothing to measure, which is not a failure. */
 export function missingBrowser(): string | undefined {
-  return existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (scripts/e2e/setup.sh installs it)`;
+  return existsSync(E2E_CHROMIUM) ? undefined : `Chromium is not installed at ${E2E_CHROMIUM} (bash scripts/e2e/setup.sh installs it; AGENT_OS_E2E_CHROMIUM names another)`;
 }
 
 export interface WebviewPage {
@@ -31,6 +31,7 @@ export async function openWebviewPage(options: {
   style: string;
   onMessage(raw: unknown, page: WebviewPage): Promise<void>;
   initScript?: string;
+  viewport?: { width: number; height: number };
 }): Promise<WebviewPage> {
   const out = mkdtempSync(join(tmpdir(), 'agent-os-bench-'));
   await build({ entryPoints: [join(ROOT, options.entry)], outfile: join(out, 'page.js'), bundle: true, minify: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'warning' });
@@ -59,10 +60,10 @@ export async function openWebviewPage(options: {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: E2E_CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 1000 } });
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') console.error(`page ${m.type()}: ${m.text()}`);

@@ -1,6 +1,5 @@
 // The Event Log webview panels: one per session (or per thread), kept across reloads by a serializer.
 // The host reads the log once, then follows it; the webview pages rows from the host on demand.
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { describeError } from '../core/errors.ts';
 import type { SessionEvent } from '../core/events/sessionEvent.ts';
@@ -14,9 +13,9 @@ import {
   type RowFilter,
   type WebviewMessage,
 } from '../shared/eventLogProtocol.ts';
-import { eventLogHtml } from './eventLogHtml.ts';
 import { EventLogModel } from '../views/eventLogModel.ts';
 import type { RuntimeAccess } from './runtimeAccess.ts';
+import { receiveMessages, webviewPageHtml } from './webviewPage.ts';
 
 export const EVENT_LOG_VIEW_TYPE = 'agentOs.eventLog';
 /** Live output is sent to the webview at most this often. */
@@ -116,9 +115,9 @@ export class EventLogPanel implements vscode.Disposable {
     private readonly onDispose: () => void,
   ) {
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'agentOs.svg');
-    panel.webview.html = this.html();
+    panel.webview.html = webviewPageHtml(panel.webview, deps.extensionUri, { script: 'eventLog.js', style: 'eventLog/eventLog.css', title: 'Event Log' });
     this.disposables.push(
-      panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)),
+      receiveMessages(panel.webview, `Event Log ${sessionId}`, deps.log, parseWebviewMessage, (m) => this.handle(m), (message) => this.post({ type: 'error', message })),
       panel.onDidDispose(() => this.dispose()),
     );
   }
@@ -155,31 +154,6 @@ export class EventLogPanel implements vscode.Disposable {
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
     this.onDispose();
-  }
-
-  private html(): string {
-    const webview = this.panel.webview;
-    const uri = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, ...parts)).toString();
-    return eventLogHtml({
-      cspSource: webview.cspSource,
-      nonce: randomBytes(16).toString('base64'),
-      scriptUri: uri('dist', 'webview', 'eventLog.js'),
-      styleUri: uri('media', 'eventLog', 'eventLog.css'),
-      codiconsUri: uri('media', 'codicons', 'codicon.css'),
-      title: 'Event Log',
-    });
-  }
-
-  private onMessage(raw: unknown): void {
-    const msg = parseWebviewMessage(raw);
-    if (!msg) {
-      this.deps.log.warn(`Event Log ${this.sessionId}: ignored a malformed message from the webview`);
-      return;
-    }
-    void this.handle(msg).catch((error: unknown) => {
-      this.deps.log.error(`Event Log ${this.sessionId}: ${describeError(error)}`);
-      this.post({ type: 'error', message: describeError(error) });
-    });
   }
 
   private async handle(msg: WebviewMessage): Promise<void> {

@@ -1,7 +1,6 @@
 // The Session Overview panels: one per session, kept across reloads by a serializer. The host folds
 // the log into the overview (src/views/sessionOverview.ts) and sends it whole after each batch of
 // live events; the page only draws it. The verdict's changed files are read from git here.
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { describeError } from '../core/errors.ts';
 import type { SessionEvent } from '../core/events/sessionEvent.ts';
@@ -10,9 +9,9 @@ import { diffCommits } from '../node/git/worktreeDiff.ts';
 import type { CardAction } from '../shared/eventLogProtocol.ts';
 import { OverviewUiState, parseOverviewWebviewMessage, type OverviewHostMessage, type OverviewWebviewMessage } from '../shared/overviewProtocol.ts';
 import { SessionOverviewModel, type OverviewInput } from '../views/sessionOverview.ts';
-import { eventLogHtml } from './eventLogHtml.ts';
 import type { RuntimeAccess } from './runtimeAccess.ts';
 import { SessionFeed } from './sessionFeed.ts';
+import { receiveMessages, webviewPageHtml } from './webviewPage.ts';
 
 export const OVERVIEW_VIEW_TYPE = 'agentOs.sessionOverview';
 /** Live updates reach the page at most this often: the overview is redrawn whole. */
@@ -106,9 +105,9 @@ class OverviewPanel implements vscode.Disposable {
     this.model = new SessionOverviewModel(sessionId);
     this.feed = new SessionFeed(deps.store, sessionId, { events: (batch) => this.onEvents(batch), failed: (m) => this.fail(m) }, BATCH_MS);
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'agentOs.svg');
-    panel.webview.html = this.html();
+    panel.webview.html = webviewPageHtml(panel.webview, deps.extensionUri, { script: 'overview.js', style: 'overview/overview.css', title: 'Session Overview' });
     this.disposables.push(
-      panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)),
+      receiveMessages(panel.webview, `Session Overview ${sessionId}`, deps.log, parseOverviewWebviewMessage, (m) => this.handle(m), (message) => this.post({ type: 'error', message })),
       panel.onDidDispose(() => this.dispose()),
     );
     // The log is read and folded while the page loads its script: `ready` then costs a message.
@@ -126,31 +125,6 @@ class OverviewPanel implements vscode.Disposable {
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
     this.onDispose();
-  }
-
-  private html(): string {
-    const webview = this.panel.webview;
-    const uri = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, ...parts)).toString();
-    return eventLogHtml({
-      cspSource: webview.cspSource,
-      nonce: randomBytes(16).toString('base64'),
-      scriptUri: uri('dist', 'webview', 'overview.js'),
-      styleUri: uri('media', 'overview', 'overview.css'),
-      codiconsUri: uri('media', 'codicons', 'codicon.css'),
-      title: 'Session Overview',
-    });
-  }
-
-  private onMessage(raw: unknown): void {
-    const msg = parseOverviewWebviewMessage(raw);
-    if (!msg) {
-      this.deps.log.warn(`Session Overview ${this.sessionId}: ignored a malformed message from the webview`);
-      return;
-    }
-    void this.handle(msg).catch((error: unknown) => {
-      this.deps.log.error(`Session Overview ${this.sessionId}: ${describeError(error)}`);
-      this.post({ type: 'error', message: describeError(error) });
-    });
   }
 
   private async handle(msg: OverviewWebviewMessage): Promise<void> {

@@ -2,7 +2,7 @@
 // resumes by itself when the window comes back, with no Resume command, and runs to the verdict.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { openDemoInCodeServer, type DemoInCodeServer } from './support/demoInCodeServer.ts';
+import { openDemoInCodeServer, startOnTheIssue, type DemoInCodeServer } from './support/demoInCodeServer.ts';
 
 describe('resume interrupted sessions automatically (opt-in)', { timeout: 600_000 }, () => {
   let demo: DemoInCodeServer;
@@ -23,12 +23,7 @@ describe('resume interrupted sessions automatically (opt-in)', { timeout: 600_00
   test('a session cut off by a reload goes on by itself to the verdict', async () => {
     const { wb, sample, model } = demo;
     const title = new RegExp(`#${sample.issue.number}: parseDuration`);
-    await wb.openThreadsView();
-    await wb.runCommand('Agent OS: Set Anthropic API Key');
-    await wb.answerInputTitled('Anthropic API Key', 'sk-ant-e2e-scripted-model');
-    await wb.waitForNotification(/API key saved in secret storage/);
-    await wb.runCommand('Agent OS: Plan and Implement Issue');
-    await wb.pickQuickItem(`#${sample.issue.number} ${sample.issue.title.slice(0, 30)}`);
+    await startOnTheIssue(demo);
     await wb.waitForTreeItem(/^Coder — running/, 180_000);
     const requestsBefore = model.requests.length;
     await wb.reload();

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Frame } from 'playwright-core';
 import type { SampleRepository } from '../../src/testkit/demo/sampleRepository.ts';
 import type { Workbench } from './support/codeServer.ts';
-import { openDemoInCodeServer, type DemoInCodeServer } from './support/demoInCodeServer.ts';
+import { openDemoInCodeServer, startOnTheIssue, type DemoInCodeServer } from './support/demoInCodeServer.ts';
 
 describe('Session Overview, end to end', { timeout: 600_000 }, () => {
   let demo: DemoInCodeServer;
@@ -22,12 +22,7 @@ describe('Session Overview, end to end', { timeout: 600_000 }, () => {
     demo = await openDemoInCodeServer({ prefix: 'agent-os-e2e-overview-', paceMs: 0 });
     ({ sample, wb } = demo);
     title = new RegExp(`#${sample.issue.number}: parseDuration`);
-    await wb.openThreadsView();
-    await wb.runCommand('Agent OS: Set Anthropic API Key');
-    await wb.answerInputTitled('Anthropic API Key', 'sk-ant-e2e-scripted-model');
-    await wb.waitForNotification(/API key saved in secret storage/);
-    await wb.runCommand('Agent OS: Plan and Implement Issue');
-    await wb.pickQuickItem(`#${sample.issue.number} ${sample.issue.title.slice(0, 30)}`);
+    await startOnTheIssue(demo);
     await wb.waitForTreeItem(new RegExp(`${title.source}.* — waiting for you`), 300_000);
   });
 

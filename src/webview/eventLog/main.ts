@@ -70,18 +70,8 @@ for (const kind of EVENT_KINDS) {
   kindBoxes.set(kind, box);
   kinds.append(box);
 }
-const followButton = doc.createElement('vscode-button');
-followButton.setAttribute('secondary', '');
-followButton.setAttribute('icon', 'arrow-down');
-followButton.id = 'follow';
-followButton.textContent = 'Follow';
-followButton.title = 'Scroll to the end and follow new events';
-const overviewButton = doc.createElement('vscode-button');
-overviewButton.setAttribute('secondary', '');
-overviewButton.setAttribute('icon', 'graph');
-overviewButton.id = 'open-overview';
-overviewButton.textContent = 'Overview';
-overviewButton.title = 'Open the Session Overview: plan, progress, verdict, timeline and cost';
+const followButton = headerButton('follow', 'arrow-down', 'Follow', 'Scroll to the end and follow new events');
+const overviewButton = headerButton('open-overview', 'graph', 'Overview', 'Open the Session Overview: plan, progress, verdict, timeline and cost');
 overviewButton.addEventListener('click', () => post({ type: 'openOverview' }));
 filters.append(threadSelect, kinds, followButton, overviewButton);
 header.append(titleLine, filters);
@@ -216,6 +206,16 @@ function saveState(patch: Partial<EventLogUiState>): void {
 function showBanner(message: string): void {
   banner.hidden = false;
   banner.textContent = message;
+}
+
+function headerButton(id: string, icon: string, label: string, title: string): HTMLElement {
+  const b = doc.createElement('vscode-button');
+  b.setAttribute('secondary', '');
+  b.setAttribute('icon', icon);
+  b.id = id;
+  b.textContent = label;
+  b.title = title;
+  return b;
 }
 
 function el(tag: string, className: string): HTMLElement {

@@ -55,3 +55,14 @@ export async function openDemoInCodeServer(options: { prefix: string; paceMs: nu
     },
   };
 }
+
+/** What a person does first: stores the API key, then runs Plan and Implement Issue on the sample's issue. */
+export async function startOnTheIssue(demo: DemoInCodeServer): Promise<void> {
+  const { wb, sample } = demo;
+  await wb.openThreadsView();
+  await wb.runCommand('Agent OS: Set Anthropic API Key');
+  await wb.answerInputTitled('Anthropic API Key', 'sk-ant-e2e-scripted-model');
+  await wb.waitForNotification(/API key saved in secret storage/);
+  await wb.runCommand('Agent OS: Plan and Implement Issue');
+  await wb.pickQuickItem(`#${sample.issue.number} ${sample.issue.title.slice(0, 30)}`);
+}
