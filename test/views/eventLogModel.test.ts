@@ -27,6 +27,21 @@ describe('EventLogModel (host side of the Event Log)', () => {
     assert.ok(model.rows(0, 100_000).length <= MAX_ROWS_PER_REQUEST);
   });
 
+  test('finds an event in the filtered list (the Session Overview opens events here)', async () => {
+    const { events } = await sample({ rounds: 30 });
+    const model = new EventLogModel('s', { threadId: null, kinds: ['tool'] });
+    model.append(events);
+    const use = events.find((e) => e.type === 'agent.tool_use' && e.thread === THREADS.coder)!;
+    const index = model.indexOfSeq(use.seq)!;
+    assert.equal(model.rows(index, index + 1)[0]?.seq, use.seq);
+    // Hidden by the filter, or not in the log: no index (the panel then shows every kind).
+    const request = events.find((e) => e.type === 'span.model_request_start')!;
+    assert.equal(model.indexOfSeq(request.seq), undefined);
+    assert.equal(model.indexOfSeq(events.length + 10), undefined);
+    model.setFilter(ALL_KINDS_FILTER);
+    assert.equal(model.indexOfSeq(request.seq), events.indexOf(request));
+  });
+
   test('names tools in their results and agents on rows', async () => {
     const { events } = await sample();
     const model = new EventLogModel('s', ALL_KINDS_FILTER);
