@@ -4,8 +4,6 @@
 // and Create PR work from it; it comes back after a reload. Screenshots in the light, dark and
 // high-contrast themes are kept in test-artifacts/e2e/.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Frame } from 'playwright-core';
 import type { SampleRepository } from '../../src/testkit/demo/sampleRepository.ts';
@@ -87,16 +85,16 @@ describe('Session Overview, end to end', { timeout: 600_000 }, () => {
     for (const [theme, bodyClass, name] of [
       ['Dark Modern', 'vscode-dark', '50-overview-dark'],
       ['Light Modern', 'vscode-light', '51-overview-light'],
-      ['Default High Contrast', 'vscode-high-contrast', '52-overview-high-contrast'],
-      ['Default High Contrast Light', 'vscode-high-contrast-light', '53-overview-high-contrast-light'],
+      ['Dark High Contrast', 'vscode-high-contrast', '52-overview-high-contrast'],
+      ['Light High Contrast', 'vscode-high-contrast-light', '53-overview-high-contrast-light'],
     ] as const) {
-      setTheme(wb, theme);
+      await setTheme(wb, theme);
       const frame = await overview('.steps .step');
       await wb.capturing(`theme-${bodyClass}`, () => frame.waitForFunction((c) => document.body.classList.contains(c), bodyClass, { timeout: 30_000 }));
       await wb.page.waitForTimeout(500);
       await wb.screenshot(name);
     }
-    setTheme(wb, 'Light Modern');
+    await setTheme(wb, 'Light Modern');
   });
 
   test('hovering a span shows its event; the keyboard moves between spans and Enter opens one in the Event Log', async () => {
@@ -160,9 +158,20 @@ describe('Session Overview, end to end', { timeout: 600_000 }, () => {
   });
 });
 
-/** Sets the colour theme as a person's settings.json would: VS Code applies it live. */
-function setTheme(wb: Workbench, theme: string): void {
-  const file = join(wb.server.dataDir, 'User', 'settings.json');
-  const settings = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  writeFileSync(file, JSON.stringify({ ...settings, 'workbench.colorTheme': theme }, null, 2));
+/** Picks a colour theme in Preferences: Color Theme, as a person does; VS Code applies it live. */
+async function setTheme(wb: Workbench, label: string): Promise<void> {
+  // Not runCommand: "Preferences: Browse Color Themes in Marketplace" matches the title too.
+  const rows = wb.page.locator('.quick-input-widget .monaco-list-row');
+  await wb.page.keyboard.press('Escape');
+  await wb.page.keyboard.press('Control+Shift+P');
+  await wb.page.locator('.quick-input-widget input').fill('>Preferences: Color Theme');
+  const command = rows.filter({ has: wb.page.locator('.label-name', { hasText: /^Preferences: Color Theme$/ }) }).first();
+  await wb.capturing('theme-command', () => command.waitFor({ state: 'visible', timeout: 10_000 }));
+  await command.click();
+  // The theme picker is open once its list shows the built-in themes.
+  await wb.capturing('theme-picker', () => rows.filter({ hasText: 'Light Modern' }).first().waitFor({ state: 'visible', timeout: 15_000 }));
+  await wb.page.keyboard.type(label);
+  await wb.capturing('theme-row', () => wb.page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: label }).first().waitFor({ state: 'visible', timeout: 15_000 }));
+  await wb.page.keyboard.press('Enter');
+  await wb.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
 }
