@@ -91,6 +91,7 @@ describe('Session Overview, end to end', { timeout: 600_000 }, () => {
       await setTheme(wb, theme);
       const frame = await overview('.steps .step');
       await wb.capturing(`theme-${bodyClass}`, () => frame.waitForFunction((c) => document.body.classList.contains(c), bodyClass, { timeout: 30_000 }));
+      await frame.evaluate(() => window.scrollTo(0, 0));
       await wb.page.waitForTimeout(500);
       await wb.screenshot(name);
     }

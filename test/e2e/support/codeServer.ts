@@ -226,7 +226,8 @@ export class Workbench {
 
   /** Loads (or reloads) the workbench and waits until it is ready for input. */
   async load(): Promise<void> {
-    await this.page.goto(this.server.url);
+    // A loaded machine (2 cores shared by many runs) can take longer than the default 30 s.
+    await this.page.goto(this.server.url, { timeout: 120_000 });
     await this.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
     await this.page.waitForSelector('.activitybar', { timeout: 60_000 });
     // The workbench restores views after it appears: let it settle before typing into it.
@@ -235,7 +236,7 @@ export class Workbench {
 
   /** Reloads the window as a person would (Developer: Reload Window). */
   async reload(): Promise<void> {
-    await this.page.reload();
+    await this.page.reload({ timeout: 120_000 });
     await this.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
     await this.page.waitForSelector('.activitybar', { timeout: 60_000 });
     await this.page.waitForTimeout(1_500);
