@@ -8,13 +8,13 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import type { AgentCreateParams, AgentUpdateParams, BetaManagedAgentsAgent } from '@anthropic-ai/sdk/resources/beta/agents/agents';
 import type { BetaEnvironment } from '@anthropic-ai/sdk/resources/beta/environments/environments';
 import type { BetaSelfHostedWork } from '@anthropic-ai/sdk/resources/beta/environments/work';
 import type { BetaManagedAgentsSession, SessionCreateParams } from '@anthropic-ai/sdk/resources/beta/sessions/sessions';
 import { badRequest, MANAGED_AGENTS_BETA, notFound, page, PlatformHttpError, queryOf, readJsonBody, sendError, sendJson, SseChannel } from './platformHttp.ts';
 import { platformId, StandInSession, type StoredEvent } from './standInSession.ts';
+import { StandInWorkQueue, type WorkItem } from './standInWorkQueue.ts';
 
 export interface PlatformStandInOptions {
   /** Base URL of the scripted model server the agent loop samples. */
@@ -25,15 +25,6 @@ export interface PlatformStandInOptions {
   leaseTtlSeconds?: number;
 }
 
-interface WorkItem {
-  work: BetaSelfHostedWork;
-  lastHeartbeat: string | null;
-  sessionsToken: string;
-  /** When the lease runs out (ms since epoch), while starting or active. */
-  leaseUntil: number;
-  workerId?: string;
-}
-
 type Route = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void>;
 
 const now = (): string => new Date().toISOString();
@@ -42,12 +33,11 @@ export class PlatformStandIn {
   readonly agents = new Map<string, BetaManagedAgentsAgent[]>();
   readonly environments = new Map<string, BetaEnvironment>();
   readonly sessions = new Map<string, StandInSession>();
-  readonly work: WorkItem[] = [];
+  private readonly queue: StandInWorkQueue;
   /** Every request, for tests: method and path. */
   readonly requests: { method: string; path: string; status?: number }[] = [];
   private readonly channels = new Set<{ channel: SseChannel; session: string; thread?: string; worker: boolean }>();
   private readonly apiKeys: Record<string, 'ok' | 'no_access'>;
-  private readonly leaseTtlSeconds: number;
   private rateLimits: { pattern: RegExp; remaining: number; retryAfterSeconds: number }[] = [];
   private readonly routes: [string, RegExp, Route][] = [];
 
@@ -56,7 +46,7 @@ export class PlatformStandIn {
     private readonly options: PlatformStandInOptions,
   ) {
     this.apiKeys = options.apiKeys ?? { 'stand-in-key': 'ok' };
-    this.leaseTtlSeconds = options.leaseTtlSeconds ?? 90;
+    this.queue = new StandInWorkQueue(options.leaseTtlSeconds ?? 90);
     this.defineRoutes();
   }
 
@@ -101,7 +91,12 @@ export class PlatformStandIn {
 
   /** Makes every lease of the session's live work items run out now (a worker that stopped heartbeating). */
   expireLeases(sessionId: string): void {
-    for (const item of this.work) if (item.work.data.id === sessionId) item.leaseUntil = 0;
+    this.queue.expire(sessionId);
+  }
+
+  /** The work items, for tests. */
+  get work(): readonly WorkItem[] {
+    return this.queue.items;
   }
 
   // ---- routing ------------------------------------------------------------------------------
@@ -154,7 +149,7 @@ export class PlatformStandIn {
     }
     if (access === 'ok') return;
     // A work item's sessions token is good for that one session's calls only.
-    const item = this.work.find((w) => w.sessionsToken === key);
+    const item = this.queue.bySessionsToken(key);
     if (item && (path.includes(`/sessions/${item.work.data.id}`) || path.includes(`/work/${item.work.id}`))) return;
     throw new PlatformHttpError(401, 'authentication_error', 'invalid x-api-key');
   }
@@ -191,7 +186,7 @@ export class PlatformStandIn {
       item.work.acknowledged_at = now();
       sendJson(res, 200, item.work);
     });
-    this.route('POST', '/v1/environments/{eid}/work/{wid}/heartbeat', async (req, res, [eid, wid]) => sendJson(res, 200, this.heartbeat(this.workOf(eid as string, wid as string), queryOf(req))));
+    this.route('POST', '/v1/environments/{eid}/work/{wid}/heartbeat', async (req, res, [eid, wid]) => sendJson(res, 200, this.queue.heartbeat(this.workOf(eid as string, wid as string), queryOf(req))));
     this.route('POST', '/v1/environments/{eid}/work/{wid}/stop', async (_req, res, [eid, wid]) => {
       const item = this.workOf(eid as string, wid as string);
       if (item.work.state === 'stopped') throw new PlatformHttpError(409, 'conflict_error', `work ${wid} is already stopped`);
@@ -340,88 +335,19 @@ export class PlatformStandIn {
   }
 
   private workOf(environmentId: string, workId: string): WorkItem {
-    const item = this.work.find((w) => w.work.id === workId && w.work.environment_id === environmentId);
-    if (!item) throw notFound(`work ${workId}`);
-    return item;
+    return this.queue.find(environmentId, workId);
   }
 
   /** A session with sandbox calls open and no live work item gets one queued. */
   needsWorker(sessionId: string): void {
     const session = this.sessions.get(sessionId);
     if (!session || session.session.status === 'terminated') return;
-    const live = this.work.some((w) => w.work.data.id === sessionId && (w.work.state === 'queued' || w.work.state === 'starting' || w.work.state === 'active'));
-    if (live) return;
-    const at = now();
-    const sessionsToken = `sst_${randomBytes(16).toString('hex')}`;
-    this.work.push({
-      sessionsToken,
-      lastHeartbeat: null,
-      leaseUntil: 0,
-      work: {
-        id: platformId('work'),
-        type: 'work',
-        environment_id: session.session.environment_id,
-        data: { type: 'session', id: sessionId },
-        state: 'queued',
-        secret: Buffer.from(JSON.stringify({ sessions_token: sessionsToken, api_base_url: this.url })).toString('base64url'),
-        metadata: {},
-        created_at: at,
-        acknowledged_at: null,
-        latest_heartbeat_at: null,
-        started_at: null,
-        stop_requested_at: null,
-        stopped_at: null,
-      },
-    });
+    this.queue.enqueue(sessionId, session.session.environment_id, this.url);
   }
 
   private async poll(environmentId: string, req: IncomingMessage): Promise<BetaSelfHostedWork | null> {
     this.environmentOf(environmentId);
-    const query = queryOf(req);
-    const blockMs = Math.max(0, Math.min(999, Number(query.get('block_ms') ?? 0) || 0));
-    const reclaimMs = query.get('reclaim_older_than_ms');
-    const deadline = Date.now() + blockMs;
-    for (;;) {
-      const claimed = this.claim(environmentId, reclaimMs === null ? undefined : Number(reclaimMs), String(req.headers['anthropic-worker-id'] ?? ''));
-      if (claimed || Date.now() >= deadline) return claimed;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-
-  private claim(environmentId: string, reclaimOlderThanMs: number | undefined, workerId: string): BetaSelfHostedWork | null {
-    const t = Date.now();
-    for (const item of this.work) {
-      if (item.work.environment_id !== environmentId) continue;
-      const live = item.work.state === 'starting' || item.work.state === 'active';
-      // A lease that ran out goes back to the queue; so does one older than the poller's reclaim age.
-      const stale = live && (item.leaseUntil < t || (reclaimOlderThanMs !== undefined && Date.parse(item.work.latest_heartbeat_at ?? item.work.started_at ?? now()) < t - reclaimOlderThanMs));
-      if (item.work.state !== 'queued' && !stale) continue;
-      item.work.state = 'starting';
-      item.work.started_at = now();
-      item.work.latest_heartbeat_at = null;
-      item.lastHeartbeat = null;
-      item.leaseUntil = t + this.leaseTtlSeconds * 1000;
-      item.workerId = workerId;
-      return item.work;
-    }
-    return null;
-  }
-
-  private heartbeat(item: WorkItem, query: URLSearchParams): unknown {
-    const expected = query.get('expected_last_heartbeat');
-    const current = item.lastHeartbeat ?? 'NO_HEARTBEAT';
-    const live = item.work.state === 'starting' || item.work.state === 'active';
-    if (!live || (expected !== null && expected !== current) || item.leaseUntil < Date.now()) {
-      throw new PlatformHttpError(412, 'invalid_request_error', 'heartbeat precondition failed: the lease is held by someone else or expired', {
-        error_code: 'heartbeat_precondition_failed',
-        current_state: { state: item.work.state, last_heartbeat: item.lastHeartbeat, lease_extended: false, ttl_seconds: this.leaseTtlSeconds },
-      });
-    }
-    const beat = `${now()}#${randomBytes(4).toString('hex')}`;
-    item.lastHeartbeat = beat;
-    item.work.latest_heartbeat_at = now();
-    item.leaseUntil = Date.now() + this.leaseTtlSeconds * 1000;
-    return { type: 'work_heartbeat', last_heartbeat: beat, lease_extended: true, state: item.work.state, ttl_seconds: this.leaseTtlSeconds };
+    return this.queue.poll(environmentId, queryOf(req), String(req.headers['anthropic-worker-id'] ?? ''));
   }
 
   // ---- sessions -----------------------------------------------------------------------------

@@ -6,15 +6,12 @@
 import { Anthropic } from '@anthropic-ai/sdk';
 import type { BetaManagedAgentsAgent } from '@anthropic-ai/sdk/resources/beta/agents/agents';
 import type { BetaManagedAgentsSession } from '@anthropic-ai/sdk/resources/beta/sessions/sessions';
-import type { ContentBlock, Message, MessageParam, Tool, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import type { ContentBlock, Message, MessageParam, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import { randomBytes } from 'node:crypto';
-import { builtinToolSpecs, isBuiltinToolName } from '../../core/tools/builtinTools.ts';
-import type { BuiltinToolName } from '../../core/tools/toolConfig.ts';
+import { isBuiltinToolName } from '../../core/tools/builtinTools.ts';
 import { costOf } from '../../node/model/priceTable.ts';
 import { badRequest } from './platformHttp.ts';
-
-/** The coordinator's delegation tool, injected by the platform for agents with a roster. */
-export const STAND_IN_DELEGATION_TOOL = 'send_to_agent';
+import { permissionOf, rosterOf, STAND_IN_DELEGATION_TOOL, toolsFor } from './standInAgentTools.ts';
 
 export type PlatformEvent = { id: string; type: string; processed_at: string | null; [key: string]: unknown };
 
@@ -268,7 +265,7 @@ export class StandInSession {
         let message: Message;
         try {
           message = await this.model.messages.create(
-            { model: thread.agent.model.id, max_tokens: 8192, system: thread.agent.system ?? '', tools: this.toolsFor(thread.agent), messages: thread.messages },
+            { model: thread.agent.model.id, max_tokens: 8192, system: thread.agent.system ?? '', tools: toolsFor(thread.agent), messages: thread.messages },
             { headers: { 'x-agent-os-agent': thread.agent.name } },
           );
         } catch (error) {
@@ -398,32 +395,6 @@ export class StandInSession {
 
   // ---- tools and usage ---------------------------------------------------------------------
 
-  private toolsFor(agent: BetaManagedAgentsAgent): Tool[] {
-    const tools: Tool[] = [];
-    const builtin = enabledBuiltins(agent);
-    for (const spec of builtinToolSpecs(builtin)) tools.push({ name: spec.name, description: spec.description, input_schema: spec.input_schema });
-    for (const t of agent.tools) {
-      if (t.type === 'custom') tools.push({ name: t.name, description: t.description, input_schema: t.input_schema as Tool['input_schema'] });
-    }
-    const roster = rosterOf(agent);
-    if (roster.length > 0) {
-      tools.push({
-        name: STAND_IN_DELEGATION_TOOL,
-        description: 'Hand a task to one of your sub-agents and receive its reply. A sub-agent keeps its thread between calls.',
-        input_schema: {
-          type: 'object',
-          properties: {
-            agent_name: { type: 'string', enum: roster.map((a) => a.name) },
-            message: { type: 'string' },
-            thread_key: { type: 'string' },
-          },
-          required: ['agent_name', 'message'],
-        },
-      });
-    }
-    return tools;
-  }
-
   private addUsage(model: string, usage: ReturnType<typeof zeroUsage>): void {
     const u = this.session.usage;
     u.input_tokens = (u.input_tokens ?? 0) + usage.input_tokens;
@@ -448,31 +419,4 @@ function zeroUsage(): { input_tokens: number; output_tokens: number; cache_creat
 function contentText(content: unknown): string {
   if (!Array.isArray(content)) return '';
   return content.map((b: { type?: string; text?: string }) => (b.type === 'text' ? (b.text ?? '') : JSON.stringify(b))).join('\n');
-}
-
-/** The resolved roster of a coordinator agent (snapshot entries carry full agents). */
-function rosterOf(agent: BetaManagedAgentsAgent): BetaManagedAgentsAgent[] {
-  const multi = agent.multiagent as { type?: string; agents?: unknown[] } | null;
-  if (!multi || multi.type !== 'coordinator' || !Array.isArray(multi.agents)) return [];
-  return multi.agents.filter((a): a is BetaManagedAgentsAgent => typeof a === 'object' && a !== null && (a as { type?: string }).type === 'agent' && 'name' in a);
-}
-
-function toolsetOf(agent: BetaManagedAgentsAgent): { default_config?: { enabled?: boolean; permission_policy?: { type: string } }; configs?: { name: string; enabled?: boolean; permission_policy?: { type: string } }[] } | undefined {
-  return agent.tools.find((t) => t.type === 'agent_toolset_20260401') as ReturnType<typeof toolsetOf>;
-}
-
-function enabledBuiltins(agent: BetaManagedAgentsAgent): BuiltinToolName[] {
-  const set = toolsetOf(agent);
-  if (!set) return [];
-  return (['bash', 'read', 'write', 'edit', 'glob', 'grep'] as const).filter((name) => {
-    const own = set.configs?.find((c) => c.name === name);
-    return own?.enabled ?? set.default_config?.enabled ?? true;
-  });
-}
-
-function permissionOf(agent: BetaManagedAgentsAgent, name: BuiltinToolName): 'allow' | 'ask' | 'deny' {
-  if (!enabledBuiltins(agent).includes(name)) return 'deny';
-  const set = toolsetOf(agent);
-  const policy = set?.configs?.find((c) => c.name === name)?.permission_policy?.type ?? set?.default_config?.permission_policy?.type ?? 'always_allow';
-  return policy === 'always_ask' ? 'ask' : 'allow';
 }
