@@ -74,9 +74,20 @@ export interface CliRuntime {
   dispose(): Promise<void>;
 }
 
-export async function buildCliRuntime(flags: RuntimeFlagValues, env: NodeJS.ProcessEnv = process.env): Promise<CliRuntime> {
+export interface BuildCliRuntimeOptions {
+  /** False for commands that only manage stored sessions (`sessions delete`): they make no model request,
+   * so they work without ANTHROPIC_API_KEY. */
+  needsModel?: boolean;
+}
+
+export async function buildCliRuntime(
+  flags: RuntimeFlagValues,
+  env: NodeJS.ProcessEnv = process.env,
+  options: BuildCliRuntimeOptions = {},
+): Promise<CliRuntime> {
   const backend = parseBackend(flags.backend ?? env.AGENT_OS_BACKEND);
-  const apiKey = env.ANTHROPIC_API_KEY;
+  const needsModel = options.needsModel ?? true;
+  const apiKey = env.ANTHROPIC_API_KEY ?? (needsModel ? undefined : 'unused: this command makes no model request');
   if (!apiKey) {
     throw new AgentOsError(
       'INVALID_ARGUMENT',

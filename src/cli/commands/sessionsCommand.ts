@@ -1,5 +1,7 @@
-// `agent-os sessions list|show|verify`: what is in the session store, read without taking any lock,
-// so it works while a session is running.
+// `agent-os sessions list|show|verify|export|delete`: what is in the session store, read without taking
+// any lock, so it works while a session is running; `export` writes a redacted copy for a bug report and
+// `delete` removes a session the way the extension's Delete Session does (the runtime's delete).
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError, isAgentOsError } from '../../core/errors.ts';
@@ -8,7 +10,10 @@ import { foldSession, totalTokens } from '../../core/session/sessionState.ts';
 import type { SessionState } from '../../core/session/sessionState.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { FileSessionStore } from '../../node/session/fileSessionStore.ts';
+import { version } from '../../../package.json';
 import type { CliCommand } from '../cliCommand.ts';
+import { buildCliRuntime } from '../runtimeFlags.ts';
+import { exportSession } from '../sessionExport.ts';
 import { repositoryRoot, resolveStoreDir } from '../storeLocation.ts';
 import { renderThreadTree } from '../../views/threadTree.ts';
 
@@ -17,9 +22,15 @@ const USAGE = `Usage:
   agent-os sessions show <id> [--json]      threads, statuses, usage and every event of a session
   agent-os sessions verify <id>             checks every record of the log; exit 0 when it is whole,
                                             1 when a record is damaged, 3 when only the last one is torn
+  agent-os sessions export <id> [--out <file>]
+                                            the log as JSON lines for a bug report (to stdout, or a file),
+                                            with API keys, tokens and other secrets redacted
+  agent-os sessions delete <id>             removes the session: its log, its worktree and session
+                                            repository, its containers; the branch agent-os/<id> stays
 Options:
   --store <dir>   session storage folder (default: <git dir>/agent-os/sessions of the repository
                   around the current folder)
+  --repo <dir>    (delete) the repository, when the current folder is not in it
   --json          machine-readable output
 `;
 
@@ -28,7 +39,7 @@ const EXIT_TORN_TAIL = 3;
 
 export const sessionsCommand: CliCommand = {
   name: 'sessions',
-  summary: 'list, show and verify stored sessions',
+  summary: 'list, show, verify, export and delete stored sessions',
   async run(args: string[]): Promise<number> {
     const { values, positionals } = parseFlags(args);
     if (values.help) {
@@ -49,17 +60,35 @@ export const sessionsCommand: CliCommand = {
         return show(store, sessionArg(rest, 'show'), values.json === true);
       case 'verify':
         return verify(store, sessionArg(rest, 'verify'));
+      case 'export':
+        return exportTo(store, sessionArg(rest, 'export'), values.out);
+      case 'delete':
+        return remove(store, sessionArg(rest, 'delete'), values);
       default:
-        throw new InvalidArgumentError(`unknown sessions command '${sub}' (list, show, verify)`);
+        throw new InvalidArgumentError(`unknown sessions command '${sub}' (list, show, verify, export, delete)`);
     }
   },
 };
 
-function parseFlags(args: string[]): { values: { store?: string; json?: boolean; help?: boolean }; positionals: string[] } {
+interface SessionsFlags {
+  store?: string;
+  repo?: string;
+  out?: string;
+  json?: boolean;
+  help?: boolean;
+}
+
+function parseFlags(args: string[]): { values: SessionsFlags; positionals: string[] } {
   try {
     return parseArgs({
       args,
-      options: { store: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        store: { type: 'string' },
+        repo: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -198,6 +227,33 @@ async function verify(store: FileSessionStore, sessionId: string): Promise<numbe
       `(${report.records} whole records before it)\n`,
   );
   return 1;
+}
+
+async function exportTo(store: FileSessionStore, sessionId: string, out: string | undefined): Promise<number> {
+  const meta = await store.get(sessionId);
+  const events = await store.read(sessionId);
+  const { text, redactions } = exportSession({ meta, events, env: process.env, version });
+  if (out === undefined) {
+    process.stdout.write(text);
+    return 0;
+  }
+  writeFileSync(resolve(out), text);
+  process.stderr.write(`exported ${events.length} events of ${sessionId} to ${resolve(out)} (${redactions} secret${redactions === 1 ? '' : 's'} redacted)\n`);
+  return 0;
+}
+
+async function remove(store: FileSessionStore, sessionId: string, flags: SessionsFlags): Promise<number> {
+  const meta = await store.get(sessionId); // an unknown id is refused before anything is touched
+  // The runtime's delete, as the extension's Delete Session: its sandbox provider removes the worktree, the
+  // session repository and the containers (keeping the branch), then the store removes the log.
+  const cli = await buildCliRuntime({ store: store.dir, ...(flags.repo ? { repo: flags.repo } : meta.repository ? { repo: meta.repository } : {}) }, process.env, { needsModel: false });
+  try {
+    await cli.runtime.delete(sessionId);
+  } finally {
+    await cli.dispose();
+  }
+  process.stdout.write(`deleted session ${sessionId}${meta.repository ? ` (its branch agent-os/${sessionId} is kept in ${meta.repository})` : ''}\n`);
+  return 0;
 }
 
 function statusText(state: SessionState): string {

@@ -1,0 +1,98 @@
+// `agent-os sessions export`: a session's log as a file a person can attach to a bug report. JSON lines: a
+// header (what exported it, on what, the session's meta), then every event. Secrets are redacted on the
+// way out: the values of this process' secret variables (the names the scrubbed environment never gives a
+// sandbox: API keys, GitHub tokens, …) wherever they appear, and text shaped like a credential whatever its
+// origin (Anthropic and GitHub tokens, AWS key ids, Authorization headers, private keys, passwords in URLs).
+import { isSecretName } from '../node/sandbox/scrubbedEnv.ts';
+import type { SessionEvent } from '../core/events/sessionEvent.ts';
+import type { SessionMeta } from '../core/session/sessionStore.ts';
+
+export const REDACTED = '[redacted secret]';
+/** Shorter values would redact ordinary words (and no real key or token is this short). */
+const MIN_SECRET_LENGTH = 8;
+
+const CREDENTIAL_SHAPES: Array<[RegExp, string]> = [
+  [/sk-ant-[A-Za-z0-9_-]{8,}/g, REDACTED],
+  [/\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,})\b/g, REDACTED],
+  [/\bAKIA[0-9A-Z]{16}\b/g, REDACTED],
+  [/\b(authorization|x-api-key|proxy-authorization)(["']?\s*[:=]\s*["']?)(?:(?:bearer|token|basic)\s+)?[^\s"',}]+/gi, `$1$2${REDACTED}`],
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, REDACTED],
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:)[^/\s@]+@/gi, `$1${REDACTED}@`],
+];
+
+/** The values of the environment's secret variables, longest first (so a longer secret is not cut up by a shorter one inside it). */
+export function secretValues(env: NodeJS.ProcessEnv): string[] {
+  const values = Object.entries(env)
+    .filter(([name, value]) => isSecretName(name) && value !== undefined && value.length >= MIN_SECRET_LENGTH)
+    .map(([, value]) => value as string);
+  return [...new Set(values)].sort((a, b) => b.length - a.length);
+}
+
+export class Redactor {
+  /** How many replacements were made. */
+  count = 0;
+  constructor(private readonly secrets: readonly string[]) {}
+
+  text(input: string): string {
+    let out = input;
+    for (const secret of this.secrets) {
+      for (const form of new Set([secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret)])) {
+        const parts = out.split(form);
+        this.count += parts.length - 1;
+        out = parts.join(REDACTED);
+      }
+    }
+    for (const [shape, replacement] of CREDENTIAL_SHAPES) {
+      out = out.replace(shape, (...match: unknown[]) => {
+        this.count++;
+        // `$1`/`$2` in the replacement keep the header name and separator of an Authorization line.
+        return replacement.replace(/\$(\d)/g, (_, n: string) => String(match[Number(n)] ?? ''));
+      });
+    }
+    return out;
+  }
+
+  /** Every string inside a JSON value, keys included; the shape stays, so the result is valid JSON. */
+  value<T>(input: T): T {
+    if (typeof input === 'string') return this.text(input) as T;
+    if (Array.isArray(input)) return input.map((v: unknown) => this.value(v)) as T;
+    if (input && typeof input === 'object') {
+      return Object.fromEntries(Object.entries(input).map(([k, v]) => [this.text(k), this.value(v as unknown)])) as T;
+    }
+    return input;
+  }
+}
+
+export interface ExportHeader {
+  agent_os_export: 1;
+  agent_os_version: string;
+  node: string;
+  platform: string;
+  exported_at: string;
+  session: SessionMeta;
+  events: number;
+  note: string;
+}
+
+/** The export as text, and how many secrets it redacted. */
+export function exportSession(input: {
+  meta: SessionMeta;
+  events: readonly SessionEvent[];
+  env: NodeJS.ProcessEnv;
+  version: string;
+  now?: Date;
+}): { text: string; redactions: number } {
+  const redact = new Redactor(secretValues(input.env));
+  const header: ExportHeader = {
+    agent_os_export: 1,
+    agent_os_version: input.version,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    exported_at: (input.now ?? new Date()).toISOString(),
+    session: input.meta,
+    events: input.events.length,
+    note: `secrets are replaced by ${REDACTED}`,
+  };
+  const lines = [header, ...input.events].map((record) => JSON.stringify(redact.value(record)));
+  return { text: `${lines.join('\n')}\n`, redactions: redact.count };
+}

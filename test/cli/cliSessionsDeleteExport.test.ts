@@ -1,0 +1,76 @@
+// `agent-os sessions export` and `sessions delete` through the built CLI, on a session a real run made
+// (scripted model over HTTP, real git): the export is every event as JSON lines with the API key, a
+// GitHub token and credential-shaped text redacted; delete removes the log and the worktree, keeps the
+// branch, and refuses an unknown id without touching anything.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
+import { sessionIdIn, show, startCliWorld } from './cliWorld.ts';
+
+const API_KEY = 'sk-ant-api03-exportTestKey0123456789';
+const GITHUB_TOKEN = 'ghp_exportTestToken0123456789abcdef';
+const PRIVATE_VALUE = 'a-private-value-in-a-variable';
+
+test('sessions export redacts secrets; sessions delete removes log and worktree, keeps the branch', async () => {
+  const leaky = `key ${API_KEY}, token ${GITHUB_TOKEN}, ${PRIVATE_VALUE}, https://bob:hunter2pass@git.example/x.git\nAuthorization: Bearer abcdefghijklmnop\n`;
+  const world = await startCliWorld({
+    agents: {
+      Coder: [
+        { content: [{ type: 'tool_use', name: 'write', input: { file_path: 'NOTES.md', content: leaky } }] },
+        { content: [{ type: 'text', text: `Wrote NOTES.md with ${API_KEY}.` }] },
+      ],
+    },
+  });
+  try {
+    const env = { ANTHROPIC_API_KEY: API_KEY, GITHUB_TOKEN, MY_SERVICE_PASSWORD: PRIVATE_VALUE };
+    const run = await world.cli(['run', '--agent', 'Coder', '--prompt', 'Write NOTES.md', ...world.flags], env);
+    assert.equal(run.code, 0, show(run));
+    const id = sessionIdIn(run.stdout);
+    const events = await new FileSessionStore(world.storeDir).read(id);
+    assert.ok(JSON.stringify(events).includes(API_KEY), 'the log itself has the key (the model wrote it)');
+
+    const exported = await world.cli(['sessions', 'export', id, '--store', world.storeDir], env);
+    assert.equal(exported.code, 0, show(exported));
+    const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(lines.length, events.length + 1, 'a header and every event');
+    assert.equal(lines[0]?.['agent_os_export'], 1);
+    assert.deepEqual(lines.slice(1).map((e) => e['type']), events.map((e) => e.type));
+    for (const secret of [API_KEY, GITHUB_TOKEN, PRIVATE_VALUE, 'hunter2pass', 'abcdefghijklmnop']) {
+      assert.ok(!exported.stdout.includes(secret), `${secret} is redacted`);
+    }
+    assert.match(exported.stdout, /\[redacted secret\]/);
+    assert.match(exported.stdout, /https:\/\/bob:\[redacted secret\]@git\.example/);
+
+    // Exported to a file, with no secret in the environment: credential-shaped text is still redacted.
+    const file = join(world.root, 'bug-report.jsonl');
+    const toFile = await world.cli(['sessions', 'export', id, '--store', world.storeDir, '--out', file], {});
+    assert.equal(toFile.code, 0, show(toFile));
+    assert.match(toFile.stderr, new RegExp(`exported ${events.length} events of ${id} to ${file} \\(\\d+ secrets redacted\\)`));
+    const text = readFileSync(file, 'utf8');
+    assert.ok(!text.includes(API_KEY) && !text.includes(GITHUB_TOKEN));
+
+    // delete: an unknown id is refused and nothing is touched.
+    const worktree = join(world.storeDir, '.worktrees', 'worktrees', id);
+    assert.ok(existsSync(worktree));
+    const unknown = await world.cli(['sessions', 'delete', 'sesn_nosuchsession', '--store', world.storeDir], {});
+    assert.equal(unknown.code, 1, show(unknown));
+    assert.match(unknown.stderr, /^agent-os: .*sesn_nosuchsession/);
+    assert.ok(existsSync(worktree));
+
+    // Without ANTHROPIC_API_KEY: deleting needs no model.
+    const deleted = await world.cli(['sessions', 'delete', id, '--store', world.storeDir], {});
+    assert.equal(deleted.code, 0, show(deleted));
+    assert.match(deleted.stdout, new RegExp(`deleted session ${id} \\(its branch agent-os/${id} is kept`));
+    assert.equal(existsSync(worktree), false, 'the worktree is gone');
+    await assert.rejects(new FileSessionStore(world.storeDir).get(id), /not found|no session|unknown/i);
+    const list = await world.cli(['sessions', 'list', '--store', world.storeDir], {});
+    assert.match(list.stdout, /^no sessions in /);
+    const branches = execFileSync('git', ['branch', '--list', `agent-os/${id}`], { cwd: world.sample.workdir, encoding: 'utf8' });
+    assert.match(branches, new RegExp(`agent-os/${id}`), 'the branch stays');
+  } finally {
+    await world.close();
+  }
+});
