@@ -83,10 +83,10 @@ export interface BuildCliRuntimeOptions {
 export async function buildCliRuntime(
   flags: RuntimeFlagValues,
   env: NodeJS.ProcessEnv = process.env,
-  options: BuildCliRuntimeOptions = {},
+  build: BuildCliRuntimeOptions = {},
 ): Promise<CliRuntime> {
   const backend = parseBackend(flags.backend ?? env.AGENT_OS_BACKEND);
-  const needsModel = options.needsModel ?? true;
+  const needsModel = build.needsModel ?? true;
   const apiKey = env.ANTHROPIC_API_KEY ?? (needsModel ? undefined : 'unused: this command makes no model request');
   if (!apiKey) {
     throw new AgentOsError(
