@@ -116,7 +116,7 @@ export function sessionStoreConformance(name: string, factory: () => Promise<Sto
     it('appends events with seq 1..n, ids, times and schema version, and reads them back in order', async () => {
       const meta = await store.create({ title: 'log' });
       const writer = await store.openWriter(meta.id);
-      assert.deepEqual(writer.opened, { events: [], truncatedTailBytes: 0 });
+      assert.deepEqual([writer.opened.events, writer.opened.truncatedTailBytes, writer.opened.state], [[], 0, foldSession(meta.id, [])]);
       const appended: SessionEvent[] = [];
       for (let i = 0; i < 5; i++) appended.push(await writer.append(userMessage(`m${i}`)));
       appended.push(...(await writer.appendMany([userMessage('x'), userMessage('y')], 'sync')));
@@ -308,6 +308,39 @@ export function sessionStoreConformance(name: string, factory: () => Promise<Sto
       assert.equal(state.status, 'running');
       assert.equal(state.usage.output_tokens, 5);
       assert.equal(state.lastSeq, 3);
+      const again = await store.openWriter(meta.id);
+      assert.deepEqual(again.opened.state, state, 'a writer opens with the log folded');
+      await again.close();
+    });
+
+    it('pages through a log, and follows on from where a page ended without reading it again', async () => {
+      const meta = await store.create({ title: 'pages' });
+      const writer = await store.openWriter(meta.id);
+      const all = await writer.appendMany(Array.from({ length: 25 }, (_, i) => userMessage(`p${i}`)));
+      const pages: SessionEvent[][] = [];
+      let page = await store.readPage(meta.id, { limit: 10 });
+      while (page.events.length > 0) {
+        pages.push(page.events);
+        page = await store.readPage(meta.id, { fromSeq: page.next.seq, limit: 10 });
+      }
+      assert.deepEqual(pages.map((p) => p.map((e) => e.seq)), [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [11, 12, 13, 14, 15, 16, 17, 18, 19, 20], [21, 22, 23, 24, 25]]);
+      assert.deepEqual(pages.flat(), all);
+      assert.equal(page.next.seq, 26);
+      const middle = await store.readPage(meta.id, { fromSeq: 12, limit: 2 });
+      assert.deepEqual(middle.events, all.slice(11, 13));
+      assert.deepEqual((await store.readPage(meta.id)).events, all);
+
+      const end = (await store.readPage(meta.id, { fromSeq: 21 })).next;
+      await writer.append(userMessage('first after the page'));
+      const controller = new AbortController();
+      const seen: number[] = [];
+      for await (const event of store.follow(meta.id, { after: end, signal: controller.signal })) {
+        seen.push(event.seq);
+        if (seen.length === 1) await writer.append(userMessage('second'));
+        if (seen.length === 2) controller.abort();
+      }
+      assert.deepEqual(seen, [26, 27], 'follow starts where the page ended');
+      await writer.close();
     });
   });
 }

@@ -157,8 +157,10 @@ describe('a torn last record', () => {
 
   for (const [what, tail] of [
     ['cut short', (next: Buffer) => next.subarray(0, 30)],
-    ['with a bad checksum', (next: Buffer) => Buffer.concat([next.subarray(0, 40), Buffer.from('Z'), next.subarray(41)])],
+    ['cut short in a bad checksum', (next: Buffer) => Buffer.concat([next.subarray(0, 40), Buffer.from('Z'), next.subarray(41, 60)])],
     ['of zeros', () => Buffer.alloc(100)],
+    // A power cut can leave a record's length on disk with a block of it never written.
+    ['whole but for a block of NULs', (next: Buffer) => Buffer.concat([next.subarray(0, 40), Buffer.alloc(16), next.subarray(56)])],
   ] as const) {
     it(`(${what}) is left out by read, reported by verify, and cut off by the next writer`, async () => {
       const { id, log, whole, tailBytes } = await tornSession(tail);
@@ -175,6 +177,28 @@ describe('a torn last record', () => {
       assert.equal((await writer.append(userMessage('next'))).seq, 4);
       await writer.close();
       assert.equal((await store.verify(id)).ok, true);
+    });
+  }
+
+  for (const [what, damage] of [
+    ['a bit flipped in the last complete record', (log: string) => flipByte(log, lineOffset(log, 2) + 60)],
+    ['a garbage line appended', (log: string) => appendFileSync(log, 'not a record\n')],
+    ['a whole record with a bad checksum appended', (log: string) => {
+      const next = encodeRecord('event', JSON.stringify(stampEvent(userMessage('forged'), 4, new Date())));
+      appendFileSync(log, Buffer.concat([next.subarray(0, 40), Buffer.from('Z'), next.subarray(41)]));
+    }],
+  ] as const) {
+    it(`is not what ${what} is: that is damage, reported at its offset and never cut off`, async () => {
+      const { id, log } = await sessionWith(3);
+      const at = what.startsWith('a bit') ? lineOffset(log, 2) : statSync(log).size;
+      damage(log);
+      const before = readFileSync(log);
+      assert.equal((await caught(store.read(id))).byteOffset, at);
+      const report = await store.verify(id);
+      assert.deepEqual([report.ok, report.damage?.byteOffset, report.damage?.tornTail], [false, at, false]);
+      const onOpen = await caught(store.openWriter(id));
+      assert.deepEqual([onOpen.code, onOpen.byteOffset], ['LOG_CORRUPT', at]);
+      assert.deepEqual(readFileSync(log), before, 'an acknowledged record is never cut off as if it were torn');
     });
   }
 

@@ -3,7 +3,8 @@
 import { FenceLostError, SessionExistsError, SessionLockedError, SessionNotFoundError } from '../errors.ts';
 import type { EventInput, SessionEvent } from '../events/sessionEvent.ts';
 import { assertSessionId, newSessionMeta, patchedMeta, serializeEvent, stampEvent } from './storeRules.ts';
-import type { Durability, NewSession, OpenedLog, SessionMeta, SessionStore, SessionWriter, VerifyReport } from './sessionStore.ts';
+import { foldSession } from './sessionState.ts';
+import type { Durability, LogCursor, LogPage, NewSession, OpenedLog, SessionMeta, SessionStore, SessionWriter, VerifyReport } from './sessionStore.ts';
 
 interface MemorySession {
   meta: SessionMeta;
@@ -54,7 +55,8 @@ export class MemorySessionStore implements SessionStore {
     if (session.writerOpen) throw new SessionLockedError(sessionId, undefined, session.fence);
     session.writerOpen = true;
     session.fence += 1;
-    const opened: OpenedLog = { events: session.records.map(parse), truncatedTailBytes: 0 };
+    const events = session.records.map(parse);
+    const opened: OpenedLog = { events, truncatedTailBytes: 0, state: foldSession(sessionId, events) };
     return new MemorySessionWriter(sessionId, session, session.fence, opened, this.now);
   }
 
@@ -63,9 +65,18 @@ export class MemorySessionStore implements SessionStore {
     return records.slice(Math.max(0, (options?.fromSeq ?? 1) - 1)).map(parse);
   }
 
-  async *follow(sessionId: string, options: { fromSeq?: number; signal: AbortSignal }): AsyncIterable<SessionEvent> {
+  /** A cursor's offset here is the index of its record: the same meaning as a file offset, in records. */
+  async readPage(sessionId: string, options?: { fromSeq?: number; limit?: number }): Promise<LogPage> {
+    const records = this.session(sessionId).records;
+    const from = Math.max(1, options?.fromSeq ?? 1);
+    const page = records.slice(from - 1, options?.limit === undefined ? undefined : from - 1 + Math.max(0, options.limit)).map(parse);
+    const seq = Math.min(records.length + 1, from + page.length);
+    return { events: page, next: { offset: seq - 1, seq } };
+  }
+
+  async *follow(sessionId: string, options: { fromSeq?: number; after?: LogCursor; signal: AbortSignal }): AsyncIterable<SessionEvent> {
     const session = this.session(sessionId);
-    let next = Math.max(1, options.fromSeq ?? 1);
+    let next = Math.max(1, options.after?.seq ?? 1, options.fromSeq ?? 1);
     let wake: (() => void) | undefined;
     const listener = (): void => wake?.();
     session.listeners.add(listener);

@@ -2,6 +2,10 @@
 // harness decides from (threads, statuses, usage, pending tool uses) is derived here, never kept aside.
 import type { EventOfType, ModelUsage, SessionEvent, StopReason } from '../events/sessionEvent.ts';
 
+/** Version of what the fold derives. Bump it whenever `step` changes what a state holds or how it is
+ * computed: fold checkpoints saved by another version are then ignored and rebuilt from the log. */
+export const FOLD_VERSION = 1;
+
 export type RunStatus = 'idle' | 'running' | 'rescheduling' | 'terminated';
 
 export interface Usage {
@@ -82,130 +86,199 @@ export function totalTokens(usage: Usage): number {
 
 const NO_PENDING: ReadonlyMap<string, EventOfType<'agent.tool_use'>> = new Map();
 
-function newThread(id: string, agentName: string, parentThreadId: string | null, agentVersion?: number): ThreadState {
-  return {
-    id,
-    agentName,
-    ...(agentVersion === undefined ? {} : { agentVersion }),
-    parentThreadId,
-    status: 'idle',
-    usage: ZERO_USAGE,
-    pendingToolUses: NO_PENDING,
-    eventCount: 0,
-    lastSeq: 0,
-  };
+function newThread(id: string, agentName: string, parentThreadId: string | null): ThreadState {
+  return { id, agentName, parentThreadId, status: 'idle', usage: ZERO_USAGE, pendingToolUses: NO_PENDING, eventCount: 0, lastSeq: 0 };
 }
 
-export function reduce(state: SessionState, event: SessionEvent): SessionState {
-  const next: SessionState = { ...state, lastSeq: event.seq, eventCount: state.eventCount + 1 };
-  let threads = state.threads;
-  const touch = (threadId: string, change: (t: ThreadState) => ThreadState): void => {
-    const existing = threads[threadId] ?? newThread(threadId, 'unknown', null);
-    threads = { ...threads, [threadId]: change(existing) };
-  };
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+type DraftThread = Writable<ThreadState>;
+type DraftSession = Writable<Omit<SessionState, 'threads'>>;
 
+/** Where one step of the fold writes. `reduce` copies what an event changes (callers keep every
+ * state they were given); a SessionFold owns its state and changes it in place (no allocation per
+ * event, which was half the cost of opening a long log). The step itself is written once. */
+interface FoldTarget {
+  readonly session: DraftSession;
+  /** The thread, writable, made on first sight. */
+  thread(threadId: string): DraftThread;
+  /** The thread's pending tool uses, writable. */
+  pending(thread: DraftThread): Map<string, EventOfType<'agent.tool_use'>>;
+}
+
+function step(target: FoldTarget, event: SessionEvent): void {
+  const s = target.session;
+  s.lastSeq = event.seq;
+  s.eventCount += 1;
   // Every event counts toward its own thread (a thread seen before its `thread_created`, as in a
   // single-agent session's primary thread, is created on first sight).
   if (event.type !== 'session.thread_created') {
-    touch(event.thread, (t) => ({ ...t, eventCount: t.eventCount + 1, lastSeq: event.seq }));
+    const t = target.thread(event.thread);
+    t.eventCount += 1;
+    t.lastSeq = event.seq;
   }
 
   switch (event.type) {
     case 'session.thread_created': {
-      const existing = threads[event.session_thread_id];
-      threads = {
-        ...threads,
-        [event.session_thread_id]: {
-          ...(existing ?? newThread(event.session_thread_id, event.agent_name, event.parent_thread_id)),
-          agentName: event.agent_name,
-          parentThreadId: event.parent_thread_id,
-          ...(event.agent_version === undefined ? {} : { agentVersion: event.agent_version }),
-          ...(event.thread_key === undefined ? {} : { threadKey: event.thread_key }),
-        },
-      };
-      if (event.parent_thread_id === null && next.primaryThreadId === undefined) next.primaryThreadId = event.session_thread_id;
+      const t = target.thread(event.session_thread_id);
+      t.agentName = event.agent_name;
+      t.parentThreadId = event.parent_thread_id;
+      if (event.agent_version !== undefined) t.agentVersion = event.agent_version;
+      if (event.thread_key !== undefined) t.threadKey = event.thread_key;
+      if (event.parent_thread_id === null && s.primaryThreadId === undefined) s.primaryThreadId = event.session_thread_id;
       break;
     }
-    case 'session.thread_status_running':
-      touch(event.session_thread_id, (t) => withoutStopReason({ ...t, status: 'running' }));
+    case 'session.thread_status_running': {
+      const t = target.thread(event.session_thread_id);
+      t.status = 'running';
+      delete t.stopReason;
       break;
-    case 'session.thread_status_idle':
-      touch(event.session_thread_id, (t) => ({ ...t, status: 'idle', stopReason: event.stop_reason }));
+    }
+    case 'session.thread_status_idle': {
+      const t = target.thread(event.session_thread_id);
+      t.status = 'idle';
+      t.stopReason = event.stop_reason;
       break;
+    }
     case 'session.thread_status_rescheduled':
-      touch(event.session_thread_id, (t) => ({ ...t, status: 'rescheduling' }));
+      target.thread(event.session_thread_id).status = 'rescheduling';
       break;
     case 'session.thread_status_terminated':
-      touch(event.session_thread_id, (t) => ({ ...t, status: 'terminated' }));
+      target.thread(event.session_thread_id).status = 'terminated';
       break;
     case 'session.status_running':
-      next.status = 'running';
-      delete next.stopReason;
+      s.status = 'running';
+      delete s.stopReason;
       break;
     case 'session.status_idle':
-      next.status = 'idle';
-      next.stopReason = event.stop_reason;
+      s.status = 'idle';
+      s.stopReason = event.stop_reason;
       break;
     case 'session.status_rescheduled':
-      next.status = 'rescheduling';
+      s.status = 'rescheduling';
       break;
     case 'session.status_terminated':
-      next.status = 'terminated';
+      s.status = 'terminated';
       break;
     case 'session.error':
-      next.errors = state.errors + 1;
+      s.errors += 1;
       break;
     case 'span.model_request_start':
-      touch(event.thread, (t) => ({ ...t, openModelRequestId: event.id }));
+      target.thread(event.thread).openModelRequestId = event.id;
       break;
-    case 'span.model_request_end':
-      touch(event.thread, (t) => {
-        const { openModelRequestId: _closed, ...rest } = t;
-        return { ...rest, usage: addUsage(t.usage, event.model_usage, event.cost_usd) };
-      });
-      next.usage = addUsage(state.usage, event.model_usage, event.cost_usd);
+    case 'span.model_request_end': {
+      const t = target.thread(event.thread);
+      delete t.openModelRequestId;
+      t.usage = addUsage(t.usage, event.model_usage, event.cost_usd);
+      s.usage = addUsage(s.usage, event.model_usage, event.cost_usd);
       break;
-    case 'agent.tool_use':
-      touch(event.thread, (t) => ({ ...t, pendingToolUses: new Map(t.pendingToolUses).set(event.id, event) }));
+    }
+    case 'agent.tool_use': {
+      const t = target.thread(event.thread);
+      target.pending(t).set(event.id, event);
       break;
-    case 'agent.tool_result':
-      touch(event.thread, (t) => {
-        if (!t.pendingToolUses.has(event.tool_use_id)) return t;
-        const rest = new Map(t.pendingToolUses);
-        rest.delete(event.tool_use_id);
-        return { ...t, pendingToolUses: rest };
-      });
+    }
+    case 'agent.tool_result': {
+      const t = target.thread(event.thread);
+      if (t.pendingToolUses.has(event.tool_use_id)) target.pending(t).delete(event.tool_use_id);
       break;
+    }
     case 'agent_os.session_configured':
-      next.configured = event;
+      s.configured = event;
       break;
     case 'agent_os.plan_submitted':
-      next.latestPlan = event;
+      s.latestPlan = event;
       break;
     case 'agent_os.verdict_submitted':
-      next.latestVerdict = event;
-      delete next.latestApproval;
+      s.latestVerdict = event;
+      delete s.latestApproval;
       break;
     case 'agent_os.approval':
-      next.latestApproval = event;
+      s.latestApproval = event;
       break;
     case 'agent_os.pull_request_opened':
-      next.pullRequest = event;
+      s.pullRequest = event;
       break;
     default:
       break;
   }
-  next.threads = threads;
-  return next;
 }
 
-function withoutStopReason(t: ThreadState): ThreadState {
-  const { stopReason: _dropped, ...rest } = t;
-  return rest;
+/** The state after `event`, as a new value: `state` and everything in it are left as they were. */
+export function reduce(state: SessionState, event: SessionEvent): SessionState {
+  const { threads: before, ...rest } = state;
+  const session: DraftSession = rest;
+  let threads: Record<string, ThreadState> | undefined;
+  // At most two threads change per event (its own and the one a status event names).
+  const copied: DraftThread[] = [];
+  step(
+    {
+      session,
+      thread(threadId) {
+        const done = copied.find((t) => t.id === threadId);
+        if (done) return done;
+        threads ??= { ...before };
+        const t: DraftThread = { ...(threads[threadId] ?? newThread(threadId, 'unknown', null)) };
+        threads[threadId] = t;
+        copied.push(t);
+        return t;
+      },
+      pending(t) {
+        const copy = new Map(t.pendingToolUses);
+        t.pendingToolUses = copy;
+        return copy;
+      },
+    },
+    event,
+  );
+  return { ...session, threads: threads ?? before };
+}
+
+/**
+ * A fold that owns its accumulator: events are applied in place, so a long log folds without a new
+ * state, thread map and thread per event. `state` hands out a copy, never the accumulator.
+ */
+export class SessionFold {
+  private readonly session: DraftSession;
+  private readonly threads: Record<string, DraftThread> = {};
+  /** Pending maps this fold made itself (the others are shared with the state it started from). */
+  private readonly ownMaps = new WeakSet<ReadonlyMap<string, unknown>>();
+  private readonly target: FoldTarget;
+
+  constructor(start: SessionState) {
+    const { threads, ...rest } = start;
+    this.session = { ...rest };
+    for (const [id, t] of Object.entries(threads)) this.threads[id] = { ...t };
+    this.target = {
+      session: this.session,
+      thread: (threadId) => (this.threads[threadId] ??= newThread(threadId, 'unknown', null)),
+      pending: (t) => {
+        if (!this.ownMaps.has(t.pendingToolUses)) {
+          t.pendingToolUses = new Map(t.pendingToolUses);
+          this.ownMaps.add(t.pendingToolUses);
+        }
+        return t.pendingToolUses as Map<string, EventOfType<'agent.tool_use'>>;
+      },
+    };
+  }
+
+  apply(event: SessionEvent): void {
+    step(this.target, event);
+  }
+
+  get lastSeq(): number {
+    return this.session.lastSeq;
+  }
+
+  /** A copy of the state so far; later events do not change it. */
+  get state(): SessionState {
+    const threads: Record<string, ThreadState> = {};
+    for (const [id, t] of Object.entries(this.threads)) threads[id] = { ...t, pendingToolUses: new Map(t.pendingToolUses) };
+    return { ...this.session, threads };
+  }
 }
 
 export function foldSession(sessionId: string, events: Iterable<SessionEvent>): SessionState {
-  let state = initialSessionState(sessionId);
-  for (const e of events) state = reduce(state, e);
-  return state;
+  const fold = new SessionFold(initialSessionState(sessionId));
+  for (const e of events) fold.apply(e);
+  return fold.state;
 }

@@ -1,6 +1,7 @@
 // The SessionStore port: where session logs live. Implemented in memory (tests, previews) and on
 // files (src/node/session/fileSessionStore.ts). Both pass test/conformance/sessionStoreConformance.ts.
 import type { EventInput, SessionEvent } from '../events/sessionEvent.ts';
+import type { SessionState } from './sessionState.ts';
 
 export interface SessionMeta {
   /** `sesn_…` */
@@ -32,9 +33,26 @@ export type Durability =
   | 'batch';
 
 export interface OpenedLog {
-  events: SessionEvent[];
+  /** Every event that was in the log at open. The file store reads them on first use, in windows:
+   * a writer that needs only the state (wake = checkpoint + tail) never holds a long log. */
+  readonly events: SessionEvent[];
   /** Bytes of a torn last record that were cut off on open (0 when the log was whole). */
-  truncatedTailBytes: number;
+  readonly truncatedTailBytes: number;
+  /** The log folded, as it was at open (the file store starts from its fold checkpoint). */
+  readonly state: SessionState;
+}
+
+/** A place in a log: the record with this seq starts at this byte (or the log ends there). Cursors
+ * come from the store (`readPage`); a stale or made-up one is found out, never trusted. */
+export interface LogCursor {
+  readonly offset: number;
+  readonly seq: number;
+}
+
+export interface LogPage {
+  events: SessionEvent[];
+  /** Just after the last event read: the next page, or `follow`, starts here without reading again. */
+  next: LogCursor;
 }
 
 export interface SessionWriter {
@@ -71,9 +89,12 @@ export interface SessionStore {
   openWriter(sessionId: string): Promise<SessionWriter>;
   /** Reads the log without taking the lock. Damage before the tail throws LogCorruptError. */
   read(sessionId: string, options?: { fromSeq?: number }): Promise<SessionEvent[]>;
-  /** Yields events from `fromSeq` on, then follows new ones as the writer appends them, until aborted.
-   * Never blocks the writer. */
-  follow(sessionId: string, options: { fromSeq?: number; signal: AbortSignal }): AsyncIterable<SessionEvent>;
+  /** Up to `limit` events from `fromSeq` (default 1) on, and where they end. Pages through an index
+   * (seq → offset), so a page near the end of a long log does not read the log before it. */
+  readPage(sessionId: string, options?: { fromSeq?: number; limit?: number }): Promise<LogPage>;
+  /** Yields events from `fromSeq` (or from `after`, a page's `next`) on, then follows new ones as the
+   * writer appends them, until aborted. Never blocks the writer. */
+  follow(sessionId: string, options: { fromSeq?: number; after?: LogCursor; signal: AbortSignal }): AsyncIterable<SessionEvent>;
   verify(sessionId: string): Promise<VerifyReport>;
 }
 

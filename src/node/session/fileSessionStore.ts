@@ -2,22 +2,28 @@
 //
 //   <dir>/<sesn_id>/meta.json        session metadata, replaced atomically
 //   <dir>/<sesn_id>/events.jsonl     the append-only log, one checksummed record per line (recordCodec.ts)
+//   <dir>/<sesn_id>/fold.json        the state folded up to a recent record, and index points (foldCheckpoint.ts)
 //   <dir>/<sesn_id>/blobs/<sha256>   events too large to keep inline (blobStore.ts)
 //   <dir>/<sesn_id>/lock-<n>.json    the writer lock and its fencing number (writerLock.ts)
 import { randomBytes } from 'node:crypto';
-import { existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, readSync, renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentOsError, LogCorruptError, SessionExistsError, SessionNotFoundError } from '../../core/errors.ts';
 import type { SessionEvent } from '../../core/events/sessionEvent.ts';
-import type { NewSession, SessionMeta, SessionStore, SessionWriter, VerifyReport } from '../../core/session/sessionStore.ts';
+import { initialSessionState, SessionFold } from '../../core/session/sessionState.ts';
+import type { SessionState } from '../../core/session/sessionState.ts';
+import type { LogCursor, LogPage, NewSession, OpenedLog, SessionMeta, SessionStore, SessionWriter, VerifyReport } from '../../core/session/sessionStore.ts';
 import { assertSessionId, newSessionMeta, patchedMeta } from '../../core/session/storeRules.ts';
 import { BlobStore } from './blobStore.ts';
 import { fsyncDirectoryInPool, fsyncInPool, removeLeftoverTemps, writeFileAtomic, writeNewFile } from './durableFiles.ts';
 import { FileSessionWriter } from './fileSessionWriter.ts';
+import { checkpointMatches, readCheckpoint, recordCrc } from './foldCheckpoint.ts';
 import { followLog } from './followLog.ts';
-import { decodeRecords } from './recordCodec.ts';
-import type { DecodeResult } from './recordCodec.ts';
+import { LogIndex } from './logIndex.ts';
+import { LOG_START, scanLog, scanLogSync } from './logScan.ts';
+import type { ScanResult } from './logScan.ts';
 import { WriterLock } from './writerLock.ts';
 import type { WriterLockOptions } from './writerLock.ts';
 
@@ -28,6 +34,8 @@ export interface FileSessionStoreOptions {
   followPollMs?: number;
   /** How writer locks judge their holders and keep their own lease (tests shorten it). */
   writerLock?: WriterLockOptions;
+  /** Bytes a reader reads at a time (tests make it small). Default 4 MiB. */
+  readWindowBytes?: number;
 }
 
 export const DEFAULT_BLOB_THRESHOLD_BYTES = 256 * 1024;
@@ -39,6 +47,9 @@ export class FileSessionStore implements SessionStore {
   private readonly blobThresholdBytes: number;
   private readonly followPollMs: number;
   private readonly writerLock: WriterLockOptions;
+  /** Index points of the logs this store has scanned or written. */
+  private readonly indexes = new Map<string, LogIndex>();
+  private readonly windowBytes: number | undefined;
 
   constructor(
     readonly dir: string,
@@ -47,6 +58,7 @@ export class FileSessionStore implements SessionStore {
     this.blobThresholdBytes = options.blobThresholdBytes ?? DEFAULT_BLOB_THRESHOLD_BYTES;
     this.followPollMs = options.followPollMs ?? 200;
     this.writerLock = options.writerLock ?? {};
+    this.windowBytes = options.readWindowBytes;
   }
 
   async create(session: NewSession): Promise<SessionMeta> {
@@ -74,6 +86,7 @@ export class FileSessionStore implements SessionStore {
       throw error;
     }
     await fsyncDirectoryInPool(this.dir);
+    this.indexes.delete(meta.id);
     return meta;
   }
 
@@ -121,6 +134,7 @@ export class FileSessionStore implements SessionStore {
       await lock.release();
       throw error;
     }
+    this.indexes.delete(sessionId);
     await fsyncDirectoryInPool(this.dir);
     rmSync(trash, { recursive: true, force: true });
   }
@@ -130,64 +144,101 @@ export class FileSessionStore implements SessionStore {
     const dir = this.sessionDir(sessionId);
     const lock = await WriterLock.acquire(dir, sessionId, this.writerLock);
     let fd: number | undefined;
+    let file: FileHandle | undefined;
     try {
       removeLeftoverTemps(dir);
       removeLeftoverTemps(join(dir, BLOBS));
-      fd = openSync(join(dir, LOG), 'a+');
-      const bytes = readFileSync(join(dir, LOG));
+      const logPath = join(dir, LOG);
+      fd = openSync(logPath, 'a+');
+      file = await open(logPath, 'r');
       const blobs = new BlobStore(sessionId, join(dir, BLOBS));
-      const decoded = this.decode(bytes, blobs, 1);
-      throwOnDamage(sessionId, decoded);
+      // Wake = the fold checkpoint plus the records after it; without a checkpoint that agrees with
+      // the log, the whole log, in windows.
+      const saved = readCheckpoint(dir, sessionId);
+      const checkpoint = saved && (await checkpointMatches(file, saved)) ? saved : undefined;
+      const fold = new SessionFold(checkpoint?.state ?? initialSessionState(sessionId));
+      const index = new LogIndex(checkpoint?.index ?? []);
+      const scanned = await scanLog(file, {
+        from: checkpoint ? { offset: checkpoint.bytes, seq: checkpoint.records + 1 } : LOG_START,
+        loadBlob: (ref, offset) => blobs.get(ref, offset),
+        onEvents: (events) => {
+          for (const event of events) fold.apply(event);
+        },
+        onPosition: (point) => index.add(point),
+        windowBytes: this.windowBytes,
+      });
+      throwOnDamage(sessionId, scanned);
       let truncatedTailBytes = 0;
-      if (decoded.tail) {
+      if (scanned.tail) {
         // A torn append of a writer that died: it was never acknowledged, so cutting it off loses nothing.
-        ftruncateSync(fd, decoded.validBytes);
+        ftruncateSync(fd, scanned.end.offset);
         await fsyncInPool(fd);
-        truncatedTailBytes = decoded.tail.bytes;
+        truncatedTailBytes = scanned.tail.bytes;
       }
       const size = fstatSync(fd).size;
       lock.check();
+      const lastRecord = scanned.lastRecordAt >= 0 ? { offset: scanned.lastRecordAt, crc32: crcOfRecordAt(fd, scanned.lastRecordAt) } : checkpoint?.last;
+      this.indexes.set(sessionId, index);
       return new FileSessionWriter(
         sessionId,
         lock,
-        { fd, size, lastSeq: decoded.records },
+        { fd, size, lastSeq: scanned.end.seq - 1, lastRecord, dir, checkpointed: checkpoint?.records ?? 0 },
         blobs,
         this.blobThresholdBytes,
-        { events: decoded.events, truncatedTailBytes },
+        fold,
+        index,
+        openedLog(fold.state, truncatedTailBytes, () => this.readAllSync(sessionId, blobs, size)),
       );
     } catch (error) {
       if (fd !== undefined) closeSync(fd);
       await lock.release().catch(() => undefined); // the error that got us here is the one to report
       throw error;
+    } finally {
+      await file?.close();
     }
   }
 
   async read(sessionId: string, options?: { fromSeq?: number }): Promise<SessionEvent[]> {
-    const bytes = await this.readLog(sessionId);
-    const decoded = this.decode(bytes, this.blobs(sessionId), options?.fromSeq ?? 1);
-    throwOnDamage(sessionId, decoded);
-    // A bad last line is a torn append (or one being written right now): not part of the log.
-    return decoded.events;
+    return (await this.readPage(sessionId, options)).events;
   }
 
-  follow(sessionId: string, options: { fromSeq?: number; signal: AbortSignal }): AsyncIterable<SessionEvent> {
+  async readPage(sessionId: string, options?: { fromSeq?: number; limit?: number }): Promise<LogPage> {
+    const file = await this.openLog(sessionId);
+    try {
+      const events: SessionEvent[] = [];
+      const scanned = await this.scanFrom(sessionId, file, { fromSeq: options?.fromSeq ?? 1, limit: options?.limit, onEvents: collectInto(events) });
+      throwOnDamage(sessionId, scanned);
+      // A bad last line is a torn append (or one being written right now): not part of the log.
+      return { events, next: scanned.end };
+    } finally {
+      await file.close();
+    }
+  }
+
+  follow(sessionId: string, options: { fromSeq?: number; after?: LogCursor; signal: AbortSignal }): AsyncIterable<SessionEvent> {
     assertSessionId(sessionId);
     return followLog({
       sessionId,
       logPath: join(this.sessionDir(sessionId), LOG),
-      blobs: this.blobs(sessionId),
       fromSeq: options.fromSeq ?? 1,
       signal: options.signal,
       pollMs: this.followPollMs,
+      scan: (file, scan) => this.scanFrom(sessionId, file, { ...scan, after: scan.after ?? options.after }),
     });
   }
 
   async verify(sessionId: string): Promise<VerifyReport> {
-    const bytes = await this.readLog(sessionId);
-    const decoded = this.decode(bytes, this.blobs(sessionId), 1, true);
-    const report: VerifyReport = { ok: !decoded.damage && !decoded.tail, records: decoded.records, bytes: bytes.length };
-    if (decoded.damage) report.damage = { ...decoded.damage, tornTail: false };
-    else if (decoded.tail) report.damage = { byteOffset: decoded.tail.byteOffset, reason: decoded.tail.reason, tornTail: true };
+    const file = await this.openLog(sessionId);
+    let scanned: ScanResult;
+    try {
+      const blobs = this.blobs(sessionId);
+      scanned = await scanLog(file, { loadBlob: (ref, offset) => blobs.get(ref, offset), reportBlobDamage: true, windowBytes: this.windowBytes });
+    } finally {
+      await file.close();
+    }
+    const report: VerifyReport = { ok: !scanned.damage && !scanned.tail, records: scanned.end.seq - 1, bytes: scanned.size };
+    if (scanned.damage) report.damage = { ...scanned.damage, tornTail: false };
+    else if (scanned.tail) report.damage = { byteOffset: scanned.tail.byteOffset, reason: scanned.tail.reason, tornTail: true };
     return report;
   }
 
@@ -201,14 +252,57 @@ export class FileSessionStore implements SessionStore {
     return new BlobStore(sessionId, join(this.sessionDir(sessionId), BLOBS));
   }
 
-  private decode(bytes: Buffer, blobs: BlobStore, fromSeq: number, reportBlobDamage = false): DecodeResult {
-    return decodeRecords(bytes, { fromSeq, loadBlob: (ref, offset) => blobs.get(ref, offset), reportBlobDamage });
+  /**
+   * Scans from `after` (a cursor a caller got from this store), or from the index point nearest below
+   * `fromSeq`. A point that does not hold the record it names (the log was rewritten, or the cursor is
+   * made up) is found by the scan's first check, and the scan is done again from the start of the log.
+   */
+  private async scanFrom(
+    sessionId: string,
+    file: FileHandle,
+    options: { fromSeq: number; after?: LogCursor; limit?: number; onEvents?: (events: SessionEvent[]) => void },
+  ): Promise<ScanResult> {
+    const index = this.indexOf(sessionId);
+    const blobs = this.blobs(sessionId);
+    const from = options.after ?? index.floor(options.fromSeq);
+    const scan = (start: LogCursor, fromSeq: number): Promise<ScanResult> =>
+      scanLog(file, { from: start, fromSeq, limit: options.limit, loadBlob: (ref, offset) => blobs.get(ref, offset), onEvents: options.onEvents, onPosition: (point) => index.add(point), windowBytes: this.windowBytes });
+    let scanned = await scan(from, Math.max(options.fromSeq, from.seq));
+    if (from.offset > 0 && (scanned.damage?.byteOffset === from.offset || from.offset > scanned.size)) {
+      if (!options.after) index.dropFrom(from.seq);
+      scanned = await scan(LOG_START, Math.max(options.fromSeq, from.seq));
+    }
+    if (!scanned.damage) index.add(scanned.end);
+    return scanned;
   }
 
-  private async readLog(sessionId: string): Promise<Buffer> {
+  private indexOf(sessionId: string): LogIndex {
+    let index = this.indexes.get(sessionId);
+    if (!index) {
+      // A process that has not scanned this log yet starts from the points its checkpoint keeps.
+      index = new LogIndex(readCheckpoint(this.sessionDir(sessionId), sessionId)?.index ?? []);
+      this.indexes.set(sessionId, index);
+    }
+    return index;
+  }
+
+  /** Every event up to `endOffset`, read in windows with blocking reads (an opened log's events). */
+  private readAllSync(sessionId: string, blobs: BlobStore, endOffset: number): SessionEvent[] {
+    const events: SessionEvent[] = [];
+    const fd = openSync(join(this.sessionDir(sessionId), LOG), 'r');
+    try {
+      const scanned = scanLogSync(fd, { endOffset, loadBlob: (ref, offset) => blobs.get(ref, offset), onEvents: collectInto(events), windowBytes: this.windowBytes });
+      throwOnDamage(sessionId, scanned);
+    } finally {
+      closeSync(fd);
+    }
+    return events;
+  }
+
+  private async openLog(sessionId: string): Promise<FileHandle> {
     assertSessionId(sessionId);
     try {
-      return await readWhole(join(this.sessionDir(sessionId), LOG));
+      return await open(join(this.sessionDir(sessionId), LOG), 'r');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new SessionNotFoundError(sessionId);
       throw error;
@@ -233,29 +327,32 @@ export class FileSessionStore implements SessionStore {
   }
 }
 
-/** The whole file in one read where possible: readFile's 512 KiB chunks cost a thread-pool round trip
- * each, which on a busy machine is most of the time it takes to open a long log. */
-async function readWhole(path: string): Promise<Buffer> {
-  const file = await open(path, 'r');
-  try {
-    const size = (await file.stat()).size;
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      // The writer may append while we read: take what is there now, plus whatever a short read left.
-      const chunk = Buffer.allocUnsafe(Math.max(size - total, 64 * 1024));
-      const { bytesRead } = await file.read(chunk, 0, chunk.length, total);
-      if (bytesRead === 0) break;
-      chunks.push(chunk.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total >= size) break;
-    }
-    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
-  } finally {
-    await file.close();
-  }
+/** An OpenedLog whose events are read on first use (and kept: whoever asks once asks again). */
+function openedLog(state: SessionState, truncatedTailBytes: number, readEvents: () => SessionEvent[]): OpenedLog {
+  let events: SessionEvent[] | undefined;
+  return {
+    state,
+    truncatedTailBytes,
+    get events() {
+      events ??= readEvents();
+      return events;
+    },
+  };
 }
 
-function throwOnDamage(sessionId: string, decoded: DecodeResult): void {
+function collectInto(events: SessionEvent[]): (window: SessionEvent[]) => void {
+  return (window) => {
+    for (const event of window) events.push(event);
+  };
+}
+
+/** The checksum a record's line carries, read from the file. */
+function crcOfRecordAt(fd: number, offset: number): string {
+  const head = Buffer.alloc(18);
+  readSync(fd, head, 0, head.length, offset);
+  return recordCrc(head);
+}
+
+function throwOnDamage(sessionId: string, decoded: { damage?: { byteOffset: number; reason: string } }): void {
   if (decoded.damage) throw new LogCorruptError(sessionId, decoded.damage.byteOffset, decoded.damage.reason);
 }

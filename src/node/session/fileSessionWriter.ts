@@ -11,21 +11,39 @@
 // threads append. 'batch' appends become durable with the next 'sync' append, flush() or close().
 import { closeSync, ftruncateSync, writeSync } from 'node:fs';
 import type { EventInput, SessionEvent } from '../../core/events/sessionEvent.ts';
+import type { SessionFold } from '../../core/session/sessionState.ts';
 import type { Durability, OpenedLog, SessionWriter } from '../../core/session/sessionStore.ts';
 import { serializeEvent, stampEvent } from '../../core/session/storeRules.ts';
 import type { BlobStore } from './blobStore.ts';
 import { datasync } from './datasyncQueue.ts';
+import { recordCrc, writeCheckpoint } from './foldCheckpoint.ts';
+import type { FoldCheckpoint } from './foldCheckpoint.ts';
+import type { LogIndex } from './logIndex.ts';
 import { encodeRecordLine } from './recordCodec.ts';
 import type { BlobRef } from './recordCodec.ts';
 import type { WriterLock } from './writerLock.ts';
 
 const FENCE_CHECK_MS = 50;
+/** A fold checkpoint is written after this many records or bytes (whichever comes first), so that a
+ * wake folds at most that much of the log; and on close once this many records are not in one. */
+const CHECKPOINT_RECORDS = 4096;
+const CHECKPOINT_BYTES = 8 * 1024 * 1024;
+const CHECKPOINT_ON_CLOSE_RECORDS = 256;
+/** An index point every this many bytes; a checkpoint keeps at most CHECKPOINT_INDEX_POINTS of them. */
+const INDEX_BYTES = 1024 * 1024;
+const CHECKPOINT_INDEX_POINTS = 4096;
 
 export interface WriterFile {
   fd: number;
   /** Bytes of whole records in the file. */
   size: number;
   lastSeq: number;
+  /** The last whole record (for the checkpoint to be checked against). */
+  lastRecord: { offset: number; crc32: string } | undefined;
+  /** The session folder, where the fold checkpoint goes. */
+  dir: string;
+  /** Seq of the last record the newest fold checkpoint holds. */
+  checkpointed: number;
 }
 
 /** Someone waiting until the first `upTo` records written are on disk. */
@@ -50,6 +68,8 @@ export class FileSessionWriter implements SessionWriter {
   private waiters: DurableWaiter[] = [];
   private fenceCheckedAt = 0;
   private lost: Error | undefined;
+  private checkpointing: Promise<void> | undefined;
+  private checkpointedBytes: number;
 
   constructor(
     readonly sessionId: string,
@@ -57,8 +77,13 @@ export class FileSessionWriter implements SessionWriter {
     private readonly file: WriterFile,
     private readonly blobs: BlobStore,
     private readonly blobThresholdBytes: number,
+    /** The log folded so far, kept current on every append: what the next checkpoint saves. */
+    private readonly fold: SessionFold,
+    private readonly index: LogIndex,
     readonly opened: OpenedLog,
-  ) {}
+  ) {
+    this.checkpointedBytes = file.checkpointed > 0 ? file.size : 0;
+  }
 
   get fence(): number {
     return this.lock.fence;
@@ -97,16 +122,48 @@ export class FileSessionWriter implements SessionWriter {
     let events: SessionEvent[];
     if (inputs.length === 1) {
       const event = stampEvent(inputs[0] as EventInput, this.file.lastSeq + 1, now);
-      this.writeRecord(this.recordFor(event));
+      this.writeRecord(this.recordFor(event), event);
       events = [event];
     } else {
       // Every event is checked before any is written: a bad one appends nothing.
       events = inputs.map((input, i) => stampEvent(input, this.file.lastSeq + 1 + i, now));
       const records = events.map((event) => this.recordFor(event));
-      for (const record of records) this.writeRecord(record);
+      records.forEach((record, i) => this.writeRecord(record, events[i] as SessionEvent));
     }
-    this.file.lastSeq += events.length;
+    this.maybeCheckpoint(false);
     return events;
+  }
+
+  /**
+   * Saves the fold as of now once enough was appended since the last checkpoint: taken now (the fold
+   * moves on), written once the records it covers are durable (a checkpoint must never be ahead of the
+   * log on disk), one at a time, off the append path.
+   */
+  private maybeCheckpoint(closing: boolean): void {
+    const since = this.file.lastSeq - this.file.checkpointed;
+    const lastRecord = this.file.lastRecord;
+    if (since <= 0 || !lastRecord || this.checkpointing || this.broken || this.lost) return;
+    const due = closing
+      ? since >= CHECKPOINT_ON_CLOSE_RECORDS
+      : since >= CHECKPOINT_RECORDS || this.file.size - this.checkpointedBytes >= CHECKPOINT_BYTES;
+    if (!due) return;
+    const checkpoint: FoldCheckpoint = {
+      records: this.file.lastSeq,
+      bytes: this.file.size,
+      last: lastRecord,
+      state: this.fold.state,
+      index: this.index.sample(CHECKPOINT_INDEX_POINTS),
+    };
+    this.file.checkpointed = checkpoint.records;
+    this.checkpointedBytes = checkpoint.bytes;
+    this.checkpointing = this.durableUpTo(this.written)
+      .then(() => writeCheckpoint(this.file.dir, checkpoint))
+      .catch(() => {
+        // A checkpoint only makes the next wake faster; without it the log is folded from its start.
+      })
+      .finally(() => {
+        this.checkpointing = undefined;
+      });
   }
 
   close(): Promise<void> {
@@ -117,7 +174,12 @@ export class FileSessionWriter implements SessionWriter {
   private async closeNow(): Promise<void> {
     this.closed = true;
     try {
-      if (!this.broken && !this.lost) await this.durableUpTo(this.written);
+      if (!this.broken && !this.lost) {
+        await this.checkpointing;
+        this.maybeCheckpoint(true);
+        await this.durableUpTo(this.written);
+        await this.checkpointing;
+      }
     } finally {
       // Never close the descriptor under an fdatasync still running on it: the number could be reused.
       while (this.syncing) await this.syncing;
@@ -144,7 +206,7 @@ export class FileSessionWriter implements SessionWriter {
     return encodeRecordLine('blob', JSON.stringify(ref));
   }
 
-  private writeRecord(record: string): void {
+  private writeRecord(record: string, event: SessionEvent): void {
     // A string goes to the kernel in one write(2), encoded on the native side: no Buffer per record.
     const length = Buffer.byteLength(record, 'utf8');
     let n: number;
@@ -159,8 +221,13 @@ export class FileSessionWriter implements SessionWriter {
       this.rollBack(error);
       throw error;
     }
+    const offset = this.file.size;
     this.file.size += n;
+    this.file.lastSeq = event.seq;
+    this.file.lastRecord = { offset, crc32: recordCrc(record) };
     this.written++;
+    this.fold.apply(event);
+    if (offset >= (this.index.last?.offset ?? 0) + INDEX_BYTES) this.index.add({ offset, seq: event.seq });
   }
 
   /** Cuts a partly written record off again, so the next writer does not find damage mid-log. */

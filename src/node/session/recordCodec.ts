@@ -108,6 +108,11 @@ export interface DecodeOptions {
   reportBlobDamage?: boolean;
   /** Bytes decoded to text at a time (tests make it small). */
   textWindowBytes?: number;
+  /** Stop after this many events (a page): `records` and `validBytes` then end after the last one. */
+  maxEvents?: number;
+  /** `buf` ends where the log ends (default). A window of a longer log passes false: its last line is
+   * not the log's last, so nothing in it can be a torn tail. */
+  endsLog?: boolean;
 }
 
 export interface DecodeResult {
@@ -116,20 +121,27 @@ export interface DecodeResult {
   records: number;
   /** Bytes of whole records from `buf[0]`: where a torn tail starts, or where the damage is. */
   validBytes: number;
-  /** The last line is incomplete or fails its check: a torn write, cut off on open. */
+  /** Offset in `buf` of the last whole record (-1 when there is none). */
+  lastRecordAt: number;
+  /** The log ends in an incomplete line (a torn write, or one being written), cut off on open. */
   tail?: { byteOffset: number; bytes: number; reason: string };
-  /** A record before the last one is damaged. Everything after it is left unread. */
+  /** A whole line that is not a valid record. Everything after it is left unread. */
   damage?: { byteOffset: number; reason: string };
 }
 
 /**
- * Decodes whole records of `buf`. Stops at the first bad record: when it is the last line of `buf` it
- * is reported as `tail` (a torn append, or one still being written), otherwise as `damage`.
+ * Decodes whole records of `buf`. Stops at the first bad record. Only bytes after the last newline are
+ * a torn tail: a record is one write(2) that ends in its newline, so a killed writer leaves a prefix of
+ * a line, never a whole line that fails its check. A whole bad line — even the last — is `damage`: it
+ * is a flipped bit in an acknowledged record, or bytes someone else appended, and cutting it off would
+ * silently lose an event. One exception: a last line holding a run of NUL bytes (JSON text never has
+ * one) is the block a power cut left unwritten inside a record that was never fdatasynced.
  */
 export function decodeRecords(buf: Buffer, options: DecodeOptions): DecodeResult {
   const base = options.baseOffset ?? 0;
   const fromSeq = options.fromSeq ?? 1;
   const firstSeq = options.firstSeq ?? 1;
+  const maxEvents = options.maxEvents ?? Number.POSITIVE_INFINITY;
   let seq = firstSeq;
   const events: SessionEvent[] = [];
   // One UTF-8 decode per window of whole lines (the whole log, unless it is huge), sliced per record,
@@ -140,19 +152,20 @@ export function decodeRecords(buf: Buffer, options: DecodeOptions): DecodeResult
   let windowEnd = 0;
   let pos = 0;
   let at = 0;
+  let last = -1;
   const length = buf.length;
   while (pos < length) {
     const newline = buf.indexOf(NEWLINE, pos);
-    if (newline < 0) return stopAt(events, seq - firstSeq, buf, pos, base, true, 'last record has no newline');
+    if (newline < 0) return stopAt(events, seq - firstSeq, last, buf, pos, base, true, 'last record has no newline');
     if (newline >= windowEnd) {
       windowEnd = windowEndFor(buf, pos, newline, options.textWindowBytes ?? TEXT_WINDOW);
       text = buf.toString('utf8', pos, windowEnd);
       at = 0;
     }
     const textNewline = text.indexOf('\n', at);
-    const isLast = newline === length - 1;
+    const isLast = newline === length - 1 && options.endsLog !== false;
     const line = checkLine(buf, pos, newline);
-    if ('damage' in line) return stopAt(events, seq - firstSeq, buf, pos, base, isLast, line.damage);
+    if ('damage' in line) return stopAt(events, seq - firstSeq, last, buf, pos, base, isLast, line.damage);
     if (seq >= fromSeq || line.kind === 'blob') {
       let event: SessionEvent | undefined;
       let reason: string | undefined;
@@ -169,20 +182,22 @@ export function decodeRecords(buf: Buffer, options: DecodeOptions): DecodeResult
         if (error instanceof SyntaxError) {
           reason = `record is not valid JSON: ${error.message}`;
         } else if (options.reportBlobDamage && error instanceof BlobMissingError) {
-          return { events, records: seq - firstSeq, validBytes: pos, damage: { byteOffset: base + pos, reason: error.message } };
+          return { events, records: seq - firstSeq, validBytes: pos, lastRecordAt: last, damage: { byteOffset: base + pos, reason: error.message } };
         } else {
           throw error;
         }
       }
       if (event !== undefined && event.seq !== seq) reason = `seq ${String(event.seq)} where ${seq} was expected`;
-      if (reason !== undefined) return stopAt(events, seq - firstSeq, buf, pos, base, isLast, reason);
+      if (reason !== undefined) return stopAt(events, seq - firstSeq, last, buf, pos, base, isLast, reason);
       if (event !== undefined) events.push(event);
     }
     seq++;
+    last = pos;
     pos = newline + 1;
     at = textNewline + 1;
+    if (events.length >= maxEvents) break;
   }
-  return { events, records: seq - firstSeq, validBytes: pos };
+  return { events, records: seq - firstSeq, validBytes: pos, lastRecordAt: last };
 }
 
 /** Strings have a maximum length (about 512 MiB in V8): logs longer than a window are decoded in parts. */
@@ -195,8 +210,12 @@ function windowEndFor(buf: Buffer, pos: number, firstNewline: number, window: nu
   return Math.max(lastNewline, firstNewline) + 1;
 }
 
-function stopAt(events: SessionEvent[], records: number, buf: Buffer, pos: number, base: number, isLast: boolean, reason: string): DecodeResult {
-  return isLast
-    ? { events, records, validBytes: pos, tail: { byteOffset: base + pos, bytes: buf.length - pos, reason } }
-    : { events, records, validBytes: pos, damage: { byteOffset: base + pos, reason } };
+function stopAt(events: SessionEvent[], records: number, last: number, buf: Buffer, pos: number, base: number, isLast: boolean, reason: string): DecodeResult {
+  const torn = isLast && (buf.indexOf(NEWLINE, pos) < 0 || buf.indexOf(NUL_RUN, pos) >= 0);
+  return torn
+    ? { events, records, validBytes: pos, lastRecordAt: last, tail: { byteOffset: base + pos, bytes: buf.length - pos, reason } }
+    : { events, records, validBytes: pos, lastRecordAt: last, damage: { byteOffset: base + pos, reason } };
 }
+
+/** Eight NUL bytes: a page of a record that never reached the disk (no JSON text holds even one). */
+const NUL_RUN = Buffer.alloc(8);
