@@ -9,6 +9,7 @@ import { fstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { SessionWriter } from '../../src/core/session/sessionStore.ts';
+import { SessionLog } from '../../src/core/harness/sessionLog.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { userMessage } from '../conformance/sessionStoreConformance.ts';
 import { makeTempDir } from './tempDir.ts';
@@ -161,5 +162,47 @@ describe('durable appends with group commit', () => {
         );
       }
     }
+  });
+
+  it('shares fdatasyncs through the harness path too: SessionLog appends of two threads do not wait for each other', async () => {
+    const sessions = await Promise.all(Array.from({ length: 8 }, () => openSession()));
+    const logs = sessions.map(({ id, writer }) => new SessionLog(writer, id));
+    calls = [];
+    const order: number[][] = logs.map(() => []);
+    logs.forEach((log, s) => log.onEvent((e) => order[s]?.push(e.seq)));
+    await Promise.all(
+      logs.map(async (log, s) => {
+        await Promise.all(
+          [0, 1].map(async (thread) => {
+            for (let i = 0; i < 10; i++) {
+              const event = await log.append(userMessage(`s${s} t${thread} m${i}`));
+              // Acknowledged means durable, and taken into the state with everything before it.
+              assert.ok(log.state.lastSeq >= event.seq);
+              assert.ok(calls.some((c) => c.done), 'acknowledged before any fdatasync returned');
+            }
+          }),
+        );
+      }),
+    );
+    assert.ok(calls.length <= 8 * 20 * 0.75, `${calls.length} fdatasyncs for 160 sync appends through SessionLog: too few were shared`);
+    for (const [s, log] of logs.entries()) {
+      assert.deepEqual(order[s], Array.from({ length: 20 }, (_, i) => i + 1), 'taken in in seq order');
+      assert.deepEqual(log.events.map((e) => e.seq), order[s]);
+      await log.close();
+    }
+  });
+
+  it('takes a batch append into the SessionLog only after the sync append before it is durable', async () => {
+    const { id, writer } = await openSession();
+    const log = new SessionLog(writer, id);
+    calls = [];
+    const first = log.append(userMessage('turn end'), 'sync');
+    const second = log.append(userMessage('delta'), 'batch');
+    assert.equal(log.state.lastSeq, 0, 'nothing is taken in before it is acknowledged');
+    const delta = await second;
+    assert.ok(calls.some((c) => c.done), 'the batch append waited for the sync one before it');
+    assert.equal(log.state.lastSeq, delta.seq);
+    assert.equal((await first).seq, 1);
+    await log.close();
   });
 });

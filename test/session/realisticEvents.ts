@@ -1,13 +1,14 @@
 // The realistic record mix of an agent's log, for tests and benches: per cycle a model-request span
 // (start and end, with usage and text), a tool use (~1 KB of input), its result (2–20 KB of output),
-// a ~300 B message and a thread status change, over two threads of one session. About 2.5 KB per
-// record on average, as measured on real sessions (issue 15).
+// a message and a thread status change, over two threads of one session: 2.4 KB per record on
+// average (real sessions average about 2.5 KB, issue 15).
 import type { EventInput } from '../../src/core/events/sessionEvent.ts';
 
 const CODE = 'const parsed = parseList(tokens, { nested: true });\n  if (!parsed.ok) return fail(parsed.error);\n';
-const OUTPUT = 'ok 12 - parses nested lists in 0.41 ms\n# subtest: tokenizer edge cases with unicode ✓\n';
+// ASCII, as most tool output is: zlib's crc32 of a string with wider characters is many times slower.
+const OUTPUT = 'ok 12 - parses nested lists in 0.41 ms\n# subtest: tokenizer edge cases with unicode: ok\n';
 
-/** Events of cycle `i`: 7 records. The tool result answers a tool use by the id the caller gives. */
+/** Events of cycle `i`: 6 records (CYCLE_RECORDS). The tool result answers a tool use by the id the caller gives. */
 export function agentCycle(i: number, toolUseId = `sevt_use${i}`): EventInput[] {
   const thread = i % 2 === 0 ? 'sthr_coder' : 'sthr_coordinator';
   const outputBytes = 2048 + ((i * 7919) % 18432); // 2–20 KB, spread evenly
@@ -40,6 +41,7 @@ export function agentCycle(i: number, toolUseId = `sevt_use${i}`): EventInput[] 
     },
     { type: 'agent.message', thread, content: [{ type: 'text', text: `Step ${i}: the parser handles nested lists now; ${'the next failing case is the tokenizer. '.repeat(6)}` }] },
     { type: 'session.thread_status_running', thread, session_thread_id: thread, agent_name: i % 2 === 0 ? 'coder' : 'coordinator' },
-    { type: 'user.message', thread, content: [{ type: 'text', text: 'Keep going, and run the whole suite before you stop.' }] },
   ];
 }
+
+export const CYCLE_RECORDS = 6;

@@ -1,24 +1,47 @@
 // The harness's view of one session's log while it writes it: every event in order, per-thread
 // indexes, and the folded state — all kept current on each append, so no decision re-reads the log.
-// Appends are queued so that concurrent threads get their records written in seq order.
+//
+// Appends are pipelined: each is written at call time (so concurrent threads get their records in
+// seq order) and waits only for its own durability, so appends of several threads share the
+// writer's fdatasyncs (group commit) instead of each waiting for the one before it. An append is
+// taken into the state, the indexes and the listeners in seq order, once it and every append before
+// it are acknowledged: the state never shows a record whose predecessors could still be lost.
+//
+// The state starts from the writer's opened state (the fold checkpoint plus the tail), and the event
+// indexes are built on first use: a wake that decides from the state alone never holds the log.
 import type { EventInput, SessionEvent } from '../events/sessionEvent.ts';
 import type { Durability, SessionWriter } from '../session/sessionStore.ts';
-import { initialSessionState, reduce, type SessionState } from '../session/sessionState.ts';
+import { reduce, type SessionState } from '../session/sessionState.ts';
+
+interface PendingAppend {
+  events: SessionEvent[];
+  settled: 'waiting' | 'durable' | 'failed';
+  error?: unknown;
+  resolve: (events: SessionEvent[]) => void;
+  reject: (error: unknown) => void;
+  done: Promise<unknown>;
+}
+
+interface EventIndexes {
+  all: SessionEvent[];
+  byThread: Map<string, SessionEvent[]>;
+  byId: Map<string, SessionEvent>;
+}
 
 export class SessionLog {
-  private readonly all: SessionEvent[] = [];
-  private readonly byThread = new Map<string, SessionEvent[]>();
-  private readonly byId = new Map<string, SessionEvent>();
+  private indexes: EventIndexes | undefined;
+  /** Events taken in since open while the indexes were not built yet. */
+  private readonly taken: SessionEvent[] = [];
   private current: SessionState;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Appends written, in seq order, not yet taken in. */
+  private readonly pending: PendingAppend[] = [];
   private readonly listeners = new Set<(event: SessionEvent) => void>();
 
   constructor(
     private readonly writer: SessionWriter,
     sessionId: string,
   ) {
-    this.current = initialSessionState(sessionId);
-    for (const e of writer.opened.events) this.index(e);
+    this.current = { ...writer.opened.state, id: sessionId };
   }
 
   get sessionId(): string {
@@ -28,18 +51,18 @@ export class SessionLog {
     return this.current;
   }
   get events(): readonly SessionEvent[] {
-    return this.all;
+    return this.built().all;
   }
   threadEvents(threadId: string): readonly SessionEvent[] {
-    return this.byThread.get(threadId) ?? [];
+    return this.built().byThread.get(threadId) ?? [];
   }
   get(eventId: string): SessionEvent | undefined {
-    return this.byId.get(eventId);
+    return this.built().byId.get(eventId);
   }
 
-  /** Waits for queued appends, then releases the writer. */
+  /** Waits for appends in flight, then releases the writer. */
   async close(): Promise<void> {
-    await this.queue;
+    await Promise.allSettled(this.pending.map((p) => p.done));
     await this.writer.close();
   }
 
@@ -53,23 +76,70 @@ export class SessionLog {
   }
 
   appendMany(events: EventInput[], durability: Durability = 'sync'): Promise<SessionEvent[]> {
-    const run = this.queue.then(async () => {
-      const stored = await this.writer.appendMany(events, durability);
-      for (const e of stored) this.index(e);
-      return stored;
+    let receipt: ReturnType<SessionWriter['appendNow']>;
+    try {
+      receipt = this.writer.appendNow(events, durability);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    let resolve!: (events: SessionEvent[]) => void;
+    let reject!: (error: unknown) => void;
+    const done = new Promise<SessionEvent[]>((yes, no) => {
+      resolve = yes;
+      reject = no;
     });
-    // A failed append must not wedge the queue for everyone else; the caller still sees the error.
-    this.queue = run.catch(() => undefined);
-    return run;
+    const entry: PendingAppend = { events: receipt.events, settled: 'waiting', resolve, reject, done: done.catch(() => undefined) };
+    this.pending.push(entry);
+    receipt.durable.then(
+      () => {
+        entry.settled = 'durable';
+        this.takeIn();
+      },
+      (error: unknown) => {
+        entry.settled = 'failed';
+        entry.error = error;
+        this.takeIn();
+      },
+    );
+    return done;
   }
 
-  private index(event: SessionEvent): void {
-    this.all.push(event);
-    this.byId.set(event.id, event);
-    let list = this.byThread.get(event.thread);
-    if (!list) this.byThread.set(event.thread, (list = []));
-    list.push(event);
+  /** Takes in the settled appends at the front, in seq order. */
+  private takeIn(): void {
+    while (this.pending.length > 0 && (this.pending[0] as PendingAppend).settled !== 'waiting') {
+      const entry = this.pending.shift() as PendingAppend;
+      if (entry.settled === 'failed') {
+        // The writer is broken after a failed fdatasync: nothing after it is known to be on disk.
+        entry.reject(entry.error);
+        continue;
+      }
+      for (const event of entry.events) this.take(event);
+      entry.resolve(entry.events);
+    }
+  }
+
+  private take(event: SessionEvent): void {
+    if (this.indexes) index(this.indexes, event);
+    else this.taken.push(event);
     this.current = reduce(this.current, event);
     for (const l of this.listeners) l(event);
   }
+
+  private built(): EventIndexes {
+    if (!this.indexes) {
+      const indexes: EventIndexes = { all: [], byThread: new Map(), byId: new Map() };
+      for (const event of this.writer.opened.events) index(indexes, event);
+      for (const event of this.taken.splice(0)) index(indexes, event);
+      this.indexes = indexes;
+    }
+    return this.indexes;
+  }
+}
+
+function index(indexes: EventIndexes, event: SessionEvent): void {
+  indexes.all.push(event);
+  indexes.byId.set(event.id, event);
+  let list = indexes.byThread.get(event.thread);
+  if (!list) indexes.byThread.set(event.thread, (list = []));
+  list.push(event);
 }

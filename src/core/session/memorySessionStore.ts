@@ -4,7 +4,7 @@ import { FenceLostError, SessionExistsError, SessionLockedError, SessionNotFound
 import type { EventInput, SessionEvent } from '../events/sessionEvent.ts';
 import { assertSessionId, newSessionMeta, patchedMeta, serializeEvent, stampEvent } from './storeRules.ts';
 import { foldSession } from './sessionState.ts';
-import type { Durability, LogCursor, LogPage, NewSession, OpenedLog, SessionMeta, SessionStore, SessionWriter, VerifyReport } from './sessionStore.ts';
+import type { AppendReceipt, Durability, LogCursor, LogPage, NewSession, OpenedLog, SessionMeta, SessionStore, SessionWriter, VerifyReport } from './sessionStore.ts';
 
 interface MemorySession {
   meta: SessionMeta;
@@ -129,7 +129,11 @@ class MemorySessionWriter implements SessionWriter {
     return stored as SessionEvent;
   }
 
-  async appendMany(events: EventInput[], _durability: Durability = 'sync'): Promise<SessionEvent[]> {
+  async appendMany(events: EventInput[], durability: Durability = 'sync'): Promise<SessionEvent[]> {
+    return this.appendNow(events, durability).events;
+  }
+
+  appendNow(events: EventInput[], _durability: Durability = 'sync'): AppendReceipt {
     this.checkFence();
     const now = this.now();
     const base = this.session.records.length;
@@ -137,7 +141,7 @@ class MemorySessionWriter implements SessionWriter {
     const records = events.map((e, i) => serializeEvent(stampEvent(e, base + 1 + i, now)));
     this.session.records.push(...records);
     for (const wake of this.session.listeners) wake();
-    return records.map(parse);
+    return { events: records.map(parse), durable: Promise.resolve() };
   }
 
   async flush(): Promise<void> {

@@ -62,12 +62,21 @@ export interface SessionWriter {
   /** What was in the log when this writer opened it, after any torn tail was cut off. */
   readonly opened: OpenedLog;
   append(event: EventInput, durability?: Durability): Promise<SessionEvent>;
+  /** Writes the records now, on this tick and so in call order, and hands them back stamped at once;
+   * `durable` settles when they are (at once for 'batch'). Throws (and writes nothing) on a bad event.
+   * What lets appends from many threads share one fdatasync without waiting for each other. */
+  appendNow(events: EventInput[], durability?: Durability): AppendReceipt;
   /** Appends several records in order; durability applies to the last one (and so to all). */
   appendMany(events: EventInput[], durability?: Durability): Promise<SessionEvent[]>;
   /** Makes every acknowledged record durable. */
   flush(): Promise<void>;
   /** Releases the writer lock. */
   close(): Promise<void>;
+}
+
+export interface AppendReceipt {
+  events: SessionEvent[];
+  durable: Promise<void>;
 }
 
 export interface VerifyReport {

@@ -12,7 +12,7 @@
 import { closeSync, ftruncateSync, writeSync } from 'node:fs';
 import type { EventInput, SessionEvent } from '../../core/events/sessionEvent.ts';
 import type { SessionFold } from '../../core/session/sessionState.ts';
-import type { Durability, OpenedLog, SessionWriter } from '../../core/session/sessionStore.ts';
+import type { AppendReceipt, Durability, OpenedLog, SessionWriter } from '../../core/session/sessionStore.ts';
 import { serializeEvent, stampEvent } from '../../core/session/storeRules.ts';
 import type { BlobStore } from './blobStore.ts';
 import { datasync } from './datasyncQueue.ts';
@@ -94,14 +94,18 @@ export class FileSessionWriter implements SessionWriter {
   }
 
   appendMany(inputs: EventInput[], durability: Durability = 'sync'): Promise<SessionEvent[]> {
-    let events: SessionEvent[];
+    let receipt: AppendReceipt;
     try {
-      events = this.writeNow(inputs, durability);
+      receipt = this.appendNow(inputs, durability);
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    if (durability === 'batch') return Promise.resolve(events);
-    return this.durableUpTo(this.written).then(() => events);
+    return receipt.durable.then(() => receipt.events);
+  }
+
+  appendNow(inputs: EventInput[], durability: Durability = 'sync'): AppendReceipt {
+    const events = this.writeNow(inputs, durability);
+    return { events, durable: durability === 'batch' ? Promise.resolve() : this.durableUpTo(this.written) };
   }
 
   flush(): Promise<void> {

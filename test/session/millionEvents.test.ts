@@ -1,0 +1,49 @@
+// A session of a million events (2.4 GB, past the 2 GiB a single buffer can hold) is made quickly
+// (longSession.ts writes the log straight to disk, outside anything timed) and opened in a fresh
+// process within the memory goal: the wake is the fold checkpoint plus the tail, pages come through
+// the index, and nothing reads the whole log into memory.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
+import { writeLongSession } from './longSession.ts';
+import { makeTempDir } from './tempDir.ts';
+
+const EVENTS = 1_000_000;
+const MEMORY_GOAL_MB = 300;
+
+describe('a 1,000,000-event session', () => {
+  it(`opens in a fresh process within ${MEMORY_GOAL_MB} MB, past 2 GiB of log`, async () => {
+    const temp = makeTempDir();
+    try {
+      const store = new FileSessionStore(temp.dir);
+      const long = await writeLongSession(store, EVENTS);
+      assert.ok(long.bytes > 2 ** 31, `${long.bytes} bytes`);
+      const child = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'openLongSession.ts'), temp.dir, long.id], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      assert.equal(child.status, 0, child.stderr);
+      const seen = JSON.parse(child.stdout) as Record<string, unknown> & { maxRssMb: number };
+      assert.deepEqual(
+        { ...seen, wakeMs: 0, maxRssMb: 0 },
+        {
+          wakeMs: 0,
+          maxRssMb: 0,
+          lastSeq: EVENTS,
+          eventCount: EVENTS,
+          modelRequests: long.state.usage.model_requests,
+          threads: Object.keys(long.state.threads).sort(),
+          pending: 0,
+          lastPage: [EVENTS - 99, EVENTS, 100],
+          middlePage: [900_000, 900_001, 900_002, 900_003, 900_004],
+          followed: [EVENTS + 1],
+        },
+      );
+      assert.ok(seen.maxRssMb < MEMORY_GOAL_MB, `peak memory ${seen.maxRssMb.toFixed(0)} MB with a ${(long.bytes / 2 ** 30).toFixed(2)} GiB log open`);
+    } finally {
+      temp.remove();
+    }
+  });
+});
