@@ -14,7 +14,7 @@ const EVENTS = 1_000_000;
 const MEMORY_GOAL_MB = 300;
 
 describe('a 1,000,000-event session', () => {
-  it(`opens in a fresh process within ${MEMORY_GOAL_MB} MB, past 2 GiB of log`, async () => {
+  it(`opens in a fresh process within ${MEMORY_GOAL_MB} MB, past 2 GiB of log`, async (t) => {
     const temp = makeTempDir();
     try {
       const store = new FileSessionStore(temp.dir);
@@ -25,7 +25,8 @@ describe('a 1,000,000-event session', () => {
         timeout: 120_000,
       });
       assert.equal(child.status, 0, child.stderr);
-      const seen = JSON.parse(child.stdout) as Record<string, unknown> & { maxRssMb: number };
+      const seen = JSON.parse(child.stdout) as Record<string, unknown> & { maxRssMb: number; wakeMs: number };
+      t.diagnostic(`log ${(long.bytes / 2 ** 30).toFixed(2)} GiB; wake ${seen.wakeMs.toFixed(0)} ms; peak memory ${seen.maxRssMb.toFixed(0)} MB`);
       assert.deepEqual(
         { ...seen, wakeMs: 0, maxRssMb: 0 },
         {
