@@ -4,6 +4,7 @@
 export type AgentOsErrorCode =
   | 'LOG_CORRUPT'
   | 'LOG_TORN_TAIL'
+  | 'LOG_FULL'
   | 'SESSION_NOT_FOUND'
   | 'SESSION_EXISTS'
   | 'SESSION_LOCKED'
@@ -42,7 +43,7 @@ export class AgentOsError extends Error {
   }
 }
 
-/** A record before the last one of a log does not parse or fails its checksum. Never skipped. */
+/** A whole record of a log (the last one included) does not parse or fails its checksum. Never skipped. */
 export class LogCorruptError extends AgentOsError {
   constructor(
     readonly sessionId: string,
@@ -51,6 +52,21 @@ export class LogCorruptError extends AgentOsError {
   ) {
     super('LOG_CORRUPT', `session ${sessionId}: log damaged at byte offset ${byteOffset}: ${reason}`);
   }
+}
+
+/** An append would take a session's log past the size a session may hold. Nothing was written. */
+export class LogFullError extends AgentOsError {
+  constructor(
+    readonly sessionId: string,
+    readonly limitBytes: number,
+  ) {
+    super('LOG_FULL', `session ${sessionId}: its log has reached the ${describeBytes(limitBytes)} a session may hold; nothing more is appended. Start a new session for further work (this one can still be read)`);
+  }
+}
+
+export function describeBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 2 ** 10).toFixed(1)} KiB`;
 }
 
 export class SessionNotFoundError extends AgentOsError {

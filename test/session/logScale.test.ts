@@ -158,3 +158,31 @@ describe('the index', () => {
     assert.deepEqual(seen, replaced.slice(1597, 1600));
   });
 });
+
+describe('the size a session may hold', () => {
+  it('is said long before it is reached, and an append past it is refused whole with LOG_FULL, losing nothing', async () => {
+    const store = new FileSessionStore(temp.dir, { maxLogBytes: 8 * 1024 });
+    const { id } = await store.create({ title: 'full' });
+    let writer = await store.openWriter(id);
+    assert.equal(writer.opened.sizeWarning, undefined);
+    const kept: SessionEvent[] = [];
+    let refused: (Error & { code?: string }) | undefined;
+    while (!refused) {
+      try {
+        kept.push(await writer.append(userMessage(`message ${kept.length} ${'-'.repeat(200)}`)));
+      } catch (error) {
+        refused = error as Error & { code?: string };
+      }
+    }
+    assert.equal(refused.code, 'LOG_FULL');
+    assert.match(refused.message, /Start a new session/);
+    // A batch that does not fit is refused whole, and the writer still works for what fits.
+    await assert.rejects(writer.appendMany([userMessage('a'), userMessage('b'.repeat(300))]), { code: 'LOG_FULL' });
+    await writer.close();
+    assert.deepEqual(await store.read(id), kept);
+    writer = await store.openWriter(id);
+    assert.match(writer.opened.sizeWarning ?? '', /of the 8\.0 KiB a session may hold; at the limit appends are refused/);
+    await writer.close();
+    assert.equal((await store.verify(id)).ok, true);
+  });
+});

@@ -40,6 +40,9 @@ export interface OpenedLog {
   readonly truncatedTailBytes: number;
   /** The log folded, as it was at open (the file store starts from its fold checkpoint). */
   readonly state: SessionState;
+  /** Set when the log is near the size a session may hold, long before appends are refused (LOG_FULL):
+   * what to tell the person. */
+  readonly sizeWarning?: string;
 }
 
 /** A place in a log: the record with this seq starts at this byte (or the log ends there). Cursors

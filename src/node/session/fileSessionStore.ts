@@ -10,7 +10,7 @@ import { existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, closeSync, r
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AgentOsError, LogCorruptError, SessionExistsError, SessionNotFoundError } from '../../core/errors.ts';
+import { AgentOsError, describeBytes, LogCorruptError, SessionExistsError, SessionNotFoundError } from '../../core/errors.ts';
 import type { SessionEvent } from '../../core/events/sessionEvent.ts';
 import { initialSessionState, SessionFold } from '../../core/session/sessionState.ts';
 import type { SessionState } from '../../core/session/sessionState.ts';
@@ -36,9 +36,14 @@ export interface FileSessionStoreOptions {
   writerLock?: WriterLockOptions;
   /** Bytes a reader reads at a time (tests make it small). Default 4 MiB. */
   readWindowBytes?: number;
+  /** The size a session's log may reach; appends past it are refused with LOG_FULL, and a writer
+   * opened past SIZE_WARNING_SHARE of it says so. Default 64 GiB. */
+  maxLogBytes?: number;
 }
 
 export const DEFAULT_BLOB_THRESHOLD_BYTES = 256 * 1024;
+export const DEFAULT_MAX_LOG_BYTES = 64 * 2 ** 30;
+const SIZE_WARNING_SHARE = 0.75;
 const META = 'meta.json';
 const LOG = 'events.jsonl';
 const BLOBS = 'blobs';
@@ -50,6 +55,7 @@ export class FileSessionStore implements SessionStore {
   /** Index points of the logs this store has scanned or written. */
   private readonly indexes = new Map<string, LogIndex>();
   private readonly windowBytes: number | undefined;
+  private readonly maxLogBytes: number;
 
   constructor(
     readonly dir: string,
@@ -59,6 +65,7 @@ export class FileSessionStore implements SessionStore {
     this.followPollMs = options.followPollMs ?? 200;
     this.writerLock = options.writerLock ?? {};
     this.windowBytes = options.readWindowBytes;
+    this.maxLogBytes = options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
   }
 
   async create(session: NewSession): Promise<SessionMeta> {
@@ -182,12 +189,12 @@ export class FileSessionStore implements SessionStore {
       return new FileSessionWriter(
         sessionId,
         lock,
-        { fd, size, lastSeq: scanned.end.seq - 1, lastRecord, dir, checkpointed: checkpoint?.records ?? 0 },
+        { fd, size, lastSeq: scanned.end.seq - 1, lastRecord, dir, checkpointed: checkpoint?.records ?? 0, maxBytes: this.maxLogBytes },
         blobs,
         this.blobThresholdBytes,
         fold,
         index,
-        openedLog(fold.state, truncatedTailBytes, () => this.readAllSync(sessionId, blobs, size)),
+        openedLog(fold.state, truncatedTailBytes, () => this.readAllSync(sessionId, blobs, size), this.sizeWarning(sessionId, size)),
       );
     } catch (error) {
       if (fd !== undefined) closeSync(fd);
@@ -286,6 +293,11 @@ export class FileSessionStore implements SessionStore {
     return index;
   }
 
+  private sizeWarning(sessionId: string, size: number): string | undefined {
+    if (size < this.maxLogBytes * SIZE_WARNING_SHARE) return undefined;
+    return `session ${sessionId}: its log is ${describeBytes(size)} of the ${describeBytes(this.maxLogBytes)} a session may hold; at the limit appends are refused. Start a new session for further work soon`;
+  }
+
   /** Every event up to `endOffset`, read in windows with blocking reads (an opened log's events). */
   private readAllSync(sessionId: string, blobs: BlobStore, endOffset: number): SessionEvent[] {
     const events: SessionEvent[] = [];
@@ -328,11 +340,12 @@ export class FileSessionStore implements SessionStore {
 }
 
 /** An OpenedLog whose events are read on first use (and kept: whoever asks once asks again). */
-function openedLog(state: SessionState, truncatedTailBytes: number, readEvents: () => SessionEvent[]): OpenedLog {
+function openedLog(state: SessionState, truncatedTailBytes: number, readEvents: () => SessionEvent[], sizeWarning: string | undefined): OpenedLog {
   let events: SessionEvent[] | undefined;
   return {
     state,
     truncatedTailBytes,
+    ...(sizeWarning === undefined ? {} : { sizeWarning }),
     get events() {
       events ??= readEvents();
       return events;

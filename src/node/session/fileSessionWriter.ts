@@ -10,6 +10,7 @@
 // then covers all of them at once (group commit): one fdatasync per disk round trip, however many
 // threads append. 'batch' appends become durable with the next 'sync' append, flush() or close().
 import { closeSync, ftruncateSync, writeSync } from 'node:fs';
+import { LogFullError } from '../../core/errors.ts';
 import type { EventInput, SessionEvent } from '../../core/events/sessionEvent.ts';
 import type { SessionFold } from '../../core/session/sessionState.ts';
 import type { AppendReceipt, Durability, OpenedLog, SessionWriter } from '../../core/session/sessionStore.ts';
@@ -44,6 +45,8 @@ export interface WriterFile {
   dir: string;
   /** Seq of the last record the newest fold checkpoint holds. */
   checkpointed: number;
+  /** The size the log may reach (LOG_FULL past it). */
+  maxBytes: number;
 }
 
 /** Someone waiting until the first `upTo` records written are on disk. */
@@ -126,12 +129,15 @@ export class FileSessionWriter implements SessionWriter {
     let events: SessionEvent[];
     if (inputs.length === 1) {
       const event = stampEvent(inputs[0] as EventInput, this.file.lastSeq + 1, now);
-      this.writeRecord(this.recordFor(event), event);
+      const record = this.recordFor(event);
+      this.assertRoomFor(Buffer.byteLength(record, 'utf8'));
+      this.writeRecord(record, event);
       events = [event];
     } else {
       // Every event is checked before any is written: a bad one appends nothing.
       events = inputs.map((input, i) => stampEvent(input, this.file.lastSeq + 1 + i, now));
       const records = events.map((event) => this.recordFor(event));
+      this.assertRoomFor(records.reduce((n, record) => n + Buffer.byteLength(record, 'utf8'), 0));
       records.forEach((record, i) => this.writeRecord(record, events[i] as SessionEvent));
     }
     this.maybeCheckpoint(false);
@@ -293,6 +299,11 @@ export class FileSessionWriter implements SessionWriter {
       throw error;
     }
     this.fenceCheckedAt = now;
+  }
+
+  /** Refuses, before anything is written, an append that would take the log past its limit. */
+  private assertRoomFor(bytes: number): void {
+    if (this.file.size + bytes > this.file.maxBytes) throw new LogFullError(this.sessionId, this.file.maxBytes);
   }
 
   private assertWritable(): void {
