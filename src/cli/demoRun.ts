@@ -1,5 +1,6 @@
 // The offline demo end to end. Everything it uses is real: git repositories, the HTTP GitHub stand-in,
 // the Messages API spoken over HTTP by the scripted model server (or the real API), sandboxes.
+import { Anthropic } from '@anthropic-ai/sdk';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -28,8 +29,36 @@ export interface DemoOptions {
   env: NodeJS.ProcessEnv;
 }
 
+/** The Messages API the real model would be reached at (ANTHROPIC_BASE_URL, else the SDK's own default). */
+function realModelUrl(env: NodeJS.ProcessEnv): string {
+  return env.ANTHROPIC_BASE_URL || new Anthropic({ apiKey: 'unused' }).baseURL;
+}
+
+/** Why the real model cannot be reached, or undefined when it answers at all (any HTTP status will do). A
+ * demo without network would otherwise spend its retries (many seconds) before saying anything. */
+async function unreachable(url: string): Promise<string | undefined> {
+  try {
+    await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+    return undefined;
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return cause?.code ?? cause?.message ?? (error as Error).message;
+  }
+}
+
 export async function runDemo(options: DemoOptions): Promise<number> {
   const { out } = options;
+  if (options.backend !== 'managed' && options.env.ANTHROPIC_API_KEY) {
+    const url = realModelUrl(options.env);
+    const why = await unreachable(url);
+    if (why) {
+      out(
+        `Agent OS demo: ANTHROPIC_API_KEY is set, so the demo would use the real model, but ${url} cannot be reached (${why}). ` +
+          'Nothing was started. Unset ANTHROPIC_API_KEY to run the demo offline with the scripted model.',
+      );
+      return 1;
+    }
+  }
   const dir = options.dir ? resolve(options.dir) : mkdtempSync(join(tmpdir(), 'agent-os-demo-'));
   const sample = await createSampleRepository(dir);
   const github = await GitHubStandIn.start({ repositories: [sample.standInRepository] });
@@ -63,6 +92,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     out(`issue:             ${sample.owner}/${sample.repo}#${sample.issue.number} — ${sample.issue.title}\n`);
     const meta = await runtime.start({ issue: `${sample.owner}/${sample.repo}#${sample.issue.number}`, repository: sample.workdir });
     out(`session ${meta.id}`);
+    const configured = (await store.read(meta.id)).find((e): e is EventOfType<'agent_os.session_configured'> => e.type === 'agent_os.session_configured');
+    if (configured) out(`sandbox: ${configured.sandbox.kind}${configured.sandbox.detail ? ` — ${configured.sandbox.detail}` : ''}`);
     const printing = printProgress(store, meta.id, out, progress.signal);
     let stop = await runtime.settled(meta.id);
     let state = foldSession(meta.id, await store.read(meta.id));
@@ -97,15 +128,21 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       out(`${pr.url}  (${opened?.head ?? pr.branch} → ${opened?.base ?? ''}, head ${pr.head_commit.slice(0, 12)})`);
       return 0;
     }
-    out(`\nthe session stopped without a pull request (${stop?.type ?? 'unknown'}); see: agent-os sessions show ${meta.id} --store ${storeDir}`);
+    const error = [...(await store.read(meta.id))].reverse().find((e): e is EventOfType<'session.error'> => e.type === 'session.error');
+    out(`\nthe session stopped without a pull request (${stop?.type ?? 'unknown'})${error ? `: ${error.error.message}` : ''}`);
+    // Without --keep the folder is removed below: pointing at it would send the person to nothing.
+    out(options.keep ? `see: agent-os sessions show ${meta.id} --store ${storeDir}` : 'run `agent-os demo --keep` to keep the session for agent-os sessions show');
     return 1;
   } finally {
     progress.abort();
     await backend.close();
     await github.close();
     await scripted?.close();
-    if (options.keep) out(`\nkept: ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
+    if (options.keep) {
+      out(`\nkept: ${dir}`);
+      // The session store is inside the kept folder, not in the sample repository's .git: name it.
+      out(`its sessions: agent-os sessions list --store ${storeDir}`);
+    } else rmSync(dir, { recursive: true, force: true });
   }
 }
 
