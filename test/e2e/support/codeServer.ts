@@ -2,11 +2,12 @@
 // cache folder) on a free port with a fresh user-data dir, driven by Debian's Chromium through
 // playwright-core. See docs/reference/vscodeE2e.md.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { vscePackage } from '../../support/vscePackage.ts';
 import { E2E_CACHE, E2E_CHROMIUM, missingE2ePrerequisite } from '../../support/requirements.ts';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -63,7 +64,6 @@ export class CodeServer {
   static async start(options: CodeServerOptions): Promise<CodeServer> {
     const missing = missingPrerequisite();
     if (missing) throw new Error(missing);
-    buildExtension();
     const root = mkdtempSync(join(tmpdir(), 'agent-os-e2e-'));
     const dataDir = join(root, 'data');
     const extensionsDir = join(root, 'extensions');
@@ -89,7 +89,7 @@ export class CodeServer {
     // are read from the remote machine's settings, not the user's.
     mkdirSync(join(dataDir, 'Machine'), { recursive: true });
     writeFileSync(join(dataDir, 'Machine', 'settings.json'), JSON.stringify(options.settings ?? {}, null, 2));
-    installExtension(extensionsDir);
+    installExtension(extensionsDir, join(root, 'install-data'));
     const port = await freePort();
     const output: string[] = [];
     const proc = spawn(
@@ -183,17 +183,28 @@ export class CodeServer {
   }
 }
 
-/** Copies the built extension where code-server looks for installed extensions. */
-function installExtension(extensionsDir: string): void {
-  const target = join(extensionsDir, `${EXTENSION_ID}-${pkg.version}`);
-  mkdirSync(target, { recursive: true });
-  cpSync(join(REPO_ROOT, 'package.json'), join(target, 'package.json'));
-  cpSync(join(REPO_ROOT, 'media'), join(target, 'media'), { recursive: true });
-  cpSync(join(REPO_ROOT, 'dist'), join(target, 'dist'), {
-    recursive: true,
-    filter: (src) => !src.endsWith('.map'),
+let packaged: string | undefined;
+/** The .vsix of the current build, made once per process with the flags of `npm run package` (without its
+ * production build: the suite's own build above is what is packaged). */
+export function packageExtension(): string {
+  if (packaged) return packaged;
+  buildExtension();
+  const vsix = join(mkdtempSync(join(tmpdir(), 'agent-os-e2e-vsix-')), `${EXTENSION_ID}.vsix`);
+  vscePackage(vsix);
+  packaged = vsix;
+  return vsix;
+}
+
+/** Installs the .vsix the way a person does (`code-server --install-extension`), into this server's
+ * extensions folder: the suite runs against the installed extension, not the repository folder. */
+function installExtension(extensionsDir: string, installDataDir: string): void {
+  // Its own user-data dir: the install leaves nothing in the one the workbench then starts with.
+  const r = spawnSync(NODE24, [CODE_SERVER, '--extensions-dir', extensionsDir, '--user-data-dir', installDataDir, '--install-extension', packageExtension()], {
+    encoding: 'utf8',
+    timeout: 120_000,
   });
-  for (const f of ['README.md', 'LICENSE']) if (existsSync(join(REPO_ROOT, f))) cpSync(join(REPO_ROOT, f), join(target, f));
+  const installed = existsSync(extensionsDir) && readdirSync(extensionsDir).some((d) => d.startsWith(`${EXTENSION_ID}-`));
+  if (r.status !== 0 || !installed) throw new Error(`code-server --install-extension failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
 }
 
 export class Workbench {
