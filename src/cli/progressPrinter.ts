@@ -2,6 +2,7 @@
 // read from the log as it is written (the same log the extension's UI follows).
 import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
 import type { SessionStore } from '../core/session/sessionStore.ts';
+import { describeEnvironmentEvent } from '../node/environment/environmentEventText.ts';
 
 const MAX_LINE = 160;
 
@@ -30,6 +31,13 @@ export function describeEventLine(event: SessionEvent, agentOf: (threadId: strin
       return `woke from the log; resolved ${event.recovered.length} interrupted step(s)`;
     case 'session.error':
       return `error (${event.error.type}): ${event.error.message}`;
+    case 'agent_os.environment_setup_started':
+    case 'agent_os.environment_ready':
+      return clip(describeEnvironmentEvent(event).title);
+    case 'agent_os.environment_failed': {
+      const d = describeEnvironmentEvent(event);
+      return `${d.title}\n${d.body ?? ''}`;
+    }
     default:
       return undefined;
   }

@@ -4,6 +4,7 @@ import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
 import { ROW_BODY_LIMIT, type EventKind, type EventRow, type RowDiff, type RowTerminal } from '../shared/eventLogProtocol.ts';
 import { formatTokens, formatUsd } from './sessionStatus.ts';
 import { terminalOf, toolDiff } from './toolRendering.ts';
+import { describeEnvironmentEvent } from '../node/environment/environmentEventText.ts';
 
 const same = (text: string) => text;
 
@@ -31,6 +32,7 @@ export function eventKind(event: SessionEvent): EventKind {
     case 'session.thread_created':
       return 'thread';
     case 'session.error':
+    case 'agent_os.environment_failed':
       return 'error';
     case 'span.model_request_start':
     case 'span.model_request_end':
@@ -209,6 +211,11 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
         title: `Woke from the log${e.recovered.length ? `: ${e.recovered.length} interrupted tool call(s) resolved` : ''}`,
         ...(e.recovered.length ? { body: e.recovered.join('\n') } : {}),
       };
+    case 'agent_os.environment_setup_started':
+    case 'agent_os.environment_output':
+    case 'agent_os.environment_ready':
+    case 'agent_os.environment_failed':
+      return describeEnvironmentEvent(e);
   }
 }
 

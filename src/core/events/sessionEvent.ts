@@ -2,6 +2,7 @@
 // (docs/reference/managedAgents.md, "Sessions, threads and events") so one UI can show a local or a hosted session.
 // Events the platform has no name for live under the `agent_os.` namespace.
 import { z } from 'zod';
+import { environmentPayloads } from './environmentEvents.ts';
 
 export const EVENT_SCHEMA_VERSION = 1;
 
@@ -168,6 +169,7 @@ const payloads = [
     head_commit: z.string(),
   }),
   z.object({ type: z.literal('agent_os.wake'), recovered: z.array(z.string()) }),
+  ...environmentPayloads,
 ] as const;
 
 export const EventPayload = z.discriminatedUnion('type', payloads);

@@ -17,6 +17,7 @@ import { diffWorktree } from '../git/worktreeDiff.ts';
 import { headCommit } from '../git/commits.ts';
 import { approvalOutcomeText, latestApprovalOf, pipelineResultHook, REVIEWER } from '../pipeline/pipelineResultHook.ts';
 import { openPullRequestForSession, type PullRequestTarget } from '../pipeline/pullRequestStep.ts';
+import type { SessionEnvironment } from '../environment/sessionEnvironment.ts';
 import type { AgentCatalog } from './agentCatalog.ts';
 import type { SessionSandboxes } from './sessionSandboxes.ts';
 import { describeTask, type TaskSource } from './taskSource.ts';
@@ -51,12 +52,16 @@ export interface AgentOsRuntimeOptions {
   /** Whether a model has a list price: a dollar budget cannot be held for one that has none. */
   isPriced?(model: string): boolean;
   onTextDelta?(sessionId: string, threadId: string, text: string): void;
+  /** The set-up phase (dependencies, toolchain) run before the agents of each session; absent: none. */
+  environment?: SessionEnvironment;
 }
 
 interface ActiveRun {
   log: SessionLog;
   /** Set once the pinned agents are loaded. */
   harness: Harness | undefined;
+  /** Ends a set-up still running (interrupt, shutdown). */
+  setup: AbortController;
   done: Promise<StopReason>;
 }
 
@@ -178,10 +183,18 @@ export class AgentOsRuntime implements SessionService {
     const run: ActiveRun = {
       log,
       harness: undefined,
+      setup: new AbortController(),
       done: harness
-        .then((h) => {
+        .then(async (h) => {
           run.harness = h;
-          return h.run();
+          // Before any agent: the environment (dependencies); a failed set-up leaves the session idle and resumable.
+          const stopped = await this.options.environment?.prepare({
+            repository: this.repositoryOf(meta),
+            log,
+            sandboxes: this.options.sandboxes(this.repositoryOf(meta), log.state.configured?.sandbox.kind),
+            signal: run.setup.signal,
+          });
+          return stopped ?? h.run();
         })
         .finally(async () => {
           this.active.delete(meta.id);
@@ -235,7 +248,8 @@ export class AgentOsRuntime implements SessionService {
     const configured = log.state.configured;
     if (!configured) throw new AgentOsError('INVALID_ARGUMENT', `session ${meta.id} has no configuration event`);
     const agents = await this.options.agents(repository).load(configured.agent_versions);
-    const sandboxes = this.options.sandboxes(repository, configured.sandbox.kind);
+    const kindSandboxes = this.options.sandboxes(repository, configured.sandbox.kind);
+    const sandboxes = this.options.environment?.wrap(kindSandboxes, repository, log) ?? kindSandboxes;
     return new Harness({
       log,
       model: this.options.model,
@@ -294,6 +308,7 @@ export class AgentOsRuntime implements SessionService {
         if (closed > 0) await log.append({ type: 'session.status_idle', thread: primary, stop_reason: { type: 'end_turn' } });
       }
     });
+    if (!threadId) this.active.get(sessionId)?.setup.abort();
     this.active.get(sessionId)?.harness?.interrupt(threadId);
     await this.active.get(sessionId)?.done.catch(() => undefined);
   }
@@ -476,7 +491,10 @@ export class AgentOsRuntime implements SessionService {
 
   /** Stops every run of this process (the host is going away); each session is left `rescheduled`. */
   async dispose(): Promise<void> {
-    for (const run of this.active.values()) run.harness?.shutdown();
+    for (const run of this.active.values()) {
+      run.setup.abort();
+      run.harness?.shutdown();
+    }
     await Promise.all([...this.active.values()].map((r) => r.done.catch(() => undefined)));
   }
 }

@@ -18,6 +18,7 @@ import { chosenSessionSandboxes } from './chosenSessionSandboxes.ts';
 import { lazySessionSandboxes } from './lazySessionSandboxes.ts';
 import { chooseSandbox, devcontainerStateDir, parseSandboxSetting, type SandboxSetting } from '../sandbox/sandboxChoice.ts';
 import { pruneOrphanContainers } from '../sandbox/devcontainer/devcontainerSandboxProvider.ts';
+import { SessionEnvironment, type SessionEnvironmentOptions } from '../environment/sessionEnvironment.ts';
 
 export interface LocalRuntimeOptions {
   /** The session store folder. Worktrees and agent versions live in its dot-folders. */
@@ -48,11 +49,15 @@ export interface LocalRuntimeOptions {
   bashDefaultTimeoutMs?: number;
   onTextDelta?(sessionId: string, threadId: string, text: string): void;
   onProblem?(line: string): void;
+  /** How the set-up phase asks for and reports on a session's environment; `false`: no set-up phase. */
+  environment?: Omit<SessionEnvironmentOptions, 'dir'> | false;
 }
 
 export interface LocalRuntime {
   runtime: AgentOsRuntime;
   store: FileSessionStore;
+  /** The set-up phase and its cache (absent when turned off). */
+  environment?: SessionEnvironment;
   /** Removes dev containers whose sessions are gone (deleted elsewhere, or a crash mid-delete). Quiet
    * and quick when Docker is not there. Returns the removed container ids. */
   pruneOrphanSandboxes(): Promise<string[]>;
@@ -61,8 +66,9 @@ export interface LocalRuntime {
 export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const store = options.store ?? new FileSessionStore(options.storeDir);
   const model = isModelClient(options.model) ? options.model : new AnthropicModelClient(options.model);
-  const runtime = new AgentOsRuntime({ ...runtimeParts(options, store), model });
-  return { runtime, store, pruneOrphanSandboxes: () => pruneOrphans(store, options.storeDir) };
+  const parts = runtimeParts(options, store);
+  const runtime = new AgentOsRuntime({ ...parts, model });
+  return { runtime, store, pruneOrphanSandboxes: () => pruneOrphans(store, options.storeDir), ...(parts.environment ? { environment: parts.environment } : {}) };
 }
 
 /** Everything of the runtime but the model: the store's sandboxes, agents, tasks and GitHub. The managed
@@ -82,6 +88,14 @@ export function runtimeParts(options: Omit<LocalRuntimeOptions, 'model'>, store:
   const sink = options.github?.pullRequests ?? octokit;
   const sandboxCache = new Map<string, SessionSandboxes>();
   const catalogs = new Map<string, WorkspaceAgentCatalog>();
+  const environment =
+    options.environment === false
+      ? undefined
+      : new SessionEnvironment({
+          dir: join(options.storeDir, '.environments'),
+          ...(options.devcontainerConfigPath ? { devcontainerConfigPath: options.devcontainerConfigPath } : {}),
+          ...options.environment,
+        });
 
   return {
     store,
@@ -146,6 +160,7 @@ export function runtimeParts(options: Omit<LocalRuntimeOptions, 'model'>, store:
     priceOf: (m, usage) => costOf(m, usage).usd,
     isPriced: (m) => isPriced(m),
     ...(options.onTextDelta ? { onTextDelta: options.onTextDelta } : {}),
+    ...(environment ? { environment } : {}),
   };
 }
 

@@ -1,0 +1,53 @@
+// The domains a set-up may reach when the environment file names none: the registries the ecosystem's own
+// tools are configured to use on this machine (a mirror included), read from those tools rather than
+// written into Agent OS. Go and Cargo use their module proxy / index as configured.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Ecosystem } from './detectEnvironment.ts';
+
+const run = promisify(execFile);
+
+async function output(command: string, args: string[], cwd: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await run(command, args, { cwd, timeout: 10_000, encoding: 'utf8' });
+    return stdout.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function hostsOf(text: string | undefined): string[] {
+  if (!text) return [];
+  return text
+    .split(/[\s,|]+/)
+    .flatMap((part) => {
+      try {
+        return [new URL(part).hostname];
+      } catch {
+        return [];
+      }
+    })
+    .filter((h) => h !== '');
+}
+
+/** The registry hosts for the ecosystems of a repository (`cwd`, so project-level configuration counts). */
+export async function registryDomains(ecosystems: readonly Ecosystem[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const domains = new Set<string>();
+  for (const ecosystem of ecosystems) {
+    let found: string[] = [];
+    if (ecosystem === 'node') {
+      // npm, pnpm and yarn (through corepack, which downloads them from the same registry) read this.
+      found = hostsOf(env.COREPACK_NPM_REGISTRY ?? (await output('npm', ['config', 'get', 'registry'], cwd)));
+    } else if (ecosystem === 'python') {
+      found = hostsOf(
+        env.PIP_INDEX_URL ??
+          (await output('python3', ['-m', 'pip', 'config', 'get', 'global.index-url'], cwd)) ??
+          (await output('python3', ['-c', 'from pip._internal.models.index import PyPI; print(PyPI.simple_url, PyPI.file_storage_domain and "https://" + PyPI.file_storage_domain)'], cwd)),
+      );
+    } else if (ecosystem === 'go') {
+      found = hostsOf(await output('go', ['env', 'GOPROXY', 'GOSUMDB'], cwd));
+    }
+    for (const d of found) domains.add(d);
+  }
+  return [...domains].sort();
+}

@@ -1,0 +1,223 @@
+// The set-up phase of a session, before any agent runs: its plan resolved on the session's worktree, a
+// detected set-up confirmed by the person once per repository, the run (or the cache) recorded as events, and
+// a failure left as an event with the command and its output's tail — the session idles, resumable once it is
+// fixed. Afterwards every sandbox the session opens (the Planner's snapshot, the Reviewer's clean room, child
+// worktrees) gets the dependencies linked from the cache, and the named files copied.
+import * as path from 'node:path';
+import { AgentOsError, describeError } from '../../core/errors.ts';
+import type { EventOfType, StopReason } from '../../core/events/sessionEvent.ts';
+import type { SessionLog } from '../../core/harness/sessionLog.ts';
+import type { Sandbox, SandboxRequest } from '../../core/sandbox/sandbox.ts';
+import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
+import { copyNamedFiles } from './copyFiles.ts';
+import { DependencyCache, linkTree } from './dependencyCache.ts';
+import { EnvironmentFileError } from './environmentFile.ts';
+import { describePlan, resolveEnvironmentPlan, type EnvironmentPlan } from './environmentPlan.ts';
+import { runSetup, SETUP_THREAD } from './environmentSetup.ts';
+import { SetupConsent } from './setupConsent.ts';
+
+export interface ConfirmSetupRequest {
+  repository: string;
+  plan: EnvironmentPlan;
+  /** What was found and what would run, one finding per line. */
+  description: string;
+}
+
+export interface SessionEnvironmentOptions {
+  /** Folder for the cache and the remembered confirmations (`<store>/.environments`). */
+  dir: string;
+  /** Asks the person to confirm a detected set-up (VS Code prompt, a terminal question). Absent: only
+   * confirmations given before (or `acceptDetected`) count. */
+  confirm?(request: ConfirmSetupRequest): Promise<boolean>;
+  /** Confirms every detected set-up (the CLI's `--accept-setup`); it is remembered like a confirmation. */
+  acceptDetected?: boolean;
+  devcontainerConfigPath?: string;
+  /** One line per step, for a status bar or a terminal. */
+  onProgress?(sessionId: string, line: string): void;
+}
+
+type ReadyEvent = EventOfType<'agent_os.environment_ready'>;
+
+export class SessionEnvironment {
+  readonly cache: DependencyCache;
+  readonly consent: SetupConsent;
+
+  constructor(private readonly options: SessionEnvironmentOptions) {
+    this.cache = new DependencyCache(path.join(options.dir, 'cache'));
+    this.consent = new SetupConsent(path.join(options.dir, 'confirmed.json'));
+  }
+
+  /**
+   * Makes the session's environment ready, unless it already is. Returns undefined to go on with the agents,
+   * or the stop reason after recording why the set-up could not finish (the session is then idle).
+   */
+  async prepare(input: { repository: string; log: SessionLog; sandboxes: SessionSandboxes; signal?: AbortSignal }): Promise<StopReason | undefined> {
+    const { log, sandboxes, repository } = input;
+    const sessionId = log.sessionId;
+    const primary = log.state.primaryThreadId as string;
+    const kind = log.state.configured?.sandbox.kind ?? 'worktree';
+    const ready = readyEventOf(log);
+    if (ready) {
+      // Woken or resumed: the worktree may have been re-made since; put the dependencies back (quick when they are there).
+      await this.giveDependencies(ready, (await sandboxes.workspace(sessionId)).worktree, repository, sandboxes, sessionId);
+      return undefined;
+    }
+    const progress = (line: string): void => this.options.onProgress?.(sessionId, line);
+    const fail = async (failure: { command?: string; exitCode?: number; tail: string; message: string }): Promise<StopReason> => {
+      await log.appendMany([
+        {
+          type: 'agent_os.environment_failed',
+          thread: primary,
+          ...(failure.command ? { command: failure.command } : {}),
+          ...(failure.exitCode !== undefined ? { exit_code: failure.exitCode } : {}),
+          output_tail: failure.tail,
+          message: failure.message,
+        },
+        { type: 'session.error', thread: primary, error: { type: 'environment_setup_failed', message: failure.message, retry_status: { type: 'exhausted' } } },
+        { type: 'session.status_idle', thread: primary, stop_reason: { type: 'retries_exhausted' } },
+      ]);
+      progress(`environment: set-up failed — ${failure.message}`);
+      return { type: 'retries_exhausted' };
+    };
+
+    let plan: EnvironmentPlan;
+    try {
+      const worktree = (await sandboxes.workspace(sessionId)).worktree;
+      plan = await resolveEnvironmentPlan(worktree, { sandboxKind: kind, ...(this.options.devcontainerConfigPath ? { devcontainerConfigPath: this.options.devcontainerConfigPath } : {}) });
+    } catch (error) {
+      if (error instanceof EnvironmentFileError || error instanceof AgentOsError) return fail({ tail: '', message: `the environment could not be read: ${error.message}` });
+      throw error;
+    }
+    if (plan.source === 'detected' && plan.setup.length > 0 && !(await this.confirmed(repository, plan))) {
+      return fail({
+        tail: describePlan(plan),
+        message:
+          'the detected set-up was not confirmed: confirm it (the prompt, `--accept-setup` on the CLI, or `agent-os env check --accept-setup`), ' +
+          'or describe the set-up in .agents/environment.yaml, then resume the session',
+      });
+    }
+    if (plan.setup.length > 0) {
+      await log.append({ type: 'session.status_running', thread: primary });
+      progress(`environment: setting up (${plan.setup.join(' && ')})`);
+    }
+    let result;
+    try {
+      result = await runSetup({
+        sessionId,
+        repository,
+        plan,
+        sandboxes,
+        sandboxKind: kind,
+        cache: this.cache,
+        ...(input.signal ? { signal: input.signal } : {}),
+        reporter: {
+          started: async (info) => {
+            await log.append({
+              type: 'agent_os.environment_setup_started',
+              thread: primary,
+              source: info.source,
+              commands: info.commands,
+              cache_key: info.cacheKey,
+              allowed_domains: info.allowedDomains,
+            });
+          },
+          output: async (index, text) => {
+            await log.append({ type: 'agent_os.environment_output', thread: primary, command_index: index, text }, 'batch');
+          },
+        },
+      });
+    } catch (error) {
+      if (error instanceof AgentOsError) return fail({ tail: '', message: describeError(error) });
+      throw error;
+    }
+    if (!result.ok) {
+      if (input.signal?.aborted) {
+        // Interrupted or shut down: not a fault of the set-up; it runs again when the session resumes.
+        await log.appendMany([
+          { type: 'agent_os.environment_failed', thread: primary, output_tail: result.tail, message: 'the set-up was interrupted; it runs again when the session resumes' },
+          { type: 'session.status_idle', thread: primary, stop_reason: { type: 'end_turn' } },
+        ]);
+        return { type: 'end_turn' };
+      }
+      return fail(result);
+    }
+    await log.append({
+      type: 'agent_os.environment_ready',
+      thread: primary,
+      source: result.source,
+      cached: result.cached,
+      cache_key: result.cacheKey,
+      ...(result.testCommand ? { test_command: result.testCommand } : {}),
+      dependency_dirs: result.dependencyDirs,
+      copied_files: result.copiedFiles,
+      duration_ms: result.durationMs,
+    });
+    if (plan.setup.length > 0) progress(`environment: ready${result.cached ? ' (from the cache)' : ''}`);
+    return undefined;
+  }
+
+  private async confirmed(repository: string, plan: EnvironmentPlan): Promise<boolean> {
+    if (await this.consent.isConfirmed(repository, plan.setup)) return true;
+    const yes = this.options.acceptDetected || (this.options.confirm ? await this.options.confirm({ repository, plan, description: describePlan(plan) }) : false);
+    if (yes) await this.consent.remember(repository, plan.setup);
+    return yes;
+  }
+
+  /** Links the set-up's folders into a sandbox's files (from the cache; from the session's worktree when the
+   * cache entry is gone) and copies the named files. */
+  private async giveDependencies(ready: ReadyEvent, workdir: string, repository: string, sandboxes: SessionSandboxes, sessionId: string): Promise<void> {
+    if (ready.dependency_dirs.length > 0 && !(await this.cache.restore(ready.cache_key, workdir))) {
+      const worktree = (await sandboxes.workspace(sessionId)).worktree;
+      if (path.resolve(worktree) !== path.resolve(workdir)) {
+        for (const dir of ready.dependency_dirs) {
+          await linkTree(path.join(worktree, dir), path.join(workdir, dir), dir).catch(() => undefined);
+        }
+      }
+    }
+    if (ready.copied_files.length > 0) await copyNamedFiles(repository, workdir, ready.copied_files);
+  }
+
+  /** The session's sandboxes, with the environment given to each one opened after the set-up. */
+  wrap(sandboxes: SessionSandboxes, repository: string, log: SessionLog): SessionSandboxes {
+    const give = async (sandbox: Sandbox): Promise<Sandbox> => {
+      const ready = readyEventOf(log);
+      if (ready) {
+        try {
+          await this.giveDependencies(ready, sandbox.workdir, repository, sandboxes, log.sessionId);
+        } catch (error) {
+          await sandbox.dispose();
+          throw new AgentOsError('SANDBOX_UNAVAILABLE', `the environment could not be given to ${sandbox.id}: ${describeError(error)}`);
+        }
+      }
+      return sandbox;
+    };
+    return {
+      supportsWorkspaces: sandboxes.supportsWorkspaces,
+      open: async (request: SandboxRequest) => {
+        if (request.threadId === SETUP_THREAD) throw new AgentOsError('INVALID_ARGUMENT', `thread id ${SETUP_THREAD} is the set-up's own`);
+        return give(await sandboxes.open(request));
+      },
+      removeSession: (id) => sandboxes.removeSession(id),
+      describe: () => sandboxes.describe(),
+      workspace: (id) => sandboxes.workspace(id),
+      ...(sandboxes.childWorktree ? { childWorktree: (id: string, key: string) => sandboxes.childWorktree!(id, key) } : {}),
+      ...(sandboxes.recover ? { recover: (id: string) => sandboxes.recover!(id) } : {}),
+      ...(sandboxes.stopSession ? { stopSession: (id: string) => sandboxes.stopSession!(id) } : {}),
+    };
+  }
+}
+
+/** The session's latest ready event, unless a failure came after it. */
+export function readyEventOf(log: { events: readonly { type: string }[] }): ReadyEvent | undefined {
+  for (let i = log.events.length - 1; i >= 0; i--) {
+    const e = log.events[i] as ReadyEvent | { type: string };
+    if (e.type === 'agent_os.environment_ready') return e as ReadyEvent;
+    if (e.type === 'agent_os.environment_failed') return undefined;
+  }
+  return undefined;
+}
+
+/** The test command the session's environment knows (environment file or detection), once it is ready. */
+export function sessionTestCommand(log: { events: readonly { type: string }[] }): string | undefined {
+  return readyEventOf(log)?.test_command;
+}
