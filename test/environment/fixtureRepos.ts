@@ -38,6 +38,17 @@ function nodeFiles(extra: Record<string, unknown> = {}): Record<string, string> 
   };
 }
 
+/** The registry npm is configured with on this machine (never written down here). */
+export async function npmRegistryUrl(): Promise<string> {
+  return (await run('npm', ['config', 'get', 'registry'], { timeout: 30_000 })).stdout.trim();
+}
+
+/** A command that exits 0 only if it can reach the registry: an agent's network check. */
+export async function registryProbeCommand(): Promise<string> {
+  const url = JSON.stringify(await npmRegistryUrl());
+  return `node -e 'fetch(${url}, { signal: AbortSignal.timeout(10000) }).then(() => console.log("reached"), (e) => { console.log("unreachable:", e.cause?.code ?? e.message); process.exit(1); })'`;
+}
+
 let registry: Promise<string | undefined> | undefined;
 /** Why the registry cannot be used here (undefined when it can). */
 export function registryUnavailable(): Promise<string | undefined> {

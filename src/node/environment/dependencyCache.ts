@@ -66,6 +66,7 @@ export class DependencyCache {
     const staging = `${final}.tmp-${randomUUID()}`;
     const manifest: Manifest = { key, created_at: new Date().toISOString(), dirs: [], files: {}, ...(testCommand ? { test_command: testCommand } : {}) };
     try {
+      await fs.mkdir(staging, { recursive: true });
       for (const dir of dirs) {
         const from = path.join(workdir, dir);
         const stat = await fs.lstat(from).catch(() => undefined);

@@ -14,6 +14,8 @@ import type { EnvironmentPlan } from './environmentPlan.ts';
 import { registryDomains } from './registryDomains.ts';
 import { runCommands } from './setupRun.ts';
 import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import { pathExists } from '../pathExists.ts';
 
 /** The thread id the set-up's sandbox is opened under (its scratch HOME is kept apart from agents'). */
 export const SETUP_THREAD = 'environment-setup';
@@ -129,14 +131,16 @@ export async function runSetup(request: SetupRequest): Promise<SetupResult> {
     await sandbox.dispose();
   }
   const dirs = await untrackedDirs(workspace.worktree, plan.cacheDirectories);
-  const saved = await request.cache.save(key, workspace.worktree, dirs, plan.test);
-  return finish(false, saved.dirs);
+  // A set-up that made none of the cached folders is not cached: what it did lives elsewhere, so it runs each time.
+  const saved = dirs.length > 0 ? await request.cache.save(key, workspace.worktree, dirs, plan.test) : undefined;
+  return finish(false, saved?.dirs ?? []);
 }
 
 /** The cache folders the set-up made that git does not track (a committed folder is the session's own). */
 async function untrackedDirs(worktree: string, dirs: readonly string[]): Promise<string[]> {
   const out: string[] = [];
   for (const dir of dirs) {
+    if (!(await pathExists(path.join(worktree, dir)))) continue;
     const tracked = (await openGit(worktree).raw(['ls-files', '--', dir]).catch(() => '')).trim();
     if (tracked === '') out.push(dir);
   }

@@ -5,7 +5,7 @@
 // worktrees) gets the dependencies linked from the cache, and the named files copied.
 import * as path from 'node:path';
 import { AgentOsError, describeError } from '../../core/errors.ts';
-import type { EventOfType, StopReason } from '../../core/events/sessionEvent.ts';
+import type { EventOfType, SessionEvent, StopReason } from '../../core/events/sessionEvent.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import type { Sandbox, SandboxRequest } from '../../core/sandbox/sandbox.ts';
 import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
@@ -178,7 +178,7 @@ export class SessionEnvironment {
   }
 
   /** The session's sandboxes, with the environment given to each one opened after the set-up. */
-  wrap(sandboxes: SessionSandboxes, repository: string, log: SessionLog): SessionSandboxes {
+  wrap(sandboxes: SessionSandboxes, repository: string, log: { sessionId: string; events: readonly SessionEvent[] }): SessionSandboxes {
     const give = async (sandbox: Sandbox): Promise<Sandbox> => {
       const ready = readyEventOf(log);
       if (ready) {

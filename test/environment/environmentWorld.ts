@@ -1,0 +1,45 @@
+// A runtime on real parts over a fixture repository, for the set-up tests: the scripted model server through
+// the real SDK, real git worktrees, the sandbox kind asked for, and the Coder running the given commands.
+import { join } from 'node:path';
+import type { EventOfType, SessionEvent } from '../../src/core/events/sessionEvent.ts';
+import type { SessionSandboxes } from '../../src/node/runtime/sessionSandboxes.ts';
+import { chosenSessionSandboxes } from '../../src/node/runtime/chosenSessionSandboxes.ts';
+import { chooseSandbox, type SandboxSetting } from '../../src/node/sandbox/sandboxChoice.ts';
+import type { LocalRuntimeOptions } from '../../src/node/runtime/localRuntime.ts';
+import { startScriptedRuntime, type ScriptedRuntime } from '../support/scriptedRuntime.ts';
+
+/** A Coder that, in each session in turn, runs that session's commands with `bash`, then says it is done. */
+export function coderRunning(sessions: readonly (readonly string[])[]): unknown {
+  return {
+    agents: {
+      Coder: sessions.flatMap((commands) => [
+        ...commands.map((command) => ({ content: [{ type: 'tool_use', name: 'bash', input: { command, timeout_ms: 120_000 } }] })),
+        { content: [{ type: 'text', text: 'Done.' }] },
+      ]),
+    },
+  };
+}
+
+export async function startEnvironmentRuntime(
+  root: string,
+  commands: readonly (readonly string[])[],
+  options: Partial<Omit<LocalRuntimeOptions, 'storeDir' | 'model'>> = {},
+): Promise<ScriptedRuntime> {
+  return startScriptedRuntime(root, coderRunning(commands), { bashDefaultTimeoutMs: 120_000, ...options });
+}
+
+export function eventsOf<T extends SessionEvent['type']>(events: readonly SessionEvent[], type: T): EventOfType<T>[] {
+  return events.filter((e): e is EventOfType<T> => e.type === type);
+}
+
+/** What each of the Coder's bash calls answered, in order. */
+export function bashResults(events: readonly SessionEvent[]): { text: string; isError: boolean }[] {
+  return eventsOf(events, 'agent.tool_result').map((r) => ({ text: r.content.map((b) => b.text).join(''), isError: r.is_error }));
+}
+
+/** The sandboxes of a repository as the runtime makes them (same storage), for opening a clean room, a reader's
+ * snapshot or a child worktree directly. */
+export async function sandboxesFor(storeDir: string, repository: string, setting: SandboxSetting): Promise<SessionSandboxes> {
+  const choice = await chooseSandbox({ setting, repository });
+  return chosenSessionSandboxes(choice, { storageDir: join(storeDir, '.worktrees'), repository, bashDefaultTimeoutMs: 120_000 });
+}
