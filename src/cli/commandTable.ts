@@ -6,6 +6,7 @@ import { runCommand } from './commands/runCommand.ts';
 import { resumeCommand } from './commands/resumeCommand.ts';
 import { demoCommand } from './commands/demoCommand.ts';
 import { workerCommand } from './commands/workerCommand.ts';
+import { envCommand } from './commands/envCommand.ts';
 
 export const commands: readonly CliCommand[] = [
   sessionsCommand,
@@ -14,4 +15,5 @@ export const commands: readonly CliCommand[] = [
   scriptedModelCommand,
   demoCommand,
   workerCommand,
+  envCommand,
 ];

@@ -31,6 +31,8 @@ export function describeEventLine(event: SessionEvent, agentOf: (threadId: strin
       return `woke from the log; resolved ${event.recovered.length} interrupted step(s)`;
     case 'session.error':
       return `error (${event.error.type}): ${event.error.message}`;
+    case 'agent_os.environment_output':
+      return event.text.replace(/\n+$/, '').split('\n').map((line) => `  | ${line}`).join('\n');
     case 'agent_os.environment_setup_started':
     case 'agent_os.environment_ready':
       return clip(describeEnvironmentEvent(event).title);

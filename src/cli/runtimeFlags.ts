@@ -10,6 +10,8 @@ import { buildManagedCliRuntime, managedFlagOptions, managedFlagsHelp, parseBack
 import type { ManagedRuntime } from '../node/managed/managedRuntime.ts';
 import { parseSandboxSetting } from '../node/sandbox/sandboxChoice.ts';
 import { repositoryRoot, resolveStoreDir } from './storeLocation.ts';
+import type { ConfirmSetupRequest } from '../node/environment/sessionEnvironment.ts';
+import { askOnTerminal } from './setupQuestion.ts';
 
 export const runtimeFlagOptions = {
   repo: { type: 'string' },
@@ -25,6 +27,7 @@ export const runtimeFlagOptions = {
   sandbox: { type: 'string' },
   'devcontainer-config': { type: 'string' },
   ...managedFlagOptions,
+  'accept-setup': { type: 'boolean' },
 } as const;
 
 export interface RuntimeFlagValues extends ManagedFlagValues {
@@ -40,6 +43,7 @@ export interface RuntimeFlagValues extends ManagedFlagValues {
   'no-bubblewrap'?: boolean;
   sandbox?: string;
   'devcontainer-config'?: string;
+  'accept-setup'?: boolean;
 }
 
 export const runtimeFlagsHelp = `Runtime options:
@@ -55,6 +59,7 @@ export const runtimeFlagsHelp = `Runtime options:
   --sandbox <kind>          auto (default), devcontainer, bubblewrap or worktree; a resumed session keeps its own
   --devcontainer-config <path>  the dev container configuration (default .devcontainer/devcontainer.json)
   --no-bubblewrap           act as if bubblewrap were not installed
+  --accept-setup            run a detected environment set-up (npm ci, …) without asking; remembered per repository
 ${managedFlagsHelp}
 Environment: ANTHROPIC_API_KEY (required), GITHUB_TOKEN or GH_TOKEN (to read private issues and open pull requests).`;
 
@@ -128,6 +133,10 @@ export async function buildCliRuntime(
     },
     ...(model ? { modelOverrides: Object.fromEntries(['coordinator', 'planner', 'coder', 'reviewer'].map((n) => [n, model])) } : {}),
     onProblem: (line) => process.stderr.write(`warning: ${line}\n`),
+    environment: {
+      ...(flags['accept-setup'] ? { acceptDetected: true } : {}),
+      ...(process.stdin.isTTY && !flags['accept-setup'] ? { confirm: (request: ConfirmSetupRequest) => askOnTerminal(request.description) } : {}),
+    },
   };
   const cli: CliRuntime =
     backend === 'managed'

@@ -6,7 +6,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeTempRepo, type TempRepo } from '../support/gitRepo.ts';
@@ -121,13 +121,20 @@ export function pythonProjectFiles(): Record<string, string> {
   };
 }
 
-/** Why Python with pytest cannot run here (python3 and python3-pytest from Debian), or undefined. */
+/** PATH without the folders under the home directory (pyenv's shims and the like), which the OS-level
+ * sandbox hides: the system's python3 is the one a sandboxed set-up can use. */
+export function systemPath(path = process.env.PATH ?? ''): string {
+  const home = homedir();
+  return path.split(':').filter((p) => p && !(home && home !== '/' && (p === home || p.startsWith(`${home}/`)))).join(':');
+}
+
+/** Why Python with pytest cannot run here (the system's python3 and Debian's python3-pytest), or undefined. */
 export function pytestUnavailable(): string | undefined {
   try {
-    execFileSync('python3', ['-c', 'import pytest, venv'], { stdio: 'ignore', timeout: 20_000 });
+    execFileSync('python3', ['-c', 'import pytest, venv, ensurepip'], { stdio: 'ignore', timeout: 20_000, env: { ...process.env, PATH: systemPath() } });
     return undefined;
   } catch {
-    return 'python3 with pytest is not installed (Debian: apt-get install python3-pytest python3-venv)';
+    return 'the system\'s python3 has no pytest (Debian: apt-get install python3-pytest python3-venv)';
   }
 }
 

@@ -65,7 +65,7 @@ for (const kind of ['bubblewrap', 'worktree'] as const) {
         assert.match(test2?.text ?? '', /Passed:\s+1/);
 
         // The Reviewer's clean room at the session's head, a reader's snapshot and a child worktree.
-        const sandboxes = rt.environment!.wrap(await sandboxesFor(rt.storeDir, repo.repo, kind), repo.repo, { sessionId: first.id, events });
+        const sandboxes = rt.environment!.wrap(await sandboxesFor(rt.storeDir, repo.repo, kind), repo.repo, first.id, () => ready);
         const { worktree } = await sandboxes.workspace(first.id);
         const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: worktree, encoding: 'utf8' }).trim();
         const marker = (dir: string) => statSync(join(dir, 'node_modules', TEST_RUNNER.name, 'package.json')).ino;

@@ -13,6 +13,7 @@ import type { DependencyCache } from './dependencyCache.ts';
 import type { EnvironmentPlan } from './environmentPlan.ts';
 import { registryDomains } from './registryDomains.ts';
 import { runCommands } from './setupRun.ts';
+import { hostTrustEnv } from './trustEnv.ts';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { pathExists } from '../pathExists.ts';
@@ -112,7 +113,7 @@ export async function runSetup(request: SetupRequest): Promise<SetupResult> {
     const run = await runCommands({
       sandbox,
       commands: plan.setup,
-      env: plan.env,
+      env: { ...hostTrustEnv(), ...plan.env },
       timeoutMs: plan.timeoutMs,
       ...(request.signal ? { signal: request.signal } : {}),
       onOutput: (index, text) => request.reporter.output(index, text),

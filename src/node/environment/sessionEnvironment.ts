@@ -5,7 +5,7 @@
 // worktrees) gets the dependencies linked from the cache, and the named files copied.
 import * as path from 'node:path';
 import { AgentOsError, describeError } from '../../core/errors.ts';
-import type { EventOfType, SessionEvent, StopReason } from '../../core/events/sessionEvent.ts';
+import type { EventOfType, StopReason } from '../../core/events/sessionEvent.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import type { Sandbox, SandboxRequest } from '../../core/sandbox/sandbox.ts';
 import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
@@ -37,6 +37,8 @@ export interface SessionEnvironmentOptions {
 }
 
 type ReadyEvent = EventOfType<'agent_os.environment_ready'>;
+/** What sandboxes need to know of a ready environment. */
+export type EnvironmentReadyInfo = Pick<ReadyEvent, 'cache_key' | 'dependency_dirs' | 'copied_files'>;
 
 export class SessionEnvironment {
   readonly cache: DependencyCache;
@@ -165,7 +167,7 @@ export class SessionEnvironment {
 
   /** Links the set-up's folders into a sandbox's files (from the cache; from the session's worktree when the
    * cache entry is gone) and copies the named files. */
-  private async giveDependencies(ready: ReadyEvent, workdir: string, repository: string, sandboxes: SessionSandboxes, sessionId: string): Promise<void> {
+  private async giveDependencies(ready: EnvironmentReadyInfo, workdir: string, repository: string, sandboxes: SessionSandboxes, sessionId: string): Promise<void> {
     if (ready.dependency_dirs.length > 0 && !(await this.cache.restore(ready.cache_key, workdir))) {
       const worktree = (await sandboxes.workspace(sessionId)).worktree;
       if (path.resolve(worktree) !== path.resolve(workdir)) {
@@ -177,13 +179,13 @@ export class SessionEnvironment {
     if (ready.copied_files.length > 0) await copyNamedFiles(repository, workdir, ready.copied_files);
   }
 
-  /** The session's sandboxes, with the environment given to each one opened after the set-up. */
-  wrap(sandboxes: SessionSandboxes, repository: string, log: { sessionId: string; events: readonly SessionEvent[] }): SessionSandboxes {
+  /** The session's sandboxes, with the environment (once `ready` says it is there) given to each one opened. */
+  wrap(sandboxes: SessionSandboxes, repository: string, sessionId: string, ready: () => EnvironmentReadyInfo | undefined): SessionSandboxes {
     const give = async (sandbox: Sandbox): Promise<Sandbox> => {
-      const ready = readyEventOf(log);
-      if (ready) {
+      const info = ready();
+      if (info) {
         try {
-          await this.giveDependencies(ready, sandbox.workdir, repository, sandboxes, log.sessionId);
+          await this.giveDependencies(info, sandbox.workdir, repository, sandboxes, sessionId);
         } catch (error) {
           await sandbox.dispose();
           throw new AgentOsError('SANDBOX_UNAVAILABLE', `the environment could not be given to ${sandbox.id}: ${describeError(error)}`);

@@ -17,7 +17,7 @@ import { diffWorktree } from '../git/worktreeDiff.ts';
 import { headCommit } from '../git/commits.ts';
 import { approvalOutcomeText, latestApprovalOf, pipelineResultHook, REVIEWER } from '../pipeline/pipelineResultHook.ts';
 import { openPullRequestForSession, type PullRequestTarget } from '../pipeline/pullRequestStep.ts';
-import type { SessionEnvironment } from '../environment/sessionEnvironment.ts';
+import { readyEventOf, type SessionEnvironment } from '../environment/sessionEnvironment.ts';
 import type { AgentCatalog } from './agentCatalog.ts';
 import type { SessionSandboxes } from './sessionSandboxes.ts';
 import { describeTask, type TaskSource } from './taskSource.ts';
@@ -249,7 +249,7 @@ export class AgentOsRuntime implements SessionService {
     if (!configured) throw new AgentOsError('INVALID_ARGUMENT', `session ${meta.id} has no configuration event`);
     const agents = await this.options.agents(repository).load(configured.agent_versions);
     const kindSandboxes = this.options.sandboxes(repository, configured.sandbox.kind);
-    const sandboxes = this.options.environment?.wrap(kindSandboxes, repository, log) ?? kindSandboxes;
+    const sandboxes = this.options.environment?.wrap(kindSandboxes, repository, meta.id, () => readyEventOf(log)) ?? kindSandboxes;
     return new Harness({
       log,
       model: this.options.model,

@@ -1,0 +1,42 @@
+// The terminal's way of confirming a detected set-up: the findings and commands are shown once, the person
+// answers, and the answer is remembered per repository. Without a terminal, only --accept-setup confirms.
+// Set-up output is printed line by line as it streams.
+import { createInterface } from 'node:readline/promises';
+
+export function askOnTerminal(description: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  process.stderr.write(`Agent OS detected how to set up this repository:\n${description.replace(/^/gm, '  ')}\n`);
+  return rl.question('Run this set-up in the sandbox (remembered for this repository)? [y/N] ').then(
+    (answer) => {
+      rl.close();
+      return /^y(es)?$/i.test(answer.trim());
+    },
+    () => {
+      rl.close();
+      return false;
+    },
+  );
+}
+
+/** Confirms a detected set-up from the flag, else on the terminal when there is one, else not at all. */
+export function setupConfirmation(acceptSetup: boolean | undefined): (description: string) => Promise<boolean> {
+  if (acceptSetup) return async () => true;
+  if (process.stdin.isTTY) return askOnTerminal;
+  return async () => false;
+}
+
+/** Whole lines from output that arrives in chunks, so each printed line can carry a prefix. */
+export function outputLines(line: (text: string) => void): { write(chunk: string): void; flush(): void } {
+  let pending = '';
+  return {
+    write(chunk) {
+      const parts = (pending + chunk).split('\n');
+      pending = parts.pop() ?? '';
+      for (const p of parts) line(p);
+    },
+    flush() {
+      if (pending) line(pending);
+      pending = '';
+    },
+  };
+}
