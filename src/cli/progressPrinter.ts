@@ -2,7 +2,7 @@
 // read from the log as it is written (the same log the extension's UI follows).
 import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
 import type { SessionStore } from '../core/session/sessionStore.ts';
-import { describeEnvironmentEvent } from '../node/environment/environmentEventText.ts';
+import { describeEnvironmentEvent } from '../views/environmentEventText.ts';
 
 const MAX_LINE = 160;
 

@@ -4,7 +4,7 @@ import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
 import { ROW_BODY_LIMIT, type EventKind, type EventRow, type RowDiff, type RowTerminal } from '../shared/eventLogProtocol.ts';
 import { formatTokens, formatUsd } from './sessionStatus.ts';
 import { terminalOf, toolDiff } from './toolRendering.ts';
-import { describeEnvironmentEvent } from '../node/environment/environmentEventText.ts';
+import { describeEnvironmentEvent } from './environmentEventText.ts';
 
 const same = (text: string) => text;
 

@@ -10,6 +10,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeTempRepo, type TempRepo } from '../support/gitRepo.ts';
+import { verdict, type Requirement } from '../support/requirements.ts';
 
 const run = promisify(execFile);
 
@@ -50,13 +51,13 @@ export async function registryProbeCommand(): Promise<string> {
 }
 
 let registry: Promise<string | undefined> | undefined;
-/** Why the registry cannot be used here (undefined when it can). */
-export function registryUnavailable(): Promise<string | undefined> {
+/** Why the registry cannot be used here (false when it can). */
+export function registryUnavailable(): Promise<Requirement> {
   registry ??= run('npm', ['view', `${TEST_RUNNER.name}@${TEST_RUNNER.version}`, 'version'], { timeout: 30_000 }).then(
     () => undefined,
-    (error: Error) => `the npm registry cannot be reached here (${error.message.split('\n')[0]})`,
+    (error: Error) => `npm registry: it cannot be reached here (${error.message.split('\n')[0]})`,
   );
-  return registry;
+  return registry.then(verdict);
 }
 
 /** Files of a project with its lockfile, made once per machine by `make` in a scratch folder. */
@@ -129,12 +130,12 @@ export function systemPath(path = process.env.PATH ?? ''): string {
 }
 
 /** Why Python with pytest cannot run here (the system's python3 and Debian's python3-pytest), or undefined. */
-export function pytestUnavailable(): string | undefined {
+export function pytestUnavailable(): Requirement {
   try {
     execFileSync('python3', ['-c', 'import pytest, venv, ensurepip'], { stdio: 'ignore', timeout: 20_000, env: { ...process.env, PATH: systemPath() } });
-    return undefined;
+    return verdict(undefined);
   } catch {
-    return 'the system\'s python3 has no pytest (Debian: apt-get install python3-pytest python3-venv)';
+    return verdict('python3-pytest: the system\'s python3 has no pytest (Debian: apt-get install python3-pytest python3-venv)');
   }
 }
 

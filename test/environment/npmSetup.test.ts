@@ -8,16 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { probeBubblewrap } from '../../src/node/sandbox/bubblewrap.ts';
+import { requireBubblewrap, type Requirement } from '../support/requirements.ts';
 import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
 import { bashResults, eventsOf, sandboxesFor, startEnvironmentRuntime } from './environmentWorld.ts';
 import { fixtureRepo, npmProjectFiles, registryProbeCommand, registryUnavailable, TEST_RUNNER } from './fixtureRepos.ts';
 
-async function skipReason(kind: string): Promise<string | undefined> {
-  const registry = await registryUnavailable();
-  if (registry) return registry;
-  const bwrap = await probeBubblewrap();
-  return kind === 'bubblewrap' && !bwrap.available ? `bubblewrap does not work here (${bwrap.reason ?? 'not installed'})` : undefined;
+async function skipReason(kind: string): Promise<Requirement> {
+  return (await registryUnavailable()) || (kind === 'bubblewrap' ? requireBubblewrap() : false);
 }
 
 

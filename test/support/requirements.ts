@@ -17,7 +17,7 @@ import { probeBubblewrap } from '../../src/node/sandbox/bubblewrap.ts';
 /** False when met, else why the test is skipped. */
 export type Requirement = string | false;
 
-function verdict(reason: string | undefined): Requirement {
+export function verdict(reason: string | undefined): Requirement {
   if (reason === undefined) return false;
   if (process.env['AGENT_OS_REQUIRE_ALL']) throw new Error(`AGENT_OS_REQUIRE_ALL is set but ${reason}`);
   return reason;

@@ -1,5 +1,5 @@
 // How the set-up's events read, one text for the Event Log and the CLI alike.
-import type { EventOfType } from '../../core/events/sessionEvent.ts';
+import type { EventOfType } from '../core/events/sessionEvent.ts';
 
 type EnvironmentEvent = EventOfType<
   'agent_os.environment_setup_started' | 'agent_os.environment_output' | 'agent_os.environment_ready' | 'agent_os.environment_failed'
