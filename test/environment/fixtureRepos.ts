@@ -22,13 +22,13 @@ export const YARN_VERSION = '1.22.22';
 const sumJs = `exports.sum = (a, b) => a + b;\n`;
 const sumTest = `const { test } = require('uvu');\nconst assert = require('uvu/assert');\nconst { sum } = require('../src/sum.js');\n\ntest('adds', () => {\n  assert.is(sum(2, 3), 5);\n});\n\ntest.run();\n`;
 
-function nodeFiles(extra: Record<string, unknown> = {}): Record<string, string> {
+function nodeFiles(extra: Record<string, unknown> = {}, devDependencies: Record<string, string> = {}): Record<string, string> {
   const pkg = {
     name: 'fixture-sum',
     version: '1.0.0',
     private: true,
     scripts: { test: 'uvu tests' },
-    devDependencies: { [TEST_RUNNER.name]: TEST_RUNNER.version },
+    devDependencies: { [TEST_RUNNER.name]: TEST_RUNNER.version, ...devDependencies },
     ...extra,
   };
   return {
@@ -89,8 +89,9 @@ async function withLockfile(name: string, files: Record<string, string>, make: (
 
 const corepackEnv = (dir: string): NodeJS.ProcessEnv => ({ ...process.env, COREPACK_HOME: join(dir, '.corepack-home'), COREPACK_ENABLE_DOWNLOAD_PROMPT: '0', COREPACK_INTEGRITY_KEYS: '0' });
 
-export async function npmProjectFiles(): Promise<Record<string, string>> {
-  const files = nodeFiles();
+/** `devDependencies` beside the test runner make a heavier project (the bench's). */
+export async function npmProjectFiles(devDependencies: Record<string, string> = {}): Promise<Record<string, string>> {
+  const files = nodeFiles({}, devDependencies);
   return withLockfile('npm', files, async (dir) => {
     await run('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund'], { cwd: dir, timeout: 120_000 });
   }, ['package-lock.json']);
