@@ -14,6 +14,8 @@ import { showChanges } from './showChanges.ts';
 import { STATUS_LABEL } from '../views/sessionStatus.ts';
 import type { ThreadsTreeProvider } from './threadsTreeProvider.ts';
 
+import { checkEnvironmentCommand } from './checkEnvironmentCommand.ts';
+
 export interface CommandDeps {
   context: vscode.ExtensionContext;
   store: SessionStore;
@@ -25,6 +27,8 @@ export interface CommandDeps {
   log: vscode.LogOutputChannel;
   /** Settles once the runtime has been (re)built: it is made after activation returns. */
   runtimeReady(): Promise<void>;
+  /** The session store's folder (the environment cache lives in its .environments). */
+  storeDir: string;
 }
 
 export const UNTRUSTED_MESSAGE =
@@ -261,5 +265,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 
     reg('agentOs.refreshThreads', () => tree.load()),
     reg('agentOs.showOutput', () => log.show()),
+    reg('agentOs.checkEnvironment', async () => {
+      // The check runs the repository's set-up commands: never in Restricted Mode.
+      if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(`Agent OS: ${UNTRUSTED_MESSAGE}`);
+      await checkEnvironmentCommand({ storeDir: deps.storeDir, log });
+    }),
   ];
 }

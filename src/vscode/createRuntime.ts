@@ -9,6 +9,8 @@ import { createLocalRuntime } from '../node/runtime/localRuntime.ts';
 import { startManagedBackend } from '../node/managed/managedBackend.ts';
 import type { ExtensionSettings } from './extensionSettings.ts';
 import { RuntimeUnavailableError } from './runtimeAccess.ts';
+import { confirmSetup, setupProgressInStatusBar } from './setupPrompt.ts';
+import type { ConfirmSetupRequest } from '../node/environment/sessionEnvironment.ts';
 
 export interface RuntimeInputs {
   context: vscode.ExtensionContext;
@@ -29,6 +31,7 @@ export async function createRuntime(inputs: RuntimeInputs): Promise<SessionServi
     throw new RuntimeUnavailableError('No Anthropic API key is set: run "Agent OS: Set Anthropic API Key".');
   }
   const token = await inputs.githubToken();
+  const statusBar = setupProgressInStatusBar();
   // Local bare repositories standing for GitHub repositories (tests, offline demos): path → "owner/repo".
   const localRemotes: Record<string, { owner: string; repo: string }> = {};
   const mapped = vscode.workspace.getConfiguration('agentOs').get<Record<string, string>>('github.localRemotes') ?? {};
@@ -52,6 +55,13 @@ export async function createRuntime(inputs: RuntimeInputs): Promise<SessionServi
     },
     modelOverrides: Object.fromEntries(Object.entries(settings.models).filter(([, m]) => Boolean(m))) as Record<string, string>,
     onProblem: (line: string) => log.warn(`agent definitions: ${line}`),
+    environment: {
+      confirm: (request: ConfirmSetupRequest) => confirmSetup(request.repository, request.description),
+      onProgress: (sessionId: string, line: string) => {
+        log.info(`${sessionId}: ${line}`);
+        statusBar(sessionId, line);
+      },
+    },
   };
   const connection = { apiKey: inputs.apiKey, ...(settings.anthropicBaseUrl ? { baseURL: settings.anthropicBaseUrl } : {}) };
   if (settings.backend === 'managed') {

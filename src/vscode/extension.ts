@@ -116,7 +116,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     treeView,
     status,
     vscode.workspace.registerTextDocumentContentProvider(BASE_SCHEME, new BaseContentProvider()),
-    ...registerCommands({ context, store, runtime, tree, treeView, panels, overviews, log, runtimeReady: () => runtimeReady }),
+    ...registerCommands({ context, store, runtime, tree, treeView, panels, overviews, log, runtimeReady: () => runtimeReady, storeDir: store.dir }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       log.info('workspace trusted: starting the runtime');
       void rebuildRuntime().then(() => tree.scheduleRefresh());

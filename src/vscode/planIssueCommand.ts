@@ -32,7 +32,7 @@ export async function planAndImplementIssue(deps: PlanIssueDeps): Promise<void> 
   await deps.reveal(meta);
 }
 
-async function pickFolder(): Promise<vscode.WorkspaceFolder | undefined> {
+export async function pickFolder(): Promise<vscode.WorkspaceFolder | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (folders.length === 0) {
     void vscode.window.showErrorMessage('Agent OS: open a folder with a git repository first.');
