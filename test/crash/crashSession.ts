@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { EventOfType, SessionEvent } from '../../src/core/events/sessionEvent.ts';
-import { INTERRUPTED_OUTCOME_UNKNOWN } from '../../src/core/harness/harness.ts';
+import { INTERRUPTED_OUTCOME_UNKNOWN } from '../../src/core/harness/toolResults.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { cliEnv, startCli } from '../support/cliProcess.ts';

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { EventInput, SessionEvent } from '../../src/core/events/sessionEvent.ts';
-import { INTERRUPTED_OUTCOME_UNKNOWN } from '../../src/core/harness/harness.ts';
+import { INTERRUPTED_OUTCOME_UNKNOWN } from '../../src/core/harness/toolResults.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { toolUseId } from '../../src/testkit/model/scriptedModelServer.ts';
 import { askerAgent, lastUserText, ofType, resultOf, resultText, startWorld, type HarnessWorld } from './harnessWorld.ts';

@@ -1,0 +1,166 @@
+// The `delegate` step: hands a `send_to_agent` call to its callee's thread (created, or reused:
+// threads persist), runs that thread to its end, lets the pipeline check what comes back, and answers
+// the call — or sends a correction back to the callee a bounded number of times.
+import { AgentOsError } from '../errors.ts';
+import { newId } from '../events/ids.ts';
+import type { ThreadState } from '../session/sessionState.ts';
+import { DelegationInput } from './delegationTool.ts';
+import type { HarnessAgent } from './harnessAgent.ts';
+import type { SessionLog } from './sessionLog.ts';
+import type { ThreadOutcome, ToolUseEvent } from './step.ts';
+import { childKey, type ThreadFacts } from './threadFacts.ts';
+import type { ThreadResultDecision, ThreadResultHook } from './threadResultHook.ts';
+import { toolResult } from './toolResults.ts';
+
+export interface DelegationContext {
+  log: SessionLog;
+  agent(name: string): HarnessAgent | undefined;
+  facts(threadId: string): ThreadFacts;
+  runThread(threadId: string, signal: AbortSignal): Promise<ThreadOutcome>;
+  onThreadResult?: ThreadResultHook;
+  maxCorrections?: number;
+}
+
+/** Runs one delegation. Resolves with an outcome the caller must act on (waiting, stopped,
+ * interrupted), or undefined once the call has its result. */
+export async function delegate(
+  ctx: DelegationContext,
+  parentId: string,
+  parentAgent: HarnessAgent,
+  use: ToolUseEvent,
+  signal: AbortSignal,
+): Promise<ThreadOutcome | undefined> {
+  const { log } = ctx;
+  const refuse = async (text: string): Promise<undefined> => {
+    await log.append(toolResult(parentId, use.id, text, true));
+    return undefined;
+  };
+  const parsed = DelegationInput.safeParse(use.input);
+  if (!parsed.success) {
+    return refuse(`invalid send_to_agent input: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`);
+  }
+  const { agent_name: agentName, message, thread_key: key } = parsed.data;
+  if (!parentAgent.callableAgents.includes(agentName)) {
+    return refuse(`agent '${parentAgent.name}' may not call '${agentName}' (it may call: ${parentAgent.callableAgents.join(', ') || 'none'})`);
+  }
+  if (isAncestorAgent(log.state.threads, parentId, agentName)) return refuse(`delegation cycle refused: '${agentName}' is already in this chain`);
+  const childAgent = ctx.agent(agentName);
+  if (!childAgent) return refuse(`agent '${agentName}' is not defined`);
+
+  const childId = await childThread(ctx, parentId, agentName, key ?? agentName, childAgent.version);
+  // A nested caller is named to its callee; the primary thread speaks as the session.
+  const nested = log.state.threads[parentId]?.parentThreadId ? parentAgent.name : undefined;
+  if (ctx.facts(parentId).deliveries.get(use.id)?.childId !== childId) {
+    await log.appendMany([
+      {
+        type: 'agent.thread_message_sent',
+        thread: parentId,
+        to_session_thread_id: childId,
+        to_agent_name: agentName,
+        content: [{ type: 'text', text: message }],
+        delegation_tool_use_id: use.id,
+      },
+      {
+        type: 'agent.thread_message_received',
+        thread: childId,
+        from_session_thread_id: parentId,
+        ...(nested ? { from_agent_name: nested } : {}),
+        content: [{ type: 'text', text: message }],
+      },
+    ]);
+  }
+
+  for (let corrections = correctionsSince(ctx, parentId, childId, use.id); ; ) {
+    const outcome = await ctx.runThread(childId, signal);
+    if (outcome.kind !== 'done') {
+      if (outcome.kind === 'stopped' && outcome.reason.type === 'retries_exhausted') {
+        return refuse(`the ${agentName} thread failed: its model requests could not be completed`);
+      }
+      return outcome;
+    }
+    const decision: ThreadResultDecision = ctx.onThreadResult
+      ? await ctx.onThreadResult({
+          sessionId: log.sessionId,
+          threadId: childId,
+          agentName,
+          parentThreadId: parentId,
+          delegationToolUseId: use.id,
+          finalText: outcome.text,
+          modelRequestEndId: outcome.endEventId,
+          correctionsSent: corrections,
+          events: log.events,
+        })
+      : { kind: 'accept', result: outcome.text };
+    const appended = decision.events?.length ? await log.appendMany(decision.events) : [];
+    switch (decision.kind) {
+      case 'accept':
+      case 'fail':
+        await log.appendMany([
+          {
+            type: 'agent.thread_message_sent',
+            thread: childId,
+            to_session_thread_id: parentId,
+            ...(nested ? { to_agent_name: nested } : {}),
+            content: [{ type: 'text', text: decision.result }],
+            delegation_tool_use_id: use.id,
+          },
+          toolResult(parentId, use.id, decision.result, decision.kind === 'fail'),
+        ]);
+        return undefined;
+      case 'hold': {
+        const waitingOn = decision.waitingOnEventId ?? appended[0]?.id;
+        if (!waitingOn) throw new AgentOsError('INVALID_ARGUMENT', 'a held thread result names no event to wait on');
+        return { kind: 'waiting', eventIds: [waitingOn] };
+      }
+      case 'correct':
+        if (corrections >= (ctx.maxCorrections ?? 3)) {
+          return refuse(`the ${agentName} thread did not produce a valid result after ${corrections} corrections: ${decision.message}`);
+        }
+        corrections++;
+        await log.append({
+          type: 'agent.thread_message_received',
+          thread: childId,
+          from_session_thread_id: parentId,
+          content: [{ type: 'text', text: decision.message }],
+        });
+        if (signal.aborted) return { kind: 'interrupted' };
+        break;
+    }
+  }
+}
+
+/** Corrections already sent to the child for this delegation (messages after the delegation's own). */
+function correctionsSince(ctx: DelegationContext, parentId: string, childId: string, delegationToolUseId: string): number {
+  const delivery = ctx.facts(parentId).deliveries.get(delegationToolUseId);
+  if (!delivery || delivery.childId !== childId) return 0;
+  return ctx.facts(childId).receivedSeqs.filter((seq) => seq > delivery.seq + 1).length;
+}
+
+export function isAncestorAgent(threads: Readonly<Record<string, ThreadState>>, threadId: string, agentName: string): boolean {
+  for (let t = threads[threadId]; t; t = t.parentThreadId ? threads[t.parentThreadId] : undefined) {
+    if (t.agentName === agentName) return true;
+  }
+  return false;
+}
+
+export function depthOf(threads: Readonly<Record<string, ThreadState>>, threadId: string): number {
+  let depth = 0;
+  for (let t = threads[threadId]; t?.parentThreadId; t = threads[t.parentThreadId]) depth++;
+  return depth;
+}
+
+async function childThread(ctx: DelegationContext, parentId: string, agentName: string, key: string, version: number): Promise<string> {
+  const existing = ctx.facts(parentId).children.get(childKey(agentName, key));
+  if (existing) return existing;
+  const id = newId('sthr');
+  await ctx.log.append({
+    type: 'session.thread_created',
+    thread: parentId,
+    session_thread_id: id,
+    agent_name: agentName,
+    agent_version: version,
+    parent_thread_id: parentId,
+    ...(key !== agentName ? { thread_key: key } : {}),
+  });
+  return id;
+}

@@ -1,0 +1,44 @@
+// What a thread does next, as data. `nextStep` (nextStep.ts) decides it from the log alone; the
+// driver (harness.ts) performs it and appends what happened. A step names everything its effect
+// needs, so a table test can check a decision without git, HTTP or a sandbox.
+//
+// Steps that the runtime's supervision adds later fit the same shape: a validation command the
+// runtime runs is a `run_tool` on a call the runtime recorded itself, and "wait for the person" is a
+// `wait` on the event the person must answer.
+import type { AssistantBlock, EventOfType, StopReason } from '../events/sessionEvent.ts';
+
+export type ToolUseBlock = Extract<AssistantBlock, { type: 'tool_use' }>;
+export type ToolUseEvent = EventOfType<'agent.tool_use'>;
+export type Permission = ToolUseEvent['evaluated_permission'];
+
+export type Step =
+  /** Record a call of the latest model turn (`agent.tool_use`, durably) before anything runs it. With
+   * `openSandbox`, the thread's sandbox is opened first so the record names the sandbox that runs it. */
+  | { kind: 'record_tool_use'; threadId: string; block: ToolUseBlock; permission: Permission; openSandbox: boolean }
+  /** Run a recorded call in the thread's sandbox and append its result. */
+  | { kind: 'run_tool'; threadId: string; use: ToolUseEvent }
+  /** Answer a recorded call without running it (refused, denied, interrupted, outcome unknown). */
+  | { kind: 'answer_tool'; threadId: string; toolUseId: string; text: string; isError: boolean }
+  /** Hand a `send_to_agent` call to its callee; the parent goes on with its other calls meanwhile. */
+  | { kind: 'delegate'; threadId: string; use: ToolUseEvent }
+  /** Wait for the delegations of this turn that are still running. */
+  | { kind: 'join_delegations'; threadId: string }
+  /** Ask the model for the thread's next turn. */
+  | { kind: 'request_model'; threadId: string }
+  /** Stop: a person must answer these events (a confirmation, a verdict) before the thread goes on. */
+  | { kind: 'wait'; threadId: string; eventIds: string[] }
+  /** The thread's work is done: `text` is its final answer (what a caller receives). */
+  | { kind: 'done'; threadId: string; text: string; endEventId: string }
+  /** Stop without finishing: interrupted by the person, or a stop reason (budget, exhausted retries). */
+  | { kind: 'stop'; threadId: string; reason: StopReason | 'interrupted' }
+  /** On wake: say in the log which cut-off steps were resolved. */
+  | { kind: 'record_wake'; threadId: string; recovered: string[] };
+
+export type StepKind = Step['kind'];
+
+/** How a thread's run ended, as its caller (the parent's delegation, or the session) sees it. */
+export type ThreadOutcome =
+  | { kind: 'done'; text: string; endEventId: string }
+  | { kind: 'waiting'; eventIds: string[] }
+  | { kind: 'stopped'; reason: StopReason }
+  | { kind: 'interrupted' };

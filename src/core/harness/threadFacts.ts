@@ -1,0 +1,111 @@
+// The thread's own fold: what the stepper needs to know of one thread, kept current event by event
+// instead of re-scanning the log at each decision (the session-wide fold in src/core/session says
+// which calls are pending; this one says what the latest turn asked for, what was recorded of it,
+// what the person confirmed, and where delegations stand).
+import type { AssistantBlock, EventOfType, SessionEvent } from '../events/sessionEvent.ts';
+import type { ToolUseBlock, ToolUseEvent } from './step.ts';
+
+export interface ThreadFacts {
+  /** The thread's latest assistant turn (its calls may be answered already). */
+  lastTurn?: { endEventId: string; content: readonly AssistantBlock[]; toolBlocks: readonly ToolUseBlock[] };
+  /** Calls recorded since that turn, by the model's id of the call. */
+  readonly turnUses: Map<string, ToolUseEvent>;
+  /** True when the conversation ends with input the model has not answered yet. */
+  awaitingModel: boolean;
+  /** The latest confirmation of each `ask` call, and whether the thread was marked running after it
+   * (a confirmed call runs only after that mark, so without one it cannot have started). */
+  readonly confirmations: Map<string, { event: EventOfType<'user.tool_confirmation'>; runningAfter: boolean }>;
+  /** Delegations delivered from this thread: the call's event id → the callee's thread and the seq of
+   * the delivery. */
+  readonly deliveries: Map<string, { childId: string; seq: number }>;
+  /** Child threads by agent name and thread key (threads persist: a second call reuses its thread). */
+  readonly children: Map<string, string>;
+  /** Seqs of the messages this thread received (a delegation, then any corrections). */
+  readonly receivedSeqs: number[];
+  /** Ids of this thread's `agent.tool_use` events (a result for anything else is not part of it). */
+  readonly knownUses: Set<string>;
+}
+
+export function emptyThreadFacts(): ThreadFacts {
+  return {
+    turnUses: new Map(),
+    awaitingModel: false,
+    confirmations: new Map(),
+    deliveries: new Map(),
+    children: new Map(),
+    receivedSeqs: [],
+    knownUses: new Set(),
+  };
+}
+
+export function childKey(agentName: string, threadKey: string): string {
+  return `${agentName}\u0000${threadKey}`;
+}
+
+/** Folds one event of the thread into its facts (in log order). */
+export function applyThreadEvent(facts: ThreadFacts, event: SessionEvent): void {
+  switch (event.type) {
+    case 'user.message':
+      if (event.content.length > 0) facts.awaitingModel = true;
+      break;
+    case 'agent.thread_message_received':
+      facts.receivedSeqs.push(event.seq);
+      if (event.content.length > 0) facts.awaitingModel = true;
+      break;
+    case 'span.model_request_end':
+      if (!event.is_error && event.content) {
+        const toolBlocks = event.content.filter((b): b is ToolUseBlock => b.type === 'tool_use');
+        facts.lastTurn = { endEventId: event.id, content: event.content, toolBlocks };
+        facts.turnUses.clear();
+        facts.awaitingModel = false;
+      }
+      break;
+    case 'agent.tool_use':
+      facts.knownUses.add(event.id);
+      facts.turnUses.set(event.model_tool_use_id, event);
+      break;
+    case 'agent.tool_result':
+      if (facts.knownUses.has(event.tool_use_id)) facts.awaitingModel = true;
+      break;
+    case 'user.tool_confirmation':
+      facts.confirmations.set(event.tool_use_id, { event, runningAfter: false });
+      break;
+    case 'session.thread_status_running':
+      for (const c of facts.confirmations.values()) c.runningAfter = true;
+      break;
+    case 'agent.thread_message_sent':
+      if (event.delegation_tool_use_id && !facts.deliveries.has(event.delegation_tool_use_id)) {
+        facts.deliveries.set(event.delegation_tool_use_id, { childId: event.to_session_thread_id, seq: event.seq });
+      }
+      break;
+    case 'session.thread_created':
+      if (event.parent_thread_id === event.thread) {
+        const key = childKey(event.agent_name, event.thread_key ?? event.agent_name);
+        if (!facts.children.has(key)) facts.children.set(key, event.session_thread_id);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+/** Keeps each thread's facts current as the log grows: only events not folded yet are read. */
+export class ThreadFactsCache {
+  private readonly folded = new Map<string, { facts: ThreadFacts; count: number }>();
+
+  constructor(private readonly eventsOf: (threadId: string) => readonly SessionEvent[]) {}
+
+  of(threadId: string): ThreadFacts {
+    let entry = this.folded.get(threadId);
+    if (!entry) this.folded.set(threadId, (entry = { facts: emptyThreadFacts(), count: 0 }));
+    const events = this.eventsOf(threadId);
+    for (; entry.count < events.length; entry.count++) applyThreadEvent(entry.facts, events[entry.count] as SessionEvent);
+    return entry.facts;
+  }
+}
+
+export function foldThreadFacts(events: readonly SessionEvent[]): ThreadFacts {
+  const facts = emptyThreadFacts();
+  for (const e of events) applyThreadEvent(facts, e);
+  return facts;
+}
