@@ -112,7 +112,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     for (const line of renderThreadTree(state)) out(line);
     const finalVerdict = state.latestVerdict;
     if (finalVerdict) {
-      const v = finalVerdict.verdict as { decision: string; summary: string };
+      const v = finalVerdict.verdict;
       out('\n== verdict');
       out(`${v.decision}: ${v.summary}`);
       out(`evidence: base ${finalVerdict.evidence.base_commit.slice(0, 12)}, head ${finalVerdict.evidence.head_commit.slice(0, 12)}, diff sha256 ${finalVerdict.evidence.diff_sha256.slice(0, 16)}, ${finalVerdict.evidence.test_run_event_ids.length} test run(s)`);

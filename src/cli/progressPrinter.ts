@@ -18,9 +18,9 @@ export function describeEventLine(event: SessionEvent, agentOf: (threadId: strin
     case 'agent.tool_result':
       return event.is_error ? `${who} ✗ ${clip(event.content.map((b) => b.text).join(' '))}` : undefined;
     case 'agent_os.plan_submitted':
-      return `${who}: plan accepted (${(event.plan as { steps?: unknown[] }).steps?.length ?? 0} steps)`;
+      return `${who}: plan accepted (${event.plan.steps.length} steps)`;
     case 'agent_os.verdict_submitted': {
-      const v = event.verdict as { decision: string; summary: string };
+      const v = event.verdict;
       return `${who}: verdict ${v.decision} — ${clip(v.summary)}`;
     }
     case 'agent_os.approval':

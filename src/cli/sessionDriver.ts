@@ -136,7 +136,7 @@ async function decideNext(
 }
 
 async function askPerson(verdict: EventOfType<'agent_os.verdict_submitted'>, out: (l: string) => void): Promise<Decision> {
-  const v = verdict.verdict as { decision: string; summary: string };
+  const v = verdict.verdict;
   out(`\nThe Reviewer approves: ${v.summary}`);
   out(`Evidence: head ${verdict.evidence.head_commit.slice(0, 12)}, diff ${verdict.evidence.diff_sha256.slice(0, 12)}, ${verdict.evidence.test_run_event_ids.length} test run(s).`);
   const rl = createInterface({ input: process.stdin, output: process.stdout });

@@ -1,5 +1,7 @@
 // How one event reads in the Event Log: its kind (for the filter), a one-line title, and its details.
 // Pure, so the host can page rows for a 100,000-event session without touching `vscode`.
+import type { Plan } from '../core/agents/planSchema.ts';
+import type { Verdict } from '../core/agents/verdictSchema.ts';
 import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
 import { ROW_BODY_LIMIT, type EventKind, type EventRow, type RowDiff, type RowTerminal } from '../shared/eventLogProtocol.ts';
 import { formatTokens, formatUsd } from './sessionStatus.ts';
@@ -219,12 +221,9 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
   }
 }
 
-/** A verdict's decision and summary, read leniently: the verdict schema belongs to the Reviewer. */
-export function readVerdict(verdict: unknown): { decision: string; summary: string } {
-  const v = (verdict ?? {}) as Record<string, unknown>;
-  const raw = v['decision'] ?? v['verdict'] ?? v['outcome'] ?? 'UNKNOWN';
-  const summary = v['summary'] ?? v['reason'] ?? '';
-  return { decision: String(raw).toUpperCase(), summary: typeof summary === 'string' ? summary : json(summary) };
+/** A verdict's decision and summary (the event's verdict is validated against the Reviewer's schema). */
+export function readVerdict(verdict: Verdict): { decision: string; summary: string } {
+  return { decision: verdict.decision, summary: verdict.summary };
 }
 
 export function toolInputSummary(name: string, input: unknown): string {
@@ -242,9 +241,9 @@ export function toolInputSummary(name: string, input: unknown): string {
   return s === '{}' ? '' : oneLine(s, 200);
 }
 
-function planSteps(plan: unknown): string {
-  const steps = (plan as { steps?: unknown } | null)?.steps;
-  return Array.isArray(steps) ? `: ${steps.length} step${steps.length === 1 ? '' : 's'}` : '';
+function planSteps(plan: Plan): string {
+  const n = plan.steps.length;
+  return `: ${n} step${n === 1 ? '' : 's'}`;
 }
 
 function textOf(blocks: readonly { text: string }[]): string {

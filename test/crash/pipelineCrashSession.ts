@@ -274,7 +274,7 @@ export async function checkFinished(
   // The pipeline's own records: one plan, the verdicts and decisions expected, one pull request.
   assert.equal(events.filter((e) => e.type === 'agent_os.plan_submitted').length, 1);
   assert.deepEqual(
-    events.filter((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted').map((v) => (v.verdict as { decision: string }).decision),
+    events.filter((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted').map((v) => v.verdict.decision),
     shape.verdicts,
   );
   assert.deepEqual(

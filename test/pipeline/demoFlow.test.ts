@@ -23,7 +23,7 @@ test('issue → Planner → Coder → Reviewer (REJECT) → Coder → Reviewer (
     assert.deepEqual(names, ['Coder', 'Coordinator', 'Planner', 'Reviewer']);
     assert.ok(state.latestPlan, 'the plan was validated and recorded');
     const verdicts = events.filter((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted');
-    assert.deepEqual(verdicts.map((v) => (v.verdict as { decision: string }).decision), ['REJECT', 'APPROVE']);
+    assert.deepEqual(verdicts.map((v) => v.verdict.decision), ['REJECT', 'APPROVE']);
     const approveVerdict = verdicts[1] as EventOfType<'agent_os.verdict_submitted'>;
     assert.deepEqual(stop, { type: 'requires_action', event_ids: [approveVerdict.id] });
     assert.ok(approveVerdict.evidence.test_run_event_ids.length >= 1, 'the verdict names the test runs it saw');

@@ -20,10 +20,9 @@ describe('Event Log rows and statuses', () => {
     assert.equal(toolInputSummary('bash', { command: 'x'.repeat(500) }).length, 200);
   });
 
-  test('verdicts are read leniently', () => {
+  test('verdicts are read as the Reviewer\'s schema gave them', () => {
     assert.deepEqual(readVerdict({ decision: 'APPROVE', summary: 'ok' }), { decision: 'APPROVE', summary: 'ok' });
-    assert.deepEqual(readVerdict({ decision: 'reject', summary: 'no', fixes: [] }), { decision: 'REJECT', summary: 'no' });
-    assert.deepEqual(readVerdict(null), { decision: 'UNKNOWN', summary: '' });
+    assert.deepEqual(readVerdict({ decision: 'REJECT', summary: 'no', fixes: [{ problem: 'p', fix: 'f' }] }), { decision: 'REJECT', summary: 'no' });
   });
 
   test('kinds group event types for the filter', () => {

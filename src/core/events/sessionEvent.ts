@@ -3,6 +3,8 @@
 // Events the platform has no name for live under the `agent_os.` namespace.
 import { z } from 'zod';
 import { environmentPayloads } from './environmentEvents.ts';
+import { PlanSchema } from '../agents/planSchema.ts';
+import { VerdictSchema } from '../agents/verdictSchema.ts';
 
 export const EVENT_SCHEMA_VERSION = 1;
 
@@ -139,13 +141,14 @@ const payloads = [
   }),
   z.object({
     type: z.literal('agent_os.plan_submitted'),
-    plan: z.unknown(),
+    /** The plan as the pipeline validated it (ids as text). */
+    plan: PlanSchema,
     /** The model turn (`span.model_request_end` id) the plan was read from. */
     model_request_end_id: z.string(),
   }),
   z.object({
     type: z.literal('agent_os.verdict_submitted'),
-    verdict: z.unknown(),
+    verdict: VerdictSchema,
     /** The model turn (`span.model_request_end` id) the verdict was read from. */
     model_request_end_id: z.string(),
     evidence: z.object({

@@ -6,13 +6,12 @@ import type { EventInput, EventOfType, SessionEvent } from '../../core/events/se
 import type { ThreadResultDecision, ThreadResultHook, ThreadResultRequest } from '../../core/harness/threadResultHook.ts';
 import { parsePlan, parseVerdict } from '../../core/agents/structuredOutput.ts';
 import type { Verdict } from '../../core/agents/verdictSchema.ts';
+import { approvalOutcomeText, latestApprovalOf } from '../../core/pipeline/approval.ts';
+import { roleRules } from '../../core/pipeline/roles.ts';
 import { headCommit } from '../git/commits.ts';
 import { diffWorktree } from '../git/worktreeDiff.ts';
 import { handOffCoderWork } from './coderHandOff.ts';
 
-export const PLANNER = 'Planner';
-export const CODER = 'Coder';
-export const REVIEWER = 'Reviewer';
 
 export interface SessionWorkspace {
   /** The session's worktree (the Coder's files) and the commit its work is measured against. */
@@ -34,10 +33,11 @@ export function pipelineResultHook(options: PipelineHookOptions): ThreadResultHo
   // Hand-offs touch the session branch: one at a time, even when parallel Coders finish together.
   let handOffs: Promise<unknown> = Promise.resolve();
   return async (request) => {
-    if (request.agentName === PLANNER) return planResult(request);
-    if (request.agentName === REVIEWER) return verdictResult(request, options);
+    const { result } = roleRules(request.agentName);
+    if (result === 'plan') return planResult(request);
+    if (result === 'verdict') return verdictResult(request, options);
     const text = request.finalText || '(the agent finished without a message)';
-    if (request.agentName === CODER && options.checkpointCoderWork) {
+    if (result === 'work' && options.checkpointCoderWork) {
       const run = handOffs.then(() => coderResult(request, options, text));
       handOffs = run.catch(() => undefined);
       return run;
@@ -135,29 +135,9 @@ function testRunsSeen(request: ThreadResultRequest): string[] {
 }
 
 export function rejectRounds(events: readonly SessionEvent[]): number {
-  return events.filter((e) => e.type === 'agent_os.verdict_submitted' && (e.verdict as Verdict).decision === 'REJECT').length;
+  return events.filter((e) => e.type === 'agent_os.verdict_submitted' && e.verdict.decision === 'REJECT').length;
 }
 
 export function formatFixes(verdict: Extract<Verdict, { decision: 'REJECT' }>): string {
   return verdict.fixes.map((f, i) => `${i + 1}. ${f.file ? `${f.file}: ` : ''}${f.problem} — fix: ${f.fix}`).join('\n');
-}
-
-export function latestApprovalOf(events: readonly SessionEvent[], verdictEventId: string): EventOfType<'agent_os.approval'> | undefined {
-  let found: EventOfType<'agent_os.approval'> | undefined;
-  for (const e of events) if (e.type === 'agent_os.approval' && e.verdict_event_id === verdictEventId) found = e;
-  return found;
-}
-
-/** What the Coordinator is told once the person has decided. */
-export function approvalOutcomeText(events: readonly SessionEvent[], approval: EventOfType<'agent_os.approval'>): string {
-  if (approval.decision === 'reject') {
-    return (
-      `The person did not approve and requested changes: ${approval.feedback ?? '(no text)'}\n` +
-      'Send this feedback to the Coder, then ask the Reviewer to review again.'
-    );
-  }
-  const pr = [...events].reverse().find((e): e is EventOfType<'agent_os.pull_request_opened'> => e.type === 'agent_os.pull_request_opened');
-  return pr
-    ? `The person approved the verdict. Pull request #${pr.number} was opened: ${pr.url}. Finish with a short summary.`
-    : 'The person approved the verdict.';
 }

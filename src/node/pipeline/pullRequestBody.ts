@@ -12,13 +12,13 @@ export function pullRequestBody(meta: SessionMeta, events: readonly SessionEvent
   const verdict = last(events, 'agent_os.verdict_submitted');
   const parts: string[] = [`Resolves ${meta.source ?? meta.title}.`, ''];
   if (plan) {
-    const p = plan.plan as Plan;
+    const p = plan.plan;
     parts.push('## Plan', '', p.summary, '');
     for (const step of p.steps) parts.push(`- **${step.title}** — validated by \`${step.validation}\``);
     parts.push('');
   }
   if (verdict) {
-    const v = verdict.verdict as Verdict;
+    const v = verdict.verdict;
     parts.push('## Review', '', `**${v.decision}** — ${v.summary}`, '');
     parts.push(`Base \`${verdict.evidence.base_commit.slice(0, 12)}\`, diff sha256 \`${verdict.evidence.diff_sha256.slice(0, 16)}\`.`, '');
     const runs = verdict.evidence.test_run_event_ids;

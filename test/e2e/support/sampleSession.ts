@@ -95,7 +95,13 @@ export async function writeSampleSession(store: SessionStore, title: string, opt
   await endRequest(planner, 2400, 90);
   const grep = await toolUse(planner, 'grep', { pattern: 'countWidgets', path: 'src' });
   add({ type: 'agent.tool_result', thread: planner, tool_use_id: grep, content: [{ type: 'text', text: 'src/widgets.ts:12: export function countWidgets(list) {\nsrc/widgets.test.ts:3: countWidgets([1, 2, 3])' }], is_error: false });
-  const plan = { steps: [{ description: 'Fix the loop bound in countWidgets', validation: 'npm test -- widgets' }, { description: 'Add a test for an empty list', validation: 'npm test' }] };
+  const plan = {
+    summary: 'Fix the off-by-one in countWidgets and cover the empty list.',
+    steps: [
+      { id: '1', title: 'Fix the loop bound', description: 'Fix the loop bound in countWidgets', files: ['src/widgets.ts'], validation: 'npm test -- widgets' },
+      { id: '2', title: 'Test the empty list', description: 'Add a test for an empty list', files: ['src/widgets.test.ts'], validation: 'npm test' },
+    ],
+  };
   add({ type: 'agent_os.plan_submitted', thread: planner, plan, model_request_end_id: lastEnd.get(planner)! });
   add({ type: 'session.thread_status_idle', thread: planner, session_thread_id: planner, agent_name: 'Planner', stop_reason: { type: 'end_turn' } });
   add({ type: 'agent.thread_message_sent', thread: coordinator, to_session_thread_id: coder, to_agent_name: 'Coder', content: [{ type: 'text', text: JSON.stringify(plan) }] });

@@ -1,0 +1,56 @@
+// Builds the harness for one run of a session: the agents at the versions the session pinned, its
+// sandboxes of the kind it recorded, the pipeline's checks, and where each role's tools work.
+import { AgentOsError } from '../../core/errors.ts';
+import { Harness } from '../../core/harness/harness.ts';
+import type { SessionLog } from '../../core/harness/sessionLog.ts';
+import { roleRules } from '../../core/pipeline/roles.ts';
+import type { SessionMeta } from '../../core/session/sessionStore.ts';
+import { builtinToolSpecs } from '../../core/tools/builtinTools.ts';
+import type { BuiltinToolName } from '../../core/tools/toolConfig.ts';
+import { headCommit } from '../git/commits.ts';
+import { readyEventOf } from '../environment/sessionEnvironment.ts';
+import { pipelineResultHook } from '../pipeline/pipelineResultHook.ts';
+import type { AgentOsRuntimeOptions } from './runtimeOptions.ts';
+
+export function repositoryOf(meta: SessionMeta): string {
+  if (!meta.repository) throw new AgentOsError('INVALID_ARGUMENT', `session ${meta.id} has no repository`);
+  return meta.repository;
+}
+
+export async function assembleHarness(options: AgentOsRuntimeOptions, meta: SessionMeta, log: SessionLog): Promise<Harness> {
+  const repository = repositoryOf(meta);
+  const configured = log.state.configured;
+  if (!configured) throw new AgentOsError('INVALID_ARGUMENT', `session ${meta.id} has no configuration event`);
+  const agents = await options.agents(repository).load(configured.agent_versions);
+  const kindSandboxes = options.sandboxes(repository, configured.sandbox.kind);
+  const sandboxes = options.environment?.wrap(kindSandboxes, repository, meta.id, () => readyEventOf(log)) ?? kindSandboxes;
+  const { settings } = options;
+  return new Harness({
+    log,
+    model: options.model,
+    sandboxes,
+    agent: (name) => agents.get(name),
+    toolSpecs: (names) => builtinToolSpecs(names as BuiltinToolName[]),
+    priceOf: options.priceOf,
+    ...(settings.budget ? { budget: settings.budget } : {}),
+    maxDelegationDepth: settings.delegationDepth,
+    maxCorrections: settings.maxCorrections,
+    onThreadResult: pipelineResultHook({
+      workspace: () => sandboxes.workspace(meta.id),
+      maxReviewRounds: settings.reviewRounds,
+      checkpointCoderWork: settings.cleanRoomReview,
+      ...(sandboxes.childWorktree ? { childWorktree: (key: string) => sandboxes.childWorktree!(meta.id, key) } : {}),
+    }),
+    sandboxWorkspace: async (thread, agent) => {
+      if (!sandboxes.supportsWorkspaces) return undefined;
+      if (roleRules(thread.agentName).cleanRoom && settings.cleanRoomReview) {
+        // The Reviewer checks out exactly what was committed: its evidence cannot rest on leftovers.
+        const { worktree } = await sandboxes.workspace(meta.id);
+        return { kind: 'clean_room', commit: await headCommit(worktree) };
+      }
+      if (thread.threadKey && agent.access === 'read_write') return { kind: 'child', key: thread.threadKey };
+      return undefined;
+    },
+    onTextDelta: (threadId, text) => options.onTextDelta?.(meta.id, threadId, text),
+  });
+}

@@ -1,0 +1,41 @@
+// What the runtime is built from: the store, the model, sandboxes, agents, GitHub, and its settings.
+import type { BudgetLimits } from '../../core/harness/budget.ts';
+import type { ModelClient, ModelResponse } from '../../core/model/modelClient.ts';
+import type { SessionStore } from '../../core/session/sessionStore.ts';
+import type { SessionEnvironment } from '../environment/sessionEnvironment.ts';
+import type { PullRequestTarget } from '../pipeline/pullRequestStep.ts';
+import type { AgentCatalog } from './agentCatalog.ts';
+import type { SessionSandboxes } from './sessionSandboxes.ts';
+import type { TaskSource } from './taskSource.ts';
+
+export interface RuntimeSettings {
+  reviewRounds: number;
+  delegationDepth: number;
+  budget?: BudgetLimits;
+  maxCorrections: number;
+  /** The Coder's work is committed when it hands back, and the Reviewer tests a clean checkout of that
+   * commit (where the sandbox supports it) instead of the Coder's worktree. */
+  cleanRoomReview: boolean;
+}
+
+export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = { reviewRounds: 3, delegationDepth: 1, maxCorrections: 3, cleanRoomReview: true };
+
+export interface AgentOsRuntimeOptions {
+  store: SessionStore;
+  model: ModelClient;
+  /** The sandboxes (and worktree) of sessions on one repository: of the kind a session recorded, or,
+   * for a new session, the kind chosen now. */
+  sandboxes(repository: string, kind?: string): SessionSandboxes;
+  /** The agents defined for one repository (built-ins, `.agents/`, `.claude/agents/`), with versions. */
+  agents(repository: string): AgentCatalog;
+  tasks: TaskSource;
+  /** Where approved work goes; absent when the runtime cannot open pull requests (then approval fails clearly). */
+  pullRequests?(repository: string): Promise<PullRequestTarget>;
+  settings: RuntimeSettings;
+  priceOf(model: string, usage: ModelResponse['usage']): number;
+  /** Whether a model has a list price: a dollar budget cannot be held for one that has none. */
+  isPriced?(model: string): boolean;
+  onTextDelta?(sessionId: string, threadId: string, text: string): void;
+  /** The set-up phase (dependencies, toolchain) run before the agents of each session; absent: none. */
+  environment?: SessionEnvironment;
+}
