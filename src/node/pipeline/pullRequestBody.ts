@@ -1,8 +1,6 @@
 // The pull request's description: the plan, the Reviewer's verdict and the test runs it rests on,
 // so a reader can check the work without opening Agent OS.
 import type { EventOfType, SessionEvent } from '../../core/events/sessionEvent.ts';
-import type { Plan } from '../../core/agents/planSchema.ts';
-import type { Verdict } from '../../core/agents/verdictSchema.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 
 const OUTPUT_TAIL_LINES = 15;
