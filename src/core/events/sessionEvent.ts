@@ -3,7 +3,7 @@
 // Events the platform has no name for live under the `agent_os.` namespace.
 import { z } from 'zod';
 import { environmentPayloads } from './environmentEvents.ts';
-import { PlanSchema } from '../agents/planSchema.ts';
+import type { Plan } from '../agents/planSchema.ts';
 import { VerdictSchema } from '../agents/verdictSchema.ts';
 
 export const EVENT_SCHEMA_VERSION = 1;
@@ -141,8 +141,10 @@ const payloads = [
   }),
   z.object({
     type: z.literal('agent_os.plan_submitted'),
-    /** The plan as the pipeline validated it (ids as text). */
-    plan: PlanSchema,
+    /** The plan as the pipeline validated it (ids as text). Typed for readers, not checked again on
+     * append: the Planner's schema grows (confidence, questions) and readers read older plans leniently
+     * (src/views/planProgress.ts). The verdict below is checked: approval depends on its decision. */
+    plan: z.custom<Plan>((value) => typeof value === 'object' && value !== null, 'a plan is an object'),
     /** The model turn (`span.model_request_end` id) the plan was read from. */
     model_request_end_id: z.string(),
   }),

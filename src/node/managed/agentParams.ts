@@ -13,7 +13,7 @@ import type { BetaManagedAgentsAgentParams } from '@anthropic-ai/sdk/resources/b
 import type { HarnessAgent } from '../../core/harness/harnessAgent.ts';
 import { PLAN_FORMAT } from '../../core/agents/planSchema.ts';
 import { VERDICT_FORMAT } from '../../core/agents/verdictSchema.ts';
-import { PLANNER, REVIEWER } from '../pipeline/pipelineResultHook.ts';
+import { PLANNER, REVIEWER } from '../../core/pipeline/roles.ts';
 
 /** The delegation tool the platform injects into a coordinator with a roster ([SKILL] in managed-agents.md). */
 export const PLATFORM_DELEGATION_TOOL = 'send_to_agent';

@@ -8,7 +8,8 @@ import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import { parsePlan, parseVerdict } from '../../core/agents/structuredOutput.ts';
 import { headCommit } from '../git/commits.ts';
 import { diffWorktree } from '../git/worktreeDiff.ts';
-import { approvalOutcomeText, formatFixes, latestApprovalOf, rejectRounds, type SessionWorkspace } from '../pipeline/pipelineResultHook.ts';
+import { approvalOutcomeText, latestApprovalOf } from '../../core/pipeline/approval.ts';
+import { formatFixes, rejectRounds, type SessionWorkspace } from '../pipeline/pipelineResultHook.ts';
 import { SUBMIT_PLAN_TOOL, SUBMIT_VERDICT_TOOL } from './agentParams.ts';
 
 export interface HandInAnswer {

@@ -15,9 +15,11 @@ import type { SessionChanges, SessionService, StartSessionRequest } from '../../
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { headCommit } from '../git/commits.ts';
 import { diffWorktree } from '../git/worktreeDiff.ts';
-import { latestApprovalOf } from '../pipeline/pipelineResultHook.ts';
+import { latestApprovalOf } from '../../core/pipeline/approval.ts';
 import { openPullRequestForSession } from '../pipeline/pullRequestStep.ts';
-import { AgentOsRuntime, COORDINATOR, type AgentOsRuntimeOptions } from '../runtime/agentOsRuntime.ts';
+import { COORDINATOR } from '../../core/pipeline/roles.ts';
+import { AgentOsRuntime } from '../runtime/agentOsRuntime.ts';
+import type { AgentOsRuntimeOptions } from '../runtime/runtimeOptions.ts';
 import { describeTask } from '../runtime/taskSource.ts';
 import { syncAgents } from './agentSync.ts';
 import { EventMirror } from './eventMirror.ts';
