@@ -116,13 +116,35 @@ export function createFileTools(options: FileToolsOptions): FileTools {
       }
       try {
         const result = await tools[name].run(args, { signal } as Parameters<(typeof tools)[typeof name]['run']>[1]);
-        const text = typeof result === 'string' ? result : result.map((b) => (b.type === 'text' ? b.text : `[${b.type}]`)).join('\n');
+        let text = typeof result === 'string' ? result : result.map((b) => (b.type === 'text' ? b.text : `[${b.type}]`)).join('\n');
+        if (name === 'grep') text = await sameGrepLines(text, ctx, args.path);
         return { content: toDisplay(text), is_error: false };
       } catch (error) {
         return { content: toDisplay(errorText(error)), is_error: true };
       }
     },
   };
+}
+
+/**
+ * The SDK's grep answers in two shapes: through ripgrep where it is installed (no file name when the path
+ * is one file, a trailing newline) and through its own walker otherwise (`file:line:text` always). One shape
+ * for the model, whatever the machine has: every match line names its file, no trailing newline.
+ */
+async function sameGrepLines(text: string, ctx: AgentToolContext, target: unknown): Promise<string> {
+  const out = text.replace(/\n+$/, '');
+  if (typeof target !== 'string') return out;
+  let file: string;
+  try {
+    file = await resolvePath(ctx, target);
+    if (!(await fsPromises.stat(file)).isFile()) return out;
+  } catch {
+    return out;
+  }
+  return out
+    .split('\n')
+    .map((line) => (/^\d+:/.test(line) ? `${file}:${line}` : line))
+    .join('\n');
 }
 
 function errorText(error: unknown): string {
