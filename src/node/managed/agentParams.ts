@@ -15,7 +15,7 @@ import { PLAN_FORMAT } from '../../core/agents/planSchema.ts';
 import { VERDICT_FORMAT } from '../../core/agents/verdictSchema.ts';
 import { PLANNER, REVIEWER } from '../../core/pipeline/roles.ts';
 
-/** The delegation tool the platform injects into a coordinator with a roster ([SKILL] in managed-agents.md). */
+/** The delegation tool the platform injects into a coordinator with a roster ([SKILL] in docs/reference/managedAgents.md). */
 export const PLATFORM_DELEGATION_TOOL = 'send_to_agent';
 export const SUBMIT_PLAN_TOOL = 'submit_plan';
 export const SUBMIT_VERDICT_TOOL = 'submit_verdict';

@@ -1,4 +1,4 @@
-// One platform event → the local log's event (managed-agents.md §5 → src/core/events/sessionEvent.ts).
+// One platform event → the local log's event (docs/reference/managedAgents.md §5 → src/core/events/sessionEvent.ts).
 // The vocabularies share names, so this is mostly a copy; what differs: ids that point at other events
 // are mapped to the local ids, a self-hosted tool's `user.tool_result` is the local `agent.tool_result`,
 // costs come from our price table, and idles that wait only on the worker or on Agent OS itself (not

@@ -1,5 +1,5 @@
 // The platform's failures as one clear line each. Branches on HTTP status and `error_code`, never on
-// message text (managed-agents.md §10.1). Every message says what to do; none loses the session.
+// message text (docs/reference/managedAgents.md §10.1). Every message says what to do; none loses the session.
 import { APIConnectionError, APIError } from '@anthropic-ai/sdk';
 import { AgentOsError } from '../../core/errors.ts';
 

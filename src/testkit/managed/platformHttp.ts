@@ -1,5 +1,5 @@
 // HTTP plumbing of the platform stand-in: JSON bodies, the platform's error envelope
-// (`{type:"error", error:{type, message, details?}, request_id}`, managed-agents.md §10.1), and SSE.
+// (`{type:"error", error:{type, message, details?}, request_id}`, docs/reference/managedAgents.md §10.1), and SSE.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 

@@ -1,6 +1,6 @@
 // The "brain" of one stand-in platform session: the agent loop the hosted platform runs. Each thread
 // samples the scripted model through the real SDK (the Messages API over HTTP), and what it does is
-// written as platform events (managed-agents.md §5): built-in tools go to the self-hosted worker as
+// written as platform events (docs/reference/managedAgents.md §5): built-in tools go to the self-hosted worker as
 // `agent.tool_use` and wait for its `user.tool_result`; custom tools wait for `user.custom_tool_result`;
 // the coordinator's `send_to_agent` spawns or reuses a roster agent's thread (§6.3).
 import { Anthropic } from '@anthropic-ai/sdk';

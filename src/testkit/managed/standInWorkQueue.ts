@@ -1,4 +1,4 @@
-// The stand-in's self-hosted work queue (managed-agents.md §8): one item per session that needs a
+// The stand-in's self-hosted work queue (docs/reference/managedAgents.md §8): one item per session that needs a
 // worker, claimed by a poll (`queued → starting`), acknowledged (`active`), kept by heartbeats whose
 // `expected_last_heartbeat` must match (else 412 heartbeat_precondition_failed, the lease is lost), and
 // given back to the queue when its lease runs out or a poller reclaims it.
