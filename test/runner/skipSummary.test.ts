@@ -43,12 +43,16 @@ test('nothing skipped prints nothing', () => {
 });
 
 test('a missing tool is a reason to skip, or a failure when AGENT_OS_REQUIRE_ALL says everything is installed', () => {
-  assert.equal(requireTool('git'), false);
-  assert.equal(requireTool('agent-os-no-such-tool'), 'agent-os-no-such-tool: `agent-os-no-such-tool` is not on PATH');
-  process.env['AGENT_OS_REQUIRE_ALL'] = '1';
+  // CI runs the suite with AGENT_OS_REQUIRE_ALL set: this test sets and clears it itself, and puts it back.
+  const inherited = process.env['AGENT_OS_REQUIRE_ALL'];
   try {
+    delete process.env['AGENT_OS_REQUIRE_ALL'];
+    assert.equal(requireTool('git'), false);
+    assert.equal(requireTool('agent-os-no-such-tool'), 'agent-os-no-such-tool: `agent-os-no-such-tool` is not on PATH');
+    process.env['AGENT_OS_REQUIRE_ALL'] = '1';
     assert.throws(() => requireTool('agent-os-no-such-tool'), /AGENT_OS_REQUIRE_ALL is set but agent-os-no-such-tool/);
   } finally {
-    delete process.env['AGENT_OS_REQUIRE_ALL'];
+    if (inherited === undefined) delete process.env['AGENT_OS_REQUIRE_ALL'];
+    else process.env['AGENT_OS_REQUIRE_ALL'] = inherited;
   }
 });
