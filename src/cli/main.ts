@@ -2,6 +2,7 @@
 // Errors reach the user as one readable line and a non-zero exit, never a stack trace.
 import { describeError } from '../core/errors.ts';
 import { commands } from './commandTable.ts';
+import { printErr, printOut } from './terminalOutput.ts';
 
 /** The oldest Node the CLI is tested on (test/cli/nodeVersion.test.ts runs it on the machine's Node 20).
  * Node 22's fs.glob is not required: the glob tool falls back where it is missing. */
@@ -10,19 +11,19 @@ const MINIMUM_NODE_MAJOR = 20;
 async function main(argv: string[]): Promise<number> {
   const major = Number(process.versions.node.split('.')[0]);
   if (major < MINIMUM_NODE_MAJOR) {
-    process.stderr.write(
+    printErr(
       `agent-os: needs Node.js ${MINIMUM_NODE_MAJOR} or newer; this is ${process.version} (${process.execPath}). Install a newer Node, or run \`npm run cli -- …\` in the clone, which uses the bundled one\n`,
     );
     return 1;
   }
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage());
+    printOut(usage());
     return name ? 0 : 2;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    process.stderr.write(`agent-os: unknown command '${name}'\n${usage()}`);
+    printErr(`agent-os: unknown command '${name}'\n${usage()}`);
     return 2;
   }
   return command.run(rest);
@@ -40,8 +41,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`agent-os: ${describeError(error)}\n`);
-    if (process.env.AGENT_OS_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+    printErr(`agent-os: ${describeError(error)}\n`);
+    if (process.env.AGENT_OS_DEBUG) printErr(`${(error as Error)?.stack ?? ''}\n`);
     process.exitCode = 1;
   },
 );

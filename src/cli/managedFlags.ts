@@ -6,6 +6,7 @@ import type { PlatformConnection } from '../node/managed/createManagedRuntime.ts
 import { startManagedBackend } from '../node/managed/managedBackend.ts';
 import type { LocalRuntimeOptions } from '../node/runtime/localRuntime.ts';
 import type { CliRuntime } from './runtimeFlags.ts';
+import { printErr } from './terminalOutput.ts';
 
 export type Backend = 'local' | 'managed';
 
@@ -43,7 +44,7 @@ export async function buildManagedCliRuntime(
     { ...platform, ...(environmentId ? { environmentId } : {}), ...(env.ANTHROPIC_ENVIRONMENT_KEY ? { environmentKey: env.ANTHROPIC_ENVIRONMENT_KEY } : {}) },
     // The session's own output is the same as on the local backend; only trouble is worth a line.
     (line) => {
-      if (/^(lost|error|warning|stopped)/.test(line)) process.stderr.write(`worker: ${line}\n`);
+      if (/^(lost|error|warning|stopped)/.test(line)) printErr(`worker: ${line}\n`);
     },
     { serveTools: !flags['no-worker'] },
   );

@@ -12,6 +12,7 @@ import { parseSandboxSetting } from '../node/sandbox/sandboxChoice.ts';
 import { repositoryRoot, resolveStoreDir } from './storeLocation.ts';
 import type { ConfirmSetupRequest } from '../node/environment/sessionEnvironment.ts';
 import { askOnTerminal } from './setupQuestion.ts';
+import { printErr } from './terminalOutput.ts';
 
 export const runtimeFlagOptions = {
   repo: { type: 'string' },
@@ -132,7 +133,7 @@ export async function buildCliRuntime(
       ...(depth ? { delegationDepth: Math.floor(depth) } : {}),
     },
     ...(model ? { modelOverrides: Object.fromEntries(['coordinator', 'planner', 'coder', 'reviewer'].map((n) => [n, model])) } : {}),
-    onProblem: (line) => process.stderr.write(`warning: ${line}\n`),
+    onProblem: (line) => printErr(`warning: ${line}\n`),
     environment: {
       ...(flags['accept-setup'] ? { acceptDetected: true } : {}),
       ...(process.stdin.isTTY && !flags['accept-setup'] ? { confirm: (request: ConfirmSetupRequest) => askOnTerminal(request.description) } : {}),
@@ -144,7 +145,7 @@ export async function buildCliRuntime(
       : await localCliRuntime(options, { apiKey, ...(baseURL ? { baseURL } : {}) });
   // Ctrl-C stops the runs cleanly (the session is left rescheduled, ready for `agent-os resume`).
   const stop = (signal: NodeJS.Signals): void => {
-    process.stderr.write(`\nagent-os: ${signal}: stopping; resume later with agent-os resume\n`);
+    printErr(`\nagent-os: ${signal}: stopping; resume later with agent-os resume\n`);
     void cli.dispose().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGINT', stop);

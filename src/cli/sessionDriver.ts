@@ -6,6 +6,7 @@ import { foldSession, type SessionState } from '../core/session/sessionState.ts'
 import type { SessionService } from '../core/runtime/sessionService.ts';
 import type { SessionStore } from '../core/session/sessionStore.ts';
 import { printProgress } from './progressPrinter.ts';
+import { promptText } from './terminalOutput.ts';
 
 export interface Decision {
   approve?: boolean;
@@ -202,7 +203,7 @@ async function answerToolCalls(calls: EventOfType<'agent.tool_use'>[], input: Pa
 async function askAboutCall(what: string): Promise<[boolean | undefined, string | undefined]> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    const answer = (await rl.question(`Allow this call? ${what}\n[y]es / [n]o / [l]ater: `)).trim().toLowerCase();
+    const answer = (await rl.question(promptText(`Allow this call? ${what}\n[y]es / [n]o / [l]ater: `))).trim().toLowerCase();
     if (answer === 'y' || answer === 'yes') return [true, undefined];
     if (answer === 'n' || answer === 'no') return [false, (await rl.question('Why not (the agent reads this)? ')).trim() || undefined];
     return [undefined, undefined];

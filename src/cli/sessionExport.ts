@@ -3,9 +3,11 @@
 // way out: the values of this process' secret variables (the names the scrubbed environment never gives a
 // sandbox: API keys, GitHub tokens, …) wherever they appear, and text shaped like a credential whatever its
 // origin (Anthropic and GitHub tokens, AWS key ids, Authorization headers, private keys, passwords in URLs).
+// Bidi and C1 characters are written as JSON escapes, so `cat` of the file shows them and obeys none.
 import { isSecretName } from '../node/sandbox/scrubbedEnv.ts';
 import type { SessionEvent } from '../core/events/sessionEvent.ts';
 import type { SessionMeta } from '../core/session/sessionStore.ts';
+import { escapeJsonControlCharacters } from '../views/controlCharacters.ts';
 
 export const REDACTED = '[redacted secret]';
 /** Shorter values would redact ordinary words (and no real key or token is this short). */
@@ -93,6 +95,6 @@ export function exportSession(input: {
     events: input.events.length,
     note: `secrets are replaced by ${REDACTED}`,
   };
-  const lines = [header, ...input.events].map((record) => JSON.stringify(redact.value(record)));
+  const lines = [header, ...input.events].map((record) => escapeJsonControlCharacters(JSON.stringify(redact.value(record))));
   return { text: `${lines.join('\n')}\n`, redactions: redact.count };
 }

@@ -2,10 +2,11 @@
 // answers, and the answer is remembered per repository. Without a terminal, only --accept-setup confirms.
 // Set-up output is printed line by line as it streams.
 import { createInterface } from 'node:readline/promises';
+import { printErr } from './terminalOutput.ts';
 
 export function askOnTerminal(description: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  process.stderr.write(`Agent OS detected how to set up this repository:\n${description.replace(/^/gm, '  ')}\n`);
+  printErr(`Agent OS detected how to set up this repository:\n${description.replace(/^/gm, '  ')}\n`);
   return rl.question('Run this set-up in the sandbox (remembered for this repository)? [y/N] ').then(
     (answer) => {
       rl.close();

@@ -17,6 +17,7 @@ import {
 import { eventBody, eventKind, oneLine, readVerdict, toEventRow, toolInputSummary, type RowContext } from './eventRows.ts';
 import { sessionDisplayStatus, threadDisplayStatus } from './sessionStatus.ts';
 import { sandboxRelativizer } from './toolRendering.ts';
+import { showControlCharactersIn } from './controlCharacters.ts';
 
 export class EventLogModel {
   private readonly events: SessionEvent[] = [];
@@ -168,7 +169,7 @@ export class EventLogModel {
     const verdict = this.verdictCard();
     if (verdict) summary.verdict = verdict;
     if (s.pullRequest) summary.pullRequest = { url: s.pullRequest.url, number: s.pullRequest.number };
-    return summary;
+    return showControlCharactersIn(summary);
   }
 
   /** `always_ask` tool calls the person has not answered yet. */

@@ -7,6 +7,7 @@ import { ROW_BODY_LIMIT, type EventKind, type EventRow, type RowDiff, type RowTe
 import { formatTokens, formatUsd } from './sessionStatus.ts';
 import { terminalOf, toolDiff } from './toolRendering.ts';
 import { describeEnvironmentEvent } from './environmentEventText.ts';
+import { showControlCharacters, showControlCharactersIn } from './controlCharacters.ts';
 
 const same = (text: string) => text;
 
@@ -72,12 +73,13 @@ export function toEventRow(event: SessionEvent, index: number, ctx: RowContext):
   if (note) row.note = note;
   if (diff) row.diff = diff;
   if (terminal) row.terminal = terminal;
-  return row;
+  // Model and tool text reaches the Event Log as text with its control characters made visible.
+  return showControlCharactersIn(row);
 }
 
 /** The whole body of an event, for `requestDetail` when the row's body was cut. */
 export function eventBody(event: SessionEvent, ctx: RowContext): string {
-  return describe(event, ctx).body ?? '';
+  return showControlCharacters(describe(event, ctx).body ?? '');
 }
 
 interface Described {

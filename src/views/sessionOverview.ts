@@ -12,6 +12,7 @@ import { normalizeCommand, readPlan, stepViews, type ReadPlan } from './planProg
 import { sandboxPlain } from './sandboxWords.ts';
 import { STATUS_LABEL, formatTokens, formatUsd, sessionDisplayStatus, threadDisplayStatus, type DisplayStatus } from './sessionStatus.ts';
 import { TimelineBuilder, type LaneThread } from './timelineSpans.ts';
+import { showControlCharactersIn } from './controlCharacters.ts';
 
 const ISSUE_TEXT_LIMIT = 1_500;
 
@@ -68,7 +69,8 @@ export class SessionOverviewModel {
   overview(input: OverviewInput): SessionOverview {
     const status = sessionDisplayStatus(this.state, input.live);
     const key = JSON.stringify([this.state.lastSeq, status, input.meta.title, input.meta.source, input.changes, status === 'running' ? input.now : 0]);
-    if (this.cached?.key !== key) this.cached = { key, overview: this.build(input, status) };
+    // Plan steps, command output, issue text and the verdict are model and tool text: shown, never obeyed.
+    if (this.cached?.key !== key) this.cached = { key, overview: showControlCharactersIn(this.build(input, status)) };
     return this.cached.overview;
   }
 

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cliCommand.ts';
 import { runDemo } from '../demoRun.ts';
 import { parseBackend } from '../managedFlags.ts';
+import { printLine, printOut } from '../terminalOutput.ts';
 
 const usage = `Usage: agent-os demo [--dir <folder>] [--keep] [--pace <ms>] [--no-bubblewrap] [--backend local|managed]
   --dir <folder>   where to make the sample repository (default: a new temp folder)
@@ -31,7 +32,7 @@ export const demoCommand: CliCommand = {
       strict: true,
     });
     if (values.help) {
-      process.stdout.write(usage);
+      printOut(usage);
       return 0;
     }
     return runDemo({
@@ -40,7 +41,7 @@ export const demoCommand: CliCommand = {
       paceMs: values.pace ? Math.max(0, Number(values.pace) || 0) : 0,
       bubblewrap: values['no-bubblewrap'] ? 'off' : 'auto',
       backend: parseBackend(values.backend),
-      out: (line) => void process.stdout.write(`${line}\n`),
+      out: printLine,
       env: process.env,
     });
   },

@@ -10,6 +10,7 @@ import { chooseSandbox, parseSandboxSetting } from '../../node/sandbox/sandboxCh
 import type { CliCommand } from '../cliCommand.ts';
 import { outputLines, setupConfirmation } from '../setupQuestion.ts';
 import { repositoryRoot, resolveStoreDir } from '../storeLocation.ts';
+import { printLine, printOut } from '../terminalOutput.ts';
 
 const usage = `Usage:
   agent-os env check [--accept-setup] [--no-cache] [options]   run the set-up and the test command, nothing else
@@ -46,14 +47,14 @@ export const envCommand: CliCommand = {
     });
     const [action] = positionals;
     if (values.help || !action) {
-      process.stdout.write(usage);
+      printOut(usage);
       return values.help ? 0 : 2;
     }
     if (action !== 'check' && action !== 'cache') throw new AgentOsError('INVALID_ARGUMENT', `unknown env action '${action}'\n${usage}`);
     const repository = await repositoryRoot(resolve(values.repo ?? process.cwd()));
     const storeDir = await resolveStoreDir(values.store, repository);
     const environment = new SessionEnvironment({ dir: join(storeDir, '.environments') });
-    const out = (line: string): void => void process.stdout.write(`${line}\n`);
+    const out = printLine;
 
     if (action === 'cache') {
       if (values.clear) {

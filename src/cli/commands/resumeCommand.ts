@@ -4,6 +4,7 @@ import { AgentOsError } from '../../core/errors.ts';
 import type { CliCommand } from '../cliCommand.ts';
 import { buildCliRuntime, runtimeFlagOptions, runtimeFlagsHelp } from '../runtimeFlags.ts';
 import { asksOnTerminal, decisionFlagOptions, decisionFromFlags, driveSession } from '../sessionDriver.ts';
+import { printLine, printOut } from '../terminalOutput.ts';
 
 const usage = `Usage: agent-os resume <session-id> [--approve | --reject <text>] [--allow-tools | --deny-tools <reason>] [options]\n  --approve / --reject <text>          decide the Reviewer's verdict\n  --allow-tools / --deny-tools <text>  answer tool calls that wait for confirmation (always_ask)\n${runtimeFlagsHelp}\n`;
 
@@ -18,13 +19,13 @@ export const resumeCommand: CliCommand = {
       strict: true,
     });
     if (values.help) {
-      process.stdout.write(usage);
+      printOut(usage);
       return 0;
     }
     const [sessionId] = positionals;
     if (!sessionId || positionals.length > 1) throw new AgentOsError('INVALID_ARGUMENT', `give one session id\n${usage}`);
     const cli = await buildCliRuntime(values);
-    const out = (line: string): void => void process.stdout.write(`${line}\n`);
+    const out = printLine;
     await cli.store.get(sessionId);
     out(`resuming session ${sessionId}`);
     try {

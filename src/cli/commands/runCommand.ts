@@ -4,6 +4,7 @@ import { AgentOsError } from '../../core/errors.ts';
 import type { CliCommand } from '../cliCommand.ts';
 import { buildCliRuntime, runtimeFlagOptions, runtimeFlagsHelp } from '../runtimeFlags.ts';
 import { asksOnTerminal, decisionFlagOptions, decisionFromFlags, driveSession } from '../sessionDriver.ts';
+import { printLine, printOut } from '../terminalOutput.ts';
 
 const usage = `Usage:
   agent-os run --issue <url|owner/repo#n|file> [--approve | --reject <text>] [options]
@@ -32,7 +33,7 @@ export const runCommand: CliCommand = {
       strict: true,
     });
     if (values.help) {
-      process.stdout.write(usage);
+      printOut(usage);
       return 0;
     }
     const single = values.agent !== undefined || values.prompt !== undefined;
@@ -40,7 +41,7 @@ export const runCommand: CliCommand = {
     if (!single && !values.issue && !values.task) throw new AgentOsError('INVALID_ARGUMENT', `give --issue, --task, or --agent with --prompt\n${usage}`);
     if (values.approve && values.reject !== undefined) throw new AgentOsError('INVALID_ARGUMENT', 'give --approve or --reject, not both');
     const cli = await buildCliRuntime(values);
-    const out = (line: string): void => void process.stdout.write(`${line}\n`);
+    const out = printLine;
     const meta = single
       ? await cli.runtime.startSingleAgent({ repository: cli.repository, agent: values.agent as string, prompt: values.prompt as string })
       : await cli.runtime.start({ repository: cli.repository, ...(values.issue ? { issue: values.issue } : { task: values.task as string }) });

@@ -5,6 +5,7 @@ import { AgentOsError } from '../../core/errors.ts';
 import { loadModelScript } from '../../testkit/model/modelScript.ts';
 import { ScriptedModelServer } from '../../testkit/model/scriptedModelServer.ts';
 import type { CliCommand } from '../cliCommand.ts';
+import { printOut } from '../terminalOutput.ts';
 
 const usage = 'Usage: agent-os scripted-model --script <file.json> [--port <n>] [--host <address>]';
 
@@ -28,7 +29,7 @@ export const scriptedModelCommand: CliCommand = {
       throw new AgentOsError('INVALID_ARGUMENT', `${(error as Error).message}\n${usage}`);
     }
     if (values.help) {
-      process.stdout.write(`${usage}\n`);
+      printOut(`${usage}\n`);
       return 0;
     }
     if (!values.script) throw new AgentOsError('INVALID_ARGUMENT', `--script is required. ${usage}`);
@@ -38,7 +39,7 @@ export const scriptedModelCommand: CliCommand = {
     }
     const script = loadModelScript(values.script);
     const server = await ScriptedModelServer.start({ script, port, ...(values.host ? { host: values.host } : {}) });
-    process.stdout.write(`listening on ${server.url}\n`);
+    printOut(`listening on ${server.url}\n`);
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGINT', stop);
@@ -49,7 +50,7 @@ export const scriptedModelCommand: CliCommand = {
       process.on('SIGTERM', stop);
     });
     await server.close();
-    process.stdout.write(`served ${server.requests.length} request(s)\n`);
+    printOut(`served ${server.requests.length} request(s)\n`);
     return 0;
   },
 };

@@ -15,7 +15,9 @@ import type { CliCommand } from '../cliCommand.ts';
 import { buildCliRuntime } from '../runtimeFlags.ts';
 import { exportSession } from '../sessionExport.ts';
 import { repositoryRoot, resolveStoreDir } from '../storeLocation.ts';
+import { showControlCharacters } from '../../views/controlCharacters.ts';
 import { renderThreadTree } from '../../views/threadTree.ts';
+import { printErr, printJsonText, printOut } from '../terminalOutput.ts';
 
 const USAGE = `Usage:
   agent-os sessions list [--json]           sessions in the store, newest first
@@ -43,12 +45,12 @@ export const sessionsCommand: CliCommand = {
   async run(args: string[]): Promise<number> {
     const { values, positionals } = parseFlags(args);
     if (values.help) {
-      process.stdout.write(USAGE);
+      printOut(USAGE);
       return 0;
     }
     const [sub, ...rest] = positionals;
     if (!sub) {
-      process.stderr.write(USAGE);
+      printErr(USAGE);
       return 2;
     }
     const store = new FileSessionStore(await storeDir(values.store));
@@ -145,11 +147,11 @@ async function list(store: FileSessionStore, json: boolean): Promise<number> {
       usage: state?.usage ?? null,
       ...(problem ? { problem } : {}),
     }));
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    printJsonText(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
   }
   if (summaries.length === 0) {
-    process.stdout.write(`no sessions in ${store.dir}\n`);
+    printOut(`no sessions in ${store.dir}\n`);
     return 0;
   }
   const rows = summaries.map(({ meta, state }) => [
@@ -160,10 +162,10 @@ async function list(store: FileSessionStore, json: boolean): Promise<number> {
     shortTime(meta.created_at),
     meta.title,
   ]);
-  process.stdout.write(table(['ID', 'STATUS', 'EVENTS', 'COST', 'CREATED', 'TITLE'], rows));
+  printOut(table(['ID', 'STATUS', 'EVENTS', 'COST', 'CREATED', 'TITLE'], rows));
   const damaged = summaries.filter((s) => s.problem);
-  for (const s of damaged) process.stdout.write(`\n${s.problem}`);
-  if (damaged.length) process.stdout.write('\n');
+  for (const s of damaged) printOut(`\n${s.problem}`);
+  if (damaged.length) printOut('\n');
   return 0;
 }
 
@@ -184,7 +186,7 @@ async function show(store: FileSessionStore, sessionId: string, json: boolean): 
       pending_tool_uses: [...t.pendingToolUses.keys()],
     }));
     const out = { session: meta, status: state.status, usage: state.usage, threads, events };
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    printJsonText(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
   }
   const agentOf = (threadId: string): string => state.threads[threadId]?.agentName ?? threadId;
@@ -202,27 +204,27 @@ async function show(store: FileSessionStore, sessionId: string, json: boolean): 
     '',
     `Events (${events.length}):`,
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  printOut(`${lines.join('\n')}\n`);
   const rows = events.map((e) => [String(e.seq), e.processed_at.slice(11, 23), agentOf(e.thread), e.type, summary(e)]);
-  process.stdout.write(table(['SEQ', 'TIME', 'THREAD', 'TYPE', 'SUMMARY'], rows));
+  printOut(table(['SEQ', 'TIME', 'THREAD', 'TYPE', 'SUMMARY'], rows));
   return 0;
 }
 
 async function verify(store: FileSessionStore, sessionId: string): Promise<number> {
   const report = await store.verify(sessionId);
   if (report.ok) {
-    process.stdout.write(`session ${sessionId}: log is whole (${report.records} records, ${report.bytes} bytes)\n`);
+    printOut(`session ${sessionId}: log is whole (${report.records} records, ${report.bytes} bytes)\n`);
     return 0;
   }
   const damage = report.damage;
   if (damage?.tornTail) {
-    process.stdout.write(
+    printOut(
       `session ${sessionId}: torn last record at byte offset ${damage.byteOffset} (${damage.reason}); ` +
         `${report.records} whole records before it. It was never acknowledged; the next writer cuts it off.\n`,
     );
     return EXIT_TORN_TAIL;
   }
-  process.stdout.write(
+  printOut(
     `session ${sessionId}: log damaged at byte offset ${damage?.byteOffset ?? '?'}: ${damage?.reason ?? 'unknown'} ` +
       `(${report.records} whole records before it)\n`,
   );
@@ -234,11 +236,11 @@ async function exportTo(store: FileSessionStore, sessionId: string, out: string 
   const events = await store.read(sessionId);
   const { text, redactions } = exportSession({ meta, events, env: process.env, version });
   if (out === undefined) {
-    process.stdout.write(text);
+    printJsonText(text);
     return 0;
   }
   writeFileSync(resolve(out), text);
-  process.stderr.write(`exported ${events.length} events of ${sessionId} to ${resolve(out)} (${redactions} secret${redactions === 1 ? '' : 's'} redacted)\n`);
+  printErr(`exported ${events.length} events of ${sessionId} to ${resolve(out)} (${redactions} secret${redactions === 1 ? '' : 's'} redacted)\n`);
   return 0;
 }
 
@@ -252,7 +254,7 @@ async function remove(store: FileSessionStore, sessionId: string, flags: Session
   } finally {
     await cli.dispose();
   }
-  process.stdout.write(`deleted session ${sessionId}${meta.repository ? ` (its branch agent-os/${sessionId} is kept in ${meta.repository})` : ''}\n`);
+  printOut(`deleted session ${sessionId}${meta.repository ? ` (its branch agent-os/${sessionId} is kept in ${meta.repository})` : ''}\n`);
   return 0;
 }
 
@@ -311,7 +313,9 @@ function shortTime(iso: string): string {
   return iso.replace('T', ' ').slice(0, 19);
 }
 
-function table(header: string[], rows: string[][]): string {
+function table(header: string[], rawRows: string[][]): string {
+  // Measured as the terminal will show them (a control character becomes a visible stand-in).
+  const rows = rawRows.map((r) => r.map(showControlCharacters));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   // The last column is not padded: it is free text and may be long.
   const fmt = (cells: string[]): string =>

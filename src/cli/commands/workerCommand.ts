@@ -11,6 +11,7 @@ import { ManagedStateFile } from '../../node/managed/managedState.ts';
 import { parseSandboxSetting } from '../../node/sandbox/sandboxChoice.ts';
 import type { CliCommand } from '../cliCommand.ts';
 import { repositoryRoot, resolveStoreDir } from '../storeLocation.ts';
+import { printErr, printLine, printOut } from '../terminalOutput.ts';
 
 const usage = `Usage: agent-os worker [--environment <env_id>] [--repo <dir>] [--store <dir>] [--worker-id <name>] [options]
   --environment <env_id>   the self-hosted environment to serve (default: the one this store's sessions use)
@@ -42,7 +43,7 @@ export const workerCommand: CliCommand = {
       strict: true,
     });
     if (values.help) {
-      process.stdout.write(usage);
+      printOut(usage);
       return 0;
     }
     const apiKey = process.env.ANTHROPIC_API_KEY;
@@ -64,12 +65,12 @@ export const workerCommand: CliCommand = {
     await setup.runtime.environmentId();
     const controller = new AbortController();
     const stop = (signal: NodeJS.Signals): void => {
-      process.stderr.write(`agent-os worker: ${signal}: stopping (a session's unfinished call is answered as interrupted by the next worker)\n`);
+      printErr(`agent-os worker: ${signal}: stopping (a session's unfinished call is answered as interrupted by the next worker)\n`);
       controller.abort();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    const out = (line: string): void => void process.stdout.write(`${line}\n`);
+    const out = printLine;
     out(`serving environment ${environmentId} (store ${storeDir})`);
     await runEnvironmentWorker({
       apiKey,
