@@ -4,7 +4,6 @@ import '../shared/zodJitless.ts';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { describeError } from '../core/errors.ts';
-import type { EventOfType } from '../core/events/sessionEvent.ts';
 import type { SessionService } from '../core/runtime/sessionService.ts';
 import { FileSessionStore } from '../node/session/fileSessionStore.ts';
 import type { CardAction } from '../shared/eventLogProtocol.ts';
@@ -13,12 +12,12 @@ import { registerCommands, UNTRUSTED_MESSAGE } from './commands.ts';
 import { createRuntime } from './createRuntime.ts';
 import { EventLogPanels } from './eventLogPanel.ts';
 import { OverviewPanels } from './overviewPanel.ts';
-import { readVerdict, toolInputSummary } from '../views/eventRows.ts';
 import { API_KEY_SECRET, readSettings } from './extensionSettings.ts';
 import { githubToken } from './planIssueCommand.ts';
 import { RuntimeAccess } from './runtimeAccess.ts';
 import { BASE_SCHEME, BaseContentProvider } from './showChanges.ts';
 import { ThreadsTreeProvider } from './threadsTreeProvider.ts';
+import { PersonNotifications } from './personNotifications.ts';
 
 let agentLanguageClient: AgentLanguageClientHandle | undefined;
 
@@ -97,9 +96,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   status.name = 'Agent OS';
   status.command = 'agentOs.threads.focus';
 
+  // Titles come from the tree's model, which is filled before a session's events reach the notifications.
+  const notifications = new PersonNotifications((sessionId) => tree.model.meta(sessionId)?.title ?? sessionId);
   const tree: ThreadsTreeProvider = new ThreadsTreeProvider(store, runtime, log, {
-    onVerdict: (sessionId, verdict) => void notifyVerdict(sessionId, verdict),
-    onToolAsk: (sessionId, use) => void notifyToolAsk(sessionId, use),
+    onEvents: (sessionId, events, live) => notifications.onEvents(sessionId, events, live),
+    onForget: (sessionId) => notifications.forget(sessionId),
     onStatusChanged: () => {
       updateStatusBar();
       if (reloadWhenIdle && tree.model.runningCount() === 0) void rebuildRuntime();
@@ -108,6 +109,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const treeView = vscode.window.createTreeView('agentOs.threads', { treeDataProvider: tree, showCollapseAll: true });
 
   context.subscriptions.push(
+    notifications,
     panels,
     panels.register(),
     overviews,
@@ -164,42 +166,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     status.text = `$(sync~spin) Agent OS: ${running} running`;
     status.tooltip = `${running} session${running === 1 ? '' : 's'} running — show the Threads view`;
     status.show();
-  }
-
-  async function notifyVerdict(sessionId: string, verdict: EventOfType<'agent_os.verdict_submitted'>): Promise<void> {
-    const { decision, summary } = readVerdict(verdict.verdict);
-    if (decision !== 'APPROVE') return;
-    const title = tree.model.meta(sessionId)?.title ?? sessionId;
-    const args = { sessionId, verdictEventId: verdict.id };
-    const pick = await vscode.window.showInformationMessage(
-      `Reviewer approves "${title}": ${summary}`,
-      'Approve and Create PR',
-      'Show Changes',
-      'Request Changes…',
-      'Open Event Log',
-    );
-    const commands: Record<string, string> = {
-      'Approve and Create PR': 'agentOs.approveAndCreatePr',
-      'Show Changes': 'agentOs.showChanges',
-      'Request Changes…': 'agentOs.requestChanges',
-      'Open Event Log': 'agentOs.openEventLog',
-    };
-    const command = pick && commands[pick];
-    if (command) await vscode.commands.executeCommand(command, args);
-  }
-
-  async function notifyToolAsk(sessionId: string, use: EventOfType<'agent.tool_use'>): Promise<void> {
-    const agent = tree.model.state(sessionId)?.threads[use.thread]?.agentName ?? 'An agent';
-    const args = { sessionId, toolUseEventId: use.id };
-    const pick = await vscode.window.showWarningMessage(
-      `${agent} asks to run ${use.name}: ${toolInputSummary(use.name, use.input)}`,
-      'Allow',
-      'Deny…',
-      'Open Event Log',
-    );
-    if (pick === 'Allow') await vscode.commands.executeCommand('agentOs.allowTool', args);
-    else if (pick === 'Deny…') await vscode.commands.executeCommand('agentOs.denyTool', args);
-    else if (pick === 'Open Event Log') await vscode.commands.executeCommand('agentOs.openEventLog', { sessionId });
   }
 
   async function runCardAction(sessionId: string, action: CardAction): Promise<void> {

@@ -2,7 +2,7 @@
 // followed; events are folded into ThreadsTreeModel as they arrive, and the tree is told what changed.
 import * as vscode from 'vscode';
 import { describeError } from '../core/errors.ts';
-import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
+import type { SessionEvent } from '../core/events/sessionEvent.ts';
 import type { SessionMeta, SessionStore } from '../core/session/sessionStore.ts';
 import type { RuntimeAccess } from './runtimeAccess.ts';
 import { ThreadsTreeModel, type NodeIcon, type SessionNodeView, type ThreadNodeView } from '../views/threadsTreeModel.ts';
@@ -10,10 +10,10 @@ import { ThreadsTreeModel, type NodeIcon, type SessionNodeView, type ThreadNodeV
 export type ThreadsNode = { kind: 'session'; sessionId: string } | { kind: 'thread'; sessionId: string; threadId: string };
 
 export interface ThreadsTreeEvents {
-  /** A verdict arrived while the session was followed live (not one replayed from the log). */
-  onVerdict(sessionId: string, verdict: EventOfType<'agent_os.verdict_submitted'>): void;
-  /** An `always_ask` tool call arrived live. */
-  onToolAsk(sessionId: string, toolUse: EventOfType<'agent.tool_use'>): void;
+  /** A session's events in log order: `live` when followed as they were appended, not read from its log. */
+  onEvents(sessionId: string, events: readonly SessionEvent[], live: boolean): void;
+  /** The session is no longer followed (deleted, or gone from the store). */
+  onForget(sessionId: string): void;
   /** Statuses changed (the status bar counts running sessions). */
   onStatusChanged(): void;
 }
@@ -70,6 +70,7 @@ export class ThreadsTreeProvider implements vscode.TreeDataProvider<ThreadsNode>
     try {
       const events = await this.store.read(meta.id);
       this.model.apply(meta.id, events);
+      this.events.onEvents(meta.id, events, false);
       fromSeq = (events.at(-1)?.seq ?? 0) + 1;
     } catch (error) {
       this.log.error(`Threads: cannot read session ${meta.id}: ${describeError(error)}`);
@@ -82,6 +83,7 @@ export class ThreadsTreeProvider implements vscode.TreeDataProvider<ThreadsNode>
     this.followers.delete(sessionId);
     this.model.removeSession(sessionId);
     this.nodes.delete(sessionId);
+    this.events.onForget(sessionId);
     this.scheduleRefresh();
   }
 
@@ -89,17 +91,12 @@ export class ThreadsTreeProvider implements vscode.TreeDataProvider<ThreadsNode>
     try {
       for await (const event of this.store.follow(sessionId, { fromSeq, signal })) {
         this.model.apply(sessionId, [event]);
-        this.notice(sessionId, event);
+        this.events.onEvents(sessionId, [event], true);
         this.scheduleRefresh();
       }
     } catch (error) {
       if (!signal.aborted) this.log.error(`Threads: following ${sessionId} stopped: ${describeError(error)}`);
     }
-  }
-
-  private notice(sessionId: string, event: SessionEvent): void {
-    if (event.type === 'agent_os.verdict_submitted') this.events.onVerdict(sessionId, event);
-    else if (event.type === 'agent.tool_use' && event.evaluated_permission === 'ask') this.events.onToolAsk(sessionId, event);
   }
 
   /** Redraws (statuses also depend on whether a harness runs the session, which no event says). */

@@ -98,6 +98,8 @@ describe('Plan and Implement Issue, end to end', { timeout: 600_000 }, () => {
     assert.equal(prs.length, 1);
     assert.equal(link, prs[0]!.url);
     await wb.waitForTreeItem(new RegExp(`${title.source}.* — done`), 30_000);
+    // Approved in the Event Log, the verdict's notification closed with it (the tree follows the same log).
+    assert.deepEqual((await wb.notifications()).filter((t) => /^Reviewer approves/.test(t)), []);
     await wb.screenshot('16-flow-pull-request');
   });
 });
