@@ -4,7 +4,8 @@
 // (EventLogModel) over the real protocol — the same messages EventLogPanel exchanges in VS Code.
 import { ALL_KINDS_FILTER, parseWebviewMessage, type HostMessage } from '../src/shared/eventLogProtocol.ts';
 import { EventLogModel } from '../src/views/eventLogModel.ts';
-import { benchSession } from './support/benchSession.ts';
+import { benchSession, medianFirstPaint, SMALL_EVENTS } from './support/benchSession.ts';
+import { againstBaseline, times } from './support/reference.ts';
 import { missingBrowser, openWebviewPage } from './support/webviewPage.ts';
 
 async function main(): Promise<void> {
@@ -14,8 +15,13 @@ async function main(): Promise<void> {
     return;
   }
   const { meta, events } = await benchSession();
-  const model = new EventLogModel(meta.id, ALL_KINDS_FILTER);
-  model.append(events);
+  const big = new EventLogModel(meta.id, ALL_KINDS_FILTER);
+  big.append(events);
+  // The yardstick: the same page on a small session, in the same browser, in the same minutes.
+  const smallSession = await benchSession(SMALL_EVENTS);
+  const small = new EventLogModel(smallSession.meta.id, ALL_KINDS_FILTER);
+  small.append(smallSession.events);
+  let model = small;
 
   // The host side of the protocol, as EventLogPanel answers it.
   const web = await openWebviewPage({
@@ -41,14 +47,12 @@ async function main(): Promise<void> {
   });
   const page = web.page;
   try {
-    const runs: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      await page.goto(web.url);
-      await page.waitForFunction(() => (window as unknown as Record<string, unknown>)['__firstRows'] !== undefined, undefined, { timeout: 30_000 });
-      runs.push(await page.evaluate(() => (window as unknown as Record<string, number>)['__firstRows']!));
-    }
-    runs.sort((a, b) => a - b);
-    console.log(`eventLog first paint (100k events, median of 5): ${runs[2]!.toFixed(0)} ms (target < 500 ms)`);
+    const smallPaint = await medianFirstPaint(page, web.url, '__firstRows');
+    model = big;
+    const bigPaint = await medianFirstPaint(page, web.url, '__firstRows');
+    console.log(`eventLog first paint (100k events, median of 5): ${bigPaint.toFixed(0)} ms (target < 500 ms)`);
+    const ratio = bigPaint / smallPaint;
+    console.log(`  as a ratio to the first paint of a ${SMALL_EVENTS}-event session meanwhile (${smallPaint.toFixed(0)} ms): ${times(ratio)}; ${againstBaseline('eventLog first paint 100k / 100 events', ratio)}`);
 
     // Jumps: scroll to random places, wait until the rows there have their data.
     const jumps: number[] = [];

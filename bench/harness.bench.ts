@@ -19,6 +19,7 @@ import { chosenSessionSandboxes } from '../src/node/runtime/chosenSessionSandbox
 import { lazySessionSandboxes } from '../src/node/runtime/lazySessionSandboxes.ts';
 import { chooseSandbox } from '../src/node/sandbox/sandboxChoice.ts';
 import { makeTempRepo } from '../test/support/gitRepo.ts';
+import { againstBaseline, durableAppendMs, recordCodecMs, times } from './support/reference.ts';
 
 const OVERHEAD_TURNS = 200;
 const CACHE_TURNS = 20;
@@ -169,8 +170,13 @@ async function overheadPerToolCall(): Promise<void> {
   ];
   const world = await timedWorld({ agents: { Coder: turns } }, files);
   try {
+    // The yardsticks, before and after the run on the same disk, so both see the machine's load of the moment.
+    const appendBefore = await durableAppendMs(world.repo.root);
+    const codecBefore = recordCodecMs();
     const meta = await world.runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: 'Read every module.' });
     const reason = await world.runtime.settled(meta.id);
+    const append = (appendBefore + (await durableAppendMs(world.repo.root))) / 2;
+    const codec = (codecBefore + recordCodecMs()) / 2;
     if (reason?.type !== 'end_turn') throw new Error(`the session stopped with ${JSON.stringify(reason)}`);
     const { model, tools } = world.timed;
     if (model.length !== OVERHEAD_TURNS + 1 || tools.length !== OVERHEAD_TURNS) {
@@ -203,6 +209,17 @@ async function overheadPerToolCall(): Promise<void> {
     line('  harness overhead per tool call without disk syncs, median', `${percentile(cpu, 50).toFixed(2)} ms`);
     line('  harness overhead per tool call without disk syncs, p95', `${percentile(cpu, 95).toFixed(2)} ms`);
     line('harness overhead, first tool call of a session (opens the worktree sandbox)', `${(overhead[0] as number).toFixed(1)} ms`);
+    // Absolute times swing with the machine's load; these ratios to work done in the same run do much less.
+    const overheadRatio = percentile(steady, 50) / append;
+    const cpuRatio = percentile(cpu, 50) / codec;
+    line(
+      `  harness overhead per tool call, median, in durable appends measured meanwhile (one record + fdatasync: ${append.toFixed(2)} ms)`,
+      `${times(overheadRatio)}; ${againstBaseline('harness overhead per tool call / durable append', overheadRatio)}`,
+    );
+    line(
+      `  harness overhead without disk syncs, median, in record codecs measured meanwhile (JSON + sha256 + parse of 100 records of 1.5 KiB: ${codec.toFixed(2)} ms)`,
+      `${times(cpuRatio)}; ${againstBaseline('harness overhead without disk syncs / 100-record codec', cpuRatio)}`,
+    );
     line('  (for scale) read tool time, median', `${percentile(toolTimes.sort((a, b) => a - b), 50).toFixed(2)} ms`);
     line('  (for scale) scripted model request time through the SDK, median', `${percentile(modelTimes, 50).toFixed(2)} ms`);
   } finally {
@@ -378,11 +395,15 @@ async function eventLoopLag(): Promise<void> {
     line(`event-loop lag with ${CONCURRENT_SESSIONS} sessions at once, p99`, `${ms(whole.percentile(99))} ms`, '< 20 ms');
     line(`event-loop lag with ${CONCURRENT_SESSIONS} sessions at once, max`, `${ms(whole.max)} ms`);
     line('  (floor) event-loop lag of an idle Node process meanwhile, p99 / max', `${floor.p99.toFixed(1)} ms / ${floor.max.toFixed(1)} ms`);
+    const lagRatio = whole.percentile(99) / 1e6 / Math.max(floor.p99, 1);
+    line('  event-loop lag p99 as a ratio to the idle floor', `${times(lagRatio)}; ${againstBaseline('event-loop lag p99 / idle floor p99', lagRatio)}`);
     line('  blocked in process spawns (git worktree, bwrap shells)', describeBlocked(during.filter((x) => x.what.startsWith('spawn'))));
     line('  blocked in fsync/fdatasync on the main thread (only blobs of records over 256 KiB still sync there)', describeBlocked(during.filter((x) => x.what === 'sync')));
     line('  fdatasync of the session logs in the thread pool (not blocking; wait per call)', describeBlocked(waited.filter((x) => x.start >= started)));
     line(`event-loop lag, steady state (every session's worktree and shell open), p99`, `${ms(steady.percentile(99))} ms`);
     line(`event-loop lag, steady state, max`, `${ms(steady.max)} ms`);
+    const steadyRatio = steady.percentile(99) / 1e6 / Math.max(floor.p99, 1);
+    line('  steady-state lag p99 as a ratio to the idle floor', `${times(steadyRatio)}; ${againstBaseline('steady event-loop lag p99 / idle floor p99', steadyRatio)}`);
     line('  blocked in fsync/fdatasync on the main thread in steady state', describeBlocked(during.filter((x) => x.what === 'sync' && x.start >= steadyFrom)));
     line('  blocked in process spawns in steady state', describeBlocked(during.filter((x) => x.what.startsWith('spawn') && x.start >= steadyFrom)));
     line(`  stalls of the event loop over ${STALL_MS} ms, by what ran in them`, attributeStalls(stalls.found, during));

@@ -3,16 +3,32 @@
 import type { SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import { MemorySessionStore } from '../../src/core/session/memorySessionStore.ts';
 import type { SessionMeta } from '../../src/core/session/sessionStore.ts';
+import type { Page } from 'playwright-core';
 import { writeSampleSession } from '../../test/e2e/support/sampleSession.ts';
 
 export const TARGET_EVENTS = 100_000;
 
-export async function benchSession(): Promise<{ meta: SessionMeta; events: SessionEvent[] }> {
+/** The same sample session with this many events: the yardstick a first paint of the big one is compared with. */
+export const SMALL_EVENTS = 100;
+
+export async function benchSession(target = TARGET_EVENTS): Promise<{ meta: SessionMeta; events: SessionEvent[] }> {
   const t0 = performance.now();
   const store = new MemorySessionStore();
   // Each Coder round is 5 events; the rest of the sample adds ~40.
-  const meta = await writeSampleSession(store, 'Bench: 100,000 events', { rounds: Math.ceil((TARGET_EVENTS - 40) / 4) });
+  const meta = await writeSampleSession(store, `Bench: ${target.toLocaleString('en-US')} events`, { rounds: Math.max(1, Math.ceil((target - 40) / 4)) });
   const events = await store.read(meta.id);
   console.log(`session: ${events.length.toLocaleString('en-US')} events generated in ${Math.round(performance.now() - t0)} ms`);
   return { meta, events };
+}
+
+/** Median of 5 first paints: each run navigates to `url` and reads the time the page's `flag` was set. */
+export async function medianFirstPaint(page: Page, url: string, flag: string): Promise<number> {
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await page.goto(url);
+    await page.waitForFunction((f) => (window as unknown as Record<string, unknown>)[f] !== undefined, flag, { timeout: 30_000 });
+    runs.push(await page.evaluate((f) => (window as unknown as Record<string, number>)[f]!, flag));
+  }
+  runs.sort((a, b) => a - b);
+  return runs[2]!;
 }
