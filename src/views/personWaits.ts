@@ -145,6 +145,11 @@ export function noticeWithLinks(notice: Notice): string {
  * or an open `[` that swallows the label of the notification's own link.
  */
 export function noticeText(text: string): string {
-  const line = showControlCharacters(text).replace(/\s+/g, ' ').trim().replace(/\[/g, '［').replace(/\]/g, '］');
+  const line = withoutLinks(text).replace(/\s+/g, ' ').trim();
   return line.length > NOTICE_TEXT_MAX ? `${line.slice(0, NOTICE_TEXT_MAX - 1)}…` : line;
+}
+
+/** Text for any notification (an error's message too): control characters visible, brackets fullwidth. */
+export function withoutLinks(text: string): string {
+  return showControlCharacters(text).replace(/\[/g, '［').replace(/\]/g, '］');
 }

@@ -13,6 +13,7 @@ import {
   threadDisplayStatus,
   type DisplayStatus,
 } from './sessionStatus.ts';
+import { showControlCharacters } from './controlCharacters.ts';
 
 export interface NodeIcon {
   /** A codicon id, e.g. `sync~spin`. */
@@ -172,13 +173,15 @@ export class ThreadsTreeModel {
       state.pullRequest ? 'pr' : '',
     ].filter(Boolean);
     const tokens = totalTokens(state.usage);
+    // The title is an issue's (anyone's text) or the person's: shown with its control characters visible.
+    const title = showControlCharacters(meta.title);
     return {
       kind: 'session',
       sessionId: meta.id,
-      label: meta.title,
+      label: title,
       description: `${STATUS_LABEL[status]} · ${formatUsd(state.usage.cost_usd)}`,
       tooltip:
-        `${meta.title}\n${meta.source ? `${meta.source}\n` : ''}${STATUS_LABEL[status]} — ` +
+        `${title}\n${meta.source ? `${showControlCharacters(meta.source)}\n` : ''}${STATUS_LABEL[status]} — ` +
         `${formatUsd(state.usage.cost_usd)}, ${tokens.toLocaleString('en-US')} tokens, ${state.eventCount} events` +
         (status === 'interrupted' ? '\nInterrupted by a closed window or a crash: Resume goes on from the log.' : '') +
         (state.pullRequest ? `\nPull request #${state.pullRequest.number}: ${state.pullRequest.url}` : ''),

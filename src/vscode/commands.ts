@@ -15,6 +15,7 @@ import { STATUS_LABEL } from '../views/sessionStatus.ts';
 import type { ThreadsTreeProvider } from './threadsTreeProvider.ts';
 
 import { checkEnvironmentCommand } from './checkEnvironmentCommand.ts';
+import { noticeText, withoutLinks } from '../views/personWaits.ts';
 
 export interface CommandDeps {
   context: vscode.ExtensionContext;
@@ -43,7 +44,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         await fn(...args);
       } catch (error) {
         log.error(`${id}: ${describeError(error)}`);
-        void vscode.window.showErrorMessage(`Agent OS: ${describeError(error)}`, 'Show Log').then((a) => a && log.show());
+        void vscode.window.showErrorMessage(`Agent OS: ${withoutLinks(describeError(error))}`, 'Show Log').then((a) => a && log.show());
       }
     });
 
@@ -76,7 +77,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     return pick && { sessionId: pick.sessionId };
   };
 
-  const title = (sessionId: string) => tree.model.meta(sessionId)?.title ?? sessionId;
+  // Session titles are issue titles (anyone's text): in a notification, brackets would make command links.
+  const title = (sessionId: string) => noticeText(tree.model.meta(sessionId)?.title ?? sessionId);
 
   const revealSession = async (sessionId: string) => {
     try {
@@ -117,7 +119,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         (error: unknown) => {
           tree.scheduleRefresh();
           log.error(`resume ${s.sessionId}: ${describeError(error)}`);
-          void vscode.window.showErrorMessage(`Agent OS: resuming "${title(s.sessionId)}" failed: ${describeError(error)}`);
+          void vscode.window.showErrorMessage(`Agent OS: resuming "${title(s.sessionId)}" failed: ${withoutLinks(describeError(error))}`);
         },
       );
     }),

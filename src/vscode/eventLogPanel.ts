@@ -16,6 +16,7 @@ import {
 import { EventLogModel } from '../views/eventLogModel.ts';
 import type { RuntimeAccess } from './runtimeAccess.ts';
 import { receiveMessages, webviewPageHtml } from './webviewPage.ts';
+import { showControlCharacters } from '../views/controlCharacters.ts';
 
 export const EVENT_LOG_VIEW_TYPE = 'agentOs.eventLog';
 /** Live output is sent to the webview at most this often. */
@@ -258,7 +259,7 @@ export class EventLogPanel implements vscode.Disposable {
   private updateTitle(): void {
     const agent = this.threadId ? this.model?.sessionState.threads[this.threadId]?.agentName : undefined;
     const title = agent ? `${agent} — ${this.meta.title}` : this.meta.title;
-    this.panel.title = `Event Log: ${title || this.sessionId}`;
+    this.panel.title = `Event Log: ${showControlCharacters(title || this.sessionId)}`;
   }
 
   private post(message: HostMessage): void {

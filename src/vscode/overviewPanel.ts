@@ -12,6 +12,7 @@ import { SessionOverviewModel, type OverviewInput } from '../views/sessionOvervi
 import type { RuntimeAccess } from './runtimeAccess.ts';
 import { SessionFeed } from './sessionFeed.ts';
 import { receiveMessages, webviewPageHtml } from './webviewPage.ts';
+import { showControlCharacters } from '../views/controlCharacters.ts';
 
 export const OVERVIEW_VIEW_TYPE = 'agentOs.sessionOverview';
 /** Live updates reach the page at most this often: the overview is redrawn whole. */
@@ -152,7 +153,7 @@ class OverviewPanel implements vscode.Disposable {
     const meta = await this.feed.start();
     if (meta) this.meta = meta;
     this.started = true;
-    this.panel.title = `Overview: ${this.meta.title || this.sessionId}`;
+    this.panel.title = `Overview: ${showControlCharacters(this.meta.title || this.sessionId)}`;
     this.overview();
   }
 

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import { NoticeBook } from '../../src/views/noticeBook.ts';
-import { noticeFor, noticeText, noticeWithLinks, PersonWaits, type PersonWait } from '../../src/views/personWaits.ts';
+import type { SessionMeta } from '../../src/core/session/sessionStore.ts';
+import { noticeFor, noticeText, noticeWithLinks, PersonWaits, withoutLinks, type PersonWait } from '../../src/views/personWaits.ts';
+import { ThreadsTreeModel } from '../../src/views/threadsTreeModel.ts';
 import { sandboxRelativizer } from '../../src/views/toolRendering.ts';
 import { LogBuilder, T } from './overviewLog.ts';
 
@@ -238,4 +240,13 @@ describe('what a notification says', () => {
     assert.equal(long.length, 180);
     assert.ok(long.endsWith('…'));
   });
+});
+
+test('session titles in the Threads tree show their control characters; error notifications make no links', () => {
+  const model = new ThreadsTreeModel(() => false);
+  model.upsertSession({ id: 'sesn_t', title: 'acme#1: \x1b]0;owned\x07 [Allow](command:x)', created_at: '2026-12-01T00:00:00Z', source: 'acme#1\u202e' } as SessionMeta);
+  const [node] = model.sessions();
+  assert.equal(node?.label, 'acme#1: ␛]0;owned␇ [Allow](command:x)', 'a tree label is plain text: brackets stay');
+  assert.match(node?.tooltip ?? '', /acme#1\\u\{202e\}/);
+  assert.equal(withoutLinks('failed: [Run](command:workbench.action.terminal.sendSequence?x)\nsee log'), 'failed: ［Run］(command:workbench.action.terminal.sendSequence?x)\nsee log');
 });
