@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EventOfType } from '../core/events/sessionEvent.ts';
 import { foldSession } from '../core/session/sessionState.ts';
+import { UNCONFINED_NOTICE } from '../core/tools/unconfinedTools.ts';
 import { demoModelScript } from '../testkit/demo/demoScript.ts';
 import { createSampleRepository } from '../testkit/demo/sampleRepository.ts';
 import { diffCommits } from '../node/git/worktreeDiff.ts';
@@ -93,14 +94,29 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const meta = await runtime.start({ issue: `${sample.owner}/${sample.repo}#${sample.issue.number}`, repository: sample.workdir });
     out(`session ${meta.id}`);
     const configured = (await store.read(meta.id)).find((e): e is EventOfType<'agent_os.session_configured'> => e.type === 'agent_os.session_configured');
-    if (configured) out(`sandbox: ${configured.sandbox.kind}${configured.sandbox.detail ? ` — ${configured.sandbox.detail}` : ''}`);
+    if (configured) {
+      out(`sandbox: ${configured.sandbox.kind}${configured.sandbox.detail ? ` — ${configured.sandbox.detail}` : ''}`);
+      if (!configured.sandbox.confined && scripted) out(`${UNCONFINED_NOTICE}; the demo answers Allow for you to its own scripted commands`);
+    }
     const printing = printProgress(store, meta.id, out, progress.signal);
     let stop = await runtime.settled(meta.id);
     let state = foldSession(meta.id, await store.read(meta.id));
-    const verdict = state.latestVerdict;
-    if (stop?.type === 'requires_action' && verdict && stop.event_ids.includes(verdict.id)) {
-      out(`\nThe Reviewer's verdict waits for a person. The demo approves it for you (in VS Code and with \`agent-os run\`, you decide).`);
-      await runtime.approve(meta.id, verdict.id);
+    for (;;) {
+      if (stop?.type !== 'requires_action') break;
+      const waiting = stop.event_ids;
+      const events = await store.read(meta.id);
+      // Unconfined, every command asks: the scripted commands are the demo's own, so it answers them.
+      const asking = events.filter((e): e is EventOfType<'agent.tool_use'> => e.type === 'agent.tool_use' && e.evaluated_permission === 'ask' && waiting.includes(e.id));
+      const verdict = state.latestVerdict;
+      if (scripted && asking.length > 0) {
+        for (const use of asking) {
+          out(`  the demo allows: ${use.name} ${String((use.input as { command?: unknown } | undefined)?.command ?? '')}`);
+          await runtime.confirmTool(meta.id, use.id, true);
+        }
+      } else if (verdict && waiting.includes(verdict.id) && !state.latestApproval) {
+        out(`\nThe Reviewer's verdict waits for a person. The demo approves it for you (in VS Code and with \`agent-os run\`, you decide).`);
+        await runtime.approve(meta.id, verdict.id);
+      } else break;
       state = foldSession(meta.id, await store.read(meta.id));
       stop = state.stopReason;
     }

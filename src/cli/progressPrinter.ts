@@ -2,6 +2,7 @@
 // read from the log as it is written (the same log the extension's UI follows).
 import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
 import type { SessionStore } from '../core/session/sessionStore.ts';
+import { UNCONFINED_NOTICE } from '../core/tools/unconfinedTools.ts';
 import { describeEnvironmentEvent } from '../views/environmentEventText.ts';
 
 const MAX_LINE = 160;
@@ -27,6 +28,8 @@ export function describeEventLine(event: SessionEvent, agentOf: (threadId: strin
       return `person: ${event.decision === 'approve' ? 'approved' : `requested changes: ${clip(event.feedback ?? '')}`}`;
     case 'agent_os.pull_request_opened':
       return `pull request #${event.number} opened: ${event.url}`;
+    case 'agent_os.sandbox_unconfined':
+      return `warning: the ${event.kind} sandbox is ${UNCONFINED_NOTICE} (read-only agents get no bash)`;
     case 'agent_os.wake':
       return `woke from the log; resolved ${event.recovered.length} interrupted step(s)`;
     case 'session.error':

@@ -4,6 +4,7 @@ import type { Plan } from '../core/agents/planSchema.ts';
 import type { Verdict } from '../core/agents/verdictSchema.ts';
 import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
 import { ROW_BODY_LIMIT, type EventKind, type EventRow, type RowDiff, type RowTerminal } from '../shared/eventLogProtocol.ts';
+import { UNCONFINED_NOTICE } from '../core/tools/unconfinedTools.ts';
 import { formatTokens, formatUsd } from './sessionStatus.ts';
 import { terminalOf, toolDiff } from './toolRendering.ts';
 import { describeEnvironmentEvent } from './environmentEventText.ts';
@@ -186,7 +187,7 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
     }
     case 'agent_os.session_configured':
       return {
-        title: `Session configured: ${e.sandbox.kind} sandbox${e.sandbox.confined ? '' : ' (not confined)'}, agents ${Object.entries(
+        title: `Session configured: ${e.sandbox.kind} sandbox${e.sandbox.confined ? '' : ` (${UNCONFINED_NOTICE})`}, agents ${Object.entries(
           e.agent_versions,
         )
           .map(([n, v]) => `${n} v${v}`)
@@ -210,6 +211,13 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
       };
     case 'agent_os.pull_request_opened':
       return { title: `Pull request #${e.number} opened: ${e.url}`, body: `${e.url}\nbranch ${e.branch} at ${e.head_commit}` };
+    case 'agent_os.sandbox_unconfined':
+      return {
+        title: `Sandbox ${e.kind} is ${UNCONFINED_NOTICE}`,
+        body:
+          `${e.detail ? `${e.detail}\n` : ''}Nothing confines commands on this machine: they would run as you. ` +
+          'Every bash call of a writing agent waits for your Allow or Deny; read-only agents get no bash.',
+      };
     case 'agent_os.wake':
       return {
         title: `Woke from the log${e.recovered.length ? `: ${e.recovered.length} interrupted tool call(s) resolved` : ''}`,

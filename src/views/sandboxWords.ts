@@ -10,8 +10,9 @@ export interface SandboxFacts {
 export function sandboxPlain(s: SandboxFacts): string {
   if (!s.confined) {
     return (
-      'Not confined: commands run as you on this machine, in a scratch git worktree of their own. ' +
-      'They can read your home folder and reach the network; nothing confines them but the permission policy.'
+      'Not confined (unconfined: every command asks you): commands would run as you on this machine, in a scratch git worktree ' +
+      'of their own, able to read your home folder and reach the network. So every command a writing agent runs waits for ' +
+      'your Allow, and read-only agents get no commands at all.'
     );
   }
   switch (s.kind) {

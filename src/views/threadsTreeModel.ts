@@ -4,6 +4,7 @@
 import type { SessionEvent } from '../core/events/sessionEvent.ts';
 import type { SessionMeta } from '../core/session/sessionStore.ts';
 import { initialSessionState, reduce, totalTokens, type SessionState } from '../core/session/sessionState.ts';
+import { UNCONFINED_NOTICE } from '../core/tools/unconfinedTools.ts';
 import {
   formatTokens,
   formatUsd,
@@ -175,14 +176,17 @@ export class ThreadsTreeModel {
     const tokens = totalTokens(state.usage);
     // The title is an issue's (anyone's text) or the person's: shown with its control characters visible.
     const title = showControlCharacters(meta.title);
+    const sandbox = state.configured?.sandbox;
+    const unconfined = sandbox !== undefined && !sandbox.confined;
     return {
       kind: 'session',
       sessionId: meta.id,
       label: title,
-      description: `${STATUS_LABEL[status]} · ${formatUsd(state.usage.cost_usd)}`,
+      description: `${STATUS_LABEL[status]} · ${formatUsd(state.usage.cost_usd)}${unconfined ? ` · ${UNCONFINED_NOTICE}` : ''}`,
       tooltip:
         `${title}\n${meta.source ? `${showControlCharacters(meta.source)}\n` : ''}${STATUS_LABEL[status]} — ` +
         `${formatUsd(state.usage.cost_usd)}, ${tokens.toLocaleString('en-US')} tokens, ${state.eventCount} events` +
+        (sandbox ? `\nSandbox: ${sandbox.kind}${unconfined ? ` — ${UNCONFINED_NOTICE} (read-only agents get no bash)` : ''}` : '') +
         (status === 'interrupted' ? '\nInterrupted by a closed window or a crash: Resume goes on from the log.' : '') +
         (state.pullRequest ? `\nPull request #${state.pullRequest.number}: ${state.pullRequest.url}` : ''),
       status,

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { demoModelScript } from '../../src/testkit/demo/demoScript.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
-import { sessionIdIn, show, startCliWorld } from './cliWorld.ts';
+import { ALLOW_SCRIPTED_COMMANDS, sessionIdIn, show, startCliWorld } from './cliWorld.ts';
 
 /** One line on stderr, no stack trace. */
 function assertOneLineError(result: { code: number | null; stderr: string; stdout: string }, pattern: RegExp): void {
@@ -24,7 +24,7 @@ function assertOneLineError(result: { code: number | null; stderr: string; stdou
 test('run --issue --approve: progress, the verdict, and the pull request; exit 0', async () => {
   const world = await startCliWorld(demoModelScript());
   try {
-    const result = await world.cli(['run', '--issue', world.issueRef, '--approve', ...world.flags]);
+    const result = await world.cli(['run', '--issue', world.issueRef, '--approve', ...ALLOW_SCRIPTED_COMMANDS, ...world.flags]);
     assert.equal(result.code, 0, show(result));
     assert.match(result.stdout, /Coordinator → send_to_agent Planner/, 'the primary thread is named too');
     assert.match(result.stdout, /Planner: plan accepted \(2 steps\)/);

@@ -6,13 +6,13 @@ import { foldSession } from '../../src/core/session/sessionState.ts';
 import { demoModelScript } from '../../src/testkit/demo/demoScript.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { cliEnv, startCli } from '../support/cliProcess.ts';
-import { show, startCliWorld } from './cliWorld.ts';
+import { ALLOW_SCRIPTED_COMMANDS, show, startCliWorld } from './cliWorld.ts';
 
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   test(`${signal} while the Coder works: exit ${code}, nothing lost; resume --approve opens one pull request`, async () => {
     const world = await startCliWorld(demoModelScript());
     try {
-      const run = startCli(['run', '--issue', world.issueRef, '--approve', ...world.flags], cliEnv({ ANTHROPIC_API_KEY: 'x' }));
+      const run = startCli(['run', '--issue', world.issueRef, '--approve', ...ALLOW_SCRIPTED_COMMANDS, ...world.flags], cliEnv({ ANTHROPIC_API_KEY: 'x' }));
       const store = new FileSessionStore(world.storeDir);
       // Wait until the Coder has made a tool call, then stop the CLI as a person would.
       let id: string | undefined;
@@ -34,7 +34,7 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       assert.notEqual(foldSession(id, events).stopReason?.type, 'end_turn', 'the session did not pretend to be finished');
       assert.equal(world.github.pullRequests().length, 0);
 
-      const resumed = await world.cli(['resume', id, '--approve', ...world.flags]);
+      const resumed = await world.cli(['resume', id, '--approve', ...ALLOW_SCRIPTED_COMMANDS, ...world.flags]);
       assert.equal(resumed.code, 0, show(resumed));
       const state = foldSession(id, await store.read(id));
       assert.equal(state.stopReason?.type, 'end_turn');

@@ -11,7 +11,8 @@ import { cliEnv, startCli } from '../support/cliProcess.ts';
 import { askerAgent } from '../harness/harnessWorld.ts';
 import { makeTempRepo, type TempRepo } from '../support/gitRepo.ts';
 
-const ASKER = askerAgent(['bash', 'read']);
+// A writer: unconfined, a reader would get no bash at all, and nothing would ask.
+const ASKER = askerAgent(['bash', 'read', 'write']);
 
 let server: ScriptedModelServer;
 let repo: TempRepo;

@@ -66,6 +66,10 @@ export async function startCliWorld(script: unknown): Promise<CliWorld> {
   };
 }
 
+/** Where nothing confines (no bubblewrap), every command of the scripted pipeline asks: these tests
+ * answer Allow to their own commands, as the demo does. Where a sandbox confines, nothing asks. */
+export const ALLOW_SCRIPTED_COMMANDS = ['--allow-tools'];
+
 export function sessionIdIn(stdout: string): string {
   const m = /session (sesn_[A-Za-z0-9]+)/.exec(stdout);
   if (!m) throw new Error(`no session id in:\n${stdout}`);

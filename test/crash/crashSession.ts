@@ -68,7 +68,8 @@ export async function runWithKills(opts: {
   zombies?: boolean;
 }): Promise<CrashRunResult> {
   const env = cliEnv({ ANTHROPIC_API_KEY: 'test-key' });
-  const common = ['--repo', opts.repo, '--store', opts.storeDir, '--base-url', opts.baseUrl];
+  // Where nothing confines (no bubblewrap), every command asks: the run answers Allow to its scripted ones.
+  const common = ['--repo', opts.repo, '--store', opts.storeDir, '--base-url', opts.baseUrl, '--allow-tools'];
   const store = new FileSessionStore(opts.storeDir);
   let kills = 0;
   let zombieLocks = 0;

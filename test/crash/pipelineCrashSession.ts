@@ -119,6 +119,8 @@ export async function runSession(world: CrashWorld, lane: Lane, storeDir: string
     '--local-remote', `${lane.sample.barePath}=${lane.sample.owner}/${lane.repo}`,
     '--store', storeDir,
     '--repo', lane.sample.workdir,
+    // Where nothing confines (no bubblewrap), every command asks: the run answers Allow to its scripted ones.
+    '--allow-tools',
   ];
   const env = cliEnv({ ANTHROPIC_API_KEY: 'x' });
   const store = new FileSessionStore(storeDir);

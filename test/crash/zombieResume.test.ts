@@ -32,7 +32,8 @@ test('a CLI writer killed into a zombie is taken over by a resume started at onc
   const repo = makeTempRepo(REPO_FILES);
   const expected = crashScriptFiles(REPO_FILES);
   const storeDir = join(root, 'zombie');
-  const common = ['--repo', repo.repo, '--store', storeDir, '--base-url', server.url];
+  // Where nothing confines (no bubblewrap), every command asks: the run answers Allow to its scripted ones.
+  const common = ['--repo', repo.repo, '--store', storeDir, '--base-url', server.url, '--allow-tools'];
   const env = cliEnv({ ANTHROPIC_API_KEY: 'test-key' });
   const run = startCli(['run', '--agent', 'Coder', '--prompt', 'Make the notes.', ...common], env, { nonReaping: true });
   try {

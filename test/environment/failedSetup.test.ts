@@ -35,6 +35,11 @@ test('a bad lockfile: a clear event and error, no agent ran, and resuming after 
     writeFileSync(join(worktree, 'package-lock.json'), emptyLock);
     await rt.runtime.resume(meta.id);
     events = await rt.store.read(meta.id);
+    // The plain worktree confines nothing: the Coder's command waits for the person, who allows it.
+    const asking = eventsOf(events, 'agent.tool_use').find((u) => u.evaluated_permission === 'ask');
+    assert.ok(asking, 'the unconfined command asks');
+    await rt.runtime.confirmTool(meta.id, asking.id, true);
+    events = await rt.store.read(meta.id);
     assert.ok(events.some((e) => e.id === failed[0]?.id), 'the failure is still in the log');
     assert.equal(readyEventOf({ events })?.test_command, 'npm test');
     const result = bashResults(events)[0];

@@ -79,8 +79,18 @@ for (const bubblewrap of ['auto', 'off'] as const) {
       const runtime = world.rt.runtime;
       const meta = await runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: 'Run the long job.' });
       const worktree = join(world.rt.storeDir, '.worktrees', 'worktrees', meta.id);
+      let confirmed: Promise<void> | undefined;
+      if (bubblewrap === 'off') {
+        // Unconfined, the command first waits for the person; allowed, it runs until interrupted.
+        assert.equal((await runtime.settled(meta.id))?.type, 'requires_action');
+        const [asking] = ofType(await world.events(meta.id), 'agent.tool_use');
+        assert.equal(asking?.evaluated_permission, 'ask');
+        confirmed = runtime.confirmTool(meta.id, asking!.id, true);
+        await waitFor('the allowed command to run', () => runtime.isRunning(meta.id));
+      }
       await waitFor('the command to start', () => existsSync(join(worktree, 'started.txt')) && processesMatching(marker).length > 0);
       await runtime.interrupt(meta.id);
+      await confirmed;
 
       // SIGKILL of the group is immediate; the kernel reaps asynchronously, so allow it a moment.
       await waitFor('the sleep to be gone', () => processesMatching(marker).length === 0, 5000);

@@ -204,9 +204,16 @@ for (const bubblewrap of ['auto', 'off'] as const) {
       assert.deepEqual(reason, { type: 'end_turn' });
       const events = await own.events(id);
       const [bash, write] = ofType(events, 'agent.tool_use');
-      assert.equal(bash?.evaluated_permission, 'allow');
-      // The command did run, in the agent's own throw-away snapshot.
-      assert.match(resultText(resultOf(events, bash!)), /^f$/m);
+      const confined = ofType(events, 'agent_os.session_configured')[0]?.sandbox.confined;
+      if (confined) {
+        assert.equal(bash?.evaluated_permission, 'allow');
+        // The command did run, in the agent's own throw-away snapshot.
+        assert.match(resultText(resultOf(events, bash!)), /^f$/m);
+      } else {
+        // Unconfined, a read-only agent gets no bash at all: the command never ran.
+        assert.equal(bash?.evaluated_permission, 'deny');
+        assert.equal(resultOf(events, bash!)?.is_error, true);
+      }
       assert.equal(write?.evaluated_permission, 'deny', 'write is not a Reviewer tool');
       assert.equal(resultOf(events, write!)?.is_error, true);
 

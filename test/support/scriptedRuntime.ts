@@ -20,10 +20,15 @@ export async function startScriptedRuntime(
   const parsed: ModelScript = parseModelScript(script);
   const server = await ScriptedModelServer.start({ script: parsed });
   const storeDir = join(root, 'store');
+  // A test that picks the unconfined kind (sandbox: worktree, bubblewrap: off) gets the consent rule of
+  // issue 10; the others test harness mechanics, which on a machine without bubblewrap would otherwise
+  // stop at every command to ask.
+  const choseUnconfined = options.sandbox === 'worktree' || options.bubblewrap === 'off';
   const local = createLocalRuntime({
     storeDir,
     model: { apiKey: 'test-key', baseURL: server.url, maxRetries: 4, retryBaseDelayMs: 5, retryMaxDelayMs: 20 },
     bashDefaultTimeoutMs: 20_000,
+    ...(choseUnconfined ? {} : { trustUnconfinedCommands: true }),
     ...options,
   });
   return {

@@ -19,7 +19,9 @@ describe('ThreadsTreeModel', () => {
     const [session] = model.sessions();
     assert.equal(session?.label, 'acme/widgets#7: off by one');
     assert.equal(session?.status, 'waiting');
-    assert.match(session!.description, /^waiting for you · \$\d+\.\d\d$/);
+    // The sample ran in the plain worktree: the row says plainly that nothing confines its commands.
+    assert.match(session!.description, /^waiting for you · \$\d+\.\d\d · unconfined: every command asks you$/);
+    assert.match(session!.tooltip, /\nSandbox: worktree — unconfined: every command asks you \(read-only agents get no bash\)/);
     assert.equal(session?.icon.id, 'bell-dot');
     assert.match(session!.contextValue, /\bverdict\b/);
     const threads = model.threads(meta.id);

@@ -9,6 +9,7 @@ import type { SessionEvent } from '../../core/events/sessionEvent.ts';
 import { foldSession, totalTokens } from '../../core/session/sessionState.ts';
 import type { SessionState } from '../../core/session/sessionState.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
+import { UNCONFINED_NOTICE } from '../../core/tools/unconfinedTools.ts';
 import { FileSessionStore } from '../../node/session/fileSessionStore.ts';
 import { version } from '../../../package.json';
 import type { CliCommand } from '../cliCommand.ts';
@@ -195,6 +196,7 @@ async function show(store: FileSessionStore, sessionId: string, json: boolean): 
     `status:   ${statusText(state)}`,
     ...(meta.source ? [`source:   ${meta.source}`] : []),
     ...(meta.repository ? [`repo:     ${meta.repository}`] : []),
+    ...(state.configured ? [`sandbox:  ${sandboxText(state.configured.sandbox)}`] : []),
     `created:  ${shortTime(meta.created_at)}`,
     `usage:    ${totalTokens(state.usage)} tokens (${state.usage.input_tokens} in, ${state.usage.output_tokens} out, ` +
       `${state.usage.cache_read_input_tokens} cache read), ${state.usage.model_requests} model requests, $${state.usage.cost_usd.toFixed(4)}`,
@@ -258,6 +260,10 @@ async function remove(store: FileSessionStore, sessionId: string, flags: Session
   return 0;
 }
 
+function sandboxText(sandbox: { kind: string; confined: boolean }): string {
+  return sandbox.confined ? sandbox.kind : `${sandbox.kind} — ${UNCONFINED_NOTICE} (read-only agents get no bash)`;
+}
+
 function statusText(state: SessionState): string {
   if (state.status === 'idle' && state.stopReason) {
     return state.stopReason.type === 'requires_action' ? 'waiting for you' : `idle (${state.stopReason.type})`;
@@ -297,6 +303,8 @@ function summary(e: SessionEvent): string {
       return `${e.decision}${e.feedback ? `: ${oneLine(e.feedback)}` : ''}`;
     case 'agent_os.pull_request_opened':
       return `#${e.number} ${e.url}`;
+    case 'agent_os.sandbox_unconfined':
+      return `${e.kind}: ${UNCONFINED_NOTICE}`;
     case 'agent_os.wake':
       return e.recovered.length ? `recovered ${e.recovered.join(', ')}` : '';
     default:

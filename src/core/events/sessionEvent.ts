@@ -174,6 +174,9 @@ const payloads = [
     head_commit: z.string(),
   }),
   z.object({ type: z.literal('agent_os.wake'), recovered: z.array(z.string()) }),
+  /** Once per session whose sandbox confines nothing (the plain worktree): its commands run as the
+   * person, so every `bash` call of a writer asks and read-only agents get no `bash`. */
+  z.object({ type: z.literal('agent_os.sandbox_unconfined'), kind: z.string(), detail: z.string().optional() }),
   ...environmentPayloads,
 ] as const;
 

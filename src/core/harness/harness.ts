@@ -6,6 +6,8 @@ import { AgentOsError, describeError } from '../errors.ts';
 import type { StopReason } from '../events/sessionEvent.ts';
 import type { ModelClient, ModelResponse, ToolSpec } from '../model/modelClient.ts';
 import type { SandboxProvider } from '../sandbox/sandbox.ts';
+import { evaluatePermission } from '../tools/toolConfig.ts';
+import { unconfinedTools } from '../tools/unconfinedTools.ts';
 import type { BudgetLimits } from './budget.ts';
 import { delegate, depthOf } from './delegation.ts';
 import type { HarnessAgent } from './harnessAgent.ts';
@@ -39,6 +41,9 @@ export interface HarnessOptions {
   /** Which files a thread's sandbox holds (default: the session's worktree): a clean room for a
    * Reviewer, a child worktree for a parallel Coder. Asked each time the thread starts running. */
   sandboxWorkspace?: WorkspaceChooser;
+  /** Tests of harness mechanics on a machine where nothing confines: no consent per command (see
+   * AgentOsRuntimeOptions.trustUnconfinedCommands). Never set by an entry point. */
+  trustUnconfinedCommands?: boolean;
 }
 
 /** What one run of a thread has under way beside the log: its delegations and their promises. */
@@ -83,6 +88,7 @@ export class Harness {
     if (!primary) throw new AgentOsError('INVALID_ARGUMENT', `session ${this.log.sessionId} has no primary thread`);
     this.sessionInterrupt = new AbortController();
     for (const step of wakeSteps(this.log.state, (id) => this.facts.of(id))) await this.performRecord(step);
+    await this.warnIfUnconfined(primary);
     await this.log.append({ type: 'session.status_running', thread: primary });
     let reason: StopReason;
     try {
@@ -106,6 +112,17 @@ export class Harness {
     return reason;
   }
 
+  private confined(reported: boolean): boolean {
+    return reported || this.options.trustUnconfinedCommands === true;
+  }
+
+  /** Once per session: its sandbox confines nothing, so its commands wait for the person. */
+  private async warnIfUnconfined(threadId: string): Promise<void> {
+    const sandbox = this.log.state.configured?.sandbox;
+    if (!sandbox || this.confined(sandbox.confined) || this.log.events.some((e) => e.type === 'agent_os.sandbox_unconfined')) return;
+    await this.log.append({ type: 'agent_os.sandbox_unconfined', thread: threadId, kind: sandbox.kind, ...(sandbox.detail ? { detail: sandbox.detail } : {}) });
+  }
+
   /** Stops every thread because the host is going away (window closed, extension reloaded), not
    * because someone asked: the session is marked `rescheduled` rather than idle, so a later harness
    * (or the person, with Resume) knows to carry it on. */
@@ -117,8 +134,11 @@ export class Harness {
   private async runThread(threadId: string, parentSignal?: AbortSignal): Promise<ThreadOutcome> {
     const thread = this.log.state.threads[threadId];
     if (!thread) throw new AgentOsError('INVALID_ARGUMENT', `unknown thread ${threadId}`);
-    const agent = this.options.agent(thread.agentName);
-    if (!agent) throw new AgentOsError('AGENT_NOT_FOUND', `agent '${thread.agentName}' is not defined`);
+    const declared = this.options.agent(thread.agentName);
+    if (!declared) throw new AgentOsError('AGENT_NOT_FOUND', `agent '${thread.agentName}' is not defined`);
+    // What the session recorded decides the tools offered from the first request on; a thread's own
+    // sandbox that says it is unconfined tightens them further once it is opened (record_tool_use).
+    const agent = inSandbox(declared, this.confined(this.log.state.configured?.sandbox.confined !== false));
     const controller = this.interruptSignal(threadId, parentSignal);
     await this.sandboxes.choose(thread, agent);
     const status = { thread: threadId, session_thread_id: threadId, agent_name: agent.name } as const;
@@ -168,13 +188,18 @@ export class Harness {
         // The sandbox is opened first so the record says which one runs the call.
         const sandbox = step.openSandbox ? await this.sandboxes.of(step.threadId, run.agent) : undefined;
         const { block } = step;
+        let permission = step.permission;
+        if (sandbox && !this.confined(sandbox.confined)) {
+          run.agent = inSandbox(run.agent, false);
+          permission = stricter(permission, evaluatePermission(run.agent.tools, block.name));
+        }
         await this.log.append({
           type: 'agent.tool_use',
           thread: step.threadId,
           name: block.name,
           input: block.input,
           model_tool_use_id: block.id,
-          evaluated_permission: step.permission,
+          evaluated_permission: permission,
           ...(sandbox ? { sandbox_id: sandbox.id } : {}),
         });
         return undefined;
@@ -248,6 +273,17 @@ export class Harness {
   private mayDelegate(threadId: string, agent: HarnessAgent): boolean {
     return agent.callableAgents.length > 0 && depthOf(this.log.state.threads, threadId) < (this.options.maxDelegationDepth ?? 1);
   }
+}
+
+/** The agent as it runs in a sandbox that is (or is not) confined: unconfined, its commands need consent. */
+function inSandbox(agent: HarnessAgent, confined: boolean): HarnessAgent {
+  return confined ? agent : { ...agent, tools: unconfinedTools(agent.tools, agent.access, false) };
+}
+
+const STRICTNESS = { allow: 0, ask: 1, deny: 2 } as const;
+
+function stricter(a: keyof typeof STRICTNESS, b: keyof typeof STRICTNESS): keyof typeof STRICTNESS {
+  return STRICTNESS[a] >= STRICTNESS[b] ? a : b;
 }
 
 function stopReasonOf(outcome: ThreadOutcome): StopReason {

@@ -52,5 +52,6 @@ export async function assembleHarness(options: AgentOsRuntimeOptions, meta: Sess
       return undefined;
     },
     onTextDelta: (threadId, text) => options.onTextDelta?.(meta.id, threadId, text),
+    ...(options.trustUnconfinedCommands ? { trustUnconfinedCommands: true } : {}),
   });
 }

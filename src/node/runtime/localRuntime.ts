@@ -52,6 +52,10 @@ export interface LocalRuntimeOptions {
   onProblem?(line: string): void;
   /** How the set-up phase asks for and reports on a session's environment; `false`: no set-up phase. */
   environment?: Omit<SessionEnvironmentOptions, 'dir'> | false;
+  /** Tests of harness mechanics only (retries, budgets, interrupts, the pipeline) on a machine where
+   * nothing confines: commands then run as their agents are configured instead of asking per command.
+   * No entry point sets it (test/lint/unconfinedConsent.test.ts checks), and no agent file can. */
+  trustUnconfinedCommands?: boolean;
 }
 
 export interface LocalRuntime {
@@ -162,6 +166,7 @@ export function runtimeParts(options: Omit<LocalRuntimeOptions, 'model'>, store:
     isPriced: (m) => isPriced(m),
     ...(options.onTextDelta ? { onTextDelta: options.onTextDelta } : {}),
     ...(environment ? { environment } : {}),
+    ...(options.trustUnconfinedCommands ? { trustUnconfinedCommands: true } : {}),
   };
 }
 

@@ -38,4 +38,8 @@ export interface AgentOsRuntimeOptions {
   onTextDelta?(sessionId: string, threadId: string, text: string): void;
   /** The set-up phase (dependencies, toolchain) run before the agents of each session; absent: none. */
   environment?: SessionEnvironment;
+  /** Tests of harness mechanics only (retries, budgets, interrupts, the pipeline) on a machine where
+   * nothing confines: commands then run as their agents are configured instead of asking per command.
+   * No entry point sets it (test/lint/unconfinedConsent.test.ts checks), and no agent file can. */
+  trustUnconfinedCommands?: boolean;
 }

@@ -9,7 +9,7 @@ import type { FileSessionStore } from '../../node/session/fileSessionStore.ts';
 import { PlatformStandIn } from '../managed/platformStandIn.ts';
 
 export interface DemoBackend {
-  runtime: Pick<SessionService, 'start' | 'approve'> & { settled(sessionId: string): Promise<StopReason | undefined> };
+  runtime: Pick<SessionService, 'start' | 'approve' | 'confirmTool'> & { settled(sessionId: string): Promise<StopReason | undefined> };
   store: FileSessionStore;
   platformUrl?: string;
   close(): Promise<void>;

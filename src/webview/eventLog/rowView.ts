@@ -44,6 +44,8 @@ export function iconFor(row: EventRow): string {
       return 'history';
     case 'agent_os.session_configured':
       return 'settings-gear';
+    case 'agent_os.sandbox_unconfined':
+      return 'warning';
     default:
       return row.type.includes('running') ? 'debug-start' : 'circle-small';
   }

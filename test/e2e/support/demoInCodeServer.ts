@@ -33,7 +33,9 @@ export async function openDemoInCodeServer(options: { prefix: string; paceMs: nu
       'agentOs.anthropic.baseUrl': model.url,
       'agentOs.github.apiUrl': github.baseUrl,
       'agentOs.github.localRemotes': { [sample.barePath]: `${sample.owner}/${sample.repo}` },
-      'agentOs.sandbox': 'worktree',
+      // Confined, so the demo's commands run without asking (the plain worktree would ask for each one,
+      // and give the read-only Reviewer no bash for its test run); CI has bubblewrap.
+      'agentOs.sandbox': 'bubblewrap',
       ...options.settings,
     },
   });
