@@ -31,7 +31,8 @@ const SCRIPT = {
       { content: [tool('bash', { command: 'echo allowed-run-output' })] },
       { content: [tool('bash', { command: 'curl -fsS http://127.0.0.1:9/health' })], expect: { last_user_text_includes: 'allowed-run-output' } },
       { content: [tool('bash', { command: 'echo notified-run-output' })], expect: { last_user_text_includes: DENY_REASON } },
-      { content: [text('Read the config instead.')], expect: { last_user_text_includes: 'notified-run-output' } },
+      // Terminal escapes and a bidi override in model text: the Event Log shows them as text.
+      { content: [text('Read the config instead. \x1b]0;owned\x07\x1b[2J \u202eexe.txt')], expect: { last_user_text_includes: 'notified-run-output' } },
     ],
     Reviewer: [{ content: [text('```json\n{ "decision": "APPROVE", "summary": "The check is in place." }\n```')] }],
   },
@@ -130,6 +131,10 @@ describe('approval cards in the Event Log', { timeout: 300_000 }, () => {
     const frame = await wb.webviewFrame('.card.verdict vscode-button[data-action="requestChanges"]', 120_000);
     assert.ok(coderSaw(model, 'notified-run-output'), 'the call ran and the Coder read its output');
     assert.equal(await frame.locator('.card.ask').count(), 0);
+    // The rows are a virtualized list: scroll to its end, where the Coder's last message is.
+    await frame.locator('.viewport').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    const hostile = await frame.locator('.row .title', { hasText: 'Read the config instead.' }).first().innerText({ timeout: 15_000 });
+    assert.equal(hostile, 'Read the config instead. ␛]0;owned␇␛[2J \\u{202e}exe.txt');
     await waitForAskNotifications([]);
     await wb.waitForNotification(/^Reviewer approves "Add a health check": The check is in place\. — Approve and Create PR · Show Changes · Request Changes… · Open Event Log/, 30_000);
     assert.equal((await wb.notifications()).filter((t) => /^Reviewer approves/.test(t)).length, 1);
