@@ -5,7 +5,6 @@
 // Overhead is measured by timing the real ModelClient and the real sandboxes from outside: for turn i,
 // (start of model request i+1 − start of model request i) − model time i − tool time i is what the harness
 // itself spent (log appends with fsync, transcript rebuild, permission checks, scheduling).
-import { spawn as spawnProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ModelClient } from '../src/core/model/modelClient.ts';
@@ -20,6 +19,7 @@ import { lazySessionSandboxes } from '../src/node/runtime/lazySessionSandboxes.t
 import { chooseSandbox } from '../src/node/sandbox/sandboxChoice.ts';
 import { makeTempRepo } from '../test/support/gitRepo.ts';
 import { againstBaseline, durableAppendMs, recordCodecMs, times } from './support/reference.ts';
+import { attributeStalls, spawnIdleProbe, STALL_MS, watchStalls, type Blocked } from './support/eventLoopProbes.ts';
 
 const OVERHEAD_TURNS = 200;
 const CACHE_TURNS = 20;
@@ -45,11 +45,6 @@ const now = (): number => Number(process.hrtime.bigint()) / 1e6;
  * blobs; the log's fdatasync there is timed apart below) and process spawns
  * (libuv forks on the main thread: git for worktrees, bwrap for shells). The lag is attributed to them.
  */
-interface Blocked {
-  what: string;
-  start: number;
-  end: number;
-}
 const blocked: Blocked[] = [];
 function timeBlocking(module: Record<string, unknown>, names: readonly string[], label: (name: string, args: unknown[]) => string): void {
   for (const name of names) {
@@ -272,73 +267,6 @@ async function cachedPrefixShare(): Promise<void> {
 function describeBlocked(spans: readonly Blocked[]): string {
   const times = spans.map((x) => x.end - x.start).sort((a, b) => a - b);
   return `${spans.length}, ${times.reduce((a, x) => a + x, 0).toFixed(0)} ms in all, median ${percentile(times, 50).toFixed(1)} ms, max ${(times.at(-1) ?? 0).toFixed(1)} ms`;
-}
-
-/** A child Node process that only measures its own event-loop lag until told to stop (a line on stdin). */
-function spawnIdleProbe(): { ready: Promise<void>; stop(): Promise<{ p99: number; max: number }>; kill(): void } {
-  const code = [
-    "const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 5 });",
-    "h.enable(); process.stdout.write('ready\\n');",
-    "process.stdin.once('data', () => { h.disable(); process.stdout.write(JSON.stringify({ p99: h.percentile(99) / 1e6, max: h.max / 1e6 }) + '\\n'); process.exit(0); });",
-  ].join('\n');
-  const child = spawnProcess(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let out = '';
-  const lines: Array<(line: string) => void> = [];
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    out += chunk;
-    let nl: number;
-    while ((nl = out.indexOf('\n')) >= 0) {
-      const line = out.slice(0, nl);
-      out = out.slice(nl + 1);
-      lines.shift()?.(line);
-    }
-  });
-  const next = (): Promise<string> => new Promise((resolve) => lines.push(resolve));
-  const ready = next().then(() => undefined);
-  return {
-    ready,
-    async stop() {
-      const result = next();
-      child.stdin.write('stop\n');
-      return JSON.parse(await result) as { p99: number; max: number };
-    },
-    kill: () => child.kill(),
-  };
-}
-
-const STALL_MS = 20;
-
-/** Times when a 1 ms timer fired more than STALL_MS late: the event loop was held (or the process not run). */
-function watchStalls(): { found: { start: number; end: number }[]; stop(): void } {
-  const found: { start: number; end: number }[] = [];
-  let last = now();
-  const timer = setInterval(() => {
-    const t = now();
-    if (t - last > STALL_MS) found.push({ start: last, end: t });
-    last = t;
-  }, 1);
-  return { found, stop: () => clearInterval(timer) };
-}
-
-/** How many stalls (and how much of their time) overlap a process spawn or a main-thread fsync. */
-function attributeStalls(stalls: readonly { start: number; end: number }[], spans: readonly Blocked[]): string {
-  const overlap = (s: { start: number; end: number }, kind: (b: Blocked) => boolean): number =>
-    spans.filter(kind).reduce((sum, b) => sum + Math.max(0, Math.min(s.end, b.end) - Math.max(s.start, b.start)), 0);
-  const isSpawn = (b: Blocked): boolean => b.what.startsWith('spawn');
-  const isSync = (b: Blocked): boolean => b.what === 'sync';
-  let total = 0;
-  let inSpawns = 0;
-  let inSyncs = 0;
-  let withSpawn = 0;
-  for (const s of stalls) {
-    total += s.end - s.start;
-    const spawnMs = overlap(s, isSpawn);
-    inSpawns += Math.min(spawnMs, s.end - s.start);
-    inSyncs += Math.min(overlap(s, isSync), s.end - s.start);
-    if (spawnMs > 0) withSpawn++;
-  }
-  return `${stalls.length} stalls, ${total.toFixed(0)} ms; ${withSpawn} of them during a spawn, ${inSpawns.toFixed(0)} ms inside spawn calls, ${inSyncs.toFixed(0)} ms inside main-thread fsyncs`;
 }
 
 async function eventLoopLag(): Promise<void> {
