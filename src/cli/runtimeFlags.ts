@@ -13,6 +13,7 @@ import { repositoryRoot, resolveStoreDir } from './storeLocation.ts';
 import type { ConfirmSetupRequest } from '../node/environment/sessionEnvironment.ts';
 import { askOnTerminal } from './setupQuestion.ts';
 import { printErr } from './terminalOutput.ts';
+import { secretValues } from './sessionExport.ts';
 
 export const runtimeFlagOptions = {
   repo: { type: 'string' },
@@ -134,6 +135,8 @@ export async function buildCliRuntime(
     },
     ...(model ? { modelOverrides: Object.fromEntries(['coordinator', 'planner', 'coder', 'reviewer'].map((n) => [n, model])) } : {}),
     onProblem: (line) => printErr(`warning: ${line}\n`),
+    // This process' secret variables (the names a sandbox never gets): no tool result may carry them.
+    secrets: secretValues(env),
     environment: {
       ...(flags['accept-setup'] ? { acceptDetected: true } : {}),
       ...(process.stdin.isTTY && !flags['accept-setup'] ? { confirm: (request: ConfirmSetupRequest) => askOnTerminal(request.description) } : {}),

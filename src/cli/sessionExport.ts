@@ -5,13 +5,12 @@
 // origin (Anthropic and GitHub tokens, AWS key ids, Authorization headers, private keys, passwords in URLs).
 // Bidi and C1 characters are written as JSON escapes, so `cat` of the file shows them and obeys none.
 import { isSecretName } from '../node/sandbox/scrubbedEnv.ts';
+import { MIN_SECRET_LENGTH, redactSecrets, secretForms } from '../core/tools/redactSecrets.ts';
 import type { SessionEvent } from '../core/events/sessionEvent.ts';
 import type { SessionMeta } from '../core/session/sessionStore.ts';
 import { escapeJsonControlCharacters } from '../views/controlCharacters.ts';
 
 export const REDACTED = '[redacted secret]';
-/** Shorter values would redact ordinary words (and no real key or token is this short). */
-const MIN_SECRET_LENGTH = 8;
 
 const CREDENTIAL_SHAPES: Array<[RegExp, string]> = [
   [/sk-ant-[A-Za-z0-9_-]{8,}/g, REDACTED],
@@ -33,17 +32,15 @@ export function secretValues(env: NodeJS.ProcessEnv): string[] {
 export class Redactor {
   /** How many replacements were made. */
   count = 0;
-  constructor(private readonly secrets: readonly string[]) {}
+  private readonly forms: string[];
+  constructor(secrets: readonly string[]) {
+    this.forms = secretForms(secrets);
+  }
 
   text(input: string): string {
-    let out = input;
-    for (const secret of this.secrets) {
-      for (const form of new Set([secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret)])) {
-        const parts = out.split(form);
-        this.count += parts.length - 1;
-        out = parts.join(REDACTED);
-      }
-    }
+    const exact = redactSecrets(input, this.forms, REDACTED);
+    this.count += exact.count;
+    let out = exact.text;
     for (const [shape, replacement] of CREDENTIAL_SHAPES) {
       out = out.replace(shape, (...match: unknown[]) => {
         this.count++;

@@ -23,7 +23,7 @@ export interface HarnessWorld {
 export interface WorldOptions {
   /** Files of the repository (agent files go under `.agents/`). */
   files?: Record<string, string>;
-  runtime?: Partial<Omit<LocalRuntimeOptions, 'storeDir' | 'model'>>;
+  runtime?: Partial<Omit<LocalRuntimeOptions, 'storeDir' | 'model'>> & { apiKey?: string };
   /** Runs on the repository before the runtime starts (symlinks, extra commits). */
   prepare?(repo: TempRepo): void;
 }

@@ -15,7 +15,7 @@ export interface ScriptedRuntime extends LocalRuntime {
 export async function startScriptedRuntime(
   root: string,
   script: unknown,
-  options: Partial<Omit<LocalRuntimeOptions, 'storeDir' | 'model'>> = {},
+  { apiKey = 'test-key', ...options }: Partial<Omit<LocalRuntimeOptions, 'storeDir' | 'model'>> & { apiKey?: string } = {},
 ): Promise<ScriptedRuntime> {
   const parsed: ModelScript = parseModelScript(script);
   const server = await ScriptedModelServer.start({ script: parsed });
@@ -26,7 +26,7 @@ export async function startScriptedRuntime(
   const choseUnconfined = options.sandbox === 'worktree' || options.bubblewrap === 'off';
   const local = createLocalRuntime({
     storeDir,
-    model: { apiKey: 'test-key', baseURL: server.url, maxRetries: 4, retryBaseDelayMs: 5, retryMaxDelayMs: 20 },
+    model: { apiKey, baseURL: server.url, maxRetries: 4, retryBaseDelayMs: 5, retryMaxDelayMs: 20 },
     bashDefaultTimeoutMs: 20_000,
     ...(choseUnconfined ? {} : { trustUnconfinedCommands: true }),
     ...options,

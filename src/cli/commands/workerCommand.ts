@@ -12,6 +12,7 @@ import { parseSandboxSetting } from '../../node/sandbox/sandboxChoice.ts';
 import type { CliCommand } from '../cliCommand.ts';
 import { repositoryRoot, resolveStoreDir } from '../storeLocation.ts';
 import { printErr, printLine, printOut } from '../terminalOutput.ts';
+import { secretValues } from '../sessionExport.ts';
 
 const usage = `Usage: agent-os worker [--environment <env_id>] [--repo <dir>] [--store <dir>] [--worker-id <name>] [options]
   --environment <env_id>   the self-hosted environment to serve (default: the one this store's sessions use)
@@ -82,6 +83,7 @@ export const workerCommand: CliCommand = {
       ...(values['worker-id'] ? { workerId: values['worker-id'] } : {}),
       signal: controller.signal,
       onLine: out,
+      secrets: secretValues(process.env),
     }).catch((error: unknown) => {
       if (!controller.signal.aborted) throw error;
     });

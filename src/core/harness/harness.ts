@@ -6,6 +6,7 @@ import { AgentOsError, describeError } from '../errors.ts';
 import type { StopReason } from '../events/sessionEvent.ts';
 import type { ModelClient, ModelResponse, ToolSpec } from '../model/modelClient.ts';
 import type { SandboxProvider } from '../sandbox/sandbox.ts';
+import { secretRedactor } from '../tools/redactSecrets.ts';
 import { evaluatePermission } from '../tools/toolConfig.ts';
 import { unconfinedTools } from '../tools/unconfinedTools.ts';
 import type { BudgetLimits } from './budget.ts';
@@ -44,6 +45,9 @@ export interface HarnessOptions {
   /** Tests of harness mechanics on a machine where nothing confines: no consent per command (see
    * AgentOsRuntimeOptions.trustUnconfinedCommands). Never set by an entry point. */
   trustUnconfinedCommands?: boolean;
+  /** Secret values the runtime holds (API key, GitHub token, configured secrets): replaced in tool
+   * results before the model or the log sees them, and in live text. */
+  secrets?: readonly string[];
 }
 
 /** What one run of a thread has under way beside the log: its delegations and their promises. */
@@ -61,6 +65,7 @@ export class Harness {
   private readonly sandboxes: ThreadSandboxes;
   private readonly facts: ThreadFactsCache;
   private readonly modelTurns: ModelTurns;
+  private readonly redact: (text: string) => string;
   private sessionInterrupt = new AbortController();
   private shuttingDown = false;
 
@@ -68,7 +73,9 @@ export class Harness {
     this.log = options.log;
     this.sandboxes = new ThreadSandboxes(options.sandboxes, options.log.sessionId, options.sandboxWorkspace);
     this.facts = new ThreadFactsCache((threadId) => this.log.threadEvents(threadId));
-    this.modelTurns = new ModelTurns(options);
+    this.redact = secretRedactor(options.secrets ?? []);
+    const onTextDelta = options.onTextDelta;
+    this.modelTurns = new ModelTurns({ ...options, ...(onTextDelta ? { onTextDelta: (id: string, text: string) => onTextDelta(id, this.redact(text)) } : {}) });
   }
 
   /** Stops the running turns of one thread (and its children), or of all threads. */
@@ -213,7 +220,7 @@ export class Harness {
           outcome = { content: `tool failed: ${describeError(error)}`, is_error: true };
         }
         // A call that finished keeps its result even when the thread is interrupted right after.
-        await this.log.append(toolResult(step.threadId, step.use.id, outcome.content, outcome.is_error));
+        await this.log.append(toolResult(step.threadId, step.use.id, this.redact(outcome.content), outcome.is_error));
         return undefined;
       }
       case 'delegate':

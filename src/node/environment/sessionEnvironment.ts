@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { AgentOsError, describeError } from '../../core/errors.ts';
 import type { EventOfType, StopReason } from '../../core/events/sessionEvent.ts';
+import { secretRedactor } from '../../core/tools/redactSecrets.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import type { Sandbox, SandboxRequest } from '../../core/sandbox/sandbox.ts';
 import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
@@ -34,6 +35,9 @@ export interface SessionEnvironmentOptions {
   devcontainerConfigPath?: string;
   /** One line per step, for a status bar or a terminal. */
   onProgress?(sessionId: string, line: string): void;
+  /** Secret values the runtime holds: redacted from the set-up's output before it is logged (chunk by
+   * chunk, as it streams: a value cut across two chunks is missed; the tool results are the main line). */
+  secrets?: readonly string[];
 }
 
 type ReadyEvent = EventOfType<'agent_os.environment_ready'>;
@@ -43,8 +47,10 @@ export type EnvironmentReadyInfo = Pick<ReadyEvent, 'cache_key' | 'dependency_di
 export class SessionEnvironment {
   readonly cache: DependencyCache;
   readonly consent: SetupConsent;
+  private readonly redact: (text: string) => string;
 
   constructor(private readonly options: SessionEnvironmentOptions) {
+    this.redact = secretRedactor(options.secrets ?? []);
     this.cache = new DependencyCache(path.join(options.dir, 'cache'));
     this.consent = new SetupConsent(path.join(options.dir, 'confirmed.json'));
   }
@@ -72,7 +78,7 @@ export class SessionEnvironment {
           thread: primary,
           ...(failure.command ? { command: failure.command } : {}),
           ...(failure.exitCode !== undefined ? { exit_code: failure.exitCode } : {}),
-          output_tail: failure.tail,
+          output_tail: this.redact(failure.tail),
           message: failure.message,
         },
         { type: 'session.error', thread: primary, error: { type: 'environment_setup_failed', message: failure.message, retry_status: { type: 'exhausted' } } },
@@ -124,7 +130,7 @@ export class SessionEnvironment {
             });
           },
           output: async (index, text) => {
-            await log.append({ type: 'agent_os.environment_output', thread: primary, command_index: index, text }, 'batch');
+            await log.append({ type: 'agent_os.environment_output', thread: primary, command_index: index, text: this.redact(text) }, 'batch');
           },
         },
       });
@@ -136,7 +142,7 @@ export class SessionEnvironment {
       if (input.signal?.aborted) {
         // Interrupted or shut down: not a fault of the set-up; it runs again when the session resumes.
         await log.appendMany([
-          { type: 'agent_os.environment_failed', thread: primary, output_tail: result.tail, message: 'the set-up was interrupted; it runs again when the session resumes' },
+          { type: 'agent_os.environment_failed', thread: primary, output_tail: this.redact(result.tail), message: 'the set-up was interrupted; it runs again when the session resumes' },
           { type: 'session.status_idle', thread: primary, stop_reason: { type: 'end_turn' } },
         ]);
         return { type: 'end_turn' };

@@ -20,6 +20,8 @@ export interface EnvironmentWorkerOptions {
   maxIdleMs?: number;
   signal: AbortSignal;
   onLine?(line: string): void;
+  /** Secret values besides the keys above (a GitHub token, configured secrets): redacted from tool results. */
+  secrets?: readonly string[];
 }
 
 export async function runEnvironmentWorker(options: EnvironmentWorkerOptions): Promise<void> {
@@ -43,6 +45,7 @@ export async function runEnvironmentWorker(options: EnvironmentWorkerOptions): P
         client: ctx.client as Anthropic,
         sandboxes: options.sandboxes,
         journalDir: options.journalDir,
+        secrets: [options.apiKey, ...(options.environmentKey ? [options.environmentKey] : []), ...(options.secrets ?? [])],
         onCall: (call) => say(`${call.sessionId} ${call.agent}: ${call.tool}${call.rerun ? ' (started before by a worker that stopped)' : ''}`),
       }),
   });

@@ -33,6 +33,7 @@ export async function startManagedBackend(
       journalDir: setup.journalDir,
       signal: stop.signal,
       onLine: onWorkerLine,
+      secrets: [...(parts.secrets ?? []), ...(parts.github?.token ? [parts.github.token] : [])],
     }).catch((error: unknown) => {
       if (!stop.signal.aborted) onWorkerLine(`stopped: ${(error as Error).message}`);
     });

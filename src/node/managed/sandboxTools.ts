@@ -16,7 +16,9 @@ import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
 import type { BetaManagedAgentsSession } from '@anthropic-ai/sdk/resources/beta/sessions/sessions';
 import type { Sandbox, SandboxProvider } from '../../core/sandbox/sandbox.ts';
 import { builtinToolSpecs } from '../../core/tools/builtinTools.ts';
-import { BUILTIN_TOOL_NAMES, SAFE_TO_RERUN, WRITING_TOOLS, type BuiltinToolName } from '../../core/tools/toolConfig.ts';
+import { secretRedactor } from '../../core/tools/redactSecrets.ts';
+import { BUILTIN_TOOL_NAMES, SAFE_TO_RERUN, WRITING_TOOLS, evaluatePermission, type BuiltinToolName, type ResolvedToolConfig } from '../../core/tools/toolConfig.ts';
+import { unconfinedTools } from '../../core/tools/unconfinedTools.ts';
 
 /** Session metadata naming the repository the session works on (set by the managed backend). */
 export const REPOSITORY_METADATA_KEY = 'agent_os_repository';
@@ -29,6 +31,8 @@ export interface SandboxToolsOptions {
   /** Folder for the started-call records (shared by the workers of this machine). */
   journalDir: string;
   onCall?(info: { sessionId: string; threadId: string; agent: string; tool: string; rerun: boolean }): void;
+  /** Secret values this machine holds: redacted from every result before it goes to the platform. */
+  secrets?: readonly string[];
 }
 
 interface ThreadAgent {
@@ -39,6 +43,7 @@ interface ThreadAgent {
 
 export function sandboxTools(options: SandboxToolsOptions): BetaRunnableTool[] {
   const { session, client } = options;
+  const redact = secretRedactor(options.secrets ?? []);
   const sandboxes = new Map<string, Promise<Sandbox>>();
   const agents = new Map<string, Promise<ThreadAgent>>();
   let primary: Promise<string> | undefined;
@@ -100,9 +105,14 @@ export function sandboxTools(options: SandboxToolsOptions): BetaRunnableTool[] {
       );
     }
     const sandbox = await sandboxFor(threadId, agent);
+    // Unconfined, a reader's command would run as the person: readers get no bash (as in local mode).
+    if (evaluatePermission(unconfinedTools(resolvedFor(agent.enabled), sandbox.access, sandbox.confined), name) === 'deny') {
+      throw new ToolError(`tool ${name} is not available to agent ${agent.name}: the sandbox is unconfined, and read-only agents get no commands there`);
+    }
     const outcome = await sandbox.runTool({ name, input }, context?.signal ? { signal: context.signal } : {});
-    if (outcome.is_error) throw new ToolError(outcome.content || '(no output)');
-    return outcome.content || '(no output)';
+    const content = redact(outcome.content) || '(no output)';
+    if (outcome.is_error) throw new ToolError(content);
+    return content;
   };
 
   return builtinToolSpecs(BUILTIN_TOOL_NAMES).map((spec, i) => {
@@ -159,4 +169,9 @@ function networkOf(session: BetaManagedAgentsSession, agentName: string): boolea
     metadata?: Record<string, string>;
   }[];
   return agents.find((a) => a.name === agentName)?.metadata?.agent_os_network === 'true';
+}
+
+/** The thread's enabled tools in the resolved form the tool rules read. */
+function resolvedFor(enabled: readonly BuiltinToolName[]): ResolvedToolConfig[] {
+  return BUILTIN_TOOL_NAMES.map((name) => ({ name, enabled: enabled.includes(name), permission_policy: 'always_allow' }));
 }

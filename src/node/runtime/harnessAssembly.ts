@@ -53,5 +53,6 @@ export async function assembleHarness(options: AgentOsRuntimeOptions, meta: Sess
     },
     onTextDelta: (threadId, text) => options.onTextDelta?.(meta.id, threadId, text),
     ...(options.trustUnconfinedCommands ? { trustUnconfinedCommands: true } : {}),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
   });
 }

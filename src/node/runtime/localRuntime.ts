@@ -56,6 +56,9 @@ export interface LocalRuntimeOptions {
    * nothing confines: commands then run as their agents are configured instead of asking per command.
    * No entry point sets it (test/lint/unconfinedConsent.test.ts checks), and no agent file can. */
   trustUnconfinedCommands?: boolean;
+  /** Secret values besides the API key and the GitHub token (which are added here): replaced by
+   * `[redacted]` in tool results before the model or the log sees them. */
+  secrets?: readonly string[];
 }
 
 export interface LocalRuntime {
@@ -71,7 +74,9 @@ export interface LocalRuntime {
 export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const store = options.store ?? new FileSessionStore(options.storeDir);
   const model = isModelClient(options.model) ? options.model : new AnthropicModelClient(options.model);
-  const parts = runtimeParts(options, store);
+  // The key the model client holds is one more value no tool result may carry.
+  const apiKey = isModelClient(options.model) ? undefined : options.model.apiKey;
+  const parts = runtimeParts({ ...options, secrets: [...(options.secrets ?? []), ...(apiKey ? [apiKey] : [])] }, store);
   const runtime = new AgentOsRuntime({ ...parts, model });
   return { runtime, store, pruneOrphanSandboxes: () => pruneOrphans(store, options.storeDir), ...(parts.environment ? { environment: parts.environment } : {}) };
 }
@@ -91,6 +96,7 @@ export function runtimeParts(options: Omit<LocalRuntimeOptions, 'model'>, store:
       : undefined;
   const issues = options.github?.issues ?? octokit;
   const sink = options.github?.pullRequests ?? octokit;
+  const secrets = [...(options.secrets ?? []), ...(options.github?.token ? [options.github.token] : [])];
   const sandboxCache = new Map<string, SessionSandboxes>();
   const catalogs = new Map<string, WorkspaceAgentCatalog>();
   const environment =
@@ -100,6 +106,7 @@ export function runtimeParts(options: Omit<LocalRuntimeOptions, 'model'>, store:
           dir: join(options.storeDir, '.environments'),
           ...(options.devcontainerConfigPath ? { devcontainerConfigPath: options.devcontainerConfigPath } : {}),
           ...options.environment,
+          secrets,
         });
 
   return {
@@ -167,6 +174,7 @@ export function runtimeParts(options: Omit<LocalRuntimeOptions, 'model'>, store:
     ...(options.onTextDelta ? { onTextDelta: options.onTextDelta } : {}),
     ...(environment ? { environment } : {}),
     ...(options.trustUnconfinedCommands ? { trustUnconfinedCommands: true } : {}),
+    secrets,
   };
 }
 

@@ -42,4 +42,7 @@ export interface AgentOsRuntimeOptions {
    * nothing confines: commands then run as their agents are configured instead of asking per command.
    * No entry point sets it (test/lint/unconfinedConsent.test.ts checks), and no agent file can. */
   trustUnconfinedCommands?: boolean;
+  /** Secret values the runtime holds (API key, GitHub token, configured secrets): redacted from tool
+   * results before the model or the log sees them. */
+  secrets?: readonly string[];
 }
