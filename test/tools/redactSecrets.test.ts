@@ -45,3 +45,9 @@ test('a longer secret containing a shorter one is replaced whole', () => {
   const outer = `${inner}-and-more-of-it`;
   assert.equal(secretRedactor([inner, outer])(`token ${outer}`), `token ${REDACTED}`);
 });
+
+test('a value with characters beyond ASCII is found in its UTF-8 base64', () => {
+  const secret = 'pässwörd-€-𝄞-secret';
+  const out = secretRedactor([secret])(Buffer.from(`x${secret}y`).toString('base64'));
+  assert.ok(out.includes(REDACTED), out);
+});

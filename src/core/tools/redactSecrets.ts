@@ -17,7 +17,7 @@ export function secretForms(secrets: readonly string[]): string[] {
     if (secret.length < MIN_SECRET_LENGTH) continue;
     forms.add(secret);
     forms.add(encodeURIComponent(secret));
-    const bytes = new TextEncoder().encode(secret);
+    const bytes = utf8(secret);
     for (const core of base64Cores(bytes)) {
       if (core.length < MIN_SECRET_LENGTH) continue;
       forms.add(core);
@@ -67,6 +67,19 @@ function base64Cores(bytes: Uint8Array): string[] {
     if (end > first) cores.push(encoded.slice(first, end));
   }
   return cores;
+}
+
+/** UTF-8 bytes of a string (core has no TextEncoder in its types: it runs in no particular host). */
+function utf8(text: string): Uint8Array {
+  const out: number[] = [];
+  for (const char of text) {
+    const c = char.codePointAt(0) ?? 0;
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return Uint8Array.from(out);
 }
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
