@@ -1,5 +1,6 @@
 // The offline demo end to end. Everything it uses is real: git repositories, the HTTP GitHub stand-in,
 // the Messages API spoken over HTTP by the scripted model server (or the real API), sandboxes.
+import { suiteRunLine } from '../views/supervisionEventText.ts';
 import { Anthropic } from '@anthropic-ai/sdk';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -132,6 +133,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       out('\n== verdict');
       out(`${v.decision}: ${v.summary}`);
       out(`evidence: base ${finalVerdict.evidence.base_commit.slice(0, 12)}, head ${finalVerdict.evidence.head_commit.slice(0, 12)}, diff sha256 ${finalVerdict.evidence.diff_sha256.slice(0, 16)}, ${finalVerdict.evidence.test_run_event_ids.length} test run(s)`);
+      out(`test suite: ${suiteRunLine(finalVerdict.evidence.suite_run, finalVerdict.evidence.suite_run_note)}`);
     }
     const pr = state.pullRequest;
     if (pr) {

@@ -4,6 +4,7 @@ import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
 import type { SessionStore } from '../core/session/sessionStore.ts';
 import { UNCONFINED_NOTICE } from '../core/tools/unconfinedTools.ts';
 import { describeEnvironmentEvent } from '../views/environmentEventText.ts';
+import { describeSupervisionEvent } from '../views/supervisionEventText.ts';
 
 const MAX_LINE = 160;
 
@@ -32,6 +33,11 @@ export function describeEventLine(event: SessionEvent, agentOf: (threadId: strin
       return `warning: the ${event.kind} sandbox is ${UNCONFINED_NOTICE} (read-only agents get no bash)`;
     case 'agent_os.wake':
       return `woke from the log; resolved ${event.recovered.length} interrupted step(s)`;
+    case 'agent_os.validation_run':
+    case 'agent_os.loop_detected':
+      return `${who}: ${clip(describeSupervisionEvent(event).title)}`;
+    case 'agent_os.step_updated':
+      return event.state === 'passed' || event.state === 'failed' ? `${who}: ${clip(describeSupervisionEvent(event).title)}` : undefined;
     case 'session.error':
       return `error (${event.error.type}): ${event.error.message}`;
     case 'agent_os.environment_output':

@@ -24,6 +24,7 @@ export const runtimeFlagOptions = {
   'local-remote': { type: 'string', multiple: true },
   'budget-usd': { type: 'string' },
   'review-rounds': { type: 'string' },
+  'step-attempts': { type: 'string' },
   'delegation-depth': { type: 'string' },
   'no-bubblewrap': { type: 'boolean' },
   sandbox: { type: 'string' },
@@ -41,6 +42,7 @@ export interface RuntimeFlagValues extends ManagedFlagValues {
   'local-remote'?: string[];
   'budget-usd'?: string;
   'review-rounds'?: string;
+  'step-attempts'?: string;
   'delegation-depth'?: string;
   'no-bubblewrap'?: boolean;
   sandbox?: string;
@@ -57,6 +59,7 @@ export const runtimeFlagsHelp = `Runtime options:
   --local-remote <path>=<owner>/<repo>   a local bare repository standing for a GitHub repository
   --budget-usd <n>          stop before a model request would pass this cost
   --review-rounds <n>       REJECT rounds before the pipeline gives up (default 3)
+  --step-attempts <n>       runs of a plan step's validation before the step fails (default 3)
   --delegation-depth <n>    levels of delegation allowed (default 1)
   --sandbox <kind>          auto (default), devcontainer, bubblewrap or worktree; a resumed session keeps its own
   --devcontainer-config <path>  the dev container configuration (default .devcontainer/devcontainer.json)
@@ -113,6 +116,7 @@ export async function buildCliRuntime(
   }
   const budgetUsd = positiveNumber('budget-usd', flags['budget-usd']);
   const reviewRounds = positiveNumber('review-rounds', flags['review-rounds']);
+  const stepAttempts = positiveNumber('step-attempts', flags['step-attempts']);
   const depth = positiveNumber('delegation-depth', flags['delegation-depth']);
   const baseURL = flags['base-url'] ?? env.ANTHROPIC_BASE_URL;
   const githubApi = flags['github-api'] ?? env.GITHUB_API_URL;
@@ -131,6 +135,7 @@ export async function buildCliRuntime(
     settings: {
       ...(budgetUsd ? { budget: { maxUsd: budgetUsd } } : {}),
       ...(reviewRounds ? { reviewRounds: Math.floor(reviewRounds) } : {}),
+      ...(stepAttempts ? { stepAttempts: Math.max(1, Math.floor(stepAttempts)) } : {}),
       ...(depth ? { delegationDepth: Math.floor(depth) } : {}),
     },
     ...(model ? { modelOverrides: Object.fromEntries(['coordinator', 'planner', 'coder', 'reviewer'].map((n) => [n, model])) } : {}),

@@ -1,5 +1,6 @@
 // Drives a session on the terminal until it is done or needs someone: prints progress, and when the
 // Reviewer's verdict waits for approval, takes the decision from flags or asks on the terminal.
+import { suiteRunLine } from '../views/supervisionEventText.ts';
 import { createInterface } from 'node:readline/promises';
 import type { EventOfType, SessionEvent, StopReason } from '../core/events/sessionEvent.ts';
 import { foldSession, type SessionState } from '../core/session/sessionState.ts';
@@ -139,7 +140,8 @@ async function decideNext(
 async function askPerson(verdict: EventOfType<'agent_os.verdict_submitted'>, out: (l: string) => void): Promise<Decision> {
   const v = verdict.verdict;
   out(`\nThe Reviewer approves: ${v.summary}`);
-  out(`Evidence: head ${verdict.evidence.head_commit.slice(0, 12)}, diff ${verdict.evidence.diff_sha256.slice(0, 12)}, ${verdict.evidence.test_run_event_ids.length} test run(s).`);
+  out(`Evidence: head ${verdict.evidence.head_commit.slice(0, 12)}, diff ${verdict.evidence.diff_sha256.slice(0, 12)}, ${verdict.evidence.test_run_event_ids.length} test run(s) of the Reviewer's.`);
+  out(`${suiteRunLine(verdict.evidence.suite_run, verdict.evidence.suite_run_note)}.`);
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     const answer = (await rl.question('Approve and create the pull request? [y]es / [n]o, request changes / [l]ater: ')).trim().toLowerCase();

@@ -196,6 +196,9 @@ export class EventLogModel {
     if (!v) return undefined;
     const { decision, summary } = readVerdict(v.verdict);
     const testRuns: VerdictCard['testRuns'] = [];
+    const suite = v.evidence.suite_run;
+    const suiteEvent = suite ? this.event(suite.event_id) : undefined;
+    if (suite && suiteEvent) testRuns.push({ seq: suiteEvent.seq, command: `${suite.command} (run by Agent OS)`, ok: suite.exit_code === 0 });
     for (const id of v.evidence.test_run_event_ids) {
       const e = this.event(id);
       const use = e?.type === 'agent.tool_use' ? e : e?.type === 'agent.tool_result' ? this.toolUses.get(e.tool_use_id) : undefined;

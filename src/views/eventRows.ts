@@ -9,6 +9,7 @@ import { formatTokens, formatUsd } from './sessionStatus.ts';
 import { terminalOf, toolDiff } from './toolRendering.ts';
 import { describeEnvironmentEvent } from './environmentEventText.ts';
 import { showControlCharacters, showControlCharactersIn } from './controlCharacters.ts';
+import { describeSupervisionEvent } from './supervisionEventText.ts';
 
 const same = (text: string) => text;
 
@@ -37,6 +38,7 @@ export function eventKind(event: SessionEvent): EventKind {
       return 'thread';
     case 'session.error':
     case 'agent_os.environment_failed':
+    case 'agent_os.loop_detected':
       return 'error';
     case 'span.model_request_start':
     case 'span.model_request_end':
@@ -45,6 +47,8 @@ export function eventKind(event: SessionEvent): EventKind {
     case 'agent_os.verdict_submitted':
     case 'agent_os.approval':
     case 'agent_os.pull_request_opened':
+    case 'agent_os.step_updated':
+    case 'agent_os.validation_run':
       return 'review';
     default:
       return 'status';
@@ -228,6 +232,11 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
     case 'agent_os.environment_ready':
     case 'agent_os.environment_failed':
       return describeEnvironmentEvent(e);
+    case 'agent_os.step_updated':
+    case 'agent_os.validation_run':
+    case 'agent_os.loop_detected':
+    case 'agent_os.project_memory':
+      return describeSupervisionEvent(e);
   }
 }
 

@@ -5,8 +5,8 @@
 import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
 import type { SessionMeta } from '../core/session/sessionStore.ts';
 import { initialSessionState, reduce, totalTokens, type SessionState, type ThreadState } from '../core/session/sessionState.ts';
-import type { ChangedFile, CommandRun, PlanView, SessionOverview, VerdictView } from '../shared/overviewProtocol.ts';
-import { outputTail, readCommandResult, testCounts } from './commandOutput.ts';
+import type { ChangedFile, CommandRun, PlanView, SessionOverview, StepState, VerdictView } from '../shared/overviewProtocol.ts';
+import { outputTail, readCommandResult, testCounts } from '../core/tools/commandOutput.ts';
 import { readVerdict, toolInputSummary } from './eventRows.ts';
 import { normalizeCommand, readPlan, stepViews, type ReadPlan } from './planProgress.ts';
 import { sandboxPlain } from './sandboxWords.ts';
@@ -37,6 +37,10 @@ export class SessionOverviewModel {
   private readonly shellCalls: { use: EventOfType<'agent.tool_use'>; command: string }[] = [];
   private plan: { event: EventOfType<'agent_os.plan_submitted'>; read: ReadPlan; revision: number } | undefined;
   private verdicts = 0;
+  /** The runtime's own runs (issue 14): step validations and the suite behind a verdict. */
+  private readonly validationRuns = new Map<string, EventOfType<'agent_os.validation_run'>>();
+  private readonly stepRuns: EventOfType<'agent_os.validation_run'>[] = [];
+  private readonly stepStates = new Map<string, StepState>();
   private issueText: string | undefined;
   /** The last overview and what it was made from: a reloaded page or a second ask costs nothing. */
   private cached: { key: string; overview: SessionOverview } | undefined;
@@ -159,6 +163,13 @@ export class SessionOverviewModel {
       case 'agent_os.verdict_submitted':
         this.verdicts++;
         return;
+      case 'agent_os.step_updated':
+        this.stepStates.set(`${e.plan_event_id}\u0000${e.step_id}`, e.state);
+        return;
+      case 'agent_os.validation_run':
+        this.validationRuns.set(e.id, e);
+        if (e.purpose === 'step' && e.step_id) this.stepRuns.push(e);
+        return;
       // Issue 14's events (validation runs, step states, the Planner's confidence) join here and in
       // `runsByStep`; the checklist's states are decided in planProgress.ts alone.
       default:
@@ -179,7 +190,10 @@ export class SessionOverviewModel {
       stepsByCommand.set(key, [...(stepsByCommand.get(key) ?? []), step.id]);
     }
     const runsByStep = new Map<string, CommandRun[]>();
-    for (const call of this.shellCalls) {
+    // The runtime's own runs of this plan's steps, when it has any (issue 14); before, the agents' shell calls.
+    const ownRuns = this.stepRuns.filter((r) => r.plan_event_id === event.id);
+    for (const r of ownRuns) runsByStep.set(r.step_id!, [...(runsByStep.get(r.step_id!) ?? []), validationCommandRun(r)]);
+    for (const call of ownRuns.length > 0 ? [] : this.shellCalls) {
       if (call.use.seq < event.seq) continue;
       const ids = stepsByCommand.get(call.command);
       if (!ids) continue;
@@ -193,7 +207,11 @@ export class SessionOverviewModel {
       summary: read.summary,
       revision: plan.revision,
       questions: read.questions,
-      steps: stepViews(read, runsByStep, status === 'running' && !verdictAfter),
+      steps: stepViews(read, runsByStep, status === 'running' && !verdictAfter).map((step) => {
+        // The runtime's word on a step's state, where it has one (a failed attempt with attempts left is running).
+        const own = this.stepStates.get(`${event.id}\u0000${step.id}`);
+        return own && own !== 'pending' ? { ...step, state: own } : step;
+      }),
     };
     if (read.confidence !== undefined) view.confidence = read.confidence;
     return view;
@@ -213,6 +231,8 @@ export class SessionOverviewModel {
         })
       : [];
     const testRuns: CommandRun[] = [];
+    const suite = v.evidence.suite_run ? this.validationRuns.get(v.evidence.suite_run.event_id) : undefined;
+    if (suite) testRuns.push(validationCommandRun(suite));
     for (const id of v.evidence.test_run_event_ids) {
       const use = this.toolUses.get(id) ?? this.toolUses.get(this.resultIds.get(id) ?? '');
       if (use) testRuns.push(this.commandRun(use));
@@ -277,4 +297,19 @@ export class SessionOverviewModel {
     for (const root of children.get(null) ?? []) visit(root, 0);
     return out;
   }
+}
+
+/** A run the runtime made itself, as the checklist and the verdict card show runs. */
+function validationCommandRun(e: EventOfType<'agent_os.validation_run'>): CommandRun {
+  const run: CommandRun = {
+    seq: e.seq,
+    command: e.purpose === 'test_suite' ? `${e.command} (run by Agent OS)` : e.command,
+    ok: e.exit_code === 0,
+    exitCode: e.exit_code,
+    outputTail: outputTail(e.output_tail),
+    time: e.processed_at,
+  };
+  if (e.passed !== undefined) run.passed = e.passed;
+  if (e.failed !== undefined) run.failed = e.failed;
+  return run;
 }

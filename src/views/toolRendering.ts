@@ -3,7 +3,7 @@
 // to the sandbox root (the agents' `glob` and `grep` answer with the absolute paths of their worktree).
 import { structuredPatch } from 'diff';
 import type { RowDiff, RowTerminal } from '../shared/eventLogProtocol.ts';
-import { readCommandResult } from './commandOutput.ts';
+import { readCommandResult } from '../core/tools/commandOutput.ts';
 
 /** Diff lines per row; longer changes are cut (Show Changes has them whole). */
 export const DIFF_LINE_LIMIT = 160;

@@ -51,6 +51,7 @@ export async function createRuntime(inputs: RuntimeInputs): Promise<SessionServi
     settings: {
       delegationDepth: settings.delegationDepth,
       reviewRounds: settings.reviewRounds,
+      stepAttempts: settings.stepAttempts,
       ...(settings.budgetMaxUsd ? { budget: { maxUsd: settings.budgetMaxUsd } } : {}),
     },
     modelOverrides: Object.fromEntries(Object.entries(settings.models).filter(([, m]) => Boolean(m))) as Record<string, string>,

@@ -10,6 +10,7 @@ export interface ExtensionSettings {
   backend: 'local' | 'managed';
   delegationDepth: number;
   reviewRounds: number;
+  stepAttempts: number;
   budgetMaxUsd?: number;
   githubApiUrl?: string;
   anthropicBaseUrl?: string;
@@ -37,6 +38,7 @@ export function readSettings(): ExtensionSettings {
     backend: c.get<string>('backend') === 'managed' ? 'managed' : 'local',
     delegationDepth: c.get<number>('delegationDepth') ?? 1,
     reviewRounds: c.get<number>('reviewRounds') ?? 3,
+    stepAttempts: c.get<number>('stepAttempts') ?? 3,
     resumeInterruptedAutomatically: c.get<boolean>('resumeInterruptedAutomatically') ?? false,
     githubLocalRemotes: {},
   };

@@ -67,7 +67,7 @@ test('run --reject: the feedback goes to the Coordinator and the Coder; the next
     assert.match(result.stdout, /sending the requested changes/);
     const coordinator = requestsOf(world.server, 'Coordinator');
     assert.match(lastUserText(coordinator[3]!), /document compound durations/);
-    assert.match(lastUserText(requestsOf(world.server, 'Coder')[3]!), /document compound durations/);
+    assert.match(lastUserText(requestsOf(world.server, 'Coder')[5]!), /document compound durations/);
     const id = sessionIdIn(result.stdout);
     const events = await new FileSessionStore(world.storeDir).read(id);
     const verdicts = verdictsOf(events);

@@ -24,7 +24,7 @@ const SCRIPT = {
     ],
     Coder: [
       ...Array.from({ length: CODER_TURNS }, (_, i) => ({
-        content: [{ type: 'text', text: `Chunk ${i}.` }, { type: 'tool_use', name: 'bash', input: { command: BIG_OUTPUT } }],
+        content: [{ type: 'text', text: `Chunk ${i}.` }, { type: 'tool_use', name: 'bash', input: { command: `${BIG_OUTPUT} # chunk ${i}` } }],
       })),
       { content: [{ type: 'text', text: 'Buffer filled.' }] },
     ],
@@ -61,7 +61,7 @@ for (const unit of ['maxUsd', 'maxTokens'] as const) {
     assert.notEqual(spent[stopAt]?.thread, coordinatorThread);
     const before = spent.slice(0, stopAt).reduce((a, s) => a + s.amount, 0);
     const next = spent[stopAt]!.amount;
-    const cap = before + next / 2;
+    const cap = before + (unit === 'maxTokens' ? Math.floor(next / 2) : next / 2);
     // In dollars the Coder's own spending alone would not reach it: only the session total does. (In tokens
     // the Coder's growing requests, cache reads included, dwarf the Coordinator's one.)
     const coderOnly = spent.slice(0, stopAt).filter((s) => s.thread !== coordinatorThread).reduce((a, s) => a + s.amount, 0);

@@ -80,10 +80,10 @@ test('request changes: the feedback reaches the Coordinator, then the Coder thre
     assert.ok(next, 'the Coordinator was asked again');
     assert.match(lastUserText(next), new RegExp(FEEDBACK.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the feedback is in the Coordinator\'s next request');
     const coder = requestsOf(rt.server, 'Coder');
-    assert.equal(coder.length, 5);
+    assert.equal(coder.length, 7);
     // The same Coder thread: its history holds the first attempt, and the feedback arrives as the newest message.
-    assert.match(JSON.stringify(coder[3]?.messages), /Step 1: PASSED/);
-    assert.match(lastUserText(coder[3]!), /document compound durations/);
+    assert.match(JSON.stringify(coder[5]?.messages), /Step 1: PASSED/);
+    assert.match(lastUserText(coder[5]!), /document compound durations/);
     assert.equal(requestsOf(rt.server, 'Reviewer').length, reviewerBefore + 2, 'a new review happened');
 
     let events = await rt.store.read(meta.id);

@@ -58,7 +58,7 @@ test('read-only agents: write/edit not offered and refused; their bash leaves th
     const events = await rt.store.read(meta.id);
     const state = foldSession(meta.id, events);
     assert.equal(state.configured?.sandbox.confined, confined, JSON.stringify(state.configured?.sandbox));
-    assert.equal(stop?.type, 'requires_action', JSON.stringify({ stop, errors: events.filter((e) => e.type === 'session.error') }));
+    assert.equal(stop?.type, 'requires_action', JSON.stringify({ stop, errors: events.filter((e) => e.type === 'session.error' || e.type === 'agent_os.validation_run') }));
     assert.deepEqual(rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
 
     for (const agent of ['Planner', 'Reviewer']) {
@@ -78,7 +78,7 @@ test('read-only agents: write/edit not offered and refused; their bash leaves th
       assert.ok(attack?.result, `${agent}'s bash ran`);
     }
     // The Coder is offered the writing tools, and its calls worked.
-    assert.deepEqual(toolNamesOf(requestsOf(rt.server, 'Coder')[0]!), ['bash', 'edit', 'glob', 'grep', 'read', 'write']);
+    assert.deepEqual(toolNamesOf(requestsOf(rt.server, 'Coder')[0]!), ['bash', 'complete_step', 'edit', 'glob', 'grep', 'read', 'write']);
 
     // The session worktree holds exactly the Coder's work.
     const changes = await rt.runtime.changes(meta.id);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { startDemoWorld } from '../support/demoWorld.ts';
-import { coordinatorToReview, expecting, plannerTurns, rejectText, requestsOf, send, text, tool, turn, verdictsOf } from './scriptParts.ts';
+import { coderTurns, coordinatorToReview, expecting, plannerTurns, rejectText, requestsOf, send, text, tool, turn, verdictsOf } from './scriptParts.ts';
 
 const review = () => [turn(tool('bash', { command: 'node --test' })), turn(text(rejectText()))];
 const fix = (n: number) => [turn(tool('write', { file_path: `notes/fix-${n}.txt`, content: `attempt ${n}\n` })), turn(text(`Fix ${n} done.`))];
@@ -22,7 +22,7 @@ test('a Reviewer that always rejects: after the allowed rounds the Coordinator g
           expecting('the limit is 2 rounds', text('The review limit is reached; reporting to the person without a pull request.')),
         ],
         Planner: plannerTurns(),
-        Coder: [...fix(0), ...fix(1), ...fix(2)],
+        Coder: [...coderTurns(), ...fix(1), ...fix(2)],
         Reviewer: [...review(), ...review(), ...review()],
       },
     },

@@ -27,10 +27,13 @@ export const rejectText = (): string => fenced(sampleRejectVerdict);
 /** The Planner reads one file and hands in the sample plan. */
 export const plannerTurns = (): Turn[] => [turn(tool('read', { file_path: 'src/parseDuration.js' })), turn(text(planText()))];
 
-/** The Coder makes the whole solution in two tool calls and reports. */
+/** The Coder makes the whole solution in two tool calls, reports each step done (the runtime runs its
+ * validation) and reports. */
 export const coderTurns = (): Turn[] => [
   turn(tool('edit', solutionCodeChange.input)),
+  turn(tool('complete_step', { step_id: '1' })),
   turn(tool('write', solutionTest.input)),
+  turn(tool('complete_step', { step_id: '2' })),
   turn(text('Step 1: PASSED. Step 2: PASSED.')),
 ];
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ALL_KINDS_FILTER } from '../../src/shared/eventLogProtocol.ts';
-import { readCommandResult, testCounts } from '../../src/views/commandOutput.ts';
+import { readCommandResult, testCounts } from '../../src/core/tools/commandOutput.ts';
 import { EventLogModel } from '../../src/views/eventLogModel.ts';
 import { DIFF_LINE_LIMIT, sandboxRelativizer, terminalOf, toolDiff } from '../../src/views/toolRendering.ts';
 import { LogBuilder, T } from './overviewLog.ts';

@@ -1,6 +1,7 @@
 // The four agents of the issue-to-pull-request pipeline. A workspace file with the same name replaces one.
 // Their tool sets are least privilege: only the Coder can change files; the others get read-only sandboxes.
 import { DELEGATION_TOOL_NAME } from '../harness/delegationTool.ts';
+import { DEFAULT_STEP_ATTEMPTS } from '../pipeline/planSteps.ts';
 import { allowListToolset } from '../tools/toolConfig.ts';
 import type { AgentDefinition } from './agentDefinition.ts';
 import { DEFAULT_AGENT_MODEL } from './agentModels.ts';
@@ -10,8 +11,8 @@ import { VERDICT_FORMAT } from './verdictSchema.ts';
 export const BUILTIN_AGENT_NAMES = ['Coordinator', 'Planner', 'Coder', 'Reviewer'] as const;
 export type BuiltinAgentName = (typeof BUILTIN_AGENT_NAMES)[number];
 
-/** Attempts of a step's validation command before the Coder stops and reports. */
-export const MAX_STEP_ATTEMPTS = 3;
+/** Attempts of a step's validation command before the step fails (the default of the `stepAttempts` setting). */
+export const MAX_STEP_ATTEMPTS = DEFAULT_STEP_ATTEMPTS;
 
 const PLANNER_PROMPT = `You are the Planner of a small software team. You turn a task (usually a GitHub issue) into a plan that another engineer, the Coder, carries out step by step.
 
@@ -33,8 +34,8 @@ const CODER_PROMPT = `You are the Coder of a small software team. You carry out 
 
 For each step of the plan, in order:
 1. Read the files involved before changing them. Make the change the step describes, following the code's existing style.
-2. Run the step's validation command exactly as given, from the repository root, with bash.
-3. If it fails, read the output, find the cause and fix it, then run the validation again. A step gets at most ${MAX_STEP_ATTEMPTS} runs of its validation command in total. If it still fails after the ${MAX_STEP_ATTEMPTS}rd run, stop: do not start later steps, and report.
+2. You may run the step's validation command yourself with bash while you work. When the step is done, call complete_step with its step_id: Agent OS then runs the step's validation command itself, in a fresh shell of your sandbox, and answers with the result. Only that run counts; a step you call PASSED without it is not done.
+3. If the runtime's run fails, read its output, find the cause and fix it, then call complete_step again. A step gets at most ${MAX_STEP_ATTEMPTS} runs by default (Agent OS counts them and tells you). After the last failing one the step has failed: stop, do not start later steps; Agent OS reports it to the Coordinator.
 
 Rules:
 - Do not commit, push, create branches, or change git configuration: the runtime commits your work after review.
@@ -43,7 +44,7 @@ Rules:
 - When you receive review fixes, address every one of them, then re-run the validation of each affected step and the full test suite.
 
 End with a report, one line per step, then one line per review fix if you had any:
-- <step id> <title>: PASSED after <n> attempt(s) (<validation command>)
+- <step id> <title>: PASSED after <n> attempt(s) (<validation command>, as Agent OS ran it)
 - <step id> <title>: FAILED after <n> attempt(s): <the failing output, shortened, and what you think is wrong>
 - <step id> <title>: NOT STARTED (an earlier step failed)`;
 
@@ -71,7 +72,7 @@ Delegate with the ${DELEGATION_TOOL_NAME} tool (agent_name, message). It waits f
 The flow:
 1. Send the Planner the whole task (title, body, anything the user added). It answers with a JSON plan.
 2. Send the Coder the task and the plan, unchanged. It carries out the steps, validates each one and reports per step.
-3. If the Coder reports a step that could not pass, stop and report that to the user with the Coder's explanation; do not ask the Reviewer.
+3. Agent OS runs each step's validation itself. If it answers that a step FAILED (or that a thread was stopped in a loop), do not ask the Reviewer: report that to the user with the runtime's report, or, if you see a clear way forward, send the Coder new instructions.
 4. Otherwise send the Reviewer the task, the plan and the Coder's report. It answers APPROVE or REJECT with fixes.
 5. On REJECT, send the fixes to the same Coder thread (it remembers its earlier work), then ask the Reviewer again. When the runtime answers that the review-round limit is reached, stop and report the last verdict and what is left.
 6. On APPROVE, finish with a short summary for the person who will approve the pull request: what changed, the tests the Reviewer ran, and the verdict.
@@ -106,7 +107,7 @@ export function builtinAgents(): AgentDefinition[] {
     ),
     builtin(
       'Coder',
-      'Carries out a plan step by step, runs each validation command (at most 3 attempts per step) and reports per step.',
+      'Carries out a plan step by step, reports each step done with complete_step (Agent OS runs its validation, 3 attempts per step) and reports per step.',
       CODER_PROMPT,
       allowListToolset(['bash', 'read', 'write', 'edit', 'glob', 'grep']),
     ),

@@ -47,6 +47,20 @@ export const SessionErrorBody = z.object({
 });
 export type SessionErrorBody = z.infer<typeof SessionErrorBody>;
 
+export const StepState = z.enum(['pending', 'running', 'passed', 'failed']);
+export type StepState = z.infer<typeof StepState>;
+
+/** A verdict's evidence of the runtime's own test run. */
+export const SuiteRunSummary = z.object({
+  event_id: z.string(),
+  command: z.string(),
+  exit_code: z.number().int().nullable(),
+  duration_ms: z.number().nonnegative(),
+  passed: z.number().int().nonnegative().optional(),
+  failed: z.number().int().nonnegative().optional(),
+});
+export type SuiteRunSummary = z.infer<typeof SuiteRunSummary>;
+
 // ---- payloads (what a producer appends; the store adds the envelope) ---------------------
 
 const payloads = [
@@ -158,6 +172,12 @@ const payloads = [
       head_commit: z.string(),
       diff_sha256: z.string(),
       test_run_event_ids: z.array(z.string()),
+      /** Ours (issue 14): the runtime's own run of the repository's test command at the head commit, in the
+       * Reviewer's clean room (`agent_os.validation_run`, purpose `test_suite`). An APPROVE is recorded only
+       * with a passing one; absent on older logs and where no test command is known. */
+      suite_run: SuiteRunSummary.optional(),
+      /** Why there is no `suite_run` when one could be expected (no test command; nothing confines). */
+      suite_run_note: z.string().optional(),
     }),
   }),
   z.object({
@@ -177,6 +197,67 @@ const payloads = [
   /** Once per session whose sandbox confines nothing (the plain worktree): its commands run as the
    * person, so every `bash` call of a writer asks and read-only agents get no `bash`. */
   z.object({ type: z.literal('agent_os.sandbox_unconfined'), kind: z.string(), detail: z.string().optional() }),
+  // supervision by the runtime (issue 14)
+  z.object({
+    type: z.literal('agent_os.step_updated'),
+    /** The `agent_os.plan_submitted` event whose step this is. */
+    plan_event_id: z.string(),
+    step_id: z.string(),
+    state: StepState,
+    /** Validation runs of this step so far, and how many it may have. */
+    attempts: z.number().int().nonnegative(),
+    max_attempts: z.number().int().positive(),
+    /** The run that decided this state, when one did. */
+    validation_run_id: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('agent_os.validation_run'),
+    /** A plan step's validation (after the Coder's `complete_step`), or the full test suite behind a verdict. */
+    purpose: z.enum(['step', 'test_suite']),
+    command: z.string(),
+    /** null when the command did not finish (killed, timed out). */
+    exit_code: z.number().int().nullable(),
+    duration_ms: z.number().nonnegative(),
+    /** The last lines of its output. */
+    output_tail: z.string(),
+    passed: z.number().int().nonnegative().optional(),
+    failed: z.number().int().nonnegative().optional(),
+    /** The sandbox that ran it: the Coder's own for a step, the Reviewer's clean room for the suite. */
+    sandbox_id: z.string().optional(),
+    // a step's run
+    plan_event_id: z.string().optional(),
+    step_id: z.string().optional(),
+    attempt: z.number().int().positive().optional(),
+    /** The `complete_step` call (`agent.tool_use` id) it answers. */
+    tool_use_id: z.string().optional(),
+    // a suite run
+    /** The commit it ran at (the clean room's checkout). */
+    commit: z.string().optional(),
+    /** The Reviewer's turn (`span.model_request_end` id) whose verdict it checks. */
+    verdict_model_request_end_id: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('agent_os.loop_detected'),
+    reason: z.enum(['repeated_tool_call', 'no_progress', 'max_turns']),
+    detail: z.string(),
+    /** Model turns the thread took since its latest task. */
+    turns: z.number().int().nonnegative(),
+  }),
+  z.object({
+    type: z.literal('agent_os.project_memory'),
+    /** AGENTS.md / CLAUDE.md files of the repository at the session's start, pinned: a wake gives the agents
+     * these, not what the files say later. */
+    files: z.array(
+      z.object({
+        path: z.string(),
+        sha256: z.string(),
+        bytes: z.number().int().nonnegative(),
+        /** The text given to agents (cut to the cap when `truncated`). */
+        content: z.string(),
+        truncated: z.boolean(),
+      }),
+    ),
+  }),
   ...environmentPayloads,
 ] as const;
 

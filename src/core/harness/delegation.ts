@@ -9,6 +9,7 @@ import type { HarnessAgent } from './harnessAgent.ts';
 import type { SessionLog } from './sessionLog.ts';
 import type { ThreadOutcome, ToolUseEvent } from './step.ts';
 import { childKey, type ThreadFacts } from './threadFacts.ts';
+import type { CommandRunResult } from '../pipeline/planSteps.ts';
 import type { ThreadResultDecision, ThreadResultHook } from './threadResultHook.ts';
 import { toolResult } from './toolResults.ts';
 
@@ -17,6 +18,8 @@ export interface DelegationContext {
   agent(name: string): HarnessAgent | undefined;
   facts(threadId: string): ThreadFacts;
   runThread(threadId: string, signal: AbortSignal): Promise<ThreadOutcome>;
+  /** Runs a command as the runtime over a thread's files (the verdict's test run in a Reviewer's clean room). */
+  runCommand?(threadId: string, command: string, signal: AbortSignal): Promise<CommandRunResult>;
   onThreadResult?: ThreadResultHook;
   maxCorrections?: number;
 }
@@ -89,9 +92,13 @@ export async function delegate(
           modelRequestEndId: outcome.endEventId,
           correctionsSent: corrections,
           events: log.events,
+          ...(outcome.halt ? { halt: outcome.halt } : {}),
+          ...(ctx.runCommand ? { runCommand: (command: string) => ctx.runCommand!(childId, command, signal) } : {}),
         })
       : { kind: 'accept', result: outcome.text };
     const appended = decision.events?.length ? await log.appendMany(decision.events) : [];
+    const followUp = 'followUp' in decision && decision.followUp ? decision.followUp(appended) : [];
+    const followed = followUp.length ? await log.appendMany(followUp) : [];
     switch (decision.kind) {
       case 'accept':
       case 'fail':
@@ -108,7 +115,7 @@ export async function delegate(
         ]);
         return undefined;
       case 'hold': {
-        const waitingOn = decision.waitingOnEventId ?? appended[0]?.id;
+        const waitingOn = decision.waitingOnEventId ?? (followed[0] ?? appended[0])?.id;
         if (!waitingOn) throw new AgentOsError('INVALID_ARGUMENT', 'a held thread result names no event to wait on');
         return { kind: 'waiting', eventIds: [waitingOn] };
       }

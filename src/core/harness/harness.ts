@@ -3,17 +3,20 @@
 // model — and appends what happened. It keeps nothing a later run needs: killed at any moment, a new
 // Harness on the same log carries on, wake recovery being steps like any other (`wakeSteps`).
 import { AgentOsError, describeError } from '../errors.ts';
-import type { StopReason } from '../events/sessionEvent.ts';
+import type { SessionEvent, StopReason } from '../events/sessionEvent.ts';
 import type { ModelClient, ModelResponse, ToolSpec } from '../model/modelClient.ts';
+import { COMPLETE_STEP_TOOL_NAME, completeStepToolSpec, PlanStepsFold, stepRunEvents, stepRunningEvent, type CommandRunResult } from '../pipeline/planSteps.ts';
 import type { SandboxProvider } from '../sandbox/sandbox.ts';
 import { secretRedactor } from '../tools/redactSecrets.ts';
 import { evaluatePermission } from '../tools/toolConfig.ts';
 import { unconfinedTools } from '../tools/unconfinedTools.ts';
+import { runCommandInSandbox } from './commandRun.ts';
 import type { BudgetLimits } from './budget.ts';
 import { delegate, depthOf } from './delegation.ts';
 import type { HarnessAgent } from './harnessAgent.ts';
 import { ModelTurns } from './modelTurns.ts';
-import { nextStep, wakeSteps, type DelegationRun } from './nextStep.ts';
+import { nextStep, wakeSteps, type DelegationRun, type SupervisionView } from './nextStep.ts';
+import type { LoopLimits } from './runaway.ts';
 import type { SessionLog } from './sessionLog.ts';
 import type { Step, ThreadOutcome } from './step.ts';
 import { ThreadFactsCache } from './threadFacts.ts';
@@ -48,6 +51,20 @@ export interface HarnessOptions {
   /** Secret values the runtime holds (API key, GitHub token, configured secrets): replaced in tool
    * results before the model or the log sees them, and in live text. */
   secrets?: readonly string[];
+  /** The runtime's supervision: plan steps validated by the runtime, loop limits. Absent: neither. */
+  supervision?: SupervisionOptions;
+  /** Context the runtime adds to an agent's system prompt, read from the session's log (so the same on
+   * every request and every wake): project memory, the repository's test command. */
+  systemContext?(agentName: string): string | undefined;
+  /** Milliseconds, for the duration of the runtime's own runs. */
+  now?(): number;
+}
+
+export interface SupervisionOptions {
+  /** Whether an agent reports plan steps with `complete_step` (the pipeline's Coder). */
+  completesSteps(agentName: string): boolean;
+  maxStepAttempts: number;
+  loopLimits: LoopLimits;
 }
 
 /** What one run of a thread has under way beside the log: its delegations and their promises. */
@@ -66,6 +83,8 @@ export class Harness {
   private readonly facts: ThreadFactsCache;
   private readonly modelTurns: ModelTurns;
   private readonly redact: (text: string) => string;
+  private readonly planSteps = new PlanStepsFold();
+  private planStepsFolded = 0;
   private sessionInterrupt = new AbortController();
   private shuttingDown = false;
 
@@ -174,6 +193,7 @@ export class Harness {
   /** Asks the stepper for the thread's next step and performs it, until the thread stops. */
   private async threadLoop(run: ThreadRun): Promise<ThreadOutcome> {
     for (;;) {
+      const supervision = this.supervisionView(run.agent);
       const step = nextStep({
         threadId: run.threadId,
         agent: run.agent,
@@ -182,6 +202,7 @@ export class Harness {
         pending: this.log.state.threads[run.threadId]?.pendingToolUses ?? new Map(),
         interrupted: run.signal.aborted,
         delegations: run.delegations,
+        ...(supervision ? { supervision } : {}),
       });
       const outcome = await this.perform(step, run);
       if (outcome) return outcome;
@@ -198,7 +219,8 @@ export class Harness {
         let permission = step.permission;
         if (sandbox && !this.confined(sandbox.confined)) {
           run.agent = inSandbox(run.agent, false);
-          permission = stricter(permission, evaluatePermission(run.agent.tools, block.name));
+          // A step's validation is a command too: unconfined, the person consents to each run.
+          permission = stricter(permission, block.name === COMPLETE_STEP_TOOL_NAME ? 'ask' : evaluatePermission(run.agent.tools, block.name));
         }
         await this.log.append({
           type: 'agent.tool_use',
@@ -223,6 +245,12 @@ export class Harness {
         await this.log.append(toolResult(step.threadId, step.use.id, this.redact(outcome.content), outcome.is_error));
         return undefined;
       }
+      case 'validate_step':
+        await this.validateStep(step, run);
+        return undefined;
+      case 'record_loop':
+        await this.log.append({ type: 'agent_os.loop_detected', thread: step.threadId, ...step.finding });
+        return undefined;
       case 'delegate':
         run.delegations.set(step.use.id, { state: 'running' });
         run.running.set(step.use.id, delegate(this.delegationContext(), step.threadId, run.agent, step.use, run.signal));
@@ -230,13 +258,18 @@ export class Harness {
       case 'join_delegations':
         return this.joinDelegations(run);
       case 'request_model': {
-        const reason = await this.modelTurns.request(step.threadId, run.agent, this.mayDelegate(step.threadId, run.agent), run.signal);
+        const context = this.options.systemContext?.(run.agent.name);
+        const extras = {
+          ...(this.options.supervision?.completesSteps(run.agent.name) ? { tools: [completeStepToolSpec()] } : {}),
+          ...(context ? { systemContext: context } : {}),
+        };
+        const reason = await this.modelTurns.request(step.threadId, run.agent, this.mayDelegate(step.threadId, run.agent), run.signal, extras);
         return reason ? { kind: 'stopped', reason } : undefined;
       }
       case 'wait':
         return { kind: 'waiting', eventIds: step.eventIds };
       case 'done':
-        return { kind: 'done', text: step.text, endEventId: step.endEventId };
+        return { kind: 'done', text: step.text, endEventId: step.endEventId, ...(step.halt ? { halt: step.halt } : {}) };
       case 'stop':
         return step.reason === 'interrupted' ? { kind: 'interrupted' } : { kind: 'stopped', reason: step.reason };
       case 'answer_tool':
@@ -244,6 +277,34 @@ export class Harness {
         await this.performRecord(step);
         return undefined;
     }
+  }
+
+  /** The runtime runs a step's validation in the thread's own sandbox and records the run; the stepper
+   * then answers the `complete_step` call from that record. */
+  private async validateStep(step: Extract<Step, { kind: 'validate_step' }>, run: ThreadRun): Promise<void> {
+    const max = this.options.supervision?.maxStepAttempts ?? 1;
+    await this.log.append(stepRunningEvent(step.threadId, step.validation, max));
+    const sandbox = await this.sandboxes.of(step.threadId, run.agent);
+    const result = this.redacted(await runCommandInSandbox(sandbox, step.validation.command, run.signal, this.options.now));
+    // Not an attempt: stopped by the person or a shutdown. The call stays open; the runtime runs the
+    // validation again when the thread goes on (its stepper sees a `complete_step` without a run).
+    if (run.signal.aborted) return;
+    const events = stepRunEvents(step.threadId, step.use.id, step.validation, result, max);
+    const recorded = await this.log.append(events.run);
+    await this.log.append(events.state(recorded.id));
+  }
+
+  private redacted(run: CommandRunResult): CommandRunResult {
+    return { ...run, output: this.redact(run.output) };
+  }
+
+  /** The plan's steps as the log has them now (folded once per event). */
+  private supervisionView(agent: HarnessAgent): SupervisionView | undefined {
+    const options = this.options.supervision;
+    if (!options) return undefined;
+    const events = this.log.events;
+    for (; this.planStepsFolded < events.length; this.planStepsFolded++) this.planSteps.apply(events[this.planStepsFolded] as SessionEvent);
+    return { steps: this.planSteps, completesSteps: options.completesSteps(agent.name), maxStepAttempts: options.maxStepAttempts, loopLimits: options.loopLimits };
   }
 
   /** Steps that only append to the log (answers the harness writes itself, the wake record). */
@@ -272,6 +333,13 @@ export class Harness {
       agent: (name) => this.options.agent(name),
       facts: (id) => this.facts.of(id),
       runThread: (id, signal) => this.runThread(id, signal),
+      // Where nothing confines, the runtime runs no command of its own without the person: no suite run.
+      ...(this.confined(this.log.state.configured?.sandbox.confined !== false)
+        ? {
+            runCommand: (threadId: string, command: string, signal: AbortSignal) =>
+              this.sandboxes.withRuntimeSandbox(threadId, async (sandbox) => this.redacted(await runCommandInSandbox(sandbox, command, signal, this.options.now))),
+          }
+        : {}),
       ...(this.options.onThreadResult ? { onThreadResult: this.options.onThreadResult } : {}),
       ...(this.options.maxCorrections === undefined ? {} : { maxCorrections: this.options.maxCorrections }),
     };

@@ -16,4 +16,6 @@ export interface HarnessAgent {
   network: boolean;
   /** Read-only agents get a sandbox whose commands cannot change the session's worktree. */
   access: SandboxAccess;
+  /** Claude Code's `maxTurns`: model turns a thread may take on one task before the runtime stops it. */
+  maxTurns?: number;
 }

@@ -19,6 +19,13 @@ export interface ModelTurnOptions {
   onTextDelta?(threadId: string, text: string): void;
 }
 
+/** What the runtime adds to an agent's request: its own tools (`complete_step`) and context read from the
+ * session's log (project memory, the test command) — the same bytes on every request of the session. */
+export interface RequestExtras {
+  tools?: ToolSpec[];
+  systemContext?: string;
+}
+
 const NO_USAGE = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
 
 export class ModelTurns {
@@ -30,12 +37,14 @@ export class ModelTurns {
 
   /** Asks for the thread's next turn and records it. Returns a stop reason when the thread must stop
    * (budget reached, the request failed). */
-  async request(threadId: string, agent: HarnessAgent, mayDelegate: boolean, signal: AbortSignal): Promise<StopReason | undefined> {
+  async request(threadId: string, agent: HarnessAgent, mayDelegate: boolean, signal: AbortSignal, extra: RequestExtras = {}): Promise<StopReason | undefined> {
     const { log, budget } = this.options;
     const tools = this.options.toolSpecs(enabledToolNames(agent.tools));
     if (mayDelegate) tools.push(delegationToolSpec(agent.callableAgents));
+    tools.push(...(extra.tools ?? []));
     const messages = buildTranscript(log.threadEvents(threadId)).messages;
-    const request: ModelRequest = { model: agent.model, max_tokens: agent.maxTokens, system: agent.system, tools, messages };
+    const system = extra.systemContext ? `${agent.system}\n\n${extra.systemContext}` : agent.system;
+    const request: ModelRequest = { model: agent.model, max_tokens: agent.maxTokens, system, tools, messages };
     let reserved: CostEstimate | undefined;
     if (budget) {
       const estimate = estimateRequestCost(request, log.state.threads[threadId], (u) => this.options.priceOf(agent.model, u));

@@ -6,6 +6,9 @@
 // runtime runs is a `run_tool` on a call the runtime recorded itself, and "wait for the person" is a
 // `wait` on the event the person must answer.
 import type { AssistantBlock, EventOfType, StopReason } from '../events/sessionEvent.ts';
+import type { CompleteStepDecision } from '../pipeline/planSteps.ts';
+import type { LoopFinding } from './runaway.ts';
+import type { ThreadHalt } from './threadFacts.ts';
 
 export type ToolUseBlock = Extract<AssistantBlock, { type: 'tool_use' }>;
 export type ToolUseEvent = EventOfType<'agent.tool_use'>;
@@ -19,6 +22,10 @@ export type Step =
   | { kind: 'run_tool'; threadId: string; use: ToolUseEvent }
   /** Answer a recorded call without running it (refused, denied, interrupted, outcome unknown). */
   | { kind: 'answer_tool'; threadId: string; toolUseId: string; text: string; isError: boolean }
+  /** A `complete_step` call: the runtime runs the step's validation in the thread's sandbox and records it. */
+  | { kind: 'validate_step'; threadId: string; use: ToolUseEvent; validation: Extract<CompleteStepDecision, { kind: 'validate' }> }
+  /** Stop a runaway thread: record `agent_os.loop_detected` (the thread then ends, halted). */
+  | { kind: 'record_loop'; threadId: string; finding: LoopFinding }
   /** Hand a `send_to_agent` call to its callee; the parent goes on with its other calls meanwhile. */
   | { kind: 'delegate'; threadId: string; use: ToolUseEvent }
   /** Wait for the delegations of this turn that are still running. */
@@ -28,7 +35,7 @@ export type Step =
   /** Stop: a person must answer these events (a confirmation, a verdict) before the thread goes on. */
   | { kind: 'wait'; threadId: string; eventIds: string[] }
   /** The thread's work is done: `text` is its final answer (what a caller receives). */
-  | { kind: 'done'; threadId: string; text: string; endEventId: string }
+  | { kind: 'done'; threadId: string; text: string; endEventId: string; halt?: ThreadHalt['kind'] }
   /** Stop without finishing: interrupted by the person, or a stop reason (budget, exhausted retries). */
   | { kind: 'stop'; threadId: string; reason: StopReason | 'interrupted' }
   /** On wake: say in the log which cut-off steps were resolved. */
@@ -38,7 +45,7 @@ export type StepKind = Step['kind'];
 
 /** How a thread's run ended, as its caller (the parent's delegation, or the session) sees it. */
 export type ThreadOutcome =
-  | { kind: 'done'; text: string; endEventId: string }
+  | { kind: 'done'; text: string; endEventId: string; halt?: ThreadHalt['kind'] }
   | { kind: 'waiting'; eventIds: string[] }
   | { kind: 'stopped'; reason: StopReason }
   | { kind: 'interrupted' };

@@ -24,7 +24,26 @@ export interface ThreadFacts {
   readonly receivedSeqs: number[];
   /** Ids of this thread's `agent.tool_use` events (a result for anything else is not part of it). */
   readonly knownUses: Set<string>;
+  /** Set when the runtime stopped the thread (a step failed its last attempt, a loop was detected); a new
+   * message to the thread (its caller's decision) clears it. */
+  halt?: ThreadHalt;
+  /** Runaway control, counted since the thread's latest message: model turns, turns in a row that made the
+   * same calls as the turn before, turns in a row that made no call the thread had not made already. */
+  turnsSinceInput: number;
+  /** Over finished turns (calls with their results): how many in a row repeated the one before, and how
+   * many in a row brought nothing new. A call whose result changed is progress (a poll that sees news). */
+  repeatedTurns: number;
+  staleTurns: number;
+  /** The latest turn: its calls, then its results as they come. */
+  currentTurn?: string;
+  currentHasCalls: boolean;
+  previousTurn?: string;
+  readonly seenCalls: Set<string>;
 }
+
+export type ThreadHalt =
+  | { kind: 'step_failed'; eventId: string; seq: number; stepId: string }
+  | { kind: 'loop_detected'; eventId: string; seq: number; detail: string };
 
 export function emptyThreadFacts(): ThreadFacts {
   return {
@@ -35,6 +54,11 @@ export function emptyThreadFacts(): ThreadFacts {
     children: new Map(),
     receivedSeqs: [],
     knownUses: new Set(),
+    turnsSinceInput: 0,
+    repeatedTurns: 0,
+    staleTurns: 0,
+    currentHasCalls: false,
+    seenCalls: new Set(),
   };
 }
 
@@ -47,10 +71,12 @@ export function applyThreadEvent(facts: ThreadFacts, event: SessionEvent): void 
   switch (event.type) {
     case 'user.message':
       if (event.content.length > 0) facts.awaitingModel = true;
+      newInput(facts);
       break;
     case 'agent.thread_message_received':
       facts.receivedSeqs.push(event.seq);
       if (event.content.length > 0) facts.awaitingModel = true;
+      newInput(facts);
       break;
     case 'span.model_request_end':
       if (!event.is_error && event.content) {
@@ -58,14 +84,24 @@ export function applyThreadEvent(facts: ThreadFacts, event: SessionEvent): void 
         facts.lastTurn = { endEventId: event.id, content: event.content, toolBlocks };
         facts.turnUses.clear();
         facts.awaitingModel = false;
+        countTurn(facts, toolBlocks);
       }
+      break;
+    case 'agent_os.step_updated':
+      if (event.state === 'failed') facts.halt = { kind: 'step_failed', eventId: event.id, seq: event.seq, stepId: event.step_id };
+      break;
+    case 'agent_os.loop_detected':
+      facts.halt = { kind: 'loop_detected', eventId: event.id, seq: event.seq, detail: event.detail };
       break;
     case 'agent.tool_use':
       facts.knownUses.add(event.id);
       facts.turnUses.set(event.model_tool_use_id, event);
       break;
     case 'agent.tool_result':
-      if (facts.knownUses.has(event.tool_use_id)) facts.awaitingModel = true;
+      if (facts.knownUses.has(event.tool_use_id)) {
+        facts.awaitingModel = true;
+        if (facts.currentTurn !== undefined) facts.currentTurn += `\n= ${event.is_error ? '!' : ''}${event.content.map((b) => b.text).join('\n')}`;
+      }
       break;
     case 'user.tool_confirmation':
       facts.confirmations.set(event.tool_use_id, { event, runningAfter: false });
@@ -87,6 +123,62 @@ export function applyThreadEvent(facts: ThreadFacts, event: SessionEvent): void 
     default:
       break;
   }
+}
+
+function newInput(facts: ThreadFacts): void {
+  delete facts.halt;
+  delete facts.currentTurn;
+  delete facts.previousTurn;
+  facts.currentHasCalls = false;
+  facts.turnsSinceInput = 0;
+  facts.repeatedTurns = 0;
+  facts.staleTurns = 0;
+  facts.seenCalls.clear();
+}
+
+function countTurn(facts: ThreadFacts, toolBlocks: readonly ToolUseBlock[]): void {
+  closeTurn(facts);
+  facts.turnsSinceInput++;
+  facts.currentTurn = toolBlocks.map((b) => callSignature(b.name, b.input)).join('\n');
+  facts.currentHasCalls = toolBlocks.length > 0;
+}
+
+/** Counts the latest turn, with its results, into the runaway counters (at the next turn, or when asked). */
+function closeTurn(facts: ThreadFacts): void {
+  const turn = facts.currentTurn;
+  if (turn === undefined) return;
+  const counted = loopCounts(facts);
+  facts.repeatedTurns = counted.repeatedTurns;
+  facts.staleTurns = counted.staleTurns;
+  facts.seenCalls.add(turn);
+  for (const line of turn.split('\n')) facts.seenCalls.add(line);
+  facts.previousTurn = turn;
+  delete facts.currentTurn;
+}
+
+/** The counters as they stand with the latest turn and the results it has so far. */
+export function loopCounts(facts: ThreadFacts): { repeatedTurns: number; staleTurns: number } {
+  const turn = facts.currentTurn;
+  if (turn === undefined || !facts.currentHasCalls) return { repeatedTurns: turn === undefined ? facts.repeatedTurns : 0, staleTurns: turn === undefined ? facts.staleTurns : 0 };
+  return {
+    repeatedTurns: turn === facts.previousTurn ? facts.repeatedTurns + 1 : 1,
+    // Nothing new: the same calls with the same results as some earlier turn.
+    staleTurns: facts.seenCalls.has(turn) ? facts.staleTurns + 1 : 0,
+  };
+}
+
+/** One call as a comparable string: the tool and its input, keys in a fixed order. */
+export function callSignature(name: string, input: unknown): string {
+  return `${name} ${stableJson(input)}`;
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 /** Keeps each thread's facts current as the log grows: only events not folded yet are read. */

@@ -51,6 +51,28 @@ export class ThreadSandboxes {
     await (await open?.catch(() => undefined))?.dispose();
   }
 
+  /**
+   * Runs `action` in a sandbox of the runtime's own over the thread's files (a Reviewer's clean room at the
+   * commit under review): read-only, offline, bash only, opened fresh and closed after. Not the agent's own
+   * sandbox: what a read-only agent did to its copy (a deleted test, a stub) cannot change the runtime's run.
+   */
+  async withRuntimeSandbox<T>(threadId: string, action: (sandbox: Sandbox) => Promise<T>): Promise<T> {
+    const workspace = this.workspaces.get(threadId);
+    const sandbox = await this.provider.open({
+      sessionId: this.sessionId,
+      threadId: `${threadId}-runtime`,
+      access: 'read_only',
+      network: false,
+      enabledTools: ['bash'],
+      ...(workspace ? { workspace } : {}),
+    });
+    try {
+      return await action(sandbox);
+    } finally {
+      await sandbox.dispose();
+    }
+  }
+
   async disposeAll(): Promise<void> {
     await Promise.all([...this.sandboxes.values()].map(async (s) => (await s.catch(() => undefined))?.dispose()));
     this.sandboxes.clear();

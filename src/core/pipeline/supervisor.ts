@@ -12,6 +12,8 @@ export interface SessionStart {
   sandbox: EventOfType<'agent_os.session_configured'>['sandbox'];
   budget?: BudgetLimits;
   prompt: string;
+  /** The repository's AGENTS.md / CLAUDE.md files, pinned with the session. */
+  memory?: EventOfType<'agent_os.project_memory'>['files'];
 }
 
 /** The primary thread, the session's pinned configuration, and the task as its first message. */
@@ -30,6 +32,7 @@ export function sessionStartEvents(start: SessionStart): EventInput[] {
       parent_thread_id: null,
     },
     { type: 'agent_os.session_configured', thread: primary, agent_versions: start.versions, sandbox: start.sandbox, ...limits },
+    ...(start.memory?.length ? [{ type: 'agent_os.project_memory' as const, thread: primary, files: start.memory }] : []),
     { type: 'user.message', thread: primary, content: [{ type: 'text', text: start.prompt }] },
   ];
 }

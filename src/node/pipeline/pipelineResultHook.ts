@@ -7,7 +7,9 @@ import type { ThreadResultDecision, ThreadResultHook, ThreadResultRequest } from
 import { parsePlan, parseVerdict } from '../../core/agents/structuredOutput.ts';
 import type { Verdict } from '../../core/agents/verdictSchema.ts';
 import { approvalOutcomeText, latestApprovalOf } from '../../core/pipeline/approval.ts';
+import { foldPlanSteps, pendingStepEvents, unvalidatedSteps } from '../../core/pipeline/planSteps.ts';
 import { roleRules } from '../../core/pipeline/roles.ts';
+import { suiteRunEvent, suiteRunOf, suiteSummary, suiteRefusal } from '../../core/pipeline/verdictGate.ts';
 import { headCommit } from '../git/commits.ts';
 import { diffWorktree } from '../git/worktreeDiff.ts';
 import { handOffCoderWork } from './coderHandOff.ts';
@@ -27,6 +29,13 @@ export interface PipelineHookOptions {
   checkpointCoderWork: boolean;
   /** Where a parallel Coder thread (`thread_key`) works. */
   childWorktree?(key: string): Promise<{ worktree: string; branch: string }>;
+  /** The runtime's supervision (absent: the agents' claims are taken as they are, as in managed mode). */
+  supervision?: {
+    /** Attempts of each plan step's validation. */
+    maxStepAttempts: number;
+    /** The repository's full test command, read from the log (the environment's set-up), if one is known. */
+    testCommand(events: readonly SessionEvent[]): string | undefined;
+  };
 }
 
 export function pipelineResultHook(options: PipelineHookOptions): ThreadResultHook {
@@ -34,9 +43,15 @@ export function pipelineResultHook(options: PipelineHookOptions): ThreadResultHo
   let handOffs: Promise<unknown> = Promise.resolve();
   return async (request) => {
     const { result } = roleRules(request.agentName);
-    if (result === 'plan') return planResult(request);
+    // The runtime stopped the thread (a failed step, a loop): its report goes to the caller as a failure.
+    if (request.halt) return { kind: 'fail', result: request.finalText };
+    if (result === 'plan') return planResult(request, options);
     if (result === 'verdict') return verdictResult(request, options);
     const text = request.finalText || '(the agent finished without a message)';
+    if (result === 'work') {
+      const unchecked = uncheckedSteps(request, options);
+      if (unchecked) return { kind: 'correct', message: unchecked };
+    }
     if (result === 'work' && options.checkpointCoderWork) {
       const run = handOffs.then(() => coderResult(request, options, text));
       handOffs = run.catch(() => undefined);
@@ -60,7 +75,22 @@ async function coderResult(request: ThreadResultRequest, options: PipelineHookOp
   return { kind: 'accept', result: `${text}\n\n${handOff.note}` };
 }
 
-function planResult(request: ThreadResultRequest): ThreadResultDecision {
+/** A Coder handing back work while plan steps are not passed: the runtime has not seen them pass, so the
+ * Coder's "PASSED" is not taken. Parallel Coders (a `thread_key`) carry parts of a plan and are not asked. */
+function uncheckedSteps(request: ThreadResultRequest, options: PipelineHookOptions): string | undefined {
+  if (!options.supervision) return undefined;
+  const created = request.events.find((e) => e.type === 'session.thread_created' && e.session_thread_id === request.threadId);
+  if (created?.type === 'session.thread_created' && created.thread_key) return undefined;
+  const progress = foldPlanSteps(request.events).progress;
+  const open = unvalidatedSteps(progress);
+  if (open.length === 0 || open.some((s) => s.state === 'failed')) return undefined;
+  return (
+    `The runtime has not seen ${open.length === 1 ? 'this step' : 'these steps'} of the plan pass: ${open.map((s) => `${s.id} ("${s.title}", ${s.state})`).join(', ')}. ` +
+    'A step counts as done only when the runtime has run its validation: call complete_step with each step id, in order, and fix what fails. Then finish with your report.'
+  );
+}
+
+function planResult(request: ThreadResultRequest, options: PipelineHookOptions): ThreadResultDecision {
   const parsed = parsePlan(request.finalText);
   if (!parsed.ok) return { kind: 'correct', message: parsed.error };
   const already = request.events.some(
@@ -69,7 +99,19 @@ function planResult(request: ThreadResultRequest): ThreadResultDecision {
   const events: EventInput[] = already
     ? []
     : [{ type: 'agent_os.plan_submitted', thread: request.threadId, plan: parsed.value, model_request_end_id: request.modelRequestEndId }];
-  return { kind: 'accept', result: `Plan accepted:\n${JSON.stringify(parsed.value, null, 2)}`, events };
+  const supervision = options.supervision;
+  return {
+    kind: 'accept',
+    result: `Plan accepted:\n${JSON.stringify(parsed.value, null, 2)}`,
+    events,
+    // Its steps become runtime objects, pending until the Coder reports them and the runtime's run passes.
+    ...(supervision
+      ? {
+          followUp: (appended: readonly SessionEvent[]) =>
+            appended.flatMap((e) => (e.type === 'agent_os.plan_submitted' ? pendingStepEvents(e, supervision.maxStepAttempts) : [])),
+        }
+      : {}),
+  };
 }
 
 async function verdictResult(request: ThreadResultRequest, options: PipelineHookOptions): Promise<ThreadResultDecision> {
@@ -85,18 +127,44 @@ async function verdictResult(request: ThreadResultRequest, options: PipelineHook
   if (!existing) {
     const workspace = await options.workspace();
     const diff = await diffWorktree(workspace.worktree, workspace.baseCommit);
-    events.push({
+    const head = await headCommit(workspace.worktree);
+    const command = options.supervision?.testCommand(request.events);
+    const note =
+      verdict.decision !== 'APPROVE' || !options.supervision
+        ? undefined
+        : !command
+          ? 'no test command is known for the repository (set one in .agents/environment.yaml)'
+          : !request.runCommand
+            ? 'the sandbox confines nothing, and Agent OS runs no command without your consent: run the tests yourself before you approve'
+            : undefined;
+    const verdictEvent = (suiteRun?: SessionEvent): EventInput => ({
       type: 'agent_os.verdict_submitted',
       thread: request.threadId,
       verdict,
       model_request_end_id: request.modelRequestEndId,
       evidence: {
         base_commit: workspace.baseCommit,
-        head_commit: await headCommit(workspace.worktree),
+        head_commit: head,
         diff_sha256: diff.sha256,
         test_run_event_ids: testRunsSeen(request),
+        ...(suiteRun?.type === 'agent_os.validation_run' ? { suite_run: suiteSummary(suiteRun) } : note ? { suite_run_note: note } : {}),
       },
     });
+    // The verdict gate: an APPROVE counts only over the runtime's own passing run of the full test suite,
+    // at the head commit, in the Reviewer's clean room. A REJECT needs no run.
+    if (verdict.decision === 'APPROVE' && command && request.runCommand) {
+      const earlier = suiteRunOf(request.events, request.modelRequestEndId);
+      const fresh = earlier ? undefined : suiteRunEvent(request.threadId, request.modelRequestEndId, head, await request.runCommand(command));
+      const runEvents: EventInput[] = fresh ? [fresh] : [];
+      const run = earlier ?? fresh;
+      if (run && run.exit_code !== 0) return { kind: 'correct', message: suiteRefusal(run), events: runEvents };
+      return {
+        kind: 'hold',
+        events: runEvents,
+        followUp: (appended) => [verdictEvent(earlier ?? appended.find((e) => e.type === 'agent_os.validation_run'))],
+      };
+    }
+    events.push(verdictEvent());
   }
 
   if (verdict.decision === 'REJECT') {

@@ -10,6 +10,7 @@ import { PIPELINE_PRIMARY_AGENT } from '../../core/pipeline/roles.ts';
 import { interruptEvents, neverStarted, sessionStartEvents } from '../../core/pipeline/supervisor.ts';
 import type { SessionChanges, SessionService, StartSessionRequest } from '../../core/runtime/sessionService.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
+import { readProjectMemory } from '../agents/projectMemory.ts';
 import { decide, finishApprovedWork, type Decision } from './approvalRunner.ts';
 import { assembleHarness, repositoryOf } from './harnessAssembly.ts';
 import type { AgentCatalog } from './agentCatalog.ts';
@@ -70,6 +71,7 @@ export class AgentOsRuntime implements SessionService {
     await this.refuseUnpricedModels(catalog, versions);
     const sandboxes = this.options.sandboxes(input.repository);
     const sandbox = await sandboxes.describe();
+    const memory = await readProjectMemory(input.repository);
     const meta = await this.options.store.create({
       title: input.title,
       source: input.source,
@@ -79,7 +81,7 @@ export class AgentOsRuntime implements SessionService {
     const writer = await this.options.store.openWriter(meta.id);
     const log = new SessionLog(writer, meta.id);
     const budget = this.options.settings.budget;
-    const start = { primaryThreadId: newId('sthr'), primaryAgent: input.primaryAgent, versions, sandbox, prompt: input.prompt };
+    const start = { primaryThreadId: newId('sthr'), primaryAgent: input.primaryAgent, versions, sandbox, prompt: input.prompt, memory };
     await log.appendMany(sessionStartEvents({ ...start, ...(budget ? { budget } : {}) }));
     this.launch(meta, log);
     return meta;

@@ -3,12 +3,13 @@
 import { AgentOsError } from '../../core/errors.ts';
 import { Harness } from '../../core/harness/harness.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
+import { agentContext } from '../../core/pipeline/agentContext.ts';
 import { roleRules } from '../../core/pipeline/roles.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { builtinToolSpecs } from '../../core/tools/builtinTools.ts';
 import type { BuiltinToolName } from '../../core/tools/toolConfig.ts';
 import { headCommit } from '../git/commits.ts';
-import { readyEventOf } from '../environment/sessionEnvironment.ts';
+import { readyEventOf, sessionTestCommand } from '../environment/sessionEnvironment.ts';
 import { pipelineResultHook } from '../pipeline/pipelineResultHook.ts';
 import type { AgentOsRuntimeOptions } from './runtimeOptions.ts';
 
@@ -25,6 +26,26 @@ export async function assembleHarness(options: AgentOsRuntimeOptions, meta: Sess
   const kindSandboxes = options.sandboxes(repository, configured.sandbox.kind);
   const sandboxes = options.environment?.wrap(kindSandboxes, repository, meta.id, () => readyEventOf(log)) ?? kindSandboxes;
   const { settings } = options;
+  const completesSteps = (name: string): boolean => roleRules(name).result === 'work';
+  // Read once per run: the memory is pinned at the start and the test command set before any agent runs.
+  const contexts = new Map<string, string | undefined>();
+  const systemContext = (agentName: string): string | undefined => {
+    if (!contexts.has(agentName)) {
+      const memory = log.events.find((e) => e.type === 'agent_os.project_memory');
+      const testCommand = sessionTestCommand(log);
+      contexts.set(
+        agentName,
+        agentContext({
+          agentName,
+          ...(memory?.type === 'agent_os.project_memory' ? { memory } : {}),
+          ...(testCommand ? { testCommand } : {}),
+          completesSteps: completesSteps(agentName),
+          maxStepAttempts: settings.stepAttempts,
+        }),
+      );
+    }
+    return contexts.get(agentName);
+  };
   return new Harness({
     log,
     model: options.model,
@@ -35,7 +56,10 @@ export async function assembleHarness(options: AgentOsRuntimeOptions, meta: Sess
     ...(settings.budget ? { budget: settings.budget } : {}),
     maxDelegationDepth: settings.delegationDepth,
     maxCorrections: settings.maxCorrections,
+    supervision: { completesSteps, maxStepAttempts: settings.stepAttempts, loopLimits: settings.loopLimits },
+    systemContext,
     onThreadResult: pipelineResultHook({
+      supervision: { maxStepAttempts: settings.stepAttempts, testCommand: (events) => sessionTestCommand({ events }) },
       workspace: () => sandboxes.workspace(meta.id),
       maxReviewRounds: settings.reviewRounds,
       checkpointCoderWork: settings.cleanRoomReview,

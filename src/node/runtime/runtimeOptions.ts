@@ -1,5 +1,7 @@
 // What the runtime is built from: the store, the model, sandboxes, agents, GitHub, and its settings.
 import type { BudgetLimits } from '../../core/harness/budget.ts';
+import { DEFAULT_LOOP_LIMITS, type LoopLimits } from '../../core/harness/runaway.ts';
+import { DEFAULT_STEP_ATTEMPTS } from '../../core/pipeline/planSteps.ts';
 import type { ModelClient, ModelResponse } from '../../core/model/modelClient.ts';
 import type { SessionStore } from '../../core/session/sessionStore.ts';
 import type { SessionEnvironment } from '../environment/sessionEnvironment.ts';
@@ -16,9 +18,20 @@ export interface RuntimeSettings {
   /** The Coder's work is committed when it hands back, and the Reviewer tests a clean checkout of that
    * commit (where the sandbox supports it) instead of the Coder's worktree. */
   cleanRoomReview: boolean;
+  /** Runs of a plan step's validation before the step fails and the Coder stops. */
+  stepAttempts: number;
+  /** When a thread is stopped as a runaway (turns with the same calls; turns with no new call). */
+  loopLimits: LoopLimits;
 }
 
-export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = { reviewRounds: 3, delegationDepth: 1, maxCorrections: 3, cleanRoomReview: true };
+export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = {
+  reviewRounds: 3,
+  delegationDepth: 1,
+  maxCorrections: 3,
+  cleanRoomReview: true,
+  stepAttempts: DEFAULT_STEP_ATTEMPTS,
+  loopLimits: DEFAULT_LOOP_LIMITS,
+};
 
 export interface AgentOsRuntimeOptions {
   store: SessionStore;

@@ -67,6 +67,7 @@ export class WorkspaceAgentCatalog implements AgentCatalog {
         callableAgents: definition.callable_agents,
         network: definition.network,
         access: sandboxAccessFor(definition),
+        ...(definition.max_turns !== undefined ? { maxTurns: definition.max_turns } : {}),
       });
     }
     return out;

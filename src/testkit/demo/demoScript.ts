@@ -63,10 +63,11 @@ export function demoModelScript(eventDelayMs = 0): { agents: Record<string, Turn
   const coder: Turn[] = [
     { content: [text(`Step ${step1?.id}: ${step1?.title}.`), tool('read', { file_path: solutionCodeChange.input.file_path })] },
     { content: [tool('edit', solutionCodeChange.input)] },
-    { content: [text('Running the step 1 validation.'), tool('bash', { command: step1?.validation ?? sampleTestCommand })] },
+    // Agent OS runs each step's validation itself when the Coder reports the step done.
+    { content: [text('Step 1 is done; reporting it.'), tool('complete_step', { step_id: step1?.id ?? '1', summary: 'parseDuration reads compound durations' })] },
     { content: [text(`Step ${step2?.id}: ${step2?.title}.`), tool('write', solutionTestDraft.input)] },
-    { content: [tool('bash', { command: step2?.validation ?? sampleTestCommand })] },
-    { content: [text('Both steps are done and their validations pass. Step 1: parser reads compound durations. Step 2: tests added.')] },
+    { content: [tool('complete_step', { step_id: step2?.id ?? '2', summary: 'tests for compound durations' })] },
+    { content: [text('Both steps are done; Agent OS ran their validations and both passed. Step 1: parser reads compound durations. Step 2: tests added.')] },
     // Second round, in the same thread: the Coder remembers its first attempt.
     {
       content: [text('I wrote the test file earlier in this thread; adding the round-trip test to it.'), tool('write', solutionTest.input)],

@@ -1,0 +1,33 @@
+// How the runtime's supervision events read (plan steps, its own validation and test runs, loops, project
+// memory), for the Event Log and the CLI alike. Kept beside eventRows.ts, which hands these events here.
+import type { EventOfType, SuiteRunSummary } from '../core/events/sessionEvent.ts';
+import { runWords } from '../core/pipeline/planSteps.ts';
+
+export type SupervisionEvent = EventOfType<'agent_os.step_updated' | 'agent_os.validation_run' | 'agent_os.loop_detected' | 'agent_os.project_memory'>;
+
+export function describeSupervisionEvent(e: SupervisionEvent): { title: string; body?: string; isError?: boolean } {
+  switch (e.type) {
+    case 'agent_os.step_updated':
+      return {
+        title: `Step ${e.step_id}: ${e.state}${e.attempts > 0 ? ` (attempt ${e.attempts} of ${e.max_attempts})` : ''}`,
+        isError: e.state === 'failed',
+      };
+    case 'agent_os.validation_run': {
+      const what = e.purpose === 'step' ? `Validation of step ${e.step_id ?? '?'}${e.attempt ? `, attempt ${e.attempt}` : ''}` : `Test suite at ${e.commit?.slice(0, 12) ?? 'the head'}`;
+      return { title: `${what} (run by Agent OS): ${e.command} — ${runWords(e)}`, body: e.output_tail, isError: e.exit_code !== 0 };
+    }
+    case 'agent_os.loop_detected':
+      return { title: `Loop detected: thread stopped (${e.reason.replace(/_/g, ' ')})`, body: e.detail, isError: true };
+    case 'agent_os.project_memory':
+      return {
+        title: `Project memory: ${e.files.length ? e.files.map((f) => f.path).join(', ') : 'none'}`,
+        ...(e.files.length ? { body: e.files.map((f) => `${f.path} (${f.bytes} bytes${f.truncated ? ', cut' : ''}, sha256 ${f.sha256.slice(0, 12)})`).join('\n') } : {}),
+      };
+  }
+}
+
+/** One line on the runtime's own test run behind a verdict. */
+export function suiteRunLine(suite: SuiteRunSummary | undefined, note?: string): string {
+  if (!suite) return `Agent OS ran no test suite for this verdict${note ? `: ${note}` : ''}`;
+  return `Agent OS ran \`${suite.command}\` at the head: ${runWords(suite)}`;
+}
