@@ -9,6 +9,9 @@ import { EVENT_SCHEMA_VERSION, SessionEvent } from '../../src/core/events/sessio
 import { DELEGATION_TOOL_NAME } from '../../src/core/harness/delegationTool.ts';
 import { depthOf } from '../../src/core/harness/delegation.ts';
 import { nextStep } from '../../src/core/harness/nextStep.ts';
+import { DEFAULT_LOOP_LIMITS } from '../../src/core/harness/runaway.ts';
+import { PlanStepsFold } from '../../src/core/pipeline/planSteps.ts';
+import { roleRules } from '../../src/core/pipeline/roles.ts';
 import type { Step } from '../../src/core/harness/step.ts';
 import { ThreadFactsCache } from '../../src/core/harness/threadFacts.ts';
 import { initialSessionState, reduce, type SessionState } from '../../src/core/session/sessionState.ts';
@@ -49,6 +52,8 @@ for (const name of corpus) {
      * interrupt's table tests' business, not this replay's. */
     const unsettled = new Set<string>();
     let checked = 0;
+    const steps = new PlanStepsFold();
+    let maxStepAttempts = 3;
     for (const event of events) {
       const thread = state.threads[event.thread];
       const agent = thread ? agents[thread.agentName] : undefined;
@@ -62,6 +67,7 @@ for (const name of corpus) {
           pending: thread.pendingToolUses,
           interrupted: false,
           delegations: new Map(),
+          supervision: { steps, completesSteps: roleRules(thread.agentName).result === 'work', maxStepAttempts, loopLimits: DEFAULT_LOOP_LIMITS },
         });
         assert.deepEqual(summary(step), expected, `${name} seq ${event.seq} (${event.type})`);
         checked++;
@@ -69,6 +75,8 @@ for (const name of corpus) {
       if (event.type === 'user.interrupt' || event.type === 'agent_os.wake') for (const id of Object.keys(state.threads)) unsettled.add(id);
       if (event.type === 'session.thread_status_running') unsettled.delete(event.session_thread_id);
       state = reduce(state, event);
+      steps.apply(event);
+      if (event.type === 'agent_os.step_updated') maxStepAttempts = event.max_attempts;
       let list = byThread.get(event.thread);
       if (!list) byThread.set(event.thread, (list = []));
       list.push(event);
@@ -89,6 +97,11 @@ function expectedKind(event: SessionEvent, state: SessionState): Record<string, 
       return { kind: 'record_tool_use', id: event.model_tool_use_id, permission: event.evaluated_permission };
     case 'span.model_request_start':
       return { kind: 'request_model' };
+    case 'agent_os.step_updated':
+      // The runtime starts a step's validation with this event; its other states follow the run.
+      return event.state === 'running' ? { kind: 'validate_step' } : undefined;
+    case 'agent_os.loop_detected':
+      return { kind: 'record_loop' };
     case 'agent.tool_result': {
       const use = state.threads[event.thread]?.pendingToolUses.get(event.tool_use_id);
       if (!use || use.name === DELEGATION_TOOL_NAME) return undefined;

@@ -96,7 +96,7 @@ export const CLAUDE_CODE_FIELDS: Readonly<Record<string, ClaudeCodeField>> = {
 };
 
 export function claudeCodeFieldMessage(key: string, field: ClaudeCodeField): string {
-  if (field.support === 'recorded') return `'${key}' (${field.meaning}) is recorded on the agent but not enforced yet`;
+  if (field.support === 'recorded') return `'${key}' (${field.meaning}) is honoured: Agent OS stops a thread that reaches it on one task (agent_os.loop_detected) and its caller decides`;
   return `'${key}' (${field.meaning}) is not supported yet; ignored${field.hint ? ` (${field.hint})` : ''}`;
 }
 

@@ -108,7 +108,6 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
     const value = isScalar(maxTurnsEntry.node) ? maxTurnsEntry.node.value : undefined;
     if (typeof value === 'number' && Number.isInteger(value) && value > 0) {
       maxTurns = value;
-      problem('maxTurns', claudeCodeFieldMessage('maxTurns', CLAUDE_CODE_FIELDS.maxTurns!), 'warning', maxTurnsEntry.keyRange);
     } else {
       problem('maxTurns', "'maxTurns' must be a whole number above 0; ignored", 'warning', fm.nodeRange(maxTurnsEntry.node) ?? maxTurnsEntry.keyRange);
     }

@@ -1,0 +1,136 @@
+// The runtime's cost of supervising a plan step, on real parts (scripted model server through the real SDK,
+// file store, the chosen sandbox): a Coder reports N steps with `complete_step` (each validation is `true`),
+// then makes N plain `bash` calls of `true`. For each call, (start of the next model request − start of this
+// one) − model time − the sandbox's own run is what Agent OS itself spent; the validation's extra over a
+// plain call is the supervision's overhead (its step events, the run record, the answer built from it).
+import { join } from 'node:path';
+import type { ModelClient } from '../src/core/model/modelClient.ts';
+import type { Sandbox } from '../src/core/sandbox/sandbox.ts';
+import { AnthropicModelClient } from '../src/node/model/anthropicModelClient.ts';
+import { chosenSessionSandboxes } from '../src/node/runtime/chosenSessionSandboxes.ts';
+import { lazySessionSandboxes } from '../src/node/runtime/lazySessionSandboxes.ts';
+import { createLocalRuntime } from '../src/node/runtime/localRuntime.ts';
+import type { SessionSandboxes } from '../src/node/runtime/sessionSandboxes.ts';
+import { chooseSandbox } from '../src/node/sandbox/sandboxChoice.ts';
+import { parseModelScript } from '../src/testkit/model/modelScript.ts';
+import { ScriptedModelServer } from '../src/testkit/model/scriptedModelServer.ts';
+import { makeTempRepo } from '../test/support/gitRepo.ts';
+
+const STEPS = 60;
+const now = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+function line(name: string, value: string, target?: string): void {
+  process.stdout.write(`${name}: ${value}${target ? ` (target ${target})` : ''}\n`);
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] as number;
+}
+
+type Span = { start: number; end: number };
+
+async function main(): Promise<void> {
+  const repo = makeTempRepo({ 'README.md': '# sample\n', 'package.json': '{ "name": "sample", "scripts": { "test": "node --test" } }\n' });
+  const plan = {
+    summary: 'Many small steps.',
+    steps: Array.from({ length: STEPS }, (_, i) => ({ id: String(i + 1), title: `Step ${i + 1}`, description: 'Nothing to change.', files: [], validation: 'true' })),
+  };
+  const send = (agent: string, message: string) => ({ type: 'tool_use', name: 'send_to_agent', input: { agent_name: agent, message } });
+  const script = {
+    agents: {
+      Coordinator: [{ content: [send('Planner', 'Plan.')] }, { content: [send('Coder', 'Carry out the plan.')] }, { content: [{ type: 'text', text: 'Done.' }] }],
+      Planner: [{ content: [{ type: 'text', text: '```json\n' + JSON.stringify(plan) + '\n```' }] }],
+      Coder: [
+        ...plan.steps.map((s) => ({ content: [{ type: 'tool_use', name: 'complete_step', input: { step_id: s.id } }] })),
+        ...plan.steps.map((s) => ({ content: [{ type: 'tool_use', name: 'bash', input: { command: `true # ${s.id}` } }] })),
+        { content: [{ type: 'text', text: 'All steps passed.' }] },
+      ],
+    },
+  };
+  const server = await ScriptedModelServer.start({ script: parseModelScript(script) });
+  const real = new AnthropicModelClient({ apiKey: 'bench-key', baseURL: server.url, maxRetries: 2 });
+  const coderModel: Span[] = [];
+  const coderTools: Span[] = [];
+  const model: ModelClient = {
+    async createMessage(request, options) {
+      const span = { start: now(), end: 0 };
+      try {
+        return await real.createMessage(request, options);
+      } finally {
+        span.end = now();
+        if (options?.agentName === 'Coder') coderModel.push(span);
+      }
+    },
+  };
+  const sandboxes = (repository: string, storageDir: string): SessionSandboxes => {
+    const inner = lazySessionSandboxes(async () => chosenSessionSandboxes(await chooseSandbox({ setting: 'auto', repository }), { storageDir, repository }));
+    return {
+      ...inner,
+      async open(request) {
+        const sandbox = await inner.open(request);
+        const timed: Sandbox = {
+          ...sandbox,
+          async runTool(call, options) {
+            const span = { start: now(), end: 0 };
+            try {
+              return await sandbox.runTool(call, options);
+            } finally {
+              span.end = now();
+              if (request.threadId !== undefined && coderThreads.has(request.threadId)) coderTools.push(span);
+            }
+          },
+          dispose: () => sandbox.dispose(),
+        };
+        return timed;
+      },
+    };
+  };
+  const coderThreads = new Set<string>();
+  const local = createLocalRuntime({ storeDir: join(repo.root, 'store'), model, sandboxes });
+  try {
+    const meta = await local.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coordinator', prompt: 'Carry out many steps.' });
+    // The Coder's thread id, once created, decides which sandbox calls are timed.
+    const stopFollow = new AbortController();
+    const following = (async () => {
+      for await (const e of local.store.follow(meta.id, { fromSeq: 1, signal: stopFollow.signal })) {
+        if (e.type === 'session.thread_created' && e.agent_name === 'Coder') coderThreads.add(e.session_thread_id);
+      }
+    })().catch(() => undefined);
+    const reason = await local.runtime.settled(meta.id);
+    stopFollow.abort();
+    await following;
+    if (reason?.type !== 'end_turn') throw new Error(`the session stopped with ${JSON.stringify(reason)}`);
+    const events = await local.store.read(meta.id);
+    const runs = events.filter((e) => e.type === 'agent_os.validation_run');
+    if (runs.length !== STEPS || coderModel.length !== 2 * STEPS + 1 || coderTools.length !== 2 * STEPS) {
+      throw new Error(`expected ${STEPS} runs, ${2 * STEPS + 1} Coder requests and ${2 * STEPS} timed calls; got ${runs.length}, ${coderModel.length}, ${coderTools.length}`);
+    }
+    const own = (i: number): number => {
+      const m = coderModel[i] as Span;
+      const t = coderTools[i] as Span;
+      return (coderModel[i + 1] as Span).start - m.start - (m.end - m.start) - (t.end - t.start);
+    };
+    // The first call of each kind opens things (the sandbox, a fresh shell): reported apart from the steady state.
+    const validation = Array.from({ length: STEPS - 1 }, (_, i) => own(i + 1)).sort((a, b) => a - b);
+    const plain = Array.from({ length: STEPS - 1 }, (_, i) => own(STEPS + i + 1)).sort((a, b) => a - b);
+    const commandTimes = coderTools.slice(1, STEPS).map((t) => t.end - t.start).sort((a, b) => a - b);
+    const extra = percentile(validation, 50) - percentile(plain, 50);
+    line('runtime overhead of a validation run (beyond the command), median', `${percentile(validation, 50).toFixed(2)} ms`, '< 10 ms');
+    line('runtime overhead of a validation run, p95', `${percentile(validation, 95).toFixed(2)} ms`);
+    line('runtime overhead of a plain bash call, median', `${percentile(plain, 50).toFixed(2)} ms`);
+    line('supervision\'s extra over a plain call, median', `${extra.toFixed(2)} ms (4 more log records: step running, the run, the step's state; the answer)`);
+    line('the validation command itself (`true`, in a fresh shell), median', `${percentile(commandTimes, 50).toFixed(2)} ms`);
+    const sandbox = events.find((e) => e.type === 'agent_os.session_configured');
+    line('sandbox', sandbox?.type === 'agent_os.session_configured' ? sandbox.sandbox.kind : '?');
+  } finally {
+    await local.runtime.dispose();
+    await server.close();
+    repo.cleanup();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
