@@ -32,9 +32,9 @@ export const AgentDefinitionSchema = z.strictObject({
   callable_agents: z.array(z.string()),
   /** Whether its bash may use the network. Off unless asked for. */
   network: z.boolean(),
-  /** Claude Code's `maxTurns`: the most model turns a thread of this agent may take. Recorded for the
-   * harness, which does not enforce it yet; absent when the file sets none (so older versions keep
-   * their hash). */
+  /** Claude Code's `maxTurns`: the most model turns a thread of this agent may take on one task (the
+   * runtime stops it there, `agent_os.loop_detected`); absent when the file sets none (so older versions
+   * keep their hash). */
   max_turns: z.number().int().positive().optional(),
   source: AgentSource,
 });

@@ -5,7 +5,7 @@
 import { isScalar } from 'yaml';
 import { AGENT_NAME_PATTERN } from './agentDefinition.ts';
 import type { AgentDefinition, AgentProblem } from './agentDefinition.ts';
-import { CLAUDE_CODE_FIELDS, claudeCodeFieldMessage, closest } from './agentFileFields.ts';
+import { closest } from './agentFileFields.ts';
 import { DEFAULT_AGENT_MODEL, KNOWN_MODEL_IDS, MODEL_ALIASES, resolveModelName } from './agentModels.ts';
 import { readToolFields, type CallableEntry } from './agentToolFields.ts';
 import { readFrontMatter } from './frontMatterReader.ts';
