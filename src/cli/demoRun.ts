@@ -97,7 +97,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const configured = (await store.read(meta.id)).find((e): e is EventOfType<'agent_os.session_configured'> => e.type === 'agent_os.session_configured');
     if (configured) {
       out(`sandbox: ${configured.sandbox.kind}${configured.sandbox.detail ? ` — ${configured.sandbox.detail}` : ''}`);
-      if (!configured.sandbox.confined && scripted) out(`${UNCONFINED_NOTICE}; the demo answers Allow for you to its own scripted commands`);
+      if (!configured.sandbox.confined && scripted && !managed) out(`${UNCONFINED_NOTICE}; the demo answers Allow for you to its own scripted commands`);
     }
     const printing = printProgress(store, meta.id, out, progress.signal);
     let stop = await runtime.settled(meta.id);
