@@ -1,7 +1,8 @@
 // A runtime on real parts over a fixture repository, for the set-up tests: the scripted model server through
 // the real SDK, real git worktrees, the sandbox kind asked for, and the Coder running the given commands.
 import { join } from 'node:path';
-import type { EventOfType, SessionEvent } from '../../src/core/events/sessionEvent.ts';
+import type { EventOfType, SessionEvent, StopReason } from '../../src/core/events/sessionEvent.ts';
+import { foldSession } from '../../src/core/session/sessionState.ts';
 import type { SessionSandboxes } from '../../src/node/runtime/sessionSandboxes.ts';
 import { chosenSessionSandboxes } from '../../src/node/runtime/chosenSessionSandboxes.ts';
 import { chooseSandbox, type SandboxSetting } from '../../src/node/sandbox/sandboxChoice.ts';
@@ -26,6 +27,21 @@ export async function startEnvironmentRuntime(
   options: Partial<Omit<LocalRuntimeOptions, 'storeDir' | 'model'>> = {},
 ): Promise<ScriptedRuntime> {
   return startScriptedRuntime(root, coderRunning(commands), { bashDefaultTimeoutMs: 120_000, ...options });
+}
+
+/** Waits for the session to stop, answering Allow to each command that asks (an unconfined sandbox asks
+ * for every one), as the person would; returns the stop reason that is not such a question. */
+export async function settledAllowing(rt: ScriptedRuntime, sessionId: string): Promise<StopReason | undefined> {
+  let stop = await rt.runtime.settled(sessionId);
+  for (;;) {
+    if (stop?.type !== 'requires_action') return stop;
+    const waiting = stop.event_ids;
+    const asking = eventsOf(await rt.store.read(sessionId), 'agent.tool_use').filter((u) => u.evaluated_permission === 'ask' && waiting.includes(u.id));
+    if (asking.length === 0) return stop;
+    // Each answer runs the session on until it stops again.
+    for (const use of asking) await rt.runtime.confirmTool(sessionId, use.id, true);
+    stop = foldSession(sessionId, await rt.store.read(sessionId)).stopReason;
+  }
 }
 
 export function eventsOf<T extends SessionEvent['type']>(events: readonly SessionEvent[], type: T): EventOfType<T>[] {

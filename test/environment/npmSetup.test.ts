@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { requireBubblewrap, type Requirement } from '../support/requirements.ts';
 import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
-import { bashResults, eventsOf, sandboxesFor, startEnvironmentRuntime } from './environmentWorld.ts';
+import { bashResults, eventsOf, sandboxesFor, settledAllowing, startEnvironmentRuntime } from './environmentWorld.ts';
 import { fixtureRepo, npmProjectFiles, registryProbeCommand, registryUnavailable, TEST_RUNNER } from './fixtureRepos.ts';
 
 async function skipReason(kind: string): Promise<Requirement> {
@@ -29,7 +29,7 @@ for (const kind of ['bubblewrap', 'worktree'] as const) {
       const rt = await startEnvironmentRuntime(repo.root, [kind === 'bubblewrap' ? ['npm test', probeCommand] : ['npm test'], ['npm test']], { sandbox: kind, environment: { acceptDetected: true } });
       try {
         const first = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'run the tests' });
-        assert.equal((await rt.runtime.settled(first.id))?.type, 'end_turn');
+        assert.equal((await settledAllowing(rt, first.id))?.type, 'end_turn');
         const events = await rt.store.read(first.id);
         const started = eventsOf(events, 'agent_os.environment_setup_started');
         assert.equal(started.length, 1);
@@ -53,7 +53,7 @@ for (const kind of ['bubblewrap', 'worktree'] as const) {
 
         // A second session on the same lockfile: no install, the same files.
         const second = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'run the tests again' });
-        await rt.runtime.settled(second.id);
+        await settledAllowing(rt, second.id);
         const events2 = await rt.store.read(second.id);
         assert.equal(eventsOf(events2, 'agent_os.environment_setup_started').length, 0, 'nothing reinstalled');
         assert.equal(readyEventOf({ events: events2 })?.cached, true);
