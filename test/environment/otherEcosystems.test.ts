@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { resolveEnvironmentPlan } from '../../src/node/environment/environmentPlan.ts';
 import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
 import { probeBubblewrap } from '../../src/node/sandbox/bubblewrap.ts';
-import { bashResults, eventsOf, startEnvironmentRuntime } from './environmentWorld.ts';
+import { bashResults, eventsOf, settledAllowing, startEnvironmentRuntime } from './environmentWorld.ts';
 import { fixtureRepo, pnpmProjectFiles, pytestUnavailable, pythonProjectFiles, registryUnavailable, systemPath, yarnProjectFiles } from './fixtureRepos.ts';
 
 async function kind(): Promise<'bubblewrap' | 'worktree'> {
@@ -23,7 +23,8 @@ async function setUpAndTest(files: Record<string, string>, expect: { setup: RegE
     const rt = await startEnvironmentRuntime(repo.root, [[plan.test]], { sandbox, environment: { acceptDetected: true } });
     try {
       const meta = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'run the tests' });
-      await rt.runtime.settled(meta.id);
+      // Without bubblewrap the plain worktree asks for each command: the person allows it.
+      await settledAllowing(rt, meta.id);
       const events = await rt.store.read(meta.id);
       const failed = eventsOf(events, 'agent_os.environment_failed')[0];
       assert.equal(failed, undefined, `${failed?.message}\n${failed?.output_tail}`);
