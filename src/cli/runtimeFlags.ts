@@ -1,5 +1,6 @@
 // Flags every command that runs sessions shares, and the runtime they build. The API key comes from
 // the environment only (never a flag: flags end up in shell history and process lists).
+import { DEFAULT_QUESTION_POLICY } from '../core/pipeline/planQuestions.ts';
 import { resolve } from 'node:path';
 import { AgentOsError } from '../core/errors.ts';
 import { tokenFromEnvironment } from '../node/github/octokitGitHub.ts';
@@ -25,6 +26,8 @@ export const runtimeFlagOptions = {
   'budget-usd': { type: 'string' },
   'review-rounds': { type: 'string' },
   'step-attempts': { type: 'string' },
+  'ask-below-confidence': { type: 'string' },
+  'ask-before-execution': { type: 'boolean' },
   'delegation-depth': { type: 'string' },
   'no-bubblewrap': { type: 'boolean' },
   sandbox: { type: 'string' },
@@ -43,6 +46,8 @@ export interface RuntimeFlagValues extends ManagedFlagValues {
   'budget-usd'?: string;
   'review-rounds'?: string;
   'step-attempts'?: string;
+  'ask-below-confidence'?: string;
+  'ask-before-execution'?: boolean;
   'delegation-depth'?: string;
   'no-bubblewrap'?: boolean;
   sandbox?: string;
@@ -60,6 +65,8 @@ export const runtimeFlagsHelp = `Runtime options:
   --budget-usd <n>          stop before a model request would pass this cost
   --review-rounds <n>       REJECT rounds before the pipeline gives up (default 3)
   --step-attempts <n>       runs of a plan step's validation before the step fails (default 3)
+  --ask-below-confidence <c>  ask you before the Coder starts when the plan's confidence is below c (0-1, default 0.5)
+  --ask-before-execution    ask you about every plan before the Coder starts
   --delegation-depth <n>    levels of delegation allowed (default 1)
   --sandbox <kind>          auto (default), devcontainer, bubblewrap or worktree; a resumed session keeps its own
   --devcontainer-config <path>  the dev container configuration (default .devcontainer/devcontainer.json)
@@ -117,6 +124,10 @@ export async function buildCliRuntime(
   const budgetUsd = positiveNumber('budget-usd', flags['budget-usd']);
   const reviewRounds = positiveNumber('review-rounds', flags['review-rounds']);
   const stepAttempts = positiveNumber('step-attempts', flags['step-attempts']);
+  const askBelow = flags['ask-below-confidence'] === undefined ? undefined : Number(flags['ask-below-confidence']);
+  if (askBelow !== undefined && !(askBelow >= 0 && askBelow <= 1)) {
+    throw new AgentOsError('INVALID_ARGUMENT', `--ask-below-confidence must be a number from 0 to 1, got '${flags['ask-below-confidence']}'`);
+  }
   const depth = positiveNumber('delegation-depth', flags['delegation-depth']);
   const baseURL = flags['base-url'] ?? env.ANTHROPIC_BASE_URL;
   const githubApi = flags['github-api'] ?? env.GITHUB_API_URL;
@@ -136,6 +147,11 @@ export async function buildCliRuntime(
       ...(budgetUsd ? { budget: { maxUsd: budgetUsd } } : {}),
       ...(reviewRounds ? { reviewRounds: Math.floor(reviewRounds) } : {}),
       ...(stepAttempts ? { stepAttempts: Math.max(1, Math.floor(stepAttempts)) } : {}),
+      questions: {
+        ...DEFAULT_QUESTION_POLICY,
+        ...(askBelow !== undefined ? { askBelowConfidence: askBelow } : {}),
+        ...(flags['ask-before-execution'] ? { askAlways: true } : {}),
+      },
       ...(depth ? { delegationDepth: Math.floor(depth) } : {}),
     },
     ...(model ? { modelOverrides: Object.fromEntries(['coordinator', 'planner', 'coder', 'reviewer'].map((n) => [n, model])) } : {}),

@@ -1,7 +1,10 @@
 // Drives a session on the terminal until it is done or needs someone: prints progress, and when the
 // Reviewer's verdict waits for approval, takes the decision from flags or asks on the terminal.
 import { suiteRunLine } from '../views/supervisionEventText.ts';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
+import { AgentOsError } from '../core/errors.ts';
+import { openQuestions } from '../core/pipeline/planQuestions.ts';
 import type { EventOfType, SessionEvent, StopReason } from '../core/events/sessionEvent.ts';
 import { foldSession, type SessionState } from '../core/session/sessionState.ts';
 import type { SessionService } from '../core/runtime/sessionService.ts';
@@ -15,6 +18,8 @@ export interface Decision {
   /** Answers for tool calls waiting for confirmation (`always_ask`): allow them all, or deny with a reason. */
   allowTools?: boolean;
   denyTools?: string;
+  /** Answers to the Planner's questions, one per question (`--answers <file>`). */
+  answers?: string[];
 }
 
 /** The flags that decide for the person, shared by `run` and `resume`. */
@@ -23,6 +28,7 @@ export const decisionFlagOptions = {
   reject: { type: 'string' },
   'allow-tools': { type: 'boolean' },
   'deny-tools': { type: 'string' },
+  answers: { type: 'string' },
 } as const;
 
 export interface DecisionFlags {
@@ -30,6 +36,7 @@ export interface DecisionFlags {
   reject?: string;
   'allow-tools'?: boolean;
   'deny-tools'?: string;
+  answers?: string;
 }
 
 export function decisionFromFlags(values: DecisionFlags): Decision {
@@ -38,7 +45,33 @@ export function decisionFromFlags(values: DecisionFlags): Decision {
     ...(values.reject !== undefined ? { reject: values.reject } : {}),
     ...(values['allow-tools'] ? { allowTools: true } : {}),
     ...(values['deny-tools'] !== undefined ? { denyTools: values['deny-tools'] } : {}),
+    ...(values.answers !== undefined ? { answers: readAnswers(values.answers) } : {}),
   };
+}
+
+/** `--answers <file>`: a JSON array of strings (or `{"answers": [...]}`), or one answer per non-empty line. */
+export function readAnswers(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new AgentOsError('INVALID_ARGUMENT', `--answers: cannot read ${file}: ${(error as Error).message}`);
+  }
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch (error) {
+      throw new AgentOsError('INVALID_ARGUMENT', `--answers: ${file} is not valid JSON: ${(error as Error).message}`);
+    }
+    const list = Array.isArray(parsed) ? parsed : (parsed as { answers?: unknown }).answers;
+    if (!Array.isArray(list) || !list.every((a) => typeof a === 'string')) {
+      throw new AgentOsError('INVALID_ARGUMENT', `--answers: ${file} must hold an array of strings, or {"answers": [...]}`);
+    }
+    return list as string[];
+  }
+  return trimmed.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
 /** Ask on the terminal only when there is one and the flags did not decide the verdict. */
@@ -51,7 +84,7 @@ export const EXIT_BUDGET = 4;
 
 export async function driveSession(input: {
   /** Either backend: what the driver asks of it is the person's decisions. */
-  runtime: Pick<SessionService, 'approve' | 'requestChanges' | 'confirmTool'>;
+  runtime: Pick<SessionService, 'approve' | 'requestChanges' | 'confirmTool' | 'answerQuestions'>;
   store: SessionStore;
   sessionId: string;
   decision: Decision;
@@ -109,6 +142,8 @@ async function decideNext(
   if (state.stopReason?.type !== 'requires_action') return 'stop';
   const asking = await askingCalls(input, state.stopReason.event_ids);
   if (asking.length > 0) return answerToolCalls(asking, input);
+  const questions = openQuestions(await input.store.read(input.sessionId));
+  if (questions && state.stopReason.event_ids.includes(questions.id)) return answerQuestions(questions, input);
   const verdict = state.latestVerdict;
   const waitingOnVerdict = verdict && state.stopReason.event_ids.includes(verdict.id);
   if (!waitingOnVerdict || !verdict) return 'stop';
@@ -166,7 +201,7 @@ function finish(state: SessionState, out: (line: string) => void): number {
       out(
         state.latestVerdict && reason.event_ids.includes(state.latestVerdict.id)
           ? `session ${state.id} waits for you (${cost}). Decide with: agent-os resume ${state.id} --approve | --reject "<what to change>"`
-          : `session ${state.id} waits for you (${cost}). Decide with: agent-os resume ${state.id} --allow-tools | --deny-tools "<reason>"`,
+          : `session ${state.id} waits for you (${cost}). Decide with: agent-os resume ${state.id} --allow-tools | --deny-tools "<reason>" | --answers <file>`,
       );
       return EXIT_NEEDS_PERSON;
     case 'budget_reached':
@@ -200,6 +235,34 @@ async function answerToolCalls(calls: EventOfType<'agent.tool_use'>[], input: Pa
     await input.runtime.confirmTool(input.sessionId, call.id, allow, reason);
   }
   return 'continue';
+}
+
+/** The Planner's questions before the Coder starts: answered from `--answers`, or asked on the terminal. */
+async function answerQuestions(asked: EventOfType<'agent_os.questions_asked'>, input: Parameters<typeof driveSession>[0]): Promise<'continue' | 'stop'> {
+  input.out(`\nThe Planner asks before the Coder starts${asked.confidence !== undefined ? ` (its confidence: ${Math.round(asked.confidence * 100)}%)` : ''}:`);
+  asked.questions.forEach((q, i) => input.out(`  ${i + 1}. ${q}`));
+  let answers = input.decision.answers;
+  if (!answers && input.interactive) answers = await askQuestions(asked.questions);
+  if (!answers || !input.runtime.answerQuestions) {
+    input.out(`  answer with: agent-os resume ${input.sessionId} --answers <file>   (a JSON array of strings, or one answer per line)`);
+    return 'stop';
+  }
+  input.out('sending your answers to the Planner…');
+  await input.runtime.answerQuestions(input.sessionId, asked.id, answers);
+  input.decision = { ...input.decision };
+  delete input.decision.answers;
+  return 'continue';
+}
+
+async function askQuestions(questions: readonly string[]): Promise<string[]> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answers: string[] = [];
+    for (const [i, q] of questions.entries()) answers.push((await rl.question(promptText(`${i + 1}. ${q}\n> `))).trim());
+    return answers;
+  } finally {
+    rl.close();
+  }
 }
 
 async function askAboutCall(what: string): Promise<[boolean | undefined, string | undefined]> {

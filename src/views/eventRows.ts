@@ -49,6 +49,8 @@ export function eventKind(event: SessionEvent): EventKind {
     case 'agent_os.pull_request_opened':
     case 'agent_os.step_updated':
     case 'agent_os.validation_run':
+    case 'agent_os.questions_asked':
+    case 'agent_os.questions_answered':
       return 'review';
     default:
       return 'status';
@@ -236,6 +238,8 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
     case 'agent_os.validation_run':
     case 'agent_os.loop_detected':
     case 'agent_os.project_memory':
+    case 'agent_os.questions_asked':
+    case 'agent_os.questions_answered':
       return describeSupervisionEvent(e);
   }
 }

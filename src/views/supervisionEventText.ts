@@ -3,7 +3,9 @@
 import type { EventOfType, SuiteRunSummary } from '../core/events/sessionEvent.ts';
 import { runWords } from '../core/pipeline/planSteps.ts';
 
-export type SupervisionEvent = EventOfType<'agent_os.step_updated' | 'agent_os.validation_run' | 'agent_os.loop_detected' | 'agent_os.project_memory'>;
+export type SupervisionEvent = EventOfType<
+  'agent_os.step_updated' | 'agent_os.validation_run' | 'agent_os.loop_detected' | 'agent_os.project_memory' | 'agent_os.questions_asked' | 'agent_os.questions_answered'
+>;
 
 export function describeSupervisionEvent(e: SupervisionEvent): { title: string; body?: string; isError?: boolean } {
   switch (e.type) {
@@ -18,6 +20,13 @@ export function describeSupervisionEvent(e: SupervisionEvent): { title: string; 
     }
     case 'agent_os.loop_detected':
       return { title: `Loop detected: thread stopped (${e.reason.replace(/_/g, ' ')})`, body: e.detail, isError: true };
+    case 'agent_os.questions_asked':
+      return {
+        title: `The Planner asks you before the Coder starts (${e.reason === 'low_confidence' ? 'low confidence' : e.reason === 'always' ? 'you asked to be asked' : 'open questions'}): ${e.questions[0] ?? ''}`,
+        body: e.questions.map((q, i) => `${i + 1}. ${q}`).join('\n'),
+      };
+    case 'agent_os.questions_answered':
+      return { title: 'You answered the Planner', body: e.answers.map((a, i) => `${i + 1}. ${a}`).join('\n') };
     case 'agent_os.project_memory':
       return {
         title: `Project memory: ${e.files.length ? e.files.map((f) => f.path).join(', ') : 'none'}`,

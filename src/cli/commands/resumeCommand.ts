@@ -6,7 +6,8 @@ import { buildCliRuntime, runtimeFlagOptions, runtimeFlagsHelp } from '../runtim
 import { asksOnTerminal, decisionFlagOptions, decisionFromFlags, driveSession } from '../sessionDriver.ts';
 import { printLine, printOut } from '../terminalOutput.ts';
 
-const usage = `Usage: agent-os resume <session-id> [--approve | --reject <text>] [--allow-tools | --deny-tools <reason>] [options]\n  --approve / --reject <text>          decide the Reviewer's verdict\n  --allow-tools / --deny-tools <text>  answer tool calls that wait for confirmation (always_ask)\n${runtimeFlagsHelp}\n`;
+const usage = `Usage: agent-os resume <session-id> [--approve | --reject <text>] [--allow-tools | --deny-tools <reason>] [options]\n  --approve / --reject <text>          decide the Reviewer's verdict\n  --allow-tools / --deny-tools <text>  answer tool calls that wait for confirmation (always_ask)
+  --answers <file>                     answer the Planner's questions before the Coder starts (JSON array, or a line each)\n${runtimeFlagsHelp}\n`;
 
 export const resumeCommand: CliCommand = {
   name: 'resume',

@@ -12,6 +12,7 @@ const usage = `Usage:
   agent-os run --agent <name> --prompt <text> [options]
   --approve / --reject <text>          decide the Reviewer's verdict without being asked
   --allow-tools / --deny-tools <text>  answer tool calls that wait for confirmation (always_ask)
+  --answers <file>                     answer the Planner's questions before the Coder starts (JSON array, or a line each)
 ${runtimeFlagsHelp}
 `;
 

@@ -24,6 +24,7 @@ How to work:
 3. Plan the smallest change that solves the task completely, including tests that prove it. Prefer few, focused steps (usually 1 to 5). Each step must be checkable on its own.
 4. Give every step a validation command: one shell command, run from the repository root, that exits 0 only when that step is done and fails before it (for example a single test file or test name, a type check, a build). It must not need the network or interaction, and must not change files. The last step's validation should run the whole test suite.
 5. List in "files" the paths each step will create or change, relative to the repository root.
+6. Give each step, and the plan, a "confidence" from 0 to 1: how sure you are that it is right and enough. Put in "questions" only what you cannot find out from the repository and need the person to decide; leave it out otherwise. Open questions, or a confidence below 0.5, make Agent OS ask the person before the Coder starts; their answers come back to you, and you hand in the revised plan.
 
 Your final message must contain the plan as JSON in a \`\`\`json fenced block (or be only the JSON), with exactly this shape:
 ${PLAN_FORMAT}

@@ -9,6 +9,8 @@ export const PlanStepSchema = z.object({
   files: z.array(z.string().min(1)),
   /** A shell command, run from the repository root, that exits 0 when the step is done. */
   validation: z.string().trim().min(1),
+  /** How sure the Planner is that this step is right and enough (0–1). */
+  confidence: z.number().min(0).max(1).optional(),
 });
 export type PlanStep = z.infer<typeof PlanStepSchema>;
 
@@ -16,6 +18,10 @@ export const PlanSchema = z
   .object({
     summary: z.string().min(1),
     steps: z.array(PlanStepSchema).min(1),
+    /** How sure the Planner is of the plan as a whole (0–1). */
+    confidence: z.number().min(0).max(1).optional(),
+    /** What the Planner needs the person to answer before the work starts. */
+    questions: z.array(z.string().min(1)).optional(),
   })
   .superRefine((plan, context) => {
     const seen = new Set<string>();
@@ -35,7 +41,10 @@ export const PLAN_FORMAT = `{
       "title": "short imperative title",
       "description": "what to change, precisely enough for another engineer",
       "files": ["path/relative/to/repo.ts"],
-      "validation": "a shell command run from the repository root that exits 0 only when this step is done"
+      "validation": "a shell command run from the repository root that exits 0 only when this step is done",
+      "confidence": 0.9
     }
-  ]
+  ],
+  "confidence": 0.9,
+  "questions": ["only what you cannot find out from the repository and need the person to decide"]
 }`;

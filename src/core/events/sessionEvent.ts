@@ -237,6 +237,21 @@ const payloads = [
     verdict_model_request_end_id: z.string().optional(),
   }),
   z.object({
+    type: z.literal('agent_os.questions_asked'),
+    /** The plan whose questions (or low confidence) wait for the person before the Coder starts. */
+    plan_event_id: z.string(),
+    reason: z.enum(['questions', 'low_confidence', 'always']),
+    questions: z.array(z.string()),
+    /** The plan's lowest confidence (plan or step), when it states one. */
+    confidence: z.number().optional(),
+  }),
+  z.object({
+    type: z.literal('agent_os.questions_answered'),
+    questions_event_id: z.string(),
+    /** One per question, in order. */
+    answers: z.array(z.string()),
+  }),
+  z.object({
     type: z.literal('agent_os.loop_detected'),
     reason: z.enum(['repeated_tool_call', 'no_progress', 'max_turns']),
     detail: z.string(),

@@ -29,6 +29,9 @@ export interface SessionService {
   interrupt(sessionId: string, threadId?: string): Promise<void>;
   /** Answers an `always_ask` tool call. */
   confirmTool(sessionId: string, toolUseEventId: string, allow: boolean, denyMessage?: string): Promise<void>;
+  /** Answers the Planner's questions (`agent_os.questions_asked`), one answer per question, and runs on.
+   * Optional: a backend that cannot ask (managed) has none. */
+  answerQuestions?(sessionId: string, questionsEventId: string, answers: readonly string[]): Promise<void>;
   /** The person approves the Reviewer's verdict: commit, push, open the pull request. */
   approve(sessionId: string, verdictEventId: string): Promise<void>;
   /** The person asks for changes: the feedback goes to the Coder thread and the session runs on. */

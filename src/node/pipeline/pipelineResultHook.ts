@@ -7,6 +7,7 @@ import type { ThreadResultDecision, ThreadResultHook, ThreadResultRequest } from
 import { parsePlan, parseVerdict } from '../../core/agents/structuredOutput.ts';
 import type { Verdict } from '../../core/agents/verdictSchema.ts';
 import { approvalOutcomeText, latestApprovalOf } from '../../core/pipeline/approval.ts';
+import { answersTo, questionsAskedFor, questionsFor, type QuestionPolicy } from '../../core/pipeline/planQuestions.ts';
 import { foldPlanSteps, pendingStepEvents, unvalidatedSteps } from '../../core/pipeline/planSteps.ts';
 import { roleRules } from '../../core/pipeline/roles.ts';
 import { suiteRunEvent, suiteRunOf, suiteSummary, suiteRefusal } from '../../core/pipeline/verdictGate.ts';
@@ -35,6 +36,8 @@ export interface PipelineHookOptions {
     maxStepAttempts: number;
     /** The repository's full test command, read from the log (the environment's set-up), if one is known. */
     testCommand(events: readonly SessionEvent[]): string | undefined;
+    /** When a plan waits for the person before the Coder starts (absent: never). */
+    questions?: QuestionPolicy;
   };
 }
 
@@ -93,25 +96,40 @@ function uncheckedSteps(request: ThreadResultRequest, options: PipelineHookOptio
 function planResult(request: ThreadResultRequest, options: PipelineHookOptions): ThreadResultDecision {
   const parsed = parsePlan(request.finalText);
   if (!parsed.ok) return { kind: 'correct', message: parsed.error };
-  const already = request.events.some(
-    (e) => e.type === 'agent_os.plan_submitted' && e.model_request_end_id === request.modelRequestEndId,
-  );
-  const events: EventInput[] = already
-    ? []
-    : [{ type: 'agent_os.plan_submitted', thread: request.threadId, plan: parsed.value, model_request_end_id: request.modelRequestEndId }];
+  const accepted = `Plan accepted:\n${JSON.stringify(parsed.value, null, 2)}`;
   const supervision = options.supervision;
-  return {
-    kind: 'accept',
-    result: `Plan accepted:\n${JSON.stringify(parsed.value, null, 2)}`,
-    events,
-    // Its steps become runtime objects, pending until the Coder reports them and the runtime's run passes.
-    ...(supervision
-      ? {
-          followUp: (appended: readonly SessionEvent[]) =>
-            appended.flatMap((e) => (e.type === 'agent_os.plan_submitted' ? pendingStepEvents(e, supervision.maxStepAttempts) : [])),
-        }
-      : {}),
-  };
+  const policy = supervision?.questions;
+  const existing = request.events.find(
+    (e): e is EventOfType<'agent_os.plan_submitted'> => e.type === 'agent_os.plan_submitted' && e.model_request_end_id === request.modelRequestEndId,
+  );
+  if (existing) {
+    // Asked again after a crash or a resume: still waiting for the person's answers, or done.
+    const asked = policy ? questionsAskedFor(request.events, existing.id) : undefined;
+    if (asked && !answersTo(request.events, asked.id)) return { kind: 'hold', waitingOnEventId: asked.id };
+    return { kind: 'accept', result: accepted };
+  }
+  const events: EventInput[] = [{ type: 'agent_os.plan_submitted', thread: request.threadId, plan: parsed.value, model_request_end_id: request.modelRequestEndId }];
+  if (!supervision) return { kind: 'accept', result: accepted, events };
+  const answeredBefore = answeredInDelegation(request);
+  const ask = (plan: { id: string; thread: string }) => (policy ? questionsFor(parsed.value, plan, policy, answeredBefore) : undefined);
+  // Its steps become runtime objects, pending until the Coder reports them and the runtime's run passes; and
+  // open questions or low confidence wait for the person before the Coder starts.
+  const followUp = (appended: readonly SessionEvent[]): EventInput[] =>
+    appended.flatMap((e) => {
+      if (e.type !== 'agent_os.plan_submitted') return [];
+      const question = ask(e);
+      return [...(question ? [question] : []), ...pendingStepEvents(e, supervision.maxStepAttempts)];
+    });
+  if (ask({ id: '', thread: request.threadId })) return { kind: 'hold', events, followUp };
+  return { kind: 'accept', result: accepted, events, followUp };
+}
+
+/** Whether the person answered questions since this delegation reached the Planner (its plan is the revised one). */
+function answeredInDelegation(request: ThreadResultRequest): boolean {
+  const delivered = request.events.find(
+    (e) => e.type === 'agent.thread_message_sent' && e.delegation_tool_use_id === request.delegationToolUseId && e.to_session_thread_id === request.threadId,
+  );
+  return request.events.some((e) => e.type === 'agent_os.questions_answered' && e.thread === request.threadId && e.seq > (delivered?.seq ?? 0));
 }
 
 async function verdictResult(request: ThreadResultRequest, options: PipelineHookOptions): Promise<ThreadResultDecision> {

@@ -7,6 +7,7 @@ import { newId } from '../../core/events/ids.ts';
 import type { Harness } from '../../core/harness/harness.ts';
 import { SessionLog } from '../../core/harness/sessionLog.ts';
 import { PIPELINE_PRIMARY_AGENT } from '../../core/pipeline/roles.ts';
+import { answerEvents, openQuestions } from '../../core/pipeline/planQuestions.ts';
 import { interruptEvents, neverStarted, sessionStartEvents } from '../../core/pipeline/supervisor.ts';
 import type { SessionChanges, SessionService, StartSessionRequest } from '../../core/runtime/sessionService.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
@@ -203,6 +204,20 @@ export class AgentOsRuntime implements SessionService {
         result: allow ? 'allow' : 'deny',
         ...(denyMessage ? { deny_message: denyMessage } : {}),
       });
+    });
+    await this.launch(meta, log).done;
+  }
+
+  async answerQuestions(sessionId: string, questionsEventId: string, answers: readonly string[]): Promise<void> {
+    this.refuseWhileRunning(sessionId);
+    const { meta, log } = await this.openLog(sessionId);
+    await closingOnFailure(log, async () => {
+      const asked = openQuestions(log.events);
+      if (!asked || asked.id !== questionsEventId) {
+        throw new AgentOsError('INVALID_ARGUMENT', `event ${questionsEventId} is not the Planner's open questions of session ${sessionId}`);
+      }
+      const parent = log.state.threads[asked.thread]?.parentThreadId ?? (log.state.primaryThreadId as string);
+      await log.appendMany(answerEvents(asked, answers, parent));
     });
     await this.launch(meta, log).done;
   }

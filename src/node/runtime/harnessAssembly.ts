@@ -59,7 +59,7 @@ export async function assembleHarness(options: AgentOsRuntimeOptions, meta: Sess
     supervision: { completesSteps, maxStepAttempts: settings.stepAttempts, loopLimits: settings.loopLimits },
     systemContext,
     onThreadResult: pipelineResultHook({
-      supervision: { maxStepAttempts: settings.stepAttempts, testCommand: (events) => sessionTestCommand({ events }) },
+      supervision: { maxStepAttempts: settings.stepAttempts, testCommand: (events) => sessionTestCommand({ events }), questions: settings.questions },
       workspace: () => sandboxes.workspace(meta.id),
       maxReviewRounds: settings.reviewRounds,
       checkpointCoderWork: settings.cleanRoomReview,

@@ -1,6 +1,7 @@
 // What the runtime is built from: the store, the model, sandboxes, agents, GitHub, and its settings.
 import type { BudgetLimits } from '../../core/harness/budget.ts';
 import { DEFAULT_LOOP_LIMITS, type LoopLimits } from '../../core/harness/runaway.ts';
+import { DEFAULT_QUESTION_POLICY, type QuestionPolicy } from '../../core/pipeline/planQuestions.ts';
 import { DEFAULT_STEP_ATTEMPTS } from '../../core/pipeline/planSteps.ts';
 import type { ModelClient, ModelResponse } from '../../core/model/modelClient.ts';
 import type { SessionStore } from '../../core/session/sessionStore.ts';
@@ -22,6 +23,8 @@ export interface RuntimeSettings {
   stepAttempts: number;
   /** When a thread is stopped as a runaway (turns with the same calls; turns with no new call). */
   loopLimits: LoopLimits;
+  /** When a plan waits for the person's answers before the Coder starts. */
+  questions: QuestionPolicy;
 }
 
 export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = {
@@ -31,6 +34,7 @@ export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = {
   cleanRoomReview: true,
   stepAttempts: DEFAULT_STEP_ATTEMPTS,
   loopLimits: DEFAULT_LOOP_LIMITS,
+  questions: DEFAULT_QUESTION_POLICY,
 };
 
 export interface AgentOsRuntimeOptions {
