@@ -7,17 +7,13 @@
 // itself spent (log appends with fsync, transcript rebuild, permission checks, scheduling).
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { ModelClient } from '../src/core/model/modelClient.ts';
-import type { Sandbox } from '../src/core/sandbox/sandbox.ts';
 import { AnthropicModelClient } from '../src/node/model/anthropicModelClient.ts';
 import { parseModelScript } from '../src/testkit/model/modelScript.ts';
 import { ScriptedModelServer } from '../src/testkit/model/scriptedModelServer.ts';
 import { createLocalRuntime } from '../src/node/runtime/localRuntime.ts';
-import type { SessionSandboxes } from '../src/node/runtime/sessionSandboxes.ts';
-import { chosenSessionSandboxes } from '../src/node/runtime/chosenSessionSandboxes.ts';
-import { lazySessionSandboxes } from '../src/node/runtime/lazySessionSandboxes.ts';
-import { chooseSandbox } from '../src/node/sandbox/sandboxChoice.ts';
+import { foldSession } from '../src/core/session/sessionState.ts';
 import { makeTempRepo } from '../test/support/gitRepo.ts';
+import { timedModel, timedSandboxes } from './support/timedParts.ts';
 import { againstBaseline, durableAppendMs, recordCodecMs, times } from './support/reference.ts';
 import { attributeStalls, spawnIdleProbe, STALL_MS, watchStalls, type Blocked } from './support/eventLoopProbes.ts';
 
@@ -107,46 +103,18 @@ async function timedWorld(script: unknown, files: Record<string, string>, storeR
   const server = await ScriptedModelServer.start({ script: parseModelScript(script) });
   const real = new AnthropicModelClient({ apiKey: 'bench-key', baseURL: server.url, maxRetries: 2 });
   const timed: Timed = { model: [], tools: [] };
-  const model: ModelClient = {
-    async createMessage(request, options) {
-      const span = { start: now(), end: 0 };
-      try {
-        return await real.createMessage(request, options);
-      } finally {
-        span.end = now();
-        timed.model.push(span);
-      }
-    },
-  };
-  const sandboxes = (repository: string, storageDir: string): SessionSandboxes => {
-    const inner = lazySessionSandboxes(async () => chosenSessionSandboxes(await chooseSandbox({ setting: 'auto', repository }), { storageDir, repository }));
-    return {
-      ...inner,
-      async open(request) {
-        const sandbox = await inner.open(request);
-        const wrapped: Sandbox = {
-          ...sandbox,
-          async runTool(call, options) {
-            const span = { start: now(), end: 0 };
-            try {
-              return await sandbox.runTool(call, options);
-            } finally {
-              span.end = now();
-              timed.tools.push(span);
-            }
-          },
-          dispose: () => sandbox.dispose(),
-        };
-        return wrapped;
-      },
-    };
-  };
-  const local = createLocalRuntime({ storeDir: join(storeRoot ?? repo.root, 'store'), model, sandboxes });
+  const model = timedModel(real, (span) => timed.model.push(span));
+  const sandboxes = timedSandboxes((span) => timed.tools.push(span));
+  // The scripted Coder reads the same 20 files over and over, which runaway control would stop as a loop
+  // (the same calls, the same results): off here, where the harness's mechanics are measured.
+  const settings = { loopLimits: { repeatedTurns: Number.POSITIVE_INFINITY, staleTurns: Number.POSITIVE_INFINITY } };
+  const local = createLocalRuntime({ storeDir: join(storeRoot ?? repo.root, 'store'), model, sandboxes, settings });
   return {
     repo,
     server,
     timed,
     runtime: local.runtime,
+    store: local.store,
     async close() {
       await local.runtime.dispose();
       await server.close();
@@ -302,7 +270,8 @@ async function eventLoopLag(): Promise<void> {
         world.runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: `Session ${i}: do the steps.` }),
       ),
     );
-    const settled = Promise.all(metas.map((m) => world.runtime.settled(m.id)));
+    // A session that already finished has no run to wait for: its log says how it ended.
+    const settled = Promise.all(metas.map(async (m) => (await world.runtime.settled(m.id)) ?? foldSession(m.id, await world.store.read(m.id)).stopReason));
     const stalls = watchStalls();
     const watch = setInterval(() => {
       if (steadyFrom === Infinity && world.timed.tools.length >= CONCURRENT_SESSIONS * 2) {

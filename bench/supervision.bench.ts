@@ -4,20 +4,14 @@
 // one) − model time − the sandbox's own run is what Agent OS itself spent; the validation's extra over a
 // plain call is the supervision's overhead (its step events, the run record, the answer built from it).
 import { join } from 'node:path';
-import type { ModelClient } from '../src/core/model/modelClient.ts';
-import type { Sandbox } from '../src/core/sandbox/sandbox.ts';
 import { AnthropicModelClient } from '../src/node/model/anthropicModelClient.ts';
-import { chosenSessionSandboxes } from '../src/node/runtime/chosenSessionSandboxes.ts';
-import { lazySessionSandboxes } from '../src/node/runtime/lazySessionSandboxes.ts';
 import { createLocalRuntime } from '../src/node/runtime/localRuntime.ts';
-import type { SessionSandboxes } from '../src/node/runtime/sessionSandboxes.ts';
-import { chooseSandbox } from '../src/node/sandbox/sandboxChoice.ts';
 import { parseModelScript } from '../src/testkit/model/modelScript.ts';
 import { ScriptedModelServer } from '../src/testkit/model/scriptedModelServer.ts';
 import { makeTempRepo } from '../test/support/gitRepo.ts';
+import { timedModel, timedSandboxes, type Span } from './support/timedParts.ts';
 
 const STEPS = 60;
-const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 function line(name: string, value: string, target?: string): void {
   process.stdout.write(`${name}: ${value}${target ? ` (target ${target})` : ''}\n`);
@@ -28,7 +22,6 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[index] as number;
 }
 
-type Span = { start: number; end: number };
 
 async function main(): Promise<void> {
   const repo = makeTempRepo({ 'README.md': '# sample\n', 'package.json': '{ "name": "sample", "scripts": { "test": "node --test" } }\n' });
@@ -52,40 +45,8 @@ async function main(): Promise<void> {
   const real = new AnthropicModelClient({ apiKey: 'bench-key', baseURL: server.url, maxRetries: 2 });
   const coderModel: Span[] = [];
   const coderTools: Span[] = [];
-  const model: ModelClient = {
-    async createMessage(request, options) {
-      const span = { start: now(), end: 0 };
-      try {
-        return await real.createMessage(request, options);
-      } finally {
-        span.end = now();
-        if (options?.agentName === 'Coder') coderModel.push(span);
-      }
-    },
-  };
-  const sandboxes = (repository: string, storageDir: string): SessionSandboxes => {
-    const inner = lazySessionSandboxes(async () => chosenSessionSandboxes(await chooseSandbox({ setting: 'auto', repository }), { storageDir, repository }));
-    return {
-      ...inner,
-      async open(request) {
-        const sandbox = await inner.open(request);
-        const timed: Sandbox = {
-          ...sandbox,
-          async runTool(call, options) {
-            const span = { start: now(), end: 0 };
-            try {
-              return await sandbox.runTool(call, options);
-            } finally {
-              span.end = now();
-              if (request.threadId !== undefined && coderThreads.has(request.threadId)) coderTools.push(span);
-            }
-          },
-          dispose: () => sandbox.dispose(),
-        };
-        return timed;
-      },
-    };
-  };
+  const model = timedModel(real, (span, agent) => agent === 'Coder' && coderModel.push(span));
+  const sandboxes = timedSandboxes((span, request) => coderThreads.has(request.threadId) && coderTools.push(span));
   const coderThreads = new Set<string>();
   const local = createLocalRuntime({ storeDir: join(repo.root, 'store'), model, sandboxes });
   try {
