@@ -3,6 +3,7 @@
 // (the delegating call, which waits for the other agent), and waits for the person (an `always_ask`
 // call until its confirmation, an APPROVE verdict until the person's answer). Thread messages are
 // arrows between lanes. Fed one event at a time in log order; `lanes()` gives a bounded picture.
+import { COMPLETE_STEP_TOOL_NAME } from '../core/pipeline/planSteps.ts';
 import { DELEGATION_TOOL_NAME } from '../core/harness/delegationTool.ts';
 import type { SessionEvent } from '../core/events/sessionEvent.ts';
 import type { Arrow, Lane, Span, SpanKind } from '../shared/overviewProtocol.ts';
@@ -25,6 +26,8 @@ interface RawSpan {
   isError: boolean;
   /** A shell call's command (normalized), so a step's validation can be told apart once the plan is known. */
   command?: string;
+  /** A step reported with `complete_step`: the runtime's own validation run. */
+  validation?: boolean;
 }
 
 interface RawArrow {
@@ -101,6 +104,10 @@ export class TimelineBuilder {
           : oneLine(`${e.name} ${toolInputSummary(e.name, e.input)}`, 160);
         const span: RawSpan = { kind: delegation ? 'delegation' : 'tool', start: t, seq: e.seq, label, isError: e.evaluated_permission === 'deny' };
         if (e.name === 'bash' && typeof input['command'] === 'string') span.command = normalizeCommand(input['command']);
+        if (e.name === COMPLETE_STEP_TOOL_NAME) {
+          span.validation = true;
+          span.label = `step ${String(input['step_id'] ?? '?')}, run by Agent OS`;
+        }
         this.openTools.set(e.id, this.push(e.thread, span));
         if (e.evaluated_permission === 'ask') {
           this.openWaits.set(e.id, this.push(e.thread, { kind: 'wait', start: t, seq: e.seq, label: `Waits for you to allow ${e.name}`, isError: false }));
@@ -164,7 +171,7 @@ export class TimelineBuilder {
       // A long lane is merged as it is read: one object per slice of the axis, not one per span.
       const merger = new SpanMerger(raw.length > MAX_SPANS_PER_LANE ? Math.max(duration, 1) / MAX_SPANS_PER_LANE : 0);
       for (const r of raw) {
-        const kind = r.kind === 'tool' && r.command !== undefined && validations.has(r.command) ? 'validation' : r.kind;
+        const kind = r.kind === 'tool' && (r.validation || (r.command !== undefined && validations.has(r.command))) ? 'validation' : r.kind;
         counts[kind]++;
         const stop = r.end ?? end;
         if (kind !== 'wait' && kind !== 'delegation') busyMs += stop - r.start;

@@ -50,7 +50,9 @@ describe('Session Overview, end to end', { timeout: 600_000 }, () => {
     // The verdict with its evidence: the second review approves; the test run; commits; the changed files with +/−.
     const verdict = frame.locator('.section.verdict');
     assert.match(await verdict.locator('h2').innerText(), /APPROVE · review 2/);
-    assert.match(await verdict.locator('.test-run').first().innerText(), /node --test[\s\S]*exit 0 · 8 passed, 0 failed/);
+    // First the runtime's own run of the repository's test command (the verdict gate), then the Reviewer's.
+    assert.match(await verdict.locator('.test-run').first().innerText(), /npm test \(run by Agent OS\)[\s\S]*exit 0 · 8 passed, 0 failed/);
+    assert.match(await verdict.locator('.test-run').nth(1).innerText(), /node --test[\s\S]*exit 0 · 8 passed, 0 failed/);
     await frame.waitForSelector('.section.verdict table.files', { timeout: 30_000 });
     const files = await verdict.locator('table.files tbody tr').allInnerTexts();
     assert.ok(files.some((f) => /src\/parseDuration\.js\s+\+24\s+−5/.test(f)), JSON.stringify(files));
@@ -104,7 +106,7 @@ describe('Session Overview, end to end', { timeout: 600_000 }, () => {
     await span.hover();
     const tip = frame.locator('.tooltip');
     await tip.waitFor({ state: 'visible', timeout: 5_000 });
-    assert.match(await tip.innerText(), /^Coder: Validation: bash node -e/);
+    assert.match(await tip.innerText(), /^Coder: Validation: step 1, run by Agent OS/);
     await wb.screenshot('54-overview-hover');
 
     // One tab stop; arrows move; Down goes to the next lane.
