@@ -5,9 +5,20 @@
 import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
 import { showControlCharacters } from './controlCharacters.ts';
 import { toolInputSummary } from './eventRows.ts';
+import { UNCONFINED_NOTICE } from '../core/tools/unconfinedTools.ts';
 
 export type PersonWait =
-  | { kind: 'tool'; key: string; seq: number; toolUseEventId: string; agent: string; tool: string; input: string }
+  | {
+      kind: 'tool';
+      key: string;
+      seq: number;
+      toolUseEventId: string;
+      agent: string;
+      tool: string;
+      input: string;
+      /** The session's sandbox confines nothing: the call asks because every command does. */
+      unconfined?: boolean;
+    }
   | { kind: 'verdict'; key: string; seq: number; verdictEventId: string; summary: string };
 
 interface SessionWaits {
@@ -15,6 +26,7 @@ interface SessionWaits {
   /** Unanswered `always_ask` calls by event id, in log order. */
   asks: Map<string, EventOfType<'agent.tool_use'>>;
   verdict?: EventOfType<'agent_os.verdict_submitted'>;
+  unconfined?: boolean;
   lastSeq: number;
 }
 
@@ -31,6 +43,9 @@ export class PersonWaits {
       switch (e.type) {
         case 'session.thread_created':
           s.agents.set(e.session_thread_id, e.agent_name);
+          break;
+        case 'agent_os.session_configured':
+          s.unconfined = !e.sandbox.confined;
           break;
         case 'agent.tool_use':
           if (e.evaluated_permission === 'ask') s.asks.set(e.id, e);
@@ -77,6 +92,7 @@ export class PersonWaits {
         agent: s.agents.get(ask.thread) ?? 'An agent',
         tool: ask.name,
         input: relative(toolInputSummary(ask.name, ask.input)),
+        ...(s.unconfined ? { unconfined: true } : {}),
       };
     }
     if (s.verdict) {
@@ -111,7 +127,9 @@ export function noticeFor(sessionId: string, title: string, wait: PersonWait): N
   if (wait.kind === 'tool') {
     const args = { sessionId, toolUseEventId: wait.toolUseEventId };
     return {
-      message: `${noticeText(wait.agent)} asks to run ${noticeText(wait.tool)}: ${noticeText(wait.input)} ("${noticeText(title)}")`,
+      message:
+        `${noticeText(wait.agent)} asks to run ${noticeText(wait.tool)}: ${noticeText(wait.input)} ("${noticeText(title)}")` +
+        (wait.unconfined ? ` — ${UNCONFINED_NOTICE}` : ''),
       actions: [
         { label: 'Allow', command: 'agentOs.allowTool', args },
         { label: 'Deny…', command: 'agentOs.denyTool', args },

@@ -209,6 +209,17 @@ describe('notifications that ask the person', () => {
     const notice = noticeFor(SESSION, 'Fix it', shown.wait);
     assert.equal(notice.message, 'Coder asks to run grep: TODO in src/lib ("Fix it")');
   });
+
+  test('in a session whose sandbox confines nothing, the notification says why the command asks', () => {
+    const { screen, feed } = world();
+    const log = coderSession();
+    log.add(T.coordinator, { type: 'agent_os.session_configured', agent_versions: { Coder: 1 }, sandbox: { kind: 'worktree', confined: false } });
+    ask(log, 'npm test');
+    followFrom(log, 0, feed);
+    const [shown] = screen.open.values();
+    assert.ok(shown);
+    assert.equal(noticeFor(SESSION, 'Fix it', shown.wait).message, 'Coder asks to run bash: npm test ("Fix it") — unconfined: every command asks you');
+  });
 });
 
 describe('what a notification says', () => {
