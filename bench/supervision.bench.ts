@@ -3,13 +3,17 @@
 // then makes N plain `bash` calls of `true`. For each call, (start of the next model request − start of this
 // one) − model time − the sandbox's own run is what Agent OS itself spent; the validation's extra over a
 // plain call is the supervision's overhead (its step events, the run record, the answer built from it).
+// Then compaction's cost on a 2,000-turn thread (in memory).
 import { join } from 'node:path';
 import { AnthropicModelClient } from '../src/node/model/anthropicModelClient.ts';
 import { createLocalRuntime } from '../src/node/runtime/localRuntime.ts';
 import { parseModelScript } from '../src/testkit/model/modelScript.ts';
 import { ScriptedModelServer } from '../src/testkit/model/scriptedModelServer.ts';
+import { EVENT_SCHEMA_VERSION, type EventInput, type SessionEvent } from '../src/core/events/sessionEvent.ts';
+import { compactionSummary } from '../src/core/harness/compaction.ts';
+import { buildTranscript } from '../src/core/harness/threadContext.ts';
 import { makeTempRepo } from '../test/support/gitRepo.ts';
-import { timedModel, timedSandboxes, type Span } from './support/timedParts.ts';
+import { spanNow, timedModel, timedSandboxes, type Span } from './support/timedParts.ts';
 
 const STEPS = 60;
 
@@ -91,7 +95,41 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
+/** Compaction's own cost on a long thread: building the summary from the log, and the transcript after it
+ * against the one before (what every later request is built from). In memory: the append is one record. */
+function compactionCost(): void {
+  const TURNS = 2_000;
+  const T = 'sthr_bench';
+  const events: SessionEvent[] = [];
+  const add = (e: EventInput): void => {
+    events.push({ ...e, id: `sevt_${events.length + 1}`, seq: events.length + 1, processed_at: '2026-01-01T00:00:00Z', schema_version: EVENT_SCHEMA_VERSION } as SessionEvent);
+  };
+  add({ type: 'user.message', thread: T, content: [{ type: 'text', text: 'Read every module and fix what is wrong.' }] });
+  for (let i = 0; i < TURNS; i++) {
+    add({ type: 'span.model_request_end', thread: T, model_request_start_id: 'x', is_error: false, cost_usd: 0, model_usage: { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }, content: [{ type: 'text', text: `Reading ${i}.` }, { type: 'tool_use', id: `toolu_${i}`, name: 'read', input: { file_path: `src/m${i}.js` } }] });
+    add({ type: 'agent.tool_use', thread: T, name: 'read', input: { file_path: `src/m${i}.js` }, model_tool_use_id: `toolu_${i}`, evaluated_permission: 'allow' });
+    add({ type: 'agent.tool_result', thread: T, tool_use_id: events.at(-1)!.id, content: [{ type: 'text', text: `// module ${i}\n${'x'.repeat(400)}` }], is_error: false });
+  }
+  const timeIt = (f: () => unknown): number => {
+    const times: number[] = [];
+    for (let r = 0; r < 15; r++) {
+      const t = spanNow();
+      f();
+      times.push(spanNow() - t);
+    }
+    return percentile(times.sort((a, b) => a - b), 50);
+  };
+  const before = buildTranscript(events);
+  const summaryMs = timeIt(() => compactionSummary(events, undefined));
+  add({ type: 'agent.thread_context_compacted', thread: T, pre_compaction_tokens: 0, summary: compactionSummary(events, undefined), through_seq: events.length });
+  const after = buildTranscript(events);
+  const bytes = (m: unknown): number => JSON.stringify(m).length;
+  line(`compaction of a ${TURNS}-turn thread: building the summary, median`, `${summaryMs.toFixed(2)} ms`, '< 50 ms');
+  line('  transcript rebuild after compaction, median', `${timeIt(() => buildTranscript(events)).toFixed(2)} ms (before: ${timeIt(() => buildTranscript(events.slice(0, -1))).toFixed(2)} ms)`);
+  line('  request messages before and after', `${bytes(before.messages)} B → ${bytes(after.messages)} B`);
+}
+
+main().then(compactionCost).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

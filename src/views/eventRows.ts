@@ -240,6 +240,7 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
     case 'agent_os.project_memory':
     case 'agent_os.questions_asked':
     case 'agent_os.questions_answered':
+    case 'agent.thread_context_compacted':
       return describeSupervisionEvent(e);
   }
 }

@@ -4,7 +4,13 @@ import type { EventOfType, SuiteRunSummary } from '../core/events/sessionEvent.t
 import { runWords } from '../core/pipeline/planSteps.ts';
 
 export type SupervisionEvent = EventOfType<
-  'agent_os.step_updated' | 'agent_os.validation_run' | 'agent_os.loop_detected' | 'agent_os.project_memory' | 'agent_os.questions_asked' | 'agent_os.questions_answered'
+  | 'agent_os.step_updated'
+  | 'agent_os.validation_run'
+  | 'agent_os.loop_detected'
+  | 'agent_os.project_memory'
+  | 'agent_os.questions_asked'
+  | 'agent_os.questions_answered'
+  | 'agent.thread_context_compacted'
 >;
 
 export function describeSupervisionEvent(e: SupervisionEvent): { title: string; body?: string; isError?: boolean } {
@@ -25,6 +31,8 @@ export function describeSupervisionEvent(e: SupervisionEvent): { title: string; 
         title: `The Planner asks you before the Coder starts (${e.reason === 'low_confidence' ? 'low confidence' : e.reason === 'always' ? 'you asked to be asked' : 'open questions'}): ${e.questions[0] ?? ''}`,
         body: e.questions.map((q, i) => `${i + 1}. ${q}`).join('\n'),
       };
+    case 'agent.thread_context_compacted':
+      return { title: `Context compacted (about ${e.pre_compaction_tokens} tokens before): earlier tool results cleared, a summary in their place`, body: e.summary };
     case 'agent_os.questions_answered':
       return { title: 'You answered the Planner', body: e.answers.map((a, i) => `${i + 1}. ${a}`).join('\n') };
     case 'agent_os.project_memory':

@@ -197,3 +197,25 @@ test('an interrupted validation leaves its call open: the thread stops, and runs
   assert.deepEqual(nextStep({ ...view, interrupted: true }), { kind: 'stop', threadId: T, reason: 'interrupted' });
   assert.equal(nextStep({ ...view, interrupted: false }).kind, 'validate_step');
 });
+
+test('a context past the limit is compacted once before the next request; the compacted thread then asks the model', () => {
+  const big = 'x'.repeat(30_000);
+  const events = logOf(ask(), turn(call('toolu_1', 'bash', { command: 'cat big' })), recorded('toolu_1', 'bash', { command: 'cat big' }), result('sevt_3', big));
+  const state = foldSession('sesn_t', events);
+  const view = (evs: SessionEvent[], limit?: number) => ({
+    threadId: T,
+    agent: { name: 'Coder', tools },
+    mayDelegate: false,
+    facts: foldThreadFacts(evs),
+    pending: state.threads[T]?.pendingToolUses ?? new Map(),
+    interrupted: false,
+    delegations: new Map(),
+    supervision: { steps: foldPlanSteps(evs), completesSteps: true, maxStepAttempts: 3, loopLimits: DEFAULT_LOOP_LIMITS, ...(limit ? { compactAboveTokens: limit } : {}) },
+  });
+  assert.deepEqual(nextStep(view(events)), { kind: 'request_model', threadId: T }, 'no limit, no compaction');
+  const step = nextStep(view(events, 5_000));
+  assert.equal(step.kind, 'compact_thread');
+  assert.ok(step.kind === 'compact_thread' && step.tokens > 7_000);
+  const compacted = logOf(...events, { type: 'agent.thread_context_compacted', thread: T, pre_compaction_tokens: 7_600, summary: 'summary', through_seq: 4 });
+  assert.deepEqual(nextStep(view(compacted, 5_000)), { kind: 'request_model', threadId: T });
+});

@@ -131,6 +131,16 @@ const payloads = [
   }),
   z.object({ type: z.literal('session.thread_status_rescheduled'), session_thread_id: z.string(), agent_name: z.string() }),
   z.object({ type: z.literal('session.thread_status_terminated'), session_thread_id: z.string(), agent_name: z.string() }),
+  z.object({
+    type: z.literal('agent.thread_context_compacted'),
+    /** The platform's field: the thread's context (estimated) before compaction. */
+    pre_compaction_tokens: z.number().int().nonnegative(),
+    /** Ours: what the model gets instead of the cleared history — the task, the plan's steps, the latest
+     * validation output, the files changed. The events themselves stay in the log. */
+    summary: z.string(),
+    /** Ours: tool results and inputs of the thread up to this seq are cleared from its context. */
+    through_seq: z.number().int().nonnegative(),
+  }),
   // telemetry
   z.object({ type: z.literal('span.model_request_start'), model: z.string() }),
   z.object({

@@ -11,6 +11,7 @@ import { secretRedactor } from '../tools/redactSecrets.ts';
 import { evaluatePermission } from '../tools/toolConfig.ts';
 import { unconfinedTools } from '../tools/unconfinedTools.ts';
 import { runCommandInSandbox } from './commandRun.ts';
+import { compactionSummary } from './compaction.ts';
 import type { BudgetLimits } from './budget.ts';
 import { delegate, depthOf } from './delegation.ts';
 import type { HarnessAgent } from './harnessAgent.ts';
@@ -65,6 +66,8 @@ export interface SupervisionOptions {
   completesSteps(agentName: string): boolean;
   maxStepAttempts: number;
   loopLimits: LoopLimits;
+  /** Compact a thread whose context (estimated) passes this many tokens. */
+  compactAboveTokens?: number;
 }
 
 /** What one run of a thread has under way beside the log: its delegations and their promises. */
@@ -248,6 +251,17 @@ export class Harness {
       case 'validate_step':
         await this.validateStep(step, run);
         return undefined;
+      case 'compact_thread': {
+        const events = this.log.threadEvents(step.threadId);
+        await this.log.append({
+          type: 'agent.thread_context_compacted',
+          thread: step.threadId,
+          pre_compaction_tokens: step.tokens,
+          summary: compactionSummary(events, this.planSteps.progress),
+          through_seq: events.at(-1)?.seq ?? 0,
+        });
+        return undefined;
+      }
       case 'record_loop':
         await this.log.append({ type: 'agent_os.loop_detected', thread: step.threadId, ...step.finding });
         return undefined;
@@ -304,7 +318,13 @@ export class Harness {
     if (!options) return undefined;
     const events = this.log.events;
     for (; this.planStepsFolded < events.length; this.planStepsFolded++) this.planSteps.apply(events[this.planStepsFolded] as SessionEvent);
-    return { steps: this.planSteps, completesSteps: options.completesSteps(agent.name), maxStepAttempts: options.maxStepAttempts, loopLimits: options.loopLimits };
+    return {
+      steps: this.planSteps,
+      completesSteps: options.completesSteps(agent.name),
+      maxStepAttempts: options.maxStepAttempts,
+      loopLimits: options.loopLimits,
+      ...(options.compactAboveTokens !== undefined ? { compactAboveTokens: options.compactAboveTokens } : {}),
+    };
   }
 
   /** Steps that only append to the log (answers the harness writes itself, the wake record). */

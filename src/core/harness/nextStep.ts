@@ -23,6 +23,8 @@ export interface SupervisionView {
   completesSteps: boolean;
   maxStepAttempts: number;
   loopLimits: LoopLimits;
+  /** Compact a thread whose context (estimated) passes this many tokens; absent: never. */
+  compactAboveTokens?: number;
 }
 
 export interface ThreadView {
@@ -86,12 +88,18 @@ export function nextStep(view: ThreadView): Step {
   if (facts.awaitingModel) {
     const loop = detectLoop(facts, view.supervision?.loopLimits ?? NO_LOOP_LIMITS, view.agent.maxTurns);
     if (loop) return { kind: 'record_loop', threadId, finding: loop };
+    const tokens = Math.ceil(facts.contextChars / CHARS_PER_TOKEN);
+    const limit = view.supervision?.compactAboveTokens;
+    if (limit !== undefined && tokens > limit && !facts.compactedLast) return { kind: 'compact_thread', threadId, tokens };
     return { kind: 'request_model', threadId };
   }
   return turn
     ? { kind: 'done', threadId, text: assistantText(turn.content), endEventId: turn.endEventId }
     : { kind: 'done', threadId, text: '', endEventId: '' };
 }
+
+/** A rough, conservative estimate for text and JSON alike. */
+const CHARS_PER_TOKEN = 4;
 
 const NO_LOOP_LIMITS: LoopLimits = { repeatedTurns: Number.POSITIVE_INFINITY, staleTurns: Number.POSITIVE_INFINITY };
 

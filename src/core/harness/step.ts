@@ -24,6 +24,9 @@ export type Step =
   | { kind: 'answer_tool'; threadId: string; toolUseId: string; text: string; isError: boolean }
   /** A `complete_step` call: the runtime runs the step's validation in the thread's sandbox and records it. */
   | { kind: 'validate_step'; threadId: string; use: ToolUseEvent; validation: Extract<CompleteStepDecision, { kind: 'validate' }> }
+  /** The thread's context nears the model's window: record `agent.thread_context_compacted` (its summary
+   * replaces the earlier tool results in the thread's next requests). */
+  | { kind: 'compact_thread'; threadId: string; tokens: number }
   /** Stop a runaway thread: record `agent_os.loop_detected` (the thread then ends, halted). */
   | { kind: 'record_loop'; threadId: string; finding: LoopFinding }
   /** Hand a `send_to_agent` call to its callee; the parent goes on with its other calls meanwhile. */

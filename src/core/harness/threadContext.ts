@@ -12,6 +12,8 @@ export interface ThreadTranscript {
   awaitingModel: boolean;
 }
 
+export const COMPACTED_RESULT = '[cleared by context compaction; the summary below says what matters]';
+
 /** Builds the request messages of one thread from its events (in log order). */
 export function buildTranscript(threadEvents: readonly SessionEvent[]): ThreadTranscript {
   const messages: RequestMessage[] = [];
@@ -35,8 +37,17 @@ export function buildTranscript(threadEvents: readonly SessionEvent[]): ThreadTr
     }
   };
 
+  // The latest compaction clears what came before it: tool results become a stub, tool inputs empty (the
+  // assistant turns stay, so every tool_use keeps its tool_result), and its summary stands in their place.
+  let compaction: Extract<SessionEvent, { type: 'agent.thread_context_compacted' }> | undefined;
+  for (const event of threadEvents) if (event.type === 'agent.thread_context_compacted') compaction = event;
+  const cleared = (seq: number): boolean => compaction !== undefined && seq <= compaction.through_seq;
+
   for (const event of threadEvents) {
     switch (event.type) {
+      case 'agent.thread_context_compacted':
+        if (event === compaction) pushUser({ type: 'text', text: event.summary });
+        break;
       case 'user.message':
         for (const b of event.content) pushUser({ type: 'text', text: b.text });
         break;
@@ -45,7 +56,8 @@ export function buildTranscript(threadEvents: readonly SessionEvent[]): ThreadTr
         break;
       case 'span.model_request_end':
         if (!event.is_error && event.content) {
-          messages.push({ role: 'assistant', content: event.content.map(toRequestBlock) });
+          const blocks = event.content.map(toRequestBlock);
+          messages.push({ role: 'assistant', content: cleared(event.seq) ? blocks.map((b) => (b.type === 'tool_use' ? { ...b, input: {} } : b)) : blocks });
           lastAssistant = { content: event.content, endEventId: event.id };
         }
         break;
@@ -58,7 +70,7 @@ export function buildTranscript(threadEvents: readonly SessionEvent[]): ThreadTr
         pushUser({
           type: 'tool_result',
           tool_use_id: modelId,
-          content: event.content.map((b) => b.text).join('\n'),
+          content: cleared(event.seq) ? COMPACTED_RESULT : event.content.map((b) => b.text).join('\n'),
           ...(event.is_error ? { is_error: true } : {}),
         });
         break;

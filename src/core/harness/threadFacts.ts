@@ -39,6 +39,11 @@ export interface ThreadFacts {
   currentHasCalls: boolean;
   previousTurn?: string;
   readonly seenCalls: Set<string>;
+  /** The thread's context as the model would get it, in characters (estimated; compaction resets it). */
+  contextChars: number;
+  /** The latest event that adds to the context was a compaction (nothing new to compact since). */
+  compactedLast: boolean;
+  assistantTurns: number;
 }
 
 export type ThreadHalt =
@@ -59,6 +64,9 @@ export function emptyThreadFacts(): ThreadFacts {
     staleTurns: 0,
     currentHasCalls: false,
     seenCalls: new Set(),
+    contextChars: 0,
+    compactedLast: false,
+    assistantTurns: 0,
   };
 }
 
@@ -71,12 +79,19 @@ export function applyThreadEvent(facts: ThreadFacts, event: SessionEvent): void 
   switch (event.type) {
     case 'user.message':
       if (event.content.length > 0) facts.awaitingModel = true;
+      addContext(facts, textLength(event.content));
       newInput(facts);
       break;
     case 'agent.thread_message_received':
       facts.receivedSeqs.push(event.seq);
       if (event.content.length > 0) facts.awaitingModel = true;
+      addContext(facts, textLength(event.content));
       newInput(facts);
+      break;
+    case 'agent.thread_context_compacted':
+      // What remains: the summary, and each turn's skeleton (its text, empty inputs, stub results).
+      facts.contextChars = event.summary.length + facts.assistantTurns * 200;
+      facts.compactedLast = true;
       break;
     case 'span.model_request_end':
       if (!event.is_error && event.content) {
@@ -84,6 +99,8 @@ export function applyThreadEvent(facts: ThreadFacts, event: SessionEvent): void 
         facts.lastTurn = { endEventId: event.id, content: event.content, toolBlocks };
         facts.turnUses.clear();
         facts.awaitingModel = false;
+        facts.assistantTurns++;
+        addContext(facts, JSON.stringify(event.content).length);
         countTurn(facts, toolBlocks);
       }
       break;
@@ -100,6 +117,7 @@ export function applyThreadEvent(facts: ThreadFacts, event: SessionEvent): void 
     case 'agent.tool_result':
       if (facts.knownUses.has(event.tool_use_id)) {
         facts.awaitingModel = true;
+        addContext(facts, textLength(event.content));
         if (facts.currentTurn !== undefined) facts.currentTurn += `\n= ${event.is_error ? '!' : ''}${event.content.map((b) => b.text).join('\n')}`;
       }
       break;
@@ -123,6 +141,17 @@ export function applyThreadEvent(facts: ThreadFacts, event: SessionEvent): void 
     default:
       break;
   }
+}
+
+function addContext(facts: ThreadFacts, chars: number): void {
+  facts.contextChars += chars;
+  facts.compactedLast = false;
+}
+
+function textLength(blocks: readonly { text: string }[]): number {
+  let n = 0;
+  for (const b of blocks) n += b.text.length;
+  return n;
 }
 
 function newInput(facts: ThreadFacts): void {

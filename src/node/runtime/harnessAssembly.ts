@@ -56,7 +56,7 @@ export async function assembleHarness(options: AgentOsRuntimeOptions, meta: Sess
     ...(settings.budget ? { budget: settings.budget } : {}),
     maxDelegationDepth: settings.delegationDepth,
     maxCorrections: settings.maxCorrections,
-    supervision: { completesSteps, maxStepAttempts: settings.stepAttempts, loopLimits: settings.loopLimits },
+    supervision: { completesSteps, maxStepAttempts: settings.stepAttempts, loopLimits: settings.loopLimits, compactAboveTokens: settings.compactAboveTokens },
     systemContext,
     onThreadResult: pipelineResultHook({
       supervision: { maxStepAttempts: settings.stepAttempts, testCommand: (events) => sessionTestCommand({ events }), questions: settings.questions },

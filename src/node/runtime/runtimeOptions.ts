@@ -25,6 +25,8 @@ export interface RuntimeSettings {
   loopLimits: LoopLimits;
   /** When a plan waits for the person's answers before the Coder starts. */
   questions: QuestionPolicy;
+  /** Compact a thread's context past this many tokens (estimated), below the models' 200k window. */
+  compactAboveTokens: number;
 }
 
 export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = {
@@ -35,6 +37,7 @@ export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = {
   stepAttempts: DEFAULT_STEP_ATTEMPTS,
   loopLimits: DEFAULT_LOOP_LIMITS,
   questions: DEFAULT_QUESTION_POLICY,
+  compactAboveTokens: 150_000,
 };
 
 export interface AgentOsRuntimeOptions {
