@@ -11,6 +11,7 @@ import { foldSession } from '../../src/core/session/sessionState.ts';
 import { solutionCodeChange, solutionTest } from '../../src/testkit/demo/fixture/solution.ts';
 import { startDemoWorld } from '../support/demoWorld.ts';
 import {
+  approveOnceScript,
   approveText,
   expecting,
   lastUserText,
@@ -242,6 +243,36 @@ test('a validation cut off by an interrupt is not an attempt: on resume the runt
     const use = events.find((e) => e.type === 'agent.tool_use' && e.name === 'complete_step');
     assert.equal(events.filter((e) => e.type === 'agent.tool_result' && e.tool_use_id === use?.id).length, 1, 'the call has one answer');
     assert.equal(foldSession(meta.id, events).stopReason?.type, 'end_turn');
+  } finally {
+    await world.close();
+  }
+});
+
+test('where nothing confines, each step\'s validation waits for the person\'s consent, and the verdict gate runs nothing and says so', async () => {
+  const world = await startDemoWorld(approveOnceScript(), { sandbox: 'worktree' });
+  try {
+    const { rt, sample } = world;
+    const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
+    let stop = await rt.runtime.settled(meta.id);
+    const allowed: string[] = [];
+    for (let i = 0; i < 20 && stop?.type === 'requires_action'; i++) {
+      const events = await rt.store.read(meta.id);
+      const asking = events.filter((e): e is EventOfType<'agent.tool_use'> => e.type === 'agent.tool_use' && e.evaluated_permission === 'ask' && stop?.type === 'requires_action' && stop.event_ids.includes(e.id));
+      if (asking.length === 0) break;
+      for (const use of asking) {
+        allowed.push(use.name);
+        await rt.runtime.confirmTool(meta.id, use.id, true);
+      }
+      stop = foldSession(meta.id, await rt.store.read(meta.id)).stopReason;
+    }
+    assert.deepEqual(allowed.filter((n) => n === 'complete_step').length, 2, 'each validation asked first');
+    const events = await rt.store.read(meta.id);
+    assert.deepEqual(runsOf(events, 'step').map((r) => r.exit_code), [0, 0]);
+    assert.equal(runsOf(events, 'test_suite').length, 0);
+    const verdict = verdictsOf(events)[0];
+    assert.equal(verdict?.verdict.decision, 'APPROVE');
+    assert.equal(verdict?.evidence.suite_run, undefined);
+    assert.match(verdict?.evidence.suite_run_note ?? '', /confines nothing[\s\S]*run the tests yourself/);
   } finally {
     await world.close();
   }
