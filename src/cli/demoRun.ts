@@ -111,7 +111,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       const verdict = state.latestVerdict;
       if (scripted && asking.length > 0) {
         for (const use of asking) {
-          out(`  the demo allows: ${use.name} ${String((use.input as { command?: unknown } | undefined)?.command ?? '')}`);
+          const input = (use.input ?? {}) as { command?: unknown; step_id?: unknown };
+          out(`  the demo allows: ${use.name} ${String(input.command ?? (input.step_id !== undefined ? `step ${String(input.step_id)} (Agent OS runs its validation)` : ''))}`);
           await runtime.confirmTool(meta.id, use.id, true);
         }
       } else if (verdict && waiting.includes(verdict.id) && !state.latestApproval) {
