@@ -372,7 +372,7 @@ export class Harness {
 
 /** The agent as it runs in a sandbox that is (or is not) confined: unconfined, its commands need consent. */
 function inSandbox(agent: HarnessAgent, confined: boolean): HarnessAgent {
-  return confined ? agent : { ...agent, tools: unconfinedTools(agent.tools, agent.access, false) };
+  return confined ? agent : { ...agent, tools: unconfinedTools(agent.tools, agent.access, false), unconfined: true };
 }
 
 const STRICTNESS = { allow: 0, ask: 1, deny: 2 } as const;

@@ -18,4 +18,6 @@ export interface HarnessAgent {
   access: SandboxAccess;
   /** Claude Code's `maxTurns`: model turns a thread may take on one task before the runtime stops it. */
   maxTurns?: number;
+  /** Set by the harness when the thread's sandbox confines nothing (its tools then follow unconfinedTools). */
+  unconfined?: boolean;
 }

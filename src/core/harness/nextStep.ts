@@ -10,7 +10,9 @@ import type { Step, ToolUseBlock, ToolUseEvent } from './step.ts';
 import { detectLoop, loopReport, type LoopLimits } from './runaway.ts';
 import type { ThreadFacts } from './threadFacts.ts';
 import { assistantText } from './threadContext.ts';
-import { HALTED_BEFORE_RUN, INTERRUPTED_BEFORE_RUN, INTERRUPTED_OUTCOME_UNKNOWN, deniedText, notEnabledText } from './toolResults.ts';
+import type { SandboxAccess } from '../sandbox/sandbox.ts';
+import { COMMAND_TOOLS } from '../tools/unconfinedTools.ts';
+import { HALTED_BEFORE_RUN, INTERRUPTED_BEFORE_RUN, INTERRUPTED_OUTCOME_UNKNOWN, deniedText, notEnabledText, unconfinedRefusalText } from './toolResults.ts';
 
 /** A delegation this run started: still running, held for a person (the events to wait on), or
  * settled without an answer (its thread was interrupted), which this run leaves alone. */
@@ -29,7 +31,7 @@ export interface SupervisionView {
 
 export interface ThreadView {
   threadId: string;
-  agent: { name: string; tools: readonly ResolvedToolConfig[]; maxTurns?: number };
+  agent: { name: string; tools: readonly ResolvedToolConfig[]; maxTurns?: number; access?: SandboxAccess; unconfined?: boolean };
   /** Whether `send_to_agent` may run here: the agent has callees and the depth bound is not reached. */
   mayDelegate: boolean;
   facts: ThreadFacts;
@@ -60,7 +62,7 @@ export function nextStep(view: ThreadView): Step {
       // A thread the runtime stopped runs nothing more of its turn.
       if (facts.halt && use.seq > facts.halt.seq) return answer(threadId, use.id, HALTED_BEFORE_RUN);
       if (use.name === DELEGATION_TOOL_NAME && use.evaluated_permission === 'allow') return { kind: 'delegate', threadId, use };
-      if (use.evaluated_permission === 'deny') return answer(threadId, use.id, notEnabledText(use.name, view.agent.name));
+      if (use.evaluated_permission === 'deny') return answer(threadId, use.id, refusedText(use.name, view.agent));
       if (use.evaluated_permission === 'ask') {
         const confirmation = facts.confirmations.get(use.id);
         if (!confirmation) {
@@ -116,6 +118,11 @@ function recordStep(view: ThreadView, block: ToolUseBlock): Step {
       : evaluatePermission(view.agent.tools, block.name);
   const openSandbox = permission !== 'deny' && !delegation && !view.interrupted;
   return { kind: 'record_tool_use', threadId: view.threadId, block, permission, openSandbox };
+}
+
+/** Why a call is refused: not enabled for the agent, or a command where nothing confines it. */
+function refusedText(toolName: string, agent: ThreadView['agent']): string {
+  return agent.unconfined && agent.access === 'read_only' && COMMAND_TOOLS.has(toolName) ? unconfinedRefusalText(toolName, agent.name) : notEnabledText(toolName, agent.name);
 }
 
 function answer(threadId: string, toolUseId: string, text: string, isError = true): Step {

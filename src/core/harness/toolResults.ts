@@ -17,6 +17,13 @@ export function notEnabledText(toolName: string, agentName: string): string {
   return `tool '${toolName}' is not enabled for agent '${agentName}'; the call was refused`;
 }
 
+export function unconfinedRefusalText(toolName: string, agentName: string): string {
+  return (
+    `tool '${toolName}' is not available to agent '${agentName}': this sandbox confines nothing (commands would run as the ` +
+    `person), so read-only agents run no commands here; the call was refused. Use the file tools (read, glob, grep) instead`
+  );
+}
+
 export function deniedText(denyMessage: string | undefined): string {
   return `the person denied this call${denyMessage ? `: ${denyMessage}` : ''}`;
 }
