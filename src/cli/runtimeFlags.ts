@@ -28,6 +28,7 @@ export const runtimeFlagOptions = {
   'step-attempts': { type: 'string' },
   'ask-below-confidence': { type: 'string' },
   'ask-before-execution': { type: 'boolean' },
+  'learn-preferences': { type: 'boolean' },
   'delegation-depth': { type: 'string' },
   'no-bubblewrap': { type: 'boolean' },
   sandbox: { type: 'string' },
@@ -48,6 +49,7 @@ export interface RuntimeFlagValues extends ManagedFlagValues {
   'step-attempts'?: string;
   'ask-below-confidence'?: string;
   'ask-before-execution'?: boolean;
+  'learn-preferences'?: boolean;
   'delegation-depth'?: string;
   'no-bubblewrap'?: boolean;
   sandbox?: string;
@@ -67,6 +69,7 @@ export const runtimeFlagsHelp = `Runtime options:
   --step-attempts <n>       runs of a plan step's validation before the step fails (default 3)
   --ask-below-confidence <c>  ask you before the Coder starts when the plan's confidence is below c (0-1, default 0.5)
   --ask-before-execution    ask you about every plan before the Coder starts
+  --learn-preferences       learn your preferences from your Request Changes (a model call each)
   --delegation-depth <n>    levels of delegation allowed (default 1)
   --sandbox <kind>          auto (default), devcontainer, bubblewrap or worktree; a resumed session keeps its own
   --devcontainer-config <path>  the dev container configuration (default .devcontainer/devcontainer.json)
@@ -147,6 +150,7 @@ export async function buildCliRuntime(
       ...(budgetUsd ? { budget: { maxUsd: budgetUsd } } : {}),
       ...(reviewRounds ? { reviewRounds: Math.floor(reviewRounds) } : {}),
       ...(stepAttempts ? { stepAttempts: Math.max(1, Math.floor(stepAttempts)) } : {}),
+      ...(flags['learn-preferences'] ? { learnPreferences: true } : {}),
       questions: {
         ...DEFAULT_QUESTION_POLICY,
         ...(askBelow !== undefined ? { askBelowConfidence: askBelow } : {}),

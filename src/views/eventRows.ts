@@ -241,6 +241,8 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
     case 'agent_os.questions_asked':
     case 'agent_os.questions_answered':
     case 'agent.thread_context_compacted':
+    case 'agent_os.preferences_pinned':
+    case 'agent_os.preferences_learned':
       return describeSupervisionEvent(e);
   }
 }

@@ -11,6 +11,8 @@ export type SupervisionEvent = EventOfType<
   | 'agent_os.questions_asked'
   | 'agent_os.questions_answered'
   | 'agent.thread_context_compacted'
+  | 'agent_os.preferences_pinned'
+  | 'agent_os.preferences_learned'
 >;
 
 export function describeSupervisionEvent(e: SupervisionEvent): { title: string; body?: string; isError?: boolean } {
@@ -31,6 +33,10 @@ export function describeSupervisionEvent(e: SupervisionEvent): { title: string; 
         title: `The Planner asks you before the Coder starts (${e.reason === 'low_confidence' ? 'low confidence' : e.reason === 'always' ? 'you asked to be asked' : 'open questions'}): ${e.questions[0] ?? ''}`,
         body: e.questions.map((q, i) => `${i + 1}. ${q}`).join('\n'),
       };
+    case 'agent_os.preferences_pinned':
+      return { title: `Your preferences for this repository, version ${e.version}, given to the agents`, body: e.text };
+    case 'agent_os.preferences_learned':
+      return { title: `Learned from your corrections (preferences version ${e.version}): ${e.lines.map((l) => l.text).join('; ')}`, body: e.lines.map((l) => `- ${l.text} (from ${l.source_event_id})`).join('\n') };
     case 'agent.thread_context_compacted':
       return { title: `Context compacted (about ${e.pre_compaction_tokens} tokens before): earlier tool results cleared, a summary in their place`, body: e.summary };
     case 'agent_os.questions_answered':

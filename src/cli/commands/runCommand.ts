@@ -13,6 +13,7 @@ const usage = `Usage:
   --approve / --reject <text>          decide the Reviewer's verdict without being asked
   --allow-tools / --deny-tools <text>  answer tool calls that wait for confirmation (always_ask)
   --answers <file>                     answer the Planner's questions before the Coder starts (JSON array, or a line each)
+  --no-learn                           do not learn preferences from this session's corrections
 ${runtimeFlagsHelp}
 `;
 
@@ -28,6 +29,7 @@ export const runCommand: CliCommand = {
         task: { type: 'string' },
         agent: { type: 'string' },
         prompt: { type: 'string' },
+        'no-learn': { type: 'boolean' },
         ...decisionFlagOptions,
         help: { type: 'boolean', short: 'h' },
       },
@@ -45,7 +47,11 @@ export const runCommand: CliCommand = {
     const out = printLine;
     const meta = single
       ? await cli.runtime.startSingleAgent({ repository: cli.repository, agent: values.agent as string, prompt: values.prompt as string })
-      : await cli.runtime.start({ repository: cli.repository, ...(values.issue ? { issue: values.issue } : { task: values.task as string }) });
+      : await cli.runtime.start({
+          repository: cli.repository,
+          ...(values.issue ? { issue: values.issue } : { task: values.task as string }),
+          ...(values['no-learn'] ? { learn: false } : {}),
+        });
     out(`session ${meta.id}: ${meta.title}`);
     try {
       return await driveSession({

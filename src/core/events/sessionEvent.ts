@@ -247,6 +247,18 @@ const payloads = [
     verdict_model_request_end_id: z.string().optional(),
   }),
   z.object({
+    type: z.literal('agent_os.preferences_pinned'),
+    /** The repository's preferences document at the session's start, pinned like agent versions. */
+    version: z.number().int().positive(),
+    text: z.string(),
+  }),
+  z.object({
+    type: z.literal('agent_os.preferences_learned'),
+    /** The document's version these lines made. */
+    version: z.number().int().positive(),
+    lines: z.array(z.object({ text: z.string(), source_event_id: z.string() })),
+  }),
+  z.object({
     type: z.literal('agent_os.questions_asked'),
     /** The plan whose questions (or low confidence) wait for the person before the Coder starts. */
     plan_event_id: z.string(),

@@ -9,6 +9,7 @@ import { roleRules } from './roles.ts';
 export interface AgentContextInput {
   agentName: string;
   memory?: EventOfType<'agent_os.project_memory'>;
+  preferences?: EventOfType<'agent_os.preferences_pinned'>;
   testCommand?: string;
   completesSteps: boolean;
   maxStepAttempts: number;
@@ -29,6 +30,9 @@ export function agentContext(input: AgentContextInput): string | undefined {
       `Agent OS checks plan steps itself. When a step is done, call ${COMPLETE_STEP_TOOL_NAME} with its step_id: Agent OS runs the step's validation command in a fresh shell of your sandbox and answers with the result. ` +
         `A step has ${input.maxStepAttempts} attempts; after the last failing one the step fails and your thread stops. Your report of a step as PASSED counts only when that run passed.`,
     );
+  }
+  if (input.preferences) {
+    parts.push(`The person's preferences for this repository, learned from their corrections in earlier sessions (version ${input.preferences.version}):\n${input.preferences.text.replace(/\s*<!--.*?-->/g, '').trim()}`);
   }
   const files = input.memory?.files ?? [];
   if (files.length > 0) {

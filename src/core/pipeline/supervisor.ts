@@ -14,6 +14,8 @@ export interface SessionStart {
   prompt: string;
   /** The repository's AGENTS.md / CLAUDE.md files, pinned with the session. */
   memory?: EventOfType<'agent_os.project_memory'>['files'];
+  /** The person's preferences for the repository, pinned with the session. */
+  preferences?: { version: number; text: string };
 }
 
 /** The primary thread, the session's pinned configuration, and the task as its first message. */
@@ -33,6 +35,7 @@ export function sessionStartEvents(start: SessionStart): EventInput[] {
     },
     { type: 'agent_os.session_configured', thread: primary, agent_versions: start.versions, sandbox: start.sandbox, ...limits },
     ...(start.memory?.length ? [{ type: 'agent_os.project_memory' as const, thread: primary, files: start.memory }] : []),
+    ...(start.preferences ? [{ type: 'agent_os.preferences_pinned' as const, thread: primary, ...start.preferences }] : []),
     { type: 'user.message', thread: primary, content: [{ type: 'text', text: start.prompt }] },
   ];
 }

@@ -4,6 +4,8 @@
 import type { SessionMeta } from '../session/sessionStore.ts';
 
 export interface StartSessionRequest {
+  /** false: the person marked this session as not to learn preferences from. */
+  learn?: boolean;
   /** A GitHub issue: URL, `owner/repo#n`; or absent when `task` is given. */
   issue?: string;
   /** A task typed by the user, instead of an issue. */

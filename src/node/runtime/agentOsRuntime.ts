@@ -12,6 +12,9 @@ import { interruptEvents, neverStarted, sessionStartEvents } from '../../core/pi
 import type { SessionChanges, SessionService, StartSessionRequest } from '../../core/runtime/sessionService.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { readProjectMemory } from '../agents/projectMemory.ts';
+import { DEFAULT_AGENT_MODEL } from '../../core/agents/agentModels.ts';
+import { assistantText } from '../../core/harness/threadContext.ts';
+import { learningRequest, lessonsOf, PREFERENCES_AGENT, readLearned } from '../../core/pipeline/preferenceLearning.ts';
 import { decide, finishApprovedWork, type Decision } from './approvalRunner.ts';
 import { assembleHarness, repositoryOf } from './harnessAssembly.ts';
 import type { AgentCatalog } from './agentCatalog.ts';
@@ -52,6 +55,7 @@ export class AgentOsRuntime implements SessionService {
       title: task.title,
       source: task.source,
       prompt: task.prompt,
+      ...(request.learn === false ? { learn: false } : {}),
     });
   }
 
@@ -66,23 +70,24 @@ export class AgentOsRuntime implements SessionService {
     });
   }
 
-  private async create(input: { repository: string; primaryAgent: string; title: string; source: string; prompt: string }): Promise<SessionMeta> {
+  private async create(input: { repository: string; primaryAgent: string; title: string; source: string; prompt: string; learn?: boolean }): Promise<SessionMeta> {
     const catalog = this.options.agents(input.repository);
     const versions = await catalog.pinVersions(input.primaryAgent);
     await this.refuseUnpricedModels(catalog, versions);
     const sandboxes = this.options.sandboxes(input.repository);
     const sandbox = await sandboxes.describe();
     const memory = await readProjectMemory(input.repository);
+    const preferences = await this.options.preferences?.current(input.repository);
     const meta = await this.options.store.create({
       title: input.title,
       source: input.source,
       repository: input.repository,
-      metadata: { primary_agent: input.primaryAgent },
+      metadata: { primary_agent: input.primaryAgent, ...(input.learn === false ? { learn: 'no' } : {}) },
     });
     const writer = await this.options.store.openWriter(meta.id);
     const log = new SessionLog(writer, meta.id);
     const budget = this.options.settings.budget;
-    const start = { primaryThreadId: newId('sthr'), primaryAgent: input.primaryAgent, versions, sandbox, prompt: input.prompt, memory };
+    const start = { primaryThreadId: newId('sthr'), primaryAgent: input.primaryAgent, versions, sandbox, prompt: input.prompt, memory, ...(preferences ? { preferences } : {}) };
     await log.appendMany(sessionStartEvents({ ...start, ...(budget ? { budget } : {}) }));
     this.launch(meta, log);
     return meta;
@@ -222,6 +227,33 @@ export class AgentOsRuntime implements SessionService {
     await this.launch(meta, log).done;
   }
 
+  /** Distills the person's corrections in this session (those not learned from yet) into the repository's
+   * preferences, unless the person marked the session as not to learn from. A failed model call loses
+   * nothing but the lesson: the session goes on. */
+  private async learnPreferences(meta: SessionMeta, log: SessionLog): Promise<void> {
+    const store = this.options.preferences;
+    if (!store || !this.options.settings.learnPreferences || meta.metadata['learn'] === 'no' || !meta.repository) return;
+    const taught = new Set(log.events.flatMap((e) => (e.type === 'agent_os.preferences_learned' ? e.lines.map((l) => l.source_event_id) : [])));
+    const lessons = lessonsOf(log.events).filter((l) => !taught.has(l.eventId));
+    if (lessons.length === 0) return;
+    let answer: string;
+    try {
+      const response = await this.options.model.createMessage(learningRequest(lessons, DEFAULT_AGENT_MODEL), { agentName: PREFERENCES_AGENT });
+      answer = assistantText(response.content);
+    } catch {
+      return;
+    }
+    const lines = readLearned(answer, lessons);
+    const saved = await store.learn(meta.repository, lines.map((l) => ({ text: l.text, sessionId: meta.id, eventId: l.eventId })));
+    if (!saved) return;
+    await log.append({
+      type: 'agent_os.preferences_learned',
+      thread: log.state.primaryThreadId as string,
+      version: saved.version,
+      lines: lines.map((l) => ({ text: l.text, source_event_id: l.eventId })),
+    });
+  }
+
   private refuseWhileRunning(sessionId: string): void {
     if (this.active.has(sessionId)) {
       throw new AgentOsError('INVALID_ARGUMENT', `session ${sessionId} is running; wait until it asks for you`);
@@ -244,6 +276,7 @@ export class AgentOsRuntime implements SessionService {
     const { meta, log } = await this.openLog(sessionId);
     // A refused decision or a failed push or GitHub call must not keep the writer lock held by this process.
     await closingOnFailure(log, () => decide(this.options, meta, log, verdictEventId, decision));
+    if (decision.decision === 'reject') await closingOnFailure(log, () => this.learnPreferences(meta, log));
     await this.launch(meta, log).done;
   }
 

@@ -32,12 +32,14 @@ export async function assembleHarness(options: AgentOsRuntimeOptions, meta: Sess
   const systemContext = (agentName: string): string | undefined => {
     if (!contexts.has(agentName)) {
       const memory = log.events.find((e) => e.type === 'agent_os.project_memory');
+      const preferences = log.events.find((e) => e.type === 'agent_os.preferences_pinned');
       const testCommand = sessionTestCommand(log);
       contexts.set(
         agentName,
         agentContext({
           agentName,
           ...(memory?.type === 'agent_os.project_memory' ? { memory } : {}),
+          ...(preferences?.type === 'agent_os.preferences_pinned' ? { preferences } : {}),
           ...(testCommand ? { testCommand } : {}),
           completesSteps: completesSteps(agentName),
           maxStepAttempts: settings.stepAttempts,

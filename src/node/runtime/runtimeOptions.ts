@@ -6,6 +6,7 @@ import { DEFAULT_STEP_ATTEMPTS } from '../../core/pipeline/planSteps.ts';
 import type { ModelClient, ModelResponse } from '../../core/model/modelClient.ts';
 import type { SessionStore } from '../../core/session/sessionStore.ts';
 import type { SessionEnvironment } from '../environment/sessionEnvironment.ts';
+import type { PreferenceStore } from '../preferences/preferenceStore.ts';
 import type { PullRequestTarget } from '../pipeline/pullRequestStep.ts';
 import type { AgentCatalog } from './agentCatalog.ts';
 import type { SessionSandboxes } from './sessionSandboxes.ts';
@@ -27,6 +28,8 @@ export interface RuntimeSettings {
   questions: QuestionPolicy;
   /** Compact a thread's context past this many tokens (estimated), below the models' 200k window. */
   compactAboveTokens: number;
+  /** Learn the person's preferences from their corrections (a model call after each Request Changes). */
+  learnPreferences: boolean;
 }
 
 export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = {
@@ -38,6 +41,7 @@ export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = {
   loopLimits: DEFAULT_LOOP_LIMITS,
   questions: DEFAULT_QUESTION_POLICY,
   compactAboveTokens: 150_000,
+  learnPreferences: false,
 };
 
 export interface AgentOsRuntimeOptions {
@@ -56,6 +60,8 @@ export interface AgentOsRuntimeOptions {
   /** Whether a model has a list price: a dollar budget cannot be held for one that has none. */
   isPriced?(model: string): boolean;
   onTextDelta?(sessionId: string, threadId: string, text: string): void;
+  /** The repositories' preference documents (absent: none are kept or given). */
+  preferences?: PreferenceStore;
   /** The set-up phase (dependencies, toolchain) run before the agents of each session; absent: none. */
   environment?: SessionEnvironment;
   /** Tests of harness mechanics only (retries, budgets, interrupts, the pipeline) on a machine where
