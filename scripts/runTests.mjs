@@ -41,7 +41,7 @@ try {
   const result = spawnSync(
     process.execPath,
     [
-      '--import', 'tsx', '--test', '--test-concurrency=2',
+      '--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit',
       '--test-reporter=spec', '--test-reporter-destination=stdout',
       `--test-reporter=${join(repoRoot, 'scripts', 'skipReporter.mjs')}`, `--test-reporter-destination=${skipsFile}`,
       ...files,

@@ -71,9 +71,9 @@ export const runtimeFlagsHelp = `Runtime options:
   --ask-before-execution    ask you about every plan before the Coder starts
   --learn-preferences       learn your preferences from your Request Changes (a model call each)
   --delegation-depth <n>    levels of delegation allowed (default 1)
-  --sandbox <kind>          auto (default), devcontainer, bubblewrap or worktree; a resumed session keeps its own
+  --sandbox <kind>          auto (default), devcontainer, os or worktree; a resumed session keeps its own
   --devcontainer-config <path>  the dev container configuration (default .devcontainer/devcontainer.json)
-  --no-bubblewrap           act as if bubblewrap were not installed
+  --no-bubblewrap           act as if the OS sandbox did not work here (unconfined: every command asks)
   --accept-setup            run a detected environment set-up (npm ci, …) without asking; remembered per repository
 ${managedFlagsHelp}
 Environment: ANTHROPIC_API_KEY (required), GITHUB_TOKEN or GH_TOKEN (to read private issues and open pull requests).`;

@@ -10,21 +10,22 @@ export interface SandboxFacts {
 export function sandboxPlain(s: SandboxFacts): string {
   if (!s.confined) {
     return (
-      'Not confined (unconfined: every command asks you): commands would run as you on this machine, in a scratch git worktree ' +
-      'of their own, able to read your home folder and reach the network. So every command a writing agent runs waits for ' +
-      'your Allow, and read-only agents get no commands at all.'
+      'Not confined (unconfined: every command asks you): nothing on this machine can confine commands, so every command ' +
+      "a writing agent runs waits for your Allow and runs as you, in the session's own repository; read-only agents get no " +
+      "commands at all. Install the OS sandbox's tools (Linux: bubblewrap, socat, ripgrep) or use a dev container to confine them."
     );
   }
   switch (s.kind) {
     case 'devcontainer':
       return (
-        "Confined in the repository's dev container: commands see the session's worktree and the container, " +
+        "Confined in the repository's dev container: commands see the session's own repository and the container, " +
         'not your checkout, home folder or credentials.'
       );
+    case 'os':
     case 'bubblewrap':
       return (
-        'Confined by bubblewrap: the session worktree is the only place commands can write; your checkout, ' +
-        'home folder, credentials and the session store are not visible to them.'
+        "Confined by the OS sandbox: the session's own repository is the only place commands can write; your checkout, " +
+        'home folder, credentials and the session store are not visible to them, and the network is off unless allowed.'
       );
     default:
       return `Confined (${s.kind}): commands cannot reach your checkout, home folder or credentials.`;

@@ -1,7 +1,7 @@
 // The extension's settings, read in one place (`agentOs.*`, see package.json `contributes.configuration`).
 import * as vscode from 'vscode';
 
-export type SandboxSetting = 'auto' | 'devcontainer' | 'bubblewrap' | 'worktree';
+export type SandboxSetting = 'auto' | 'devcontainer' | 'os' | 'bubblewrap' | 'worktree';
 
 export interface ExtensionSettings {
   models: { coordinator?: string; planner?: string; coder?: string; reviewer?: string };

@@ -1,5 +1,6 @@
-// Show Changes: the session worktree's diff against its base commit, in VS Code's diff editor. The
-// base side is served from git (`git show base:path`) through a read-only content provider.
+// Show Changes: the session's files against its base commit, in VS Code's diff editor. Both sides are
+// served from git (`git show <commit>:path`) in the session's vault through a read-only content provider:
+// the editor never opens a path in the agents' repository (a symlink planted there could point anywhere).
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,15 +27,17 @@ function baseUri(changes: SessionChanges, path: string): vscode.Uri {
   return vscode.Uri.from({
     scheme: BASE_SCHEME,
     path: `/${path}`,
-    query: JSON.stringify({ worktree: changes.worktree, commit: changes.baseCommit, path }),
+    query: JSON.stringify({ worktree: changes.gitDir ?? changes.worktree, commit: changes.baseCommit, path }),
   });
 }
 
 function headUri(changes: SessionChanges, path: string, deleted: boolean): vscode.Uri {
   // A deleted file has no worktree side: show it against an empty document.
-  return deleted
-    ? vscode.Uri.from({ scheme: BASE_SCHEME, path: `/${path}`, query: JSON.stringify({ worktree: changes.worktree, commit: 'missing', path }) })
-    : vscode.Uri.file(join(changes.worktree, path));
+  if (deleted) return vscode.Uri.from({ scheme: BASE_SCHEME, path: `/${path}`, query: JSON.stringify({ worktree: changes.worktree, commit: 'missing', path }) });
+  if (changes.gitDir && changes.filesCommit) {
+    return vscode.Uri.from({ scheme: BASE_SCHEME, path: `/${path}`, query: JSON.stringify({ worktree: changes.gitDir, commit: changes.filesCommit, path }) });
+  }
+  return vscode.Uri.file(join(changes.worktree, path));
 }
 
 export async function showChanges(changes: SessionChanges, title: string): Promise<void> {

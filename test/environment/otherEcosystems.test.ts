@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveEnvironmentPlan } from '../../src/node/environment/environmentPlan.ts';
 import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
-import { probeBubblewrap } from '../../src/node/sandbox/bubblewrap.ts';
+import { probeOsSandbox } from '../../src/node/sandbox/osSandbox.ts';
 import { bashResults, eventsOf, settledAllowing, startEnvironmentRuntime } from './environmentWorld.ts';
 import { fixtureRepo, pnpmProjectFiles, pytestUnavailable, pythonProjectFiles, registryUnavailable, systemPath, yarnProjectFiles } from './fixtureRepos.ts';
 
-async function kind(): Promise<'bubblewrap' | 'worktree'> {
-  return (await probeBubblewrap()).available ? 'bubblewrap' : 'worktree';
+async function kind(): Promise<'os' | 'worktree'> {
+  return (await probeOsSandbox()).available ? 'os' : 'worktree';
 }
 
 async function setUpAndTest(files: Record<string, string>, expect: { setup: RegExp; test: RegExp; passed: RegExp }): Promise<void> {

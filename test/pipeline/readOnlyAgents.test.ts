@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { solutionCodeChange, solutionTest } from '../../src/testkit/demo/fixture/solution.ts';
-import { probeBubblewrap } from '../../src/node/sandbox/bubblewrap.ts';
+import { probeOsSandbox } from '../../src/node/sandbox/osSandbox.ts';
 import { startDemoWorld } from '../support/demoWorld.ts';
 import {
   approveText,
@@ -49,7 +49,7 @@ function script(confined: boolean): unknown {
 
 test('read-only agents: write/edit not offered and refused; their bash leaves the Coder\'s worktree and the checkout unchanged', async () => {
   // Without bubblewrap, commands are unconfined (the session says so) and only the snapshot protects.
-  const confined = (await probeBubblewrap()).available;
+  const confined = (await probeOsSandbox()).available;
   const world = await startDemoWorld(script(confined));
   try {
     const { rt, sample } = world;

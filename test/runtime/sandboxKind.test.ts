@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { EventOfType, SessionEvent } from '../../src/core/events/sessionEvent.ts';
-import { probeBubblewrap } from '../../src/node/sandbox/bubblewrap.ts';
+import { probeOsSandbox } from '../../src/node/sandbox/osSandbox.ts';
 import { makeTempRepo } from '../support/gitRepo.ts';
 import { startScriptedRuntime } from '../support/scriptedRuntime.ts';
 
@@ -41,8 +41,8 @@ test('"auto" without a dev container picks bubblewrap where it works (else the u
     const meta = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'hi' });
     await rt.runtime.settled(meta.id);
     const c = configured(await rt.store.read(meta.id));
-    const bwrap = await probeBubblewrap();
-    assert.equal(c.sandbox.kind, bwrap.available ? 'bubblewrap' : 'worktree');
+    const bwrap = await probeOsSandbox();
+    assert.equal(c.sandbox.kind, bwrap.available ? 'os' : 'worktree');
     assert.equal(c.sandbox.confined, bwrap.available);
     assert.match(c.sandbox.detail ?? '', /no dev container/);
   } finally {

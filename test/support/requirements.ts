@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { probeBubblewrap } from '../../src/node/sandbox/bubblewrap.ts';
+import { probeOsSandbox } from '../../src/node/sandbox/osSandbox.ts';
 
 /** False when met, else why the test is skipped. */
 export type Requirement = string | false;
@@ -45,12 +45,14 @@ export function requireTool(name: string): Requirement {
   return verdict(onPath(name) ? undefined : `${label}: \`${name}\` is not on PATH`);
 }
 
-let bubblewrap: Promise<string | undefined> | undefined;
-/** bubblewrap installed and able to make its namespaces here (containers and some kernels refuse). */
-export function requireBubblewrap(): Promise<Requirement> {
-  bubblewrap ??= probeBubblewrap().then((probe) => (probe.available ? undefined : `bubblewrap: ${probe.reason ?? 'cannot run here'}`));
-  return bubblewrap.then(verdict);
+let osSandbox: Promise<string | undefined> | undefined;
+/** The OS sandbox (sandbox-runtime: bubblewrap, socat and ripgrep on Linux) able to confine a process here. */
+export function requireOsSandbox(): Promise<Requirement> {
+  osSandbox ??= probeOsSandbox().then((probe) => (probe.available ? undefined : `OS sandbox: ${probe.reason ?? 'cannot run here'}`));
+  return osSandbox.then(verdict);
 }
+/** The name tests used before the OS sandbox replaced our own bubblewrap code. */
+export const requireBubblewrap = requireOsSandbox;
 
 /** The private engine scripts/docker/start.sh makes; its socket when DOCKER_HOST is not set. */
 export const PRIVATE_DOCKER_HOST = `unix://${join(process.env['AGENT_OS_DOCKER_DIR'] ?? '/tmp/agent-os-docker', 'docker.sock')}`;

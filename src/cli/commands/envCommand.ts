@@ -18,9 +18,9 @@ const usage = `Usage:
 Options:
   --repo <dir>              the repository (default: the one around the current folder)
   --store <dir>             session storage folder (the cache lives in its .environments)
-  --sandbox <kind>          auto (default), devcontainer, bubblewrap or worktree
+  --sandbox <kind>          auto (default), devcontainer, os or worktree
   --devcontainer-config <path>  the dev container configuration
-  --no-bubblewrap           act as if bubblewrap were not installed
+  --no-bubblewrap           act as if the OS sandbox did not work here (unconfined: every command asks)
   --accept-setup            confirm a detected set-up without being asked (remembered for the repository)
   --no-cache                run the set-up even when the cache has its result
 `;
@@ -71,7 +71,7 @@ export const envCommand: CliCommand = {
     const choice = await chooseSandbox({
       setting: parseSandboxSetting(values.sandbox ?? process.env.AGENT_OS_SANDBOX),
       repository,
-      ...(values['no-bubblewrap'] ? { bwrapAvailable: false } : {}),
+      ...(values['no-bubblewrap'] ? { osSandboxAvailable: false } : {}),
       ...(devcontainerConfigPath ? { devcontainerConfigPath } : {}),
     });
     out(`sandbox: ${choice.detail}${choice.problem ? ` — ${choice.problem}` : ''}`);

@@ -20,8 +20,8 @@ const usage = `Usage: agent-os worker [--environment <env_id>] [--repo <dir>] [-
   --store <dir>            the session store folder (default: inside the repository's .git), for worktrees
   --worker-id <name>       how this worker names itself to the platform
   --base-url <url>         the platform's address (default: $ANTHROPIC_BASE_URL or Anthropic's)
-  --sandbox <kind>         auto (default), devcontainer, bubblewrap or worktree
-  --no-bubblewrap          act as if bubblewrap were not installed
+  --sandbox <kind>         auto (default), devcontainer, os or worktree
+  --no-bubblewrap          act as if the OS sandbox did not work here (unconfined: every command asks)
 Environment: ANTHROPIC_API_KEY (required); ANTHROPIC_ENVIRONMENT_KEY (the environment's key, when it has its own).
 `;
 

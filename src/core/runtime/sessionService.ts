@@ -17,8 +17,12 @@ export interface StartSessionRequest {
 export interface SessionChanges {
   baseCommit: string;
   headCommit: string;
-  /** Worktree path holding the changed files (for a diff view). */
+  /** The session's repository (the agents' files). */
   worktree: string;
+  /** A git directory holding both sides (the session's vault): a diff view reads from it, not from the
+   * agents' files. `filesCommit` is the files as they are, committed or not. */
+  gitDir?: string;
+  filesCommit?: string;
   files: { path: string; status: 'added' | 'modified' | 'deleted' | 'renamed' }[];
 }
 

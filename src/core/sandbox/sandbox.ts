@@ -1,7 +1,9 @@
 // The Sandbox port: where an agent's tools run. Implementations live in src/node/sandbox
-// (scratch git worktree, bubblewrap, dev container). The harness only ever calls `runTool`.
+// (the OS sandbox, a dev container, or nothing that confines). The harness only ever calls `runTool`.
 
-export type SandboxKind = 'worktree' | 'bubblewrap' | 'devcontainer';
+/** `os`: sandbox-runtime's OS-level sandbox; `worktree`: unconfined (commands ask the person first);
+ * `bubblewrap` is how sessions before the OS sandbox recorded it. */
+export type SandboxKind = 'worktree' | 'os' | 'bubblewrap' | 'devcontainer';
 
 /** What the agent may do to the files: writers change the session's worktree; readers never can. */
 export type SandboxAccess = 'read_write' | 'read_only';
@@ -21,7 +23,8 @@ export interface SandboxInfo {
   /** Stable id, recorded on each `agent.tool_use` it serves. */
   id: string;
   kind: SandboxKind;
-  /** False when commands run unconfined (no bubblewrap, no container): the UI says so. */
+  /** False when commands run unconfined (no OS sandbox, no container): the UI says so, and every
+   * command then needs the person's consent. */
   confined: boolean;
   /** One line for people: why this kind, what is confined. */
   detail: string;
@@ -56,6 +59,8 @@ export interface SandboxRequest {
   workspace?: SandboxWorkspace;
   access: SandboxAccess;
   network: boolean;
+  /** With `network`: the domains reachable (through the OS sandbox's proxy); any when omitted. */
+  allowedDomains?: readonly string[];
   /** Tools the agent's configuration enables; others are refused by the sandbox too. */
   enabledTools: readonly string[];
 }

@@ -3,9 +3,6 @@
 // The test runs as the Reviewer's does: in a clean room at the checked commit, read-only, offline.
 import { randomUUID } from 'node:crypto';
 import { describeError } from '../../core/errors.ts';
-import { headCommit } from '../git/commits.ts';
-import { openGit } from '../git/gitClient.ts';
-import { sessionBranch } from '../sandbox/worktreeSandboxProvider.ts';
 import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
 import { describePlan, resolveEnvironmentPlan } from './environmentPlan.ts';
 import { runSetup } from './environmentSetup.ts';
@@ -40,9 +37,9 @@ export async function checkEnvironment(options: CheckOptions): Promise<CheckResu
   const { environment, sandboxes, out } = options;
   const sessionId = `envcheck-${randomUUID().slice(0, 12)}`;
   try {
-    const { worktree } = await sandboxes.workspace(sessionId);
+    const { worktree, baseCommit } = await sandboxes.workspace(sessionId);
     const plan = await resolveEnvironmentPlan(worktree, { sandboxKind: options.sandboxKind });
-    out(`environment of ${options.repository} at ${(await headCommit(worktree)).slice(0, 12)} (from ${plan.source === 'environment_file' ? plan.file : plan.source})`);
+    out(`environment of ${options.repository} at ${baseCommit.slice(0, 12)} (from ${plan.source === 'environment_file' ? plan.file : plan.source})`);
     for (const line of describePlan(plan).split('\n')) out(`  ${line}`);
     if (plan.source === 'detected' && plan.setup.length > 0 && !(await environment.consent.isConfirmed(options.repository, plan.setup))) {
       if (!(await options.confirm(describePlan(plan)))) {
@@ -77,7 +74,7 @@ export async function checkEnvironment(options: CheckOptions): Promise<CheckResu
       dependency_dirs: setup.dependencyDirs,
       copied_files: setup.copiedFiles,
     }));
-    const commit = await headCommit(worktree);
+    const commit = (await sandboxes.changes(sessionId)).head;
     const sandbox = await given.open({
       sessionId,
       threadId: 'test-run',
@@ -112,8 +109,7 @@ export async function checkEnvironment(options: CheckOptions): Promise<CheckResu
     out(`environment check failed: ${message}`);
     return { ok: false, setupOk: false, message };
   } finally {
+    // Its repository, vault and any branch: a check leaves nothing in the person's repository.
     await sandboxes.removeSession(sessionId).catch(() => undefined);
-    // Its branch too: a check leaves nothing in the person's repository.
-    await openGit(options.repository).raw(['branch', '-D', sessionBranch(sessionId)]).catch(() => undefined);
   }
 }

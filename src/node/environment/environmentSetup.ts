@@ -131,18 +131,19 @@ export async function runSetup(request: SetupRequest): Promise<SetupResult> {
   } finally {
     await sandbox.dispose();
   }
-  const dirs = await untrackedDirs(workspace.worktree, plan.cacheDirectories);
+  const dirs = await untrackedDirs(workspace.worktree, request.repository, workspace.baseCommit, plan.cacheDirectories);
   // A set-up that made none of the cached folders is not cached: what it did lives elsewhere, so it runs each time.
   const saved = dirs.length > 0 ? await request.cache.save(key, workspace.worktree, dirs, plan.test) : undefined;
   return finish(false, saved?.dirs ?? []);
 }
 
-/** The cache folders the set-up made that git does not track (a committed folder is the session's own). */
-async function untrackedDirs(worktree: string, dirs: readonly string[]): Promise<string[]> {
+/** The cache folders the set-up made that git does not track (a committed folder is the session's own).
+ * Asked of the person's repository at the base commit: the host runs no git in the session's repository. */
+async function untrackedDirs(worktree: string, repository: string, baseCommit: string, dirs: readonly string[]): Promise<string[]> {
   const out: string[] = [];
   for (const dir of dirs) {
     if (!(await pathExists(path.join(worktree, dir)))) continue;
-    const tracked = (await openGit(worktree).raw(['ls-files', '--', dir]).catch(() => '')).trim();
+    const tracked = (await openGit(repository).raw(['ls-tree', '--name-only', baseCommit, '--', dir]).catch(() => '')).trim();
     if (tracked === '') out.push(dir);
   }
   return out;

@@ -9,7 +9,7 @@ import type { EventOfType, StopReason } from '../../core/events/sessionEvent.ts'
 import { secretRedactor } from '../../core/tools/redactSecrets.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import type { Sandbox, SandboxRequest } from '../../core/sandbox/sandbox.ts';
-import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
+import { withOpen, type SessionSandboxes } from '../runtime/sessionSandboxes.ts';
 import { copyNamedFiles } from './copyFiles.ts';
 import { DependencyCache, linkTree } from './dependencyCache.ts';
 import { EnvironmentFileError } from './environmentFile.ts';
@@ -199,19 +199,10 @@ export class SessionEnvironment {
       }
       return sandbox;
     };
-    return {
-      supportsWorkspaces: sandboxes.supportsWorkspaces,
-      open: async (request: SandboxRequest) => {
-        if (request.threadId === SETUP_THREAD) throw new AgentOsError('INVALID_ARGUMENT', `thread id ${SETUP_THREAD} is the set-up's own`);
-        return give(await sandboxes.open(request));
-      },
-      removeSession: (id) => sandboxes.removeSession(id),
-      describe: () => sandboxes.describe(),
-      workspace: (id) => sandboxes.workspace(id),
-      ...(sandboxes.childWorktree ? { childWorktree: (id: string, key: string) => sandboxes.childWorktree!(id, key) } : {}),
-      ...(sandboxes.recover ? { recover: (id: string) => sandboxes.recover!(id) } : {}),
-      ...(sandboxes.stopSession ? { stopSession: (id: string) => sandboxes.stopSession!(id) } : {}),
-    };
+    return withOpen(sandboxes, async (request: SandboxRequest) => {
+      if (request.threadId === SETUP_THREAD) throw new AgentOsError('INVALID_ARGUMENT', `thread id ${SETUP_THREAD} is the set-up's own`);
+      return give(await sandboxes.open(request));
+    });
   }
 }
 

@@ -6,10 +6,9 @@
 import type { EventInput, EventOfType, SessionEvent } from '../../core/events/sessionEvent.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import { parsePlan, parseVerdict } from '../../core/agents/structuredOutput.ts';
-import { headCommit } from '../git/commits.ts';
-import { diffWorktree } from '../git/worktreeDiff.ts';
 import { approvalOutcomeText, latestApprovalOf } from '../../core/pipeline/approval.ts';
-import { formatFixes, rejectRounds, type SessionWorkspace } from '../pipeline/pipelineResultHook.ts';
+import { formatFixes, rejectRounds } from '../pipeline/pipelineResultHook.ts';
+import type { SessionChangeSet, SessionWorkspaceInfo } from '../runtime/sessionSandboxes.ts';
 import { SUBMIT_PLAN_TOOL, SUBMIT_VERDICT_TOOL } from './agentParams.ts';
 
 export interface HandInAnswer {
@@ -25,7 +24,9 @@ export function isHandIn(event: SessionEvent): event is EventOfType<'agent.tool_
 export async function checkHandIn(input: {
   log: SessionLog;
   call: EventOfType<'agent.tool_use'>;
-  workspace(): Promise<SessionWorkspace>;
+  workspace(): Promise<SessionWorkspaceInfo>;
+  /** The session's files taken over into its vault (see SessionSandboxes.changes). */
+  changes(): Promise<SessionChangeSet>;
   maxReviewRounds: number;
 }): Promise<HandInAnswer | undefined> {
   const { log, call } = input;
@@ -44,7 +45,7 @@ export async function checkHandIn(input: {
   let recorded = verdictFor(log.events, call.id);
   if (!recorded) {
     const workspace = await input.workspace();
-    const diff = await diffWorktree(workspace.worktree, workspace.baseCommit);
+    const changes = await input.changes();
     const event: EventInput = {
       type: 'agent_os.verdict_submitted',
       thread: call.thread,
@@ -53,8 +54,8 @@ export async function checkHandIn(input: {
       model_request_end_id: call.id,
       evidence: {
         base_commit: workspace.baseCommit,
-        head_commit: await headCommit(workspace.worktree),
-        diff_sha256: diff.sha256,
+        head_commit: changes.head,
+        diff_sha256: changes.diff.sha256,
         test_run_event_ids: testRunsBefore(log.events, call),
       },
     };

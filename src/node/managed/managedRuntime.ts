@@ -13,8 +13,6 @@ import type { HarnessAgent } from '../../core/harness/harnessAgent.ts';
 import { SessionLog } from '../../core/harness/sessionLog.ts';
 import type { SessionChanges, SessionService, StartSessionRequest } from '../../core/runtime/sessionService.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
-import { headCommit } from '../git/commits.ts';
-import { diffWorktree } from '../git/worktreeDiff.ts';
 import { latestApprovalOf } from '../../core/pipeline/approval.ts';
 import { openPullRequestForSession } from '../pipeline/pullRequestStep.ts';
 import { COORDINATOR } from '../../core/pipeline/roles.ts';
@@ -318,9 +316,8 @@ export class ManagedRuntime implements SessionService {
   }
 
   private async checkEvidenceStillHolds(meta: SessionMeta, verdict: EventOfType<'agent_os.verdict_submitted'>): Promise<void> {
-    const workspace = await this.options.sandboxes(meta.repository as string).workspace(meta.id);
-    const [diff, head] = await Promise.all([diffWorktree(workspace.worktree, workspace.baseCommit), headCommit(workspace.worktree)]);
-    if (diff.sha256 !== verdict.evidence.diff_sha256 || head !== verdict.evidence.head_commit) {
+    const changes = await this.options.sandboxes(meta.repository as string).changes(meta.id);
+    if (changes.diff.sha256 !== verdict.evidence.diff_sha256 || changes.head !== verdict.evidence.head_commit) {
       throw new AgentOsError('APPROVAL_REFUSED', "the worktree changed after the Reviewer's verdict; the verdict no longer covers it — request changes for a new review");
     }
   }
@@ -334,13 +331,13 @@ export class ManagedRuntime implements SessionService {
     if (!verdict || !approval) return;
     if (approval.decision === 'approve' && !log.events.some((e) => e.type === 'agent_os.pull_request_opened' && e.seq > approval.seq)) {
       if (!this.options.pullRequests) throw new AgentOsError('GITHUB_FAILED', 'no GitHub connection is configured to open the pull request');
-      const workspace = await this.options.sandboxes(meta.repository as string).workspace(meta.id);
-      const diff = await diffWorktree(workspace.worktree, workspace.baseCommit);
-      if (diff.sha256 !== verdict.evidence.diff_sha256) {
+      const sandboxes = this.options.sandboxes(meta.repository as string);
+      const changes = await sandboxes.changes(meta.id);
+      if (changes.diff.sha256 !== verdict.evidence.diff_sha256) {
         throw new AgentOsError('APPROVAL_REFUSED', "the worktree changed after the Reviewer's verdict; the verdict no longer covers it — request changes for a new review");
       }
       const target = await this.options.pullRequests(meta.repository as string);
-      const opened = await openPullRequestForSession({ meta, events: log.events, workspace, target });
+      const opened = await openPullRequestForSession({ meta, events: log.events, sandboxes, expectedSha256: verdict.evidence.diff_sha256, target });
       await log.append({ type: 'agent_os.pull_request_opened', thread: log.state.primaryThreadId as string, ...opened });
     }
     const call = log.get(verdict.model_request_end_id);
@@ -356,6 +353,7 @@ export class ManagedRuntime implements SessionService {
         log: a.log,
         call,
         workspace: () => this.options.sandboxes(a.meta.repository as string).workspace(a.meta.id),
+        changes: () => this.options.sandboxes(a.meta.repository as string).changes(a.meta.id),
         maxReviewRounds: this.options.settings.reviewRounds,
       });
       if (!answer) return;

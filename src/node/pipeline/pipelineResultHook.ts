@@ -11,25 +11,18 @@ import { answersTo, questionsAskedFor, questionsFor, type QuestionPolicy } from 
 import { foldPlanSteps, pendingStepEvents, unvalidatedSteps } from '../../core/pipeline/planSteps.ts';
 import { roleRules } from '../../core/pipeline/roles.ts';
 import { suiteRunEvent, suiteRunOf, suiteSummary, suiteRefusal } from '../../core/pipeline/verdictGate.ts';
-import { headCommit } from '../git/commits.ts';
-import { diffWorktree } from '../git/worktreeDiff.ts';
+import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
 import { handOffCoderWork } from './coderHandOff.ts';
 
 
-export interface SessionWorkspace {
-  /** The session's worktree (the Coder's files) and the commit its work is measured against. */
-  worktree: string;
-  baseCommit: string;
-}
-
 export interface PipelineHookOptions {
-  workspace(): Promise<SessionWorkspace>;
+  sessionId: string;
+  /** The session's sandboxes: its work is checkpointed, merged and diffed through them, confined. */
+  sandboxes: Pick<SessionSandboxes, 'workspace' | 'changes' | 'checkpoint' | 'mergeChild'>;
   /** REJECT verdicts allowed before the pipeline gives up. */
   maxReviewRounds: number;
   /** Commit a Coder's work when it hands back (and merge parallel Coders' branches). */
   checkpointCoderWork: boolean;
-  /** Where a parallel Coder thread (`thread_key`) works. */
-  childWorktree?(key: string): Promise<{ worktree: string; branch: string }>;
   /** The runtime's supervision (absent: the agents' claims are taken as they are, as in managed mode). */
   supervision?: {
     /** Attempts of each plan step's validation. */
@@ -65,15 +58,14 @@ export function pipelineResultHook(options: PipelineHookOptions): ThreadResultHo
 }
 
 async function coderResult(request: ThreadResultRequest, options: PipelineHookOptions, text: string): Promise<ThreadResultDecision> {
-  const workspace = await options.workspace();
   const created = request.events.find((e) => e.type === 'session.thread_created' && e.session_thread_id === request.threadId);
   const key = created?.type === 'session.thread_created' ? created.thread_key : undefined;
-  const child = key && options.childWorktree ? { key, ...(await options.childWorktree(key)) } : undefined;
   const handOff = await handOffCoderWork({
-    sessionWorktree: workspace.worktree,
+    sessionId: options.sessionId,
+    sandboxes: options.sandboxes,
     agentName: request.agentName,
     finalText: text,
-    ...(child ? { child } : {}),
+    ...(key ? { childKey: key } : {}),
   });
   return { kind: 'accept', result: `${text}\n\n${handOff.note}` };
 }
@@ -143,9 +135,9 @@ async function verdictResult(request: ThreadResultRequest, options: PipelineHook
   const events: EventInput[] = [];
   const verdictEventId = existing?.id;
   if (!existing) {
-    const workspace = await options.workspace();
-    const diff = await diffWorktree(workspace.worktree, workspace.baseCommit);
-    const head = await headCommit(workspace.worktree);
+    const workspace = await options.sandboxes.workspace(options.sessionId);
+    const changes = await options.sandboxes.changes(options.sessionId);
+    const head = changes.head;
     const command = options.supervision?.testCommand(request.events);
     const note =
       verdict.decision !== 'APPROVE' || !options.supervision
@@ -163,7 +155,7 @@ async function verdictResult(request: ThreadResultRequest, options: PipelineHook
       evidence: {
         base_commit: workspace.baseCommit,
         head_commit: head,
-        diff_sha256: diff.sha256,
+        diff_sha256: changes.diff.sha256,
         test_run_event_ids: testRunsSeen(request),
         ...(suiteRun?.type === 'agent_os.validation_run' ? { suite_run: suiteSummary(suiteRun) } : note ? { suite_run_note: note } : {}),
       },

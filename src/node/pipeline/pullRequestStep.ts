@@ -1,13 +1,13 @@
-// After the person approved: commit the session's work, push its branch, and open the pull request
-// (or find the one a crashed earlier attempt opened, so there is exactly one).
-import type { EventOfType, SessionEvent } from '../../core/events/sessionEvent.ts';
+// After the person approved: commit the session's work (confined, in its repository), bring exactly that
+// commit into the person's repository, push its branch, and open the pull request (or find the one a
+// crashed earlier attempt opened, so there is exactly one).
+import type { SessionEvent } from '../../core/events/sessionEvent.ts';
+import { AgentOsError } from '../../core/errors.ts';
 import { ensurePullRequest, type PullRequestSink } from '../../core/github/githubPorts.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
-import { commitAll } from '../git/commitAll.ts';
 import { pushBranch } from '../git/pushBranch.ts';
-import type { SessionWorkspaceInfo } from '../runtime/sessionSandboxes.ts';
+import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
 import { pullRequestBody } from './pullRequestBody.ts';
-import { clearStaleGitLocks } from './staleGitLocks.ts';
 
 export interface PullRequestTarget {
   sink: PullRequestSink;
@@ -31,13 +31,22 @@ export interface OpenedPullRequest {
 export async function openPullRequestForSession(input: {
   meta: SessionMeta;
   events: readonly SessionEvent[];
-  workspace: SessionWorkspaceInfo;
+  sandboxes: Pick<SessionSandboxes, 'workspace' | 'checkpoint' | 'changes' | 'deliver'>;
+  /** The diff hash the approved verdict names: what is delivered must still have it. */
+  expectedSha256: string;
   target: PullRequestTarget;
 }): Promise<OpenedPullRequest> {
-  const { meta, events, workspace, target } = input;
-  await clearStaleGitLocks(workspace.worktree, workspace.branch);
-  const { commit } = await commitAll(workspace.worktree, { message: `${meta.title}\n\nMade by Agent OS, session ${meta.id}.` });
-  await pushBranch(workspace.worktree, target.remote, workspace.branch, target.pushToken ? { token: target.pushToken } : {});
+  const { meta, events, sandboxes, target } = input;
+  if (!meta.repository) throw new AgentOsError('INVALID_ARGUMENT', `session ${meta.id} has no repository`);
+  const workspace = await sandboxes.workspace(meta.id);
+  const { commit } = await sandboxes.checkpoint(meta.id, `${meta.title}\n\nMade by Agent OS, session ${meta.id}.`);
+  // Checked again on the commit itself, in the vault: the approval covers exactly this content.
+  const changes = await sandboxes.changes(meta.id);
+  if (changes.head !== commit || changes.diff.sha256 !== input.expectedSha256) {
+    throw new AgentOsError('APPROVAL_REFUSED', "the session's work changed while it was being committed; the verdict no longer covers it — request changes for a new review");
+  }
+  await sandboxes.deliver(meta.id, commit);
+  await pushBranch(meta.repository, target.remote, workspace.branch, target.pushToken ? { token: target.pushToken } : {});
   // Found first, opened only when missing: one pull request even after a crash or a racing attempt.
   const { pullRequest: pr } = await ensurePullRequest(target.sink, {
     owner: target.owner,
@@ -49,5 +58,3 @@ export async function openPullRequestForSession(input: {
   });
   return { url: pr.url, number: pr.number, branch: workspace.branch, head_commit: commit };
 }
-
-export type { EventOfType };

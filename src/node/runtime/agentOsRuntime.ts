@@ -284,7 +284,7 @@ export class AgentOsRuntime implements SessionService {
 
   async changes(sessionId: string): Promise<SessionChanges> {
     const meta = await this.options.store.get(sessionId);
-    return sessionChanges(await this.options.sandboxes(repositoryOf(meta)).workspace(sessionId));
+    return sessionChanges(this.options.sandboxes(repositoryOf(meta)), sessionId);
   }
 
   async delete(sessionId: string): Promise<void> {

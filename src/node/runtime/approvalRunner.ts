@@ -7,8 +7,6 @@ import type { EventOfType } from '../../core/events/sessionEvent.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import { approvedButNotCarriedOut, decidableVerdict, nextApprovalStep } from '../../core/pipeline/approval.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
-import { headCommit } from '../git/commits.ts';
-import { diffWorktree } from '../git/worktreeDiff.ts';
 import { openPullRequestForSession } from '../pipeline/pullRequestStep.ts';
 import type { AgentOsRuntimeOptions } from './runtimeOptions.ts';
 import { repositoryOf } from './harnessAssembly.ts';
@@ -44,22 +42,21 @@ export async function finishApprovedWork(options: AgentOsRuntimeOptions, meta: S
     }
     if (!options.pullRequests) throw new AgentOsError('GITHUB_FAILED', 'no GitHub connection is configured to open the pull request');
     const repository = repositoryOf(meta);
-    const workspace = await options.sandboxes(repository).workspace(meta.id);
+    const sandboxes = options.sandboxes(repository);
     // Also when the approval is carried out later (after a failed push, on wake): the commit made since
     // leaves the hash as it was, but any other change means the verdict no longer covers the work.
-    const diff = await diffWorktree(workspace.worktree, workspace.baseCommit);
-    if (diff.sha256 !== step.verdict.evidence.diff_sha256) throw worktreeChangedError();
+    const changes = await sandboxes.changes(meta.id);
+    if (changes.diff.sha256 !== step.verdict.evidence.diff_sha256) throw worktreeChangedError();
     const target = await options.pullRequests(repository);
-    const opened = await openPullRequestForSession({ meta, events: log.events, workspace, target });
+    const opened = await openPullRequestForSession({ meta, events: log.events, sandboxes, expectedSha256: step.verdict.evidence.diff_sha256, target });
     await log.append({ type: 'agent_os.pull_request_opened', thread: log.state.primaryThreadId as string, ...opened });
   }
 }
 
 /** The approval points at a verdict; if the work changed since, the verdict no longer covers it. */
 async function checkEvidenceStillHolds(options: AgentOsRuntimeOptions, meta: SessionMeta, verdict: EventOfType<'agent_os.verdict_submitted'>): Promise<void> {
-  const workspace = await options.sandboxes(repositoryOf(meta)).workspace(meta.id);
-  const [diff, head] = await Promise.all([diffWorktree(workspace.worktree, workspace.baseCommit), headCommit(workspace.worktree)]);
-  if (diff.sha256 !== verdict.evidence.diff_sha256 || head !== verdict.evidence.head_commit) throw worktreeChangedError();
+  const changes = await options.sandboxes(repositoryOf(meta)).changes(meta.id);
+  if (changes.diff.sha256 !== verdict.evidence.diff_sha256 || changes.head !== verdict.evidence.head_commit) throw worktreeChangedError();
 }
 
 function worktreeChangedError(): AgentOsError {

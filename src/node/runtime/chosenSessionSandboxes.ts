@@ -1,35 +1,90 @@
-// A repository's sandboxes of one chosen kind (dev container, bubblewrap or the plain worktree), as the
-// runtime sees them: the session's own worktree, plus the extra sandboxes a session may use at once — a
-// clean room at a commit (the Reviewer) and child worktrees (parallel Coders) — all of the same kind.
-import { readdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { Sandbox, SandboxProvider, SandboxRequest } from '../../core/sandbox/sandbox.ts';
-import { clearStaleSessionGitLocks, unlockAbandonedWorktrees } from '../pipeline/staleGitLocks.ts';
-import { createSandboxProvider, devcontainerStateDir, type SandboxChoice, type SandboxProviderParts } from '../sandbox/sandboxChoice.ts';
-import { stopSessionContainers } from '../sandbox/devcontainer/devcontainerSandboxProvider.ts';
-import { childSessionId, cleanRoomSessionId, createChildSandboxProvider, createCleanRoomSandboxProvider } from '../sandbox/sessionSandboxes.ts';
-import { removeStaleTempFiles } from '../sandbox/staleTempFiles.ts';
-import { sessionBranch, WorktreeSandboxProvider } from '../sandbox/worktreeSandboxProvider.ts';
+// A repository's sandboxes of one chosen kind (dev container, the OS sandbox, or unconfined), as the runtime
+// sees them: the session's own repository, the extra sandboxes a session may use at once — a clean room at
+// a commit (the Reviewer) and child repositories (parallel Coders) — and the ways work crosses to the host
+// (taken over into the vault, merged, delivered), all through sessionGit.ts, confined like the agents.
+import * as path from 'node:path';
+import { AgentOsError } from '../../core/errors.ts';
+import type { Sandbox, SandboxRequest } from '../../core/sandbox/sandbox.ts';
+import { openGit } from '../git/gitClient.ts';
+import { hostConfinement, osConfinement, type Confinement, type ConfinementScope } from '../sandbox/confinement.ts';
+import { DevcontainerSandboxProvider, stopSessionContainers } from '../sandbox/devcontainer/devcontainerSandboxProvider.ts';
+import { openLocalSandbox } from '../sandbox/localSandbox.ts';
+import { devcontainerStateDir, type SandboxChoice, type SandboxProviderParts } from '../sandbox/sandboxChoice.ts';
+import { runConfined, SessionGit } from '../sandbox/sessionGit.ts';
+import { SessionRepositories } from '../sandbox/sessionRepository.ts';
+import { toolServerFolders } from '../tools/toolServerScript.ts';
 import type { SessionSandboxes } from './sessionSandboxes.ts';
 
-export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProviderParts): SessionSandboxes {
-  const session = createSandboxProvider(choice, parts);
-  const children = createChildSandboxProvider(choice, parts);
-  const cleanRooms = new Map<string, SandboxProvider>();
-  // Git-level work on the session's worktree (where it is, its base, re-making it) is the same for every kind.
-  const worktrees = new WorktreeSandboxProvider({ storageDir: parts.storageDir, repository: parts.repository, bubblewrap: 'off' });
+/** Agent OS's own thread name for the scratch home its git runs with. */
+const OWN_THREAD = 'agent-os-git';
 
-  // The first use of a session in this process is a start or a wake: the moment to clear what a
-  // killed predecessor left half-written or locked.
+function storeOf(parts: SandboxProviderParts): string {
+  if (parts.storeDir) return parts.storeDir;
+  return path.basename(parts.storageDir) === '.worktrees' ? path.dirname(parts.storageDir) : parts.storageDir;
+}
+
+export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProviderParts): SessionSandboxes {
+  const repos = new SessionRepositories({ storageDir: parts.storageDir, repository: parts.repository, ...(parts.baseRef ? { baseRef: parts.baseRef } : {}) });
+  let confinementMade: Promise<Confinement> | undefined;
+  // The OS sandbox confines agents (kind `os`) and, where it works, Agent OS's git in a dev container session.
+  const confinement = (): Promise<Confinement> => {
+    confinementMade ??= (async () => {
+      if (choice.kind === 'worktree' || !choice.osSandbox) return hostConfinement();
+      return osConfinement({ repository: parts.repository, repositoryObjects: await repos.repositoryObjects(), store: storeOf(parts), readable: toolServerFolders() });
+    })();
+    return confinementMade;
+  };
+  const scope = (sessionId: string, workdir: string, writable: boolean, threadId: string, allowedDomains: readonly string[] = []): ConfinementScope => ({
+    workdir,
+    writable,
+    allowedDomains,
+    scratchHome: repos.homePath(sessionId, threadId),
+    vault: repos.vaultPath(sessionId),
+  });
+  let gitMade: Promise<SessionGit> | undefined;
+  const git = (): Promise<SessionGit> => {
+    gitMade ??= confinement().then((c) => new SessionGit({ repos, confinement: c, scope: (id, workdir, writable) => scope(id, workdir, writable, OWN_THREAD) }));
+    return gitMade;
+  };
+  const devcontainer =
+    choice.kind === 'devcontainer' && !choice.problem
+      ? new DevcontainerSandboxProvider({
+          // The folder is made before a sandbox opens on it (below); the provider only mounts it.
+          worktrees: { ensureWorktree: async (id) => ({ worktree: repos.repoPath(id) }) },
+          stateDir: devcontainerStateDir(parts.storageDir),
+          borrowedObjects: async (sessionId) => [await repos.repositoryObjects(), path.join(repos.vaultPath(sessionId.replace(/-(clean|child)-.*$/, '')), 'objects')],
+          ...(parts.devcontainerConfigPath ? { configPath: parts.devcontainerConfigPath } : {}),
+          ...(parts.dockerPath ? { dockerPath: parts.dockerPath } : {}),
+          ...(parts.env ? { parentEnv: parts.env } : {}),
+          ...(parts.bashDefaultTimeoutMs !== undefined ? { bashTimeoutMs: parts.bashDefaultTimeoutMs } : {}),
+        })
+      : undefined;
+
+  const open = new Map<string, Set<Sandbox>>();
+  const track = (sessionId: string, sandbox: Sandbox): Sandbox => {
+    let set = open.get(sessionId);
+    if (!set) open.set(sessionId, (set = new Set()));
+    set.add(sandbox);
+    return sandbox;
+  };
+
+  const takeOverSession = async (sessionId: string, commitMessage?: string) => {
+    const session = await repos.ensureSession(sessionId);
+    const state = await (await git()).takeOver(sessionId, session.workdir, { ref: `refs/heads/${session.branch}`, base: session.baseCommit, ...(commitMessage ? { commitMessage } : {}) });
+    return { session, state };
+  };
+
   const swept = new Map<string, Promise<unknown>>();
-  const sweep = (sessionId: string): Promise<unknown> => {
+  const recover = (sessionId: string): Promise<unknown> => {
     let done = swept.get(sessionId);
     if (!done) {
       done = (async () => {
-        await unlockAbandonedWorktrees(parts.repository, sessionId);
-        const w = await worktrees.ensureWorktree(sessionId);
-        await removeStaleTempFiles(w.worktree);
-        await clearStaleSessionGitLocks(w.worktree, sessionId);
+        const session = await repos.ensureSession(sessionId);
+        // A git command killed mid-way leaves its lock; removed confined, like any work in the repository.
+        const dirs = [session.workdir, ...(await repos.childKeys(sessionId)).map((key) => repos.childPath(sessionId, key))];
+        for (const dir of dirs) {
+          await runConfined(await confinement(), scope(sessionId, dir, true, OWN_THREAD), 'rm -f .git/index.lock .git/HEAD.lock .git/MERGE_HEAD.lock; find .git/refs -name "*.lock" -delete 2>/dev/null || true');
+        }
       })();
       swept.set(sessionId, done);
       done.catch(() => swept.delete(sessionId));
@@ -37,39 +92,53 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
     return done;
   };
 
-  const cleanRoom = (commit: string): SandboxProvider => {
-    let provider = cleanRooms.get(commit);
-    if (!provider) cleanRooms.set(commit, (provider = createCleanRoomSandboxProvider(choice, parts, commit)));
-    return provider;
-  };
-
   return {
     async open(request: SandboxRequest): Promise<Sandbox> {
-      await sweep(request.sessionId);
-      const { workspace, ...rest } = request;
-      switch (workspace?.kind) {
-        case 'clean_room':
-          return cleanRoom(workspace.commit).open(rest);
-        case 'child':
-          // A child is named by its thread key: the same key finds the same worktree after a wake.
-          return children.open({ ...rest, threadId: workspace.key });
-        default:
-          return session.open(rest);
+      if (choice.problem) throw new AgentOsError('SANDBOX_UNAVAILABLE', choice.problem);
+      await recover(request.sessionId);
+      const { sessionId, threadId, workspace } = request;
+      let workdir: string;
+      let writable = request.access === 'read_write';
+      let what = "the session's repository";
+      let name = sessionId;
+      if (workspace?.kind === 'clean_room') {
+        workdir = await repos.freshCleanRoom(sessionId, workspace.commit);
+        // A throw-away copy: the Reviewer's tests may write in it (build output, caches).
+        writable = true;
+        what = `a clean room at ${workspace.commit.slice(0, 12)}`;
+        name = path.basename(workdir);
+      } else if (workspace?.kind === 'child') {
+        const from = (await takeOverSession(sessionId)).state.head;
+        workdir = (await repos.ensureChild(sessionId, workspace.key, from)).workdir;
+        what = `its own repository (thread ${workspace.key})`;
+        name = path.basename(workdir);
+      } else {
+        workdir = (await repos.ensureSession(sessionId)).workdir;
       }
+      if (devcontainer) return track(sessionId, await devcontainer.open({ ...request, sessionId: name, workspace: { kind: 'session' } }));
+      const allowedDomains = request.network ? (request.allowedDomains ?? ['*']) : [];
+      const sandbox = await openLocalSandbox(await confinement(), {
+        id: `${choice.kind}:${name}:${threadId}`,
+        scope: scope(sessionId, workdir, writable, threadId, allowedDomains),
+        access: request.access,
+        enabledTools: request.enabledTools,
+        what,
+        ...(parts.bashDefaultTimeoutMs !== undefined ? { bashDefaultTimeoutMs: parts.bashDefaultTimeoutMs } : {}),
+        onDispose: () => open.get(sessionId)?.delete(sandbox),
+      });
+      return track(sessionId, sandbox);
     },
     async removeSession(sessionId: string): Promise<void> {
-      await children.removeSession(sessionId);
-      // Clean rooms are found on disk: after a restart this process never opened them.
-      const prefix = cleanRoomSessionId(sessionId, '');
-      const names = await readdir(dirname(worktrees.worktreePath(sessionId))).catch(() => [] as string[]);
-      for (const name of names) if (name.startsWith(prefix)) await worktrees.removeSession(name, { deleteBranch: true });
-      await session.removeSession(sessionId);
+      for (const sandbox of [...(open.get(sessionId) ?? [])]) await sandbox.dispose();
+      open.delete(sessionId);
+      if (devcontainer) {
+        for (const name of [sessionId, ...(await repos.childKeys(sessionId)).map((k) => path.basename(repos.childPath(sessionId, k)))]) await devcontainer.removeSession(name);
+      }
+      await repos.remove(sessionId);
+      // The branch Agent OS delivered to the person's repository (if it did) goes with the session.
+      await openGit(parts.repository).raw(['branch', '-D', `agent-os/${sessionId}`]).catch(() => undefined);
     },
     supportsWorkspaces: true,
-    async childWorktree(sessionId: string, key: string) {
-      const id = childSessionId(sessionId, key);
-      return { worktree: worktrees.worktreePath(id), branch: sessionBranch(id) };
-    },
     async describe() {
       return { kind: choice.kind, confined: choice.confined, detail: choice.problem ? `${choice.detail} — ${choice.problem}` : choice.detail };
     },
@@ -78,11 +147,37 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
       await stopSessionContainers({ stateDir: devcontainerStateDir(parts.storageDir), ...(parts.env ? { parentEnv: parts.env } : {}) }, sessionId);
     },
     async recover(sessionId: string) {
-      await sweep(sessionId);
+      await recover(sessionId);
     },
     async workspace(sessionId: string) {
-      const w = await worktrees.ensureWorktree(sessionId);
-      return { worktree: w.worktree, baseCommit: w.baseCommit, branch: w.branch };
+      const session = await repos.ensureSession(sessionId);
+      return { worktree: session.workdir, baseCommit: session.baseCommit, branch: session.branch };
+    },
+    async changes(sessionId: string) {
+      const { session, state } = await takeOverSession(sessionId);
+      const diff = await (await git()).diff(sessionId, session.baseCommit, state.snapshot);
+      return { head: state.head, diff, snapshot: state.snapshot, gitDir: repos.vaultPath(sessionId) };
+    },
+    async checkpoint(sessionId: string, message: string) {
+      const session = await repos.ensureSession(sessionId);
+      const before = (await repos.vaultCommit(sessionId, `refs/heads/${session.branch}`)) ?? session.baseCommit;
+      const { state } = await takeOverSession(sessionId, message);
+      return { commit: state.head, committed: state.head !== before };
+    },
+    async mergeChild(sessionId: string, key: string, label: string) {
+      const ops = await git();
+      const session = await repos.ensureSession(sessionId);
+      const child = await repos.ensureChild(sessionId, key, session.baseCommit);
+      await ops.takeOver(sessionId, child.workdir, { ref: `refs/heads/${child.branch}`, base: session.baseCommit, commitMessage: `Uncommitted work of ${label}` });
+      // The session's own leftovers are committed first: a merge must not mix them in.
+      await takeOverSession(sessionId, `Work in the session before merging ${label}`);
+      const merged = await ops.mergeChild(sessionId, session.workdir, child.branch, label);
+      await takeOverSession(sessionId);
+      return merged;
+    },
+    async deliver(sessionId: string, head: string) {
+      const session = await repos.ensureSession(sessionId);
+      await (await git()).deliver(sessionId, session.branch, head);
     },
   };
 }

@@ -8,7 +8,6 @@ import { roleRules } from '../../core/pipeline/roles.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { builtinToolSpecs } from '../../core/tools/builtinTools.ts';
 import type { BuiltinToolName } from '../../core/tools/toolConfig.ts';
-import { headCommit } from '../git/commits.ts';
 import { readyEventOf, sessionTestCommand } from '../environment/sessionEnvironment.ts';
 import { pipelineResultHook } from '../pipeline/pipelineResultHook.ts';
 import type { AgentOsRuntimeOptions } from './runtimeOptions.ts';
@@ -62,17 +61,16 @@ export async function assembleHarness(options: AgentOsRuntimeOptions, meta: Sess
     systemContext,
     onThreadResult: pipelineResultHook({
       supervision: { maxStepAttempts: settings.stepAttempts, testCommand: (events) => sessionTestCommand({ events }), questions: settings.questions },
-      workspace: () => sandboxes.workspace(meta.id),
+      sessionId: meta.id,
+      sandboxes,
       maxReviewRounds: settings.reviewRounds,
       checkpointCoderWork: settings.cleanRoomReview,
-      ...(sandboxes.childWorktree ? { childWorktree: (key: string) => sandboxes.childWorktree!(meta.id, key) } : {}),
     }),
     sandboxWorkspace: async (thread, agent) => {
       if (!sandboxes.supportsWorkspaces) return undefined;
       if (roleRules(thread.agentName).cleanRoom && settings.cleanRoomReview) {
         // The Reviewer checks out exactly what was committed: its evidence cannot rest on leftovers.
-        const { worktree } = await sandboxes.workspace(meta.id);
-        return { kind: 'clean_room', commit: await headCommit(worktree) };
+        return { kind: 'clean_room', commit: (await sandboxes.changes(meta.id)).head };
       }
       if (thread.threadKey && agent.access === 'read_write') return { kind: 'child', key: thread.threadKey };
       return undefined;

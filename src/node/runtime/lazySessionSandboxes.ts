@@ -1,4 +1,4 @@
-// SessionSandboxes whose kind is decided asynchronously (probing Docker and bubblewrap takes a moment):
+// SessionSandboxes whose kind is decided asynchronously (probing Docker and the OS sandbox takes a moment):
 // every call waits for the decision, made once.
 import type { SessionSandboxes } from './sessionSandboxes.ts';
 
@@ -12,16 +12,15 @@ export function lazySessionSandboxes(make: () => Promise<SessionSandboxes>): Ses
   return {
     open: async (request) => (await get()).open(request),
     removeSession: async (sessionId) => (await get()).removeSession(sessionId),
-    // Every kind has the session worktree and its extra sandboxes; a kind that did not would say so here.
+    // Every kind has the session repository and its extra sandboxes; a kind that did not would say so here.
     supportsWorkspaces: true,
     describe: async () => (await get()).describe(),
     recover: async (sessionId) => (await get()).recover?.(sessionId),
     stopSession: async (sessionId) => (await get()).stopSession?.(sessionId),
     workspace: async (sessionId) => (await get()).workspace(sessionId),
-    childWorktree: async (sessionId, key) => {
-      const made = await get();
-      if (!made.childWorktree) throw new Error('this sandbox kind has no child worktrees');
-      return made.childWorktree(sessionId, key);
-    },
+    changes: async (sessionId) => (await get()).changes(sessionId),
+    checkpoint: async (sessionId, message) => (await get()).checkpoint(sessionId, message),
+    mergeChild: async (sessionId, key, label) => (await get()).mergeChild(sessionId, key, label),
+    deliver: async (sessionId, head) => (await get()).deliver(sessionId, head),
   };
 }

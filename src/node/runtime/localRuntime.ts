@@ -41,7 +41,7 @@ export interface LocalRuntimeOptions {
   sandbox?: SandboxSetting;
   /** The dev container configuration, relative to the repository (default `.devcontainer/devcontainer.json`). */
   devcontainerConfigPath?: string;
-  /** `off`: act as if bubblewrap were not installed (tests of the unconfined path, `--no-bubblewrap`). */
+  /** `off`: act as if the OS sandbox did not work here (tests of the unconfined path, `--no-bubblewrap`). */
   bubblewrap?: 'auto' | 'off';
   /** Another sandbox kind per repository (dev container); the worktree sandbox otherwise. */
   sandboxes?(repository: string, storageDir: string): SessionSandboxes;
@@ -124,7 +124,7 @@ export function runtimeParts(options: Omit<LocalRuntimeOptions, 'model'>, store:
               const choice = await chooseSandbox({
                 setting: kind ? parseSandboxSetting(kind) : (options.sandbox ?? 'auto'),
                 repository,
-                ...(options.bubblewrap === 'off' ? { bwrapAvailable: false } : {}),
+                ...(options.bubblewrap === 'off' ? { osSandboxAvailable: false } : {}),
                 ...(options.devcontainerConfigPath ? { devcontainerConfigPath: options.devcontainerConfigPath } : {}),
               });
               return chosenSessionSandboxes(choice, {

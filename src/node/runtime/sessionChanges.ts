@@ -1,16 +1,18 @@
-// What a session changed: its worktree against the commit it started from, for "Show Changes".
+// What a session changed: its files against the commit it started from, for "Show Changes". Both sides are
+// read from the session's vault (taken over, verified), never from the agents' repository.
 import type { SessionChanges } from '../../core/runtime/sessionService.ts';
-import { headCommit } from '../git/commits.ts';
-import { diffWorktree } from '../git/worktreeDiff.ts';
-import type { SessionWorkspaceInfo } from './sessionSandboxes.ts';
+import type { SessionSandboxes } from './sessionSandboxes.ts';
 
-export async function sessionChanges(workspace: SessionWorkspaceInfo): Promise<SessionChanges> {
-  const diff = await diffWorktree(workspace.worktree, workspace.baseCommit);
+export async function sessionChanges(sandboxes: Pick<SessionSandboxes, 'workspace' | 'changes'>, sessionId: string): Promise<SessionChanges> {
+  const workspace = await sandboxes.workspace(sessionId);
+  const changes = await sandboxes.changes(sessionId);
   return {
     baseCommit: workspace.baseCommit,
-    headCommit: await headCommit(workspace.worktree),
+    headCommit: changes.head,
     worktree: workspace.worktree,
-    files: diff.files.map((f) => ({ path: f.path, status: fileStatus(f.status) })),
+    gitDir: changes.gitDir,
+    filesCommit: changes.snapshot,
+    files: changes.diff.files.map((f) => ({ path: f.path, status: fileStatus(f.status) })),
   };
 }
 

@@ -1,17 +1,17 @@
 // The `sandbox` setting (and the CLI's `--sandbox` flag): which kind of sandbox a session's tools run in.
 // `auto` takes the strongest that works on this machine for this repository: the repository's dev container
-// when it has one and Docker answers, else bubblewrap when it works here, else the plain worktree, which is
-// flagged as unconfined. Detection is injectable so tests can simulate a machine without Docker or bwrap.
+// when it has one and Docker answers, else the OS sandbox (sandbox-runtime) when it works here, else
+// unconfined — never silently: every command then asks the person first (src/core/tools/unconfinedTools.ts).
+// `bubblewrap` is the name older settings used for the OS sandbox. Detection is injectable so tests can
+// simulate a machine without Docker or the OS sandbox.
 import * as path from 'node:path';
 import { AgentOsError } from '../../core/errors.ts';
-import type { Sandbox, SandboxKind, SandboxProvider, SandboxRequest } from '../../core/sandbox/sandbox.ts';
-import { probeBubblewrap } from './bubblewrap.ts';
-import { DevcontainerSandboxProvider } from './devcontainer/devcontainerSandboxProvider.ts';
+import type { SandboxKind } from '../../core/sandbox/sandbox.ts';
 import { findDevcontainerConfig } from './devcontainer/devcontainerConfig.ts';
 import { DockerCli } from './devcontainer/dockerCli.ts';
-import { WorktreeSandboxProvider } from './worktreeSandboxProvider.ts';
+import { probeOsSandbox } from './osSandbox.ts';
 
-export const SANDBOX_SETTINGS = ['auto', 'devcontainer', 'bubblewrap', 'worktree'] as const;
+export const SANDBOX_SETTINGS = ['auto', 'devcontainer', 'os', 'bubblewrap', 'worktree'] as const;
 export type SandboxSetting = (typeof SANDBOX_SETTINGS)[number];
 
 export function parseSandboxSetting(value: string | undefined): SandboxSetting {
@@ -29,8 +29,8 @@ export interface ProbeResult {
 export interface SandboxProbes {
   /** Does a Docker engine answer? Default: `docker version` with this process' DOCKER_HOST. */
   docker?: () => Promise<ProbeResult>;
-  /** Does bubblewrap work here? Default: runs `bwrap` once with the flags real runs use. */
-  bubblewrap?: () => Promise<ProbeResult>;
+  /** Does the OS sandbox work here? Default: sandbox-runtime's checks and one confined `true`. */
+  os?: () => Promise<ProbeResult>;
 }
 
 export interface SandboxChoiceOptions {
@@ -42,7 +42,7 @@ export interface SandboxChoiceOptions {
   probes?: SandboxProbes;
   /** Shorthands that replace the probes (tests, or a caller that already knows). */
   dockerAvailable?: boolean;
-  bwrapAvailable?: boolean;
+  osSandboxAvailable?: boolean;
   dockerPath?: string;
   env?: NodeJS.ProcessEnv;
 }
@@ -50,13 +50,15 @@ export interface SandboxChoiceOptions {
 export interface SandboxChoice {
   setting: SandboxSetting;
   kind: SandboxKind;
-  /** False only for the plain worktree: commands run as the user, unconfined. */
+  /** False only when nothing confines: commands run as the person, each with their consent. */
   confined: boolean;
   /** One line for the UI and the CLI: what was chosen and why. */
   detail: string;
   /** Set when an explicitly chosen kind cannot work here: what is wrong and the next step. Opening its
    * sandbox fails with this message; the session stays resumable once it is fixed. */
   problem?: string;
+  /** Whether the OS sandbox works here (a dev container session uses it for Agent OS's own git). */
+  osSandbox: boolean;
 }
 
 async function defaultDockerProbe(options: SandboxChoiceOptions): Promise<ProbeResult> {
@@ -68,43 +70,41 @@ async function defaultDockerProbe(options: SandboxChoiceOptions): Promise<ProbeR
   }
 }
 
-async function defaultBubblewrapProbe(): Promise<ProbeResult> {
-  const probe = await probeBubblewrap();
-  return probe.available ? { available: true } : { available: false, reason: probe.reason ?? 'bubblewrap not available' };
-}
-
 function probeOf(shorthand: boolean | undefined, probe: (() => Promise<ProbeResult>) | undefined, fallback: () => Promise<ProbeResult>, name: string): () => Promise<ProbeResult> {
   if (shorthand !== undefined) return async () => (shorthand ? { available: true } : { available: false, reason: `${name} not available (by configuration)` });
   return probe ?? fallback;
 }
 
+const UNCONFINED_CONSENT = 'every command asks you first, read-only agents get no shell';
+
 /** Decides the sandbox kind for a session. Never throws for a machine that lacks something. */
 export async function chooseSandbox(options: SandboxChoiceOptions): Promise<SandboxChoice> {
   const docker = probeOf(options.dockerAvailable, options.probes?.docker, () => defaultDockerProbe(options), 'Docker');
-  const bwrap = probeOf(options.bwrapAvailable, options.probes?.bubblewrap, defaultBubblewrapProbe, 'bubblewrap');
+  const os = probeOf(options.osSandboxAvailable, options.probes?.os, probeOsSandbox, 'the OS sandbox');
   const configFile = findDevcontainerConfig(options.repository, options.devcontainerConfigPath);
   const { setting } = options;
+  const osProbe = await os();
+  const osSandbox = osProbe.available;
 
   if (setting === 'worktree') {
-    return { setting, kind: 'worktree', confined: false, detail: 'unconfined worktree (chosen in settings): commands run as you, with a scrubbed environment' };
+    return { setting, kind: 'worktree', confined: false, osSandbox, detail: `unconfined (chosen in settings): commands run as you; ${UNCONFINED_CONSENT}` };
   }
   if (setting === 'devcontainer') {
-    const base = { setting, kind: 'devcontainer' as const, confined: true };
+    const base = { setting, kind: 'devcontainer' as const, confined: true, osSandbox };
     if (!configFile) {
       const where = options.devcontainerConfigPath ?? '.devcontainer/devcontainer.json';
-      return { ...base, detail: 'dev container (chosen in settings)', problem: `the repository has no dev container configuration (${where}): add one, or set the sandbox to auto, bubblewrap or worktree, then resume the session` };
+      return { ...base, detail: 'dev container (chosen in settings)', problem: `the repository has no dev container configuration (${where}): add one, or set the sandbox to auto, os or worktree, then resume the session` };
     }
     const probe = await docker();
     return probe.available
       ? { ...base, detail: `dev container from ${configFile} (chosen in settings)` }
       : { ...base, detail: 'dev container (chosen in settings)', problem: probe.reason ?? 'Docker does not answer' };
   }
-  if (setting === 'bubblewrap') {
-    const probe = await bwrap();
-    const base = { setting, kind: 'bubblewrap' as const, confined: true };
-    return probe.available
-      ? { ...base, detail: 'bubblewrap (chosen in settings): read-only system, writable worktree, network off unless allowed' }
-      : { ...base, detail: 'bubblewrap (chosen in settings)', problem: `${probe.reason ?? 'bubblewrap does not work here'}: install bubblewrap (apt-get install bubblewrap) or set the sandbox to auto or worktree, then resume the session` };
+  if (setting === 'os' || setting === 'bubblewrap') {
+    const base = { setting, kind: 'os' as const, confined: true, osSandbox };
+    return osProbe.available
+      ? { ...base, detail: 'OS sandbox (chosen in settings): only the session\'s repository is writable, nothing of yours is visible, network off unless allowed' }
+      : { ...base, detail: 'OS sandbox (chosen in settings)', problem: `${osProbe.reason ?? 'the OS sandbox does not work here'}; or set the sandbox to auto or worktree, then resume the session` };
   }
 
   // auto
@@ -112,27 +112,30 @@ export async function chooseSandbox(options: SandboxChoiceOptions): Promise<Sand
   if (configFile) {
     const probe = await docker();
     if (probe.available) {
-      return { setting, kind: 'devcontainer', confined: true, detail: `dev container: the repository has ${configFile} and ${probe.reason ?? 'Docker answers'}` };
+      return { setting, kind: 'devcontainer', confined: true, osSandbox, detail: `dev container: the repository has ${configFile} and ${probe.reason ?? 'Docker answers'}` };
     }
     whyNotContainer = `the repository has a dev container but Docker does not answer (${probe.reason ?? 'no reason given'})`;
   } else {
     whyNotContainer = 'the repository has no dev container';
   }
-  const probe = await bwrap();
-  if (probe.available) {
-    return { setting, kind: 'bubblewrap', confined: true, detail: `bubblewrap: ${whyNotContainer}` };
+  if (osProbe.available) {
+    return { setting, kind: 'os', confined: true, osSandbox, detail: `OS sandbox: ${whyNotContainer}` };
   }
   return {
     setting,
     kind: 'worktree',
     confined: false,
-    detail: `unconfined worktree: ${whyNotContainer}, and ${probe.reason ?? 'bubblewrap is not available'}; commands run as you`,
+    osSandbox,
+    detail: `unconfined: ${whyNotContainer}, and ${osProbe.reason ?? 'the OS sandbox does not work here'}; ${UNCONFINED_CONSENT}`,
   };
 }
 
 export interface SandboxProviderParts {
-  /** The provider of scratch worktrees (every kind works on the same session worktree). */
+  /** Agent OS's folder for this repository's sandboxes (session repositories, vaults, homes). */
   storageDir: string;
+  /** The whole store (every session's log), hidden from sandboxes; `storageDir`'s parent when that is
+   * the store's `.worktrees` folder. */
+  storeDir?: string;
   repository: string;
   baseRef?: string;
   devcontainerConfigPath?: string;
@@ -141,42 +144,7 @@ export interface SandboxProviderParts {
   bashDefaultTimeoutMs?: number;
 }
 
-/** A provider that refuses to open, with the choice's problem: the session is not started in a weaker
- * sandbox than the one asked for, and resuming after the fix opens the right one. */
-export class UnavailableSandboxProvider implements SandboxProvider {
-  constructor(
-    private readonly problem: string,
-    private readonly worktrees: WorktreeSandboxProvider,
-  ) {}
-  open(_request: SandboxRequest): Promise<Sandbox> {
-    return Promise.reject(new AgentOsError('SANDBOX_UNAVAILABLE', this.problem));
-  }
-  removeSession(sessionId: string): Promise<void> {
-    return this.worktrees.removeSession(sessionId);
-  }
-}
-
 /** Where the dev container provider of a storage folder keeps its state (for pruneOrphanContainers). */
 export function devcontainerStateDir(storageDir: string): string {
   return path.join(storageDir, 'devcontainer');
-}
-
-/** Builds the provider for a choice. The composition root calls this once per session start or wake. */
-export function createSandboxProvider(choice: SandboxChoice, parts: SandboxProviderParts): SandboxProvider {
-  const worktrees = new WorktreeSandboxProvider({
-    storageDir: parts.storageDir,
-    repository: parts.repository,
-    ...(parts.baseRef !== undefined ? { baseRef: parts.baseRef } : {}),
-    ...(parts.bashDefaultTimeoutMs !== undefined ? { bashDefaultTimeoutMs: parts.bashDefaultTimeoutMs } : {}),
-    bubblewrap: choice.kind === 'bubblewrap' ? 'auto' : 'off',
-  });
-  if (choice.problem) return new UnavailableSandboxProvider(choice.problem, worktrees);
-  if (choice.kind !== 'devcontainer') return worktrees;
-  return new DevcontainerSandboxProvider({
-    worktrees,
-    stateDir: devcontainerStateDir(parts.storageDir),
-    ...(parts.devcontainerConfigPath ? { configPath: parts.devcontainerConfigPath } : {}),
-    ...(parts.dockerPath ? { dockerPath: parts.dockerPath } : {}),
-    ...(parts.env ? { parentEnv: parts.env } : {}),
-  });
 }

@@ -49,6 +49,9 @@ export interface DevcontainerSandboxProviderOptions {
   /** Where DOCKER_HOST and PATH are read from; default this process' environment. */
   parentEnv?: NodeJS.ProcessEnv;
   bashTimeoutMs?: number;
+  /** Object stores a session's repository borrows through git alternates (absolute host paths): mounted
+   * read-only at the same paths, so git inside the container finds every object. */
+  borrowedObjects?: (sessionId: string) => Promise<string[]>;
 }
 
 const ENGINE_VARIABLES = ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'DOCKER_API_VERSION'];
@@ -352,7 +355,7 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
         const where = this.options.configPath ?? DEFAULT_CONFIG_PATHS.join(' or ');
         throw new AgentOsError(
           'SANDBOX_UNAVAILABLE',
-          `the session's worktree ${worktree} has no dev container configuration (${where}): commit one, or set the sandbox to auto, bubblewrap or worktree, then resume the session`,
+          `the session's worktree ${worktree} has no dev container configuration (${where}): commit one, or set the sandbox to auto, os or worktree, then resume the session`,
         );
       }
       saved = { sourceConfigFile, source: await readDevcontainerJson(sourceConfigFile) };
@@ -360,7 +363,12 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
       await writeFile(sourceFile, `${JSON.stringify(saved, null, 2)}\n`);
     }
     const git = inspectWorktreeGit(worktree);
-    const gitMounts = git ? await prepareGitMounts(git, path.join(dir, 'gitconfig')) : () => [];
+    const repositoryMounts = git ? await prepareGitMounts(git, path.join(dir, 'gitconfig')) : () => [];
+    const borrowed = (await this.options.borrowedObjects?.(request.sessionId)) ?? [];
+    const gitMounts = (target: string): string[] => [
+      ...repositoryMounts(target),
+      ...borrowed.map((source) => `type=bind,source=${source},target=${source},readonly`),
+    ];
     const hardened = hardenConfig(saved.source, {
       network: request.network,
       readOnly: request.access === 'read_only',
