@@ -12,14 +12,20 @@ const common = {
   logLevel: 'warning',
 };
 
+// Loaded at run time, not bundled: sandbox-runtime finds its vendored helpers (the seccomp filter) next to
+// its own files, so it ships as a package (see scripts/vendorRuntimeDependencies.mjs).
+const outside = ['@anthropic-ai/sandbox-runtime'];
+
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
   // The extension host runs Node; `vscode` is provided by the host at run time.
   // Octokit probes `navigator` when it loads, which the extension host reports as an error: the bundle
   // sees none (a define value is a JS expression; `undefined` makes `typeof navigator` "undefined").
-  { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], define: { navigator: 'undefined', 'globalThis.navigator': 'undefined' } },
+  { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', ...outside], define: { navigator: 'undefined', 'globalThis.navigator': 'undefined' } },
   // The headless CLI; the shebang makes `bin: agent-os` executable.
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: outside, banner: { js: '#!/usr/bin/env node' } },
+  // The file tools' server, started inside the sandbox (src/node/tools/toolServerMain.ts).
+  { ...common, entryPoints: ['src/node/tools/toolServerMain.ts'], outfile: 'dist/toolServer.js', platform: 'node', format: 'cjs', target: 'node20' },
   // The language server runs as its own process, started by the extension.
   { ...common, entryPoints: ['src/lsp/server.ts'], outfile: 'dist/lspServer.js', platform: 'node', format: 'cjs', target: 'node20' },
   // The Event Log webview runs in the browser sandbox of a VS Code webview.

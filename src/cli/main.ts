@@ -3,6 +3,7 @@
 import { describeError } from '../core/errors.ts';
 import { commands } from './commandTable.ts';
 import { printErr, printOut } from './terminalOutput.ts';
+import { shutdownOsSandbox } from '../node/sandbox/osSandbox.ts';
 
 /** The oldest Node the CLI is tested on (test/cli/nodeVersion.test.ts runs it on the machine's Node 20).
  * Node 22's fs.glob is not required: the glob tool falls back where it is missing. */
@@ -36,13 +37,17 @@ function usage(): string {
     .join('\n')}\n`;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    printErr(`agent-os: ${describeError(error)}\n`);
-    if (process.env.AGENT_OS_DEBUG) printErr(`${(error as Error)?.stack ?? ''}\n`);
-    process.exitCode = 1;
-  },
-);
+main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      printErr(`agent-os: ${describeError(error)}\n`);
+      if (process.env.AGENT_OS_DEBUG) printErr(`${(error as Error)?.stack ?? ''}\n`);
+      process.exitCode = 1;
+    },
+  )
+  // The OS sandbox's network proxies live as long as this process unless stopped.
+  .then(() => shutdownOsSandbox())
+  .catch(() => undefined);

@@ -18,6 +18,7 @@ import { RuntimeAccess } from './runtimeAccess.ts';
 import { BASE_SCHEME, BaseContentProvider } from './showChanges.ts';
 import { ThreadsTreeProvider } from './threadsTreeProvider.ts';
 import { PersonNotifications } from './personNotifications.ts';
+import { shutdownOsSandbox } from '../node/sandbox/osSandbox.ts';
 
 let agentLanguageClient: AgentLanguageClientHandle | undefined;
 
@@ -197,5 +198,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 export function deactivate(): Promise<void> | undefined {
   // Everything else is in context.subscriptions; running harnesses stop with the extension host, and
   // their sessions show as interrupted on the next activation. The language server is awaited.
-  return agentLanguageClient?.stop();
+  // The OS sandbox's network proxies end with the extension.
+  return Promise.all([agentLanguageClient?.stop(), shutdownOsSandbox()]).then(() => undefined);
 }

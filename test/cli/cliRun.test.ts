@@ -64,7 +64,7 @@ test('run --agent Coder --prompt: one agent, one thread, in the session worktree
     const state = foldSession(id, events);
     assert.deepEqual(Object.values(state.threads).map((t) => t.agentName), ['Coder']);
     assert.equal(existsSync(join(world.sample.workdir, 'NOTES.md')), false, 'the checkout is untouched');
-    const worktree = join(world.storeDir, '.worktrees', 'worktrees', id);
+    const worktree = join(world.storeDir, '.worktrees', 'repos', id);
     assert.equal(readFileSync(join(worktree, 'NOTES.md'), 'utf8'), 'notes\n');
     assert.equal(world.github.pullRequests().length, 0);
   } finally {

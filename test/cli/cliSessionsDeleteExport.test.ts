@@ -53,7 +53,7 @@ test('sessions export redacts secrets; sessions delete removes log and worktree,
     assert.ok(!text.includes(API_KEY) && !text.includes(GITHUB_TOKEN));
 
     // delete: an unknown id is refused and nothing is touched.
-    const worktree = join(world.storeDir, '.worktrees', 'worktrees', id);
+    const worktree = join(world.storeDir, '.worktrees', 'repos', id);
     assert.ok(existsSync(worktree));
     const unknown = await world.cli(['sessions', 'delete', 'sesn_nosuchsession', '--store', world.storeDir], {});
     assert.equal(unknown.code, 1, show(unknown));
@@ -63,13 +63,14 @@ test('sessions export redacts secrets; sessions delete removes log and worktree,
     // Without ANTHROPIC_API_KEY: deleting needs no model.
     const deleted = await world.cli(['sessions', 'delete', id, '--store', world.storeDir], {});
     assert.equal(deleted.code, 0, show(deleted));
-    assert.match(deleted.stdout, new RegExp(`deleted session ${id} \\(its branch agent-os/${id} is kept`));
+    // Nothing was approved, so nothing reached the person's repository: no branch to keep.
+    assert.match(deleted.stdout, new RegExp(`^deleted session ${id}\\n$`));
     assert.equal(existsSync(worktree), false, 'the worktree is gone');
     await assert.rejects(new FileSessionStore(world.storeDir).get(id), /not found|no session|unknown/i);
     const list = await world.cli(['sessions', 'list', '--store', world.storeDir], {});
     assert.match(list.stdout, /^no sessions in /);
     const branches = execFileSync('git', ['branch', '--list', `agent-os/${id}`], { cwd: world.sample.workdir, encoding: 'utf8' });
-    assert.match(branches, new RegExp(`agent-os/${id}`), 'the branch stays');
+    assert.equal(branches, '', 'the session never had a branch in the person’s repository');
   } finally {
     await world.close();
   }

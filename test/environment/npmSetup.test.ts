@@ -76,7 +76,8 @@ for (const kind of ['bubblewrap', 'worktree'] as const) {
             const command = request.threadId === 'reviewer' ? 'npm test' : 'node_modules/.bin/uvu tests';
             const result = await sandbox.runTool({ name: 'bash', input: { command } }, {});
             assert.equal(result.is_error, false, `${request.threadId}: ${result.content}`);
-            assert.notEqual(sandbox.workdir, worktree);
+            // Readers see the session's repository itself, read-only; the others work in copies of their own.
+            if (request.threadId !== 'planner') assert.notEqual(sandbox.workdir, worktree);
             assert.equal(marker(sandbox.workdir), marker(worktree), `${request.threadId} shares the session's files`);
           } finally {
             await sandbox.dispose();

@@ -78,7 +78,7 @@ for (const bubblewrap of ['auto', 'off'] as const) {
     try {
       const runtime = world.rt.runtime;
       const meta = await runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: 'Run the long job.' });
-      const worktree = join(world.rt.storeDir, '.worktrees', 'worktrees', meta.id);
+      const worktree = join(world.rt.storeDir, '.worktrees', 'repos', meta.id);
       let confirmed: Promise<void> | undefined;
       if (bubblewrap === 'off') {
         // Unconfined, the command first waits for the person; allowed, it runs until interrupted.

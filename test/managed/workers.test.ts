@@ -89,7 +89,7 @@ test('two workers serve one environment: concurrent sessions are spread over the
 
 function readWorktreeFile(storeDir: string, sessionId: string, name: string): string | undefined {
   try {
-    return readFileSync(join(storeDir, '.worktrees', 'worktrees', sessionId, name), 'utf8');
+    return readFileSync(join(storeDir, '.worktrees', 'repos', sessionId, name), 'utf8');
   } catch {
     return undefined;
   }

@@ -68,7 +68,7 @@ test('the Reviewer\'s clean room catches a change that passed only thanks to a f
     assert.match(resultOf(events, coderRun).content[0]?.text ?? '', /# pass 1/, 'in the Coder\'s worktree the suite passes');
     assert.match(resultOf(events, reviewerRun).content[0]?.text ?? '', /# fail 1/, 'in the clean room it fails');
     // Events say which sandbox ran each call.
-    assert.match(coderRun.sandbox_id ?? '', /^worktree:sesn_[A-Za-z0-9]+:/);
+    assert.match(coderRun.sandbox_id ?? '', /^(os|worktree):sesn_[A-Za-z0-9]+:/);
     assert.match(reviewerRun.sandbox_id ?? '', /-clean-[0-9a-f]{12}:/);
     // The clean room is the Coder's hand-off commit, which the verdict names as its head.
     const verdict = events.find((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted');
@@ -91,7 +91,7 @@ test('without the clean room the same leftover goes unnoticed (why the clean roo
     const [reviewerRun] = bashUses(events, 'Reviewer');
     assert.ok(reviewerRun);
     assert.match(resultOf(events, reviewerRun).content[0]?.text ?? '', /# pass 1/);
-    assert.match(reviewerRun.sandbox_id ?? '', /^worktree:sesn_[A-Za-z0-9]+:/);
+    assert.match(reviewerRun.sandbox_id ?? '', /^(os|worktree):sesn_[A-Za-z0-9]+:/);
   } finally {
     await rt.close();
     repo.cleanup();
@@ -120,8 +120,8 @@ test('parallel Coder threads work in their own worktrees and their work is merge
   try {
     const meta = await rt.runtime.start({ task: 'Two parts', repository: repo.repo });
     const stop = await rt.runtime.settled(meta.id);
-    assert.equal(stop?.type, 'end_turn');
     const events = await rt.store.read(meta.id);
+    assert.equal(stop?.type, 'end_turn', JSON.stringify(events.filter((e) => e.type === 'session.error')));
     const coders = events.filter((e): e is EventOfType<'session.thread_created'> => e.type === 'session.thread_created' && e.agent_name === 'Coder');
     assert.deepEqual(coders.map((c) => c.thread_key).sort(), ['a', 'b']);
     const runs = bashUses(events, 'Coder');
@@ -159,11 +159,12 @@ test('a merge conflict between parallel Coders becomes a task for the Coordinato
     assert.match(conflict, /src\/index\.js/);
     const branch = /branch (agent-os\/\S+-child-[ab])/.exec(conflict)?.[1];
     assert.ok(branch);
-    // The losing side's work is on its branch, whole.
-    const content = execFileSync('git', ['-C', repo.repo, 'show', `${branch}:src/index.js`], { encoding: 'utf8' });
-    assert.match(content, /written by [ab]/);
-    // The session worktree is clean and holds the side that merged first.
+    // The losing side's work is on its branch, whole, in the session's repository (never the person's).
     const { worktree } = await rt.runtime.changes(meta.id);
+    const content = execFileSync('git', ['-C', worktree, 'show', `${branch}:src/index.js`], { encoding: 'utf8' });
+    assert.match(content, /written by [ab]/);
+    assert.equal(execFileSync('git', ['-C', repo.repo, 'branch', '--list', branch as string], { encoding: 'utf8' }), '');
+    // The session repository is clean and holds the side that merged first.
     assert.equal(execFileSync('git', ['-C', worktree, 'status', '--porcelain'], { encoding: 'utf8' }), '');
     assert.match(readFileSync(join(worktree, 'src/index.js'), 'utf8'), /written by [ab]/);
     assert.equal(existsSync(join(worktree, '.git')), true);

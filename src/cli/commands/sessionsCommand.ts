@@ -10,6 +10,7 @@ import { foldSession, totalTokens } from '../../core/session/sessionState.ts';
 import type { SessionState } from '../../core/session/sessionState.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { UNCONFINED_NOTICE } from '../../core/tools/unconfinedTools.ts';
+import { openGit } from '../../node/git/gitClient.ts';
 import { FileSessionStore } from '../../node/session/fileSessionStore.ts';
 import { version } from '../../../package.json';
 import type { CliCommand } from '../cliCommand.ts';
@@ -248,15 +249,17 @@ async function exportTo(store: FileSessionStore, sessionId: string, out: string 
 
 async function remove(store: FileSessionStore, sessionId: string, flags: SessionsFlags): Promise<number> {
   const meta = await store.get(sessionId); // an unknown id is refused before anything is touched
-  // The runtime's delete, as the extension's Delete Session: its sandbox provider removes the worktree, the
-  // session repository and the containers (keeping the branch), then the store removes the log.
+  // The runtime's delete, as the extension's Delete Session: its sandbox provider removes the session's
+  // repositories, vault and containers (a branch delivered to the person's repository stays), then the store removes the log.
   const cli = await buildCliRuntime({ store: store.dir, ...(flags.repo ? { repo: flags.repo } : meta.repository ? { repo: meta.repository } : {}) }, process.env, { needsModel: false });
   try {
     await cli.runtime.delete(sessionId);
   } finally {
     await cli.dispose();
   }
-  printOut(`deleted session ${sessionId}${meta.repository ? ` (its branch agent-os/${sessionId} is kept in ${meta.repository})` : ''}\n`);
+  // A branch exists in the person's repository only once Agent OS delivered approved work there.
+  const delivered = meta.repository ? (await openGit(meta.repository).raw(['branch', '--list', `agent-os/${sessionId}`]).catch(() => '')).trim() !== '' : false;
+  printOut(`deleted session ${sessionId}${delivered ? ` (its branch agent-os/${sessionId} is kept in ${meta.repository})` : ''}\n`);
   return 0;
 }
 

@@ -5,12 +5,11 @@
 import * as path from 'node:path';
 import { AgentOsError } from '../../core/errors.ts';
 import type { Sandbox, SandboxRequest } from '../../core/sandbox/sandbox.ts';
-import { openGit } from '../git/gitClient.ts';
 import { hostConfinement, osConfinement, type Confinement, type ConfinementScope } from '../sandbox/confinement.ts';
 import { DevcontainerSandboxProvider, stopSessionContainers } from '../sandbox/devcontainer/devcontainerSandboxProvider.ts';
 import { openLocalSandbox } from '../sandbox/localSandbox.ts';
 import { devcontainerStateDir, type SandboxChoice, type SandboxProviderParts } from '../sandbox/sandboxChoice.ts';
-import { runConfined, SessionGit } from '../sandbox/sessionGit.ts';
+import { CLEAR_STALE_LOCKS, runConfined, SessionGit } from '../sandbox/sessionGit.ts';
 import { SessionRepositories } from '../sandbox/sessionRepository.ts';
 import { toolServerFolders } from '../tools/toolServerScript.ts';
 import type { SessionSandboxes } from './sessionSandboxes.ts';
@@ -83,7 +82,7 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
         // A git command killed mid-way leaves its lock; removed confined, like any work in the repository.
         const dirs = [session.workdir, ...(await repos.childKeys(sessionId)).map((key) => repos.childPath(sessionId, key))];
         for (const dir of dirs) {
-          await runConfined(await confinement(), scope(sessionId, dir, true, OWN_THREAD), 'rm -f .git/index.lock .git/HEAD.lock .git/MERGE_HEAD.lock; find .git/refs -name "*.lock" -delete 2>/dev/null || true');
+          await runConfined(await confinement(), scope(sessionId, dir, true, OWN_THREAD), CLEAR_STALE_LOCKS);
         }
       })();
       swept.set(sessionId, done);
@@ -134,9 +133,8 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
       if (devcontainer) {
         for (const name of [sessionId, ...(await repos.childKeys(sessionId)).map((k) => path.basename(repos.childPath(sessionId, k)))]) await devcontainer.removeSession(name);
       }
+      // The branch Agent OS delivered to the person's repository (if it did) stays: a pull request may need it.
       await repos.remove(sessionId);
-      // The branch Agent OS delivered to the person's repository (if it did) goes with the session.
-      await openGit(parts.repository).raw(['branch', '-D', `agent-os/${sessionId}`]).catch(() => undefined);
     },
     supportsWorkspaces: true,
     async describe() {

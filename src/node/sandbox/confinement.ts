@@ -37,6 +37,8 @@ export interface ConfinedCommand {
   args: string[];
   env: Record<string, string>;
   cwd: string;
+  /** Releases what the confinement holds for the command (its network allowlist) once it ended. */
+  release?: () => void;
 }
 
 export interface Confinement {
@@ -63,12 +65,14 @@ export function confinedEnv(scope: ConfinementScope): Record<string, string> {
 
 /** Starts a confined command as its own process group (so a kill takes everything it started). */
 export function spawnConfined(command: ConfinedCommand, stdio: 'pipe' | 'ignore-stdin' = 'pipe'): ChildProcessWithoutNullStreams {
-  return spawn(command.program, command.args, {
+  const child = spawn(command.program, command.args, {
     cwd: command.cwd,
     env: command.env,
     detached: true,
     stdio: [stdio === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   }) as ChildProcessWithoutNullStreams;
+  if (command.release) child.once('exit', command.release);
+  return child;
 }
 
 export interface OsConfinementOptions {
@@ -99,9 +103,9 @@ export function osConfinement(options: OsConfinementOptions): Confinement {
       };
       const policy = confinementPolicy({ paths, writable: scope.writable, allowedDomains: scope.allowedDomains, platform: process.platform });
       // The sandbox sets TMPDIR to a folder of its own that nothing made; ours is in the scratch home.
-      const [program, ...args] = await wrapCommand(`export TMPDIR=${shellQuote(env['TMPDIR'] ?? '/tmp')}; ${commandLine}`, policy, scope.workdir);
-      // Only PATH for the launcher itself: the sandbox sets its own variables, and ours go in below.
-      return { program: program as string, args, env: { ...env, PATH: process.env['PATH'] ?? env['PATH'] ?? '/usr/bin:/bin' }, cwd: scope.workdir };
+      const wrapped = await wrapCommand(`export TMPDIR=${shellQuote(env['TMPDIR'] ?? '/tmp')}; ${commandLine}`, policy, scope.workdir);
+      const [program, ...args] = wrapped.argv;
+      return { program: program as string, args, env, cwd: scope.workdir, release: wrapped.release };
     },
   };
 }

@@ -4,6 +4,7 @@
 // nothing, and every process we start passes its own policy (confinementPolicy.ts) to the wrap. Loaded
 // lazily: the package is ESM and kept out of our bundles (it finds its vendored seccomp helper next to it).
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { ConfinementPolicy } from './confinementPolicy.ts';
 
 type Runtime = typeof import('@anthropic-ai/sandbox-runtime');
@@ -35,11 +36,22 @@ async function manager(): Promise<Runtime['SandboxManager']> {
   return SandboxManager;
 }
 
-/** The program and arguments that run `command` (a shell command line) under `policy`, in `cwd`. */
-export async function wrapCommand(command: string, policy: ConfinementPolicy, cwd: string): Promise<string[]> {
+export interface WrappedCommand {
+  argv: string[];
+  /** Ends the command's network allowlist (call when the process is gone). */
+  release: () => void;
+}
+
+/** The program and arguments that run `command` (a shell command line) under `policy`, in `cwd`. The
+ * proxy knows a command's domains by an unguessable id the wrap gives it (sandbox-runtime decides per
+ * connection: the process-wide list allows nothing, this command's list allows its own domains). */
+export async function wrapCommand(command: string, policy: ConfinementPolicy, cwd: string): Promise<WrappedCommand> {
   const sandbox = await manager();
-  const { argv } = await sandbox.wrapWithSandboxArgv(command, '/bin/bash', policy, undefined, cwd);
-  return argv;
+  const commandId = randomBytes(16).toString('base64url');
+  const domains = policy.network.allowedDomains;
+  if (domains.length > 0) sandbox.registerCommandNetworkLists(commandId, { allowedDomains: domains });
+  const { argv } = await sandbox.wrapWithSandboxArgv(command, '/bin/bash', policy, undefined, cwd, { commandId });
+  return { argv, release: () => domains.length > 0 && sandbox.unregisterCommandNetworkLists(commandId) };
 }
 
 /** Whether sandbox-runtime confines processes on this machine: its platform and dependencies, then one real
@@ -59,7 +71,7 @@ export function probeOsSandbox(): Promise<OsSandboxProbe> {
       return { available: false, reason: `the OS sandbox is missing ${deps.errors.join('; ')}${hint}` };
     }
     try {
-      const argv = await wrapCommand('true', NOTHING, process.cwd());
+      const { argv } = await wrapCommand('true', NOTHING, process.cwd());
       const result = await run(argv);
       if (result.code !== 0) return { available: false, reason: `the OS sandbox cannot start here: ${result.output.trim().split('\n')[0] ?? `exit ${result.code}`}` };
     } catch (error) {

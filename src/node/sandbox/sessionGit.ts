@@ -6,7 +6,7 @@
 // bundle of the new objects to its stdout; the host writes it to a folder of its own and fetches it into the
 // session's vault with every object checked (`transfer.fsckObjects`). Diffs, clean rooms, the verdict's
 // hash and the delivery to the person's repository are then computed from the vault only.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -19,13 +19,18 @@ import type { SessionRepositories } from './sessionRepository.ts';
 /** Our git inside the sandbox: no hooks, no file-system monitor, whatever the repository's config says. */
 const GIT = 'git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c core.untrackedCache=false -c commit.gpgSign=false';
 
+/** Locks a git command killed mid-way leaves behind. Removed before Agent OS's own git runs: it runs only
+ * between the agents' turns on a repository (a hand-off, a verdict, an approval, a wake), never beside them. */
+export const CLEAR_STALE_LOCKS = `rm -f .git/index.lock .git/HEAD.lock .git/MERGE_HEAD.lock .git/ORIG_HEAD.lock; find .git/refs -name '*.lock' -delete 2>/dev/null || true`;
+
 const CHECKPOINT_AND_BUNDLE = `set -e
 mkdir -p "$TMPDIR"
+${CLEAR_STALE_LOCKS}
 if [ -n "$AOS_MESSAGE" ]; then
   ${GIT} add -A
   if ! ${GIT} diff --cached --quiet; then ${GIT} commit --quiet --no-verify -m "$AOS_MESSAGE"; fi
 fi
-idx="$TMPDIR/agent-os-snapshot-index.$$"
+idx="$TMPDIR/agent-os-snapshot-index.$AOS_NONCE"
 rm -f "$idx"; cp .git/index "$idx" 2>/dev/null || true
 tree=$(GIT_INDEX_FILE="$idx" ${GIT} add -A >/dev/null && GIT_INDEX_FILE="$idx" ${GIT} write-tree)
 rm -f "$idx"
@@ -37,6 +42,7 @@ ${GIT} bundle create --quiet - refs/agent-os/snapshot "^$AOS_BASE"
 
 const MERGE_CHILD = `set -e
 mkdir -p "$TMPDIR"
+${CLEAR_STALE_LOCKS}
 ${GIT} fetch --quiet --no-tags "$AOS_VAULT" "+refs/heads/$AOS_CHILD:refs/heads/$AOS_CHILD"
 if ${GIT} merge-base --is-ancestor "refs/heads/$AOS_CHILD" HEAD; then echo "UP_TO_DATE $(${GIT} rev-parse HEAD)"; exit 0; fi
 if ${GIT} merge --quiet --no-ff --no-edit --no-verify -m "$AOS_MESSAGE" "refs/heads/$AOS_CHILD" >"$TMPDIR/merge.out" 2>&1; then
@@ -91,19 +97,36 @@ export interface SessionGitOptions {
 }
 
 export class SessionGit {
+  /** One of Agent OS's git operations at a time per session: two take-overs (parallel Coders starting,
+   * a merge) would race on the vault's refs. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
   constructor(private readonly options: SessionGitOptions) {}
+
+  private serialize<T>(sessionId: string, work: () => Promise<T>): Promise<T> {
+    const next = (this.queues.get(sessionId) ?? Promise.resolve()).then(work, work);
+    const settled = next.catch(() => undefined);
+    this.queues.set(sessionId, settled);
+    void settled.then(() => this.queues.get(sessionId) === settled && this.queues.delete(sessionId));
+    return next;
+  }
 
   /**
    * Takes the repository's state over into the vault: optionally commits what is uncommitted first, then
    * snapshots the files and fetches the new objects, verified, into the vault, where `ref` then names the
    * head. `base` is the commit the bundle is cut against (the vault has it through the person's objects).
    */
-  async takeOver(sessionId: string, workdir: string, options: { ref: string; base: string; commitMessage?: string }): Promise<VaultState> {
+  takeOver(sessionId: string, workdir: string, options: { ref: string; base: string; commitMessage?: string }): Promise<VaultState> {
+    return this.serialize(sessionId, () => this.takeOverNow(sessionId, workdir, options));
+  }
+
+  private async takeOverNow(sessionId: string, workdir: string, options: { ref: string; base: string; commitMessage?: string }): Promise<VaultState> {
     const { repos, confinement } = this.options;
     const vault = await repos.ensureVault(sessionId);
     const result = await runConfined(confinement, this.options.scope(sessionId, workdir, true), CHECKPOINT_AND_BUNDLE, {
       AOS_BASE: options.base,
       AOS_MESSAGE: options.commitMessage ?? '',
+      AOS_NONCE: randomUUID(),
     });
     if (result.code !== 0) throw new GitFailedError('checkpoint', result.stderr.trim() || `exit ${result.code}`);
     const scratch = await mkdtemp(path.join(tmpdir(), 'agent-os-bundle-'));
@@ -128,7 +151,11 @@ export class SessionGit {
   }
 
   /** Merges a child's branch (already taken over into the vault) into the session repository, confined. */
-  async mergeChild(sessionId: string, sessionWorkdir: string, childBranch: string, label: string): Promise<MergeResult> {
+  mergeChild(sessionId: string, sessionWorkdir: string, childBranch: string, label: string): Promise<MergeResult> {
+    return this.serialize(sessionId, () => this.mergeChildNow(sessionId, sessionWorkdir, childBranch, label));
+  }
+
+  private async mergeChildNow(sessionId: string, sessionWorkdir: string, childBranch: string, label: string): Promise<MergeResult> {
     const { repos, confinement } = this.options;
     const result = await runConfined(confinement, this.options.scope(sessionId, sessionWorkdir, true), MERGE_CHILD, {
       AOS_VAULT: repos.vaultPath(sessionId),

@@ -2,6 +2,7 @@
 // when running from source (tests, `npm run demo` through tsx), the TypeScript entry through tsx's loader.
 // Both run on the Node.js that runs us; inside VS Code that is Electron, told to act as Node.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -16,7 +17,8 @@ export function toolServerCommand(): NodeCommand {
   const env = { ELECTRON_RUN_AS_NODE: '1' };
   const bundled = path.join(__dirname, 'toolServer.js');
   if (existsSync(bundled)) return { program: process.execPath, args: [bundled], env };
-  const loader = pathToFileURL(require.resolve('tsx/esm')).href;
+  // Through createRequire: only source runs need tsx, and the bundler is not to look for it.
+  const loader = pathToFileURL(createRequire(__filename).resolve('tsx/esm')).href;
   return { program: process.execPath, args: ['--import', loader, path.join(__dirname, 'toolServerMain.ts')], env };
 }
 
