@@ -1,14 +1,15 @@
-// Security through the harness, probed as a model would: file paths that escape the worktree (`../`,
-// absolute, through a symlink, into `.git`) are refused; secrets of the parent process are not in the
-// shell's environment; a read-only agent's shell cannot change the session's worktree; a runaway command
-// is killed at its timeout. Under bubblewrap (when it works here) the shell cannot write outside either.
+// Security through the harness, probed as a model would, in the OS sandbox: file paths that escape the
+// session's repository (`../`, absolute, through a symlink, into `.git`) are refused; secrets of the parent
+// process are not in the shell's environment nor readable through /proc; a read-only agent's shell cannot
+// change the session's repository; a runaway command is killed at its timeout; the shell cannot write
+// outside. (Unconfined, bash asks the person first: test/harness/unconfinedConsent.test.ts.)
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { EventOfType, SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import type { TempRepo } from '../support/gitRepo.ts';
-import { requireBubblewrap } from '../support/requirements.ts';
+import { requireOsSandbox } from '../support/requirements.ts';
 import { ofType, processesMatching, resultOf, resultText, startWorld, waitFor, type HarnessWorld } from './harnessWorld.ts';
 
 const SECRET_FILE_TEXT = 'TOP-SECRET-CONTENT-7731';
@@ -19,7 +20,7 @@ const SECRETS: Record<string, string> = {
 };
 const SLEEP = `sleep ${50 + Math.floor(Math.random() * 1000) / 100}`;
 
-/** Every way out of the worktree through the file tools. The worktree is <root>/store/.worktrees/worktrees/<id>. */
+/** Every way out of the session's repository through the file tools (it is <root>/store/.worktrees/repos/<id>). */
 function escapes(root: string): { name: string; input: Record<string, unknown>; why: string }[] {
   return [
     { name: 'read', input: { file_path: '../../../../outside.txt' }, why: 'relative escape (read)' },
@@ -73,14 +74,12 @@ const coderScript = (repo: TempRepo) => ({
 });
 
 let world: HarnessWorld;
-// Without bubblewrap an unconfined bash can write the person's hooks: that is what issue 10's sandbox
-// (on the issue-10 branch) makes impossible, with consent per command. Until it lands, the suite needs it.
 let skipped: string | false = false;
 let session: { id: string; events: SessionEvent[]; uses: EventOfType<'agent.tool_use'>[]; worktree: string; confined: boolean };
 const saved: Record<string, string | undefined> = {};
 
 before(async () => {
-  skipped = await requireBubblewrap();
+  skipped = await requireOsSandbox();
   if (skipped) return;
   // Set before the session starts, as a person's shell would have them when launching Agent OS.
   for (const [k, v] of Object.entries(SECRETS)) {
@@ -97,7 +96,7 @@ before(async () => {
     events,
     uses: ofType(events, 'agent.tool_use'),
     worktree: await world.worktree(id),
-    confined: configured?.sandbox.kind === 'bubblewrap',
+    confined: configured?.sandbox.kind === 'os',
   };
 });
 
@@ -121,13 +120,13 @@ test('file tools: ../, absolute paths, a symlink out, .git/hooks and the .git fi
     assert.equal(r?.is_error, true, `${probes[i]!.why} was not refused: ${resultText(r)}`);
     assert.ok(!resultText(r).includes(SECRET_FILE_TEXT), `${probes[i]!.why} leaked the outside file`);
   }
-  assert.equal(existsSync(join(root, 'store', '.worktrees', 'worktrees', 'escape.txt')), false);
+  assert.equal(existsSync(join(root, 'store', '.worktrees', 'repos', 'escape.txt')), false);
   assert.equal(existsSync(join(root, 'abs-escape.txt')), false);
   assert.equal(existsSync(join(root, 'via-link.txt')), false);
   assert.equal(readFileSync(join(root, 'outside.txt'), 'utf8'), `${SECRET_FILE_TEXT}\n`);
   assert.equal(existsSync(join(world.repo.repo, '.git', 'hooks', 'pre-commit')), false);
-  assert.ok(statSync(join(session.worktree, '.git')).isFile());
-  assert.match(readFileSync(join(session.worktree, '.git'), 'utf8'), /^gitdir: .*\.git\/worktrees\//);
+  assert.ok(statSync(join(session.worktree, '.git')).isDirectory(), 'the .git folder was not replaced');
+  assert.equal(existsSync(join(session.worktree, '.git', 'hooks', 'pre-commit')), false);
 });
 
 test('no secret of the parent environment reaches bash', (t) => {
@@ -138,21 +137,23 @@ test('no secret of the parent environment reaches bash', (t) => {
   assert.match(env, /^PATH=/m, 'the env output is there');
   for (const [name, value] of Object.entries(SECRETS)) {
     assert.ok(!env.includes(value), `${name}'s value is visible inside bash`);
+    assert.ok(!JSON.stringify(session.events).includes(value), `${name}'s value reached the log`);
     assert.ok(!new RegExp(`^${name}=`, 'm').test(env), `${name} is set inside bash`);
   }
   const home = /^HOME=(.*)$/m.exec(env)?.[1];
   assert.ok(home && home !== process.env.HOME, `HOME inside is a scratch folder, not the person's (${home})`);
 });
 
-test('under bubblewrap, bash can write neither the repository hooks nor outside the worktree', (t) => {
+test('in the OS sandbox, bash can write neither the repository hooks nor outside the session repository', (t) => {
   if (skipped) return t.skip(skipped);
   if (!session.confined) {
-    t.skip('bubblewrap is not available here: commands run unconfined (the session says so)');
+    t.skip('the OS sandbox is not available here: commands run unconfined (the session says so)');
     return;
   }
   const index = escapes('').length + 1;
   assert.equal(result(index)?.is_error, true, resultText(result(index)));
   assert.equal(existsSync(join(world.repo.repo, '.git', 'hooks', 'pre-commit')), false);
+  assert.equal(existsSync(join(session.worktree, '.git', 'hooks', 'pre-commit')), false);
   // /tmp inside is a throw-away tmpfs: the write may "succeed" there, but nothing reaches the host.
   assert.equal(existsSync(join(world.repo.root, 'bash-escape.txt')), false);
 });
@@ -183,7 +184,7 @@ test('a symlink the agent makes itself does not take the file tools out of the w
   assert.equal(existsSync(join(world.repo.root, 'through-made-link.txt')), false);
 });
 
-test("under bubblewrap, no process the shell can see holds the parent's secrets", (t) => {
+test("in the OS sandbox, no process the shell can see holds the parent's secrets", (t) => {
   if (skipped) return t.skip(skipped);
   if (!session.confined) {
     t.skip('unconfined: the shell runs as the same user as the harness and could read its /proc environ');
@@ -207,7 +208,7 @@ for (const bubblewrap of ['auto', 'off'] as const) {
       const confined = ofType(events, 'agent_os.session_configured')[0]?.sandbox.confined;
       if (confined) {
         assert.equal(bash?.evaluated_permission, 'allow');
-        // The command did run, in the agent's own throw-away snapshot.
+        // The command did run, in the Reviewer's own throw-away clean room: nothing reached the session.
         assert.match(resultText(resultOf(events, bash!)), /^f$/m);
       } else {
         // Unconfined, a read-only agent gets no bash at all: the command never ran.
