@@ -67,6 +67,9 @@ class Shell {
     proc.stderr.on('data', (d: string) => this.append(d));
     // A shell that dies mid-write must not crash the harness with EPIPE.
     proc.stdin.on('error', () => {});
+    // The shell's own output channel is fd 3; each command gets a copy as its stdout and stderr and never
+    // fd 3 itself, so a command that closes its output (`exec >&-`) cannot stop the end-of-command mark.
+    proc.stdin.write('exec 3>&1\n');
     // 'exit', not 'close': a process that escaped the kill may hold the pipes open for ever.
     this.exited = new Promise((resolve) => {
       const done = (): void => {
@@ -112,7 +115,7 @@ class Shell {
     // Split with '' so the literal sentinel only appears once the shell's printf runs, not in an echo of stdin.
     const split = `${sentinel.slice(0, 10)}''${sentinel.slice(10)}`;
     // </dev/null: a command that reads stdin gets EOF instead of eating the next command.
-    this.proc.stdin.write(`{ ${command}\n} </dev/null 2>&1; printf '\\n${split}%d\\n' $?\n`);
+    this.proc.stdin.write(`{ ${command}\n} </dev/null 1>&3 2>&1 3>&-; printf '\\n${split}%d\\n' $? >&3\n`);
 
     let outcome: 'done' | 'timeout' | 'aborted' = 'done';
     if (!this.buffer.includes(sentinel) && !this.closed) {
