@@ -12,8 +12,9 @@ const common = {
   logLevel: 'warning',
 };
 
-// Loaded at run time, not bundled: sandbox-runtime finds its vendored helpers (the seccomp filter) next to
-// its own files, so it ships as a package (see scripts/vendorRuntimeDependencies.mjs).
+// Loaded at run time, not bundled: sandbox-runtime finds its vendored helpers (the seccomp filter, the
+// Windows helper) next to its own files, so it ships as a package, copied with its dependencies into
+// dist/node_modules where the bundles' `import()` finds it (vendorPackages below; the .vsix holds it).
 const outside = ['@anthropic-ai/sandbox-runtime'];
 
 /** @type {import('esbuild').BuildOptions[]} */
@@ -46,6 +47,33 @@ async function main() {
   }
   await Promise.all(present.map((b) => esbuild.build(b)));
   if (fs.existsSync('dist/cli.js')) fs.chmodSync('dist/cli.js', 0o755);
+  vendorPackages(outside);
+}
+
+/** Copies packages and their dependencies (found as Node finds them) into dist/node_modules; no sources, type
+ * declarations or source maps. */
+function vendorPackages(names) {
+  const path = require('node:path');
+  const done = new Set();
+  const copy = (name, from) => {
+    // Where Node would find it from `from`: the nearest node_modules above (package exports may hide package.json).
+    let dir;
+    for (let at = from; !dir; at = path.dirname(at)) {
+      const candidate = path.join(at, 'node_modules', name);
+      if (fs.existsSync(path.join(candidate, 'package.json'))) dir = candidate;
+      else if (path.dirname(at) === at) throw new Error(`${name} is not installed (needed from ${from})`);
+    }
+    const manifest = path.join(dir, 'package.json');
+    if (done.has(dir)) return;
+    done.add(dir);
+    const rel = path.relative(path.resolve('node_modules'), dir);
+    if (rel.startsWith('..')) throw new Error(`${name} is not under node_modules (${dir})`);
+    fs.cpSync(dir, path.join('dist', 'node_modules', rel), { recursive: true, filter: (src) => !/\.(ts|mts|cts|map)$/.test(src) && path.basename(src) !== '.github' });
+    const deps = Object.keys(JSON.parse(fs.readFileSync(manifest, 'utf8')).dependencies ?? {});
+    for (const dep of deps) copy(dep, dir);
+  };
+  fs.rmSync(path.join('dist', 'node_modules'), { recursive: true, force: true });
+  for (const name of names) copy(name, path.resolve('.'));
 }
 
 main().catch((error) => {

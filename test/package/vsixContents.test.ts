@@ -37,7 +37,19 @@ function namedByManifest(): string[] {
 }
 
 /** Files the extension opens at run time (agentLanguageClient.ts, eventLogPanel.ts) and what they load. */
-const READ_AT_RUN_TIME = ['dist/lspServer.js', 'dist/webview/eventLog.js', 'media/eventLog/eventLog.css', 'media/codicons/codicon.css'];
+const READ_AT_RUN_TIME = [
+  'dist/lspServer.js',
+  'dist/toolServer.js',
+  'dist/webview/eventLog.js',
+  'media/eventLog/eventLog.css',
+  'media/codicons/codicon.css',
+  // The OS sandbox: loaded by the bundle at run time with its vendored seccomp helper and its dependencies.
+  'dist/node_modules/@anthropic-ai/sandbox-runtime/package.json',
+  'dist/node_modules/@anthropic-ai/sandbox-runtime/dist/index.js',
+  'dist/node_modules/@anthropic-ai/sandbox-runtime/vendor/seccomp/x64/apply-seccomp',
+  'dist/node_modules/commander/package.json',
+  'dist/node_modules/node-forge/package.json',
+];
 function loadedByCodiconCss(): string[] {
   const css = readFileSync(join(ROOT, 'media', 'codicons', 'codicon.css'), 'utf8');
   return [...css.matchAll(/url\("?([^")?#]+)/g)].map((m) => `media/codicons/${m[1]!.replace(/^\.\//, '')}`);
