@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WorktreeSandboxProvider } from '../../src/node/sandbox/worktreeSandboxProvider.ts';
+import { chosenSessionSandboxes } from '../../src/node/runtime/chosenSessionSandboxes.ts';
+import { chooseSandbox } from '../../src/node/sandbox/sandboxChoice.ts';
 import { makeTestRepo } from '../git/gitTestRepo.ts';
 import { processesWithArgument, waitUntilGone } from './processes.ts';
 
@@ -31,7 +32,8 @@ describe('unconfined shells of a killed harness', () => {
     // The two background sleeps exist by then (the helper waits for them); its foreground one may not yet.
     assert.ok(processesWithArgument(marker).length >= 2, 'the helper left no orphans to clean up');
 
-    const provider = new WorktreeSandboxProvider({ storageDir: storage, repository: repo.work, bubblewrap: 'off' });
+    const choice = await chooseSandbox({ setting: 'worktree', repository: repo.work, dockerAvailable: false, osSandboxAvailable: false });
+    const provider = chosenSessionSandboxes(choice, { storageDir: storage, repository: repo.work });
     const first = await provider.open({ sessionId: 'stray', threadId: 'coder', access: 'read_write', network: false, enabledTools: ['bash'] });
     assert.deepEqual(await waitUntilGone(marker), []);
     // A live shell of this process for the same thread is not taken for a stray by a second opening.

@@ -4,14 +4,23 @@
 // to one thread of one session, and killed when that thread's sandbox opens again.
 import { readdir, readFile } from 'node:fs/promises';
 
-/** Process group id from /proc/<pid>/stat (the command name in parentheses may itself hold spaces). */
-function groupOf(stat: string): number | undefined {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const pgid = Number(fields[2]);
-  return Number.isInteger(pgid) ? pgid : undefined;
+/** Field `index` after the command name of /proc/<pid>/stat (the name in parentheses may hold spaces):
+ * 1 is the parent's pid, 2 the process group id. */
+function statField(stat: string, index: number): number | undefined {
+  const value = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[index]);
+  return Number.isInteger(value) ? value : undefined;
 }
 
-/** Kills processes started with `HOME=<home>` unless their process group is one of `spare` (live shells
+/** A group whose leader is a child of this process is a live shell of this process (any sandbox's). */
+async function ledByOurChild(pgid: number): Promise<boolean> {
+  try {
+    return statField(await readFile(`/proc/${pgid}/stat`, 'utf8'), 1) === process.pid;
+  } catch {
+    return false;
+  }
+}
+
+/** Kills processes started with `HOME=<home>` unless their process group is one of `spare` or is led by a child of this process (live shells
  * of this process). Returns the pids it killed. Linux only: elsewhere there is no /proc and nothing to do. */
 export async function killStrayProcesses(home: string, spare: ReadonlySet<number>): Promise<number[]> {
   const needle = `HOME=${home}`;
@@ -28,8 +37,8 @@ export async function killStrayProcesses(home: string, spare: ReadonlySet<number
     try {
       const environ = (await readFile(`/proc/${name}/environ`, 'utf8')).split('\0');
       if (!environ.includes(needle)) continue;
-      const pgid = groupOf(await readFile(`/proc/${name}/stat`, 'utf8'));
-      if (pgid !== undefined && spare.has(pgid)) continue;
+      const pgid = statField(await readFile(`/proc/${name}/stat`, 'utf8'), 2);
+      if (pgid !== undefined && (spare.has(pgid) || (await ledByOurChild(pgid)))) continue;
       process.kill(pid, 'SIGKILL');
       killed.push(pid);
     } catch {
