@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DevcontainerSandboxProvider, type DevcontainerSandbox } from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
-import { WorktreeSandboxProvider } from '../../src/node/sandbox/worktreeSandboxProvider.ts';
+import type { DevcontainerSandbox } from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
 import { acquireEngine, BASE_IMAGE, type Engine } from './dockerEngine.ts';
-import { git, makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
+import { fixtureProvider, git, makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
 
 let engine: Engine;
 let fixture: FixtureRepo;
@@ -26,14 +25,10 @@ after(async () => {
   await engine.release();
 });
 
-test('a Dockerfile-built dev container: built from the worktree, network off, tools inside', async (t) => {
+test('a Dockerfile-built dev container: built from the session’s repository, network off, tools inside', async (t) => {
   if (engine.skip) return t.skip(engine.skip);
   const env = { ...process.env, DOCKER_HOST: engine.dockerHost };
-  const provider = new DevcontainerSandboxProvider({
-    worktrees: new WorktreeSandboxProvider({ storageDir: fixture.storageDir, repository: fixture.repository, bubblewrap: 'off' }),
-    stateDir: path.join(fixture.storageDir, 'devcontainer'),
-    parentEnv: env,
-  });
+  const provider = fixtureProvider(fixture, { parentEnv: env });
   const sandbox = (await provider.open({ sessionId: 'b1', threadId: 'coder', access: 'read_write', network: false, enabledTools: ['bash'] })) as DevcontainerSandbox;
   const image = execFileSync('docker', ['inspect', '--format', '{{.Config.Image}}', sandbox.containerId], { env, encoding: 'utf8' }).trim();
   try {

@@ -7,21 +7,15 @@ import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AgentOsError } from '../../src/core/errors.ts';
 import type { SandboxRequest } from '../../src/core/sandbox/sandbox.ts';
-import { DevcontainerSandboxProvider } from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
-import { WorktreeSandboxProvider } from '../../src/node/sandbox/worktreeSandboxProvider.ts';
+import type { DevcontainerSandboxProvider } from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
 import { requireTool } from '../support/requirements.ts';
 import { acquireEngine, BASE_IMAGE, type Engine } from './dockerEngine.ts';
-import { makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
+import { fixtureProvider, makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
 
 const request: SandboxRequest = { sessionId: 'e1', threadId: 'coder', access: 'read_write', network: false, enabledTools: ['bash', 'read'] };
 
 function providerFor(fixture: FixtureRepo, env: NodeJS.ProcessEnv, extra: { dockerPath?: string } = {}): DevcontainerSandboxProvider {
-  return new DevcontainerSandboxProvider({
-    worktrees: new WorktreeSandboxProvider({ storageDir: fixture.storageDir, repository: fixture.repository, bubblewrap: 'off' }),
-    stateDir: path.join(fixture.storageDir, 'devcontainer'),
-    parentEnv: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    ...extra,
-  });
+  return fixtureProvider(fixture, { parentEnv: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, ...extra });
 }
 
 async function openError(provider: DevcontainerSandboxProvider): Promise<AgentOsError> {
@@ -41,13 +35,13 @@ describe('dev container sandbox: errors without an engine', () => {
   const fixtures: FixtureRepo[] = [];
   after(() => fixtures.forEach((f) => f.cleanup()));
 
-  test('Docker missing: MISSING_TOOL, and no worktree is made', async () => {
+  test('Docker missing: MISSING_TOOL, and no repository is made', async () => {
     const fixture = makeFixtureRepo();
     fixtures.push(fixture);
     const error = await openError(providerFor(fixture, {}, { dockerPath: path.join(fixture.root, 'no-docker-here') }));
     assert.equal(error.code, 'MISSING_TOOL');
     assert.match(error.message, /Docker is not installed.*install it/);
-    assert.equal(existsSync(path.join(fixture.storageDir, 'worktrees')), false);
+    assert.equal(existsSync(path.join(fixture.storageDir, 'repos')), false);
   });
 
   test('engine not running (DOCKER_HOST at a missing socket): SANDBOX_UNAVAILABLE naming the socket', { skip: requireTool('docker') }, async () => {
@@ -90,7 +84,7 @@ describe('dev container sandbox: errors with a real engine', () => {
     const provider = providerFor(fixture, env);
     const error = await openError(provider);
     assert.equal(error.code, 'SANDBOX_UNAVAILABLE');
-    const worktree = path.join(fixture.storageDir, 'worktrees', request.sessionId);
+    const worktree = path.join(fixture.storageDir, 'repos', request.sessionId);
     const file = path.join(worktree, '.devcontainer', 'devcontainer.json');
     assert.ok(error.message.includes(file), error.message);
     assert.match(error.message, /Expected ',' or '}' after property value at line 3, column 3/);

@@ -3,6 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { DevcontainerSandboxProvider, owningSession, type DevcontainerSandboxProviderOptions } from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
+import { devcontainerStateDir } from '../../src/node/sandbox/sandboxChoice.ts';
+import { SessionRepositories } from '../../src/node/sandbox/sessionRepository.ts';
 import { BASE_IMAGE } from './dockerEngine.ts';
 
 export interface FixtureRepo {
@@ -48,4 +51,27 @@ export function makeFixtureRepo(devcontainerJson: string | null = DEFAULT_DEVCON
     storageDir: path.join(root, 'storage'),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
+}
+
+/** The session repositories of a fixture, as the runtime makes them (repos/<id>, vault/<id>.git). */
+export function fixtureRepositories(fixture: FixtureRepo): SessionRepositories {
+  return new SessionRepositories({ storageDir: fixture.storageDir, repository: fixture.repository });
+}
+
+/**
+ * A dev container provider over a fixture's session repositories, wired as chosenSessionSandboxes wires it
+ * (the session's repository made before the provider mounts it, the borrowed object stores), for tests of
+ * the provider itself; the runtime's composition is tested through chosenSessionSandboxes.
+ */
+export function fixtureProvider(fixture: FixtureRepo, options: Partial<DevcontainerSandboxProviderOptions> = {}): DevcontainerSandboxProvider {
+  const repos = fixtureRepositories(fixture);
+  return new DevcontainerSandboxProvider({
+    worktrees: {
+      ensureWorktree: async (id) => ({ worktree: (await repos.ensureSession(id)).workdir }),
+      removeSession: (id) => repos.remove(id),
+    },
+    stateDir: devcontainerStateDir(fixture.storageDir),
+    borrowedObjects: async (id) => [await repos.repositoryObjects(), path.join(repos.vaultPath(owningSession(id)), 'objects')],
+    ...options,
+  });
 }

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { AgentOsError } from '../../core/errors.ts';
 import type { Sandbox, SandboxRequest } from '../../core/sandbox/sandbox.ts';
 import { hostConfinement, osConfinement, type Confinement, type ConfinementScope } from '../sandbox/confinement.ts';
-import { DevcontainerSandboxProvider, stopSessionContainers } from '../sandbox/devcontainer/devcontainerSandboxProvider.ts';
+import { toolServerFileTools, type FileToolsRequest } from '../sandbox/devcontainer/confinedFileTools.ts';
+import { DevcontainerSandboxProvider, owningSession, stopSessionContainers } from '../sandbox/devcontainer/devcontainerSandboxProvider.ts';
 import { openLocalSandbox } from '../sandbox/localSandbox.ts';
 import { devcontainerStateDir, type SandboxChoice, type SandboxProviderParts } from '../sandbox/sandboxChoice.ts';
 import { CLEAR_STALE_LOCKS, runConfined, SessionGit } from '../sandbox/sessionGit.ts';
@@ -52,6 +53,10 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
           worktrees: { ensureWorktree: async (id) => ({ worktree: repos.repoPath(id) }) },
           stateDir: devcontainerStateDir(parts.storageDir),
           borrowedObjects: async (sessionId) => [await repos.repositoryObjects(), path.join(repos.vaultPath(sessionId.replace(/-(clean|child)-.*$/, '')), 'objects')],
+          // Where the OS sandbox works, the file tools run in it, confined to the container's folder.
+          ...(choice.osSandbox
+            ? { fileTools: async (r: FileToolsRequest) => toolServerFileTools(await confinement(), scope(owningSession(r.sessionId), r.worktree, !r.readOnly, r.threadId), r) }
+            : {}),
           ...(parts.devcontainerConfigPath ? { configPath: parts.devcontainerConfigPath } : {}),
           ...(parts.dockerPath ? { dockerPath: parts.dockerPath } : {}),
           ...(parts.env ? { parentEnv: parts.env } : {}),

@@ -1,8 +1,10 @@
 // The dev container sandbox: an agent's tools run in the repository's dev container, started by
-// `@devcontainers/cli` on the session's scratch worktree (never the user's checkout). `bash` is a persistent
-// shell through `devcontainer exec`; the file tools work on the mounted worktree from the host with the same
-// confinement as every sandbox. Containers are found again by their labels, so a woken session gets its
-// container back, or an identical one made from the configuration saved when the session first opened it.
+// `@devcontainers/cli` on one of the session's repositories (its own, a clean room, a child: never the
+// person's checkout). `bash` is a persistent shell through `devcontainer exec`; the file tools run in a tool
+// server inside the host's OS sandbox, confined to the mounted folder (confinedFileTools.ts), or, where no OS
+// sandbox works, on the host confined by path. Each repository gets its own containers. Containers are found
+// again by their labels, so a woken session gets its container back, or an identical one made from the
+// configuration saved when the session first opened it.
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -25,15 +27,15 @@ import {
 } from './devcontainerConfig.ts';
 import { DevcontainerCli, DevcontainerUpError } from './devcontainerCli.ts';
 import { DockerCli, engineError, firstLine, SESSION_LABEL } from './dockerCli.ts';
+import type { DisposableFileTools, FileToolsRequest } from './confinedFileTools.ts';
 import { inspectWorktreeGit, prepareGitMounts } from './gitMounts.ts';
 
-/** Where a session's files are: the provider never makes worktrees itself, so the same scratch worktree
- * (made by the worktree provider) serves every sandbox kind. */
+/** Where a container's files are: the provider never makes repositories itself (sessionRepository.ts does,
+ * on the host, before a sandbox opens), it only mounts them. */
 export interface SessionWorktrees {
-  /** The session's scratch worktree, made on first use and re-made from its branch if it went missing
-   * (`WorktreeSandboxProvider.ensureWorktree`). */
+  /** The folder of a session (or of a clean room or child, by their names), already made. */
   ensureWorktree(sessionId: string): Promise<{ worktree: string }>;
-  /** Removes the session's worktree (`WorktreeSandboxProvider.removeSession`). */
+  /** Removes that folder, when the provider owns it. */
   removeSession?(sessionId: string): Promise<void>;
 }
 
@@ -52,6 +54,9 @@ export interface DevcontainerSandboxProviderOptions {
   /** Object stores a session's repository borrows through git alternates (absolute host paths): mounted
    * read-only at the same paths, so git inside the container finds every object. */
   borrowedObjects?: (sessionId: string) => Promise<string[]>;
+  /** The file tools of each sandbox, run confined (toolServerFileTools); when omitted they run on the host
+   * over the mounted folder, confined by path only. */
+  fileTools?: (request: FileToolsRequest) => DisposableFileTools | Promise<DisposableFileTools>;
 }
 
 const ENGINE_VARIABLES = ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'DOCKER_API_VERSION'];
@@ -168,9 +173,16 @@ export async function pruneOrphanContainers(
   return orphans.map((c) => c.id);
 }
 
-/** A session's clean rooms and child worktrees run under ids derived from its own (sessionSandboxes.ts). */
-function owningSession(containerSessionId: string): string {
+/** A session's clean rooms and child repositories run under names derived from its own (sessionRepository.ts:
+ * `<id>-clean-<sha12>`, `<id>-child-<key>`). */
+export function owningSession(containerSessionId: string): string {
   return /^(.*?)-(clean|child)-/.exec(containerSessionId)?.[1] ?? containerSessionId;
+}
+
+/** A clean room is a throw-away copy of one commit: its folder is writable in the container whoever reads it
+ * (a test run writes build output), as under the OS sandbox; only its own thread's file tools stay read-only. */
+export function isCleanRoom(containerSessionId: string): boolean {
+  return /-clean-[0-9a-f]{12}$/.test(containerSessionId);
 }
 
 /**
@@ -242,21 +254,33 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
     const imageMissing = saved.image !== undefined && !(await this.docker.imageExists(saved.image));
     // One pull of our own: when it fails, say so at once rather than after the CLI's five retries.
     if (imageMissing && saved.image) await this.pullOrExplain(saved.image);
-    let up;
-    try {
-      up = await this.cli.up({
-        workspaceFolder: worktree,
-        configFile: saved.sourceConfigFile,
-        overrideConfigFile: saved.overrideConfigFile,
-        idLabels,
-        userDataFolder,
-        ...(imageMissing && saved.image ? { image: saved.image } : {}),
-      });
-    } catch (error) {
-      if (error instanceof DevcontainerUpError) await writeFile(path.join(dir, 'up.log'), error.output).catch(() => undefined);
-      throw error;
+    const up_ = async () => {
+      try {
+        return await this.cli.up({
+          workspaceFolder: worktree,
+          configFile: saved.sourceConfigFile,
+          overrideConfigFile: saved.overrideConfigFile,
+          idLabels,
+          userDataFolder,
+          ...(imageMissing && saved.image ? { image: saved.image } : {}),
+        });
+      } catch (error) {
+        if (error instanceof DevcontainerUpError) await writeFile(path.join(dir, 'up.log'), error.output).catch(() => undefined);
+        throw error;
+      }
+    };
+    let up = await up_();
+    // The folder was made again since this container was started (a clean room is fresh at every opening,
+    // a repository deleted is re-made from the vault): a running container still has the old one mounted.
+    if (await this.mountsDeletedFolder(up.containerId)) {
+      await this.docker.remove([up.containerId]);
+      up = await up_();
     }
-    const files = createFileTools({ root: worktree, readOnly: request.access === 'read_only', displayRoot: up.remoteWorkspaceFolder });
+    const readOnly = request.access === 'read_only';
+    const files: DisposableFileTools = this.options.fileTools
+      ? await this.options.fileTools({ sessionId: request.sessionId, threadId: request.threadId, worktree, readOnly, displayRoot: up.remoteWorkspaceFolder })
+      : createFileTools({ root: worktree, readOnly, displayRoot: up.remoteWorkspaceFolder });
+    const mountedReadOnly = readOnly && !isCleanRoom(request.sessionId);
     const execRequest = {
       containerId: up.containerId,
       workspaceFolder: worktree,
@@ -267,8 +291,9 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
     const detail = [
       `dev container ${saved.image ?? '(built from its Dockerfile)'}, container ${up.containerId.slice(0, 12)}`,
       `network ${request.network ? 'on' : 'off'}`,
-      request.access === 'read_only' ? 'worktree read-only' : 'worktree writable',
+      mountedReadOnly ? 'files read-only' : 'files writable',
       '.git read-only',
+      this.options.fileTools ? 'file tools in the OS sandbox' : 'file tools on the host, confined by path',
       ...(saved.dropped.length ? [`left out of devcontainer.json: ${saved.dropped.join('; ')}`] : []),
     ].join(' · ');
     let live = this.liveShells.get(up.containerId);
@@ -300,6 +325,7 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
       bash,
       onDispose: async () => {
         await shells.settled();
+        await files.dispose?.();
         this.open_.get(request.sessionId)?.delete(sandbox);
       },
     });
@@ -326,6 +352,12 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
       'for f in /tmp/.agent-os-shell-*; do [ -e "$f" ] || continue; case " $KEEP " in *" $f "*) continue;; esac; ' +
       'p=$(cat "$f" 2>/dev/null); [ -n "$p" ] && kill -s KILL -- -"$p" 2>/dev/null; rm -f "$f"; done';
     await this.docker.run(['exec', '-u', 'root', '-e', `KEEP=${[...live].join(' ')}`, containerId, 'sh', '-c', script], 30_000);
+  }
+
+  /** True when a bind mount of the container shows a folder deleted on the host (`//deleted` in mountinfo). */
+  private async mountsDeletedFolder(containerId: string): Promise<boolean> {
+    const check = await this.docker.run(['exec', '-u', 'root', containerId, 'sh', '-c', 'grep -c "//deleted " /proc/self/mountinfo || true'], 30_000);
+    return check.code === 0 && Number(check.stdout.trim()) > 0;
   }
 
   private async pullOrExplain(image: string): Promise<void> {
@@ -355,7 +387,7 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
         const where = this.options.configPath ?? DEFAULT_CONFIG_PATHS.join(' or ');
         throw new AgentOsError(
           'SANDBOX_UNAVAILABLE',
-          `the session's worktree ${worktree} has no dev container configuration (${where}): commit one, or set the sandbox to auto, os or worktree, then resume the session`,
+          `the session's repository ${worktree} has no dev container configuration (${where}): commit one, or set the sandbox to auto, os or worktree, then resume the session`,
         );
       }
       saved = { sourceConfigFile, source: await readDevcontainerJson(sourceConfigFile) };
@@ -371,7 +403,7 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
     ];
     const hardened = hardenConfig(saved.source, {
       network: request.network,
-      readOnly: request.access === 'read_only',
+      readOnly: request.access === 'read_only' && !isCleanRoom(request.sessionId),
       gitMounts,
       labels: { 'agent-os.worktree': worktree },
     });
