@@ -8,13 +8,12 @@ import { createServer, type Server } from 'node:net';
 import * as path from 'node:path';
 import type { SandboxRequest } from '../../src/core/sandbox/sandbox.ts';
 import {
-  DevcontainerSandboxProvider,
   pruneOrphanContainers,
   type DevcontainerSandbox,
+  type DevcontainerSandboxProvider,
 } from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
-import { WorktreeSandboxProvider } from '../../src/node/sandbox/worktreeSandboxProvider.ts';
 import { acquireEngine, BASE_IMAGE, type Engine } from './dockerEngine.ts';
-import { git, makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
+import { fixtureProvider, fixtureRepositories, git, makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
 
 const SECRET = 'ghp_agentOsTestSecret0123456789';
 const API_KEY = 'sk-ant-agentOsTestKey0123456789';
@@ -50,12 +49,7 @@ describe('dev container sandbox (real Docker engine)', () => {
 
   /** A provider as a freshly started harness makes it (same storage, new objects). */
   function newProvider(): DevcontainerSandboxProvider {
-    const worktrees = new WorktreeSandboxProvider({ storageDir: fixture.storageDir, repository: fixture.repository, bubblewrap: 'off' });
-    const provider = new DevcontainerSandboxProvider({
-      worktrees,
-      stateDir: path.join(fixture.storageDir, 'devcontainer'),
-      parentEnv: { ...process.env, ...dockerEnv, GITHUB_TOKEN: SECRET, ANTHROPIC_API_KEY: API_KEY },
-    });
+    const provider = fixtureProvider(fixture, { parentEnv: { ...process.env, ...dockerEnv, GITHUB_TOKEN: SECRET, ANTHROPIC_API_KEY: API_KEY } });
     providers.push(provider);
     return provider;
   }
@@ -83,7 +77,7 @@ describe('dev container sandbox (real Docker engine)', () => {
   let provider: DevcontainerSandboxProvider;
   let sandbox: DevcontainerSandbox;
 
-  test("a session's tools run in its container, on the session's worktree", async (t) => {
+  test("a session's tools run in its container, on the session's repository", async (t) => {
     if (engine.skip) return t.skip(engine.skip);
     provider = newProvider();
     sandbox = (await provider.open(request('s1'))) as DevcontainerSandbox;
@@ -99,7 +93,7 @@ describe('dev container sandbox (real Docker engine)', () => {
     assert.equal(pwd, sandbox.remoteWorkspaceFolder);
     assert.equal(docker('inspect', '--format', '{{.Config.Labels}}', sandbox.containerId).includes('agent-os.session:s1'), true);
 
-    // Files go both ways: bash in the container and the file tools on the host see the same worktree.
+    // Files go both ways: bash in the container and the file tools see the same folder.
     assert.equal((await bash(sandbox, 'echo from-container > made-inside.txt')).is_error, false);
     assert.equal(readFileSync(path.join(sandbox.workdir, 'made-inside.txt'), 'utf8'), 'from-container\n');
     const write = await sandbox.runTool({ name: 'write', input: { file_path: `${sandbox.remoteWorkspaceFolder}/from-tool.txt`, content: 'tool\n' } }, {});
@@ -147,33 +141,51 @@ describe('dev container sandbox (real Docker engine)', () => {
     assert.match(sandbox.detail, /left out of devcontainer\.json/);
   });
 
-  test('.git internals are read-only inside, git still reads the repository, and its config has no token', async (t) => {
+  test('git reads the session repository inside (log, status, diff through the borrowed objects); its metadata and objects are read-only', async (t) => {
     if (engine.skip) return t.skip(engine.skip);
-    const commonDir = path.join(fixture.repository, '.git');
-    await bash(sandbox, `cd ${sandbox.remoteWorkspaceFolder}`);
-    const status = await bash(sandbox, 'git status --short && git log --oneline -1');
-    assert.equal(status.is_error, false, status.content);
-    assert.match(status.content, /initial/);
-    assert.match(status.content, /made-inside\.txt/);
+    const repos = fixtureRepositories(fixture);
+    const vault = repos.vaultPath('s1');
+    const objects = await repos.repositoryObjects();
+    const dotGit = path.join(sandbox.workdir, '.git');
+    await bash(sandbox, `cd ${sandbox.remoteWorkspaceFolder} && echo changed >> README.md`);
+    // README.md's blob is in the person's objects only: found through the clone's alternates (the vault) and
+    // the vault's (the person's objects), both mounted at their host paths.
+    const read = await bash(sandbox, 'git log --oneline -1 && git status --short && git diff --stat && git show HEAD:README.md && git branch --show-current');
+    assert.equal(read.is_error, false, read.content);
+    assert.match(read.content, /^[0-9a-f]+ initial\n/);
+    assert.match(read.content, / M README\.md/);
+    assert.match(read.content, /\?\? made-inside\.txt/);
+    assert.match(read.content, /README\.md \| 1 \+/);
+    assert.match(read.content, /# fixture\nagent-os\/s1$/);
+    const headBefore = git(sandbox.workdir, 'rev-parse', 'HEAD');
     for (const attempt of [
-      `touch ${commonDir}/hooks/pre-commit`,
-      `echo evil >> ${commonDir}/config`,
-      'echo "gitdir: /tmp" > .git',
-      'rm -f .git',
+      'touch .git/hooks/pre-commit',
+      'echo "[core]\n\tfsmonitor = touch /tmp/pwned" >> .git/config',
+      'echo ref: refs/heads/main > .git/HEAD',
+      'rm -rf .git',
       'git add -A',
-      `rm -rf ${commonDir}/objects`,
+      'git commit --allow-empty -qm planted',
+      `touch ${objects}/planted`,
+      `touch ${vault}/objects/planted`,
+      `echo /tmp > ${vault}/objects/info/alternates`,
     ]) {
       const result = await bash(sandbox, attempt);
       assert.equal(result.is_error, true, `must fail: ${attempt}\n${result.content}`);
     }
-    assert.equal(existsSync(path.join(commonDir, 'hooks', 'pre-commit')), false);
-    assert.match(readFileSync(path.join(sandbox.workdir, '.git'), 'utf8'), /^gitdir: /);
-    const config = await bash(sandbox, `cat ${commonDir}/config`);
-    assert.doesNotMatch(config.content, new RegExp(SECRET));
-    assert.doesNotMatch(config.content, /remote/);
+    assert.equal(existsSync(path.join(dotGit, 'hooks', 'pre-commit')), false);
+    assert.doesNotMatch(readFileSync(path.join(dotGit, 'config'), 'utf8'), /fsmonitor/);
+    assert.equal(git(sandbox.workdir, 'rev-parse', 'HEAD'), headBefore);
+    assert.equal(existsSync(path.join(objects, 'planted')), false);
+    assert.equal(readFileSync(path.join(vault, 'objects', 'info', 'alternates'), 'utf8'), `${objects}\n`);
+    // The person's repository is not there: only its object store, and no config with its token.
+    const person = await bash(sandbox, `cat ${path.join(fixture.repository, '.git', 'config')}; ls ${path.join(fixture.repository, '.git')}; cat .git/config`);
+    assert.doesNotMatch(person.content, new RegExp(SECRET));
+    assert.doesNotMatch(person.content, /remote|x-access-token/);
+    assert.match(person.content, /^cat: .*No such file or directory\nobjects\n/);
     // The file tools refuse git metadata too.
-    const write = await sandbox.runTool({ name: 'write', input: { file_path: '.git', content: 'gitdir: /tmp\n' } }, {});
+    const write = await sandbox.runTool({ name: 'write', input: { file_path: '.git/config', content: '[core]\n' } }, {});
     assert.equal(write.is_error, true);
+    git(fixture.repository, 'fsck', '--strict', '--no-progress');
   });
 
   test('a command that times out is killed inside the container, with what it started', async (t) => {
@@ -204,13 +216,13 @@ describe('dev container sandbox (real Docker engine)', () => {
     await woken.dispose();
 
     docker('rm', '-f', firstId);
-    // Even with the worktree's devcontainer.json changed (an agent could edit it), the saved one is used.
+    // Even with the repository's devcontainer.json changed (an agent could edit it), the saved one is used.
     writeFileSync(path.join(woken.workdir, '.devcontainer', 'devcontainer.json'), '{ "image": "other", "runArgs": ["--privileged"] }');
     provider = newProvider();
     const remade = (await provider.open(request('s1'))) as DevcontainerSandbox;
     assert.notEqual(remade.containerId, firstId);
     assert.equal(docker('inspect', '--format', '{{.Config.Image}} {{.HostConfig.NetworkMode}} {{.HostConfig.Privileged}}', remade.containerId), `${BASE_IMAGE} none false`);
-    assert.equal((await bash(remade, 'cat made-inside.txt')).content, 'from-container', 'the worktree is mounted again');
+    assert.equal((await bash(remade, 'cat made-inside.txt')).content, 'from-container', 'the folder is mounted again');
     sandbox = remade;
   });
 
@@ -243,22 +255,22 @@ describe('dev container sandbox (real Docker engine)', () => {
 
   test('a non-root container user reads the repository with git, and still cannot write its metadata', async (t) => {
     if (engine.skip) return t.skip(engine.skip);
-    const worktrees = new WorktreeSandboxProvider({ storageDir: fixture.storageDir, repository: fixture.repository, bubblewrap: 'off' });
-    const { worktree } = await worktrees.ensureWorktree('s4');
+    const { workdir: worktree } = await fixtureRepositories(fixture).ensureSession('s4');
     writeFileSync(path.join(worktree, '.devcontainer', 'devcontainer.json'), `{ "image": "${BASE_IMAGE}", "remoteUser": "nobody", "containerUser": "nobody", "updateRemoteUserUID": false }`);
     const other = (await provider.open(request('s4'))) as DevcontainerSandbox;
     try {
       const who = await bash(other, 'id -un; git log --oneline -1');
       assert.equal(who.is_error, false, who.content);
       assert.match(who.content, /^nobody\n[0-9a-f]+ initial$/);
-      assert.equal((await bash(other, `touch ${path.join(fixture.repository, '.git', 'hooks', 'x')}`)).is_error, true);
+      assert.equal((await bash(other, 'touch .git/hooks/x')).is_error, true);
+      assert.equal(existsSync(path.join(worktree, '.git', 'hooks', 'x')), false);
     } finally {
       await other.dispose();
       await provider.removeSession('s4');
     }
   });
 
-  test('a read-only thread gets its own container with the worktree mounted read-only', async (t) => {
+  test('a read-only thread gets its own container with the folder mounted read-only', async (t) => {
     if (engine.skip) return t.skip(engine.skip);
     const reader = (await provider.open(request('s1', { threadId: 'reviewer', access: 'read_only' }))) as DevcontainerSandbox;
     try {
@@ -286,7 +298,7 @@ describe('dev container sandbox (real Docker engine)', () => {
     assert.equal(docker('inspect', '--format', '{{.State.Running}}', id), 'true');
   });
 
-  test('removeSession removes its containers and worktree; pruneOrphans removes only gone sessions’ containers', async (t) => {
+  test('removeSession removes its containers and repository; pruneOrphans removes only gone sessions’ containers', async (t) => {
     if (engine.skip) return t.skip(engine.skip);
     const other = (await provider.open(request('s2'))) as DevcontainerSandbox;
     await other.dispose();
