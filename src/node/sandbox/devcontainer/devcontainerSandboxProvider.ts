@@ -428,12 +428,16 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
     await this.docker.stop(containers.filter((c) => c.state === 'running').map((c) => c.id));
   }
 
-  /** Removes the session's containers, saved configurations and (through its owner) its worktree. */
+  /** Removes the session's containers (its clean rooms' and children's too), saved configurations and
+   * (through its owner) its folder. */
   async removeSession(sessionId: string): Promise<void> {
-    await this.disposeOpen(sessionId);
-    const containers = await this.docker.containersByLabel({ [STORE_LABEL]: this.store, [SESSION_LABEL]: sessionId });
+    // A session's clean rooms and children go with it: nothing else would remove their containers.
+    const mine = await this.docker.containersByLabel({ [STORE_LABEL]: this.store, [SESSION_LABEL]: undefined });
+    const containers = mine.filter((c) => c.sessionId === sessionId || owningSession(c.sessionId) === sessionId);
+    const names = new Set([sessionId, ...containers.map((c) => c.sessionId)]);
+    for (const name of names) await this.disposeOpen(name);
     await this.docker.remove(containers.map((c) => c.id));
-    await rm(this.sessionDir(sessionId), { recursive: true, force: true });
+    for (const name of names) await rm(this.sessionDir(name), { recursive: true, force: true });
     await this.options.worktrees.removeSession?.(sessionId);
   }
 
