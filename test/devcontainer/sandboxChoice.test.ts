@@ -1,12 +1,11 @@
-// The `sandbox` setting: `auto` on machines with and without Docker and bubblewrap (absence simulated by
-// configuration), explicit kinds, and the providers built for each choice.
+// The `sandbox` setting: `auto` on machines with and without Docker and the OS sandbox (absence simulated by
+// configuration), explicit kinds, and the sandboxes built for each choice.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { AgentOsError } from '../../src/core/errors.ts';
-import { DevcontainerSandboxProvider } from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
-import { chooseSandbox, createSandboxProvider, parseSandboxSetting, type SandboxChoiceOptions } from '../../src/node/sandbox/sandboxChoice.ts';
-import { WorktreeSandboxProvider } from '../../src/node/sandbox/worktreeSandboxProvider.ts';
+import { chosenSessionSandboxes } from '../../src/node/runtime/chosenSessionSandboxes.ts';
+import { chooseSandbox, parseSandboxSetting, type SandboxChoiceOptions } from '../../src/node/sandbox/sandboxChoice.ts';
 import { requireTool } from '../support/requirements.ts';
 import { acquireEngine } from './dockerEngine.ts';
 import { makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
@@ -24,35 +23,35 @@ function options(repo: FixtureRepo, rest: Partial<SandboxChoiceOptions>): Sandbo
 
 describe('auto', () => {
   test('dev container when the repository has one and Docker answers', async () => {
-    const choice = await chooseSandbox(options(withContainer, { dockerAvailable: true, bwrapAvailable: true }));
+    const choice = await chooseSandbox(options(withContainer, { dockerAvailable: true, osSandboxAvailable: true }));
     assert.equal(choice.kind, 'devcontainer');
     assert.equal(choice.confined, true);
     assert.match(choice.detail, /^dev container: the repository has .*devcontainer\.json/);
     assert.equal(choice.problem, undefined);
   });
 
-  test('bubblewrap when Docker does not answer, saying why the container was not used', async () => {
-    const choice = await chooseSandbox(options(withContainer, { dockerAvailable: false, bwrapAvailable: true }));
-    assert.equal(choice.kind, 'bubblewrap');
+  test('the OS sandbox when Docker does not answer, saying why the container was not used', async () => {
+    const choice = await chooseSandbox(options(withContainer, { dockerAvailable: false, osSandboxAvailable: true }));
+    assert.equal(choice.kind, 'os');
     assert.match(choice.detail, /Docker does not answer/);
   });
 
-  test('bubblewrap when the repository has no dev container (Docker is not even asked)', async () => {
+  test('the OS sandbox when the repository has no dev container (Docker is not even asked)', async () => {
     let asked = false;
     const choice = await chooseSandbox(
-      options(without, { bwrapAvailable: true, probes: { docker: async () => ((asked = true), { available: true }) } }),
+      options(without, { osSandboxAvailable: true, probes: { docker: async () => ((asked = true), { available: true }) } }),
     );
-    assert.equal(choice.kind, 'bubblewrap');
+    assert.equal(choice.kind, 'os');
     assert.match(choice.detail, /no dev container/);
     assert.equal(asked, false);
   });
 
-  test('the plain worktree, flagged unconfined, when neither works', async () => {
+  test('unconfined, with consent per command, when neither works', async () => {
     for (const repo of [withContainer, without]) {
-      const choice = await chooseSandbox(options(repo, { dockerAvailable: false, bwrapAvailable: false }));
+      const choice = await chooseSandbox(options(repo, { dockerAvailable: false, osSandboxAvailable: false }));
       assert.equal(choice.kind, 'worktree');
       assert.equal(choice.confined, false);
-      assert.match(choice.detail, /^unconfined worktree: .*bubblewrap not available/);
+      assert.match(choice.detail, /^unconfined: .*the OS sandbox not available.*every command asks you first/);
     }
   });
 
@@ -61,7 +60,7 @@ describe('auto', () => {
       options(withContainer, {
         probes: {
           docker: async () => ({ available: false, reason: 'engine asleep' }),
-          bubblewrap: async () => ({ available: false, reason: 'user namespaces disabled' }),
+          os: async () => ({ available: false, reason: 'user namespaces disabled' }),
         },
       }),
     );
@@ -71,7 +70,7 @@ describe('auto', () => {
 
   test('the real probes: Docker at a missing socket does not answer', { skip: requireTool('docker') }, async () => {
     const choice = await chooseSandbox(
-      options(withContainer, { env: { PATH: process.env.PATH, DOCKER_HOST: `unix://${path.join(withContainer.root, 'none.sock')}` }, bwrapAvailable: false }),
+      options(withContainer, { env: { PATH: process.env.PATH, DOCKER_HOST: `unix://${path.join(withContainer.root, 'none.sock')}` }, osSandboxAvailable: false }),
     );
     assert.equal(choice.kind, 'worktree');
     assert.match(choice.detail, /engine does not answer/);
@@ -92,7 +91,7 @@ describe('auto', () => {
 
 describe('explicit settings', () => {
   test('worktree is always the plain worktree', async () => {
-    const choice = await chooseSandbox({ setting: 'worktree', repository: withContainer.repository, dockerAvailable: true, bwrapAvailable: true });
+    const choice = await chooseSandbox({ setting: 'worktree', repository: withContainer.repository, dockerAvailable: true, osSandboxAvailable: true });
     assert.deepEqual([choice.kind, choice.confined, choice.problem], ['worktree', false, undefined]);
   });
 
@@ -104,38 +103,37 @@ describe('explicit settings', () => {
     assert.match(noConfig.problem ?? '', /no dev container configuration.*resume the session/);
   });
 
-  test('bubblewrap that does not work here states the problem and the next step', async () => {
-    const choice = await chooseSandbox({ setting: 'bubblewrap', repository: without.repository, bwrapAvailable: false });
-    assert.equal(choice.kind, 'bubblewrap');
-    assert.match(choice.problem ?? '', /install bubblewrap/);
+  test('the OS sandbox (or its older name bubblewrap) that does not work here states the problem and the next step', async () => {
+    for (const setting of ['os', 'bubblewrap'] as const) {
+      const choice = await chooseSandbox({ setting, repository: without.repository, osSandboxAvailable: false });
+      assert.equal(choice.kind, 'os');
+      assert.match(choice.problem ?? '', /not available.*set the sandbox to auto or worktree/);
+    }
   });
 
-  test('the setting parser accepts the four values and refuses others', () => {
+  test('the setting parser accepts the five values and refuses others', () => {
+    assert.equal(parseSandboxSetting('os'), 'os');
     assert.equal(parseSandboxSetting(undefined), 'auto');
     assert.equal(parseSandboxSetting(' devcontainer '), 'devcontainer');
     assert.throws(() => parseSandboxSetting('docker'), (e: unknown) => e instanceof AgentOsError && e.code === 'INVALID_ARGUMENT');
   });
 });
 
-describe('providers for a choice', () => {
-  test('worktree and devcontainer choices build their providers; a problem refuses to open, clearly', async () => {
+describe('sandboxes for a choice', () => {
+  test('an unconfined choice opens unconfined sandboxes; a problem refuses to open, clearly', async () => {
     const storageDir = path.join(withContainer.root, 'storage-choice');
     const parts = { storageDir, repository: withContainer.repository };
-    const worktree = createSandboxProvider(await chooseSandbox({ setting: 'worktree', repository: withContainer.repository }), parts);
-    assert.ok(worktree instanceof WorktreeSandboxProvider);
-    const sandbox = await worktree.open({ sessionId: 'c1', threadId: 't', access: 'read_write', network: false, enabledTools: ['bash'] });
+    const unconfined = chosenSessionSandboxes(await chooseSandbox({ setting: 'worktree', repository: withContainer.repository }), parts);
+    const sandbox = await unconfined.open({ sessionId: 'c1', threadId: 't', access: 'read_write', network: false, enabledTools: ['bash'] });
     assert.equal(sandbox.kind, 'worktree');
     assert.equal(sandbox.confined, false);
     await sandbox.dispose();
 
-    const container = createSandboxProvider(await chooseSandbox(options(withContainer, { dockerAvailable: true })), parts);
-    assert.ok(container instanceof DevcontainerSandboxProvider);
-
-    const refused = createSandboxProvider(await chooseSandbox({ setting: 'devcontainer', repository: without.repository, dockerAvailable: true }), parts);
+    const refused = chosenSessionSandboxes(await chooseSandbox({ setting: 'devcontainer', repository: without.repository, dockerAvailable: true }), parts);
     await assert.rejects(
       refused.open({ sessionId: 'c2', threadId: 't', access: 'read_write', network: false, enabledTools: ['bash'] }),
       (e: unknown) => e instanceof AgentOsError && e.code === 'SANDBOX_UNAVAILABLE' && /no dev container configuration/.test(e.message),
     );
-    await worktree.removeSession('c1');
+    await unconfined.removeSession('c1');
   });
 });
