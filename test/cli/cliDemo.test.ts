@@ -15,7 +15,7 @@ test('agent-os demo runs offline to the end: thread tree, verdict, diff summary,
   assert.equal(result.code, 0, show(result));
   const out = result.stdout;
   assert.match(out, /scripted model server at http:\/\/127\.0\.0\.1:\d+/);
-  assert.match(out, /\nsandbox: (bubblewrap|worktree)/, 'the demo says which sandbox it used');
+  assert.match(out, /\nsandbox: (os|bubblewrap|worktree)/, 'the demo says which sandbox it used');
   assert.match(out, /== threads\nCoordinator v\d+ — idle/);
   for (const agent of ['Planner', 'Coder', 'Reviewer']) assert.match(out, new RegExp(`[├└]─ ${agent} v\\d+ — idle`));
   assert.match(out, /== verdict\nAPPROVE: /);
@@ -32,7 +32,7 @@ test('demo --keep names its sandbox and the exact command that lists its session
   try {
     const result = await startCli(['demo', '--keep', '--dir', join(dir, 'demo')], cliEnv({})).done;
     assert.equal(result.code, 0, show(result));
-    assert.match(result.stdout, /\nsandbox: (bubblewrap|worktree|devcontainer)( — .+)?\n/);
+    assert.match(result.stdout, /\nsandbox: (os|bubblewrap|worktree|devcontainer)( — .+)?\n/);
     const command = /its sessions: (agent-os sessions list --store (\S+))/.exec(result.stdout);
     assert.ok(command, show(result));
     const id = /session (sesn_\w+)/.exec(result.stdout)?.[1];

@@ -26,7 +26,7 @@ async function setUpAndTest(files: Record<string, string>, expect: { setup: RegE
     const rt = await startEnvironmentRuntime(repo.root, [[plan.test]], { sandbox, environment: { acceptDetected: true } });
     try {
       const meta = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'run the tests' });
-      // Without bubblewrap the plain worktree asks for each command: the person allows it.
+      // Unconfined (corepack set-ups, or no OS sandbox), each command asks for each command: the person allows it.
       await settledAllowing(rt, meta.id);
       const events = await rt.store.read(meta.id);
       const failed = eventsOf(events, 'agent_os.environment_failed')[0];
