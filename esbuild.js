@@ -15,14 +15,29 @@ const common = {
 // Loaded at run time, not bundled: sandbox-runtime finds its vendored helpers (the seccomp filter, the
 // Windows helper) next to its own files, so it ships as a package, copied with its dependencies into
 // dist/node_modules where the bundles' `import()` finds it (vendorPackages below; the .vsix holds it).
+// The extension host cannot import an ES module's `import.meta.url` (it comes out undefined there), so the
+// extension bundles sandbox-runtime's code and points `import.meta.url` at the vendored copy's dist/sandbox
+// folder, where that code looks for its helpers (every use is in that folder).
 const outside = ['@anthropic-ai/sandbox-runtime'];
+/** Replaces `import.meta.url` in sandbox-runtime's files (esbuild turns it into `{}.url` in a CommonJS bundle). */
+const sandboxRuntimeUrl = {
+  name: 'sandbox-runtime-url',
+  setup(build) {
+    build.onLoad({ filter: /sandbox-runtime[\\/]dist[\\/].*\.js$/ }, async (args) => ({
+      contents: (await require('node:fs/promises').readFile(args.path, 'utf8')).replace(/import\.meta\.url/g, '__sandboxRuntimeUrl'),
+      loader: 'js',
+    }));
+  },
+};
+const SANDBOX_RUNTIME_URL =
+  'var __sandboxRuntimeUrl = require("node:url").pathToFileURL(require("node:path").join(__dirname, "node_modules", "@anthropic-ai", "sandbox-runtime", "dist", "sandbox", "bundled.js")).href;';
 
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
   // The extension host runs Node; `vscode` is provided by the host at run time.
   // Octokit probes `navigator` when it loads, which the extension host reports as an error: the bundle
   // sees none (a define value is a JS expression; `undefined` makes `typeof navigator` "undefined").
-  { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', ...outside], define: { navigator: 'undefined', 'globalThis.navigator': 'undefined' } },
+  { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], define: { navigator: 'undefined', 'globalThis.navigator': 'undefined' }, banner: { js: SANDBOX_RUNTIME_URL }, plugins: [sandboxRuntimeUrl] },
   // The headless CLI; the shebang makes `bin: agent-os` executable.
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: outside, banner: { js: '#!/usr/bin/env node' } },
   // The file tools' server, started inside the sandbox (src/node/tools/toolServerMain.ts).

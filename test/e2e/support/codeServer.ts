@@ -21,20 +21,12 @@ export const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
 export const missingPrerequisite = missingE2ePrerequisite;
 
 let built = false;
-/** Bundles the extension and its webview once per process (the same options as esbuild.js), so the
- * suite always tests the current sources and does not depend on other entry points building. */
+/** Bundles every entry point once per process with the project's own build (esbuild.js: the extension,
+ * its tool server and webviews, and the sandbox runtime copied beside them), so the suite always tests the
+ * current sources exactly as they are packaged. */
 export function buildExtension(): void {
   if (built) return;
-  const script = `
-    const esbuild = require('esbuild');
-    const common = { bundle: true, sourcemap: true, logLevel: 'warning', absWorkingDir: ${JSON.stringify(REPO_ROOT)} };
-    Promise.all([
-      esbuild.build({ ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], define: { navigator: 'undefined', 'globalThis.navigator': 'undefined' } }),
-      esbuild.build({ ...common, entryPoints: ['src/lsp/server.ts'], outfile: 'dist/lspServer.js', platform: 'node', format: 'cjs', target: 'node20' }),
-      esbuild.build({ ...common, entryPoints: ['src/webview/eventLog/main.ts'], outfile: 'dist/webview/eventLog.js', platform: 'browser', format: 'iife', target: 'es2022' }),
-      esbuild.build({ ...common, entryPoints: ['src/webview/overview/main.ts'], outfile: 'dist/webview/overview.js', platform: 'browser', format: 'iife', target: 'es2022' }),
-    ]).catch(() => process.exit(1));`;
-  const r = spawnSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'esbuild.js')], { cwd: REPO_ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('building the extension failed');
   built = true;
 }
@@ -164,7 +156,7 @@ export class CodeServer {
         }
       }
     }
-    rmSync(this.root, { recursive: true, force: true });
+    if (!process.env['AGENT_OS_E2E_KEEP']) rmSync(this.root, { recursive: true, force: true });
   }
 
   private async waitUntilListening(): Promise<void> {

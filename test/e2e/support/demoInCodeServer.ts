@@ -53,7 +53,9 @@ export async function openDemoInCodeServer(options: { prefix: string; paceMs: nu
       await server.stop();
       await github.close();
       await model.close();
-      rmSync(root, { recursive: true, force: true });
+      // AGENT_OS_E2E_KEEP=1 keeps the sample, its sessions and their logs for a look after a failure.
+      if (process.env['AGENT_OS_E2E_KEEP']) console.log(`kept ${root}`);
+      else rmSync(root, { recursive: true, force: true });
     },
   };
 }
