@@ -1,10 +1,12 @@
-// Git metadata inside the container, read-only. A scratch worktree's `.git` is a file naming
-// `<repo>/.git/worktrees/<name>`, whose `commondir` leads back to `<repo>/.git`: mounting only the worktree
-// would leave git broken inside (a dangling path), and mounting the repository's `.git` writable would let an
-// agent rewrite hooks or config that the harness's own git then runs on the host. So: the `.git` file and
-// the common git directory are bound read-only at the paths the file names, and the repository's config is
-// replaced by a copy with only the settings git needs to read the repository (no remotes with tokens in
-// their URL, no credential helpers, no hooks path, no aliases).
+// Git metadata inside the container, read-only: agents read git there (log, status, diff); Agent OS commits
+// and merges for them, confined on the host (sessionGit.ts). A session's repository is a clone whose `.git` is
+// a directory: it is bound read-only over the writable workspace mount, with its config replaced by a copy
+// holding only the settings git needs to read the repository (no remotes with tokens in their URL, no
+// credential helpers, no hooks path, no aliases, no fsmonitor). The objects it borrows (its alternates: the
+// session's vault, and through it the person's object store) are bound read-only at their own paths by the
+// provider. A linked worktree (`.git` a file naming `<repo>/.git/worktrees/<name>`, whose `commondir` leads
+// back to `<repo>/.git`) is handled too: the file and the common git directory are bound read-only at the
+// paths the file names.
 import { readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
