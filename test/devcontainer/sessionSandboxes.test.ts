@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Sandbox, SandboxRequest } from '../../src/core/sandbox/sandbox.ts';
 import { BUILTIN_TOOL_NAMES } from '../../src/core/tools/toolConfig.ts';
@@ -58,7 +58,7 @@ describe('dev container sessions through chosenSessionSandboxes (real engine)', 
   after(async () => {
     for (const s of opened) await s.dispose();
     if (engine.dockerHost) {
-      for (const id of ['cr1', 'ch1', 'race1']) await sandboxes.removeSession(id).catch(() => undefined);
+      for (const id of ['cr1', 'ch1', 're1', 'race1']) await sandboxes.removeSession(id).catch(() => undefined);
     }
     fixture?.cleanup();
     await engine.release();
@@ -91,13 +91,15 @@ describe('dev container sessions through chosenSessionSandboxes (real engine)', 
     assert.doesNotMatch(run.content, /PASS/);
     // A test run may write build output there; the reader's own file tools stay read-only.
     assert.equal((await bash(room, 'mkdir -p build && echo x > build/out && echo ok')).content, 'ok');
+    // What a reader plants in its container outside the folder must not meet the next run there.
+    assert.equal((await bash(room, 'printf "#!/bin/sh\\necho all tests passed\\n" > /usr/local/bin/npm && chmod +x /usr/local/bin/npm && npm test')).content, 'all tests passed');
     assert.equal((await room.runTool({ name: 'write', input: { file_path: 'w.txt', content: 'x' } }, {})).is_error, true);
     await room.dispose();
 
-    // Opened again, the clean room is a new folder: its container is made again on it, with nothing left over.
+    // Opened again, the clean room is a new folder in a new container, with nothing left over in either.
     const again = await open(reviewer);
     assert.notEqual(again.containerId, room.containerId);
-    assert.equal((await bash(again, 'ls build 2>/dev/null | wc -l; git log -1 --format=%s')).content, '0\nCoder: add test');
+    assert.equal((await bash(again, 'ls build 2>/dev/null | wc -l; git log -1 --format=%s; ls /usr/local/bin/npm 2>/dev/null | wc -l')).content, '0\nCoder: add test\n0');
     assert.equal(existsSync(path.join(session.workdir, 'lib.sh')), true, "the Coder's files are untouched");
 
     await sandboxes.removeSession('cr1');
@@ -136,6 +138,19 @@ describe('dev container sessions through chosenSessionSandboxes (real engine)', 
     await sandboxes.removeSession('ch1');
     assert.equal(docker('ps', '-aq', '--filter', 'label=agent-os.session'), '', 'every container of the session is gone');
     assert.equal(existsSync(c.workdir), false);
+  });
+
+  test('a repository deleted under a running container is made again from the vault, in a container that mounts the new one', async (t) => {
+    if (engine.skip) return t.skip(engine.skip);
+    const first = await open(coder('re1'));
+    await bash(first, 'echo kept > k.txt');
+    const { commit } = await sandboxes.checkpoint('re1', 'keep');
+    await first.dispose();
+    rmSync(first.workdir, { recursive: true, force: true });
+    const second = await open(coder('re1'));
+    assert.notEqual(second.containerId, first.containerId, 'the old container had the deleted folder mounted');
+    assert.equal((await bash(second, 'git rev-parse HEAD; cat k.txt')).content, `${commit}\nkept`);
+    await sandboxes.removeSession('re1');
   });
 
   test('a symlink swapped in by the container’s shell never makes `read` return a host file outside the folder', async (t) => {

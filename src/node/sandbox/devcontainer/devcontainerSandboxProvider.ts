@@ -179,8 +179,9 @@ export function owningSession(containerSessionId: string): string {
   return /^(.*?)-(clean|child)-/.exec(containerSessionId)?.[1] ?? containerSessionId;
 }
 
-/** A clean room is a throw-away copy of one commit: its folder is writable in the container whoever reads it
- * (a test run writes build output), as under the OS sandbox; only its own thread's file tools stay read-only. */
+/** A clean room is a throw-away copy of one commit, made fresh at every opening, and so is its container. Its
+ * folder is writable in the container whoever reads it (a test run writes build output), as under the OS
+ * sandbox; only the reading thread's file tools stay read-only. */
 export function isCleanRoom(containerSessionId: string): boolean {
   return /-clean-[0-9a-f]{12}$/.test(containerSessionId);
 }
@@ -269,9 +270,15 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
         throw error;
       }
     };
+    if (isCleanRoom(request.sessionId)) {
+      // A clean room's container is as fresh as its folder: a previous reader could have changed anything in
+      // it outside the folder (a planted `npm` that reports passing tests to the runtime's own test run).
+      await this.docker.remove((await this.docker.containersByLabel({ [STORE_LABEL]: this.store, [SESSION_LABEL]: request.sessionId })).map((c) => c.id));
+    }
     let up = await up_();
-    // The folder was made again since this container was started (a clean room is fresh at every opening,
-    // a repository deleted is re-made from the vault): a running container still has the old one mounted.
+    // The folder was made again since this container was started (a repository deleted is re-made from the
+    // vault): a running container still has the old one mounted. Only its own agents are misled if the
+    // container lies about it.
     if (await this.mountsDeletedFolder(up.containerId)) {
       await this.docker.remove([up.containerId]);
       up = await up_();
