@@ -60,7 +60,7 @@ describe('Session Overview, end to end', { timeout: 600_000 }, () => {
     for (const action of ['approve', 'showChanges', 'requestChanges']) assert.equal(await verdict.locator(`button[data-action="${action}"]`).count(), 1, action);
 
     // The sandbox said plainly, and the issue.
-    assert.match(await frame.locator('.section.head').innerText(), /Sandbox\s+bubblewrap — Confined by bubblewrap/);
+    assert.match(await frame.locator('.section.head').innerText(), /Sandbox\s+os — Confined by the OS sandbox/);
 
     // One lane per thread, with spans; arrows for the thread messages.
     const lanes = await frame.locator('g.lane').evaluateAll((els) => els.map((e) => [e.getAttribute('data-agent'), e.querySelectorAll('rect.span').length]));

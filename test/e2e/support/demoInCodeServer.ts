@@ -34,8 +34,8 @@ export async function openDemoInCodeServer(options: { prefix: string; paceMs: nu
       'agentOs.github.apiUrl': github.baseUrl,
       'agentOs.github.localRemotes': { [sample.barePath]: `${sample.owner}/${sample.repo}` },
       // Confined, so the demo's commands run without asking (the plain worktree would ask for each one,
-      // and give the read-only Reviewer no bash for its test run); CI has bubblewrap.
-      'agentOs.sandbox': 'bubblewrap',
+      // and give the read-only Reviewer no bash for its test run); CI has the OS sandbox's tools.
+      'agentOs.sandbox': 'os',
       ...options.settings,
     },
   });
