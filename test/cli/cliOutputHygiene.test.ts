@@ -72,7 +72,8 @@ function assertNothingToObey(bytes: Buffer, what: string): void {
 
 test('model text and tool output reach the terminal with every escape shown, none obeyed', async () => {
   const store = join(repo.root, 'store');
-  const common = ['--repo', repo.repo, '--store', store, '--base-url', server.url];
+  // --allow-tools: unconfined (no OS sandbox here), the scripted commands ask first.
+  const common = ['--repo', repo.repo, '--store', store, '--base-url', server.url, '--allow-tools'];
   const run = await cliBytes(['run', '--agent', 'hostile', '--prompt', 'say \x1b[2Jhello', '--allow-tools', ...common]);
   const stdout = run.stdout.toString('utf8');
   assert.equal(run.code, 0, `${stdout}\n${run.stderr.toString()}`);

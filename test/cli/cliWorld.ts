@@ -48,6 +48,8 @@ export async function startCliWorld(script: unknown): Promise<CliWorld> {
     '--local-remote', `${sample.barePath}=${sample.owner}/${sample.repo}`,
     '--store', storeDir,
     '--repo', sample.workdir,
+    // Where nothing confines, every command asks: these are the tests' own scripted commands (see below).
+    ...ALLOW_SCRIPTED_COMMANDS,
   ];
   return {
     root,

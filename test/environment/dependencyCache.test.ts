@@ -1,7 +1,7 @@
 // The dependency cache: kept by hard links (no copy), restored the same way, read-only, and dropped when a
 // cached file changed since the entry was made.
 import assert from 'node:assert/strict';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -65,7 +65,9 @@ test('a cached file changed through a link (an agent writing into node_modules) 
   try {
     await w.cache.save(KEY, w.work, ['node_modules']);
     const file = join(w.work, 'node_modules', 'pkg', 'package.json');
-    // What a process that ignores the read-only bit (root, or chmod first) can do.
+    // What a process that ignores the read-only bit (root, or chmod first) can do: chmod first, as a
+    // non-root agent would (the file is its own).
+    chmodSync(file, 0o644);
     writeFileSync(file, '{"name":"pkg","evil":true}', { flag: 'r+' });
     utimesSync(file, new Date(), new Date(Date.now() + 5000));
     const other = join(w.root, 'next-session');

@@ -5,7 +5,7 @@
 // skipped with the reason.
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -53,7 +53,13 @@ export async function registryProbeCommand(): Promise<string> {
 let registry: Promise<string | undefined> | undefined;
 /** Why the registry cannot be used here (false when it can). */
 export function registryUnavailable(): Promise<Requirement> {
-  registry ??= run('npm', ['view', `${TEST_RUNNER.name}@${TEST_RUNNER.version}`, 'version'], { timeout: 30_000 }).then(
+  // Asked the way a sandbox's set-up asks: online, with an empty cache and a scratch home (no npmrc of the
+  // person's), so a machine whose registry access depends on the person's own configuration says so here.
+  const scratch = registry ? '' : mkdtempSync(join(tmpdir(), 'agent-os-registry-probe-'));
+  registry ??= run('npm', ['view', `${TEST_RUNNER.name}@${TEST_RUNNER.version}`, 'version', '--prefer-online'], {
+    timeout: 30_000,
+    env: { ...process.env, HOME: scratch, npm_config_cache: join(scratch, 'cache'), npm_config_userconfig: join(scratch, 'npmrc') },
+  }).then(
     () => undefined,
     (error: Error) => `npm registry: it cannot be reached here (${error.message.split('\n')[0]})`,
   );

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { solutionCodeChange, solutionTest } from '../../src/testkit/demo/fixture/solution.ts';
 import { probeOsSandbox } from '../../src/node/sandbox/osSandbox.ts';
+import { requireOsSandbox } from '../support/requirements.ts';
 import { startDemoWorld } from '../support/demoWorld.ts';
 import {
   approveText,
@@ -47,8 +48,10 @@ function script(confined: boolean): unknown {
   };
 }
 
-test('read-only agents: write/edit not offered and refused; their bash leaves the Coder\'s worktree and the checkout unchanged', async () => {
-  // Without bubblewrap, commands are unconfined (the session says so) and only the snapshot protects.
+test('read-only agents: write/edit not offered and refused; their bash leaves the Coder\'s worktree and the checkout unchanged', async (t) => {
+  // Readers have a bash only where a sandbox confines it (unconfined they get none: unconfinedConsent.test.ts).
+  const why = await requireOsSandbox();
+  if (why) return t.skip(why);
   const confined = (await probeOsSandbox()).available;
   const world = await startDemoWorld(script(confined));
   try {

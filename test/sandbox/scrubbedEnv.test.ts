@@ -18,10 +18,12 @@ describe('scrubbed environment', () => {
         NPM_CONFIG_USERCONFIG: '/home/person/.npmrc',
         SSH_AUTH_SOCK: '/run/user/1000/ssh',
         SOME_HARMLESS: 'x',
+        NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/company.pem',
       },
       extra: { CI: '1' },
     });
-    assert.deepEqual(Object.keys(env).sort(), ['CI', 'GIT_PAGER', 'GIT_TERMINAL_PROMPT', 'HOME', 'LANG', 'PAGER', 'PATH', 'TERM']);
+    // The machine's certificate authorities pass (public files a TLS proxy needs), though named like a secret.
+    assert.deepEqual(Object.keys(env).sort(), ['CI', 'GIT_PAGER', 'GIT_TERMINAL_PROMPT', 'HOME', 'LANG', 'NODE_EXTRA_CA_CERTS', 'PAGER', 'PATH', 'TERM']);
     assert.equal(env.HOME, '/sandbox/home');
     assert.equal(env.PATH, '/usr/bin:/bin');
     assert.equal(env.LANG, 'de_DE.UTF-8');

@@ -9,6 +9,9 @@ const SECRET_PREFIX = /^(ANTHROPIC_|CLAUDE_|AWS_|AZURE_|GOOGLE_|GCP_|GCLOUD_|CLO
 const HOST_HANDLES = new Set(['SSH_AUTH_SOCK', 'GPG_AGENT_INFO', 'DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR', 'DISPLAY', 'WAYLAND_DISPLAY']);
 /** Only these are passed through from the parent; everything else is left behind. */
 const PASS_THROUGH = ['PATH', 'LANG', 'LANGUAGE', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TERM'];
+/** Where the machine's trusted certificate authorities are (a company's TLS proxy): public files, named like
+ * secrets (CERT) but none. Without them npm, pip and git fail with "self-signed certificate" there. */
+const TRUST_STORES = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO'];
 
 export interface ScrubbedEnvOptions {
   /** HOME inside the sandbox: a scratch directory, never the user's home with its dotfiles and tokens. */
@@ -30,6 +33,10 @@ export function scrubbedEnv(options: ScrubbedEnvOptions): Record<string, string>
   for (const name of PASS_THROUGH) {
     const value = parent[name];
     if (value !== undefined && !isSecretName(name)) env[name] = value;
+  }
+  for (const name of TRUST_STORES) {
+    const value = parent[name];
+    if (value !== undefined) env[name] = value;
   }
   env.PATH ??= '/usr/local/bin:/usr/bin:/bin';
   env.LANG ??= 'C.UTF-8';
