@@ -24,7 +24,7 @@ const HOSTILE_COMMAND =
 const AGENT = `---
 name: hostile
 description: Answers with terminal escapes.
-tools: [bash, read]
+tools: [bash, read, write]
 ---
 You answer.
 `;
@@ -72,7 +72,8 @@ function assertNothingToObey(bytes: Buffer, what: string): void {
 
 test('model text and tool output reach the terminal with every escape shown, none obeyed', async () => {
   const store = join(repo.root, 'store');
-  // --allow-tools: unconfined (no OS sandbox here), the scripted commands ask first.
+  // --allow-tools: unconfined (no OS sandbox here), the scripted commands ask first; the agent writes (so it
+  // has a bash there at all: readers get none unconfined).
   const common = ['--repo', repo.repo, '--store', store, '--base-url', server.url, '--allow-tools'];
   const run = await cliBytes(['run', '--agent', 'hostile', '--prompt', 'say \x1b[2Jhello', '--allow-tools', ...common]);
   const stdout = run.stdout.toString('utf8');

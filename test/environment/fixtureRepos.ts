@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeTempRepo, type TempRepo } from '../support/gitRepo.ts';
 import { verdict, type Requirement } from '../support/requirements.ts';
+import { scrubbedEnv } from '../../src/node/sandbox/scrubbedEnv.ts';
 
 const run = promisify(execFile);
 
@@ -58,7 +59,8 @@ export function registryUnavailable(): Promise<Requirement> {
   const scratch = registry ? '' : mkdtempSync(join(tmpdir(), 'agent-os-registry-probe-'));
   registry ??= run('npm', ['view', `${TEST_RUNNER.name}@${TEST_RUNNER.version}`, 'version', '--prefer-online'], {
     timeout: 30_000,
-    env: { ...process.env, HOME: scratch, npm_config_cache: join(scratch, 'cache'), npm_config_userconfig: join(scratch, 'npmrc') },
+    // The environment a sandboxed command gets (src/node/sandbox/scrubbedEnv.ts), with a scratch home.
+    env: { ...scrubbedEnv({ home: scratch }), npm_config_cache: join(scratch, 'cache') },
   }).then(
     () => undefined,
     (error: Error) => `npm registry: it cannot be reached here (${error.message.split('\n')[0]})`,
