@@ -13,12 +13,9 @@ async function kind(): Promise<'os' | 'worktree'> {
   return (await probeOsSandbox()).available ? 'os' : 'worktree';
 }
 
-// Corepack (pnpm and yarn through packageManager) cannot fetch through the OS sandbox's proxy yet: its own
-// proxy agent fails ("fetch failed") where npm and curl get through the same proxy. Until that is solved
-// (issue 10's note), those two set-ups run unconfined here.
-async function setUpAndTest(files: Record<string, string>, expect: { setup: RegExp; test: RegExp; passed: RegExp }, options: { corepack?: boolean } = {}): Promise<void> {
+async function setUpAndTest(files: Record<string, string>, expect: { setup: RegExp; test: RegExp; passed: RegExp }): Promise<void> {
   const repo = fixtureRepo(files);
-  const sandbox = options.corepack ? 'worktree' : await kind();
+  const sandbox = await kind();
   try {
     // The Coder runs the detected test command, as the Reviewer would.
     const plan = await resolveEnvironmentPlan(repo.repo, { sandboxKind: sandbox });
@@ -26,7 +23,7 @@ async function setUpAndTest(files: Record<string, string>, expect: { setup: RegE
     const rt = await startEnvironmentRuntime(repo.root, [[plan.test]], { sandbox, environment: { acceptDetected: true } });
     try {
       const meta = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'run the tests' });
-      // Unconfined (corepack set-ups, or no OS sandbox), each command asks for each command: the person allows it.
+      // Unconfined (no OS sandbox here), each command asks: the person allows it.
       await settledAllowing(rt, meta.id);
       const events = await rt.store.read(meta.id);
       const failed = eventsOf(events, 'agent_os.environment_failed')[0];
@@ -47,13 +44,13 @@ async function setUpAndTest(files: Record<string, string>, expect: { setup: RegE
 test('pnpm project with packageManager: corepack pnpm install, then pnpm test offline', async (t) => {
   const why = await registryUnavailable();
   if (why) return t.skip(why);
-  await setUpAndTest(await pnpmProjectFiles(), { setup: /corepack pnpm install --frozen-lockfile/, test: /corepack pnpm test$/, passed: /Passed:\s+1/ }, { corepack: true });
+  await setUpAndTest(await pnpmProjectFiles(), { setup: /corepack pnpm install --frozen-lockfile/, test: /corepack pnpm test$/, passed: /Passed:\s+1/ });
 });
 
 test('yarn project: corepack yarn install, then yarn test offline', async (t) => {
   const why = await registryUnavailable();
   if (why) return t.skip(why);
-  await setUpAndTest(await yarnProjectFiles(), { setup: /corepack yarn install --frozen-lockfile/, test: /corepack yarn test$/, passed: /Passed:\s+1/ }, { corepack: true });
+  await setUpAndTest(await yarnProjectFiles(), { setup: /corepack yarn install --frozen-lockfile/, test: /corepack yarn test$/, passed: /Passed:\s+1/ });
 });
 
 test('Python project with pytest from the system (no download): a virtual environment, then pytest', async (t) => {

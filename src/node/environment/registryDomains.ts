@@ -2,6 +2,8 @@
 // tools are configured to use on this machine (a mirror included), read from those tools rather than
 // written into Agent OS. Go and Cargo use their module proxy / index as configured.
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Ecosystem } from './detectEnvironment.ts';
 
@@ -38,6 +40,8 @@ export async function registryDomains(ecosystems: readonly Ecosystem[], cwd: str
     if (ecosystem === 'node') {
       // npm, pnpm and yarn (through corepack, which downloads them from the same registry) read this.
       found = hostsOf(env.COREPACK_NPM_REGISTRY ?? (await output('npm', ['config', 'get', 'registry'], cwd)));
+      // Yarn classic (and corepack fetching it) use yarn's own registry unless one is configured.
+      if (!env.COREPACK_NPM_REGISTRY && usesYarn(cwd)) found.push('registry.yarnpkg.com');
     } else if (ecosystem === 'python') {
       found = hostsOf(
         env.PIP_INDEX_URL ??
@@ -50,4 +54,14 @@ export async function registryDomains(ecosystems: readonly Ecosystem[], cwd: str
     for (const d of found) domains.add(d);
   }
   return [...domains].sort();
+}
+
+function usesYarn(cwd: string): boolean {
+  if (existsSync(join(cwd, 'yarn.lock'))) return true;
+  try {
+    const manager = (JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { packageManager?: unknown }).packageManager;
+    return typeof manager === 'string' && manager.startsWith('yarn@');
+  } catch {
+    return false;
+  }
 }
