@@ -1,11 +1,12 @@
 // Where a process an agent can influence runs: the agent's shell, the tool server, and Agent OS's own git on
 // the agents' files (a checkpoint commit, a snapshot, a merge). Every kind answers the same question — how
-// to start this command line for this working directory — so the three share one place:
+// to start this command line for this working directory — so they share one place:
 // - `os`: inside sandbox-runtime with the policy of confinementPolicy.ts (nothing of the person's is mounted);
 // - `none`: on the host as the person, with a scrubbed environment (only with their consent per command,
 //   see src/core/tools/unconfinedTools.ts; our git passes flags that turn off the hooks and monitors a
-//   planted config would start);
-// - a dev container's is in devcontainer/containerConfinement.ts.
+//   planted config would start).
+// A dev container session's agents run in its container; Agent OS's own git there runs in the OS sandbox
+// where it works, else on the host like `none` (see chosenSessionSandboxes.ts).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
@@ -14,7 +15,7 @@ import { confinementPolicy, type ConfinementPaths } from './confinementPolicy.ts
 import { wrapCommand } from './osSandbox.ts';
 import { scrubbedEnv } from './scrubbedEnv.ts';
 
-export type ConfinementKind = 'os' | 'none' | 'container';
+export type ConfinementKind = 'os' | 'none';
 
 export interface ConfinementScope {
   /** Host path of the repository the process works in. */
