@@ -69,7 +69,7 @@ export const runtimeFlagsHelp = `Runtime options:
   --step-attempts <n>       runs of a plan step's validation before the step fails (default 3)
   --ask-below-confidence <c>  ask you before the Coder starts when the plan's confidence is below c (0-1, default 0.5)
   --ask-before-execution    ask you about every plan before the Coder starts
-  --learn-preferences       learn your preferences from your Request Changes (a model call each)
+  --learn-preferences       learn your preferences from your corrections and the Reviewer's rejections
   --delegation-depth <n>    levels of delegation allowed (default 1)
   --sandbox <kind>          auto (default), devcontainer, os or worktree; a resumed session keeps its own
   --devcontainer-config <path>  the dev container configuration (default .devcontainer/devcontainer.json)

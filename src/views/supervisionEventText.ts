@@ -36,7 +36,8 @@ export function describeSupervisionEvent(e: SupervisionEvent): { title: string; 
     case 'agent_os.preferences_pinned':
       return { title: `Your preferences for this repository, version ${e.version}, given to the agents`, body: e.text };
     case 'agent_os.preferences_learned':
-      return { title: `Learned from your corrections (preferences version ${e.version}): ${e.lines.map((l) => l.text).join('; ')}`, body: e.lines.map((l) => `- ${l.text} (from ${l.source_event_id})`).join('\n') };
+      if (e.version === undefined) return { title: `Preferences: nothing lasting learned from ${e.considered_event_ids?.length ?? 0} correction(s)` };
+      return { title: `Learned from corrections (preferences version ${e.version}): ${e.lines.map((l) => l.text).join('; ')}`, body: e.lines.map((l) => `- ${l.text} (from ${l.source_event_id})`).join('\n') };
     case 'agent.thread_context_compacted':
       return { title: `Context compacted (about ${e.pre_compaction_tokens} tokens before): earlier tool results cleared, a summary in their place`, body: e.summary };
     case 'agent_os.questions_answered':

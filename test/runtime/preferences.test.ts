@@ -1,7 +1,7 @@
-// Preference learning: a Request Changes in one session is distilled (a scripted model call) into the
-// repository's preferences document, with its provenance; the next session pins that version and gives it to
-// its agents; the person's edit of the document is the next version; a session marked not to learn from
-// teaches nothing.
+// Preference learning: a Request Changes in one session, or a Reviewer's REJECT, is distilled (a scripted
+// model call) into the repository's preferences document, with its provenance; the next session pins that
+// version and gives it to its agents; the person's edit of the document is the next version; a session marked
+// not to learn from teaches nothing; a lesson is given to the model once.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -10,6 +10,7 @@ import { PreferenceStore } from '../../src/node/preferences/preferenceStore.ts';
 import { startDemoWorld } from '../support/demoWorld.ts';
 import { approveText, README_FEEDBACK, requestChangesScript, requestsOf, runToFirstVerdict, text, turn, verdictsOf } from '../pipeline/scriptParts.ts';
 import { join } from 'node:path';
+import { demoModelScript } from '../../src/testkit/demo/demoScript.ts';
 
 const LEARNED = 'Document user-visible parsing changes in the README.';
 const script = (): unknown => {
@@ -60,6 +61,59 @@ test('a preference learned from a Request Changes reaches the next session\'s ag
     const pinned = pinnedOf(await rt.store.read(third.id));
     assert.equal(pinned?.version, 2);
     assert.match(pinned?.text ?? '', /Keep functions under 40 lines/);
+  } finally {
+    await world.close();
+  }
+});
+
+test('a Reviewer\'s REJECT is learned when the session stops for the person, reaches the next session, and is given to the model once', async () => {
+  const RULE = 'Test that formatting and parsing a duration round-trips.';
+  const base = demoModelScript() as { agents: Record<string, unknown[]> };
+  const world = await startDemoWorld({ agents: { ...base.agents, Preferences: [turn(text(`- ${RULE} (from 1)`))] } }, { settings: { learnPreferences: true } });
+  try {
+    const { rt, sample } = world;
+    const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
+    assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
+    const events = await rt.store.read(meta.id);
+    const reject = verdictsOf(events).find((v) => v.verdict.decision === 'REJECT');
+    assert.ok(reject, 'the demo has one REJECT round');
+    const learned = events.filter((e): e is EventOfType<'agent_os.preferences_learned'> => e.type === 'agent_os.preferences_learned');
+    assert.equal(learned.length, 1);
+    assert.deepEqual(learned[0]?.lines, [{ text: RULE, source_event_id: reject.id }]);
+    assert.deepEqual(learned[0]?.considered_event_ids, [reject.id]);
+    // The model was shown the rejection itself: its summary and its fixes.
+    const asked = JSON.stringify(requestsOf(rt.server, 'Preferences')[0]?.messages);
+    assert.match(asked, /review rejection/);
+    assert.match(asked, /parseDuration\(formatDuration\(ms\)\) === ms/);
+
+    // The next session's agents get it; that session (marked not to learn from) asks the model nothing.
+    const second = await rt.runtime.start({ task: 'Add a README section.', repository: sample.workdir, learn: false });
+    await rt.runtime.settled(second.id);
+    const pinned = pinnedOf(await rt.store.read(second.id));
+    assert.equal(pinned?.version, 1);
+    assert.ok(pinned?.text.includes(RULE));
+    assert.ok(systemOf(requestsOf(rt.server, 'Coordinator').at(-1)).includes(RULE));
+    assert.equal(requestsOf(rt.server, 'Preferences').length, 1);
+  } finally {
+    await world.close();
+  }
+});
+
+test('lessons answered NONE are not given to the model again', async () => {
+  const base = demoModelScript() as { agents: Record<string, unknown[]> };
+  const world = await startDemoWorld({ agents: { ...base.agents, Preferences: [turn(text('NONE'))] } }, { settings: { learnPreferences: true } });
+  try {
+    const { rt, sample } = world;
+    const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
+    await rt.runtime.settled(meta.id);
+    const learned = (await rt.store.read(meta.id)).filter((e): e is EventOfType<'agent_os.preferences_learned'> => e.type === 'agent_os.preferences_learned');
+    assert.equal(learned.length, 1);
+    assert.equal(learned[0]?.version, undefined);
+    assert.deepEqual(learned[0]?.lines, []);
+    assert.equal(learned[0]?.considered_event_ids?.length, 1);
+    await rt.runtime.resume(meta.id);
+    assert.equal(requestsOf(rt.server, 'Preferences').length, 1);
+    assert.equal(await new PreferenceStore(join(rt.storeDir, '.preferences')).current(sample.workdir), undefined, 'no document was made');
   } finally {
     await world.close();
   }

@@ -254,9 +254,12 @@ const payloads = [
   }),
   z.object({
     type: z.literal('agent_os.preferences_learned'),
-    /** The document's version these lines made. */
-    version: z.number().int().positive(),
+    /** The document's version these lines made; absent when the lessons taught nothing new. */
+    version: z.number().int().positive().optional(),
     lines: z.array(z.object({ text: z.string(), source_event_id: z.string() })),
+    /** The lessons (event ids) given to the model this time, taught or not: none is given twice. Absent on
+     * older logs, where `lines` name what was learned. */
+    considered_event_ids: z.array(z.string()).optional(),
   }),
   z.object({
     type: z.literal('agent_os.questions_asked'),

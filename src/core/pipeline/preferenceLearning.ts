@@ -1,13 +1,14 @@
-// Preference learning: the person's corrections in a session (Request Changes texts, denied tool calls with a
-// reason, answers to the Planner's questions) are distilled by a model call into lasting preferences for the
-// repository, each tied to the event that taught it. Pure parts: what counts as a lesson, the request, and
-// reading the model's answer.
+// Preference learning: the corrections in a session (the person's Request Changes texts, denied tool calls
+// with a reason, answers to the Planner's questions, and the Reviewer's REJECT verdicts) are distilled by a
+// model call into lasting preferences for the repository, each tied to the event that taught it. Pure parts:
+// what counts as a lesson, which ones are still to learn, the request, and reading the model's answer.
 import type { SessionEvent } from '../events/sessionEvent.ts';
+import type { Verdict } from '../agents/verdictSchema.ts';
 import type { ModelRequest } from '../model/modelClient.ts';
 
 export interface Lesson {
   eventId: string;
-  kind: 'request_changes' | 'tool_denial' | 'answer';
+  kind: 'request_changes' | 'tool_denial' | 'answer' | 'review_rejection';
   text: string;
 }
 
@@ -19,11 +20,24 @@ export function lessonsOf(events: readonly SessionEvent[]): Lesson[] {
     if (e.type === 'agent_os.approval' && e.decision === 'reject' && e.feedback) out.push({ eventId: e.id, kind: 'request_changes', text: e.feedback });
     if (e.type === 'user.tool_confirmation' && e.result === 'deny' && e.deny_message) out.push({ eventId: e.id, kind: 'tool_denial', text: e.deny_message });
     if (e.type === 'agent_os.questions_answered') out.push({ eventId: e.id, kind: 'answer', text: e.answers.join(' / ') });
+    if (e.type === 'agent_os.verdict_submitted' && e.verdict.decision === 'REJECT') out.push({ eventId: e.id, kind: 'review_rejection', text: rejectionText(e.verdict) });
   }
   return out;
 }
 
-const SYSTEM = `You distill a person's corrections to coding agents into lasting preferences for the repository they work on.
+/** The lessons no learning has looked at yet: a lesson is given to the model once, whether or not it taught
+ * anything (an answer of NONE is an answer, not a reason to ask again at every stop). */
+export function lessonsToLearn(events: readonly SessionEvent[]): Lesson[] {
+  const seen = new Set(events.flatMap((e) => (e.type === 'agent_os.preferences_learned' ? [...(e.considered_event_ids ?? []), ...e.lines.map((l) => l.source_event_id)] : [])));
+  return lessonsOf(events).filter((l) => !seen.has(l.eventId));
+}
+
+function rejectionText(verdict: Extract<Verdict, { decision: 'REJECT' }>): string {
+  const fixes = verdict.fixes.map((f) => `${f.file ? `${f.file}: ` : ''}${f.problem} → ${f.fix}`);
+  return [verdict.summary, ...fixes].join('; ');
+}
+
+const SYSTEM = `You distill corrections to coding agents (by the person, or by the agent that reviews their work) into lasting preferences for the repository they work on.
 Answer with one preference per line, each as "- <preference> (from <n>)", where n is the number of the correction it comes from.
 Keep only what should guide later work (style, process, what to avoid, what to always do); leave out what only concerns this one change.
 If nothing is lasting, answer NONE.`;

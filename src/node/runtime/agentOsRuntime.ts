@@ -12,11 +12,9 @@ import { interruptEvents, neverStarted, sessionStartEvents } from '../../core/pi
 import type { SessionChanges, SessionService, StartSessionRequest } from '../../core/runtime/sessionService.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { readProjectMemory } from '../agents/projectMemory.ts';
-import { DEFAULT_AGENT_MODEL } from '../../core/agents/agentModels.ts';
-import { assistantText } from '../../core/harness/threadContext.ts';
-import { learningRequest, lessonsOf, PREFERENCES_AGENT, readLearned } from '../../core/pipeline/preferenceLearning.ts';
 import { decide, finishApprovedWork, type Decision } from './approvalRunner.ts';
 import { assembleHarness, repositoryOf } from './harnessAssembly.ts';
+import { learnPreferences } from './preferenceLearner.ts';
 import type { AgentCatalog } from './agentCatalog.ts';
 import type { AgentOsRuntimeOptions } from './runtimeOptions.ts';
 import { sessionChanges } from './sessionChanges.ts';
@@ -138,7 +136,13 @@ export class AgentOsRuntime implements SessionService {
             sandboxes: this.options.sandboxes(repositoryOf(meta), log.state.configured?.sandbox.kind),
             signal: run.setup.signal,
           });
-          return stopped ?? h.run();
+          if (stopped) return stopped;
+          const reason = await h.run();
+          // Stopped to wait for someone (not cut off by a crash or a shutdown): what the run taught is learned now.
+          if ((reason.type === 'requires_action' || reason.type === 'end_turn') && log.state.status === 'idle' && !run.setup.signal.aborted) {
+            await learnPreferences(this.options, meta, log);
+          }
+          return reason;
         })
         .finally(async () => {
           this.active.delete(meta.id);
@@ -227,33 +231,6 @@ export class AgentOsRuntime implements SessionService {
     await this.launch(meta, log).done;
   }
 
-  /** Distills the person's corrections in this session (those not learned from yet) into the repository's
-   * preferences, unless the person marked the session as not to learn from. A failed model call loses
-   * nothing but the lesson: the session goes on. */
-  private async learnPreferences(meta: SessionMeta, log: SessionLog): Promise<void> {
-    const store = this.options.preferences;
-    if (!store || !this.options.settings.learnPreferences || meta.metadata['learn'] === 'no' || !meta.repository) return;
-    const taught = new Set(log.events.flatMap((e) => (e.type === 'agent_os.preferences_learned' ? e.lines.map((l) => l.source_event_id) : [])));
-    const lessons = lessonsOf(log.events).filter((l) => !taught.has(l.eventId));
-    if (lessons.length === 0) return;
-    let answer: string;
-    try {
-      const response = await this.options.model.createMessage(learningRequest(lessons, DEFAULT_AGENT_MODEL), { agentName: PREFERENCES_AGENT });
-      answer = assistantText(response.content);
-    } catch {
-      return;
-    }
-    const lines = readLearned(answer, lessons);
-    const saved = await store.learn(meta.repository, lines.map((l) => ({ text: l.text, sessionId: meta.id, eventId: l.eventId })));
-    if (!saved) return;
-    await log.append({
-      type: 'agent_os.preferences_learned',
-      thread: log.state.primaryThreadId as string,
-      version: saved.version,
-      lines: lines.map((l) => ({ text: l.text, source_event_id: l.eventId })),
-    });
-  }
-
   private refuseWhileRunning(sessionId: string): void {
     if (this.active.has(sessionId)) {
       throw new AgentOsError('INVALID_ARGUMENT', `session ${sessionId} is running; wait until it asks for you`);
@@ -276,7 +253,7 @@ export class AgentOsRuntime implements SessionService {
     const { meta, log } = await this.openLog(sessionId);
     // A refused decision or a failed push or GitHub call must not keep the writer lock held by this process.
     await closingOnFailure(log, () => decide(this.options, meta, log, verdictEventId, decision));
-    if (decision.decision === 'reject') await closingOnFailure(log, () => this.learnPreferences(meta, log));
+    if (decision.decision === 'reject') await closingOnFailure(log, () => learnPreferences(this.options, meta, log));
     await this.launch(meta, log).done;
   }
 

@@ -28,7 +28,7 @@ export interface RuntimeSettings {
   questions: QuestionPolicy;
   /** Compact a thread's context past this many tokens (estimated), below the models' 200k window. */
   compactAboveTokens: number;
-  /** Learn the person's preferences from their corrections (a model call after each Request Changes). */
+  /** Learn preferences from the corrections (a model call after a Request Changes and when a run stops for the person). */
   learnPreferences: boolean;
 }
 
