@@ -7,7 +7,13 @@ import { tokenFromEnvironment } from '../node/github/octokitGitHub.ts';
 import { createLocalRuntime, type LocalRuntimeOptions } from '../node/runtime/localRuntime.ts';
 import type { AgentOsRuntime } from '../node/runtime/agentOsRuntime.ts';
 import type { FileSessionStore } from '../node/session/fileSessionStore.ts';
-import { buildManagedCliRuntime, managedFlagOptions, managedFlagsHelp, parseBackend, type ManagedFlagValues } from './managedFlags.ts';
+import {
+  buildManagedCliRuntime,
+  managedFlagOptions,
+  managedFlagsHelp,
+  parseBackend,
+  type ManagedFlagValues,
+} from './managedFlags.ts';
 import type { ManagedRuntime } from '../node/managed/managedRuntime.ts';
 import { parseSandboxSetting } from '../node/sandbox/sandboxChoice.ts';
 import { repositoryRoot, resolveStoreDir } from './storeLocation.ts';
@@ -81,7 +87,8 @@ Environment: ANTHROPIC_API_KEY (required), GITHUB_TOKEN or GH_TOKEN (to read pri
 function positiveNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new AgentOsError('INVALID_ARGUMENT', `--${name} must be a positive number, got '${value}'`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new AgentOsError('INVALID_ARGUMENT', `--${name} must be a positive number, got '${value}'`);
   return n;
 }
 
@@ -121,7 +128,8 @@ export async function buildCliRuntime(
   const localRemotes: Record<string, { owner: string; repo: string }> = {};
   for (const entry of flags['local-remote'] ?? []) {
     const m = /^(.+)=([^/=]+)\/([^/=]+)$/.exec(entry);
-    if (!m) throw new AgentOsError('INVALID_ARGUMENT', `--local-remote must look like <path>=<owner>/<repo>, got '${entry}'`);
+    if (!m)
+      throw new AgentOsError('INVALID_ARGUMENT', `--local-remote must look like <path>=<owner>/<repo>, got '${entry}'`);
     localRemotes[resolve(m[1] as string)] = { owner: m[2] as string, repo: m[3] as string };
   }
   const budgetUsd = positiveNumber('budget-usd', flags['budget-usd']);
@@ -129,7 +137,10 @@ export async function buildCliRuntime(
   const stepAttempts = positiveNumber('step-attempts', flags['step-attempts']);
   const askBelow = flags['ask-below-confidence'] === undefined ? undefined : Number(flags['ask-below-confidence']);
   if (askBelow !== undefined && !(askBelow >= 0 && askBelow <= 1)) {
-    throw new AgentOsError('INVALID_ARGUMENT', `--ask-below-confidence must be a number from 0 to 1, got '${flags['ask-below-confidence']}'`);
+    throw new AgentOsError(
+      'INVALID_ARGUMENT',
+      `--ask-below-confidence must be a number from 0 to 1, got '${flags['ask-below-confidence']}'`,
+    );
   }
   const depth = positiveNumber('delegation-depth', flags['delegation-depth']);
   const baseURL = flags['base-url'] ?? env.ANTHROPIC_BASE_URL;
@@ -158,13 +169,17 @@ export async function buildCliRuntime(
       },
       ...(depth ? { delegationDepth: Math.floor(depth) } : {}),
     },
-    ...(model ? { modelOverrides: Object.fromEntries(['coordinator', 'planner', 'coder', 'reviewer'].map((n) => [n, model])) } : {}),
+    ...(model
+      ? { modelOverrides: Object.fromEntries(['coordinator', 'planner', 'coder', 'reviewer'].map((n) => [n, model])) }
+      : {}),
     onProblem: (line) => printErr(`warning: ${line}\n`),
     // This process' secret variables (the names a sandbox never gets): no tool result may carry them.
     secrets: secretValues(env),
     environment: {
       ...(flags['accept-setup'] ? { acceptDetected: true } : {}),
-      ...(process.stdin.isTTY && !flags['accept-setup'] ? { confirm: (request: ConfirmSetupRequest) => askOnTerminal(request.description) } : {}),
+      ...(process.stdin.isTTY && !flags['accept-setup']
+        ? { confirm: (request: ConfirmSetupRequest) => askOnTerminal(request.description) }
+        : {}),
     },
   };
   const cli: CliRuntime =
@@ -181,9 +196,18 @@ export async function buildCliRuntime(
   return { ...cli, repository, storeDir };
 }
 
-async function localCliRuntime(options: Omit<LocalRuntimeOptions, 'model'>, model: { apiKey: string; baseURL?: string }): Promise<CliRuntime> {
+async function localCliRuntime(
+  options: Omit<LocalRuntimeOptions, 'model'>,
+  model: { apiKey: string; baseURL?: string },
+): Promise<CliRuntime> {
   const local = createLocalRuntime({ ...options, model });
   // Containers of sessions that are gone do not outlive them (quick and quiet without Docker).
   await local.pruneOrphanSandboxes().catch(() => []);
-  return { runtime: local.runtime, store: local.store, repository: '', storeDir: options.storeDir, dispose: () => local.runtime.dispose() };
+  return {
+    runtime: local.runtime,
+    store: local.store,
+    repository: '',
+    storeDir: options.storeDir,
+    dispose: () => local.runtime.dispose(),
+  };
 }

@@ -23,8 +23,15 @@ export function describeSupervisionEvent(e: SupervisionEvent): { title: string; 
         isError: e.state === 'failed',
       };
     case 'agent_os.validation_run': {
-      const what = e.purpose === 'step' ? `Validation of step ${e.step_id ?? '?'}${e.attempt ? `, attempt ${e.attempt}` : ''}` : `Test suite at ${e.commit?.slice(0, 12) ?? 'the head'}`;
-      return { title: `${what} (run by Agent OS): ${e.command} — ${runWords(e)}`, body: e.output_tail, isError: e.exit_code !== 0 };
+      const what =
+        e.purpose === 'step'
+          ? `Validation of step ${e.step_id ?? '?'}${e.attempt ? `, attempt ${e.attempt}` : ''}`
+          : `Test suite at ${e.commit?.slice(0, 12) ?? 'the head'}`;
+      return {
+        title: `${what} (run by Agent OS): ${e.command} — ${runWords(e)}`,
+        body: e.output_tail,
+        isError: e.exit_code !== 0,
+      };
     }
     case 'agent_os.loop_detected':
       return { title: `Loop detected: thread stopped (${e.reason.replace(/_/g, ' ')})`, body: e.detail, isError: true };
@@ -36,16 +43,33 @@ export function describeSupervisionEvent(e: SupervisionEvent): { title: string; 
     case 'agent_os.preferences_pinned':
       return { title: `Your preferences for this repository, version ${e.version}, given to the agents`, body: e.text };
     case 'agent_os.preferences_learned':
-      if (e.version === undefined) return { title: `Preferences: nothing lasting learned from ${e.considered_event_ids?.length ?? 0} correction(s)` };
-      return { title: `Learned from corrections (preferences version ${e.version}): ${e.lines.map((l) => l.text).join('; ')}`, body: e.lines.map((l) => `- ${l.text} (from ${l.source_event_id})`).join('\n') };
+      if (e.version === undefined)
+        return {
+          title: `Preferences: nothing lasting learned from ${e.considered_event_ids?.length ?? 0} correction(s)`,
+        };
+      return {
+        title: `Learned from corrections (preferences version ${e.version}): ${e.lines.map((l) => l.text).join('; ')}`,
+        body: e.lines.map((l) => `- ${l.text} (from ${l.source_event_id})`).join('\n'),
+      };
     case 'agent.thread_context_compacted':
-      return { title: `Context compacted (about ${e.pre_compaction_tokens} tokens before): earlier tool results cleared, a summary in their place`, body: e.summary };
+      return {
+        title: `Context compacted (about ${e.pre_compaction_tokens} tokens before): earlier tool results cleared, a summary in their place`,
+        body: e.summary,
+      };
     case 'agent_os.questions_answered':
       return { title: 'You answered the Planner', body: e.answers.map((a, i) => `${i + 1}. ${a}`).join('\n') };
     case 'agent_os.project_memory':
       return {
         title: `Project memory: ${e.files.length ? e.files.map((f) => f.path).join(', ') : 'none'}`,
-        ...(e.files.length ? { body: e.files.map((f) => `${f.path} (${f.bytes} bytes${f.truncated ? ', cut' : ''}, sha256 ${f.sha256.slice(0, 12)})`).join('\n') } : {}),
+        ...(e.files.length
+          ? {
+              body: e.files
+                .map(
+                  (f) => `${f.path} (${f.bytes} bytes${f.truncated ? ', cut' : ''}, sha256 ${f.sha256.slice(0, 12)})`,
+                )
+                .join('\n'),
+            }
+          : {}),
       };
   }
 }

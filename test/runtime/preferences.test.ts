@@ -8,7 +8,16 @@ import { test } from 'node:test';
 import type { EventOfType, SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import { PreferenceStore } from '../../src/node/preferences/preferenceStore.ts';
 import { startDemoWorld } from '../support/demoWorld.ts';
-import { approveText, README_FEEDBACK, requestChangesScript, requestsOf, runToFirstVerdict, text, turn, verdictsOf } from '../pipeline/scriptParts.ts';
+import {
+  approveText,
+  README_FEEDBACK,
+  requestChangesScript,
+  requestsOf,
+  runToFirstVerdict,
+  text,
+  turn,
+  verdictsOf,
+} from '../pipeline/scriptParts.ts';
 import { join } from 'node:path';
 import { demoModelScript } from '../../src/testkit/demo/demoScript.ts';
 
@@ -17,10 +26,11 @@ const script = (): unknown => {
   const base = requestChangesScript([turn(text(approveText()))]) as { agents: Record<string, unknown[]> };
   return { agents: { ...base.agents, Preferences: [turn(text(`- ${LEARNED} (from 1)`))] } };
 };
-const pinnedOf = (events: readonly SessionEvent[]) => events.find((e): e is EventOfType<'agent_os.preferences_pinned'> => e.type === 'agent_os.preferences_pinned');
+const pinnedOf = (events: readonly SessionEvent[]) =>
+  events.find((e): e is EventOfType<'agent_os.preferences_pinned'> => e.type === 'agent_os.preferences_pinned');
 const systemOf = (body: unknown): string => JSON.stringify((body as { system?: unknown }).system ?? '');
 
-test('a preference learned from a Request Changes reaches the next session\'s agents; an edit is a new version; a no-learn session teaches nothing', async () => {
+test("a preference learned from a Request Changes reaches the next session's agents; an edit is a new version; a no-learn session teaches nothing", async () => {
   const world = await startDemoWorld(script(), { settings: { learnPreferences: true } });
   try {
     const { rt, sample } = world;
@@ -29,7 +39,9 @@ test('a preference learned from a Request Changes reaches the next session\'s ag
     assert.equal(pinnedOf(await rt.store.read(meta.id)), undefined, 'nothing to pin yet');
     await rt.runtime.requestChanges(meta.id, verdict.id, README_FEEDBACK);
     const events = await rt.store.read(meta.id);
-    const learned = events.find((e): e is EventOfType<'agent_os.preferences_learned'> => e.type === 'agent_os.preferences_learned');
+    const learned = events.find(
+      (e): e is EventOfType<'agent_os.preferences_learned'> => e.type === 'agent_os.preferences_learned',
+    );
     const approval = events.find((e) => e.type === 'agent_os.approval');
     assert.deepEqual(learned?.lines, [{ text: LEARNED, source_event_id: approval?.id }]);
     assert.equal(learned?.version, 1);
@@ -37,7 +49,10 @@ test('a preference learned from a Request Changes reaches the next session\'s ag
     assert.match(JSON.stringify(request?.messages), /Please also document compound durations/);
     const store = new PreferenceStore(join(rt.storeDir, '.preferences'));
     const file = store.fileOf(sample.workdir);
-    assert.match(readFileSync(file, 'utf8'), new RegExp(`- ${LEARNED} <!-- from session ${meta.id}, event ${approval?.id} -->`));
+    assert.match(
+      readFileSync(file, 'utf8'),
+      new RegExp(`- ${LEARNED} <!-- from session ${meta.id}, event ${approval?.id} -->`),
+    );
 
     // Session 2: pins version 1; every agent's context carries it (without the provenance comments).
     const before = requestsOf(rt.server, 'Coordinator').length;
@@ -66,10 +81,13 @@ test('a preference learned from a Request Changes reaches the next session\'s ag
   }
 });
 
-test('a Reviewer\'s REJECT is learned when the session stops for the person, reaches the next session, and is given to the model once', async () => {
+test("a Reviewer's REJECT is learned when the session stops for the person, reaches the next session, and is given to the model once", async () => {
   const RULE = 'Test that formatting and parsing a duration round-trips.';
   const base = demoModelScript() as { agents: Record<string, unknown[]> };
-  const world = await startDemoWorld({ agents: { ...base.agents, Preferences: [turn(text(`- ${RULE} (from 1)`))] } }, { settings: { learnPreferences: true } });
+  const world = await startDemoWorld(
+    { agents: { ...base.agents, Preferences: [turn(text(`- ${RULE} (from 1)`))] } },
+    { settings: { learnPreferences: true } },
+  );
   try {
     const { rt, sample } = world;
     const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
@@ -77,7 +95,9 @@ test('a Reviewer\'s REJECT is learned when the session stops for the person, rea
     const events = await rt.store.read(meta.id);
     const reject = verdictsOf(events).find((v) => v.verdict.decision === 'REJECT');
     assert.ok(reject, 'the demo has one REJECT round');
-    const learned = events.filter((e): e is EventOfType<'agent_os.preferences_learned'> => e.type === 'agent_os.preferences_learned');
+    const learned = events.filter(
+      (e): e is EventOfType<'agent_os.preferences_learned'> => e.type === 'agent_os.preferences_learned',
+    );
     assert.equal(learned.length, 1);
     assert.deepEqual(learned[0]?.lines, [{ text: RULE, source_event_id: reject.id }]);
     assert.deepEqual(learned[0]?.considered_event_ids, [reject.id]);
@@ -101,19 +121,28 @@ test('a Reviewer\'s REJECT is learned when the session stops for the person, rea
 
 test('lessons answered NONE are not given to the model again', async () => {
   const base = demoModelScript() as { agents: Record<string, unknown[]> };
-  const world = await startDemoWorld({ agents: { ...base.agents, Preferences: [turn(text('NONE'))] } }, { settings: { learnPreferences: true } });
+  const world = await startDemoWorld(
+    { agents: { ...base.agents, Preferences: [turn(text('NONE'))] } },
+    { settings: { learnPreferences: true } },
+  );
   try {
     const { rt, sample } = world;
     const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
     await rt.runtime.settled(meta.id);
-    const learned = (await rt.store.read(meta.id)).filter((e): e is EventOfType<'agent_os.preferences_learned'> => e.type === 'agent_os.preferences_learned');
+    const learned = (await rt.store.read(meta.id)).filter(
+      (e): e is EventOfType<'agent_os.preferences_learned'> => e.type === 'agent_os.preferences_learned',
+    );
     assert.equal(learned.length, 1);
     assert.equal(learned[0]?.version, undefined);
     assert.deepEqual(learned[0]?.lines, []);
     assert.equal(learned[0]?.considered_event_ids?.length, 1);
     await rt.runtime.resume(meta.id);
     assert.equal(requestsOf(rt.server, 'Preferences').length, 1);
-    assert.equal(await new PreferenceStore(join(rt.storeDir, '.preferences')).current(sample.workdir), undefined, 'no document was made');
+    assert.equal(
+      await new PreferenceStore(join(rt.storeDir, '.preferences')).current(sample.workdir),
+      undefined,
+      'no document was made',
+    );
   } finally {
     await world.close();
   }

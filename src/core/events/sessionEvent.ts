@@ -129,8 +129,16 @@ const payloads = [
     agent_name: z.string(),
     stop_reason: StopReason,
   }),
-  z.object({ type: z.literal('session.thread_status_rescheduled'), session_thread_id: z.string(), agent_name: z.string() }),
-  z.object({ type: z.literal('session.thread_status_terminated'), session_thread_id: z.string(), agent_name: z.string() }),
+  z.object({
+    type: z.literal('session.thread_status_rescheduled'),
+    session_thread_id: z.string(),
+    agent_name: z.string(),
+  }),
+  z.object({
+    type: z.literal('session.thread_status_terminated'),
+    session_thread_id: z.string(),
+    agent_name: z.string(),
+  }),
   z.object({
     type: z.literal('agent.thread_context_compacted'),
     /** The platform's field: the thread's context (estimated) before compaction. */
@@ -161,7 +169,9 @@ const payloads = [
     /** Agent name → immutable version this session runs; waking never switches them silently. */
     agent_versions: z.record(z.string(), z.number().int().positive()),
     sandbox: z.object({ kind: z.string(), confined: z.boolean(), detail: z.string().optional() }),
-    budget: z.object({ max_usd: z.number().positive().optional(), max_tokens: z.number().int().positive().optional() }).optional(),
+    budget: z
+      .object({ max_usd: z.number().positive().optional(), max_tokens: z.number().int().positive().optional() })
+      .optional(),
   }),
   z.object({
     type: z.literal('agent_os.plan_submitted'),

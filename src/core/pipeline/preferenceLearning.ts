@@ -17,10 +17,14 @@ export const PREFERENCES_AGENT = 'Preferences';
 export function lessonsOf(events: readonly SessionEvent[]): Lesson[] {
   const out: Lesson[] = [];
   for (const e of events) {
-    if (e.type === 'agent_os.approval' && e.decision === 'reject' && e.feedback) out.push({ eventId: e.id, kind: 'request_changes', text: e.feedback });
-    if (e.type === 'user.tool_confirmation' && e.result === 'deny' && e.deny_message) out.push({ eventId: e.id, kind: 'tool_denial', text: e.deny_message });
-    if (e.type === 'agent_os.questions_answered') out.push({ eventId: e.id, kind: 'answer', text: e.answers.join(' / ') });
-    if (e.type === 'agent_os.verdict_submitted' && e.verdict.decision === 'REJECT') out.push({ eventId: e.id, kind: 'review_rejection', text: rejectionText(e.verdict) });
+    if (e.type === 'agent_os.approval' && e.decision === 'reject' && e.feedback)
+      out.push({ eventId: e.id, kind: 'request_changes', text: e.feedback });
+    if (e.type === 'user.tool_confirmation' && e.result === 'deny' && e.deny_message)
+      out.push({ eventId: e.id, kind: 'tool_denial', text: e.deny_message });
+    if (e.type === 'agent_os.questions_answered')
+      out.push({ eventId: e.id, kind: 'answer', text: e.answers.join(' / ') });
+    if (e.type === 'agent_os.verdict_submitted' && e.verdict.decision === 'REJECT')
+      out.push({ eventId: e.id, kind: 'review_rejection', text: rejectionText(e.verdict) });
   }
   return out;
 }
@@ -28,7 +32,13 @@ export function lessonsOf(events: readonly SessionEvent[]): Lesson[] {
 /** The lessons no learning has looked at yet: a lesson is given to the model once, whether or not it taught
  * anything (an answer of NONE is an answer, not a reason to ask again at every stop). */
 export function lessonsToLearn(events: readonly SessionEvent[]): Lesson[] {
-  const seen = new Set(events.flatMap((e) => (e.type === 'agent_os.preferences_learned' ? [...(e.considered_event_ids ?? []), ...e.lines.map((l) => l.source_event_id)] : [])));
+  const seen = new Set(
+    events.flatMap((e) =>
+      e.type === 'agent_os.preferences_learned'
+        ? [...(e.considered_event_ids ?? []), ...e.lines.map((l) => l.source_event_id)]
+        : [],
+    ),
+  );
   return lessonsOf(events).filter((l) => !seen.has(l.eventId));
 }
 
@@ -44,7 +54,13 @@ If nothing is lasting, answer NONE.`;
 
 export function learningRequest(lessons: readonly Lesson[], model: string): ModelRequest {
   const list = lessons.map((l, i) => `${i + 1}. (${l.kind.replace('_', ' ')}) ${l.text}`).join('\n');
-  return { model, max_tokens: 1024, system: SYSTEM, tools: [], messages: [{ role: 'user', content: [{ type: 'text', text: `The person's corrections:\n${list}` }] }] };
+  return {
+    model,
+    max_tokens: 1024,
+    system: SYSTEM,
+    tools: [],
+    messages: [{ role: 'user', content: [{ type: 'text', text: `The person's corrections:\n${list}` }] }],
+  };
 }
 
 /** The model's lines, each with the lesson it cites (a line citing none is dropped: no provenance, no preference). */

@@ -58,7 +58,12 @@ export class AgentOsRuntime implements SessionService {
   }
 
   /** One agent, one thread: `agent-os run --agent <name> --prompt <text>`. */
-  async startSingleAgent(request: { repository: string; agent: string; prompt: string; title?: string }): Promise<SessionMeta> {
+  async startSingleAgent(request: {
+    repository: string;
+    agent: string;
+    prompt: string;
+    title?: string;
+  }): Promise<SessionMeta> {
     return this.create({
       repository: request.repository,
       primaryAgent: request.agent,
@@ -68,7 +73,14 @@ export class AgentOsRuntime implements SessionService {
     });
   }
 
-  private async create(input: { repository: string; primaryAgent: string; title: string; source: string; prompt: string; learn?: boolean }): Promise<SessionMeta> {
+  private async create(input: {
+    repository: string;
+    primaryAgent: string;
+    title: string;
+    source: string;
+    prompt: string;
+    learn?: boolean;
+  }): Promise<SessionMeta> {
     const catalog = this.options.agents(input.repository);
     const versions = await catalog.pinVersions(input.primaryAgent);
     await this.refuseUnpricedModels(catalog, versions);
@@ -85,7 +97,15 @@ export class AgentOsRuntime implements SessionService {
     const writer = await this.options.store.openWriter(meta.id);
     const log = new SessionLog(writer, meta.id);
     const budget = this.options.settings.budget;
-    const start = { primaryThreadId: newId('sthr'), primaryAgent: input.primaryAgent, versions, sandbox, prompt: input.prompt, memory, ...(preferences ? { preferences } : {}) };
+    const start = {
+      primaryThreadId: newId('sthr'),
+      primaryAgent: input.primaryAgent,
+      versions,
+      sandbox,
+      prompt: input.prompt,
+      memory,
+      ...(preferences ? { preferences } : {}),
+    };
     await log.appendMany(sessionStartEvents({ ...start, ...(budget ? { budget } : {}) }));
     this.launch(meta, log);
     return meta;
@@ -139,7 +159,11 @@ export class AgentOsRuntime implements SessionService {
           if (stopped) return stopped;
           const reason = await h.run();
           // Stopped to wait for someone (not cut off by a crash or a shutdown): what the run taught is learned now.
-          if ((reason.type === 'requires_action' || reason.type === 'end_turn') && log.state.status === 'idle' && !run.setup.signal.aborted) {
+          if (
+            (reason.type === 'requires_action' || reason.type === 'end_turn') &&
+            log.state.status === 'idle' &&
+            !run.setup.signal.aborted
+          ) {
             await learnPreferences(this.options, meta, log);
           }
           return reason;
@@ -150,7 +174,11 @@ export class AgentOsRuntime implements SessionService {
           // Nothing keeps running for a session that is not running (a dev container is started again
           // by the next run). The kind is the one the session recorded.
           const kind = log.state.configured?.sandbox.kind;
-          if (meta.repository) await this.options.sandboxes(meta.repository, kind).stopSession?.(meta.id).catch(() => undefined);
+          if (meta.repository)
+            await this.options
+              .sandboxes(meta.repository, kind)
+              .stopSession?.(meta.id)
+              .catch(() => undefined);
         }),
     };
     const done = run.done;
@@ -173,7 +201,8 @@ export class AgentOsRuntime implements SessionService {
       }
       // Holding the writer now: the moment to clear what a killed earlier writer left in the sandboxes,
       // before the approval's git work or the harness touches them.
-      if (meta.repository) await this.options.sandboxes(meta.repository, log.state.configured?.sandbox.kind).recover?.(sessionId);
+      if (meta.repository)
+        await this.options.sandboxes(meta.repository, log.state.configured?.sandbox.kind).recover?.(sessionId);
     });
     return { meta, log };
   }
@@ -204,7 +233,10 @@ export class AgentOsRuntime implements SessionService {
     await closingOnFailure(log, async () => {
       const use = log.get(toolUseEventId);
       if (!use || use.type !== 'agent.tool_use' || use.evaluated_permission !== 'ask') {
-        throw new AgentOsError('INVALID_ARGUMENT', `event ${toolUseEventId} is not a tool call waiting for confirmation`);
+        throw new AgentOsError(
+          'INVALID_ARGUMENT',
+          `event ${toolUseEventId} is not a tool call waiting for confirmation`,
+        );
       }
       await log.append({
         type: 'user.tool_confirmation',
@@ -223,7 +255,10 @@ export class AgentOsRuntime implements SessionService {
     await closingOnFailure(log, async () => {
       const asked = openQuestions(log.events);
       if (!asked || asked.id !== questionsEventId) {
-        throw new AgentOsError('INVALID_ARGUMENT', `event ${questionsEventId} is not the Planner's open questions of session ${sessionId}`);
+        throw new AgentOsError(
+          'INVALID_ARGUMENT',
+          `event ${questionsEventId} is not the Planner's open questions of session ${sessionId}`,
+        );
       }
       const parent = log.state.threads[asked.thread]?.parentThreadId ?? (log.state.primaryThreadId as string);
       await log.appendMany(answerEvents(asked, answers, parent));
@@ -274,10 +309,18 @@ export class AgentOsRuntime implements SessionService {
     if (meta.repository) {
       // Its own kind's sandboxes: a dev container session's containers go with it.
       const events: SessionEvent[] = await this.options.store.read(sessionId).catch(() => []);
-      const configured = events.find((e): e is EventOfType<'agent_os.session_configured'> => e.type === 'agent_os.session_configured');
-      await this.options.sandboxes(meta.repository, configured?.sandbox.kind).removeSession(sessionId).catch((error: unknown) => {
-        throw new AgentOsError('SANDBOX_UNAVAILABLE', `could not remove the sandbox of ${sessionId}: ${describeError(error)}`);
-      });
+      const configured = events.find(
+        (e): e is EventOfType<'agent_os.session_configured'> => e.type === 'agent_os.session_configured',
+      );
+      await this.options
+        .sandboxes(meta.repository, configured?.sandbox.kind)
+        .removeSession(sessionId)
+        .catch((error: unknown) => {
+          throw new AgentOsError(
+            'SANDBOX_UNAVAILABLE',
+            `could not remove the sandbox of ${sessionId}: ${describeError(error)}`,
+          );
+        });
     }
     await this.options.store.delete(sessionId);
   }

@@ -6,30 +6,49 @@
 import { DEFAULT_AGENT_MODEL } from '../../core/agents/agentModels.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import { assistantText } from '../../core/harness/threadContext.ts';
-import { learningRequest, lessonsToLearn, PREFERENCES_AGENT, readLearned } from '../../core/pipeline/preferenceLearning.ts';
+import {
+  learningRequest,
+  lessonsToLearn,
+  PREFERENCES_AGENT,
+  readLearned,
+} from '../../core/pipeline/preferenceLearning.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import type { AgentOsRuntimeOptions } from './runtimeOptions.ts';
 
 /** Whether a session teaches preferences at all: learning is on, and the person did not mark it. */
 export function learnsFrom(options: AgentOsRuntimeOptions, meta: SessionMeta): boolean {
-  return options.preferences !== undefined && options.settings.learnPreferences && meta.metadata['learn'] !== 'no' && meta.repository !== undefined;
+  return (
+    options.preferences !== undefined &&
+    options.settings.learnPreferences &&
+    meta.metadata['learn'] !== 'no' &&
+    meta.repository !== undefined
+  );
 }
 
 /** A failed model call loses nothing but the lesson, for now: the lessons are looked at again next time. */
-export async function learnPreferences(options: AgentOsRuntimeOptions, meta: SessionMeta, log: SessionLog): Promise<void> {
+export async function learnPreferences(
+  options: AgentOsRuntimeOptions,
+  meta: SessionMeta,
+  log: SessionLog,
+): Promise<void> {
   const store = options.preferences;
   if (!store || !learnsFrom(options, meta) || !meta.repository) return;
   const lessons = lessonsToLearn(log.events);
   if (lessons.length === 0) return;
   let answer: string;
   try {
-    const response = await options.model.createMessage(learningRequest(lessons, DEFAULT_AGENT_MODEL), { agentName: PREFERENCES_AGENT });
+    const response = await options.model.createMessage(learningRequest(lessons, DEFAULT_AGENT_MODEL), {
+      agentName: PREFERENCES_AGENT,
+    });
     answer = assistantText(response.content);
   } catch {
     return;
   }
   const lines = readLearned(answer, lessons);
-  const saved = await store.learn(meta.repository, lines.map((l) => ({ text: l.text, sessionId: meta.id, eventId: l.eventId })));
+  const saved = await store.learn(
+    meta.repository,
+    lines.map((l) => ({ text: l.text, sessionId: meta.id, eventId: l.eventId })),
+  );
   await log.append({
     type: 'agent_os.preferences_learned',
     thread: log.state.primaryThreadId as string,
