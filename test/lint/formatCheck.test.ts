@@ -1,6 +1,7 @@
 // The format check fires: scripts/formatCode.mjs, with this repository's .oxfmtrc.json, runs in a scratch git
-// repository whose branch changes files against `main`. A changed file that is not formatted is reported
-// (committed, uncommitted or new), one the branch did not touch is left to the repository-wide pass, and
+// repository whose branch changes files against `main`. A new file, or a changed one that was formatted on
+// `main`, is reported when it is not formatted (committed, uncommitted or untracked); files the branch did not
+// touch, and changed ones `main` had not formatted yet, are left to the repository-wide pass (`--all`); and
 // `npm run format` makes the check pass.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,7 +35,12 @@ function formatCode(cwd: string, ...args: string[]): { status: number | null; ou
 function scratchRepository(): string {
   const root = mkdtempSync(join(tmpdir(), 'agentos-format-'));
   copyFileSync(join(repo, '.oxfmtrc.json'), join(root, '.oxfmtrc.json'));
-  write(root, { 'src/old.ts': unformatted, 'src/edited.ts': formatted, 'README.md': '# r\n' });
+  write(root, {
+    'src/old.ts': unformatted,
+    'src/legacy.ts': unformatted,
+    'src/edited.ts': formatted,
+    'README.md': '# r\n',
+  });
   git(root, 'init', '-q', '-b', 'main');
   git(root, 'add', '-A');
   git(root, 'commit', '-qm', 'base');
@@ -42,18 +48,20 @@ function scratchRepository(): string {
   return root;
 }
 
-test('an unformatted file the branch changes fails the check; files it did not touch are not checked', () => {
+test('a new or formatted file the branch leaves unformatted fails the check; others wait for --all', () => {
   const root = scratchRepository();
   try {
     assert.equal(formatCode(root, '--check').status, 0, 'nothing changed yet');
     write(root, { 'src/edited.ts': `${formatted}${unformatted.replace('long', 'other')}` });
     git(root, 'commit', '-qam', 'edit');
     write(root, { 'src/added.ts': unformatted, 'test/fixtures/kept.ts': unformatted, 'notes.md': '*  x\n' });
+    write(root, { 'src/legacy.ts': `${unformatted}// edited\n` });
     const result = formatCode(root, '--check');
     assert.equal(result.status, 1, result.output);
     assert.match(result.output, /src\/edited\.ts/);
     assert.match(result.output, /src\/added\.ts/);
-    assert.doesNotMatch(result.output, /src\/old\.ts|fixtures|notes\.md/);
+    assert.match(result.output, /1 changed file\(s\) not yet formatted on main/);
+    assert.doesNotMatch(result.output, /src\/old\.ts|src\/legacy\.ts|fixtures|notes\.md/);
     assert.equal(formatCode(root, '--check', '--all').status, 1, 'the untouched file is caught by --all');
   } finally {
     rmSync(root, { recursive: true, force: true });
