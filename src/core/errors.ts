@@ -3,7 +3,6 @@
 
 export type AgentOsErrorCode =
   | 'LOG_CORRUPT'
-  | 'LOG_TORN_TAIL'
   | 'LOG_FULL'
   | 'SESSION_NOT_FOUND'
   | 'SESSION_EXISTS'
@@ -12,15 +11,14 @@ export type AgentOsErrorCode =
   | 'BLOB_MISSING'
   | 'INVALID_EVENT'
   | 'INVALID_ARGUMENT'
+  /** The request does not fit the state it meets (HTTP's 409): see StateConflictError. */
+  | 'STATE_CONFLICT'
+  /** What is stored is incomplete or contradicts itself: see StateCorruptError. */
+  | 'STATE_CORRUPT'
   | 'INVALID_AGENT'
   | 'AGENT_NOT_FOUND'
-  | 'DELEGATION_REFUSED'
-  | 'INVALID_TOOL_INPUT'
-  | 'TOOL_DENIED'
-  | 'PATH_OUTSIDE_SANDBOX'
   | 'SANDBOX_UNAVAILABLE'
   | 'MODEL_REQUEST_FAILED'
-  | 'BUDGET_REACHED'
   | 'ISSUE_NOT_FOUND'
   | 'GITHUB_FAILED'
   | 'GIT_FAILED'
@@ -29,8 +27,7 @@ export type AgentOsErrorCode =
   | 'MISSING_TOOL'
   | 'RUNTIME_UNAVAILABLE'
   /** The hosted platform refused or failed a request (managed backend). */
-  | 'PLATFORM_FAILED'
-  | 'WORKSPACE_UNTRUSTED';
+  | 'PLATFORM_FAILED';
 
 export class AgentOsError extends Error {
   constructor(
@@ -122,6 +119,23 @@ export class BlobMissingError extends AgentOsError {
 export class InvalidArgumentError extends AgentOsError {
   constructor(message: string) {
     super('INVALID_ARGUMENT', message);
+  }
+}
+
+/** A request that does not fit the state it meets: the session is running, the event it names is not the one
+ * waiting for the person, the session runs on the other backend. Nothing was changed; the request may fit later. */
+export class StateConflictError extends AgentOsError {
+  constructor(message: string) {
+    super('STATE_CONFLICT', message);
+  }
+}
+
+/** What is stored is incomplete or contradicts itself — a session without its configuration or repository, a
+ * state file that does not parse — beyond one damaged log record (LogCorruptError). Never repaired silently:
+ * the message says what is missing and what the person can do. */
+export class StateCorruptError extends AgentOsError {
+  constructor(message: string) {
+    super('STATE_CORRUPT', message);
   }
 }
 

@@ -85,6 +85,9 @@ test('a confirmation is refused for an event that is not an asking call', async 
   const { id } = await world.run('asker');
   const events = await world.events(id);
   const message = ofType(events, 'user.message')[0];
-  await assert.rejects(world.rt.runtime.confirmTool(id, message!.id, true), /not a tool call waiting for confirmation/);
+  await assert.rejects(world.rt.runtime.confirmTool(id, message!.id, true), {
+    code: 'STATE_CONFLICT',
+    message: /not a tool call waiting for confirmation/,
+  });
   await world.rt.runtime.confirmTool(id, ofType(events, 'agent.tool_use')[0]!.id, false, 'no');
 });

@@ -1,7 +1,7 @@
 // The `delegate` step: hands a `send_to_agent` call to its callee's thread (created, or reused:
 // threads persist), runs that thread to its end, lets the pipeline check what comes back, and answers
 // the call — or sends a correction back to the callee a bounded number of times.
-import { AgentOsError } from '../errors.ts';
+import { StateCorruptError } from '../errors.ts';
 import { newId } from '../events/ids.ts';
 import type { ThreadState } from '../session/sessionState.ts';
 import { DelegationInput } from './delegationTool.ts';
@@ -116,7 +116,7 @@ export async function delegate(
         return undefined;
       case 'hold': {
         const waitingOn = decision.waitingOnEventId ?? (followed[0] ?? appended[0])?.id;
-        if (!waitingOn) throw new AgentOsError('INVALID_ARGUMENT', 'a held thread result names no event to wait on');
+        if (!waitingOn) throw new StateCorruptError('a held thread result names no event to wait on');
         return { kind: 'waiting', eventIds: [waitingOn] };
       }
       case 'correct':

@@ -2,7 +2,7 @@
 // log) what comes next, performs that one step — record a call, run it, answer it, delegate, ask the
 // model — and appends what happened. It keeps nothing a later run needs: killed at any moment, a new
 // Harness on the same log carries on, wake recovery being steps like any other (`wakeSteps`).
-import { AgentOsError, describeError } from '../errors.ts';
+import { AgentOsError, describeError, StateCorruptError } from '../errors.ts';
 import type { SessionEvent, StopReason } from '../events/sessionEvent.ts';
 import type { ModelClient, ModelResponse, ToolSpec } from '../model/modelClient.ts';
 import { COMPLETE_STEP_TOOL_NAME, completeStepToolSpec, PlanStepsFold, stepRunEvents, stepRunningEvent, type CommandRunResult } from '../pipeline/planSteps.ts';
@@ -114,7 +114,7 @@ export class Harness {
    * after a crash. Resolves with why it stopped. */
   async run(): Promise<StopReason> {
     const primary = this.log.state.primaryThreadId;
-    if (!primary) throw new AgentOsError('INVALID_ARGUMENT', `session ${this.log.sessionId} has no primary thread`);
+    if (!primary) throw new StateCorruptError(`session ${this.log.sessionId} has no primary thread`);
     this.sessionInterrupt = new AbortController();
     for (const step of wakeSteps(this.log.state, (id) => this.facts.of(id))) await this.performRecord(step);
     await this.warnIfUnconfined(primary);

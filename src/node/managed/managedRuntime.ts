@@ -7,7 +7,7 @@
 import type { Anthropic } from '@anthropic-ai/sdk';
 import type { BetaManagedAgentsEventParams } from '@anthropic-ai/sdk/resources/beta/sessions/events';
 import type { SessionCreateParams } from '@anthropic-ai/sdk/resources/beta/sessions/sessions';
-import { AgentOsError } from '../../core/errors.ts';
+import { AgentOsError, StateConflictError, StateCorruptError } from '../../core/errors.ts';
 import type { EventOfType, SessionEvent, StopReason } from '../../core/events/sessionEvent.ts';
 import type { HarnessAgent } from '../../core/harness/harnessAgent.ts';
 import { SessionLog } from '../../core/harness/sessionLog.ts';
@@ -210,12 +210,12 @@ export class ManagedRuntime implements SessionService {
     const existing = this.attached.get(sessionId);
     if (existing) return existing;
     const meta = await this.options.store.get(sessionId);
-    if (meta.metadata.backend !== 'managed') throw new AgentOsError('INVALID_ARGUMENT', `session ${sessionId} runs on the local backend; resume it with --backend local`);
+    if (meta.metadata.backend !== 'managed') throw new StateConflictError(`session ${sessionId} runs on the local backend; resume it with --backend local`);
     const log = new SessionLog(await this.options.store.openWriter(sessionId), sessionId);
     const configured = log.state.configured;
     if (!configured || !meta.repository) {
       await log.close();
-      throw new AgentOsError('INVALID_ARGUMENT', `session ${sessionId} was never started: the process stopped while creating it; delete it and start again`);
+      throw new StateCorruptError(`session ${sessionId} was never started: the process stopped while creating it; delete it and start again`);
     }
     const agents = await this.options.agents(meta.repository).load(configured.agent_versions);
     return this.attach(meta, log, agents);
@@ -272,7 +272,7 @@ export class ManagedRuntime implements SessionService {
       await this.caughtUp(a);
       const use = a.log.get(toolUseEventId);
       if (!use || use.type !== 'agent.tool_use' || use.evaluated_permission !== 'ask' || !use.platform_event_id) {
-        throw new AgentOsError('INVALID_ARGUMENT', `event ${toolUseEventId} is not a tool call waiting for confirmation`);
+        throw new StateConflictError(`event ${toolUseEventId} is not a tool call waiting for confirmation`);
       }
       await this.send(
         sessionId,

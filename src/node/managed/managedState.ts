@@ -4,7 +4,7 @@
 // through a rename so a crash leaves the old or the new state, never half of one.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { AgentOsError } from '../../core/errors.ts';
+import { StateCorruptError } from '../../core/errors.ts';
 
 export interface SyncedAgent {
   id: string;
@@ -62,7 +62,7 @@ export class ManagedStateFile {
     try {
       return JSON.parse(text) as Record<string, PlatformState>;
     } catch (error) {
-      throw new AgentOsError('INVALID_ARGUMENT', `${this.file} is not valid JSON (${(error as Error).message}); remove it and the agents are synced again`);
+      throw new StateCorruptError(`${this.file} is not valid JSON (${(error as Error).message}); remove it and the agents are synced again`);
     }
   }
 }

@@ -2,7 +2,7 @@
 // commit into the person's repository, push its branch, and open the pull request (or find the one a
 // crashed earlier attempt opened, so there is exactly one).
 import type { SessionEvent } from '../../core/events/sessionEvent.ts';
-import { AgentOsError } from '../../core/errors.ts';
+import { AgentOsError, StateCorruptError } from '../../core/errors.ts';
 import { ensurePullRequest, type PullRequestSink } from '../../core/github/githubPorts.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { pushBranch } from '../git/pushBranch.ts';
@@ -37,7 +37,7 @@ export async function openPullRequestForSession(input: {
   target: PullRequestTarget;
 }): Promise<OpenedPullRequest> {
   const { meta, events, sandboxes, target } = input;
-  if (!meta.repository) throw new AgentOsError('INVALID_ARGUMENT', `session ${meta.id} has no repository`);
+  if (!meta.repository) throw new StateCorruptError(`session ${meta.id} has no repository`);
   const workspace = await sandboxes.workspace(meta.id);
   const { commit } = await sandboxes.checkpoint(meta.id, `${meta.title}\n\nMade by Agent OS, session ${meta.id}.`);
   // Checked again on the commit itself, in the vault: the approval covers exactly this content.

@@ -1,7 +1,7 @@
 // The Agent OS runtime: wires the session store, the harness, sandboxes, agents and GitHub together
 // behind the SessionService port, for the extension and the CLI alike. It holds no state that matters
 // for recovery: every decision is read back from the session's log.
-import { AgentOsError, describeError } from '../../core/errors.ts';
+import { AgentOsError, describeError, StateConflictError, StateCorruptError } from '../../core/errors.ts';
 import type { EventOfType, SessionEvent, StopReason } from '../../core/events/sessionEvent.ts';
 import { newId } from '../../core/events/ids.ts';
 import type { Harness } from '../../core/harness/harness.ts';
@@ -194,8 +194,7 @@ export class AgentOsRuntime implements SessionService {
     const log = new SessionLog(writer, sessionId);
     await closingOnFailure(log, async () => {
       if (neverStarted(log.state, (id) => log.threadEvents(id))) {
-        throw new AgentOsError(
-          'INVALID_ARGUMENT',
+        throw new StateCorruptError(
           `session ${sessionId} was never started: the process stopped while creating it, before its first events were written; delete it and start again`,
         );
       }
@@ -233,10 +232,7 @@ export class AgentOsRuntime implements SessionService {
     await closingOnFailure(log, async () => {
       const use = log.get(toolUseEventId);
       if (!use || use.type !== 'agent.tool_use' || use.evaluated_permission !== 'ask') {
-        throw new AgentOsError(
-          'INVALID_ARGUMENT',
-          `event ${toolUseEventId} is not a tool call waiting for confirmation`,
-        );
+        throw new StateConflictError(`event ${toolUseEventId} is not a tool call waiting for confirmation`);
       }
       await log.append({
         type: 'user.tool_confirmation',
@@ -255,8 +251,7 @@ export class AgentOsRuntime implements SessionService {
     await closingOnFailure(log, async () => {
       const asked = openQuestions(log.events);
       if (!asked || asked.id !== questionsEventId) {
-        throw new AgentOsError(
-          'INVALID_ARGUMENT',
+        throw new StateConflictError(
           `event ${questionsEventId} is not the Planner's open questions of session ${sessionId}`,
         );
       }
@@ -268,7 +263,7 @@ export class AgentOsRuntime implements SessionService {
 
   private refuseWhileRunning(sessionId: string): void {
     if (this.active.has(sessionId)) {
-      throw new AgentOsError('INVALID_ARGUMENT', `session ${sessionId} is running; wait until it asks for you`);
+      throw new StateConflictError(`session ${sessionId} is running; wait until it asks for you`);
     }
   }
 

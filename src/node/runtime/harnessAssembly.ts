@@ -1,6 +1,6 @@
 // Builds the harness for one run of a session: the agents at the versions the session pinned, its
 // sandboxes of the kind it recorded, the pipeline's checks, and where each role's tools work.
-import { AgentOsError } from '../../core/errors.ts';
+import { StateCorruptError } from '../../core/errors.ts';
 import { Harness } from '../../core/harness/harness.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import { agentContext } from '../../core/pipeline/agentContext.ts';
@@ -13,14 +13,14 @@ import { pipelineResultHook } from '../pipeline/pipelineResultHook.ts';
 import type { AgentOsRuntimeOptions } from './runtimeOptions.ts';
 
 export function repositoryOf(meta: SessionMeta): string {
-  if (!meta.repository) throw new AgentOsError('INVALID_ARGUMENT', `session ${meta.id} has no repository`);
+  if (!meta.repository) throw new StateCorruptError(`session ${meta.id} has no repository`);
   return meta.repository;
 }
 
 export async function assembleHarness(options: AgentOsRuntimeOptions, meta: SessionMeta, log: SessionLog): Promise<Harness> {
   const repository = repositoryOf(meta);
   const configured = log.state.configured;
-  if (!configured) throw new AgentOsError('INVALID_ARGUMENT', `session ${meta.id} has no configuration event`);
+  if (!configured) throw new StateCorruptError(`session ${meta.id} has no configuration event`);
   const agents = await options.agents(repository).load(configured.agent_versions);
   const kindSandboxes = options.sandboxes(repository, configured.sandbox.kind);
   const sandboxes = options.environment?.wrap(kindSandboxes, repository, meta.id, () => readyEventOf(log)) ?? kindSandboxes;
