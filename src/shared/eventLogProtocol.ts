@@ -2,7 +2,9 @@
 // receive with these schemas: the webview is an untrusted page as far as the host is concerned, and
 // the host's messages cross a serialization boundary. The host keeps the events; the webview holds
 // only the rows it shows and asks for ranges of the filtered list (`requestRows`).
-import { z } from 'zod';
+// Written with zod's mini build (functions, not methods): the webviews bundle these schemas, and the
+// full build would be 95% of a webview's code.
+import * as z from 'zod/mini';
 
 /** What the filter groups event types into. */
 export const EVENT_KINDS = ['message', 'tool', 'thread', 'status', 'error', 'usage', 'review'] as const;
@@ -21,10 +23,10 @@ export const RowDiff = z.object({
   path: z.string(),
   /** ` ` context, `+` added, `-` removed, `@` a hunk's header ("lines 12–18"). */
   lines: z.array(z.object({ kind: z.enum([' ', '+', '-', '@']), text: z.string() })),
-  added: z.number().int().nonnegative(),
-  removed: z.number().int().nonnegative(),
+  added: z.int().check(z.nonnegative()),
+  removed: z.int().check(z.nonnegative()),
   /** Lines left out to keep the row small. */
-  omitted: z.number().int().nonnegative().optional(),
+  omitted: z.optional(z.int().check(z.nonnegative())),
   /** What the "before" side is: the file as an earlier `write` in this log left it, or nothing known. */
   base: z.enum(['edit', 'previous-write', 'new-file']),
 });
@@ -35,16 +37,16 @@ export const RowTerminal = z.object({
   command: z.string(),
   output: z.string(),
   /** null when the shell was killed or timed out. */
-  exitCode: z.number().int().nullable(),
+  exitCode: z.nullable(z.int()),
   /** Length of the whole output when `output` was cut. */
-  outputLength: z.number().int().nonnegative().optional(),
+  outputLength: z.optional(z.int().check(z.nonnegative())),
 });
 export type RowTerminal = z.infer<typeof RowTerminal>;
 
 export const EventRow = z.object({
   /** Position in the filtered list, from 0. */
-  index: z.number().int().nonnegative(),
-  seq: z.number().int().positive(),
+  index: z.int().check(z.nonnegative()),
+  seq: z.int().check(z.positive()),
   id: z.string(),
   thread: z.string(),
   agent: z.string(),
@@ -54,14 +56,14 @@ export const EventRow = z.object({
   /** One line: what a person scans. */
   title: z.string(),
   /** Details (inputs, results, message text); cut at ROW_BODY_LIMIT characters. */
-  body: z.string().optional(),
+  body: z.optional(z.string()),
   /** Length of the whole body when `body` was cut. */
-  bodyLength: z.number().int().nonnegative().optional(),
-  isError: z.boolean().optional(),
+  bodyLength: z.optional(z.int().check(z.nonnegative())),
+  isError: z.optional(z.boolean()),
   /** Short right-aligned note: tokens and cost of a model request, a tool's duration. */
-  note: z.string().optional(),
-  diff: RowDiff.optional(),
-  terminal: RowTerminal.optional(),
+  note: z.optional(z.string()),
+  diff: z.optional(RowDiff),
+  terminal: z.optional(RowTerminal),
 });
 export type EventRow = z.infer<typeof EventRow>;
 
@@ -69,26 +71,26 @@ export const ThreadSummary = z.object({
   id: z.string(),
   agentName: z.string(),
   status: z.string(),
-  tokens: z.number().nonnegative(),
+  tokens: z.number().check(z.nonnegative()),
 });
 export type ThreadSummary = z.infer<typeof ThreadSummary>;
 
 export const VerdictCard = z.object({
   eventId: z.string(),
-  seq: z.number().int().positive(),
+  seq: z.int().check(z.positive()),
   decision: z.string(),
   summary: z.string(),
-  testRuns: z.array(z.object({ seq: z.number().int().positive(), command: z.string(), ok: z.boolean().nullable() })),
+  testRuns: z.array(z.object({ seq: z.int().check(z.positive()), command: z.string(), ok: z.nullable(z.boolean()) })),
   baseCommit: z.string(),
   headCommit: z.string(),
   /** The person's answer, once given. */
-  answered: z.enum(['approve', 'reject']).optional(),
+  answered: z.optional(z.enum(['approve', 'reject'])),
 });
 export type VerdictCard = z.infer<typeof VerdictCard>;
 
 export const ToolAsk = z.object({
   eventId: z.string(),
-  seq: z.number().int().positive(),
+  seq: z.int().check(z.positive()),
   thread: z.string(),
   agent: z.string(),
   tool: z.string(),
@@ -101,19 +103,19 @@ export const SessionSummary = z.object({
   title: z.string(),
   /** idle, running, waiting, interrupted, terminated, failed */
   status: z.string(),
-  costUsd: z.number().nonnegative(),
-  tokens: z.number().nonnegative(),
-  eventCount: z.number().int().nonnegative(),
+  costUsd: z.number().check(z.nonnegative()),
+  tokens: z.number().check(z.nonnegative()),
+  eventCount: z.int().check(z.nonnegative()),
   threads: z.array(ThreadSummary),
-  verdict: VerdictCard.optional(),
+  verdict: z.optional(VerdictCard),
   toolAsks: z.array(ToolAsk),
-  pullRequest: z.object({ url: z.string(), number: z.number().int() }).optional(),
+  pullRequest: z.optional(z.object({ url: z.string(), number: z.int() })),
 });
 export type SessionSummary = z.infer<typeof SessionSummary>;
 
 export const RowFilter = z.object({
   /** Only this thread's events; null shows the whole session. */
-  threadId: z.string().nullable(),
+  threadId: z.nullable(z.string()),
   kinds: z.array(EventKind),
 });
 export type RowFilter = z.infer<typeof RowFilter>;
@@ -128,24 +130,24 @@ export const HostMessage = z.discriminatedUnion('type', [
     sessionId: z.string(),
     filter: RowFilter,
     /** Bumped whenever the filtered list changes other than by appending; stale replies are dropped. */
-    generation: z.number().int().nonnegative(),
-    total: z.number().int().nonnegative(),
+    generation: z.int().check(z.nonnegative()),
+    total: z.int().check(z.nonnegative()),
     summary: SessionSummary,
     /** The rows the page shows first (the end when following), saving a round trip before first paint. */
-    initialRows: z.object({ start: z.number().int().nonnegative(), rows: z.array(EventRow) }).optional(),
+    initialRows: z.optional(z.object({ start: z.int().check(z.nonnegative()), rows: z.array(EventRow) })),
   }),
   z.object({ type: z.literal('summary'), summary: SessionSummary }),
   /** The filtered list grew (live output) or was rebuilt (a new filter: new generation). */
-  z.object({ type: z.literal('total'), generation: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('total'), generation: z.int().check(z.nonnegative()), total: z.int().check(z.nonnegative()) }),
   z.object({
     type: z.literal('rows'),
-    generation: z.number().int().nonnegative(),
-    start: z.number().int().nonnegative(),
+    generation: z.int().check(z.nonnegative()),
+    start: z.int().check(z.nonnegative()),
     rows: z.array(EventRow),
   }),
-  z.object({ type: z.literal('detail'), seq: z.number().int().positive(), body: z.string() }),
+  z.object({ type: z.literal('detail'), seq: z.int().check(z.positive()), body: z.string() }),
   /** Scroll to this row and mark it (the Session Overview's timeline opened an event here). */
-  z.object({ type: z.literal('reveal'), generation: z.number().int().nonnegative(), index: z.number().int().nonnegative(), seq: z.number().int().positive() }),
+  z.object({ type: z.literal('reveal'), generation: z.int().check(z.nonnegative()), index: z.int().check(z.nonnegative()), seq: z.int().check(z.positive()) }),
   z.object({ type: z.literal('error'), message: z.string() }),
 ]);
 export type HostMessage = z.infer<typeof HostMessage>;
@@ -166,19 +168,19 @@ export const WebviewMessage = z.discriminatedUnion('type', [
   /** Sent once the page has loaded: the host answers with `init` (the ready handshake). */
   z.object({
     type: z.literal('ready'),
-    filter: RowFilter.optional(),
+    filter: z.optional(RowFilter),
     /** Where the page will look first: the end (following), or a restored row. */
-    follow: z.boolean().optional(),
-    anchorIndex: z.number().int().nonnegative().optional(),
+    follow: z.optional(z.boolean()),
+    anchorIndex: z.optional(z.int().check(z.nonnegative())),
   }),
   z.object({
     type: z.literal('requestRows'),
-    generation: z.number().int().nonnegative(),
-    start: z.number().int().nonnegative(),
-    end: z.number().int().nonnegative(),
+    generation: z.int().check(z.nonnegative()),
+    start: z.int().check(z.nonnegative()),
+    end: z.int().check(z.nonnegative()),
   }),
   z.object({ type: z.literal('setFilter'), filter: RowFilter }),
-  z.object({ type: z.literal('requestDetail'), seq: z.number().int().positive() }),
+  z.object({ type: z.literal('requestDetail'), seq: z.int().check(z.positive()) }),
   z.object({ type: z.literal('action'), card: CardAction }),
   /** The header's Overview button. */
   z.object({ type: z.literal('openOverview') }),
@@ -189,11 +191,11 @@ export type WebviewMessage = z.infer<typeof WebviewMessage>;
  * serializer gets back after a reload, so it names the session (and thread) the panel showed. */
 export const EventLogUiState = z.object({
   sessionId: z.string(),
-  threadId: z.string().nullable(),
-  filter: RowFilter.optional(),
+  threadId: z.nullable(z.string()),
+  filter: z.optional(RowFilter),
   /** Index of the first visible row, and whether the view follows new output. */
-  anchorIndex: z.number().int().nonnegative().optional(),
-  follow: z.boolean().optional(),
+  anchorIndex: z.optional(z.int().check(z.nonnegative())),
+  follow: z.optional(z.boolean()),
 });
 export type EventLogUiState = z.infer<typeof EventLogUiState>;
 

@@ -2,7 +2,9 @@
 // picture of one session (issue, sandbox, plan as a checklist, verdict with evidence, one timeline lane
 // per thread, cost per thread) that the host folds from the log and the page only draws. Both sides
 // validate what they receive with these schemas, as for the Event Log.
-import { z } from 'zod';
+// Written with zod's mini build (functions, not methods): the webviews bundle these schemas, and the
+// full build would be 95% of a webview's code.
+import * as z from 'zod/mini';
 import { CardAction } from './eventLogProtocol.ts';
 
 export const STEP_STATES = ['pending', 'running', 'passed', 'failed'] as const;
@@ -12,15 +14,15 @@ export type StepState = z.infer<typeof StepState>;
 /** One run of a command the runtime or an agent ran and the overview judges: a step's validation, a test run. */
 export const CommandRun = z.object({
   /** The event that started it (the `agent.tool_use`), which the Event Log opens. */
-  seq: z.number().int().positive(),
+  seq: z.int().check(z.positive()),
   command: z.string(),
   /** null while it runs (no result yet). */
-  ok: z.boolean().nullable(),
+  ok: z.nullable(z.boolean()),
   /** The shell's exit code when the result says it; 0 for a plain success. */
-  exitCode: z.number().int().nullable(),
+  exitCode: z.nullable(z.int()),
   /** Test counts read from the output (TAP, node --test, jest, mocha, pytest), when it has them. */
-  passed: z.number().int().nonnegative().optional(),
-  failed: z.number().int().nonnegative().optional(),
+  passed: z.optional(z.int().check(z.nonnegative())),
+  failed: z.optional(z.int().check(z.nonnegative())),
   /** The last lines of its output. */
   outputTail: z.string(),
   time: z.string(),
@@ -34,18 +36,18 @@ export const PlanStepView = z.object({
   files: z.array(z.string()),
   validation: z.string(),
   state: StepState,
-  attempts: z.number().int().nonnegative(),
-  latest: CommandRun.optional(),
+  attempts: z.int().check(z.nonnegative()),
+  latest: z.optional(CommandRun),
 });
 export type PlanStepView = z.infer<typeof PlanStepView>;
 
 export const PlanView = z.object({
-  seq: z.number().int().positive(),
+  seq: z.int().check(z.positive()),
   summary: z.string(),
   /** How many plans the session has had (a revised plan replaces the one before). */
-  revision: z.number().int().positive(),
+  revision: z.int().check(z.positive()),
   /** The Planner's confidence, when its plan states one (0..1 or a word). */
-  confidence: z.string().optional(),
+  confidence: z.optional(z.string()),
   questions: z.array(z.string()),
   steps: z.array(PlanStepView),
 });
@@ -54,28 +56,28 @@ export type PlanView = z.infer<typeof PlanView>;
 export const ChangedFile = z.object({
   path: z.string(),
   status: z.string(),
-  additions: z.number().int().nonnegative().optional(),
-  deletions: z.number().int().nonnegative().optional(),
+  additions: z.optional(z.int().check(z.nonnegative())),
+  deletions: z.optional(z.int().check(z.nonnegative())),
 });
 export type ChangedFile = z.infer<typeof ChangedFile>;
 
 export const VerdictView = z.object({
   eventId: z.string(),
-  seq: z.number().int().positive(),
+  seq: z.int().check(z.positive()),
   decision: z.string(),
   summary: z.string(),
-  fixes: z.array(z.object({ file: z.string().optional(), problem: z.string(), fix: z.string() })),
+  fixes: z.array(z.object({ file: z.optional(z.string()), problem: z.string(), fix: z.string() })),
   /** Which review this is (1 for the first verdict of the session). */
-  round: z.number().int().positive(),
+  round: z.int().check(z.positive()),
   testRuns: z.array(CommandRun),
   baseCommit: z.string(),
   headCommit: z.string(),
   diffSha256: z.string(),
   /** The change from base to head, file by file; absent until the host has read it from git. */
-  changedFiles: z.array(ChangedFile).optional(),
+  changedFiles: z.optional(z.array(ChangedFile)),
   /** Why the files are not shown, when they cannot be. */
-  changedFilesNote: z.string().optional(),
-  answered: z.enum(['approve', 'reject']).optional(),
+  changedFilesNote: z.optional(z.string()),
+  answered: z.optional(z.enum(['approve', 'reject'])),
 });
 export type VerdictView = z.infer<typeof VerdictView>;
 
@@ -86,16 +88,16 @@ export type SpanKind = z.infer<typeof SpanKind>;
 export const Span = z.object({
   kind: SpanKind,
   /** Milliseconds from the timeline's start. */
-  start: z.number().nonnegative(),
-  end: z.number().nonnegative(),
+  start: z.number().check(z.nonnegative()),
+  end: z.number().check(z.nonnegative()),
   /** The event the span starts with (what a click opens in the Event Log). */
-  seq: z.number().int().positive(),
+  seq: z.int().check(z.positive()),
   label: z.string(),
   /** Still going at the end of the log. */
   open: z.boolean(),
   isError: z.boolean(),
   /** Spans drawn as one because they are too close to tell apart at any zoom the page offers. */
-  count: z.number().int().positive(),
+  count: z.int().check(z.positive()),
 });
 export type Span = z.infer<typeof Span>;
 
@@ -104,19 +106,19 @@ export const Lane = z.object({
   agentName: z.string(),
   status: z.string(),
   /** Nesting depth under the primary thread (0 for the Coordinator). */
-  depth: z.number().int().nonnegative(),
+  depth: z.int().check(z.nonnegative()),
   spans: z.array(Span),
   /** Totals over every span of the lane, merged or not (for the text alternative). */
-  counts: z.record(SpanKind, z.number().int().nonnegative()),
-  busyMs: z.number().nonnegative(),
+  counts: z.record(SpanKind, z.int().check(z.nonnegative())),
+  busyMs: z.number().check(z.nonnegative()),
 });
 export type Lane = z.infer<typeof Lane>;
 
 export const Arrow = z.object({
   from: z.string(),
   to: z.string(),
-  at: z.number().nonnegative(),
-  seq: z.number().int().positive(),
+  at: z.number().check(z.nonnegative()),
+  seq: z.int().check(z.positive()),
   label: z.string(),
 });
 export type Arrow = z.infer<typeof Arrow>;
@@ -124,9 +126,9 @@ export type Arrow = z.infer<typeof Arrow>;
 export const CostBar = z.object({
   threadId: z.string(),
   agentName: z.string(),
-  costUsd: z.number().nonnegative(),
-  tokens: z.number().nonnegative(),
-  requests: z.number().int().nonnegative(),
+  costUsd: z.number().check(z.nonnegative()),
+  tokens: z.number().check(z.nonnegative()),
+  requests: z.int().check(z.nonnegative()),
   /** As a person reads them ("$0.04", "24.8k tokens"): one formatter for every view. */
   costLabel: z.string(),
   tokensLabel: z.string(),
@@ -137,32 +139,32 @@ export const SessionOverview = z.object({
   sessionId: z.string(),
   title: z.string(),
   /** Where the task came from (an issue URL or `owner/repo#n`). */
-  source: z.string().optional(),
+  source: z.optional(z.string()),
   /** The task as the agents were given it (cut). */
-  issueText: z.string().optional(),
+  issueText: z.optional(z.string()),
   status: z.string(),
   statusLabel: z.string(),
-  sandbox: z.object({ kind: z.string(), confined: z.boolean(), detail: z.string().optional(), plain: z.string() }).optional(),
-  plan: PlanView.optional(),
-  verdict: VerdictView.optional(),
-  pullRequest: z.object({ url: z.string(), number: z.number().int() }).optional(),
+  sandbox: z.optional(z.object({ kind: z.string(), confined: z.boolean(), detail: z.optional(z.string()), plain: z.string() })),
+  plan: z.optional(PlanView),
+  verdict: z.optional(VerdictView),
+  pullRequest: z.optional(z.object({ url: z.string(), number: z.int() })),
   timeline: z.object({
     /** RFC 3339 time of the first event. */
     startTime: z.string(),
-    durationMs: z.number().nonnegative(),
+    durationMs: z.number().check(z.nonnegative()),
     lanes: z.array(Lane),
     arrows: z.array(Arrow),
   }),
   costs: z.object({
     bars: z.array(CostBar),
-    totalUsd: z.number().nonnegative(),
-    totalTokens: z.number().nonnegative(),
-    budgetUsd: z.number().positive().optional(),
-    budgetTokens: z.number().int().positive().optional(),
+    totalUsd: z.number().check(z.nonnegative()),
+    totalTokens: z.number().check(z.nonnegative()),
+    budgetUsd: z.optional(z.number().check(z.positive())),
+    budgetTokens: z.optional(z.int().check(z.positive())),
     totalLabel: z.string(),
-    budgetLabel: z.string().optional(),
+    budgetLabel: z.optional(z.string()),
   }),
-  eventCount: z.number().int().nonnegative(),
+  eventCount: z.int().check(z.nonnegative()),
 });
 export type SessionOverview = z.infer<typeof SessionOverview>;
 
@@ -183,7 +185,7 @@ export const OverviewWebviewMessage = z.discriminatedUnion('type', [
   /** The verdict card's buttons: the same actions as the Event Log's cards and the tree. */
   z.object({ type: z.literal('action'), card: CardAction }),
   /** Opens the Event Log at this event. */
-  z.object({ type: z.literal('openEvent'), seq: z.number().int().positive() }),
+  z.object({ type: z.literal('openEvent'), seq: z.int().check(z.positive()) }),
   z.object({ type: z.literal('openEventLog') }),
 ]);
 export type OverviewWebviewMessage = z.infer<typeof OverviewWebviewMessage>;
