@@ -1,9 +1,14 @@
 // Session Overview on a 100,000-event session: the host's fold and overview, and the page's first
 // paint (navigation to the whole overview drawn) and DOM size in headless Chromium. The page is the
 // real bundle answered over the real protocol by the real model (SessionOverviewModel), as
-// OverviewPanel answers it in VS Code. Skipped, saying why, where there is no Chromium.
-import { mkdirSync } from 'node:fs';
+// OverviewPanel answers it in VS Code: the host starts reading the log from a file store and folding
+// it when the page is asked for, and answers the page's `ready` once that is done — so the first paint
+// counts the host's work too. Skipped, saying why, where there is no Chromium.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SessionMeta } from '../src/core/session/sessionStore.ts';
+import { FileSessionStore } from '../src/node/session/fileSessionStore.ts';
 import { parseOverviewWebviewMessage } from '../src/shared/overviewProtocol.ts';
 import { SessionOverviewModel } from '../src/views/sessionOverview.ts';
 import { benchSession, medianFirstPaint, SMALL_EVENTS } from './support/benchSession.ts';
@@ -16,7 +21,9 @@ async function main(): Promise<void> {
     console.log(`skipped: ${missing}`);
     return;
   }
-  const { meta, events } = await benchSession();
+  const storeDir = mkdtempSync(join(tmpdir(), 'agent-os-bench-overview-'));
+  const store = new FileSessionStore(storeDir);
+  const { meta, events } = await benchSession(undefined, store);
 
   const t1 = performance.now();
   const model = new SessionOverviewModel(meta.id);
@@ -28,20 +35,35 @@ async function main(): Promise<void> {
   const bytes = JSON.stringify(overview).length;
   const spans = overview.timeline.lanes.reduce((n, l) => n + l.spans.length, 0);
   // The yardstick: the same page on a small session, in the same browser, in the same minutes.
-  const smallSession = await benchSession(SMALL_EVENTS);
-  const smallModel = new SessionOverviewModel(smallSession.meta.id);
-  smallModel.append(smallSession.events);
-  let shown = { model: smallModel, meta: smallSession.meta };
+  const smallSession = await benchSession(SMALL_EVENTS, store);
+  let shown: SessionMeta = smallSession.meta;
+  // What a panel does when it opens: read the log and fold it while the page loads.
+  let host: Promise<SessionOverviewModel> | undefined;
+  const openPanel = (): Promise<SessionOverviewModel> => {
+    const opened = shown;
+    return store.read(opened.id).then((log) => {
+      const m = new SessionOverviewModel(opened.id);
+      m.append(log);
+      return m;
+    });
+  };
   console.log(`overview model: fold ${foldMs.toFixed(0)} ms, overview ${overviewMs.toFixed(1)} ms, message ${(bytes / 1024).toFixed(0)} KiB, ${spans} spans drawn for ${events.length.toLocaleString('en-US')} events`);
 
   const web = await openWebviewPage({
     entry: 'src/webview/overview/main.ts',
     style: 'media/overview/overview.css',
+    onNavigate() {
+      host = openPanel();
+    },
     async onMessage(raw, page) {
       const msg = parseOverviewWebviewMessage(raw);
       if (!msg) throw new Error(`bad message from the webview: ${JSON.stringify(raw)}`);
-      // As OverviewPanel: the log was folded and the overview made while the page loaded.
-      if (msg.type === 'ready') await page.send({ type: 'overview', overview: shown.model.overview({ meta: shown.meta, live: false }) });
+      // As OverviewPanel: `ready` is answered once the log read at the panel's opening is folded.
+      if (msg.type === 'ready') {
+        const opened = shown;
+        const folded = await (host ?? openPanel());
+        await page.send({ type: 'overview', overview: folded.overview({ meta: opened, live: false }) });
+      }
     },
     // First paint: the moment the page says it drew the overview, from navigation start.
     initScript: `window.addEventListener('message', () => { window.__received ??= performance.now(); }, true);
@@ -51,14 +73,14 @@ async function main(): Promise<void> {
   });
   try {
     const smallPaint = await medianFirstPaint(web.page, web.url, '__painted');
-    shown = { model, meta };
+    shown = meta;
     const bigPaint = await medianFirstPaint(web.page, web.url, '__painted');
     const received = await web.page.evaluate(() => (window as unknown as Record<string, number>)['__received']!);
     const painted = await web.page.evaluate(() => (window as unknown as Record<string, number>)['__painted']!);
     console.log(`(last run: message arrived at ${received.toFixed(0)} ms, drawn at ${painted.toFixed(0)} ms)`);
-    console.log(`overview first paint (100k events, median of 5): ${bigPaint.toFixed(0)} ms (target < 500 ms)`);
+    console.log(`overview first paint (100k events, median of 5; the host reads and folds the log meanwhile): ${bigPaint.toFixed(0)} ms (target < 500 ms)`);
     const ratio = bigPaint / smallPaint;
-    console.log(`  as a ratio to the first paint of a ${SMALL_EVENTS}-event session meanwhile (${smallPaint.toFixed(0)} ms): ${times(ratio)}; ${againstBaseline('overview first paint 100k / 100 events', ratio)}`);
+    console.log(`  as a ratio to the first paint of a ${SMALL_EVENTS}-event session meanwhile (${smallPaint.toFixed(0)} ms): ${times(ratio)}; ${againstBaseline('overview open to first paint 100k / 100 events', ratio)}`);
     const nodes = await web.page.evaluate(() => document.getElementsByTagName('*').length);
     console.log(`overview DOM nodes: ${nodes} (${spans} spans; bounded by the lanes' span cap, not by the log's length)`);
     console.log(`overview webview bundle (minified): ${(web.bundleBytes / 1024).toFixed(0)} KiB`);
@@ -69,6 +91,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await web.close();
+    rmSync(storeDir, { recursive: true, force: true });
   }
 }
 

@@ -2,7 +2,7 @@
 // the real SessionStore port (the store assigns ids, seqs and times).
 import type { SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import { MemorySessionStore } from '../../src/core/session/memorySessionStore.ts';
-import type { SessionMeta } from '../../src/core/session/sessionStore.ts';
+import type { SessionMeta, SessionStore } from '../../src/core/session/sessionStore.ts';
 import type { Page } from 'playwright-core';
 import { writeSampleSession } from '../../test/e2e/support/sampleSession.ts';
 
@@ -11,9 +11,12 @@ export const TARGET_EVENTS = 100_000;
 /** The same sample session with this many events: the yardstick a first paint of the big one is compared with. */
 export const SMALL_EVENTS = 100;
 
-export async function benchSession(target = TARGET_EVENTS): Promise<{ meta: SessionMeta; events: SessionEvent[] }> {
+/** The session, written into `store` (a memory store unless given: a file store makes reading it part of a measure). */
+export async function benchSession(
+  target = TARGET_EVENTS,
+  store: SessionStore = new MemorySessionStore(),
+): Promise<{ meta: SessionMeta; events: SessionEvent[] }> {
   const t0 = performance.now();
-  const store = new MemorySessionStore();
   // Each Coder round is 5 events; the rest of the sample adds ~40.
   const meta = await writeSampleSession(store, `Bench: ${target.toLocaleString('en-US')} events`, { rounds: Math.max(1, Math.ceil((target - 40) / 4)) });
   const events = await store.read(meta.id);

@@ -30,6 +30,8 @@ export async function openWebviewPage(options: {
   entry: string;
   style: string;
   onMessage(raw: unknown, page: WebviewPage): Promise<void>;
+  /** Called when the page itself is asked for: where a panel starts its host work (reading the log). */
+  onNavigate?(): void;
   initScript?: string;
   viewport?: { width: number; height: number };
 }): Promise<WebviewPage> {
@@ -45,6 +47,7 @@ export async function openWebviewPage(options: {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/') {
+      options.onNavigate?.();
       const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(eventLogHtml({ cspSource: origin, nonce: 'benchnonce', scriptUri: '/page.js', styleUri: '/page.css', codiconsUri: '/codicon.css', title: 'bench' }));
