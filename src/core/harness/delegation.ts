@@ -3,9 +3,11 @@
 // the call — or sends a correction back to the callee a bounded number of times.
 import { StateCorruptError } from '../errors.ts';
 import { newId } from '../events/ids.ts';
+import type { StopReason } from '../events/sessionEvent.ts';
 import type { ThreadState } from '../session/sessionState.ts';
 import { DelegationInput } from './delegationTool.ts';
 import type { HarnessAgent } from './harnessAgent.ts';
+import type { DelegationRun } from './nextStep.ts';
 import type { SessionLog } from './sessionLog.ts';
 import type { ThreadOutcome, ToolUseEvent } from './step.ts';
 import { childKey, type ThreadFacts } from './threadFacts.ts';
@@ -170,4 +172,23 @@ async function childThread(ctx: DelegationContext, parentId: string, agentName: 
     ...(key !== agentName ? { thread_key: key } : {}),
   });
   return id;
+}
+
+/** The `join_delegations` step: waits for this turn's delegations still running and marks each held (its
+ * callee waits for the person) or settled; the first stop reason among them stops the caller too. */
+export async function joinDelegations(
+  running: Map<string, Promise<ThreadOutcome | undefined>>,
+  delegations: Map<string, DelegationRun>,
+): Promise<ThreadOutcome | undefined> {
+  const ids = [...running.keys()];
+  const outcomes = await Promise.all(running.values());
+  running.clear();
+  let stopped: StopReason | undefined;
+  ids.forEach((id, i) => {
+    const outcome = outcomes[i];
+    if (outcome?.kind === 'waiting') delegations.set(id, { state: 'held', eventIds: outcome.eventIds });
+    else delegations.set(id, { state: 'settled' });
+    if (outcome?.kind === 'stopped') stopped ??= outcome.reason;
+  });
+  return stopped ? { kind: 'stopped', reason: stopped } : undefined;
 }

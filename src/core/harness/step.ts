@@ -52,3 +52,16 @@ export type ThreadOutcome =
   | { kind: 'waiting'; eventIds: string[] }
   | { kind: 'stopped'; reason: StopReason }
   | { kind: 'interrupted' };
+
+/** The stop reason a thread's outcome is recorded with. */
+export function stopReasonOf(outcome: ThreadOutcome): StopReason {
+  switch (outcome.kind) {
+    case 'done':
+    case 'interrupted':
+      return { type: 'end_turn' };
+    case 'waiting':
+      return { type: 'requires_action', event_ids: outcome.eventIds };
+    case 'stopped':
+      return outcome.reason;
+  }
+}
