@@ -3,21 +3,20 @@
 // for recovery: every decision is read back from the session's log.
 import { AgentOsError, describeError, StateConflictError, StateCorruptError } from '../../core/errors.ts';
 import type { EventOfType, SessionEvent, StopReason } from '../../core/events/sessionEvent.ts';
-import { newId } from '../../core/events/ids.ts';
 import type { Harness } from '../../core/harness/harness.ts';
 import { SessionLog } from '../../core/harness/sessionLog.ts';
 import { PIPELINE_PRIMARY_AGENT } from '../../core/pipeline/roles.ts';
-import { answerEvents, openQuestions } from '../../core/pipeline/planQuestions.ts';
-import { interruptEvents, neverStarted, sessionStartEvents } from '../../core/pipeline/supervisor.ts';
+import { interruptEvents, neverStarted } from '../../core/pipeline/supervisor.ts';
 import type { SessionChanges, SessionService, StartSessionRequest } from '../../core/runtime/sessionService.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
-import { readProjectMemory } from '../agents/projectMemory.ts';
 import { decide, finishApprovedWork, type Decision } from './approvalRunner.ts';
+import { closingOnFailure } from './closingOnFailure.ts';
 import { assembleHarness, repositoryOf } from './harnessAssembly.ts';
+import { questionAnswerEvents, toolConfirmationEvent } from './personAnswers.ts';
 import { learnPreferences } from './preferenceLearner.ts';
-import type { AgentCatalog } from './agentCatalog.ts';
 import type { AgentOsRuntimeOptions } from './runtimeOptions.ts';
 import { sessionChanges } from './sessionChanges.ts';
+import { createSession, type NewSession } from './sessionCreation.ts';
 import { describeTask } from './taskSource.ts';
 
 interface ActiveRun {
@@ -73,57 +72,10 @@ export class AgentOsRuntime implements SessionService {
     });
   }
 
-  private async create(input: {
-    repository: string;
-    primaryAgent: string;
-    title: string;
-    source: string;
-    prompt: string;
-    learn?: boolean;
-  }): Promise<SessionMeta> {
-    const catalog = this.options.agents(input.repository);
-    const versions = await catalog.pinVersions(input.primaryAgent);
-    await this.refuseUnpricedModels(catalog, versions);
-    const sandboxes = this.options.sandboxes(input.repository);
-    const sandbox = await sandboxes.describe();
-    const memory = await readProjectMemory(input.repository);
-    const preferences = await this.options.preferences?.current(input.repository);
-    const meta = await this.options.store.create({
-      title: input.title,
-      source: input.source,
-      repository: input.repository,
-      metadata: { primary_agent: input.primaryAgent, ...(input.learn === false ? { learn: 'no' } : {}) },
-    });
-    const writer = await this.options.store.openWriter(meta.id);
-    const log = new SessionLog(writer, meta.id);
-    const budget = this.options.settings.budget;
-    const start = {
-      primaryThreadId: newId('sthr'),
-      primaryAgent: input.primaryAgent,
-      versions,
-      sandbox,
-      prompt: input.prompt,
-      memory,
-      ...(preferences ? { preferences } : {}),
-    };
-    await log.appendMany(sessionStartEvents({ ...start, ...(budget ? { budget } : {}) }));
+  private async create(input: NewSession): Promise<SessionMeta> {
+    const { meta, log } = await createSession(this.options, input);
     this.launch(meta, log);
     return meta;
-  }
-
-  /** As on the platform (`model_not_budgetable`): with a dollar budget every model must have a price,
-   * or its spending would count as nothing and the cap would never hold. */
-  private async refuseUnpricedModels(catalog: AgentCatalog, versions: Record<string, number>): Promise<void> {
-    if (this.options.settings.budget?.maxUsd === undefined || !this.options.isPriced) return;
-    const agents = await catalog.load(versions);
-    const unpriced = [...agents.values()].filter((a) => !this.options.isPriced!(a.model));
-    if (unpriced.length > 0) {
-      throw new AgentOsError(
-        'INVALID_ARGUMENT',
-        `a dollar budget is set, but ${unpriced.map((a) => `${a.name}'s model ${a.model}`).join(', ')} has no list price in Agent OS's price table: ` +
-          'choose a priced model for it, or run without the dollar budget',
-      );
-    }
   }
 
   // ---- running -----------------------------------------------------------------------------
@@ -229,35 +181,14 @@ export class AgentOsRuntime implements SessionService {
   async confirmTool(sessionId: string, toolUseEventId: string, allow: boolean, denyMessage?: string): Promise<void> {
     this.refuseWhileRunning(sessionId);
     const { meta, log } = await this.openLog(sessionId);
-    await closingOnFailure(log, async () => {
-      const use = log.get(toolUseEventId);
-      if (!use || use.type !== 'agent.tool_use' || use.evaluated_permission !== 'ask') {
-        throw new StateConflictError(`event ${toolUseEventId} is not a tool call waiting for confirmation`);
-      }
-      await log.append({
-        type: 'user.tool_confirmation',
-        thread: use.thread,
-        tool_use_id: toolUseEventId,
-        result: allow ? 'allow' : 'deny',
-        ...(denyMessage ? { deny_message: denyMessage } : {}),
-      });
-    });
+    await closingOnFailure(log, () => log.append(toolConfirmationEvent(log, toolUseEventId, allow, denyMessage)));
     await this.launch(meta, log).done;
   }
 
   async answerQuestions(sessionId: string, questionsEventId: string, answers: readonly string[]): Promise<void> {
     this.refuseWhileRunning(sessionId);
     const { meta, log } = await this.openLog(sessionId);
-    await closingOnFailure(log, async () => {
-      const asked = openQuestions(log.events);
-      if (!asked || asked.id !== questionsEventId) {
-        throw new StateConflictError(
-          `event ${questionsEventId} is not the Planner's open questions of session ${sessionId}`,
-        );
-      }
-      const parent = log.state.threads[asked.thread]?.parentThreadId ?? (log.state.primaryThreadId as string);
-      await log.appendMany(answerEvents(asked, answers, parent));
-    });
+    await closingOnFailure(log, () => log.appendMany(questionAnswerEvents(log, questionsEventId, answers)));
     await this.launch(meta, log).done;
   }
 
@@ -327,15 +258,5 @@ export class AgentOsRuntime implements SessionService {
       run.harness?.shutdown();
     }
     await Promise.all([...this.active.values()].map((r) => r.done.catch(() => undefined)));
-  }
-}
-
-/** Runs `action` on an open log; if it fails, the writer is released before the error goes on. */
-async function closingOnFailure<T>(log: SessionLog, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
-    await log.close();
-    throw error;
   }
 }
