@@ -7,11 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import * as path from 'node:path';
 import type { SandboxRequest } from '../../src/core/sandbox/sandbox.ts';
-import {
-  pruneOrphanContainers,
-  type DevcontainerSandbox,
-  type DevcontainerSandboxProvider,
-} from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
+import type { DevcontainerSandbox, DevcontainerSandboxProvider } from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
+import { pruneOrphanContainers } from '../../src/node/sandbox/devcontainer/sessionContainers.ts';
 import { acquireEngine, BASE_IMAGE, type Engine } from './dockerEngine.ts';
 import { fixtureProvider, fixtureRepositories, git, makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
 

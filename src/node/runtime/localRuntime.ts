@@ -19,7 +19,7 @@ import { WorkspaceAgentCatalog } from './workspaceAgentCatalog.ts';
 import { chosenSessionSandboxes } from './chosenSessionSandboxes.ts';
 import { lazySessionSandboxes } from './lazySessionSandboxes.ts';
 import { chooseSandbox, devcontainerStateDir, parseSandboxSetting, type SandboxSetting } from '../sandbox/sandboxChoice.ts';
-import { pruneOrphanContainers } from '../sandbox/devcontainer/devcontainerSandboxProvider.ts';
+import { pruneOrphanContainers } from '../sandbox/devcontainer/sessionContainers.ts';
 import { SessionEnvironment, type SessionEnvironmentOptions } from '../environment/sessionEnvironment.ts';
 
 export interface LocalRuntimeOptions {

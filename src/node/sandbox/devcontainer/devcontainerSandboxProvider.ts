@@ -5,18 +5,14 @@
 // sandbox works, on the host confined by path. Each repository gets its own containers. Containers are found
 // again by their labels, so a woken session gets its container back, or an identical one made from the
 // configuration saved when the session first opened it.
-import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { AgentOsError } from '../../../core/errors.ts';
-import type { Sandbox, SandboxAccess, SandboxProvider, SandboxRequest } from '../../../core/sandbox/sandbox.ts';
-import { BashSession, killProcessGroup } from '../../tools/bashSession.ts';
+import type { Sandbox, SandboxProvider, SandboxRequest } from '../../../core/sandbox/sandbox.ts';
+import { BashSession } from '../../tools/bashSession.ts';
 import { createFileTools } from '../../tools/fileTools.ts';
 import { createToolSandbox } from '../toolSandbox.ts';
-import { scrubbedEnv } from '../scrubbedEnv.ts';
 import {
   configImage,
   DEFAULT_CONFIG_PATHS,
@@ -29,6 +25,17 @@ import { DevcontainerCli, DevcontainerUpError } from './devcontainerCli.ts';
 import { DockerCli, engineError, firstLine, SESSION_LABEL } from './dockerCli.ts';
 import type { DisposableFileTools, FileToolsRequest } from './confinedFileTools.ts';
 import { inspectWorktreeGit, prepareGitMounts } from './gitMounts.ts';
+import { ContainerShells } from './containerShells.ts';
+import {
+  containerIdLabels,
+  engineEnv,
+  isCleanRoom,
+  owningSession,
+  pruneOrphanContainers,
+  sessionDirOf,
+  STORE_LABEL,
+  storeId,
+} from './sessionContainers.ts';
 
 /** Where a container's files are: the provider never makes repositories itself (sessionRepository.ts does,
  * on the host, before a sandbox opens), it only mounts them. */
@@ -59,22 +66,6 @@ export interface DevcontainerSandboxProviderOptions {
   fileTools?: (request: FileToolsRequest) => DisposableFileTools | Promise<DisposableFileTools>;
 }
 
-const ENGINE_VARIABLES = ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'DOCKER_API_VERSION'];
-
-/** Names the provider's storage, so that pruning in one workspace never touches another workspace's
- * containers on the same engine, and equal session ids in two workspaces never share a container. */
-export const STORE_LABEL = 'agent-os.store';
-
-export function storeId(stateDir: string): string {
-  return createHash('sha256').update(path.resolve(stateDir)).digest('hex').slice(0, 16);
-}
-
-/** The labels that identify one container: a session has one per access mode and network setting, since a
- * container's mounts and network are fixed when it is made. */
-export function containerIdLabels(store: string, sessionId: string, access: SandboxAccess, network: boolean): Record<string, string> {
-  return { [STORE_LABEL]: store, [SESSION_LABEL]: sessionId, 'agent-os.access': access, 'agent-os.network': network ? 'on' : 'off' };
-}
-
 interface SavedConfig {
   sourceConfigFile: string;
   overrideConfigFile: string;
@@ -87,123 +78,6 @@ export interface DevcontainerSandbox extends Sandbox {
   readonly containerId: string;
   /** The worktree's path inside the container. */
   readonly remoteWorkspaceFolder: string;
-}
-
-/** The shell half: `devcontainer exec` started shells, killed inside the container too, since ending the
- * local `devcontainer exec` does not end what it started there (the engine keeps exec'd processes). */
-class ContainerShells {
-  private readonly pidFiles = new WeakMap<ChildProcessWithoutNullStreams, string>();
-  private readonly pendingKills = new Set<Promise<unknown>>();
-
-  constructor(
-    private readonly containerId: string,
-    private readonly docker: DockerCli,
-    private readonly startShell: (pidFile: string) => ChildProcessWithoutNullStreams,
-    /** Pid files of this process' shells in the container, shared by every sandbox on it: what is not in
-     * it belongs to a harness that died (see killStrayShells). */
-    private readonly live: Set<string>,
-  ) {}
-
-  /** A shell ended (by itself or killed after it stopped answering): the container may have been stopped
-   * (a reboot, `docker stop`), so it is checked before the next shell starts. Rare, so the check is cheap. */
-  private shellEnded = false;
-
-  spawn(): ChildProcessWithoutNullStreams {
-    const pidFile = `/tmp/.agent-os-shell-${randomUUID()}`;
-    this.live.add(pidFile);
-    const proc = this.startShell(pidFile);
-    this.pidFiles.set(proc, pidFile);
-    proc.once('close', () => {
-      this.shellEnded = true;
-    });
-    return proc;
-  }
-
-  /** Before a shell starts after one died: starts the container again if it was stopped. */
-  async revive(): Promise<void> {
-    if (!this.shellEnded) return;
-    this.shellEnded = false;
-    const state = await this.docker.run(['inspect', '--format', '{{.State.Running}}', this.containerId]);
-    if (state.code === 0 && state.stdout.trim() === 'false') await this.docker.run(['start', this.containerId]);
-  }
-
-  kill(proc: ChildProcessWithoutNullStreams): void {
-    this.shellEnded = true;
-    killProcessGroup(proc);
-    const pidFile = this.pidFiles.get(proc);
-    if (!pidFile) return;
-    this.live.delete(pidFile);
-    const kill = this.docker
-      .run(['exec', '-u', 'root', this.containerId, 'sh', '-c', `p=$(cat ${pidFile} 2>/dev/null) && kill -s KILL -- -"$p" 2>/dev/null; rm -f ${pidFile}`], 30_000)
-      .catch(() => undefined);
-    this.pendingKills.add(kill);
-    void kill.finally(() => this.pendingKills.delete(kill));
-  }
-
-  /** Waits for the in-container kills still under way. */
-  async settled(): Promise<void> {
-    await Promise.all([...this.pendingKills]);
-  }
-}
-
-/** The environment of docker and the dev container CLI: the engine's variables and a few harmless ones.
- * The CLI expands `${localEnv:…}` in the configuration from it, so nothing secret may be in it. */
-export function engineEnv(parent: NodeJS.ProcessEnv): Record<string, string> {
-  const engine: Record<string, string> = {};
-  for (const name of ENGINE_VARIABLES) if (parent[name]) engine[name] = parent[name] as string;
-  return scrubbedEnv({ home: parent.HOME ?? tmpdir(), parent, extra: engine });
-}
-
-/** On start-up: removes the containers (and saved configurations) that a storage's sessions left behind
- * when those sessions no longer exist. Needs no provider, so it runs whatever sandbox kind is chosen.
- * Returns the ids of the containers removed; does nothing when Docker does not answer. */
-export async function pruneOrphanContainers(
-  options: { stateDir: string; dockerPath?: string; parentEnv?: NodeJS.ProcessEnv },
-  liveSessionIds: Iterable<string>,
-): Promise<string[]> {
-  const docker = new DockerCli({ ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}), env: engineEnv(options.parentEnv ?? process.env) });
-  const live = new Set(liveSessionIds);
-  if (!(await docker.available())) return [];
-  const mine = await docker.containersByLabel({ [STORE_LABEL]: storeId(options.stateDir), [SESSION_LABEL]: undefined });
-  const orphans = mine.filter((c) => !live.has(owningSession(c.sessionId)));
-  await docker.remove(orphans.map((c) => c.id));
-  for (const sessionId of new Set(orphans.map((c) => c.sessionId))) {
-    await rm(sessionDirOf(options.stateDir, sessionId), { recursive: true, force: true });
-  }
-  return orphans.map((c) => c.id);
-}
-
-/** A session's clean rooms and child repositories run under names derived from its own (sessionRepository.ts:
- * `<id>-clean-<sha12>`, `<id>-child-<key>`). */
-export function owningSession(containerSessionId: string): string {
-  return /^(.*?)-(clean|child)-/.exec(containerSessionId)?.[1] ?? containerSessionId;
-}
-
-/** A clean room is a throw-away copy of one commit, made fresh at every opening, and so is its container. Its
- * folder is writable in the container whoever reads it (a test run writes build output), as under the OS
- * sandbox; only the reading thread's file tools stay read-only. */
-export function isCleanRoom(containerSessionId: string): boolean {
-  return /-clean-[0-9a-f]{12}$/.test(containerSessionId);
-}
-
-/**
- * Stops the running containers of a session, its clean rooms' and children's included, when its run
- * ends: nothing is left running by a session that is not running. The next run starts them again.
- */
-export async function stopSessionContainers(
-  options: { stateDir: string; dockerPath?: string; parentEnv?: NodeJS.ProcessEnv },
-  sessionId: string,
-): Promise<string[]> {
-  const docker = new DockerCli({ ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}), env: engineEnv(options.parentEnv ?? process.env) });
-  if (!(await docker.available())) return [];
-  const mine = await docker.containersByLabel({ [STORE_LABEL]: storeId(options.stateDir), [SESSION_LABEL]: undefined });
-  const running = mine.filter((c) => c.state === 'running' && owningSession(c.sessionId) === sessionId).map((c) => c.id);
-  await docker.stop(running);
-  return running;
-}
-
-function sessionDirOf(stateDir: string, sessionId: string): string {
-  return path.join(stateDir, 'sessions', encodeURIComponent(sessionId));
 }
 
 export class DevcontainerSandboxProvider implements SandboxProvider {
@@ -266,14 +140,19 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
           ...(imageMissing && saved.image ? { image: saved.image } : {}),
         });
       } catch (error) {
-        if (error instanceof DevcontainerUpError) await writeFile(path.join(dir, 'up.log'), error.output).catch(() => undefined);
+        if (error instanceof DevcontainerUpError)
+          await writeFile(path.join(dir, 'up.log'), error.output).catch(() => undefined);
         throw error;
       }
     };
     if (isCleanRoom(request.sessionId)) {
       // A clean room's container is as fresh as its folder: a previous reader could have changed anything in
       // it outside the folder (a planted `npm` that reports passing tests to the runtime's own test run).
-      await this.docker.remove((await this.docker.containersByLabel({ [STORE_LABEL]: this.store, [SESSION_LABEL]: request.sessionId })).map((c) => c.id));
+      await this.docker.remove(
+        (await this.docker.containersByLabel({ [STORE_LABEL]: this.store, [SESSION_LABEL]: request.sessionId })).map(
+          (c) => c.id,
+        ),
+      );
     }
     let up = await up_();
     // The folder was made again since this container was started (a repository deleted is re-made from the
@@ -285,7 +164,13 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
     }
     const readOnly = request.access === 'read_only';
     const files: DisposableFileTools = this.options.fileTools
-      ? await this.options.fileTools({ sessionId: request.sessionId, threadId: request.threadId, worktree, readOnly, displayRoot: up.remoteWorkspaceFolder })
+      ? await this.options.fileTools({
+          sessionId: request.sessionId,
+          threadId: request.threadId,
+          worktree,
+          readOnly,
+          displayRoot: up.remoteWorkspaceFolder,
+        })
       : createFileTools({ root: worktree, readOnly, displayRoot: up.remoteWorkspaceFolder });
     const mountedReadOnly = readOnly && !isCleanRoom(request.sessionId);
     const execRequest = {
@@ -358,12 +243,18 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
     const script =
       'for f in /tmp/.agent-os-shell-*; do [ -e "$f" ] || continue; case " $KEEP " in *" $f "*) continue;; esac; ' +
       'p=$(cat "$f" 2>/dev/null); [ -n "$p" ] && kill -s KILL -- -"$p" 2>/dev/null; rm -f "$f"; done';
-    await this.docker.run(['exec', '-u', 'root', '-e', `KEEP=${[...live].join(' ')}`, containerId, 'sh', '-c', script], 30_000);
+    await this.docker.run(
+      ['exec', '-u', 'root', '-e', `KEEP=${[...live].join(' ')}`, containerId, 'sh', '-c', script],
+      30_000,
+    );
   }
 
   /** True when a bind mount of the container shows a folder deleted on the host (`//deleted` in mountinfo). */
   private async mountsDeletedFolder(containerId: string): Promise<boolean> {
-    const check = await this.docker.run(['exec', '-u', 'root', containerId, 'sh', '-c', 'grep -c "//deleted " /proc/self/mountinfo || true'], 30_000);
+    const check = await this.docker.run(
+      ['exec', '-u', 'root', containerId, 'sh', '-c', 'grep -c "//deleted " /proc/self/mountinfo || true'],
+      30_000,
+    );
     return check.code === 0 && Number(check.stdout.trim()) > 0;
   }
 
@@ -419,7 +310,12 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
     const overrideConfigFile = path.join(dir, 'devcontainer.json');
     await writeFile(overrideConfigFile, `${JSON.stringify(hardened.config, null, 2)}\n`);
     const image = configImage(saved.source);
-    return { sourceConfigFile: saved.sourceConfigFile, overrideConfigFile, ...(image ? { image } : {}), dropped: hardened.dropped };
+    return {
+      sourceConfigFile: saved.sourceConfigFile,
+      overrideConfigFile,
+      ...(image ? { image } : {}),
+      dropped: hardened.dropped,
+    };
   }
 
   private async disposeOpen(sessionId: string): Promise<void> {
@@ -451,7 +347,11 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
   /** On start-up: removes this storage's containers of sessions that no longer exist (see pruneOrphanContainers). */
   async pruneOrphans(liveSessionIds: Iterable<string>): Promise<string[]> {
     return pruneOrphanContainers(
-      { stateDir: this.options.stateDir, ...(this.options.dockerPath ? { dockerPath: this.options.dockerPath } : {}), ...(this.options.parentEnv ? { parentEnv: this.options.parentEnv } : {}) },
+      {
+        stateDir: this.options.stateDir,
+        ...(this.options.dockerPath ? { dockerPath: this.options.dockerPath } : {}),
+        ...(this.options.parentEnv ? { parentEnv: this.options.parentEnv } : {}),
+      },
       liveSessionIds,
     );
   }
