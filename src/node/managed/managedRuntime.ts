@@ -6,25 +6,20 @@
 // Agent OS pushes the verified commit and opens the pull request.
 import type { Anthropic } from '@anthropic-ai/sdk';
 import type { BetaManagedAgentsEventParams } from '@anthropic-ai/sdk/resources/beta/sessions/events';
-import type { SessionCreateParams } from '@anthropic-ai/sdk/resources/beta/sessions/sessions';
 import { AgentOsError, StateConflictError, StateCorruptError } from '../../core/errors.ts';
 import type { EventOfType, SessionEvent, StopReason } from '../../core/events/sessionEvent.ts';
 import type { HarnessAgent } from '../../core/harness/harnessAgent.ts';
 import { SessionLog } from '../../core/harness/sessionLog.ts';
 import type { SessionChanges, SessionService, StartSessionRequest } from '../../core/runtime/sessionService.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
-import { latestApprovalOf } from '../../core/pipeline/approval.ts';
-import { openPullRequestForSession } from '../pipeline/pullRequestStep.ts';
-import { COORDINATOR } from '../../core/pipeline/roles.ts';
 import { AgentOsRuntime } from '../runtime/agentOsRuntime.ts';
 import type { AgentOsRuntimeOptions } from '../runtime/runtimeOptions.ts';
-import { describeTask } from '../runtime/taskSource.ts';
-import { syncAgents } from './agentSync.ts';
 import { EventMirror } from './eventMirror.ts';
 import { checkHandIn, isHandIn } from './handInCheck.ts';
 import type { ManagedStateFile } from './managedState.ts';
+import { carryOutDecision, recordDecision } from './managedGate.ts';
 import { platformError } from './platformErrors.ts';
-import { REPOSITORY_METADATA_KEY } from './sandboxTools.ts';
+import { startPlatformSession } from './platformSession.ts';
 import { ensureEnvironment } from './selfHostedEnvironment.ts';
 
 export interface ManagedRuntimeOptions extends Omit<AgentOsRuntimeOptions, 'model' | 'onTextDelta'> {
@@ -90,59 +85,7 @@ export class ManagedRuntime implements SessionService {
   // ---- starting ----------------------------------------------------------------------------
 
   async start(request: StartSessionRequest): Promise<SessionMeta> {
-    const { client, settings } = this.options;
-    const task = await describeTask(this.options.tasks, request);
-    const catalog = this.options.agents(request.repository);
-    const versions = await catalog.pinVersions(COORDINATOR);
-    const agents = await catalog.load(versions);
-    if (settings.budget?.maxTokens !== undefined) {
-      throw new AgentOsError('INVALID_ARGUMENT', 'the platform budgets sessions in dollars only; use --budget-usd (or the local backend for a token budget)');
-    }
-    const synced = await syncAgents({ client, state: this.options.state, agents, primary: COORDINATOR });
-    const environmentId = await this.environmentId();
-    const sandbox = await this.options.sandboxes(request.repository).describe();
-    const coordinator = synced.byName[COORDINATOR] as { id: string; version: number };
-    const params: SessionCreateParams = {
-      agent: { type: 'agent', id: coordinator.id, version: coordinator.version },
-      environment_id: environmentId,
-      title: task.title,
-      metadata: { [REPOSITORY_METADATA_KEY]: request.repository, agent_os_source: task.source.slice(0, 500) },
-      // The issue is the first user.message, in the create call itself: a session never exists without its task.
-      initial_events: [{ type: 'user.message', content: [{ type: 'text', text: task.prompt }] }],
-      ...(settings.budget?.maxUsd !== undefined
-        ? { budget: { type: 'limit', max_list_cost: { amount: String(Math.max(1, Math.round(settings.budget.maxUsd * 100))), currency: 'USD' } } }
-        : {}),
-    };
-    let platformSession: Awaited<ReturnType<Anthropic['beta']['sessions']['create']>>;
-    let primary: string | undefined;
-    try {
-      platformSession = await client.beta.sessions.create(params);
-      for await (const thread of client.beta.sessions.threads.list(platformSession.id)) if (thread.parent_thread_id === null) primary = thread.id;
-    } catch (error) {
-      throw platformError(error, 'creating the session on the platform');
-    }
-    if (!primary) throw new AgentOsError('PLATFORM_FAILED', `platform session ${platformSession.id} has no primary thread`);
-    // One id on both sides: the platform's session is the local session.
-    const meta = await this.options.store.create({
-      id: platformSession.id,
-      title: task.title,
-      source: task.source,
-      repository: request.repository,
-      metadata: { primary_agent: COORDINATOR, backend: 'managed', environment_id: environmentId },
-    });
-    const log = new SessionLog(await this.options.store.openWriter(meta.id), meta.id);
-    const budget = settings.budget?.maxUsd !== undefined ? { budget: { max_usd: settings.budget.maxUsd } } : {};
-    await log.appendMany([
-      {
-        type: 'session.thread_created',
-        thread: primary,
-        session_thread_id: primary,
-        agent_name: COORDINATOR,
-        agent_version: versions[COORDINATOR] as number,
-        parent_thread_id: null,
-      },
-      { type: 'agent_os.session_configured', thread: primary, agent_versions: versions, sandbox: { ...sandbox, detail: `${sandbox.detail}; run by the self-hosted environment's worker` }, ...budget },
-    ]);
+    const { meta, log, agents } = await startPlatformSession(this.options, () => this.environmentId(), request);
     // Its echo (and all that follows) comes from the history the mirror lists once its stream is open.
     this.attach(meta, log, agents);
     return meta;
@@ -150,7 +93,10 @@ export class ManagedRuntime implements SessionService {
 
   /** One agent on a prompt runs on the local backend: on the platform, the pipeline is what is synced. */
   async startSingleAgent(_request: { repository: string; agent: string; prompt: string }): Promise<SessionMeta> {
-    throw new AgentOsError('INVALID_ARGUMENT', 'the managed backend runs the whole pipeline (--issue or --task); run one agent with --backend local');
+    throw new AgentOsError(
+      'INVALID_ARGUMENT',
+      'the managed backend runs the whole pipeline (--issue or --task); run one agent with --backend local',
+    );
   }
 
   // ---- attaching ---------------------------------------------------------------------------
@@ -210,12 +156,15 @@ export class ManagedRuntime implements SessionService {
     const existing = this.attached.get(sessionId);
     if (existing) return existing;
     const meta = await this.options.store.get(sessionId);
-    if (meta.metadata.backend !== 'managed') throw new StateConflictError(`session ${sessionId} runs on the local backend; resume it with --backend local`);
+    if (meta.metadata.backend !== 'managed')
+      throw new StateConflictError(`session ${sessionId} runs on the local backend; resume it with --backend local`);
     const log = new SessionLog(await this.options.store.openWriter(sessionId), sessionId);
     const configured = log.state.configured;
     if (!configured || !meta.repository) {
       await log.close();
-      throw new StateCorruptError(`session ${sessionId} was never started: the process stopped while creating it; delete it and start again`);
+      throw new StateCorruptError(
+        `session ${sessionId} was never started: the process stopped while creating it; delete it and start again`,
+      );
     }
     const agents = await this.options.agents(meta.repository).load(configured.agent_versions);
     return this.attach(meta, log, agents);
@@ -231,7 +180,10 @@ export class ManagedRuntime implements SessionService {
   }
 
   /** Runs `action` attached, then waits for the session's next stop and lets the log go. */
-  private async runUntilStop(sessionId: string, action: (a: Attached) => Promise<'wait' | 'stopped'>): Promise<StopReason> {
+  private async runUntilStop(
+    sessionId: string,
+    action: (a: Attached) => Promise<'wait' | 'stopped'>,
+  ): Promise<StopReason> {
     const attached = await this.reattach(sessionId);
     try {
       const done = attached.done;
@@ -264,7 +216,11 @@ export class ManagedRuntime implements SessionService {
   }
 
   async interrupt(sessionId: string, threadId?: string): Promise<void> {
-    await this.send(sessionId, [{ type: 'user.interrupt', ...(threadId ? { session_thread_id: threadId } : {}) }], 'interrupting');
+    await this.send(
+      sessionId,
+      [{ type: 'user.interrupt', ...(threadId ? { session_thread_id: threadId } : {}) }],
+      'interrupting',
+    );
   }
 
   async confirmTool(sessionId: string, toolUseEventId: string, allow: boolean, denyMessage?: string): Promise<void> {
@@ -276,7 +232,14 @@ export class ManagedRuntime implements SessionService {
       }
       await this.send(
         sessionId,
-        [{ type: 'user.tool_confirmation', tool_use_id: use.platform_event_id, result: allow ? 'allow' : 'deny', ...(denyMessage && !allow ? { deny_message: denyMessage } : {}) }],
+        [
+          {
+            type: 'user.tool_confirmation',
+            tool_use_id: use.platform_event_id,
+            result: allow ? 'allow' : 'deny',
+            ...(denyMessage && !allow ? { deny_message: denyMessage } : {}),
+          },
+        ],
         'confirming the tool call',
       );
       return 'wait';
@@ -294,53 +257,25 @@ export class ManagedRuntime implements SessionService {
     await this.decide(sessionId, verdictEventId, 'reject', feedback);
   }
 
-  private async decide(sessionId: string, verdictEventId: string, decision: 'approve' | 'reject', feedback?: string): Promise<void> {
+  private async decide(
+    sessionId: string,
+    verdictEventId: string,
+    decision: 'approve' | 'reject',
+    feedback?: string,
+  ): Promise<void> {
     await this.runUntilStop(sessionId, async (a) => {
       await this.caughtUp(a);
-      const { log } = a;
-      const verdict = log.get(verdictEventId);
-      if (!verdict || verdict.type !== 'agent_os.verdict_submitted') throw new AgentOsError('APPROVAL_REFUSED', `event ${verdictEventId} is not a verdict of session ${sessionId}`);
-      if (log.state.latestVerdict?.id !== verdict.id) throw new AgentOsError('APPROVAL_REFUSED', `verdict ${verdictEventId} is not the latest verdict of this session`);
-      if ((verdict.verdict as { decision?: string }).decision !== 'APPROVE') throw new AgentOsError('APPROVAL_REFUSED', 'only an APPROVE verdict can be approved');
-      const previous = latestApprovalOf(log.events, verdict.id);
-      const carriedOut = previous !== undefined && log.events.some((e) => e.type === 'agent_os.pull_request_opened' && e.seq > previous.seq);
-      // Approving again retries an approval whose push failed; a request for changes may still replace it.
-      if (carriedOut || previous?.decision === 'reject') throw new AgentOsError('APPROVAL_REFUSED', 'this verdict was already decided');
-      if (previous?.decision !== decision) {
-        if (decision === 'approve') await this.checkEvidenceStillHolds(a.meta, verdict);
-        await log.append({ type: 'agent_os.approval', thread: log.state.primaryThreadId as string, verdict_event_id: verdict.id, decision, ...(feedback ? { feedback } : {}) });
-      }
+      await recordDecision(this.options, a.meta, a.log, verdictEventId, decision, feedback);
       await this.finishApprovedWork(a);
       return 'wait';
     });
   }
 
-  private async checkEvidenceStillHolds(meta: SessionMeta, verdict: EventOfType<'agent_os.verdict_submitted'>): Promise<void> {
-    const changes = await this.options.sandboxes(meta.repository as string).changes(meta.id);
-    if (changes.diff.sha256 !== verdict.evidence.diff_sha256 || changes.head !== verdict.evidence.head_commit) {
-      throw new AgentOsError('APPROVAL_REFUSED', "the worktree changed after the Reviewer's verdict; the verdict no longer covers it — request changes for a new review");
-    }
-  }
-
   /** An approval whose pull request is not in the log yet is carried out (found first, so opened once);
    * then the held hand-in is answered so the Reviewer, and the Coordinator, can finish. */
   private async finishApprovedWork(a: Attached): Promise<void> {
-    const { log, meta } = a;
-    const verdict = log.state.latestVerdict;
-    const approval = verdict ? latestApprovalOf(log.events, verdict.id) : undefined;
-    if (!verdict || !approval) return;
-    if (approval.decision === 'approve' && !log.events.some((e) => e.type === 'agent_os.pull_request_opened' && e.seq > approval.seq)) {
-      if (!this.options.pullRequests) throw new AgentOsError('GITHUB_FAILED', 'no GitHub connection is configured to open the pull request');
-      const sandboxes = this.options.sandboxes(meta.repository as string);
-      const changes = await sandboxes.changes(meta.id);
-      if (changes.diff.sha256 !== verdict.evidence.diff_sha256) {
-        throw new AgentOsError('APPROVAL_REFUSED', "the worktree changed after the Reviewer's verdict; the verdict no longer covers it — request changes for a new review");
-      }
-      const target = await this.options.pullRequests(meta.repository as string);
-      const opened = await openPullRequestForSession({ meta, events: log.events, sandboxes, expectedSha256: verdict.evidence.diff_sha256, target });
-      await log.append({ type: 'agent_os.pull_request_opened', thread: log.state.primaryThreadId as string, ...opened });
-    }
-    const call = log.get(verdict.model_request_end_id);
+    const verdict = await carryOutDecision(this.options, a.meta, a.log);
+    const call = verdict ? a.log.get(verdict.model_request_end_id) : undefined;
     if (call && isHandIn(call)) await this.answerHandIn(a, call);
   }
 
@@ -359,7 +294,14 @@ export class ManagedRuntime implements SessionService {
       if (!answer) return;
       await this.send(
         a.meta.id,
-        [{ type: 'user.custom_tool_result', custom_tool_use_id: call.platform_event_id, content: [{ type: 'text', text: answer.text }], is_error: answer.isError }],
+        [
+          {
+            type: 'user.custom_tool_result',
+            custom_tool_use_id: call.platform_event_id,
+            content: [{ type: 'text', text: answer.text }],
+            is_error: answer.isError,
+          },
+        ],
         `answering ${call.name}`,
         { alreadyAnsweredIsFine: true },
       );
@@ -391,7 +333,12 @@ export class ManagedRuntime implements SessionService {
     }
   }
 
-  private async send(sessionId: string, events: BetaManagedAgentsEventParams[], doing: string, options: { alreadyAnsweredIsFine?: boolean } = {}): Promise<void> {
+  private async send(
+    sessionId: string,
+    events: BetaManagedAgentsEventParams[],
+    doing: string,
+    options: { alreadyAnsweredIsFine?: boolean } = {},
+  ): Promise<void> {
     try {
       await this.options.client.beta.sessions.events.send(sessionId, { events });
     } catch (error) {
@@ -413,7 +360,8 @@ export class ManagedRuntime implements SessionService {
     try {
       await this.options.client.beta.sessions.delete(sessionId);
     } catch (error) {
-      if ((error as { status?: number }).status !== 404) throw platformError(error, `deleting session ${sessionId} on the platform`);
+      if ((error as { status?: number }).status !== 404)
+        throw platformError(error, `deleting session ${sessionId} on the platform`);
     }
     await this.local.delete(sessionId);
   }
