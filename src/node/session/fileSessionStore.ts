@@ -6,26 +6,33 @@
 //   <dir>/<sesn_id>/blobs/<sha256>   events too large to keep inline (blobStore.ts)
 //   <dir>/<sesn_id>/lock-<n>.json    the writer lock and its fencing number (writerLock.ts)
 import { randomBytes } from 'node:crypto';
-import { existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, readSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AgentOsError, describeBytes, LogCorruptError, SessionExistsError, SessionNotFoundError } from '../../core/errors.ts';
+import { AgentOsError, describeBytes, SessionExistsError, SessionNotFoundError } from '../../core/errors.ts';
 import type { SessionEvent } from '../../core/events/sessionEvent.ts';
-import { initialSessionState, SessionFold } from '../../core/session/sessionState.ts';
-import type { SessionState } from '../../core/session/sessionState.ts';
-import type { LogCursor, LogPage, NewSession, OpenedLog, SessionMeta, SessionStore, SessionWriter, VerifyReport } from '../../core/session/sessionStore.ts';
+import type {
+  LogCursor,
+  LogPage,
+  NewSession,
+  SessionMeta,
+  SessionStore,
+  SessionWriter,
+  VerifyReport,
+} from '../../core/session/sessionStore.ts';
 import { assertSessionId, newSessionMeta, patchedMeta } from '../../core/session/storeRules.ts';
 import { BlobStore } from './blobStore.ts';
-import { fsyncDirectoryInPool, fsyncInPool, removeLeftoverTemps, writeFileAtomic, writeNewFile } from './durableFiles.ts';
-import { FileSessionWriter } from './fileSessionWriter.ts';
-import { checkpointMatches, readCheckpoint, recordCrc } from './foldCheckpoint.ts';
+import { fsyncDirectoryInPool, writeFileAtomic, writeNewFile } from './durableFiles.ts';
+import { readCheckpoint } from './foldCheckpoint.ts';
 import { followLog } from './followLog.ts';
 import { LogIndex } from './logIndex.ts';
 import { LOG_START, scanLog, scanLogSync } from './logScan.ts';
 import type { ScanResult } from './logScan.ts';
+import { BLOBS, LOG, META } from './sessionLayout.ts';
 import { WriterLock } from './writerLock.ts';
 import type { WriterLockOptions } from './writerLock.ts';
+import { openSessionWriter, throwOnDamage } from './writerOpening.ts';
 
 export interface FileSessionStoreOptions {
   /** Events whose JSON is larger than this go to blob files. Default 256 KiB. */
@@ -44,9 +51,6 @@ export interface FileSessionStoreOptions {
 export const DEFAULT_BLOB_THRESHOLD_BYTES = 256 * 1024;
 export const DEFAULT_MAX_LOG_BYTES = 64 * 2 ** 30;
 const SIZE_WARNING_SHARE = 0.75;
-const META = 'meta.json';
-const LOG = 'events.jsonl';
-const BLOBS = 'blobs';
 
 export class FileSessionStore implements SessionStore {
   private readonly blobThresholdBytes: number;
@@ -150,59 +154,17 @@ export class FileSessionStore implements SessionStore {
     await this.get(sessionId);
     const dir = this.sessionDir(sessionId);
     const lock = await WriterLock.acquire(dir, sessionId, this.writerLock);
-    let fd: number | undefined;
-    let file: FileHandle | undefined;
-    try {
-      removeLeftoverTemps(dir);
-      removeLeftoverTemps(join(dir, BLOBS));
-      const logPath = join(dir, LOG);
-      fd = openSync(logPath, 'a+');
-      file = await open(logPath, 'r');
-      const blobs = new BlobStore(sessionId, join(dir, BLOBS));
-      // Wake = the fold checkpoint plus the records after it; without a checkpoint that agrees with
-      // the log, the whole log, in windows.
-      const saved = readCheckpoint(dir, sessionId);
-      const checkpoint = saved && (await checkpointMatches(file, saved)) ? saved : undefined;
-      const fold = new SessionFold(checkpoint?.state ?? initialSessionState(sessionId));
-      const index = new LogIndex(checkpoint?.index ?? []);
-      const scanned = await scanLog(file, {
-        from: checkpoint ? { offset: checkpoint.bytes, seq: checkpoint.records + 1 } : LOG_START,
-        loadBlob: (ref, offset) => blobs.get(ref, offset),
-        onEvents: (events) => {
-          for (const event of events) fold.apply(event);
-        },
-        onPosition: (point) => index.add(point),
-        windowBytes: this.windowBytes,
-      });
-      throwOnDamage(sessionId, scanned);
-      let truncatedTailBytes = 0;
-      if (scanned.tail) {
-        // A torn append of a writer that died: it was never acknowledged, so cutting it off loses nothing.
-        ftruncateSync(fd, scanned.end.offset);
-        await fsyncInPool(fd);
-        truncatedTailBytes = scanned.tail.bytes;
-      }
-      const size = fstatSync(fd).size;
-      lock.check();
-      const lastRecord = scanned.lastRecordAt >= 0 ? { offset: scanned.lastRecordAt, crc32: crcOfRecordAt(fd, scanned.lastRecordAt) } : checkpoint?.last;
-      this.indexes.set(sessionId, index);
-      return new FileSessionWriter(
-        sessionId,
-        lock,
-        { fd, size, lastSeq: scanned.end.seq - 1, lastRecord, dir, checkpointed: checkpoint?.records ?? 0, maxBytes: this.maxLogBytes },
-        blobs,
-        this.blobThresholdBytes,
-        fold,
-        index,
-        openedLog(fold.state, truncatedTailBytes, () => this.readAllSync(sessionId, blobs, size), this.sizeWarning(sessionId, size)),
-      );
-    } catch (error) {
-      if (fd !== undefined) closeSync(fd);
-      await lock.release().catch(() => undefined); // the error that got us here is the one to report
-      throw error;
-    } finally {
-      await file?.close();
-    }
+    return openSessionWriter({
+      dir,
+      sessionId,
+      lock,
+      windowBytes: this.windowBytes,
+      blobThresholdBytes: this.blobThresholdBytes,
+      maxLogBytes: this.maxLogBytes,
+      sizeWarning: (size) => this.sizeWarning(sessionId, size),
+      readAll: (blobs, size) => this.readAllSync(sessionId, blobs, size),
+      onIndex: (index) => this.indexes.set(sessionId, index),
+    });
   }
 
   async read(sessionId: string, options?: { fromSeq?: number }): Promise<SessionEvent[]> {
@@ -213,7 +175,11 @@ export class FileSessionStore implements SessionStore {
     const file = await this.openLog(sessionId);
     try {
       const events: SessionEvent[] = [];
-      const scanned = await this.scanFrom(sessionId, file, { fromSeq: options?.fromSeq ?? 1, limit: options?.limit, onEvents: collectInto(events) });
+      const scanned = await this.scanFrom(sessionId, file, {
+        fromSeq: options?.fromSeq ?? 1,
+        limit: options?.limit,
+        onEvents: collectInto(events),
+      });
       throwOnDamage(sessionId, scanned);
       // A bad last line is a torn append (or one being written right now): not part of the log.
       return { events, next: scanned.end };
@@ -222,7 +188,10 @@ export class FileSessionStore implements SessionStore {
     }
   }
 
-  follow(sessionId: string, options: { fromSeq?: number; after?: LogCursor; signal: AbortSignal }): AsyncIterable<SessionEvent> {
+  follow(
+    sessionId: string,
+    options: { fromSeq?: number; after?: LogCursor; signal: AbortSignal },
+  ): AsyncIterable<SessionEvent> {
     assertSessionId(sessionId);
     return followLog({
       sessionId,
@@ -239,13 +208,22 @@ export class FileSessionStore implements SessionStore {
     let scanned: ScanResult;
     try {
       const blobs = this.blobs(sessionId);
-      scanned = await scanLog(file, { loadBlob: (ref, offset) => blobs.get(ref, offset), reportBlobDamage: true, windowBytes: this.windowBytes });
+      scanned = await scanLog(file, {
+        loadBlob: (ref, offset) => blobs.get(ref, offset),
+        reportBlobDamage: true,
+        windowBytes: this.windowBytes,
+      });
     } finally {
       await file.close();
     }
-    const report: VerifyReport = { ok: !scanned.damage && !scanned.tail, records: scanned.end.seq - 1, bytes: scanned.size };
+    const report: VerifyReport = {
+      ok: !scanned.damage && !scanned.tail,
+      records: scanned.end.seq - 1,
+      bytes: scanned.size,
+    };
     if (scanned.damage) report.damage = { ...scanned.damage, tornTail: false };
-    else if (scanned.tail) report.damage = { byteOffset: scanned.tail.byteOffset, reason: scanned.tail.reason, tornTail: true };
+    else if (scanned.tail)
+      report.damage = { byteOffset: scanned.tail.byteOffset, reason: scanned.tail.reason, tornTail: true };
     return report;
   }
 
@@ -273,7 +251,15 @@ export class FileSessionStore implements SessionStore {
     const blobs = this.blobs(sessionId);
     const from = options.after ?? index.floor(options.fromSeq);
     const scan = (start: LogCursor, fromSeq: number): Promise<ScanResult> =>
-      scanLog(file, { from: start, fromSeq, limit: options.limit, loadBlob: (ref, offset) => blobs.get(ref, offset), onEvents: options.onEvents, onPosition: (point) => index.add(point), windowBytes: this.windowBytes });
+      scanLog(file, {
+        from: start,
+        fromSeq,
+        limit: options.limit,
+        loadBlob: (ref, offset) => blobs.get(ref, offset),
+        onEvents: options.onEvents,
+        onPosition: (point) => index.add(point),
+        windowBytes: this.windowBytes,
+      });
     let scanned = await scan(from, Math.max(options.fromSeq, from.seq));
     if (from.offset > 0 && (scanned.damage?.byteOffset === from.offset || from.offset > scanned.size)) {
       if (!options.after) index.dropFrom(from.seq);
@@ -303,7 +289,12 @@ export class FileSessionStore implements SessionStore {
     const events: SessionEvent[] = [];
     const fd = openSync(join(this.sessionDir(sessionId), LOG), 'r');
     try {
-      const scanned = scanLogSync(fd, { endOffset, loadBlob: (ref, offset) => blobs.get(ref, offset), onEvents: collectInto(events), windowBytes: this.windowBytes });
+      const scanned = scanLogSync(fd, {
+        endOffset,
+        loadBlob: (ref, offset) => blobs.get(ref, offset),
+        onEvents: collectInto(events),
+        windowBytes: this.windowBytes,
+      });
       throwOnDamage(sessionId, scanned);
     } finally {
       closeSync(fd);
@@ -339,33 +330,8 @@ export class FileSessionStore implements SessionStore {
   }
 }
 
-/** An OpenedLog whose events are read on first use (and kept: whoever asks once asks again). */
-function openedLog(state: SessionState, truncatedTailBytes: number, readEvents: () => SessionEvent[], sizeWarning: string | undefined): OpenedLog {
-  let events: SessionEvent[] | undefined;
-  return {
-    state,
-    truncatedTailBytes,
-    ...(sizeWarning === undefined ? {} : { sizeWarning }),
-    get events() {
-      events ??= readEvents();
-      return events;
-    },
-  };
-}
-
 function collectInto(events: SessionEvent[]): (window: SessionEvent[]) => void {
   return (window) => {
     for (const event of window) events.push(event);
   };
-}
-
-/** The checksum a record's line carries, read from the file. */
-function crcOfRecordAt(fd: number, offset: number): string {
-  const head = Buffer.alloc(18);
-  readSync(fd, head, 0, head.length, offset);
-  return recordCrc(head);
-}
-
-function throwOnDamage(sessionId: string, decoded: { damage?: { byteOffset: number; reason: string } }): void {
-  if (decoded.damage) throw new LogCorruptError(sessionId, decoded.damage.byteOffset, decoded.damage.reason);
 }
