@@ -5,21 +5,13 @@
 // table under it says the same in text.
 import type { Lane, SessionOverview, Span, SpanKind } from '../../shared/overviewProtocol.ts';
 import { formatDuration, h, s } from './dom.ts';
+import { laneSummary, legend, spanDescription, textAlternative } from './timelineText.ts';
 
 const LABEL_W = 132;
 const LANE_H = 30;
 const AXIS_H = 22;
 const PAD_R = 16;
 const MIN_SPAN_W = 3;
-
-const KIND_LABEL: Record<SpanKind, string> = {
-  model: 'Model requests',
-  tool: 'Tool calls',
-  validation: 'Validation runs',
-  wait: 'Waits for you',
-  delegation: 'Delegations',
-};
-const KIND_ORDER: SpanKind[] = ['model', 'tool', 'validation', 'delegation', 'wait'];
 
 export interface TimelineHost {
   open(seq: number): void;
@@ -40,7 +32,13 @@ export class TimelineChart {
     this.chartBox = h('div', { class: 'chart-box' });
     this.tooltip = h('div', { class: 'tooltip', role: 'tooltip', id: 'timeline-tooltip', hidden: '' });
     this.textBox = h('div');
-    this.el.append(h('h2', { id: 'timeline-heading' }, 'Timeline'), legend(), this.chartBox, this.tooltip, this.textBox);
+    this.el.append(
+      h('h2', { id: 'timeline-heading' }, 'Timeline'),
+      legend(),
+      this.chartBox,
+      this.tooltip,
+      this.textBox,
+    );
   }
 
   render(o: SessionOverview): void {
@@ -65,22 +63,62 @@ export class TimelineChart {
       'aria-describedby': 'timeline-text',
     });
     svg.append(
-      s('defs', {}, s('marker', { id: 'arrowhead', viewBox: '0 0 8 8', refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, s('path', { d: 'M0,0 L8,4 L0,8 z', class: 'arrowhead' }))),
+      s(
+        'defs',
+        {},
+        s(
+          'marker',
+          {
+            id: 'arrowhead',
+            viewBox: '0 0 8 8',
+            refX: 7,
+            refY: 4,
+            markerWidth: 7,
+            markerHeight: 7,
+            orient: 'auto-start-reverse',
+          },
+          s('path', { d: 'M0,0 L8,4 L0,8 z', class: 'arrowhead' }),
+        ),
+      ),
     );
     // Axis: ticks at a round step giving about six of them.
     const axis = s('g', { class: 'axis', 'aria-hidden': 'true' });
     const step = tickStep(span);
     for (let t = 0; t <= span; t += step) {
-      axis.append(s('line', { x1: x(t), x2: x(t), y1: AXIS_H - 4, y2: height, class: 'grid' }), s('text', { x: x(t), y: AXIS_H - 8, class: 'tick', 'text-anchor': t === 0 ? 'start' : 'middle' }, formatDuration(t)));
+      axis.append(
+        s('line', { x1: x(t), x2: x(t), y1: AXIS_H - 4, y2: height, class: 'grid' }),
+        s(
+          'text',
+          { x: x(t), y: AXIS_H - 8, class: 'tick', 'text-anchor': t === 0 ? 'start' : 'middle' },
+          formatDuration(t),
+        ),
+      );
     }
     svg.append(axis);
 
     lanes.forEach((lane, li) => {
       const top = AXIS_H + li * LANE_H;
-      const g = s('g', { class: 'lane', role: 'list', 'aria-label': laneSummary(lane), 'data-thread': lane.threadId, 'data-agent': lane.agentName });
+      const g = s('g', {
+        class: 'lane',
+        role: 'list',
+        'aria-label': laneSummary(lane),
+        'data-thread': lane.threadId,
+        'data-agent': lane.agentName,
+      });
       g.append(
-        s('rect', { x: 0, y: top, width, height: LANE_H, class: li % 2 ? 'lane-bg odd' : 'lane-bg', 'aria-hidden': 'true' }),
-        s('text', { x: 8 + lane.depth * 10, y: top + LANE_H / 2 + 4, class: 'lane-label', 'aria-hidden': 'true' }, lane.agentName),
+        s('rect', {
+          x: 0,
+          y: top,
+          width,
+          height: LANE_H,
+          class: li % 2 ? 'lane-bg odd' : 'lane-bg',
+          'aria-hidden': 'true',
+        }),
+        s(
+          'text',
+          { x: 8 + lane.depth * 10, y: top + LANE_H / 2 + 4, class: 'lane-label', 'aria-hidden': 'true' },
+          lane.agentName,
+        ),
       );
       lane.spans.forEach((sp, si) => {
         const [y, hgt] = band(sp.kind, top);
@@ -274,7 +312,10 @@ function band(kind: SpanKind, top: number): [number, number] {
 }
 
 function tickStep(span: number): number {
-  const steps = [100, 250, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000];
+  const steps = [
+    100, 250, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000,
+    3_600_000, 7_200_000,
+  ];
   return steps.find((st) => span / st <= 7) ?? Math.ceil(span / 7);
 }
 
@@ -282,49 +323,4 @@ function nearest(spans: readonly Span[], t: number): number {
   let best = 0;
   for (let i = 1; i < spans.length; i++) if (Math.abs(spans[i]!.start - t) < Math.abs(spans[best]!.start - t)) best = i;
   return best;
-}
-
-function spanDescription(lane: Lane, sp: Span): string {
-  const when = `at ${formatDuration(sp.start)}, ${sp.open ? 'still going' : `for ${formatDuration(sp.end - sp.start)}`}`;
-  return `${lane.agentName}: ${sp.label} (${when})${sp.isError ? ', failed' : ''}`;
-}
-
-function laneSummary(lane: Lane): string {
-  const parts = KIND_ORDER.filter((k) => lane.counts[k]).map((k) => `${lane.counts[k]} ${KIND_LABEL[k].toLowerCase()}`);
-  return `${lane.agentName} (${lane.status}): ${parts.join(', ') || 'no activity yet'}`;
-}
-
-function legend(): HTMLElement {
-  return h(
-    'ul',
-    { class: 'legend', 'aria-label': 'Legend' },
-    ...KIND_ORDER.map((k) => h('li', {}, h('span', { class: `swatch kind-${k}`, 'aria-hidden': 'true' }), KIND_LABEL[k])),
-    h('li', {}, h('span', { class: 'swatch message', 'aria-hidden': 'true' }), 'Thread messages'),
-    h('li', {}, h('span', { class: 'swatch error', 'aria-hidden': 'true' }), 'Failed'),
-  );
-}
-
-/** The timeline in words: a table of what each thread did, and the messages between threads. */
-function textAlternative(o: SessionOverview): HTMLElement {
-  const { lanes, arrows } = o.timeline;
-  const table = h('table', { class: 'lanes-table' });
-  table.append(
-    h('caption', {}, `What each thread did, over ${formatDuration(o.timeline.durationMs)} from ${new Date(o.timeline.startTime).toLocaleString()}`),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Thread'), h('th', { scope: 'col' }, 'Status'), ...KIND_ORDER.map((k) => h('th', { scope: 'col' }, KIND_LABEL[k])), h('th', { scope: 'col' }, 'Busy'))),
-  );
-  const body = h('tbody');
-  for (const l of lanes) {
-    body.append(h('tr', {}, h('th', { scope: 'row' }, l.agentName), h('td', {}, l.status), ...KIND_ORDER.map((k) => h('td', {}, String(l.counts[k]))), h('td', {}, formatDuration(l.busyMs))));
-  }
-  table.append(body);
-  const shown = arrows.slice(-50);
-  const messages = h('ol', { class: 'messages' }, ...shown.map((a) => h('li', {}, `${formatDuration(a.at)}: ${a.label}`)));
-  return h(
-    'details',
-    { class: 'timeline-text', id: 'timeline-text' },
-    h('summary', {}, 'Timeline as text'),
-    table,
-    h('h3', {}, arrows.length > shown.length ? `Thread messages (the last ${shown.length} of ${arrows.length})` : 'Thread messages'),
-    messages,
-  );
 }
