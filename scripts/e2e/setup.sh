@@ -32,6 +32,8 @@ dpkg -s libkrb5-dev >/dev/null 2>&1 || apt_missing+=(libkrb5-dev)
 { command -v make && command -v g++; } >/dev/null 2>&1 || apt_missing+=(build-essential)
 command -v python3 >/dev/null 2>&1 || apt_missing+=(python3)
 command -v git >/dev/null 2>&1 || apt_missing+=(git)
+# Older VS Code builds install ripgrep by downloading it; prefetchRipgrep.mjs hands them the machine's.
+command -v rg >/dev/null 2>&1 || apt_missing+=(ripgrep)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   log "installing ${apt_missing[*]}"
   SUDO=""
@@ -76,19 +78,29 @@ log "node $(node -v)"
 if [ ! -f node_modules/code-server/package.json ] || \
    [ "$(node -p "require('./node_modules/code-server/package.json').version")" != "$CODE_SERVER_VERSION" ]; then
   log "installing code-server $CODE_SERVER_VERSION"
-  npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION"
+  # Its install scripts run below, by hand: VS Code's own dependencies may first need a fix (next step).
+  npm install --no-audit --no-fund --loglevel=error --ignore-scripts "code-server@$CODE_SERVER_VERSION"
 fi
+# Older VS Code builds pin a dependency to a git commit, unreachable here; the registry has the same archive.
+node "$here/shrinkwrapFromRegistry.mjs" node_modules/code-server/lib/vscode/npm-shrinkwrap.json \
+  node_modules/code-server/lib/vscode/extensions/npm-shrinkwrap.json
 
-# npm 11 may skip install scripts; VS Code's native modules are then missing. Run them by hand.
+# code-server's install scripts, by hand (npm 11 may also skip them): VS Code's native modules.
 native_built() {
   local m=node_modules/code-server/lib/vscode/node_modules
-  [ -f "$m/@vscode/spdlog/build/Release/spdlog.node" ] && [ -f "$m/@vscode/sqlite3/build/Release/vscode-sqlite3.node" ] \
-    && [ -f "$m/kerberos/build/Release/kerberos.node" ]
+  # sqlite3 only where the build has it (VS Code 1.96's server does not).
+  [ -f "$m/@vscode/spdlog/build/Release/spdlog.node" ] && [ -f "$m/kerberos/build/Release/kerberos.node" ] \
+    && { [ ! -d "$m/@vscode/sqlite3" ] || [ -f "$m/@vscode/sqlite3/build/Release/vscode-sqlite3.node" ]; }
 }
 if [ -d node_modules/argon2 ] && ! find node_modules/argon2 -name '*.node' 2>/dev/null | grep -q .; then
   log "building argon2"
-  (cd node_modules/argon2 && npx --yes cross-env ZERO_AR_DATE=1 node-gyp-build)
+  # Its own install script (node-gyp-build in newer code-servers, node-pre-gyp in older ones).
+  (cd node_modules/argon2 && npm run install)
 fi
+# A temporary folder of the cache's own: an older build's ripgrep install script looks there first.
+export TMPDIR="$CACHE/tmp"
+mkdir -p "$TMPDIR"
+node "$here/prefetchRipgrep.mjs" node_modules/code-server/lib/vscode/npm-shrinkwrap.json "$TMPDIR"
 if ! native_built; then
   log "running code-server's postinstall (builds VS Code's native modules; takes minutes)"
   (cd node_modules/code-server && npm_config_user_agent="npm/11 node/$(node -v) linux x64" sh ./postinstall.sh)
@@ -112,6 +124,13 @@ if ! native_built; then
   done < <(find "$m" -maxdepth 3 -name binding.gyp -not -path '*/node_modules/*/node_modules/*')
 fi
 native_built || { log "VS Code native modules are still missing after postinstall"; exit 1; }
+# An older build's ripgrep (search, findFiles), where npm skipped its install script: from the prefetched archive.
+rg_pkg=node_modules/code-server/lib/vscode/node_modules/@vscode/ripgrep
+if [ -d "$rg_pkg" ] && [ ! -x "$rg_pkg/bin/rg" ]; then
+  log "installing VS Code's ripgrep"
+  rm -rf "$rg_pkg/bin"
+  (cd "$rg_pkg" && node ./lib/postinstall.js)
+fi
 
 touch "$STAMP"
 log "code-server $CODE_SERVER_VERSION ready in $CACHE"

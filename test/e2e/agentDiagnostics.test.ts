@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CodeServer, processesOf, Workbench } from './support/codeServer.ts';
+import { CodeServer, processesOf, QUICK_INPUT, Workbench } from './support/codeServer.ts';
 
 const agentFile = (extra: string) => `---\nname: bad\ndescription: An agent with mistakes.\ntools: read, teleport\n${extra}---\nYou check things.\n`;
 const BAD = agentFile('colour: blue\n');
@@ -38,7 +38,7 @@ describe('agent file diagnostics in code-server', { timeout: 240_000 }, () => {
   test('ordinary Markdown does not start the server', async () => {
     await wb.openThreadsView();
     await wb.page.keyboard.press('Control+P');
-    await wb.page.locator('.quick-input-widget input').fill('README.md');
+    await wb.page.locator(QUICK_INPUT).fill('README.md');
     await wb.pickQuickItem('README.md');
     await wb.page.locator('.tab', { hasText: 'README.md' }).waitFor({ state: 'visible', timeout: 10_000 });
     await waitFor(() => /activated in/.test(server.logs()));

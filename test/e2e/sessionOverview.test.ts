@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Frame } from 'playwright-core';
 import type { SampleRepository } from '../../src/testkit/demo/sampleRepository.ts';
-import type { Workbench } from './support/codeServer.ts';
+import { QUICK_INPUT, type Workbench } from './support/codeServer.ts';
 import { openDemoInCodeServer, startOnTheIssue, type DemoInCodeServer } from './support/demoInCodeServer.ts';
 
 describe('Session Overview, end to end', { timeout: 600_000 }, () => {
@@ -167,7 +167,7 @@ async function setTheme(wb: Workbench, label: string): Promise<void> {
   const rows = wb.page.locator('.quick-input-widget .monaco-list-row');
   await wb.page.keyboard.press('Escape');
   await wb.page.keyboard.press('Control+Shift+P');
-  await wb.page.locator('.quick-input-widget input').fill('>Preferences: Color Theme');
+  await wb.page.locator(QUICK_INPUT).fill('>Preferences: Color Theme');
   const command = rows.filter({ has: wb.page.locator('.label-name', { hasText: /^Preferences: Color Theme$/ }) }).first();
   await wb.capturing('theme-command', () => command.waitFor({ state: 'visible', timeout: 10_000 }));
   await command.click();

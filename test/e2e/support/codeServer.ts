@@ -198,6 +198,10 @@ function installExtension(extensionsDir: string, installDataDir: string): void {
   if (r.status !== 0 || !installed) throw new Error(`code-server --install-extension failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
 }
 
+/** The quick input's text box (the palette's filter, an input box). Not any `input`: older VS Code builds
+ * also render a checkbox input in every row of the list. */
+export const QUICK_INPUT = '.quick-input-widget input.input';
+
 export class Workbench {
   private constructor(
     readonly browser: Browser,
@@ -246,7 +250,7 @@ export class Workbench {
 
   /** Runs a command by its palette title (e.g. `Agent OS: Open Event Log`). */
   async runCommand(title: string): Promise<void> {
-    const input = this.page.locator('.quick-input-widget input');
+    const input = this.page.locator(QUICK_INPUT);
     await this.page.keyboard.press('Escape');
     await this.page.keyboard.press('Control+Shift+P');
     try {
@@ -270,7 +274,7 @@ export class Workbench {
 
   /** Types into the open input box and accepts it. */
   async answerInput(text: string): Promise<void> {
-    const input = this.page.locator('.quick-input-widget input');
+    const input = this.page.locator(QUICK_INPUT);
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill(text);
     await this.page.keyboard.press('Enter');
