@@ -4,6 +4,7 @@ import { sessionsCommand } from './commands/sessionsCommand.ts';
 import { scriptedModelCommand } from './commands/scriptedModelCommand.ts';
 import { runCommand } from './commands/runCommand.ts';
 import { resumeCommand } from './commands/resumeCommand.ts';
+import { forkCommand } from './commands/forkCommand.ts';
 import { demoCommand } from './commands/demoCommand.ts';
 import { workerCommand } from './commands/workerCommand.ts';
 import { envCommand } from './commands/envCommand.ts';
@@ -12,6 +13,7 @@ export const commands: readonly CliCommand[] = [
   sessionsCommand,
   runCommand,
   resumeCommand,
+  forkCommand,
   scriptedModelCommand,
   demoCommand,
   workerCommand,

@@ -243,6 +243,8 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
     case 'agent.thread_context_compacted':
     case 'agent_os.preferences_pinned':
     case 'agent_os.preferences_learned':
+    case 'agent_os.checkpoint':
+    case 'agent_os.session_forked':
       return describeSupervisionEvent(e);
   }
 }

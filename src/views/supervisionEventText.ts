@@ -13,6 +13,8 @@ export type SupervisionEvent = EventOfType<
   | 'agent.thread_context_compacted'
   | 'agent_os.preferences_pinned'
   | 'agent_os.preferences_learned'
+  | 'agent_os.checkpoint'
+  | 'agent_os.session_forked'
 >;
 
 export function describeSupervisionEvent(e: SupervisionEvent): { title: string; body?: string; isError?: boolean } {
@@ -50,6 +52,19 @@ export function describeSupervisionEvent(e: SupervisionEvent): { title: string; 
       return {
         title: `Learned from corrections (preferences version ${e.version}): ${e.lines.map((l) => l.text).join('; ')}`,
         body: e.lines.map((l) => `- ${l.text} (from ${l.source_event_id})`).join('\n'),
+      };
+    case 'agent_os.checkpoint':
+      return {
+        title: e.thread_key
+          ? `Thread ${e.thread_key}'s work ${e.moved ? 'merged into' : 'had nothing new for'} the session branch: ${e.commit.slice(0, 12)}`
+          : `The Coder's work ${e.moved ? 'committed on' : 'left nothing to commit on'} the session branch: ${e.commit.slice(0, 12)}`,
+      };
+    case 'agent_os.session_forked':
+      return {
+        title: `Forked from session ${e.from_session_id} at event ${e.from_seq}; files at ${e.files_commit.slice(0, 12)}${e.unrecorded_tool_use_ids.length ? ` (${e.unrecorded_tool_use_ids.length} later call(s) that may have changed files are not in them)` : ''}`,
+        ...(e.unrecorded_tool_use_ids.length
+          ? { body: `Not in the files: ${e.unrecorded_tool_use_ids.join(', ')}` }
+          : {}),
       };
     case 'agent.thread_context_compacted':
       return {

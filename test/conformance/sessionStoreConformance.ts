@@ -342,5 +342,48 @@ export function sessionStoreConformance(name: string, factory: () => Promise<Sto
       assert.deepEqual(seen, [26, 27], 'follow starts where the page ended');
       await writer.close();
     });
+
+    it('forks a session from one of its events: the copies are exact, the fork goes on alone, the source is untouched', async () => {
+      const source = await store.create({ title: 'source', metadata: { k: 'v' } });
+      const writer = await store.openWriter(source.id);
+      const first = await writer.appendMany([userMessage('a'), userMessage('b'), userMessage('c'), userMessage('d')]);
+      // The source's writer stays open: a fork only reads it.
+      const fork = await store.fork(source.id, { throughSeq: 3, session: { title: 'fork', metadata: { forked_from: source.id } }, append: [userMessage('forked')] });
+      assert.notEqual(fork.id, source.id);
+      assert.deepEqual(fork.metadata, { forked_from: source.id });
+      const forked = await store.read(fork.id);
+      assert.deepEqual(forked.slice(0, 3), first.slice(0, 3), 'ids, seq, times and payloads as the source stored them');
+      assert.equal(forked.length, 4);
+      assert.equal(forked[3]?.seq, 4);
+      assert.equal(forked[3]?.type, 'user.message');
+      assert.notEqual(forked[3]?.id, first[3]?.id);
+      const forkWriter = await store.openWriter(fork.id);
+      assert.deepEqual(forkWriter.opened.state, foldSession(fork.id, forked));
+      assert.equal((await forkWriter.append(userMessage('on'))).seq, 5);
+      await forkWriter.close();
+      await writer.append(userMessage('e'));
+      await writer.close();
+      assert.deepEqual((await store.read(source.id)).map((e) => e.seq), [1, 2, 3, 4, 5]);
+      assert.equal((await store.read(fork.id)).length, 5);
+      // A fork of a fork, from its first event.
+      const again = await store.fork(fork.id, { throughSeq: 1, session: { title: 'again' } });
+      assert.deepEqual(await store.read(again.id), first.slice(0, 1));
+    });
+
+    it('refuses a fork point outside the source, an unknown source, and a bad event to append, making nothing', async () => {
+      const source = await store.create({ title: 'short' });
+      const writer = await store.openWriter(source.id);
+      await writer.appendMany([userMessage('a'), userMessage('b')]);
+      await writer.close();
+      const before = (await store.list()).length;
+      for (const throughSeq of [0, 3, 1.5, -1]) {
+        assert.equal(await codeOf(store.fork(source.id, { throughSeq, session: { title: 'x' } })), 'INVALID_ARGUMENT', String(throughSeq));
+      }
+      assert.equal(await codeOf(store.fork('sesn_nosuchsource', { throughSeq: 1, session: { title: 'x' } })), 'SESSION_NOT_FOUND');
+      const bad = { type: 'user.message', thread: THREAD, content: 'not an array' } as unknown as EventInput;
+      assert.equal(await codeOf(store.fork(source.id, { throughSeq: 1, session: { title: 'x' }, append: [bad] })), 'INVALID_EVENT');
+      assert.equal(await codeOf(store.fork(source.id, { throughSeq: 1, session: { id: source.id, title: 'x' } })), 'SESSION_EXISTS');
+      assert.equal((await store.list()).length, before);
+    });
   });
 }

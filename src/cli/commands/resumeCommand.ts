@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { AgentOsError } from '../../core/errors.ts';
 import type { CliCommand } from '../cliCommand.ts';
-import { buildCliRuntime, runtimeFlagOptions, runtimeFlagsHelp } from '../runtimeFlags.ts';
+import { buildCliRuntime, runtimeFlagOptions, runtimeFlagsHelp, type CliRuntime } from '../runtimeFlags.ts';
 import { asksOnTerminal, decisionFlagOptions, decisionFromFlags, driveSession } from '../sessionDriver.ts';
 import { printLine, printOut } from '../terminalOutput.ts';
 
@@ -26,24 +26,28 @@ export const resumeCommand: CliCommand = {
     const [sessionId] = positionals;
     if (!sessionId || positionals.length > 1) throw new AgentOsError('INVALID_ARGUMENT', `give one session id\n${usage}`);
     const cli = await buildCliRuntime(values);
-    const out = printLine;
-    await cli.store.get(sessionId);
-    out(`resuming session ${sessionId}`);
     try {
-      return await driveSession({
-        runtime: cli.runtime,
-        store: cli.store,
-        sessionId,
-        decision: decisionFromFlags(values),
-        out,
-        run: async () => {
-          await cli.runtime.resume(sessionId);
-          return undefined;
-        },
-        interactive: asksOnTerminal(values),
-      });
+      await cli.store.get(sessionId);
+      printLine(`resuming session ${sessionId}`);
+      return await resumeDriven(cli, values, sessionId);
     } finally {
       await cli.dispose();
     }
   },
 };
+
+/** Runs a session on from its log until it stops, answering what the flags (or the terminal) answer. */
+export function resumeDriven(cli: CliRuntime, values: Parameters<typeof decisionFromFlags>[0], sessionId: string): Promise<number> {
+  return driveSession({
+    runtime: cli.runtime,
+    store: cli.store,
+    sessionId,
+    decision: decisionFromFlags(values),
+    out: printLine,
+    run: async () => {
+      await cli.runtime.resume(sessionId);
+      return undefined;
+    },
+    interactive: asksOnTerminal(values),
+  });
+}

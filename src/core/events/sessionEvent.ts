@@ -294,6 +294,31 @@ const payloads = [
     turns: z.number().int().nonnegative(),
   }),
   z.object({
+    type: z.literal('agent_os.checkpoint'),
+    /** The session branch's head after a Coder handed back: its work committed, or a parallel Coder's merged. */
+    commit: z.string(),
+    /** Whether the branch moved (false: nothing to commit or merge). */
+    moved: z.boolean(),
+    /** The parallel Coder's thread key whose branch was merged. */
+    thread_key: z.string().optional(),
+    /** The Coder's turn (`span.model_request_end` id) whose hand-back it was: asked again after a crash, not recorded twice. */
+    model_request_end_id: z.string(),
+  }),
+  z.object({
+    type: z.literal('agent_os.session_forked'),
+    /** The first event of a fork after the copied prefix of its source's log. */
+    from_session_id: z.string(),
+    from_event_id: z.string(),
+    from_seq: z.number().int().positive(),
+    /** The commit the fork's files start at: the latest one Agent OS recorded at or before the fork point. */
+    files_commit: z.string(),
+    /** The event that recorded it (a checkpoint, a verdict's head); absent for the session's base commit. */
+    files_event_id: z.string().optional(),
+    /** Calls before the fork point, after that commit, that may have changed files (write, edit, a writer's
+     * bash): their effects are not in the fork's files, and the agents are told so. */
+    unrecorded_tool_use_ids: z.array(z.string()),
+  }),
+  z.object({
     type: z.literal('agent_os.project_memory'),
     /** AGENTS.md / CLAUDE.md files of the repository at the session's start, pinned: a wake gives the agents
      * these, not what the files say later. */

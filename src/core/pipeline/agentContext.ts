@@ -13,10 +13,12 @@ export interface AgentContextInput {
   testCommand?: string;
   completesSteps: boolean;
   maxStepAttempts: number;
+  /** A forked session's word on its files (sessionFork.ts `forkNote`). */
+  forkNote?: string;
 }
 
 export function agentContext(input: AgentContextInput): string | undefined {
-  const parts: string[] = [];
+  const parts: string[] = input.forkNote ? [input.forkNote] : [];
   const { result } = roleRules(input.agentName);
   if (input.testCommand && (result === 'plan' || result === 'verdict')) {
     parts.push(

@@ -42,6 +42,10 @@ export interface SessionService {
   approve(sessionId: string, verdictEventId: string): Promise<void>;
   /** The person asks for changes: the feedback goes to the Coder thread and the session runs on. */
   requestChanges(sessionId: string, verdictEventId: string, feedback: string): Promise<void>;
+  /** A new session from one of this one's events (an event id, or a seq): its log up to that event, its files at
+   * the commit recorded there. Not started: resume it to run on. Optional: a backend whose loop runs elsewhere
+   * (managed) has none. */
+  fork?(sessionId: string, at: string): Promise<SessionMeta>;
   changes(sessionId: string): Promise<SessionChanges>;
   delete(sessionId: string): Promise<void>;
   /** Whether a harness in this process is running the session right now. */

@@ -2,9 +2,9 @@
 // file store (test/conformance/sessionStoreConformance.ts), minus durability: nothing outlives the process.
 import { FenceLostError, SessionExistsError, SessionLockedError, SessionNotFoundError } from '../errors.ts';
 import type { EventInput, SessionEvent } from '../events/sessionEvent.ts';
-import { assertSessionId, newSessionMeta, patchedMeta, serializeEvent, stampEvent } from './storeRules.ts';
+import { assertForkPoint, assertSessionId, newSessionMeta, patchedMeta, serializeEvent, stampEvent } from './storeRules.ts';
 import { foldSession } from './sessionState.ts';
-import type { AppendReceipt, Durability, LogCursor, LogPage, NewSession, OpenedLog, SessionMeta, SessionStore, SessionWriter, VerifyReport } from './sessionStore.ts';
+import type { AppendReceipt, Durability, ForkRequest, LogCursor, LogPage, NewSession, OpenedLog, SessionMeta, SessionStore, SessionWriter, VerifyReport } from './sessionStore.ts';
 
 interface MemorySession {
   meta: SessionMeta;
@@ -24,6 +24,18 @@ export class MemorySessionStore implements SessionStore {
     const meta = newSessionMeta(session, this.now());
     if (this.sessions.has(meta.id)) throw new SessionExistsError(meta.id);
     this.sessions.set(meta.id, { meta, records: [], fence: 0, writerOpen: false, listeners: new Set() });
+    return clone(meta);
+  }
+
+  async fork(sourceId: string, request: ForkRequest): Promise<SessionMeta> {
+    const source = this.session(sourceId);
+    assertForkPoint(sourceId, request.throughSeq, source.records.length);
+    const meta = newSessionMeta(request.session, this.now());
+    if (this.sessions.has(meta.id)) throw new SessionExistsError(meta.id);
+    const now = this.now();
+    const copied = source.records.slice(0, request.throughSeq);
+    const appended = (request.append ?? []).map((e, i) => serializeEvent(stampEvent(e, request.throughSeq + 1 + i, now)));
+    this.sessions.set(meta.id, { meta, records: [...copied, ...appended], fence: 0, writerOpen: false, listeners: new Set() });
     return clone(meta);
   }
 

@@ -90,8 +90,21 @@ export interface VerifyReport {
   damage?: { byteOffset: number; reason: string; tornTail: boolean };
 }
 
+/** A new session whose log starts as a copy of another's first events (a fork, see src/node/runtime/sessionFork.ts). */
+export interface ForkRequest {
+  /** The last event of the source to copy, by seq: the fork's log begins with the source's events 1..throughSeq
+   * exactly as stored (ids, seq, times), so every reference between them still holds. */
+  throughSeq: number;
+  session: NewSession;
+  /** Appended after the copies as part of the same creation: the fork is never seen without them. */
+  append?: EventInput[];
+}
+
 export interface SessionStore {
   create(session: NewSession): Promise<SessionMeta>;
+  /** Creates a session from a prefix of another's log (the source is only read; a live writer of it may go
+   * on). INVALID_ARGUMENT when throughSeq is not an event of the source. */
+  fork(sourceId: string, request: ForkRequest): Promise<SessionMeta>;
   list(): Promise<SessionMeta[]>;
   /** Throws SessionNotFoundError. */
   get(sessionId: string): Promise<SessionMeta>;

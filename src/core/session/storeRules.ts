@@ -90,6 +90,13 @@ export function stampEvent(input: EventInput, seq: number, now: Date): SessionEv
   } as SessionEvent;
 }
 
+/** Refuses a fork point that is not an event of the source, before anything is made. */
+export function assertForkPoint(sourceId: string, throughSeq: number, lastSeq: number): void {
+  if (!Number.isInteger(throughSeq) || throughSeq < 1 || throughSeq > lastSeq) {
+    throw new InvalidArgumentError(`session ${sourceId} has no event ${String(throughSeq)} to fork from (its events are 1 to ${lastSeq})`);
+  }
+}
+
 /** The event as its JSON text; a payload that JSON cannot hold (a BigInt, a cycle) is an invalid event. */
 export function serializeEvent(event: SessionEvent): string {
   try {

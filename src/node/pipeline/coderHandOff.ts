@@ -20,6 +20,8 @@ export interface HandOffResult {
   note: string;
   /** True when the work did not reach the session branch (a merge conflict). */
   conflict: boolean;
+  /** The session branch's head after the hand-off, and whether it moved (absent on a conflict). */
+  head?: { commit: string; moved: boolean };
 }
 
 export async function handOffCoderWork(input: HandOffInput): Promise<HandOffResult> {
@@ -29,6 +31,7 @@ export async function handOffCoderWork(input: HandOffInput): Promise<HandOffResu
     return {
       note: own.committed ? `(Agent OS committed this work as ${own.commit.slice(0, 12)} on the session branch.)` : '(No file changes to commit.)',
       conflict: false,
+      head: { commit: own.commit, moved: own.committed },
     };
   }
   const key = input.childKey;
@@ -37,6 +40,7 @@ export async function handOffCoderWork(input: HandOffInput): Promise<HandOffResu
     return {
       note: merged.upToDate ? `(Thread ${key} changed nothing to merge.)` : `(Agent OS merged ${merged.childBranch} into the session branch: ${merged.commit.slice(0, 12)}.)`,
       conflict: false,
+      head: { commit: merged.commit, moved: !merged.upToDate },
     };
   }
   return {

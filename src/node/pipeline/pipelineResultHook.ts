@@ -67,7 +67,14 @@ async function coderResult(request: ThreadResultRequest, options: PipelineHookOp
     finalText: text,
     ...(key ? { childKey: key } : {}),
   });
-  return { kind: 'accept', result: `${text}\n\n${handOff.note}` };
+  // Recorded once per hand-back (the hook is asked again after a crash): where the session branch stands, which
+  // is where a fork from a later event starts its files.
+  const recorded = request.events.some((e) => e.type === 'agent_os.checkpoint' && e.model_request_end_id === request.modelRequestEndId);
+  const events: EventInput[] =
+    handOff.head && !recorded
+      ? [{ type: 'agent_os.checkpoint', thread: request.threadId, commit: handOff.head.commit, moved: handOff.head.moved, ...(key ? { thread_key: key } : {}), model_request_end_id: request.modelRequestEndId }]
+      : [];
+  return { kind: 'accept', result: `${text}\n\n${handOff.note}`, ...(events.length ? { events } : {}) };
 }
 
 /** A Coder handing back work while plan steps are not passed: the runtime has not seen them pass, so the

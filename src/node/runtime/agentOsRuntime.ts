@@ -17,6 +17,7 @@ import { learnPreferences } from './preferenceLearner.ts';
 import type { AgentOsRuntimeOptions } from './runtimeOptions.ts';
 import { sessionChanges } from './sessionChanges.ts';
 import { createSession, type NewSession } from './sessionCreation.ts';
+import { forkSession } from './sessionFork.ts';
 import { describeTask } from './taskSource.ts';
 
 interface ActiveRun {
@@ -219,6 +220,10 @@ export class AgentOsRuntime implements SessionService {
   }
 
   // ---- other -------------------------------------------------------------------------------
+
+  async fork(sessionId: string, at: string): Promise<SessionMeta> {
+    return forkSession(this.options, sessionId, at);
+  }
 
   async changes(sessionId: string): Promise<SessionChanges> {
     const meta = await this.options.store.get(sessionId);

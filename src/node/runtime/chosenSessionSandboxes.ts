@@ -183,5 +183,9 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
       const session = await repos.ensureSession(sessionId);
       await (await git()).deliver(sessionId, session.branch, head);
     },
+    async fork(sourceId: string, forkId: string, commit: string | undefined) {
+      const made = await repos.forkFrom(sourceId, forkId, commit);
+      return { commit: made.commit, baseCommit: made.baseCommit };
+    },
   };
 }

@@ -5,6 +5,7 @@ import { Harness } from '../../core/harness/harness.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import { agentContext } from '../../core/pipeline/agentContext.ts';
 import { roleRules } from '../../core/pipeline/roles.ts';
+import { forkNote } from '../../core/pipeline/sessionFork.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { builtinToolSpecs } from '../../core/tools/builtinTools.ts';
 import type { BuiltinToolName } from '../../core/tools/toolConfig.ts';
@@ -33,6 +34,7 @@ export async function assembleHarness(options: AgentOsRuntimeOptions, meta: Sess
       const memory = log.events.find((e) => e.type === 'agent_os.project_memory');
       const preferences = log.events.find((e) => e.type === 'agent_os.preferences_pinned');
       const testCommand = sessionTestCommand(log);
+      const fork = forkNote(log.events);
       contexts.set(
         agentName,
         agentContext({
@@ -42,6 +44,7 @@ export async function assembleHarness(options: AgentOsRuntimeOptions, meta: Sess
           ...(testCommand ? { testCommand } : {}),
           completesSteps: completesSteps(agentName),
           maxStepAttempts: settings.stepAttempts,
+          ...(fork ? { forkNote: fork } : {}),
         }),
       );
     }

@@ -22,5 +22,6 @@ export function lazySessionSandboxes(make: () => Promise<SessionSandboxes>): Ses
     checkpoint: async (sessionId, message) => (await get()).checkpoint(sessionId, message),
     mergeChild: async (sessionId, key, label) => (await get()).mergeChild(sessionId, key, label),
     deliver: async (sessionId, head) => (await get()).deliver(sessionId, head),
+    fork: async (sourceId, forkId, commit) => (await get()).fork(sourceId, forkId, commit),
   };
 }

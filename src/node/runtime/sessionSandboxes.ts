@@ -50,6 +50,9 @@ export interface SessionSandboxes extends SandboxProvider {
   mergeChild(sessionId: string, key: string, label: string): Promise<MergeResult>;
   /** Brings the session branch, exactly at `head`, into the person's repository (for the push). */
   deliver(sessionId: string, head: string): Promise<void>;
+  /** Makes a fork's repository start at `commit` of the source session's work (its vault's copy), or at the
+   * source's base commit when undefined; says which commit and that base. */
+  fork(sourceId: string, forkId: string, commit: string | undefined): Promise<{ commit: string; baseCommit: string }>;
 }
 
 /** A SessionSandboxes with `open` (and only it) replaced. */
@@ -64,6 +67,7 @@ export function withOpen(sandboxes: SessionSandboxes, open: SessionSandboxes['op
     checkpoint: (id, message) => sandboxes.checkpoint(id, message),
     mergeChild: (id, key, label) => sandboxes.mergeChild(id, key, label),
     deliver: (id, head) => sandboxes.deliver(id, head),
+    fork: (source, fork, commit) => sandboxes.fork(source, fork, commit),
     ...(sandboxes.recover ? { recover: (id: string) => sandboxes.recover!(id) } : {}),
     ...(sandboxes.stopSession ? { stopSession: (id: string) => sandboxes.stopSession!(id) } : {}),
   };

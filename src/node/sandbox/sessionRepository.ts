@@ -16,7 +16,7 @@
 //   records/<id>.json             branch and base commit
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { InvalidArgumentError } from '../../core/errors.ts';
+import { InvalidArgumentError, StateCorruptError } from '../../core/errors.ts';
 import { agentOsIdentity, openGit, runGit } from '../git/gitClient.ts';
 import { pathExists } from '../pathExists.ts';
 
@@ -177,6 +177,32 @@ export class SessionRepositories {
       await this.writeRecord(record);
       const status: SessionRepositoryStatus = !hadRecord ? 'created' : kept ? 'recreated' : 'recreated_from_base';
       return { ...record, workdir, status };
+    });
+  }
+
+  /**
+   * The folders of a fork: its vault holds the source's commit `at` (its base when undefined; copied from the
+   * source's vault, host to host: both are host-only) as the fork's branch, and its record the source's base,
+   * so the fork's repository is made at that commit on first use. Nothing of the source's repository is read.
+   */
+  forkFrom(sourceId: string, forkId: string, at: string | undefined): Promise<SessionRecord & { commit: string }> {
+    return this.serialize(forkId, async () => {
+      const source = await this.readRecord(sourceId);
+      if (!source) throw new StateCorruptError(`session ${sourceId} has no repository to fork (its record is missing)`);
+      const commit = at ?? source.baseCommit;
+      if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new InvalidArgumentError(`a fork needs a full commit id, not "${commit}"`);
+      const record: SessionRecord = { sessionId: forkId, repository: this.options.repository, branch: sessionBranch(forkId), baseCommit: source.baseCommit };
+      const vault = await this.ensureVault(forkId);
+      const ref = `refs/heads/${record.branch}`;
+      if (commit === source.baseCommit) {
+        await runGit('update-ref', () => openGit(vault).raw(['update-ref', ref, commit]));
+      } else {
+        const from = this.vaultPath(sourceId);
+        if (!(await pathExists(path.join(from, 'HEAD')))) throw new StateCorruptError(`session ${sourceId} has no vault to fork its work from`);
+        await runGit('fetch (fork)', () => openGit(vault).raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', from, `+${commit}:${ref}`]));
+      }
+      await this.writeRecord(record);
+      return { ...record, commit };
     });
   }
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { AgentOsError, describeBytes, SessionExistsError, SessionNotFoundError } from '../../core/errors.ts';
 import type { SessionEvent } from '../../core/events/sessionEvent.ts';
 import type {
+  ForkRequest,
   LogCursor,
   LogPage,
   NewSession,
@@ -21,9 +22,10 @@ import type {
   SessionWriter,
   VerifyReport,
 } from '../../core/session/sessionStore.ts';
-import { assertSessionId, newSessionMeta, patchedMeta } from '../../core/session/storeRules.ts';
+import { assertForkPoint, assertSessionId, newSessionMeta, patchedMeta } from '../../core/session/storeRules.ts';
 import { BlobStore } from './blobStore.ts';
 import { fsyncDirectoryInPool, writeFileAtomic, writeNewFile } from './durableFiles.ts';
+import { writeForkedLog } from './forkedLog.ts';
 import { readCheckpoint } from './foldCheckpoint.ts';
 import { followLog } from './followLog.ts';
 import { LogIndex } from './logIndex.ts';
@@ -73,7 +75,27 @@ export class FileSessionStore implements SessionStore {
   }
 
   async create(session: NewSession): Promise<SessionMeta> {
-    const meta = newSessionMeta(session, new Date());
+    return this.make(newSessionMeta(session, new Date()), (temp) => writeNewFile(join(temp, LOG), ''));
+  }
+
+  async fork(sourceId: string, request: ForkRequest): Promise<SessionMeta> {
+    const point = await this.readPage(sourceId, { fromSeq: request.throughSeq, limit: 1 });
+    assertForkPoint(sourceId, request.throughSeq, point.events.length > 0 ? request.throughSeq : point.next.seq - 1);
+    const meta = newSessionMeta(request.session, new Date());
+    return this.make(meta, (temp) =>
+      writeForkedLog({
+        sessionId: meta.id,
+        dir: temp,
+        blobThresholdBytes: this.blobThresholdBytes,
+        throughSeq: request.throughSeq,
+        readPage: async (fromSeq, limit) => (await this.readPage(sourceId, { fromSeq, limit })).events,
+        append: request.append ?? [],
+      }),
+    );
+  }
+
+  /** A session folder, built aside (meta, blobs folder, and the log `writeLog` writes) and renamed into place. */
+  private async make(meta: SessionMeta, writeLog: (temp: string) => Promise<void>): Promise<SessionMeta> {
     mkdirSync(this.dir, { recursive: true });
     const final = this.sessionDir(meta.id);
     if (existsSync(final)) throw new SessionExistsError(meta.id);
@@ -82,8 +104,8 @@ export class FileSessionStore implements SessionStore {
     mkdirSync(temp);
     try {
       await writeNewFile(join(temp, META), `${JSON.stringify(meta, null, 2)}\n`);
-      await writeNewFile(join(temp, LOG), '');
       mkdirSync(join(temp, BLOBS));
+      await writeLog(temp);
       await fsyncDirectoryInPool(temp);
       try {
         renameSync(temp, final);

@@ -14,14 +14,13 @@ import { LogFullError } from '../../core/errors.ts';
 import type { EventInput, SessionEvent } from '../../core/events/sessionEvent.ts';
 import type { SessionFold } from '../../core/session/sessionState.ts';
 import type { AppendReceipt, Durability, OpenedLog, SessionWriter } from '../../core/session/sessionStore.ts';
-import { serializeEvent, stampEvent } from '../../core/session/storeRules.ts';
+import { stampEvent } from '../../core/session/storeRules.ts';
 import type { BlobStore } from './blobStore.ts';
 import { datasync } from './datasyncQueue.ts';
 import { recordCrc, writeCheckpoint } from './foldCheckpoint.ts';
 import type { FoldCheckpoint } from './foldCheckpoint.ts';
 import type { LogIndex } from './logIndex.ts';
-import { encodeRecordLine } from './recordCodec.ts';
-import type { BlobRef } from './recordCodec.ts';
+import { recordLineFor } from './recordCodec.ts';
 import type { WriterLock } from './writerLock.ts';
 
 const FENCE_CHECK_MS = 50;
@@ -199,21 +198,7 @@ export class FileSessionWriter implements SessionWriter {
   }
 
   private recordFor(event: SessionEvent): string {
-    const json = serializeEvent(event);
-    // Byte length is at least the string length: only measure when the string is near the limit.
-    if (json.length * 3 <= this.blobThresholdBytes || Buffer.byteLength(json, 'utf8') <= this.blobThresholdBytes) {
-      return encodeRecordLine('event', json);
-    }
-    const bytes = Buffer.from(json, 'utf8');
-    const ref: BlobRef = {
-      sha256: this.blobs.put(bytes),
-      bytes: bytes.length,
-      seq: event.seq,
-      id: event.id,
-      type: event.type,
-      thread: event.thread,
-    };
-    return encodeRecordLine('blob', JSON.stringify(ref));
+    return recordLineFor(event, this.blobThresholdBytes, (bytes) => this.blobs.put(bytes));
   }
 
   private writeRecord(record: string, event: SessionEvent): void {

@@ -10,6 +10,7 @@
 import { crc32 } from 'node:zlib';
 import { BlobMissingError } from '../../core/errors.ts';
 import type { SessionEvent } from '../../core/events/sessionEvent.ts';
+import { serializeEvent } from '../../core/session/storeRules.ts';
 
 export type RecordKind = 'event' | 'blob';
 
@@ -42,6 +43,21 @@ const MIN_LINE = KEY_AT + BLOB_KEY.length + 2;
 export function encodeRecordLine(kind: RecordKind, json: string): string {
   const sum = crc32(json).toString(16).padStart(8, '0');
   return `${PREFIX}${sum}${kind === 'event' ? EVENT_KEY : BLOB_KEY}${json}}\n`;
+}
+
+/**
+ * The log line of a stamped event: inline, or — past the threshold — a reference to a blob that `putBlob`
+ * stores (durably, before the line is written) and names by its sha256.
+ */
+export function recordLineFor(event: SessionEvent, blobThresholdBytes: number, putBlob: (bytes: Buffer) => string): string {
+  const json = serializeEvent(event);
+  // Byte length is at least the string length: only measure when the string is near the limit.
+  if (json.length * 3 <= blobThresholdBytes || Buffer.byteLength(json, 'utf8') <= blobThresholdBytes) {
+    return encodeRecordLine('event', json);
+  }
+  const bytes = Buffer.from(json, 'utf8');
+  const ref: BlobRef = { sha256: putBlob(bytes), bytes: bytes.length, seq: event.seq, id: event.id, type: event.type, thread: event.thread };
+  return encodeRecordLine('blob', JSON.stringify(ref));
 }
 
 /** The same line as bytes. */
