@@ -3,6 +3,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 
+/** A route's handler: the request, the response, and the path's `{…}` parts in order. */
+export type Route = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void>;
+export type AddRoute = (method: string, pattern: string, handler: Route) => void;
+
 export const MANAGED_AGENTS_BETA = 'managed-agents-2026-04-01';
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -21,13 +25,19 @@ export class PlatformHttpError extends Error {
 
 export const notFound = (what: string, errorCode?: string): PlatformHttpError =>
   new PlatformHttpError(404, 'not_found_error', `${what} not found`, errorCode ? { error_code: errorCode } : undefined);
-export const badRequest = (message: string): PlatformHttpError => new PlatformHttpError(400, 'invalid_request_error', message);
+export const badRequest = (message: string): PlatformHttpError =>
+  new PlatformHttpError(400, 'invalid_request_error', message);
 
 export function requestId(): string {
   return `req_${randomBytes(12).toString('hex')}`;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId(), ...headers });
   res.end(text);
@@ -38,7 +48,11 @@ export function sendError(res: ServerResponse, error: PlatformHttpError): void {
   sendJson(
     res,
     error.status,
-    { type: 'error', error: { type: error.errorType, message: error.message, ...(error.details ? { details: error.details } : {}) }, request_id: id },
+    {
+      type: 'error',
+      error: { type: error.errorType, message: error.message, ...(error.details ? { details: error.details } : {}) },
+      request_id: id,
+    },
     error.headers,
   );
 }
@@ -48,7 +62,8 @@ export async function readJsonBody(req: IncomingMessage): Promise<Record<string,
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new PlatformHttpError(413, 'request_too_large', 'Request exceeds the maximum allowed number of bytes.');
+    if (size > MAX_BODY_BYTES)
+      throw new PlatformHttpError(413, 'request_too_large', 'Request exceeds the maximum allowed number of bytes.');
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -59,7 +74,8 @@ export async function readJsonBody(req: IncomingMessage): Promise<Record<string,
   } catch {
     throw badRequest('the request body is not valid JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest('the request body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw badRequest('the request body must be a JSON object');
   return value as Record<string, unknown>;
 }
 
@@ -72,7 +88,12 @@ export class SseChannel {
     readonly res: ServerResponse,
     onClose: () => void,
   ) {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'request-id': requestId() });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'request-id': requestId(),
+    });
     res.flushHeaders();
     // Heartbeats keep proxies from closing a quiet stream, as the platform's do.
     this.ping = setInterval(() => this.write('ping', {}), 15_000);
@@ -112,7 +133,11 @@ export function queryOf(req: IncomingMessage): URLSearchParams {
 }
 
 /** Cursor pages as the platform returns them: `{data, next_page}`; the cursor is an opaque offset. */
-export function page<T>(items: readonly T[], query: URLSearchParams, defaultLimit = 20): { data: T[]; next_page: string | null } {
+export function page<T>(
+  items: readonly T[],
+  query: URLSearchParams,
+  defaultLimit = 20,
+): { data: T[]; next_page: string | null } {
   const limit = Math.max(1, Math.min(1000, Number(query.get('limit') ?? defaultLimit) || defaultLimit));
   const cursor = query.get('page');
   const start = cursor ? Number(Buffer.from(cursor, 'base64url').toString('utf8')) || 0 : 0;

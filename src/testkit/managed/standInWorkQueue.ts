@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BetaSelfHostedWork } from '@anthropic-ai/sdk/resources/beta/environments/work';
 import { notFound, PlatformHttpError } from './platformHttp.ts';
-import { platformId } from './standInSession.ts';
+import { platformId } from './standInThread.ts';
 
 export interface WorkItem {
   work: BetaSelfHostedWork;
