@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { openGit } from '../../node/git/gitClient.ts';
+import { docs, HttpError, invalid, notFound, readJson } from './githubErrors.ts';
 import { GitHubShapes } from './githubShapes.ts';
 
 export interface StandInIssueSeed {
@@ -65,17 +66,6 @@ export interface RepositoryState {
   barePath?: string;
   issues: Map<number, Required<StandInIssueSeed>>;
 }
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: Record<string, unknown>,
-  ) {
-    super(String(body.message));
-  }
-}
-
-const docs = 'https://docs.github.com/rest';
 
 export class GitHubStandIn {
   /** Every request answered, in order: tests count the POSTs to prove a pull request was opened once. */
@@ -202,12 +192,15 @@ export class GitHubStandIn {
     if (method === 'GET' && path === '/user') return { body: this.shapes.user() };
     const repoMatch = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
     if (!repoMatch) throw notFound();
-    const repository = this.repositories.get(key(decodeURIComponent(repoMatch[1] ?? ''), decodeURIComponent(repoMatch[2] ?? '')));
+    const repository = this.repositories.get(
+      key(decodeURIComponent(repoMatch[1] ?? ''), decodeURIComponent(repoMatch[2] ?? '')),
+    );
     if (!repository) throw notFound();
     const rest = repoMatch[3] ?? '';
 
     if (method === 'GET' && rest === '') return { body: this.shapes.repositoryJson(repository) };
-    if (method === 'GET' && rest === '/issues') return this.shapes.page(this.listIssues(repository, query), query, path);
+    if (method === 'GET' && rest === '/issues')
+      return this.shapes.page(this.listIssues(repository, query), query, path);
     const issue = /^\/issues\/([0-9]+)$/.exec(rest);
     if (method === 'GET' && issue) return { body: this.getIssue(repository, Number(issue[1])) };
     if (method === 'GET' && rest === '/pulls') return this.shapes.page(this.listPulls(repository, query), query, path);
@@ -360,7 +353,10 @@ function validBranch(name: string): boolean {
 
 async function branchCommit(barePath: string, branch: string): Promise<string | undefined> {
   try {
-    return (await openGit(barePath).raw(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`])).trim() || undefined;
+    return (
+      (await openGit(barePath).raw(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`])).trim() ||
+      undefined
+    );
   } catch {
     return undefined;
   }
@@ -369,29 +365,4 @@ async function branchCommit(barePath: string, branch: string): Promise<string | 
 async function commitsBetween(barePath: string, base: string, head: string): Promise<number> {
   const out = await openGit(barePath).raw(['rev-list', '--count', `refs/heads/${base}..refs/heads/${head}`]);
   return Number(out.trim());
-}
-
-async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  try {
-    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // fall through to GitHub's answer for a body it cannot parse
-  }
-  throw new HttpError(400, { message: 'Problems parsing JSON', documentation_url: docs, status: '400' });
-}
-
-function notFound(doc = ''): HttpError {
-  return new HttpError(404, { message: 'Not Found', documentation_url: doc ? `${docs}/${doc}` : docs, status: '404' });
-}
-
-function invalid(error: Record<string, string>): HttpError {
-  return new HttpError(422, {
-    message: 'Validation Failed',
-    errors: [error],
-    documentation_url: `${docs}/pulls/pulls#create-a-pull-request`,
-    status: '422',
-  });
 }
