@@ -1,9 +1,12 @@
-// The set-up phase on the npm fixture (a test runner and TypeScript as devDependencies, lockfile made by npm):
-// the first set-up (npm ci in the sandbox) against the cached one (the dependencies linked from the cache), and
-// the disk the dependencies take for a Coder, the Reviewer's clean room and two child worktrees against one
-// full install. Runs in the strongest OS-level kind this machine has. Needs the npm registry; says so if not.
+// The set-up phase on the npm fixture (a test runner, TypeScript, jest and ts-jest as devDependencies, lockfile
+// made by npm): the first set-up (npm ci in the sandbox) against the cached one (a copy from the cache), the time
+// a sandbox takes to get its copy, and the disk the dependencies take for a Coder, the Reviewer's clean room and
+// two child repositories against one full install. Each sandbox gets a copy of its own (reflinked where the file
+// system can), never links to the cache: hard links let an agent change the next session's files (see
+// docs/environment.md); the cost of that is measured here against hard-linking the same tree. Runs in the
+// strongest OS-level kind this machine has. Needs the npm registry; says so if not.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diskUsage } from '../src/node/environment/dependencyCache.ts';
@@ -11,8 +14,9 @@ import { resolveEnvironmentPlan } from '../src/node/environment/environmentPlan.
 import { runSetup, type SetupResult } from '../src/node/environment/environmentSetup.ts';
 import { SessionEnvironment } from '../src/node/environment/sessionEnvironment.ts';
 import { chosenSessionSandboxes } from '../src/node/runtime/chosenSessionSandboxes.ts';
+import { shutdownOsSandbox } from '../src/node/sandbox/osSandbox.ts';
 import { chooseSandbox } from '../src/node/sandbox/sandboxChoice.ts';
-import { fixtureRepo, npmProjectFiles, registryUnavailable } from '../test/environment/fixtureRepos.ts';
+import { fixtureRepo, listFiles, npmProjectFiles, registryUnavailable } from '../test/environment/fixtureRepos.ts';
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
@@ -22,7 +26,7 @@ async function main(): Promise<void> {
     console.log(`environment set-up: skipped (${why})`);
     return;
   }
-  const repo = fixtureRepo(await npmProjectFiles({ typescript: '5.6.3' }));
+  const repo = fixtureRepo(await npmProjectFiles({ typescript: '5.6.3', jest: '29.7.0', 'ts-jest': '29.2.5' }));
   const store = mkdtempSync(join(tmpdir(), 'agent-os-env-bench-'));
   try {
     const choice = await chooseSandbox({ setting: 'auto', repository: repo.repo });
@@ -32,7 +36,7 @@ async function main(): Promise<void> {
     const setUp = async (sessionId: string): Promise<SetupResult & { ok: true }> => {
       const { worktree } = await sandboxes.workspace(sessionId);
       const plan = await resolveEnvironmentPlan(worktree, { sandboxKind: choice.kind });
-      const result = await runSetup({ sessionId, repository: repo.repo, plan, sandboxes, sandboxKind: choice.kind, cache: environment.cache, reporter });
+      const result = await runSetup({ sessionId, repository: repo.repo, plan, sandboxes, sandboxKind: choice.kind, cache: environment.cache, stagingDir: environment.stagingDir, reporter });
       if (!result.ok) throw new Error(`${result.message}\n${result.tail}`);
       return result;
     };
@@ -51,6 +55,32 @@ async function main(): Promise<void> {
     // One full install (the session's worktree) against the same plus a clean room and two child worktrees.
     const { worktree } = await sandboxes.workspace('bench-first');
     const full = await diskUsage([join(worktree, 'node_modules')]);
+    const files = listFiles(join(worktree, 'node_modules')).length;
+
+    // Giving one folder its copy (what each fresh sandbox costs), three times each: the confined copy from the
+    // cache, against hard-linking the same tree on the host (what the cache did before) and a plain host copy.
+    const scratch = mkdtempSync(join(tmpdir(), 'agent-os-env-bench-copy-'));
+    const median = async (what: (dir: string) => Promise<unknown>): Promise<number> => {
+      const runs: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const dir = join(scratch, `${runs.length}-${Math.random().toString(36).slice(2)}`);
+        mkdirSync(dir);
+        const started = performance.now();
+        await what(dir);
+        runs.push(performance.now() - started);
+        rmSync(dir, { recursive: true, force: true });
+      }
+      return runs.sort((a, b) => a - b)[1] as number;
+    };
+    const entryFiles = join(environment.cache.entryDir(first.cacheKey), 'files');
+    const copied = await median((dir) => environment.cache.restore(first.cacheKey, dir, (r) => sandboxes.copyConfined('bench-first', r)));
+    const linked = await median(async (dir) => execFileSync('cp', ['-al', join(entryFiles, 'node_modules'), join(dir, 'node_modules')]));
+    const plain = await median(async (dir) => execFileSync('cp', ['-R', '--reflink=auto', join(entryFiles, 'node_modules'), join(dir, 'node_modules')]));
+    rmSync(scratch, { recursive: true, force: true });
+    console.log(
+      `giving a sandbox node_modules (${files} files, ${mb(full)}), median of 3: confined copy ${copied.toFixed(0)} ms; ` +
+        `hard links (before) ${linked.toFixed(0)} ms; plain host copy ${plain.toFixed(0)} ms; the copy costs ${(copied / linked).toFixed(1)}x the links`,
+    );
     const given = environment.wrap(sandboxes, repo.repo, 'bench-first', () => ({ cache_key: first.cacheKey, dependency_dirs: first.dependencyDirs, copied_files: [] }));
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: worktree, encoding: 'utf8' }).trim();
     const dirs = [join(worktree, 'node_modules')];
@@ -69,16 +99,16 @@ async function main(): Promise<void> {
     const shared = await diskUsage([...dirs, environment.cache.root]);
     console.log(
       `disk for dependencies: one full install ${mb(full)}; Coder + Reviewer clean room + 2 child worktrees + the cache ${mb(shared)} ` +
-        `(${(shared / full).toFixed(2)}x one install; an install each would be ${dirs.length}x = ${mb(full * dirs.length)})`,
+        `(${(shared / full).toFixed(2)}x one install; an install each would be ${dirs.length}x = ${mb(full * dirs.length)}; ` +
+        `du counts reflinked copies in full: on btrfs or XFS they share their blocks until changed)`,
     );
-    // A reader's snapshot is refreshed by the sandbox with a full copy of the worktree before the set-up's
-    // links replace it (the sandbox's own code, see docs/environment.md): its first opening shows that cost.
+    // A reader sees the session's repository itself (read-only), which has its dependencies already.
     for (const round of ['first', 'second']) {
       const started = Date.now();
       const sandbox = await given.open({ sessionId: 'bench-first', threadId: 'planner', access: 'read_only', network: false, enabledTools: ['bash'] });
       const ms = Date.now() - started;
       const total = await diskUsage([...dirs, join(sandbox.workdir, 'node_modules'), environment.cache.root]);
-      console.log(`  planner snapshot (${round} opening): ${ms} ms; disk with it ${mb(total)} (${(total / full).toFixed(2)}x one install)`);
+      console.log(`  planner (${round} opening): ${ms} ms; disk with it ${mb(total)} (${(total / full).toFixed(2)}x one install)`);
       await sandbox.dispose();
     }
   } finally {
@@ -87,7 +117,13 @@ async function main(): Promise<void> {
   }
 }
 
-void main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+// sandbox-runtime's proxies would keep the process alive.
+void main()
+  .then(() => shutdownOsSandbox())
+  .then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );

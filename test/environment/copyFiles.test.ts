@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { copyNamedFiles } from '../../src/node/environment/copyFiles.ts';
+import { confinedCopy, type ConfinedCopyRequest } from '../../src/node/sandbox/confinedCopy.ts';
+import { hostConfinement } from '../../src/node/sandbox/confinement.ts';
 
 test('named files are copied without the lines that hold secrets; credential files and links are refused', async () => {
   const root = mkdtempSync(join(tmpdir(), 'agent-os-copy-'));
@@ -17,7 +19,10 @@ test('named files are copied without the lines that hold secrets; credential fil
     writeFileSync(join(from, '.npmrc'), '//registry/:_authToken=npm_x\n');
     writeFileSync(join(from, 'server.pem'), '-----BEGIN PRIVATE KEY-----\n');
     symlinkSync('/etc/passwd', join(from, '.env.link'));
-    const report = await copyNamedFiles(from, to, ['.env.test', '.npmrc', 'server.pem', '.env.link', '.env.missing']);
+    mkdirSync(join(root, 'home'));
+    const copy = (r: ConfinedCopyRequest) => confinedCopy(hostConfinement(), { workdir: r.to, writable: true, allowedDomains: [], scratchHome: join(root, 'home'), vault: join(root, 'vault') }, r);
+    const files = ['.env.test', '.npmrc', 'server.pem', '.env.link', '.env.missing'];
+    const report = await copyNamedFiles({ from, to, files, stagingDir: join(root, 'staging'), copy });
     assert.deepEqual(report.copied, ['.env.test']);
     assert.equal(readFileSync(join(to, '.env.test'), 'utf8'), 'PORT=3000\nGREETING=hello\n');
     assert.equal(report.redactedLines, 3);

@@ -43,7 +43,7 @@ test('env check: refused unconfirmed, then set-up and tests pass, then from the 
     assert.match(second.stdout, /set-up: ready from the cache/);
 
     const list = await cli('env', 'cache');
-    assert.match(list.stdout, /^[0-9a-f]{32} {2}node_modules {2}\d+ files {2}tests: npm test$/m);
+    assert.match(list.stdout, /^[0-9a-f]{32} {2}node_modules {2}\d+\.\d MB {2}tests: npm test$/m);
     const cleared = await cli('env', 'cache', '--clear');
     assert.match(cleared.stdout, /removed 1 cached environment/);
     assert.equal(execFileSync('git', ['branch', '--list', 'agent-os/*'], { cwd: repo.repo, encoding: 'utf8' }).trim(), '', 'no branch left behind');

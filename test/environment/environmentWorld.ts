@@ -9,7 +9,9 @@ import { chooseSandbox, type SandboxSetting } from '../../src/node/sandbox/sandb
 import type { LocalRuntimeOptions } from '../../src/node/runtime/localRuntime.ts';
 import { startScriptedRuntime, type ScriptedRuntime } from '../support/scriptedRuntime.ts';
 
-/** A Coder that, in each session in turn, runs that session's commands with `bash`, then says it is done. */
+/** A Coder that runs the first session's commands with `bash`, then says it is done. The scripted model
+ * answers by turn within a conversation, so every session of one runtime starts again at turn 1 (the first
+ * list): a test that needs other commands in a later session starts a runtime of its own for it. */
 export function coderRunning(sessions: readonly (readonly string[])[]): unknown {
   return {
     agents: {

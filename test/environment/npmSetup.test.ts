@@ -1,8 +1,8 @@
 // The set-up phase on an npm project with a lockfile and a test runner from the registry: in the OS-level
 // sandbox (bubblewrap) and in the unconfined worktree chosen in the settings, the set-up installs, the Coder
 // runs the test command and sees it pass, agents have no network (where it can be turned off), a second
-// session takes the dependencies from the cache, and the Reviewer's clean room, a reader's snapshot and a
-// child worktree get the same files by hard links.
+// session takes the dependencies from the cache, and the Reviewer's clean room and a child repository get copies
+// of their own (a reader sees the session's repository itself).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
@@ -65,7 +65,7 @@ for (const kind of ['bubblewrap', 'worktree'] as const) {
         const sandboxes = rt.environment!.wrap(await sandboxesFor(rt.storeDir, repo.repo, kind), repo.repo, first.id, () => ready);
         const { worktree } = await sandboxes.workspace(first.id);
         const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: worktree, encoding: 'utf8' }).trim();
-        const marker = (dir: string) => statSync(join(dir, 'node_modules', TEST_RUNNER.name, 'package.json')).ino;
+        const marker = (dir: string) => statSync(join(dir, 'node_modules', TEST_RUNNER.name, 'package.json'));
         for (const request of [
           { threadId: 'reviewer', access: 'read_only' as const, workspace: { kind: 'clean_room' as const, commit: head } },
           { threadId: 'planner', access: 'read_only' as const },
@@ -76,9 +76,13 @@ for (const kind of ['bubblewrap', 'worktree'] as const) {
             const command = request.threadId === 'reviewer' ? 'npm test' : 'node_modules/.bin/uvu tests';
             const result = await sandbox.runTool({ name: 'bash', input: { command } }, {});
             assert.equal(result.is_error, false, `${request.threadId}: ${result.content}`);
-            // Readers see the session's repository itself, read-only; the others work in copies of their own.
-            if (request.threadId !== 'planner') assert.notEqual(sandbox.workdir, worktree);
-            assert.equal(marker(sandbox.workdir), marker(worktree), `${request.threadId} shares the session's files`);
+            // Readers see the session's repository itself, read-only; the others work in copies of their own,
+            // which no other sandbox shares (an agent changing its copy changes no one else's).
+            if (request.threadId !== 'planner') {
+              assert.notEqual(sandbox.workdir, worktree);
+              assert.notEqual(marker(sandbox.workdir).ino, marker(worktree).ino, `${request.threadId} has a copy of its own`);
+            }
+            assert.equal(marker(sandbox.workdir).size, marker(worktree).size);
           } finally {
             await sandbox.dispose();
           }

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { AgentOsError } from '../../core/errors.ts';
+import { diskUsage } from '../../node/environment/dependencyCache.ts';
 import { checkEnvironment } from '../../node/environment/environmentCheck.ts';
 import { SessionEnvironment } from '../../node/environment/sessionEnvironment.ts';
 import { chosenSessionSandboxes } from '../../node/runtime/chosenSessionSandboxes.ts';
@@ -63,7 +64,10 @@ export const envCommand: CliCommand = {
       }
       const entries = await environment.cache.list();
       if (entries.length === 0) out(`no cached environments in ${environment.cache.root}`);
-      for (const e of entries) out(`${e.key}  ${e.dirs.join(', ')}  ${e.files} files${e.testCommand ? `  tests: ${e.testCommand}` : ''}`);
+      for (const e of entries) {
+        const size = await diskUsage([environment.cache.entryDir(e.key)]);
+        out(`${e.key}  ${e.dirs.join(', ')}  ${(size / 1024 / 1024).toFixed(1)} MB${e.testCommand ? `  tests: ${e.testCommand}` : ''}`);
+      }
       return 0;
     }
 

@@ -31,7 +31,7 @@ export const environmentPayloads = [
     cached: z.boolean(),
     cache_key: z.string(),
     test_command: z.string().optional(),
-    /** Folders the set-up made that every sandbox of the session gets (linked from the cache). */
+    /** Folders the set-up made that every sandbox of the session gets (a copy from the cache). */
     dependency_dirs: z.array(z.string()),
     /** Git-ignored files the environment file named, copied into the session's sandboxes. */
     copied_files: z.array(z.string()),

@@ -5,8 +5,9 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { EnvironmentPlan } from './environmentPlan.ts';
 
-/** Bumped when what a cache entry holds changes shape. */
-const CACHE_FORMAT = 1;
+/** Bumped when what a cache entry holds changes shape (2: copies instead of hard links, so no key of a
+ * hard-linked entry, which an agent could have changed, is ever used again). */
+const CACHE_FORMAT = 2;
 
 export interface CacheKeyParts {
   plan: Pick<EnvironmentPlan, 'setup' | 'env' | 'lockfiles' | 'cacheDirectories'>;

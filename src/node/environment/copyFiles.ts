@@ -1,10 +1,13 @@
 // Git-ignored files a project needs to run (`.env.test` and the like) are copied into a session's sandboxes
 // only when the environment file names them — never silently — and never a secret: a file whose name says
 // it holds credentials is refused, and in a copied file every line whose variable name or value looks like a
-// secret is left out (the copy says how many).
-import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
+// secret is left out (the copy says how many). The host reads them from the person's repository and writes
+// the cleaned text into a fresh folder of its own; the confined copy puts them into the sandbox's files, so a
+// link an agent put in a named file's place is never written through.
+import { mkdtemp, lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isSecretName } from '../sandbox/scrubbedEnv.ts';
+import type { ConfinedCopier } from './dependencyCache.ts';
 import { isSecretFileName, looksLikeSecretValue } from './secretText.ts';
 
 export interface CopyReport {
@@ -30,8 +33,36 @@ export function withoutSecrets(text: string): { text: string; removed: number } 
   return { text: kept.join('\n'), removed };
 }
 
-export async function copyNamedFiles(from: string, to: string, files: readonly string[]): Promise<CopyReport> {
+export interface NamedFilesCopy {
+  /** The person's repository, where the files are read. */
+  from: string;
+  /** A sandbox's files. */
+  to: string;
+  files: readonly string[];
+  /** Where the host may make a folder of its own for the cleaned files (Agent OS's store). */
+  stagingDir: string;
+  copy: ConfinedCopier;
+}
+
+export async function copyNamedFiles(request: NamedFilesCopy): Promise<CopyReport> {
   const report: CopyReport = { copied: [], skipped: [], redactedLines: 0 };
+  if (request.files.length === 0) return report;
+  await mkdir(request.stagingDir, { recursive: true });
+  const stage = await mkdtemp(path.join(request.stagingDir, 'files-'));
+  try {
+    const cleaned = await cleanNamedFiles(request.from, stage, request.files, report);
+    const copied = await request.copy({ from: stage, to: request.to, paths: cleaned });
+    report.copied.push(...copied.copied);
+    report.skipped.push(...copied.skipped);
+    return report;
+  } finally {
+    await rm(stage, { recursive: true, force: true });
+  }
+}
+
+/** Writes the named files of `from`, without their secrets, under `stage`; returns those written. */
+async function cleanNamedFiles(from: string, stage: string, files: readonly string[], report: CopyReport): Promise<string[]> {
+  const written: string[] = [];
   for (const name of files) {
     if (isSecretFileName(name)) {
       report.skipped.push({ path: name, reason: 'its name says it holds credentials' });
@@ -58,11 +89,11 @@ export async function copyNamedFiles(from: string, to: string, files: readonly s
       continue;
     }
     const clean = withoutSecrets(content.toString('utf8'));
-    const target = path.join(to, name);
+    const target = path.join(stage, name);
     await mkdir(path.dirname(target), { recursive: true });
     await writeFile(target, clean.text, { mode: stat.mode & 0o666 });
-    report.copied.push(name);
+    written.push(name);
     report.redactedLines += clean.removed;
   }
-  return report;
+  return written;
 }

@@ -54,6 +54,7 @@ export async function checkEnvironment(options: CheckOptions): Promise<CheckResu
       sandboxes,
       sandboxKind: options.sandboxKind,
       cache: environment.cache,
+      stagingDir: environment.stagingDir,
       ...(options.ignoreCache ? { ignoreCache: true } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       reporter: {

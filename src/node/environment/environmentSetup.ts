@@ -9,7 +9,7 @@ import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
 import { findDevcontainerConfig, readDevcontainerJson, configImage } from '../sandbox/devcontainer/devcontainerConfig.ts';
 import { environmentCacheKey, hostImage } from './cacheKey.ts';
 import { copyNamedFiles } from './copyFiles.ts';
-import type { DependencyCache } from './dependencyCache.ts';
+import type { ConfinedCopier, DependencyCache } from './dependencyCache.ts';
 import type { EnvironmentPlan } from './environmentPlan.ts';
 import { registryDomains } from './registryDomains.ts';
 import { runCommands } from './setupRun.ts';
@@ -48,6 +48,8 @@ export interface SetupRequest {
   sandboxes: SessionSandboxes;
   sandboxKind: string;
   cache: DependencyCache;
+  /** Where named files are cleaned on their way into the sandbox (host-only). */
+  stagingDir: string;
   reporter: SetupReporter;
   signal?: AbortSignal;
   /** Run even when the cache has the result (`agent-os env check --no-cache`). */
@@ -72,8 +74,9 @@ export async function runSetup(request: SetupRequest): Promise<SetupResult> {
     sandboxKind: request.sandboxKind,
     image: await environmentImage(workspace.worktree, request.sandboxKind),
   });
+  const copy: ConfinedCopier = (r) => sandboxes.copyConfined(sessionId, r);
   const finish = async (cached: boolean, dirs: string[]): Promise<SetupResult> => {
-    const copied = await copyNamedFiles(request.repository, workspace.worktree, plan.copyFiles);
+    const copied = await copyNamedFiles({ from: request.repository, to: workspace.worktree, files: plan.copyFiles, stagingDir: request.stagingDir, copy });
     return {
       ok: true,
       source: plan.source,
@@ -87,7 +90,7 @@ export async function runSetup(request: SetupRequest): Promise<SetupResult> {
   };
   if (plan.setup.length === 0) return finish(false, []);
   if (!request.ignoreCache) {
-    const restored = await request.cache.restore(key, workspace.worktree);
+    const restored = await request.cache.restore(key, workspace.worktree, copy);
     if (restored) return finish(true, restored.dirs);
   }
 
@@ -133,7 +136,7 @@ export async function runSetup(request: SetupRequest): Promise<SetupResult> {
   }
   const dirs = await untrackedDirs(workspace.worktree, request.repository, workspace.baseCommit, plan.cacheDirectories);
   // A set-up that made none of the cached folders is not cached: what it did lives elsewhere, so it runs each time.
-  const saved = dirs.length > 0 ? await request.cache.save(key, workspace.worktree, dirs, plan.test) : undefined;
+  const saved = dirs.length > 0 ? await request.cache.save(key, workspace.worktree, dirs, plan.test, copy) : undefined;
   return finish(false, saved?.dirs ?? []);
 }
 

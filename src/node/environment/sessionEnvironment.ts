@@ -1,8 +1,9 @@
 // The set-up phase of a session, before any agent runs: its plan resolved on the session's worktree, a
 // detected set-up confirmed by the person once per repository, the run (or the cache) recorded as events, and
 // a failure left as an event with the command and its output's tail — the session idles, resumable once it is
-// fixed. Afterwards every sandbox the session opens (the Planner's snapshot, the Reviewer's clean room, child
-// worktrees) gets the dependencies linked from the cache, and the named files copied.
+// fixed. Afterwards every sandbox the session opens (the session's repository, the Reviewer's clean room, child
+// repositories) gets a copy of the dependencies from the cache once, and the named files copied, both by the
+// sandboxes' confined copy; agents' sandboxes get the environment file's network allowlist (`network.agents`).
 import * as path from 'node:path';
 import { AgentOsError, describeError } from '../../core/errors.ts';
 import type { EventOfType, StopReason } from '../../core/events/sessionEvent.ts';
@@ -11,7 +12,7 @@ import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import type { Sandbox, SandboxRequest } from '../../core/sandbox/sandbox.ts';
 import { withOpen, type SessionSandboxes } from '../runtime/sessionSandboxes.ts';
 import { copyNamedFiles } from './copyFiles.ts';
-import { DependencyCache, linkTree } from './dependencyCache.ts';
+import { DependencyCache, type ConfinedCopier } from './dependencyCache.ts';
 import { EnvironmentFileError } from './environmentFile.ts';
 import { describePlan, resolveEnvironmentPlan, type EnvironmentPlan } from './environmentPlan.ts';
 import { runSetup, SETUP_THREAD } from './environmentSetup.ts';
@@ -47,11 +48,14 @@ export type EnvironmentReadyInfo = Pick<ReadyEvent, 'cache_key' | 'dependency_di
 export class SessionEnvironment {
   readonly cache: DependencyCache;
   readonly consent: SetupConsent;
+  /** Where named files are cleaned on their way into a sandbox (host-only). */
+  readonly stagingDir: string;
   private readonly redact: (text: string) => string;
 
   constructor(private readonly options: SessionEnvironmentOptions) {
     this.redact = secretRedactor(options.secrets ?? []);
     this.cache = new DependencyCache(path.join(options.dir, 'cache'));
+    this.stagingDir = path.join(options.dir, 'staging');
     this.consent = new SetupConsent(path.join(options.dir, 'confirmed.json'));
   }
 
@@ -117,6 +121,7 @@ export class SessionEnvironment {
         sandboxes,
         sandboxKind: kind,
         cache: this.cache,
+        stagingDir: this.stagingDir,
         ...(input.signal ? { signal: input.signal } : {}),
         reporter: {
           started: async (info) => {
@@ -171,18 +176,19 @@ export class SessionEnvironment {
     return yes;
   }
 
-  /** Links the set-up's folders into a sandbox's files (from the cache; from the session's worktree when the
-   * cache entry is gone) and copies the named files. */
+  /** Gives a sandbox's folder the set-up's folders (a copy from the cache, once per folder) and the named
+   * files. Never from another sandbox's folder: what an agent did to its copy stays there. */
   private async giveDependencies(ready: EnvironmentReadyInfo, workdir: string, repository: string, sandboxes: SessionSandboxes, sessionId: string): Promise<void> {
-    if (ready.dependency_dirs.length > 0 && !(await this.cache.restore(ready.cache_key, workdir))) {
-      const worktree = (await sandboxes.workspace(sessionId)).worktree;
-      if (path.resolve(worktree) !== path.resolve(workdir)) {
-        for (const dir of ready.dependency_dirs) {
-          await linkTree(path.join(worktree, dir), path.join(workdir, dir), dir).catch(() => undefined);
-        }
+    const copy: ConfinedCopier = (request) => sandboxes.copyConfined(sessionId, request);
+    if (ready.dependency_dirs.length > 0 && !(await this.cache.given.has(workdir, ready.cache_key))) {
+      if (!(await this.cache.restore(ready.cache_key, workdir, copy))) {
+        throw new AgentOsError(
+          'SANDBOX_UNAVAILABLE',
+          `the session's dependencies (${ready.dependency_dirs.join(', ')}) are no longer in the cache (it was cleared): start a new session, whose set-up fills it again`,
+        );
       }
     }
-    if (ready.copied_files.length > 0) await copyNamedFiles(repository, workdir, ready.copied_files);
+    if (ready.copied_files.length > 0) await copyNamedFiles({ from: repository, to: workdir, files: ready.copied_files, stagingDir: this.stagingDir, copy });
   }
 
   /** The session's sandboxes, with the environment (once `ready` says it is there) given to each one opened. */

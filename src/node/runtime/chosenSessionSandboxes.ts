@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { AgentOsError } from '../../core/errors.ts';
 import type { Sandbox, SandboxRequest } from '../../core/sandbox/sandbox.ts';
+import { CLEAR_COPY_LEFTOVERS, confinedCopy } from '../sandbox/confinedCopy.ts';
 import { hostConfinement, osConfinement, type Confinement, type ConfinementScope } from '../sandbox/confinement.ts';
 import { toolServerFileTools, type FileToolsRequest } from '../sandbox/devcontainer/confinedFileTools.ts';
 import { DevcontainerSandboxProvider } from '../sandbox/devcontainer/devcontainerSandboxProvider.ts';
@@ -85,10 +86,11 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
     if (!done) {
       done = (async () => {
         const session = await repos.ensureSession(sessionId);
-        // A git command killed mid-way leaves its lock; removed confined, like any work in the repository.
+        // A git command (or a copy) killed mid-way leaves its lock (its half copy); removed confined, like any
+        // work in the repository.
         const dirs = [session.workdir, ...(await repos.childKeys(sessionId)).map((key) => repos.childPath(sessionId, key))];
         for (const dir of dirs) {
-          await runConfined(await confinement(), scope(sessionId, dir, true, OWN_THREAD), CLEAR_STALE_LOCKS);
+          await runConfined(await confinement(), scope(sessionId, dir, true, OWN_THREAD), `${CLEAR_STALE_LOCKS}; ${CLEAR_COPY_LEFTOVERS}`);
         }
       })();
       swept.set(sessionId, done);
@@ -186,6 +188,9 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
     async fork(sourceId: string, forkId: string, commit: string | undefined) {
       const made = await repos.forkFrom(sourceId, forkId, commit);
       return { commit: made.commit, baseCommit: made.baseCommit };
+    },
+    async copyConfined(sessionId, request) {
+      return confinedCopy(await confinement(), scope(sessionId, request.to, true, OWN_THREAD), request);
     },
   };
 }

@@ -23,5 +23,6 @@ export function lazySessionSandboxes(make: () => Promise<SessionSandboxes>): Ses
     mergeChild: async (sessionId, key, label) => (await get()).mergeChild(sessionId, key, label),
     deliver: async (sessionId, head) => (await get()).deliver(sessionId, head),
     fork: async (sourceId, forkId, commit) => (await get()).fork(sourceId, forkId, commit),
+    copyConfined: async (sessionId, request) => (await get()).copyConfined(sessionId, request),
   };
 }

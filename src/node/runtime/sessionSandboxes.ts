@@ -4,6 +4,7 @@
 // merged from a parallel Coder, delivered to the person's repository after approval.
 import type { SandboxProvider } from '../../core/sandbox/sandbox.ts';
 import type { WorktreeDiff } from '../git/worktreeDiff.ts';
+import type { ConfinedCopyRequest, ConfinedCopyResult } from '../sandbox/confinedCopy.ts';
 import type { MergeResult } from '../sandbox/sessionGit.ts';
 
 export interface SandboxDescription {
@@ -53,6 +54,9 @@ export interface SessionSandboxes extends SandboxProvider {
   /** Makes a fork's repository start at `commit` of the source session's work (its vault's copy), or at the
    * source's base commit when undefined; says which commit and that base. */
   fork(sourceId: string, forkId: string, commit: string | undefined): Promise<{ commit: string; baseCommit: string }>;
+  /** Copies files between a host folder and a sandbox's files (or a cache entry being made), confined like
+   * Agent OS's git: only `to` is written, no symbolic link in it is followed (confinedCopy.ts). */
+  copyConfined(sessionId: string, request: ConfinedCopyRequest): Promise<ConfinedCopyResult>;
 }
 
 /** A SessionSandboxes with `open` (and only it) replaced. */
@@ -68,6 +72,7 @@ export function withOpen(sandboxes: SessionSandboxes, open: SessionSandboxes['op
     mergeChild: (id, key, label) => sandboxes.mergeChild(id, key, label),
     deliver: (id, head) => sandboxes.deliver(id, head),
     fork: (source, fork, commit) => sandboxes.fork(source, fork, commit),
+    copyConfined: (id, request) => sandboxes.copyConfined(id, request),
     ...(sandboxes.recover ? { recover: (id: string) => sandboxes.recover!(id) } : {}),
     ...(sandboxes.stopSession ? { stopSession: (id: string) => sandboxes.stopSession!(id) } : {}),
   };
