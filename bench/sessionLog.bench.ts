@@ -33,7 +33,7 @@ const SLICE = 50;
 const BATCH_APPENDS = 30_000;
 const FOLD_EVENTS = 100_000;
 const WAKE_EVENTS = 1_000_000;
-const FOLD_ROUNDS = 5;
+const FOLD_ROUNDS = 7;
 const ROOT = join(__dirname, '..');
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-os-bench-'));
@@ -89,15 +89,27 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-/** The realistic mix, record by record (the tool results answer ids that are never used: fine here). */
+/** The realistic mix, record by record (where a tool result is not given its use's id by `answering`,
+ * it answers an id that was never used). */
 function realistic(i: number): EventInput {
   const cycle = agentCycle(Math.floor(i / 6));
   return cycle[i % cycle.length] as EventInput;
 }
 
-/** What the log would write for input `i`: its JSON line, for the loops that write bytes by hand. */
+/** `input`, a tool result made to answer the tool use appended last (as the harness's do): the fold
+ * then holds no tool use open for ever, and its checkpoints stay the size of a real session's. */
+function answering(input: EventInput, lastToolUse: string): EventInput {
+  if (input.type === 'agent.tool_result') input.tool_use_id = lastToolUse;
+  return input;
+}
+
+/** What the log would write for `input`, the `i`-th record: its JSON line, for the loops that write by hand. */
+function stampedLine(input: EventInput, i: number): string {
+  return `${JSON.stringify({ ...input, id: 'sevt_0123456789abcdef', seq: i + 1, processed_at: new Date().toISOString(), schema_version: 1 })}\n`;
+}
+
 function recordLine(i: number): string {
-  return `${JSON.stringify({ ...realistic(i), id: 'sevt_0123456789abcdef', seq: i + 1, processed_at: new Date().toISOString(), schema_version: 1 })}\n`;
+  return stampedLine(realistic(i), i);
 }
 
 function datasyncInPool(fd: number): Promise<void> {
@@ -114,17 +126,22 @@ async function syncRates() {
   const writer = await store.openWriter(id);
   const db = sqlite ? openSqlite(join(dir, 'one.sqlite')) : undefined;
   const lines = Array.from({ length: SYNC_APPENDS }, (_, i) => recordLine(i));
+  const inputs = Array.from({ length: SYNC_APPENDS }, (_, i) => realistic(i));
   const totalBytes = lines.reduce((n, l) => n + Buffer.byteLength(l), 0);
   const preallocated = openSync(join(dir, 'preallocated.jsonl'), 'w+');
   writeSync(preallocated, Buffer.alloc(totalBytes));
   await datasyncInPool(preallocated);
   const appended = openSync(join(dir, 'raw.jsonl'), 'a');
   const time = { ours: 0, sqlite: 0, overwrite: 0, raw: 0 };
+  let lastToolUse = '';
   const vs = { sqlite: [] as number[], overwrite: [] as number[], raw: [] as number[] };
   let at = 0;
   for (let done = 0; done < SYNC_APPENDS; done += SLICE) {
     let start = process.hrtime.bigint();
-    for (let i = done; i < done + SLICE; i++) await writer.append(realistic(i), 'sync');
+    for (let i = done; i < done + SLICE; i++) {
+      const event = await writer.append(answering(inputs[i] as EventInput, lastToolUse), 'sync');
+      if (event.type === 'agent.tool_use') lastToolUse = event.id;
+    }
     const ours = seconds(start);
     start = process.hrtime.bigint();
     if (db) for (let i = done; i < done + SLICE; i++) db.insert(lines[i] as string);
@@ -213,24 +230,38 @@ async function concurrentSqlite(): Promise<number> {
   return rate;
 }
 
-/** Batched appends against appendFileSync of the same lines without any fsync (interleaved, best of 3). */
-async function batchRates(): Promise<{ ours: number; plain: number }> {
-  const lines = Array.from({ length: BATCH_APPENDS }, (_, i) => recordLine(i));
+/**
+ * Batched appends against appendFileSync without any fsync (interleaved, best of 3). The yardstick
+ * appends each event as a JSON line made in its loop (what any log of events does: stamp, serialize,
+ * write); the same lines made beforehand (the writing alone) are shown beside it.
+ */
+async function batchRates(): Promise<{ ours: number; plain: number; prepared: number }> {
+  const inputs = Array.from({ length: BATCH_APPENDS }, (_, i) => realistic(i));
+  const lines = inputs.map((input, i) => stampedLine(input, i));
   let ours = 0;
   let plain = 0;
+  let prepared = 0;
   for (let round = 0; round < 3; round++) {
     const { id } = await store.create({ title: `batch ${round}` });
     const writer = await store.openWriter(id);
+    let lastToolUse = '';
     let start = process.hrtime.bigint();
-    for (let i = 0; i < BATCH_APPENDS; i++) await writer.append(realistic(i), 'batch');
+    for (let i = 0; i < BATCH_APPENDS; i++) {
+      const event = await writer.append(answering(inputs[i] as EventInput, lastToolUse), 'batch');
+      if (event.type === 'agent.tool_use') lastToolUse = event.id;
+    }
     ours = Math.max(ours, BATCH_APPENDS / seconds(start));
     await writer.close();
     const file = join(dir, `plain-${round}.jsonl`);
     start = process.hrtime.bigint();
-    for (const l of lines) appendFileSync(file, l);
+    for (let i = 0; i < BATCH_APPENDS; i++) appendFileSync(file, stampedLine(inputs[i] as EventInput, i));
     plain = Math.max(plain, BATCH_APPENDS / seconds(start));
+    const preparedFile = join(dir, `prepared-${round}.jsonl`);
+    start = process.hrtime.bigint();
+    for (const l of lines) appendFileSync(preparedFile, l);
+    prepared = Math.max(prepared, BATCH_APPENDS / seconds(start));
   }
-  return { ours, plain };
+  return { ours, plain, prepared };
 }
 
 /** A fresh process opening a long session (test/session/fixtures/openLongSession.ts). */
@@ -273,10 +304,14 @@ async function main(): Promise<void> {
 
   const batch = await batchRates();
   line('append, batched', `${batch.ours.toFixed(0)} records/s`);
-  line('  appendFileSync of the same lines, no fsync', `${batch.plain.toFixed(0)} records/s`);
+  line('  appendFileSync of each event as a JSON line, no fsync', `${batch.plain.toFixed(0)} records/s`);
+  line('  appendFileSync of the same lines made beforehand, no fsync', `${batch.prepared.toFixed(0)} records/s`);
   line('batched append vs appendFileSync without fsync', `${(batch.ours / batch.plain).toFixed(2)}x`, '>= 0.8x');
+  line('batched append vs appendFileSync of lines made beforehand', `${(batch.ours / batch.prepared).toFixed(2)}x`);
 
   // Full read + fold. Interleaved, and the fastest of each: on a shared machine a round can lose the CPU.
+  // Each side runs in a function of its own, so nothing it made is still held while the other runs,
+  // and after a turn of the event loop (a finished read lets go of its buffers only then) and a GC.
   const foldDir = join(dir, 'fold');
   const fold = await writeLongSession(new FileSessionStore(foldDir), FOLD_EVENTS, 'sesn_fold');
   const foldStore = new FileSessionStore(foldDir);
@@ -284,24 +319,36 @@ async function main(): Promise<void> {
   let rawTime = Number.POSITIVE_INFINITY;
   let breakdown = { read: 0, fold: 0 };
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-  for (let round = 0; round < FOLD_ROUNDS; round++) {
+  const settle = async (): Promise<void> => {
+    await new Promise((resolve) => setImmediate(resolve));
     gc();
-    let start = process.hrtime.bigint();
+  };
+  const rawRound = (): number => {
+    const start = process.hrtime.bigint();
     const parsed = readFileSync(fold.logPath, 'utf8')
       .split('\n')
       .filter((l) => l.length > 0)
       .map((l) => JSON.parse(l) as unknown);
-    rawTime = Math.min(rawTime, seconds(start));
+    const time = seconds(start);
     if (parsed.length !== FOLD_EVENTS) throw new Error(`raw parse saw ${parsed.length} lines`);
-    gc();
-    start = process.hrtime.bigint();
+    return time;
+  };
+  const ourRound = async (): Promise<{ read: number; total: number }> => {
+    const start = process.hrtime.bigint();
     const events = await foldStore.read(fold.id);
-    const readTime = seconds(start);
+    const read = seconds(start);
     const state = foldSession(fold.id, events);
     const total = seconds(start);
     if (state.lastSeq !== FOLD_EVENTS) throw new Error(`fold ended at seq ${state.lastSeq}`);
-    if (total < foldTime) breakdown = { read: readTime, fold: total - readTime };
-    foldTime = Math.min(foldTime, total);
+    return { read, total };
+  };
+  for (let round = 0; round < FOLD_ROUNDS; round++) {
+    await settle();
+    rawTime = Math.min(rawTime, rawRound());
+    await settle();
+    const ours = await ourRound();
+    if (ours.total < foldTime) breakdown = { read: ours.read, fold: ours.total - ours.read };
+    foldTime = Math.min(foldTime, ours.total);
   }
   line(`open + fold ${FOLD_EVENTS} events (${(fold.bytes / 2 ** 20).toFixed(1)} MiB), full read`, `${(foldTime * 1000).toFixed(0)} ms`);
   line('  of which read + checksums + parse', `${(breakdown.read * 1000).toFixed(0)} ms`);
@@ -322,11 +369,13 @@ async function main(): Promise<void> {
   // The wake of a million events: generated outside the timing, opened in a fresh process.
   const wakeDir = join(dir, 'wake');
   const long = await writeLongSession(new FileSessionStore(wakeDir), WAKE_EVENTS, 'sesn_million');
-  const warm = openInFreshProcess(wakeDir, long.id);
-  if (warm.lastSeq !== WAKE_EVENTS) throw new Error(`the wake ended at seq ${warm.lastSeq}`);
+  // The median of three wakes, each in a fresh process (each appends one event, as a run would).
+  const wakes = [0, 1, 2].map(() => openInFreshProcess(wakeDir, long.id));
+  const warm = wakes.sort((a, b) => a.wakeMs - b.wakeMs)[1] as (typeof wakes)[number];
+  if (wakes.some((w) => w.lastSeq < WAKE_EVENTS)) throw new Error(`a wake ended before seq ${WAKE_EVENTS}`);
   const size = `${WAKE_EVENTS} events, ${(long.bytes / 2 ** 30).toFixed(2)} GiB`;
-  line(`wake of a session (${size}): open writer, fold checkpoint + tail, ready to run`, `${warm.wakeMs.toFixed(0)} ms`, '< 200 ms');
-  line(`peak memory of a fresh process with that session open (wake, last page, follow, append)`, `${warm.maxRssMb.toFixed(0)} MB`, '< 300 MB');
+  line(`wake of a session (${size}): open writer, fold checkpoint + tail, ready to run`, `${warm.wakeMs.toFixed(0)} ms, median of 3 fresh processes`, '< 200 ms');
+  line(`peak memory of a fresh process with that session open (wake, last page, follow, append)`, `${Math.max(...wakes.map((w) => w.maxRssMb)).toFixed(0)} MB`, '< 300 MB');
   const cannotDrop = dropCaches();
   line('  the same wake with a cold page cache', cannotDrop ?? `${openInFreshProcess(wakeDir, long.id).wakeMs.toFixed(0)} ms`);
   rmSync(wakeDir, { recursive: true, force: true });

@@ -17,10 +17,11 @@ import type { AppendReceipt, Durability, OpenedLog, SessionWriter } from '../../
 import { stampEvent } from '../../core/session/storeRules.ts';
 import type { BlobStore } from './blobStore.ts';
 import { datasync } from './datasyncQueue.ts';
-import { recordCrc, writeCheckpoint } from './foldCheckpoint.ts';
+import { writeCheckpoint } from './foldCheckpoint.ts';
 import type { FoldCheckpoint } from './foldCheckpoint.ts';
 import type { LogIndex } from './logIndex.ts';
-import { recordLineFor } from './recordCodec.ts';
+import { lineCrc, RecordEncoder, recordFor, recordLineBytes } from './recordCodec.ts';
+import type { RecordKind } from './recordCodec.ts';
 import type { WriterLock } from './writerLock.ts';
 
 const FENCE_CHECK_MS = 50;
@@ -72,6 +73,7 @@ export class FileSessionWriter implements SessionWriter {
   private lost: Error | undefined;
   private checkpointing: Promise<void> | undefined;
   private checkpointedBytes: number;
+  private readonly encoder = new RecordEncoder();
 
   constructor(
     readonly sessionId: string,
@@ -96,13 +98,14 @@ export class FileSessionWriter implements SessionWriter {
   }
 
   appendMany(inputs: EventInput[], durability: Durability = 'sync'): Promise<SessionEvent[]> {
-    let receipt: AppendReceipt;
+    let events: SessionEvent[];
     try {
-      receipt = this.appendNow(inputs, durability);
+      events = this.writeNow(inputs, durability);
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    return receipt.durable.then(() => receipt.events);
+    // A batch append is done once written: no promise to wait for in between (streaming deltas come by the hundred).
+    return durability === 'batch' ? Promise.resolve(events) : this.durableUpTo(this.written).then(() => events);
   }
 
   appendNow(inputs: EventInput[], durability: Durability = 'sync'): AppendReceipt {
@@ -128,16 +131,17 @@ export class FileSessionWriter implements SessionWriter {
     let events: SessionEvent[];
     if (inputs.length === 1) {
       const event = stampEvent(inputs[0] as EventInput, this.file.lastSeq + 1, now);
-      const record = this.recordFor(event);
-      this.assertRoomFor(Buffer.byteLength(record, 'utf8'));
-      this.writeRecord(record, event);
+      const { kind, json } = this.recordFor(event);
+      const line = this.encoder.encode(kind, json);
+      this.assertRoomFor(line.length);
+      this.writeRecord(line, event);
       events = [event];
     } else {
       // Every event is checked before any is written: a bad one appends nothing.
       events = inputs.map((input, i) => stampEvent(input, this.file.lastSeq + 1 + i, now));
       const records = events.map((event) => this.recordFor(event));
-      this.assertRoomFor(records.reduce((n, record) => n + Buffer.byteLength(record, 'utf8'), 0));
-      records.forEach((record, i) => this.writeRecord(record, events[i] as SessionEvent));
+      this.assertRoomFor(records.reduce((n, r) => n + recordLineBytes(r.kind, r.json), 0));
+      records.forEach((r, i) => this.writeRecord(this.encoder.encode(r.kind, r.json), events[i] as SessionEvent));
     }
     this.maybeCheckpoint(false);
     return events;
@@ -197,16 +201,17 @@ export class FileSessionWriter implements SessionWriter {
     }
   }
 
-  private recordFor(event: SessionEvent): string {
-    return recordLineFor(event, this.blobThresholdBytes, (bytes) => this.blobs.put(bytes));
+  /** What the event's line holds: the event itself, or (when it is large) a reference to its blob. */
+  private recordFor(event: SessionEvent): { kind: RecordKind; json: string } {
+    return recordFor(event, this.blobThresholdBytes, (bytes) => this.blobs.put(bytes));
   }
 
-  private writeRecord(record: string, event: SessionEvent): void {
-    // A string goes to the kernel in one write(2), encoded on the native side: no Buffer per record.
-    const length = Buffer.byteLength(record, 'utf8');
+  /** Hands one whole line to the kernel in one write(2). */
+  private writeRecord(line: Buffer, event: SessionEvent): void {
+    const length = line.length;
     let n: number;
     try {
-      n = writeSync(this.file.fd, record);
+      n = writeSync(this.file.fd, line, 0, length);
     } catch (error) {
       this.rollBack(error as Error);
       throw error;
@@ -219,7 +224,7 @@ export class FileSessionWriter implements SessionWriter {
     const offset = this.file.size;
     this.file.size += n;
     this.file.lastSeq = event.seq;
-    this.file.lastRecord = { offset, crc32: recordCrc(record) };
+    this.file.lastRecord = { offset, crc32: lineCrc(line) };
     this.written++;
     this.fold.apply(event);
     if (offset >= (this.index.last?.offset ?? 0) + INDEX_BYTES) this.index.add({ offset, seq: event.seq });

@@ -8,7 +8,7 @@ import type { EventInput, SessionEvent } from '../../core/events/sessionEvent.ts
 import { stampEvent } from '../../core/session/storeRules.ts';
 import { BlobStore } from './blobStore.ts';
 import { fsyncInPool, writeAllSync } from './durableFiles.ts';
-import { recordLineFor } from './recordCodec.ts';
+import { RecordEncoder, recordFor } from './recordCodec.ts';
 import { BLOBS, LOG } from './sessionLayout.ts';
 
 const PAGE = 1024;
@@ -30,12 +30,12 @@ export async function writeForkedLog(input: ForkedLogInput): Promise<void> {
   const appended = input.append.map((e, i) => stampEvent(e, input.throughSeq + 1 + i, now));
   const blobs = new BlobStore(input.sessionId, join(input.dir, BLOBS));
   const fd = openSync(join(input.dir, LOG), 'wx');
+  const encoder = new RecordEncoder();
   try {
-    const write = (event: SessionEvent): void =>
-      writeAllSync(
-        fd,
-        recordLineFor(event, input.blobThresholdBytes, (bytes) => blobs.put(bytes)),
-      );
+    const write = (event: SessionEvent): void => {
+      const { kind, json } = recordFor(event, input.blobThresholdBytes, (bytes) => blobs.put(bytes));
+      writeAllSync(fd, encoder.encode(kind, json));
+    };
     for (let seq = 1; seq <= input.throughSeq;) {
       const page = await input.readPage(seq, Math.min(PAGE, input.throughSeq - seq + 1));
       if (page.length === 0) throw new Error(`the source log ended at ${seq - 1}, before ${input.throughSeq}`);

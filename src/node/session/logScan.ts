@@ -1,8 +1,9 @@
 // Reads a session log in windows of a few MiB, so that no code path holds a whole log: a session of a
 // million events (gigabytes) opens like a short one, and memory stays bounded by the window. The scan
-// is written once, as a generator that asks for reads; `scanLog` feeds it with async reads (readers,
-// followers, opening a writer) and `scanLogSync` with blocking ones (an opened log's events, read on
-// first use from a synchronous getter).
+// is written once, as a generator that takes the log's bytes window by window, in order, and carries
+// a line cut by a window's end over to the next; `scanLog` feeds it with async reads (readers,
+// followers, opening a writer), reading the next window while it decodes this one, and `scanLogSync`
+// with blocking ones (an opened log's events, read on first use from a synchronous getter).
 import { fstatSync, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { SessionEvent } from '../../core/events/sessionEvent.ts';
@@ -12,9 +13,10 @@ import type { BlobRef, DecodeResult } from './recordCodec.ts';
 
 export const LOG_START: LogCursor = Object.freeze({ offset: 0, seq: 1 });
 
-/** Bytes read at a time. A line longer than this (an old log's huge inline record) grows the window. */
+/** Bytes read at a time. A line longer than this (an old log's huge inline record) spans windows. */
 const WINDOW_BYTES = 4 * 1024 * 1024;
 const NEWLINE = 0x0a;
+const NO_BYTES = Buffer.alloc(0);
 
 export interface ScanOptions {
   /** Where to start: the first byte of a record and its seq (a cursor, or a point of the index). */
@@ -29,7 +31,7 @@ export interface ScanOptions {
   reportBlobDamage?: boolean;
   /** Each window's events, in order. The scan keeps none itself. */
   onEvents?: (events: SessionEvent[]) => void;
-  /** The start of each window (a record's first byte): points a later read can start from. */
+  /** The start of each window's whole lines (a record's first byte): points a later read can start from. */
   onPosition?: (position: LogCursor) => void;
   windowBytes?: number;
 }
@@ -45,36 +47,23 @@ export interface ScanResult {
   damage?: DecodeResult['damage'];
 }
 
-interface ReadRequest {
-  buf: Buffer;
-  length: number;
-  position: number;
-}
-
-function* scanning(fileSize: number, options: ScanOptions): Generator<ReadRequest, ScanResult, number> {
-  const size = Math.min(fileSize, options.endOffset ?? fileSize);
-  let window = options.windowBytes ?? WINDOW_BYTES;
+/**
+ * The scan. It is handed the log's bytes from `from.offset` on, window after window with no gap (an
+ * empty window: the file ended sooner than it said), and may keep none of them once it asks for the
+ * next: the windows' buffers are reused.
+ */
+function* scanning(size: number, options: ScanOptions): Generator<void, ScanResult, Buffer> {
   let { offset, seq } = options.from ?? LOG_START;
   let left = options.limit ?? Number.POSITIVE_INFINITY;
-  let buf = Buffer.allocUnsafe(0);
   let lastRecordAt = -1;
-  while (offset < size && left > 0) {
-    const length = Math.min(window, size - offset);
-    if (buf.length < length) buf = Buffer.allocUnsafe(length);
-    const got = yield { buf, length, position: offset };
-    if (got === 0) break; // the file was cut shorter meanwhile: what is left is a tail
-    const endsLog = offset + got >= size;
-    let chunk = buf.subarray(0, got);
-    if (!endsLog) {
-      const lastNewline = chunk.lastIndexOf(NEWLINE);
-      if (lastNewline < 0) {
-        window *= 2;
-        continue;
-      }
-      chunk = chunk.subarray(0, lastNewline + 1);
-    }
+  /** Bytes from `offset` on that end in no newline yet: the start of a line the next window ends. */
+  let carry: Buffer | undefined;
+  /** Where the bytes handed in so far end. */
+  let received = offset;
+  /** Decodes whole lines at `offset`; the result when the scan stops there. */
+  const decode = (bytes: Buffer, endsLog: boolean): ScanResult | undefined => {
     options.onPosition?.({ offset, seq });
-    const decoded = decodeRecords(chunk, {
+    const decoded = decodeRecords(bytes, {
       baseOffset: offset,
       firstSeq: seq,
       fromSeq: options.fromSeq ?? 1,
@@ -91,28 +80,112 @@ function* scanning(fileSize: number, options: ScanOptions): Generator<ReadReques
       options.onEvents?.(decoded.events);
     }
     if (decoded.damage || decoded.tail) return { end: { offset, seq }, size, lastRecordAt, damage: decoded.damage, tail: decoded.tail };
+    return left > 0 ? undefined : { end: { offset, seq }, size, lastRecordAt };
+  };
+  while (offset < size && left > 0) {
+    const window = yield;
+    if (window.length === 0) break; // the file was cut shorter meanwhile: what is left is a tail
+    received += window.length;
+    const endsLog = received >= size;
+    let rest = window;
+    if (carry) {
+      // The line the last window cut, joined with its end: a small copy, not a copy of the window.
+      const newline = window.indexOf(NEWLINE);
+      if (newline < 0 && !endsLog) {
+        carry = Buffer.concat([carry, window]);
+        continue;
+      }
+      const headEnd = newline < 0 ? window.length : newline + 1;
+      const head = Buffer.concat([carry, window.subarray(0, headEnd)]);
+      carry = undefined;
+      const stopped = decode(head, endsLog && headEnd === window.length);
+      if (stopped) return stopped;
+      rest = window.subarray(headEnd);
+    }
+    const whole = endsLog ? rest.length : rest.lastIndexOf(NEWLINE) + 1;
+    if (whole > 0) {
+      const stopped = decode(rest.subarray(0, whole), endsLog);
+      if (stopped) return stopped;
+    }
+    if (whole < rest.length) carry = Buffer.from(rest.subarray(whole)); // copied: the window's buffer is reused
   }
   return { end: { offset, seq }, size, lastRecordAt };
 }
 
-export async function scanLog(file: FileHandle, options: ScanOptions): Promise<ScanResult> {
-  const scan = scanning((await file.stat()).size, options);
-  let step = scan.next();
-  while (!step.done) {
-    const { buf, length, position } = step.value;
-    step = scan.next(await readFully(file, buf, length, position));
+/** The windows of `[from, size)`, in order: where each starts and how long it is. */
+class WindowPlan {
+  private position: number;
+  /** Set once a read came back short: the file ends sooner, and nothing after it is read. */
+  private ended = false;
+
+  constructor(
+    from: number,
+    private readonly size: number,
+    readonly windowBytes: number,
+  ) {
+    this.position = from;
   }
+
+  next(): { position: number; length: number } | undefined {
+    const length = Math.min(this.windowBytes, this.size - this.position);
+    if (this.ended || length <= 0) return undefined;
+    const position = this.position;
+    this.position += length;
+    return { position, length };
+  }
+
+  /** What a read of `length` bytes that got `got` hands the scan. */
+  got(buf: Buffer, length: number, got: number): Buffer {
+    if (this.ended) return NO_BYTES;
+    if (got < length) this.ended = true;
+    return buf.subarray(0, got);
+  }
+}
+
+export async function scanLog(file: FileHandle, options: ScanOptions): Promise<ScanResult> {
+  const size = Math.min((await file.stat()).size, options.endOffset ?? Number.POSITIVE_INFINITY);
+  const plan = new WindowPlan((options.from ?? LOG_START).offset, size, options.windowBytes ?? WINDOW_BYTES);
+  // Two buffers: the next window is read into one while the scan decodes the other.
+  const buffers: Buffer[] = [];
+  let turn = 0;
+  const read = (): Promise<Buffer> => {
+    const next = plan.next();
+    if (!next) return Promise.resolve(NO_BYTES);
+    const buf = (buffers[turn] ??= Buffer.allocUnsafe(plan.windowBytes));
+    turn ^= 1;
+    return readFully(file, buf, next.length, next.position).then((got) => plan.got(buf, next.length, got));
+  };
+  const scan = scanning(size, options);
+  let step = scan.next();
+  let windows = 0;
+  let reading = step.done ? undefined : read();
+  while (!step.done) {
+    const window = await (reading as Promise<Buffer>);
+    // A page mostly needs one window: only from the second on is the one after read ahead.
+    const ahead = ++windows >= 2 ? read() : undefined;
+    step = scan.next(window);
+    reading = ahead ?? (step.done ? undefined : read());
+  }
+  await reading; // a read ahead the scan did not need: the caller closes the file after us
   return withoutUndefined(step.value);
 }
 
 export function scanLogSync(fd: number, options: ScanOptions): ScanResult {
-  const scan = scanning(fstatSync(fd).size, options);
+  const size = Math.min(fstatSync(fd).size, options.endOffset ?? Number.POSITIVE_INFINITY);
+  const plan = new WindowPlan((options.from ?? LOG_START).offset, size, options.windowBytes ?? WINDOW_BYTES);
+  let buf: Buffer | undefined;
+  const scan = scanning(size, options);
   let step = scan.next();
   while (!step.done) {
-    const { buf, length, position } = step.value;
-    let got = 0;
-    for (let n = -1; got < length && n !== 0; got += n) n = readSync(fd, buf, got, length - got, position + got);
-    step = scan.next(got);
+    const next = plan.next();
+    let window: Buffer = NO_BYTES;
+    if (next) {
+      buf ??= Buffer.allocUnsafe(plan.windowBytes);
+      let got = 0;
+      for (let n = -1; got < next.length && n !== 0; got += n) n = readSync(fd, buf, got, next.length - got, next.position + got);
+      window = plan.got(buf, next.length, got);
+    }
+    step = scan.next(window);
   }
   return withoutUndefined(step.value);
 }

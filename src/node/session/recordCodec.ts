@@ -37,32 +37,67 @@ const CLOSE_BRACE = 0x7d;
 const MIN_LINE = KEY_AT + BLOB_KEY.length + 2;
 
 /**
- * One log line (with its newline) for a JSON value, as a string the writer hands to one write(2). The
- * checksum is of the value's UTF-8 bytes (zlib encodes a string as UTF-8), which is what a reader checks.
+ * What the line of a stamped event holds: the event inline, or — past the threshold — a reference to a
+ * blob that `putBlob` stores (durably, before the line is written) and names by its sha256.
  */
-export function encodeRecordLine(kind: RecordKind, json: string): string {
-  const sum = crc32(json).toString(16).padStart(8, '0');
-  return `${PREFIX}${sum}${kind === 'event' ? EVENT_KEY : BLOB_KEY}${json}}\n`;
+export function recordFor(event: SessionEvent, blobThresholdBytes: number, putBlob: (bytes: Buffer) => string): { kind: RecordKind; json: string } {
+  const json = serializeEvent(event);
+  // Byte length is at least the string length: only measure when the string is near the limit.
+  if (json.length * 3 <= blobThresholdBytes || Buffer.byteLength(json, 'utf8') <= blobThresholdBytes) return { kind: 'event', json };
+  const bytes = Buffer.from(json, 'utf8');
+  const ref: BlobRef = { sha256: putBlob(bytes), bytes: bytes.length, seq: event.seq, id: event.id, type: event.type, thread: event.thread };
+  return { kind: 'blob', json: JSON.stringify(ref) };
+}
+
+/** One log line (with its newline) for a JSON value, as a new Buffer. The checksum is of the value's
+ * UTF-8 bytes, which is what a reader checks. */
+export function encodeRecord(kind: RecordKind, json: string): Buffer {
+  return Buffer.from(new RecordEncoder().encode(kind, json));
 }
 
 /**
- * The log line of a stamped event: inline, or — past the threshold — a reference to a blob that `putBlob`
- * stores (durably, before the line is written) and names by its sha256.
+ * Encodes lines into a buffer it keeps and reuses (grown as needed), for the writer: the JSON becomes
+ * UTF-8 once, and the checksum, the size check and the write(2) all take those bytes. (A string line
+ * is encoded again by each of them: four times per append.)
  */
-export function recordLineFor(event: SessionEvent, blobThresholdBytes: number, putBlob: (bytes: Buffer) => string): string {
-  const json = serializeEvent(event);
-  // Byte length is at least the string length: only measure when the string is near the limit.
-  if (json.length * 3 <= blobThresholdBytes || Buffer.byteLength(json, 'utf8') <= blobThresholdBytes) {
-    return encodeRecordLine('event', json);
+export class RecordEncoder {
+  private buf = Buffer.allocUnsafe(64 * 1024);
+
+  /** The line for `json`: a view of the encoder's buffer, valid until the next call. */
+  encode(kind: RecordKind, json: string): Buffer {
+    const key = kind === 'event' ? EVENT_KEY_BYTES : BLOB_KEY_BYTES;
+    const bodyAt = KEY_AT + key.length;
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
+    const most = bodyAt + json.length * 3 + 2;
+    if (this.buf.length < most) this.buf = Buffer.allocUnsafe(Math.max(most, this.buf.length * 2));
+    const buf = this.buf;
+    PREFIX_BYTES.copy(buf, 0);
+    key.copy(buf, KEY_AT);
+    const bodyEnd = bodyAt + buf.write(json, bodyAt, 'utf8');
+    writeHex(buf, HEX_AT, crc32(buf.subarray(bodyAt, bodyEnd)));
+    buf[bodyEnd] = CLOSE_BRACE;
+    buf[bodyEnd + 1] = NEWLINE;
+    return buf.subarray(0, bodyEnd + 2);
   }
-  const bytes = Buffer.from(json, 'utf8');
-  const ref: BlobRef = { sha256: putBlob(bytes), bytes: bytes.length, seq: event.seq, id: event.id, type: event.type, thread: event.thread };
-  return encodeRecordLine('blob', JSON.stringify(ref));
 }
 
-/** The same line as bytes. */
-export function encodeRecord(kind: RecordKind, json: string): Buffer {
-  return Buffer.from(encodeRecordLine(kind, json), 'utf8');
+/** Bytes of the line for `json` (its newline included). */
+export function recordLineBytes(kind: RecordKind, json: string): number {
+  return KEY_AT + (kind === 'event' ? EVENT_KEY_BYTES : BLOB_KEY_BYTES).length + Buffer.byteLength(json, 'utf8') + 2;
+}
+
+/** A line's checksum, as the 8 hexadecimal digits it carries. */
+export function lineCrc(line: Buffer): string {
+  return line.toString('latin1', HEX_AT, HEX_AT + 8);
+}
+
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+function writeHex(buf: Buffer, at: number, value: number): void {
+  for (let i = 7; i >= 0; i--) {
+    buf[at + i] = HEX_DIGITS[value & 0xf] as number;
+    value >>>= 4;
+  }
 }
 
 /** Where a line's JSON body sits, or why the line is not a record. */
@@ -163,22 +198,28 @@ export function decodeRecords(buf: Buffer, options: DecodeOptions): DecodeResult
   // One UTF-8 decode per window of whole lines (the whole log, unless it is huge), sliced per record,
   // is cheaper than a decode per record. Lines match one to one: a newline byte is a newline character,
   // even next to invalid bytes. Within a line, the prefix and the closing brace are ASCII, so the body's
-  // character range is found from the line's character range.
+  // character range is found from the line's character range. A window whose text is as long as its
+  // bytes has one character per byte (a character is never shorter than its bytes), so there a line's
+  // bytes are found from its characters, without looking at the bytes again.
   let text = '';
+  let windowStart = 0;
   let windowEnd = 0;
+  let aligned = false;
   let pos = 0;
   let at = 0;
   let last = -1;
   const length = buf.length;
   while (pos < length) {
-    const newline = buf.indexOf(NEWLINE, pos);
-    if (newline < 0) return stopAt(events, seq - firstSeq, last, buf, pos, base, true, 'last record has no newline');
-    if (newline >= windowEnd) {
-      windowEnd = windowEndFor(buf, pos, newline, options.textWindowBytes ?? TEXT_WINDOW);
+    if (pos >= windowEnd) {
+      windowEnd = windowEndFor(buf, pos, options.textWindowBytes ?? TEXT_WINDOW);
       text = buf.toString('utf8', pos, windowEnd);
+      windowStart = pos;
+      aligned = text.length === windowEnd - pos;
       at = 0;
     }
     const textNewline = text.indexOf('\n', at);
+    const newline = textNewline < 0 ? -1 : aligned ? windowStart + textNewline : buf.indexOf(NEWLINE, pos);
+    if (newline < 0) return stopAt(events, seq - firstSeq, last, buf, pos, base, true, 'last record has no newline');
     const isLast = newline === length - 1 && options.endsLog !== false;
     const line = checkLine(buf, pos, newline);
     if ('damage' in line) return stopAt(events, seq - firstSeq, last, buf, pos, base, isLast, line.damage);
@@ -219,11 +260,14 @@ export function decodeRecords(buf: Buffer, options: DecodeOptions): DecodeResult
 /** Strings have a maximum length (about 512 MiB in V8): logs longer than a window are decoded in parts. */
 const TEXT_WINDOW = 64 * 1024 * 1024;
 
-/** End (exclusive) of a window that starts at `pos`: after the last whole line that fits, at least one line. */
-function windowEndFor(buf: Buffer, pos: number, firstNewline: number, window: number): number {
+/** End (exclusive) of a window that starts at `pos`: after the last whole line that fits, at least one
+ * line (or all that is left, when no newline follows). */
+function windowEndFor(buf: Buffer, pos: number, window: number): number {
   if (buf.length - pos <= window) return buf.length;
   const lastNewline = buf.lastIndexOf(NEWLINE, pos + window - 1);
-  return Math.max(lastNewline, firstNewline) + 1;
+  if (lastNewline >= pos) return lastNewline + 1;
+  const firstNewline = buf.indexOf(NEWLINE, pos + window);
+  return firstNewline < 0 ? buf.length : firstNewline + 1;
 }
 
 function stopAt(events: SessionEvent[], records: number, last: number, buf: Buffer, pos: number, base: number, isLast: boolean, reason: string): DecodeResult {
