@@ -26,7 +26,13 @@ export function describeEnvironmentEvent(e: EnvironmentEvent): { title: string; 
       const seconds = (e.duration_ms / 1000).toFixed(1);
       return {
         title: `Environment ready${e.cached ? ' from the cache' : ''} in ${seconds} s: ${what}${e.test_command ? `; tests: ${e.test_command}` : ''}`,
-        body: [`source: ${SOURCE[e.source] ?? e.source}`, `cache key ${e.cache_key}`, ...(e.copied_files.length ? [`copied: ${e.copied_files.join(', ')}`] : [])].join('\n'),
+        body: [
+          `source: ${SOURCE[e.source] ?? e.source}`,
+          `cache key ${e.cache_key}`,
+          ...(e.copied_files.length ? [`copied: ${e.copied_files.join(', ')}`] : []),
+          e.agent_domains?.length ? `agents may reach: ${e.agent_domains.join(', ')}` : 'agents run offline',
+          ...(e.agent_network_note ? [e.agent_network_note] : []),
+        ].join('\n'),
       };
     }
     case 'agent_os.environment_failed':

@@ -35,6 +35,11 @@ export const environmentPayloads = [
     dependency_dirs: z.array(z.string()),
     /** Git-ignored files the environment file named, copied into the session's sandboxes. */
     copied_files: z.array(z.string()),
+    /** Domains agents' sandboxes may reach (the environment file's `network.agents`), through the OS sandbox's
+     * proxy; absent or empty: agents run offline. */
+    agent_domains: z.array(z.string()).optional(),
+    /** Why domains the environment file named for agents are not what they get (a kind that cannot limit). */
+    agent_network_note: z.string().optional(),
     duration_ms: z.number().nonnegative(),
   }),
   z.object({

@@ -1,9 +1,11 @@
 // `agent-os env check` (and the Threads view's Check Environment): only the set-up and the test command, in
 // a throw-away session of the kind agents would use, so a person can check an environment before a session.
-// The test runs as the Reviewer's does: in a clean room at the checked commit, read-only, offline.
+// The test runs as the Reviewer's does: in a clean room at the checked commit, read-only, with the agents'
+// network (none unless the environment file names domains).
 import { randomUUID } from 'node:crypto';
 import { describeError } from '../../core/errors.ts';
 import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
+import { agentNetwork } from './agentNetwork.ts';
 import { describePlan, resolveEnvironmentPlan } from './environmentPlan.ts';
 import { runSetup } from './environmentSetup.ts';
 import type { SessionEnvironment } from './sessionEnvironment.ts';
@@ -70,10 +72,12 @@ export async function checkEnvironment(options: CheckOptions): Promise<CheckResu
     out(`set-up: ready${setup.cached ? ' from the cache' : ''} in ${(setup.durationMs / 1000).toFixed(1)} s${setup.dependencyDirs.length ? ` (${setup.dependencyDirs.join(', ')})` : ''}`);
     if (!plan.test) return { ok: true, setupOk: true, cached: setup.cached, message: 'set-up passed; no test command is known (name one as `test:` in .agents/environment.yaml)' };
 
+    const agentDomains = agentNetwork(setup.agentDomains, options.sandboxKind).domains;
     const given = environment.wrap(sandboxes, options.repository, sessionId, () => ({
       cache_key: setup.cacheKey,
       dependency_dirs: setup.dependencyDirs,
       copied_files: setup.copiedFiles,
+      agent_domains: agentDomains,
     }));
     const commit = (await sandboxes.changes(sessionId)).head;
     const sandbox = await given.open({
@@ -85,7 +89,7 @@ export async function checkEnvironment(options: CheckOptions): Promise<CheckResu
       enabledTools: ['bash'],
     });
     try {
-      out(`test: ${plan.test} (a clean room at ${commit.slice(0, 12)}, no network)`);
+      out(`test: ${plan.test} (a clean room at ${commit.slice(0, 12)}, ${agentDomains.length ? `network: ${agentDomains.join(', ')}` : 'no network'})`);
       const run = await runCommands({
         sandbox,
         commands: [plan.test],

@@ -34,6 +34,8 @@ export type SetupResult =
       cached: boolean;
       cacheKey: string;
       testCommand?: string;
+      /** The environment file's `network.agents`, as named. */
+      agentDomains: string[];
       dependencyDirs: string[];
       copiedFiles: string[];
       durationMs: number;
@@ -83,6 +85,7 @@ export async function runSetup(request: SetupRequest): Promise<SetupResult> {
       cached,
       cacheKey: key,
       ...(plan.test ? { testCommand: plan.test } : {}),
+      agentDomains: plan.agentDomains,
       dependencyDirs: dirs,
       copiedFiles: copied.copied,
       durationMs: Date.now() - began,

@@ -11,6 +11,7 @@ import { secretRedactor } from '../../core/tools/redactSecrets.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import type { Sandbox, SandboxRequest } from '../../core/sandbox/sandbox.ts';
 import { withOpen, type SessionSandboxes } from '../runtime/sessionSandboxes.ts';
+import { agentNetwork, withAgentNetwork } from './agentNetwork.ts';
 import { copyNamedFiles } from './copyFiles.ts';
 import { DependencyCache, type ConfinedCopier } from './dependencyCache.ts';
 import { EnvironmentFileError } from './environmentFile.ts';
@@ -43,7 +44,7 @@ export interface SessionEnvironmentOptions {
 
 type ReadyEvent = EventOfType<'agent_os.environment_ready'>;
 /** What sandboxes need to know of a ready environment. */
-export type EnvironmentReadyInfo = Pick<ReadyEvent, 'cache_key' | 'dependency_dirs' | 'copied_files'>;
+export type EnvironmentReadyInfo = Pick<ReadyEvent, 'cache_key' | 'dependency_dirs' | 'copied_files' | 'agent_domains'>;
 
 export class SessionEnvironment {
   readonly cache: DependencyCache;
@@ -154,6 +155,7 @@ export class SessionEnvironment {
       }
       return fail(result);
     }
+    const network = agentNetwork(result.agentDomains, kind);
     await log.append({
       type: 'agent_os.environment_ready',
       thread: primary,
@@ -163,8 +165,11 @@ export class SessionEnvironment {
       ...(result.testCommand ? { test_command: result.testCommand } : {}),
       dependency_dirs: result.dependencyDirs,
       copied_files: result.copiedFiles,
+      ...(network.domains.length ? { agent_domains: network.domains } : {}),
+      ...(network.note ? { agent_network_note: network.note } : {}),
       duration_ms: result.durationMs,
     });
+    if (network.note) progress(`environment: ${network.note}`);
     if (plan.setup.length > 0) progress(`environment: ready${result.cached ? ' (from the cache)' : ''}`);
     return undefined;
   }
@@ -191,10 +196,10 @@ export class SessionEnvironment {
     if (ready.copied_files.length > 0) await copyNamedFiles({ from: repository, to: workdir, files: ready.copied_files, stagingDir: this.stagingDir, copy });
   }
 
-  /** The session's sandboxes, with the environment (once `ready` says it is there) given to each one opened. */
+  /** The session's sandboxes, with the environment (once `ready` says it is there) given to each one opened:
+   * its dependencies and named files, and the agents' network allowlist. */
   wrap(sandboxes: SessionSandboxes, repository: string, sessionId: string, ready: () => EnvironmentReadyInfo | undefined): SessionSandboxes {
-    const give = async (sandbox: Sandbox): Promise<Sandbox> => {
-      const info = ready();
+    const give = async (sandbox: Sandbox, info: EnvironmentReadyInfo | undefined): Promise<Sandbox> => {
       if (info) {
         try {
           await this.giveDependencies(info, sandbox.workdir, repository, sandboxes, sessionId);
@@ -207,7 +212,8 @@ export class SessionEnvironment {
     };
     return withOpen(sandboxes, async (request: SandboxRequest) => {
       if (request.threadId === SETUP_THREAD) throw new AgentOsError('INVALID_ARGUMENT', `thread id ${SETUP_THREAD} is the set-up's own`);
-      return give(await sandboxes.open(request));
+      const info = ready();
+      return give(await sandboxes.open(withAgentNetwork(request, info?.agent_domains)), info);
     });
   }
 }
