@@ -10,6 +10,7 @@ const repo = resolve(__dirname, '../..');
 /** Where the option is declared and handed down, and nowhere else under src/. */
 const PASSES_IT_ON = new Set([
   'src/core/harness/harness.ts',
+  'src/core/harness/harnessOptions.ts',
   'src/node/runtime/runtimeOptions.ts',
   'src/node/runtime/localRuntime.ts',
   'src/node/runtime/harnessAssembly.ts',
