@@ -98,6 +98,21 @@ export const ToolAsk = z.object({
 });
 export type ToolAsk = z.infer<typeof ToolAsk>;
 
+/** The Planner's questions (or its low confidence) waiting for the person before the Coder starts. */
+export const QuestionsCard = z.object({
+  eventId: z.string(),
+  seq: z.int().check(z.positive()),
+  reason: z.enum(['questions', 'low_confidence', 'always']),
+  questions: z.array(z.string()),
+  /** The plan's lowest confidence (0–1), when it states one. */
+  confidence: z.optional(z.number()),
+});
+export type QuestionsCard = z.infer<typeof QuestionsCard>;
+
+/** What the person may send as answers: one per question, each of a size a message can carry. */
+export const MAX_ANSWERS = 50;
+export const MAX_ANSWER_LENGTH = 20_000;
+
 export const SessionSummary = z.object({
   sessionId: z.string(),
   title: z.string(),
@@ -109,6 +124,7 @@ export const SessionSummary = z.object({
   threads: z.array(ThreadSummary),
   verdict: z.optional(VerdictCard),
   toolAsks: z.array(ToolAsk),
+  questions: z.optional(QuestionsCard),
   pullRequest: z.optional(z.object({ url: z.string(), number: z.int() })),
 });
 export type SessionSummary = z.infer<typeof SessionSummary>;
@@ -161,6 +177,11 @@ export const CardAction = z.discriminatedUnion('action', [
   z.object({ action: z.literal('allowTool'), toolUseEventId: z.string() }),
   z.object({ action: z.literal('denyTool'), toolUseEventId: z.string() }),
   z.object({ action: z.literal('openPullRequest') }),
+  z.object({
+    action: z.literal('answerQuestions'),
+    questionsEventId: z.string(),
+    answers: z.array(z.string().check(z.maxLength(MAX_ANSWER_LENGTH))).check(z.maxLength(MAX_ANSWERS)),
+  }),
 ]);
 export type CardAction = z.infer<typeof CardAction>;
 

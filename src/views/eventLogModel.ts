@@ -168,6 +168,16 @@ export class EventLogModel {
     };
     const verdict = this.verdictCard();
     if (verdict) summary.verdict = verdict;
+    const asked = s.openQuestions;
+    if (asked) {
+      summary.questions = {
+        eventId: asked.id,
+        seq: asked.seq,
+        reason: asked.reason,
+        questions: asked.questions,
+        ...(asked.confidence !== undefined ? { confidence: asked.confidence } : {}),
+      };
+    }
     if (s.pullRequest) summary.pullRequest = { url: s.pullRequest.url, number: s.pullRequest.number };
     return showControlCharactersIn(summary);
   }

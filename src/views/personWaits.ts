@@ -1,5 +1,6 @@
 // What a session waits for the person to answer, read from its log: an `always_ask` tool call nobody has
-// confirmed or denied yet, or the Reviewer's APPROVE nobody has approved or sent back. The answer may come
+// confirmed or denied yet, the Planner's questions before the Coder starts, or the Reviewer's APPROVE nobody
+// has approved or sent back. The answer may come
 // from anywhere (the Event Log's cards, a notification, the palette, the CLI in another terminal): it is an
 // event in the log, so folding the log is how every surface learns that the question is gone.
 import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
@@ -19,6 +20,7 @@ export type PersonWait =
       /** The session's sandbox confines nothing: the call asks because every command does. */
       unconfined?: boolean;
     }
+  | { kind: 'questions'; key: string; seq: number; questionsEventId: string; questions: string[]; lowConfidence: boolean }
   | { kind: 'verdict'; key: string; seq: number; verdictEventId: string; summary: string };
 
 interface SessionWaits {
@@ -26,6 +28,7 @@ interface SessionWaits {
   /** Unanswered `always_ask` calls by event id, in log order. */
   asks: Map<string, EventOfType<'agent.tool_use'>>;
   verdict?: EventOfType<'agent_os.verdict_submitted'>;
+  questions?: EventOfType<'agent_os.questions_asked'>;
   unconfined?: boolean;
   lastSeq: number;
 }
@@ -63,9 +66,16 @@ export class PersonWaits {
         case 'agent_os.approval':
           if (s.verdict?.id === e.verdict_event_id) delete s.verdict;
           break;
+        case 'agent_os.questions_asked':
+          s.questions = e;
+          break;
+        case 'agent_os.questions_answered':
+          if (s.questions?.id === e.questions_event_id) delete s.questions;
+          break;
         case 'agent_os.pull_request_opened':
         case 'session.status_terminated':
           delete s.verdict;
+          delete s.questions;
           s.asks.clear();
           break;
         default:
@@ -95,6 +105,10 @@ export class PersonWaits {
         ...(s.unconfined ? { unconfined: true } : {}),
       };
     }
+    if (s.questions) {
+      const q = s.questions;
+      return { kind: 'questions', key: `questions:${q.id}`, seq: q.seq, questionsEventId: q.id, questions: q.questions, lowConfidence: q.reason === 'low_confidence' };
+    }
     if (s.verdict) {
       return { kind: 'verdict', key: `verdict:${s.verdict.id}`, seq: s.verdict.seq, verdictEventId: s.verdict.id, summary: s.verdict.verdict.summary };
     }
@@ -104,7 +118,7 @@ export class PersonWaits {
   /** How many questions the session has open (tool calls and the verdict). */
   openCount(sessionId: string): number {
     const s = this.sessions.get(sessionId);
-    return s ? s.asks.size + (s.verdict ? 1 : 0) : 0;
+    return s ? s.asks.size + (s.verdict ? 1 : 0) + (s.questions ? 1 : 0) : 0;
   }
 }
 
@@ -133,6 +147,17 @@ export function noticeFor(sessionId: string, title: string, wait: PersonWait): N
       actions: [
         { label: 'Allow', command: 'agentOs.allowTool', args },
         { label: 'Deny…', command: 'agentOs.denyTool', args },
+        { label: 'Open Event Log', command: 'agentOs.openEventLog', args: { sessionId } },
+      ],
+    };
+  }
+  if (wait.kind === 'questions') {
+    const first = wait.questions[0] ?? '';
+    const more = wait.questions.length > 1 ? ` (+${wait.questions.length - 1} more)` : '';
+    return {
+      message: `The Planner asks before the Coder starts on "${noticeText(title)}"${wait.lowConfidence ? ' (low confidence)' : ''}: ${noticeText(first)}${more}`,
+      actions: [
+        { label: 'Answer…', command: 'agentOs.answerQuestions', args: { sessionId, questionsEventId: wait.questionsEventId } },
         { label: 'Open Event Log', command: 'agentOs.openEventLog', args: { sessionId } },
       ],
     };

@@ -31,7 +31,7 @@ export interface SessionNodeView {
   tooltip: string;
   status: DisplayStatus;
   icon: NodeIcon;
-  /** `session` plus flags the menus match on: running, resumable, verdict. */
+  /** `session` plus flags the menus match on: running, resumable, verdict, questions, pr. */
   contextValue: string;
 }
 
@@ -171,6 +171,7 @@ export class ThreadsTreeModel {
       status === 'running' ? 'running' : '',
       isResumable(status) && status !== 'waiting' && status !== 'idle' ? 'resumable' : '',
       state.latestVerdict && !state.latestApproval && !state.pullRequest ? 'verdict' : '',
+      state.openQuestions ? 'questions' : '',
       state.pullRequest ? 'pr' : '',
     ].filter(Boolean);
     const tokens = totalTokens(state.usage);

@@ -2,7 +2,6 @@
 // │ THE RUNTIME WIRING POINT of the extension. Everything else in src/vscode talks to the runtime │
 // │ only through the SessionService port; this function is the one place that builds it.         │
 // └──────────────────────────────────────────────────────────────────────────────────────────────┘
-import { NEVER_ASK } from '../core/pipeline/planQuestions.ts';
 import * as vscode from 'vscode';
 import type { SessionService } from '../core/runtime/sessionService.ts';
 import type { FileSessionStore } from '../node/session/fileSessionStore.ts';
@@ -53,8 +52,9 @@ export async function createRuntime(inputs: RuntimeInputs): Promise<SessionServi
       delegationDepth: settings.delegationDepth,
       reviewRounds: settings.reviewRounds,
       stepAttempts: settings.stepAttempts,
-      // The Event Log has no question card yet: a plan's questions are shown, not asked (the CLI asks).
-      questions: NEVER_ASK,
+      // Answered in the Event Log's question card, its notification, or Answer the Planner's Questions.
+      questions: { askOnQuestions: true, askBelowConfidence: settings.questions.askBelowConfidence, askAlways: settings.questions.askBeforeExecution },
+      learnPreferences: settings.learnPreferences,
       ...(settings.budgetMaxUsd ? { budget: { maxUsd: settings.budgetMaxUsd } } : {}),
     },
     modelOverrides: Object.fromEntries(Object.entries(settings.models).filter(([, m]) => Boolean(m))) as Record<string, string>,

@@ -8,7 +8,9 @@ import type { SessionService } from '../core/runtime/sessionService.ts';
 import { FileSessionStore } from '../node/session/fileSessionStore.ts';
 import type { CardAction } from '../shared/eventLogProtocol.ts';
 import { registerAgentLanguageClient, type AgentLanguageClientHandle } from './agentLanguageClient.ts';
-import { registerCommands, UNTRUSTED_MESSAGE } from './commands.ts';
+import { UNTRUSTED_MESSAGE } from './commandHelpers.ts';
+import { registerCommands } from './commands.ts';
+import { registerSupervisionCommands } from './supervisionCommands.ts';
 import { createRuntime } from './createRuntime.ts';
 import { EventLogPanels } from './eventLogPanel.ts';
 import { OverviewPanels } from './overviewPanel.ts';
@@ -108,6 +110,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     },
   });
   const treeView = vscode.window.createTreeView('agentOs.threads', { treeDataProvider: tree, showCollapseAll: true });
+  const commandDeps = { context, store, runtime, tree, treeView, panels, overviews, log, runtimeReady: () => runtimeReady, storeDir: store.dir };
 
   context.subscriptions.push(
     notifications,
@@ -119,7 +122,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     treeView,
     status,
     vscode.workspace.registerTextDocumentContentProvider(BASE_SCHEME, new BaseContentProvider()),
-    ...registerCommands({ context, store, runtime, tree, treeView, panels, overviews, log, runtimeReady: () => runtimeReady, storeDir: store.dir }),
+    ...registerCommands(commandDeps),
+    ...registerSupervisionCommands(commandDeps),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       log.info('workspace trusted: starting the runtime');
       void rebuildRuntime().then(() => tree.scheduleRefresh());
@@ -185,6 +189,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         return;
       case 'denyTool':
         await vscode.commands.executeCommand('agentOs.denyTool', { sessionId, toolUseEventId: action.toolUseEventId });
+        return;
+      case 'answerQuestions':
+        await vscode.commands.executeCommand('agentOs.answerQuestions', { sessionId, questionsEventId: action.questionsEventId, answers: action.answers });
         return;
       case 'openPullRequest': {
         const pr = tree.model.state(sessionId)?.pullRequest;

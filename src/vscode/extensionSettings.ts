@@ -11,6 +11,9 @@ export interface ExtensionSettings {
   delegationDepth: number;
   reviewRounds: number;
   stepAttempts: number;
+  /** When a plan waits for the person's answers before the Coder starts. */
+  questions: { askBelowConfidence: number; askBeforeExecution: boolean };
+  learnPreferences: boolean;
   budgetMaxUsd?: number;
   githubApiUrl?: string;
   anthropicBaseUrl?: string;
@@ -39,6 +42,11 @@ export function readSettings(): ExtensionSettings {
     delegationDepth: c.get<number>('delegationDepth') ?? 1,
     reviewRounds: c.get<number>('reviewRounds') ?? 3,
     stepAttempts: c.get<number>('stepAttempts') ?? 3,
+    questions: {
+      askBelowConfidence: Math.min(1, Math.max(0, c.get<number>('questions.askBelowConfidence') ?? 0.5)),
+      askBeforeExecution: c.get<boolean>('questions.askBeforeExecution') ?? false,
+    },
+    learnPreferences: c.get<boolean>('learnPreferences') ?? false,
     resumeInterruptedAutomatically: c.get<boolean>('resumeInterruptedAutomatically') ?? false,
     githubLocalRemotes: {},
   };

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Plan } from '../../src/core/agents/planSchema.ts';
 import { parsePlan } from '../../src/core/agents/structuredOutput.ts';
-import { DEFAULT_QUESTION_POLICY, NEVER_ASK, lowestConfidence, questionsFor } from '../../src/core/pipeline/planQuestions.ts';
+import { DEFAULT_QUESTION_POLICY, lowestConfidence, questionsFor } from '../../src/core/pipeline/planQuestions.ts';
 import { samplePlan } from '../../src/testkit/demo/fixture/solution.ts';
 
 const at = { id: 'sevt_plan', thread: 'sthr_planner' };
@@ -22,11 +22,11 @@ test('a plan without questions and with enough confidence goes on; questions or 
   assert.match(low.questions[0] ?? '', /confidence in this plan is 30%/);
 });
 
-test('after the person answered, the revised plan goes on unless they asked to be asked always; NEVER_ASK never asks', () => {
+test('after the person answered, the revised plan goes on unless they asked to be asked always; a policy that never asks never asks', () => {
   const unsure: Plan = { ...samplePlan, confidence: 0.2, questions: ['Spaces?'] };
   assert.equal(ask(unsure, true), undefined);
   assert.equal(ask(samplePlan, true, { ...DEFAULT_QUESTION_POLICY, askAlways: true })?.type, 'agent_os.questions_asked');
-  assert.equal(ask(unsure, false, NEVER_ASK), undefined);
+  assert.equal(ask(unsure, false, { askOnQuestions: false, askBelowConfidence: 0, askAlways: false }), undefined);
 });
 
 test('the Planner\'s schema takes confidence (0–1) and questions; out of range is an error it is told', () => {

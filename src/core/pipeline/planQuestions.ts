@@ -17,9 +17,6 @@ export interface QuestionPolicy {
 
 export const DEFAULT_QUESTION_POLICY: QuestionPolicy = { askOnQuestions: true, askBelowConfidence: 0.5, askAlways: false };
 
-/** Where no one can answer yet (VS Code has no question card so far): plans go on as before. */
-export const NEVER_ASK: QuestionPolicy = { askOnQuestions: false, askBelowConfidence: 0, askAlways: false };
-
 type Asked = EventOfType<'agent_os.questions_asked'>;
 
 export function lowestConfidence(plan: Plan): number | undefined {

@@ -4,7 +4,7 @@ import type { EventOfType, ModelUsage, SessionEvent, StopReason } from '../event
 
 /** Version of what the fold derives. Bump it whenever `step` changes what a state holds or how it is
  * computed: fold checkpoints saved by another version are then ignored and rebuilt from the log. */
-export const FOLD_VERSION = 1;
+export const FOLD_VERSION = 2;
 
 export type RunStatus = 'idle' | 'running' | 'rescheduling' | 'terminated';
 
@@ -63,6 +63,8 @@ export interface SessionState {
   latestVerdict?: EventOfType<'agent_os.verdict_submitted'>;
   latestApproval?: EventOfType<'agent_os.approval'>;
   pullRequest?: EventOfType<'agent_os.pull_request_opened'>;
+  /** The Planner's questions waiting for the person's answers before the Coder starts. */
+  openQuestions?: EventOfType<'agent_os.questions_asked'>;
 }
 
 export function initialSessionState(sessionId: string): SessionState {
@@ -197,6 +199,12 @@ function step(target: FoldTarget, event: SessionEvent): void {
       break;
     case 'agent_os.pull_request_opened':
       s.pullRequest = event;
+      break;
+    case 'agent_os.questions_asked':
+      s.openQuestions = event;
+      break;
+    case 'agent_os.questions_answered':
+      if (s.openQuestions?.id === event.questions_event_id) delete s.openQuestions;
       break;
     default:
       break;

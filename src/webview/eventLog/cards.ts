@@ -1,9 +1,13 @@
-// The part of the Event Log that asks the person something: the Reviewer's verdict (approve, show
-// changes, request changes), `always_ask` tool calls (allow, deny), and the pull request once opened.
-import type { CardAction, SessionSummary } from '../../shared/eventLogProtocol.ts';
+// The part of the Event Log that asks the person something: the Planner's questions before the Coder starts
+// (answered in the card), the Reviewer's verdict (approve, show changes, request changes), `always_ask` tool
+// calls (allow, deny), and the pull request once opened.
+import { MAX_ANSWER_LENGTH, type CardAction, type QuestionsCard, type SessionSummary } from '../../shared/eventLogProtocol.ts';
 
 export function renderCards(doc: Document, container: HTMLElement, summary: SessionSummary, act: (a: CardAction) => void): void {
+  // Cards are drawn anew with every summary: answers being typed survive it.
+  const typed = typedAnswers(container, summary.questions?.eventId);
   container.replaceChildren();
+  if (summary.questions) container.append(questionsCard(doc, summary.questions, typed, act));
   const v = summary.verdict;
   if (v && !v.answered && !summary.pullRequest) {
     const card = section(doc, 'card verdict', v.decision === 'APPROVE' ? 'verified' : 'law', `Reviewer's verdict: ${v.decision}`);
@@ -56,6 +60,47 @@ export function renderCards(doc: Document, container: HTMLElement, summary: Sess
     card.append(link);
     container.append(card);
   }
+}
+
+const REASONS: Record<QuestionsCard['reason'], string> = {
+  questions: 'The Planner has questions before the Coder starts',
+  low_confidence: 'The Planner is not sure of its plan: check it before the Coder starts',
+  always: 'You asked to see every plan before the Coder starts',
+};
+
+/** One text box per question; the answers go to the Planner, which revises its plan. */
+function questionsCard(doc: Document, q: QuestionsCard, typed: readonly string[], act: (a: CardAction) => void): HTMLElement {
+  const card = section(doc, 'card questions', 'question', REASONS[q.reason]);
+  card.dataset['questions'] = q.eventId;
+  if (q.confidence !== undefined) card.append(text(doc, 'p', `The plan's confidence: ${Math.round(q.confidence * 100)}%.`, 'summary'));
+  const boxes = q.questions.map((question, i) => {
+    const label = doc.createElement('label');
+    label.className = 'question';
+    const box = doc.createElement('textarea');
+    box.rows = 2;
+    box.maxLength = MAX_ANSWER_LENGTH;
+    box.dataset['answer'] = String(i);
+    box.value = typed[i] ?? '';
+    box.setAttribute('aria-label', question);
+    label.append(text(doc, 'span', `${i + 1}. ${question}`), box);
+    card.append(label);
+    return box;
+  });
+  const buttons = doc.createElement('div');
+  buttons.className = 'buttons';
+  buttons.append(
+    button(doc, 'Send Answers', 'answerQuestions', false, () =>
+      act({ action: 'answerQuestions', questionsEventId: q.eventId, answers: boxes.map((b) => b.value.trim()) }),
+    ),
+  );
+  card.append(buttons);
+  return card;
+}
+
+function typedAnswers(container: HTMLElement, questionsEventId: string | undefined): string[] {
+  const card = container.querySelector<HTMLElement>('.card.questions');
+  if (!card || card.dataset['questions'] !== questionsEventId) return [];
+  return [...card.querySelectorAll('textarea')].map((b) => b.value);
 }
 
 function section(doc: Document, className: string, codicon: string, heading: string): HTMLElement {

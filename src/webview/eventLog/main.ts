@@ -110,6 +110,8 @@ post({
 function onHostMessage(msg: HostMessage): void {
   switch (msg.type) {
     case 'init':
+      // VS Code merges this with a row's own context for the Event Log's context menu (Fork Session from Here).
+      root.dataset['vscodeContext'] = JSON.stringify({ sessionId: msg.sessionId });
       filter = msg.filter;
       saveState({ sessionId: msg.sessionId, filter: msg.filter, threadId: msg.filter.threadId });
       updateSummary(msg.summary);

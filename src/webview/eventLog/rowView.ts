@@ -88,6 +88,8 @@ export function renderRow(
     return el;
   }
   el.dataset['seq'] = String(row.seq);
+  // The row's part of its context menu's argument (package.json `webview/context`): which event to fork from.
+  el.dataset['vscodeContext'] = JSON.stringify({ webviewSection: 'event', eventId: row.id });
   el.classList.add(`kind-${row.kind}`);
   if (row.isError) el.classList.add('error');
   const details = hasDetails(row);
