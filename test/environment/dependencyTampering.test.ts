@@ -187,7 +187,12 @@ for (const kind of ['os', 'worktree', 'devcontainer'] as const) {
         await rt2.close();
       }
     } finally {
-      if (!closed) await rt.close();
+      if (!closed) {
+        // Containers outlive the runtime: a failed run must not leave them to the engine's other tests.
+        if (kind === 'devcontainer')
+          for (const id of (await rt.store.list()).map((s) => s.id)) await rt.runtime.delete(id).catch(() => undefined);
+        await rt.close();
+      }
       repo.cleanup();
     }
   });

@@ -117,7 +117,7 @@ test('the plan: the environment file comes first, then detection; nothing found 
   }
 });
 
-test('a dev container session takes its lifecycle commands, which the dev container CLI runs', async () => {
+test('a dev container session takes its lifecycle commands as its set-up, which Agent OS runs', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'agent-os-plan-'));
   try {
     mkdirSync(join(dir, '.devcontainer'));
@@ -128,8 +128,8 @@ test('a dev container session takes its lifecycle commands, which the dev contai
     writeFileSync(join(dir, 'package.json'), pkg());
     const plan = await resolveEnvironmentPlan(dir, { sandboxKind: 'devcontainer' });
     assert.equal(plan.source, 'devcontainer');
-    assert.deepEqual(plan.runByDevcontainer, ['npm ci', 'echo a', 'echo b']);
-    assert.deepEqual(plan.setup, []);
+    assert.deepEqual(plan.setup, ['npm ci', 'echo a', 'echo b'], 'run by Agent OS as the set-up, in order');
+    assert.ok(plan.lockfiles.includes('.devcontainer/devcontainer.json'), 'the configuration is part of the cache key');
     assert.equal((await resolveEnvironmentPlan(dir, { sandboxKind: 'bubblewrap' })).source, 'detected', 'other kinds detect instead');
   } finally {
     rmSync(dir, { recursive: true, force: true });

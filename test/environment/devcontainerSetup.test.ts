@@ -1,19 +1,23 @@
 // The set-up in a dev container: detection runs `npm ci` inside the container (the set-up's container has the
-// network), the Coder's `npm test` passes there without network, and a second session takes node_modules from
-// the cache (keyed by the container's image).
+// network), the Coder's `npm test` passes there without network, the Reviewer's clean room (a container of its
+// own) passes too, and a second session takes node_modules from the cache (keyed by the container's image). The
+// dev container's own lifecycle commands (postCreateCommand: npm ci) are the set-up when there is no environment
+// file: run once by Agent OS in the set-up's container, never by the dev container CLI in agents' offline ones.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
 import { BASE_IMAGE } from '../devcontainer/dockerEngine.ts';
 import { dockerHost, requireDocker } from '../support/requirements.ts';
-import { bashResults, eventsOf, startEnvironmentRuntime } from './environmentWorld.ts';
+import { bashResults, eventsOf, sandboxesFor, startEnvironmentRuntime } from './environmentWorld.ts';
 import { fixtureRepo, npmProjectFiles, registryProbeCommand, registryUnavailable } from './fixtureRepos.ts';
+import type { ScriptedRuntime } from '../support/scriptedRuntime.ts';
 
-const devcontainer = JSON.stringify({ name: 'fixture', image: BASE_IMAGE, remoteUser: 'root', updateRemoteUserUID: false });
+const devcontainer = (extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({ name: 'fixture', image: BASE_IMAGE, remoteUser: 'root', updateRemoteUserUID: false, ...extra });
 
-test('dev container: npm ci in the container, npm test passes offline, the cache serves the next session', async (t) => {
+async function useEngine(t: TestContext): Promise<string | false> {
   const why = requireDocker() || (await registryUnavailable());
-  if (why) return t.skip(why);
+  if (why) return why;
   const host = dockerHost();
   const previous = process.env.DOCKER_HOST;
   if (host) process.env.DOCKER_HOST = host;
@@ -21,9 +25,50 @@ test('dev container: npm ci in the container, npm test passes offline, the cache
     if (previous === undefined) delete process.env.DOCKER_HOST;
     else process.env.DOCKER_HOST = previous;
   });
-  const repo = fixtureRepo({ ...(await npmProjectFiles()), '.devcontainer/devcontainer.json': devcontainer });
+  return false;
+}
+
+/** The Reviewer's clean room at the session's head runs the test command and sees it pass, offline. */
+async function cleanRoomPasses(rt: ScriptedRuntime, repository: string, sessionId: string): Promise<void> {
+  const ready = readyEventOf({ events: await rt.store.read(sessionId) });
+  const sandboxes = rt.environment!.wrap(
+    await sandboxesFor(rt.storeDir, repository, 'devcontainer'),
+    repository,
+    sessionId,
+    () => ready,
+  );
+  const head = (await sandboxes.changes(sessionId)).head;
+  const room = await sandboxes.open({
+    sessionId,
+    threadId: 'reviewer',
+    access: 'read_only',
+    network: false,
+    enabledTools: ['bash'],
+    workspace: { kind: 'clean_room', commit: head },
+  });
+  try {
+    assert.equal(room.network, false);
+    const result = await room.runTool({ name: 'bash', input: { command: 'npm test', timeout_ms: 120_000 } }, {});
+    assert.equal(result.is_error, false, result.content);
+    assert.match(result.content, /Passed:\s+1/);
+  } finally {
+    await room.dispose();
+  }
+}
+
+async function removeAll(rt: ScriptedRuntime): Promise<void> {
+  for (const id of (await rt.store.list()).map((s) => s.id)) await rt.runtime.delete(id).catch(() => undefined);
+}
+
+test('dev container: npm ci in the container, npm test passes offline for the Coder and the clean room, the cache serves the next session', async (t) => {
+  const why = await useEngine(t);
+  if (why) return t.skip(why);
+  const repo = fixtureRepo({ ...(await npmProjectFiles()), '.devcontainer/devcontainer.json': devcontainer() });
   const probe = await registryProbeCommand();
-  const rt = await startEnvironmentRuntime(repo.root, [['npm test', probe], ['npm test']], { sandbox: 'devcontainer', environment: { acceptDetected: true } });
+  const rt = await startEnvironmentRuntime(repo.root, [['npm test', probe]], {
+    sandbox: 'devcontainer',
+    environment: { acceptDetected: true },
+  });
   try {
     const first = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'run the tests' });
     await rt.runtime.settled(first.id);
@@ -36,6 +81,7 @@ test('dev container: npm ci in the container, npm test passes offline, the cache
     assert.equal(tests?.isError, false, tests?.text);
     assert.match(tests?.text ?? '', /Passed:\s+1/);
     assert.equal(offline?.isError, true, `an agent reached the registry: ${offline?.text}`);
+    await cleanRoomPasses(rt, repo.repo, first.id);
 
     const second = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'again' });
     await rt.runtime.settled(second.id);
@@ -44,7 +90,47 @@ test('dev container: npm ci in the container, npm test passes offline, the cache
     assert.equal(bashResults(events2)[0]?.isError, false, bashResults(events2)[0]?.text);
   } finally {
     await rt.close();
-    for (const id of (await rt.store.list()).map((s) => s.id)) await rt.runtime.delete(id).catch(() => undefined);
+    await removeAll(rt);
+    repo.cleanup();
+  }
+});
+
+test('dev container lifecycle commands: postCreateCommand is the set-up, run once with the network and cached', async (t) => {
+  const why = await useEngine(t);
+  if (why) return t.skip(why);
+  const repo = fixtureRepo({
+    ...(await npmProjectFiles()),
+    '.devcontainer/devcontainer.json': devcontainer({ postCreateCommand: 'npm ci --no-audit --no-fund' }),
+  });
+  const rt = await startEnvironmentRuntime(repo.root, [['npm test']], { sandbox: 'devcontainer' });
+  try {
+    const first = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'run the tests' });
+    await rt.runtime.settled(first.id);
+    const events = await rt.store.read(first.id);
+    const failed = eventsOf(events, 'agent_os.environment_failed')[0];
+    assert.equal(failed, undefined, `${failed?.message}\n${failed?.output_tail}`);
+    assert.equal(eventsOf(events, 'session.error')[0], undefined, JSON.stringify(eventsOf(events, 'session.error')[0]));
+    const started = eventsOf(events, 'agent_os.environment_setup_started')[0];
+    assert.equal(started?.source, 'devcontainer');
+    assert.deepEqual(started?.commands, ['npm ci --no-audit --no-fund']);
+    assert.ok(
+      eventsOf(events, 'agent_os.environment_output').some((e) => /added \d+ packages?/.test(e.text)),
+      'its output streamed into the log',
+    );
+    const tests = bashResults(events)[0];
+    assert.equal(tests?.isError, false, tests?.text);
+    assert.match(tests?.text ?? '', /Passed:\s+1/);
+    await cleanRoomPasses(rt, repo.repo, first.id);
+
+    const second = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'again' });
+    await rt.runtime.settled(second.id);
+    const events2 = await rt.store.read(second.id);
+    assert.equal(readyEventOf({ events: events2 })?.cached, true, 'the lifecycle command did not run again');
+    assert.equal(eventsOf(events2, 'agent_os.environment_setup_started').length, 0);
+    assert.equal(bashResults(events2)[0]?.isError, false, bashResults(events2)[0]?.text);
+  } finally {
+    await rt.close();
+    await removeAll(rt);
     repo.cleanup();
   }
 });

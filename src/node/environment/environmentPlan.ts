@@ -1,6 +1,8 @@
 // What a session's set-up phase will do, resolved in the order of the issue: the repository's environment
-// file; else the dev container's lifecycle commands (which the dev container CLI runs when the session's
-// sandbox is a dev container); else detection from the repository's files.
+// file; else the dev container's lifecycle commands (when the session's sandbox is a dev container: Agent OS
+// runs them once in the set-up's container, which has the network, and caches the result like any set-up; the
+// dev container CLI runs none of them in agents' containers, which are offline); else detection from the
+// repository's files.
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { EnvironmentSource } from '../../core/events/environmentEvents.ts';
@@ -16,8 +18,6 @@ export interface EnvironmentPlan {
   file?: string;
   /** Commands the set-up runs, in order, in the repository root. Empty: nothing to install. */
   setup: string[];
-  /** Set-up commands the dev container CLI runs itself (lifecycle commands); shown, not run by us. */
-  runByDevcontainer: string[];
   test?: string;
   timeoutMs: number;
   /** Domains the set-up may reach; undefined: the ecosystem's registries (see registryDomains.ts). */
@@ -64,7 +64,6 @@ export interface PlanOptions {
 export async function resolveEnvironmentPlan(root: string, options: PlanOptions): Promise<EnvironmentPlan> {
   const detected = await detectEnvironment(root);
   const base = {
-    runByDevcontainer: [] as string[],
     timeoutMs: DEFAULT_SETUP_TIMEOUT_MS,
     agentDomains: [] as string[],
     env: {} as Record<string, string>,
@@ -98,7 +97,9 @@ export async function resolveEnvironmentPlan(root: string, options: PlanOptions)
       const json = await readDevcontainerJson(config);
       const commands = LIFECYCLE.flatMap((name) => lifecycleCommands(json[name]));
       if (commands.length > 0) {
-        return { ...base, source: 'devcontainer', file: path.relative(root, config), setup: [], runByDevcontainer: commands, ...(detected.test ? { test: detected.test } : {}) };
+        const file = path.relative(root, config);
+        // The configuration decides the set-up (commands, features, image): part of the cache key.
+        return { ...base, source: 'devcontainer', file, setup: commands, lockfiles: [...new Set([...detected.lockfiles, file])], ...(detected.test ? { test: detected.test } : {}) };
       }
     }
   }
@@ -110,8 +111,7 @@ export async function resolveEnvironmentPlan(root: string, options: PlanOptions)
 export function describePlan(plan: EnvironmentPlan): string {
   const lines = [
     ...plan.detected.reasons.map((r) => `found ${r}`),
-    ...plan.setup.map((c) => `set-up: ${c}`),
-    ...plan.runByDevcontainer.map((c) => `set-up (dev container CLI): ${c}`),
+    ...plan.setup.map((c) => (plan.source === 'devcontainer' ? `set-up (lifecycle command of ${plan.file}): ${c}` : `set-up: ${c}`)),
     plan.test ? `test: ${plan.test}` : 'test: none found',
   ];
   return lines.join('\n');

@@ -98,12 +98,16 @@ export class DevcontainerCli {
     );
   }
 
-  /** `devcontainer up`: finds the container carrying `idLabels` (starting it if stopped) or makes it. */
+  /** `devcontainer up`: finds the container carrying `idLabels` (starting it if stopped) or makes it. Its
+   * lifecycle commands are not run here: they are the session's set-up, which Agent OS runs once, in the set-up's
+   * container with the network, and caches (environmentPlan.ts); agents' containers are offline, where an
+   * `npm ci` in postCreateCommand could only fail. */
   up(request: UpRequest, signal?: AbortSignal): Promise<UpResult> {
     if (this.cliPath.endsWith('.js') && !existsSync(this.cliPath)) return Promise.reject(this.missingCli());
     const args = [
       'up',
       ...workspaceArgs(request),
+      '--skip-post-create',
       '--log-format', 'json',
       ...Object.entries(request.idLabels).flatMap(([k, v]) => ['--id-label', `${k}=${v}`]),
     ];
