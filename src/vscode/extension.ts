@@ -11,6 +11,9 @@ import { registerAgentLanguageClient, type AgentLanguageClientHandle } from './a
 import { UNTRUSTED_MESSAGE } from './commandHelpers.ts';
 import { registerCommands } from './commands.ts';
 import { registerSupervisionCommands } from './supervisionCommands.ts';
+import { registerPreferenceCommands } from './preferenceCommands.ts';
+import { PreferencesViewProvider } from './preferencesView.ts';
+import { preferenceStoreOf } from '../node/preferences/preferenceStore.ts';
 import { createRuntime } from './createRuntime.ts';
 import { EventLogPanels } from './eventLogPanel.ts';
 import { OverviewPanels } from './overviewPanel.ts';
@@ -102,7 +105,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   // Titles come from the tree's model, which is filled before a session's events reach the notifications.
   const notifications = new PersonNotifications((sessionId) => tree.model.meta(sessionId)?.title ?? sessionId);
   const tree: ThreadsTreeProvider = new ThreadsTreeProvider(store, runtime, log, {
-    onEvents: (sessionId, events, live) => notifications.onEvents(sessionId, events, live),
+    onEvents: (sessionId, events, live) => {
+      notifications.onEvents(sessionId, events, live);
+      if (live) preferencesView.onEvents(events);
+    },
     onForget: (sessionId) => notifications.forget(sessionId),
     onStatusChanged: () => {
       updateStatusBar();
@@ -111,6 +117,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   });
   const treeView = vscode.window.createTreeView('agentOs.threads', { treeDataProvider: tree, showCollapseAll: true });
   const commandDeps = { context, store, runtime, tree, treeView, panels, overviews, log, runtimeReady: () => runtimeReady, storeDir: store.dir };
+  const preferenceStore = preferenceStoreOf(store.dir);
+  const preferencesView = new PreferencesViewProvider(preferenceStore, (sessionId) => tree.model.meta(sessionId)?.title);
 
   context.subscriptions.push(
     notifications,
@@ -124,6 +132,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.registerTextDocumentContentProvider(BASE_SCHEME, new BaseContentProvider()),
     ...registerCommands(commandDeps),
     ...registerSupervisionCommands(commandDeps),
+    preferencesView,
+    vscode.window.registerTreeDataProvider('agentOs.preferences', preferencesView),
+    ...registerPreferenceCommands(commandDeps, preferenceStore, preferencesView),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       log.info('workspace trusted: starting the runtime');
       void rebuildRuntime().then(() => tree.scheduleRefresh());

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { StateConflictError } from '../../core/errors.ts';
 
 export interface PreferenceLine {
   text: string;
@@ -18,7 +19,29 @@ export interface PreferencesVersion {
   text: string;
 }
 
-const HEADER = '# Preferences\n\nLearned by Agent OS from your corrections; edit freely. Each line says where it came from.\n\n';
+/** One preference of the document as the person sees it: its line, its text, and where it was learned. */
+export interface PreferenceEntry {
+  /** 0-based line number in the document. */
+  line: number;
+  text: string;
+  sessionId?: string;
+  eventId?: string;
+}
+
+export interface PreferencesDocument {
+  file: string;
+  /** The latest saved version (an edit not yet taken as a version is in `lines` already). */
+  version?: number;
+  lines: PreferenceEntry[];
+}
+
+/** The store of preference documents kept beside a session store. */
+export function preferenceStoreOf(storeDir: string): PreferenceStore {
+  return new PreferenceStore(path.join(storeDir, '.preferences'));
+}
+
+const HEADER =
+  '# Preferences\n\nLearned by Agent OS from your corrections and the Reviewer\'s rejections; edit freely. Each line says where it came from.\n\n';
 
 export class PreferenceStore {
   constructor(private readonly dir: string) {}
@@ -35,6 +58,36 @@ export class PreferenceStore {
     if (working === undefined) return latest;
     if (latest && latest.text === working) return latest;
     return this.save(repository, working, (latest?.version ?? 0) + 1);
+  }
+
+  /** The document as it is now, read without making a version, as a list of preferences. */
+  async document(repository: string): Promise<PreferencesDocument> {
+    const latest = await this.latest(repository);
+    const working = await readFile(this.fileOf(repository), 'utf8').catch(() => undefined);
+    const text = working ?? latest?.text ?? '';
+    return { file: this.fileOf(repository), ...(latest ? { version: latest.version } : {}), lines: preferenceEntries(text) };
+  }
+
+  /** Makes the editable document exist (the latest version, or an empty one) so the person can open it. */
+  async ensureDocument(repository: string): Promise<string> {
+    const file = this.fileOf(repository);
+    if ((await readFile(file, 'utf8').catch(() => undefined)) === undefined) {
+      await mkdir(this.folderOf(repository), { recursive: true });
+      await writeFile(file, (await this.latest(repository))?.text ?? HEADER, { flag: 'wx' }).catch(() => undefined);
+    }
+    return file;
+  }
+
+  /** Deletes one preference — the line the person saw, with the text they saw — as the next version. */
+  async removeLine(repository: string, line: number, text: string): Promise<PreferencesVersion> {
+    const current = await this.current(repository);
+    const lines = (current?.text ?? '').split('\n');
+    const entry = preferenceEntries(current?.text ?? '').find((e) => e.line === line);
+    if (!current || !entry || entry.text !== text) {
+      throw new StateConflictError(`the preferences changed since they were shown: "${text}" is no longer line ${line + 1}; refresh and try again`);
+    }
+    lines.splice(line, 1);
+    return this.save(repository, lines.join('\n'), current.version + 1);
   }
 
   /** Adds learned lines as a new version. */
@@ -69,6 +122,19 @@ export class PreferenceStore {
   private folderOf(repository: string): string {
     return path.join(this.dir, createHash('sha256').update(path.resolve(repository)).digest('hex').slice(0, 16));
   }
+}
+
+/** The document's list items, with the provenance comment each learned line carries. */
+export function preferenceEntries(text: string): PreferenceEntry[] {
+  const out: PreferenceEntry[] = [];
+  text.split('\n').forEach((raw, line) => {
+    const item = /^\s*[-*]\s+(.*)$/.exec(raw);
+    if (!item) return;
+    const from = /<!--\s*from session (\S+), event (\S+?)\s*-->\s*$/.exec(raw);
+    const entry = stripProvenance(item[1] as string);
+    if (entry) out.push({ line, text: entry, ...(from ? { sessionId: from[1] as string, eventId: from[2] as string } : {}) });
+  });
+  return out;
 }
 
 function stripProvenance(line: string): string {

@@ -11,7 +11,7 @@ import { openGit } from '../git/gitClient.ts';
 import { AnthropicModelClient, type AnthropicModelClientOptions, DEFAULT_MAX_TOKENS } from '../model/anthropicModelClient.ts';
 import { costOf, isPriced } from '../model/priceTable.ts';
 import { FileSessionStore } from '../session/fileSessionStore.ts';
-import { PreferenceStore } from '../preferences/preferenceStore.ts';
+import { preferenceStoreOf } from '../preferences/preferenceStore.ts';
 import { AgentOsRuntime } from './agentOsRuntime.ts';
 import { DEFAULT_RUNTIME_SETTINGS, type AgentOsRuntimeOptions, type RuntimeSettings } from './runtimeOptions.ts';
 import type { SessionSandboxes } from './sessionSandboxes.ts';
@@ -170,7 +170,7 @@ export function runtimeParts(options: Omit<LocalRuntimeOptions, 'model'>, store:
         }
       : {}),
     settings,
-    preferences: new PreferenceStore(join(options.storeDir, '.preferences')),
+    preferences: preferenceStoreOf(options.storeDir),
     priceOf: (m, usage) => costOf(m, usage).usd,
     isPriced: (m) => isPriced(m),
     ...(options.onTextDelta ? { onTextDelta: options.onTextDelta } : {}),

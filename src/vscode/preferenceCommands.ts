@@ -1,0 +1,62 @@
+// The Preferences view's commands: edit the repository's preferences document, delete one preference (the next
+// version at once), show the event a preference was learned from, refresh.
+import * as vscode from 'vscode';
+import type { PreferenceStore } from '../node/preferences/preferenceStore.ts';
+import { commandHelpers, type CommandDeps } from './commandHelpers.ts';
+import { repositories, type PreferencesNode, type PreferencesViewProvider } from './preferencesView.ts';
+
+export function registerPreferenceCommands(
+  deps: CommandDeps,
+  store: PreferenceStore,
+  view: PreferencesViewProvider,
+): vscode.Disposable[] {
+  const { reg } = commandHelpers(deps);
+  const preferenceOf = (arg: unknown) =>
+    (arg as PreferencesNode | undefined)?.kind === 'preference'
+      ? (arg as Extract<PreferencesNode, { kind: 'preference' }>)
+      : undefined;
+
+  return [
+    reg('agentOs.editPreferences', async (arg) => {
+      const repository = (arg as PreferencesNode | undefined)?.repository ?? (await pickRepository());
+      if (!repository) return;
+      const file = await store.ensureDocument(repository);
+      await vscode.window.showTextDocument(vscode.Uri.file(file));
+    }),
+
+    reg('agentOs.deletePreference', async (arg) => {
+      const node = preferenceOf(arg);
+      if (!node) return;
+      const saved = await store.removeLine(node.repository, node.entry.line, node.entry.text);
+      deps.log.info(`preference deleted (now version ${saved.version}): ${node.entry.text}`);
+      view.refresh();
+    }),
+
+    reg('agentOs.openPreferenceSource', async (arg) => {
+      const entry = preferenceOf(arg)?.entry;
+      if (!entry?.sessionId) return;
+      const events = await deps.store.read(entry.sessionId).catch(() => undefined);
+      if (!events) {
+        void vscode.window.showInformationMessage(
+          `Agent OS: the session this was learned in (${entry.sessionId}) is gone.`,
+        );
+        return;
+      }
+      const panel = deps.panels.show(entry.sessionId, null);
+      const event = events.find((e) => e.id === entry.eventId);
+      if (event) panel.revealEvent(event.seq);
+    }),
+
+    reg('agentOs.refreshPreferences', () => view.refresh()),
+  ];
+}
+
+async function pickRepository(): Promise<string | undefined> {
+  const repos = repositories();
+  if (repos.length <= 1) return repos[0]?.repository;
+  const pick = await vscode.window.showQuickPick(
+    repos.map((r) => ({ label: r.name, repository: r.repository })),
+    { placeHolder: 'Preferences of which repository' },
+  );
+  return pick?.repository;
+}

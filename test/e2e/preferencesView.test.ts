@@ -1,0 +1,154 @@
+// Learned preferences in a real VS Code on the scripted model, with agentOs.learnPreferences on: the person's
+// Request Changes on a verdict is distilled (the scripted Preferences call) into a preference, which the
+// Preferences view shows with where it came from; Edit Preferences opens the document, where a line the person
+// types and saves shows as theirs; the learned line's trash button deletes it, as the next version on disk.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { preferenceStoreOf } from '../../src/node/preferences/preferenceStore.ts';
+import { parseModelScript } from '../../src/testkit/model/modelScript.ts';
+import { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
+import { CodeServer, Workbench } from './support/codeServer.ts';
+
+const TASK = 'Add a health check';
+const FEEDBACK = 'Log every health check result, and say so in the README.';
+const LEARNED = 'Log the result of every health check.';
+const MINE = 'Keep pull requests small.';
+
+const tool = (name: string, input: Record<string, unknown>) => ({ type: 'tool_use', name, input });
+const text = (t: string) => ({ type: 'text', text: t });
+const SCRIPT = {
+  agents: {
+    Coordinator: [
+      { content: [tool('send_to_agent', { agent_name: 'Reviewer', message: 'Review the repository as it is.' })] },
+      {
+        content: [text('The person asked for changes; stopping here for this check.')],
+        expect: { last_user_text_includes: 'requested changes' },
+      },
+    ],
+    Reviewer: [{ content: [text('```json\n{ "decision": "APPROVE", "summary": "Nothing to change." }\n```')] }],
+    Preferences: [{ content: [text(`- ${LEARNED} (from 1)`)] }],
+  },
+};
+
+describe('the Preferences view', { timeout: 300_000 }, () => {
+  let root: string;
+  let repo: string;
+  let sessions: string;
+  let model: ScriptedModelServer;
+  let server: CodeServer;
+  let wb: Workbench;
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'agent-os-e2e-prefs-'));
+    repo = join(root, 'service');
+    sessions = join(root, 'sessions');
+    mkdirSync(repo, { recursive: true });
+    writeFileSync(join(repo, 'README.md'), '# service\n');
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], {
+        cwd: repo,
+        stdio: 'ignore',
+      });
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-qm', 'init');
+    model = await ScriptedModelServer.start({ script: parseModelScript(SCRIPT) });
+    server = await CodeServer.start({
+      workspace: repo,
+      settings: {
+        'agentOs.sessionsDirectory': sessions,
+        'agentOs.anthropic.baseUrl': model.url,
+        'agentOs.sandbox': 'worktree',
+        'agentOs.learnPreferences': true,
+      },
+    });
+    wb = await Workbench.open(server);
+    await wb.openThreadsView();
+    await wb.runCommand('Agent OS: Set Anthropic API Key');
+    await wb.answerInputTitled('Anthropic API Key', 'sk-ant-e2e-scripted-model');
+    await wb.waitForNotification(/API key saved/);
+  });
+
+  after(async () => {
+    if (process.env['AGENT_OS_E2E_LOGS']) console.log(server?.logs());
+    await wb?.close();
+    await server?.stop();
+    await model?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const pane = () =>
+    wb.page.locator('.pane', { has: wb.page.locator('.pane-header', { hasText: /^preferences/i }) }).first();
+  const rows = () => pane().locator('.monaco-list-row');
+  const rowTexts = async () => (await rows().allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+  const waitForRows = async (check: (texts: string[]) => boolean, what: string) => {
+    const deadline = Date.now() + 60_000;
+    let last: string[] = [];
+    while (Date.now() < deadline) {
+      last = await rowTexts().catch(() => []);
+      if (check(last)) return last;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await wb.screenshot(`failed-preferences-${Date.now()}`);
+    throw new Error(`${what}; the Preferences view shows ${JSON.stringify(last)}`);
+  };
+
+  test('a Request Changes is learned and shown with where it came from', async () => {
+    await wb.runCommand('Agent OS: Plan and Implement Issue');
+    await wb.pickQuickItem('Describe a task');
+    await wb.answerInputTitled('Describe a task', TASK);
+    const frame = await wb.webviewFrame('.card.verdict vscode-button[data-action="requestChanges"]', 120_000);
+    await frame.locator('.card.verdict vscode-button[data-action="requestChanges"]').click();
+    await wb.answerInputTitled('Request Changes', FEEDBACK);
+    await wb.waitForTreeItem(new RegExp(`^${TASK} — idle`), 60_000);
+    // The person's words went to the distilling call; its line is the repository's preference now.
+    assert.ok(model.requests.some((r) => r.agent === 'Preferences' && JSON.stringify(r.body).includes(FEEDBACK)));
+    const header = pane().locator('.pane-header');
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    const shown = await waitForRows((t) => t.some((r) => r.includes(LEARNED)), 'the learned line shows');
+    assert.ok(
+      shown.some((r) => r.includes(LEARNED) && r.endsWith(`from ${TASK}`)),
+      JSON.stringify(shown),
+    );
+    await wb.screenshot('50-preferences-learned');
+  });
+
+  test('Edit Preferences opens the document; a saved line of the person shows as theirs', async () => {
+    await pane().hover();
+    await pane().locator('.pane-header .action-label[aria-label="Edit Preferences"]').click();
+    const editor = wb.page.locator('.editor-instance .monaco-editor').first();
+    await editor.waitFor({ state: 'visible', timeout: 20_000 });
+    await wb.page.locator('.tab', { hasText: 'preferences.md' }).first().waitFor({ timeout: 20_000 });
+    await editor.click();
+    await wb.page.keyboard.press('Control+End');
+    await wb.page.keyboard.type(`- ${MINE}\n`);
+    await wb.page.keyboard.press('Control+S');
+    const shown = await waitForRows((t) => t.some((r) => r.includes(MINE)), "the person's line shows");
+    assert.ok(
+      shown.some((r) => r.includes(MINE) && r.endsWith('added by you')),
+      JSON.stringify(shown),
+    );
+    await wb.screenshot('51-preferences-edited');
+  });
+
+  test('the trash button deletes the learned line as the next version', async () => {
+    const row = rows().filter({ hasText: LEARNED }).first();
+    await row.hover();
+    await row.locator('.action-label[aria-label="Delete Preference"]').click();
+    await waitForRows(
+      (t) => !t.some((r) => r.includes(LEARNED)) && t.some((r) => r.includes(MINE)),
+      "the learned line goes, the person's stays",
+    );
+    const file = preferenceStoreOf(sessions).fileOf(repo);
+    const onDisk = readFileSync(file, 'utf8');
+    assert.doesNotMatch(onDisk, new RegExp(LEARNED));
+    assert.match(onDisk, new RegExp(MINE));
+    // v1 learned, v2 the person's edit, v3 the deletion.
+    assert.deepEqual(readdirSync(dirname(file)).sort(), ['preferences.md', 'v1.md', 'v2.md', 'v3.md']);
+    await wb.screenshot('52-preferences-deleted');
+  });
+});
