@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { EventInput, SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import { EventPayload, EVENT_SCHEMA_VERSION } from '../../src/core/events/sessionEvent.ts';
+import { foldAll } from '../../src/core/session/logFold.ts';
+import { TEXT_FOLD } from '../session/textFold.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
+import { readSessionState } from '../../src/core/session/sessionStateFold.ts';
 import type { SessionStore } from '../../src/core/session/sessionStore.ts';
 
 export interface StoreUnderTest {
@@ -311,6 +314,25 @@ export function sessionStoreConformance(name: string, factory: () => Promise<Sto
       const again = await store.openWriter(meta.id);
       assert.deepEqual(again.opened.state, state, 'a writer opens with the log folded');
       await again.close();
+    });
+
+    it('folds a log with a given fold, from where it says on, and follows on from where the fold ended', async () => {
+      const meta = await store.create({ title: 'folded' });
+      const writer = await store.openWriter(meta.id);
+      const all = await writer.appendMany(Array.from({ length: 12 }, (_, i) => userMessage(`f${i}`)));
+      const folded = await store.readFolded(meta.id, TEXT_FOLD);
+      assert.deepEqual(folded.state, foldAll(TEXT_FOLD, meta.id, all));
+      assert.deepEqual(folded.state.texts.at(-1), 'f11');
+      assert.equal(folded.next.seq, 13);
+      const { state } = await readSessionState(store, meta.id);
+      assert.deepEqual(state, foldSession(meta.id, all));
+      await writer.append(userMessage('after the fold'));
+      const controller = new AbortController();
+      for await (const event of store.follow(meta.id, { after: folded.next, signal: controller.signal })) {
+        assert.equal(event.seq, 13, 'follow starts where the fold ended');
+        controller.abort();
+      }
+      await writer.close();
     });
 
     it('pages through a log, and follows on from where a page ended without reading it again', async () => {

@@ -7,9 +7,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { EventInput, SessionEvent } from '../../src/core/events/sessionEvent.ts';
-import { foldSession } from '../../src/core/session/sessionState.ts';
+import { foldSession, SessionFold, type SessionState } from '../../src/core/session/sessionState.ts';
+import { SESSION_STATE_FOLD } from '../../src/core/session/sessionStateFold.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
-import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from '../../src/node/session/foldCheckpoint.ts';
+import { checkpointFile, readCheckpoint, writeCheckpoint } from '../../src/node/session/foldCheckpoint.ts';
 import { userMessage } from '../conformance/sessionStoreConformance.ts';
 import { agentCycle } from './realisticEvents.ts';
 import { makeTempDir } from './tempDir.ts';
@@ -75,6 +76,19 @@ describe('a log read in windows', () => {
   });
 });
 
+const CHECKPOINT_FILE = checkpointFile(SESSION_STATE_FOLD.name);
+
+/** The session's state as its checkpoint in `dir` has it, if there is one of this build. */
+function checkpointed(dir: string, id: string) {
+  const saved = readCheckpoint(dir, id, SESSION_STATE_FOLD);
+  return saved && { ...saved, state: saved.state.state };
+}
+
+/** Replaces the checkpoint with one that says `state` at the same place in the log. */
+async function forge(dir: string, saved: NonNullable<ReturnType<typeof checkpointed>>, state: SessionState): Promise<void> {
+  await writeCheckpoint(dir, SESSION_STATE_FOLD, { ...saved, state: new SessionFold(state) });
+}
+
 describe('the fold checkpoint', () => {
   const CHECKPOINTED = 5000; // more than a checkpoint's period
 
@@ -82,11 +96,11 @@ describe('the fold checkpoint', () => {
     const store = new FileSessionStore(temp.dir);
     const { id, events } = await sessionOf(store, CHECKPOINTED);
     const dir = join(temp.dir, id);
-    const saved = readCheckpoint(dir, id);
+    const saved = checkpointed(dir, id);
     assert.ok(saved && saved.records >= 4096 && saved.records <= CHECKPOINTED, `checkpoint at ${saved?.records}`);
     assert.deepEqual(saved.state, foldSession(id, events.slice(0, saved.records)));
     // A checkpoint that says something the log does not: if the writer starts from it, its state shows it.
-    await writeCheckpoint(dir, { ...saved, state: { ...saved.state, errors: 1000 } });
+    await forge(dir, saved, { ...saved.state, errors: 1000 });
     const writer = await store.openWriter(id);
     assert.equal(writer.opened.state.errors, 1000 + foldSession(id, events.slice(saved.records)).errors, 'the wake started from the checkpoint');
     assert.equal(writer.opened.state.lastSeq, CHECKPOINTED);
@@ -119,16 +133,16 @@ describe('the fold checkpoint', () => {
       const store = new FileSessionStore(temp.dir);
       const { id } = await sessionOf(store, CHECKPOINTED);
       const dir = join(temp.dir, id);
-      const saved = readCheckpoint(dir, id);
+      const saved = checkpointed(dir, id);
       assert.ok(saved);
-      await writeCheckpoint(dir, { ...saved, state: { ...saved.state, errors: 1000 } });
+      await forge(dir, saved, { ...saved.state, errors: 1000 });
       spoil(dir);
       const events = await store.read(id);
       const writer = await store.openWriter(id);
       assert.deepEqual(writer.opened.state, foldSession(id, events), 'never trusted');
       await writer.close();
       if (events.length >= 4096) {
-        assert.deepEqual(readCheckpoint(dir, id)?.state, foldSession(id, events), 'rebuilt on close');
+        assert.deepEqual(checkpointed(dir, id)?.state, foldSession(id, events), 'rebuilt on close');
       }
     });
   }

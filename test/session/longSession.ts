@@ -15,6 +15,7 @@ import type { SessionState } from '../../src/core/session/sessionState.ts';
 import type { LogCursor } from '../../src/core/session/sessionStore.ts';
 import { stampEvent } from '../../src/core/session/storeRules.ts';
 import type { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
+import { SESSION_STATE_FOLD } from '../../src/core/session/sessionStateFold.ts';
 import { writeCheckpoint } from '../../src/node/session/foldCheckpoint.ts';
 import { agentCycle, CYCLE_RECORDS } from './realisticEvents.ts';
 
@@ -97,7 +98,7 @@ export async function writeLongSession(store: FileSessionStore, count: number, i
     closeSync(fd);
   }
   const state = fold.state;
-  await writeCheckpoint(store.sessionDir(id), { records: count, bytes, last: lastRecord, state, index });
+  await writeCheckpoint(store.sessionDir(id), SESSION_STATE_FOLD, { records: count, bytes, last: lastRecord, state: fold, index });
   return { id, logPath, bytes, events: count, state };
 }
 

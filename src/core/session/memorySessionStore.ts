@@ -3,6 +3,7 @@
 import { FenceLostError, SessionExistsError, SessionLockedError, SessionNotFoundError } from '../errors.ts';
 import type { EventInput, SessionEvent } from '../events/sessionEvent.ts';
 import { assertForkPoint, assertSessionId, newSessionMeta, patchedMeta, serializeEvent, stampEvent } from './storeRules.ts';
+import { foldAll, type FoldedLog, type LogFold } from './logFold.ts';
 import { foldSession } from './sessionState.ts';
 import type { AppendReceipt, Durability, ForkRequest, LogCursor, LogPage, NewSession, OpenedLog, SessionMeta, SessionStore, SessionWriter, VerifyReport } from './sessionStore.ts';
 
@@ -84,6 +85,12 @@ export class MemorySessionStore implements SessionStore {
     const page = records.slice(from - 1, options?.limit === undefined ? undefined : from - 1 + Math.max(0, options.limit)).map(parse);
     const seq = Math.min(records.length + 1, from + page.length);
     return { events: page, next: { offset: seq - 1, seq } };
+  }
+
+  /** No checkpoints here: every reading folds the whole log. */
+  async readFolded<S>(sessionId: string, fold: LogFold<S>): Promise<FoldedLog<S>> {
+    const records = this.session(sessionId).records;
+    return { state: foldAll(fold, sessionId, records.map(parse)), next: { offset: records.length, seq: records.length + 1 } };
   }
 
   async *follow(sessionId: string, options: { fromSeq?: number; after?: LogCursor; signal: AbortSignal }): AsyncIterable<SessionEvent> {

@@ -1,6 +1,7 @@
 // The SessionStore port: where session logs live. Implemented in memory (tests, previews) and on
 // files (src/node/session/fileSessionStore.ts). Both pass test/conformance/sessionStoreConformance.ts.
 import type { EventInput, SessionEvent } from '../events/sessionEvent.ts';
+import type { FoldedLog, LogFold } from './logFold.ts';
 import type { SessionState } from './sessionState.ts';
 
 export interface SessionMeta {
@@ -117,6 +118,10 @@ export interface SessionStore {
   /** Up to `limit` events from `fromSeq` (default 1) on, and where they end. Pages through an index
    * (seq → offset), so a page near the end of a long log does not read the log before it. */
   readPage(sessionId: string, options?: { fromSeq?: number; limit?: number }): Promise<LogPage>;
+  /** The log folded by `fold`: from the newest checkpoint of that fold that agrees with the log (the file
+   * store keeps them beside the log, its writers those of the session's state and of the folds it was
+   * given), plus the records after it; `next` is where a follow goes on. Damage throws LogCorruptError. */
+  readFolded<S>(sessionId: string, fold: LogFold<S>): Promise<FoldedLog<S>>;
   /** Yields events from `fromSeq` (or from `after`, a page's `next`) on, then follows new ones as the
    * writer appends them, until aborted. Never blocks the writer. */
   follow(sessionId: string, options: { fromSeq?: number; after?: LogCursor; signal: AbortSignal }): AsyncIterable<SessionEvent>;

@@ -2,7 +2,7 @@
 //
 //   <dir>/<sesn_id>/meta.json        session metadata, replaced atomically
 //   <dir>/<sesn_id>/events.jsonl     the append-only log, one checksummed record per line (recordCodec.ts)
-//   <dir>/<sesn_id>/fold.json        the state folded up to a recent record, and index points (foldCheckpoint.ts)
+//   <dir>/<sesn_id>/fold-<name>.json a fold (the session's state, a view's) up to a recent record (foldCheckpoint.ts)
 //   <dir>/<sesn_id>/blobs/<sha256>   events too large to keep inline (blobStore.ts)
 //   <dir>/<sesn_id>/lock-<n>.json    the writer lock and its fencing number (writerLock.ts)
 import { randomBytes } from 'node:crypto';
@@ -12,6 +12,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentOsError, describeBytes, SessionExistsError, SessionNotFoundError } from '../../core/errors.ts';
 import type { SessionEvent } from '../../core/events/sessionEvent.ts';
+import type { FoldedLog, LogFold } from '../../core/session/logFold.ts';
+import { SESSION_STATE_FOLD } from '../../core/session/sessionStateFold.ts';
 import type {
   ForkRequest,
   LogCursor,
@@ -26,7 +28,9 @@ import { assertForkPoint, assertSessionId, newSessionMeta, patchedMeta } from '.
 import { BlobStore } from './blobStore.ts';
 import { fsyncDirectoryInPool, writeFileAtomic, writeNewFile } from './durableFiles.ts';
 import { writeForkedLog } from './forkedLog.ts';
-import { readCheckpoint } from './foldCheckpoint.ts';
+import { readFoldedLog } from './foldedRead.ts';
+import { assertFoldName, readCheckpoint } from './foldCheckpoint.ts';
+import { checkedFolds } from './keptFolds.ts';
 import { followLog } from './followLog.ts';
 import { LogIndex } from './logIndex.ts';
 import { LOG_START, scanLog, scanLogSync } from './logScan.ts';
@@ -48,6 +52,12 @@ export interface FileSessionStoreOptions {
   /** The size a session's log may reach; appends past it are refused with LOG_FULL, and a writer
    * opened past SIZE_WARNING_SHARE of it says so. Default 64 GiB. */
   maxLogBytes?: number;
+  /** Folds (beside the session's state) that this store's writers keep current and checkpoint as they
+   * append, so that readers of them find a checkpoint near the end of a long log. */
+  folds?: readonly LogFold<unknown>[];
+  /** Records a writer appends, or a reader folds past the last checkpoint, before it writes a checkpoint
+   * of its folds. Default 4096 (tests make it small). */
+  checkpointRecords?: number;
 }
 
 export const DEFAULT_BLOB_THRESHOLD_BYTES = 256 * 1024;
@@ -62,6 +72,8 @@ export class FileSessionStore implements SessionStore {
   private readonly indexes = new Map<string, LogIndex>();
   private readonly windowBytes: number | undefined;
   private readonly maxLogBytes: number;
+  private readonly folds: readonly LogFold<unknown>[];
+  private readonly checkpointRecords: number;
 
   constructor(
     readonly dir: string,
@@ -72,6 +84,8 @@ export class FileSessionStore implements SessionStore {
     this.writerLock = options.writerLock ?? {};
     this.windowBytes = options.readWindowBytes;
     this.maxLogBytes = options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
+    this.folds = checkedFolds(options.folds ?? []);
+    this.checkpointRecords = options.checkpointRecords ?? 4096;
   }
 
   async create(session: NewSession): Promise<SessionMeta> {
@@ -183,10 +197,29 @@ export class FileSessionStore implements SessionStore {
       windowBytes: this.windowBytes,
       blobThresholdBytes: this.blobThresholdBytes,
       maxLogBytes: this.maxLogBytes,
+      folds: this.folds,
+      checkpointRecords: this.checkpointRecords,
       sizeWarning: (size) => this.sizeWarning(sessionId, size),
       readAll: (blobs, size) => this.readAllSync(sessionId, blobs, size),
       onIndex: (index) => this.indexes.set(sessionId, index),
     });
+  }
+
+  async readFolded<S>(sessionId: string, fold: LogFold<S>): Promise<FoldedLog<S>> {
+    assertFoldName(fold.name);
+    const file = await this.openLog(sessionId);
+    try {
+      return await readFoldedLog({
+        file,
+        dir: this.sessionDir(sessionId),
+        sessionId,
+        fold,
+        checkpointRecords: this.checkpointRecords,
+        scan: (from, onEvents) => this.scanFrom(sessionId, file, { fromSeq: from.seq, after: from, onEvents }),
+      });
+    } finally {
+      await file.close();
+    }
   }
 
   async read(sessionId: string, options?: { fromSeq?: number }): Promise<SessionEvent[]> {
@@ -295,7 +328,7 @@ export class FileSessionStore implements SessionStore {
     let index = this.indexes.get(sessionId);
     if (!index) {
       // A process that has not scanned this log yet starts from the points its checkpoint keeps.
-      index = new LogIndex(readCheckpoint(this.sessionDir(sessionId), sessionId)?.index ?? []);
+      index = new LogIndex(readCheckpoint(this.sessionDir(sessionId), sessionId, SESSION_STATE_FOLD)?.index ?? []);
       this.indexes.set(sessionId, index);
     }
     return index;

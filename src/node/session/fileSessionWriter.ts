@@ -12,22 +12,21 @@
 import { closeSync, ftruncateSync, writeSync } from 'node:fs';
 import { LogFullError } from '../../core/errors.ts';
 import type { EventInput, SessionEvent } from '../../core/events/sessionEvent.ts';
-import type { SessionFold } from '../../core/session/sessionState.ts';
 import type { AppendReceipt, Durability, OpenedLog, SessionWriter } from '../../core/session/sessionStore.ts';
 import { stampEvent } from '../../core/session/storeRules.ts';
 import type { BlobStore } from './blobStore.ts';
 import { datasync } from './datasyncQueue.ts';
-import { writeCheckpoint } from './foldCheckpoint.ts';
-import type { FoldCheckpoint } from './foldCheckpoint.ts';
+import { writeCheckpointText } from './foldCheckpoint.ts';
+import type { KeptFolds } from './keptFolds.ts';
 import type { LogIndex } from './logIndex.ts';
 import { lineCrc, RecordEncoder, recordFor, recordLineBytes } from './recordCodec.ts';
 import type { RecordKind } from './recordCodec.ts';
 import type { WriterLock } from './writerLock.ts';
 
 const FENCE_CHECK_MS = 50;
-/** A fold checkpoint is written after this many records or bytes (whichever comes first), so that a
- * wake folds at most that much of the log; and on close once this many records are not in one. */
-const CHECKPOINT_RECORDS = 4096;
+/** A fold checkpoint is written after `WriterFile.checkpointRecords` records or this many bytes (whichever
+ * comes first), so that a wake folds at most that much of the log; and on close once this many records
+ * (or fewer, when checkpoints come more often) are not in one. */
 const CHECKPOINT_BYTES = 8 * 1024 * 1024;
 const CHECKPOINT_ON_CLOSE_RECORDS = 256;
 /** An index point every this many bytes; a checkpoint keeps at most CHECKPOINT_INDEX_POINTS of them. */
@@ -47,6 +46,8 @@ export interface WriterFile {
   checkpointed: number;
   /** The size the log may reach (LOG_FULL past it). */
   maxBytes: number;
+  /** Records between checkpoints (DEFAULT_CHECKPOINT_RECORDS unless a test makes it small). */
+  checkpointRecords: number;
 }
 
 /** Someone waiting until the first `upTo` records written are on disk. */
@@ -81,8 +82,8 @@ export class FileSessionWriter implements SessionWriter {
     private readonly file: WriterFile,
     private readonly blobs: BlobStore,
     private readonly blobThresholdBytes: number,
-    /** The log folded so far, kept current on every append: what the next checkpoint saves. */
-    private readonly fold: SessionFold,
+    /** The log folded so far, kept current on every append: what the next checkpoints save. */
+    private readonly folds: KeptFolds,
     private readonly index: LogIndex,
     readonly opened: OpenedLog,
   ) {
@@ -148,8 +149,8 @@ export class FileSessionWriter implements SessionWriter {
   }
 
   /**
-   * Saves the fold as of now once enough was appended since the last checkpoint: taken now (the fold
-   * moves on), written once the records it covers are durable (a checkpoint must never be ahead of the
+   * Saves the folds as of now once enough was appended since the last checkpoint: taken now (the folds
+   * move on), written once the records they cover are durable (a checkpoint must never be ahead of the
    * log on disk), one at a time, off the append path.
    */
   private maybeCheckpoint(closing: boolean): void {
@@ -157,20 +158,17 @@ export class FileSessionWriter implements SessionWriter {
     const lastRecord = this.file.lastRecord;
     if (since <= 0 || !lastRecord || this.checkpointing || this.broken || this.lost) return;
     const due = closing
-      ? since >= CHECKPOINT_ON_CLOSE_RECORDS
-      : since >= CHECKPOINT_RECORDS || this.file.size - this.checkpointedBytes >= CHECKPOINT_BYTES;
+      ? since >= Math.min(CHECKPOINT_ON_CLOSE_RECORDS, this.file.checkpointRecords)
+      : since >= this.file.checkpointRecords || this.file.size - this.checkpointedBytes >= CHECKPOINT_BYTES;
     if (!due) return;
-    const checkpoint: FoldCheckpoint = {
-      records: this.file.lastSeq,
-      bytes: this.file.size,
-      last: lastRecord,
-      state: this.fold.state,
-      index: this.index.sample(CHECKPOINT_INDEX_POINTS),
-    };
-    this.file.checkpointed = checkpoint.records;
-    this.checkpointedBytes = checkpoint.bytes;
+    const at = { records: this.file.lastSeq, bytes: this.file.size, last: lastRecord };
+    const checkpoints = this.folds.checkpoints(at, this.index.sample(CHECKPOINT_INDEX_POINTS));
+    this.file.checkpointed = at.records;
+    this.checkpointedBytes = at.bytes;
     this.checkpointing = this.durableUpTo(this.written)
-      .then(() => writeCheckpoint(this.file.dir, checkpoint))
+      .then(async () => {
+        for (const { name, text } of checkpoints) await writeCheckpointText(this.file.dir, name, text);
+      })
       .catch(() => {
         // A checkpoint only makes the next wake faster; without it the log is folded from its start.
       })
@@ -226,7 +224,7 @@ export class FileSessionWriter implements SessionWriter {
     this.file.lastSeq = event.seq;
     this.file.lastRecord = { offset, crc32: lineCrc(line) };
     this.written++;
-    this.fold.apply(event);
+    this.folds.apply(event);
     if (offset >= (this.index.last?.offset ?? 0) + INDEX_BYTES) this.index.add({ offset, seq: event.seq });
   }
 

@@ -1,19 +1,22 @@
-// Opening a session's writer, under the lock the store took: the wake — the fold checkpoint plus the records
-// after it, or, without a checkpoint that agrees with the log, the whole log in windows — a torn last append
+// Opening a session's writer, under the lock the store took: the wake — the fold checkpoints plus the records
+// after them, or, without a checkpoint that agrees with the log, the whole log in windows — a torn last append
 // of a writer that died cut off, and a writer that appends after the last whole record.
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogCorruptError } from '../../core/errors.ts';
 import type { SessionEvent } from '../../core/events/sessionEvent.ts';
-import { initialSessionState, SessionFold, type SessionState } from '../../core/session/sessionState.ts';
+import type { LogFold } from '../../core/session/logFold.ts';
+import type { SessionState } from '../../core/session/sessionState.ts';
 import type { OpenedLog } from '../../core/session/sessionStore.ts';
 import { BlobStore } from './blobStore.ts';
 import { fsyncInPool, removeLeftoverTemps } from './durableFiles.ts';
 import { FileSessionWriter } from './fileSessionWriter.ts';
-import { checkpointMatches, readCheckpoint, recordCrc } from './foldCheckpoint.ts';
+import { OLD_CHECKPOINT_FILE } from './foldCheckpoint.ts';
+import { KeptFolds } from './keptFolds.ts';
 import { LogIndex } from './logIndex.ts';
-import { LOG_START, scanLog } from './logScan.ts';
+import { scanLog } from './logScan.ts';
+import { lineCrc } from './recordCodec.ts';
 import { BLOBS, LOG } from './sessionLayout.ts';
 import type { WriterLock } from './writerLock.ts';
 
@@ -25,6 +28,9 @@ export interface WriterOpening {
   windowBytes: number | undefined;
   blobThresholdBytes: number;
   maxLogBytes: number;
+  checkpointRecords: number;
+  /** Folds the writer keeps current and checkpoints, beside the session's state. */
+  folds: readonly LogFold<unknown>[];
   sizeWarning(size: number): string | undefined;
   /** Every event up to `size`, for an OpenedLog's `events` (read on first use). */
   readAll(blobs: BlobStore, size: number): SessionEvent[];
@@ -39,19 +45,19 @@ export async function openSessionWriter(o: WriterOpening): Promise<FileSessionWr
   try {
     removeLeftoverTemps(dir);
     removeLeftoverTemps(join(dir, BLOBS));
+    rmSync(join(dir, OLD_CHECKPOINT_FILE), { force: true });
     const logPath = join(dir, LOG);
     fd = openSync(logPath, 'a+');
     file = await open(logPath, 'r');
     const blobs = new BlobStore(sessionId, join(dir, BLOBS));
-    const saved = readCheckpoint(dir, sessionId);
-    const checkpoint = saved && (await checkpointMatches(file, saved)) ? saved : undefined;
-    const fold = new SessionFold(checkpoint?.state ?? initialSessionState(sessionId));
-    const index = new LogIndex(checkpoint?.index ?? []);
+    const woken = await KeptFolds.wake(dir, sessionId, file, o.folds);
+    const { folds } = woken;
+    const index = new LogIndex(woken.index);
     const scanned = await scanLog(file, {
-      from: checkpoint ? { offset: checkpoint.bytes, seq: checkpoint.records + 1 } : LOG_START,
+      from: woken.from,
       loadBlob: (ref, offset) => blobs.get(ref, offset),
       onEvents: (events) => {
-        for (const event of events) fold.apply(event);
+        for (const event of events) folds.apply(event);
       },
       onPosition: (point) => index.add(point),
       windowBytes: o.windowBytes,
@@ -69,7 +75,7 @@ export async function openSessionWriter(o: WriterOpening): Promise<FileSessionWr
     const lastRecord =
       scanned.lastRecordAt >= 0
         ? { offset: scanned.lastRecordAt, crc32: crcOfRecordAt(fd, scanned.lastRecordAt) }
-        : checkpoint?.last;
+        : woken.last;
     o.onIndex(index);
     const position = {
       fd,
@@ -77,11 +83,12 @@ export async function openSessionWriter(o: WriterOpening): Promise<FileSessionWr
       lastSeq: scanned.end.seq - 1,
       lastRecord,
       dir,
-      checkpointed: checkpoint?.records ?? 0,
+      checkpointed: woken.checkpointed,
       maxBytes: o.maxLogBytes,
+      checkpointRecords: o.checkpointRecords,
     };
-    const opened = openedLog(fold.state, truncatedTailBytes, () => o.readAll(blobs, size), o.sizeWarning(size));
-    return new FileSessionWriter(sessionId, lock, position, blobs, o.blobThresholdBytes, fold, index, opened);
+    const opened = openedLog(folds.sessionState, truncatedTailBytes, () => o.readAll(blobs, size), o.sizeWarning(size));
+    return new FileSessionWriter(sessionId, lock, position, blobs, o.blobThresholdBytes, folds, index, opened);
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
     await lock.release().catch(() => undefined); // the error that got us here is the one to report
@@ -119,5 +126,5 @@ function openedLog(
 function crcOfRecordAt(fd: number, offset: number): string {
   const head = Buffer.alloc(18);
   readSync(fd, head, 0, head.length, offset);
-  return recordCrc(head);
+  return lineCrc(head);
 }
