@@ -1,13 +1,14 @@
-// A set-up that cannot finish — a bad lockfile, an unknown package, an invalid environment file, a detected
-// set-up nobody confirmed — is an event with the command and the tail of its output, the session idles without
+// A set-up that cannot finish — a bad lockfile, an unknown package, the registry unreachable, an invalid
+// environment file, a detected set-up nobody confirmed — is an event with the command and the tail of its output, the session idles without
 // any agent having run, nothing is lost, and resuming after the fix carries on.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
-import { bashResults, eventsOf, startEnvironmentRuntime } from './environmentWorld.ts';
-import { fixtureRepo, registryUnavailable } from './fixtureRepos.ts';
+import { requireOsSandbox } from '../support/requirements.ts';
+import { bashResults, eventsOf, settledAllowing, startEnvironmentRuntime } from './environmentWorld.ts';
+import { fixtureRepo, npmProjectFiles, registryUnavailable } from './fixtureRepos.ts';
 
 const noDependencies = JSON.stringify({ name: 'fixture-empty', version: '1.0.0', private: true, scripts: { test: 'node --test' } }, null, 2);
 const emptyLock = JSON.stringify({ name: 'fixture-empty', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'fixture-empty', version: '1.0.0' } } }, null, 2);
@@ -121,6 +122,45 @@ test('a detected set-up runs only once the person confirmed it, asked once per r
     await rt.runtime.settled(next.id);
     assert.ok(readyEventOf({ events: await rt.store.read(next.id) }));
     assert.equal(asked.length, 2);
+  } finally {
+    await rt.close();
+    repo.cleanup();
+  }
+});
+
+test('the registry unreachable: the event says so with the command; once it answers, resuming sets up and goes on', async (t) => {
+  const why = await registryUnavailable();
+  if (why) return t.skip(why);
+  const sandbox = (await requireOsSandbox()) ? 'worktree' : 'os';
+  // A registry nothing answers (a closed local port; the OS sandbox's proxy refuses it too), no retries.
+  const command = 'npm ci --no-audit --no-fund --registry=http://127.0.0.1:9/ --fetch-retries=0';
+  const repo = fixtureRepo({ ...(await npmProjectFiles()), '.agents/environment.yaml': `setup: ${command}\n` });
+  const rt = await startEnvironmentRuntime(repo.root, [['npm test']], { sandbox });
+  try {
+    const meta = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'run the tests' });
+    assert.equal((await rt.runtime.settled(meta.id))?.type, 'retries_exhausted');
+    let events = await rt.store.read(meta.id);
+    const failed = eventsOf(events, 'agent_os.environment_failed')[0];
+    assert.equal(failed?.command, command);
+    assert.ok((failed?.exit_code ?? 0) !== 0);
+    assert.match(failed?.output_tail ?? '', /ECONNREFUSED|ECONNRESET|EAI_AGAIN|403|blocked|network/i);
+    assert.match(failed?.message ?? '', /the network\) and resume the session/);
+    assert.equal(eventsOf(events, 'span.model_request_start').length, 0, 'no agent ran');
+
+    // The person points the set-up at the registry again (the environment file in the session's repository).
+    const { worktree } = await rt.runtime.changes(meta.id);
+    writeFileSync(join(worktree, '.agents', 'environment.yaml'), 'setup: npm ci --no-audit --no-fund\n');
+    await rt.runtime.resume(meta.id);
+    await settledAllowing(rt, meta.id);
+    events = await rt.store.read(meta.id);
+    assert.ok(
+      events.some((e) => e.id === failed?.id),
+      'the failure is still in the log',
+    );
+    assert.deepEqual(readyEventOf({ events })?.dependency_dirs, ['node_modules']);
+    const result = bashResults(events)[0];
+    assert.equal(result?.isError, false, result?.text);
+    assert.match(result?.text ?? '', /Passed:\s+1/);
   } finally {
     await rt.close();
     repo.cleanup();

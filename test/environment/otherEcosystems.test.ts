@@ -1,66 +1,157 @@
-// The set-up on a pnpm project (packageManager), a yarn project and a Python project with pytest, in the
-// strongest OS-level sandbox this machine has: the detected set-up runs, and the Coder's run of the detected
-// test command passes — offline, with pnpm and yarn already in node_modules.
+// The set-up on a pnpm project (packageManager), a yarn project and a Python project with pytest, in each
+// sandbox kind this machine has — the OS sandbox, a dev container, and the unconfined kind with consent: the
+// detected set-up runs, the Coder's run of the detected test command passes and so does the Reviewer's clean
+// room's — offline, with pnpm and yarn already in node_modules — and a confined agent has no network.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { resolveEnvironmentPlan } from '../../src/node/environment/environmentPlan.ts';
 import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
-import { probeOsSandbox } from '../../src/node/sandbox/osSandbox.ts';
-import { bashResults, eventsOf, settledAllowing, startEnvironmentRuntime } from './environmentWorld.ts';
-import { fixtureRepo, pnpmProjectFiles, pytestUnavailable, pythonProjectFiles, registryUnavailable, systemPath, yarnProjectFiles } from './fixtureRepos.ts';
+import { BASE_IMAGE } from '../devcontainer/dockerEngine.ts';
+import { dockerHost, requireDocker, requireOsSandbox, type Requirement } from '../support/requirements.ts';
+import { bashResults, eventsOf, sandboxesFor, settledAllowing, startEnvironmentRuntime } from './environmentWorld.ts';
+import {
+  fixtureRepo,
+  pnpmProjectFiles,
+  pytestUnavailable,
+  pythonProjectFiles,
+  registryProbeCommand,
+  registryUnavailable,
+  systemPath,
+  yarnProjectFiles,
+} from './fixtureRepos.ts';
 
-async function kind(): Promise<'os' | 'worktree'> {
-  return (await probeOsSandbox()).available ? 'os' : 'worktree';
+const KINDS = ['os', 'devcontainer', 'worktree'] as const;
+type Kind = (typeof KINDS)[number];
+
+async function kindUnavailable(kind: Kind, t: TestContext): Promise<Requirement> {
+  if (kind === 'os') return requireOsSandbox();
+  if (kind === 'worktree') return false;
+  const why = requireDocker();
+  if (why) return why;
+  const host = dockerHost();
+  const previous = process.env.DOCKER_HOST;
+  if (host) process.env.DOCKER_HOST = host;
+  t.after(() => {
+    if (previous === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = previous;
+  });
+  return false;
 }
 
-async function setUpAndTest(files: Record<string, string>, expect: { setup: RegExp; test: RegExp; passed: RegExp }): Promise<void> {
+const devcontainer = JSON.stringify({
+  name: 'fixture',
+  image: BASE_IMAGE,
+  remoteUser: 'root',
+  updateRemoteUserUID: false,
+});
+
+async function setUpAndTest(
+  kind: Kind,
+  projectFiles: Record<string, string>,
+  expect: { setup: RegExp; test: RegExp; passed: RegExp },
+): Promise<void> {
+  const files =
+    kind === 'devcontainer' ? { ...projectFiles, '.devcontainer/devcontainer.json': devcontainer } : projectFiles;
   const repo = fixtureRepo(files);
-  const sandbox = await kind();
   try {
-    // The Coder runs the detected test command, as the Reviewer would.
-    const plan = await resolveEnvironmentPlan(repo.repo, { sandboxKind: sandbox });
+    // The Coder runs the detected test command, as the Reviewer would; a confined one then tries the registry.
+    const plan = await resolveEnvironmentPlan(repo.repo, { sandboxKind: 'os' });
     assert.ok(plan.test, 'a test command was detected');
-    const rt = await startEnvironmentRuntime(repo.root, [[plan.test]], { sandbox, environment: { acceptDetected: true } });
+    const commands = kind === 'worktree' ? [plan.test] : [plan.test, await registryProbeCommand()];
+    const rt = await startEnvironmentRuntime(repo.root, [commands], {
+      sandbox: kind,
+      environment: { acceptDetected: true },
+    });
     try {
-      const meta = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'run the tests' });
-      // Unconfined (no OS sandbox here), each command asks: the person allows it.
+      const meta = await rt.runtime.startSingleAgent({
+        repository: repo.repo,
+        agent: 'Coder',
+        prompt: 'run the tests',
+      });
+      // Unconfined, each command asks: the person allows it.
       await settledAllowing(rt, meta.id);
       const events = await rt.store.read(meta.id);
       const failed = eventsOf(events, 'agent_os.environment_failed')[0];
       assert.equal(failed, undefined, `${failed?.message}\n${failed?.output_tail}`);
       assert.match(eventsOf(events, 'agent_os.environment_setup_started')[0]?.commands.join('\n') ?? '', expect.setup);
-      assert.match(readyEventOf({ events })?.test_command ?? '', expect.test);
-      const result = bashResults(events)[0];
+      const ready = readyEventOf({ events });
+      assert.match(ready?.test_command ?? '', expect.test);
+      const [result, probe] = bashResults(events);
       assert.equal(result?.isError, false, result?.text);
       assert.match(result?.text ?? '', expect.passed);
+      if (kind !== 'worktree') {
+        assert.equal(probe?.isError, true, `an agent reached the registry: ${probe?.text}`);
+        assert.doesNotMatch(probe?.text ?? '', /reached/);
+      }
+
+      // The Reviewer's clean room at the session's head, offline, runs the same command.
+      const sandboxes = rt.environment!.wrap(
+        await sandboxesFor(rt.storeDir, repo.repo, kind),
+        repo.repo,
+        meta.id,
+        () => ready,
+      );
+      const head = (await sandboxes.changes(meta.id)).head;
+      const room = await sandboxes.open({
+        sessionId: meta.id,
+        threadId: 'reviewer',
+        access: 'read_only',
+        network: false,
+        enabledTools: ['bash'],
+        workspace: { kind: 'clean_room', commit: head },
+      });
+      try {
+        const run = await room.runTool({ name: 'bash', input: { command: plan.test, timeout_ms: 120_000 } }, {});
+        assert.equal(run.is_error, false, run.content);
+        assert.match(run.content, expect.passed);
+      } finally {
+        await room.dispose();
+      }
     } finally {
       await rt.close();
+      if (kind === 'devcontainer')
+        for (const id of (await rt.store.list()).map((s) => s.id)) await rt.runtime.delete(id).catch(() => undefined);
     }
   } finally {
     repo.cleanup();
   }
 }
 
-test('pnpm project with packageManager: corepack pnpm install, then pnpm test offline', async (t) => {
-  const why = await registryUnavailable();
-  if (why) return t.skip(why);
-  await setUpAndTest(await pnpmProjectFiles(), { setup: /corepack pnpm install --frozen-lockfile/, test: /corepack pnpm test$/, passed: /Passed:\s+1/ });
-});
-
-test('yarn project: corepack yarn install, then yarn test offline', async (t) => {
-  const why = await registryUnavailable();
-  if (why) return t.skip(why);
-  await setUpAndTest(await yarnProjectFiles(), { setup: /corepack yarn install --frozen-lockfile/, test: /corepack yarn test$/, passed: /Passed:\s+1/ });
-});
-
-test('Python project with pytest from the system (no download): a virtual environment, then pytest', async (t) => {
-  const why = pytestUnavailable();
-  if (why) return t.skip(why);
-  // The sandbox's commands get this process' PATH: the system's python3, not a shim under the home directory.
-  const path = process.env.PATH;
-  process.env.PATH = systemPath();
-  t.after(() => {
-    process.env.PATH = path;
+for (const kind of KINDS) {
+  test(`${kind}: pnpm project with packageManager: corepack pnpm install, then pnpm test offline`, async (t) => {
+    const why = (await kindUnavailable(kind, t)) || (await registryUnavailable());
+    if (why) return t.skip(why);
+    await setUpAndTest(kind, await pnpmProjectFiles(), {
+      setup: /corepack pnpm install --frozen-lockfile/,
+      test: /corepack pnpm test$/,
+      passed: /Passed:\s+1/,
+    });
   });
-  await setUpAndTest(pythonProjectFiles(), { setup: /python3 -m venv --system-site-packages \.venv/, test: /^\.venv\/bin\/python -m pytest$/, passed: /1 passed/ });
-});
+
+  test(`${kind}: yarn project: corepack yarn install, then yarn test offline`, async (t) => {
+    const why = (await kindUnavailable(kind, t)) || (await registryUnavailable());
+    if (why) return t.skip(why);
+    await setUpAndTest(kind, await yarnProjectFiles(), {
+      setup: /corepack yarn install --frozen-lockfile/,
+      test: /corepack yarn test$/,
+      passed: /Passed:\s+1/,
+    });
+  });
+
+  test(`${kind}: Python project with pytest from the system (no download): a virtual environment, then pytest`, async (t) => {
+    const why =
+      (await kindUnavailable(kind, t)) || pytestUnavailable() || (kind !== 'worktree' && (await registryUnavailable()));
+    if (why) return t.skip(why);
+    // The sandbox's commands get this process' PATH: the system's python3, not a shim under the home directory.
+    const path = process.env.PATH;
+    process.env.PATH = systemPath();
+    t.after(() => {
+      process.env.PATH = path;
+    });
+    await setUpAndTest(kind, pythonProjectFiles(), {
+      setup: /python3 -m venv --system-site-packages \.venv/,
+      test: /^\.venv\/bin\/python -m pytest$/,
+      passed: /1 passed/,
+    });
+  });
+}
