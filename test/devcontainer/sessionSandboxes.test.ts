@@ -14,7 +14,8 @@ import { chosenSessionSandboxes } from '../../src/node/runtime/chosenSessionSand
 import type { SessionSandboxes } from '../../src/node/runtime/sessionSandboxes.ts';
 import type { DevcontainerSandbox } from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
 import { shutdownOsSandbox } from '../../src/node/sandbox/osSandbox.ts';
-import { chooseSandbox, type SandboxChoice } from '../../src/node/sandbox/sandboxChoice.ts';
+import { STORE_LABEL, storeId } from '../../src/node/sandbox/devcontainer/sessionContainers.ts';
+import { chooseSandbox, devcontainerStateDir, type SandboxChoice } from '../../src/node/sandbox/sandboxChoice.ts';
 import { requireOsSandbox } from '../support/requirements.ts';
 import { acquireEngine, type Engine } from './dockerEngine.ts';
 import { git, makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
@@ -136,7 +137,9 @@ describe('dev container sessions through chosenSessionSandboxes (real engine)', 
     assert.equal(git(fixture.repository, 'branch', '--list', 'agent-os/*'), '', 'nothing reached the person’s repository');
 
     await sandboxes.removeSession('ch1');
-    assert.equal(docker('ps', '-aq', '--filter', 'label=agent-os.session'), '', 'every container of the session is gone');
+    // This store's containers only: the engine is shared with other stores' tests.
+    const store = `label=${STORE_LABEL}=${storeId(devcontainerStateDir(fixture.storageDir))}`;
+    assert.equal(docker('ps', '-aq', '--filter', store), '', 'every container of the session is gone');
     assert.equal(existsSync(c.workdir), false);
   });
 
