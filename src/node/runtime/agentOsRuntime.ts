@@ -130,7 +130,7 @@ export class AgentOsRuntime implements SessionService {
           if (meta.repository)
             await this.options
               .sandboxes(meta.repository, kind)
-              .stopSession?.(meta.id)
+              .stopSession(meta.id)
               .catch(() => undefined);
         }),
     };
@@ -154,7 +154,7 @@ export class AgentOsRuntime implements SessionService {
       // Holding the writer now: the moment to clear what a killed earlier writer left in the sandboxes,
       // before the approval's git work or the harness touches them.
       if (meta.repository)
-        await this.options.sandboxes(meta.repository, log.state.configured?.sandbox.kind).recover?.(sessionId);
+        await this.options.sandboxes(meta.repository, log.state.configured?.sandbox.kind).recover(sessionId);
     });
     return { meta, log };
   }

@@ -15,8 +15,8 @@ export function lazySessionSandboxes(make: () => Promise<SessionSandboxes>): Ses
     // Every kind has the session repository and its extra sandboxes; a kind that did not would say so here.
     supportsWorkspaces: true,
     describe: async () => (await get()).describe(),
-    recover: async (sessionId) => (await get()).recover?.(sessionId),
-    stopSession: async (sessionId) => (await get()).stopSession?.(sessionId),
+    recover: async (sessionId) => (await get()).recover(sessionId),
+    stopSession: async (sessionId) => (await get()).stopSession(sessionId),
     workspace: async (sessionId) => (await get()).workspace(sessionId),
     changes: async (sessionId) => (await get()).changes(sessionId),
     checkpoint: async (sessionId, message) => (await get()).checkpoint(sessionId, message),

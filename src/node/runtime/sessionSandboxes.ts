@@ -37,9 +37,9 @@ export interface SessionSandboxes extends SandboxProvider {
   readonly supportsWorkspaces: boolean;
   /** Clears what a killed process left in the session's repositories (stale git locks, half-made clones),
    * once per process. Called only while holding the session's writer lock. */
-  recover?(sessionId: string): Promise<void>;
+  recover(sessionId: string): Promise<void>;
   /** Stops what the session's sandboxes keep running between runs (containers); the files stay. */
-  stopSession?(sessionId: string): Promise<void>;
+  stopSession(sessionId: string): Promise<void>;
   /** The session's repository, made (or re-made from the vault) when missing. */
   workspace(sessionId: string): Promise<SessionWorkspaceInfo>;
   /** Takes the session's files over into the vault (nothing is committed) and says what changed. */
@@ -73,7 +73,7 @@ export function withOpen(sandboxes: SessionSandboxes, open: SessionSandboxes['op
     deliver: (id, head) => sandboxes.deliver(id, head),
     fork: (source, fork, commit) => sandboxes.fork(source, fork, commit),
     copyConfined: (id, request) => sandboxes.copyConfined(id, request),
-    ...(sandboxes.recover ? { recover: (id: string) => sandboxes.recover!(id) } : {}),
-    ...(sandboxes.stopSession ? { stopSession: (id: string) => sandboxes.stopSession!(id) } : {}),
+    recover: (id) => sandboxes.recover(id),
+    stopSession: (id) => sandboxes.stopSession(id),
   };
 }
