@@ -24,12 +24,18 @@ describe('Plan and Implement Issue on the managed backend, end to end', { timeou
     const { wb, platform } = demo;
     await startOnTheIssue(demo);
     await wb.waitForTreeItem(title, 60_000);
-    for (const agent of ['Coordinator', 'Planner', 'Coder', 'Reviewer']) await wb.waitForTreeItem(new RegExp(`^${agent} — `), 240_000);
+    for (const agent of ['Coordinator', 'Planner', 'Coder', 'Reviewer'])
+      await wb.waitForTreeItem(new RegExp(`^${agent} — `), 240_000);
     await wb.waitForTreeItem(new RegExp(`${title.source}.* — waiting for you`), 240_000);
     await wb.waitForNotification(/^Reviewer approves/, 30_000);
     // It ran there: the platform holds the session and the agents synced from this workspace.
     assert.equal(platform?.sessions.size, 1);
-    assert.deepEqual([...(platform?.agents.values() ?? [])].map((versions) => versions.at(-1)?.name).sort(), ['Coder', 'Coordinator', 'Planner', 'Reviewer']);
+    assert.deepEqual([...(platform?.agents.values() ?? [])].map((versions) => versions.at(-1)?.name).sort(), [
+      'Coder',
+      'Coordinator',
+      'Planner',
+      'Reviewer',
+    ]);
     await wb.screenshot('30-managed-verdict');
   });
 
@@ -39,7 +45,10 @@ describe('Plan and Implement Issue on the managed backend, end to end', { timeou
     await wb.pickQuickItem(sample.issue.title.slice(0, 30));
     const card = await wb.webviewFrame('.card.verdict vscode-button[data-action="approve"]', 30_000);
     const tools = await card.locator('.row.kind-tool .title').allTextContents();
-    assert.ok(tools.some((t) => /bash|write|edit/.test(t)), `tool rows: ${JSON.stringify(tools)}`);
+    assert.ok(
+      tools.some((t) => /bash|write|edit/.test(t)),
+      `tool rows: ${JSON.stringify(tools)}`,
+    );
     await card.locator('.card.verdict vscode-button[data-action="approve"]').click();
     await card.waitForSelector('.card.pr .pr-link', { timeout: 120_000 });
     const prs = github.pullRequests();

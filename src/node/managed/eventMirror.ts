@@ -33,6 +33,8 @@ const BACKOFF_CAP_MS = 5_000;
 
 export class EventMirror {
   private readonly byPlatformId = new Map<string, SessionEvent>();
+  /** A session idle that arrived ahead of the thread events it waits on (see waitsOnUnmirrored). */
+  private earlyIdle: { event: PlatformEvent; streamThread: string } | undefined;
   private readonly followed = new Set<string>();
   private readonly controller = new AbortController();
   private readonly followers: Promise<void>[] = [];
@@ -100,17 +102,28 @@ export class EventMirror {
         const history = childThread
           ? client.beta.sessions.threads.events.list(childThread, { session_id: sessionId, limit: 1000 }, { signal })
           : client.beta.sessions.events.list(sessionId, { limit: 1000 }, { signal });
-        for await (const event of history) this.enqueue(event as unknown as PlatformEvent, streamThread, childThread === undefined);
+        for await (const event of history)
+          this.enqueue(event as unknown as PlatformEvent, streamThread, childThread === undefined);
         listed();
         backoff = BACKOFF_START_MS;
-        for await (const event of stream) this.enqueue(event as unknown as PlatformEvent, streamThread, childThread === undefined);
+        for await (const event of stream)
+          this.enqueue(event as unknown as PlatformEvent, streamThread, childThread === undefined);
       } catch (error) {
         if (signal.aborted) return;
-        if (error instanceof APIError && error.status !== undefined && error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429) {
+        if (
+          error instanceof APIError &&
+          error.status !== undefined &&
+          error.status >= 400 &&
+          error.status < 500 &&
+          error.status !== 408 &&
+          error.status !== 429
+        ) {
           this.options.onFailure?.(error);
           return;
         }
-        this.options.onNote?.(`the platform's event stream was cut (${(error as Error).message}); re-attaching from the last event mirrored`);
+        this.options.onNote?.(
+          `the platform's event stream was cut (${(error as Error).message}); re-attaching from the last event mirrored`,
+        );
       }
       if (signal.aborted) return;
       attempt++;
@@ -124,20 +137,45 @@ export class EventMirror {
     // own stream, in that thread's order.
     const own = typeof event.session_thread_id === 'string' ? event.session_thread_id : undefined;
     if (sessionStream && own && own !== this.options.primaryThread && event.type !== 'session.thread_created') return;
-    this.queue = this.queue.then(() => this.mirror(event, streamThread)).catch((error: unknown) => this.options.onFailure?.(error));
+    this.queue = this.queue
+      .then(() => this.mirror(event, streamThread))
+      .catch((error: unknown) => this.options.onFailure?.(error));
   }
 
   private async mirror(event: PlatformEvent, streamThread: string): Promise<void> {
     if (this.controller.signal.aborted || this.byPlatformId.has(event.id)) return;
-    if (event.type === 'session.thread_created' && typeof event.session_thread_id === 'string') this.follow(event.session_thread_id);
+    if (event.type === 'session.thread_created' && typeof event.session_thread_id === 'string')
+      this.follow(event.session_thread_id);
+    // A later session status says where the session is now: an idle put aside before it is past.
+    if (event.type.startsWith('session.status_')) this.earlyIdle = undefined;
     const input = translateEvent(event, streamThread, this.context());
-    if (!input) return;
+    if (!input) {
+      if (this.waitsOnUnmirrored(event)) this.earlyIdle = { event, streamThread };
+      return;
+    }
     const stored = await this.options.log.append(input);
     this.byPlatformId.set(event.id, stored);
     this.mirrored++;
     await this.options.onMirrored?.(stored, event);
     if (stored.type === 'session.status_idle') this.options.onStop?.(stored.stop_reason);
     else if (stored.type === 'session.status_terminated') this.options.onStop?.({ type: 'end_turn' });
+    await this.retryEarlyIdle();
+  }
+
+  /** A `requires_action` idle naming events this mirror has not seen yet: it came on the session's stream
+   * ahead of them (each thread streams on its own connection), and is judged again once they are in. */
+  private waitsOnUnmirrored(event: PlatformEvent): boolean {
+    if (event.type !== 'session.status_idle') return false;
+    const stop = event.stop_reason as { type?: string; event_ids?: unknown } | undefined;
+    if (stop?.type !== 'requires_action' || !Array.isArray(stop.event_ids)) return false;
+    return stop.event_ids.some((id) => !this.byPlatformId.has(String(id)));
+  }
+
+  private async retryEarlyIdle(): Promise<void> {
+    const early = this.earlyIdle;
+    if (!early || this.waitsOnUnmirrored(early.event)) return;
+    this.earlyIdle = undefined;
+    await this.mirror(early.event, early.streamThread);
   }
 
   private context(): TranslationContext {
@@ -147,7 +185,12 @@ export class EventMirror {
       running: () => log.state.status === 'running',
       local: (id) => this.byPlatformId.get(id),
       heldVerdict: (useId) => {
-        const verdict = [...log.events].reverse().find((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted' && e.model_request_end_id === useId);
+        const verdict = [...log.events]
+          .reverse()
+          .find(
+            (e): e is EventOfType<'agent_os.verdict_submitted'> =>
+              e.type === 'agent_os.verdict_submitted' && e.model_request_end_id === useId,
+          );
         return verdict && (verdict.verdict as { decision?: string }).decision === 'APPROVE' ? verdict.id : undefined;
       },
       confirmed: (useId) => log.events.some((e) => e.type === 'user.tool_confirmation' && e.tool_use_id === useId),
@@ -163,24 +206,34 @@ export class EventMirror {
 function delegationOf(log: SessionLog, thread: string, event: PlatformEvent): string | undefined {
   const to = String(event.to_session_thread_id);
   const threads = log.state.threads;
-  const sent = log.events.filter((e): e is EventOfType<'agent.thread_message_sent'> => e.type === 'agent.thread_message_sent');
+  const sent = log.events.filter(
+    (e): e is EventOfType<'agent.thread_message_sent'> => e.type === 'agent.thread_message_sent',
+  );
   if (threads[to]?.parentThreadId === thread) {
     const linked = new Set(sent.map((e) => e.delegation_tool_use_id));
     const calls = [...(threads[thread]?.pendingToolUses.values() ?? [])].filter(
-      (use) => use.name === PLATFORM_DELEGATION_TOOL && !linked.has(use.id) && (use.input as { agent_name?: unknown }).agent_name === threads[to]?.agentName,
+      (use) =>
+        use.name === PLATFORM_DELEGATION_TOOL &&
+        !linked.has(use.id) &&
+        (use.input as { agent_name?: unknown }).agent_name === threads[to]?.agentName,
     );
     return calls[0]?.id;
   }
   // A reply: the delegation that last reached this thread.
-  return [...sent].reverse().find((e) => e.to_session_thread_id === thread && e.delegation_tool_use_id)?.delegation_tool_use_id;
+  return [...sent].reverse().find((e) => e.to_session_thread_id === thread && e.delegation_tool_use_id)
+    ?.delegation_tool_use_id;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

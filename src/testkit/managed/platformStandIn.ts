@@ -42,6 +42,9 @@ export interface PlatformStandInOptions {
   apiKeys?: Record<string, 'ok' | 'no_access'>;
   /** Seconds a work item's lease lasts without a heartbeat (the platform's is longer). */
   leaseTtlSeconds?: number;
+  /** Delivers every thread stream's events this much later than the session stream's: streams are separate
+   * connections, and nothing orders one's events against another's (a thread's own order is kept). */
+  threadStreamLagMs?: number;
 }
 
 const now = (): string => new Date().toISOString();
@@ -55,7 +58,7 @@ export class PlatformStandIn {
   readonly sessions = new Map<string, StandInSession>();
   /** Every request, for tests: method and path. */
   readonly requests: { method: string; path: string; status?: number }[] = [];
-  private readonly streams = new StandInStreams();
+  private readonly streams: StandInStreams;
   private readonly apiKeys: Record<string, 'ok' | 'no_access'>;
   private rateLimits: { pattern: RegExp; remaining: number; retryAfterSeconds: number }[] = [];
   private readonly routes: [string, RegExp, Route][] = [];
@@ -65,6 +68,7 @@ export class PlatformStandIn {
     private readonly options: PlatformStandInOptions,
   ) {
     this.apiKeys = options.apiKeys ?? { 'stand-in-key': 'ok' };
+    this.streams = new StandInStreams(options.threadStreamLagMs ?? 0);
     this.environmentStore = new StandInEnvironments(new StandInWorkQueue(options.leaseTtlSeconds ?? 90));
     this.environments = this.environmentStore.environments;
     this.defineRoutes();

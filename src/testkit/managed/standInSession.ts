@@ -119,6 +119,7 @@ export class StandInSession {
     if (!waiter) return;
     this.waiters.delete(id);
     waiter.thread.blockedOn.delete(id);
+    if (waiter.kind !== 'tool_result') this.reportThreadWaits(waiter.thread);
     waiter.resolve(answer);
     this.updateStatus();
   }
@@ -351,8 +352,30 @@ export class StandInSession {
     return new Promise((resolve) => {
       this.waiters.set(id, { kind, thread, resolve });
       thread.blockedOn.add(id);
+      // As the platform: a thread that waits for the client (a confirmation, a custom tool's result) stops
+      // with requires_action; one that waits for a self-hosted worker's tool result is still working.
+      if (kind !== 'tool_result') this.reportThreadWaits(thread);
       this.updateStatus();
     });
+  }
+
+  /** The events a sub-thread waits on the client for; its status says so (the primary's is the session's). */
+  private reportThreadWaits(thread: Thread): void {
+    if (!thread.parent || !thread.inTurn) return;
+    const ids = [...thread.blockedOn].filter((id) => this.waiters.get(id)?.kind !== 'tool_result');
+    const base = { session_thread_id: thread.id, agent_name: thread.agent.name };
+    if (ids.length > 0) {
+      thread.status = 'idle';
+      const stopReason = { type: 'requires_action', event_ids: ids };
+      this.emit(
+        thread,
+        { type: 'session.thread_status_idle', ...base, stop_reason: stopReason, stop_details: null },
+        true,
+      );
+    } else {
+      thread.status = 'running';
+      this.emit(thread, { type: 'session.thread_status_running', ...base }, true);
+    }
   }
 
   private delegate(

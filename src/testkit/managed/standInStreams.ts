@@ -16,6 +16,9 @@ interface OpenStream {
 export class StandInStreams {
   private readonly open_ = new Set<OpenStream>();
 
+  /** `threadLagMs`: how much later a thread's stream carries its events than the session's (see the options). */
+  constructor(private readonly threadLagMs = 0) {}
+
   open(req: IncomingMessage, res: ServerResponse, sessionId: string, thread?: string): void {
     const worker = String(req.headers['x-stainless-helper'] ?? '').includes('session-tool-runner');
     const entry: OpenStream = {
@@ -31,7 +34,9 @@ export class StandInStreams {
   broadcast(sessionId: string, stored: StoredEvent): void {
     for (const { channel, session, thread } of this.open_) {
       if (session !== sessionId) continue;
-      if (thread ? stored.thread === thread : stored.onSession) channel.send(stored.event);
+      if (!(thread ? stored.thread === thread : stored.onSession)) continue;
+      if (thread && this.threadLagMs > 0) setTimeout(() => channel.send(stored.event), this.threadLagMs);
+      else channel.send(stored.event);
     }
   }
 
