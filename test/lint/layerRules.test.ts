@@ -21,7 +21,10 @@ function lintTree(files: Record<string, string>, typeAware = false): { ok: boole
       mkdirSync(dirname(join(root, path)), { recursive: true });
       writeFileSync(join(root, path), text);
     }
-    const run = spawnSync(oxlint, [...(typeAware ? ['--type-aware'] : []), '--deny-warnings', 'src'], { cwd: root, encoding: 'utf8' });
+    // The scratch tree has no node_modules of its own: oxlint is told where this checkout's type-aware
+    // linter is (the config turns type-aware rules on), as it finds it by itself in the repository.
+    const env = { ...process.env, OXLINT_TSGOLINT_PATH: join(repo, 'node_modules', '.bin', 'tsgolint') };
+    const run = spawnSync(oxlint, [...(typeAware ? ['--type-aware'] : []), '--deny-warnings', 'src'], { cwd: root, encoding: 'utf8', env });
     return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
   } finally {
     rmSync(root, { recursive: true, force: true });
