@@ -80,7 +80,7 @@ export const runtimeFlagsHelp = `Runtime options:
   --sandbox <kind>          auto (default), devcontainer, os or worktree; a resumed session keeps its own
   --devcontainer-config <path>  the dev container configuration (default .devcontainer/devcontainer.json)
   --no-bubblewrap           act as if the OS sandbox did not work here (unconfined: every command asks)
-  --accept-setup            run a detected environment set-up (npm ci, …) without asking; remembered per repository
+  --accept-setup            run an environment set-up that asks (a detected npm ci, …; any unconfined) without asking; remembered per repository
 ${managedFlagsHelp}
 Environment: ANTHROPIC_API_KEY (required), GITHUB_TOKEN or GH_TOKEN (to read private issues and open pull requests).`;
 

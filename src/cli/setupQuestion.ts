@@ -1,4 +1,4 @@
-// The terminal's way of confirming a detected set-up: the findings and commands are shown once, the person
+// The terminal's way of confirming a set-up that asks (detected, or where nothing confines): the findings and commands are shown once, the person
 // answers, and the answer is remembered per repository. Without a terminal, only --accept-setup confirms.
 // Set-up output is printed line by line as it streams.
 import { createInterface } from 'node:readline/promises';
@@ -6,8 +6,9 @@ import { printErr } from './terminalOutput.ts';
 
 export function askOnTerminal(description: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  printErr(`Agent OS detected how to set up this repository:\n${description.replace(/^/gm, '  ')}\n`);
-  return rl.question('Run this set-up in the sandbox (remembered for this repository)? [y/N] ').then(
+  // The description's first line says why it asks (detected, or unconfined).
+  printErr(`Agent OS: ${description.replace(/\n/g, '\n  ')}\n`);
+  return rl.question('Run this set-up (remembered for this repository)? [y/N] ').then(
     (answer) => {
       rl.close();
       return /^y(es)?$/i.test(answer.trim());
@@ -19,7 +20,7 @@ export function askOnTerminal(description: string): Promise<boolean> {
   );
 }
 
-/** Confirms a detected set-up from the flag, else on the terminal when there is one, else not at all. */
+/** Confirms a set-up that asks from the flag, else on the terminal when there is one, else not at all. */
 export function setupConfirmation(acceptSetup: boolean | undefined): (description: string) => Promise<boolean> {
   if (acceptSetup) return async () => true;
   if (process.stdin.isTTY) return askOnTerminal;

@@ -1,4 +1,5 @@
-// VS Code's way of confirming a detected set-up (npm ci, corepack pnpm install, …): shown once per repository
+// VS Code's way of confirming a set-up that asks (a detected npm ci or corepack pnpm install; any where nothing
+// confines): shown once per repository
 // and set of commands, in a modal so that nothing installs before the person said yes; the answer is
 // remembered by the runtime. Set-up progress goes to the status bar.
 import * as path from 'node:path';
@@ -7,7 +8,7 @@ import * as vscode from 'vscode';
 export async function confirmSetup(repository: string, description: string): Promise<boolean> {
   const run = 'Run Set-up';
   const answer = await vscode.window.showInformationMessage(
-    `Agent OS: set up ${path.basename(repository)} in the sandbox before the agents run?`,
+    `Agent OS: set up ${path.basename(repository)} before the agents run?`,
     { modal: true, detail: `${description}\n\nThe set-up has network access to the package registries; agents do not. Your answer is remembered for this repository.` },
     run,
   );

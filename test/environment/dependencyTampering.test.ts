@@ -93,7 +93,10 @@ for (const kind of ['os', 'worktree', 'devcontainer'] as const) {
     const check = 'node node_modules/runner/index.js; cat packages/a/node_modules/dep/index.js';
     // A scripted model answers by turn within a conversation: the next session gets a runtime of its own
     // (same store, same cache) whose Coder runs the check.
-    const rt = await startEnvironmentRuntime(repo.root, [[TAMPER_RUNNER, TAMPER_DEP, link]], { sandbox: kind });
+    const rt = await startEnvironmentRuntime(repo.root, [[TAMPER_RUNNER, TAMPER_DEP, link]], {
+      sandbox: kind,
+      environment: { acceptDetected: true },
+    });
     let closed = false;
     try {
       const first = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'work' });
@@ -165,7 +168,10 @@ for (const kind of ['os', 'worktree', 'devcontainer'] as const) {
       if (kind === 'devcontainer') await rt.runtime.delete(first.id);
       await rt.close();
       closed = true;
-      const rt2 = await startEnvironmentRuntime(repo.root, [[check]], { sandbox: kind });
+      const rt2 = await startEnvironmentRuntime(repo.root, [[check]], {
+        sandbox: kind,
+        environment: { acceptDetected: true },
+      });
       try {
         const second = await rt2.runtime.startSingleAgent({
           repository: repo.repo,

@@ -27,7 +27,7 @@ test('env check: refused unconfirmed, then set-up and tests pass, then from the 
     const refused = await cli('env', 'check');
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
     assert.match(refused.stdout, /set-up: npm ci --no-audit --no-fund/);
-    assert.match(refused.stdout, /not ok: the detected set-up was not confirmed/);
+    assert.match(refused.stdout, /not ok: the set-up was not confirmed \(Agent OS detected how to set up this repository\)/);
 
     const first = await cli('env', 'check', '--accept-setup');
     assert.equal(first.code, 0, first.stdout + first.stderr);

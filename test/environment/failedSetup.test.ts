@@ -69,9 +69,14 @@ test('an unknown package: the registry\'s answer is in the event', async (t) => 
   }
 });
 
-test('an invalid environment file: the event names the line; fixed, the session resumes', async () => {
+test('an invalid environment file: the event names the line; fixed, the session resumes (its set-up asked first: nothing confines it)', async () => {
   const repo = fixtureRepo({ '.agents/environment.yaml': 'setup: echo ready\ntest: node --test\nnetwrk: {}\n', 'a.test.js': aTest });
-  const rt = await startEnvironmentRuntime(repo.root, [['node --test']], { sandbox: 'worktree' });
+  const asked: string[] = [];
+  const confirm = async (request: { description: string }): Promise<boolean> => {
+    asked.push(request.description);
+    return true;
+  };
+  const rt = await startEnvironmentRuntime(repo.root, [['node --test']], { sandbox: 'worktree', environment: { confirm } });
   try {
     const meta = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'x' });
     assert.equal((await rt.runtime.settled(meta.id))?.type, 'retries_exhausted');
@@ -85,6 +90,9 @@ test('an invalid environment file: the event names the line; fixed, the session 
     assert.equal(ready?.source, 'environment_file');
     assert.equal(ready?.test_command, 'node --test');
     assert.ok(eventsOf(events, 'agent_os.environment_output').some((e) => e.text.includes('ready')));
+    // The repository's own set-up would run as the person here: it asked, once.
+    assert.equal(asked.length, 1);
+    assert.match(asked[0] ?? '', /^nothing confines commands here: the repository's set-up would run as you, outside any sandbox:\n(.*\n)*set-up: echo ready$/m);
   } finally {
     await rt.close();
     repo.cleanup();
@@ -135,7 +143,7 @@ test('the registry unreachable: the event says so with the command; once it answ
   // A registry nothing answers (a closed local port; the OS sandbox's proxy refuses it too), no retries.
   const command = 'npm ci --no-audit --no-fund --registry=http://127.0.0.1:9/ --fetch-retries=0';
   const repo = fixtureRepo({ ...(await npmProjectFiles()), '.agents/environment.yaml': `setup: ${command}\n` });
-  const rt = await startEnvironmentRuntime(repo.root, [['npm test']], { sandbox });
+  const rt = await startEnvironmentRuntime(repo.root, [['npm test']], { sandbox, environment: { acceptDetected: true } });
   try {
     const meta = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'run the tests' });
     assert.equal((await rt.runtime.settled(meta.id))?.type, 'retries_exhausted');

@@ -22,7 +22,7 @@ Options:
   --sandbox <kind>          auto (default), devcontainer, os or worktree
   --devcontainer-config <path>  the dev container configuration
   --no-bubblewrap           act as if the OS sandbox did not work here (unconfined: every command asks)
-  --accept-setup            confirm a detected set-up without being asked (remembered for the repository)
+  --accept-setup            confirm a set-up that asks (detected; any unconfined) without being asked (remembered)
   --no-cache                run the set-up even when the cache has its result
 `;
 

@@ -9,6 +9,7 @@ import { agentNetwork } from './agentNetwork.ts';
 import { describePlan, resolveEnvironmentPlan } from './environmentPlan.ts';
 import { runSetup } from './environmentSetup.ts';
 import type { SessionEnvironment } from './sessionEnvironment.ts';
+import { setupNeedsConsent } from './setupConsent.ts';
 import { runCommands } from './setupRun.ts';
 
 export interface CheckOptions {
@@ -18,7 +19,7 @@ export interface CheckOptions {
   sandboxKind: string;
   /** Run the set-up even when the cache has its result. */
   ignoreCache?: boolean;
-  /** Whether a detected set-up may run (asked, or `--accept-setup`); remembered like a session's confirmation. */
+  /** Whether a set-up that asks may run (asked, or `--accept-setup`); remembered like a session's confirmation. */
   confirm(description: string): Promise<boolean>;
   /** Progress lines, and the commands' output as it comes. */
   out(line: string): void;
@@ -43,9 +44,10 @@ export async function checkEnvironment(options: CheckOptions): Promise<CheckResu
     const plan = await resolveEnvironmentPlan(worktree, { sandboxKind: options.sandboxKind });
     out(`environment of ${options.repository} at ${baseCommit.slice(0, 12)} (from ${plan.source === 'environment_file' ? plan.file : plan.source})`);
     for (const line of describePlan(plan).split('\n')) out(`  ${line}`);
-    if (plan.source === 'detected' && plan.setup.length > 0 && !(await environment.consent.isConfirmed(options.repository, plan.setup))) {
-      if (!(await options.confirm(describePlan(plan)))) {
-        return { ok: false, setupOk: false, message: 'the detected set-up was not confirmed (give --accept-setup, or describe it in .agents/environment.yaml)' };
+    const asks = setupNeedsConsent(plan, options.sandboxKind);
+    if (asks && !(await environment.consent.isConfirmed(options.repository, plan.setup))) {
+      if (!(await options.confirm(`${asks}:\n${describePlan(plan)}`))) {
+        return { ok: false, setupOk: false, message: `the set-up was not confirmed (${asks}): give --accept-setup, or describe it in .agents/environment.yaml` };
       }
       await environment.consent.remember(options.repository, plan.setup);
     }

@@ -1,5 +1,5 @@
 // The set-up phase of a session, before any agent runs: its plan resolved on the session's worktree, a
-// detected set-up confirmed by the person once per repository, the run (or the cache) recorded as events, and
+// set-up that asks (detected, or unconfined) confirmed by the person once per repository, the run (or the cache) recorded as events, and
 // a failure left as an event with the command and its output's tail — the session idles, resumable once it is
 // fixed. Afterwards every sandbox the session opens (the session's repository, the Reviewer's clean room, child
 // repositories) gets a copy of the dependencies from the cache once, and the named files copied, both by the
@@ -17,7 +17,7 @@ import { DependencyCache, type ConfinedCopier } from './dependencyCache.ts';
 import { EnvironmentFileError } from './environmentFile.ts';
 import { describePlan, resolveEnvironmentPlan, type EnvironmentPlan } from './environmentPlan.ts';
 import { runSetup, SETUP_THREAD } from './environmentSetup.ts';
-import { SetupConsent } from './setupConsent.ts';
+import { SetupConsent, setupNeedsConsent } from './setupConsent.ts';
 
 export interface ConfirmSetupRequest {
   repository: string;
@@ -29,10 +29,11 @@ export interface ConfirmSetupRequest {
 export interface SessionEnvironmentOptions {
   /** Folder for the cache and the remembered confirmations (`<store>/.environments`). */
   dir: string;
-  /** Asks the person to confirm a detected set-up (VS Code prompt, a terminal question). Absent: only
-   * confirmations given before (or `acceptDetected`) count. */
+  /** Asks the person to confirm a set-up that asks (a detected one; any where nothing confines; see
+   * setupConsent.ts) — a VS Code prompt, a terminal question. Absent: only confirmations given before (or
+   * `acceptDetected`) count. */
   confirm?(request: ConfirmSetupRequest): Promise<boolean>;
-  /** Confirms every detected set-up (the CLI's `--accept-setup`); it is remembered like a confirmation. */
+  /** Confirms every set-up that asks (the CLI's `--accept-setup`); it is remembered like a confirmation. */
   acceptDetected?: boolean;
   devcontainerConfigPath?: string;
   /** One line per step, for a status bar or a terminal. */
@@ -101,11 +102,12 @@ export class SessionEnvironment {
       if (error instanceof EnvironmentFileError || error instanceof AgentOsError) return fail({ tail: '', message: `the environment could not be read: ${error.message}` });
       throw error;
     }
-    if (plan.source === 'detected' && plan.setup.length > 0 && !(await this.confirmed(repository, plan))) {
+    const asks = setupNeedsConsent(plan, kind);
+    if (asks && !(await this.confirmed(repository, plan, asks))) {
       return fail({
         tail: describePlan(plan),
         message:
-          'the detected set-up was not confirmed: confirm it (the prompt, `--accept-setup` on the CLI, or `agent-os env check --accept-setup`), ' +
+          `the set-up was not confirmed (${asks}): confirm it (the prompt, \`--accept-setup\` on the CLI, or \`agent-os env check --accept-setup\`), ` +
           'or describe the set-up in .agents/environment.yaml, then resume the session',
       });
     }
@@ -174,9 +176,10 @@ export class SessionEnvironment {
     return undefined;
   }
 
-  private async confirmed(repository: string, plan: EnvironmentPlan): Promise<boolean> {
+  private async confirmed(repository: string, plan: EnvironmentPlan, why: string): Promise<boolean> {
     if (await this.consent.isConfirmed(repository, plan.setup)) return true;
-    const yes = this.options.acceptDetected || (this.options.confirm ? await this.options.confirm({ repository, plan, description: describePlan(plan) }) : false);
+    const description = `${why}:\n${describePlan(plan)}`;
+    const yes = this.options.acceptDetected || (this.options.confirm ? await this.options.confirm({ repository, plan, description }) : false);
     if (yes) await this.consent.remember(repository, plan.setup);
     return yes;
   }
