@@ -14,10 +14,14 @@ interface Confirmations {
 }
 
 /** Whether the set-up must be confirmed before it runs, and why (one line for the person). */
-export function setupNeedsConsent(plan: { source: string; setup: readonly string[] }, sandboxKind: string): string | undefined {
+export function setupNeedsConsent(
+  plan: { source: string; setup: readonly string[] },
+  sandboxKind: string,
+): string | undefined {
   if (plan.setup.length === 0) return undefined;
   if (plan.source === 'detected') return 'Agent OS detected how to set up this repository';
-  if (sandboxKind === 'worktree') return 'nothing confines commands here: the repository\'s set-up would run as you, outside any sandbox';
+  if (sandboxKind === 'worktree')
+    return "nothing confines commands here: the repository's set-up would run as you, outside any sandbox";
   return undefined;
 }
 
