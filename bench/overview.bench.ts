@@ -2,15 +2,19 @@
 // paint (navigation to the whole overview drawn) and DOM size in headless Chromium. The page is the
 // real bundle answered over the real protocol by the real model (SessionOverviewModel), as
 // OverviewPanel answers it in VS Code: the host starts reading the log from a file store and folding
-// it when the page is asked for, and answers the page's `ready` once that is done — so the first paint
-// counts the host's work too. Skipped, saying why, where there is no Chromium.
+// it when the page is asked for (readFolded: the overview's checkpoint, which the writer keeps as the
+// extension's store tells it to, plus the records after it), and answers the page's `ready` once that
+// is done — so the first paint counts the host's work too. A session whose overview was never
+// checkpointed (written where the fold was not given to the store) is opened too, host side only: the
+// whole log folded once, and a checkpoint left. Skipped, saying why, where there is no Chromium.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SessionMeta } from '../src/core/session/sessionStore.ts';
 import { FileSessionStore } from '../src/node/session/fileSessionStore.ts';
 import { parseOverviewWebviewMessage } from '../src/shared/overviewProtocol.ts';
-import { SessionOverviewModel } from '../src/views/sessionOverview.ts';
+import { OVERVIEW_FOLD, SessionOverviewModel } from '../src/views/sessionOverview.ts';
+import { VIEW_FOLDS } from '../src/views/viewFolds.ts';
 import { benchSession, medianFirstPaint, SMALL_EVENTS } from './support/benchSession.ts';
 import { againstBaseline, times } from './support/reference.ts';
 import { missingBrowser, openWebviewPage, ROOT } from './support/webviewPage.ts';
@@ -22,7 +26,7 @@ async function main(): Promise<void> {
     return;
   }
   const storeDir = mkdtempSync(join(tmpdir(), 'agent-os-bench-overview-'));
-  const store = new FileSessionStore(storeDir);
+  const store = new FileSessionStore(storeDir, { folds: VIEW_FOLDS });
   const { meta, events } = await benchSession(undefined, store);
 
   const t1 = performance.now();
@@ -39,15 +43,21 @@ async function main(): Promise<void> {
   let shown: SessionMeta = smallSession.meta;
   // What a panel does when it opens: read the log and fold it while the page loads.
   let host: Promise<SessionOverviewModel> | undefined;
-  const openPanel = (): Promise<SessionOverviewModel> => {
-    const opened = shown;
-    return store.read(opened.id).then((log) => {
-      const m = new SessionOverviewModel(opened.id);
-      m.append(log);
-      return m;
-    });
-  };
+  const openPanel = (): Promise<SessionOverviewModel> => new FileSessionStore(storeDir, { folds: VIEW_FOLDS }).readFolded(shown.id, OVERVIEW_FOLD).then((folded) => folded.state);
   console.log(`overview model: fold ${foldMs.toFixed(0)} ms, overview ${overviewMs.toFixed(1)} ms, message ${(bytes / 1024).toFixed(0)} KiB, ${spans} spans drawn for ${events.length.toLocaleString('en-US')} events`);
+  // A session whose overview was never checkpointed: the first opening folds it all (host side).
+  const coldDir = mkdtempSync(join(tmpdir(), 'agent-os-bench-overview-cold-'));
+  try {
+    const cold = await benchSession(undefined, new FileSessionStore(coldDir));
+    let t = performance.now();
+    await new FileSessionStore(coldDir).readFolded(cold.meta.id, OVERVIEW_FOLD);
+    const first = performance.now() - t;
+    t = performance.now();
+    await new FileSessionStore(coldDir).readFolded(cold.meta.id, OVERVIEW_FOLD);
+    console.log(`overview host read + fold, 100k events never checkpointed: first opening ${first.toFixed(0)} ms (leaves a checkpoint), the next ${(performance.now() - t).toFixed(0)} ms`);
+  } finally {
+    rmSync(coldDir, { recursive: true, force: true });
+  }
 
   const web = await openWebviewPage({
     entry: 'src/webview/overview/main.ts',

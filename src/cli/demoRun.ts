@@ -15,6 +15,8 @@ import { GitHubStandIn } from '../testkit/github/githubStandIn.ts';
 import { parseModelScript } from '../testkit/model/modelScript.ts';
 import { ScriptedModelServer } from '../testkit/model/scriptedModelServer.ts';
 import { createLocalRuntime } from '../node/runtime/localRuntime.ts';
+import { FileSessionStore } from '../node/session/fileSessionStore.ts';
+import { VIEW_FOLDS } from '../views/viewFolds.ts';
 import { managedDemoModelScript } from '../testkit/managed/managedDemoScript.ts';
 import { localDemoBackend, startManagedDemoBackend } from '../testkit/demo/demoBackends.ts';
 import { printProgress } from './progressPrinter.ts';
@@ -71,6 +73,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const storeDir = join(dir, 'sessions');
   const parts = {
     storeDir,
+    store: new FileSessionStore(storeDir, { folds: VIEW_FOLDS }),
     github: { apiUrl: github.baseUrl, token: 'demo-token', localRemotes: sample.localRemotes },
     bubblewrap: options.bubblewrap,
   };

@@ -6,7 +6,8 @@ import { AgentOsError } from '../core/errors.ts';
 import { tokenFromEnvironment } from '../node/github/octokitGitHub.ts';
 import { createLocalRuntime, type LocalRuntimeOptions } from '../node/runtime/localRuntime.ts';
 import type { AgentOsRuntime } from '../node/runtime/agentOsRuntime.ts';
-import type { FileSessionStore } from '../node/session/fileSessionStore.ts';
+import { FileSessionStore } from '../node/session/fileSessionStore.ts';
+import { VIEW_FOLDS } from '../views/viewFolds.ts';
 import {
   buildManagedCliRuntime,
   managedFlagOptions,
@@ -149,6 +150,8 @@ export async function buildCliRuntime(
   const model = flags.model;
   const options: Omit<LocalRuntimeOptions, 'model'> = {
     storeDir,
+    // The views' folds, kept by the writers: VS Code opening a session run here folds only its tail.
+    store: new FileSessionStore(storeDir, { folds: VIEW_FOLDS }),
     github: {
       ...(githubApi ? { apiUrl: githubApi } : {}),
       ...(token ? { token } : {}),

@@ -1,20 +1,23 @@
 // The Session Overview's model: a fold over one session's log into the picture the overview page
 // draws (issue, sandbox, plan checklist, verdict with evidence, lanes, cost per thread). Events are
-// added in log order as they arrive; `overview()` is cheap enough to call after every batch. No
-// `vscode` import: plain node tests and the bench drive it.
+// added in log order as they arrive; `overview()` is cheap enough to call after every batch. The fold
+// is a LogFold (OVERVIEW_FOLD): the store keeps checkpoints of it, so opening the overview of a long
+// session folds only the records after the last one. No `vscode` import: plain node tests and the
+// bench drive it.
 import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
+import type { LogFold } from '../core/session/logFold.ts';
 import type { SessionMeta } from '../core/session/sessionStore.ts';
-import { initialSessionState, reduce, totalTokens, type SessionState, type ThreadState } from '../core/session/sessionState.ts';
-import type { ChangedFile, CommandRun, PlanView, SessionOverview, StepState, VerdictView } from '../shared/overviewProtocol.ts';
-import { outputTail, readCommandResult, testCounts } from '../core/tools/commandOutput.ts';
-import { readVerdict, toolInputSummary } from './eventRows.ts';
-import { normalizeCommand, readPlan, stepViews, type ReadPlan } from './planProgress.ts';
+import { FOLD_VERSION, initialSessionState, SessionFold, totalTokens, type SessionState, type ThreadState } from '../core/session/sessionState.ts';
+import { SESSION_STATE_FOLD } from '../core/session/sessionStateFold.ts';
+import type { ChangedFile, CommandRun, PlanView, SessionOverview, VerdictView } from '../shared/overviewProtocol.ts';
+import { outputTail } from '../core/tools/commandOutput.ts';
+import { readVerdict } from './eventRows.ts';
+import { OverviewFacts, type UseDigest } from './overviewFacts.ts';
+import { normalizeCommand, stepViews } from './planProgress.ts';
 import { sandboxPlain } from './sandboxWords.ts';
 import { STATUS_LABEL, formatTokens, formatUsd, sessionDisplayStatus, threadDisplayStatus, type DisplayStatus } from './sessionStatus.ts';
 import { TimelineBuilder, type LaneThread } from './timelineSpans.ts';
 import { showControlCharactersIn } from './controlCharacters.ts';
-
-const ISSUE_TEXT_LIMIT = 1_500;
 
 export interface OverviewInput {
   meta: Pick<SessionMeta, 'title' | 'source'>;
@@ -27,50 +30,68 @@ export interface OverviewInput {
 }
 
 export class SessionOverviewModel {
+  /** The session's state, folded in place; `state` is its copy as of the last overview made. */
+  private readonly fold: SessionFold;
   private state: SessionState;
-  private readonly timeline = new TimelineBuilder();
-  private readonly toolUses = new Map<string, EventOfType<'agent.tool_use'>>();
-  /** Results of shell calls only: the runs a checklist or a verdict can point at. */
-  private readonly shellResults = new Map<string, EventOfType<'agent.tool_result'>>();
-  private readonly resultIds = new Map<string, string>();
-  /** Shell calls in log order, with their commands normalized once. */
-  private readonly shellCalls: { use: EventOfType<'agent.tool_use'>; command: string }[] = [];
-  private plan: { event: EventOfType<'agent_os.plan_submitted'>; read: ReadPlan; revision: number } | undefined;
-  private verdicts = 0;
-  /** The runtime's own runs (issue 14): step validations and the suite behind a verdict. */
-  private readonly validationRuns = new Map<string, EventOfType<'agent_os.validation_run'>>();
-  private readonly stepRuns: EventOfType<'agent_os.validation_run'>[] = [];
-  private readonly stepStates = new Map<string, StepState>();
-  private issueText: string | undefined;
+  private readonly timeline: TimelineBuilder;
+  private readonly facts: OverviewFacts;
   /** The last overview and what it was made from: a reloaded page or a second ask costs nothing. */
   private cached: { key: string; overview: SessionOverview } | undefined;
 
-  constructor(readonly sessionId: string) {
-    this.state = initialSessionState(sessionId);
+  constructor(
+    readonly sessionId: string,
+    from?: { fold: SessionFold; timeline: TimelineBuilder; facts: OverviewFacts },
+  ) {
+    this.fold = from?.fold ?? new SessionFold(initialSessionState(sessionId));
+    this.timeline = from?.timeline ?? new TimelineBuilder();
+    this.facts = from?.facts ?? new OverviewFacts();
+    this.state = this.fold.state;
   }
 
   get sessionState(): SessionState {
+    if (this.state.lastSeq !== this.fold.lastSeq) this.state = this.fold.state;
     return this.state;
   }
 
   get lastSeq(): number {
-    return this.state.lastSeq;
+    return this.fold.lastSeq;
   }
 
   /** Adds events in log order; already-seen seqs are skipped. Returns how many were new. */
   append(events: readonly SessionEvent[]): number {
     let added = 0;
-    for (const e of events) {
-      if (e.seq <= this.state.lastSeq) continue;
-      this.state = reduce(this.state, e);
-      this.timeline.add(e, (id) => this.state.threads[id]?.agentName ?? id);
-      this.track(e);
-      added++;
-    }
+    for (const e of events) if (this.take(e)) added++;
     return added;
   }
 
+  /** Adds one event (skipped when its seq was seen); whether it was new. */
+  take(e: SessionEvent): boolean {
+    if (e.seq <= this.fold.lastSeq) return false;
+    this.fold.apply(e);
+    this.timeline.add(e, (id) => this.fold.agentName(id) ?? id);
+    this.facts.take(e);
+    return true;
+  }
+
+  /** The model as plain JSON: what its checkpoint holds. */
+  save(): unknown {
+    return { session: SESSION_STATE_FOLD.save(this.fold), timeline: this.timeline.save(), facts: this.facts.save() };
+  }
+
+  /** The model from what `save` gave, or undefined when it does not fit. */
+  static load(saved: unknown, sessionId: string): SessionOverviewModel | undefined {
+    const s = saved as { session?: unknown; timeline?: unknown; facts?: unknown } | null;
+    const fold = SESSION_STATE_FOLD.load(s?.session, sessionId);
+    if (!fold || !s) return undefined;
+    try {
+      return new SessionOverviewModel(sessionId, { fold, timeline: TimelineBuilder.load(s.timeline), facts: OverviewFacts.load(s.facts) });
+    } catch {
+      return undefined;
+    }
+  }
+
   overview(input: OverviewInput): SessionOverview {
+    this.state = this.sessionState;
     const status = sessionDisplayStatus(this.state, input.live);
     const key = JSON.stringify([this.state.lastSeq, status, input.meta.title, input.meta.source, input.changes, status === 'running' ? input.now : 0]);
     // Plan steps, command output, issue text and the verdict are model and tool text: shown, never obeyed.
@@ -81,7 +102,7 @@ export class SessionOverviewModel {
   private build(input: OverviewInput, status: DisplayStatus): SessionOverview {
     const s = this.state;
     const threads = this.orderedThreads(status);
-    const validations = new Set(this.plan?.read.steps.map((step) => normalizeCommand(step.validation)).filter(Boolean));
+    const validations = new Set(this.facts.plan?.read.steps.map((step) => normalizeCommand(step.validation)).filter(Boolean));
     const overview: SessionOverview = {
       sessionId: this.sessionId,
       title: input.meta.title,
@@ -115,7 +136,7 @@ export class SessionOverviewModel {
       eventCount: s.eventCount,
     };
     if (input.meta.source) overview.source = input.meta.source;
-    if (this.issueText !== undefined) overview.issueText = this.issueText;
+    if (this.facts.issueText !== undefined) overview.issueText = this.facts.issueText;
     const budget = s.configured?.budget;
     if (budget?.max_usd !== undefined) overview.costs.budgetUsd = budget.max_usd;
     if (budget?.max_tokens !== undefined) overview.costs.budgetTokens = budget.max_tokens;
@@ -137,48 +158,8 @@ export class SessionOverviewModel {
     return overview;
   }
 
-  private track(e: SessionEvent): void {
-    switch (e.type) {
-      case 'user.message':
-        if (this.issueText === undefined) {
-          const text = e.content.map((b) => b.text).join('\n');
-          this.issueText = text.length > ISSUE_TEXT_LIMIT ? `${text.slice(0, ISSUE_TEXT_LIMIT - 1)}…` : text;
-        }
-        return;
-      case 'agent.tool_use': {
-        this.toolUses.set(e.id, e);
-        const command = (e.input as { command?: unknown } | null)?.command;
-        if (e.name === 'bash' && typeof command === 'string') this.shellCalls.push({ use: e, command: normalizeCommand(command) });
-        return;
-      }
-      case 'agent.tool_result':
-        if (this.toolUses.get(e.tool_use_id)?.name === 'bash') {
-          this.shellResults.set(e.tool_use_id, e);
-          this.resultIds.set(e.id, e.tool_use_id);
-        }
-        return;
-      case 'agent_os.plan_submitted':
-        this.plan = { event: e, read: readPlan(e.plan), revision: (this.plan?.revision ?? 0) + 1 };
-        return;
-      case 'agent_os.verdict_submitted':
-        this.verdicts++;
-        return;
-      case 'agent_os.step_updated':
-        this.stepStates.set(`${e.plan_event_id}\u0000${e.step_id}`, e.state);
-        return;
-      case 'agent_os.validation_run':
-        this.validationRuns.set(e.id, e);
-        if (e.purpose === 'step' && e.step_id) this.stepRuns.push(e);
-        return;
-      // Issue 14's events (validation runs, step states, the Planner's confidence) join here and in
-      // `runsByStep`; the checklist's states are decided in planProgress.ts alone.
-      default:
-        return;
-    }
-  }
-
   private planView(status: DisplayStatus): PlanView | undefined {
-    const plan = this.plan;
+    const plan = this.facts.plan;
     if (!plan) return undefined;
     const { read, event } = plan;
     // Runs of each step's validation after this plan. Two steps with one command share its runs in
@@ -191,10 +172,9 @@ export class SessionOverviewModel {
     }
     const runsByStep = new Map<string, CommandRun[]>();
     // The runtime's own runs of this plan's steps, when it has any (issue 14); before, the agents' shell calls.
-    const ownRuns = this.stepRuns.filter((r) => r.plan_event_id === event.id);
+    const ownRuns = this.facts.stepRuns.filter((r) => r.plan_event_id === event.id);
     for (const r of ownRuns) runsByStep.set(r.step_id!, [...(runsByStep.get(r.step_id!) ?? []), validationCommandRun(r)]);
-    for (const call of ownRuns.length > 0 ? [] : this.shellCalls) {
-      if (call.use.seq < event.seq) continue;
+    for (const call of ownRuns.length > 0 ? [] : this.facts.shellCalls) {
       const ids = stepsByCommand.get(call.command);
       if (!ids) continue;
       const run = this.commandRun(call.use);
@@ -209,7 +189,7 @@ export class SessionOverviewModel {
       questions: read.questions,
       steps: stepViews(read, runsByStep, status === 'running' && !verdictAfter).map((step) => {
         // The runtime's word on a step's state, where it has one (a failed attempt with attempts left is running).
-        const own = this.stepStates.get(`${event.id}\u0000${step.id}`);
+        const own = this.facts.stepStates.get(`${event.id}\u0000${step.id}`);
         return own && own !== 'pending' ? { ...step, state: own } : step;
       }),
     };
@@ -231,10 +211,10 @@ export class SessionOverviewModel {
         })
       : [];
     const testRuns: CommandRun[] = [];
-    const suite = v.evidence.suite_run ? this.validationRuns.get(v.evidence.suite_run.event_id) : undefined;
+    const suite = v.evidence.suite_run ? this.facts.validationRuns.get(v.evidence.suite_run.event_id) : undefined;
     if (suite) testRuns.push(validationCommandRun(suite));
     for (const id of v.evidence.test_run_event_ids) {
-      const use = this.toolUses.get(id) ?? this.toolUses.get(this.resultIds.get(id) ?? '');
+      const use = this.facts.uses.get(id) ?? this.facts.uses.get(this.facts.resultIds.get(id) ?? '');
       if (use) testRuns.push(this.commandRun(use));
     }
     const view: VerdictView = {
@@ -243,7 +223,7 @@ export class SessionOverviewModel {
       decision,
       summary,
       fixes,
-      round: Math.max(1, this.verdicts),
+      round: Math.max(1, this.facts.verdicts),
       testRuns,
       baseCommit: v.evidence.base_commit,
       headCommit: v.evidence.head_commit,
@@ -259,25 +239,15 @@ export class SessionOverviewModel {
     return view;
   }
 
-  private commandRun(use: EventOfType<'agent.tool_use'>): CommandRun {
-    const result = this.shellResults.get(use.id);
-    const run: CommandRun = {
-      seq: use.seq,
-      command: toolInputSummary(use.name, use.input),
-      ok: result ? !result.is_error : null,
-      exitCode: null,
-      outputTail: '',
-      time: use.processed_at,
-    };
+  /** The run of a tool call, as the checklist and the verdict card show it. */
+  private commandRun(use: UseDigest): CommandRun {
+    const result = this.facts.shellResults.get(use.id);
+    const run: CommandRun = { seq: use.seq, command: use.summary, ok: result ? !result.isError : null, exitCode: null, outputTail: '', time: use.time };
     if (!result) return run;
-    const { exitCode, output } = readCommandResult(result.content.map((b) => b.text).join('\n'), result.is_error);
-    run.exitCode = exitCode;
-    run.outputTail = outputTail(output);
-    const counts = testCounts(output);
-    if (counts) {
-      run.passed = counts.passed;
-      run.failed = counts.failed;
-    }
+    run.exitCode = result.exitCode;
+    run.outputTail = result.outputTail;
+    if (result.passed !== undefined) run.passed = result.passed;
+    if (result.failed !== undefined) run.failed = result.failed;
     return run;
   }
 
@@ -313,3 +283,13 @@ function validationCommandRun(e: EventOfType<'agent_os.validation_run'>): Comman
   if (e.failed !== undefined) run.failed = e.failed;
   return run;
 }
+
+/** The Overview as a fold the store checkpoints. Its version moves with the session state's too. */
+export const OVERVIEW_FOLD: LogFold<SessionOverviewModel> = {
+  name: 'overview',
+  version: 100 * FOLD_VERSION + 1,
+  start: (sessionId) => new SessionOverviewModel(sessionId),
+  apply: (model, event) => void model.take(event),
+  save: (model) => model.save(),
+  load: (saved, sessionId) => SessionOverviewModel.load(saved, sessionId),
+};

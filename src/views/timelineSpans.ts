@@ -15,6 +15,13 @@ import { formatTokens, formatUsd } from './sessionStatus.ts';
 export const MAX_SPANS_PER_LANE = 240;
 /** Arrows beyond this are thinned the same way. */
 export const MAX_ARROWS = 400;
+/** Raw spans a lane keeps: past it, closed spans close in time are merged (compactLane), so a long
+ * session's picture (and the Overview's checkpoint) stays about the same size however long it runs. Well
+ * above MAX_SPANS_PER_LANE: a lane of fewer spans is drawn from every span as it was. */
+export const LANE_CAP = 1024;
+/** After a compaction, the lane is compacted again once it is this much longer (or at LANE_CAP): open
+ * spans are never merged, so a lane of many of them is not compacted at every span. */
+const COMPACTION_STEP = 128;
 
 interface RawSpan {
   kind: SpanKind;
@@ -28,6 +35,11 @@ interface RawSpan {
   command?: string;
   /** A step reported with `complete_step`: the runtime's own validation run. */
   validation?: boolean;
+  /** Spans merged into this one when its lane grew past LANE_CAP (1 when absent), the last one's label,
+   * and the time they took together. */
+  count?: number;
+  lastLabel?: string;
+  busy?: number;
 }
 
 interface RawArrow {
@@ -36,6 +48,18 @@ interface RawArrow {
   at: number;
   seq: number;
   label: string;
+}
+
+interface SavedTimeline {
+  t0?: number;
+  tEnd: number;
+  primary?: string;
+  lanes: Array<[string, RawSpan[]]>;
+  openModel: Array<[string, string, number]>;
+  openTools: Array<[string, string, number]>;
+  openWaits: Array<[string, string, number]>;
+  arrows: RawArrow[];
+  compactAt: Array<[string, number]>;
 }
 
 export interface LaneThread {
@@ -62,6 +86,8 @@ export class TimelineBuilder {
   private readonly openWaits = new Map<string, RawSpan>();
   private readonly arrows: RawArrow[] = [];
   private primary: string | undefined;
+  /** Lanes compacted before: the length at which each is compacted next. */
+  private readonly compactAt = new Map<string, number>();
 
   get startTime(): number {
     return this.t0 ?? 0;
@@ -172,9 +198,9 @@ export class TimelineBuilder {
       const merger = new SpanMerger(raw.length > MAX_SPANS_PER_LANE ? Math.max(duration, 1) / MAX_SPANS_PER_LANE : 0);
       for (const r of raw) {
         const kind = r.kind === 'tool' && (r.validation || (r.command !== undefined && validations.has(r.command))) ? 'validation' : r.kind;
-        counts[kind]++;
+        counts[kind] += r.count ?? 1;
         const stop = r.end ?? end;
-        if (kind !== 'wait' && kind !== 'delegation') busyMs += stop - r.start;
+        if (kind !== 'wait' && kind !== 'delegation') busyMs += r.busy ?? stop - r.start;
         merger.add(kind, r.start - t0, stop - t0, r, kind === 'validation');
       }
       return { threadId: thread.id, agentName: thread.agentName, status: thread.status, depth: thread.depth, spans: merger.done(), counts, busyMs };
@@ -193,10 +219,55 @@ export class TimelineBuilder {
     return out;
   }
 
+  /** The builder's state as plain JSON (a fold checkpoint of the Overview): open spans by their place. */
+  save(): SavedTimeline {
+    const place = new Map<RawSpan, [string, number]>();
+    for (const [thread, spans] of this.byThread) spans.forEach((span, i) => place.set(span, [thread, i]));
+    const open = (spans: Map<string, RawSpan>): Array<[string, string, number]> => [...spans].map(([key, span]) => [key, ...(place.get(span) as [string, number])]);
+    return {
+      ...(this.t0 === undefined ? {} : { t0: this.t0 }),
+      tEnd: this.tEnd,
+      ...(this.primary === undefined ? {} : { primary: this.primary }),
+      lanes: [...this.byThread],
+      openModel: open(this.openModel),
+      openTools: open(this.openTools),
+      openWaits: open(this.openWaits),
+      arrows: this.arrows,
+      compactAt: [...this.compactAt],
+    };
+  }
+
+  /** A builder from what `save` gave; throws on data of another shape. */
+  static load(saved: unknown): TimelineBuilder {
+    const s = saved as SavedTimeline;
+    const b = new TimelineBuilder();
+    if (s.t0 !== undefined) b.t0 = Number(s.t0);
+    b.tEnd = Number(s.tEnd);
+    if (s.primary !== undefined) b.primary = String(s.primary);
+    for (const [thread, spans] of s.lanes) b.byThread.set(thread, spans);
+    const reopen = (into: Map<string, RawSpan>, open: Array<[string, string, number]>): void => {
+      for (const [key, thread, i] of open) {
+        const span = b.byThread.get(thread)?.[i];
+        if (!span) throw new Error(`open span ${key} is not in lane ${thread}`);
+        into.set(key, span);
+      }
+    };
+    reopen(b.openModel, s.openModel);
+    reopen(b.openTools, s.openTools);
+    reopen(b.openWaits, s.openWaits);
+    b.arrows.push(...s.arrows);
+    for (const [thread, at] of s.compactAt) b.compactAt.set(thread, Number(at));
+    return b;
+  }
+
   private push(threadId: string, span: RawSpan): RawSpan {
     let list = this.byThread.get(threadId);
     if (!list) this.byThread.set(threadId, (list = []));
     list.push(span);
+    if (list.length > (this.compactAt.get(threadId) ?? LANE_CAP)) {
+      compactLane(list, this.t0 ?? 0, this.tEnd);
+      this.compactAt.set(threadId, Math.max(LANE_CAP, list.length + COMPACTION_STEP));
+    }
     return span;
   }
 
@@ -220,24 +291,27 @@ class SpanMerger {
   constructor(private readonly width: number) {}
 
   add(kind: SpanKind, start: number, end: number, r: RawSpan, validation: boolean): void {
-    const label = validation ? `Validation: ${r.label}` : r.label;
+    const prefix = validation ? 'Validation: ' : '';
+    const label = `${prefix}${r.label}`;
+    const last = r.lastLabel === undefined ? label : `${prefix}${r.lastLabel}`;
+    const count = r.count ?? 1;
     const open = r.end === undefined;
     if (this.width === 0) {
-      this.out.push({ kind, start, end, seq: r.seq, label, open, isError: r.isError, count: 1 });
+      this.out.push({ kind, start, end, seq: r.seq, label: count > 1 ? mergedLabel(kind, count, label, last) : label, open, isError: r.isError, count });
       return;
     }
     const slice = Math.floor(start / this.width);
     const c = this.current.get(kind);
     if (c && c.slice === slice) {
       if (end > c.span.end) c.span.end = end;
-      c.span.count++;
+      c.span.count += count;
       c.span.isError ||= r.isError;
       c.span.open ||= open;
-      c.last = label;
+      c.last = last;
       return;
     }
     this.close(kind);
-    this.current.set(kind, { slice, span: { kind, start, end, seq: r.seq, label, open, isError: r.isError, count: 1 }, last: label });
+    this.current.set(kind, { slice, span: { kind, start, end, seq: r.seq, label, open, isError: r.isError, count }, last });
   }
 
   done(): Span[] {
@@ -248,8 +322,58 @@ class SpanMerger {
   private close(kind: SpanKind): void {
     const c = this.current.get(kind);
     if (!c) return;
-    if (c.span.count > 1) c.span.label = `${c.span.count} ${KIND_WORDS[kind]}, from ${c.span.label} to ${c.last}`;
+    if (c.span.count > 1) c.span.label = mergedLabel(kind, c.span.count, c.span.label, c.last);
     this.out.push(c.span);
     this.current.delete(kind);
   }
+}
+
+function mergedLabel(kind: SpanKind, count: number, first: string, last: string): string {
+  return `${count} ${KIND_WORDS[kind]}, from ${first} to ${last}`;
+}
+
+/**
+ * Merges a lane's closed spans of one kind whose starts fall in one slice of the time so far, each slice
+ * half of LANE_CAP's share of it: finer than the picture draws (MAX_SPANS_PER_LANE slices), so it looks
+ * the same, with the counts and busy time kept exact. Open spans stay themselves (the builder holds them
+ * to close them). Shell calls of other commands merge into one of no command: a plan's validation that
+ * only a later plan names is then not told apart among the earlier calls of a lane this long.
+ */
+function compactLane(lane: RawSpan[], t0: number, tEnd: number): void {
+  const width = Math.max(1, (tEnd - t0) / (LANE_CAP / 2));
+  const out: RawSpan[] = [];
+  const slots = new Map<string, number>();
+  for (const span of lane) {
+    if (span.end === undefined) {
+      out.push(span);
+      continue;
+    }
+    const key = `${span.kind}${span.validation ? '+v' : ''}:${Math.floor((span.start - t0) / width)}`;
+    const at = slots.get(key);
+    if (at === undefined) {
+      slots.set(key, out.length);
+      out.push(span);
+    } else {
+      out[at] = mergedSpans(out[at] as RawSpan, span);
+    }
+  }
+  lane.splice(0, lane.length, ...out);
+}
+
+function mergedSpans(a: RawSpan, b: RawSpan): RawSpan {
+  const busy = (s: RawSpan): number => s.busy ?? (s.end as number) - s.start;
+  const merged: RawSpan = {
+    kind: a.kind,
+    start: a.start,
+    end: Math.max(a.end as number, b.end as number),
+    seq: a.seq,
+    label: a.label,
+    lastLabel: b.lastLabel ?? b.label,
+    isError: a.isError || b.isError,
+    count: (a.count ?? 1) + (b.count ?? 1),
+    busy: busy(a) + busy(b),
+  };
+  if (a.command !== undefined && a.command === b.command) merged.command = a.command;
+  if (a.validation) merged.validation = true;
+  return merged;
 }

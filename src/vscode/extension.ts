@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { describeError } from '../core/errors.ts';
 import type { SessionService } from '../core/runtime/sessionService.ts';
 import { FileSessionStore } from '../node/session/fileSessionStore.ts';
+import { VIEW_FOLDS } from '../views/viewFolds.ts';
 import type { CardAction } from '../shared/eventLogProtocol.ts';
 import { registerAgentLanguageClient, type AgentLanguageClientHandle } from './agentLanguageClient.ts';
 import { UNTRUSTED_MESSAGE } from './commandHelpers.ts';
@@ -37,7 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const settings = readSettings();
   const sessionsDir = settings.sessionsDirectory ?? join((context.storageUri ?? context.globalStorageUri).fsPath, 'sessions');
-  const store = new FileSessionStore(sessionsDir);
+  const store = new FileSessionStore(sessionsDir, { folds: VIEW_FOLDS });
   log.info(`sessions in ${sessionsDir}`);
 
   const runtime = new RuntimeAccess(undefined, UNTRUSTED_MESSAGE);

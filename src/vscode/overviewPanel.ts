@@ -8,7 +8,7 @@ import type { SessionMeta, SessionStore } from '../core/session/sessionStore.ts'
 import { diffCommits } from '../node/git/worktreeDiff.ts';
 import type { CardAction } from '../shared/eventLogProtocol.ts';
 import { OverviewUiState, parseOverviewWebviewMessage, type OverviewHostMessage, type OverviewWebviewMessage } from '../shared/overviewProtocol.ts';
-import { SessionOverviewModel, type OverviewInput } from '../views/sessionOverview.ts';
+import { OVERVIEW_FOLD, SessionOverviewModel, type OverviewInput } from '../views/sessionOverview.ts';
 import type { RuntimeAccess } from './runtimeAccess.ts';
 import { SessionFeed } from './sessionFeed.ts';
 import { receiveMessages, webviewPageHtml } from './webviewPage.ts';
@@ -83,8 +83,9 @@ export class OverviewPanels implements vscode.WebviewPanelSerializer<unknown>, v
 
 class OverviewPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly model: SessionOverviewModel;
-  private readonly feed: SessionFeed;
+  /** Replaced once by the log folded (the store's checkpoint of the overview plus the records after it). */
+  private model: SessionOverviewModel;
+  private readonly feed: SessionFeed<SessionOverviewModel>;
   private meta: Pick<SessionMeta, 'title' | 'source'>;
   private readonly loaded: Promise<void>;
   private ready = false;
@@ -104,7 +105,7 @@ class OverviewPanel implements vscode.Disposable {
   ) {
     this.meta = { title: sessionId };
     this.model = new SessionOverviewModel(sessionId);
-    this.feed = new SessionFeed(deps.store, sessionId, { events: (batch) => this.onEvents(batch), failed: (m) => this.fail(m) }, BATCH_MS);
+    this.feed = new SessionFeed(deps.store, sessionId, OVERVIEW_FOLD, { events: (batch) => this.onEvents(batch), failed: (m) => this.fail(m) }, BATCH_MS);
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'agentOs.svg');
     panel.webview.html = webviewPageHtml(panel.webview, deps.extensionUri, { script: 'overview.js', style: 'overview/overview.css', title: 'Session Overview' });
     this.disposables.push(
@@ -150,8 +151,9 @@ class OverviewPanel implements vscode.Disposable {
   }
 
   private async load(): Promise<void> {
-    const meta = await this.feed.start();
+    const { meta, state } = await this.feed.start();
     if (meta) this.meta = meta;
+    this.model = state;
     this.started = true;
     this.panel.title = `Overview: ${showControlCharacters(this.meta.title || this.sessionId)}`;
     this.overview();
@@ -159,7 +161,6 @@ class OverviewPanel implements vscode.Disposable {
 
   private onEvents(batch: SessionEvent[]): void {
     this.model.append(batch);
-    // The first batch is the whole log, handed over inside `load`: `ready` posts it.
     if (this.started) this.postOverview();
   }
 

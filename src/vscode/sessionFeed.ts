@@ -1,17 +1,19 @@
-// One session's log for a panel: read once, then followed, with live events handed over in batches
+// One session's log for a panel: folded once (from the store's checkpoint of the panel's fold plus the
+// records after it), then followed from where the fold ended, with live events handed over in batches
 // (a busy session appends hundreds a second; a webview wants a few updates a second at most).
 import type { SessionEvent } from '../core/events/sessionEvent.ts';
 import { describeError } from '../core/errors.ts';
-import type { SessionMeta, SessionStore } from '../core/session/sessionStore.ts';
+import type { LogFold } from '../core/session/logFold.ts';
+import type { LogCursor, SessionMeta, SessionStore } from '../core/session/sessionStore.ts';
 
 export interface SessionFeedHandlers {
-  /** Every event read or followed, in log order, a batch at a time. */
+  /** Every event followed after the fold, in log order, a batch at a time. */
   events(batch: SessionEvent[]): void;
   /** Reading or following failed; the message says what stopped. */
   failed(message: string): void;
 }
 
-export class SessionFeed {
+export class SessionFeed<S> {
   private readonly abort = new AbortController();
   private pending: SessionEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -19,24 +21,27 @@ export class SessionFeed {
   constructor(
     private readonly store: SessionStore,
     readonly sessionId: string,
+    private readonly fold: LogFold<S>,
     private readonly handlers: SessionFeedHandlers,
     private readonly batchMs: number,
   ) {}
 
-  /** Reads the session's metadata and log (handed over at once), then follows the log until disposed. */
-  async start(): Promise<SessionMeta | undefined> {
+  /** Reads the session's metadata and its log folded (the fold starts empty when that fails), then follows
+   * the log until disposed. */
+  async start(): Promise<{ meta?: SessionMeta; state: S }> {
     let meta: SessionMeta | undefined;
-    let lastSeq = 0;
+    let state: S | undefined;
+    let after: LogCursor | undefined;
     try {
       meta = await this.store.get(this.sessionId);
-      const events = await this.store.read(this.sessionId);
-      lastSeq = events.at(-1)?.seq ?? 0;
-      this.handlers.events(events);
+      const folded = await this.store.readFolded(this.sessionId, this.fold);
+      state = folded.state;
+      after = folded.next;
     } catch (error) {
       this.handlers.failed(`Cannot read session ${this.sessionId}: ${describeError(error)}`);
     }
-    void this.follow(lastSeq + 1);
-    return meta;
+    void this.follow(after);
+    return { ...(meta ? { meta } : {}), state: state ?? this.fold.start(this.sessionId) };
   }
 
   dispose(): void {
@@ -44,9 +49,12 @@ export class SessionFeed {
     if (this.timer) clearTimeout(this.timer);
   }
 
-  private async follow(fromSeq: number): Promise<void> {
+  private async follow(after: LogCursor | undefined): Promise<void> {
     try {
-      for await (const event of this.store.follow(this.sessionId, { fromSeq, signal: this.abort.signal })) {
+      for await (const event of this.store.follow(this.sessionId, {
+        ...(after ? { after } : {}),
+        signal: this.abort.signal,
+      })) {
         this.pending.push(event);
         this.timer ??= setTimeout(() => this.flush(), this.batchMs);
       }

@@ -277,6 +277,11 @@ export class SessionFold {
     return this.session.lastSeq;
   }
 
+  /** A thread's agent as folded so far, without copying the state (a view labels every event with it). */
+  agentName(threadId: string): string | undefined {
+    return this.threads[threadId]?.agentName;
+  }
+
   /** A copy of the state so far; later events do not change it. */
   get state(): SessionState {
     const threads: Record<string, ThreadState> = {};
