@@ -11,6 +11,7 @@ import type { SessionService } from '../core/runtime/sessionService.ts';
 import type { SessionStore } from '../core/session/sessionStore.ts';
 import { printProgress } from './progressPrinter.ts';
 import { promptText } from './terminalOutput.ts';
+import { readSessionState } from '../core/session/sessionStateFold.ts';
 
 export interface Decision {
   approve?: boolean;
@@ -106,7 +107,7 @@ export async function driveSession(input: {
   try {
     await input.run();
     for (;;) {
-      const state = foldSession(sessionId, await store.read(sessionId));
+      const { state } = await readSessionState(store, sessionId);
       const next = await decideNext(state, input);
       if (next === 'continue') continue;
       await settle(printing, progress);

@@ -4,6 +4,7 @@
 // from anywhere (the Event Log's cards, a notification, the palette, the CLI in another terminal): it is an
 // event in the log, so folding the log is how every surface learns that the question is gone.
 import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
+import type { LogFold } from '../core/session/logFold.ts';
 import { showControlCharacters } from './controlCharacters.ts';
 import { toolInputSummary } from './eventRows.ts';
 import { UNCONFINED_NOTICE } from '../core/tools/unconfinedTools.ts';
@@ -23,7 +24,8 @@ export type PersonWait =
   | { kind: 'questions'; key: string; seq: number; questionsEventId: string; questions: string[]; lowConfidence: boolean }
   | { kind: 'verdict'; key: string; seq: number; verdictEventId: string; summary: string };
 
-interface SessionWaits {
+export interface SessionWaits {
+  sessionId: string;
   agents: Map<string, string>;
   /** Unanswered `always_ask` calls by event id, in log order. */
   asks: Map<string, EventOfType<'agent.tool_use'>>;
@@ -33,55 +35,78 @@ interface SessionWaits {
   lastSeq: number;
 }
 
+/** What waits for the person, as a fold the store checkpoints (the Threads tree opens a session with it). */
+export const PERSON_WAITS_FOLD: LogFold<SessionWaits> = {
+  name: 'person-waits',
+  version: 1,
+  start: (sessionId) => ({ sessionId, agents: new Map(), asks: new Map(), lastSeq: 0 }),
+  apply: takeWait,
+  save: (s) => ({ ...s, agents: [...s.agents], asks: [...s.asks.values()] }),
+  load: (saved, sessionId) => {
+    const s = saved as (Omit<SessionWaits, 'agents' | 'asks'> & { agents: Array<[string, string]>; asks: Array<EventOfType<'agent.tool_use'>> }) | null;
+    if (s?.sessionId !== sessionId || !Array.isArray(s.agents) || !Array.isArray(s.asks) || typeof s.lastSeq !== 'number') return undefined;
+    return { ...s, agents: new Map(s.agents), asks: new Map(s.asks.map((a) => [a.id, a])) };
+  },
+};
+
+function takeWait(s: SessionWaits, e: SessionEvent): void {
+  if (e.seq <= s.lastSeq) return;
+  s.lastSeq = e.seq;
+  switch (e.type) {
+    case 'session.thread_created':
+      s.agents.set(e.session_thread_id, e.agent_name);
+      break;
+    case 'agent_os.session_configured':
+      s.unconfined = !e.sandbox.confined;
+      break;
+    case 'agent.tool_use':
+      if (e.evaluated_permission === 'ask') s.asks.set(e.id, e);
+      break;
+    case 'user.tool_confirmation':
+      s.asks.delete(e.tool_use_id);
+      break;
+    case 'agent.tool_result':
+      s.asks.delete(e.tool_use_id);
+      break;
+    case 'agent_os.verdict_submitted':
+      if (e.verdict.decision === 'APPROVE') s.verdict = e;
+      else delete s.verdict;
+      break;
+    case 'agent_os.approval':
+      if (s.verdict?.id === e.verdict_event_id) delete s.verdict;
+      break;
+    case 'agent_os.questions_asked':
+      s.questions = e;
+      break;
+    case 'agent_os.questions_answered':
+      if (s.questions?.id === e.questions_event_id) delete s.questions;
+      break;
+    case 'agent_os.pull_request_opened':
+    case 'session.status_terminated':
+      delete s.verdict;
+      delete s.questions;
+      s.asks.clear();
+      break;
+    default:
+      break;
+  }
+}
+
 export class PersonWaits {
   private readonly sessions = new Map<string, SessionWaits>();
 
   /** Folds events in log order; already-seen seqs are skipped, so applying is idempotent. */
   apply(sessionId: string, events: readonly SessionEvent[]): void {
     let s = this.sessions.get(sessionId);
-    if (!s) this.sessions.set(sessionId, (s = { agents: new Map(), asks: new Map(), lastSeq: 0 }));
-    for (const e of events) {
-      if (e.seq <= s.lastSeq) continue;
-      s.lastSeq = e.seq;
-      switch (e.type) {
-        case 'session.thread_created':
-          s.agents.set(e.session_thread_id, e.agent_name);
-          break;
-        case 'agent_os.session_configured':
-          s.unconfined = !e.sandbox.confined;
-          break;
-        case 'agent.tool_use':
-          if (e.evaluated_permission === 'ask') s.asks.set(e.id, e);
-          break;
-        case 'user.tool_confirmation':
-          s.asks.delete(e.tool_use_id);
-          break;
-        case 'agent.tool_result':
-          s.asks.delete(e.tool_use_id);
-          break;
-        case 'agent_os.verdict_submitted':
-          if (e.verdict.decision === 'APPROVE') s.verdict = e;
-          else delete s.verdict;
-          break;
-        case 'agent_os.approval':
-          if (s.verdict?.id === e.verdict_event_id) delete s.verdict;
-          break;
-        case 'agent_os.questions_asked':
-          s.questions = e;
-          break;
-        case 'agent_os.questions_answered':
-          if (s.questions?.id === e.questions_event_id) delete s.questions;
-          break;
-        case 'agent_os.pull_request_opened':
-        case 'session.status_terminated':
-          delete s.verdict;
-          delete s.questions;
-          s.asks.clear();
-          break;
-        default:
-          break;
-      }
-    }
+    if (!s) this.sessions.set(sessionId, (s = PERSON_WAITS_FOLD.start(sessionId)));
+    for (const e of events) takeWait(s, e);
+  }
+
+  /** Starts a session from its waits as the store folded them (a checkpoint plus the tail); events
+   * applied later that the fold already had are skipped. */
+  start(sessionId: string, waits: SessionWaits): void {
+    const known = this.sessions.get(sessionId);
+    if (!known || known.lastSeq < waits.lastSeq) this.sessions.set(sessionId, waits);
   }
 
   forget(sessionId: string): void {

@@ -98,6 +98,12 @@ export class ThreadsTreeModel {
     return this.entries.get(sessionId)?.meta;
   }
 
+  /** Starts the session from its state as the store folded it (a checkpoint plus the tail). */
+  start(sessionId: string, state: SessionState): void {
+    const entry = this.entries.get(sessionId);
+    if (entry && state.lastSeq > entry.state.lastSeq) entry.state = state;
+  }
+
   /** Folds events (in log order) into the session. Events already folded (replayed by a second
    * follower after a reconnect) are skipped by their seq, so applying is idempotent. */
   apply(sessionId: string, events: readonly SessionEvent[]): boolean {

@@ -10,6 +10,7 @@ import { showChanges } from './showChanges.ts';
 
 import { checkEnvironmentCommand } from './checkEnvironmentCommand.ts';
 import { withoutLinks } from '../views/personWaits.ts';
+import { readSessionState } from '../core/session/sessionStateFold.ts';
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { tree, panels, log } = deps;
@@ -147,8 +148,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         () => service.approve(s.sessionId, verdict),
       );
       tree.scheduleRefresh();
-      const pr = (await deps.store.read(s.sessionId)).findLast((e) => e.type === 'agent_os.pull_request_opened');
-      if (pr?.type === 'agent_os.pull_request_opened') {
+      const pr = (await readSessionState(deps.store, s.sessionId)).state.pullRequest;
+      if (pr) {
         const open = await vscode.window.showInformationMessage(`Agent OS: pull request #${pr.number} opened.`, 'Open Pull Request');
         if (open) await vscode.env.openExternal(vscode.Uri.parse(pr.url));
       }

@@ -106,6 +106,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   // Titles come from the tree's model, which is filled before a session's events reach the notifications.
   const notifications = new PersonNotifications((sessionId) => tree.model.meta(sessionId)?.title ?? sessionId);
   const tree: ThreadsTreeProvider = new ThreadsTreeProvider(store, runtime, log, {
+    onFolded: (sessionId, waits) => notifications.onFolded(sessionId, waits),
     onEvents: (sessionId, events, live) => {
       notifications.onEvents(sessionId, events, live);
       if (live) preferencesView.onEvents(events);

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import type { SessionEvent } from '../core/events/sessionEvent.ts';
 import { NoticeBook } from '../views/noticeBook.ts';
-import { noticeFor, noticeWithLinks, PersonWaits, type PersonWait } from '../views/personWaits.ts';
+import { noticeFor, noticeWithLinks, PersonWaits, type PersonWait, type SessionWaits } from '../views/personWaits.ts';
 import { sandboxRelativizer } from '../views/toolRendering.ts';
 
 interface Shown {
@@ -24,6 +24,13 @@ export class PersonNotifications implements vscode.Disposable {
       show: (sessionId, wait, dismissed) => this.show(sessionId, wait, dismissed),
       close: (shown) => shown.close(),
     });
+  }
+
+  /** A session's waits as its log was folded when it was opened (nothing new to the person: no notice
+   * pops up for a question that was already open, only the session's current one is shown). */
+  onFolded(sessionId: string, waits: SessionWaits): void {
+    this.waits.start(sessionId, waits);
+    this.book.update(sessionId, this.waits.current(sessionId, this.relative(sessionId)), false);
   }
 
   /** Events of a session in log order; `live` when they were just appended, not read from an existing log. */

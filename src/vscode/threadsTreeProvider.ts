@@ -1,16 +1,21 @@
-// The Threads view: sessions and their threads, live. Each session's log is read once and then
-// followed; events are folded into ThreadsTreeModel as they arrive, and the tree is told what changed.
+// The Threads view: sessions and their threads, live. Each session is opened folded (its state and what
+// waits for the person, from the store's checkpoints plus the records after them) and then followed;
+// events are folded into ThreadsTreeModel as they arrive, and the tree is told what changed.
 import * as vscode from 'vscode';
 import { describeError } from '../core/errors.ts';
 import type { SessionEvent } from '../core/events/sessionEvent.ts';
-import type { SessionMeta, SessionStore } from '../core/session/sessionStore.ts';
+import { readSessionState } from '../core/session/sessionStateFold.ts';
+import type { LogCursor, SessionMeta, SessionStore } from '../core/session/sessionStore.ts';
+import { PERSON_WAITS_FOLD, type SessionWaits } from '../views/personWaits.ts';
 import type { RuntimeAccess } from './runtimeAccess.ts';
 import { ThreadsTreeModel, type NodeIcon, type SessionNodeView, type ThreadNodeView } from '../views/threadsTreeModel.ts';
 
 export type ThreadsNode = { kind: 'session'; sessionId: string } | { kind: 'thread'; sessionId: string; threadId: string };
 
 export interface ThreadsTreeEvents {
-  /** A session's events in log order: `live` when followed as they were appended, not read from its log. */
+  /** What a session waits for the person to answer, as its log was when the tree opened it. */
+  onFolded(sessionId: string, waits: SessionWaits): void;
+  /** A session's events in log order after that: `live` when they were just appended, not read from its log. */
   onEvents(sessionId: string, events: readonly SessionEvent[], live: boolean): void;
   /** The session is no longer followed (deleted, or gone from the store). */
   onForget(sessionId: string): void;
@@ -59,23 +64,24 @@ export class ThreadsTreeProvider implements vscode.TreeDataProvider<ThreadsNode>
     this.scheduleRefresh();
   }
 
-  /** Adds a session (just started) and follows its log; resolves once its log has been read. */
+  /** Adds a session (just started) and follows its log; resolves once its log has been folded. */
   async track(meta: SessionMeta): Promise<void> {
     const known = this.model.has(meta.id);
     this.model.upsertSession(meta);
     if (known) return;
     const abort = new AbortController();
     this.followers.set(meta.id, abort);
-    let fromSeq = 1;
+    let after: LogCursor | undefined;
     try {
-      const events = await this.store.read(meta.id);
-      this.model.apply(meta.id, events);
-      this.events.onEvents(meta.id, events, false);
-      fromSeq = (events.at(-1)?.seq ?? 0) + 1;
+      const [state, waits] = await Promise.all([readSessionState(this.store, meta.id), this.store.readFolded(meta.id, PERSON_WAITS_FOLD)]);
+      this.model.start(meta.id, state.state);
+      this.events.onFolded(meta.id, waits.state);
+      // Folded one after the other: follow from the earlier end (both skip what they already have).
+      after = state.next.seq <= waits.next.seq ? state.next : waits.next;
     } catch (error) {
       this.log.error(`Threads: cannot read session ${meta.id}: ${describeError(error)}`);
     }
-    void this.follow(meta.id, fromSeq, abort.signal);
+    void this.follow(meta.id, after, abort.signal);
   }
 
   forget(sessionId: string): void {
@@ -87,9 +93,9 @@ export class ThreadsTreeProvider implements vscode.TreeDataProvider<ThreadsNode>
     this.scheduleRefresh();
   }
 
-  private async follow(sessionId: string, fromSeq: number, signal: AbortSignal): Promise<void> {
+  private async follow(sessionId: string, after: LogCursor | undefined, signal: AbortSignal): Promise<void> {
     try {
-      for await (const event of this.store.follow(sessionId, { fromSeq, signal })) {
+      for await (const event of this.store.follow(sessionId, { ...(after ? { after } : {}), signal })) {
         this.model.apply(sessionId, [event]);
         this.events.onEvents(sessionId, [event], true);
         this.scheduleRefresh();

@@ -8,6 +8,7 @@ import type { SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import { foldAll, type LogFold } from '../../src/core/session/logFold.ts';
 import { initialSessionState, reduce, SessionFold } from '../../src/core/session/sessionState.ts';
 import { SESSION_STATE_FOLD } from '../../src/core/session/sessionStateFold.ts';
+import { PERSON_WAITS_FOLD } from '../../src/views/personWaits.ts';
 import { OVERVIEW_FOLD } from '../../src/views/sessionOverview.ts';
 import { LANE_CAP } from '../../src/views/timelineSpans.ts';
 import { MemorySessionStore } from '../../src/core/session/memorySessionStore.ts';
@@ -19,6 +20,7 @@ const META = { title: 'random', source: 'acme/widgets#1' };
 
 /** What each fold's state shows, to compare two states of it. */
 const FOLDS: Array<{ fold: LogFold<unknown>; view: (state: never) => unknown }> = [
+  { fold: PERSON_WAITS_FOLD as LogFold<unknown>, view: (w: ReturnType<typeof PERSON_WAITS_FOLD.start>) => w },
   { fold: SESSION_STATE_FOLD as LogFold<unknown>, view: (f: SessionFold) => f.state },
   {
     fold: OVERVIEW_FOLD as LogFold<unknown>,
@@ -76,7 +78,7 @@ describe('the folds, on random logs', () => {
   }
 
   it('overview: on long busy logs too, where lanes are compacted and old tool calls let go', () => {
-    const { view } = FOLDS[1] as (typeof FOLDS)[number];
+    const { view } = FOLDS[2] as (typeof FOLDS)[number];
     for (const [seed, length] of [
       [1, 12_000],
       [2, 20_000],

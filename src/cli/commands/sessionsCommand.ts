@@ -20,6 +20,7 @@ import { repositoryRoot, resolveStoreDir } from '../storeLocation.ts';
 import { showControlCharacters } from '../../views/controlCharacters.ts';
 import { renderThreadTree } from '../../views/threadTree.ts';
 import { printErr, printJsonText, printOut } from '../terminalOutput.ts';
+import { readSessionState } from '../../core/session/sessionStateFold.ts';
 
 const USAGE = `Usage:
   agent-os sessions list [--json]           sessions in the store, newest first
@@ -132,7 +133,7 @@ interface Summary {
 
 async function summarize(store: FileSessionStore, meta: SessionMeta): Promise<Summary> {
   try {
-    return { meta, state: foldSession(meta.id, await store.read(meta.id)) };
+    return { meta, state: (await readSessionState(store, meta.id)).state };
   } catch (error) {
     if (isAgentOsError(error)) return { meta, problem: error.message };
     throw error;
