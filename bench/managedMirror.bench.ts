@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   // Plain local appends of the same events.
   const plainMeta = await store.create({ title: 'plain' });
   const plain = new SessionLog(await store.openWriter(plainMeta.id), plainMeta.id);
-  const ctx = { primaryThread: primary, running: () => false, local: () => undefined, heldVerdict: () => undefined, confirmed: () => false, delegationFor: () => undefined, agentVersion: () => 1, modelOf: () => 'm', priceOf: () => 0 };
+  const ctx = { primaryThread: primary, running: () => false, local: () => undefined, heldForPerson: () => undefined, confirmed: () => false, delegationFor: () => undefined, agentVersion: () => 1, modelOf: () => 'm', priceOf: () => 0 };
   let start = process.hrtime.bigint();
   for (const e of history) {
     const input = translateEvent(e, primary, ctx);

@@ -69,13 +69,18 @@ export function openQuestions(events: readonly SessionEvent[]): Asked | undefine
   return undefined;
 }
 
-/** What answering appends: the answers, and the message to the Planner's thread that carries them. */
-export function answerEvents(asked: Asked, answers: readonly string[], plannerThreadParent: string): EventInput[] {
-  const text = [
+/** What the Planner is told: each question with the person's answer, and to hand in the plan again. */
+export function answersText(asked: Asked, answers: readonly string[]): string {
+  return [
     'The person answered your questions about the plan:',
     ...asked.questions.map((q, i) => `Q: ${q}\nA: ${answers[i]?.trim() || '(no answer)'}`),
     'Revise the plan where the answers call for it, and hand in the whole plan again in the same JSON shape.',
   ].join('\n\n');
+}
+
+/** What answering appends: the answers, and the message to the Planner's thread that carries them. */
+export function answerEvents(asked: Asked, answers: readonly string[], plannerThreadParent: string): EventInput[] {
+  const text = answersText(asked, answers);
   return [
     { type: 'agent_os.questions_answered', thread: asked.thread, questions_event_id: asked.id, answers: asked.questions.map((_, i) => answers[i] ?? '') },
     { type: 'agent.thread_message_received', thread: asked.thread, from_session_thread_id: plannerThreadParent, content: [{ type: 'text', text }] },

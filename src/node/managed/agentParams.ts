@@ -13,7 +13,9 @@ import type { BetaManagedAgentsAgentParams } from '@anthropic-ai/sdk/resources/b
 import type { HarnessAgent } from '../../core/harness/harnessAgent.ts';
 import { PLAN_FORMAT } from '../../core/agents/planSchema.ts';
 import { VERDICT_FORMAT } from '../../core/agents/verdictSchema.ts';
-import { PLANNER, REVIEWER } from '../../core/pipeline/roles.ts';
+import { agentContext } from '../../core/pipeline/agentContext.ts';
+import { completeStepToolSpec, DEFAULT_STEP_ATTEMPTS } from '../../core/pipeline/planSteps.ts';
+import { PLANNER, REVIEWER, roleRules } from '../../core/pipeline/roles.ts';
 
 /** The delegation tool the platform injects into a coordinator with a roster ([SKILL] in docs/reference/managedAgents.md). */
 export const PLATFORM_DELEGATION_TOOL = 'send_to_agent';
@@ -41,20 +43,38 @@ export function handInTool(agentName: string): BetaManagedAgentsCustomToolParams
   return undefined;
 }
 
+/** The Coder reports plan steps with `complete_step`, a custom tool Agent OS answers with its own run of the
+ * step's validation (the same tool, and the same rule in its system prompt, as in local mode). */
+function completeStepTool(agentName: string): BetaManagedAgentsCustomToolParams | undefined {
+  if (roleRules(agentName).result !== 'work') return undefined;
+  const spec = completeStepToolSpec();
+  return { type: 'custom', name: spec.name, description: spec.description, input_schema: spec.input_schema as BetaManagedAgentsCustomToolParams['input_schema'] };
+}
+
 /** The parameters of one agent; `roster` holds the platform references of its callees (already synced). */
-export function agentCreateParams(agent: HarnessAgent, roster: readonly BetaManagedAgentsAgentParams[]): AgentCreateParams {
+export function agentCreateParams(
+  agent: HarnessAgent,
+  roster: readonly BetaManagedAgentsAgentParams[],
+  maxStepAttempts = DEFAULT_STEP_ATTEMPTS,
+): AgentCreateParams {
   const configs: BetaManagedAgentsAgentToolConfigParams[] = agent.tools.map((tool) => ({
     name: tool.name,
     enabled: tool.enabled,
     permission_policy: { type: tool.permission_policy },
   }));
   const handIn = handInTool(agent.name);
-  const system = handIn ? `${agent.system}\n\nIn this session, hand in your result by calling the ${handIn.name} tool with it as the input, then end with a one-line message.` : agent.system;
+  const steps = completeStepTool(agent.name);
+  const rules = steps ? agentContext({ agentName: agent.name, completesSteps: true, maxStepAttempts }) : undefined;
+  const system = handIn
+    ? `${agent.system}\n\nIn this session, hand in your result by calling the ${handIn.name} tool with it as the input, then end with a one-line message.`
+    : rules
+      ? `${agent.system}\n\n${rules}`
+      : agent.system;
   return {
     name: agent.name,
     model: agent.model,
     system,
-    tools: [{ type: 'agent_toolset_20260401', default_config: { enabled: false }, configs }, ...(handIn ? [handIn] : [])],
+    tools: [{ type: 'agent_toolset_20260401', default_config: { enabled: false }, configs }, ...(handIn ? [handIn] : []), ...(steps ? [steps] : [])],
     ...(roster.length > 0 ? { multiagent: { type: 'coordinator', agents: [...roster] } } : {}),
     metadata: { agent_os_name: agent.name, agent_os_version: String(agent.version), agent_os_network: String(agent.network) },
   };

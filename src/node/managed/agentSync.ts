@@ -25,6 +25,8 @@ export async function syncAgents(input: {
   state: ManagedStateFile;
   agents: ReadonlyMap<string, HarnessAgent>;
   primary: string;
+  /** Attempts of a plan step's validation, as the Coder is told. */
+  maxStepAttempts?: number;
 }): Promise<SyncedAgents> {
   const byName: Record<string, SyncedAgent> = {};
   const counts = { created: 0, updated: 0 };
@@ -42,7 +44,7 @@ export async function syncAgents(input: {
       const synced = await sync(callee);
       roster.push({ type: 'agent', id: synced.id, version: synced.version });
     }
-    const params = agentCreateParams(agent, roster);
+    const params = agentCreateParams(agent, roster, input.maxStepAttempts);
     const hash = createHash('sha256').update(canonicalJson(params)).digest('hex');
     const known = (await input.state.read()).agents[name];
     let result: SyncedAgent;

@@ -8,6 +8,7 @@ import type { Anthropic } from '@anthropic-ai/sdk';
 import { APIError } from '@anthropic-ai/sdk';
 import type { EventOfType, SessionEvent, StopReason } from '../../core/events/sessionEvent.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
+import { answersTo, questionsAskedFor } from '../../core/pipeline/planQuestions.ts';
 import { PLATFORM_DELEGATION_TOOL } from './agentParams.ts';
 import { translateEvent, type PlatformEvent, type TranslationContext } from './eventTranslation.ts';
 
@@ -184,14 +185,17 @@ export class EventMirror {
       primaryThread: this.options.primaryThread,
       running: () => log.state.status === 'running',
       local: (id) => this.byPlatformId.get(id),
-      heldVerdict: (useId) => {
+      heldForPerson: (useId) => {
         const verdict = [...log.events]
           .reverse()
           .find(
             (e): e is EventOfType<'agent_os.verdict_submitted'> =>
               e.type === 'agent_os.verdict_submitted' && e.model_request_end_id === useId,
           );
-        return verdict && (verdict.verdict as { decision?: string }).decision === 'APPROVE' ? verdict.id : undefined;
+        if (verdict) return (verdict.verdict as { decision?: string }).decision === 'APPROVE' ? verdict.id : undefined;
+        const plan = log.events.find((e) => e.type === 'agent_os.plan_submitted' && e.model_request_end_id === useId);
+        const asked = plan ? questionsAskedFor(log.events, plan.id) : undefined;
+        return asked && !answersTo(log.events, asked.id) ? asked.id : undefined;
       },
       confirmed: (useId) => log.events.some((e) => e.type === 'user.tool_confirmation' && e.tool_use_id === useId),
       delegationFor: (thread, event) => delegationOf(log, thread, event),

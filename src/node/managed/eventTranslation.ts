@@ -13,8 +13,9 @@ export interface TranslationContext {
   running(): boolean;
   /** Platform event id → local event. */
   local(platformId: string): SessionEvent | undefined;
-  /** The local verdict event held for the person on a `submit_verdict` call (local tool_use id). */
-  heldVerdict(localToolUseId: string): string | undefined;
+  /** The local event a hand-in call is held on for the person (local tool_use id): the APPROVE verdict of a
+   * `submit_verdict`, the open questions of a `submit_plan`. */
+  heldForPerson(localToolUseId: string): string | undefined;
   /** Whether the person already answered this `ask` call (it then waits on the worker only). */
   confirmed(localToolUseId: string): boolean;
   /** The parent's delegation call a thread message carries out or answers. */
@@ -171,8 +172,8 @@ export function translateEvent(event: PlatformEvent, streamThread: string, ctx: 
 function personWaitsOn(platformId: string, ctx: TranslationContext): string[] {
   const use = ctx.local(platformId);
   if (!use || use.type !== 'agent.tool_use') return [];
-  const verdict = ctx.heldVerdict(use.id);
-  if (verdict) return [verdict];
+  const held = ctx.heldForPerson(use.id);
+  if (held) return [held];
   return use.evaluated_permission === 'ask' && !ctx.confirmed(use.id) ? [use.id] : [];
 }
 

@@ -1,15 +1,19 @@
 // What Agent OS does with a plan or a verdict handed in on the platform (the `submit_plan` /
-// `submit_verdict` custom tools): the same checks as the local pipeline (schema, evidence, review
-// rounds), recorded as the same events, and the answer the agent gets. An APPROVE gets no answer: the
-// platform session waits on it until the person decides. Idempotent, keyed by the call's event id, so
-// a re-attach that meets an unanswered call asks again without recording twice.
+// `submit_verdict` custom tools) and with a Coder's `complete_step`: the same checks as the local pipeline
+// (schema, evidence, review rounds, and the runtime's supervision in managedSupervision.ts), recorded as the
+// same events, and the answer the agent gets. An APPROVE, and a plan whose questions wait for the person, get
+// no answer: the platform session waits on them until the person decides. Idempotent, keyed by the call's
+// event id, so a re-attach that meets an unanswered call asks again without recording twice.
 import type { EventInput, EventOfType, SessionEvent } from '../../core/events/sessionEvent.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import { parsePlan, parseVerdict } from '../../core/agents/structuredOutput.ts';
 import { approvalOutcomeText, latestApprovalOf } from '../../core/pipeline/approval.ts';
 import { formatFixes, rejectRounds } from '../pipeline/pipelineResultHook.ts';
 import type { SessionChangeSet, SessionWorkspaceInfo } from '../runtime/sessionSandboxes.ts';
+import { COMPLETE_STEP_TOOL_NAME } from '../../core/pipeline/planSteps.ts';
+import { suiteSummary } from '../../core/pipeline/verdictGate.ts';
 import { SUBMIT_PLAN_TOOL, SUBMIT_VERDICT_TOOL } from './agentParams.ts';
+import { approveGate, completeStepAnswer, planAnswer, planFollowUp, type ManagedSupervision } from './managedSupervision.ts';
 
 export interface HandInAnswer {
   text: string;
@@ -17,7 +21,7 @@ export interface HandInAnswer {
 }
 
 export function isHandIn(event: SessionEvent): event is EventOfType<'agent.tool_use'> {
-  return event.type === 'agent.tool_use' && (event.name === SUBMIT_PLAN_TOOL || event.name === SUBMIT_VERDICT_TOOL);
+  return event.type === 'agent.tool_use' && (event.name === SUBMIT_PLAN_TOOL || event.name === SUBMIT_VERDICT_TOOL || event.name === COMPLETE_STEP_TOOL_NAME);
 }
 
 /** Checks the hand-in `call`, appends what it records, and returns the answer (undefined: held for the person). */
@@ -28,16 +32,20 @@ export async function checkHandIn(input: {
   /** The session's files taken over into its vault (see SessionSandboxes.changes). */
   changes(): Promise<SessionChangeSet>;
   maxReviewRounds: number;
+  supervision: ManagedSupervision;
 }): Promise<HandInAnswer | undefined> {
-  const { log, call } = input;
+  const { log, call, supervision } = input;
+  if (call.name === COMPLETE_STEP_TOOL_NAME) return completeStepAnswer(log, call, supervision);
   const text = JSON.stringify(call.input ?? {});
   if (call.name === SUBMIT_PLAN_TOOL) {
     const parsed = parsePlan(text);
     if (!parsed.ok) return { text: parsed.error, isError: true };
-    if (!log.events.some((e) => e.type === 'agent_os.plan_submitted' && e.model_request_end_id === call.id)) {
-      await log.append({ type: 'agent_os.plan_submitted', thread: call.thread, plan: parsed.value, model_request_end_id: call.id });
+    let plan = log.events.find((e): e is EventOfType<'agent_os.plan_submitted'> => e.type === 'agent_os.plan_submitted' && e.model_request_end_id === call.id);
+    if (!plan) {
+      plan = (await log.append({ type: 'agent_os.plan_submitted', thread: call.thread, plan: parsed.value, model_request_end_id: call.id })) as EventOfType<'agent_os.plan_submitted'>;
     }
-    return { text: `Plan accepted:\n${JSON.stringify(parsed.value, null, 2)}`, isError: false };
+    await planFollowUp(log, plan, supervision, supervision.maxStepAttempts);
+    return planAnswer(log.events, plan);
   }
   const parsed = parseVerdict(text);
   if (!parsed.ok) return { text: parsed.error, isError: true };
@@ -46,6 +54,12 @@ export async function checkHandIn(input: {
   if (!recorded) {
     const workspace = await input.workspace();
     const changes = await input.changes();
+    // The verdict gate: an APPROVE counts only over Agent OS's own passing run of the suite, in a clean room of
+    // the files as the Reviewer saw them (managed sessions are not checkpointed: their snapshot, not the head).
+    const gate = verdict.decision === 'APPROVE' ? await approveGate(log.events, call, changes.snapshot, supervision) : { evidence: {} };
+    const run = gate.run ? await log.append(gate.run) : undefined;
+    if (gate.refusal) return { text: gate.refusal, isError: true };
+    const evidence = run?.type === 'agent_os.validation_run' ? { suite_run: suiteSummary(run) } : gate.evidence;
     const event: EventInput = {
       type: 'agent_os.verdict_submitted',
       thread: call.thread,
@@ -57,6 +71,7 @@ export async function checkHandIn(input: {
         head_commit: changes.head,
         diff_sha256: changes.diff.sha256,
         test_run_event_ids: testRunsBefore(log.events, call),
+        ...evidence,
       },
     };
     recorded = (await log.append(event)) as EventOfType<'agent_os.verdict_submitted'>;

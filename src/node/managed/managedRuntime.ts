@@ -16,6 +16,7 @@ import { AgentOsRuntime } from '../runtime/agentOsRuntime.ts';
 import type { AgentOsRuntimeOptions } from '../runtime/runtimeOptions.ts';
 import { EventMirror } from './eventMirror.ts';
 import { checkHandIn, isHandIn } from './handInCheck.ts';
+import { questionsAnswered, supervisionOf } from './managedSupervision.ts';
 import type { ManagedStateFile } from './managedState.ts';
 import { carryOutDecision, recordDecision } from './managedGate.ts';
 import { platformError } from './platformErrors.ts';
@@ -246,6 +247,18 @@ export class ManagedRuntime implements SessionService {
     });
   }
 
+  /** The person answers the Planner's questions: recorded, then its held `submit_plan` is answered with them. */
+  async answerQuestions(sessionId: string, questionsEventId: string, answers: readonly string[]): Promise<void> {
+    await this.runUntilStop(sessionId, async (a) => {
+      await this.caughtUp(a);
+      const { event, callId } = questionsAnswered(a.log, questionsEventId, answers);
+      await a.log.append(event);
+      const call = a.log.get(callId);
+      if (call && isHandIn(call)) await this.answerHandIn(a, call);
+      return 'wait';
+    });
+  }
+
   // ---- the gate ----------------------------------------------------------------------------
 
   async approve(sessionId: string, verdictEventId: string): Promise<void> {
@@ -290,6 +303,7 @@ export class ManagedRuntime implements SessionService {
         workspace: () => this.options.sandboxes(a.meta.repository as string).workspace(a.meta.id),
         changes: () => this.options.sandboxes(a.meta.repository as string).changes(a.meta.id),
         maxReviewRounds: this.options.settings.reviewRounds,
+        supervision: supervisionOf(this.options, a.meta, a.log),
       });
       if (!answer) return;
       await this.send(

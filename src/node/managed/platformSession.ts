@@ -43,7 +43,13 @@ export async function startPlatformSession(
       'the platform budgets sessions in dollars only; use --budget-usd (or the local backend for a token budget)',
     );
   }
-  const synced = await syncAgents({ client, state: options.state, agents, primary: COORDINATOR });
+  const synced = await syncAgents({
+    client,
+    state: options.state,
+    agents,
+    primary: COORDINATOR,
+    maxStepAttempts: settings.stepAttempts,
+  });
   const environment = await environmentId();
   const sandbox = await options.sandboxes(request.repository).describe();
   const coordinator = synced.byName[COORDINATOR] as { id: string; version: number };
