@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { agentNetwork, withAgentNetwork } from '../../src/node/environment/agentNetwork.ts';
 import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
-import { BASE_IMAGE } from '../devcontainer/dockerEngine.ts';
-import { dockerHost, requireDocker, requireOsSandbox } from '../support/requirements.ts';
+import { requireOsSandbox } from '../support/requirements.ts';
+import { devcontainerJson, kindUnavailable, openCleanRoom, removeSessions } from './environmentKinds.ts';
 import { bashResults, sandboxesFor, startEnvironmentRuntime } from './environmentWorld.ts';
 import { fixtureRepo } from './fixtureRepos.ts';
 
@@ -80,21 +80,7 @@ test("OS sandbox: an agent reaches the named domain's stand-in and nothing else;
       assert.match(refused ?? '', /blocked by network allowlist/);
     }
 
-    const sandboxes = rt.environment!.wrap(
-      await sandboxesFor(rt.storeDir, repo.repo, 'os'),
-      repo.repo,
-      meta.id,
-      () => ready,
-    );
-    const head = (await sandboxes.changes(meta.id)).head;
-    const room = await sandboxes.open({
-      sessionId: meta.id,
-      threadId: 'reviewer',
-      access: 'read_only',
-      network: false,
-      enabledTools: ['bash'],
-      workspace: { kind: 'clean_room', commit: head },
-    });
+    const room = await openCleanRoom(rt, repo.repo, meta.id, 'os');
     try {
       assert.equal(room.network, true);
       assert.match(
@@ -139,24 +125,11 @@ test("OS sandbox: an agent reaches the named domain's stand-in and nothing else;
 });
 
 test('a dev container session records that its agents stay offline, and why', async (t) => {
-  const why = requireDocker();
+  const why = await kindUnavailable('devcontainer', t);
   if (why) return t.skip(why);
-  const host = dockerHost();
-  const previous = process.env.DOCKER_HOST;
-  if (host) process.env.DOCKER_HOST = host;
-  t.after(() => {
-    if (previous === undefined) delete process.env.DOCKER_HOST;
-    else process.env.DOCKER_HOST = previous;
-  });
-  const devcontainer = JSON.stringify({
-    name: 'fixture',
-    image: BASE_IMAGE,
-    remoteUser: 'root',
-    updateRemoteUserUID: false,
-  });
   const repo = fixtureRepo({
     '.agents/environment.yaml': 'test: "true"\nnetwork:\n  agents: [api.example.com]\n',
-    '.devcontainer/devcontainer.json': devcontainer,
+    '.devcontainer/devcontainer.json': devcontainerJson(),
   });
   const rt = await startEnvironmentRuntime(repo.root, [['true']], { sandbox: 'devcontainer' });
   try {
@@ -185,7 +158,7 @@ test('a dev container session records that its agents stay offline, and why', as
     }
   } finally {
     await rt.close();
-    for (const id of (await rt.store.list()).map((s) => s.id)) await rt.runtime.delete(id).catch(() => undefined);
+    await removeSessions(rt);
     repo.cleanup();
   }
 });

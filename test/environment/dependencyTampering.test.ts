@@ -11,8 +11,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
-import { BASE_IMAGE } from '../devcontainer/dockerEngine.ts';
-import { dockerHost, requireDocker, requireOsSandbox, type Requirement } from '../support/requirements.ts';
+import { devcontainerJson, kindUnavailable, removeSessions } from './environmentKinds.ts';
 import { bashResults, eventsOf, sandboxesFor, settledAllowing, startEnvironmentRuntime } from './environmentWorld.ts';
 import { fixtureRepo, listFiles } from './fixtureRepos.ts';
 
@@ -29,16 +28,7 @@ function projectFiles(devcontainer: boolean): Record<string, string> {
       'setup: bash setup.sh\ntest: node node_modules/runner/index.js\ncacheDirectories: [node_modules, packages/a/node_modules]\ncopyFiles: [.env.test]\n',
     'packages/a/package.json': '{"name":"a","private":true}\n',
     '.gitignore': 'node_modules/\n.env*\n',
-    ...(devcontainer
-      ? {
-          '.devcontainer/devcontainer.json': JSON.stringify({
-            name: 'fixture',
-            image: BASE_IMAGE,
-            remoteUser: 'root',
-            updateRemoteUserUID: false,
-          }),
-        }
-      : {}),
+    ...(devcontainer ? { '.devcontainer/devcontainer.json': devcontainerJson() } : {}),
   };
 }
 
@@ -48,12 +38,6 @@ const tamper = (file: string, from: string, to: string): string =>
 
 const TAMPER_RUNNER = tamper('node_modules/runner/index.js', 'clean', 'EVIL!');
 const TAMPER_DEP = tamper('packages/a/node_modules/dep/index.js', 'clean', 'EVIL!');
-
-async function skipReason(kind: string): Promise<Requirement> {
-  if (kind === 'os') return requireOsSandbox();
-  if (kind === 'devcontainer') return requireDocker();
-  return false;
-}
 
 /** Every file of the cache whose content an agent changed. */
 function poisonedCacheFiles(storeDir: string): string[] {
@@ -70,17 +54,8 @@ function poisonedCacheFiles(storeDir: string): string[] {
 
 for (const kind of ['os', 'worktree', 'devcontainer'] as const) {
   test(`${kind}: an agent changing its dependencies in place, or linking a dependency folder's parent away, reaches neither the next session nor the person's files`, async (t) => {
-    const why = await skipReason(kind);
+    const why = await kindUnavailable(kind, t);
     if (why) return t.skip(why);
-    if (kind === 'devcontainer') {
-      const host = dockerHost();
-      const previous = process.env.DOCKER_HOST;
-      if (host) process.env.DOCKER_HOST = host;
-      t.after(() => {
-        if (previous === undefined) delete process.env.DOCKER_HOST;
-        else process.env.DOCKER_HOST = previous;
-      });
-    }
     const repo = fixtureRepo(projectFiles(kind === 'devcontainer'));
     // The person's folder outside the repository, which the agent points a link at.
     const victim = join(repo.root, 'person-files');
@@ -187,16 +162,13 @@ for (const kind of ['os', 'worktree', 'devcontainer'] as const) {
         assert.match(next?.text ?? '', /dep: clean/);
         assert.doesNotMatch(next?.text ?? '', /EVIL/);
       } finally {
-        if (kind === 'devcontainer')
-          for (const id of (await rt2.store.list()).map((s) => s.id))
-            await rt2.runtime.delete(id).catch(() => undefined);
+        if (kind === 'devcontainer') await removeSessions(rt2);
         await rt2.close();
       }
     } finally {
       if (!closed) {
         // Containers outlive the runtime: a failed run must not leave them to the engine's other tests.
-        if (kind === 'devcontainer')
-          for (const id of (await rt.store.list()).map((s) => s.id)) await rt.runtime.delete(id).catch(() => undefined);
+        if (kind === 'devcontainer') await removeSessions(rt);
         await rt.close();
       }
       repo.cleanup();

@@ -6,46 +6,19 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
-import { BASE_IMAGE } from '../devcontainer/dockerEngine.ts';
-import { dockerHost, requireDocker } from '../support/requirements.ts';
-import { bashResults, eventsOf, sandboxesFor, startEnvironmentRuntime } from './environmentWorld.ts';
+import type { Requirement } from '../support/requirements.ts';
+import { devcontainerJson, kindUnavailable, openCleanRoom, removeSessions } from './environmentKinds.ts';
+import { bashResults, eventsOf, startEnvironmentRuntime } from './environmentWorld.ts';
 import { fixtureRepo, npmProjectFiles, registryProbeCommand, registryUnavailable } from './fixtureRepos.ts';
 import type { ScriptedRuntime } from '../support/scriptedRuntime.ts';
 
-const devcontainer = (extra: Record<string, unknown> = {}): string =>
-  JSON.stringify({ name: 'fixture', image: BASE_IMAGE, remoteUser: 'root', updateRemoteUserUID: false, ...extra });
-
-async function useEngine(t: TestContext): Promise<string | false> {
-  const why = requireDocker() || (await registryUnavailable());
-  if (why) return why;
-  const host = dockerHost();
-  const previous = process.env.DOCKER_HOST;
-  if (host) process.env.DOCKER_HOST = host;
-  t.after(() => {
-    if (previous === undefined) delete process.env.DOCKER_HOST;
-    else process.env.DOCKER_HOST = previous;
-  });
-  return false;
+async function useEngine(t: TestContext): Promise<Requirement> {
+  return (await kindUnavailable('devcontainer', t)) || (await registryUnavailable());
 }
 
 /** The Reviewer's clean room at the session's head runs the test command and sees it pass, offline. */
 async function cleanRoomPasses(rt: ScriptedRuntime, repository: string, sessionId: string): Promise<void> {
-  const ready = readyEventOf({ events: await rt.store.read(sessionId) });
-  const sandboxes = rt.environment!.wrap(
-    await sandboxesFor(rt.storeDir, repository, 'devcontainer'),
-    repository,
-    sessionId,
-    () => ready,
-  );
-  const head = (await sandboxes.changes(sessionId)).head;
-  const room = await sandboxes.open({
-    sessionId,
-    threadId: 'reviewer',
-    access: 'read_only',
-    network: false,
-    enabledTools: ['bash'],
-    workspace: { kind: 'clean_room', commit: head },
-  });
+  const room = await openCleanRoom(rt, repository, sessionId, 'devcontainer');
   try {
     assert.equal(room.network, false);
     const result = await room.runTool({ name: 'bash', input: { command: 'npm test', timeout_ms: 120_000 } }, {});
@@ -56,14 +29,10 @@ async function cleanRoomPasses(rt: ScriptedRuntime, repository: string, sessionI
   }
 }
 
-async function removeAll(rt: ScriptedRuntime): Promise<void> {
-  for (const id of (await rt.store.list()).map((s) => s.id)) await rt.runtime.delete(id).catch(() => undefined);
-}
-
 test('dev container: npm ci in the container, npm test passes offline for the Coder and the clean room, the cache serves the next session', async (t) => {
   const why = await useEngine(t);
   if (why) return t.skip(why);
-  const repo = fixtureRepo({ ...(await npmProjectFiles()), '.devcontainer/devcontainer.json': devcontainer() });
+  const repo = fixtureRepo({ ...(await npmProjectFiles()), '.devcontainer/devcontainer.json': devcontainerJson() });
   const probe = await registryProbeCommand();
   const rt = await startEnvironmentRuntime(repo.root, [['npm test', probe]], {
     sandbox: 'devcontainer',
@@ -90,7 +59,7 @@ test('dev container: npm ci in the container, npm test passes offline for the Co
     assert.equal(bashResults(events2)[0]?.isError, false, bashResults(events2)[0]?.text);
   } finally {
     await rt.close();
-    await removeAll(rt);
+    await removeSessions(rt);
     repo.cleanup();
   }
 });
@@ -100,7 +69,7 @@ test('dev container lifecycle commands: postCreateCommand is the set-up, run onc
   if (why) return t.skip(why);
   const repo = fixtureRepo({
     ...(await npmProjectFiles()),
-    '.devcontainer/devcontainer.json': devcontainer({ postCreateCommand: 'npm ci --no-audit --no-fund' }),
+    '.devcontainer/devcontainer.json': devcontainerJson({ postCreateCommand: 'npm ci --no-audit --no-fund' }),
   });
   const rt = await startEnvironmentRuntime(repo.root, [['npm test']], { sandbox: 'devcontainer' });
   try {
@@ -130,7 +99,7 @@ test('dev container lifecycle commands: postCreateCommand is the set-up, run onc
     assert.equal(bashResults(events2)[0]?.isError, false, bashResults(events2)[0]?.text);
   } finally {
     await rt.close();
-    await removeAll(rt);
+    await removeSessions(rt);
     repo.cleanup();
   }
 });

@@ -3,12 +3,11 @@
 // detected set-up runs, the Coder's run of the detected test command passes and so does the Reviewer's clean
 // room's — offline, with pnpm and yarn already in node_modules — and a confined agent has no network.
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { resolveEnvironmentPlan } from '../../src/node/environment/environmentPlan.ts';
 import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
-import { BASE_IMAGE } from '../devcontainer/dockerEngine.ts';
-import { dockerHost, requireDocker, requireOsSandbox, type Requirement } from '../support/requirements.ts';
-import { bashResults, eventsOf, sandboxesFor, settledAllowing, startEnvironmentRuntime } from './environmentWorld.ts';
+import { devcontainerJson, kindUnavailable, openCleanRoom, removeSessions } from './environmentKinds.ts';
+import { bashResults, eventsOf, settledAllowing, startEnvironmentRuntime } from './environmentWorld.ts';
 import {
   fixtureRepo,
   pnpmProjectFiles,
@@ -23,35 +22,13 @@ import {
 const KINDS = ['os', 'devcontainer', 'worktree'] as const;
 type Kind = (typeof KINDS)[number];
 
-async function kindUnavailable(kind: Kind, t: TestContext): Promise<Requirement> {
-  if (kind === 'os') return requireOsSandbox();
-  if (kind === 'worktree') return false;
-  const why = requireDocker();
-  if (why) return why;
-  const host = dockerHost();
-  const previous = process.env.DOCKER_HOST;
-  if (host) process.env.DOCKER_HOST = host;
-  t.after(() => {
-    if (previous === undefined) delete process.env.DOCKER_HOST;
-    else process.env.DOCKER_HOST = previous;
-  });
-  return false;
-}
-
-const devcontainer = JSON.stringify({
-  name: 'fixture',
-  image: BASE_IMAGE,
-  remoteUser: 'root',
-  updateRemoteUserUID: false,
-});
-
 async function setUpAndTest(
   kind: Kind,
   projectFiles: Record<string, string>,
   expect: { setup: RegExp; test: RegExp; passed: RegExp },
 ): Promise<void> {
   const files =
-    kind === 'devcontainer' ? { ...projectFiles, '.devcontainer/devcontainer.json': devcontainer } : projectFiles;
+    kind === 'devcontainer' ? { ...projectFiles, '.devcontainer/devcontainer.json': devcontainerJson() } : projectFiles;
   const repo = fixtureRepo(files);
   try {
     // The Coder runs the detected test command, as the Reviewer would; a confined one then tries the registry.
@@ -85,21 +62,7 @@ async function setUpAndTest(
       }
 
       // The Reviewer's clean room at the session's head, offline, runs the same command.
-      const sandboxes = rt.environment!.wrap(
-        await sandboxesFor(rt.storeDir, repo.repo, kind),
-        repo.repo,
-        meta.id,
-        () => ready,
-      );
-      const head = (await sandboxes.changes(meta.id)).head;
-      const room = await sandboxes.open({
-        sessionId: meta.id,
-        threadId: 'reviewer',
-        access: 'read_only',
-        network: false,
-        enabledTools: ['bash'],
-        workspace: { kind: 'clean_room', commit: head },
-      });
+      const room = await openCleanRoom(rt, repo.repo, meta.id, kind);
       try {
         const run = await room.runTool({ name: 'bash', input: { command: plan.test, timeout_ms: 120_000 } }, {});
         assert.equal(run.is_error, false, run.content);
@@ -109,8 +72,7 @@ async function setUpAndTest(
       }
     } finally {
       await rt.close();
-      if (kind === 'devcontainer')
-        for (const id of (await rt.store.list()).map((s) => s.id)) await rt.runtime.delete(id).catch(() => undefined);
+      if (kind === 'devcontainer') await removeSessions(rt);
     }
   } finally {
     repo.cleanup();
