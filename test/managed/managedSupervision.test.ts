@@ -14,6 +14,7 @@ import {
   sampleRejectVerdict,
   solutionTest,
 } from '../../src/testkit/demo/fixture/solution.ts';
+import { requireOsSandbox } from '../support/requirements.ts';
 import { startManagedWorld } from './managedWorld.ts';
 
 const QUESTION = 'Should "1h30" (no unit at the end) be refused?';
@@ -72,7 +73,11 @@ function script(): unknown {
 const ofType = <T extends SessionEvent['type']>(events: readonly SessionEvent[], type: T) =>
   events.filter((e): e is EventOfType<T> => e.type === type);
 
-test('managed: questions held for the person, steps and the suite run by Agent OS, a fabricated APPROVE sent back', async () => {
+test('managed: questions held for the person, steps and the suite run by Agent OS, a fabricated APPROVE sent back', async (t) => {
+  // Agent OS runs a step's validation and the verdict's suite only where a sandbox confines them
+  // (unconfined, each would wait for the person: test/pipeline/supervision.test.ts shows that case).
+  const why = await requireOsSandbox();
+  if (why) return t.skip(why);
   const world = await startManagedWorld({ script: script() });
   try {
     await world.startWorker();
