@@ -16,6 +16,7 @@ import { makeTempRepo } from '../test/support/gitRepo.ts';
 import { timedModel, timedSandboxes } from './support/timedParts.ts';
 import { againstBaseline, durableAppendMs, recordCodecMs, times } from './support/reference.ts';
 import { attributeStalls, spawnIdleProbe, STALL_MS, watchStalls, type Blocked } from './support/eventLoopProbes.ts';
+import { shutdownOsSandbox } from '../src/node/sandbox/osSandbox.ts';
 
 const OVERHEAD_TURNS = 200;
 const CACHE_TURNS = 20;
@@ -319,7 +320,13 @@ async function main(): Promise<void> {
   await eventLoopLag();
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`harness bench failed: ${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+// The OS sandbox's proxies (sandbox-runtime) keep the process alive once the bench is done: shut them down.
+main()
+  .then(() => shutdownOsSandbox())
+  .then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`harness bench failed: ${(error as Error).stack ?? String(error)}\n`);
+      process.exit(1);
+    },
+  );

@@ -14,6 +14,7 @@ import { compactionSummary } from '../src/core/harness/compaction.ts';
 import { buildTranscript } from '../src/core/harness/threadContext.ts';
 import { makeTempRepo } from '../test/support/gitRepo.ts';
 import { spanNow, timedModel, timedSandboxes, type Span } from './support/timedParts.ts';
+import { shutdownOsSandbox } from '../src/node/sandbox/osSandbox.ts';
 
 const STEPS = 60;
 
@@ -129,7 +130,14 @@ function compactionCost(): void {
   line('  request messages before and after', `${bytes(before.messages)} B → ${bytes(after.messages)} B`);
 }
 
-main().then(compactionCost).catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+// The OS sandbox's proxies (sandbox-runtime) keep the process alive once the bench is done: shut them down.
+main()
+  .then(compactionCost)
+  .then(() => shutdownOsSandbox())
+  .then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
