@@ -5,14 +5,10 @@
 // forked from the questions' row (the Event Log's context menu, Fork Session from Here): the fork asks the same
 // questions again, and a different answer reaches the fork's Planner — a bad decision retried.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseModelScript } from '../../src/testkit/model/modelScript.ts';
-import { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
-import { CodeServer, Workbench } from './support/codeServer.ts';
+import type { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
+import type { Workbench } from './support/codeServer.ts';
+import { openScriptedWorkspace, type ScriptedWorkspace } from './support/scriptedWorkspace.ts';
 
 const QUESTION = 'Should a bare number such as "90" mean minutes or seconds?';
 const ANSWER = 'Seconds, as the README says.';
@@ -57,47 +53,21 @@ const SCRIPT = {
 };
 
 describe("the Planner's questions in VS Code", { timeout: 400_000 }, () => {
-  let root: string;
+  let world: ScriptedWorkspace;
   let model: ScriptedModelServer;
-  let server: CodeServer;
   let wb: Workbench;
 
   before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'agent-os-e2e-questions-'));
-    const repo = join(root, 'durations');
-    mkdirSync(join(repo, 'src'), { recursive: true });
-    writeFileSync(join(repo, 'README.md'), '# durations\n');
-    writeFileSync(join(repo, 'src', 'parse.js'), 'module.exports = (s) => Number(s);\n');
-    const git = (...args: string[]) =>
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], {
-        cwd: repo,
-        stdio: 'ignore',
-      });
-    git('init', '-q', '-b', 'main');
-    git('add', '.');
-    git('commit', '-qm', 'init');
-    model = await ScriptedModelServer.start({ script: parseModelScript(SCRIPT) });
-    server = await CodeServer.start({
-      workspace: repo,
-      settings: {
-        'agentOs.sessionsDirectory': join(root, 'sessions'),
-        'agentOs.anthropic.baseUrl': model.url,
-        'agentOs.sandbox': 'worktree',
-      },
+    world = await openScriptedWorkspace({
+      prefix: 'agent-os-e2e-questions-',
+      files: { 'README.md': '# durations\n', 'src/parse.js': 'module.exports = (s) => Number(s);\n' },
+      script: SCRIPT,
     });
-    wb = await Workbench.open(server);
-    await wb.openThreadsView();
-    await wb.runCommand('Agent OS: Set Anthropic API Key');
-    await wb.answerInputTitled('Anthropic API Key', 'sk-ant-e2e-scripted-model');
-    await wb.waitForNotification(/API key saved/);
+    ({ model, wb } = world);
   });
 
   after(async () => {
-    if (process.env['AGENT_OS_E2E_LOGS']) console.log(server?.logs());
-    await wb?.close();
-    await server?.stop();
-    await model?.close();
-    rmSync(root, { recursive: true, force: true });
+    await world?.close();
   });
 
   test('a low-confidence plan asks in the tree, a notification and the Event Log card; the answer reaches the Planner', async () => {

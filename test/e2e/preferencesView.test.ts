@@ -3,15 +3,13 @@
 // Preferences view shows with where it came from; Edit Preferences opens the document, where a line the person
 // types and saves shows as theirs; the learned line's trash button deletes it, as the next version on disk.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { preferenceStoreOf } from '../../src/node/preferences/preferenceStore.ts';
-import { parseModelScript } from '../../src/testkit/model/modelScript.ts';
-import { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
-import { CodeServer, Workbench } from './support/codeServer.ts';
+import type { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
+import type { Workbench } from './support/codeServer.ts';
+import { openScriptedWorkspace, type ScriptedWorkspace } from './support/scriptedWorkspace.ts';
 
 const TASK = 'Add a health check';
 const FEEDBACK = 'Log every health check result, and say so in the README.';
@@ -35,50 +33,24 @@ const SCRIPT = {
 };
 
 describe('the Preferences view', { timeout: 300_000 }, () => {
-  let root: string;
+  let world: ScriptedWorkspace;
   let repo: string;
   let sessions: string;
   let model: ScriptedModelServer;
-  let server: CodeServer;
   let wb: Workbench;
 
   before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'agent-os-e2e-prefs-'));
-    repo = join(root, 'service');
-    sessions = join(root, 'sessions');
-    mkdirSync(repo, { recursive: true });
-    writeFileSync(join(repo, 'README.md'), '# service\n');
-    const git = (...args: string[]) =>
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], {
-        cwd: repo,
-        stdio: 'ignore',
-      });
-    git('init', '-q', '-b', 'main');
-    git('add', '.');
-    git('commit', '-qm', 'init');
-    model = await ScriptedModelServer.start({ script: parseModelScript(SCRIPT) });
-    server = await CodeServer.start({
-      workspace: repo,
-      settings: {
-        'agentOs.sessionsDirectory': sessions,
-        'agentOs.anthropic.baseUrl': model.url,
-        'agentOs.sandbox': 'worktree',
-        'agentOs.learnPreferences': true,
-      },
+    world = await openScriptedWorkspace({
+      prefix: 'agent-os-e2e-prefs-',
+      files: { 'README.md': '# service\n' },
+      script: SCRIPT,
+      settings: { 'agentOs.learnPreferences': true },
     });
-    wb = await Workbench.open(server);
-    await wb.openThreadsView();
-    await wb.runCommand('Agent OS: Set Anthropic API Key');
-    await wb.answerInputTitled('Anthropic API Key', 'sk-ant-e2e-scripted-model');
-    await wb.waitForNotification(/API key saved/);
+    ({ repo, sessions, model, wb } = world);
   });
 
   after(async () => {
-    if (process.env['AGENT_OS_E2E_LOGS']) console.log(server?.logs());
-    await wb?.close();
-    await server?.stop();
-    await model?.close();
-    rmSync(root, { recursive: true, force: true });
+    await world?.close();
   });
 
   const pane = () =>

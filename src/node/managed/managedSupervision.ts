@@ -148,7 +148,7 @@ function answeredInTask(events: readonly SessionEvent[], threadId: string): bool
 /** The supervision of one managed session, built from the runtime's parts: its sandboxes (of the kind it
  * recorded), its settings, the secrets to redact from what the runs print. */
 export function supervisionOf(
-  options: Pick<AgentOsRuntimeOptions, 'sandboxes' | 'settings' | 'secrets' | 'trustUnconfinedCommands'>,
+  options: Pick<AgentOsRuntimeOptions, 'sandboxes' | 'settings' | 'secrets'>,
   meta: SessionMeta,
   log: SessionLog,
 ): ManagedSupervision {
@@ -166,7 +166,7 @@ export function supervisionOf(
     }
   };
   // Where nothing confines, Agent OS runs no command of its own without the person (as in local mode).
-  const confined = log.state.configured?.sandbox.confined !== false || options.trustUnconfinedCommands === true;
+  const confined = log.state.configured?.sandbox.confined !== false;
   const offline = { sessionId: meta.id, network: false, enabledTools: ['bash'] };
   return {
     questions: options.settings.questions,
