@@ -24,7 +24,10 @@ const sandboxRuntimeUrl = {
   name: 'sandbox-runtime-url',
   setup(build) {
     build.onLoad({ filter: /sandbox-runtime[\\/]dist[\\/].*\.js$/ }, async (args) => ({
-      contents: (await require('node:fs/promises').readFile(args.path, 'utf8')).replace(/import\.meta\.url/g, '__sandboxRuntimeUrl'),
+      contents: (await require('node:fs/promises').readFile(args.path, 'utf8')).replace(
+        /import\.meta\.url/g,
+        '__sandboxRuntimeUrl',
+      ),
       loader: 'js',
     }));
   },
@@ -37,17 +40,65 @@ const builds = [
   // The extension host runs Node; `vscode` is provided by the host at run time.
   // Octokit probes `navigator` when it loads, which the extension host reports as an error: the bundle
   // sees none (a define value is a JS expression; `undefined` makes `typeof navigator` "undefined").
-  { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], define: { navigator: 'undefined', 'globalThis.navigator': 'undefined' }, banner: { js: SANDBOX_RUNTIME_URL }, plugins: [sandboxRuntimeUrl] },
+  {
+    ...common,
+    entryPoints: ['src/vscode/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    define: { navigator: 'undefined', 'globalThis.navigator': 'undefined' },
+    banner: { js: SANDBOX_RUNTIME_URL },
+    plugins: [sandboxRuntimeUrl],
+  },
   // The headless CLI; the shebang makes `bin: agent-os` executable.
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: outside, banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: outside,
+    banner: { js: '#!/usr/bin/env node' },
+  },
   // The file tools' server, started inside the sandbox (src/node/tools/toolServerMain.ts).
-  { ...common, entryPoints: ['src/node/tools/toolServerMain.ts'], outfile: 'dist/toolServer.js', platform: 'node', format: 'cjs', target: 'node20' },
+  {
+    ...common,
+    entryPoints: ['src/node/tools/toolServerMain.ts'],
+    outfile: 'dist/toolServer.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
   // The language server runs as its own process, started by the extension.
-  { ...common, entryPoints: ['src/lsp/server.ts'], outfile: 'dist/lspServer.js', platform: 'node', format: 'cjs', target: 'node20' },
+  {
+    ...common,
+    entryPoints: ['src/lsp/server.ts'],
+    outfile: 'dist/lspServer.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
   // The Event Log webview runs in the browser sandbox of a VS Code webview.
-  { ...common, entryPoints: ['src/webview/eventLog/main.ts'], outfile: 'dist/webview/eventLog.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  {
+    ...common,
+    entryPoints: ['src/webview/eventLog/main.ts'],
+    outfile: 'dist/webview/eventLog.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
   // The Session Overview webview, likewise (its charts are SVG of our own: no chart library).
-  { ...common, entryPoints: ['src/webview/overview/main.ts'], outfile: 'dist/webview/overview.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  {
+    ...common,
+    entryPoints: ['src/webview/overview/main.ts'],
+    outfile: 'dist/webview/overview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
 ];
 
 const fs = require('node:fs');
@@ -83,7 +134,10 @@ function vendorPackages(names) {
     done.add(dir);
     const rel = path.relative(path.resolve('node_modules'), dir);
     if (rel.startsWith('..')) throw new Error(`${name} is not under node_modules (${dir})`);
-    fs.cpSync(dir, path.join('dist', 'node_modules', rel), { recursive: true, filter: (src) => !/\.(ts|mts|cts|map)$/.test(src) && path.basename(src) !== '.github' });
+    fs.cpSync(dir, path.join('dist', 'node_modules', rel), {
+      recursive: true,
+      filter: (src) => !/\.(ts|mts|cts|map)$/.test(src) && path.basename(src) !== '.github',
+    });
     const deps = Object.keys(JSON.parse(fs.readFileSync(manifest, 'utf8')).dependencies ?? {});
     for (const dep of deps) copy(dep, dir);
   };

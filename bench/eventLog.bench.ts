@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   const hostStart = performance.now();
   const big = new EventLogModel(meta.id, ALL_KINDS_FILTER);
   big.append(await new FileSessionStore(storeDir).read(meta.id));
-  console.log(`eventLog host open (100k events): the whole log read from a file store into the model, ${(performance.now() - hostStart).toFixed(0)} ms (not in the first paint below)`);
+  console.log(
+    `eventLog host open (100k events): the whole log read from a file store into the model, ${(performance.now() - hostStart).toFixed(0)} ms (not in the first paint below)`,
+  );
   rmSync(storeDir, { recursive: true, force: true });
   // The yardstick: the same page on a small session, in the same browser, in the same minutes.
   const smallSession = await benchSession(SMALL_EVENTS);
@@ -42,9 +44,22 @@ async function main(): Promise<void> {
       const msg = parseWebviewMessage(raw);
       if (!msg) throw new Error(`bad message from the webview: ${JSON.stringify(raw)}`);
       if (msg.type === 'ready') {
-        await page.send({ type: 'init', sessionId: meta.id, filter: model.filter, generation: model.generation, total: model.total, summary: model.summary(meta, false), initialRows: model.initialRows(msg.follow ?? true, msg.anchorIndex) } satisfies HostMessage);
+        await page.send({
+          type: 'init',
+          sessionId: meta.id,
+          filter: model.filter,
+          generation: model.generation,
+          total: model.total,
+          summary: model.summary(meta, false),
+          initialRows: model.initialRows(msg.follow ?? true, msg.anchorIndex),
+        } satisfies HostMessage);
       } else if (msg.type === 'requestRows' && msg.generation === model.generation) {
-        await page.send({ type: 'rows', generation: model.generation, start: msg.start, rows: model.rows(msg.start, msg.end) } satisfies HostMessage);
+        await page.send({
+          type: 'rows',
+          generation: model.generation,
+          start: msg.start,
+          rows: model.rows(msg.start, msg.end),
+        } satisfies HostMessage);
       } else if (msg.type === 'setFilter') {
         model.setFilter(msg.filter);
         await page.send({ type: 'total', generation: model.generation, total: model.total } satisfies HostMessage);
@@ -62,7 +77,9 @@ async function main(): Promise<void> {
     const bigPaint = await medianFirstPaint(page, web.url, '__firstRows');
     console.log(`eventLog first paint (100k events, median of 5): ${bigPaint.toFixed(0)} ms (target < 500 ms)`);
     const ratio = bigPaint / smallPaint;
-    console.log(`  as a ratio to the first paint of a ${SMALL_EVENTS}-event session meanwhile (${smallPaint.toFixed(0)} ms): ${times(ratio)}; ${againstBaseline('eventLog first paint 100k / 100 events', ratio)}`);
+    console.log(
+      `  as a ratio to the first paint of a ${SMALL_EVENTS}-event session meanwhile (${smallPaint.toFixed(0)} ms): ${times(ratio)}; ${againstBaseline('eventLog first paint 100k / 100 events', ratio)}`,
+    );
 
     // Jumps: scroll to random places, wait until the rows there have their data.
     const jumps: number[] = [];
@@ -94,7 +111,9 @@ async function main(): Promise<void> {
       maxNodes = Math.max(maxNodes, await page.evaluate(() => document.getElementsByTagName('*').length));
     }
     jumps.sort((a, b) => a - b);
-    console.log(`eventLog scroll jump to rows shown (40 random jumps): median ${jumps[20]!.toFixed(0)} ms, p95 ${jumps[38]!.toFixed(0)} ms`);
+    console.log(
+      `eventLog scroll jump to rows shown (40 random jumps): median ${jumps[20]!.toFixed(0)} ms, p95 ${jumps[38]!.toFixed(0)} ms`,
+    );
 
     // Steady scrolling: 300 steps of 600 px, one per frame.
     const frame = await page.evaluate(async () => {
@@ -112,7 +131,9 @@ async function main(): Promise<void> {
       times.sort((a, b) => a - b);
       return { median: times[150]!, p95: times[285]! };
     });
-    console.log(`eventLog steady scroll frame time: median ${frame.median.toFixed(1)} ms, p95 ${frame.p95.toFixed(1)} ms`);
+    console.log(
+      `eventLog steady scroll frame time: median ${frame.median.toFixed(1)} ms, p95 ${frame.p95.toFixed(1)} ms`,
+    );
     maxNodes = Math.max(maxNodes, await page.evaluate(() => document.getElementsByTagName('*').length));
     console.log(`eventLog DOM nodes at most: ${maxNodes} (target <= 1400)`);
     console.log(`eventLog webview bundle (minified): ${(web.bundleBytes / 1024).toFixed(0)} KiB`);

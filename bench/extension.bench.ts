@@ -14,11 +14,31 @@ async function bundleSizes(): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), 'agent-os-bench-'));
   try {
     const common = { bundle: true, minify: true, logLevel: 'warning' as const, absWorkingDir: ROOT };
-    await build({ ...common, entryPoints: ['src/vscode/extension.ts'], outfile: join(out, 'extension.js'), platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] });
-    await build({ ...common, entryPoints: ['src/webview/eventLog/main.ts'], outfile: join(out, 'eventLog.js'), platform: 'browser', format: 'iife', target: 'es2022' });
-    for (const [name, file] of [['extension.js', 'extension.js'], ['webview eventLog.js', 'eventLog.js']] as const) {
+    await build({
+      ...common,
+      entryPoints: ['src/vscode/extension.ts'],
+      outfile: join(out, 'extension.js'),
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['vscode'],
+    });
+    await build({
+      ...common,
+      entryPoints: ['src/webview/eventLog/main.ts'],
+      outfile: join(out, 'eventLog.js'),
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+    });
+    for (const [name, file] of [
+      ['extension.js', 'extension.js'],
+      ['webview eventLog.js', 'eventLog.js'],
+    ] as const) {
       const bytes = readFileSync(join(out, file));
-      console.log(`bundle ${name}: ${(bytes.length / 1024).toFixed(0)} KiB minified, ${(gzipSync(bytes).length / 1024).toFixed(0)} KiB gzip`);
+      console.log(
+        `bundle ${name}: ${(bytes.length / 1024).toFixed(0)} KiB minified, ${(gzipSync(bytes).length / 1024).toFixed(0)} KiB gzip`,
+      );
     }
     let media = 0;
     const walk = (dir: string) => {
@@ -63,7 +83,10 @@ async function activation(): Promise<void> {
     return;
   }
   const root = mkdtempSync(join(tmpdir(), 'agent-os-bench-ws-'));
-  const server = await CodeServer.start({ workspace: root, settings: { 'agentOs.sessionsDirectory': join(root, 'sessions') } });
+  const server = await CodeServer.start({
+    workspace: root,
+    settings: { 'agentOs.sessionsDirectory': join(root, 'sessions') },
+  });
   const wb = await Workbench.open(server);
   try {
     const start = Date.now();
@@ -79,7 +102,9 @@ async function activation(): Promise<void> {
     }
     console.log(`activation (activate() in code-server's extension host): ${activateMs ?? 'n/a'} ms (target < 200 ms)`);
     console.log(`activation to sessions listed (the tree's data ready): ${loadedMs ?? 'n/a'} ms`);
-    console.log(`threads view, first click after page load to content on screen (includes the extension host starting): ${viewMs} ms`);
+    console.log(
+      `threads view, first click after page load to content on screen (includes the extension host starting): ${viewMs} ms`,
+    );
   } finally {
     await wb.close();
     await server.stop();

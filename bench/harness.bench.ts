@@ -43,7 +43,11 @@ const now = (): number => Number(process.hrtime.bigint()) / 1e6;
  * (libuv forks on the main thread: git for worktrees, bwrap for shells). The lag is attributed to them.
  */
 const blocked: Blocked[] = [];
-function timeBlocking(module: Record<string, unknown>, names: readonly string[], label: (name: string, args: unknown[]) => string): void {
+function timeBlocking(
+  module: Record<string, unknown>,
+  names: readonly string[],
+  label: (name: string, args: unknown[]) => string,
+): void {
   for (const name of names) {
     const real = module[name] as (...args: unknown[]) => unknown;
     module[name] = function (this: unknown, ...args: unknown[]): unknown {
@@ -58,7 +62,11 @@ function timeBlocking(module: Record<string, unknown>, names: readonly string[],
   }
 }
 timeBlocking(require('node:fs') as Record<string, unknown>, ['fdatasyncSync', 'fsyncSync'], () => 'sync');
-timeBlocking(require('node:child_process') as Record<string, unknown>, ['spawn', 'execFile'], (_, args) => `spawn ${String(args[0]).split('/').pop()}`);
+timeBlocking(
+  require('node:child_process') as Record<string, unknown>,
+  ['spawn', 'execFile'],
+  (_, args) => `spawn ${String(args[0]).split('/').pop()}`,
+);
 /** The session writer's fdatasync runs in the thread pool: timed from the call to its callback, it is
  * time a turn waits for the disk but not time the event loop is blocked. */
 const waited: Blocked[] = [];
@@ -74,7 +82,9 @@ const waited: Blocked[] = [];
     });
   };
 }
-const syncs = { filter: (f: (b: Blocked) => boolean) => [...blocked.filter((b) => b.what === 'sync'), ...waited].filter(f) };
+const syncs = {
+  filter: (f: (b: Blocked) => boolean) => [...blocked.filter((b) => b.what === 'sync'), ...waited].filter(f),
+};
 
 function syncTimeWithin(from: number, to: number): number {
   let total = 0;
@@ -84,10 +94,17 @@ function syncTimeWithin(from: number, to: number): number {
 
 /** Source files of a realistic size for the agent to read. */
 function sourceFiles(count: number): Record<string, string> {
-  const files: Record<string, string> = { 'README.md': '# sample\n\nA small library.\n', 'package.json': '{ "name": "sample", "scripts": { "test": "node --test" } }\n' };
+  const files: Record<string, string> = {
+    'README.md': '# sample\n\nA small library.\n',
+    'package.json': '{ "name": "sample", "scripts": { "test": "node --test" } }\n',
+  };
   for (let i = 0; i < count; i++) {
-    const body = Array.from({ length: 12 + (i % 7) }, (_, j) => `  if (x === ${j}) return ${i * j}; // case ${j} of module ${i}`).join('\n');
-    files[`src/module${i}.js`] = `// Module ${i}: maps small numbers.\nmodule.exports = function map${i}(x) {\n${body}\n  return -1;\n};\n`;
+    const body = Array.from(
+      { length: 12 + (i % 7) },
+      (_, j) => `  if (x === ${j}) return ${i * j}; // case ${j} of module ${i}`,
+    ).join('\n');
+    files[`src/module${i}.js`] =
+      `// Module ${i}: maps small numbers.\nmodule.exports = function map${i}(x) {\n${body}\n  return -1;\n};\n`;
   }
   return files;
 }
@@ -137,14 +154,20 @@ async function overheadPerToolCall(): Promise<void> {
     // The yardsticks, before and after the run on the same disk, so both see the machine's load of the moment.
     const appendBefore = await durableAppendMs(world.repo.root);
     const codecBefore = recordCodecMs();
-    const meta = await world.runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: 'Read every module.' });
+    const meta = await world.runtime.startSingleAgent({
+      repository: world.repo.repo,
+      agent: 'Coder',
+      prompt: 'Read every module.',
+    });
     const reason = await world.runtime.settled(meta.id);
     const append = (appendBefore + (await durableAppendMs(world.repo.root))) / 2;
     const codec = (codecBefore + recordCodecMs()) / 2;
     if (reason?.type !== 'end_turn') throw new Error(`the session stopped with ${JSON.stringify(reason)}`);
     const { model, tools } = world.timed;
     if (model.length !== OVERHEAD_TURNS + 1 || tools.length !== OVERHEAD_TURNS) {
-      throw new Error(`expected ${OVERHEAD_TURNS + 1} model calls and ${OVERHEAD_TURNS} tool calls, got ${model.length} and ${tools.length}`);
+      throw new Error(
+        `expected ${OVERHEAD_TURNS + 1} model calls and ${OVERHEAD_TURNS} tool calls, got ${model.length} and ${tools.length}`,
+      );
     }
     const overhead: number[] = [];
     const withoutSync: number[] = [];
@@ -169,10 +192,16 @@ async function overheadPerToolCall(): Promise<void> {
     line('harness overhead per tool call, p95', `${percentile(steady, 95).toFixed(2)} ms`);
     const cpu = withoutSync.slice(1).sort((a, b) => a - b);
     const disk = syncPerCall.slice(1).sort((a, b) => a - b);
-    line('  of which waiting for the disk (fsync/fdatasync, blocking or in the thread pool), median', `${percentile(disk, 50).toFixed(2)} ms`);
+    line(
+      '  of which waiting for the disk (fsync/fdatasync, blocking or in the thread pool), median',
+      `${percentile(disk, 50).toFixed(2)} ms`,
+    );
     line('  harness overhead per tool call without disk syncs, median', `${percentile(cpu, 50).toFixed(2)} ms`);
     line('  harness overhead per tool call without disk syncs, p95', `${percentile(cpu, 95).toFixed(2)} ms`);
-    line('harness overhead, first tool call of a session (opens the worktree sandbox)', `${(overhead[0] as number).toFixed(1)} ms`);
+    line(
+      'harness overhead, first tool call of a session (opens the worktree sandbox)',
+      `${(overhead[0] as number).toFixed(1)} ms`,
+    );
     // Absolute times swing with the machine's load; these ratios to work done in the same run do much less.
     const overheadRatio = percentile(steady, 50) / append;
     const cpuRatio = percentile(cpu, 50) / codec;
@@ -184,8 +213,17 @@ async function overheadPerToolCall(): Promise<void> {
       `  harness overhead without disk syncs, median, in record codecs measured meanwhile (JSON + sha256 + parse of 100 records of 1.5 KiB: ${codec.toFixed(2)} ms)`,
       `${times(cpuRatio)}; ${againstBaseline('harness overhead without disk syncs / 100-record codec', cpuRatio)}`,
     );
-    line('  (for scale) read tool time, median', `${percentile(toolTimes.sort((a, b) => a - b), 50).toFixed(2)} ms`);
-    line('  (for scale) scripted model request time through the SDK, median', `${percentile(modelTimes, 50).toFixed(2)} ms`);
+    line(
+      '  (for scale) read tool time, median',
+      `${percentile(
+        toolTimes.sort((a, b) => a - b),
+        50,
+      ).toFixed(2)} ms`,
+    );
+    line(
+      '  (for scale) scripted model request time through the SDK, median',
+      `${percentile(modelTimes, 50).toFixed(2)} ms`,
+    );
   } finally {
     await world.close();
   }
@@ -203,23 +241,40 @@ async function cachedPrefixShare(): Promise<void> {
     { name: 'read', input: { file_path: 'src/module2.js', view_range: [1, 8] } },
     { name: 'edit', input: { file_path: 'src/module2.js', old_string: 'return -1;', new_string: 'return 0;' } },
     { name: 'bash', input: { command: 'node -e "console.log(require(\'./src/module2.js\')(99))"' } },
-    { name: 'write', input: { file_path: 'test/module2.test.js', content: "const assert = require('assert');\nassert.equal(require('../src/module2.js')(99), 0);\n" } },
+    {
+      name: 'write',
+      input: {
+        file_path: 'test/module2.test.js',
+        content: "const assert = require('assert');\nassert.equal(require('../src/module2.js')(99), 0);\n",
+      },
+    },
     { name: 'bash', input: { command: 'node test/module2.test.js && echo ok' } },
   ];
   const turns = [
     ...Array.from({ length: CACHE_TURNS - 1 }, (_, i) => {
       const tool = tools[i % tools.length] as { name: string; input: Record<string, unknown> };
-      return { content: [{ type: 'text', text: `Step ${i + 1}: next I use ${tool.name}.` }, { type: 'tool_use', ...tool }] };
+      return {
+        content: [
+          { type: 'text', text: `Step ${i + 1}: next I use ${tool.name}.` },
+          { type: 'tool_use', ...tool },
+        ],
+      };
     }),
     { content: [{ type: 'text', text: 'Done: module2 returns 0 for unknown input, with a test.' }] },
   ];
   const world = await timedWorld({ agents: { Coder: turns } }, files);
   try {
-    const meta = await world.runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: 'Make module2 return 0 for unknown input, with a test.' });
+    const meta = await world.runtime.startSingleAgent({
+      repository: world.repo.repo,
+      agent: 'Coder',
+      prompt: 'Make module2 return 0 for unknown input, with a test.',
+    });
     await world.runtime.settled(meta.id);
     const served = world.server.requests.filter((r) => r.outcome.kind === 'turn');
     if (served.length !== CACHE_TURNS) throw new Error(`expected ${CACHE_TURNS} requests, got ${served.length}`);
-    const shares = served.slice(1).map((r) => (r.outcome.kind === 'turn' ? r.outcome.cache.cache_read_bytes / r.outcome.cache.total_bytes : 0));
+    const shares = served
+      .slice(1)
+      .map((r) => (r.outcome.kind === 'turn' ? r.outcome.cache.cache_read_bytes / r.outcome.cache.total_bytes : 0));
     const mean = shares.reduce((a, s) => a + s, 0) / shares.length;
     const first = served[0]?.outcome;
     const last = served.at(-1)?.outcome;
@@ -249,7 +304,10 @@ async function eventLoopLag(): Promise<void> {
   ];
   const turns = [
     ...Array.from({ length: CONCURRENT_TURNS }, (_, i) => ({
-      content: [{ type: 'text', text: `Step ${i}.` }, { type: 'tool_use', ...(kinds[i % kinds.length] as (i: number) => object)(i) }],
+      content: [
+        { type: 'text', text: `Step ${i}.` },
+        { type: 'tool_use', ...(kinds[i % kinds.length] as (i: number) => object)(i) },
+      ],
     })),
     { content: [{ type: 'text', text: 'Finished.' }] },
   ];
@@ -268,11 +326,19 @@ async function eventLoopLag(): Promise<void> {
     const started = now();
     const metas = await Promise.all(
       Array.from({ length: CONCURRENT_SESSIONS }, (_, i) =>
-        world.runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: `Session ${i}: do the steps.` }),
+        world.runtime.startSingleAgent({
+          repository: world.repo.repo,
+          agent: 'Coder',
+          prompt: `Session ${i}: do the steps.`,
+        }),
       ),
     );
     // A session that already finished has no run to wait for: its log says how it ended.
-    const settled = Promise.all(metas.map(async (m) => (await world.runtime.settled(m.id)) ?? foldSession(m.id, await world.store.read(m.id)).stopReason));
+    const settled = Promise.all(
+      metas.map(
+        async (m) => (await world.runtime.settled(m.id)) ?? foldSession(m.id, await world.store.read(m.id)).stopReason,
+      ),
+    );
     const stalls = watchStalls();
     const watch = setInterval(() => {
       if (steadyFrom === Infinity && world.timed.tools.length >= CONCURRENT_SESSIONS * 2) {
@@ -287,25 +353,60 @@ async function eventLoopLag(): Promise<void> {
     whole.disable();
     steady.disable();
     const floor = await idle.stop();
-    if (reasons.some((r) => r?.type !== 'end_turn')) throw new Error(`a session did not finish: ${JSON.stringify(reasons)}`);
+    if (reasons.some((r) => r?.type !== 'end_turn'))
+      throw new Error(`a session did not finish: ${JSON.stringify(reasons)}`);
     const ms = (ns: number): string => (ns / 1e6).toFixed(1);
     const during = blocked.filter((x) => x.start >= started);
-    line(`event-loop lag with ${CONCURRENT_SESSIONS} sessions at once, p99`, `${ms(whole.percentile(99))} ms`, '< 20 ms');
+    line(
+      `event-loop lag with ${CONCURRENT_SESSIONS} sessions at once, p99`,
+      `${ms(whole.percentile(99))} ms`,
+      '< 20 ms',
+    );
     line(`event-loop lag with ${CONCURRENT_SESSIONS} sessions at once, max`, `${ms(whole.max)} ms`);
-    line('  (floor) event-loop lag of an idle Node process meanwhile, p99 / max', `${floor.p99.toFixed(1)} ms / ${floor.max.toFixed(1)} ms`);
+    line(
+      '  (floor) event-loop lag of an idle Node process meanwhile, p99 / max',
+      `${floor.p99.toFixed(1)} ms / ${floor.max.toFixed(1)} ms`,
+    );
     const lagRatio = whole.percentile(99) / 1e6 / Math.max(floor.p99, 1);
-    line('  event-loop lag p99 as a ratio to the idle floor', `${times(lagRatio)}; ${againstBaseline('event-loop lag p99 / idle floor p99', lagRatio)}`);
-    line('  blocked in process spawns (git worktree, bwrap shells)', describeBlocked(during.filter((x) => x.what.startsWith('spawn'))));
-    line('  blocked in fsync/fdatasync on the main thread (only blobs of records over 256 KiB still sync there)', describeBlocked(during.filter((x) => x.what === 'sync')));
-    line('  fdatasync of the session logs in the thread pool (not blocking; wait per call)', describeBlocked(waited.filter((x) => x.start >= started)));
-    line(`event-loop lag, steady state (every session's worktree and shell open), p99`, `${ms(steady.percentile(99))} ms`);
+    line(
+      '  event-loop lag p99 as a ratio to the idle floor',
+      `${times(lagRatio)}; ${againstBaseline('event-loop lag p99 / idle floor p99', lagRatio)}`,
+    );
+    line(
+      '  blocked in process spawns (git worktree, bwrap shells)',
+      describeBlocked(during.filter((x) => x.what.startsWith('spawn'))),
+    );
+    line(
+      '  blocked in fsync/fdatasync on the main thread (only blobs of records over 256 KiB still sync there)',
+      describeBlocked(during.filter((x) => x.what === 'sync')),
+    );
+    line(
+      '  fdatasync of the session logs in the thread pool (not blocking; wait per call)',
+      describeBlocked(waited.filter((x) => x.start >= started)),
+    );
+    line(
+      `event-loop lag, steady state (every session's worktree and shell open), p99`,
+      `${ms(steady.percentile(99))} ms`,
+    );
     line(`event-loop lag, steady state, max`, `${ms(steady.max)} ms`);
     const steadyRatio = steady.percentile(99) / 1e6 / Math.max(floor.p99, 1);
-    line('  steady-state lag p99 as a ratio to the idle floor', `${times(steadyRatio)}; ${againstBaseline('steady event-loop lag p99 / idle floor p99', steadyRatio)}`);
-    line('  blocked in fsync/fdatasync on the main thread in steady state', describeBlocked(during.filter((x) => x.what === 'sync' && x.start >= steadyFrom)));
-    line('  blocked in process spawns in steady state', describeBlocked(during.filter((x) => x.what.startsWith('spawn') && x.start >= steadyFrom)));
+    line(
+      '  steady-state lag p99 as a ratio to the idle floor',
+      `${times(steadyRatio)}; ${againstBaseline('steady event-loop lag p99 / idle floor p99', steadyRatio)}`,
+    );
+    line(
+      '  blocked in fsync/fdatasync on the main thread in steady state',
+      describeBlocked(during.filter((x) => x.what === 'sync' && x.start >= steadyFrom)),
+    );
+    line(
+      '  blocked in process spawns in steady state',
+      describeBlocked(during.filter((x) => x.what.startsWith('spawn') && x.start >= steadyFrom)),
+    );
     line(`  stalls of the event loop over ${STALL_MS} ms, by what ran in them`, attributeStalls(stalls.found, during));
-    line(`  (for scale) ${CONCURRENT_SESSIONS} sessions × ${CONCURRENT_TURNS} tool calls`, `${(elapsed / 1000).toFixed(1)} s wall, ${world.timed.tools.length} tool calls`);
+    line(
+      `  (for scale) ${CONCURRENT_SESSIONS} sessions × ${CONCURRENT_TURNS} tool calls`,
+      `${(elapsed / 1000).toFixed(1)} s wall, ${world.timed.tools.length} tool calls`,
+    );
   } finally {
     whole.disable();
     steady.disable();

@@ -29,18 +29,41 @@ async function main(): Promise<void> {
   for (let i = 0; i < EVENTS; i++) {
     const event: PlatformEvent =
       i % 2 === 0
-        ? { id: `sevt_m${i}`, type: 'agent.message', processed_at: new Date().toISOString(), content: [{ type: 'text', text: `step ${i}: ran the tests, 42 passed` }] }
+        ? {
+            id: `sevt_m${i}`,
+            type: 'agent.message',
+            processed_at: new Date().toISOString(),
+            content: [{ type: 'text', text: `step ${i}: ran the tests, 42 passed` }],
+          }
         : { id: `sevt_s${i}`, type: 'span.model_request_start', processed_at: new Date().toISOString() };
     history.push(event);
     brain.events.push({ event: event as never, thread: primary, onSession: true });
   }
   const store = new FileSessionStore(join(dir, 'sessions'));
-  const options = (log: SessionLog) => ({ client, sessionId: session.id, log, primaryThread: primary, agentVersion: () => 1, modelOf: () => 'claude-sonnet-4-6', priceOf: () => 0 });
+  const options = (log: SessionLog) => ({
+    client,
+    sessionId: session.id,
+    log,
+    primaryThread: primary,
+    agentVersion: () => 1,
+    modelOf: () => 'claude-sonnet-4-6',
+    priceOf: () => 0,
+  });
 
   // Plain local appends of the same events.
   const plainMeta = await store.create({ title: 'plain' });
   const plain = new SessionLog(await store.openWriter(plainMeta.id), plainMeta.id);
-  const ctx = { primaryThread: primary, running: () => false, local: () => undefined, heldForPerson: () => undefined, confirmed: () => false, delegationFor: () => undefined, agentVersion: () => 1, modelOf: () => 'm', priceOf: () => 0 };
+  const ctx = {
+    primaryThread: primary,
+    running: () => false,
+    local: () => undefined,
+    heldForPerson: () => undefined,
+    confirmed: () => false,
+    delegationFor: () => undefined,
+    agentVersion: () => 1,
+    modelOf: () => 'm',
+    priceOf: () => 0,
+  };
   let start = process.hrtime.bigint();
   for (const e of history) {
     const input = translateEvent(e, primary, ctx);
@@ -76,8 +99,12 @@ async function main(): Promise<void> {
   await platform.close();
 
   process.stdout.write(`history of ${listed} platform events (${mirrored} mirrored)\n`);
-  process.stdout.write(`first attach: ${(EVENTS / firstSeconds).toFixed(0)} events/s; ${(firstSeconds / plainSeconds).toFixed(2)}× the durable local appends of the same events (${(plainSeconds * 1000).toFixed(0)} ms)\n`);
-  process.stdout.write(`re-attach over a full log: ${(againSeconds * 1000).toFixed(0)} ms, ${(againSeconds / listSeconds).toFixed(2)}× listing the history alone (${(listSeconds * 1000).toFixed(0)} ms); ${duplicates} duplicates written (target 0)\n`);
+  process.stdout.write(
+    `first attach: ${(EVENTS / firstSeconds).toFixed(0)} events/s; ${(firstSeconds / plainSeconds).toFixed(2)}× the durable local appends of the same events (${(plainSeconds * 1000).toFixed(0)} ms)\n`,
+  );
+  process.stdout.write(
+    `re-attach over a full log: ${(againSeconds * 1000).toFixed(0)} ms, ${(againSeconds / listSeconds).toFixed(2)}× listing the history alone (${(listSeconds * 1000).toFixed(0)} ms); ${duplicates} duplicates written (target 0)\n`,
+  );
 }
 
 main()

@@ -43,8 +43,13 @@ async function main(): Promise<void> {
   let shown: SessionMeta = smallSession.meta;
   // What a panel does when it opens: read the log and fold it while the page loads.
   let host: Promise<SessionOverviewModel> | undefined;
-  const openPanel = (): Promise<SessionOverviewModel> => new FileSessionStore(storeDir, { folds: VIEW_FOLDS }).readFolded(shown.id, OVERVIEW_FOLD).then((folded) => folded.state);
-  console.log(`overview model: fold ${foldMs.toFixed(0)} ms, overview ${overviewMs.toFixed(1)} ms, message ${(bytes / 1024).toFixed(0)} KiB, ${spans} spans drawn for ${events.length.toLocaleString('en-US')} events`);
+  const openPanel = (): Promise<SessionOverviewModel> =>
+    new FileSessionStore(storeDir, { folds: VIEW_FOLDS })
+      .readFolded(shown.id, OVERVIEW_FOLD)
+      .then((folded) => folded.state);
+  console.log(
+    `overview model: fold ${foldMs.toFixed(0)} ms, overview ${overviewMs.toFixed(1)} ms, message ${(bytes / 1024).toFixed(0)} KiB, ${spans} spans drawn for ${events.length.toLocaleString('en-US')} events`,
+  );
   // A session whose overview was never checkpointed: the first opening folds it all (host side).
   const coldDir = mkdtempSync(join(tmpdir(), 'agent-os-bench-overview-cold-'));
   try {
@@ -54,7 +59,9 @@ async function main(): Promise<void> {
     const first = performance.now() - t;
     t = performance.now();
     await new FileSessionStore(coldDir).readFolded(cold.meta.id, OVERVIEW_FOLD);
-    console.log(`overview host read + fold, 100k events never checkpointed: first opening ${first.toFixed(0)} ms (leaves a checkpoint), the next ${(performance.now() - t).toFixed(0)} ms`);
+    console.log(
+      `overview host read + fold, 100k events never checkpointed: first opening ${first.toFixed(0)} ms (leaves a checkpoint), the next ${(performance.now() - t).toFixed(0)} ms`,
+    );
   } finally {
     rmSync(coldDir, { recursive: true, force: true });
   }
@@ -88,11 +95,17 @@ async function main(): Promise<void> {
     const received = await web.page.evaluate(() => (window as unknown as Record<string, number>)['__received']!);
     const painted = await web.page.evaluate(() => (window as unknown as Record<string, number>)['__painted']!);
     console.log(`(last run: message arrived at ${received.toFixed(0)} ms, drawn at ${painted.toFixed(0)} ms)`);
-    console.log(`overview first paint (100k events, median of 5; the host reads and folds the log meanwhile): ${bigPaint.toFixed(0)} ms (target < 500 ms)`);
+    console.log(
+      `overview first paint (100k events, median of 5; the host reads and folds the log meanwhile): ${bigPaint.toFixed(0)} ms (target < 500 ms)`,
+    );
     const ratio = bigPaint / smallPaint;
-    console.log(`  as a ratio to the first paint of a ${SMALL_EVENTS}-event session meanwhile (${smallPaint.toFixed(0)} ms): ${times(ratio)}; ${againstBaseline('overview open to first paint 100k / 100 events', ratio)}`);
+    console.log(
+      `  as a ratio to the first paint of a ${SMALL_EVENTS}-event session meanwhile (${smallPaint.toFixed(0)} ms): ${times(ratio)}; ${againstBaseline('overview open to first paint 100k / 100 events', ratio)}`,
+    );
     const nodes = await web.page.evaluate(() => document.getElementsByTagName('*').length);
-    console.log(`overview DOM nodes: ${nodes} (${spans} spans; bounded by the lanes' span cap, not by the log's length)`);
+    console.log(
+      `overview DOM nodes: ${nodes} (${spans} spans; bounded by the lanes' span cap, not by the log's length)`,
+    );
     console.log(`overview webview bundle (minified): ${(web.bundleBytes / 1024).toFixed(0)} KiB`);
     if (process.env['AGENT_OS_BENCH_SCREENSHOT']) {
       const dir = join(ROOT, 'test-artifacts', 'bench');

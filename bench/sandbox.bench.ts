@@ -37,10 +37,19 @@ async function measure(kind: 'os' | 'worktree'): Promise<KindNumbers> {
   try {
     const storage = join(repo.root, 'store', '.worktrees');
     mkdirSync(storage, { recursive: true });
-    const sandboxes = chosenSessionSandboxes(await chooseSandbox({ setting: kind, repository: repo.work, dockerAvailable: false }), { storageDir: storage, repository: repo.work });
+    const sandboxes = chosenSessionSandboxes(
+      await chooseSandbox({ setting: kind, repository: repo.work, dockerAvailable: false }),
+      { storageDir: storage, repository: repo.work },
+    );
     await sandboxes.workspace('bench');
     const openStarted = performance.now();
-    const sandbox = await sandboxes.open({ sessionId: 'bench', threadId: 'coder', access: 'read_write', network: false, enabledTools: ['read', 'bash'] });
+    const sandbox = await sandboxes.open({
+      sessionId: 'bench',
+      threadId: 'coder',
+      access: 'read_write',
+      network: false,
+      enabledTools: ['read', 'bash'],
+    });
     await sandbox.runTool({ name: 'read', input: { file_path: 'README.md' } }, {});
     await sandbox.runTool({ name: 'bash', input: { command: 'true' } }, {});
     const open = performance.now() - openStarted;
@@ -68,10 +77,18 @@ async function main(): Promise<void> {
   }
   const os = await measure('os');
   await shutdownOsSandbox();
-  console.log(`read per call: OS sandbox ${os.read.toFixed(2)} ms, unconfined ${plain.read.toFixed(2)} ms: ${(os.read / plain.read).toFixed(2)}× (${CALLS} calls)`);
-  console.log(`bash per call: OS sandbox ${os.bash.toFixed(2)} ms, unconfined ${plain.bash.toFixed(2)} ms: ${(os.bash / plain.bash).toFixed(2)}× (${CALLS} calls)`);
-  console.log(`open a sandbox (shell + tool server, first calls): OS sandbox ${os.open.toFixed(0)} ms, unconfined ${plain.open.toFixed(0)} ms`);
-  console.log(`take the files over into the vault (snapshot, bundle, verified fetch): OS sandbox ${os.takeOver.toFixed(0)} ms, unconfined ${plain.takeOver.toFixed(0)} ms: ${(os.takeOver / plain.takeOver).toFixed(2)}×`);
+  console.log(
+    `read per call: OS sandbox ${os.read.toFixed(2)} ms, unconfined ${plain.read.toFixed(2)} ms: ${(os.read / plain.read).toFixed(2)}× (${CALLS} calls)`,
+  );
+  console.log(
+    `bash per call: OS sandbox ${os.bash.toFixed(2)} ms, unconfined ${plain.bash.toFixed(2)} ms: ${(os.bash / plain.bash).toFixed(2)}× (${CALLS} calls)`,
+  );
+  console.log(
+    `open a sandbox (shell + tool server, first calls): OS sandbox ${os.open.toFixed(0)} ms, unconfined ${plain.open.toFixed(0)} ms`,
+  );
+  console.log(
+    `take the files over into the vault (snapshot, bundle, verified fetch): OS sandbox ${os.takeOver.toFixed(0)} ms, unconfined ${plain.takeOver.toFixed(0)} ms: ${(os.takeOver / plain.takeOver).toFixed(2)}×`,
+  );
 }
 
 main().catch((error: unknown) => {

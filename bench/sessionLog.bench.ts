@@ -17,7 +17,19 @@
 // loaded from that bundle: the tsx loader that runs this file wraps every closure in a naming helper,
 // which the shipped code does not have and which would count against the fold.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, fdatasync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fdatasync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
@@ -51,7 +63,15 @@ function shipped(): Shipped {
     ].join('\n'),
   );
   const outfile = join(dir, 'entry.js');
-  buildSync({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'error' });
+  buildSync({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    logLevel: 'error',
+  });
   return require(outfile) as Shipped;
 }
 
@@ -59,7 +79,11 @@ const { foldSession, FileSessionStore, SessionLog, writeLongSession } = shipped(
 const store = new FileSessionStore(join(dir, 'sessions'));
 
 interface Sqlite {
-  DatabaseSync: new (path: string) => { exec(sql: string): void; prepare(sql: string): { run(...values: unknown[]): unknown }; close(): void };
+  DatabaseSync: new (path: string) => {
+    exec(sql: string): void;
+    prepare(sql: string): { run(...values: unknown[]): unknown };
+    close(): void;
+  };
 }
 let sqlite: Sqlite | undefined;
 let sqliteMissing = '';
@@ -71,7 +95,9 @@ try {
 
 function openSqlite(path: string): { insert(json: string): void; close(): void } {
   const db = new (sqlite as Sqlite).DatabaseSync(path);
-  db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+  db.exec(
+    'PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)',
+  );
   const insert = db.prepare('INSERT INTO events (body) VALUES (?)');
   return { insert: (json) => void insert.run(json), close: () => db.close() };
 }
@@ -171,7 +197,13 @@ async function syncRates() {
   db?.close();
   await writer.close();
   const rate = (t: number): number => SYNC_APPENDS / t;
-  return { ours: rate(time.ours), sqlite: rate(time.sqlite), overwrite: rate(time.overwrite), raw: rate(time.raw), vs: { sqlite: median(vs.sqlite), overwrite: median(vs.overwrite), raw: median(vs.raw) } };
+  return {
+    ours: rate(time.ours),
+    sqlite: rate(time.sqlite),
+    overwrite: rate(time.overwrite),
+    raw: rate(time.raw),
+    vs: { sqlite: median(vs.sqlite), overwrite: median(vs.overwrite), raw: median(vs.raw) },
+  };
 }
 
 /** 8 sessions × 2 threads, 'sync' appends through SessionLog (what the harness calls), all at once. */
@@ -266,13 +298,18 @@ async function batchRates(): Promise<{ ours: number; plain: number; prepared: nu
 
 /** A fresh process opening a long session (test/session/fixtures/openLongSession.ts). */
 function openInFreshProcess(sessionsDir: string, id: string): { wakeMs: number; maxRssMb: number; lastSeq: number } {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test/session/fixtures/openLongSession.ts'), sessionsDir, id], { encoding: 'utf8' });
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'test/session/fixtures/openLongSession.ts'), sessionsDir, id],
+    { encoding: 'utf8' },
+  );
   if (child.status !== 0) throw new Error(`opening the long session failed: ${child.stderr}`);
   return JSON.parse(child.stdout) as { wakeMs: number; maxRssMb: number; lastSeq: number };
 }
 
 function dropCaches(): string | undefined {
-  if (process.env['AGENT_OS_BENCH_DROP_CACHES'] !== '1') return 'skipped: set AGENT_OS_BENCH_DROP_CACHES=1 to drop the page cache (it is the whole machine\'s)';
+  if (process.env['AGENT_OS_BENCH_DROP_CACHES'] !== '1')
+    return "skipped: set AGENT_OS_BENCH_DROP_CACHES=1 to drop the page cache (it is the whole machine's)";
   try {
     spawnSync('sync');
     writeFileSync('/proc/sys/vm/drop_caches', '1\n');
@@ -284,22 +321,50 @@ function dropCaches(): string | undefined {
 
 async function main(): Promise<void> {
   const sync = await syncRates();
-  line('append, fsync per record (fdatasync in the thread pool), realistic records', `${sync.ours.toFixed(0)} records/s`);
-  line('  SQLite WAL synchronous=FULL, one INSERT per transaction', sqlite ? `${sync.sqlite.toFixed(0)} records/s` : sqliteMissing);
-  line('  preallocated file overwritten in place + fdatasync in the thread pool', `${sync.overwrite.toFixed(0)} records/s`);
+  line(
+    'append, fsync per record (fdatasync in the thread pool), realistic records',
+    `${sync.ours.toFixed(0)} records/s`,
+  );
+  line(
+    '  SQLite WAL synchronous=FULL, one INSERT per transaction',
+    sqlite ? `${sync.sqlite.toFixed(0)} records/s` : sqliteMissing,
+  );
+  line(
+    '  preallocated file overwritten in place + fdatasync in the thread pool',
+    `${sync.overwrite.toFixed(0)} records/s`,
+  );
   line('  raw write + fdatasync-in-thread-pool loop', `${sync.raw.toFixed(0)} records/s`);
-  line('durable append, one session, vs SQLite WAL FULL (median of 50-append slices)', sqlite ? `${sync.vs.sqlite.toFixed(2)}x` : sqliteMissing, '>= 1.1x');
+  line(
+    'durable append, one session, vs SQLite WAL FULL (median of 50-append slices)',
+    sqlite ? `${sync.vs.sqlite.toFixed(2)}x` : sqliteMissing,
+    '>= 1.1x',
+  );
   line('durable append vs a preallocated overwrite + fdatasync', `${sync.vs.overwrite.toFixed(2)}x`);
-  line('append fsync ratio vs the same-kind raw loop (median of 50-append slices)', `${sync.vs.raw.toFixed(2)}x`, '>= 0.8x');
+  line(
+    'append fsync ratio vs the same-kind raw loop (median of 50-append slices)',
+    `${sync.vs.raw.toFixed(2)}x`,
+    '>= 0.8x',
+  );
 
   const concurrent = await concurrentOurs();
-  line('append, fsync per record, 8 sessions x 2 threads at once through SessionLog (the harness path)', `${concurrent.rate.toFixed(0)} records/s, ${concurrent.syncsPerAppend.toFixed(2)} fdatasyncs per append`);
+  line(
+    'append, fsync per record, 8 sessions x 2 threads at once through SessionLog (the harness path)',
+    `${concurrent.rate.toFixed(0)} records/s, ${concurrent.syncsPerAppend.toFixed(2)} fdatasyncs per append`,
+  );
   if (sqlite) {
     const lite = await concurrentSqlite();
     line('  8 SQLite databases (WAL FULL), 2 threads each', `${lite.toFixed(0)} records/s`);
-    line('durable append, 8 sessions x 2 threads through the harness path, vs 8 SQLite databases', `${(concurrent.rate / lite).toFixed(2)}x`, '>= 1.5x');
+    line(
+      'durable append, 8 sessions x 2 threads through the harness path, vs 8 SQLite databases',
+      `${(concurrent.rate / lite).toFixed(2)}x`,
+      '>= 1.5x',
+    );
   } else {
-    line('durable append, 8 sessions x 2 threads through the harness path, vs 8 SQLite databases', sqliteMissing, '>= 1.5x');
+    line(
+      'durable append, 8 sessions x 2 threads through the harness path, vs 8 SQLite databases',
+      sqliteMissing,
+      '>= 1.5x',
+    );
   }
 
   const batch = await batchRates();
@@ -350,7 +415,10 @@ async function main(): Promise<void> {
     if (ours.total < foldTime) breakdown = { read: ours.read, fold: ours.total - ours.read };
     foldTime = Math.min(foldTime, ours.total);
   }
-  line(`open + fold ${FOLD_EVENTS} events (${(fold.bytes / 2 ** 20).toFixed(1)} MiB), full read`, `${(foldTime * 1000).toFixed(0)} ms`);
+  line(
+    `open + fold ${FOLD_EVENTS} events (${(fold.bytes / 2 ** 20).toFixed(1)} MiB), full read`,
+    `${(foldTime * 1000).toFixed(0)} ms`,
+  );
   line('  of which read + checksums + parse', `${(breakdown.read * 1000).toFixed(0)} ms`);
   line('  of which foldSession', `${(breakdown.fold * 1000).toFixed(0)} ms`);
   line('  raw line-split + JSON.parse of the same file', `${(rawTime * 1000).toFixed(0)} ms`);
@@ -364,7 +432,11 @@ async function main(): Promise<void> {
     firstPage = Math.min(firstPage, seconds(start));
     if (page.events.length !== 200) throw new Error(`first page has ${page.events.length} events`);
   }
-  line(`Event Log first page (last 200 of ${FOLD_EVENTS} events) read from disk through the index`, `${(firstPage * 1000).toFixed(1)} ms`, '< 300 ms');
+  line(
+    `Event Log first page (last 200 of ${FOLD_EVENTS} events) read from disk through the index`,
+    `${(firstPage * 1000).toFixed(1)} ms`,
+    '< 300 ms',
+  );
 
   // The wake of a million events: generated outside the timing, opened in a fresh process.
   const wakeDir = join(dir, 'wake');
@@ -374,15 +446,29 @@ async function main(): Promise<void> {
   const warm = wakes.sort((a, b) => a.wakeMs - b.wakeMs)[1] as (typeof wakes)[number];
   if (wakes.some((w) => w.lastSeq < WAKE_EVENTS)) throw new Error(`a wake ended before seq ${WAKE_EVENTS}`);
   const size = `${WAKE_EVENTS} events, ${(long.bytes / 2 ** 30).toFixed(2)} GiB`;
-  line(`wake of a session (${size}): open writer, fold checkpoint + tail, ready to run`, `${warm.wakeMs.toFixed(0)} ms, median of 3 fresh processes`, '< 200 ms');
-  line(`peak memory of a fresh process with that session open (wake, last page, follow, append)`, `${Math.max(...wakes.map((w) => w.maxRssMb)).toFixed(0)} MB`, '< 300 MB');
+  line(
+    `wake of a session (${size}): open writer, fold checkpoint + tail, ready to run`,
+    `${warm.wakeMs.toFixed(0)} ms, median of 3 fresh processes`,
+    '< 200 ms',
+  );
+  line(
+    `peak memory of a fresh process with that session open (wake, last page, follow, append)`,
+    `${Math.max(...wakes.map((w) => w.maxRssMb)).toFixed(0)} MB`,
+    '< 300 MB',
+  );
   const cannotDrop = dropCaches();
-  line('  the same wake with a cold page cache', cannotDrop ?? `${openInFreshProcess(wakeDir, long.id).wakeMs.toFixed(0)} ms`);
+  line(
+    '  the same wake with a cold page cache',
+    cannotDrop ?? `${openInFreshProcess(wakeDir, long.id).wakeMs.toFixed(0)} ms`,
+  );
   rmSync(wakeDir, { recursive: true, force: true });
 
   for (const bundle of ['dist/extension.js', 'dist/cli.js']) {
     const path = join(ROOT, bundle);
-    line(`bundle size, ${bundle}`, existsSync(path) ? `${(statSync(path).size / 1024).toFixed(0)} KiB` : 'skipped: not built (npm run build)');
+    line(
+      `bundle size, ${bundle}`,
+      existsSync(path) ? `${(statSync(path).size / 1024).toFixed(0)} KiB` : 'skipped: not built (npm run build)',
+    );
   }
 }
 

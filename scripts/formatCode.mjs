@@ -1,12 +1,7 @@
 // The formatter (oxfmt, Prettier's style, configured in .oxfmtrc.json: 120 columns, single quotes) over the
-// code of the repository. Until the whole repository has been formatted once, it is a ratchet over the files
-// a branch changes against `main` (committed or not): a new file, or one that was formatted on `main`, must
-// be formatted; one that was not yet formatted there is left to the repository-wide pass, so parallel work
-// is not buried in rewrites of whole files. `--all` covers every file; named files are covered whatever
-// they were.
-// Usage: node scripts/formatCode.mjs [--check] [--all] [file ...]
+// code of the repository: every tracked or new file in scope, or the files named.
+// Usage: node scripts/formatCode.mjs [--check] [file ...]
 //   --check  report files that are not formatted and exit 1, change nothing (`npm test` runs this)
-//   --all    every file in scope
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -31,45 +26,10 @@ function lines(text) {
   return (text ?? '').split('\n').filter(Boolean);
 }
 
-/** Whether `text`, read as `path`, is already as the formatter writes it. */
-function isFormatted(path, text) {
-  const run = spawnSync(oxfmt, [`--stdin-filepath=${path}`], { cwd: repoRoot, input: text, encoding: 'utf8' });
-  return run.status === 0 && run.stdout === text;
-}
-
-/** The files this branch adds or changes against `main` that the ratchet holds: new ones, and those that
- * were formatted at the merge base. The others are named so the person knows why they were passed over. */
-function changedFiles() {
-  const base = git(['merge-base', 'HEAD', 'main'])?.trim();
-  const changed = new Set([
-    ...(base ? lines(git(['diff', '--name-only', '--diff-filter=ACMR', base])) : []),
-    ...lines(git(['ls-files', '--others', '--exclude-standard'])),
-  ]);
-  const held = [];
-  const passed = [];
-  for (const path of [...changed].filter(inFormatScope)) {
-    const before = base ? git(['show', `${base}:${path}`]) : undefined;
-    if (before === undefined || isFormatted(path, before)) held.push(path);
-    else passed.push(path);
-  }
-  return { held, passed };
-}
-
 function main(argv) {
   const check = argv.includes('--check');
-  const all = argv.includes('--all');
   const named = argv.filter((a) => !a.startsWith('--')).map((p) => relative(repoRoot, resolve(p)));
-  let candidates = named;
-  if (named.length === 0 && all) candidates = lines(git(['ls-files', '--cached', '--others', '--exclude-standard']));
-  if (named.length === 0 && !all) {
-    const { held, passed } = changedFiles();
-    if (passed.length > 0) {
-      console.log(
-        `format: ${passed.length} changed file(s) not yet formatted on main, left to the repository-wide pass`,
-      );
-    }
-    candidates = held;
-  }
+  const candidates = named.length > 0 ? named : lines(git(['ls-files', '--cached', '--others', '--exclude-standard']));
   const files = candidates.filter((f) => inFormatScope(f) && existsSync(join(repoRoot, f)));
   if (files.length === 0) {
     console.log(`format: no files to ${check ? 'check' : 'format'}`);

@@ -30,7 +30,11 @@ const notRun = [];
 if (!process.env.AGENT_OS_E2E) {
   const e2e = files.filter((f) => f.includes(join('test', 'e2e')));
   files = files.filter((f) => !e2e.includes(f));
-  notRun.push({ reason: 'end-to-end: AGENT_OS_E2E is not set (a real VS Code: bash scripts/e2e/setup.sh, then AGENT_OS_E2E=1 npm test)', files: e2e });
+  notRun.push({
+    reason:
+      'end-to-end: AGENT_OS_E2E is not set (a real VS Code: bash scripts/e2e/setup.sh, then AGENT_OS_E2E=1 npm test)',
+    files: e2e,
+  });
 }
 files.sort();
 
@@ -41,9 +45,15 @@ try {
   const result = spawnSync(
     process.execPath,
     [
-      '--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit',
-      '--test-reporter=spec', '--test-reporter-destination=stdout',
-      `--test-reporter=${join(repoRoot, 'scripts', 'skipReporter.mjs')}`, `--test-reporter-destination=${skipsFile}`,
+      '--import',
+      'tsx',
+      '--test',
+      '--test-concurrency=2',
+      '--test-force-exit',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      `--test-reporter=${join(repoRoot, 'scripts', 'skipReporter.mjs')}`,
+      `--test-reporter-destination=${skipsFile}`,
       ...files,
     ],
     { stdio: 'inherit', cwd: repoRoot },
@@ -51,7 +61,10 @@ try {
   status = result.status ?? 1;
   let skips = [];
   try {
-    skips = readFileSync(skipsFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    skips = readFileSync(skipsFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
   } catch {
     // the run died before the reporter wrote anything: the spec output above says why
   }

@@ -7,7 +7,11 @@ export default async function* skipReporter(source) {
     if (event.type !== 'test:pass' && event.type !== 'test:fail' && event.type !== 'test:skip') continue;
     const { skip, name, file } = event.data;
     if (skip === undefined || skip === false) continue;
-    skipped.push({ file: file ?? '', name, reason: typeof skip === 'string' && skip ? skip : 'skipped (no reason given)' });
+    skipped.push({
+      file: file ?? '',
+      name,
+      reason: typeof skip === 'string' && skip ? skip : 'skipped (no reason given)',
+    });
   }
   for (const entry of skipped) yield `${JSON.stringify(entry)}\n`;
 }

@@ -18,7 +18,10 @@ export function skipSummary(skips, notRun, root) {
   }
   const lines = [];
   for (const { reason, files } of notRun) {
-    if (files.length) lines.push(`  ${reason}: ${files.length} file${files.length === 1 ? '' : 's'} not run (${files.map((f) => relative(root, f)).join(', ')})`);
+    if (files.length)
+      lines.push(
+        `  ${reason}: ${files.length} file${files.length === 1 ? '' : 's'} not run (${files.map((f) => relative(root, f)).join(', ')})`,
+      );
   }
   const ordered = [...byReason].sort(([a], [b]) => a.localeCompare(b));
   for (const [reason, { tests, files }] of ordered) {
@@ -27,7 +30,10 @@ export function skipSummary(skips, notRun, root) {
   if (!lines.length) return [];
   const total = skips.length;
   const fileCount = notRun.reduce((n, s) => n + s.files.length, 0);
-  const head = [total ? `${total} test${total === 1 ? '' : 's'} skipped` : '', fileCount ? `${fileCount} file${fileCount === 1 ? '' : 's'} not run` : '']
+  const head = [
+    total ? `${total} test${total === 1 ? '' : 's'} skipped` : '',
+    fileCount ? `${fileCount} file${fileCount === 1 ? '' : 's'} not run` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   return [`Skipped here (${head}) — what this machine lacks:`, ...lines];

@@ -18,9 +18,13 @@ export async function benchSession(
 ): Promise<{ meta: SessionMeta; events: SessionEvent[] }> {
   const t0 = performance.now();
   // Each Coder round is 5 events; the rest of the sample adds ~40.
-  const meta = await writeSampleSession(store, `Bench: ${target.toLocaleString('en-US')} events`, { rounds: Math.max(1, Math.ceil((target - 40) / 4)) });
+  const meta = await writeSampleSession(store, `Bench: ${target.toLocaleString('en-US')} events`, {
+    rounds: Math.max(1, Math.ceil((target - 40) / 4)),
+  });
   const events = await store.read(meta.id);
-  console.log(`session: ${events.length.toLocaleString('en-US')} events generated in ${Math.round(performance.now() - t0)} ms`);
+  console.log(
+    `session: ${events.length.toLocaleString('en-US')} events generated in ${Math.round(performance.now() - t0)} ms`,
+  );
   return { meta, events };
 }
 
@@ -29,7 +33,9 @@ export async function medianFirstPaint(page: Page, url: string, flag: string): P
   const runs: number[] = [];
   for (let i = 0; i < 5; i++) {
     await page.goto(url);
-    await page.waitForFunction((f) => (window as unknown as Record<string, unknown>)[f] !== undefined, flag, { timeout: 30_000 });
+    await page.waitForFunction((f) => (window as unknown as Record<string, unknown>)[f] !== undefined, flag, {
+      timeout: 30_000,
+    });
     runs.push(await page.evaluate((f) => (window as unknown as Record<string, number>)[f]!, flag));
   }
   runs.sort((a, b) => a - b);

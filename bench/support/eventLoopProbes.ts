@@ -12,7 +12,11 @@ export interface Blocked {
 const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 /** A child Node process that only measures its own event-loop lag until told to stop (a line on stdin). */
-export function spawnIdleProbe(): { ready: Promise<void>; stop(): Promise<{ p99: number; max: number }>; kill(): void } {
+export function spawnIdleProbe(): {
+  ready: Promise<void>;
+  stop(): Promise<{ p99: number; max: number }>;
+  kill(): void;
+} {
   const code = [
     "const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 5 });",
     "h.enable(); process.stdout.write('ready\\n');",

@@ -78,7 +78,8 @@ function readBaselines(): Baselines {
 export function againstBaseline(name: string, ratio: number): string {
   const baselines = readBaselines();
   if (process.env['AGENT_OS_BENCH_RECORD']) {
-    baselines.note ||= 'Ratios of bench/*.bench.ts recorded with AGENT_OS_BENCH_RECORD=1 npm run bench; later runs print theirs against these.';
+    baselines.note ||=
+      'Ratios of bench/*.bench.ts recorded with AGENT_OS_BENCH_RECORD=1 npm run bench; later runs print theirs against these.';
     baselines.recorded[name] = { ratio: Number(ratio.toFixed(3)), at: new Date().toISOString().slice(0, 10) };
     writeFileSync(BASELINES, `${JSON.stringify(baselines, null, 2)}\n`);
     return 'recorded as the baseline';

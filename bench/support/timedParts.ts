@@ -26,21 +26,38 @@ async function timed<T>(record: (span: Span) => void, run: () => Promise<T>): Pr
 }
 
 /** `real`, with each request's span handed to `record` (with the agent that asked). */
-export function timedModel(real: ModelClient, record: (span: Span, agentName: string | undefined) => void): ModelClient {
-  return { createMessage: (request, options) => timed((span) => record(span, options?.agentName), () => real.createMessage(request, options)) };
+export function timedModel(
+  real: ModelClient,
+  record: (span: Span, agentName: string | undefined) => void,
+): ModelClient {
+  return {
+    createMessage: (request, options) =>
+      timed(
+        (span) => record(span, options?.agentName),
+        () => real.createMessage(request, options),
+      ),
+  };
 }
 
 /** The sandboxes `auto` chooses, with each tool run's span handed to `record` (with the sandbox's request). */
-export function timedSandboxes(record: (span: Span, request: SandboxRequest) => void): (repository: string, storageDir: string) => SessionSandboxes {
+export function timedSandboxes(
+  record: (span: Span, request: SandboxRequest) => void,
+): (repository: string, storageDir: string) => SessionSandboxes {
   return (repository, storageDir) => {
-    const inner = lazySessionSandboxes(async () => chosenSessionSandboxes(await chooseSandbox({ setting: 'auto', repository }), { storageDir, repository }));
+    const inner = lazySessionSandboxes(async () =>
+      chosenSessionSandboxes(await chooseSandbox({ setting: 'auto', repository }), { storageDir, repository }),
+    );
     return {
       ...inner,
       async open(request) {
         const sandbox = await inner.open(request);
         const wrapped: Sandbox = {
           ...sandbox,
-          runTool: (call, options) => timed((span) => record(span, request), () => sandbox.runTool(call, options)),
+          runTool: (call, options) =>
+            timed(
+              (span) => record(span, request),
+              () => sandbox.runTool(call, options),
+            ),
           dispose: () => sandbox.dispose(),
         };
         return wrapped;

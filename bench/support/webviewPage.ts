@@ -14,7 +14,9 @@ export const ROOT = resolve(__dirname, '..', '..');
 /** Why a browser bench cannot run here, or undefined. A bench needs what it measures with; without a
  * browser there is nothing to measure, which is not a failure. */
 export function missingBrowser(): string | undefined {
-  return existsSync(E2E_CHROMIUM) ? undefined : `Chromium is not installed at ${E2E_CHROMIUM} (bash scripts/e2e/setup.sh installs it; AGENT_OS_E2E_CHROMIUM names another)`;
+  return existsSync(E2E_CHROMIUM)
+    ? undefined
+    : `Chromium is not installed at ${E2E_CHROMIUM} (bash scripts/e2e/setup.sh installs it; AGENT_OS_E2E_CHROMIUM names another)`;
 }
 
 export interface WebviewPage {
@@ -36,7 +38,16 @@ export async function openWebviewPage(options: {
   viewport?: { width: number; height: number };
 }): Promise<WebviewPage> {
   const out = mkdtempSync(join(tmpdir(), 'agent-os-bench-'));
-  await build({ entryPoints: [join(ROOT, options.entry)], outfile: join(out, 'page.js'), bundle: true, minify: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'warning' });
+  await build({
+    entryPoints: [join(ROOT, options.entry)],
+    outfile: join(out, 'page.js'),
+    bundle: true,
+    minify: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    logLevel: 'warning',
+  });
   const files: Record<string, string> = {
     '/page.js': join(out, 'page.js'),
     '/page.css': join(ROOT, options.style),
@@ -50,7 +61,16 @@ export async function openWebviewPage(options: {
       options.onNavigate?.();
       const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(eventLogHtml({ cspSource: origin, nonce: 'benchnonce', scriptUri: '/page.js', styleUri: '/page.css', codiconsUri: '/codicon.css', title: 'bench' }));
+      res.end(
+        eventLogHtml({
+          cspSource: origin,
+          nonce: 'benchnonce',
+          scriptUri: '/page.js',
+          styleUri: '/page.css',
+          codiconsUri: '/codicon.css',
+          title: 'bench',
+        }),
+      );
       return;
     }
     const file = files[path];
@@ -64,7 +84,15 @@ export async function openWebviewPage(options: {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const browser: Browser = await chromium.launch({
     executablePath: E2E_CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 1000 } });
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));

@@ -17,9 +17,13 @@ const rg = execFileSync('sh', ['-c', 'command -v rg'], { encoding: 'utf8' }).tri
 const work = mkdtempSync(join(tmpdir, 'ripgrep-'));
 try {
   // The ripgrep release the package's install script asks for is written in that script.
-  const tarball = execFileSync('npm', ['pack', `@vscode/ripgrep@${version}`, '--silent', '--pack-destination', work], { encoding: 'utf8' }).trim();
+  const tarball = execFileSync('npm', ['pack', `@vscode/ripgrep@${version}`, '--silent', '--pack-destination', work], {
+    encoding: 'utf8',
+  }).trim();
   execFileSync('tar', ['xzf', join(work, tarball), '-C', work, 'package/lib/postinstall.js']);
-  const release = /const VERSION = '([^']+)'/.exec(readFileSync(join(work, 'package', 'lib', 'postinstall.js'), 'utf8'))?.[1];
+  const release = /const VERSION = '([^']+)'/.exec(
+    readFileSync(join(work, 'package', 'lib', 'postinstall.js'), 'utf8'),
+  )?.[1];
   if (!release) throw new Error(`@vscode/ripgrep@${version}: no ripgrep VERSION in its install script`);
   const cache = join(tmpdir, `vscode-ripgrep-cache-${version}`);
   const asset = join(cache, `ripgrep-${release}-x86_64-unknown-linux-musl.tar.gz`);
@@ -27,7 +31,9 @@ try {
   mkdirSync(cache, { recursive: true });
   copyFileSync(rg, join(work, 'rg'));
   execFileSync('tar', ['czf', asset, '-C', work, 'rg']);
-  console.log(`@vscode/ripgrep@${version} will unpack ${rg} (${execFileSync(rg, ['--version'], { encoding: 'utf8' }).split('\n')[0]}) for ripgrep ${release}`);
+  console.log(
+    `@vscode/ripgrep@${version} will unpack ${rg} (${execFileSync(rg, ['--version'], { encoding: 'utf8' }).split('\n')[0]}) for ripgrep ${release}`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -15,12 +15,18 @@ for (const file of process.argv.slice(2)) {
   for (const [path, entry] of Object.entries(lock.packages ?? {})) {
     if (!entry.resolved || !pinnedToGit(entry.resolved)) continue;
     const name = entry.name ?? path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
-    const dist = JSON.parse(execFileSync('npm', ['view', `${name}@${entry.version}`, 'dist', '--json'], { encoding: 'utf8' }));
+    const dist = JSON.parse(
+      execFileSync('npm', ['view', `${name}@${entry.version}`, 'dist', '--json'], { encoding: 'utf8' }),
+    );
     if (dist.integrity !== entry.integrity) {
-      console.error(`${file}: ${name}@${entry.version} is pinned to ${entry.resolved}, and the registry's release differs (${dist.integrity} ≠ ${entry.integrity})`);
+      console.error(
+        `${file}: ${name}@${entry.version} is pinned to ${entry.resolved}, and the registry's release differs (${dist.integrity} ≠ ${entry.integrity})`,
+      );
       process.exit(1);
     }
-    console.log(`${name}@${entry.version}: the registry's release is the pinned commit's archive; installing it from there`);
+    console.log(
+      `${name}@${entry.version}: the registry's release is the pinned commit's archive; installing it from there`,
+    );
     entry.resolved = dist.tarball;
     changed++;
   }

@@ -69,7 +69,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const managed = options.backend === 'managed';
   const realModel = !managed && Boolean(options.env.ANTHROPIC_API_KEY);
   const scriptFor = managed ? managedDemoModelScript : demoModelScript;
-  const scripted = realModel ? undefined : await ScriptedModelServer.start({ script: parseModelScript(scriptFor(options.paceMs)) });
+  const scripted = realModel
+    ? undefined
+    : await ScriptedModelServer.start({ script: parseModelScript(scriptFor(options.paceMs)) });
   const storeDir = join(dir, 'sessions');
   const parts = {
     storeDir,
@@ -84,23 +86,35 @@ export async function runDemo(options: DemoOptions): Promise<number> {
           ...parts,
           model: scripted
             ? { apiKey: 'scripted', baseURL: scripted.url }
-            : { apiKey: options.env.ANTHROPIC_API_KEY as string, ...(options.env.ANTHROPIC_BASE_URL ? { baseURL: options.env.ANTHROPIC_BASE_URL } : {}) },
+            : {
+                apiKey: options.env.ANTHROPIC_API_KEY as string,
+                ...(options.env.ANTHROPIC_BASE_URL ? { baseURL: options.env.ANTHROPIC_BASE_URL } : {}),
+              },
         }),
       );
   const { runtime, store } = backend;
   const progress = new AbortController();
   try {
-    out(`Agent OS demo — ${realModel ? 'real model (ANTHROPIC_API_KEY is set)' : 'scripted model server at ' + scripted?.url}`);
-    if (backend.platformUrl) out(`platform stand-in: ${backend.platformUrl} (Claude Managed Agents API; tools run by this machine's worker)`);
+    out(
+      `Agent OS demo — ${realModel ? 'real model (ANTHROPIC_API_KEY is set)' : 'scripted model server at ' + scripted?.url}`,
+    );
+    if (backend.platformUrl)
+      out(`platform stand-in: ${backend.platformUrl} (Claude Managed Agents API; tools run by this machine's worker)`);
     out(`sample repository: ${sample.workdir} (origin: ${sample.barePath})`);
     out(`GitHub stand-in:   ${github.baseUrl}`);
     out(`issue:             ${sample.owner}/${sample.repo}#${sample.issue.number} — ${sample.issue.title}\n`);
-    const meta = await runtime.start({ issue: `${sample.owner}/${sample.repo}#${sample.issue.number}`, repository: sample.workdir });
+    const meta = await runtime.start({
+      issue: `${sample.owner}/${sample.repo}#${sample.issue.number}`,
+      repository: sample.workdir,
+    });
     out(`session ${meta.id}`);
-    const configured = (await store.read(meta.id)).find((e): e is EventOfType<'agent_os.session_configured'> => e.type === 'agent_os.session_configured');
+    const configured = (await store.read(meta.id)).find(
+      (e): e is EventOfType<'agent_os.session_configured'> => e.type === 'agent_os.session_configured',
+    );
     if (configured) {
       out(`sandbox: ${configured.sandbox.kind}${configured.sandbox.detail ? ` — ${configured.sandbox.detail}` : ''}`);
-      if (!configured.sandbox.confined && scripted && !managed) out(`${UNCONFINED_NOTICE}; the demo answers Allow for you to its own scripted commands`);
+      if (!configured.sandbox.confined && scripted && !managed)
+        out(`${UNCONFINED_NOTICE}; the demo answers Allow for you to its own scripted commands`);
     }
     const printing = printProgress(store, meta.id, out, progress.signal);
     let stop = await runtime.settled(meta.id);
@@ -110,16 +124,23 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       const waiting = stop.event_ids;
       const events = await store.read(meta.id);
       // Unconfined, every command asks: the scripted commands are the demo's own, so it answers them.
-      const asking = events.filter((e): e is EventOfType<'agent.tool_use'> => e.type === 'agent.tool_use' && e.evaluated_permission === 'ask' && waiting.includes(e.id));
+      const asking = events.filter(
+        (e): e is EventOfType<'agent.tool_use'> =>
+          e.type === 'agent.tool_use' && e.evaluated_permission === 'ask' && waiting.includes(e.id),
+      );
       const verdict = state.latestVerdict;
       if (scripted && asking.length > 0) {
         for (const use of asking) {
           const input = (use.input ?? {}) as { command?: unknown; step_id?: unknown };
-          out(`  the demo allows: ${use.name} ${String(input.command ?? (input.step_id !== undefined ? `step ${String(input.step_id)} (Agent OS runs its validation)` : ''))}`);
+          out(
+            `  the demo allows: ${use.name} ${String(input.command ?? (input.step_id !== undefined ? `step ${String(input.step_id)} (Agent OS runs its validation)` : ''))}`,
+          );
           await runtime.confirmTool(meta.id, use.id, true);
         }
       } else if (verdict && waiting.includes(verdict.id) && !state.latestApproval) {
-        out(`\nThe Reviewer's verdict waits for a person. The demo approves it for you (in VS Code and with \`agent-os run\`, you decide).`);
+        out(
+          `\nThe Reviewer's verdict waits for a person. The demo approves it for you (in VS Code and with \`agent-os run\`, you decide).`,
+        );
         await runtime.approve(meta.id, verdict.id);
       } else break;
       state = foldSession(meta.id, await store.read(meta.id));
@@ -136,7 +157,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       const v = finalVerdict.verdict;
       out('\n== verdict');
       out(`${v.decision}: ${v.summary}`);
-      out(`evidence: base ${finalVerdict.evidence.base_commit.slice(0, 12)}, head ${finalVerdict.evidence.head_commit.slice(0, 12)}, diff sha256 ${finalVerdict.evidence.diff_sha256.slice(0, 16)}, ${finalVerdict.evidence.test_run_event_ids.length} test run(s)`);
+      out(
+        `evidence: base ${finalVerdict.evidence.base_commit.slice(0, 12)}, head ${finalVerdict.evidence.head_commit.slice(0, 12)}, diff sha256 ${finalVerdict.evidence.diff_sha256.slice(0, 16)}, ${finalVerdict.evidence.test_run_event_ids.length} test run(s)`,
+      );
       out(`test suite: ${suiteRunLine(finalVerdict.evidence.suite_run, finalVerdict.evidence.suite_run_note)}`);
     }
     const pr = state.pullRequest;
@@ -145,15 +168,25 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       out('\n== diff');
       for (const f of diff.files) out(`${f.status} ${f.path} (+${f.additions ?? 0} −${f.deletions ?? 0})`);
       out('\n== pull request');
-      const opened = github.pullRequests().find((p) => p.number === pr.number) as { title: string; head: string; base: string } | undefined;
+      const opened = github.pullRequests().find((p) => p.number === pr.number) as
+        | { title: string; head: string; base: string }
+        | undefined;
       out(`#${pr.number} ${opened?.title ?? ''}`);
       out(`${pr.url}  (${opened?.head ?? pr.branch} → ${opened?.base ?? ''}, head ${pr.head_commit.slice(0, 12)})`);
       return 0;
     }
-    const error = [...(await store.read(meta.id))].reverse().find((e): e is EventOfType<'session.error'> => e.type === 'session.error');
-    out(`\nthe session stopped without a pull request (${stop?.type ?? 'unknown'})${error ? `: ${error.error.message}` : ''}`);
+    const error = [...(await store.read(meta.id))]
+      .reverse()
+      .find((e): e is EventOfType<'session.error'> => e.type === 'session.error');
+    out(
+      `\nthe session stopped without a pull request (${stop?.type ?? 'unknown'})${error ? `: ${error.error.message}` : ''}`,
+    );
     // Without --keep the folder is removed below: pointing at it would send the person to nothing.
-    out(options.keep ? `see: agent-os sessions show ${meta.id} --store ${storeDir}` : 'run `agent-os demo --keep` to keep the session for agent-os sessions show');
+    out(
+      options.keep
+        ? `see: agent-os sessions show ${meta.id} --store ${storeDir}`
+        : 'run `agent-os demo --keep` to keep the session for agent-os sessions show',
+    );
     return 1;
   } finally {
     progress.abort();

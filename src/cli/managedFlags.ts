@@ -41,12 +41,22 @@ export async function buildManagedCliRuntime(
   const environmentId = flags.environment ?? env.AGENT_OS_ENVIRONMENT_ID;
   const backend = await startManagedBackend(
     options,
-    { ...platform, ...(environmentId ? { environmentId } : {}), ...(env.ANTHROPIC_ENVIRONMENT_KEY ? { environmentKey: env.ANTHROPIC_ENVIRONMENT_KEY } : {}) },
+    {
+      ...platform,
+      ...(environmentId ? { environmentId } : {}),
+      ...(env.ANTHROPIC_ENVIRONMENT_KEY ? { environmentKey: env.ANTHROPIC_ENVIRONMENT_KEY } : {}),
+    },
     // The session's own output is the same as on the local backend; only trouble is worth a line.
     (line) => {
       if (/^(lost|error|warning|stopped)/.test(line)) printErr(`worker: ${line}\n`);
     },
     { serveTools: !flags['no-worker'] },
   );
-  return { runtime: backend.runtime, store: backend.store, repository: '', storeDir: options.storeDir, dispose: () => backend.dispose() };
+  return {
+    runtime: backend.runtime,
+    store: backend.store,
+    repository: '',
+    storeDir: options.storeDir,
+    dispose: () => backend.dispose(),
+  };
 }

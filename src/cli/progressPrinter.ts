@@ -37,11 +37,17 @@ export function describeEventLine(event: SessionEvent, agentOf: (threadId: strin
     case 'agent_os.loop_detected':
       return `${who}: ${clip(describeSupervisionEvent(event).title)}`;
     case 'agent_os.step_updated':
-      return event.state === 'passed' || event.state === 'failed' ? `${who}: ${clip(describeSupervisionEvent(event).title)}` : undefined;
+      return event.state === 'passed' || event.state === 'failed'
+        ? `${who}: ${clip(describeSupervisionEvent(event).title)}`
+        : undefined;
     case 'session.error':
       return `error (${event.error.type}): ${event.error.message}`;
     case 'agent_os.environment_output':
-      return event.text.replace(/\n+$/, '').split('\n').map((line) => `  | ${line}`).join('\n');
+      return event.text
+        .replace(/\n+$/, '')
+        .split('\n')
+        .map((line) => `  | ${line}`)
+        .join('\n');
     case 'agent_os.environment_setup_started':
     case 'agent_os.environment_ready':
       return clip(describeEnvironmentEvent(event).title);

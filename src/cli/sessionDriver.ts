@@ -68,11 +68,17 @@ export function readAnswers(file: string): string[] {
     }
     const list = Array.isArray(parsed) ? parsed : (parsed as { answers?: unknown }).answers;
     if (!Array.isArray(list) || !list.every((a) => typeof a === 'string')) {
-      throw new AgentOsError('INVALID_ARGUMENT', `--answers: ${file} must hold an array of strings, or {"answers": [...]}`);
+      throw new AgentOsError(
+        'INVALID_ARGUMENT',
+        `--answers: ${file} must hold an array of strings, or {"answers": [...]}`,
+      );
     }
     return list as string[];
   }
-  return trimmed.split('\n').map((l) => l.trim()).filter(Boolean);
+  return trimmed
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** Ask on the terminal only when there is one and the flags did not decide the verdict. */
@@ -125,7 +131,8 @@ function rejectionAlreadyRecorded(state: SessionState, events: readonly SessionE
   const verdict = state.latestVerdict;
   if (!verdict) return false;
   let decision: string | undefined;
-  for (const e of events) if (e.type === 'agent_os.approval' && e.verdict_event_id === verdict.id) decision = e.decision;
+  for (const e of events)
+    if (e.type === 'agent_os.approval' && e.verdict_event_id === verdict.id) decision = e.decision;
   return decision === 'reject';
 }
 
@@ -149,7 +156,8 @@ async function decideNext(
   const waitingOnVerdict = verdict && state.stopReason.event_ids.includes(verdict.id);
   if (!waitingOnVerdict || !verdict) return 'stop';
   let decision = input.decision;
-  if (decision.approve === undefined && decision.reject === undefined && input.interactive) decision = await askPerson(verdict, input.out);
+  if (decision.approve === undefined && decision.reject === undefined && input.interactive)
+    decision = await askPerson(verdict, input.out);
   if (decision.approve) {
     input.out('approving the verdict: committing, pushing and opening the pull request…');
     try {
@@ -157,7 +165,9 @@ async function decideNext(
     } catch (error) {
       // The approval stays recorded when the push or the pull request fails; say how to carry it out later.
       if ((error as { code?: string }).code !== 'APPROVAL_REFUSED') {
-        input.out(`the approval could not be carried out; once the cause is fixed: agent-os resume ${input.sessionId} --approve`);
+        input.out(
+          `the approval could not be carried out; once the cause is fixed: agent-os resume ${input.sessionId} --approve`,
+        );
       }
       throw error;
     }
@@ -173,16 +183,24 @@ async function decideNext(
   return 'stop';
 }
 
-async function askPerson(verdict: EventOfType<'agent_os.verdict_submitted'>, out: (l: string) => void): Promise<Decision> {
+async function askPerson(
+  verdict: EventOfType<'agent_os.verdict_submitted'>,
+  out: (l: string) => void,
+): Promise<Decision> {
   const v = verdict.verdict;
   out(`\nThe Reviewer approves: ${v.summary}`);
-  out(`Evidence: head ${verdict.evidence.head_commit.slice(0, 12)}, diff ${verdict.evidence.diff_sha256.slice(0, 12)}, ${verdict.evidence.test_run_event_ids.length} test run(s) of the Reviewer's.`);
+  out(
+    `Evidence: head ${verdict.evidence.head_commit.slice(0, 12)}, diff ${verdict.evidence.diff_sha256.slice(0, 12)}, ${verdict.evidence.test_run_event_ids.length} test run(s) of the Reviewer's.`,
+  );
   out(`${suiteRunLine(verdict.evidence.suite_run, verdict.evidence.suite_run_note)}.`);
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    const answer = (await rl.question('Approve and create the pull request? [y]es / [n]o, request changes / [l]ater: ')).trim().toLowerCase();
+    const answer = (await rl.question('Approve and create the pull request? [y]es / [n]o, request changes / [l]ater: '))
+      .trim()
+      .toLowerCase();
     if (answer === 'y' || answer === 'yes') return { approve: true };
-    if (answer === 'n' || answer === 'no') return { reject: (await rl.question('What should change? ')).trim() || 'Please revise.' };
+    if (answer === 'n' || answer === 'no')
+      return { reject: (await rl.question('What should change? ')).trim() || 'Please revise.' };
     return {};
   } finally {
     rl.close();
@@ -206,7 +224,9 @@ function finish(state: SessionState, out: (line: string) => void): number {
       );
       return EXIT_NEEDS_PERSON;
     case 'budget_reached':
-      out(`session ${state.id} paused: its budget is reached (${cost}). Raise it and resume: agent-os resume ${state.id} --budget-usd <n>`);
+      out(
+        `session ${state.id} paused: its budget is reached (${cost}). Raise it and resume: agent-os resume ${state.id} --budget-usd <n>`,
+      );
       return EXIT_BUDGET;
     default:
       out(`session ${state.id} stopped (${reason?.type}); it can be resumed: agent-os resume ${state.id}`);
@@ -214,13 +234,22 @@ function finish(state: SessionState, out: (line: string) => void): number {
   }
 }
 
-async function askingCalls(input: Parameters<typeof driveSession>[0], eventIds: readonly string[]): Promise<EventOfType<'agent.tool_use'>[]> {
+async function askingCalls(
+  input: Parameters<typeof driveSession>[0],
+  eventIds: readonly string[],
+): Promise<EventOfType<'agent.tool_use'>[]> {
   const events = await input.store.read(input.sessionId);
-  return events.filter((e): e is EventOfType<'agent.tool_use'> => e.type === 'agent.tool_use' && e.evaluated_permission === 'ask' && eventIds.includes(e.id));
+  return events.filter(
+    (e): e is EventOfType<'agent.tool_use'> =>
+      e.type === 'agent.tool_use' && e.evaluated_permission === 'ask' && eventIds.includes(e.id),
+  );
 }
 
 /** Tool calls the agent's configuration says to ask about: answered from flags, or asked on the terminal. */
-async function answerToolCalls(calls: EventOfType<'agent.tool_use'>[], input: Parameters<typeof driveSession>[0]): Promise<'continue' | 'stop'> {
+async function answerToolCalls(
+  calls: EventOfType<'agent.tool_use'>[],
+  input: Parameters<typeof driveSession>[0],
+): Promise<'continue' | 'stop'> {
   for (const call of calls) {
     const what = `${call.name} ${JSON.stringify(call.input)}`;
     let allow: boolean | undefined;
@@ -229,7 +258,9 @@ async function answerToolCalls(calls: EventOfType<'agent.tool_use'>[], input: Pa
     else if (input.decision.denyTools !== undefined) [allow, reason] = [false, input.decision.denyTools];
     else if (input.interactive) [allow, reason] = await askAboutCall(what);
     if (allow === undefined) {
-      input.out(`a tool call waits for your confirmation: ${what}\n  decide with: agent-os resume ${input.sessionId} --allow-tools | --deny-tools "<reason>"`);
+      input.out(
+        `a tool call waits for your confirmation: ${what}\n  decide with: agent-os resume ${input.sessionId} --allow-tools | --deny-tools "<reason>"`,
+      );
       return 'stop';
     }
     input.out(`${allow ? 'allowing' : 'denying'}: ${what}`);
@@ -239,13 +270,20 @@ async function answerToolCalls(calls: EventOfType<'agent.tool_use'>[], input: Pa
 }
 
 /** The Planner's questions before the Coder starts: answered from `--answers`, or asked on the terminal. */
-async function answerQuestions(asked: EventOfType<'agent_os.questions_asked'>, input: Parameters<typeof driveSession>[0]): Promise<'continue' | 'stop'> {
-  input.out(`\nThe Planner asks before the Coder starts${asked.confidence !== undefined ? ` (its confidence: ${Math.round(asked.confidence * 100)}%)` : ''}:`);
+async function answerQuestions(
+  asked: EventOfType<'agent_os.questions_asked'>,
+  input: Parameters<typeof driveSession>[0],
+): Promise<'continue' | 'stop'> {
+  input.out(
+    `\nThe Planner asks before the Coder starts${asked.confidence !== undefined ? ` (its confidence: ${Math.round(asked.confidence * 100)}%)` : ''}:`,
+  );
   asked.questions.forEach((q, i) => input.out(`  ${i + 1}. ${q}`));
   let answers = input.decision.answers;
   if (!answers && input.interactive) answers = await askQuestions(asked.questions);
   if (!answers || !input.runtime.answerQuestions) {
-    input.out(`  answer with: agent-os resume ${input.sessionId} --answers <file>   (a JSON array of strings, or one answer per line)`);
+    input.out(
+      `  answer with: agent-os resume ${input.sessionId} --answers <file>   (a JSON array of strings, or one answer per line)`,
+    );
     return 'stop';
   }
   input.out('sending your answers to the Planner…');
@@ -259,7 +297,8 @@ async function askQuestions(questions: readonly string[]): Promise<string[]> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     const answers: string[] = [];
-    for (const [i, q] of questions.entries()) answers.push((await rl.question(promptText(`${i + 1}. ${q}\n> `))).trim());
+    for (const [i, q] of questions.entries())
+      answers.push((await rl.question(promptText(`${i + 1}. ${q}\n> `))).trim());
     return answers;
   } finally {
     rl.close();
@@ -269,12 +308,14 @@ async function askQuestions(questions: readonly string[]): Promise<string[]> {
 async function askAboutCall(what: string): Promise<[boolean | undefined, string | undefined]> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    const answer = (await rl.question(promptText(`Allow this call? ${what}\n[y]es / [n]o / [l]ater: `))).trim().toLowerCase();
+    const answer = (await rl.question(promptText(`Allow this call? ${what}\n[y]es / [n]o / [l]ater: `)))
+      .trim()
+      .toLowerCase();
     if (answer === 'y' || answer === 'yes') return [true, undefined];
-    if (answer === 'n' || answer === 'no') return [false, (await rl.question('Why not (the agent reads this)? ')).trim() || undefined];
+    if (answer === 'n' || answer === 'no')
+      return [false, (await rl.question('Why not (the agent reads this)? ')).trim() || undefined];
     return [undefined, undefined];
   } finally {
     rl.close();
   }
 }
-

@@ -16,7 +16,10 @@ const CREDENTIAL_SHAPES: Array<[RegExp, string]> = [
   [/sk-ant-[A-Za-z0-9_-]{8,}/g, REDACTED],
   [/\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,})\b/g, REDACTED],
   [/\bAKIA[0-9A-Z]{16}\b/g, REDACTED],
-  [/\b(authorization|x-api-key|proxy-authorization)(["']?\s*[:=]\s*["']?)(?:(?:bearer|token|basic)\s+)?[^\s"',}]+/gi, `$1$2${REDACTED}`],
+  [
+    /\b(authorization|x-api-key|proxy-authorization)(["']?\s*[:=]\s*["']?)(?:(?:bearer|token|basic)\s+)?[^\s"',}]+/gi,
+    `$1$2${REDACTED}`,
+  ],
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, REDACTED],
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:)[^/\s@]+@/gi, `$1${REDACTED}@`],
 ];
@@ -92,6 +95,8 @@ export function exportSession(input: {
     events: input.events.length,
     note: `secrets are replaced by ${REDACTED}`,
   };
-  const lines = [header, ...input.events].map((record) => escapeJsonControlCharacters(JSON.stringify(redact.value(record))));
+  const lines = [header, ...input.events].map((record) =>
+    escapeJsonControlCharacters(JSON.stringify(redact.value(record))),
+  );
   return { text: `${lines.join('\n')}\n`, redactions: redact.count };
 }

@@ -12,7 +12,10 @@ async function git(cwd: string, args: string[]): Promise<string> {
   try {
     return (await run('git', args, { cwd })).stdout.trim();
   } catch {
-    throw new AgentOsError('INVALID_ARGUMENT', `${cwd} is not inside a git repository; pass --repo <dir> (and --store <dir>)`);
+    throw new AgentOsError(
+      'INVALID_ARGUMENT',
+      `${cwd} is not inside a git repository; pass --repo <dir> (and --store <dir>)`,
+    );
   }
 }
 

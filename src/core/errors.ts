@@ -57,7 +57,10 @@ export class LogFullError extends AgentOsError {
     readonly sessionId: string,
     readonly limitBytes: number,
   ) {
-    super('LOG_FULL', `session ${sessionId}: its log has reached the ${describeBytes(limitBytes)} a session may hold; nothing more is appended. Start a new session for further work (this one can still be read)`);
+    super(
+      'LOG_FULL',
+      `session ${sessionId}: its log has reached the ${describeBytes(limitBytes)} a session may hold; nothing more is appended. Start a new session for further work (this one can still be read)`,
+    );
   }
 }
 
@@ -82,7 +85,10 @@ export class SessionLockedError extends AgentOsError {
     advice = 'stop it or wait for it to finish',
     holder = holderPid ? `pid ${holderPid}` : undefined,
   ) {
-    super('SESSION_LOCKED', `session ${sessionId} is being written by another process${holder ? ` (${holder})` : ''}; ${advice}`);
+    super(
+      'SESSION_LOCKED',
+      `session ${sessionId} is being written by another process${holder ? ` (${holder})` : ''}; ${advice}`,
+    );
   }
 }
 
@@ -111,7 +117,10 @@ export class BlobMissingError extends AgentOsError {
     readonly byteOffset: number,
     detail = 'missing',
   ) {
-    super('BLOB_MISSING', `session ${sessionId}: blob ${sha256} of the record at byte offset ${byteOffset} is ${detail}`);
+    super(
+      'BLOB_MISSING',
+      `session ${sessionId}: blob ${sha256} of the record at byte offset ${byteOffset} is ${detail}`,
+    );
   }
 }
 

@@ -23,7 +23,8 @@ export function hoverAgentFile(text: string, line: number, character: number, kn
     const claude = CLAUDE_CODE_FIELDS[name];
     const doc =
       key.keyPath.length === 1
-        ? (AGENT_FIELDS[name]?.detail ?? (claude ? `Claude Code field: ${claudeCodeFieldMessage(name, claude)}.` : UNKNOWN_FIELD_RULE))
+        ? (AGENT_FIELDS[name]?.detail ??
+          (claude ? `Claude Code field: ${claudeCodeFieldMessage(name, claude)}.` : UNKNOWN_FIELD_RULE))
         : key.keyPath[0] === 'toolset'
           ? TOOLSET_FIELDS[name]
           : undefined;
@@ -56,11 +57,16 @@ function hoverValue(text: string, line: number, character: number, known: Comple
   const insideAgentList = /(?:agent|task)\s*\([^()]*$/i.test(lineText.slice(0, start));
   const callableHover = () => {
     const agent = known.agents.find((a) => a.name.toLowerCase() === word.toLowerCase());
-    return agent ? `Agent **${agent.name}** — ${agent.description}` : `No agent named '${word}' in this workspace or the built-ins.`;
+    return agent
+      ? `Agent **${agent.name}** — ${agent.description}`
+      : `No agent named '${word}' in this workspace or the built-ins.`;
   };
   if (field.length === 1 && last === 'tools' && insideAgentList) {
     value = callableHover();
-  } else if ((field.length === 1 && (last === 'tools' || last === 'disallowedTools' || last === 'ask')) || (last === 'name' && field.includes('configs'))) {
+  } else if (
+    (field.length === 1 && (last === 'tools' || last === 'disallowedTools' || last === 'ask')) ||
+    (last === 'name' && field.includes('configs'))
+  ) {
     const lookup = lookupToolName(word);
     value =
       lookup.kind === 'tool'

@@ -100,7 +100,11 @@ export function cursorContext(text: string, line: number, character: number): Cu
 }
 
 /** The key under the cursor when it is on a `key:` token, with its parents. */
-export function keyAt(text: string, line: number, character: number): { keyPath: string[]; start: number; end: number } | undefined {
+export function keyAt(
+  text: string,
+  line: number,
+  character: number,
+): { keyPath: string[]; start: number; end: number } | undefined {
   const fm = frontMatterLines(text);
   if (!fm || line <= 0 || line >= fm.close) return undefined;
   const lineText = fm.lines[line] ?? '';

@@ -13,7 +13,14 @@
 //   Default 1, the hosted platform's.
 // - files on disk are re-read on every validation; the server registers watchers for both folders when
 //   the client allows dynamic registration, so closed files that change are re-validated too.
-import { CodeActionKind, createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import {
+  CodeActionKind,
+  createConnection,
+  DidChangeWatchedFilesNotification,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+} from 'vscode-languageserver/node';
 import type { InitializeParams, InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { quickFixes } from './agentCodeActions.ts';
@@ -40,7 +47,9 @@ function main(): void {
   const readSettings = async () => {
     if (!canPullConfiguration) return;
     try {
-      const settings = (await connection.workspace.getConfiguration(SETTINGS_SECTION)) as { delegationDepth?: unknown } | null;
+      const settings = (await connection.workspace.getConfiguration(SETTINGS_SECTION)) as {
+        delegationDepth?: unknown;
+      } | null;
       const depth = depthFrom(settings?.delegationDepth);
       if (depth !== undefined) validator.maxDelegationDepth = depth;
     } catch (error) {
@@ -57,9 +66,12 @@ function main(): void {
       timer = undefined;
       running = running.then(async () => {
         try {
-          for (const [uri, diagnostics] of await validator.validate()) await connection.sendDiagnostics({ uri, diagnostics });
+          for (const [uri, diagnostics] of await validator.validate())
+            await connection.sendDiagnostics({ uri, diagnostics });
         } catch (error) {
-          connection.console.error(`agent validation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+          connection.console.error(
+            `agent validation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          );
         }
       });
     }, VALIDATE_DELAY_MS);
@@ -71,7 +83,9 @@ function main(): void {
       const path = uriToPath(folder.uri);
       if (path) validator.addRoot(path);
     }
-    const depth = depthFrom((params.initializationOptions as { delegationDepth?: unknown } | undefined)?.delegationDepth);
+    const depth = depthFrom(
+      (params.initializationOptions as { delegationDepth?: unknown } | undefined)?.delegationDepth,
+    );
     if (depth !== undefined) validator.maxDelegationDepth = depth;
     canPullConfiguration = params.capabilities.workspace?.configuration === true;
     canWatchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
@@ -116,7 +130,9 @@ function main(): void {
   });
 
   connection.onDidChangeConfiguration(async (change) => {
-    const pushed = depthFrom((change.settings as { agentOs?: { delegationDepth?: unknown } } | null)?.agentOs?.delegationDepth);
+    const pushed = depthFrom(
+      (change.settings as { agentOs?: { delegationDepth?: unknown } } | null)?.agentOs?.delegationDepth,
+    );
     if (pushed !== undefined) validator.maxDelegationDepth = pushed;
     else await readSettings();
     schedule();
@@ -142,12 +158,22 @@ function main(): void {
   connection.onCompletion((params) => {
     const document = agentDocument(params.textDocument.uri);
     if (!document) return [];
-    return completeAgentFile(document.getText(), params.position.line, params.position.character, validator.agentsFor(document.uri));
+    return completeAgentFile(
+      document.getText(),
+      params.position.line,
+      params.position.character,
+      validator.agentsFor(document.uri),
+    );
   });
   connection.onHover((params) => {
     const document = agentDocument(params.textDocument.uri);
     if (!document) return null;
-    return hoverAgentFile(document.getText(), params.position.line, params.position.character, validator.agentsFor(document.uri));
+    return hoverAgentFile(
+      document.getText(),
+      params.position.line,
+      params.position.character,
+      validator.agentsFor(document.uri),
+    );
   });
 
   connection.onCodeAction((params) => (agentDocument(params.textDocument.uri) ? quickFixes(params) : []));

@@ -154,7 +154,11 @@ export const HostMessage = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('summary'), summary: SessionSummary }),
   /** The filtered list grew (live output) or was rebuilt (a new filter: new generation). */
-  z.object({ type: z.literal('total'), generation: z.int().check(z.nonnegative()), total: z.int().check(z.nonnegative()) }),
+  z.object({
+    type: z.literal('total'),
+    generation: z.int().check(z.nonnegative()),
+    total: z.int().check(z.nonnegative()),
+  }),
   z.object({
     type: z.literal('rows'),
     generation: z.int().check(z.nonnegative()),
@@ -163,7 +167,12 @@ export const HostMessage = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('detail'), seq: z.int().check(z.positive()), body: z.string() }),
   /** Scroll to this row and mark it (the Session Overview's timeline opened an event here). */
-  z.object({ type: z.literal('reveal'), generation: z.int().check(z.nonnegative()), index: z.int().check(z.nonnegative()), seq: z.int().check(z.positive()) }),
+  z.object({
+    type: z.literal('reveal'),
+    generation: z.int().check(z.nonnegative()),
+    index: z.int().check(z.nonnegative()),
+    seq: z.int().check(z.positive()),
+  }),
   z.object({ type: z.literal('error'), message: z.string() }),
 ]);
 export type HostMessage = z.infer<typeof HostMessage>;

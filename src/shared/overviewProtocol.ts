@@ -144,7 +144,9 @@ export const SessionOverview = z.object({
   issueText: z.optional(z.string()),
   status: z.string(),
   statusLabel: z.string(),
-  sandbox: z.optional(z.object({ kind: z.string(), confined: z.boolean(), detail: z.optional(z.string()), plain: z.string() })),
+  sandbox: z.optional(
+    z.object({ kind: z.string(), confined: z.boolean(), detail: z.optional(z.string()), plain: z.string() }),
+  ),
   plan: z.optional(PlanView),
   verdict: z.optional(VerdictView),
   pullRequest: z.optional(z.object({ url: z.string(), number: z.int() })),

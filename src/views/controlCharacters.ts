@@ -9,8 +9,9 @@
 // oxlint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const HAS_CONTROL = new RegExp(CONTROL.source);
-// oxlint-disable-next-line no-control-regex -- matching control characters is the point
-const JSON_UNSAFE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const JSON_UNSAFE =
+  // oxlint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** A C0 control shows as its Control Pictures symbol (ESC as ␛, CR as ␍), DEL as ␡, and a C1 control or a
  * bidi character as its code point written out, `\u{9b}`, `\u{202e}`. A CR LF line end is just a line end. */
@@ -40,7 +41,6 @@ export function hasControlCharacters(text: string): boolean {
 export function escapeJsonControlCharacters(json: string): string {
   return json.replace(JSON_UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
-
 
 /** Every string inside a JSON-shaped value (not keys) with its control characters shown. */
 export function showControlCharactersIn<T>(value: T): T {

@@ -2,7 +2,10 @@
 import type { EventOfType } from '../core/events/sessionEvent.ts';
 
 type EnvironmentEvent = EventOfType<
-  'agent_os.environment_setup_started' | 'agent_os.environment_output' | 'agent_os.environment_ready' | 'agent_os.environment_failed'
+  | 'agent_os.environment_setup_started'
+  | 'agent_os.environment_output'
+  | 'agent_os.environment_ready'
+  | 'agent_os.environment_failed'
 >;
 
 const SOURCE: Record<string, string> = {
@@ -17,7 +20,11 @@ export function describeEnvironmentEvent(e: EnvironmentEvent): { title: string; 
     case 'agent_os.environment_setup_started':
       return {
         title: `Setting up the environment (from ${SOURCE[e.source] ?? e.source}): ${e.commands.join(' && ')}`,
-        body: [...e.commands.map((c, i) => `${i + 1}. ${c}`), `network during set-up: ${e.allowed_domains.length ? e.allowed_domains.join(', ') : 'the sandbox\'s'}`, `cache key ${e.cache_key}`].join('\n'),
+        body: [
+          ...e.commands.map((c, i) => `${i + 1}. ${c}`),
+          `network during set-up: ${e.allowed_domains.length ? e.allowed_domains.join(', ') : "the sandbox's"}`,
+          `cache key ${e.cache_key}`,
+        ].join('\n'),
       };
     case 'agent_os.environment_output':
       return { title: `Set-up output (command ${e.command_index + 1})`, body: e.text };

@@ -14,7 +14,15 @@ import {
   type ToolAsk,
   type VerdictCard,
 } from '../shared/eventLogProtocol.ts';
-import { eventBody, eventKind, oneLine, readVerdict, toEventRow, toolInputSummary, type RowContext } from './eventRows.ts';
+import {
+  eventBody,
+  eventKind,
+  oneLine,
+  readVerdict,
+  toEventRow,
+  toolInputSummary,
+  type RowContext,
+} from './eventRows.ts';
 import { sessionDisplayStatus, threadDisplayStatus } from './sessionStatus.ts';
 import { sandboxRelativizer } from './toolRendering.ts';
 import { showControlCharactersIn } from './controlCharacters.ts';
@@ -81,8 +89,7 @@ export class EventLogModel {
       if (e.type === 'agent.tool_use') {
         this.toolUses.set(e.id, e);
         if (e.name === 'write') this.recordWrite(e);
-      }
-      else if (e.type === 'agent.tool_result') this.toolResults.set(e.tool_use_id, e);
+      } else if (e.type === 'agent.tool_result') this.toolResults.set(e.tool_use_id, e);
       else if (e.type === 'user.tool_confirmation') this.confirmations.add(e.tool_use_id);
       const pos = this.events.push(e) - 1;
       this.bySeq.set(e.seq, pos);
@@ -208,10 +215,16 @@ export class EventLogModel {
     const testRuns: VerdictCard['testRuns'] = [];
     const suite = v.evidence.suite_run;
     const suiteEvent = suite ? this.event(suite.event_id) : undefined;
-    if (suite && suiteEvent) testRuns.push({ seq: suiteEvent.seq, command: `${suite.command} (run by Agent OS)`, ok: suite.exit_code === 0 });
+    if (suite && suiteEvent)
+      testRuns.push({ seq: suiteEvent.seq, command: `${suite.command} (run by Agent OS)`, ok: suite.exit_code === 0 });
     for (const id of v.evidence.test_run_event_ids) {
       const e = this.event(id);
-      const use = e?.type === 'agent.tool_use' ? e : e?.type === 'agent.tool_result' ? this.toolUses.get(e.tool_use_id) : undefined;
+      const use =
+        e?.type === 'agent.tool_use'
+          ? e
+          : e?.type === 'agent.tool_result'
+            ? this.toolUses.get(e.tool_use_id)
+            : undefined;
       if (!e) continue;
       const result = use ? this.toolResults.get(use.id) : e.type === 'agent.tool_result' ? e : undefined;
       testRuns.push({
@@ -245,7 +258,11 @@ export class EventLogModel {
   }
 
   private passes(e: SessionEvent): boolean {
-    if (this.filterValue.threadId !== null && e.thread !== this.filterValue.threadId && !concerns(e, this.filterValue.threadId)) {
+    if (
+      this.filterValue.threadId !== null &&
+      e.thread !== this.filterValue.threadId &&
+      !concerns(e, this.filterValue.threadId)
+    ) {
       return false;
     }
     return this.kinds.has(eventKind(e));

@@ -3,7 +3,13 @@
 import type { Plan } from '../core/agents/planSchema.ts';
 import type { Verdict } from '../core/agents/verdictSchema.ts';
 import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
-import { ROW_BODY_LIMIT, type EventKind, type EventRow, type RowDiff, type RowTerminal } from '../shared/eventLogProtocol.ts';
+import {
+  ROW_BODY_LIMIT,
+  type EventKind,
+  type EventRow,
+  type RowDiff,
+  type RowTerminal,
+} from '../shared/eventLogProtocol.ts';
 import { UNCONFINED_NOTICE } from '../core/tools/unconfinedTools.ts';
 import { formatTokens, formatUsd } from './sessionStatus.ts';
 import { terminalOf, toolDiff } from './toolRendering.ts';
@@ -103,7 +109,11 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
     case 'user.message':
       return { title: `You: ${textOf(e.content)}`, body: textOf(e.content) };
     case 'user.interrupt':
-      return { title: e.session_thread_id ? `You interrupted ${ctx.agentOf(e.session_thread_id)}` : 'You interrupted the session' };
+      return {
+        title: e.session_thread_id
+          ? `You interrupted ${ctx.agentOf(e.session_thread_id)}`
+          : 'You interrupted the session',
+      };
     case 'user.tool_confirmation': {
       const use = ctx.toolUse(e.tool_use_id);
       const what = use ? `${use.name}` : 'tool call';
@@ -133,8 +143,18 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
       const command = use?.name === 'bash' ? (use.input as { command?: unknown } | null)?.command : undefined;
       if (typeof command === 'string') {
         const terminal = terminalOf(command, text, e.is_error);
-        const status = terminal.exitCode === null ? 'was stopped' : terminal.exitCode === 0 ? 'exited 0' : `failed, exit ${terminal.exitCode}`;
-        return { title: `bash ${status}: ${terminal.output || '(no output)'}`, body: text, isError: e.is_error, terminal };
+        const status =
+          terminal.exitCode === null
+            ? 'was stopped'
+            : terminal.exitCode === 0
+              ? 'exited 0'
+              : `failed, exit ${terminal.exitCode}`;
+        return {
+          title: `bash ${status}: ${terminal.output || '(no output)'}`,
+          body: text,
+          isError: e.is_error,
+          terminal,
+        };
       }
       return {
         title: `${use ? use.name : 'tool'} ${e.is_error ? 'failed' : 'returned'}: ${text || '(no output)'}`,
@@ -143,7 +163,10 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
       };
     }
     case 'agent.thread_message_sent':
-      return { title: `→ ${e.to_agent_name ?? ctx.agentOf(e.to_session_thread_id)}: ${textOf(e.content)}`, body: textOf(e.content) };
+      return {
+        title: `→ ${e.to_agent_name ?? ctx.agentOf(e.to_session_thread_id)}: ${textOf(e.content)}`,
+        body: textOf(e.content),
+      };
     case 'agent.thread_message_received':
       return {
         title: `← ${e.from_agent_name ?? ctx.agentOf(e.from_session_thread_id)}: ${textOf(e.content)}`,
@@ -184,7 +207,8 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
       const u = e.model_usage;
       const tokens = u.input_tokens + u.output_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens;
       return {
-        title: `Model response${e.stop_reason ? ` (${e.stop_reason})` : ''}: ${u.input_tokens} in, ${u.output_tokens} out` +
+        title:
+          `Model response${e.stop_reason ? ` (${e.stop_reason})` : ''}: ${u.input_tokens} in, ${u.output_tokens} out` +
           (u.cache_read_input_tokens ? `, ${u.cache_read_input_tokens} cached` : ''),
         body: json(u),
         isError: e.is_error,
@@ -216,7 +240,10 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
         ...(e.feedback ? { body: e.feedback } : {}),
       };
     case 'agent_os.pull_request_opened':
-      return { title: `Pull request #${e.number} opened: ${e.url}`, body: `${e.url}\nbranch ${e.branch} at ${e.head_commit}` };
+      return {
+        title: `Pull request #${e.number} opened: ${e.url}`,
+        body: `${e.url}\nbranch ${e.branch} at ${e.head_commit}`,
+      };
     case 'agent_os.sandbox_unconfined':
       return {
         title: `Sandbox ${e.kind} is ${UNCONFINED_NOTICE}`,
@@ -263,7 +290,8 @@ export function toolInputSummary(name: string, input: unknown): string {
     const where = str('path');
     pick = pattern !== undefined ? `${pattern}${where ? ` in ${where}` : ''}` : undefined;
   }
-  pick ??= str('command') ?? str('path') ?? str('file_path') ?? str('pattern') ?? str('query') ?? str('url') ?? str('message');
+  pick ??=
+    str('command') ?? str('path') ?? str('file_path') ?? str('pattern') ?? str('query') ?? str('url') ?? str('message');
   if (pick !== undefined) return oneLine(pick, 200);
   const s = json(input);
   return s === '{}' ? '' : oneLine(s, 200);

@@ -21,7 +21,14 @@ export type PersonWait =
       /** The session's sandbox confines nothing: the call asks because every command does. */
       unconfined?: boolean;
     }
-  | { kind: 'questions'; key: string; seq: number; questionsEventId: string; questions: string[]; lowConfidence: boolean }
+  | {
+      kind: 'questions';
+      key: string;
+      seq: number;
+      questionsEventId: string;
+      questions: string[];
+      lowConfidence: boolean;
+    }
   | { kind: 'verdict'; key: string; seq: number; verdictEventId: string; summary: string };
 
 export interface SessionWaits {
@@ -43,8 +50,19 @@ export const PERSON_WAITS_FOLD: LogFold<SessionWaits> = {
   apply: takeWait,
   save: (s) => ({ ...s, agents: [...s.agents], asks: [...s.asks.values()] }),
   load: (saved, sessionId) => {
-    const s = saved as (Omit<SessionWaits, 'agents' | 'asks'> & { agents: Array<[string, string]>; asks: Array<EventOfType<'agent.tool_use'>> }) | null;
-    if (s?.sessionId !== sessionId || !Array.isArray(s.agents) || !Array.isArray(s.asks) || typeof s.lastSeq !== 'number') return undefined;
+    const s = saved as
+      | (Omit<SessionWaits, 'agents' | 'asks'> & {
+          agents: Array<[string, string]>;
+          asks: Array<EventOfType<'agent.tool_use'>>;
+        })
+      | null;
+    if (
+      s?.sessionId !== sessionId ||
+      !Array.isArray(s.agents) ||
+      !Array.isArray(s.asks) ||
+      typeof s.lastSeq !== 'number'
+    )
+      return undefined;
     return { ...s, agents: new Map(s.agents), asks: new Map(s.asks.map((a) => [a.id, a])) };
   },
 };
@@ -132,10 +150,23 @@ export class PersonWaits {
     }
     if (s.questions) {
       const q = s.questions;
-      return { kind: 'questions', key: `questions:${q.id}`, seq: q.seq, questionsEventId: q.id, questions: q.questions, lowConfidence: q.reason === 'low_confidence' };
+      return {
+        kind: 'questions',
+        key: `questions:${q.id}`,
+        seq: q.seq,
+        questionsEventId: q.id,
+        questions: q.questions,
+        lowConfidence: q.reason === 'low_confidence',
+      };
     }
     if (s.verdict) {
-      return { kind: 'verdict', key: `verdict:${s.verdict.id}`, seq: s.verdict.seq, verdictEventId: s.verdict.id, summary: s.verdict.verdict.summary };
+      return {
+        kind: 'verdict',
+        key: `verdict:${s.verdict.id}`,
+        seq: s.verdict.seq,
+        verdictEventId: s.verdict.id,
+        summary: s.verdict.verdict.summary,
+      };
     }
     return undefined;
   }
@@ -182,7 +213,11 @@ export function noticeFor(sessionId: string, title: string, wait: PersonWait): N
     return {
       message: `The Planner asks before the Coder starts on "${noticeText(title)}"${wait.lowConfidence ? ' (low confidence)' : ''}: ${noticeText(first)}${more}`,
       actions: [
-        { label: 'Answer…', command: 'agentOs.answerQuestions', args: { sessionId, questionsEventId: wait.questionsEventId } },
+        {
+          label: 'Answer…',
+          command: 'agentOs.answerQuestions',
+          args: { sessionId, questionsEventId: wait.questionsEventId },
+        },
         { label: 'Open Event Log', command: 'agentOs.openEventLog', args: { sessionId } },
       ],
     };
@@ -202,7 +237,9 @@ export function noticeFor(sessionId: string, title: string, wait: PersonWait): N
 /** The message with its actions as command links (`[Allow](command:agentOs.allowTool?…)`), which a
  * notification shows as links that wrap (buttons are cut: "Approve and C…"). */
 export function noticeWithLinks(notice: Notice): string {
-  const links = notice.actions.map((a) => `[${a.label}](command:${a.command}?${encodeURIComponent(JSON.stringify([a.args]))})`);
+  const links = notice.actions.map(
+    (a) => `[${a.label}](command:${a.command}?${encodeURIComponent(JSON.stringify([a.args]))})`,
+  );
   return `${notice.message} — ${links.join(' · ')}`;
 }
 

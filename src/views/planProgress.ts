@@ -59,7 +59,11 @@ export function normalizeCommand(c: string): string {
  * Steps with their states. `runsByStep` holds, per step id, the runs of its validation in log order.
  * `working`: the session is running the plan now, so the first step not yet passed is under way.
  */
-export function stepViews(plan: ReadPlan, runsByStep: ReadonlyMap<string, readonly CommandRun[]>, working: boolean): PlanStepView[] {
+export function stepViews(
+  plan: ReadPlan,
+  runsByStep: ReadonlyMap<string, readonly CommandRun[]>,
+  working: boolean,
+): PlanStepView[] {
   let underWay = working;
   return plan.steps.map((step) => {
     const runs = runsByStep.get(step.id) ?? [];

@@ -7,7 +7,14 @@
 import type { EventOfType, SessionEvent } from '../core/events/sessionEvent.ts';
 import type { LogFold } from '../core/session/logFold.ts';
 import type { SessionMeta } from '../core/session/sessionStore.ts';
-import { FOLD_VERSION, initialSessionState, SessionFold, totalTokens, type SessionState, type ThreadState } from '../core/session/sessionState.ts';
+import {
+  FOLD_VERSION,
+  initialSessionState,
+  SessionFold,
+  totalTokens,
+  type SessionState,
+  type ThreadState,
+} from '../core/session/sessionState.ts';
 import { SESSION_STATE_FOLD } from '../core/session/sessionStateFold.ts';
 import type { ChangedFile, CommandRun, PlanView, SessionOverview, VerdictView } from '../shared/overviewProtocol.ts';
 import { outputTail } from '../core/tools/commandOutput.ts';
@@ -15,7 +22,14 @@ import { readVerdict } from './eventRows.ts';
 import { OverviewFacts, type UseDigest } from './overviewFacts.ts';
 import { normalizeCommand, stepViews } from './planProgress.ts';
 import { sandboxPlain } from './sandboxWords.ts';
-import { STATUS_LABEL, formatTokens, formatUsd, sessionDisplayStatus, threadDisplayStatus, type DisplayStatus } from './sessionStatus.ts';
+import {
+  STATUS_LABEL,
+  formatTokens,
+  formatUsd,
+  sessionDisplayStatus,
+  threadDisplayStatus,
+  type DisplayStatus,
+} from './sessionStatus.ts';
 import { TimelineBuilder, type LaneThread } from './timelineSpans.ts';
 import { showControlCharactersIn } from './controlCharacters.ts';
 
@@ -84,7 +98,11 @@ export class SessionOverviewModel {
     const fold = SESSION_STATE_FOLD.load(s?.session, sessionId);
     if (!fold || !s) return undefined;
     try {
-      return new SessionOverviewModel(sessionId, { fold, timeline: TimelineBuilder.load(s.timeline), facts: OverviewFacts.load(s.facts) });
+      return new SessionOverviewModel(sessionId, {
+        fold,
+        timeline: TimelineBuilder.load(s.timeline),
+        facts: OverviewFacts.load(s.facts),
+      });
     } catch {
       return undefined;
     }
@@ -93,7 +111,14 @@ export class SessionOverviewModel {
   overview(input: OverviewInput): SessionOverview {
     this.state = this.sessionState;
     const status = sessionDisplayStatus(this.state, input.live);
-    const key = JSON.stringify([this.state.lastSeq, status, input.meta.title, input.meta.source, input.changes, status === 'running' ? input.now : 0]);
+    const key = JSON.stringify([
+      this.state.lastSeq,
+      status,
+      input.meta.title,
+      input.meta.source,
+      input.changes,
+      status === 'running' ? input.now : 0,
+    ]);
     // Plan steps, command output, issue text and the verdict are model and tool text: shown, never obeyed.
     if (this.cached?.key !== key) this.cached = { key, overview: showControlCharactersIn(this.build(input, status)) };
     return this.cached.overview;
@@ -102,7 +127,9 @@ export class SessionOverviewModel {
   private build(input: OverviewInput, status: DisplayStatus): SessionOverview {
     const s = this.state;
     const threads = this.orderedThreads(status);
-    const validations = new Set(this.facts.plan?.read.steps.map((step) => normalizeCommand(step.validation)).filter(Boolean));
+    const validations = new Set(
+      this.facts.plan?.read.steps.map((step) => normalizeCommand(step.validation)).filter(Boolean),
+    );
     const overview: SessionOverview = {
       sessionId: this.sessionId,
       title: input.meta.title,
@@ -110,7 +137,10 @@ export class SessionOverviewModel {
       statusLabel: STATUS_LABEL[status],
       timeline: {
         startTime: new Date(this.timeline.startTime).toISOString(),
-        durationMs: Math.max(this.timeline.durationMs, input.now && status === 'running' ? input.now - this.timeline.startTime : 0),
+        durationMs: Math.max(
+          this.timeline.durationMs,
+          input.now && status === 'running' ? input.now - this.timeline.startTime : 0,
+        ),
         lanes: this.timeline.lanes(threads, validations, status === 'running' ? input.now : undefined),
         arrows: this.timeline.arrowsView(),
       },
@@ -173,7 +203,8 @@ export class SessionOverviewModel {
     const runsByStep = new Map<string, CommandRun[]>();
     // The runtime's own runs of this plan's steps, when it has any (issue 14); before, the agents' shell calls.
     const ownRuns = this.facts.stepRuns.filter((r) => r.plan_event_id === event.id);
-    for (const r of ownRuns) runsByStep.set(r.step_id!, [...(runsByStep.get(r.step_id!) ?? []), validationCommandRun(r)]);
+    for (const r of ownRuns)
+      runsByStep.set(r.step_id!, [...(runsByStep.get(r.step_id!) ?? []), validationCommandRun(r)]);
     for (const call of ownRuns.length > 0 ? [] : this.facts.shellCalls) {
       const ids = stepsByCommand.get(call.command);
       if (!ids) continue;
@@ -205,7 +236,10 @@ export class SessionOverviewModel {
     const fixes = Array.isArray(fixesRaw)
       ? fixesRaw.map((f) => {
           const r = (f ?? {}) as Record<string, unknown>;
-          const fix: VerdictView['fixes'][number] = { problem: String(r['problem'] ?? ''), fix: String(r['fix'] ?? '') };
+          const fix: VerdictView['fixes'][number] = {
+            problem: String(r['problem'] ?? ''),
+            fix: String(r['fix'] ?? ''),
+          };
           if (typeof r['file'] === 'string') fix.file = r['file'];
           return fix;
         })
@@ -242,7 +276,14 @@ export class SessionOverviewModel {
   /** The run of a tool call, as the checklist and the verdict card show it. */
   private commandRun(use: UseDigest): CommandRun {
     const result = this.facts.shellResults.get(use.id);
-    const run: CommandRun = { seq: use.seq, command: use.summary, ok: result ? !result.isError : null, exitCode: null, outputTail: '', time: use.time };
+    const run: CommandRun = {
+      seq: use.seq,
+      command: use.summary,
+      ok: result ? !result.isError : null,
+      exitCode: null,
+      outputTail: '',
+      time: use.time,
+    };
     if (!result) return run;
     run.exitCode = result.exitCode;
     run.outputTail = result.outputTail;

@@ -13,7 +13,9 @@ export function renderThreadTree(state: SessionState): string[] {
     kids.forEach((kid, i) => walk(kid, nextPrefix, i === kids.length - 1 ? '└─ ' : '├─ '));
   };
   for (const root of children(null)) walk(root, '', '');
-  lines.push(`total: ${formatTokens(totalTokens(state.usage))} tokens, $${state.usage.cost_usd.toFixed(4)}, ${state.usage.model_requests} model requests`);
+  lines.push(
+    `total: ${formatTokens(totalTokens(state.usage))} tokens, $${state.usage.cost_usd.toFixed(4)}, ${state.usage.model_requests} model requests`,
+  );
   return lines;
 }
 

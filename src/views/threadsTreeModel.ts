@@ -193,7 +193,9 @@ export class ThreadsTreeModel {
       tooltip:
         `${title}\n${meta.source ? `${showControlCharacters(meta.source)}\n` : ''}${STATUS_LABEL[status]} — ` +
         `${formatUsd(state.usage.cost_usd)}, ${tokens.toLocaleString('en-US')} tokens, ${state.eventCount} events` +
-        (sandbox ? `\nSandbox: ${sandbox.kind}${unconfined ? ` — ${UNCONFINED_NOTICE} (read-only agents get no bash)` : ''}` : '') +
+        (sandbox
+          ? `\nSandbox: ${sandbox.kind}${unconfined ? ` — ${UNCONFINED_NOTICE} (read-only agents get no bash)` : ''}`
+          : '') +
         (status === 'interrupted' ? '\nInterrupted by a closed window or a crash: Resume goes on from the log.' : '') +
         (state.pullRequest ? `\nPull request #${state.pullRequest.number}: ${state.pullRequest.url}` : ''),
       status,

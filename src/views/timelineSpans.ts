@@ -109,7 +109,16 @@ export class TimelineBuilder {
         if (e.parent_thread_id === null) this.primary ??= e.session_thread_id;
         return;
       case 'span.model_request_start':
-        this.openModel.set(e.id, this.push(e.thread, { kind: 'model', start: t, seq: e.seq, label: `Model request (${e.model})`, isError: false }));
+        this.openModel.set(
+          e.id,
+          this.push(e.thread, {
+            kind: 'model',
+            start: t,
+            seq: e.seq,
+            label: `Model request (${e.model})`,
+            isError: false,
+          }),
+        );
         return;
       case 'span.model_request_end': {
         const span = this.openModel.get(e.model_request_start_id);
@@ -128,15 +137,31 @@ export class TimelineBuilder {
         const label = delegation
           ? `Delegates to ${typeof input['agent_name'] === 'string' ? input['agent_name'] : 'an agent'}`
           : oneLine(`${e.name} ${toolInputSummary(e.name, e.input)}`, 160);
-        const span: RawSpan = { kind: delegation ? 'delegation' : 'tool', start: t, seq: e.seq, label, isError: e.evaluated_permission === 'deny' };
-        if (e.name === 'bash' && typeof input['command'] === 'string') span.command = normalizeCommand(input['command']);
+        const span: RawSpan = {
+          kind: delegation ? 'delegation' : 'tool',
+          start: t,
+          seq: e.seq,
+          label,
+          isError: e.evaluated_permission === 'deny',
+        };
+        if (e.name === 'bash' && typeof input['command'] === 'string')
+          span.command = normalizeCommand(input['command']);
         if (e.name === COMPLETE_STEP_TOOL_NAME) {
           span.validation = true;
           span.label = `step ${String(input['step_id'] ?? '?')}, run by Agent OS`;
         }
         this.openTools.set(e.id, this.push(e.thread, span));
         if (e.evaluated_permission === 'ask') {
-          this.openWaits.set(e.id, this.push(e.thread, { kind: 'wait', start: t, seq: e.seq, label: `Waits for you to allow ${e.name}`, isError: false }));
+          this.openWaits.set(
+            e.id,
+            this.push(e.thread, {
+              kind: 'wait',
+              start: t,
+              seq: e.seq,
+              label: `Waits for you to allow ${e.name}`,
+              isError: false,
+            }),
+          );
         }
         return;
       }
@@ -159,7 +184,16 @@ export class TimelineBuilder {
         const { decision } = readVerdict(e.verdict);
         if (decision !== 'APPROVE') return;
         const lane = this.primary ?? e.thread;
-        this.openWaits.set(`verdict:${e.id}`, this.push(lane, { kind: 'wait', start: t, seq: e.seq, label: "Waits for your answer to the Reviewer's APPROVE", isError: false }));
+        this.openWaits.set(
+          `verdict:${e.id}`,
+          this.push(lane, {
+            kind: 'wait',
+            start: t,
+            seq: e.seq,
+            label: "Waits for your answer to the Reviewer's APPROVE",
+            isError: false,
+          }),
+        );
         return;
       }
       case 'agent_os.approval':
@@ -197,13 +231,24 @@ export class TimelineBuilder {
       // A long lane is merged as it is read: one object per slice of the axis, not one per span.
       const merger = new SpanMerger(raw.length > MAX_SPANS_PER_LANE ? Math.max(duration, 1) / MAX_SPANS_PER_LANE : 0);
       for (const r of raw) {
-        const kind = r.kind === 'tool' && (r.validation || (r.command !== undefined && validations.has(r.command))) ? 'validation' : r.kind;
+        const kind =
+          r.kind === 'tool' && (r.validation || (r.command !== undefined && validations.has(r.command)))
+            ? 'validation'
+            : r.kind;
         counts[kind] += r.count ?? 1;
         const stop = r.end ?? end;
         if (kind !== 'wait' && kind !== 'delegation') busyMs += r.busy ?? stop - r.start;
         merger.add(kind, r.start - t0, stop - t0, r, kind === 'validation');
       }
-      return { threadId: thread.id, agentName: thread.agentName, status: thread.status, depth: thread.depth, spans: merger.done(), counts, busyMs };
+      return {
+        threadId: thread.id,
+        agentName: thread.agentName,
+        status: thread.status,
+        depth: thread.depth,
+        spans: merger.done(),
+        counts,
+        busyMs,
+      };
     });
   }
 
@@ -223,7 +268,8 @@ export class TimelineBuilder {
   save(): SavedTimeline {
     const place = new Map<RawSpan, [string, number]>();
     for (const [thread, spans] of this.byThread) spans.forEach((span, i) => place.set(span, [thread, i]));
-    const open = (spans: Map<string, RawSpan>): Array<[string, string, number]> => [...spans].map(([key, span]) => [key, ...(place.get(span) as [string, number])]);
+    const open = (spans: Map<string, RawSpan>): Array<[string, string, number]> =>
+      [...spans].map(([key, span]) => [key, ...(place.get(span) as [string, number])]);
     return {
       ...(this.t0 === undefined ? {} : { t0: this.t0 }),
       tEnd: this.tEnd,
@@ -297,7 +343,16 @@ class SpanMerger {
     const count = r.count ?? 1;
     const open = r.end === undefined;
     if (this.width === 0) {
-      this.out.push({ kind, start, end, seq: r.seq, label: count > 1 ? mergedLabel(kind, count, label, last) : label, open, isError: r.isError, count });
+      this.out.push({
+        kind,
+        start,
+        end,
+        seq: r.seq,
+        label: count > 1 ? mergedLabel(kind, count, label, last) : label,
+        open,
+        isError: r.isError,
+        count,
+      });
       return;
     }
     const slice = Math.floor(start / this.width);
@@ -311,7 +366,11 @@ class SpanMerger {
       return;
     }
     this.close(kind);
-    this.current.set(kind, { slice, span: { kind, start, end, seq: r.seq, label, open, isError: r.isError, count }, last });
+    this.current.set(kind, {
+      slice,
+      span: { kind, start, end, seq: r.seq, label, open, isError: r.isError, count },
+      last,
+    });
   }
 
   done(): Span[] {

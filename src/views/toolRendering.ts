@@ -11,9 +11,14 @@ const DIFF_LINE_WIDTH = 400;
 const TERMINAL_LIMIT = 4_000;
 
 /** The diff of an `edit` (old and new text) or a `write` (against what an earlier write left, if any). */
-export function toolDiff(name: string, input: unknown, previousContent: (path: string) => string | undefined): RowDiff | undefined {
+export function toolDiff(
+  name: string,
+  input: unknown,
+  previousContent: (path: string) => string | undefined,
+): RowDiff | undefined {
   const i = (input ?? {}) as Record<string, unknown>;
-  const path = typeof i['file_path'] === 'string' ? i['file_path'] : typeof i['path'] === 'string' ? i['path'] : undefined;
+  const path =
+    typeof i['file_path'] === 'string' ? i['file_path'] : typeof i['path'] === 'string' ? i['path'] : undefined;
   if (path === undefined) return undefined;
   if (name === 'edit') {
     const before = i['old_string'] ?? i['old_str'];
@@ -37,7 +42,10 @@ function diffOf(path: string, before: string, after: string, base: RowDiff['base
   let removed = 0;
   let omitted = 0;
   for (const hunk of patch.hunks) {
-    const header = { kind: '@' as const, text: `lines ${hunk.newStart}–${hunk.newStart + Math.max(0, hunk.newLines - 1)}` };
+    const header = {
+      kind: '@' as const,
+      text: `lines ${hunk.newStart}–${hunk.newStart + Math.max(0, hunk.newLines - 1)}`,
+    };
     if (lines.length < DIFF_LINE_LIMIT) lines.push(header);
     for (const line of hunk.lines) {
       const kind = line[0];
@@ -49,7 +57,10 @@ function diffOf(path: string, before: string, after: string, base: RowDiff['base
         continue;
       }
       const text = line.slice(1);
-      lines.push({ kind: kind === '+' || kind === '-' ? kind : ' ', text: text.length > DIFF_LINE_WIDTH ? `${text.slice(0, DIFF_LINE_WIDTH - 1)}…` : text });
+      lines.push({
+        kind: kind === '+' || kind === '-' ? kind : ' ',
+        text: text.length > DIFF_LINE_WIDTH ? `${text.slice(0, DIFF_LINE_WIDTH - 1)}…` : text,
+      });
     }
   }
   const diff: RowDiff = { path, lines, added, removed, base };
@@ -65,7 +76,11 @@ function withEol(text: string): string {
 /** A `bash` result as the terminal showed it. */
 export function terminalOf(command: string, resultText: string, isError: boolean): RowTerminal {
   const { exitCode, output } = readCommandResult(resultText, isError);
-  const terminal: RowTerminal = { command, output: output.length > TERMINAL_LIMIT ? output.slice(0, TERMINAL_LIMIT) : output, exitCode };
+  const terminal: RowTerminal = {
+    command,
+    output: output.length > TERMINAL_LIMIT ? output.slice(0, TERMINAL_LIMIT) : output,
+    exitCode,
+  };
   if (output.length > TERMINAL_LIMIT) terminal.outputLength = output.length;
   return terminal;
 }
@@ -78,6 +93,9 @@ export function terminalOf(command: string, resultText: string, isError: boolean
  */
 export function sandboxRelativizer(sessionId: string): (text: string) => string {
   if (!/^[A-Za-z0-9_-]+$/.test(sessionId)) return (text) => text;
-  const root = new RegExp(`(?:/[^\\s/'"\`:]+)*/${sessionId}(?:-[A-Za-z0-9_-]+)?(?:/sthr_[A-Za-z0-9]+)?(/|(?=[\\s'"\`:,)]|$))`, 'g');
+  const root = new RegExp(
+    `(?:/[^\\s/'"\`:]+)*/${sessionId}(?:-[A-Za-z0-9_-]+)?(?:/sthr_[A-Za-z0-9]+)?(/|(?=[\\s'"\`:,)]|$))`,
+    'g',
+  );
   return (text) => (text.includes(sessionId) ? text.replace(root, (_m, slash: string) => (slash ? '' : '.')) : text);
 }

@@ -4,7 +4,13 @@
 // client and cannot touch running sessions, which live in the extension host.
 import * as vscode from 'vscode';
 import { CloseAction, LanguageClient, TransportKind } from 'vscode-languageclient/node';
-import type { CloseHandlerResult, ErrorHandler, ErrorHandlerResult, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
+import type {
+  CloseHandlerResult,
+  ErrorHandler,
+  ErrorHandlerResult,
+  LanguageClientOptions,
+  ServerOptions,
+} from 'vscode-languageclient/node';
 
 const AGENT_FILE_PATTERNS = ['**/.agents/**/*.md', '**/.claude/agents/**/*.md'] as const;
 const AGENT_FOLDER_PATTERNS = ['**/.agents', '**/.claude/agents'] as const;
@@ -22,7 +28,10 @@ export interface AgentLanguageClientHandle extends vscode.Disposable {
 }
 
 /** Registers the lazy start. */
-export function registerAgentLanguageClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): AgentLanguageClientHandle {
+export function registerAgentLanguageClient(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+): AgentLanguageClientHandle {
   let client: LanguageClient | undefined;
   const triggers: vscode.Disposable[] = [];
   const stopWatchingForAgentFiles = () => {
@@ -90,7 +99,9 @@ function createClient(context: vscode.ExtensionContext, log: vscode.LogOutputCha
   const clientOptions: LanguageClientOptions = {
     documentSelector: AGENT_FILE_PATTERNS.map((pattern) => ({ scheme: 'file', language: 'markdown', pattern })),
     synchronize: { configurationSection: 'agentOs', fileEvents: watchers },
-    initializationOptions: { delegationDepth: vscode.workspace.getConfiguration('agentOs').get<number>('delegationDepth') ?? 1 },
+    initializationOptions: {
+      delegationDepth: vscode.workspace.getConfiguration('agentOs').get<number>('delegationDepth') ?? 1,
+    },
     outputChannel: log,
     errorHandler,
     connectionOptions: { maxRestartCount: MAX_RESTARTS },

@@ -41,5 +41,8 @@ export async function checkEnvironmentCommand(deps: { storeDir: string; log: vsc
     },
   );
   if (result.ok) void vscode.window.showInformationMessage(`Agent OS: ${result.message}.`);
-  else void vscode.window.showErrorMessage(`Agent OS: environment check failed: ${result.message}`, 'Show Log').then((a) => a && log.show());
+  else
+    void vscode.window
+      .showErrorMessage(`Agent OS: environment check failed: ${result.message}`, 'Show Log')
+      .then((a) => a && log.show());
 }

@@ -47,7 +47,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         (error: unknown) => {
           tree.scheduleRefresh();
           log.error(`resume ${s.sessionId}: ${describeError(error)}`);
-          void vscode.window.showErrorMessage(`Agent OS: resuming "${title(s.sessionId)}" failed: ${withoutLinks(describeError(error))}`);
+          void vscode.window.showErrorMessage(
+            `Agent OS: resuming "${title(s.sessionId)}" failed: ${withoutLinks(describeError(error))}`,
+          );
         },
       );
     }),
@@ -64,7 +66,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!s) return;
       const answer = await vscode.window.showWarningMessage(
         `Delete the session "${title(s.sessionId)}" and its event log?`,
-        { modal: true, detail: 'Its log and worktree (and any dev containers) are removed. Its branch agent-os/<id> is kept, and a pull request already opened stays on GitHub.' },
+        {
+          modal: true,
+          detail:
+            'Its log and worktree (and any dev containers) are removed. Its branch agent-os/<id> is kept, and a pull request already opened stays on GitHub.',
+        },
         'Delete',
       );
       if (answer !== 'Delete') return;
@@ -114,11 +120,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const files = await vscode.workspace.findFiles('{.agents/**/*.md,.claude/agents/**/*.md}', undefined, 200);
       if (files.length === 0) {
         const folder = vscode.workspace.workspaceFolders?.[0];
-        const create = folder ? await vscode.window.showInformationMessage(
-          'This workspace defines no agents of its own: the built-in Coordinator, Planner, Coder and Reviewer run. ' +
-            'Agent files in .agents/ (Markdown with YAML front matter) add agents or override the built-ins.',
-          'Create .agents/',
-        ) : undefined;
+        const create = folder
+          ? await vscode.window.showInformationMessage(
+              'This workspace defines no agents of its own: the built-in Coordinator, Planner, Coder and Reviewer run. ' +
+                'Agent files in .agents/ (Markdown with YAML front matter) add agents or override the built-ins.',
+              'Create .agents/',
+            )
+          : undefined;
         if (create && folder) {
           const dir = vscode.Uri.joinPath(folder.uri, '.agents');
           await vscode.workspace.fs.createDirectory(dir);
@@ -126,10 +134,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         }
         return;
       }
-      const pick = files.length === 1 ? { uri: files[0]! } : await vscode.window.showQuickPick(
-        files.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
-        { placeHolder: 'Agent definition to open' },
-      );
+      const pick =
+        files.length === 1
+          ? { uri: files[0]! }
+          : await vscode.window.showQuickPick(
+              files.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
+              { placeHolder: 'Agent definition to open' },
+            );
       if (pick) await vscode.window.showTextDocument(pick.uri);
     }),
 
@@ -144,13 +155,19 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const service = await runner();
       if (!service) return;
       await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Agent OS: pushing and opening the pull request for "${title(s.sessionId)}"…` },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Agent OS: pushing and opening the pull request for "${title(s.sessionId)}"…`,
+        },
         () => service.approve(s.sessionId, verdict),
       );
       tree.scheduleRefresh();
       const pr = (await readSessionState(deps.store, s.sessionId)).state.pullRequest;
       if (pr) {
-        const open = await vscode.window.showInformationMessage(`Agent OS: pull request #${pr.number} opened.`, 'Open Pull Request');
+        const open = await vscode.window.showInformationMessage(
+          `Agent OS: pull request #${pr.number} opened.`,
+          'Open Pull Request',
+        );
         if (open) await vscode.env.openExternal(vscode.Uri.parse(pr.url));
       }
     }),

@@ -53,11 +53,18 @@ export async function createRuntime(inputs: RuntimeInputs): Promise<SessionServi
       reviewRounds: settings.reviewRounds,
       stepAttempts: settings.stepAttempts,
       // Answered in the Event Log's question card, its notification, or Answer the Planner's Questions.
-      questions: { askOnQuestions: true, askBelowConfidence: settings.questions.askBelowConfidence, askAlways: settings.questions.askBeforeExecution },
+      questions: {
+        askOnQuestions: true,
+        askBelowConfidence: settings.questions.askBelowConfidence,
+        askAlways: settings.questions.askBeforeExecution,
+      },
       learnPreferences: settings.learnPreferences,
       ...(settings.budgetMaxUsd ? { budget: { maxUsd: settings.budgetMaxUsd } } : {}),
     },
-    modelOverrides: Object.fromEntries(Object.entries(settings.models).filter(([, m]) => Boolean(m))) as Record<string, string>,
+    modelOverrides: Object.fromEntries(Object.entries(settings.models).filter(([, m]) => Boolean(m))) as Record<
+      string,
+      string
+    >,
     onProblem: (line: string) => log.warn(`agent definitions: ${line}`),
     environment: {
       confirm: (request: ConfirmSetupRequest) => confirmSetup(request.repository, request.description),
@@ -67,7 +74,10 @@ export async function createRuntime(inputs: RuntimeInputs): Promise<SessionServi
       },
     },
   };
-  const connection = { apiKey: inputs.apiKey, ...(settings.anthropicBaseUrl ? { baseURL: settings.anthropicBaseUrl } : {}) };
+  const connection = {
+    apiKey: inputs.apiKey,
+    ...(settings.anthropicBaseUrl ? { baseURL: settings.anthropicBaseUrl } : {}),
+  };
   if (settings.backend === 'managed') {
     const managed = await startManagedBackend(parts, connection, (line) => log.info(`environment worker: ${line}`));
     inputs.context.subscriptions.push({ dispose: () => void managed.dispose() });
@@ -76,7 +86,8 @@ export async function createRuntime(inputs: RuntimeInputs): Promise<SessionServi
   const { runtime, pruneOrphanSandboxes } = createLocalRuntime({ ...parts, model: connection });
   // Containers of sessions deleted elsewhere (or by a crash mid-delete) do not outlive them.
   void pruneOrphanSandboxes().then(
-    (removed) => removed.length && log.info(`removed ${removed.length} dev container(s) of sessions that no longer exist`),
+    (removed) =>
+      removed.length && log.info(`removed ${removed.length} dev container(s) of sessions that no longer exist`),
     (error: unknown) => log.warn(`could not look for orphan dev containers: ${String(error)}`),
   );
   // Running sessions are interrupted cleanly when the extension stops; their logs let them resume.

@@ -47,7 +47,12 @@ export class EventLogPanels implements vscode.WebviewPanelSerializer<unknown>, v
       existing.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(EVENT_LOG_VIEW_TYPE, 'Event Log', vscode.ViewColumn.Active, this.options());
+    const panel = vscode.window.createWebviewPanel(
+      EVENT_LOG_VIEW_TYPE,
+      'Event Log',
+      vscode.ViewColumn.Active,
+      this.options(),
+    );
     return this.attach(panel, sessionId, threadId);
   }
 
@@ -116,9 +121,20 @@ export class EventLogPanel implements vscode.Disposable {
     private readonly onDispose: () => void,
   ) {
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'agentOs.svg');
-    panel.webview.html = webviewPageHtml(panel.webview, deps.extensionUri, { script: 'eventLog.js', style: 'eventLog/eventLog.css', title: 'Event Log' });
+    panel.webview.html = webviewPageHtml(panel.webview, deps.extensionUri, {
+      script: 'eventLog.js',
+      style: 'eventLog/eventLog.css',
+      title: 'Event Log',
+    });
     this.disposables.push(
-      receiveMessages(panel.webview, `Event Log ${sessionId}`, deps.log, parseWebviewMessage, (m) => this.handle(m), (message) => this.post({ type: 'error', message })),
+      receiveMessages(
+        panel.webview,
+        `Event Log ${sessionId}`,
+        deps.log,
+        parseWebviewMessage,
+        (m) => this.handle(m),
+        (message) => this.post({ type: 'error', message }),
+      ),
       panel.onDidDispose(() => this.dispose()),
     );
   }
@@ -181,7 +197,12 @@ export class EventLogPanel implements vscode.Disposable {
       case 'requestRows': {
         const model = this.model;
         if (!model || msg.generation !== model.generation) return;
-        this.post({ type: 'rows', generation: model.generation, start: msg.start, rows: model.rows(msg.start, msg.end) });
+        this.post({
+          type: 'rows',
+          generation: model.generation,
+          start: msg.start,
+          rows: model.rows(msg.start, msg.end),
+        });
         return;
       }
       case 'setFilter': {

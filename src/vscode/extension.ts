@@ -37,7 +37,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(agentLanguageClient);
 
   const settings = readSettings();
-  const sessionsDir = settings.sessionsDirectory ?? join((context.storageUri ?? context.globalStorageUri).fsPath, 'sessions');
+  const sessionsDir =
+    settings.sessionsDirectory ?? join((context.storageUri ?? context.globalStorageUri).fsPath, 'sessions');
   const store = new FileSessionStore(sessionsDir, { folds: VIEW_FOLDS });
   log.info(`sessions in ${sessionsDir}`);
 
@@ -118,9 +119,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     },
   });
   const treeView = vscode.window.createTreeView('agentOs.threads', { treeDataProvider: tree, showCollapseAll: true });
-  const commandDeps = { context, store, runtime, tree, treeView, panels, overviews, log, runtimeReady: () => runtimeReady, storeDir: store.dir };
+  const commandDeps = {
+    context,
+    store,
+    runtime,
+    tree,
+    treeView,
+    panels,
+    overviews,
+    log,
+    runtimeReady: () => runtimeReady,
+    storeDir: store.dir,
+  };
   const preferenceStore = preferenceStoreOf(store.dir);
-  const preferencesView = new PreferencesViewProvider(preferenceStore, (sessionId) => tree.model.meta(sessionId)?.title);
+  const preferencesView = new PreferencesViewProvider(
+    preferenceStore,
+    (sessionId) => tree.model.meta(sessionId)?.title,
+  );
 
   context.subscriptions.push(
     notifications,
@@ -189,10 +204,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   async function runCardAction(sessionId: string, action: CardAction): Promise<void> {
     switch (action.action) {
       case 'approve':
-        await vscode.commands.executeCommand('agentOs.approveAndCreatePr', { sessionId, verdictEventId: action.verdictEventId });
+        await vscode.commands.executeCommand('agentOs.approveAndCreatePr', {
+          sessionId,
+          verdictEventId: action.verdictEventId,
+        });
         return;
       case 'requestChanges':
-        await vscode.commands.executeCommand('agentOs.requestChanges', { sessionId, verdictEventId: action.verdictEventId });
+        await vscode.commands.executeCommand('agentOs.requestChanges', {
+          sessionId,
+          verdictEventId: action.verdictEventId,
+        });
         return;
       case 'showChanges':
         await vscode.commands.executeCommand('agentOs.showChanges', { sessionId });
@@ -204,7 +225,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         await vscode.commands.executeCommand('agentOs.denyTool', { sessionId, toolUseEventId: action.toolUseEventId });
         return;
       case 'answerQuestions':
-        await vscode.commands.executeCommand('agentOs.answerQuestions', { sessionId, questionsEventId: action.questionsEventId, answers: action.answers });
+        await vscode.commands.executeCommand('agentOs.answerQuestions', {
+          sessionId,
+          questionsEventId: action.questionsEventId,
+          answers: action.answers,
+        });
         return;
       case 'openPullRequest': {
         const pr = tree.model.state(sessionId)?.pullRequest;

@@ -7,7 +7,12 @@ import type { SessionEvent } from '../core/events/sessionEvent.ts';
 import type { SessionMeta, SessionStore } from '../core/session/sessionStore.ts';
 import { diffCommits } from '../node/git/worktreeDiff.ts';
 import type { CardAction } from '../shared/eventLogProtocol.ts';
-import { OverviewUiState, parseOverviewWebviewMessage, type OverviewHostMessage, type OverviewWebviewMessage } from '../shared/overviewProtocol.ts';
+import {
+  OverviewUiState,
+  parseOverviewWebviewMessage,
+  type OverviewHostMessage,
+  type OverviewWebviewMessage,
+} from '../shared/overviewProtocol.ts';
 import { OVERVIEW_FOLD, SessionOverviewModel, type OverviewInput } from '../views/sessionOverview.ts';
 import type { RuntimeAccess } from './runtimeAccess.ts';
 import { SessionFeed } from './sessionFeed.ts';
@@ -44,7 +49,12 @@ export class OverviewPanels implements vscode.WebviewPanelSerializer<unknown>, v
       existing.reveal();
       return;
     }
-    const panel = vscode.window.createWebviewPanel(OVERVIEW_VIEW_TYPE, 'Session Overview', vscode.ViewColumn.Active, this.options());
+    const panel = vscode.window.createWebviewPanel(
+      OVERVIEW_VIEW_TYPE,
+      'Session Overview',
+      vscode.ViewColumn.Active,
+      this.options(),
+    );
     this.attach(panel, sessionId);
   }
 
@@ -76,7 +86,10 @@ export class OverviewPanels implements vscode.WebviewPanelSerializer<unknown>, v
       enableScripts: true,
       retainContextWhenHidden: false,
       enableFindWidget: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.deps.extensionUri, 'media')],
+      localResourceRoots: [
+        vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview'),
+        vscode.Uri.joinPath(this.deps.extensionUri, 'media'),
+      ],
     };
   }
 }
@@ -105,11 +118,28 @@ class OverviewPanel implements vscode.Disposable {
   ) {
     this.meta = { title: sessionId };
     this.model = new SessionOverviewModel(sessionId);
-    this.feed = new SessionFeed(deps.store, sessionId, OVERVIEW_FOLD, { events: (batch) => this.onEvents(batch), failed: (m) => this.fail(m) }, BATCH_MS);
+    this.feed = new SessionFeed(
+      deps.store,
+      sessionId,
+      OVERVIEW_FOLD,
+      { events: (batch) => this.onEvents(batch), failed: (m) => this.fail(m) },
+      BATCH_MS,
+    );
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'agentOs.svg');
-    panel.webview.html = webviewPageHtml(panel.webview, deps.extensionUri, { script: 'overview.js', style: 'overview/overview.css', title: 'Session Overview' });
+    panel.webview.html = webviewPageHtml(panel.webview, deps.extensionUri, {
+      script: 'overview.js',
+      style: 'overview/overview.css',
+      title: 'Session Overview',
+    });
     this.disposables.push(
-      receiveMessages(panel.webview, `Session Overview ${sessionId}`, deps.log, parseOverviewWebviewMessage, (m) => this.handle(m), (message) => this.post({ type: 'error', message })),
+      receiveMessages(
+        panel.webview,
+        `Session Overview ${sessionId}`,
+        deps.log,
+        parseOverviewWebviewMessage,
+        (m) => this.handle(m),
+        (message) => this.post({ type: 'error', message }),
+      ),
       panel.onDidDispose(() => this.dispose()),
     );
     // The log is read and folded while the page loads its script: `ready` then costs a message.
@@ -177,7 +207,12 @@ class OverviewPanel implements vscode.Disposable {
 
   private overview() {
     const live = this.deps.runtime.isLive(this.sessionId);
-    return this.model.overview({ meta: this.meta, live, now: Date.now(), ...(this.changes ? { changes: this.changes } : {}) });
+    return this.model.overview({
+      meta: this.meta,
+      live,
+      now: Date.now(),
+      ...(this.changes ? { changes: this.changes } : {}),
+    });
   }
 
   /** The verdict's base → head change, file by file, read from the session's git once per verdict. */
@@ -185,7 +220,10 @@ class OverviewPanel implements vscode.Disposable {
     const verdict = this.model.sessionState.latestVerdict;
     if (!verdict || this.readingChanges === verdict.id || this.changesRead === verdict.id) return;
     if (!this.deps.runtime.available) {
-      this.changes = { verdictEventId: verdict.id, note: `Changed files need the runtime: ${this.deps.runtime.reason || 'not ready yet'}` };
+      this.changes = {
+        verdictEventId: verdict.id,
+        note: `Changed files need the runtime: ${this.deps.runtime.reason || 'not ready yet'}`,
+      };
       return;
     }
     this.readingChanges = verdict.id;

@@ -59,7 +59,11 @@ export class PersonNotifications implements vscode.Disposable {
     let settle: () => void = () => undefined;
     const settled = new Promise<void>((resolve) => (settle = resolve));
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: noticeWithLinks(noticeFor(sessionId, this.titleOf(sessionId), wait)), cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: noticeWithLinks(noticeFor(sessionId, this.titleOf(sessionId), wait)),
+        cancellable: true,
+      },
       (_progress, token) => {
         const cancel = token.onCancellationRequested(() => {
           dismissed();

@@ -17,7 +17,9 @@ export interface PlanIssueDeps {
   reveal(meta: SessionMeta): Promise<void>;
 }
 
-type PickItem = vscode.QuickPickItem & { choice?: { kind: 'issue'; issue: Issue } | { kind: 'url' } | { kind: 'task' } | { kind: 'signIn' } };
+type PickItem = vscode.QuickPickItem & {
+  choice?: { kind: 'issue'; issue: Issue } | { kind: 'url' } | { kind: 'task' } | { kind: 'signIn' };
+};
 
 export async function planAndImplementIssue(deps: PlanIssueDeps): Promise<void> {
   const folder = await pickFolder();
@@ -55,10 +57,12 @@ async function pickTask(deps: PlanIssueDeps, repository: string): Promise<StartS
   qp.items = fixed;
   qp.busy = true;
   qp.show();
-  const remote = await findRemoteRepository(repository, { localRemotes: readSettings().githubLocalRemotes }).catch((error: unknown) => {
-    deps.log.info(`no GitHub repository for ${repository}: ${describeError(error)}`);
-    return undefined;
-  });
+  const remote = await findRemoteRepository(repository, { localRemotes: readSettings().githubLocalRemotes }).catch(
+    (error: unknown) => {
+      deps.log.info(`no GitHub repository for ${repository}: ${describeError(error)}`);
+      return undefined;
+    },
+  );
   void listIssues(deps, remote).then(({ items, note }) => {
     qp.busy = false;
     if (note) qp.placeholder = note;
@@ -96,22 +100,29 @@ async function pickTask(deps: PlanIssueDeps, repository: string): Promise<StartS
   }
 }
 
-async function listIssues(deps: PlanIssueDeps, remote: RemoteRepository | undefined): Promise<{ items: PickItem[]; note?: string }> {
+async function listIssues(
+  deps: PlanIssueDeps,
+  remote: RemoteRepository | undefined,
+): Promise<{ items: PickItem[]; note?: string }> {
   if (!remote) return { items: [], note: 'No GitHub remote found: paste an issue URL or describe a task' };
   const apiUrl = readSettings().githubApiUrl ?? apiBaseUrlForHost(remote.host);
   const token = await githubToken(false).catch(() => undefined);
   const items: PickItem[] = [];
   try {
-    const issues = await new OctokitGitHub({ ...(apiUrl ? { baseUrl: apiUrl } : {}), ...(token ? { token } : {}) }).listOpenIssues(
-      remote.owner,
-      remote.repo,
-    );
+    const issues = await new OctokitGitHub({
+      ...(apiUrl ? { baseUrl: apiUrl } : {}),
+      ...(token ? { token } : {}),
+    }).listOpenIssues(remote.owner, remote.repo);
     items.push({ label: `${remote.owner}/${remote.repo}`, kind: vscode.QuickPickItemKind.Separator });
     for (const issue of issues) {
       items.push({
         label: `#${issue.ref.number} ${issue.title}`,
         description: issue.labels.join(', '),
-        detail: issue.body.split('\n').find((l) => l.trim())?.slice(0, 160) ?? '',
+        detail:
+          issue.body
+            .split('\n')
+            .find((l) => l.trim())
+            ?.slice(0, 160) ?? '',
         choice: { kind: 'issue', issue },
       });
     }
@@ -119,13 +130,18 @@ async function listIssues(deps: PlanIssueDeps, remote: RemoteRepository | undefi
     return { items };
   } catch (error) {
     deps.log.warn(`listing issues of ${remote.owner}/${remote.repo}: ${describeError(error)}`);
-    if (!token) items.push({ label: '$(github) Sign in to GitHub to list issues', alwaysShow: true, choice: { kind: 'signIn' } });
+    if (!token)
+      items.push({ label: '$(github) Sign in to GitHub to list issues', alwaysShow: true, choice: { kind: 'signIn' } });
     return { items, note: `Cannot list issues of ${remote.owner}/${remote.repo}: ${describeError(error)}` };
   }
 }
 
 /** The person's GitHub token from VS Code's authentication provider; `ask` shows the sign-in. */
 export async function githubToken(ask: boolean): Promise<string | undefined> {
-  const session = await vscode.authentication.getSession('github', ['repo'], ask ? { createIfNone: true } : { silent: true });
+  const session = await vscode.authentication.getSession(
+    'github',
+    ['repo'],
+    ask ? { createIfNone: true } : { silent: true },
+  );
   return session?.accessToken;
 }

@@ -9,7 +9,10 @@ export async function confirmSetup(repository: string, description: string): Pro
   const run = 'Run Set-up';
   const answer = await vscode.window.showInformationMessage(
     `Agent OS: set up ${path.basename(repository)} before the agents run?`,
-    { modal: true, detail: `${description}\n\nThe set-up has network access to the package registries; agents do not. Your answer is remembered for this repository.` },
+    {
+      modal: true,
+      detail: `${description}\n\nThe set-up has network access to the package registries; agents do not. Your answer is remembered for this repository.`,
+    },
     run,
   );
   return answer === run;
@@ -21,6 +24,9 @@ export function setupProgressInStatusBar(): (sessionId: string, line: string) =>
   return (_sessionId, line) => {
     current?.dispose();
     const done = /ready|failed/.test(line);
-    current = vscode.window.setStatusBarMessage(`${done ? '$(check)' : '$(sync~spin)'} Agent OS ${line}`, done ? 10_000 : 30 * 60_000);
+    current = vscode.window.setStatusBarMessage(
+      `${done ? '$(check)' : '$(sync~spin)'} Agent OS ${line}`,
+      done ? 10_000 : 30 * 60_000,
+    );
   };
 }

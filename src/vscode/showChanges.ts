@@ -15,7 +15,9 @@ export class BaseContentProvider implements vscode.TextDocumentContentProvider {
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const q = JSON.parse(uri.query) as { worktree: string; commit: string; path: string };
     try {
-      const { stdout } = await run('git', ['-C', q.worktree, 'show', `${q.commit}:${q.path}`], { maxBuffer: 64 * 1024 * 1024 });
+      const { stdout } = await run('git', ['-C', q.worktree, 'show', `${q.commit}:${q.path}`], {
+        maxBuffer: 64 * 1024 * 1024,
+      });
       return stdout;
     } catch {
       return '';
@@ -33,9 +35,18 @@ function baseUri(changes: SessionChanges, path: string): vscode.Uri {
 
 function headUri(changes: SessionChanges, path: string, deleted: boolean): vscode.Uri {
   // A deleted file has no worktree side: show it against an empty document.
-  if (deleted) return vscode.Uri.from({ scheme: BASE_SCHEME, path: `/${path}`, query: JSON.stringify({ worktree: changes.worktree, commit: 'missing', path }) });
+  if (deleted)
+    return vscode.Uri.from({
+      scheme: BASE_SCHEME,
+      path: `/${path}`,
+      query: JSON.stringify({ worktree: changes.worktree, commit: 'missing', path }),
+    });
   if (changes.gitDir && changes.filesCommit) {
-    return vscode.Uri.from({ scheme: BASE_SCHEME, path: `/${path}`, query: JSON.stringify({ worktree: changes.gitDir, commit: changes.filesCommit, path }) });
+    return vscode.Uri.from({
+      scheme: BASE_SCHEME,
+      path: `/${path}`,
+      query: JSON.stringify({ worktree: changes.gitDir, commit: changes.filesCommit, path }),
+    });
   }
   return vscode.Uri.file(join(changes.worktree, path));
 }
@@ -62,7 +73,10 @@ export async function showChanges(changes: SessionChanges, title: string): Promi
     { label: '$(files) Open every file', description: `${changes.files.length} files in one multi-diff editor` },
     ...changes.files.map((file) => ({ label: file.path, description: file.status, file })),
   ];
-  const pick = await vscode.window.showQuickPick(items, { title: `Changes of ${title}`, placeHolder: 'Pick a file to diff' });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: `Changes of ${title}`,
+    placeHolder: 'Pick a file to diff',
+  });
   if (!pick) return;
   if (pick.file) {
     await open(pick.file);

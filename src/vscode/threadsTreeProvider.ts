@@ -8,9 +8,16 @@ import { readSessionState } from '../core/session/sessionStateFold.ts';
 import type { LogCursor, SessionMeta, SessionStore } from '../core/session/sessionStore.ts';
 import { PERSON_WAITS_FOLD, type SessionWaits } from '../views/personWaits.ts';
 import type { RuntimeAccess } from './runtimeAccess.ts';
-import { ThreadsTreeModel, type NodeIcon, type SessionNodeView, type ThreadNodeView } from '../views/threadsTreeModel.ts';
+import {
+  ThreadsTreeModel,
+  type NodeIcon,
+  type SessionNodeView,
+  type ThreadNodeView,
+} from '../views/threadsTreeModel.ts';
 
-export type ThreadsNode = { kind: 'session'; sessionId: string } | { kind: 'thread'; sessionId: string; threadId: string };
+export type ThreadsNode =
+  | { kind: 'session'; sessionId: string }
+  | { kind: 'thread'; sessionId: string; threadId: string };
 
 export interface ThreadsTreeEvents {
   /** What a session waits for the person to answer, as its log was when the tree opened it. */
@@ -73,7 +80,10 @@ export class ThreadsTreeProvider implements vscode.TreeDataProvider<ThreadsNode>
     this.followers.set(meta.id, abort);
     let after: LogCursor | undefined;
     try {
-      const [state, waits] = await Promise.all([readSessionState(this.store, meta.id), this.store.readFolded(meta.id, PERSON_WAITS_FOLD)]);
+      const [state, waits] = await Promise.all([
+        readSessionState(this.store, meta.id),
+        this.store.readFolded(meta.id, PERSON_WAITS_FOLD),
+      ]);
       this.model.start(meta.id, state.state);
       this.events.onFolded(meta.id, waits.state);
       // Folded one after the other: follow from the earlier end (both skip what they already have).
@@ -137,7 +147,8 @@ export class ThreadsTreeProvider implements vscode.TreeDataProvider<ThreadsNode>
 
   getChildren(element?: ThreadsNode): ThreadsNode[] {
     if (!element) return this.model.sessions().map((s) => this.sessionNode(s.sessionId));
-    if (element.kind === 'session') return this.model.threads(element.sessionId).map((t) => this.threadNode(t.sessionId, t.threadId));
+    if (element.kind === 'session')
+      return this.model.threads(element.sessionId).map((t) => this.threadNode(t.sessionId, t.threadId));
     return [];
   }
 
@@ -173,7 +184,11 @@ function sessionItem(view: SessionNodeView): vscode.TreeItem {
   item.tooltip = view.tooltip;
   item.iconPath = icon(view.icon);
   item.contextValue = view.contextValue;
-  item.command = { command: 'agentOs.openEventLog', title: 'Open Event Log', arguments: [{ sessionId: view.sessionId }] };
+  item.command = {
+    command: 'agentOs.openEventLog',
+    title: 'Open Event Log',
+    arguments: [{ sessionId: view.sessionId }],
+  };
   return item;
 }
 

@@ -6,7 +6,11 @@ import * as vscode from 'vscode';
 import { describeError } from '../core/errors.ts';
 import { eventLogHtml } from './eventLogHtml.ts';
 
-export function webviewPageHtml(webview: vscode.Webview, extensionUri: vscode.Uri, page: { script: string; style: string; title: string }): string {
+export function webviewPageHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  page: { script: string; style: string; title: string },
+): string {
   const uri = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...parts)).toString();
   return eventLogHtml({
     cspSource: webview.cspSource,

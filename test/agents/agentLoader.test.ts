@@ -60,7 +60,11 @@ test('valid files: ours, a Claude Code subagent, and an override of a built-in',
   assert.equal(reviewer.model, 'claude-sonnet-4-6');
   assert.deepEqual(enabledToolNames(resolvedTools(reviewer)).sort(), ['bash', 'glob', 'grep', 'read']);
   assert.equal(sandboxAccessFor(reviewer), 'read_only');
-  assert.deepEqual(reviewer.source, { kind: 'file', path: join(fixtures, 'valid', '.claude', 'agents', 'code-reviewer.md'), folder: 'claude' });
+  assert.deepEqual(reviewer.source, {
+    kind: 'file',
+    path: join(fixtures, 'valid', '.claude', 'agents', 'code-reviewer.md'),
+    folder: 'claude',
+  });
 
   // `name: coder` replaces the built-in, keeping its spelling so the pipeline still finds "Coder".
   const coder = agents.get('Coder')!;
@@ -104,7 +108,10 @@ test('each malformed file is a clear error naming file and field; the others sti
   const field = problemsOf(problems, 'unknown-field.md').find((p) => p.field === 'tols')!;
   assert.deepEqual(field.range, { start: { line: 3, character: 0 }, end: { line: 3, character: 4 } });
 
-  assert.deepEqual([...agents.keys()].sort(), ['Coder', 'Coordinator', 'Planner', 'Reviewer', 'good', 'unknown-model'].sort());
+  assert.deepEqual(
+    [...agents.keys()].sort(),
+    ['Coder', 'Coordinator', 'Planner', 'Reviewer', 'good', 'unknown-model'].sort(),
+  );
   assert.equal(agents.get('unknown-model')!.model, 'gpt-7');
 });
 
@@ -120,17 +127,25 @@ test('a delegation cycle across files is an error on each file of the cycle; a c
 });
 
 test('self-delegation is a cycle', () => {
-  const set = buildAgentSet([{ path: '/w/.agents/me.md', folder: 'agents', text: '---\nname: me\ndescription: d\ncallable_agents: me\n---\nx' }]);
+  const set = buildAgentSet([
+    { path: '/w/.agents/me.md', folder: 'agents', text: '---\nname: me\ndescription: d\ncallable_agents: me\n---\nx' },
+  ]);
   assert.match(set.problems[0]!.message, /delegation cycle: me → me/);
 });
 
 test('delegation depth beyond the setting is an error; a larger setting allows it', async () => {
   const { agents, problems } = await loadAgents(join(fixtures, 'depth'));
   const boss = problemsOf(problems, 'boss.md');
-  assert.match(boss[0]!.message, /delegation too deep: boss → Coordinator → Planner → helper is 3 levels; the limit is 1/);
+  assert.match(
+    boss[0]!.message,
+    /delegation too deep: boss → Coordinator → Planner → helper is 3 levels; the limit is 1/,
+  );
   // The Coordinator is built in (no file): the overriding Planner that adds a level is blamed.
   const planner = problemsOf(problems, 'planner.md');
-  assert.match(planner[0]!.message, /Planner is called by Coordinator, so its callable_agents make delegation 2 levels deep/);
+  assert.match(
+    planner[0]!.message,
+    /Planner is called by Coordinator, so its callable_agents make delegation 2 levels deep/,
+  );
   assert.equal(agents.get('Planner')!.source.kind, 'builtin', 'a failed override leaves the built-in in place');
   assert.ok(agents.has('helper'));
   assert.ok(!agents.has('boss'));
@@ -172,19 +187,45 @@ test('Claude Code tool names map case-insensitively; MultiEdit is edit; disallow
 
 test('a Claude Code permission pattern like Bash(git:*) leaves the tool off, with a warning', () => {
   const set = buildAgentSet([
-    { path: '/w/.claude/agents/git.md', folder: 'claude', text: '---\nname: git-helper\ndescription: d\ntools: Read, Bash(git status)\n---\nx' },
+    {
+      path: '/w/.claude/agents/git.md',
+      folder: 'claude',
+      text: '---\nname: git-helper\ndescription: d\ntools: Read, Bash(git status)\n---\nx',
+    },
   ]);
-  assert.deepEqual(set.problems.map((p) => [p.severity, p.field]), [['warning', 'tools']]);
+  assert.deepEqual(
+    set.problems.map((p) => [p.severity, p.field]),
+    [['warning', 'tools']],
+  );
   assert.match(set.problems[0]!.message, /the tool stays off/);
   assert.deepEqual(enabledToolNames(resolvedTools(set.agents.get('git-helper')!)), ['read']);
 });
 
 test('the platform limits apply: the system prompt is refused past 100,000; a description past 2,048 is a warning', () => {
   const set = buildAgentSet([
-    { path: '/w/.agents/long.md', folder: 'agents', text: `---\nname: long\ndescription: ${'d'.repeat(2049)}\n---\n${'p'.repeat(100_001)}` },
+    {
+      path: '/w/.agents/long.md',
+      folder: 'agents',
+      text: `---\nname: long\ndescription: ${'d'.repeat(2049)}\n---\n${'p'.repeat(100_001)}`,
+    },
   ]);
-  assert.deepEqual(set.problems.map((p) => [p.field, p.severity]), [['description', 'warning'], ['body', 'error']]);
+  assert.deepEqual(
+    set.problems.map((p) => [p.field, p.severity]),
+    [
+      ['description', 'warning'],
+      ['body', 'error'],
+    ],
+  );
   assert.equal(set.agents.has('long'), false);
-  const huge = buildAgentSet([{ path: '/w/.agents/huge.md', folder: 'agents', text: `---\nname: huge\ndescription: ${'d'.repeat(100_001)}\n---\nP` }]);
-  assert.deepEqual(huge.problems.map((p) => [p.field, p.severity]), [['description', 'error']]);
+  const huge = buildAgentSet([
+    {
+      path: '/w/.agents/huge.md',
+      folder: 'agents',
+      text: `---\nname: huge\ndescription: ${'d'.repeat(100_001)}\n---\nP`,
+    },
+  ]);
+  assert.deepEqual(
+    huge.problems.map((p) => [p.field, p.severity]),
+    [['description', 'error']],
+  );
 });

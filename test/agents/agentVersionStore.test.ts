@@ -36,7 +36,10 @@ test('unchanged content keeps its version; a change is a new version; old versio
 
   // Going back to the first content is a change too: a new version, not a silent switch to 1.
   assert.equal((await store.resolve(coder())).version, 3);
-  assert.deepEqual((await store.list('Coder')).map((v) => v.version), [1, 2, 3]);
+  assert.deepEqual(
+    (await store.list('Coder')).map((v) => v.version),
+    [1, 2, 3],
+  );
 });
 
 test('the same permissions spelled differently are the same version; where the file lives is not content', async () => {
@@ -53,7 +56,10 @@ test('the same permissions spelled differently are the same version; where the f
     toolset: {
       type: 'agent_toolset_20260401',
       default_config: { enabled: false },
-      configs: [{ name: 'grep', enabled: true }, { name: 'read', enabled: true }],
+      configs: [
+        { name: 'grep', enabled: true },
+        { name: 'read', enabled: true },
+      ],
     },
     source: { kind: 'file', path: '/b/.claude/agents/x.md', folder: 'claude' },
   };
@@ -65,7 +71,10 @@ test('versions survive reopening the store, and a session gets exactly the versi
   const dir = await tempDir('versions-');
   const workspace = await tempDir('workspace-');
   const file = join(workspace, '.agents', 'helper.md');
-  await writeFile(join(await mkdirp(join(workspace, '.agents')), 'helper.md'), '---\nname: helper\ndescription: helps\ntools: read\n---\nFirst prompt.\n');
+  await writeFile(
+    join(await mkdirp(join(workspace, '.agents')), 'helper.md'),
+    '---\nname: helper\ndescription: helps\ntools: read\n---\nFirst prompt.\n',
+  );
 
   const first = await loadAgents(workspace);
   const recorded = Object.fromEntries(
@@ -88,7 +97,13 @@ test('versions survive reopening the store, and a session gets exactly the versi
   assert.equal(pinned.get('helper')!.system, 'First prompt.');
 
   // Atomic writes leave neither temp files nor locks behind.
-  assert.deepEqual((await readdir(dir)).sort(), ['coder.json', 'coordinator.json', 'helper.json', 'planner.json', 'reviewer.json']);
+  assert.deepEqual((await readdir(dir)).sort(), [
+    'coder.json',
+    'coordinator.json',
+    'helper.json',
+    'planner.json',
+    'reviewer.json',
+  ]);
   const stored = JSON.parse(await readFile(join(dir, 'helper.json'), 'utf8'));
   assert.equal(stored.versions.length, 2);
 });
@@ -97,10 +112,16 @@ test('an unknown version is AGENT_NOT_FOUND; a damaged file is a clear error', a
   const dir = await tempDir('versions-');
   const store = new AgentVersionStore(dir);
   await store.resolve(coder());
-  await assert.rejects(store.get('Coder', 7), (e: unknown) => isAgentOsError(e) && e.code === 'AGENT_NOT_FOUND' && /version 7/.test(e.message));
+  await assert.rejects(
+    store.get('Coder', 7),
+    (e: unknown) => isAgentOsError(e) && e.code === 'AGENT_NOT_FOUND' && /version 7/.test(e.message),
+  );
   await assert.rejects(store.get('Nobody', 1), (e: unknown) => isAgentOsError(e) && e.code === 'AGENT_NOT_FOUND');
   await writeFile(join(dir, 'coder.json'), '{"name":"Coder","versions":[{"version":"x"}]}');
-  await assert.rejects(store.get('Coder', 1), (e: unknown) => isAgentOsError(e) && e.code === 'INVALID_AGENT' && /damaged/.test(e.message));
+  await assert.rejects(
+    store.get('Coder', 1),
+    (e: unknown) => isAgentOsError(e) && e.code === 'INVALID_AGENT' && /damaged/.test(e.message),
+  );
 });
 
 test('concurrent resolves of one new content make exactly one version', async () => {
@@ -109,7 +130,10 @@ test('concurrent resolves of one new content make exactly one version', async ()
   const b = new AgentVersionStore(dir);
   const edited = { ...coder(), description: 'changed' };
   const results = await Promise.all([a.resolve(edited), b.resolve(edited), a.resolve(edited), b.resolve(edited)]);
-  assert.deepEqual(results.map((r) => r.version), [1, 1, 1, 1]);
+  assert.deepEqual(
+    results.map((r) => r.version),
+    [1, 1, 1, 1],
+  );
   assert.equal((await a.list('Coder')).length, 1);
 });
 

@@ -6,7 +6,13 @@ import { extractJsonPayload, parsePlan, parseVerdict } from '../../src/core/agen
 const plan = {
   summary: 'Add a slugify helper and its test.',
   steps: [
-    { id: 1, title: 'Add slugify', description: 'Create src/slug.ts', files: ['src/slug.ts'], validation: 'npm test -- slug' },
+    {
+      id: 1,
+      title: 'Add slugify',
+      description: 'Create src/slug.ts',
+      files: ['src/slug.ts'],
+      validation: 'npm test -- slug',
+    },
     { id: 'final', title: 'Full suite', description: 'Run all tests', files: [], validation: 'npm test' },
   ],
 };
@@ -57,7 +63,11 @@ test('verdicts: APPROVE with summary, REJECT needs at least one fix', () => {
   const approve = parseVerdict('```json\n{"decision":"APPROVE","summary":"npm test: 12 passed"}\n```');
   assert.ok(approve.ok && approve.value.decision === 'APPROVE');
   const reject = parseVerdict(
-    JSON.stringify({ decision: 'REJECT', summary: 'test fails', fixes: [{ file: 'src/a.ts', problem: 'off by one', fix: 'use <=' }] }),
+    JSON.stringify({
+      decision: 'REJECT',
+      summary: 'test fails',
+      fixes: [{ file: 'src/a.ts', problem: 'off by one', fix: 'use <=' }],
+    }),
   );
   assert.ok(reject.ok && reject.value.decision === 'REJECT' && reject.value.fixes.length === 1);
   const noFixes = parseVerdict(JSON.stringify({ decision: 'REJECT', summary: 'bad', fixes: [] }));

@@ -53,7 +53,10 @@ test('no decision and no terminal: exit 3 with the resume hint; resume --reject,
     const again = await world.cli(['resume', id, '--approve', ...world.flags]);
     assert.equal(again.code, 0, show(again));
     assert.equal(world.github.pullRequests().length, 1);
-    assert.deepEqual(world.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+    assert.deepEqual(
+      world.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome),
+      [],
+    );
   } finally {
     await world.close();
   }
@@ -97,7 +100,10 @@ test('a push the remote refuses: one-line GIT_FAILED error and a non-zero exit; 
     assert.equal(resumed.code, 0, show(resumed));
     assert.equal(world.github.pullRequests().length, 1);
     assert.match(resumed.stdout, /pull request #\d+: /);
-    assert.deepEqual(world.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+    assert.deepEqual(
+      world.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome),
+      [],
+    );
   } finally {
     await world.close();
   }
@@ -111,7 +117,10 @@ test('resume --reject killed after the rejection was recorded, then run again: t
     const id = sessionIdIn(first.stdout);
     const store = new FileSessionStore(world.storeDir);
 
-    const rejecting = startCli(['resume', id, '--reject', FEEDBACK, ...world.flags], cliEnv({ ANTHROPIC_API_KEY: 'x' }));
+    const rejecting = startCli(
+      ['resume', id, '--reject', FEEDBACK, ...world.flags],
+      cliEnv({ ANTHROPIC_API_KEY: 'x' }),
+    );
     // Killed once the rejection is recorded and the new round has begun (the session is marked running).
     const begun = async () => {
       const events = await store.read(id);
@@ -128,11 +137,18 @@ test('resume --reject killed after the rejection was recorded, then run again: t
     const again = await world.cli(['resume', id, '--reject', FEEDBACK, ...world.flags]);
     assert.equal(again.code, 3, show(again));
     const events = await store.read(id);
-    assert.equal(events.filter((e) => e.type === 'agent_os.approval').length, 1, 'the new verdict was not rejected too');
+    assert.equal(
+      events.filter((e) => e.type === 'agent_os.approval').length,
+      1,
+      'the new verdict was not rejected too',
+    );
     const verdicts = verdictsOf(events);
     assert.equal(verdicts.length, 2);
     assert.deepEqual(foldSession(id, events).stopReason, { type: 'requires_action', event_ids: [verdicts[1]?.id] });
-    assert.deepEqual(world.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+    assert.deepEqual(
+      world.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome),
+      [],
+    );
   } finally {
     await world.close();
   }

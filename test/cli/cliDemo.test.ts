@@ -21,7 +21,10 @@ test('agent-os demo runs offline to the end: thread tree, verdict, diff summary,
   assert.match(out, /== verdict\nAPPROVE: /);
   assert.match(out, /== diff\nM src\/parseDuration\.js \(\+\d+ −\d+\)\nA test\/compoundDuration\.test\.js/);
   assert.match(out, /== pull request\n#\d+ agent-os-demo\/duration-kit#\d+: /);
-  assert.match(out, /http:\/\/127\.0\.0\.1:\d+\/agent-os-demo\/duration-kit\/pull\/\d+ +\(agent-os\/sesn_\w+ → main, head [0-9a-f]{12}\)/);
+  assert.match(
+    out,
+    /http:\/\/127\.0\.0\.1:\d+\/agent-os-demo\/duration-kit\/pull\/\d+ +\(agent-os\/sesn_\w+ → main, head [0-9a-f]{12}\)/,
+  );
   assert.match(out, /Reviewer: verdict REJECT/, 'the REJECT round is shown');
   assert.equal(result.stderr, '');
 });
@@ -53,8 +56,16 @@ test('demo with ANTHROPIC_API_KEY set but the model unreachable says so and star
       server.close(() => resolve(port));
     });
   });
-  const result = await startCli(['demo'], cliEnv({ ANTHROPIC_API_KEY: 'sk-ant-not-used', ANTHROPIC_BASE_URL: `http://127.0.0.1:${closed}` })).done;
+  const result = await startCli(
+    ['demo'],
+    cliEnv({ ANTHROPIC_API_KEY: 'sk-ant-not-used', ANTHROPIC_BASE_URL: `http://127.0.0.1:${closed}` }),
+  ).done;
   assert.equal(result.code, 1, show(result));
-  assert.match(result.stdout, new RegExp(`ANTHROPIC_API_KEY is set, so the demo would use the real model, but http://127\\.0\\.0\\.1:${closed} cannot be reached \\(ECONNREFUSED\\)\\. Nothing was started\\. Unset ANTHROPIC_API_KEY`));
+  assert.match(
+    result.stdout,
+    new RegExp(
+      `ANTHROPIC_API_KEY is set, so the demo would use the real model, but http://127\\.0\\.0\\.1:${closed} cannot be reached \\(ECONNREFUSED\\)\\. Nothing was started\\. Unset ANTHROPIC_API_KEY`,
+    ),
+  );
   assert.doesNotMatch(result.stdout, /session sesn_|--store/);
 });

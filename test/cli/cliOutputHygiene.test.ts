@@ -38,7 +38,12 @@ before(async () => {
     script: parseModelScript({
       agents: {
         hostile: [
-          { content: [{ type: 'text', text: HOSTILE_TEXT }, { type: 'tool_use', name: 'bash', input: { command: HOSTILE_COMMAND } }] },
+          {
+            content: [
+              { type: 'text', text: HOSTILE_TEXT },
+              { type: 'tool_use', name: 'bash', input: { command: HOSTILE_COMMAND } },
+            ],
+          },
           { content: [{ type: 'tool_use', name: 'read', input: { file_path: '\x1b]0;title\x07\u202emissing.txt' } }] },
           { content: [{ type: 'text', text: HOSTILE_TEXT }] },
         ],
@@ -54,20 +59,33 @@ after(async () => {
 
 /** Runs the built CLI and keeps the exact bytes it wrote. */
 function cliBytes(args: string[]): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }> {
-  const child = spawn(CLI_NODE, [CLI, ...args], { env: cliEnv({ ANTHROPIC_API_KEY: 'x' }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(CLI_NODE, [CLI, ...args], {
+    env: cliEnv({ ANTHROPIC_API_KEY: 'x' }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (d: Buffer) => out.push(d));
   child.stderr.on('data', (d: Buffer) => err.push(d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) })));
+  return new Promise((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) })),
+  );
 }
 
 /** No ESC, no other C0 control but tab and newline, no DEL, no C1 control and no bidi character in the bytes. */
 function assertNothingToObey(bytes: Buffer, what: string): void {
   assert.equal(bytes.indexOf(0x1b), -1, `${what} holds an ESC byte:\n${bytes.toString()}`);
-  for (const byte of bytes) assert.ok(byte === 0x09 || byte === 0x0a || (byte >= 0x20 && byte !== 0x7f), `${what} holds control byte 0x${byte.toString(16)}`);
+  for (const byte of bytes)
+    assert.ok(
+      byte === 0x09 || byte === 0x0a || (byte >= 0x20 && byte !== 0x7f),
+      `${what} holds control byte 0x${byte.toString(16)}`,
+    );
   const text = bytes.toString('utf8');
-  assert.doesNotMatch(text, /[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/, `${what} holds a C1 or bidi character`);
+  assert.doesNotMatch(
+    text,
+    /[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/,
+    `${what} holds a C1 or bidi character`,
+  );
 }
 
 test('model text and tool output reach the terminal with every escape shown, none obeyed', async () => {
@@ -95,7 +113,12 @@ test('model text and tool output reach the terminal with every escape shown, non
   assert.equal(message?.type === 'agent.message' && message.content[0]?.text, HOSTILE_TEXT);
 
   // Every way of reading the session back is as harmless, and JSON stays exact.
-  for (const args of [['sessions', 'show', session.id], ['sessions', 'list'], ['sessions', 'show', session.id, '--json'], ['sessions', 'export', session.id]]) {
+  for (const args of [
+    ['sessions', 'show', session.id],
+    ['sessions', 'list'],
+    ['sessions', 'show', session.id, '--json'],
+    ['sessions', 'export', session.id],
+  ]) {
     const shown = await cliBytes([...args, '--store', store]);
     assert.equal(shown.code, 0, `${args.join(' ')}: ${shown.stderr.toString()}`);
     assertNothingToObey(shown.stdout, `${args.join(' ')} stdout`);
@@ -104,7 +127,11 @@ test('model text and tool output reach the terminal with every escape shown, non
   const json = await cliBytes(['sessions', 'show', session.id, '--json', '--store', store]);
   const parsed = JSON.parse(json.stdout.toString('utf8')) as { events: typeof events };
   const again = parsed.events.find((e) => e.type === 'agent.message');
-  assert.equal(again?.type === 'agent.message' && again.content[0]?.text, HOSTILE_TEXT, 'JSON output means exactly what the log holds');
+  assert.equal(
+    again?.type === 'agent.message' && again.content[0]?.text,
+    HOSTILE_TEXT,
+    'JSON output means exactly what the log holds',
+  );
 });
 
 test('the CLI writes to its terminal only through terminalOutput.ts, which shows control characters', () => {
@@ -114,9 +141,11 @@ test('the CLI writes to its terminal only through terminalOutput.ts, which shows
     if (!file.endsWith('.ts') || file === 'terminalOutput.ts') continue;
     const text = readFileSync(join(cliDir, file), 'utf8');
     for (const [i, line] of text.split('\n').entries()) {
-      if (/process\.(stdout|stderr)\.write|console\.(log|error|warn|info)/.test(line)) offenders.push(`src/cli/${file}:${i + 1}: ${line.trim()}`);
+      if (/process\.(stdout|stderr)\.write|console\.(log|error|warn|info)/.test(line))
+        offenders.push(`src/cli/${file}:${i + 1}: ${line.trim()}`);
       // readline writes its prompt to the terminal itself: a prompt that carries model text goes through promptText.
-      if (/\.question\(`[^`]*\$\{/.test(line) && !line.includes('promptText(')) offenders.push(`src/cli/${file}:${i + 1}: ${line.trim()}`);
+      if (/\.question\(`[^`]*\$\{/.test(line) && !line.includes('promptText('))
+        offenders.push(`src/cli/${file}:${i + 1}: ${line.trim()}`);
     }
   }
   assert.deepEqual(offenders, []);

@@ -30,7 +30,10 @@ test('a low-confidence plan with questions asks the person before the Coder star
   const world = await startCliWorld({
     agents: {
       Coordinator: coordinatorToReview(),
-      Planner: [turn(text(`Here is the plan.\n\n${fenced(unsure)}`)), expecting('The person answered your questions', text(planText()))],
+      Planner: [
+        turn(text(`Here is the plan.\n\n${fenced(unsure)}`)),
+        expecting('The person answered your questions', text(planText())),
+      ],
       Coder: coderTurns(),
       Reviewer: reviewerApproveTurns(),
     },
@@ -46,7 +49,9 @@ test('a low-confidence plan with questions asks the person before the Coder star
     assert.equal(requestsOf(world.server, 'Coder').length, 0, 'the Coder has not started');
     const store = new FileSessionStore(world.storeDir);
     let events = await store.read(id);
-    const asked = events.find((e): e is EventOfType<'agent_os.questions_asked'> => e.type === 'agent_os.questions_asked');
+    const asked = events.find(
+      (e): e is EventOfType<'agent_os.questions_asked'> => e.type === 'agent_os.questions_asked',
+    );
     assert.equal(asked?.reason, 'questions');
     assert.deepEqual(foldSession(id, events).stopReason, { type: 'requires_action', event_ids: [asked!.id] });
 
@@ -58,9 +63,14 @@ test('a low-confidence plan with questions asks the person before the Coder star
     assert.match(resumed.stdout, /Reviewer: verdict APPROVE/);
     // The answers are events, and the Planner read them in its thread.
     events = await store.read(id);
-    const answered = events.find((e): e is EventOfType<'agent_os.questions_answered'> => e.type === 'agent_os.questions_answered');
+    const answered = events.find(
+      (e): e is EventOfType<'agent_os.questions_answered'> => e.type === 'agent_os.questions_answered',
+    );
     assert.deepEqual(answered?.answers, ['No: spaces stay invalid.', 'go ahead']);
-    assert.match(lastUserText(requestsOf(world.server, 'Planner')[1]!), /Should \\"1h30m\\" also accept spaces[\s\S]*A: No: spaces stay invalid/);
+    assert.match(
+      lastUserText(requestsOf(world.server, 'Planner')[1]!),
+      /Should \\"1h30m\\" also accept spaces[\s\S]*A: No: spaces stay invalid/,
+    );
     // The revised plan is the one the Coder got and the steps are of.
     const plans = events.filter((e) => e.type === 'agent_os.plan_submitted');
     assert.equal(plans.length, 2);

@@ -24,7 +24,14 @@ function assertOneLineError(result: { code: number | null; stderr: string; stdou
 test('run --issue --approve: progress, the verdict, and the pull request; exit 0', async () => {
   const world = await startCliWorld(demoModelScript());
   try {
-    const result = await world.cli(['run', '--issue', world.issueRef, '--approve', ...ALLOW_SCRIPTED_COMMANDS, ...world.flags]);
+    const result = await world.cli([
+      'run',
+      '--issue',
+      world.issueRef,
+      '--approve',
+      ...ALLOW_SCRIPTED_COMMANDS,
+      ...world.flags,
+    ]);
     assert.equal(result.code, 0, show(result));
     assert.match(result.stdout, /Coordinator → send_to_agent Planner/, 'the primary thread is named too');
     assert.match(result.stdout, /Planner: plan accepted \(2 steps\)/);
@@ -34,7 +41,12 @@ test('run --issue --approve: progress, the verdict, and the pull request; exit 0
     assert.match(result.stdout, /approving the verdict/);
     const prs = world.github.pullRequests();
     assert.equal(prs.length, 1);
-    assert.match(result.stdout, new RegExp(`pull request #${prs[0]?.number}: http://127\\.0\\.0\\.1:\\d+/${world.sample.owner}/${world.sample.repo}/pull/${prs[0]?.number}`));
+    assert.match(
+      result.stdout,
+      new RegExp(
+        `pull request #${prs[0]?.number}: http://127\\.0\\.0\\.1:\\d+/${world.sample.owner}/${world.sample.repo}/pull/${prs[0]?.number}`,
+      ),
+    );
     assert.match(result.stdout, /session sesn_\w+ finished/);
     const id = sessionIdIn(result.stdout);
     const state = foldSession(id, await new FileSessionStore(world.storeDir).read(id));
@@ -62,7 +74,10 @@ test('run --agent Coder --prompt: one agent, one thread, in the session worktree
     const id = sessionIdIn(result.stdout);
     const events = await new FileSessionStore(world.storeDir).read(id);
     const state = foldSession(id, events);
-    assert.deepEqual(Object.values(state.threads).map((t) => t.agentName), ['Coder']);
+    assert.deepEqual(
+      Object.values(state.threads).map((t) => t.agentName),
+      ['Coder'],
+    );
     assert.equal(existsSync(join(world.sample.workdir, 'NOTES.md')), false, 'the checkout is untouched');
     const worktree = join(world.storeDir, '.worktrees', 'repos', id);
     assert.equal(readFileSync(join(worktree, 'NOTES.md'), 'utf8'), 'notes\n');
@@ -81,8 +96,14 @@ test('errors are one readable line and a non-zero exit', async () => {
     assertOneLineError(await world.cli([...run, '--frobnicate', ...world.flags]), /--frobnicate/);
     const flagsElsewhere = world.flags.map((f) => (f === world.sample.workdir ? notRepo : f));
     assertOneLineError(await world.cli([...run, ...flagsElsewhere]), /not inside a git repository/);
-    assertOneLineError(await world.cli(['resume', 'sesn_doesNotExist1234', '--approve', ...world.flags]), /sesn_doesNotExist1234/);
-    assertOneLineError(await world.cli(['run', '--issue', `${world.sample.owner}/${world.sample.repo}#999`, ...world.flags]), /#999 not found/);
+    assertOneLineError(
+      await world.cli(['resume', 'sesn_doesNotExist1234', '--approve', ...world.flags]),
+      /sesn_doesNotExist1234/,
+    );
+    assertOneLineError(
+      await world.cli(['run', '--issue', `${world.sample.owner}/${world.sample.repo}#999`, ...world.flags]),
+      /#999 not found/,
+    );
     // None of these made a session or asked the model anything.
     assert.deepEqual(await new FileSessionStore(world.storeDir).list().catch(() => []), []);
     assert.equal(world.server.requests.length, 0);

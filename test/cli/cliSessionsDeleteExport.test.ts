@@ -34,10 +34,16 @@ test('sessions export redacts secrets; sessions delete removes log and worktree,
 
     const exported = await world.cli(['sessions', 'export', id, '--store', world.storeDir], env);
     assert.equal(exported.code, 0, show(exported));
-    const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = exported.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(lines.length, events.length + 1, 'a header and every event');
     assert.equal(lines[0]?.['agent_os_export'], 1);
-    assert.deepEqual(lines.slice(1).map((e) => e['type']), events.map((e) => e.type));
+    assert.deepEqual(
+      lines.slice(1).map((e) => e['type']),
+      events.map((e) => e.type),
+    );
     for (const secret of [API_KEY, GITHUB_TOKEN, PRIVATE_VALUE, 'hunter2pass', 'abcdefghijklmnop']) {
       assert.ok(!exported.stdout.includes(secret), `${secret} is redacted`);
     }
@@ -48,7 +54,10 @@ test('sessions export redacts secrets; sessions delete removes log and worktree,
     const file = join(world.root, 'bug-report.jsonl');
     const toFile = await world.cli(['sessions', 'export', id, '--store', world.storeDir, '--out', file], {});
     assert.equal(toFile.code, 0, show(toFile));
-    assert.match(toFile.stderr, new RegExp(`exported ${events.length} events of ${id} to ${file} \\(\\d+ secrets redacted\\)`));
+    assert.match(
+      toFile.stderr,
+      new RegExp(`exported ${events.length} events of ${id} to ${file} \\(\\d+ secrets redacted\\)`),
+    );
     const text = readFileSync(file, 'utf8');
     assert.ok(!text.includes(API_KEY) && !text.includes(GITHUB_TOKEN));
 
@@ -69,7 +78,10 @@ test('sessions export redacts secrets; sessions delete removes log and worktree,
     await assert.rejects(new FileSessionStore(world.storeDir).get(id), /not found|no session|unknown/i);
     const list = await world.cli(['sessions', 'list', '--store', world.storeDir], {});
     assert.match(list.stdout, /^no sessions in /);
-    const branches = execFileSync('git', ['branch', '--list', `agent-os/${id}`], { cwd: world.sample.workdir, encoding: 'utf8' });
+    const branches = execFileSync('git', ['branch', '--list', `agent-os/${id}`], {
+      cwd: world.sample.workdir,
+      encoding: 'utf8',
+    });
     assert.equal(branches, '', 'the session never had a branch in the person’s repository');
   } finally {
     await world.close();

@@ -8,11 +8,17 @@ import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { cliEnv, startCli } from '../support/cliProcess.ts';
 import { ALLOW_SCRIPTED_COMMANDS, show, startCliWorld } from './cliWorld.ts';
 
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   test(`${signal} while the Coder works: exit ${code}, nothing lost; resume --approve opens one pull request`, async () => {
     const world = await startCliWorld(demoModelScript());
     try {
-      const run = startCli(['run', '--issue', world.issueRef, '--approve', ...ALLOW_SCRIPTED_COMMANDS, ...world.flags], cliEnv({ ANTHROPIC_API_KEY: 'x' }));
+      const run = startCli(
+        ['run', '--issue', world.issueRef, '--approve', ...ALLOW_SCRIPTED_COMMANDS, ...world.flags],
+        cliEnv({ ANTHROPIC_API_KEY: 'x' }),
+      );
       const store = new FileSessionStore(world.storeDir);
       // Wait until the Coder has made a tool call, then stop the CLI as a person would.
       let id: string | undefined;
@@ -23,7 +29,15 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
         if (!id) continue;
         const events = await store.read(id);
         const coder = events.find((e) => e.type === 'session.thread_created' && e.agent_name === 'Coder');
-        if (coder && events.some((e) => e.type === 'agent.tool_use' && e.thread === (coder.type === 'session.thread_created' ? coder.session_thread_id : ''))) break;
+        if (
+          coder &&
+          events.some(
+            (e) =>
+              e.type === 'agent.tool_use' &&
+              e.thread === (coder.type === 'session.thread_created' ? coder.session_thread_id : ''),
+          )
+        )
+          break;
       }
       assert.ok(id);
       run.child.kill(signal);
@@ -31,7 +45,11 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       assert.equal(stopped.code, code, show(stopped));
       assert.doesNotMatch(stopped.stderr, /\n\s+at /, 'no stack trace');
       const events = await store.read(id);
-      assert.notEqual(foldSession(id, events).stopReason?.type, 'end_turn', 'the session did not pretend to be finished');
+      assert.notEqual(
+        foldSession(id, events).stopReason?.type,
+        'end_turn',
+        'the session did not pretend to be finished',
+      );
       assert.equal(world.github.pullRequests().length, 0);
 
       const resumed = await world.cli(['resume', id, '--approve', ...ALLOW_SCRIPTED_COMMANDS, ...world.flags]);
@@ -41,10 +59,17 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       assert.equal(world.github.pullRequests().length, 1);
       const all = await store.read(id);
       for (const use of all.filter((e) => e.type === 'agent.tool_use')) {
-        assert.equal(all.filter((e) => e.type === 'agent.tool_result' && e.tool_use_id === use.id).length, 1, `tool use ${use.id} has one result`);
+        assert.equal(
+          all.filter((e) => e.type === 'agent.tool_result' && e.tool_use_id === use.id).length,
+          1,
+          `tool use ${use.id} has one result`,
+        );
       }
       assert.equal((await store.verify(id)).ok, true);
-      assert.deepEqual(world.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+      assert.deepEqual(
+        world.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome),
+        [],
+      );
     } finally {
       await world.close();
     }

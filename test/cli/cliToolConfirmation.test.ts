@@ -33,7 +33,11 @@ before(async () => {
       },
     }),
   });
-  repo = makeTempRepo({ 'README.md': '# x\n', '.agents/asker.md': ASKER, '.agents/denier.md': ASKER.replace('name: asker', 'name: denier') });
+  repo = makeTempRepo({
+    'README.md': '# x\n',
+    '.agents/asker.md': ASKER,
+    '.agents/denier.md': ASKER.replace('name: asker', 'name: denier'),
+  });
 });
 after(async () => {
   await server.close();
@@ -58,14 +62,20 @@ test('always_ask through the CLI: exit 3 with the hint, then --allow-tools answe
   assert.equal(events.filter((e) => e.type === 'user.tool_confirmation').length, 2);
   const results = events.filter((e) => e.type === 'agent.tool_result');
   assert.equal(results.length, 2);
-  assert.ok(results.every((r) => r.type === 'agent.tool_result' && !r.is_error), 'both calls ran');
+  assert.ok(
+    results.every((r) => r.type === 'agent.tool_result' && !r.is_error),
+    'both calls ran',
+  );
 });
 
 test('--deny-tools sends the reason to the agent and the call never runs', async () => {
   const env = cliEnv({ ANTHROPIC_API_KEY: 'x' });
   const store3 = join(repo.root, 'store3');
   const common3 = ['--repo', repo.repo, '--store', store3, '--base-url', server.url];
-  const denied = await startCli(['run', '--agent', 'denier', '--prompt', 'run it', '--deny-tools', 'not today', ...common3], env).done;
+  const denied = await startCli(
+    ['run', '--agent', 'denier', '--prompt', 'run it', '--deny-tools', 'not today', ...common3],
+    env,
+  ).done;
   assert.equal(denied.code, 0, denied.stdout + denied.stderr);
   assert.match(denied.stdout, /denying: bash/);
   const [session] = await new FileSessionStore(store3).list();

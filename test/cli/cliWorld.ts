@@ -32,7 +32,11 @@ export interface CliWorld {
 
 /** Builds dist/cli.js when it is missing (`npm test` builds it before the tests). */
 export function ensureBuiltCli(): void {
-  if (!existsSync(CLI)) execFileSync(process.execPath, [join(__dirname, '..', '..', 'esbuild.js')], { cwd: join(__dirname, '..', '..'), stdio: 'inherit' });
+  if (!existsSync(CLI))
+    execFileSync(process.execPath, [join(__dirname, '..', '..', 'esbuild.js')], {
+      cwd: join(__dirname, '..', '..'),
+      stdio: 'inherit',
+    });
 }
 
 export async function startCliWorld(script: unknown): Promise<CliWorld> {
@@ -43,11 +47,16 @@ export async function startCliWorld(script: unknown): Promise<CliWorld> {
   const server = await ScriptedModelServer.start({ script: parseModelScript(script) });
   const storeDir = join(root, 'store');
   const flags = [
-    '--base-url', server.url,
-    '--github-api', github.baseUrl,
-    '--local-remote', `${sample.barePath}=${sample.owner}/${sample.repo}`,
-    '--store', storeDir,
-    '--repo', sample.workdir,
+    '--base-url',
+    server.url,
+    '--github-api',
+    github.baseUrl,
+    '--local-remote',
+    `${sample.barePath}=${sample.owner}/${sample.repo}`,
+    '--store',
+    storeDir,
+    '--repo',
+    sample.workdir,
     // Where nothing confines, every command asks: these are the tests' own scripted commands (see below).
     ...ALLOW_SCRIPTED_COMMANDS,
   ];

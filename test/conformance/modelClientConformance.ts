@@ -14,7 +14,13 @@ const request = (text: string, extra: Partial<ModelRequest> = {}): ModelRequest 
   model: 'claude-sonnet-4-6',
   max_tokens: 512,
   system: 'You are a careful coder.',
-  tools: [{ name: 'bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } } } }],
+  tools: [
+    {
+      name: 'bash',
+      description: 'Run a command',
+      input_schema: { type: 'object', properties: { command: { type: 'string' } } },
+    },
+  ],
   messages: [{ role: 'user', content: [{ type: 'text', text }] }],
   ...extra,
 });
@@ -23,11 +29,26 @@ const script = {
   agents: {
     texter: [{ content: [{ type: 'text', text: 'Hello there.' }] }],
     caller: [
-      { content: [{ type: 'text', text: 'Running.' }, { type: 'tool_use', name: 'bash', input: { command: 'ls' } }] },
+      {
+        content: [
+          { type: 'text', text: 'Running.' },
+          { type: 'tool_use', name: 'bash', input: { command: 'ls' } },
+        ],
+      },
       { content: [{ type: 'text', text: 'Done.' }], expect: { last_user_text_includes: 'README.md' } },
     ],
-    flaky: [{ content: [{ type: 'text', text: 'Made it.' }], faults: [{ kind: 'overloaded', retry_after_seconds: 0.01 }, { kind: 'reset' }] }],
-    refused: [{ content: [{ type: 'text', text: 'never' }], faults: [{ kind: 'invalid_request', message: 'scripted refusal' }] }],
+    flaky: [
+      {
+        content: [{ type: 'text', text: 'Made it.' }],
+        faults: [{ kind: 'overloaded', retry_after_seconds: 0.01 }, { kind: 'reset' }],
+      },
+    ],
+    refused: [
+      {
+        content: [{ type: 'text', text: 'never' }],
+        faults: [{ kind: 'invalid_request', message: 'scripted refusal' }],
+      },
+    ],
     staller: [{ content: [{ type: 'text', text: 'never arrives' }], faults: [{ kind: 'stall', after_events: 1 }] }],
   },
 };
@@ -48,7 +69,10 @@ export function modelClientConformance(name: string, factory: (baseURL: string) 
       assert.equal(response.stop_reason, 'end_turn');
       const u = response.usage;
       // The prompt may be counted as cache writes (the server simulates prompt caching): all input counts.
-      assert.ok(u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens > 0 && u.output_tokens > 0, JSON.stringify(u));
+      assert.ok(
+        u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens > 0 && u.output_tokens > 0,
+        JSON.stringify(u),
+      );
     });
 
     it('gives tool uses ids the next request answers', async () => {
@@ -60,7 +84,14 @@ export function modelClientConformance(name: string, factory: (baseURL: string) 
         request('list files', {
           messages: [
             { role: 'user', content: [{ type: 'text', text: 'list files' }] },
-            { role: 'assistant', content: first.content.map((b) => (b.type === 'tool_use' ? { type: 'tool_use', id: b.id, name: b.name, input: b.input } : { type: 'text', text: b.type === 'text' ? b.text : '' })) },
+            {
+              role: 'assistant',
+              content: first.content.map((b) =>
+                b.type === 'tool_use'
+                  ? { type: 'tool_use', id: b.id, name: b.name, input: b.input }
+                  : { type: 'text', text: b.type === 'text' ? b.text : '' },
+              ),
+            },
             { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'README.md' }] },
           ],
         }),
@@ -77,7 +108,10 @@ export function modelClientConformance(name: string, factory: (baseURL: string) 
     });
 
     it('rejects a refused request with ModelRequestError carrying the API message', async () => {
-      await assert.rejects(client.createMessage(request('go'), { agentName: 'refused' }), (error: unknown) => error instanceof ModelRequestError && /scripted refusal/.test(error.message));
+      await assert.rejects(
+        client.createMessage(request('go'), { agentName: 'refused' }),
+        (error: unknown) => error instanceof ModelRequestError && /scripted refusal/.test(error.message),
+      );
     });
 
     it('an interrupt ends a hanging request', async () => {

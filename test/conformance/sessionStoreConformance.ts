@@ -23,7 +23,13 @@ export function userMessage(text: string, thread = THREAD): EventInput {
 }
 
 function toolResult(toolUseId: string, text: string): EventInput {
-  return { type: 'agent.tool_result', thread: THREAD, tool_use_id: toolUseId, content: [{ type: 'text', text }], is_error: false };
+  return {
+    type: 'agent.tool_result',
+    thread: THREAD,
+    tool_use_id: toolUseId,
+    content: [{ type: 'text', text }],
+    is_error: false,
+  };
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -101,7 +107,14 @@ export function sessionStoreConformance(name: string, factory: () => Promise<Sto
       assert.equal(updated.created_at, meta.created_at);
       assert.ok(updated.updated_at > meta.updated_at);
       assert.deepEqual(await store.get(meta.id), updated);
-      assert.equal(await codeOf(store.updateMeta(meta.id, { metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) })), 'INVALID_ARGUMENT');
+      assert.equal(
+        await codeOf(
+          store.updateMeta(meta.id, {
+            metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])),
+          }),
+        ),
+        'INVALID_ARGUMENT',
+      );
     });
 
     it('deletes a session', async () => {
@@ -119,12 +132,18 @@ export function sessionStoreConformance(name: string, factory: () => Promise<Sto
     it('appends events with seq 1..n, ids, times and schema version, and reads them back in order', async () => {
       const meta = await store.create({ title: 'log' });
       const writer = await store.openWriter(meta.id);
-      assert.deepEqual([writer.opened.events, writer.opened.truncatedTailBytes, writer.opened.state], [[], 0, foldSession(meta.id, [])]);
+      assert.deepEqual(
+        [writer.opened.events, writer.opened.truncatedTailBytes, writer.opened.state],
+        [[], 0, foldSession(meta.id, [])],
+      );
       const appended: SessionEvent[] = [];
       for (let i = 0; i < 5; i++) appended.push(await writer.append(userMessage(`m${i}`)));
       appended.push(...(await writer.appendMany([userMessage('x'), userMessage('y')], 'sync')));
       await writer.close();
-      assert.deepEqual(appended.map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7]);
+      assert.deepEqual(
+        appended.map((e) => e.seq),
+        [1, 2, 3, 4, 5, 6, 7],
+      );
       for (const e of appended) {
         assert.match(e.id, /^sevt_[A-Za-z0-9]+$/);
         assert.match(e.processed_at, RFC3339);
@@ -173,8 +192,22 @@ export function sessionStoreConformance(name: string, factory: () => Promise<Sto
       const cyclic: Record<string, unknown> = {};
       cyclic.self = cyclic;
       bad.push(
-        { type: 'agent.tool_use', thread: THREAD, name: 'x', input: { n: 1n }, model_tool_use_id: 't', evaluated_permission: 'allow' } as EventInput,
-        { type: 'agent.tool_use', thread: THREAD, name: 'x', input: cyclic, model_tool_use_id: 't', evaluated_permission: 'allow' } as EventInput,
+        {
+          type: 'agent.tool_use',
+          thread: THREAD,
+          name: 'x',
+          input: { n: 1n },
+          model_tool_use_id: 't',
+          evaluated_permission: 'allow',
+        } as EventInput,
+        {
+          type: 'agent.tool_use',
+          thread: THREAD,
+          name: 'x',
+          input: cyclic,
+          model_tool_use_id: 't',
+          evaluated_permission: 'allow',
+        } as EventInput,
       );
       for (const event of bad) assert.equal(await codeOf(writer.append(event)), 'INVALID_EVENT');
       // A batch with one bad event appends none of it.
@@ -182,7 +215,10 @@ export function sessionStoreConformance(name: string, factory: () => Promise<Sto
       const next = await writer.append(userMessage('after'));
       assert.equal(next.seq, 2, 'a refused event uses no seq');
       await writer.close();
-      assert.deepEqual((await store.read(meta.id)).map((e) => e.seq), [1, 2]);
+      assert.deepEqual(
+        (await store.read(meta.id)).map((e) => e.seq),
+        [1, 2],
+      );
     });
 
     it('allows one writer per session; the next writer gets a higher fence and the whole log', async () => {
@@ -217,11 +253,19 @@ export function sessionStoreConformance(name: string, factory: () => Promise<Sto
     it('serializes appends that do not await each other', async () => {
       const meta = await store.create({ title: 'concurrent' });
       const writer = await store.openWriter(meta.id);
-      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => writer.append(userMessage(`c${i}`), i % 3 ? 'batch' : 'sync')));
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => writer.append(userMessage(`c${i}`), i % 3 ? 'batch' : 'sync')),
+      );
       await writer.close();
-      assert.deepEqual(results.map((e) => e.seq), Array.from({ length: 30 }, (_, i) => i + 1));
+      assert.deepEqual(
+        results.map((e) => e.seq),
+        Array.from({ length: 30 }, (_, i) => i + 1),
+      );
       const read = await store.read(meta.id);
-      assert.deepEqual(read.map((e) => (e.type === 'user.message' ? e.content[0]?.text : '')), results.map((_, i) => `c${i}`));
+      assert.deepEqual(
+        read.map((e) => (e.type === 'user.message' ? e.content[0]?.text : '')),
+        results.map((_, i) => `c${i}`),
+      );
     });
 
     it('follows a log: existing events, then live ones, and ends on abort', async () => {
@@ -294,14 +338,25 @@ export function sessionStoreConformance(name: string, factory: () => Promise<Sto
       const meta = await store.create({ title: 'fold' });
       const writer = await store.openWriter(meta.id);
       await writer.appendMany([
-        { type: 'session.thread_created', thread: THREAD, session_thread_id: THREAD, agent_name: 'coordinator', parent_thread_id: null },
+        {
+          type: 'session.thread_created',
+          thread: THREAD,
+          session_thread_id: THREAD,
+          agent_name: 'coordinator',
+          parent_thread_id: null,
+        },
         { type: 'session.status_running', thread: THREAD },
         {
           type: 'span.model_request_end',
           thread: THREAD,
           model_request_start_id: 'sevt_x',
           is_error: false,
-          model_usage: { input_tokens: 10, output_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+          model_usage: {
+            input_tokens: 10,
+            output_tokens: 5,
+            cache_creation_input_tokens: 0,
+            cache_read_input_tokens: 0,
+          },
           cost_usd: 0.01,
         },
       ]);
@@ -345,7 +400,14 @@ export function sessionStoreConformance(name: string, factory: () => Promise<Sto
         pages.push(page.events);
         page = await store.readPage(meta.id, { fromSeq: page.next.seq, limit: 10 });
       }
-      assert.deepEqual(pages.map((p) => p.map((e) => e.seq)), [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [11, 12, 13, 14, 15, 16, 17, 18, 19, 20], [21, 22, 23, 24, 25]]);
+      assert.deepEqual(
+        pages.map((p) => p.map((e) => e.seq)),
+        [
+          [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+          [11, 12, 13, 14, 15, 16, 17, 18, 19, 20],
+          [21, 22, 23, 24, 25],
+        ],
+      );
       assert.deepEqual(pages.flat(), all);
       assert.equal(page.next.seq, 26);
       const middle = await store.readPage(meta.id, { fromSeq: 12, limit: 2 });
@@ -370,7 +432,11 @@ export function sessionStoreConformance(name: string, factory: () => Promise<Sto
       const writer = await store.openWriter(source.id);
       const first = await writer.appendMany([userMessage('a'), userMessage('b'), userMessage('c'), userMessage('d')]);
       // The source's writer stays open: a fork only reads it.
-      const fork = await store.fork(source.id, { throughSeq: 3, session: { title: 'fork', metadata: { forked_from: source.id } }, append: [userMessage('forked')] });
+      const fork = await store.fork(source.id, {
+        throughSeq: 3,
+        session: { title: 'fork', metadata: { forked_from: source.id } },
+        append: [userMessage('forked')],
+      });
       assert.notEqual(fork.id, source.id);
       assert.deepEqual(fork.metadata, { forked_from: source.id });
       const forked = await store.read(fork.id);
@@ -385,7 +451,10 @@ export function sessionStoreConformance(name: string, factory: () => Promise<Sto
       await forkWriter.close();
       await writer.append(userMessage('e'));
       await writer.close();
-      assert.deepEqual((await store.read(source.id)).map((e) => e.seq), [1, 2, 3, 4, 5]);
+      assert.deepEqual(
+        (await store.read(source.id)).map((e) => e.seq),
+        [1, 2, 3, 4, 5],
+      );
       assert.equal((await store.read(fork.id)).length, 5);
       // A fork of a fork, from its first event.
       const again = await store.fork(fork.id, { throughSeq: 1, session: { title: 'again' } });
@@ -399,12 +468,25 @@ export function sessionStoreConformance(name: string, factory: () => Promise<Sto
       await writer.close();
       const before = (await store.list()).length;
       for (const throughSeq of [0, 3, 1.5, -1]) {
-        assert.equal(await codeOf(store.fork(source.id, { throughSeq, session: { title: 'x' } })), 'INVALID_ARGUMENT', String(throughSeq));
+        assert.equal(
+          await codeOf(store.fork(source.id, { throughSeq, session: { title: 'x' } })),
+          'INVALID_ARGUMENT',
+          String(throughSeq),
+        );
       }
-      assert.equal(await codeOf(store.fork('sesn_nosuchsource', { throughSeq: 1, session: { title: 'x' } })), 'SESSION_NOT_FOUND');
+      assert.equal(
+        await codeOf(store.fork('sesn_nosuchsource', { throughSeq: 1, session: { title: 'x' } })),
+        'SESSION_NOT_FOUND',
+      );
       const bad = { type: 'user.message', thread: THREAD, content: 'not an array' } as unknown as EventInput;
-      assert.equal(await codeOf(store.fork(source.id, { throughSeq: 1, session: { title: 'x' }, append: [bad] })), 'INVALID_EVENT');
-      assert.equal(await codeOf(store.fork(source.id, { throughSeq: 1, session: { id: source.id, title: 'x' } })), 'SESSION_EXISTS');
+      assert.equal(
+        await codeOf(store.fork(source.id, { throughSeq: 1, session: { title: 'x' }, append: [bad] })),
+        'INVALID_EVENT',
+      );
+      assert.equal(
+        await codeOf(store.fork(source.id, { throughSeq: 1, session: { id: source.id, title: 'x' } })),
+        'SESSION_EXISTS',
+      );
       assert.equal((await store.list()).length, before);
     });
   });

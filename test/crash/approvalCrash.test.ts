@@ -6,7 +6,15 @@
 // AGENT_OS_APPROVAL_CRASH_KILLS (default 12) sets the kills; AGENT_OS_CRASH_SEED repeats a run.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { branchFiles, checkFinished, expectedBranchFiles, prHeadOf, runKilledSessions, startCrashWorld, type CrashWorld } from './pipelineCrashSession.ts';
+import {
+  branchFiles,
+  checkFinished,
+  expectedBranchFiles,
+  prHeadOf,
+  runKilledSessions,
+  startCrashWorld,
+  type CrashWorld,
+} from './pipelineCrashSession.ts';
 
 const APPROVAL_KILLS = Number(process.env.AGENT_OS_APPROVAL_CRASH_KILLS ?? 12);
 const KILLS_PER_SESSION = 6;
@@ -32,7 +40,7 @@ test(`SIGKILL during the approval (${APPROVAL_KILLS} kills): commit, push and pu
     plan: { windowMs: WINDOW_MS, approvalOnly: true },
     check: async (lane, run) => {
       await checkFinished(world, lane, run);
-      assert.deepEqual(branchFiles(lane, prHeadOf(run)), expected, 'the branch differs from the uninterrupted run\'s');
+      assert.deepEqual(branchFiles(lane, prHeadOf(run)), expected, "the branch differs from the uninterrupted run's");
     },
   });
   assert.ok(killed >= APPROVAL_KILLS);

@@ -13,8 +13,16 @@ import { zombieExitStatus } from '../support/nonReapingParent.ts';
 
 /** A Coder session whose files come from write steps and whose bash steps leave a mark per run. */
 export function crashScript(): unknown {
-  const write = (path: string, content: string) => ({ type: 'tool_use', name: 'write', input: { file_path: path, content } });
-  const bash = (step: number, more: string) => ({ type: 'tool_use', name: 'bash', input: { command: `echo step-${step} >> .runs.log && ${more}` } });
+  const write = (path: string, content: string) => ({
+    type: 'tool_use',
+    name: 'write',
+    input: { file_path: path, content },
+  });
+  const bash = (step: number, more: string) => ({
+    type: 'tool_use',
+    name: 'bash',
+    input: { command: `echo step-${step} >> .runs.log && ${more}` },
+  });
   const turn = (...content: unknown[]) => ({ content });
   return {
     agents: {
@@ -37,7 +45,11 @@ export const BASH_STEPS = [2, 4, 6, 8];
 
 /** What a finished crash-script session leaves in the worktree: the repository's files and the script's writes. */
 export function crashScriptFiles(repoFiles: Record<string, string>): Record<string, string> {
-  const turns = (crashScript() as { agents: { Coder: Array<{ content: Array<{ name?: string; input?: { file_path: string; content: string } }> }> } }).agents.Coder;
+  const turns = (
+    crashScript() as {
+      agents: { Coder: Array<{ content: Array<{ name?: string; input?: { file_path: string; content: string } }> }> };
+    }
+  ).agents.Coder;
   const written = turns.flatMap((t) => t.content).filter((c) => c.name === 'write');
   return { ...repoFiles, ...Object.fromEntries(written.map((c) => [c.input?.file_path, c.input?.content])) };
 }
@@ -86,7 +98,9 @@ export async function runWithKills(opts: {
         else await store.delete(s.id);
       }
     }
-    const args = sessionId ? ['resume', sessionId, ...common] : ['run', '--agent', 'Coder', '--prompt', 'Make the notes.', ...common];
+    const args = sessionId
+      ? ['resume', sessionId, ...common]
+      : ['run', '--agent', 'Coder', '--prompt', 'Make the notes.', ...common];
     const toKill = kills < opts.maxKills;
     const run = startCli(args, env, { nonReaping: toKill && opts.zombies === true });
     if (toKill && opts.zombies) {
@@ -94,7 +108,8 @@ export async function runWithKills(opts: {
       const pid = await run.cliPid;
       // The window starts once the CLI holds the writer lock (a busy machine can take longer than the
       // whole window to start one), so that each kill leaves a zombie holding the lock.
-      while (zombieExitStatus(pid) === undefined && !lockHeldBy(opts.storeDir, pid)) await new Promise((r) => setTimeout(r, 5));
+      while (zombieExitStatus(pid) === undefined && !lockHeldBy(opts.storeDir, pid))
+        await new Promise((r) => setTimeout(r, 5));
       await new Promise((r) => setTimeout(r, lo + opts.random() * (hi - lo)));
       const ended = zombieExitStatus(pid);
       if (ended === undefined) {
@@ -218,7 +233,9 @@ export function checkRecoveredSession(result: CrashRunResult, reference: Record<
     const ran = marks.filter((m) => m === `step-${step}`).length;
     const use = uses.find((u) => String((u.input as { command?: string }).command).includes(`step-${step} `));
     assert.ok(use, `step ${step} was never called`);
-    const result = events.find((e): e is EventOfType<'agent.tool_result'> => e.type === 'agent.tool_result' && e.tool_use_id === use.id);
+    const result = events.find(
+      (e): e is EventOfType<'agent.tool_result'> => e.type === 'agent.tool_result' && e.tool_use_id === use.id,
+    );
     const interrupted = result?.content[0]?.text === INTERRUPTED_OUTCOME_UNKNOWN;
     assert.ok(ran <= 1, `step ${step} ran ${ran} times`);
     if (!interrupted) assert.equal(ran, 1, `step ${step} has a normal result but ran ${ran} times`);

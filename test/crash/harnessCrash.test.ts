@@ -42,7 +42,14 @@ test(`SIGKILL at random points (${TOTAL_KILLS} kills): every resume finishes and
   const seed = Number(process.env.AGENT_OS_CRASH_SEED ?? Date.now() % 100000);
   const random = seeded(seed);
   let repo: TempRepo = makeTempRepo();
-  const reference = await runWithKills({ repo: repo.repo, storeDir: join(root, 'reference'), baseUrl: server.url, maxKills: 0, random, killWindowMs: [0, 0] });
+  const reference = await runWithKills({
+    repo: repo.repo,
+    storeDir: join(root, 'reference'),
+    baseUrl: server.url,
+    maxKills: 0,
+    random,
+    killWindowMs: [0, 0],
+  });
   checkRecoveredSession(reference, snapshotFiles(reference.worktree));
   const expected = snapshotFiles(reference.worktree);
   repo.cleanup();
@@ -73,6 +80,8 @@ test(`SIGKILL at random points (${TOTAL_KILLS} kills): every resume finishes and
     }
     repo.cleanup();
   }
-  t.diagnostic(`seed ${seed}: ${kills} kills${RESUME_MODE === 'zombie' ? `, ${zombieLocks} of them left the writer lock to a zombie` : ''}`);
+  t.diagnostic(
+    `seed ${seed}: ${kills} kills${RESUME_MODE === 'zombie' ? `, ${zombieLocks} of them left the writer lock to a zombie` : ''}`,
+  );
   assert.ok(kills >= TOTAL_KILLS);
 });

@@ -43,10 +43,18 @@ test(`the pipeline through the CLI, SIGKILLed at random points (${TOTAL_KILLS} k
     beforeLane: async (lane, random) => {
       if (lane.index !== 0) return;
       // The uninterrupted run every crashed one must match.
-      const run = await runSession(world, lane, join(world.root, 'reference'), { maxKills: 0, random, windowMs: [0, 0] });
+      const run = await runSession(world, lane, join(world.root, 'reference'), {
+        maxKills: 0,
+        random,
+        windowMs: [0, 0],
+      });
       const tree = await checkFinished(world, lane, run);
       reference = { tree, files: branchFiles(lane, prHeadOf(run)) };
-      assert.deepEqual(reference.files, expectedBranchFiles(), 'the uninterrupted run leaves the sample with the solution');
+      assert.deepEqual(
+        reference.files,
+        expectedBranchFiles(),
+        'the uninterrupted run leaves the sample with the solution',
+      );
     },
     check: async (lane, run, where) => {
       const tree = await checkFinished(world, lane, run);
@@ -57,7 +65,8 @@ test(`the pipeline through the CLI, SIGKILLed at random points (${TOTAL_KILLS} k
   });
   assert.ok(reference);
   for (const f of finished) {
-    if (f.tree !== reference.tree) assert.deepEqual(f.files, reference.files, `${f.where}: the branch differs from the uninterrupted run's`);
+    if (f.tree !== reference.tree)
+      assert.deepEqual(f.files, reference.files, `${f.where}: the branch differs from the uninterrupted run's`);
   }
   assert.ok(kills >= TOTAL_KILLS, `only ${kills} kills landed (seed ${seed})`);
 });

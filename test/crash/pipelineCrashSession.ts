@@ -26,7 +26,9 @@ import { CLI, cliEnv, startCli } from '../support/cliProcess.ts';
  * and react as a model would. A whole-file write is re-run on wake.
  */
 export function crashScript(): unknown {
-  const script = demoModelScript() as { agents: Record<string, { content: { type: string; name?: string; input?: unknown }[] }[]> };
+  const script = demoModelScript() as {
+    agents: Record<string, { content: { type: string; name?: string; input?: unknown }[] }[]>;
+  };
   const original = sampleFiles[solutionCodeChange.input.file_path] as string;
   const { old_string, new_string, file_path } = solutionCodeChange.input;
   assert.ok(original.includes(old_string));
@@ -68,7 +70,9 @@ export async function startCrashWorld(laneCount: number, script: unknown = crash
     const repo = `${sample.repo}-${i}`;
     lanes.push({ index: i, sample, repo, issueRef: `${sample.owner}/${repo}#${sample.issue.number}` });
   }
-  const github = await GitHubStandIn.start({ repositories: lanes.map((l) => ({ ...l.sample.standInRepository, repo: l.repo })) });
+  const github = await GitHubStandIn.start({
+    repositories: lanes.map((l) => ({ ...l.sample.standInRepository, repo: l.repo })),
+  });
   return {
     root,
     server,
@@ -114,11 +118,16 @@ export async function runSession(world: CrashWorld, lane: Lane, storeDir: string
   const { maxKills, random } = plan;
   const { server, github } = world;
   const flags = [
-    '--base-url', server.url,
-    '--github-api', github.baseUrl,
-    '--local-remote', `${lane.sample.barePath}=${lane.sample.owner}/${lane.repo}`,
-    '--store', storeDir,
-    '--repo', lane.sample.workdir,
+    '--base-url',
+    server.url,
+    '--github-api',
+    github.baseUrl,
+    '--local-remote',
+    `${lane.sample.barePath}=${lane.sample.owner}/${lane.repo}`,
+    '--store',
+    storeDir,
+    '--repo',
+    lane.sample.workdir,
     // Where nothing confines (no bubblewrap), every command asks: the run answers Allow to its scripted ones.
     '--allow-tools',
   ];
@@ -140,8 +149,13 @@ export async function runSession(world: CrashWorld, lane: Lane, storeDir: string
         else await store.delete(s.id);
       }
     }
-    const decision = plan.rejectWith !== undefined && !(sessionId && rejectionAnswered(await store.read(sessionId))) ? ['--reject', plan.rejectWith] : ['--approve'];
-    const args = sessionId ? ['resume', sessionId, ...decision, ...flags] : ['run', '--issue', lane.issueRef, ...decision, ...flags];
+    const decision =
+      plan.rejectWith !== undefined && !(sessionId && rejectionAnswered(await store.read(sessionId)))
+        ? ['--reject', plan.rejectWith]
+        : ['--approve'];
+    const args = sessionId
+      ? ['resume', sessionId, ...decision, ...flags]
+      : ['run', '--issue', lane.issueRef, ...decision, ...flags];
     const started = Date.now();
     const run = startCliGroup(args, env);
     const killing = kills < maxKills;
@@ -154,12 +168,18 @@ export async function runSession(world: CrashWorld, lane: Lane, storeDir: string
     clearTimeout(timer);
     if (result.signal === 'SIGKILL') {
       kills++;
-      log.push(`attempt ${attempt} (${args[0]}) killed${whole ? ' with its process group' : ''} after ${Math.round(delay)} ms`);
+      log.push(
+        `attempt ${attempt} (${args[0]}) killed${whole ? ' with its process group' : ''} after ${Math.round(delay)} ms`,
+      );
       continue;
     }
     log.push(`attempt ${attempt} (${args[0]} ${decision[0]}) exit ${result.code} after ${Date.now() - started} ms`);
     if (decision[0] === '--reject' && result.code === 3) continue; // the next verdict waits: approve it
-    assert.equal(result.code, 0, `attempt ${attempt} (${args[0]}) failed:\n${log.join('\n')}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+    assert.equal(
+      result.code,
+      0,
+      `attempt ${attempt} (${args[0]}) failed:\n${log.join('\n')}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
+    );
     if (!sessionId) sessionId = (await store.list())[0]?.id;
     assert.ok(sessionId);
     if (process.env.AGENT_OS_CRASH_VERBOSE) process.stderr.write(`${storeDir}\n${log.join('\n')}\n`);
@@ -193,7 +213,11 @@ export async function runKilledSessions(world: CrashWorld, rounds: KillRounds): 
         const quota = Math.min(rounds.killsPerSession, rounds.totalKills - planned);
         if (quota <= 0) return kills;
         planned += quota;
-        const run = await runSession(world, lane, join(world.root, `lane${lane.index}-s${i}`), { ...rounds.plan, maxKills: quota, random });
+        const run = await runSession(world, lane, join(world.root, `lane${lane.index}-s${i}`), {
+          ...rounds.plan,
+          maxKills: quota,
+          random,
+        });
         kills += run.kills;
         planned -= quota - run.kills; // a session that finished before its quota hands the rest back
         const where = `seed ${rounds.seed}, lane ${lane.index}, session ${i} (${run.sessionId})`;
@@ -212,26 +236,35 @@ export async function runKilledSessions(world: CrashWorld, rounds: KillRounds): 
  * the same `--reject` command again is what a person would do; it must not reject the new verdict too.) */
 function rejectionAnswered(events: readonly SessionEvent[]): boolean {
   const rejection = events.find((e) => e.type === 'agent_os.approval' && e.decision === 'reject');
-  return rejection !== undefined && events.some((e) => e.type === 'agent_os.verdict_submitted' && e.seq > rejection.seq);
+  return (
+    rejection !== undefined && events.some((e) => e.type === 'agent_os.verdict_submitted' && e.seq > rejection.seq)
+  );
 }
 
 export function prHeadOf(run: SessionRun): string {
-  return (run.events.find((e) => e.type === 'agent_os.pull_request_opened') as EventOfType<'agent_os.pull_request_opened'>).head_commit;
+  return (
+    run.events.find((e) => e.type === 'agent_os.pull_request_opened') as EventOfType<'agent_os.pull_request_opened'>
+  ).head_commit;
 }
 
 export function treeOf(lane: Lane, commit: string): string {
-  return execFileSync('git', ['--git-dir', lane.sample.barePath, 'rev-parse', `${commit}^{tree}`], { encoding: 'utf8' }).trim();
+  return execFileSync('git', ['--git-dir', lane.sample.barePath, 'rev-parse', `${commit}^{tree}`], {
+    encoding: 'utf8',
+  }).trim();
 }
 
 /** The CLI in its own process group, so a kill can take the whole group. */
-function startCliGroup(args: string[], env: NodeJS.ProcessEnv): { done: ReturnType<typeof startCli>['done']; kill(group: boolean): void } {
+function startCliGroup(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): { done: ReturnType<typeof startCli>['done']; kill(group: boolean): void } {
   const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
   return {
     done,
@@ -263,7 +296,10 @@ export async function checkFinished(
   const state = foldSession(sessionId, events);
   assert.equal(state.status, 'idle');
   assert.equal(state.stopReason?.type, 'end_turn');
-  assert.deepEqual(events.filter((e) => e.type === 'session.error').map((e) => e.type === 'session.error' && e.error.message), []);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'session.error').map((e) => e.type === 'session.error' && e.error.message),
+    [],
+  );
 
   const uses = events.filter((e): e is EventOfType<'agent.tool_use'> => e.type === 'agent.tool_use');
   for (const use of uses) {
@@ -276,14 +312,18 @@ export async function checkFinished(
   // The pipeline's own records: one plan, the verdicts and decisions expected, one pull request.
   assert.equal(events.filter((e) => e.type === 'agent_os.plan_submitted').length, 1);
   assert.deepEqual(
-    events.filter((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted').map((v) => v.verdict.decision),
+    events
+      .filter((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted')
+      .map((v) => v.verdict.decision),
     shape.verdicts,
   );
   assert.deepEqual(
     events.filter((e): e is EventOfType<'agent_os.approval'> => e.type === 'agent_os.approval').map((e) => e.decision),
     shape.approvals,
   );
-  const opened = events.filter((e): e is EventOfType<'agent_os.pull_request_opened'> => e.type === 'agent_os.pull_request_opened');
+  const opened = events.filter(
+    (e): e is EventOfType<'agent_os.pull_request_opened'> => e.type === 'agent_os.pull_request_opened',
+  );
   assert.equal(opened.length, 1, 'one pull_request_opened event');
   const pr = opened[0] as EventOfType<'agent_os.pull_request_opened'>;
 
@@ -291,7 +331,9 @@ export async function checkFinished(
   const atGitHub = world.github.pullRequests().filter((p) => p.repo === lane.repo && p.head === pr.branch);
   assert.equal(atGitHub.length, 1, `pull requests for ${pr.branch}: ${atGitHub.length}`);
   assert.equal(atGitHub[0]?.number, pr.number);
-  const pushed = execFileSync('git', ['--git-dir', lane.sample.barePath, 'rev-parse', `refs/heads/${pr.branch}`], { encoding: 'utf8' }).trim();
+  const pushed = execFileSync('git', ['--git-dir', lane.sample.barePath, 'rev-parse', `refs/heads/${pr.branch}`], {
+    encoding: 'utf8',
+  }).trim();
   assert.equal(pushed, pr.head_commit);
   assert.equal(atGitHub[0]?.headSha, pushed);
 
@@ -312,7 +354,9 @@ export function expectedBranchFiles(): Record<string, string> {
 /** Every file of a commit in the lane's remote, with its content. */
 export function branchFiles(lane: Lane, commit: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const git = (...args: string[]) => execFileSync('git', ['--git-dir', lane.sample.barePath, ...args], { encoding: 'utf8' });
-  for (const path of git('ls-tree', '-r', '--name-only', commit).split('\n').filter(Boolean)) out[path] = git('show', `${commit}:${path}`);
+  const git = (...args: string[]) =>
+    execFileSync('git', ['--git-dir', lane.sample.barePath, ...args], { encoding: 'utf8' });
+  for (const path of git('ls-tree', '-r', '--name-only', commit).split('\n').filter(Boolean))
+    out[path] = git('show', `${commit}:${path}`);
   return out;
 }

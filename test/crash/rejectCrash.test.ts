@@ -34,15 +34,38 @@ function rejectScript(): unknown {
   const { Coordinator = [], Coder = [], Reviewer = [] } = script.agents;
   const last = Coordinator.pop() as Turn; // "Done. The person approved…"
   Coordinator.push(
-    { content: [{ type: 'tool_use', name: 'send_to_agent', input: { agent_name: 'Coder', message: `The person asked: ${FEEDBACK}` } }], expect: { last_user_text_includes: 'requested changes' } },
-    { content: [{ type: 'tool_use', name: 'send_to_agent', input: { agent_name: 'Reviewer', message: 'The Coder updated the README. Review again.' } }] },
+    {
+      content: [
+        {
+          type: 'tool_use',
+          name: 'send_to_agent',
+          input: { agent_name: 'Coder', message: `The person asked: ${FEEDBACK}` },
+        },
+      ],
+      expect: { last_user_text_includes: 'requested changes' },
+    },
+    {
+      content: [
+        {
+          type: 'tool_use',
+          name: 'send_to_agent',
+          input: { agent_name: 'Reviewer', message: 'The Coder updated the README. Review again.' },
+        },
+      ],
+    },
     last,
   );
   Coder.push(
-    { content: [{ type: 'tool_use', name: 'write', input: { file_path: 'README.md', content: README } }], expect: { last_user_text_includes: FEEDBACK } },
+    {
+      content: [{ type: 'tool_use', name: 'write', input: { file_path: 'README.md', content: README } }],
+      expect: { last_user_text_includes: FEEDBACK },
+    },
     { content: [{ type: 'text', text: 'README updated.' }] },
   );
-  Reviewer.push({ content: [{ type: 'tool_use', name: 'bash', input: { command: 'node --test' } }] }, { content: [{ type: 'text', text: approveText() }] });
+  Reviewer.push(
+    { content: [{ type: 'tool_use', name: 'bash', input: { command: 'node --test' } }] },
+    { content: [{ type: 'text', text: approveText() }] },
+  );
   return script;
 }
 
@@ -63,12 +86,17 @@ test(`SIGKILL across request-changes and approval (${REJECT_KILLS} kills): one r
     seed,
     plan: { windowMs: WINDOW_MS, rejectWith: FEEDBACK },
     check: async (lane, run) => {
-      await checkFinished(world, lane, run, { verdicts: ['REJECT', 'APPROVE', 'APPROVE'], approvals: ['reject', 'approve'] });
+      await checkFinished(world, lane, run, {
+        verdicts: ['REJECT', 'APPROVE', 'APPROVE'],
+        approvals: ['reject', 'approve'],
+      });
       const rejection = run.events.find((e) => e.type === 'agent_os.approval' && e.decision === 'reject');
       assert.ok(rejection?.type === 'agent_os.approval' && rejection.feedback === FEEDBACK);
-      const toCoder = run.events.filter((e) => e.type === 'agent.thread_message_received' && JSON.stringify(e.content).includes(FEEDBACK));
+      const toCoder = run.events.filter(
+        (e) => e.type === 'agent.thread_message_received' && JSON.stringify(e.content).includes(FEEDBACK),
+      );
       assert.equal(toCoder.length, 1, 'the feedback reached the Coder once');
-      assert.deepEqual(branchFiles(lane, prHeadOf(run)), expected, 'the branch differs from the uninterrupted run\'s');
+      assert.deepEqual(branchFiles(lane, prHeadOf(run)), expected, "the branch differs from the uninterrupted run's");
     },
   });
   assert.ok(killed >= REJECT_KILLS);

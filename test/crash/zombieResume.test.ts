@@ -28,38 +28,48 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-test('a CLI writer killed into a zombie is taken over by a resume started at once; the session finishes, nothing ran twice', { timeout: 120_000 }, async () => {
-  const repo = makeTempRepo(REPO_FILES);
-  const expected = crashScriptFiles(REPO_FILES);
-  const storeDir = join(root, 'zombie');
-  // Where nothing confines (no bubblewrap), every command asks: the run answers Allow to its scripted ones.
-  const common = ['--repo', repo.repo, '--store', storeDir, '--base-url', server.url, '--allow-tools'];
-  const env = cliEnv({ ANTHROPIC_API_KEY: 'test-key' });
-  const run = startCli(['run', '--agent', 'Coder', '--prompt', 'Make the notes.', ...common], env, { nonReaping: true });
-  try {
-    const pid = await run.cliPid;
-    // Mid-session: the first tool has its result, more are to come.
-    const store = new FileSessionStore(storeDir);
-    let sessionId: string | undefined;
-    for (let i = 0; i < 1000 && !sessionId; i++) {
-      for (const s of await store.list().catch(() => [])) {
-        if ((await store.read(s.id)).some((e) => e.type === 'agent.tool_result')) sessionId = s.id;
+test(
+  'a CLI writer killed into a zombie is taken over by a resume started at once; the session finishes, nothing ran twice',
+  { timeout: 120_000 },
+  async () => {
+    const repo = makeTempRepo(REPO_FILES);
+    const expected = crashScriptFiles(REPO_FILES);
+    const storeDir = join(root, 'zombie');
+    // Where nothing confines (no bubblewrap), every command asks: the run answers Allow to its scripted ones.
+    const common = ['--repo', repo.repo, '--store', storeDir, '--base-url', server.url, '--allow-tools'];
+    const env = cliEnv({ ANTHROPIC_API_KEY: 'test-key' });
+    const run = startCli(['run', '--agent', 'Coder', '--prompt', 'Make the notes.', ...common], env, {
+      nonReaping: true,
+    });
+    try {
+      const pid = await run.cliPid;
+      // Mid-session: the first tool has its result, more are to come.
+      const store = new FileSessionStore(storeDir);
+      let sessionId: string | undefined;
+      for (let i = 0; i < 1000 && !sessionId; i++) {
+        for (const s of await store.list().catch(() => [])) {
+          if ((await store.read(s.id)).some((e) => e.type === 'agent.tool_result')) sessionId = s.id;
+        }
+        if (!sessionId) await new Promise((r) => setTimeout(r, 10));
       }
-      if (!sessionId) await new Promise((r) => setTimeout(r, 10));
-    }
-    assert.ok(sessionId, 'the session got to its first tool result');
-    process.kill(pid, 'SIGKILL');
-    await untilZombie(pid);
+      assert.ok(sessionId, 'the session got to its first tool result');
+      process.kill(pid, 'SIGKILL');
+      await untilZombie(pid);
 
-    const resumed = await startCli(['resume', sessionId, ...common], env).done;
-    assert.equal(resumed.code, 0, `resume failed:\n${resumed.stdout}\n${resumed.stderr}`);
-    if (procState(pid) !== undefined) assert.equal(procState(pid), 'Z', 'the killed writer was still a zombie when it was taken over');
-    const events = await store.read(sessionId);
-    checkRecoveredSession({ kills: 1, zombieLocks: 1, sessionId, worktree: worktreeOf(storeDir, sessionId), events }, expected);
-    assert.equal((await store.verify(sessionId)).ok, true);
-  } finally {
-    run.child.kill('SIGKILL');
-    await run.done;
-    repo.cleanup();
-  }
-});
+      const resumed = await startCli(['resume', sessionId, ...common], env).done;
+      assert.equal(resumed.code, 0, `resume failed:\n${resumed.stdout}\n${resumed.stderr}`);
+      if (procState(pid) !== undefined)
+        assert.equal(procState(pid), 'Z', 'the killed writer was still a zombie when it was taken over');
+      const events = await store.read(sessionId);
+      checkRecoveredSession(
+        { kills: 1, zombieLocks: 1, sessionId, worktree: worktreeOf(storeDir, sessionId), events },
+        expected,
+      );
+      assert.equal((await store.verify(sessionId)).ok, true);
+    } finally {
+      run.child.kill('SIGKILL');
+      await run.done;
+      repo.cleanup();
+    }
+  },
+);

@@ -14,8 +14,13 @@ let fixture: FixtureRepo;
 
 before(async () => {
   engine = await acquireEngine();
-  fixture = makeFixtureRepo('{ "build": { "dockerfile": "Dockerfile", "context": ".." }, "remoteUser": "root", "updateRemoteUserUID": false }');
-  writeFileSync(path.join(fixture.repository, '.devcontainer', 'Dockerfile'), `FROM ${BASE_IMAGE}\nCOPY README.md /from-context.md\nRUN echo built > /built.txt\n`);
+  fixture = makeFixtureRepo(
+    '{ "build": { "dockerfile": "Dockerfile", "context": ".." }, "remoteUser": "root", "updateRemoteUserUID": false }',
+  );
+  writeFileSync(
+    path.join(fixture.repository, '.devcontainer', 'Dockerfile'),
+    `FROM ${BASE_IMAGE}\nCOPY README.md /from-context.md\nRUN echo built > /built.txt\n`,
+  );
   git(fixture.repository, 'add', '-A');
   git(fixture.repository, 'commit', '-qm', 'Dockerfile');
 });
@@ -29,13 +34,28 @@ test('a Dockerfile-built dev container: built from the session’s repository, n
   if (engine.skip) return t.skip(engine.skip);
   const env = { ...process.env, DOCKER_HOST: engine.dockerHost };
   const provider = fixtureProvider(fixture, { parentEnv: env });
-  const sandbox = (await provider.open({ sessionId: 'b1', threadId: 'coder', access: 'read_write', network: false, enabledTools: ['bash'] })) as DevcontainerSandbox;
-  const image = execFileSync('docker', ['inspect', '--format', '{{.Config.Image}}', sandbox.containerId], { env, encoding: 'utf8' }).trim();
+  const sandbox = (await provider.open({
+    sessionId: 'b1',
+    threadId: 'coder',
+    access: 'read_write',
+    network: false,
+    enabledTools: ['bash'],
+  })) as DevcontainerSandbox;
+  const image = execFileSync('docker', ['inspect', '--format', '{{.Config.Image}}', sandbox.containerId], {
+    env,
+    encoding: 'utf8',
+  }).trim();
   try {
     assert.match(sandbox.detail, /built from its Dockerfile/);
     const out = await sandbox.runTool({ name: 'bash', input: { command: 'cat /built.txt /from-context.md' } }, {});
     assert.equal(out.content, 'built\n# fixture');
-    assert.equal(execFileSync('docker', ['inspect', '--format', '{{.HostConfig.NetworkMode}}', sandbox.containerId], { env, encoding: 'utf8' }).trim(), 'none');
+    assert.equal(
+      execFileSync('docker', ['inspect', '--format', '{{.HostConfig.NetworkMode}}', sandbox.containerId], {
+        env,
+        encoding: 'utf8',
+      }).trim(),
+      'none',
+    );
   } finally {
     await sandbox.dispose();
     await provider.removeSession('b1');

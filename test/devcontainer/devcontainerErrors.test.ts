@@ -12,9 +12,19 @@ import { requireTool } from '../support/requirements.ts';
 import { acquireEngine, BASE_IMAGE, type Engine } from './dockerEngine.ts';
 import { fixtureProvider, makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
 
-const request: SandboxRequest = { sessionId: 'e1', threadId: 'coder', access: 'read_write', network: false, enabledTools: ['bash', 'read'] };
+const request: SandboxRequest = {
+  sessionId: 'e1',
+  threadId: 'coder',
+  access: 'read_write',
+  network: false,
+  enabledTools: ['bash', 'read'],
+};
 
-function providerFor(fixture: FixtureRepo, env: NodeJS.ProcessEnv, extra: { dockerPath?: string } = {}): DevcontainerSandboxProvider {
+function providerFor(
+  fixture: FixtureRepo,
+  env: NodeJS.ProcessEnv,
+  extra: { dockerPath?: string } = {},
+): DevcontainerSandboxProvider {
   return fixtureProvider(fixture, { parentEnv: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, ...extra });
 }
 
@@ -44,15 +54,19 @@ describe('dev container sandbox: errors without an engine', () => {
     assert.equal(existsSync(path.join(fixture.storageDir, 'repos')), false);
   });
 
-  test('engine not running (DOCKER_HOST at a missing socket): SANDBOX_UNAVAILABLE naming the socket', { skip: requireTool('docker') }, async () => {
-    const fixture = makeFixtureRepo();
-    fixtures.push(fixture);
-    const socket = `unix://${path.join(fixture.root, 'missing.sock')}`;
-    const error = await openError(providerFor(fixture, { DOCKER_HOST: socket }));
-    assert.equal(error.code, 'SANDBOX_UNAVAILABLE');
-    assert.match(error.message, /engine does not answer/);
-    assert.ok(error.message.includes(socket));
-  });
+  test(
+    'engine not running (DOCKER_HOST at a missing socket): SANDBOX_UNAVAILABLE naming the socket',
+    { skip: requireTool('docker') },
+    async () => {
+      const fixture = makeFixtureRepo();
+      fixtures.push(fixture);
+      const socket = `unix://${path.join(fixture.root, 'missing.sock')}`;
+      const error = await openError(providerFor(fixture, { DOCKER_HOST: socket }));
+      assert.equal(error.code, 'SANDBOX_UNAVAILABLE');
+      assert.match(error.message, /engine does not answer/);
+      assert.ok(error.message.includes(socket));
+    },
+  );
 });
 
 describe('dev container sandbox: errors with a real engine', () => {
@@ -66,7 +80,10 @@ describe('dev container sandbox: errors with a real engine', () => {
   });
   after(async () => {
     if (engine.dockerHost) {
-      for (const fixture of fixtures) await providerFor(fixture, env).removeSession(request.sessionId).catch(() => undefined);
+      for (const fixture of fixtures)
+        await providerFor(fixture, env)
+          .removeSession(request.sessionId)
+          .catch(() => undefined);
       try {
         execFileSync('docker', ['rmi', 'agent-os-missing:1'], { env, stdio: 'ignore' });
       } catch {
@@ -118,7 +135,9 @@ describe('dev container sandbox: errors with a real engine', () => {
 
   test('an image that cannot be found: the error names it; once it exists, the session opens', async (t) => {
     if (engine.skip) return t.skip(engine.skip);
-    const fixture = makeFixtureRepo(`{ "image": "agent-os-missing:1", "remoteUser": "root", "updateRemoteUserUID": false }`);
+    const fixture = makeFixtureRepo(
+      `{ "image": "agent-os-missing:1", "remoteUser": "root", "updateRemoteUserUID": false }`,
+    );
     fixtures.push(fixture);
     const provider = providerFor(fixture, env);
     const error = await openError(provider);

@@ -7,7 +7,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import * as path from 'node:path';
 import type { SandboxRequest } from '../../src/core/sandbox/sandbox.ts';
-import type { DevcontainerSandbox, DevcontainerSandboxProvider } from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
+import type {
+  DevcontainerSandbox,
+  DevcontainerSandboxProvider,
+} from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
 import { pruneOrphanContainers } from '../../src/node/sandbox/devcontainer/sessionContainers.ts';
 import { acquireEngine, BASE_IMAGE, type Engine } from './dockerEngine.ts';
 import { fixtureProvider, fixtureRepositories, git, makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
@@ -46,12 +49,18 @@ describe('dev container sandbox (real Docker engine)', () => {
 
   /** A provider as a freshly started harness makes it (same storage, new objects). */
   function newProvider(): DevcontainerSandboxProvider {
-    const provider = fixtureProvider(fixture, { parentEnv: { ...process.env, ...dockerEnv, GITHUB_TOKEN: SECRET, ANTHROPIC_API_KEY: API_KEY } });
+    const provider = fixtureProvider(fixture, {
+      parentEnv: { ...process.env, ...dockerEnv, GITHUB_TOKEN: SECRET, ANTHROPIC_API_KEY: API_KEY },
+    });
     providers.push(provider);
     return provider;
   }
 
-  async function bash(sandbox: DevcontainerSandbox, command: string, timeout_ms?: number): Promise<{ content: string; is_error: boolean }> {
+  async function bash(
+    sandbox: DevcontainerSandbox,
+    command: string,
+    timeout_ms?: number,
+  ): Promise<{ content: string; is_error: boolean }> {
     return sandbox.runTool({ name: 'bash', input: { command, ...(timeout_ms ? { timeout_ms } : {}) } }, {});
   }
 
@@ -88,12 +97,18 @@ describe('dev container sandbox (real Docker engine)', () => {
     const [hostname, pwd] = host.content.split('\n');
     assert.ok(sandbox.containerId.startsWith(hostname ?? '-'), `hostname ${hostname} is the container's`);
     assert.equal(pwd, sandbox.remoteWorkspaceFolder);
-    assert.equal(docker('inspect', '--format', '{{.Config.Labels}}', sandbox.containerId).includes('agent-os.session:s1'), true);
+    assert.equal(
+      docker('inspect', '--format', '{{.Config.Labels}}', sandbox.containerId).includes('agent-os.session:s1'),
+      true,
+    );
 
     // Files go both ways: bash in the container and the file tools see the same folder.
     assert.equal((await bash(sandbox, 'echo from-container > made-inside.txt')).is_error, false);
     assert.equal(readFileSync(path.join(sandbox.workdir, 'made-inside.txt'), 'utf8'), 'from-container\n');
-    const write = await sandbox.runTool({ name: 'write', input: { file_path: `${sandbox.remoteWorkspaceFolder}/from-tool.txt`, content: 'tool\n' } }, {});
+    const write = await sandbox.runTool(
+      { name: 'write', input: { file_path: `${sandbox.remoteWorkspaceFolder}/from-tool.txt`, content: 'tool\n' } },
+      {},
+    );
     assert.equal(write.is_error, false, write.content);
     assert.equal((await bash(sandbox, 'cat from-tool.txt')).content, 'tool');
     // The persistent shell keeps its directory between calls.
@@ -147,7 +162,10 @@ describe('dev container sandbox (real Docker engine)', () => {
     await bash(sandbox, `cd ${sandbox.remoteWorkspaceFolder} && echo changed >> README.md`);
     // README.md's blob is in the person's objects only: found through the clone's alternates (the vault) and
     // the vault's (the person's objects), both mounted at their host paths.
-    const read = await bash(sandbox, 'git log --oneline -1 && git status --short && git diff --stat && git show HEAD:README.md && git branch --show-current');
+    const read = await bash(
+      sandbox,
+      'git log --oneline -1 && git status --short && git diff --stat && git show HEAD:README.md && git branch --show-current',
+    );
     assert.equal(read.is_error, false, read.content);
     assert.match(read.content, /^[0-9a-f]+ initial\n/);
     assert.match(read.content, / M README\.md/);
@@ -175,12 +193,18 @@ describe('dev container sandbox (real Docker engine)', () => {
     assert.equal(existsSync(path.join(objects, 'planted')), false);
     assert.equal(readFileSync(path.join(vault, 'objects', 'info', 'alternates'), 'utf8'), `${objects}\n`);
     // The person's repository is not there: only its object store, and no config with its token.
-    const person = await bash(sandbox, `cat ${path.join(fixture.repository, '.git', 'config')}; ls ${path.join(fixture.repository, '.git')}; cat .git/config`);
+    const person = await bash(
+      sandbox,
+      `cat ${path.join(fixture.repository, '.git', 'config')}; ls ${path.join(fixture.repository, '.git')}; cat .git/config`,
+    );
     assert.doesNotMatch(person.content, new RegExp(SECRET));
     assert.doesNotMatch(person.content, /remote|x-access-token/);
     assert.match(person.content, /^cat: .*No such file or directory\nobjects\n/);
     // The file tools refuse git metadata too.
-    const write = await sandbox.runTool({ name: 'write', input: { file_path: '.git/config', content: '[core]\n' } }, {});
+    const write = await sandbox.runTool(
+      { name: 'write', input: { file_path: '.git/config', content: '[core]\n' } },
+      {},
+    );
     assert.equal(write.is_error, true);
     git(fixture.repository, 'fsck', '--strict', '--no-progress');
   });
@@ -214,11 +238,22 @@ describe('dev container sandbox (real Docker engine)', () => {
 
     docker('rm', '-f', firstId);
     // Even with the repository's devcontainer.json changed (an agent could edit it), the saved one is used.
-    writeFileSync(path.join(woken.workdir, '.devcontainer', 'devcontainer.json'), '{ "image": "other", "runArgs": ["--privileged"] }');
+    writeFileSync(
+      path.join(woken.workdir, '.devcontainer', 'devcontainer.json'),
+      '{ "image": "other", "runArgs": ["--privileged"] }',
+    );
     provider = newProvider();
     const remade = (await provider.open(request('s1'))) as DevcontainerSandbox;
     assert.notEqual(remade.containerId, firstId);
-    assert.equal(docker('inspect', '--format', '{{.Config.Image}} {{.HostConfig.NetworkMode}} {{.HostConfig.Privileged}}', remade.containerId), `${BASE_IMAGE} none false`);
+    assert.equal(
+      docker(
+        'inspect',
+        '--format',
+        '{{.Config.Image}} {{.HostConfig.NetworkMode}} {{.HostConfig.Privileged}}',
+        remade.containerId,
+      ),
+      `${BASE_IMAGE} none false`,
+    );
     assert.equal((await bash(remade, 'cat made-inside.txt')).content, 'from-container', 'the folder is mounted again');
     sandbox = remade;
   });
@@ -226,8 +261,16 @@ describe('dev container sandbox (real Docker engine)', () => {
   test("shells left running by a killed harness are ended on re-attach; this harness' live shells are not", async (t) => {
     if (engine.skip) return t.skip(engine.skip);
     // What a killed harness leaves: a shell (recorded by its pid file) with a job still running.
-    docker('exec', '-d', sandbox.containerId, 'sh', '-c', 'echo $$ > /tmp/.agent-os-shell-stray; sleep 7777 & exec sleep 7778');
-    const running = (): string => docker('exec', sandbox.containerId, 'sh', '-c', 'ps -eo args | grep "^sleep 77" | sort || true');
+    docker(
+      'exec',
+      '-d',
+      sandbox.containerId,
+      'sh',
+      '-c',
+      'echo $$ > /tmp/.agent-os-shell-stray; sleep 7777 & exec sleep 7778',
+    );
+    const running = (): string =>
+      docker('exec', sandbox.containerId, 'sh', '-c', 'ps -eo args | grep "^sleep 77" | sort || true');
     for (let i = 0; i < 50 && running().split('\n').length < 2; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(running(), 'sleep 7777\nsleep 7778');
     // A live shell of this harness, in another thread's sandbox on the same container, is busy meanwhile.
@@ -253,7 +296,10 @@ describe('dev container sandbox (real Docker engine)', () => {
   test('a non-root container user reads the repository with git, and still cannot write its metadata', async (t) => {
     if (engine.skip) return t.skip(engine.skip);
     const { workdir: worktree } = await fixtureRepositories(fixture).ensureSession('s4');
-    writeFileSync(path.join(worktree, '.devcontainer', 'devcontainer.json'), `{ "image": "${BASE_IMAGE}", "remoteUser": "nobody", "containerUser": "nobody", "updateRemoteUserUID": false }`);
+    writeFileSync(
+      path.join(worktree, '.devcontainer', 'devcontainer.json'),
+      `{ "image": "${BASE_IMAGE}", "remoteUser": "nobody", "containerUser": "nobody", "updateRemoteUserUID": false }`,
+    );
     const other = (await provider.open(request('s4'))) as DevcontainerSandbox;
     try {
       const who = await bash(other, 'id -un; git log --oneline -1');
@@ -269,7 +315,9 @@ describe('dev container sandbox (real Docker engine)', () => {
 
   test('a read-only thread gets its own container with the folder mounted read-only', async (t) => {
     if (engine.skip) return t.skip(engine.skip);
-    const reader = (await provider.open(request('s1', { threadId: 'reviewer', access: 'read_only' }))) as DevcontainerSandbox;
+    const reader = (await provider.open(
+      request('s1', { threadId: 'reviewer', access: 'read_only' }),
+    )) as DevcontainerSandbox;
     try {
       assert.notEqual(reader.containerId, sandbox.containerId);
       assert.equal((await bash(reader, 'cat made-inside.txt')).content, 'from-container');
@@ -307,8 +355,17 @@ describe('dev container sandbox (real Docker engine)', () => {
     const keep = (await provider.open(request('s3'))) as DevcontainerSandbox;
     await keep.dispose();
     // Another storage's pruning never touches this storage's containers.
-    assert.deepEqual(await pruneOrphanContainers({ stateDir: path.join(fixture.root, 'another-storage'), parentEnv: { ...process.env, ...dockerEnv } }, []), []);
-    const removed = await pruneOrphanContainers({ stateDir: path.join(fixture.storageDir, 'devcontainer'), parentEnv: { ...process.env, ...dockerEnv } }, ['s3']);
+    assert.deepEqual(
+      await pruneOrphanContainers(
+        { stateDir: path.join(fixture.root, 'another-storage'), parentEnv: { ...process.env, ...dockerEnv } },
+        [],
+      ),
+      [],
+    );
+    const removed = await pruneOrphanContainers(
+      { stateDir: path.join(fixture.storageDir, 'devcontainer'), parentEnv: { ...process.env, ...dockerEnv } },
+      ['s3'],
+    );
     assert.deepEqual(removed, [other.containerId]);
     assert.equal(docker('ps', '-aq', '--filter', 'label=agent-os.session=s2'), '');
     assert.notEqual(docker('ps', '-aq', '--filter', 'label=agent-os.session=s3'), '');

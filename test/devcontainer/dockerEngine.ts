@@ -20,7 +20,10 @@ export async function acquireEngine(): Promise<Engine> {
   const missing = requireDocker();
   if (missing) return { skip: missing, release };
   const host = dockerHost() ?? 'unix:///var/run/docker.sock';
-  const image = spawnSync('docker', ['image', 'inspect', BASE_IMAGE], { env: { ...process.env, DOCKER_HOST: host }, stdio: 'ignore' });
+  const image = spawnSync('docker', ['image', 'inspect', BASE_IMAGE], {
+    env: { ...process.env, DOCKER_HOST: host },
+    stdio: 'ignore',
+  });
   if (image.status !== 0) {
     const why = `Docker: the engine at ${host} has no ${BASE_IMAGE} image (bash scripts/docker/start.sh makes it)`;
     if (process.env['AGENT_OS_REQUIRE_ALL']) throw new Error(why);

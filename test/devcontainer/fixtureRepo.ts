@@ -3,7 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DevcontainerSandboxProvider, type DevcontainerSandboxProviderOptions } from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
+import {
+  DevcontainerSandboxProvider,
+  type DevcontainerSandboxProviderOptions,
+} from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
 import { owningSession } from '../../src/node/sandbox/devcontainer/sessionContainers.ts';
 import { devcontainerStateDir } from '../../src/node/sandbox/sandboxChoice.ts';
 import { SessionRepositories } from '../../src/node/sandbox/sessionRepository.ts';
@@ -29,7 +32,13 @@ export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@t',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@t',
+    },
   }).trim();
 }
 
@@ -64,7 +73,10 @@ export function fixtureRepositories(fixture: FixtureRepo): SessionRepositories {
  * (the session's repository made before the provider mounts it, the borrowed object stores), for tests of
  * the provider itself; the runtime's composition is tested through chosenSessionSandboxes.
  */
-export function fixtureProvider(fixture: FixtureRepo, options: Partial<DevcontainerSandboxProviderOptions> = {}): DevcontainerSandboxProvider {
+export function fixtureProvider(
+  fixture: FixtureRepo,
+  options: Partial<DevcontainerSandboxProviderOptions> = {},
+): DevcontainerSandboxProvider {
   const repos = fixtureRepositories(fixture);
   return new DevcontainerSandboxProvider({
     worktrees: {
@@ -72,7 +84,10 @@ export function fixtureProvider(fixture: FixtureRepo, options: Partial<Devcontai
       removeSession: (id) => repos.remove(id),
     },
     stateDir: devcontainerStateDir(fixture.storageDir),
-    borrowedObjects: async (id) => [await repos.repositoryObjects(), path.join(repos.vaultPath(owningSession(id)), 'objects')],
+    borrowedObjects: async (id) => [
+      await repos.repositoryObjects(),
+      path.join(repos.vaultPath(owningSession(id)), 'objects'),
+    ],
     ...options,
   });
 }

@@ -39,7 +39,10 @@ describe('auto', () => {
   test('the OS sandbox when the repository has no dev container (Docker is not even asked)', async () => {
     let asked = false;
     const choice = await chooseSandbox(
-      options(without, { osSandboxAvailable: true, probes: { docker: async () => ((asked = true), { available: true }) } }),
+      options(without, {
+        osSandboxAvailable: true,
+        probes: { docker: async () => ((asked = true), { available: true }) },
+      }),
     );
     assert.equal(choice.kind, 'os');
     assert.match(choice.detail, /no dev container/);
@@ -70,7 +73,10 @@ describe('auto', () => {
 
   test('the real probes: Docker at a missing socket does not answer', { skip: requireTool('docker') }, async () => {
     const choice = await chooseSandbox(
-      options(withContainer, { env: { PATH: process.env.PATH, DOCKER_HOST: `unix://${path.join(withContainer.root, 'none.sock')}` }, osSandboxAvailable: false }),
+      options(withContainer, {
+        env: { PATH: process.env.PATH, DOCKER_HOST: `unix://${path.join(withContainer.root, 'none.sock')}` },
+        osSandboxAvailable: false,
+      }),
     );
     assert.equal(choice.kind, 'worktree');
     assert.match(choice.detail, /engine does not answer/);
@@ -80,7 +86,9 @@ describe('auto', () => {
     const engine = await acquireEngine();
     try {
       if (engine.skip) return t.skip(engine.skip);
-      const choice = await chooseSandbox(options(withContainer, { env: { PATH: process.env.PATH, DOCKER_HOST: engine.dockerHost } }));
+      const choice = await chooseSandbox(
+        options(withContainer, { env: { PATH: process.env.PATH, DOCKER_HOST: engine.dockerHost } }),
+      );
       assert.equal(choice.kind, 'devcontainer');
       assert.match(choice.detail, /Docker \S+ answers/);
     } finally {
@@ -91,15 +99,28 @@ describe('auto', () => {
 
 describe('explicit settings', () => {
   test('worktree is always the plain worktree', async () => {
-    const choice = await chooseSandbox({ setting: 'worktree', repository: withContainer.repository, dockerAvailable: true, osSandboxAvailable: true });
+    const choice = await chooseSandbox({
+      setting: 'worktree',
+      repository: withContainer.repository,
+      dockerAvailable: true,
+      osSandboxAvailable: true,
+    });
     assert.deepEqual([choice.kind, choice.confined, choice.problem], ['worktree', false, undefined]);
   });
 
   test('devcontainer without Docker, or without a configuration, keeps the kind and states the problem', async () => {
-    const noDocker = await chooseSandbox({ setting: 'devcontainer', repository: withContainer.repository, dockerAvailable: false });
+    const noDocker = await chooseSandbox({
+      setting: 'devcontainer',
+      repository: withContainer.repository,
+      dockerAvailable: false,
+    });
     assert.equal(noDocker.kind, 'devcontainer');
     assert.match(noDocker.problem ?? '', /Docker not available/);
-    const noConfig = await chooseSandbox({ setting: 'devcontainer', repository: without.repository, dockerAvailable: true });
+    const noConfig = await chooseSandbox({
+      setting: 'devcontainer',
+      repository: without.repository,
+      dockerAvailable: true,
+    });
     assert.match(noConfig.problem ?? '', /no dev container configuration.*resume the session/);
   });
 
@@ -115,7 +136,10 @@ describe('explicit settings', () => {
     assert.equal(parseSandboxSetting('os'), 'os');
     assert.equal(parseSandboxSetting(undefined), 'auto');
     assert.equal(parseSandboxSetting(' devcontainer '), 'devcontainer');
-    assert.throws(() => parseSandboxSetting('docker'), (e: unknown) => e instanceof AgentOsError && e.code === 'INVALID_ARGUMENT');
+    assert.throws(
+      () => parseSandboxSetting('docker'),
+      (e: unknown) => e instanceof AgentOsError && e.code === 'INVALID_ARGUMENT',
+    );
   });
 });
 
@@ -123,16 +147,31 @@ describe('sandboxes for a choice', () => {
   test('an unconfined choice opens unconfined sandboxes; a problem refuses to open, clearly', async () => {
     const storageDir = path.join(withContainer.root, 'storage-choice');
     const parts = { storageDir, repository: withContainer.repository };
-    const unconfined = chosenSessionSandboxes(await chooseSandbox({ setting: 'worktree', repository: withContainer.repository }), parts);
-    const sandbox = await unconfined.open({ sessionId: 'c1', threadId: 't', access: 'read_write', network: false, enabledTools: ['bash'] });
+    const unconfined = chosenSessionSandboxes(
+      await chooseSandbox({ setting: 'worktree', repository: withContainer.repository }),
+      parts,
+    );
+    const sandbox = await unconfined.open({
+      sessionId: 'c1',
+      threadId: 't',
+      access: 'read_write',
+      network: false,
+      enabledTools: ['bash'],
+    });
     assert.equal(sandbox.kind, 'worktree');
     assert.equal(sandbox.confined, false);
     await sandbox.dispose();
 
-    const refused = chosenSessionSandboxes(await chooseSandbox({ setting: 'devcontainer', repository: without.repository, dockerAvailable: true }), parts);
+    const refused = chosenSessionSandboxes(
+      await chooseSandbox({ setting: 'devcontainer', repository: without.repository, dockerAvailable: true }),
+      parts,
+    );
     await assert.rejects(
       refused.open({ sessionId: 'c2', threadId: 't', access: 'read_write', network: false, enabledTools: ['bash'] }),
-      (e: unknown) => e instanceof AgentOsError && e.code === 'SANDBOX_UNAVAILABLE' && /no dev container configuration/.test(e.message),
+      (e: unknown) =>
+        e instanceof AgentOsError &&
+        e.code === 'SANDBOX_UNAVAILABLE' &&
+        /no dev container configuration/.test(e.message),
     );
     await unconfined.removeSession('c1');
   });

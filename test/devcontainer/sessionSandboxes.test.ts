@@ -73,15 +73,28 @@ describe('dev container sessions through chosenSessionSandboxes (real engine)', 
     const session = await open(coder('cr1'));
     assert.equal(session.kind, 'devcontainer');
     // The Coder's test needs lib.sh; Agent OS commits the test (a checkpoint), the Coder adds lib.sh after.
-    assert.equal((await bash(session, `printf 'set -e\\n. ./lib.sh\\n[ "$(check)" = ok ]\\n' > test.sh && echo ok`)).content, 'ok');
+    assert.equal(
+      (await bash(session, `printf 'set -e\\n. ./lib.sh\\n[ "$(check)" = ok ]\\n' > test.sh && echo ok`)).content,
+      'ok',
+    );
     const { commit, committed } = await sandboxes.checkpoint('cr1', 'Coder: add test');
     assert.equal(committed, true);
-    assert.equal((await bash(session, "echo 'check() { echo ok; }' > lib.sh && bash test.sh && echo PASS")).content, 'PASS');
+    assert.equal(
+      (await bash(session, "echo 'check() { echo ok; }' > lib.sh && bash test.sh && echo PASS")).content,
+      'PASS',
+    );
     // The container reads what Agent OS committed on the host, through its read-only .git.
-    assert.equal((await bash(session, 'git log -1 --format=%s; git status --porcelain')).content, 'Coder: add test\n?? lib.sh');
+    assert.equal(
+      (await bash(session, 'git log -1 --format=%s; git status --porcelain')).content,
+      'Coder: add test\n?? lib.sh',
+    );
     assert.equal((await sandboxes.changes('cr1')).head, commit);
 
-    const reviewer = coder('cr1', { threadId: 'reviewer', access: 'read_only', workspace: { kind: 'clean_room', commit } });
+    const reviewer = coder('cr1', {
+      threadId: 'reviewer',
+      access: 'read_only',
+      workspace: { kind: 'clean_room', commit },
+    });
     const room = await open(reviewer);
     assert.equal(room.kind, 'devcontainer');
     assert.notEqual(room.containerId, session.containerId, 'a container of its own');
@@ -93,29 +106,62 @@ describe('dev container sessions through chosenSessionSandboxes (real engine)', 
     // A test run may write build output there; the reader's own file tools stay read-only.
     assert.equal((await bash(room, 'mkdir -p build && echo x > build/out && echo ok')).content, 'ok');
     // What a reader plants in its container outside the folder must not meet the next run there.
-    assert.equal((await bash(room, 'printf "#!/bin/sh\\necho all tests passed\\n" > /usr/local/bin/npm && chmod +x /usr/local/bin/npm && npm test')).content, 'all tests passed');
-    assert.equal((await room.runTool({ name: 'write', input: { file_path: 'w.txt', content: 'x' } }, {})).is_error, true);
+    assert.equal(
+      (
+        await bash(
+          room,
+          'printf "#!/bin/sh\\necho all tests passed\\n" > /usr/local/bin/npm && chmod +x /usr/local/bin/npm && npm test',
+        )
+      ).content,
+      'all tests passed',
+    );
+    assert.equal(
+      (await room.runTool({ name: 'write', input: { file_path: 'w.txt', content: 'x' } }, {})).is_error,
+      true,
+    );
     await room.dispose();
 
     // Opened again, the clean room is a new folder in a new container, with nothing left over in either.
     const again = await open(reviewer);
     assert.notEqual(again.containerId, room.containerId);
-    assert.equal((await bash(again, 'ls build 2>/dev/null | wc -l; git log -1 --format=%s; ls /usr/local/bin/npm 2>/dev/null | wc -l')).content, '0\nCoder: add test\n0');
+    assert.equal(
+      (
+        await bash(
+          again,
+          'ls build 2>/dev/null | wc -l; git log -1 --format=%s; ls /usr/local/bin/npm 2>/dev/null | wc -l',
+        )
+      ).content,
+      '0\nCoder: add test\n0',
+    );
     assert.equal(existsSync(path.join(session.workdir, 'lib.sh')), true, "the Coder's files are untouched");
 
     await sandboxes.removeSession('cr1');
-    for (const name of ['cr1', `cr1-clean-${commit.slice(0, 12)}`]) assert.equal(docker('ps', '-aq', '--filter', `label=agent-os.session=${name}`), '', `${name}: its containers are gone`);
+    for (const name of ['cr1', `cr1-clean-${commit.slice(0, 12)}`])
+      assert.equal(
+        docker('ps', '-aq', '--filter', `label=agent-os.session=${name}`),
+        '',
+        `${name}: its containers are gone`,
+      );
     assert.equal(existsSync(again.workdir), false);
   });
 
   test('parallel Coders each in a child repository and container; merged back by Agent OS; a conflict comes back as data', async (t) => {
     if (engine.skip) return t.skip(engine.skip);
     const session = await open(coder('ch1'));
-    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((key) => open(coder('ch1', { threadId: `coder-${key}`, workspace: { kind: 'child', key } }))));
+    const [a, b, c] = await Promise.all(
+      ['a', 'b', 'c'].map((key) => open(coder('ch1', { threadId: `coder-${key}`, workspace: { kind: 'child', key } }))),
+    );
     assert.ok(a && b && c);
-    assert.equal(new Set([session.containerId, a.containerId, b.containerId, c.containerId]).size, 4, 'four containers');
+    assert.equal(
+      new Set([session.containerId, a.containerId, b.containerId, c.containerId]).size,
+      4,
+      'four containers',
+    );
     assert.equal(new Set([session.workdir, a.workdir, b.workdir, c.workdir]).size, 4);
-    assert.equal((await bash(a, 'git branch --show-current; git log -1 --format=%s')).content, 'agent-os/ch1-child-a\ninitial');
+    assert.equal(
+      (await bash(a, 'git branch --show-current; git log -1 --format=%s')).content,
+      'agent-os/ch1-child-a\ninitial',
+    );
     const [ra, rb, rc] = await Promise.all([
       bash(a, 'echo a > a.txt && echo done'),
       bash(b, 'echo b > b.txt && echo "# from b" > README.md && echo done'),
@@ -125,16 +171,31 @@ describe('dev container sessions through chosenSessionSandboxes (real engine)', 
 
     assert.equal((await sandboxes.mergeChild('ch1', 'a', 'Coder [a]')).status, 'merged');
     assert.equal((await sandboxes.mergeChild('ch1', 'b', 'Coder [b]')).status, 'merged');
-    assert.equal((await bash(session, 'cat a.txt b.txt README.md; git log -1 --format=%s')).content, 'a\nb\n# from b\nMerge Coder [b]');
+    assert.equal(
+      (await bash(session, 'cat a.txt b.txt README.md; git log -1 --format=%s')).content,
+      'a\nb\n# from b\nMerge Coder [b]',
+    );
     const head = (await sandboxes.changes('ch1')).head;
 
     const conflict = await sandboxes.mergeChild('ch1', 'c', 'Coder [c]');
     assert.equal(conflict.status, 'conflict');
     assert.deepEqual(conflict.status === 'conflict' && conflict.files, ['README.md']);
-    assert.equal((await bash(session, 'git rev-parse HEAD; git status --porcelain | wc -l')).content, `${head}\n0`, 'the session is as it was');
+    assert.equal(
+      (await bash(session, 'git rev-parse HEAD; git status --porcelain | wc -l')).content,
+      `${head}\n0`,
+      'the session is as it was',
+    );
     const vault = (await sandboxes.changes('ch1')).gitDir;
-    assert.equal(git(vault, 'log', '-1', '--format=%s', 'agent-os/ch1-child-c'), 'Uncommitted work of Coder [c]', "coder-c's work is kept");
-    assert.equal(git(fixture.repository, 'branch', '--list', 'agent-os/*'), '', 'nothing reached the person’s repository');
+    assert.equal(
+      git(vault, 'log', '-1', '--format=%s', 'agent-os/ch1-child-c'),
+      'Uncommitted work of Coder [c]',
+      "coder-c's work is kept",
+    );
+    assert.equal(
+      git(fixture.repository, 'branch', '--list', 'agent-os/*'),
+      '',
+      'nothing reached the person’s repository',
+    );
 
     await sandboxes.removeSession('ch1');
     // This store's containers only: the engine is shared with other stores' tests.
@@ -183,7 +244,10 @@ describe('dev container sessions through chosenSessionSandboxes (real engine)', 
       let harmless = 0;
       for (let i = 0; i < 100; i++) {
         for (const file of ['f', 'd/events.jsonl']) {
-          const out = await sandbox.runTool({ name: 'read', input: { file_path: `${sandbox.remoteWorkspaceFolder}/${file}` } }, {});
+          const out = await sandbox.runTool(
+            { name: 'read', input: { file_path: `${sandbox.remoteWorkspaceFolder}/${file}` } },
+            {},
+          );
           assert.doesNotMatch(out.content, /CANARY/, `read ${file} returned a host file`);
           if (/harmless/.test(out.content)) harmless++;
         }

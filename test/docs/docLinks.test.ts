@@ -7,10 +7,15 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 
 const root = join(__dirname, '..', '..');
-const tracked = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
+const tracked = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+  cwd: root,
+  encoding: 'utf8',
+})
   .split('\n')
   .filter((f) => f && existsSync(join(root, f)));
-const texts = tracked.filter((f) => /\.(md|ts|mjs|js|sh|json)$/.test(f) && f !== 'package-lock.json' && !f.startsWith('test/fixtures/'));
+const texts = tracked.filter(
+  (f) => /\.(md|ts|mjs|js|sh|json)$/.test(f) && f !== 'package-lock.json' && !f.startsWith('test/fixtures/'),
+);
 
 test('Markdown links in README.md and docs/ point at files inside the repository', () => {
   const broken: string[] = [];
@@ -27,9 +32,16 @@ test('Markdown links in README.md and docs/ point at files inside the repository
 
 test('no doc or source comment refers to design notes outside the repository', () => {
   const outside = /shared\/reference|managed-agents\.md|vscode-e2e\.md|sandbox-runtime\.md|user-pains\.md|DESIGN\.md/;
-  const found = texts.filter((f) => f !== 'test/docs/docLinks.test.ts' && outside.test(readFileSync(join(root, f), 'utf8')));
+  const found = texts.filter(
+    (f) => f !== 'test/docs/docLinks.test.ts' && outside.test(readFileSync(join(root, f), 'utf8')),
+  );
   assert.deepEqual(found, [], 'point at docs/design.md, docs/architecture.md or docs/reference/ instead');
-  for (const doc of ['docs/design.md', 'docs/architecture.md', 'docs/reference/managedAgents.md', 'docs/reference/vscodeE2e.md']) {
+  for (const doc of [
+    'docs/design.md',
+    'docs/architecture.md',
+    'docs/reference/managedAgents.md',
+    'docs/reference/vscodeE2e.md',
+  ]) {
     assert.ok(tracked.includes(doc), `${doc} is in the repository`);
   }
 });

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CodeServer, processesOf, QUICK_INPUT, Workbench } from './support/codeServer.ts';
 
-const agentFile = (extra: string) => `---\nname: bad\ndescription: An agent with mistakes.\ntools: read, teleport\n${extra}---\nYou check things.\n`;
+const agentFile = (extra: string) =>
+  `---\nname: bad\ndescription: An agent with mistakes.\ntools: read, teleport\n${extra}---\nYou check things.\n`;
 const BAD = agentFile('colour: blue\n');
 const FIXED = '---\nname: bad\ndescription: An agent without mistakes.\ntools: read, grep\n---\nYou check things.\n';
 
@@ -50,7 +51,10 @@ describe('agent file diagnostics in code-server', { timeout: 240_000 }, () => {
     // Written on disk, not opened: the new agent folder starts the server, which checks the file.
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(file, BAD);
-    const rows = await wb.waitForProblems((r) => r.some((t) => /teleport/.test(t)) && r.some((t) => /colour/.test(t)), 90_000);
+    const rows = await wb.waitForProblems(
+      (r) => r.some((t) => /teleport/.test(t)) && r.some((t) => /colour/.test(t)),
+      90_000,
+    );
     assert.ok(rows.some((t) => /bad\.md/.test(t)) && !rows.some((t) => /README/.test(t)), JSON.stringify(rows));
     await wb.screenshot('20-lsp-problems');
     await wb.runCommand('Agent OS: Open Agent Definitions');
@@ -64,7 +68,10 @@ describe('agent file diagnostics in code-server', { timeout: 240_000 }, () => {
   test('a killed server is restarted and checks again', async () => {
     assert.doesNotMatch(server.logs(), /restarting it/);
     const [pid, ...others] = processesOf(server, 'lspServer.js');
-    assert.ok(pid !== undefined && others.length === 0, `one server process, found ${JSON.stringify([pid, ...others])}`);
+    assert.ok(
+      pid !== undefined && others.length === 0,
+      `one server process, found ${JSON.stringify([pid, ...others])}`,
+    );
     process.kill(pid, 'SIGKILL');
     // The new process is up before the edit, so the check below is the new server's.
     await wb.capturing('lsp-restart', () => waitFor(() => processesOf(server, 'lspServer.js').some((p) => p !== pid)));

@@ -29,10 +29,19 @@ const SCRIPT = {
     ],
     Coder: [
       { content: [tool('bash', { command: 'echo allowed-run-output' })] },
-      { content: [tool('bash', { command: 'curl -fsS http://127.0.0.1:9/health' })], expect: { last_user_text_includes: 'allowed-run-output' } },
-      { content: [tool('bash', { command: 'echo notified-run-output' })], expect: { last_user_text_includes: DENY_REASON } },
+      {
+        content: [tool('bash', { command: 'curl -fsS http://127.0.0.1:9/health' })],
+        expect: { last_user_text_includes: 'allowed-run-output' },
+      },
+      {
+        content: [tool('bash', { command: 'echo notified-run-output' })],
+        expect: { last_user_text_includes: DENY_REASON },
+      },
       // Terminal escapes and a bidi override in model text: the Event Log shows them as text.
-      { content: [text('Read the config instead. \x1b]0;owned\x07\x1b[2J \u202eexe.txt')], expect: { last_user_text_includes: 'notified-run-output' } },
+      {
+        content: [text('Read the config instead. \x1b]0;owned\x07\x1b[2J \u202eexe.txt')],
+        expect: { last_user_text_includes: 'notified-run-output' },
+      },
     ],
     Reviewer: [{ content: [text('```json\n{ "decision": "APPROVE", "summary": "The check is in place." }\n```')] }],
   },
@@ -50,14 +59,22 @@ describe('approval cards in the Event Log', { timeout: 300_000 }, () => {
     mkdirSync(join(repo, '.agents'), { recursive: true });
     writeFileSync(join(repo, 'README.md'), '# service\n');
     writeFileSync(join(repo, '.agents', 'Coder.md'), CODER);
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { cwd: repo, stdio: 'ignore' });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], {
+        cwd: repo,
+        stdio: 'ignore',
+      });
     git('init', '-q', '-b', 'main');
     git('add', '.');
     git('commit', '-qm', 'init');
     model = await ScriptedModelServer.start({ script: parseModelScript(SCRIPT) });
     server = await CodeServer.start({
       workspace: repo,
-      settings: { 'agentOs.sessionsDirectory': join(root, 'sessions'), 'agentOs.anthropic.baseUrl': model.url, 'agentOs.sandbox': 'worktree' },
+      settings: {
+        'agentOs.sessionsDirectory': join(root, 'sessions'),
+        'agentOs.anthropic.baseUrl': model.url,
+        'agentOs.sandbox': 'worktree',
+      },
     });
     wb = await Workbench.open(server);
     // Nothing of ours is opened yet: the workspace's agent file alone activates the extension, which
@@ -80,15 +97,21 @@ describe('approval cards in the Event Log', { timeout: 300_000 }, () => {
   /** Waits until the "asks to run" notifications on screen are exactly one per command given, in order. */
   const waitForAskNotifications = async (commands: string[]) => {
     let seen: string[] = [];
-    await waitFor(async () => {
-      seen = (await wb.notifications()).filter((t) => / asks to run /.test(t));
-      return seen.length === commands.length && commands.every((c, i) => seen[i]?.includes(c));
-    }, () => `ask notifications ${JSON.stringify(commands)}; on screen: ${JSON.stringify(seen)}`);
+    await waitFor(
+      async () => {
+        seen = (await wb.notifications()).filter((t) => / asks to run /.test(t));
+        return seen.length === commands.length && commands.every((c, i) => seen[i]?.includes(c));
+      },
+      () => `ask notifications ${JSON.stringify(commands)}; on screen: ${JSON.stringify(seen)}`,
+    );
   };
 
   /** The Event Log's card for the pending call of `command`, once it shows. */
   const askCard = async (command: string) => {
-    const frame = await wb.webviewFrame(`.card.ask:has-text("${command}") vscode-button[data-action="allowTool"]`, 120_000);
+    const frame = await wb.webviewFrame(
+      `.card.ask:has-text("${command}") vscode-button[data-action="allowTool"]`,
+      120_000,
+    );
     return { frame, card: frame.locator('.card.ask', { hasText: command }) };
   };
 
@@ -133,10 +156,16 @@ describe('approval cards in the Event Log', { timeout: 300_000 }, () => {
     assert.equal(await frame.locator('.card.ask').count(), 0);
     // The rows are a virtualized list: scroll to its end, where the Coder's last message is.
     await frame.locator('.viewport').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
-    const hostile = await frame.locator('.row .title', { hasText: 'Read the config instead.' }).first().innerText({ timeout: 15_000 });
+    const hostile = await frame
+      .locator('.row .title', { hasText: 'Read the config instead.' })
+      .first()
+      .innerText({ timeout: 15_000 });
     assert.equal(hostile, 'Read the config instead. ␛]0;owned␇␛[2J \\u{202e}exe.txt');
     await waitForAskNotifications([]);
-    await wb.waitForNotification(/^Reviewer approves "Add a health check": The check is in place\. — Approve and Create PR · Show Changes · Request Changes… · Open Event Log/, 30_000);
+    await wb.waitForNotification(
+      /^Reviewer approves "Add a health check": The check is in place\. — Approve and Create PR · Show Changes · Request Changes… · Open Event Log/,
+      30_000,
+    );
     assert.equal((await wb.notifications()).filter((t) => /^Reviewer approves/.test(t)).length, 1);
     await wb.screenshot('31b-approvals-verdict');
   });
@@ -147,9 +176,19 @@ describe('approval cards in the Event Log', { timeout: 300_000 }, () => {
     await wb.answerInputTitled('Request Changes', FEEDBACK);
     await wb.waitForTreeItem(/Add a health check — (idle|done|waiting for you)/, 60_000);
     // Answered in the Event Log, the verdict's notification closed.
-    await waitFor(async () => !(await wb.notifications()).some((t) => /^Reviewer approves/.test(t)), 'the verdict notification closes');
-    await waitUntil(() => model.requests.some((r) => r.agent === 'Coordinator' && r.outcome.kind === 'turn' && JSON.stringify(r.body).includes(FEEDBACK)));
-    assert.ok(model.requests.every((r) => r.outcome.kind === 'turn'), 'every request matched the script');
+    await waitFor(
+      async () => !(await wb.notifications()).some((t) => /^Reviewer approves/.test(t)),
+      'the verdict notification closes',
+    );
+    await waitUntil(() =>
+      model.requests.some(
+        (r) => r.agent === 'Coordinator' && r.outcome.kind === 'turn' && JSON.stringify(r.body).includes(FEEDBACK),
+      ),
+    );
+    assert.ok(
+      model.requests.every((r) => r.outcome.kind === 'turn'),
+      'every request matched the script',
+    );
     await wb.screenshot('32-approvals-changes-requested');
   });
 });
@@ -158,7 +197,11 @@ function coderSaw(model: ScriptedModelServer, needle: string): boolean {
   return model.requests.some((r) => r.agent === 'Coder' && JSON.stringify(r.body).includes(needle));
 }
 
-async function waitFor(check: () => Promise<boolean>, what: string | (() => string), timeoutMs = 30_000): Promise<void> {
+async function waitFor(
+  check: () => Promise<boolean>,
+  what: string | (() => string),
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out: ${typeof what === 'string' ? what : what()}`);

@@ -31,7 +31,10 @@ describe('resume interrupted sessions automatically (opt-in)', { timeout: 600_00
     // No Resume command is run: the setting resumes it, and it reaches the Reviewer's verdict.
     await wb.waitForTreeItem(new RegExp(`${title.source}.* — waiting for you`), 300_000);
     assert.ok(model.requests.length > requestsBefore, 'the model was asked again after the reload');
-    assert.ok(model.requests.every((r) => r.outcome.kind !== 'error'), 'every request matched the script');
+    assert.ok(
+      model.requests.every((r) => r.outcome.kind !== 'error'),
+      'every request matched the script',
+    );
     await wb.screenshot('40-auto-resumed-verdict');
   });
 });

@@ -31,7 +31,10 @@ describe('Agent OS in code-server (trusted workspace)', { timeout: 240_000 }, ()
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'agent-os-e2e-ws-'));
     sessionsDir = join(root, 'sessions');
-    server = await CodeServer.start({ workspace: makeRepo(root), settings: { 'agentOs.sessionsDirectory': sessionsDir } });
+    server = await CodeServer.start({
+      workspace: makeRepo(root),
+      settings: { 'agentOs.sessionsDirectory': sessionsDir },
+    });
     wb = await Workbench.open(server);
   });
 
@@ -53,13 +56,19 @@ describe('Agent OS in code-server (trusted workspace)', { timeout: 240_000 }, ()
   });
 
   test('shows a session written through the file store, with its threads', async () => {
-    await writeSampleSession(new FileSessionStore(sessionsDir), 'acme/widgets#7: widget count is off by one', { rounds: 40 });
+    await writeSampleSession(new FileSessionStore(sessionsDir), 'acme/widgets#7: widget count is off by one', {
+      rounds: 40,
+    });
     await wb.runCommand('Agent OS: Refresh Threads');
     const session = await wb.waitForTreeItem(/widget count is off by one/);
     assert.match(session, /waiting for you/);
-    for (const agent of ['Coordinator', 'Planner', 'Coder', 'Reviewer']) await wb.waitForTreeItem(new RegExp(`^${agent} — `));
+    for (const agent of ['Coordinator', 'Planner', 'Coder', 'Reviewer'])
+      await wb.waitForTreeItem(new RegExp(`^${agent} — `));
     const items = await wb.treeItems();
-    assert.ok(items.some((t) => /^Coder — idle · [\d.]+k tokens/.test(t)), JSON.stringify(items));
+    assert.ok(
+      items.some((t) => /^Coder — idle · [\d.]+k tokens/.test(t)),
+      JSON.stringify(items),
+    );
     await wb.screenshot('02-threads-session');
   });
 
@@ -91,12 +100,19 @@ describe('Agent OS in code-server (trusted workspace)', { timeout: 240_000 }, ()
     const agents = await frame.locator('.row[data-seq] .agent').allTextContents();
     assert.ok(agents.length > 0);
     // The Planner's view: its own events, and the Coordinator's records about the Planner.
-    assert.ok(agents.every((a) => a === 'Planner' || a === 'Coordinator'), JSON.stringify(agents));
+    assert.ok(
+      agents.every((a) => a === 'Planner' || a === 'Coordinator'),
+      JSON.stringify(agents),
+    );
     await wb.screenshot('05-event-log-thread');
   });
 
   test('an always_ask tool call shows Allow and Deny on a card', async () => {
-    const meta = await writeSampleSession(new FileSessionStore(sessionsDir), 'acme/widgets#9: health check', { rounds: 2, withToolAsk: true, stopRunning: true });
+    const meta = await writeSampleSession(new FileSessionStore(sessionsDir), 'acme/widgets#9: health check', {
+      rounds: 2,
+      withToolAsk: true,
+      stopRunning: true,
+    });
     await wb.runCommand('Agent OS: Refresh Threads');
     await wb.waitForTreeItem(/health check — interrupted/);
     await wb.threadsPane().locator('.monaco-list-row', { hasText: 'health check' }).first().click();
@@ -112,10 +128,14 @@ describe('Agent OS in code-server (trusted workspace)', { timeout: 240_000 }, ()
     for (const kind of ['message', 'thread', 'status', 'usage', 'review', 'error']) {
       await frame.locator(`vscode-checkbox[data-kind="${kind}"]`).click();
     }
-    await frame.waitForFunction(() => {
-      const rows = [...document.querySelectorAll('.row[data-seq]')];
-      return rows.length > 0 && rows.every((r) => r.classList.contains('kind-tool'));
-    }, undefined, { timeout: 10_000 });
+    await frame.waitForFunction(
+      () => {
+        const rows = [...document.querySelectorAll('.row[data-seq]')];
+        return rows.length > 0 && rows.every((r) => r.classList.contains('kind-tool'));
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
     await wb.screenshot('06-event-log-filtered');
   });
 });

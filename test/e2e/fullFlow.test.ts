@@ -45,7 +45,9 @@ describe('Plan and Implement Issue, end to end', { timeout: 600_000 }, () => {
     for (const agent of ['Planner', 'Coder']) await wb.waitForTreeItem(new RegExp(`^${agent} — `), 120_000);
     await wb.waitForTreeItem(/^Coder — running/, 120_000);
     // Progress in the status bar while the session runs.
-    await wb.page.locator('.statusbar-item', { hasText: 'Agent OS: 1 running' }).waitFor({ state: 'visible', timeout: 10_000 });
+    await wb.page
+      .locator('.statusbar-item', { hasText: 'Agent OS: 1 running' })
+      .waitFor({ state: 'visible', timeout: 10_000 });
     await wb.screenshot('11-flow-coder-running');
   });
 
@@ -59,7 +61,10 @@ describe('Plan and Implement Issue, end to end', { timeout: 600_000 }, () => {
 
   test('a reload mid-session shows it interrupted, and Resume finishes it', async () => {
     const before = await wb.treeItems();
-    assert.ok(before.some((t) => title.test(t) && /running/.test(t)), `still running before the reload: ${JSON.stringify(before)}`);
+    assert.ok(
+      before.some((t) => title.test(t) && /running/.test(t)),
+      `still running before the reload: ${JSON.stringify(before)}`,
+    );
     await wb.reload();
     await wb.openThreadsView();
     await wb.waitForTreeItem(new RegExp(`${title.source}.* — interrupted`), 60_000);
@@ -78,15 +83,28 @@ describe('Plan and Implement Issue, end to end', { timeout: 600_000 }, () => {
   });
 
   test('Approve and Create PR opens the pull request on the stand-in', async () => {
-    await wb.threadsPane().locator('.monaco-list-row', { hasText: sample.issue.title.slice(0, 20) }).first().click();
+    await wb
+      .threadsPane()
+      .locator('.monaco-list-row', { hasText: sample.issue.title.slice(0, 20) })
+      .first()
+      .click();
     const frame = await wb.webviewFrame('.card.verdict vscode-button[data-action="approve"]', 30_000);
     await wb.screenshot('15-flow-approval-card');
     // Show Changes: the worktree's diff against its base, file by file in the diff editor.
     await frame.locator('.card.verdict vscode-button[data-action="showChanges"]').click();
     const everyFile = wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Open every file' });
-    if (await everyFile.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false)) await everyFile.click();
+    if (
+      await everyFile.waitFor({ state: 'visible', timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      await everyFile.click();
     await wb.page.locator('.monaco-diff-editor').first().waitFor({ state: 'visible', timeout: 20_000 });
-    await wb.page.locator('.monaco-diff-editor', { hasText: 'parseDuration' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    await wb.page
+      .locator('.monaco-diff-editor', { hasText: 'parseDuration' })
+      .first()
+      .waitFor({ state: 'visible', timeout: 20_000 });
     await wb.screenshot('15b-flow-show-changes');
     await wb.runCommand('Agent OS: Open Event Log');
     await wb.pickQuickItem(sample.issue.title.slice(0, 30));
@@ -99,7 +117,10 @@ describe('Plan and Implement Issue, end to end', { timeout: 600_000 }, () => {
     assert.equal(link, prs[0]!.url);
     await wb.waitForTreeItem(new RegExp(`${title.source}.* — done`), 30_000);
     // Approved in the Event Log, the verdict's notification closed with it (the tree follows the same log).
-    assert.deepEqual((await wb.notifications()).filter((t) => /^Reviewer approves/.test(t)), []);
+    assert.deepEqual(
+      (await wb.notifications()).filter((t) => /^Reviewer approves/.test(t)),
+      [],
+    );
     await wb.screenshot('16-flow-pull-request');
   });
 });

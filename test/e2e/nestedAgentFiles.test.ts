@@ -16,7 +16,8 @@ tools: TaskCreate, TaskList, SendMessage, Agent(test-runner), Read
 ---
 You lead the team.
 `;
-const TEST_RUNNER = '---\nname: test-runner\ndescription: Runs the tests.\ntools: Read, Bash\nmodel: claude-haiku-4-5-20251001\n---\nRun the tests.\n';
+const TEST_RUNNER =
+  '---\nname: test-runner\ndescription: Runs the tests.\ntools: Read, Bash\nmodel: claude-haiku-4-5-20251001\n---\nRun the tests.\n';
 
 describe('agent files in nested folders in code-server', { timeout: 240_000 }, () => {
   let root: string;
@@ -43,10 +44,19 @@ describe('agent files in nested folders in code-server', { timeout: 240_000 }, (
 
   test('a nested Claude Code file starts the server; its problems are warnings, its Agent(…) resolves', async () => {
     await wb.openThreadsView();
-    const rows = await wb.waitForProblems((r) => r.some((t) => /TaskCreate/.test(t)) && r.some((t) => /category/.test(t)), 90_000);
+    const rows = await wb.waitForProblems(
+      (r) => r.some((t) => /TaskCreate/.test(t)) && r.some((t) => /category/.test(t)),
+      90_000,
+    );
     assert.ok(processesOf(server, 'lspServer.js').length === 1, 'the agent language server runs');
-    assert.ok(rows.some((t) => /team-lead\.md/.test(t)), JSON.stringify(rows));
-    assert.ok(rows.some((t) => /not supported yet/.test(t)), JSON.stringify(rows));
+    assert.ok(
+      rows.some((t) => /team-lead\.md/.test(t)),
+      JSON.stringify(rows),
+    );
+    assert.ok(
+      rows.some((t) => /not supported yet/.test(t)),
+      JSON.stringify(rows),
+    );
     // test-runner is found in its own subfolder, so Agent(test-runner) is no unknown agent; its model id no warning.
     assert.ok(!rows.some((t) => /unknown agent|unknown model|unknown tool/.test(t)), JSON.stringify(rows));
     await wb.screenshot('25-lsp-nested-claude-agents');

@@ -25,8 +25,24 @@ function world(makeConfinement: (root: string) => Confinement = () => hostConfin
   writeFileSync(join(work, 'package-lock.json'), '{"lockfileVersion":3}');
   mkdirSync(join(root, 'home'));
   const copy: ConfinedCopier = (request) =>
-    confinedCopy(confinement, { workdir: request.to, writable: true, allowedDomains: [], scratchHome: join(root, 'home'), vault: join(root, 'vault') }, request);
-  return { root, work, copy, cache: new DependencyCache(join(root, 'store', 'cache')), cleanup: () => rmSync(root, { recursive: true, force: true }) };
+    confinedCopy(
+      confinement,
+      {
+        workdir: request.to,
+        writable: true,
+        allowedDomains: [],
+        scratchHome: join(root, 'home'),
+        vault: join(root, 'vault'),
+      },
+      request,
+    );
+  return {
+    root,
+    work,
+    copy,
+    cache: new DependencyCache(join(root, 'store', 'cache')),
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
 }
 
 const KEY = 'a'.repeat(32);
@@ -36,7 +52,12 @@ const CONFINEMENTS: { name: string; make: (root: string) => Confinement; needs?:
   // The store (where the cache lives) is hidden from sandboxes, as in a session.
   {
     name: 'OS sandbox',
-    make: (root) => osConfinement({ repository: join(root, 'person-repo'), repositoryObjects: join(root, 'person-repo', '.git', 'objects'), store: join(root, 'store') }),
+    make: (root) =>
+      osConfinement({
+        repository: join(root, 'person-repo'),
+        repositoryObjects: join(root, 'person-repo', '.git', 'objects'),
+        store: join(root, 'store'),
+      }),
     needs: requireOsSandbox,
   },
 ];
@@ -53,8 +74,12 @@ for (const c of CONFINEMENTS) {
       assert.deepEqual(saved.dirs, ['node_modules'], 'a folder the set-up did not make is left out');
       const file = (dir: string) => join(dir, 'node_modules', 'pkg', 'lib', 'index.js');
       const inCache = join(w.cache.entryDir(KEY), 'files');
-      assert.notEqual(statSync(file(w.work)).ino, statSync(file(inCache)).ino, 'the cache holds a copy, not the set-up\'s files');
-      assert.equal(await w.cache.given.has(w.work, KEY), true, 'the set-up\'s folder has the entry already');
+      assert.notEqual(
+        statSync(file(w.work)).ino,
+        statSync(file(inCache)).ino,
+        "the cache holds a copy, not the set-up's files",
+      );
+      assert.equal(await w.cache.given.has(w.work, KEY), true, "the set-up's folder has the entry already");
 
       const other = join(w.root, 'clean-room');
       mkdirSync(other);
@@ -62,11 +87,22 @@ for (const c of CONFINEMENTS) {
       assert.deepEqual(restored?.copied, ['node_modules']);
       assert.notEqual(statSync(file(other)).ino, statSync(file(inCache)).ino, 'a copy of its own');
       assert.ok(lstatSync(join(other, 'node_modules', '.bin', 'pkg')).isSymbolicLink());
-      assert.equal(readFileSync(join(other, 'node_modules', '.bin', 'pkg'), 'utf8').length, 'module.exports = 1;\n'.length * 40000);
-      assert.ok((statSync(file(other)).mode & 0o200) !== 0, 'the copy is its agent\'s to change');
+      assert.equal(
+        readFileSync(join(other, 'node_modules', '.bin', 'pkg'), 'utf8').length,
+        'module.exports = 1;\n'.length * 40000,
+      );
+      assert.ok((statSync(file(other)).mode & 0o200) !== 0, "the copy is its agent's to change");
       writeFileSync(file(other), 'changed by an agent');
-      assert.equal(readFileSync(file(inCache), 'utf8').length, 'module.exports = 1;\n'.length * 40000, 'the cache is unchanged');
-      assert.deepEqual((await w.cache.restore(KEY, other, w.copy))?.copied, [], 'a folder given once keeps what its agent did');
+      assert.equal(
+        readFileSync(file(inCache), 'utf8').length,
+        'module.exports = 1;\n'.length * 40000,
+        'the cache is unchanged',
+      );
+      assert.deepEqual(
+        (await w.cache.restore(KEY, other, w.copy))?.copied,
+        [],
+        'a folder given once keeps what its agent did',
+      );
 
       // The host makes the folder again (a clean room at each opening): it gets a fresh copy, whatever the
       // new folder holds.
@@ -97,9 +133,15 @@ for (const c of CONFINEMENTS) {
       symlinkSync(join(person, 'node_modules'), join(sandbox, 'node_modules'));
       const restored = await w.cache.restore(KEY, sandbox, w.copy);
       assert.deepEqual(restored?.copied, ['node_modules'], 'the link itself is replaced by the copy');
-      assert.deepEqual(restored?.skipped, [{ path: 'packages/a/node_modules', reason: 'packages/a is a symbolic link' }]);
+      assert.deepEqual(restored?.skipped, [
+        { path: 'packages/a/node_modules', reason: 'packages/a is a symbolic link' },
+      ]);
       assert.ok(!lstatSync(join(sandbox, 'node_modules')).isSymbolicLink());
-      assert.equal(readFileSync(join(person, 'node_modules', 'keep.txt'), 'utf8'), 'keep', 'the person\'s folder is untouched');
+      assert.equal(
+        readFileSync(join(person, 'node_modules', 'keep.txt'), 'utf8'),
+        'keep',
+        "the person's folder is untouched",
+      );
       assert.throws(() => statSync(join(person, 'node_modules', 'pkg')), 'nothing was copied into it');
     } finally {
       w.cleanup();
@@ -113,7 +155,14 @@ test('the key changes with the lockfile, the command, the sandbox kind and the i
     const plan = { setup: ['npm ci'], env: {}, lockfiles: ['package-lock.json'], cacheDirectories: ['node_modules'] };
     const base = await environmentCacheKey(w.work, { plan, sandboxKind: 'bubblewrap', image: 'host' });
     assert.equal(await environmentCacheKey(w.work, { plan, sandboxKind: 'bubblewrap', image: 'host' }), base);
-    assert.notEqual(await environmentCacheKey(w.work, { plan: { ...plan, setup: ['npm install'] }, sandboxKind: 'bubblewrap', image: 'host' }), base);
+    assert.notEqual(
+      await environmentCacheKey(w.work, {
+        plan: { ...plan, setup: ['npm install'] },
+        sandboxKind: 'bubblewrap',
+        image: 'host',
+      }),
+      base,
+    );
     assert.notEqual(await environmentCacheKey(w.work, { plan, sandboxKind: 'devcontainer', image: 'host' }), base);
     assert.notEqual(await environmentCacheKey(w.work, { plan, sandboxKind: 'bubblewrap', image: 'node:22' }), base);
     writeFileSync(join(w.work, 'package-lock.json'), '{"lockfileVersion":3,"packages":{}}');
@@ -128,10 +177,16 @@ test('an entry of the hard-linked format is not used; list, clear, and the sessi
   try {
     const old = w.cache.entryDir('b'.repeat(32));
     mkdirSync(join(old, 'files'), { recursive: true });
-    writeFileSync(join(old, 'manifest.json'), JSON.stringify({ key: 'b'.repeat(32), dirs: ['node_modules'], files: {} }));
+    writeFileSync(
+      join(old, 'manifest.json'),
+      JSON.stringify({ key: 'b'.repeat(32), dirs: ['node_modules'], files: {} }),
+    );
     assert.equal(await w.cache.restore('b'.repeat(32), join(w.root, 'x'), w.copy), undefined);
     await w.cache.save(KEY, w.work, ['node_modules'], 'npm test', w.copy);
-    assert.deepEqual((await w.cache.list()).map((e) => [e.key, e.testCommand]), [[KEY, 'npm test']]);
+    assert.deepEqual(
+      (await w.cache.list()).map((e) => [e.key, e.testCommand]),
+      [[KEY, 'npm test']],
+    );
     assert.ok((await diskUsage([w.cache.entryDir(KEY)])) > 700_000);
     assert.equal(await w.cache.clear(), 2);
     assert.deepEqual(await w.cache.list(), []);

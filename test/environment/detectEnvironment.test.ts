@@ -20,7 +20,8 @@ async function detect(files: Record<string, string>) {
   }
 }
 
-const pkg = (extra: object = {}) => JSON.stringify({ name: 'x', scripts: { test: 'jest' }, devDependencies: { jest: '^29' }, ...extra });
+const pkg = (extra: object = {}) =>
+  JSON.stringify({ name: 'x', scripts: { test: 'jest' }, devDependencies: { jest: '^29' }, ...extra });
 
 test('npm with a lockfile: npm ci, npm test, node_modules cached, the lockfile decides the key', async () => {
   const d = await detect({ 'package.json': pkg(), 'package-lock.json': '{}' });
@@ -32,9 +33,15 @@ test('npm with a lockfile: npm ci, npm test, node_modules cached, the lockfile d
 });
 
 test('pnpm from packageManager runs through corepack, kept inside node_modules, lockfile frozen', async () => {
-  const d = await detect({ 'package.json': pkg({ packageManager: 'pnpm@9.15.9' }), 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" });
+  const d = await detect({
+    'package.json': pkg({ packageManager: 'pnpm@9.15.9' }),
+    'pnpm-lock.yaml': "lockfileVersion: '9.0'\n",
+  });
   assert.equal(d.packageManager, 'pnpm');
-  assert.match(d.setup[0] ?? '', /COREPACK_HOME="\$PWD\/node_modules\/\.cache\/corepack" .*corepack pnpm install --frozen-lockfile$/);
+  assert.match(
+    d.setup[0] ?? '',
+    /COREPACK_HOME="\$PWD\/node_modules\/\.cache\/corepack" .*corepack pnpm install --frozen-lockfile$/,
+  );
   assert.match(d.test ?? '', /corepack pnpm test$/);
   assert.match(d.reasons[0] ?? '', /packageManager pnpm@9\.15\.9/);
 });
@@ -47,7 +54,10 @@ test('packageManager wins over a stray lockfile of another manager', async () =>
 test('yarn classic and yarn 2+ (its cache kept in the project)', async () => {
   const classic = await detect({ 'package.json': pkg(), 'yarn.lock': '# yarn lockfile v1\n' });
   assert.match(classic.setup[0] ?? '', /corepack yarn install --frozen-lockfile$/);
-  const berry = await detect({ 'package.json': pkg({ packageManager: 'yarn@4.5.0' }), 'yarn.lock': '__metadata:\n  version: 8\n' });
+  const berry = await detect({
+    'package.json': pkg({ packageManager: 'yarn@4.5.0' }),
+    'yarn.lock': '__metadata:\n  version: 8\n',
+  });
   assert.match(berry.setup[0] ?? '', /^YARN_ENABLE_GLOBAL_CACHE=false .*corepack yarn install --immutable$/);
   assert.ok(berry.cacheDirectories.includes('.pnp.cjs'));
 });
@@ -62,12 +72,18 @@ test('no dependencies and no lockfile: nothing to install, the test script still
   const d = await detect({ 'package.json': JSON.stringify({ name: 'x', scripts: { test: 'node --test' } }) });
   assert.deepEqual(d.setup, []);
   assert.equal(d.test, 'npm test');
-  const placeholder = await detect({ 'package.json': JSON.stringify({ scripts: { test: 'echo "Error: no test specified" && exit 1' } }) });
+  const placeholder = await detect({
+    'package.json': JSON.stringify({ scripts: { test: 'echo "Error: no test specified" && exit 1' } }),
+  });
   assert.equal(placeholder.test, undefined);
 });
 
 test('Python with requirements: a virtual environment that sees the system packages, pytest', async () => {
-  const d = await detect({ 'requirements.txt': 'requests\n', 'requirements-dev.txt': 'pytest\n', 'tests/test_x.py': '' });
+  const d = await detect({
+    'requirements.txt': 'requests\n',
+    'requirements-dev.txt': 'pytest\n',
+    'tests/test_x.py': '',
+  });
   assert.deepEqual(d.setup, [
     'python3 -m venv --system-site-packages .venv',
     '.venv/bin/python -m pip install --disable-pip-version-check -r requirements-dev.txt',
@@ -78,7 +94,9 @@ test('Python with requirements: a virtual environment that sees the system packa
 });
 
 test('uv and poetry lockfiles', async () => {
-  assert.deepEqual((await detect({ 'pyproject.toml': '[tool.pytest.ini_options]\n', 'uv.lock': '' })).setup, ['uv sync --frozen']);
+  assert.deepEqual((await detect({ 'pyproject.toml': '[tool.pytest.ini_options]\n', 'uv.lock': '' })).setup, [
+    'uv sync --frozen',
+  ]);
   assert.match((await detect({ 'pyproject.toml': '', 'poetry.lock': '' })).setup[0] ?? '', /poetry install/);
 });
 
@@ -130,7 +148,11 @@ test('a dev container session takes its lifecycle commands as its set-up, which 
     assert.equal(plan.source, 'devcontainer');
     assert.deepEqual(plan.setup, ['npm ci', 'echo a', 'echo b'], 'run by Agent OS as the set-up, in order');
     assert.ok(plan.lockfiles.includes('.devcontainer/devcontainer.json'), 'the configuration is part of the cache key');
-    assert.equal((await resolveEnvironmentPlan(dir, { sandboxKind: 'bubblewrap' })).source, 'detected', 'other kinds detect instead');
+    assert.equal(
+      (await resolveEnvironmentPlan(dir, { sandboxKind: 'bubblewrap' })).source,
+      'detected',
+      'other kinds detect instead',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

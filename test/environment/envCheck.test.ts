@@ -11,7 +11,11 @@ import { hostTrustEnv } from '../../src/node/environment/trustEnv.ts';
 import { fixtureRepo, npmProjectFiles, registryUnavailable } from './fixtureRepos.ts';
 
 function ensureBuilt(): void {
-  if (!existsSync(CLI)) execFileSync(process.execPath, [join(__dirname, '..', '..', 'esbuild.js')], { cwd: join(__dirname, '..', '..'), stdio: 'inherit' });
+  if (!existsSync(CLI))
+    execFileSync(process.execPath, [join(__dirname, '..', '..', 'esbuild.js')], {
+      cwd: join(__dirname, '..', '..'),
+      stdio: 'inherit',
+    });
 }
 
 test('env check: refused unconfirmed, then set-up and tests pass, then from the cache; env cache lists and clears', async (t) => {
@@ -22,12 +26,16 @@ test('env check: refused unconfirmed, then set-up and tests pass, then from the 
   const store = join(repo.root, 'store');
   // The person's shell: its CA bundle settings included (a proxy that re-signs TLS needs them).
   const env = cliEnv(hostTrustEnv());
-  const cli = (...args: string[]) => startCli([...args, '--repo', repo.repo, '--store', store, '--sandbox', 'worktree'], env).done;
+  const cli = (...args: string[]) =>
+    startCli([...args, '--repo', repo.repo, '--store', store, '--sandbox', 'worktree'], env).done;
   try {
     const refused = await cli('env', 'check');
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
     assert.match(refused.stdout, /set-up: npm ci --no-audit --no-fund/);
-    assert.match(refused.stdout, /not ok: the set-up was not confirmed \(Agent OS detected how to set up this repository\)/);
+    assert.match(
+      refused.stdout,
+      /not ok: the set-up was not confirmed \(Agent OS detected how to set up this repository\)/,
+    );
 
     const first = await cli('env', 'check', '--accept-setup');
     assert.equal(first.code, 0, first.stdout + first.stderr);
@@ -46,8 +54,18 @@ test('env check: refused unconfirmed, then set-up and tests pass, then from the 
     assert.match(list.stdout, /^[0-9a-f]{32} {2}node_modules {2}\d+\.\d MB {2}tests: npm test$/m);
     const cleared = await cli('env', 'cache', '--clear');
     assert.match(cleared.stdout, /removed 1 cached environment/);
-    assert.equal(execFileSync('git', ['branch', '--list', 'agent-os/*'], { cwd: repo.repo, encoding: 'utf8' }).trim(), '', 'no branch left behind');
-    assert.equal(execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: repo.repo, encoding: 'utf8' }).match(/^worktree /gm)?.length, 1, 'no worktree left behind');
+    assert.equal(
+      execFileSync('git', ['branch', '--list', 'agent-os/*'], { cwd: repo.repo, encoding: 'utf8' }).trim(),
+      '',
+      'no branch left behind',
+    );
+    assert.equal(
+      execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: repo.repo, encoding: 'utf8' }).match(
+        /^worktree /gm,
+      )?.length,
+      1,
+      'no worktree left behind',
+    );
   } finally {
     repo.cleanup();
   }

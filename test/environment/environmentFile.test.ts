@@ -39,7 +39,10 @@ test('a YAML environment file with every field parses', () => {
 });
 
 test('a JSON environment file parses, and a single set-up command may be a string', () => {
-  const value = parseEnvironmentFile('{\n  "setup": "pnpm install",\n  "test": "pnpm test"\n}\n', '.agents/environment.json');
+  const value = parseEnvironmentFile(
+    '{\n  "setup": "pnpm install",\n  "test": "pnpm test"\n}\n',
+    '.agents/environment.json',
+  );
   assert.equal(value.setup, 'pnpm install');
 });
 
@@ -56,12 +59,20 @@ test('a wrong type names the field and its line', () => {
 
 test('a domain with a scheme, and an empty command, are refused where they are written', () => {
   const problems = problemsOf('setup:\n  - npm ci\n  - "  "\nnetwork:\n  setup:\n    - https://example.org/path\n');
-  assert.ok(problems.some((p) => /^3:5 setup\.1: a command cannot be empty/.test(p)), problems.join('\n'));
-  assert.ok(problems.some((p) => /^6:7 network\.setup\.0: a domain is a host name/.test(p)), problems.join('\n'));
+  assert.ok(
+    problems.some((p) => /^3:5 setup\.1: a command cannot be empty/.test(p)),
+    problems.join('\n'),
+  );
+  assert.ok(
+    problems.some((p) => /^6:7 network\.setup\.0: a domain is a host name/.test(p)),
+    problems.join('\n'),
+  );
 });
 
 test('secrets are refused by name and by value: the file holds plain variables only', () => {
-  const problems = problemsOf('env:\n  NPM_TOKEN: abc\n  HARMLESS: ghp_0123456789abcdefghijklmnopqrstuvwx\n  PLAIN: yes\n');
+  const problems = problemsOf(
+    'env:\n  NPM_TOKEN: abc\n  HARMLESS: ghp_0123456789abcdefghijklmnopqrstuvwx\n  PLAIN: yes\n',
+  );
   assert.equal(problems.length, 2, problems.join('\n'));
   assert.match(problems[0] ?? '', /^2:14 env\.NPM_TOKEN: NPM_TOKEN looks like a secret/);
   assert.match(problems[1] ?? '', /^3:13 env\.HARMLESS: the value of HARMLESS looks like a secret/);
@@ -84,6 +95,9 @@ test('the error message lists every problem as file:line:column', () => {
     parseEnvironmentFile('test: 3\nother: 1\n', '.agents/environment.yaml');
     assert.fail('expected an error');
   } catch (error) {
-    assert.match(String((error as Error).message), /^\.agents\/environment\.yaml:1:7: test: .*\n\.agents\/environment\.yaml:2:1: unknown field "other"/);
+    assert.match(
+      String((error as Error).message),
+      /^\.agents\/environment\.yaml:1:7: test: .*\n\.agents\/environment\.yaml:2:1: unknown field "other"/,
+    );
   }
 });

@@ -16,7 +16,9 @@ export function coderRunning(sessions: readonly (readonly string[])[]): unknown 
   return {
     agents: {
       Coder: sessions.flatMap((commands) => [
-        ...commands.map((command) => ({ content: [{ type: 'tool_use', name: 'bash', input: { command, timeout_ms: 120_000 } }] })),
+        ...commands.map((command) => ({
+          content: [{ type: 'tool_use', name: 'bash', input: { command, timeout_ms: 120_000 } }],
+        })),
         { content: [{ type: 'text', text: 'Done.' }] },
       ]),
     },
@@ -38,7 +40,9 @@ export async function settledAllowing(rt: ScriptedRuntime, sessionId: string): P
   for (;;) {
     if (stop?.type !== 'requires_action') return stop;
     const waiting = stop.event_ids;
-    const asking = eventsOf(await rt.store.read(sessionId), 'agent.tool_use').filter((u) => u.evaluated_permission === 'ask' && waiting.includes(u.id));
+    const asking = eventsOf(await rt.store.read(sessionId), 'agent.tool_use').filter(
+      (u) => u.evaluated_permission === 'ask' && waiting.includes(u.id),
+    );
     if (asking.length === 0) return stop;
     // Each answer runs the session on until it stops again.
     for (const use of asking) await rt.runtime.confirmTool(sessionId, use.id, true);
@@ -52,12 +56,23 @@ export function eventsOf<T extends SessionEvent['type']>(events: readonly Sessio
 
 /** What each of the Coder's bash calls answered, in order. */
 export function bashResults(events: readonly SessionEvent[]): { text: string; isError: boolean }[] {
-  return eventsOf(events, 'agent.tool_result').map((r) => ({ text: r.content.map((b) => b.text).join(''), isError: r.is_error }));
+  return eventsOf(events, 'agent.tool_result').map((r) => ({
+    text: r.content.map((b) => b.text).join(''),
+    isError: r.is_error,
+  }));
 }
 
 /** The sandboxes of a repository as the runtime makes them (same storage), for opening a clean room, a reader's
  * snapshot or a child worktree directly. */
-export async function sandboxesFor(storeDir: string, repository: string, setting: SandboxSetting): Promise<SessionSandboxes> {
+export async function sandboxesFor(
+  storeDir: string,
+  repository: string,
+  setting: SandboxSetting,
+): Promise<SessionSandboxes> {
   const choice = await chooseSandbox({ setting, repository });
-  return chosenSessionSandboxes(choice, { storageDir: join(storeDir, '.worktrees'), repository, bashDefaultTimeoutMs: 120_000 });
+  return chosenSessionSandboxes(choice, {
+    storageDir: join(storeDir, '.worktrees'),
+    repository,
+    bashDefaultTimeoutMs: 120_000,
+  });
 }

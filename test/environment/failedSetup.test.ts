@@ -10,13 +10,35 @@ import { requireOsSandbox } from '../support/requirements.ts';
 import { bashResults, eventsOf, settledAllowing, startEnvironmentRuntime } from './environmentWorld.ts';
 import { fixtureRepo, npmProjectFiles, registryUnavailable } from './fixtureRepos.ts';
 
-const noDependencies = JSON.stringify({ name: 'fixture-empty', version: '1.0.0', private: true, scripts: { test: 'node --test' } }, null, 2);
-const emptyLock = JSON.stringify({ name: 'fixture-empty', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'fixture-empty', version: '1.0.0' } } }, null, 2);
+const noDependencies = JSON.stringify(
+  { name: 'fixture-empty', version: '1.0.0', private: true, scripts: { test: 'node --test' } },
+  null,
+  2,
+);
+const emptyLock = JSON.stringify(
+  {
+    name: 'fixture-empty',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
+    packages: { '': { name: 'fixture-empty', version: '1.0.0' } },
+  },
+  null,
+  2,
+);
 const aTest = "const test = require('node:test');\ntest('ok', () => {});\n";
 
 test('a bad lockfile: a clear event and error, no agent ran, and resuming after the fix goes on', async () => {
-  const repo = fixtureRepo({ 'package.json': noDependencies, 'package-lock.json': '{ "lockfileVersion": 3, broken', 'a.test.js': aTest, '.gitignore': 'node_modules/\n' });
-  const rt = await startEnvironmentRuntime(repo.root, [['npm test']], { sandbox: 'worktree', environment: { acceptDetected: true } });
+  const repo = fixtureRepo({
+    'package.json': noDependencies,
+    'package-lock.json': '{ "lockfileVersion": 3, broken',
+    'a.test.js': aTest,
+    '.gitignore': 'node_modules/\n',
+  });
+  const rt = await startEnvironmentRuntime(repo.root, [['npm test']], {
+    sandbox: 'worktree',
+    environment: { acceptDetected: true },
+  });
   try {
     const meta = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'run the tests' });
     assert.equal((await rt.runtime.settled(meta.id))?.type, 'retries_exhausted');
@@ -41,7 +63,10 @@ test('a bad lockfile: a clear event and error, no agent ran, and resuming after 
     assert.ok(asking, 'the unconfined command asks');
     await rt.runtime.confirmTool(meta.id, asking.id, true);
     events = await rt.store.read(meta.id);
-    assert.ok(events.some((e) => e.id === failed[0]?.id), 'the failure is still in the log');
+    assert.ok(
+      events.some((e) => e.id === failed[0]?.id),
+      'the failure is still in the log',
+    );
     assert.equal(readyEventOf({ events })?.test_command, 'npm test');
     const result = bashResults(events)[0];
     assert.equal(result?.isError, false, result?.text);
@@ -51,12 +76,20 @@ test('a bad lockfile: a clear event and error, no agent ran, and resuming after 
   }
 });
 
-test('an unknown package: the registry\'s answer is in the event', async (t) => {
+test("an unknown package: the registry's answer is in the event", async (t) => {
   const why = await registryUnavailable();
   if (why) return t.skip(why);
-  const pkg = JSON.stringify({ name: 'fixture-missing', version: '1.0.0', private: true, devDependencies: { 'agent-os-fixture-no-such-package-7f3a': '1.0.0' } });
+  const pkg = JSON.stringify({
+    name: 'fixture-missing',
+    version: '1.0.0',
+    private: true,
+    devDependencies: { 'agent-os-fixture-no-such-package-7f3a': '1.0.0' },
+  });
   const repo = fixtureRepo({ 'package.json': pkg, '.gitignore': 'node_modules/\n' });
-  const rt = await startEnvironmentRuntime(repo.root, [['true']], { sandbox: 'worktree', environment: { acceptDetected: true } });
+  const rt = await startEnvironmentRuntime(repo.root, [['true']], {
+    sandbox: 'worktree',
+    environment: { acceptDetected: true },
+  });
   try {
     const meta = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'x' });
     assert.equal((await rt.runtime.settled(meta.id))?.type, 'retries_exhausted');
@@ -70,13 +103,19 @@ test('an unknown package: the registry\'s answer is in the event', async (t) => 
 });
 
 test('an invalid environment file: the event names the line; fixed, the session resumes (its set-up asked first: nothing confines it)', async () => {
-  const repo = fixtureRepo({ '.agents/environment.yaml': 'setup: echo ready\ntest: node --test\nnetwrk: {}\n', 'a.test.js': aTest });
+  const repo = fixtureRepo({
+    '.agents/environment.yaml': 'setup: echo ready\ntest: node --test\nnetwrk: {}\n',
+    'a.test.js': aTest,
+  });
   const asked: string[] = [];
   const confirm = async (request: { description: string }): Promise<boolean> => {
     asked.push(request.description);
     return true;
   };
-  const rt = await startEnvironmentRuntime(repo.root, [['node --test']], { sandbox: 'worktree', environment: { confirm } });
+  const rt = await startEnvironmentRuntime(repo.root, [['node --test']], {
+    sandbox: 'worktree',
+    environment: { confirm },
+  });
   try {
     const meta = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'x' });
     assert.equal((await rt.runtime.settled(meta.id))?.type, 'retries_exhausted');
@@ -92,7 +131,10 @@ test('an invalid environment file: the event names the line; fixed, the session 
     assert.ok(eventsOf(events, 'agent_os.environment_output').some((e) => e.text.includes('ready')));
     // The repository's own set-up would run as the person here: it asked, once.
     assert.equal(asked.length, 1);
-    assert.match(asked[0] ?? '', /^nothing confines commands here: the repository's set-up would run as you, outside any sandbox:\n(.*\n)*set-up: echo ready$/m);
+    assert.match(
+      asked[0] ?? '',
+      /^nothing confines commands here: the repository's set-up would run as you, outside any sandbox:\n(.*\n)*set-up: echo ready$/m,
+    );
   } finally {
     await rt.close();
     repo.cleanup();
@@ -100,7 +142,12 @@ test('an invalid environment file: the event names the line; fixed, the session 
 });
 
 test('a detected set-up runs only once the person confirmed it, asked once per repository', async () => {
-  const repo = fixtureRepo({ 'package.json': noDependencies, 'package-lock.json': emptyLock, 'a.test.js': aTest, '.gitignore': 'node_modules/\n' });
+  const repo = fixtureRepo({
+    'package.json': noDependencies,
+    'package-lock.json': emptyLock,
+    'a.test.js': aTest,
+    '.gitignore': 'node_modules/\n',
+  });
   const asked: string[] = [];
   let answer = false;
   const rt = await startEnvironmentRuntime(repo.root, [['true'], ['true']], {
@@ -143,7 +190,10 @@ test('the registry unreachable: the event says so with the command; once it answ
   // A registry nothing answers (a closed local port; the OS sandbox's proxy refuses it too), no retries.
   const command = 'npm ci --no-audit --no-fund --registry=http://127.0.0.1:9/ --fetch-retries=0';
   const repo = fixtureRepo({ ...(await npmProjectFiles()), '.agents/environment.yaml': `setup: ${command}\n` });
-  const rt = await startEnvironmentRuntime(repo.root, [['npm test']], { sandbox, environment: { acceptDetected: true } });
+  const rt = await startEnvironmentRuntime(repo.root, [['npm test']], {
+    sandbox,
+    environment: { acceptDetected: true },
+  });
   try {
     const meta = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'run the tests' });
     assert.equal((await rt.runtime.settled(meta.id))?.type, 'retries_exhausted');

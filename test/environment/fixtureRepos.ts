@@ -5,7 +5,17 @@
 // skipped with the reason.
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,7 +33,10 @@ export const YARN_VERSION = '1.22.22';
 const sumJs = `exports.sum = (a, b) => a + b;\n`;
 const sumTest = `const { test } = require('uvu');\nconst assert = require('uvu/assert');\nconst { sum } = require('../src/sum.js');\n\ntest('adds', () => {\n  assert.is(sum(2, 3), 5);\n});\n\ntest.run();\n`;
 
-function nodeFiles(extra: Record<string, unknown> = {}, devDependencies: Record<string, string> = {}): Record<string, string> {
+function nodeFiles(
+  extra: Record<string, unknown> = {},
+  devDependencies: Record<string, string> = {},
+): Record<string, string> {
   const pkg = {
     name: 'fixture-sum',
     version: '1.0.0',
@@ -69,8 +82,16 @@ export function registryUnavailable(): Promise<Requirement> {
 }
 
 /** Files of a project with its lockfile, made once per machine by `make` in a scratch folder. */
-async function withLockfile(name: string, files: Record<string, string>, make: (dir: string) => Promise<void>, keep: readonly string[]): Promise<Record<string, string>> {
-  const id = createHash('sha256').update(JSON.stringify([name, files, keep])).digest('hex').slice(0, 12);
+async function withLockfile(
+  name: string,
+  files: Record<string, string>,
+  make: (dir: string) => Promise<void>,
+  keep: readonly string[],
+): Promise<Record<string, string>> {
+  const id = createHash('sha256')
+    .update(JSON.stringify([name, files, keep]))
+    .digest('hex')
+    .slice(0, 12);
   const cached = join(tmpdir(), 'agent-os-environment-fixtures', `${name}-${id}`);
   if (!existsSync(join(cached, '.done'))) {
     const work = `${cached}.tmp-${process.pid}`;
@@ -95,28 +116,56 @@ async function withLockfile(name: string, files: Record<string, string>, make: (
   return result;
 }
 
-const corepackEnv = (dir: string): NodeJS.ProcessEnv => ({ ...process.env, COREPACK_HOME: join(dir, '.corepack-home'), COREPACK_ENABLE_DOWNLOAD_PROMPT: '0', COREPACK_INTEGRITY_KEYS: '0' });
+const corepackEnv = (dir: string): NodeJS.ProcessEnv => ({
+  ...process.env,
+  COREPACK_HOME: join(dir, '.corepack-home'),
+  COREPACK_ENABLE_DOWNLOAD_PROMPT: '0',
+  COREPACK_INTEGRITY_KEYS: '0',
+});
 
 /** `devDependencies` beside the test runner make a heavier project (the bench's). */
 export async function npmProjectFiles(devDependencies: Record<string, string> = {}): Promise<Record<string, string>> {
   const files = nodeFiles({}, devDependencies);
-  return withLockfile('npm', files, async (dir) => {
-    await run('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund'], { cwd: dir, timeout: 120_000 });
-  }, ['package-lock.json']);
+  return withLockfile(
+    'npm',
+    files,
+    async (dir) => {
+      await run('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund'], { cwd: dir, timeout: 120_000 });
+    },
+    ['package-lock.json'],
+  );
 }
 
 export async function pnpmProjectFiles(): Promise<Record<string, string>> {
   const files = nodeFiles({ packageManager: `pnpm@${PNPM_VERSION}` });
-  return withLockfile('pnpm', files, async (dir) => {
-    await run('corepack', ['pnpm', 'install', '--lockfile-only'], { cwd: dir, timeout: 180_000, env: corepackEnv(dir) });
-  }, ['pnpm-lock.yaml']);
+  return withLockfile(
+    'pnpm',
+    files,
+    async (dir) => {
+      await run('corepack', ['pnpm', 'install', '--lockfile-only'], {
+        cwd: dir,
+        timeout: 180_000,
+        env: corepackEnv(dir),
+      });
+    },
+    ['pnpm-lock.yaml'],
+  );
 }
 
 export async function yarnProjectFiles(): Promise<Record<string, string>> {
   const files = nodeFiles({ packageManager: `yarn@${YARN_VERSION}` });
-  return withLockfile('yarn', files, async (dir) => {
-    await run('corepack', ['yarn', 'install', '--non-interactive', '--no-progress'], { cwd: dir, timeout: 180_000, env: corepackEnv(dir) });
-  }, ['yarn.lock']);
+  return withLockfile(
+    'yarn',
+    files,
+    async (dir) => {
+      await run('corepack', ['yarn', 'install', '--non-interactive', '--no-progress'], {
+        cwd: dir,
+        timeout: 180_000,
+        env: corepackEnv(dir),
+      });
+    },
+    ['yarn.lock'],
+  );
 }
 
 /** A Python project tested with pytest; its requirements name pytest, which Debian's python3-pytest provides
@@ -135,16 +184,25 @@ export function pythonProjectFiles(): Record<string, string> {
  * sandbox hides: the system's python3 is the one a sandboxed set-up can use. */
 export function systemPath(path = process.env.PATH ?? ''): string {
   const home = homedir();
-  return path.split(':').filter((p) => p && !(home && home !== '/' && (p === home || p.startsWith(`${home}/`)))).join(':');
+  return path
+    .split(':')
+    .filter((p) => p && !(home && home !== '/' && (p === home || p.startsWith(`${home}/`))))
+    .join(':');
 }
 
 /** Why Python with pytest cannot run here (the system's python3 and Debian's python3-pytest), or undefined. */
 export function pytestUnavailable(): Requirement {
   try {
-    execFileSync('python3', ['-c', 'import pytest, venv, ensurepip'], { stdio: 'ignore', timeout: 20_000, env: { ...process.env, PATH: systemPath() } });
+    execFileSync('python3', ['-c', 'import pytest, venv, ensurepip'], {
+      stdio: 'ignore',
+      timeout: 20_000,
+      env: { ...process.env, PATH: systemPath() },
+    });
     return verdict(undefined);
   } catch {
-    return verdict('python3-pytest: the system\'s python3 has no pytest (Debian: apt-get install python3-pytest python3-venv)');
+    return verdict(
+      "python3-pytest: the system's python3 has no pytest (Debian: apt-get install python3-pytest python3-venv)",
+    );
   }
 }
 

@@ -62,7 +62,7 @@ test('the diff hash is stable, changes with the content, and equals the hash of 
   assert.equal((await diffWorktree(repo.work, result.commit)).files.length, 0);
 });
 
-test('the diff hash does not depend on the person\'s diff settings', async (t) => {
+test("the diff hash does not depend on the person's diff settings", async (t) => {
   const repo = makeTestRepo({ 'a.txt': longText });
   t.after(repo.cleanup);
   const base = await headCommit(repo.work);
@@ -115,7 +115,7 @@ test('commitAll commits everything under our identity when the repository names 
   );
 });
 
-test('commitAll does not run the worktree\'s commit hooks', async (t) => {
+test("commitAll does not run the worktree's commit hooks", async (t) => {
   const repo = makeTestRepo();
   t.after(repo.cleanup);
   writeFiles(repo.work, { 'hooks/pre-commit': '#!/bin/sh\ntouch "$(pwd)/hook-ran"\nexit 1\n' });
@@ -168,7 +168,10 @@ test('a push the remote refuses is one clear GIT_FAILED line', async (t) => {
     assert.ok(e instanceof GitFailedError);
     assert.equal(e.code, 'GIT_FAILED');
     assert.doesNotMatch(e.message, /\n/);
-    assert.match(e.message, /^git push origin agent-os\/issue-3 failed: .*rejected.*pre-receive hook declined.*branch creation is not allowed here$/);
+    assert.match(
+      e.message,
+      /^git push origin agent-os\/issue-3 failed: .*rejected.*pre-receive hook declined.*branch creation is not allowed here$/,
+    );
     return true;
   });
   assert.throws(() => git(repo.bare, 'rev-parse', '--verify', '--quiet', 'refs/heads/agent-os/issue-3'));
@@ -184,18 +187,24 @@ test('a push to a remote that does not exist is one clear GIT_FAILED line', asyn
     assert.match(e.message, /failed: fatal: .*nowhere\.git/);
     return true;
   });
-  await assert.rejects(pushBranch(repo.work, 'origin', 'no-such-branch'), /failed: there is no local branch 'no-such-branch'$/);
+  await assert.rejects(
+    pushBranch(repo.work, 'origin', 'no-such-branch'),
+    /failed: there is no local branch 'no-such-branch'$/,
+  );
 });
 
 test('a push to a URL with a token never shows the token', async (t) => {
   const repo = makeTestRepo();
   t.after(repo.cleanup);
-  await assert.rejects(pushBranch(repo.work, 'https://x-access-token:s3cret@127.0.0.1:9/o/r.git', 'main'), (e: unknown) => {
-    assert.ok(e instanceof GitFailedError);
-    assert.doesNotMatch(e.message, /s3cret/);
-    assert.match(e.message, /^git push https:\/\/\*\*\*@127\.0\.0\.1:9\/o\/r\.git main failed: /);
-    return true;
-  });
+  await assert.rejects(
+    pushBranch(repo.work, 'https://x-access-token:s3cret@127.0.0.1:9/o/r.git', 'main'),
+    (e: unknown) => {
+      assert.ok(e instanceof GitFailedError);
+      assert.doesNotMatch(e.message, /s3cret/);
+      assert.match(e.message, /^git push https:\/\/\*\*\*@127\.0\.0\.1:9\/o\/r\.git main failed: /);
+      return true;
+    },
+  );
 });
 
 test('a push with a token sends it to an https remote as a header, not in the URL or the arguments', async (t) => {

@@ -19,7 +19,10 @@ test('--issue text: a ref, else an existing issue file, else INVALID_ARGUMENT', 
   const file = resolveIssueInput('task.md', dir);
   assert.equal(file.kind, 'file');
   assert.equal(file.kind === 'file' && file.issue.title, 'Add a --verbose flag');
-  assert.throws(() => resolveIssueInput('missing.md', dir), { code: 'INVALID_ARGUMENT', message: /not an issue: 'missing\.md'/ });
+  assert.throws(() => resolveIssueInput('missing.md', dir), {
+    code: 'INVALID_ARGUMENT',
+    message: /not an issue: 'missing\.md'/,
+  });
   assert.throws(() => resolveIssueInput(dir, dir), { code: 'INVALID_ARGUMENT' });
 });
 
@@ -36,7 +39,10 @@ test('Markdown issue files: heading title, or front matter', (t) => {
     labels: [],
   });
   const front = join(dir, 'front.md');
-  writeFileSync(front, '---\ntitle: From front matter\nnumber: 12\nrepository: octo/hello\nlabels: [bug]\n---\n# Not the title\nText\n');
+  writeFileSync(
+    front,
+    '---\ntitle: From front matter\nnumber: 12\nrepository: octo/hello\nlabels: [bug]\n---\n# Not the title\nText\n',
+  );
   const issue = readIssueFile(front);
   assert.equal(issue.title, 'From front matter');
   assert.deepEqual(issue.ref, { owner: 'octo', repo: 'hello', number: 12 });
@@ -44,20 +50,30 @@ test('Markdown issue files: heading title, or front matter', (t) => {
   assert.equal(issue.body, '# Not the title\nText');
 });
 
-test('JSON issue files, including GitHub\'s own shapes', (t) => {
+test("JSON issue files, including GitHub's own shapes", (t) => {
   const dir = tempDir(t);
   const api = join(dir, 'api.json');
-  writeFileSync(api, JSON.stringify({
-    number: 7, title: 'From the API', body: 'b', state: 'open',
-    html_url: 'https://github.com/octo/hello/issues/7', url: 'https://api.github.com/repos/octo/hello/issues/7',
-    labels: [{ name: 'enhancement' }],
-  }));
+  writeFileSync(
+    api,
+    JSON.stringify({
+      number: 7,
+      title: 'From the API',
+      body: 'b',
+      state: 'open',
+      html_url: 'https://github.com/octo/hello/issues/7',
+      url: 'https://api.github.com/repos/octo/hello/issues/7',
+      labels: [{ name: 'enhancement' }],
+    }),
+  );
   const issue = readIssueFile(api);
   assert.deepEqual(issue.ref, { owner: 'octo', repo: 'hello', number: 7 });
   assert.equal(issue.url, 'https://github.com/octo/hello/issues/7');
   assert.deepEqual(issue.labels, ['enhancement']);
   const gh = join(dir, 'gh.json');
-  writeFileSync(gh, JSON.stringify({ title: 'gh view', body: '', state: 'CLOSED', url: 'https://github.com/o/r/issues/3', labels: [] }));
+  writeFileSync(
+    gh,
+    JSON.stringify({ title: 'gh view', body: '', state: 'CLOSED', url: 'https://github.com/o/r/issues/3', labels: [] }),
+  );
   assert.equal(readIssueFile(gh).state, 'closed');
   assert.equal(readIssueFile(gh).ref.number, 3);
 });
@@ -74,12 +90,15 @@ test('a bad issue file is a clear error naming the file', (t) => {
   for (const [name, text, expected] of cases) {
     const path = join(dir, name);
     writeFileSync(path, text);
-    assert.throws(() => readIssueFile(path), (e: unknown) => {
-      assert.equal((e as { code?: string }).code, 'INVALID_ARGUMENT');
-      assert.ok((e as Error).message.startsWith(`issue file ${path}: `), (e as Error).message);
-      assert.match((e as Error).message, expected);
-      return true;
-    });
+    assert.throws(
+      () => readIssueFile(path),
+      (e: unknown) => {
+        assert.equal((e as { code?: string }).code, 'INVALID_ARGUMENT');
+        assert.ok((e as Error).message.startsWith(`issue file ${path}: `), (e as Error).message);
+        assert.match((e as Error).message, expected);
+        return true;
+      },
+    );
   }
   assert.throws(() => readIssueFile(join(dir, 'absent.md')), /cannot read it \(ENOENT\)/);
 });

@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatIssueRef, InvalidIssueRefError, parseIssueRef, tryParseIssueRef } from '../../src/core/github/githubPorts.ts';
+import {
+  formatIssueRef,
+  InvalidIssueRefError,
+  parseIssueRef,
+  tryParseIssueRef,
+} from '../../src/core/github/githubPorts.ts';
 
 test('issue refs: GitHub URLs, Enterprise URLs and owner/repo#n', () => {
   assert.deepEqual(parseIssueRef('https://github.com/octo/hello-world/issues/12'), {
@@ -45,7 +50,8 @@ test('issue refs: anything else is an INVALID_ARGUMENT naming the input', () => 
     assert.equal(tryParseIssueRef(bad), undefined, bad);
     assert.throws(
       () => parseIssueRef(bad),
-      (e: unknown) => e instanceof InvalidIssueRefError && e.code === 'INVALID_ARGUMENT' && e.message.includes(`'${bad}'`),
+      (e: unknown) =>
+        e instanceof InvalidIssueRefError && e.code === 'INVALID_ARGUMENT' && e.message.includes(`'${bad}'`),
       bad,
     );
   }

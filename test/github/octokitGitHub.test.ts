@@ -90,7 +90,7 @@ test('a missing issue, and a missing repository, are ISSUE_NOT_FOUND naming owne
   await assert.rejects(github.getIssue({ owner: 'octo', repo: 'nope', number: 1 }), { code: 'ISSUE_NOT_FOUND' });
 });
 
-test('a bad token is GITHUB_FAILED with the status and GitHub\'s message', async () => {
+test("a bad token is GITHUB_FAILED with the status and GitHub's message", async () => {
   const wrong = new OctokitGitHub({ baseUrl: standIn.baseUrl, token: 'wrong' });
   await assert.rejects(wrong.getIssue({ owner: 'octo', repo: 'sample', number: 1 }), (e: unknown) => {
     assert.ok(e instanceof GitHubRequestError);
@@ -116,7 +116,14 @@ test('an unreachable API is GITHUB_FAILED in one line', async () => {
 });
 
 test('opens a pull request, finds it, and refuses a second one for the same head', async () => {
-  const request = { owner: 'octo', repo: 'sample', head: 'agent-os/issue-1', base: 'main', title: 'Fix #1', body: 'Closes #1' };
+  const request = {
+    owner: 'octo',
+    repo: 'sample',
+    head: 'agent-os/issue-1',
+    base: 'main',
+    title: 'Fix #1',
+    body: 'Closes #1',
+  };
   assert.equal(await github.findPullRequest('octo', 'sample', 'agent-os/issue-1'), undefined);
   const pr = await github.openPullRequest(request);
   assert.equal(pr.head, 'agent-os/issue-1');
@@ -140,7 +147,9 @@ test('opens a pull request, finds it, and refuses a second one for the same head
   assert.equal(created[0]?.headSha, git(repo.bare, 'rev-parse', 'refs/heads/agent-os/issue-1').trim());
   // The pull request is listed among issues by GitHub, but not by us.
   assert.ok(!(await github.listOpenIssues('octo', 'sample')).some((i) => i.ref.number === pr.number));
-  await assert.rejects(github.getIssue({ owner: 'octo', repo: 'sample', number: pr.number }), { code: 'ISSUE_NOT_FOUND' });
+  await assert.rejects(github.getIssue({ owner: 'octo', repo: 'sample', number: pr.number }), {
+    code: 'ISSUE_NOT_FOUND',
+  });
 });
 
 test('ensurePullRequest opens exactly once across repeated calls', async () => {
@@ -172,17 +181,28 @@ test('pull requests GitHub would refuse: no commits, unknown head or base, missi
       return true;
     });
   }
-  await assert.rejects(github.openPullRequest({ ...base, repo: 'nope', head: 'x' }), { code: 'GITHUB_FAILED', status: 404 });
+  await assert.rejects(github.openPullRequest({ ...base, repo: 'nope', head: 'x' }), {
+    code: 'GITHUB_FAILED',
+    status: 404,
+  });
   assert.equal(standIn.pullRequests().filter((p) => p.head === 'agent-os/issue-3').length, 0);
 });
 
 test('the stand-in keeps created pull requests in its state file across restarts', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'agent-os-standin-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const seed = { stateFile: join(dir, 'state.json'), repositories: [{ owner: 'octo', repo: 'sample', barePath: repo.bare }] };
+  const seed = {
+    stateFile: join(dir, 'state.json'),
+    repositories: [{ owner: 'octo', repo: 'sample', barePath: repo.bare }],
+  };
   const one = await GitHubStandIn.start(seed);
   const pr = await new OctokitGitHub({ baseUrl: one.baseUrl }).openPullRequest({
-    owner: 'octo', repo: 'sample', head: 'agent-os/issue-3', base: 'main', title: 'Fix #3', body: '',
+    owner: 'octo',
+    repo: 'sample',
+    head: 'agent-os/issue-3',
+    base: 'main',
+    title: 'Fix #3',
+    body: '',
   });
   await one.close();
   const two = await GitHubStandIn.start(seed);
@@ -192,7 +212,7 @@ test('the stand-in keeps created pull requests in its state file across restarts
   assert.equal(two.pullRequests().length, 1);
 });
 
-test('GET /user and GET /repos answer with GitHub\'s shapes', async () => {
+test("GET /user and GET /repos answer with GitHub's shapes", async () => {
   const headers = { authorization: `token ${token}` };
   const user = (await (await fetch(`${standIn.baseUrl}/user`, { headers })).json()) as { login: string };
   assert.equal(user.login, 'agent-os-demo');
@@ -211,7 +231,9 @@ test('two requests for one head at the same time open one pull request', async (
   git(local.work, 'checkout', '-qb', 'agent-os/race');
   git(local.work, 'commit', '--allow-empty', '-qm', 'race');
   git(local.work, 'push', '-q', 'origin', 'agent-os/race');
-  const raceStandIn = await GitHubStandIn.start({ repositories: [{ owner: 'octo', repo: 'race', barePath: local.bare }] });
+  const raceStandIn = await GitHubStandIn.start({
+    repositories: [{ owner: 'octo', repo: 'race', barePath: local.bare }],
+  });
   t.after(() => raceStandIn.close());
   const client = new OctokitGitHub({ baseUrl: raceStandIn.baseUrl });
   const request = { owner: 'octo', repo: 'race', head: 'agent-os/race', base: 'main', title: 't', body: '' };

@@ -26,7 +26,9 @@ test('the repository of a worktree comes from its origin remote; a local remote 
     assert.match((e as Error).message, /remote 'origin' .* is a local path/);
     return true;
   });
-  const mapped = await findRemoteRepository(repo.work, { localRemotes: { [repo.bare]: { owner: 'demo', repo: 'sample' } } });
+  const mapped = await findRemoteRepository(repo.work, {
+    localRemotes: { [repo.bare]: { owner: 'demo', repo: 'sample' } },
+  });
   assert.deepEqual(mapped, { owner: 'demo', repo: 'sample', url: repo.bare });
 
   git(repo.work, 'remote', 'add', 'upstream', 'git@github.com:octo/hello.git');

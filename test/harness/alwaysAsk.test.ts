@@ -17,7 +17,12 @@ before(async () => {
     {
       agents: {
         asker: [
-          { content: [{ type: 'text', text: 'Running it.' }, { type: 'tool_use', name: 'bash', input: { command: 'echo ran > ran.txt' } }] },
+          {
+            content: [
+              { type: 'text', text: 'Running it.' },
+              { type: 'tool_use', name: 'bash', input: { command: 'echo ran > ran.txt' } },
+            ],
+          },
           { content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo no > denied.txt' } }] },
           { content: [{ type: 'text', text: 'Understood.' }], expect: { last_user_text_includes: DENY_MESSAGE } },
         ],
@@ -39,7 +44,10 @@ test('an asking bash call waits for the person; allowed it runs, denied the mode
   assert.equal(first?.name, 'bash');
   assert.equal(first?.evaluated_permission, 'ask');
   assert.deepEqual(reason, { type: 'requires_action', event_ids: [first!.id] });
-  assert.deepEqual(ofType(events, 'session.thread_status_idle').at(-1)?.stop_reason, { type: 'requires_action', event_ids: [first!.id] });
+  assert.deepEqual(ofType(events, 'session.thread_status_idle').at(-1)?.stop_reason, {
+    type: 'requires_action',
+    event_ids: [first!.id],
+  });
   assert.equal(resultOf(events, first!), undefined, 'not run, not answered');
   const worktree = await world.worktree(id);
   assert.equal(existsSync(join(worktree, 'ran.txt')), false);
@@ -53,7 +61,10 @@ test('an asking bash call waits for the person; allowed it runs, denied the mode
   assert.equal(readFileSync(join(worktree, 'ran.txt'), 'utf8'), 'ran\n');
   const second = ofType(events, 'agent.tool_use')[1];
   assert.equal(second?.evaluated_permission, 'ask');
-  assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'requires_action', event_ids: [second!.id] });
+  assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, {
+    type: 'requires_action',
+    event_ids: [second!.id],
+  });
   assert.equal(ofType(events, 'user.tool_confirmation').length, 1);
 
   // Deny with a message: an error result carrying it; the command never ran.
@@ -66,13 +77,21 @@ test('an asking bash call waits for the person; allowed it runs, denied the mode
   assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
   assert.deepEqual(
     ofType(events, 'user.tool_confirmation').map((c) => [c.tool_use_id, c.result, c.deny_message]),
-    [[first!.id, 'allow', undefined], [second!.id, 'deny', DENY_MESSAGE]],
+    [
+      [first!.id, 'allow', undefined],
+      [second!.id, 'deny', DENY_MESSAGE],
+    ],
   );
 
   // On the wire: the next request answered the denied call with an error result holding the message.
   const requests = world.requests('asker');
   assert.equal(requests.length, 3);
-  const body = requests[2]?.body as { messages: { role: string; content: { type: string; tool_use_id?: string; is_error?: boolean; content?: unknown }[] }[] };
+  const body = requests[2]?.body as {
+    messages: {
+      role: string;
+      content: { type: string; tool_use_id?: string; is_error?: boolean; content?: unknown }[];
+    }[];
+  };
   const lastUser = body.messages.at(-1);
   assert.equal(lastUser?.role, 'user');
   const toolResult = lastUser?.content.find((b) => b.type === 'tool_result');

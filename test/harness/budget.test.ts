@@ -17,14 +17,21 @@ const SCRIPT = {
         content: [
           { type: 'text', text: 'Sending the task to the Coder.' },
           // A long brief: the Coordinator's own request costs enough that the total, not the Coder's share, decides.
-          { type: 'tool_use', name: 'send_to_agent', input: { agent_name: 'Coder', message: `Fill the buffer. ${'Context line for the Coder. '.repeat(200)}` } },
+          {
+            type: 'tool_use',
+            name: 'send_to_agent',
+            input: { agent_name: 'Coder', message: `Fill the buffer. ${'Context line for the Coder. '.repeat(200)}` },
+          },
         ],
       },
       { content: [{ type: 'text', text: 'The Coder finished.' }] },
     ],
     Coder: [
       ...Array.from({ length: CODER_TURNS }, (_, i) => ({
-        content: [{ type: 'text', text: `Chunk ${i}.` }, { type: 'tool_use', name: 'bash', input: { command: `${BIG_OUTPUT} # chunk ${i}` } }],
+        content: [
+          { type: 'text', text: `Chunk ${i}.` },
+          { type: 'tool_use', name: 'bash', input: { command: `${BIG_OUTPUT} # chunk ${i}` } },
+        ],
       })),
       { content: [{ type: 'text', text: 'Buffer filled.' }] },
     ],
@@ -32,7 +39,10 @@ const SCRIPT = {
 };
 
 const tokensOf = (e: EventOfType<'span.model_request_end'>): number =>
-  e.model_usage.input_tokens + e.model_usage.output_tokens + e.model_usage.cache_read_input_tokens + e.model_usage.cache_creation_input_tokens;
+  e.model_usage.input_tokens +
+  e.model_usage.output_tokens +
+  e.model_usage.cache_read_input_tokens +
+  e.model_usage.cache_creation_input_tokens;
 
 for (const unit of ['maxUsd', 'maxTokens'] as const) {
   const amount = (e: EventOfType<'span.model_request_end'>): number => (unit === 'maxUsd' ? e.cost_usd : tokensOf(e));
@@ -50,7 +60,10 @@ for (const unit of ['maxUsd', 'maxTokens'] as const) {
       assert.equal(free.rt.server.requests.filter((r) => r.outcome.kind === 'turn').length, ends.length);
       spent = ends.map((e) => ({ thread: e.thread, amount: amount(e) }));
       coordinatorThread = ends[0]!.thread;
-      assert.ok(spent.every((s) => s.amount > 0), 'every request is priced');
+      assert.ok(
+        spent.every((s) => s.amount > 0),
+        'every request is priced',
+      );
     } finally {
       await free.close();
     }
@@ -64,8 +77,12 @@ for (const unit of ['maxUsd', 'maxTokens'] as const) {
     const cap = before + (unit === 'maxTokens' ? Math.floor(next / 2) : next / 2);
     // In dollars the Coder's own spending alone would not reach it: only the session total does. (In tokens
     // the Coder's growing requests, cache reads included, dwarf the Coordinator's one.)
-    const coderOnly = spent.slice(0, stopAt).filter((s) => s.thread !== coordinatorThread).reduce((a, s) => a + s.amount, 0);
-    if (unit === 'maxUsd') assert.ok(coderOnly + next <= cap, "precondition: the Coordinator's spending is what tips it");
+    const coderOnly = spent
+      .slice(0, stopAt)
+      .filter((s) => s.thread !== coordinatorThread)
+      .reduce((a, s) => a + s.amount, 0);
+    if (unit === 'maxUsd')
+      assert.ok(coderOnly + next <= cap, "precondition: the Coordinator's spending is what tips it");
 
     // 3. The same session with the cap.
     const capped = await startWorld(SCRIPT, { runtime: { settings: { budget: { [unit]: cap } } } });
@@ -73,13 +90,27 @@ for (const unit of ['maxUsd', 'maxTokens'] as const) {
       const { id, reason } = await capped.run('Coordinator', 'Fill the buffer.');
       assert.deepEqual(reason, { type: 'budget_reached' });
       const events = await capped.events(id);
-      assert.equal(capped.rt.server.requests.length, stopAt, 'the server saw every request up to the one that would pass the cap, not that one');
+      assert.equal(
+        capped.rt.server.requests.length,
+        stopAt,
+        'the server saw every request up to the one that would pass the cap, not that one',
+      );
       const ends = ofType(events, 'span.model_request_end');
-      assert.deepEqual(ends.map(amount), spent.slice(0, stopAt).map((s) => s.amount), 'the capped run cost what the free one did');
+      assert.deepEqual(
+        ends.map(amount),
+        spent.slice(0, stopAt).map((s) => s.amount),
+        'the capped run cost what the free one did',
+      );
       const total = ends.reduce((a, e) => a + amount(e), 0);
       assert.ok(total <= cap, `spent ${total} of ${cap}`);
       const idles = ofType(events, 'session.thread_status_idle');
-      assert.deepEqual(idles.map((e) => [e.agent_name, e.stop_reason.type]), [['Coder', 'budget_reached'], ['Coordinator', 'budget_reached']]);
+      assert.deepEqual(
+        idles.map((e) => [e.agent_name, e.stop_reason.type]),
+        [
+          ['Coder', 'budget_reached'],
+          ['Coordinator', 'budget_reached'],
+        ],
+      );
       assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'budget_reached' });
       assert.equal(ofType(events, 'span.model_request_start').length, stopAt, 'no request was begun past the cap');
 
@@ -95,7 +126,11 @@ for (const unit of ['maxUsd', 'maxTokens'] as const) {
         await raised.runtime.resume(id);
         const finished = await raised.store.read(id);
         assert.deepEqual(ofType(finished, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
-        assert.equal(ofType(finished, 'span.model_request_end').length, 2 + CODER_TURNS + 1, 'no request repeated, none skipped');
+        assert.equal(
+          ofType(finished, 'span.model_request_end').length,
+          2 + CODER_TURNS + 1,
+          'no request repeated, none skipped',
+        );
         assert.equal(ofType(finished, 'agent.message').at(-1)?.content[0]?.text, 'The Coder finished.');
       } finally {
         await raised.close();
@@ -112,8 +147,16 @@ test('two threads running in parallel never pass the cap together: each request 
       Coordinator: [
         {
           content: [
-            { type: 'tool_use', name: 'send_to_agent', input: { agent_name: 'Coder', message: 'Fill buffer A.', thread_key: 'a' } },
-            { type: 'tool_use', name: 'send_to_agent', input: { agent_name: 'Coder', message: 'Fill buffer B.', thread_key: 'b' } },
+            {
+              type: 'tool_use',
+              name: 'send_to_agent',
+              input: { agent_name: 'Coder', message: 'Fill buffer A.', thread_key: 'a' },
+            },
+            {
+              type: 'tool_use',
+              name: 'send_to_agent',
+              input: { agent_name: 'Coder', message: 'Fill buffer B.', thread_key: 'b' },
+            },
           ],
         },
         { content: [{ type: 'text', text: 'Both finished.' }] },

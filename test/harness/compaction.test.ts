@@ -15,7 +15,12 @@ test('a long thread is compacted past its limit, its next requests carry the sum
     {
       agents: {
         Coder: [
-          ...Array.from({ length: TURNS }, (_, i) => ({ content: [{ type: 'text', text: `Chunk ${i}.` }, { type: 'tool_use', name: 'bash', input: { command: BIG(i) } }] })),
+          ...Array.from({ length: TURNS }, (_, i) => ({
+            content: [
+              { type: 'text', text: `Chunk ${i}.` },
+              { type: 'tool_use', name: 'bash', input: { command: BIG(i) } },
+            ],
+          })),
           { content: [{ type: 'text', text: 'All chunks read.' }] },
         ],
       },
@@ -25,9 +30,15 @@ test('a long thread is compacted past its limit, its next requests carry the sum
   try {
     const { id, reason } = await world.run('Coder', 'Read every chunk and say when you are done.');
     assert.deepEqual(reason, { type: 'end_turn' });
-    assert.deepEqual(world.rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), [], 'every request was valid');
+    assert.deepEqual(
+      world.rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome),
+      [],
+      'every request was valid',
+    );
     const events = await world.events(id);
-    const compactions = events.filter((e): e is EventOfType<'agent.thread_context_compacted'> => e.type === 'agent.thread_context_compacted');
+    const compactions = events.filter(
+      (e): e is EventOfType<'agent.thread_context_compacted'> => e.type === 'agent.thread_context_compacted',
+    );
     assert.ok(compactions.length >= 2, `compacted ${compactions.length} times`);
     assert.ok(compactions.every((c) => c.pre_compaction_tokens > 5_000));
     assert.match(compactions[0]!.summary, /Your task:\nRead every chunk/);

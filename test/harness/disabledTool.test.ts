@@ -26,7 +26,10 @@ before(async () => {
             content: [{ type: 'tool_use', name: 'write', input: { file_path: 'plan.md', content: '# plan\n' } }],
             expect: { tool_names: ['bash', 'read', 'glob', 'grep'] },
           },
-          { content: [{ type: 'text', text: 'I cannot write; here is the plan in text.' }], expect: { last_user_text_includes: 'not enabled' } },
+          {
+            content: [{ type: 'text', text: 'I cannot write; here is the plan in text.' }],
+            expect: { last_user_text_includes: 'not enabled' },
+          },
         ],
         reader: [
           {
@@ -71,7 +74,13 @@ test('an agent file with only read enabled: its bash call is refused, its read r
   assert.deepEqual(reason, { type: 'end_turn' });
   const events = await world.events(id);
   const uses = ofType(events, 'agent.tool_use');
-  assert.deepEqual(uses.map((u) => [u.name, u.evaluated_permission]), [['bash', 'deny'], ['read', 'allow']]);
+  assert.deepEqual(
+    uses.map((u) => [u.name, u.evaluated_permission]),
+    [
+      ['bash', 'deny'],
+      ['read', 'allow'],
+    ],
+  );
   const refused = resultOf(events, uses[0]!);
   assert.equal(refused?.is_error, true);
   assert.match(resultText(refused), /'bash' is not enabled for agent 'reader'/);

@@ -34,7 +34,11 @@ export async function startWorld(script: unknown, options: WorldOptions = {}): P
   let rt: ScriptedRuntime;
   try {
     options.prepare?.(repo);
-    rt = await startScriptedRuntime(repo.root, typeof script === 'function' ? (script as (r: TempRepo) => unknown)(repo) : script, options.runtime);
+    rt = await startScriptedRuntime(
+      repo.root,
+      typeof script === 'function' ? (script as (r: TempRepo) => unknown)(repo) : script,
+      options.runtime,
+    );
   } catch (error) {
     repo.cleanup();
     throw error;
@@ -75,7 +79,10 @@ export function ofType<T extends EventType>(events: readonly SessionEvent[], typ
   return events.filter((e): e is EventOfType<T> => e.type === type);
 }
 
-export function resultOf(events: readonly SessionEvent[], toolUse: SessionEvent): EventOfType<'agent.tool_result'> | undefined {
+export function resultOf(
+  events: readonly SessionEvent[],
+  toolUse: SessionEvent,
+): EventOfType<'agent.tool_result'> | undefined {
   return ofType(events, 'agent.tool_result').find((r) => r.tool_use_id === toolUse.id);
 }
 
@@ -94,7 +101,9 @@ function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   return content
-    .map((b: { type?: string; text?: string; content?: unknown }) => (b.type === 'text' ? (b.text ?? '') : b.type === 'tool_result' ? textOf(b.content) : ''))
+    .map((b: { type?: string; text?: string; content?: unknown }) =>
+      b.type === 'text' ? (b.text ?? '') : b.type === 'tool_result' ? textOf(b.content) : '',
+    )
     .join('\n');
 }
 
@@ -108,7 +117,11 @@ export function processesMatching(marker: string): string[] {
 }
 
 /** Polls until `check` holds; for waiting on another process' progress, never for timing assertions. */
-export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

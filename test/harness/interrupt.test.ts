@@ -13,7 +13,10 @@ test('interrupt during a stalled model stream: the thread idles end_turn, nothin
     agents: {
       Coder: [
         {
-          content: [{ type: 'text', text: 'Let me look at the repository first.' }, { type: 'tool_use', name: 'bash', input: { command: 'ls' } }],
+          content: [
+            { type: 'text', text: 'Let me look at the repository first.' },
+            { type: 'tool_use', name: 'bash', input: { command: 'ls' } },
+          ],
           // message_start, ping, the text block's start and first delta, then silence.
           faults: [{ kind: 'stall', after_events: 4 }],
         },
@@ -23,7 +26,11 @@ test('interrupt during a stalled model stream: the thread idles end_turn, nothin
   });
   try {
     const runtime = world.rt.runtime;
-    const meta = await runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: 'List the files.' });
+    const meta = await runtime.startSingleAgent({
+      repository: world.repo.repo,
+      agent: 'Coder',
+      prompt: 'List the files.',
+    });
     await waitFor('the stalled request', () => world.requests('Coder').some((r) => r.outcome.kind === 'fault'));
     assert.ok(runtime.isRunning(meta.id));
     await runtime.interrupt(meta.id);
@@ -41,8 +48,14 @@ test('interrupt during a stalled model stream: the thread idles end_turn, nothin
     assert.equal(ends[0]?.is_error, true);
     let state = foldSession(meta.id, events);
     assert.equal(state.status, 'idle');
-    assert.deepEqual(Object.values(state.threads).flatMap((t) => [...t.pendingToolUses.keys()]), []);
-    assert.equal(Object.values(state.threads).some((t) => t.openModelRequestId), false);
+    assert.deepEqual(
+      Object.values(state.threads).flatMap((t) => [...t.pendingToolUses.keys()]),
+      [],
+    );
+    assert.equal(
+      Object.values(state.threads).some((t) => t.openModelRequestId),
+      false,
+    );
 
     await runtime.resume(meta.id);
     events = await world.events(meta.id);
@@ -50,7 +63,10 @@ test('interrupt during a stalled model stream: the thread idles end_turn, nothin
     assert.equal(ofType(events, 'agent.message').at(-1)?.content[0]?.text, 'Done.');
     assert.equal(ofType(events, 'agent.tool_result')[0]?.is_error, false);
     state = foldSession(meta.id, events);
-    assert.deepEqual(Object.values(state.threads).flatMap((t) => [...t.pendingToolUses.keys()]), []);
+    assert.deepEqual(
+      Object.values(state.threads).flatMap((t) => [...t.pendingToolUses.keys()]),
+      [],
+    );
   } finally {
     await world.close();
   }
@@ -65,7 +81,11 @@ for (const bubblewrap of ['auto', 'off'] as const) {
           Coder: [
             {
               content: [
-                { type: 'tool_use', name: 'bash', input: { command: `echo started > started.txt; ${marker}; echo finished > finished.txt` } },
+                {
+                  type: 'tool_use',
+                  name: 'bash',
+                  input: { command: `echo started > started.txt; ${marker}; echo finished > finished.txt` },
+                },
                 { type: 'tool_use', name: 'write', input: { file_path: 'after.txt', content: 'should not exist\n' } },
               ],
             },
@@ -77,7 +97,11 @@ for (const bubblewrap of ['auto', 'off'] as const) {
     );
     try {
       const runtime = world.rt.runtime;
-      const meta = await runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: 'Run the long job.' });
+      const meta = await runtime.startSingleAgent({
+        repository: world.repo.repo,
+        agent: 'Coder',
+        prompt: 'Run the long job.',
+      });
       const worktree = join(world.rt.storeDir, '.worktrees', 'repos', meta.id);
       let confirmed: Promise<void> | undefined;
       if (bubblewrap === 'off') {
@@ -88,7 +112,10 @@ for (const bubblewrap of ['auto', 'off'] as const) {
         confirmed = runtime.confirmTool(meta.id, asking!.id, true);
         await waitFor('the allowed command to run', () => runtime.isRunning(meta.id));
       }
-      await waitFor('the command to start', () => existsSync(join(worktree, 'started.txt')) && processesMatching(marker).length > 0);
+      await waitFor(
+        'the command to start',
+        () => existsSync(join(worktree, 'started.txt')) && processesMatching(marker).length > 0,
+      );
       await runtime.interrupt(meta.id);
       await confirmed;
 
@@ -110,7 +137,11 @@ for (const bubblewrap of ['auto', 'off'] as const) {
       assert.equal(ofType(events, 'user.interrupt').length, 1);
       assert.deepEqual(ofType(events, 'session.thread_status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
       const state = foldSession(meta.id, events);
-      assert.deepEqual(Object.values(state.threads).flatMap((t) => [...t.pendingToolUses.keys()]), [], 'no call left without a result');
+      assert.deepEqual(
+        Object.values(state.threads).flatMap((t) => [...t.pendingToolUses.keys()]),
+        [],
+        'no call left without a result',
+      );
       assert.equal(world.requests('Coder').length, 1, 'no model request after the interrupt');
 
       // Resumed, the model hears that both calls were interrupted; neither runs now.
@@ -118,7 +149,11 @@ for (const bubblewrap of ['auto', 'off'] as const) {
       const later = await world.events(meta.id);
       assert.deepEqual(ofType(later, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
       assert.equal(ofType(later, 'agent.tool_use').length, 2);
-      assert.equal(existsSync(join(worktree, 'after.txt')), false, 'the call cut off by the interrupt did not run on resume');
+      assert.equal(
+        existsSync(join(worktree, 'after.txt')),
+        false,
+        'the call cut off by the interrupt did not run on resume',
+      );
       const resumed = world.requests('Coder')[1];
       assert.equal(resumed?.outcome.kind, 'turn');
       assert.match(lastUserText(resumed), /interrupted by the user before it ran/);
@@ -132,7 +167,11 @@ test('interrupt while a delegated thread stalls: both threads stop end_turn; res
   const world = await startWorld({
     agents: {
       Coordinator: [
-        { content: [{ type: 'tool_use', name: 'send_to_agent', input: { agent_name: 'Coder', message: 'Write done.txt' } }] },
+        {
+          content: [
+            { type: 'tool_use', name: 'send_to_agent', input: { agent_name: 'Coder', message: 'Write done.txt' } },
+          ],
+        },
         { content: [{ type: 'text', text: 'The Coder is done.' }], expect: { last_user_text_includes: 'Wrote it.' } },
       ],
       Coder: [
@@ -146,13 +185,23 @@ test('interrupt while a delegated thread stalls: both threads stop end_turn; res
   });
   try {
     const runtime = world.rt.runtime;
-    const meta = await runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coordinator', prompt: 'Get done.txt written.' });
-    await waitFor('the Coder\'s stalled request', () => world.requests('Coder').some((r) => r.outcome.kind === 'fault'));
+    const meta = await runtime.startSingleAgent({
+      repository: world.repo.repo,
+      agent: 'Coordinator',
+      prompt: 'Get done.txt written.',
+    });
+    await waitFor("the Coder's stalled request", () => world.requests('Coder').some((r) => r.outcome.kind === 'fault'));
     await runtime.interrupt(meta.id);
 
     let events = await world.events(meta.id);
     const idles = ofType(events, 'session.thread_status_idle');
-    assert.deepEqual(idles.map((e) => [e.agent_name, e.stop_reason.type]), [['Coder', 'end_turn'], ['Coordinator', 'end_turn']]);
+    assert.deepEqual(
+      idles.map((e) => [e.agent_name, e.stop_reason.type]),
+      [
+        ['Coder', 'end_turn'],
+        ['Coordinator', 'end_turn'],
+      ],
+    );
     assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
     assert.equal(ofType(events, 'session.error').length, 0);
 
@@ -160,34 +209,53 @@ test('interrupt while a delegated thread stalls: both threads stop end_turn; res
     events = await world.events(meta.id);
     assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
     assert.equal(ofType(events, 'agent.message').at(-1)?.content[0]?.text, 'The Coder is done.');
-    assert.equal(ofType(events, 'session.thread_created').filter((e) => e.agent_name === 'Coder').length, 1, 'the same Coder thread carried on');
-    assert.equal(ofType(events, 'agent.thread_message_sent').filter((e) => e.to_agent_name === 'Coder').length, 1, 'the task was sent once');
+    assert.equal(
+      ofType(events, 'session.thread_created').filter((e) => e.agent_name === 'Coder').length,
+      1,
+      'the same Coder thread carried on',
+    );
+    assert.equal(
+      ofType(events, 'agent.thread_message_sent').filter((e) => e.to_agent_name === 'Coder').length,
+      1,
+      'the task was sent once',
+    );
     assert.equal(ofType(events, 'agent.tool_use').filter((u) => u.name === 'write').length, 1);
     const state = foldSession(meta.id, events);
-    assert.deepEqual(Object.values(state.threads).flatMap((t) => [...t.pendingToolUses.keys()]), []);
+    assert.deepEqual(
+      Object.values(state.threads).flatMap((t) => [...t.pendingToolUses.keys()]),
+      [],
+    );
   } finally {
     await world.close();
   }
 });
 
-test('interrupt while the client waits out a long retry-after: it stops at once, not after the wait', { timeout: 20_000 }, async () => {
-  const world = await startWorld({
-    agents: { Coder: [{ content: [{ type: 'text', text: 'Served.' }], faults: [{ kind: 'rate_limit', retry_after_seconds: 45 }] }] },
-  });
-  try {
-    const runtime = world.rt.runtime;
-    const meta = await runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: 'Hello.' });
-    await waitFor('the 429', () => world.requests('Coder').some((r) => r.outcome.kind === 'fault'));
-    await runtime.interrupt(meta.id);
-    let events = await world.events(meta.id);
-    assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
-    assert.equal(ofType(events, 'session.error').length, 0);
-    assert.equal(world.requests('Coder').length, 1, 'no retry was sent after the interrupt');
+test(
+  'interrupt while the client waits out a long retry-after: it stops at once, not after the wait',
+  { timeout: 20_000 },
+  async () => {
+    const world = await startWorld({
+      agents: {
+        Coder: [
+          { content: [{ type: 'text', text: 'Served.' }], faults: [{ kind: 'rate_limit', retry_after_seconds: 45 }] },
+        ],
+      },
+    });
+    try {
+      const runtime = world.rt.runtime;
+      const meta = await runtime.startSingleAgent({ repository: world.repo.repo, agent: 'Coder', prompt: 'Hello.' });
+      await waitFor('the 429', () => world.requests('Coder').some((r) => r.outcome.kind === 'fault'));
+      await runtime.interrupt(meta.id);
+      let events = await world.events(meta.id);
+      assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
+      assert.equal(ofType(events, 'session.error').length, 0);
+      assert.equal(world.requests('Coder').length, 1, 'no retry was sent after the interrupt');
 
-    await runtime.resume(meta.id);
-    events = await world.events(meta.id);
-    assert.equal(ofType(events, 'agent.message').at(-1)?.content[0]?.text, 'Served.');
-  } finally {
-    await world.close();
-  }
-});
+      await runtime.resume(meta.id);
+      events = await world.events(meta.id);
+      assert.equal(ofType(events, 'agent.message').at(-1)?.content[0]?.text, 'Served.');
+    } finally {
+      await world.close();
+    }
+  },
+);

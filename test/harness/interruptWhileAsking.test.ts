@@ -17,7 +17,10 @@ before(async () => {
       agents: {
         asker: [
           { content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo ran > ran.txt' } }] },
-          { content: [{ type: 'text', text: 'Stopped as asked.' }], expect: { last_user_text_includes: 'interrupted before completion' } },
+          {
+            content: [{ type: 'text', text: 'Stopped as asked.' }],
+            expect: { last_user_text_includes: 'interrupted before completion' },
+          },
         ],
       },
     },

@@ -18,9 +18,14 @@ import { initialSessionState, reduce, type SessionState } from '../../src/core/s
 import type { ResolvedToolConfig } from '../../src/core/tools/toolConfig.ts';
 
 const dir = join(__dirname, '..', 'fixtures', 'logs');
-const corpus = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
+const corpus = readdirSync(dir)
+  .filter((f) => f.endsWith('.jsonl'))
+  .sort();
 
-function load(name: string): { events: SessionEvent[]; agents: Record<string, { tools: ResolvedToolConfig[]; callableAgents: string[] }> } {
+function load(name: string): {
+  events: SessionEvent[];
+  agents: Record<string, { tools: ResolvedToolConfig[]; callableAgents: string[] }>;
+} {
   const lines = readFileSync(join(dir, name), 'utf8').split('\n').filter(Boolean);
   return {
     events: lines.map((l) => JSON.parse(l) as SessionEvent),
@@ -37,7 +42,11 @@ for (const name of corpus) {
     for (const [i, raw] of load(name).events.entries()) {
       // A log written before a schema change must still be read: bump EVENT_SCHEMA_VERSION only with
       // a reader for the older records, and keep the older logs here.
-      assert.equal(raw.schema_version, EVENT_SCHEMA_VERSION, `${name} line ${i + 1}: recorded under schema ${raw.schema_version}`);
+      assert.equal(
+        raw.schema_version,
+        EVENT_SCHEMA_VERSION,
+        `${name} line ${i + 1}: recorded under schema ${raw.schema_version}`,
+      );
       const parsed = SessionEvent.safeParse(raw);
       assert.ok(parsed.success, `${name} line ${i + 1} (${raw.type}): ${parsed.success ? '' : parsed.error.message}`);
     }
@@ -58,7 +67,14 @@ for (const name of corpus) {
       const thread = state.threads[event.thread];
       const agent = thread ? agents[thread.agentName] : undefined;
       const expected = expectedKind(event, state);
-      if (thread && agent && thread.status === 'running' && expected && !unsettled.has(thread.id) && !delegating(thread.pendingToolUses.values())) {
+      if (
+        thread &&
+        agent &&
+        thread.status === 'running' &&
+        expected &&
+        !unsettled.has(thread.id) &&
+        !delegating(thread.pendingToolUses.values())
+      ) {
         const step = nextStep({
           threadId: thread.id,
           agent: { name: thread.agentName, tools: agent.tools },
@@ -67,12 +83,18 @@ for (const name of corpus) {
           pending: thread.pendingToolUses,
           interrupted: false,
           delegations: new Map(),
-          supervision: { steps, completesSteps: roleRules(thread.agentName).result === 'work', maxStepAttempts, loopLimits: DEFAULT_LOOP_LIMITS },
+          supervision: {
+            steps,
+            completesSteps: roleRules(thread.agentName).result === 'work',
+            maxStepAttempts,
+            loopLimits: DEFAULT_LOOP_LIMITS,
+          },
         });
         assert.deepEqual(summary(step), expected, `${name} seq ${event.seq} (${event.type})`);
         checked++;
       }
-      if (event.type === 'user.interrupt' || event.type === 'agent_os.wake') for (const id of Object.keys(state.threads)) unsettled.add(id);
+      if (event.type === 'user.interrupt' || event.type === 'agent_os.wake')
+        for (const id of Object.keys(state.threads)) unsettled.add(id);
       if (event.type === 'session.thread_status_running') unsettled.delete(event.session_thread_id);
       state = reduce(state, event);
       steps.apply(event);
@@ -109,7 +131,9 @@ function expectedKind(event: SessionEvent, state: SessionState): Record<string, 
     }
     case 'session.thread_status_idle':
       if (event.session_thread_id !== event.thread) return undefined;
-      return event.stop_reason.type === 'requires_action' ? { kind: 'wait', eventIds: event.stop_reason.event_ids } : { kind: 'done' };
+      return event.stop_reason.type === 'requires_action'
+        ? { kind: 'wait', eventIds: event.stop_reason.event_ids }
+        : { kind: 'done' };
     default:
       return undefined;
   }

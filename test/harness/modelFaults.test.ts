@@ -25,11 +25,17 @@ const FAULTS = [
   [{ kind: 'reset' }],
   [{ kind: 'stream_error', after_events: 6 }],
   // Several on one turn, of both layers (the SDK's HTTP retry, then our whole-request retry).
-  [{ kind: 'rate_limit', retry_after_seconds: 0.01 }, { kind: 'stream_cut', after_events: 7 }, { kind: 'overloaded', retry_after_seconds: 0.01 }],
+  [
+    { kind: 'rate_limit', retry_after_seconds: 0.01 },
+    { kind: 'stream_cut', after_events: 7 },
+    { kind: 'overloaded', retry_after_seconds: 0.01 },
+  ],
 ];
 
 test('429, 529, 500, a cut stream, a reset socket and a stream error: each turn retried whole, recorded once', async () => {
-  const script = { agents: { Coder: [...FAULTS.map((f, n) => turn(n, f)), { content: [{ type: 'text', text: 'All done.' }] }] } };
+  const script = {
+    agents: { Coder: [...FAULTS.map((f, n) => turn(n, f)), { content: [{ type: 'text', text: 'All done.' }] }] },
+  };
   const world = await startWorld(script);
   try {
     const { id, reason } = await world.run('Coder');
@@ -37,13 +43,23 @@ test('429, 529, 500, a cut stream, a reset socket and a stream error: each turn 
     const events = await world.events(id);
 
     const requests = world.requests('Coder');
-    const faultsSeen = requests.filter((r) => r.outcome.kind === 'fault').map((r) => (r.outcome.kind === 'fault' ? r.outcome.fault.kind : ''));
-    assert.deepEqual(faultsSeen, FAULTS.flat().map((f) => f.kind), 'every scripted fault was served');
-    const served = requests.filter((r) => r.outcome.kind === 'turn').map((r) => (r.outcome.kind === 'turn' ? r.outcome.turn : -1));
+    const faultsSeen = requests
+      .filter((r) => r.outcome.kind === 'fault')
+      .map((r) => (r.outcome.kind === 'fault' ? r.outcome.fault.kind : ''));
+    assert.deepEqual(
+      faultsSeen,
+      FAULTS.flat().map((f) => f.kind),
+      'every scripted fault was served',
+    );
+    const served = requests
+      .filter((r) => r.outcome.kind === 'turn')
+      .map((r) => (r.outcome.kind === 'turn' ? r.outcome.turn : -1));
     assert.deepEqual(served, [0, 1, 2, 3, 4, 5, 6, 7], 'each turn answered once');
     // A retry re-sends the very same request (the whole turn), byte for byte.
     for (const r of requests.filter((q) => q.outcome.kind === 'fault')) {
-      const answered = requests.find((q) => q.outcome.kind === 'turn' && r.outcome.kind === 'fault' && q.outcome.turn === r.outcome.turn);
+      const answered = requests.find(
+        (q) => q.outcome.kind === 'turn' && r.outcome.kind === 'fault' && q.outcome.turn === r.outcome.turn,
+      );
       assert.equal(JSON.stringify(r.body), JSON.stringify(answered?.body));
     }
 
@@ -112,7 +128,9 @@ test('a 400 is a session.error with the API message; the thread idles retries_ex
 test('a fault that outlasts every retry: session.error naming the overload, retries_exhausted; resume finishes once it clears', async () => {
   // The SDK tries 5 times (maxRetries 4 in the test runtime): five 529s exhaust it; the sixth request is served.
   const overloads = Array.from({ length: 5 }, () => ({ kind: 'overloaded', retry_after_seconds: 0.01 }));
-  const world = await startWorld({ agents: { Coder: [{ content: [{ type: 'text', text: 'Finally.' }], faults: overloads }] } });
+  const world = await startWorld({
+    agents: { Coder: [{ content: [{ type: 'text', text: 'Finally.' }], faults: overloads }] },
+  });
   try {
     const { id, reason } = await world.run('Coder');
     assert.deepEqual(reason, { type: 'retries_exhausted' });
@@ -126,7 +144,10 @@ test('a fault that outlasts every retry: session.error naming the overload, retr
     await world.rt.runtime.resume(id);
     events = await world.events(id);
     assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });
-    assert.deepEqual(ofType(events, 'agent.message').map((m) => m.content[0]?.text), ['Finally.']);
+    assert.deepEqual(
+      ofType(events, 'agent.message').map((m) => m.content[0]?.text),
+      ['Finally.'],
+    );
     assert.equal(world.requests('Coder').length, 6);
   } finally {
     await world.close();

@@ -12,9 +12,25 @@ import { ofType, resultText, startWorld, type HarnessWorld } from './harnessWorl
 let world: HarnessWorld;
 
 const TURNS = [
-  { content: [{ type: 'text', text: 'Creating the module.' }, { type: 'tool_use', name: 'write', input: { file_path: 'src/add.js', content: 'module.exports = (a, b) => a - b;\n' } }] },
-  { content: [{ type: 'tool_use', name: 'edit', input: { file_path: 'src/add.js', old_string: 'a - b', new_string: 'a + b' } }] },
-  { content: [{ type: 'tool_use', name: 'read', input: { file_path: 'src/add.js' } }], expect: { last_user_text_includes: '' } },
+  {
+    content: [
+      { type: 'text', text: 'Creating the module.' },
+      {
+        type: 'tool_use',
+        name: 'write',
+        input: { file_path: 'src/add.js', content: 'module.exports = (a, b) => a - b;\n' },
+      },
+    ],
+  },
+  {
+    content: [
+      { type: 'tool_use', name: 'edit', input: { file_path: 'src/add.js', old_string: 'a - b', new_string: 'a + b' } },
+    ],
+  },
+  {
+    content: [{ type: 'tool_use', name: 'read', input: { file_path: 'src/add.js' } }],
+    expect: { last_user_text_includes: '' },
+  },
   { content: [{ type: 'tool_use', name: 'glob', input: { pattern: '**/*.js' } }] },
   { content: [{ type: 'tool_use', name: 'grep', input: { pattern: 'a \\+ b' } }] },
   {
@@ -53,26 +69,46 @@ test('seven turns over six tools: results in order, files in the worktree, reque
 
   // Tools ran in order, once each, with real results.
   const uses = ofType(events, 'agent.tool_use');
-  assert.deepEqual(uses.map((u) => u.name), ['write', 'edit', 'read', 'glob', 'grep', 'bash', 'bash']);
+  assert.deepEqual(
+    uses.map((u) => u.name),
+    ['write', 'edit', 'read', 'glob', 'grep', 'bash', 'bash'],
+  );
   assert.ok(uses.every((u) => u.evaluated_permission === 'allow'));
   const results = ofType(events, 'agent.tool_result');
   assert.equal(results.length, uses.length);
-  assert.deepEqual(results.map((r) => r.tool_use_id), uses.map((u) => u.id), 'each result answers its call, in order');
-  assert.ok(results.every((r) => !r.is_error), results.map(resultText).join('\n'));
+  assert.deepEqual(
+    results.map((r) => r.tool_use_id),
+    uses.map((u) => u.id),
+    'each result answers its call, in order',
+  );
+  assert.ok(
+    results.every((r) => !r.is_error),
+    results.map(resultText).join('\n'),
+  );
   assert.match(resultText(results[2]), /a \+ b/);
   assert.match(resultText(results[3]), /add\.js/);
   assert.match(resultText(results[4]), /add\.js/);
   assert.equal(resultText(results[5]).trim(), '5');
   assert.equal(resultText(results[6]).trim(), '1');
-  assert.equal(readFileSync(join(await world.worktree(id), 'src/add.js'), 'utf8'), 'module.exports = (a, b) => a + b;\n');
-  assert.deepEqual(ofType(events, 'agent.message').map((m) => m.content[0]?.text), ['Creating the module.', 'Checking it runs.', 'Done: src/add.js adds.']);
+  assert.equal(
+    readFileSync(join(await world.worktree(id), 'src/add.js'), 'utf8'),
+    'module.exports = (a, b) => a + b;\n',
+  );
+  assert.deepEqual(
+    ofType(events, 'agent.message').map((m) => m.content[0]?.text),
+    ['Creating the module.', 'Checking it runs.', 'Done: src/add.js adds.'],
+  );
 
   // The wire: seven requests, each repeating the previous one whole (tools, system, every earlier message).
   const requests = world.requests('Coder');
   assert.equal(requests.length, TURNS.length);
   assert.ok(requests.every((r) => r.outcome.kind === 'turn' && r.stream));
   for (let i = 1; i < requests.length; i++) {
-    const previous = withoutCacheControl(requests[i - 1]?.body) as { tools: unknown; system: unknown; messages: unknown[] };
+    const previous = withoutCacheControl(requests[i - 1]?.body) as {
+      tools: unknown;
+      system: unknown;
+      messages: unknown[];
+    };
     const current = withoutCacheControl(requests[i]?.body) as { tools: unknown; system: unknown; messages: unknown[] };
     assert.equal(JSON.stringify(current.tools), JSON.stringify(previous.tools), `request ${i + 1}: tools changed`);
     assert.equal(JSON.stringify(current.system), JSON.stringify(previous.system), `request ${i + 1}: system changed`);
@@ -88,7 +124,11 @@ test('seven turns over six tools: results in order, files in the worktree, reque
     assert.ok(now?.kind === 'turn' && then?.kind === 'turn');
     const cache = now.cache;
     const before = then.cache;
-    assert.equal(cache.cache_read_bytes, before.total_bytes, `request ${i + 1} reads the whole previous prefix from the cache`);
+    assert.equal(
+      cache.cache_read_bytes,
+      before.total_bytes,
+      `request ${i + 1} reads the whole previous prefix from the cache`,
+    );
     assert.ok(cache.breakpoints <= 4);
   }
   const body = requests[0]?.body as { system: { cache_control?: unknown }[]; tools: { cache_control?: unknown }[] };
@@ -113,9 +153,15 @@ test('seven turns over six tools: results in order, files in the worktree, reque
     total += end.cost_usd;
   });
   assert.equal(ends[0]?.model_usage.cache_read_input_tokens, 0);
-  assert.ok((ends[0]?.model_usage.cache_creation_input_tokens ?? 0) > 500, 'the first request writes the system prompt and tools');
+  assert.ok(
+    (ends[0]?.model_usage.cache_creation_input_tokens ?? 0) > 500,
+    'the first request writes the system prompt and tools',
+  );
   for (const end of ends.slice(1)) {
-    assert.ok(end.model_usage.cache_read_input_tokens > end.model_usage.cache_creation_input_tokens, 'later requests mostly read the cache');
+    assert.ok(
+      end.model_usage.cache_read_input_tokens > end.model_usage.cache_creation_input_tokens,
+      'later requests mostly read the cache',
+    );
   }
   const state = foldSession(id, events);
   assert.equal(state.usage.model_requests, TURNS.length);
@@ -126,8 +172,16 @@ test('across a delegation each thread repeats its own previous request, so the c
   const delegating = await startWorld({
     agents: {
       Coordinator: [
-        { content: [{ type: 'text', text: 'Asking the Coder.' }, { type: 'tool_use', name: 'send_to_agent', input: { agent_name: 'Coder', message: 'Write src/add.js' } }] },
-        { content: [{ type: 'tool_use', name: 'read', input: { file_path: 'README.md' } }], expect: { last_user_text_includes: 'Done: src/add.js adds.' } },
+        {
+          content: [
+            { type: 'text', text: 'Asking the Coder.' },
+            { type: 'tool_use', name: 'send_to_agent', input: { agent_name: 'Coder', message: 'Write src/add.js' } },
+          ],
+        },
+        {
+          content: [{ type: 'tool_use', name: 'read', input: { file_path: 'README.md' } }],
+          expect: { last_user_text_includes: 'Done: src/add.js adds.' },
+        },
         { content: [{ type: 'text', text: 'All done.' }] },
       ],
       Coder: TURNS,
@@ -143,7 +197,11 @@ test('across a delegation each thread repeats its own previous request, so the c
         const now = requests[i]?.outcome;
         const then = requests[i - 1]?.outcome;
         assert.ok(now?.kind === 'turn' && then?.kind === 'turn');
-        assert.equal(now.cache.cache_read_bytes, then.cache.total_bytes, `${agent} request ${i + 1} reads its previous request whole`);
+        assert.equal(
+          now.cache.cache_read_bytes,
+          then.cache.total_bytes,
+          `${agent} request ${i + 1} reads its previous request whole`,
+        );
       }
     }
   } finally {

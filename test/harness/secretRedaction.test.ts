@@ -26,7 +26,9 @@ before(async () => {
           { content: [{ type: 'tool_use', name: 'read', input: { file_path: 'config/keys.txt' } }] },
           bash('cat config/keys.txt'),
           bash('base64 -w0 config/keys.txt'),
-          bash(`node -e "process.stdout.write(require('fs').readFileSync('config/keys.txt','utf8').split('\\n').map(encodeURIComponent).join('\\n'))"`),
+          bash(
+            `node -e "process.stdout.write(require('fs').readFileSync('config/keys.txt','utf8').split('\\n').map(encodeURIComponent).join('\\n'))"`,
+          ),
           { content: [{ type: 'text', text: 'Looked at the keys.' }] },
         ],
       },
@@ -48,7 +50,8 @@ function carries(text: string, secret: string): string | undefined {
   if (text.includes(encodeURIComponent(secret))) return 'percent-encoded';
   for (const run of text.match(/[A-Za-z0-9+/_-]{12,}={0,2}/g) ?? []) {
     for (let offset = 0; offset < 4; offset++) {
-      if (Buffer.from(run.slice(offset), 'base64').toString('latin1').includes(secret)) return `in base64 (${run.slice(0, 16)}…)`;
+      if (Buffer.from(run.slice(offset), 'base64').toString('latin1').includes(secret))
+        return `in base64 (${run.slice(0, 16)}…)`;
     }
   }
   return undefined;

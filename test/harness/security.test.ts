@@ -10,7 +10,15 @@ import { after, before, test } from 'node:test';
 import type { EventOfType, SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import type { TempRepo } from '../support/gitRepo.ts';
 import { requireOsSandbox } from '../support/requirements.ts';
-import { ofType, processesMatching, resultOf, resultText, startWorld, waitFor, type HarnessWorld } from './harnessWorld.ts';
+import {
+  ofType,
+  processesMatching,
+  resultOf,
+  resultText,
+  startWorld,
+  waitFor,
+  type HarnessWorld,
+} from './harnessWorld.ts';
 
 const SECRET_FILE_TEXT = 'TOP-SECRET-CONTENT-7731';
 const SECRETS: Record<string, string> = {
@@ -26,11 +34,23 @@ function escapes(root: string): { name: string; input: Record<string, unknown>; 
     { name: 'read', input: { file_path: '../../../../outside.txt' }, why: 'relative escape (read)' },
     { name: 'write', input: { file_path: '../escape.txt', content: 'x' }, why: 'relative escape (write)' },
     { name: 'read', input: { file_path: join(root, 'outside.txt') }, why: 'absolute path outside (read)' },
-    { name: 'write', input: { file_path: join(root, 'abs-escape.txt'), content: 'x' }, why: 'absolute path outside (write)' },
+    {
+      name: 'write',
+      input: { file_path: join(root, 'abs-escape.txt'), content: 'x' },
+      why: 'absolute path outside (write)',
+    },
     { name: 'read', input: { file_path: 'link/outside.txt' }, why: 'symlink out (read)' },
     { name: 'write', input: { file_path: 'link/via-link.txt', content: 'x' }, why: 'symlink out (write)' },
-    { name: 'edit', input: { file_path: 'link/outside.txt', old_string: 'TOP', new_string: 'OWNED' }, why: 'symlink out (edit)' },
-    { name: 'write', input: { file_path: '.git/hooks/pre-commit', content: '#!/bin/sh\necho owned\n' }, why: '.git/hooks' },
+    {
+      name: 'edit',
+      input: { file_path: 'link/outside.txt', old_string: 'TOP', new_string: 'OWNED' },
+      why: 'symlink out (edit)',
+    },
+    {
+      name: 'write',
+      input: { file_path: '.git/hooks/pre-commit', content: '#!/bin/sh\necho owned\n' },
+      why: '.git/hooks',
+    },
     { name: 'write', input: { file_path: '.git', content: 'gitdir: /tmp/elsewhere\n' }, why: 'the .git link file' },
     { name: 'grep', input: { pattern: 'TOP-SECRET', path: '../../../..' }, why: 'grep outside' },
     { name: 'glob', input: { pattern: '*.txt', path: root }, why: 'glob outside' },
@@ -49,12 +69,32 @@ const coderScript = (repo: TempRepo) => ({
     Coder: [
       { content: escapes(repo.root).map((e) => ({ type: 'tool_use', name: e.name, input: e.input })) },
       { content: [{ type: 'tool_use', name: 'bash', input: { command: 'env' } }] },
-      { content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo owned > "$(git rev-parse --git-common-dir)/hooks/pre-commit"' } }] },
-      { content: [{ type: 'tool_use', name: 'bash', input: { command: `echo owned > ${join(repo.root, 'bash-escape.txt')}` } }] },
-      { content: [{ type: 'tool_use', name: 'bash', input: { command: `echo before; ${SLEEP}; echo after`, timeout_ms: 400 } }] },
+      {
+        content: [
+          {
+            type: 'tool_use',
+            name: 'bash',
+            input: { command: 'echo owned > "$(git rev-parse --git-common-dir)/hooks/pre-commit"' },
+          },
+        ],
+      },
+      {
+        content: [
+          { type: 'tool_use', name: 'bash', input: { command: `echo owned > ${join(repo.root, 'bash-escape.txt')}` } },
+        ],
+      },
+      {
+        content: [
+          { type: 'tool_use', name: 'bash', input: { command: `echo before; ${SLEEP}; echo after`, timeout_ms: 400 } },
+        ],
+      },
       { content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo still-usable' } }] },
       // A symlink the agent makes itself, pointing out; then the file tools through it.
-      { content: [{ type: 'tool_use', name: 'bash', input: { command: `ln -s ${repo.root} made-link && echo linked` } }] },
+      {
+        content: [
+          { type: 'tool_use', name: 'bash', input: { command: `ln -s ${repo.root} made-link && echo linked` } },
+        ],
+      },
       {
         content: [
           { type: 'tool_use', name: 'read', input: { file_path: 'made-link/outside.txt' } },
@@ -62,11 +102,27 @@ const coderScript = (repo: TempRepo) => ({
         ],
       },
       // Other processes' environments (the harness holds the secrets).
-      { content: [{ type: 'tool_use', name: 'bash', input: { command: "for p in /proc/[0-9]*; do tr '\\0' '\\n' < $p/environ; done 2>/dev/null; echo scanned" } }] },
+      {
+        content: [
+          {
+            type: 'tool_use',
+            name: 'bash',
+            input: { command: "for p in /proc/[0-9]*; do tr '\\0' '\\n' < $p/environ; done 2>/dev/null; echo scanned" },
+          },
+        ],
+      },
       { content: [{ type: 'text', text: 'Probing done.' }] },
     ],
     Reviewer: [
-      { content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo x > f; echo changed > README.md; rm -f .gitignore; ls' } }] },
+      {
+        content: [
+          {
+            type: 'tool_use',
+            name: 'bash',
+            input: { command: 'echo x > f; echo changed > README.md; rm -f .gitignore; ls' },
+          },
+        ],
+      },
       { content: [{ type: 'tool_use', name: 'write', input: { file_path: 'g.txt', content: 'x' } }] },
       { content: [{ type: 'text', text: 'Reviewed.' }] },
     ],
@@ -75,7 +131,13 @@ const coderScript = (repo: TempRepo) => ({
 
 let world: HarnessWorld;
 let skipped: string | false = false;
-let session: { id: string; events: SessionEvent[]; uses: EventOfType<'agent.tool_use'>[]; worktree: string; confined: boolean };
+let session: {
+  id: string;
+  events: SessionEvent[];
+  uses: EventOfType<'agent.tool_use'>[];
+  worktree: string;
+  confined: boolean;
+};
 const saved: Record<string, string | undefined> = {};
 
 before(async () => {
@@ -193,7 +255,8 @@ test("in the OS sandbox, no process the shell can see holds the parent's secrets
   const scan = resultText(result(escapes('').length + 8));
   assert.match(scan, /scanned/);
   assert.match(scan, /^PATH=/m, 'the scan read environments');
-  for (const [name, value] of Object.entries(SECRETS)) assert.ok(!scan.includes(value), `${name} visible through /proc`);
+  for (const [name, value] of Object.entries(SECRETS))
+    assert.ok(!scan.includes(value), `${name} visible through /proc`);
 });
 
 for (const bubblewrap of ['auto', 'off'] as const) {

@@ -35,9 +35,15 @@ before(async () => {
       return {
         agents: {
           writer: [
-            { content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo ran > ran.txt' } }], expect: { tool_names: ['bash', 'read', 'write'] } },
+            {
+              content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo ran > ran.txt' } }],
+              expect: { tool_names: ['bash', 'read', 'write'] },
+            },
             { content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo no > denied.txt' } }] },
-            { content: [{ type: 'text', text: 'Understood.' }], expect: { last_user_text_includes: 'not on my machine' } },
+            {
+              content: [{ type: 'text', text: 'Understood.' }],
+              expect: { last_user_text_includes: 'not on my machine' },
+            },
           ],
           reader: [
             {
@@ -45,7 +51,10 @@ before(async () => {
               // bash is not offered: only the file tools, which confine their own paths.
               expect: { tool_names: ['read', 'grep'] },
             },
-            { content: [{ type: 'text', text: 'No commands, then.' }], expect: { last_user_text_includes: 'read-only agents run no commands here' } },
+            {
+              content: [{ type: 'text', text: 'No commands, then.' }],
+              expect: { last_user_text_includes: 'read-only agents run no commands here' },
+            },
           ],
         },
       };
@@ -90,14 +99,17 @@ test("an unconfined writer's bash waits for consent: allowed it runs, denied it 
   assert.ok(warnings[0]!.seq < first!.seq, 'said before any command is asked for');
 });
 
-test("an unconfined reader is never offered bash, and a bash call it makes anyway is refused unrun", async () => {
+test('an unconfined reader is never offered bash, and a bash call it makes anyway is refused unrun', async () => {
   const { id, reason } = await world.run('reader');
   assert.deepEqual(reason, { type: 'end_turn' });
   const events = await world.events(id);
   const [use] = ofType(events, 'agent.tool_use');
   assert.equal(use?.name, 'bash');
   assert.equal(use?.evaluated_permission, 'deny');
-  assert.match(resultText(resultOf(events, use!)), /this sandbox confines nothing .* read-only agents run no commands here/);
+  assert.match(
+    resultText(resultOf(events, use!)),
+    /this sandbox confines nothing .* read-only agents run no commands here/,
+  );
   assert.equal(ofType(events, 'user.tool_confirmation').length, 0, 'nothing to ask: it is refused');
   assert.equal(existsSync(outside), false, 'the command never ran');
   // The scripted server checked the tools offered on each request (expect.tool_names).

@@ -10,13 +10,24 @@ import type { EventInput, SessionEvent } from '../../src/core/events/sessionEven
 import { INTERRUPTED_OUTCOME_UNKNOWN } from '../../src/core/harness/toolResults.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { toolUseId } from '../../src/testkit/model/scriptedModelServer.ts';
-import { askerAgent, lastUserText, ofType, resultOf, resultText, startWorld, type HarnessWorld } from './harnessWorld.ts';
+import {
+  askerAgent,
+  lastUserText,
+  ofType,
+  resultOf,
+  resultText,
+  startWorld,
+  type HarnessWorld,
+} from './harnessWorld.ts';
 
 const ASKER = askerAgent();
 
 /** A session whose first model request was refused (a 400), so it has its pinned agents, its worktree's
  * configuration and a user message, and no harness holds it: the starting point for a hand-made crash. */
-async function refusedSession(world: HarnessWorld, agent: string): Promise<{ id: string; thread: string; model: string }> {
+async function refusedSession(
+  world: HarnessWorld,
+  agent: string,
+): Promise<{ id: string; thread: string; model: string }> {
   const { id, reason } = await world.run(agent);
   assert.deepEqual(reason, { type: 'retries_exhausted' });
   const events = await world.events(id);
@@ -45,7 +56,10 @@ test('calls cut off by a crash: bash gets "interrupted, outcome unknown", read a
   const world = await startWorld({
     agents: {
       Coder: [
-        { content: [{ type: 'text', text: 'never served' }], faults: [{ kind: 'invalid_request', message: 'refused once' }] },
+        {
+          content: [{ type: 'text', text: 'never served' }],
+          faults: [{ kind: 'invalid_request', message: 'refused once' }],
+        },
         { content: [{ type: 'text', text: 'Recovered.' }], expect: { last_user_text_includes: 'outcome is unknown' } },
       ],
     },
@@ -53,9 +67,19 @@ test('calls cut off by a crash: bash gets "interrupted, outcome unknown", read a
   try {
     const { id, thread, model } = await refusedSession(world, 'Coder');
     const calls = [
-      { type: 'tool_use' as const, id: toolUseId('Coder', 0, 1), name: 'bash', input: { command: 'echo once >> side.txt' } },
+      {
+        type: 'tool_use' as const,
+        id: toolUseId('Coder', 0, 1),
+        name: 'bash',
+        input: { command: 'echo once >> side.txt' },
+      },
       { type: 'tool_use' as const, id: toolUseId('Coder', 0, 2), name: 'read', input: { file_path: 'README.md' } },
-      { type: 'tool_use' as const, id: toolUseId('Coder', 0, 3), name: 'write', input: { file_path: 'out.txt', content: 'whole file\n' } },
+      {
+        type: 'tool_use' as const,
+        id: toolUseId('Coder', 0, 3),
+        name: 'write',
+        input: { file_path: 'out.txt', content: 'whole file\n' },
+      },
     ];
     const written = await appendAsCrashed(world, id, [
       ...running(thread, 'Coder'),
@@ -74,7 +98,14 @@ test('calls cut off by a crash: bash gets "interrupted, outcome unknown", read a
         stop_reason: 'tool_use',
       },
       { type: 'agent.message', thread, content: [{ type: 'text', text: 'Working.' }] },
-      ...calls.map((c): EventInput => ({ type: 'agent.tool_use', thread, name: c.name, input: c.input, model_tool_use_id: c.id, evaluated_permission: 'allow' })),
+      ...calls.map((c): EventInput => ({
+        type: 'agent.tool_use',
+        thread,
+        name: c.name,
+        input: c.input,
+        model_tool_use_id: c.id,
+        evaluated_permission: 'allow',
+      })),
       // The process died here: the bash may or may not have run; nothing recorded it.
     ]);
     const [bashUse, readUse, writeUse] = crashed.filter((e) => e.type === 'agent.tool_use');
@@ -109,18 +140,31 @@ test('calls cut off by a crash: bash gets "interrupted, outcome unknown", read a
 
 test('a model request started but never ended is issued again on wake', async () => {
   const world = await startWorld({
-    agents: { Coder: [{ content: [{ type: 'text', text: 'Re-issued.' }], faults: [{ kind: 'invalid_request', message: 'refused once' }] }] },
+    agents: {
+      Coder: [
+        {
+          content: [{ type: 'text', text: 'Re-issued.' }],
+          faults: [{ kind: 'invalid_request', message: 'refused once' }],
+        },
+      ],
+    },
   });
   try {
     const { id, thread, model } = await refusedSession(world, 'Coder');
-    const written = await appendAsCrashed(world, id, [...running(thread, 'Coder'), { type: 'span.model_request_start', thread, model }]);
+    const written = await appendAsCrashed(world, id, [
+      ...running(thread, 'Coder'),
+      { type: 'span.model_request_start', thread, model },
+    ]);
     const open = written.at(-1)!;
     assert.equal(foldSession(id, await world.events(id)).threads[thread]?.openModelRequestId, open.id);
     const before = world.requests('Coder').length;
 
     await world.rt.runtime.resume(id);
     const events = await world.events(id);
-    assert.deepEqual(ofType(events, 'agent_os.wake').map((w) => w.recovered), [[open.id]]);
+    assert.deepEqual(
+      ofType(events, 'agent_os.wake').map((w) => w.recovered),
+      [[open.id]],
+    );
     assert.equal(world.requests('Coder').length, before + 1, 'one new request');
     assert.equal(world.requests('Coder').at(-1)?.outcome.kind, 'turn');
     assert.equal(ofType(events, 'agent.message').at(-1)?.content[0]?.text, 'Re-issued.');
@@ -159,7 +203,10 @@ test('a call waiting for confirmation stays waiting across a wake; a confirmed o
     let events = await world.events(id);
     assert.equal(ofType(events, 'agent_os.wake').length, 0, 'nothing to recover');
     assert.equal(resultOf(events, first), undefined);
-    assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'requires_action', event_ids: [first.id] });
+    assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, {
+      type: 'requires_action',
+      event_ids: [first.id],
+    });
     assert.equal(world.requests('asker').length, 1, 'no model request while waiting');
     const worktree = await world.worktree(id);
     assert.equal(existsSync(join(worktree, 'ran.txt')), false);
@@ -179,7 +226,10 @@ test('a call waiting for confirmation stays waiting across a wake; a confirmed o
     ]);
     await runtime.resume(id);
     events = await world.events(id);
-    assert.deepEqual(ofType(events, 'agent_os.wake').map((w) => w.recovered), [[second.id]]);
+    assert.deepEqual(
+      ofType(events, 'agent_os.wake').map((w) => w.recovered),
+      [[second.id]],
+    );
     assert.equal(resultText(resultOf(events, second)), INTERRUPTED_OUTCOME_UNKNOWN);
     assert.equal(existsSync(join(worktree, 'twice.txt')), false);
     assert.deepEqual(ofType(events, 'session.status_idle').at(-1)?.stop_reason, { type: 'end_turn' });

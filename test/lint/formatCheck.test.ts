@@ -1,8 +1,6 @@
 // The format check fires: scripts/formatCode.mjs, with this repository's .oxfmtrc.json, runs in a scratch git
-// repository whose branch changes files against `main`. A new file, or a changed one that was formatted on
-// `main`, is reported when it is not formatted (committed, uncommitted or untracked); files the branch did not
-// touch, and changed ones `main` had not formatted yet, are left to the repository-wide pass (`--all`); and
-// `npm run format` makes the check pass.
+// repository. Every code file in scope is checked, committed, changed or untracked, whoever touched it; fixtures
+// and Markdown keep their own shape; and `npm run format` makes the check pass.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -35,46 +33,43 @@ function formatCode(cwd: string, ...args: string[]): { status: number | null; ou
 function scratchRepository(): string {
   const root = mkdtempSync(join(tmpdir(), 'agentos-format-'));
   copyFileSync(join(repo, '.oxfmtrc.json'), join(root, '.oxfmtrc.json'));
-  write(root, {
-    'src/old.ts': unformatted,
-    'src/legacy.ts': unformatted,
-    'src/edited.ts': formatted,
-    'README.md': '# r\n',
-  });
+  write(root, { 'src/old.ts': formatted, 'test/fixtures/kept.ts': unformatted, 'README.md': '#  r\n' });
   git(root, 'init', '-q', '-b', 'main');
   git(root, 'add', '-A');
   git(root, 'commit', '-qm', 'base');
-  git(root, 'checkout', '-qb', 'work');
   return root;
 }
 
-test('a new or formatted file the branch leaves unformatted fails the check; others wait for --all', () => {
+test('an unformatted code file anywhere fails the check, committed or not; fixtures and Markdown do not', () => {
   const root = scratchRepository();
   try {
-    assert.equal(formatCode(root, '--check').status, 0, 'nothing changed yet');
-    write(root, { 'src/edited.ts': `${formatted}${unformatted.replace('long', 'other')}` });
-    git(root, 'commit', '-qam', 'edit');
-    write(root, { 'src/added.ts': unformatted, 'test/fixtures/kept.ts': unformatted, 'notes.md': '*  x\n' });
-    write(root, { 'src/legacy.ts': `${unformatted}// edited\n` });
+    const clean = formatCode(root, '--check');
+    assert.equal(clean.status, 0, clean.output);
+    write(root, { 'scripts/committed.mjs': unformatted });
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'unformatted');
+    write(root, {
+      'src/untracked.ts': unformatted,
+      'src/old.ts': `${formatted}${unformatted.replace('long', 'other')}`,
+    });
     const result = formatCode(root, '--check');
     assert.equal(result.status, 1, result.output);
-    assert.match(result.output, /src\/edited\.ts/);
-    assert.match(result.output, /src\/added\.ts/);
-    assert.match(result.output, /1 changed file\(s\) not yet formatted on main/);
-    assert.doesNotMatch(result.output, /src\/old\.ts|src\/legacy\.ts|fixtures|notes\.md/);
-    assert.equal(formatCode(root, '--check', '--all').status, 1, 'the untouched file is caught by --all');
+    assert.match(result.output, /scripts\/committed\.mjs/);
+    assert.match(result.output, /src\/untracked\.ts/);
+    assert.match(result.output, /src\/old\.ts/);
+    assert.doesNotMatch(result.output, /fixtures|README/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
 });
 
-test('npm run format rewrites the changed files so the check passes', () => {
+test('npm run format rewrites every file in scope so the check passes, and leaves the rest', () => {
   const root = scratchRepository();
   try {
     write(root, { 'src/added.ts': unformatted });
     assert.equal(formatCode(root).status, 0);
     assert.equal(readFileSync(join(root, 'src/added.ts'), 'utf8'), formatted);
-    assert.equal(readFileSync(join(root, 'src/old.ts'), 'utf8'), unformatted, 'untouched files stay as they are');
+    assert.equal(readFileSync(join(root, 'test/fixtures/kept.ts'), 'utf8'), unformatted, 'fixtures keep their shape');
     const check = formatCode(root, '--check');
     assert.equal(check.status, 0, check.output);
   } finally {

@@ -16,7 +16,20 @@ function lintTree(files: Record<string, string>, typeAware = false): { ok: boole
   const root = mkdtempSync(join(tmpdir(), 'agentos-lint-'));
   try {
     copyFileSync(join(repo, '.oxlintrc.json'), join(root, '.oxlintrc.json'));
-    writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', allowImportingTsExtensions: true, noEmit: true, lib: ['ES2023'] }, include: ['src'] }));
+    writeFileSync(
+      join(root, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          allowImportingTsExtensions: true,
+          noEmit: true,
+          lib: ['ES2023'],
+        },
+        include: ['src'],
+      }),
+    );
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(root, path)), { recursive: true });
       writeFileSync(join(root, path), text);
@@ -24,7 +37,11 @@ function lintTree(files: Record<string, string>, typeAware = false): { ok: boole
     // The scratch tree has no node_modules of its own: oxlint is told where this checkout's type-aware
     // linter is (the config turns type-aware rules on), as it finds it by itself in the repository.
     const env = { ...process.env, OXLINT_TSGOLINT_PATH: join(repo, 'node_modules', '.bin', 'tsgolint') };
-    const run = spawnSync(oxlint, [...(typeAware ? ['--type-aware'] : []), '--deny-warnings', 'src'], { cwd: root, encoding: 'utf8', env });
+    const run = spawnSync(oxlint, [...(typeAware ? ['--type-aware'] : []), '--deny-warnings', 'src'], {
+      cwd: root,
+      encoding: 'utf8',
+      env,
+    });
     return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -52,14 +69,21 @@ test('a tree that keeps the layer table passes, the CLI demo importing the test 
 });
 
 test('an upward import from core is refused, a side-effect import too', () => {
-  const result = lintTree({ ...base, 'src/core/pure.ts': "import { adapter } from '../node/adapter.ts';\nexport const a = adapter;\n", 'src/views/rows.ts': "import '../node/adapter.ts';\n" });
+  const result = lintTree({
+    ...base,
+    'src/core/pure.ts': "import { adapter } from '../node/adapter.ts';\nexport const a = adapter;\n",
+    'src/views/rows.ts': "import '../node/adapter.ts';\n",
+  });
   assert.equal(result.ok, false);
   assert.ok(reported(result.output, 'src/core/pure.ts', 'no-restricted-imports'), result.output);
   assert.ok(reported(result.output, 'src/views/rows.ts', 'no-restricted-imports'), result.output);
 });
 
 test('product code may not import the test kit', () => {
-  const result = lintTree({ ...base, 'src/node/runtime.ts': "import { server } from '../testkit/model/server.ts';\nexport const s = server;\n" });
+  const result = lintTree({
+    ...base,
+    'src/node/runtime.ts': "import { server } from '../testkit/model/server.ts';\nexport const s = server;\n",
+  });
   assert.equal(result.ok, false);
   assert.ok(reported(result.output, 'src/node/runtime.ts', 'no-restricted-imports'), result.output);
 });
@@ -79,7 +103,8 @@ test('the webview may not use node I/O, and only src/vscode may import vscode', 
 test('a floating promise, a default export and an unused import are refused', () => {
   const result = lintTree(
     {
-      'src/node/work.ts': "import { adapter } from './adapter.ts';\nasync function work(): Promise<void> {}\nexport function start(): void {\n  work();\n}\n",
+      'src/node/work.ts':
+        "import { adapter } from './adapter.ts';\nasync function work(): Promise<void> {}\nexport function start(): void {\n  work();\n}\n",
       'src/node/adapter.ts': 'export const adapter = 1;\nexport default adapter;\n',
     },
     true,

@@ -19,13 +19,18 @@ const PASSES_IT_ON = new Set([
 ]);
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 test('only the runtime and the harness name trustUnconfinedCommands: no entry point sets it', () => {
   const naming = files(join(repo, 'src'))
     .filter((f) => readFileSync(f, 'utf8').includes('trustUnconfinedCommands'))
     .map((f) => relative(repo, f));
-  assert.deepEqual(naming.filter((f) => !PASSES_IT_ON.has(f)), []);
+  assert.deepEqual(
+    naming.filter((f) => !PASSES_IT_ON.has(f)),
+    [],
+  );
   assert.ok(naming.length > 0, 'the option is still where this test expects it');
 });

@@ -4,7 +4,14 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
-import type { CodeAction, CompletionItem, CompletionList, Diagnostic, Hover, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import type {
+  CodeAction,
+  CompletionItem,
+  CompletionList,
+  Diagnostic,
+  Hover,
+  PublishDiagnosticsParams,
+} from 'vscode-languageserver-protocol';
 
 const repoRoot = join(__dirname, '..', '..');
 
@@ -20,7 +27,11 @@ export interface StartOptions {
 
 export class LspTestClient {
   readonly diagnostics = new Map<string, Diagnostic[]>();
-  private readonly waiters: { uri: string; predicate: (d: Diagnostic[]) => boolean; resolve: (d: Diagnostic[]) => void }[] = [];
+  private readonly waiters: {
+    uri: string;
+    predicate: (d: Diagnostic[]) => boolean;
+    resolve: (d: Diagnostic[]) => void;
+  }[] = [];
   private versions = new Map<string, number>();
   stderr = '';
 
@@ -30,12 +41,17 @@ export class LspTestClient {
   ) {}
 
   static async start(options: StartOptions): Promise<LspTestClient> {
-    const args = options.bundle ? [options.bundle, '--stdio'] : ['--import', 'tsx', join(repoRoot, 'src', 'lsp', 'server.ts'), '--stdio'];
+    const args = options.bundle
+      ? [options.bundle, '--stdio']
+      : ['--import', 'tsx', join(repoRoot, 'src', 'lsp', 'server.ts'), '--stdio'];
     const child = spawn(process.execPath, args, {
       cwd: repoRoot,
       stdio: 'pipe',
     });
-    const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+    const connection = createMessageConnection(
+      new StreamMessageReader(child.stdout),
+      new StreamMessageWriter(child.stdin),
+    );
     const client = new LspTestClient(child, connection);
     child.stderr.on('data', (chunk) => (client.stderr += String(chunk)));
     connection.onNotification('textDocument/publishDiagnostics', (params: PublishDiagnosticsParams) => {
@@ -59,7 +75,10 @@ export class LspTestClient {
       workspaceFolders: [{ uri: options.rootUri, name: 'test' }],
       initializationOptions: options.initializationOptions,
       capabilities: {
-        workspace: { configuration: options.configuration !== undefined, didChangeWatchedFiles: { dynamicRegistration: true } },
+        workspace: {
+          configuration: options.configuration !== undefined,
+          didChangeWatchedFiles: { dynamicRegistration: true },
+        },
         textDocument: { publishDiagnostics: {}, completion: {}, hover: {} },
       },
     });
@@ -68,7 +87,11 @@ export class LspTestClient {
   }
 
   /** Resolves with the first diagnostics for `uri` (already received or coming) that satisfy `predicate`. */
-  waitForDiagnostics(uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {
+  waitForDiagnostics(
+    uri: string,
+    predicate: (d: Diagnostic[]) => boolean,
+    what = 'diagnostics',
+  ): Promise<Diagnostic[]> {
     const current = this.diagnostics.get(uri);
     if (current && predicate(current)) return Promise.resolve(current);
     return new Promise((resolve, reject) => {
@@ -88,13 +111,18 @@ export class LspTestClient {
 
   async open(uri: string, text: string): Promise<void> {
     this.versions.set(uri, 1);
-    await this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'markdown', version: 1, text } });
+    await this.connection.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'markdown', version: 1, text },
+    });
   }
 
   async change(uri: string, text: string): Promise<void> {
     const version = (this.versions.get(uri) ?? 1) + 1;
     this.versions.set(uri, version);
-    await this.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
+    await this.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version },
+      contentChanges: [{ text }],
+    });
   }
 
   async close(uri: string): Promise<void> {
@@ -110,20 +138,27 @@ export class LspTestClient {
   }
 
   async completion(uri: string, line: number, character: number): Promise<CompletionItem[]> {
-    const result = (await this.connection.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line, character } })) as
-      | CompletionItem[]
-      | CompletionList
-      | null;
+    const result = (await this.connection.sendRequest('textDocument/completion', {
+      textDocument: { uri },
+      position: { line, character },
+    })) as CompletionItem[] | CompletionList | null;
     return Array.isArray(result) ? result : (result?.items ?? []);
   }
 
   async hover(uri: string, line: number, character: number): Promise<Hover | null> {
-    return (await this.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } })) as Hover | null;
+    return (await this.connection.sendRequest('textDocument/hover', {
+      textDocument: { uri },
+      position: { line, character },
+    })) as Hover | null;
   }
 
   async codeActions(uri: string, diagnostics: Diagnostic[]): Promise<CodeAction[]> {
     const range = diagnostics[0]?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-    return ((await this.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range, context: { diagnostics } })) ?? []) as CodeAction[];
+    return ((await this.connection.sendRequest('textDocument/codeAction', {
+      textDocument: { uri },
+      range,
+      context: { diagnostics },
+    })) ?? []) as CodeAction[];
   }
 
   async stop(): Promise<void> {

@@ -24,7 +24,10 @@ async function workspace(fixture?: string): Promise<string> {
   return root;
 }
 
-async function start(root: string, options: Partial<Parameters<typeof LspTestClient.start>[0]> = {}): Promise<LspTestClient> {
+async function start(
+  root: string,
+  options: Partial<Parameters<typeof LspTestClient.start>[0]> = {},
+): Promise<LspTestClient> {
   const client = await LspTestClient.start({ rootPath: root, rootUri: pathToFileURL(root).href, ...options });
   cleanups.push(() => client.stop());
   return client;
@@ -43,19 +46,36 @@ test('diagnostics for every agent file equal the runtime loader problems, open o
   const diagnostics = await client.waitForDiagnostics(uriOf(tool), has(/Frobnicate/));
   const frob = diagnostics.find((d) => /Frobnicate/.test(messageOf(d)))!;
   assert.equal(frob.severity, 2, 'an unknown tool in the allow-list grants nothing: a warning');
-  assert.equal(diagnostics.find((d) => /Bahs/.test(messageOf(d)))?.severity, 1, 'in disallowedTools it would grant more: an error');
+  assert.equal(
+    diagnostics.find((d) => /Bahs/.test(messageOf(d)))?.severity,
+    1,
+    'in disallowedTools it would grant more: an error',
+  );
   assert.equal(frob.code, 'tools');
   assert.deepEqual(frob.range, { start: { line: 3, character: 13 }, end: { line: 3, character: 23 } });
-  assert.ok(diagnostics.some((d) => d.severity === 2 && /WebFetch/.test(messageOf(d))), 'a Claude-only tool is a warning');
+  assert.ok(
+    diagnostics.some((d) => d.severity === 2 && /WebFetch/.test(messageOf(d))),
+    'a Claude-only tool is a warning',
+  );
 
   // Files that are not open are validated from disk too, with the loader's exact messages and ranges.
   const { problems } = await loadAgents(root);
   const files = [...new Set(problems.map((p) => p.file!))];
   assert.ok(files.length >= 10);
   for (const file of files) {
-    const expected = problems.filter((p) => p.file === file).map((p) => ({ message: p.message, range: p.range, severity: p.severity === 'error' ? 1 : 2 }));
-    const got = await client.waitForDiagnostics(uriOf(file), (d) => d.length === expected.length, `${expected.length} diagnostics`);
-    assert.deepEqual(got.map((d) => ({ message: messageOf(d), range: d.range, severity: d.severity })), expected, file);
+    const expected = problems
+      .filter((p) => p.file === file)
+      .map((p) => ({ message: p.message, range: p.range, severity: p.severity === 'error' ? 1 : 2 }));
+    const got = await client.waitForDiagnostics(
+      uriOf(file),
+      (d) => d.length === expected.length,
+      `${expected.length} diagnostics`,
+    );
+    assert.deepEqual(
+      got.map((d) => ({ message: messageOf(d), range: d.range, severity: d.severity })),
+      expected,
+      file,
+    );
   }
   assert.deepEqual(await client.waitForDiagnostics(uriOf(join(root, '.agents', 'good.md')), () => true), []);
 });
@@ -90,7 +110,10 @@ test('a cycle across files appears and disappears when the other file changes', 
   await writeFile(beta, '---\nname: beta\ndescription: calls alpha\ncallable_agents:\n  - alpha\n---\nBeta.\n');
   await client.filesChanged([{ uri: uriOf(beta), type: 1 }]);
   const cycle = await client.waitForDiagnostics(uriOf(alpha), has(/delegation cycle: alpha → beta → alpha/));
-  assert.deepEqual(cycle.find((d) => /cycle/.test(messageOf(d)))!.range, { start: { line: 3, character: 18 }, end: { line: 3, character: 22 } });
+  assert.deepEqual(cycle.find((d) => /cycle/.test(messageOf(d)))!.range, {
+    start: { line: 3, character: 18 },
+    end: { line: 3, character: 22 },
+  });
   await client.waitForDiagnostics(uriOf(beta), has(/delegation cycle: beta → alpha → beta/));
 
   // Editing beta in the editor (unsaved) breaks the cycle: alpha is clean again.
@@ -114,7 +137,10 @@ test('delegation depth follows the setting (workspace/configuration and didChang
   let depth = 1;
   const client = await start(root, { configuration: () => ({ delegationDepth: depth }) });
   const boss = uriOf(join(root, '.agents', 'boss.md'));
-  await client.waitForDiagnostics(boss, has(/delegation too deep: boss → Coordinator → Planner → helper is 3 levels; the limit is 1/));
+  await client.waitForDiagnostics(
+    boss,
+    has(/delegation too deep: boss → Coordinator → Planner → helper is 3 levels; the limit is 1/),
+  );
   depth = 3;
   await client.configurationChanged({});
   await client.waitForDiagnostics(boss, (d) => d.length === 0, 'no depth error at depth 3');
@@ -154,17 +180,25 @@ test('completion: fields, tools, models, agents and policies', async () => {
   ].join('\n');
   await client.open(uri, text);
   await client.waitForDiagnostics(uri, () => true);
-  const labels = async (line: number, character: number) => (await client.completion(uri, line, character)).map((i) => i.label);
+  const labels = async (line: number, character: number) =>
+    (await client.completion(uri, line, character)).map((i) => i.label);
 
   const fields = await labels(12, 0);
-  assert.ok(fields.includes('model') === false && fields.includes('network') && fields.includes('ask') && fields.includes('disallowedTools'), fields.join());
+  assert.ok(
+    fields.includes('model') === false &&
+      fields.includes('network') &&
+      fields.includes('ask') &&
+      fields.includes('disallowedTools'),
+    fields.join(),
+  );
   assert.ok(!fields.includes('name') && !fields.includes('tools'), 'fields already present are not offered');
   assert.deepEqual((await labels(3, 13)).sort(), ['Agent(…)', 'bash', 'edit', 'glob', 'grep', 'write']);
   assert.ok(fields.includes('maxTurns'), 'Claude Code’s maxTurns, which is recorded, is offered');
   const models = await labels(4, 7);
   assert.ok(models.includes('sonnet') && models.includes('inherit') && models.includes('claude-opus-4-8'));
   const agents = await labels(6, 4);
-  for (const name of ['Coordinator', 'Planner', 'Coder', 'Reviewer', 'docs-writer', 'code-reviewer', 'lead']) assert.ok(agents.includes(name), `${name} in ${agents.join()}`);
+  for (const name of ['Coordinator', 'Planner', 'Coder', 'Reviewer', 'docs-writer', 'code-reviewer', 'lead'])
+    assert.ok(agents.includes(name), `${name} in ${agents.join()}`);
   assert.ok(!agents.includes('new-agent'), 'an agent does not call itself');
   assert.deepEqual((await labels(9, 12)).sort(), ['bash', 'edit', 'glob', 'grep', 'read', 'write']);
   assert.deepEqual((await labels(11, 14)).sort(), ['always_allow', 'always_ask']);
@@ -179,7 +213,8 @@ test('hover: field docs, tool names and callable agents', async () => {
   const uri = uriOf(lead);
   await client.open(uri, await readFile(lead, 'utf8'));
   await client.waitForDiagnostics(uri, () => true);
-  const value = async (line: number, character: number) => ((await client.hover(uri, line, character))?.contents as MarkupContent | undefined)?.value ?? '';
+  const value = async (line: number, character: number) =>
+    ((await client.hover(uri, line, character))?.contents as MarkupContent | undefined)?.value ?? '';
   assert.match(await value(3, 2), /Allow-list of tools/);
   assert.match(await value(4, 3), /delegate/);
   assert.match(await value(3, 8), /\*\*read\*\* — Reads a file/);
@@ -189,12 +224,22 @@ test('hover: field docs, tool names and callable agents', async () => {
 });
 
 const bundle = join(__dirname, '..', '..', 'dist', 'lspServer.js');
-test('the built bundle (dist/lspServer.js) serves the same diagnostics', { skip: !existsSync(bundle) && 'run npm run build first' }, async () => {
-  const root = await workspace('cycle');
-  const client = await start(root, { bundle });
-  await client.waitForDiagnostics(uriOf(join(root, '.agents', 'alpha.md')), has(/delegation cycle: alpha → beta → alpha/));
-  await client.waitForDiagnostics(uriOf(join(root, '.agents', 'gamma.md')), has(/'alpha' cannot be called: it failed to load/));
-});
+test(
+  'the built bundle (dist/lspServer.js) serves the same diagnostics',
+  { skip: !existsSync(bundle) && 'run npm run build first' },
+  async () => {
+    const root = await workspace('cycle');
+    const client = await start(root, { bundle });
+    await client.waitForDiagnostics(
+      uriOf(join(root, '.agents', 'alpha.md')),
+      has(/delegation cycle: alpha → beta → alpha/),
+    );
+    await client.waitForDiagnostics(
+      uriOf(join(root, '.agents', 'gamma.md')),
+      has(/'alpha' cannot be called: it failed to load/),
+    );
+  },
+);
 
 test('Markdown outside agent folders gets no agent features', async () => {
   const root = await workspace();
@@ -217,7 +262,9 @@ test('quick fixes replace a misspelt field, tool and agent; applying them clears
   const titles = fixes.map((f) => f.title).sort();
   assert.deepEqual(titles, ["Change to 'description'", "Change to 'docs-writer'", "Change to 'read'"]);
   // Apply the edits as an editor would (end to start so earlier ranges stay valid).
-  const edits = fixes.flatMap((f) => f.edit!.changes![uri]!).sort((a, b) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character);
+  const edits = fixes
+    .flatMap((f) => f.edit!.changes![uri]!)
+    .sort((a, b) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character);
   const lines = text.split('\n');
   for (const e of edits) {
     const line = lines[e.range.start.line]!;
@@ -232,35 +279,70 @@ test('Claude Code files in nested folders: diagnostics equal the loader, hover e
   const client = await start(root);
   const { problems } = await loadAgents(root);
   const files = [...new Set(problems.map((p) => p.file!))];
-  assert.ok(files.some((f) => f.includes(join('.claude', 'agents', 'engineering', ''))), 'nested files have problems to show');
+  assert.ok(
+    files.some((f) => f.includes(join('.claude', 'agents', 'engineering', ''))),
+    'nested files have problems to show',
+  );
   for (const file of files) {
-    const expected = problems.filter((p) => p.file === file).map((p) => ({ message: p.message, range: p.range, severity: p.severity === 'error' ? 1 : 2 }));
-    const got = await client.waitForDiagnostics(uriOf(file), (d) => d.length === expected.length, `${expected.length} diagnostics`);
-    assert.deepEqual(got.map((d) => ({ message: messageOf(d), range: d.range, severity: d.severity })), expected, file);
+    const expected = problems
+      .filter((p) => p.file === file)
+      .map((p) => ({ message: p.message, range: p.range, severity: p.severity === 'error' ? 1 : 2 }));
+    const got = await client.waitForDiagnostics(
+      uriOf(file),
+      (d) => d.length === expected.length,
+      `${expected.length} diagnostics`,
+    );
+    assert.deepEqual(
+      got.map((d) => ({ message: messageOf(d), range: d.range, severity: d.severity })),
+      expected,
+      file,
+    );
   }
 
   const orchestrator = join(root, '.claude', 'agents', 'orchestration', 'orchestrator.md');
   const uri = uriOf(orchestrator);
   await client.open(uri, await readFile(orchestrator, 'utf8'));
   await client.waitForDiagnostics(uri, (d) => d.length === 0, 'orchestrator clean');
-  const value = async (line: number, character: number) => ((await client.hover(uri, line, character))?.contents as MarkupContent | undefined)?.value ?? '';
+  const value = async (line: number, character: number) =>
+    ((await client.hover(uri, line, character))?.contents as MarkupContent | undefined)?.value ?? '';
   assert.match(await value(3, 15), /Agent \*\*researcher\*\* — Use this agent when a question needs evidence/);
-  assert.match(await value(3, 9), /\*\*Agent\*\* is delegation: in Agent OS an agent delegates \(with send_to_agent\) only to the agents named in callable_agents/);
+  assert.match(
+    await value(3, 9),
+    /\*\*Agent\*\* is delegation: in Agent OS an agent delegates \(with send_to_agent\) only to the agents named in callable_agents/,
+  );
 
   // Inside Agent( the workspace's agents are offered, itself left out.
-  await client.change(uri, (await readFile(orchestrator, 'utf8')).replace('tools: Agent(researcher, test-runner), Read', 'tools: Read, Agent(researcher, '));
+  await client.change(
+    uri,
+    (await readFile(orchestrator, 'utf8')).replace(
+      'tools: Agent(researcher, test-runner), Read',
+      'tools: Read, Agent(researcher, ',
+    ),
+  );
   const inside = (await client.completion(uri, 3, 'tools: Read, Agent(researcher, '.length)).map((i) => i.label);
   assert.ok(inside.includes('test-runner') && inside.includes('Coder'), inside.join());
-  assert.ok(!inside.includes('researcher') && !inside.includes('orchestrator') && !inside.includes('bash'), inside.join());
+  assert.ok(
+    !inside.includes('researcher') && !inside.includes('orchestrator') && !inside.includes('bash'),
+    inside.join(),
+  );
 
   // Typing an unknown key: a warning, and hover on it states the rule.
   await client.change(uri, (await readFile(orchestrator, 'utf8')).replace('model:', 'category: orchestration\nmodel:'));
-  const warned = await client.waitForDiagnostics(uri, has(/unknown field 'category' is ignored, as Claude Code ignores it/));
+  const warned = await client.waitForDiagnostics(
+    uri,
+    has(/unknown field 'category' is ignored, as Claude Code ignores it/),
+  );
   assert.equal(warned[0]!.severity, 2);
-  assert.match(await value(4, 2), /A field Agent OS does not know is ignored with a warning, as Claude Code ignores it/);
+  assert.match(
+    await value(4, 2),
+    /A field Agent OS does not know is ignored with a warning, as Claude Code ignores it/,
+  );
   // A misspelt `tools` is an error with its quick fix.
   await client.change(uri, (await readFile(orchestrator, 'utf8')).replace('tools:', 'tols:'));
   const error = await client.waitForDiagnostics(uri, has(/unknown field 'tols' \(did you mean 'tools'\?\)/));
   assert.equal(error.find((d) => d.code === 'tols')!.severity, 1);
-  assert.deepEqual((await client.codeActions(uri, error)).map((f) => f.title), ["Change to 'tools'"]);
+  assert.deepEqual(
+    (await client.codeActions(uri, error)).map((f) => f.title),
+    ["Change to 'tools'"],
+  );
 });

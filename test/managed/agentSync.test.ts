@@ -39,7 +39,10 @@ test('agent sync creates each platform agent once, re-sends nothing unchanged, a
     assert.deepEqual([first.created, first.updated], [2, 0]);
     assert.deepEqual([first.byName.Lead?.version, first.byName.Helper?.version], [1, 1]);
     const lead = platform.agentOf(first.byName.Lead?.id as string);
-    assert.deepEqual(lead.multiagent, { type: 'coordinator', agents: [{ type: 'agent', id: first.byName.Helper?.id, version: 1 }] });
+    assert.deepEqual(lead.multiagent, {
+      type: 'coordinator',
+      agents: [{ type: 'agent', id: first.byName.Helper?.id, version: 1 }],
+    });
 
     const again = await syncAgents({ client, state, agents, primary: 'Lead' });
     assert.deepEqual([again.created, again.updated], [0, 0]);
@@ -51,7 +54,10 @@ test('agent sync creates each platform agent once, re-sends nothing unchanged, a
     agents.set('Helper', agent('Helper', 'help, carefully'));
     const changed = await syncAgents({ client, state, agents, primary: 'Lead' });
     assert.deepEqual([changed.created, changed.updated], [0, 2]);
-    assert.deepEqual([changed.byName.Lead?.id, changed.byName.Helper?.id], [first.byName.Lead?.id, first.byName.Helper?.id]);
+    assert.deepEqual(
+      [changed.byName.Lead?.id, changed.byName.Helper?.id],
+      [first.byName.Lead?.id, first.byName.Helper?.id],
+    );
     assert.deepEqual([changed.byName.Lead?.version, changed.byName.Helper?.version], [2, 2]);
     assert.deepEqual(platform.agentOf(changed.byName.Lead?.id as string).multiagent, {
       type: 'coordinator',
@@ -61,7 +67,12 @@ test('agent sync creates each platform agent once, re-sends nothing unchanged, a
     assert.equal(platform.agentOf(first.byName.Helper?.id as string, 1).system?.includes('carefully'), false);
 
     // A fresh process reads the same state: nothing is sent.
-    const reread = await syncAgents({ client, state: ManagedStateFile.inStore(root, platform.url), agents, primary: 'Lead' });
+    const reread = await syncAgents({
+      client,
+      state: ManagedStateFile.inStore(root, platform.url),
+      agents,
+      primary: 'Lead',
+    });
     assert.deepEqual([reread.created, reread.updated], [0, 0]);
   } finally {
     await platform.close();

@@ -10,7 +10,10 @@ test('agent-os demo --backend managed runs offline to the end: same thread tree,
   const result = await startCli(['demo', '--backend', 'managed'], cliEnv({})).done;
   assert.equal(result.code, 0, show(result));
   const out = result.stdout;
-  assert.match(out, /platform stand-in: http:\/\/127\.0\.0\.1:\d+ \(Claude Managed Agents API; tools run by this machine's worker\)/);
+  assert.match(
+    out,
+    /platform stand-in: http:\/\/127\.0\.0\.1:\d+ \(Claude Managed Agents API; tools run by this machine's worker\)/,
+  );
   assert.match(out, /== threads\nCoordinator v\d+ — idle/);
   for (const agent of ['Planner', 'Coder', 'Reviewer']) assert.match(out, new RegExp(`[├└]─ ${agent} v\\d+ — idle`));
   assert.match(out, /Reviewer: verdict REJECT/);
@@ -24,5 +27,8 @@ test('agent-os run --backend managed without a key says what key it needs', asyn
   ensureBuiltCli();
   const result = await startCli(['run', '--backend', 'managed', '--task', 'x'], cliEnv({})).done;
   assert.equal(result.code, 1, show(result));
-  assert.match(result.stderr, /ANTHROPIC_API_KEY is not set: the managed backend needs a key of an organization with Claude Managed Agents access/);
+  assert.match(
+    result.stderr,
+    /ANTHROPIC_API_KEY is not set: the managed backend needs a key of an organization with Claude Managed Agents access/,
+  );
 });

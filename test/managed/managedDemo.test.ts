@@ -16,12 +16,25 @@ test('managed: issue → four agents on the platform → worker runs the tools �
     const stop = await runtime.settled(meta.id);
     let events = await store.read(meta.id);
     let state = foldSession(meta.id, events);
-    assert.deepEqual(world.model.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+    assert.deepEqual(
+      world.model.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome),
+      [],
+    );
     assert.equal(stop?.type, 'requires_action', JSON.stringify({ stop, lines: worker.lines }));
-    const verdicts = events.filter((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted');
-    assert.deepEqual(verdicts.map((v) => (v.verdict as { decision: string }).decision), ['REJECT', 'APPROVE']);
+    const verdicts = events.filter(
+      (e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted',
+    );
+    assert.deepEqual(
+      verdicts.map((v) => (v.verdict as { decision: string }).decision),
+      ['REJECT', 'APPROVE'],
+    );
     assert.deepEqual(stop, { type: 'requires_action', event_ids: [verdicts[1]?.id] });
-    assert.deepEqual(Object.values(state.threads).map((t) => t.agentName).sort(), ['Coder', 'Coordinator', 'Planner', 'Reviewer']);
+    assert.deepEqual(
+      Object.values(state.threads)
+        .map((t) => t.agentName)
+        .sort(),
+      ['Coder', 'Coordinator', 'Planner', 'Reviewer'],
+    );
     assert.ok(state.latestPlan);
     assert.equal(world.github.pullRequests().length, 0);
 

@@ -19,8 +19,11 @@ test('managed, unconfined: readers get no bash from the worker; the Coder works;
     let state = foldSession(meta.id, events);
     assert.equal(state.configured?.sandbox.confined, false);
     const agentOf = (thread: string): string | undefined => state.threads[thread]?.agentName;
-    const bash = events.filter((e): e is EventOfType<'agent.tool_use'> => e.type === 'agent.tool_use' && e.name === 'bash');
-    const resultOf = (id: string) => events.find((e): e is EventOfType<'agent.tool_result'> => e.type === 'agent.tool_result' && e.tool_use_id === id);
+    const bash = events.filter(
+      (e): e is EventOfType<'agent.tool_use'> => e.type === 'agent.tool_use' && e.name === 'bash',
+    );
+    const resultOf = (id: string) =>
+      events.find((e): e is EventOfType<'agent.tool_result'> => e.type === 'agent.tool_result' && e.tool_use_id === id);
     const readers = bash.filter((u) => agentOf(u.thread) === 'Planner' || agentOf(u.thread) === 'Reviewer');
     assert.ok(readers.length >= 2, 'the script has the Planner and the Reviewer try bash');
     for (const use of readers) {
@@ -31,7 +34,9 @@ test('managed, unconfined: readers get no bash from the worker; the Coder works;
     const coder = bash.filter((u) => agentOf(u.thread) === 'Coder');
     assert.ok(coder.length > 0 && coder.every((u) => resultOf(u.id)?.is_error === false), "the Coder's commands ran");
 
-    const verdict = events.filter((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted').at(-1);
+    const verdict = events
+      .filter((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted')
+      .at(-1);
     await runtime.approve(meta.id, verdict?.id as string);
     events = await store.read(meta.id);
     state = foldSession(meta.id, events);

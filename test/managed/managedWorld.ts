@@ -38,12 +38,18 @@ export interface ManagedWorld {
 }
 
 export async function startManagedWorld(
-  options: { script?: unknown; platform?: Partial<PlatformStandInOptions>; runtime?: Partial<Omit<LocalRuntimeOptions, 'storeDir' | 'model'>> } = {},
+  options: {
+    script?: unknown;
+    platform?: Partial<PlatformStandInOptions>;
+    runtime?: Partial<Omit<LocalRuntimeOptions, 'storeDir' | 'model'>>;
+  } = {},
 ): Promise<ManagedWorld> {
   const root = mkdtempSync(join(tmpdir(), 'agent-os-managed-'));
   const sample = await createSampleRepository(root);
   const github = await GitHubStandIn.start({ repositories: [sample.standInRepository] });
-  const model = await ScriptedModelServer.start({ script: parseModelScript(options.script ?? managedDemoModelScript()) });
+  const model = await ScriptedModelServer.start({
+    script: parseModelScript(options.script ?? managedDemoModelScript()),
+  });
   const platform = await PlatformStandIn.start({ modelUrl: model.url, ...options.platform });
   const storeDir = join(root, 'store');
   const make = (): ManagedRuntimeSetup =>

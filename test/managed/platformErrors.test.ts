@@ -14,14 +14,29 @@ const oneTurn = { agents: { Coordinator: [{ content: [{ type: 'text', text: 'Not
 
 test('no key, a refused key, a key without access, an unknown environment: each a clear error before anything is made', async () => {
   const root = mkdtempSync(join(tmpdir(), 'agent-os-managed-errors-'));
-  const platform = await PlatformStandIn.start({ modelUrl: 'http://127.0.0.1:9', apiKeys: { good: 'ok', outsider: 'no_access' } });
+  const platform = await PlatformStandIn.start({
+    modelUrl: 'http://127.0.0.1:9',
+    apiKeys: { good: 'ok', outsider: 'no_access' },
+  });
   try {
     const runtimeWith = (apiKey: string, environmentId?: string) =>
-      createManagedRuntime({ storeDir: join(root, 'store'), platform: { apiKey, baseURL: platform.url, ...(environmentId ? { environmentId } : {}) } }).runtime;
+      createManagedRuntime({
+        storeDir: join(root, 'store'),
+        platform: { apiKey, baseURL: platform.url, ...(environmentId ? { environmentId } : {}) },
+      }).runtime;
     assert.throws(() => runtimeWith(''), /needs ANTHROPIC_API_KEY/);
-    await assert.rejects(runtimeWith('wrong').environmentId(), /refused the API key while .*\(401 authentication_error/);
-    await assert.rejects(runtimeWith('outsider').environmentId(), /no access to Claude Managed Agents \(403 organization_not_enrolled_in_beta\) while .*Use a key of an organization in the beta/);
-    await assert.rejects(runtimeWith('good', 'env_doesnotexist').environmentId(), /no such environment \(404 environment_not_found\) while looking up environment env_doesnotexist/);
+    await assert.rejects(
+      runtimeWith('wrong').environmentId(),
+      /refused the API key while .*\(401 authentication_error/,
+    );
+    await assert.rejects(
+      runtimeWith('outsider').environmentId(),
+      /no access to Claude Managed Agents \(403 organization_not_enrolled_in_beta\) while .*Use a key of an organization in the beta/,
+    );
+    await assert.rejects(
+      runtimeWith('good', 'env_doesnotexist').environmentId(),
+      /no such environment \(404 environment_not_found\) while looking up environment env_doesnotexist/,
+    );
     assert.equal(platform.environments.size, 0, 'nothing was made on the way');
   } finally {
     await platform.close();
@@ -39,7 +54,10 @@ test('429s: retried by the SDK when brief; past the retries a clear error, and t
 
     // One more than the SDK's retries (4): every attempt is refused.
     world.platform.rateLimit(/^POST \/v1\/sessions$/, 5);
-    await assert.rejects(runtime.start({ task: 'Nothing.', repository: world.sample.workdir }), /rate limiting requests \(429\) while creating the session/);
+    await assert.rejects(
+      runtime.start({ task: 'Nothing.', repository: world.sample.workdir }),
+      /rate limiting requests \(429\) while creating the session/,
+    );
     assert.equal((await store.list()).length, 1, 'no half-made session is left');
 
     // A stream refused with 429 many times over: the mirror keeps re-attaching and the session still ends.
@@ -62,7 +80,10 @@ test('a lost lease (412 heartbeat_precondition_failed): the worker says so, the 
       ],
       Coder: [
         { content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo ran >> lease.log && sleep 4' } }] },
-        { content: [{ type: 'text', text: 'Reported.' }], expect: { last_user_text_includes: 'interrupted before completion' } },
+        {
+          content: [{ type: 'text', text: 'Reported.' }],
+          expect: { last_user_text_includes: 'interrupted before completion' },
+        },
       ],
     },
   };
@@ -71,14 +92,21 @@ test('a lost lease (412 heartbeat_precondition_failed): the worker says so, the 
     const worker = await world.startWorker('lessee');
     const { runtime, store } = world.setup;
     const meta = await runtime.start({ task: 'Run it.', repository: world.sample.workdir });
-    for (let i = 0; i < 400 && !worker.lines.some((l) => l.includes('Coder: bash')); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 400 && !worker.lines.some((l) => l.includes('Coder: bash')); i++)
+      await new Promise((r) => setTimeout(r, 25));
     world.platform.expireLeases(meta.id);
     const stop = await runtime.settled(meta.id);
     assert.equal(stop?.type, 'end_turn', worker.lines.join('\n'));
-    assert.ok(worker.lines.some((l) => /lost the lease of work work_\w+ \(412 heartbeat_precondition_failed\)/.test(l)), worker.lines.join('\n'));
+    assert.ok(
+      worker.lines.some((l) => /lost the lease of work work_\w+ \(412 heartbeat_precondition_failed\)/.test(l)),
+      worker.lines.join('\n'),
+    );
     const events = await store.read(meta.id);
     const result = events.find((e) => e.type === 'agent.tool_result' && e.is_error);
-    assert.match(result?.type === 'agent.tool_result' ? (result.content[0]?.text ?? '') : '', /interrupted before completion/);
+    assert.match(
+      result?.type === 'agent.tool_result' ? (result.content[0]?.text ?? '') : '',
+      /interrupted before completion/,
+    );
     assert.equal(foldSession(meta.id, events).errors, 0);
   } finally {
     await world.close();

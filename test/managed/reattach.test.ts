@@ -26,8 +26,14 @@ test('streams cut again and again mid-run, then a reload: every platform event i
     assertEachOnce(events);
     assert.equal(stop?.type, 'requires_action');
     const platformSession = world.platform.sessions.get(meta.id);
-    const platformCalls = (platformSession?.events ?? []).filter((e) => e.event.type === 'agent.tool_use' || e.event.type === 'agent.custom_tool_use');
-    assert.equal(events.filter((e) => e.type === 'agent.tool_use').length, platformCalls.length, 'every call of every thread is mirrored, once');
+    const platformCalls = (platformSession?.events ?? []).filter(
+      (e) => e.event.type === 'agent.tool_use' || e.event.type === 'agent.custom_tool_use',
+    );
+    assert.equal(
+      events.filter((e) => e.type === 'agent.tool_use').length,
+      platformCalls.length,
+      'every call of every thread is mirrored, once',
+    );
     const state = foldSession(meta.id, events);
     const verdict = state.latestVerdict;
     assert.ok(verdict);

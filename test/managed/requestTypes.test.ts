@@ -32,11 +32,24 @@ const session: SessionCreateParams = {
   environment_id: 'env_x',
   budget: { type: 'limit', max_list_cost: { amount: '250', currency: 'USD' } },
 };
-const answer: BetaManagedAgentsEventParams = { type: 'user.custom_tool_result', custom_tool_use_id: 'sevt_x', content: [{ type: 'text', text: 'ok' }], is_error: false };
-// @ts-expect-error — sub-agents are `multiagent`, not the research preview's `callable_agents`
-const preview: AgentCreateParams = { name: 'Lead', model: 'claude-sonnet-4-6', callable_agents: [{ type: 'agent', id: 'agent_x', version: 1 }] };
-// @ts-expect-error — a budget is minor units as a string
-const badBudget: SessionCreateParams = { agent: 'agent_x', environment_id: 'env_x', budget: { type: 'limit', max_list_cost: { amount: 2.5, currency: 'USD' } } };
+const answer: BetaManagedAgentsEventParams = {
+  type: 'user.custom_tool_result',
+  custom_tool_use_id: 'sevt_x',
+  content: [{ type: 'text', text: 'ok' }],
+  is_error: false,
+};
+const preview: AgentCreateParams = {
+  name: 'Lead',
+  model: 'claude-sonnet-4-6',
+  // @ts-expect-error — sub-agents are `multiagent`, not the research preview's `callable_agents`
+  callable_agents: [{ type: 'agent', id: 'agent_x', version: 1 }],
+};
+const badBudget: SessionCreateParams = {
+  agent: 'agent_x',
+  environment_id: 'env_x',
+  // @ts-expect-error — a budget is minor units as a string
+  budget: { type: 'limit', max_list_cost: { amount: 2.5, currency: 'USD' } },
+};
 
 test('the request shapes the backend builds are the ones the platform takes; the preview shape is refused', async () => {
   assert.equal(created.multiagent?.type, 'coordinator');
@@ -48,10 +61,16 @@ test('the request shapes the backend builds are the ones the platform takes; the
   const platform = await PlatformStandIn.start({ modelUrl: 'http://127.0.0.1:9' });
   try {
     const client = new Anthropic({ apiKey: 'stand-in-key', baseURL: platform.url, maxRetries: 0 });
-    await assert.rejects(client.beta.agents.create(preview), (error: unknown) => error instanceof BadRequestError && /callable_agents/.test(error.message));
+    await assert.rejects(
+      client.beta.agents.create(preview),
+      (error: unknown) => error instanceof BadRequestError && /callable_agents/.test(error.message),
+    );
     const made = await client.beta.agents.create(agentCreateParams(planner, []));
     assert.equal(made.version, 1);
-    assert.deepEqual(made.tools.map((t) => t.type), ['agent_toolset_20260401', 'custom']);
+    assert.deepEqual(
+      made.tools.map((t) => t.type),
+      ['agent_toolset_20260401', 'custom'],
+    );
   } finally {
     await platform.close();
   }

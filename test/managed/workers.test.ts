@@ -15,30 +15,53 @@ function coderScript(command: string, expectAfter: string): unknown {
   return {
     agents: {
       Coordinator: [
-        { content: [{ type: 'tool_use', name: 'send_to_agent', input: { agent_name: 'Coder', message: 'Run the command.' } }] },
+        {
+          content: [
+            { type: 'tool_use', name: 'send_to_agent', input: { agent_name: 'Coder', message: 'Run the command.' } },
+          ],
+        },
         { content: [{ type: 'text', text: 'Done.' }] },
       ],
       Coder: [
         { content: [{ type: 'tool_use', name: 'bash', input: { command } }] },
-        { content: [{ type: 'text', text: 'Reported what happened.' }], expect: { last_user_text_includes: expectAfter } },
+        {
+          content: [{ type: 'text', text: 'Reported what happened.' }],
+          expect: { last_user_text_includes: expectAfter },
+        },
       ],
     },
   };
 }
 
 test('a worker killed mid-call: the next worker answers the call as interrupted (outcome unknown) and never runs it again', async () => {
-  const world = await startManagedWorld({ script: coderScript(slowCall, 'interrupted before completion'), platform: { leaseTtlSeconds: 2 } });
+  const world = await startManagedWorld({
+    script: coderScript(slowCall, 'interrupted before completion'),
+    platform: { leaseTtlSeconds: 2 },
+  });
   try {
     const { runtime, store } = world.setup;
     const environmentId = await runtime.environmentId();
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(__dirname, 'fixtures', 'workerChild.ts'), JSON.stringify({ apiKey: STAND_IN_KEY, baseURL: world.platform.url, environmentId, storeDir: world.storeDir, workerId: 'doomed' })],
+      [
+        '--import',
+        'tsx',
+        join(__dirname, 'fixtures', 'workerChild.ts'),
+        JSON.stringify({
+          apiKey: STAND_IN_KEY,
+          baseURL: world.platform.url,
+          environmentId,
+          storeDir: world.storeDir,
+          workerId: 'doomed',
+        }),
+      ],
       // Its own process group: the kill takes the worker and the command it runs, as a lost machine would.
       { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
     );
     let printed = '';
-    const started = new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => ((printed += d.toString()), printed.includes('Coder: bash') && resolve())));
+    const started = new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => ((printed += d.toString()), printed.includes('Coder: bash') && resolve())),
+    );
     const exited = new Promise((resolve) => child.on('exit', resolve));
     const meta = await runtime.start({ task: 'Run the slow command.', repository: world.sample.workdir });
     await started;
@@ -54,9 +77,15 @@ test('a worker killed mid-call: the next worker answers the call as interrupted 
     const bash = events.find((e) => e.type === 'agent.tool_use' && e.name === 'bash');
     const result = events.find((e) => e.type === 'agent.tool_result' && e.tool_use_id === bash?.id);
     assert.equal(result?.type === 'agent.tool_result' && result.is_error, true);
-    assert.match(result?.type === 'agent.tool_result' ? (result.content[0]?.text ?? '') : '', /interrupted before completion.*outcome is unknown/s);
+    assert.match(
+      result?.type === 'agent.tool_result' ? (result.content[0]?.text ?? '') : '',
+      /interrupted before completion.*outcome is unknown/s,
+    );
     assert.equal(readWorktreeFile(world.storeDir, meta.id, 'calls.log'), 'started\n', 'the command ran once');
-    assert.ok(next.lines.some((l) => l.includes('started before by a worker that stopped')), next.lines.join('\n'));
+    assert.ok(
+      next.lines.some((l) => l.includes('started before by a worker that stopped')),
+      next.lines.join('\n'),
+    );
     assert.equal(foldSession(meta.id, events).errors, 0);
   } finally {
     await world.close();
@@ -64,22 +93,33 @@ test('a worker killed mid-call: the next worker answers the call as interrupted 
 });
 
 test('two workers serve one environment: concurrent sessions are spread over them, each call run once', async () => {
-  const world = await startManagedWorld({ script: coderScript('echo hello from the sandbox', 'hello from the sandbox') });
+  const world = await startManagedWorld({
+    script: coderScript('echo hello from the sandbox', 'hello from the sandbox'),
+  });
   try {
     const a = await world.startWorker('worker-a');
     const b = await world.startWorker('worker-b');
     const { runtime, store } = world.setup;
-    const sessions = await Promise.all([1, 2].map((n) => runtime.start({ task: `Say hello (${n}).`, repository: world.sample.workdir })));
+    const sessions = await Promise.all(
+      [1, 2].map((n) => runtime.start({ task: `Say hello (${n}).`, repository: world.sample.workdir })),
+    );
     const stops = await Promise.all(sessions.map((s) => runtime.settled(s.id)));
-    assert.deepEqual(stops.map((s) => s?.type), ['end_turn', 'end_turn'], JSON.stringify([a.lines, b.lines]));
-    const servedBy = (lines: string[]): Set<string> => new Set(lines.filter((l) => l.includes(': bash')).map((l) => l.split(' ')[0] as string));
+    assert.deepEqual(
+      stops.map((s) => s?.type),
+      ['end_turn', 'end_turn'],
+      JSON.stringify([a.lines, b.lines]),
+    );
+    const servedBy = (lines: string[]): Set<string> =>
+      new Set(lines.filter((l) => l.includes(': bash')).map((l) => l.split(' ')[0] as string));
     const [byA, byB] = [servedBy(a.lines), servedBy(b.lines)];
     assert.equal(byA.size, 1, a.lines.join('\n'));
     assert.equal(byB.size, 1, b.lines.join('\n'));
     assert.notDeepEqual([...byA], [...byB], 'each worker served its own session');
     for (const s of sessions) {
       const events = await store.read(s.id);
-      const results = events.filter((e) => e.type === 'agent.tool_result' && !e.is_error && e.content[0]?.text.includes('hello from the sandbox'));
+      const results = events.filter(
+        (e) => e.type === 'agent.tool_result' && !e.is_error && e.content[0]?.text.includes('hello from the sandbox'),
+      );
       assert.equal(results.length, 1);
     }
   } finally {

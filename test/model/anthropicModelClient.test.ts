@@ -24,14 +24,22 @@ const twoTurnScript = {
   ],
 };
 
-async function runToolSession(server: ScriptedModelServer, streaming: boolean): Promise<{ texts: string[]; deltas: string; messages: RequestMessage[] }> {
+async function runToolSession(
+  server: ScriptedModelServer,
+  streaming: boolean,
+): Promise<{ texts: string[]; deltas: string; messages: RequestMessage[] }> {
   const client = clientFor(server, { streaming });
-  const messages: RequestMessage[] = [{ role: 'user', content: [{ type: 'text', text: 'Please fix the bug in parse().' }] }];
+  const messages: RequestMessage[] = [
+    { role: 'user', content: [{ type: 'text', text: 'Please fix the bug in parse().' }] },
+  ];
   const toolOutputs: Record<string, string> = { read: '# Project\nA parser.', bash: '3 passing' };
   const texts: string[] = [];
   let deltas = '';
   for (let i = 0; i < 3; i++) {
-    const response = await client.createMessage(request(messages), { onTextDelta: (t) => (deltas += t), agentName: 'coder' });
+    const response = await client.createMessage(request(messages), {
+      onTextDelta: (t) => (deltas += t),
+      agentName: 'coder',
+    });
     messages.push({ role: 'assistant', content: response.content.map((b) => b) as RequestMessage['content'] });
     for (const block of response.content) if (block.type === 'text') texts.push(block.text);
     const uses = response.content.filter((b) => b.type === 'tool_use');
@@ -42,7 +50,11 @@ async function runToolSession(server: ScriptedModelServer, streaming: boolean): 
     assert.ok(uses.length > 0);
     messages.push({
       role: 'user',
-      content: uses.map((u) => ({ type: 'tool_result' as const, tool_use_id: u.id, content: toolOutputs[u.name] ?? '' })),
+      content: uses.map((u) => ({
+        type: 'tool_result' as const,
+        tool_use_id: u.id,
+        content: toolOutputs[u.name] ?? '',
+      })),
     });
   }
   return { texts, deltas, messages };
@@ -94,7 +106,9 @@ describe('AnthropicModelClient against the scripted model server', () => {
   it('flags a model missing from the price table as unpriced', async () => {
     const client = clientFor(server);
     const response = await client.createMessage(
-      request([{ role: 'user', content: [{ type: 'text', text: 'Please fix the bug in parse().' }] }], { model: 'claude-unknown-9' }),
+      request([{ role: 'user', content: [{ type: 'text', text: 'Please fix the bug in parse().' }] }], {
+        model: 'claude-unknown-9',
+      }),
     );
     assert.deepEqual(response.cost, { usd: 0, priced: false });
   });
@@ -142,7 +156,10 @@ describe('AnthropicModelClient against the scripted model server', () => {
       assert.equal(error.status, 400);
       assert.equal(error.errorType, 'invalid_request_error');
       assert.equal(error.retryable, false);
-      assert.match(error.apiMessage, /script for agent "coder" is exhausted: it has 3 turn\(s\) and this request asks for turn 4/);
+      assert.match(
+        error.apiMessage,
+        /script for agent "coder" is exhausted: it has 3 turn\(s\) and this request asks for turn 4/,
+      );
       return true;
     });
   });
@@ -159,18 +176,27 @@ describe('AnthropicModelClient against the scripted model server', () => {
       },
     );
     await assert.rejects(
-      client.createMessage(request([{ role: 'user', content: [{ type: 'text', text: 'fix the bug' }] }], { tools: [] })),
+      client.createMessage(
+        request([{ role: 'user', content: [{ type: 'text', text: 'fix the bug' }] }], { tools: [] }),
+      ),
       /expected the tools offered to be \[read, bash\], but they are \[\]; missing read, bash/,
     );
   });
 
   it('streams a turn with a per-event delay as the same response', async () => {
-    const live = await startScripted({ turns: [{ content: [{ type: 'text', text: 'Typing this out slowly, a few words at a time.' }], event_delay_ms: 2 }] });
+    const live = await startScripted({
+      turns: [
+        { content: [{ type: 'text', text: 'Typing this out slowly, a few words at a time.' }], event_delay_ms: 2 },
+      ],
+    });
     try {
       let deltas = 0;
-      const response = await clientFor(live).createMessage(request([{ role: 'user', content: [{ type: 'text', text: 'go' }] }]), {
-        onTextDelta: () => deltas++,
-      });
+      const response = await clientFor(live).createMessage(
+        request([{ role: 'user', content: [{ type: 'text', text: 'go' }] }]),
+        {
+          onTextDelta: () => deltas++,
+        },
+      );
       assert.deepEqual(response.content, [{ type: 'text', text: 'Typing this out slowly, a few words at a time.' }]);
       assert.equal(deltas, 2);
     } finally {
@@ -179,11 +205,15 @@ describe('AnthropicModelClient against the scripted model server', () => {
   });
 
   it('stops at once when the caller aborts', async () => {
-    const slow = await startScripted({ turns: [{ content: [{ type: 'text', text: 'late' }], faults: [{ kind: 'rate_limit', retry_after_seconds: 30 }] }] });
+    const slow = await startScripted({
+      turns: [{ content: [{ type: 'text', text: 'late' }], faults: [{ kind: 'rate_limit', retry_after_seconds: 30 }] }],
+    });
     try {
       const client = clientFor(slow);
       const controller = new AbortController();
-      const pending = client.createMessage(request([{ role: 'user', content: [{ type: 'text', text: 'go' }] }]), { signal: controller.signal });
+      const pending = client.createMessage(request([{ role: 'user', content: [{ type: 'text', text: 'go' }] }]), {
+        signal: controller.signal,
+      });
       // Abort once the server has answered 429 and the SDK sits in its 30 s retry wait.
       while (slow.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
       controller.abort();
@@ -196,7 +226,9 @@ describe('AnthropicModelClient against the scripted model server', () => {
       assert.equal(slow.requests.length, 1);
       // An already aborted signal never reaches the server.
       await assert.rejects(
-        client.createMessage(request([{ role: 'user', content: [{ type: 'text', text: 'go' }] }]), { signal: AbortSignal.abort() }),
+        client.createMessage(request([{ role: 'user', content: [{ type: 'text', text: 'go' }] }]), {
+          signal: AbortSignal.abort(),
+        }),
         (error: unknown) => error instanceof ModelRequestError && error.aborted,
       );
       assert.equal(slow.requests.length, 1);

@@ -129,7 +129,9 @@ describe('model faults are retried and the caller sees one response', () => {
   });
 
   it('a scripted 400 is not retried and carries the API message', async () => {
-    const { outcome, kinds } = await faultRun([{ kind: 'invalid_request', message: 'prompt is too long: 210000 tokens > 200000 maximum' }]);
+    const { outcome, kinds } = await faultRun([
+      { kind: 'invalid_request', message: 'prompt is too long: 210000 tokens > 200000 maximum' },
+    ]);
     assert.ok(outcome instanceof ModelRequestError);
     assert.equal(outcome.status, 400);
     assert.equal(outcome.retryable, false);
@@ -169,11 +171,16 @@ describe('stalled streams', () => {
     try {
       const client = clientFor(server, { streamIdleTimeoutMs: 100 });
       const reasons: string[] = [];
-      const outcome = await client.createMessage(request(ask), { onRetry: (info) => reasons.push(info.reason) }).catch((e: unknown) => e);
+      const outcome = await client
+        .createMessage(request(ask), { onRetry: (info) => reasons.push(info.reason) })
+        .catch((e: unknown) => e);
       assertAnswered(outcome);
       assert.equal(reasons.length, 1);
       assert.match(reasons[0] ?? '', /no stream event for 100 ms/);
-      assert.deepEqual(server.requests.map((r) => r.outcome.kind), ['fault', 'turn']);
+      assert.deepEqual(
+        server.requests.map((r) => r.outcome.kind),
+        ['fault', 'turn'],
+      );
     } finally {
       await server.close();
     }
@@ -186,7 +193,9 @@ describe('errors that retrying cannot help', () => {
     try {
       const client = clientFor(server, { streaming: false });
       let retries = 0;
-      const outcome = await client.createMessage(request(ask, { max_tokens: 64_000 }), { onRetry: () => retries++ }).catch((e: unknown) => e);
+      const outcome = await client
+        .createMessage(request(ask, { max_tokens: 64_000 }), { onRetry: () => retries++ })
+        .catch((e: unknown) => e);
       assert.ok(outcome instanceof ModelRequestError);
       assert.equal(outcome.errorType, 'client_error');
       assert.equal(outcome.retryable, false);

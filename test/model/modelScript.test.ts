@@ -38,8 +38,14 @@ describe('model scripts', () => {
   });
 
   it('names the bad field by its path', () => {
-    assert.match(problemsOf({ turns: [{ content: [{ type: 'txt', text: 'x' }] }] }), /^turns\[0\]\.content\[0\]\.type: /m);
-    assert.match(problemsOf({ turns: [{ content: [] }] }), /^turns\[0\]\.content: a turn needs at least one content block/m);
+    assert.match(
+      problemsOf({ turns: [{ content: [{ type: 'txt', text: 'x' }] }] }),
+      /^turns\[0\]\.content\[0\]\.type: /m,
+    );
+    assert.match(
+      problemsOf({ turns: [{ content: [] }] }),
+      /^turns\[0\]\.content: a turn needs at least one content block/m,
+    );
     assert.match(
       problemsOf({ agents: { coder: [{ content: [{ type: 'text', text: 'x' }], faults: [{ kind: 'meltdown' }] }] } }),
       /^agents\.coder\[0\]\.faults\[0\]\.kind: /m,
@@ -49,10 +55,15 @@ describe('model scripts', () => {
       /^agents\["code review"\]\[0\]\.content\[0\]\.name: a tool name/m,
     );
     assert.match(
-      problemsOf({ turns: [{ content: [{ type: 'text', text: 'x' }], faults: [{ kind: 'stream_cut', after_events: -1 }] }] }),
+      problemsOf({
+        turns: [{ content: [{ type: 'text', text: 'x' }], faults: [{ kind: 'stream_cut', after_events: -1 }] }],
+      }),
       /^turns\[0\]\.faults\[0\]\.after_events: /m,
     );
-    assert.match(problemsOf({ turns: [{ content: [{ type: 'text', text: 'x' }], stop_reason: 'done' }] }), /^turns\[0\]\.stop_reason: /m);
+    assert.match(
+      problemsOf({ turns: [{ content: [{ type: 'text', text: 'x' }], stop_reason: 'done' }] }),
+      /^turns\[0\]\.stop_reason: /m,
+    );
     assert.match(problemsOf({ turns: [{ content: [{ type: 'text', text: 'x' }], extra: 1 }] }), /extra/);
   });
 
@@ -61,7 +72,10 @@ describe('model scripts', () => {
     try {
       const file = join(dir, 'broken.json');
       writeFileSync(file, '{ "turns": [ ');
-      assert.throws(() => loadModelScript(file), (e: unknown) => e instanceof InvalidScriptError && /broken\.json: not valid JSON/.test(e.message));
+      assert.throws(
+        () => loadModelScript(file),
+        (e: unknown) => e instanceof InvalidScriptError && /broken\.json: not valid JSON/.test(e.message),
+      );
       assert.throws(() => loadModelScript(join(dir, 'missing.json')), /missing\.json: cannot read it/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

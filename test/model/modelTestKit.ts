@@ -9,7 +9,10 @@ export async function startScripted(script: unknown): Promise<ScriptedModelServe
   return ScriptedModelServer.start({ script: parseModelScript(script, 'test script') });
 }
 
-export function clientFor(server: ScriptedModelServer, options: Partial<AnthropicModelClientOptions> = {}): AnthropicModelClient {
+export function clientFor(
+  server: ScriptedModelServer,
+  options: Partial<AnthropicModelClientOptions> = {},
+): AnthropicModelClient {
   return new AnthropicModelClient({
     apiKey: 'test-key',
     baseURL: server.url,

@@ -4,10 +4,23 @@ import { costOf, isPriced, priceOf } from '../../src/node/model/priceTable.ts';
 
 describe('price table', () => {
   it('prices input, output, cache writes (1.25x) and cache reads (0.1x) per million tokens', () => {
-    const usage = { input_tokens: 1_000_000, output_tokens: 1_000_000, cache_creation_input_tokens: 1_000_000, cache_read_input_tokens: 1_000_000 };
+    const usage = {
+      input_tokens: 1_000_000,
+      output_tokens: 1_000_000,
+      cache_creation_input_tokens: 1_000_000,
+      cache_read_input_tokens: 1_000_000,
+    };
     assert.deepEqual(costOf('claude-sonnet-4-6', usage), { usd: 3 + 15 + 3.75 + 0.3, priced: true });
     assert.deepEqual(costOf('claude-haiku-4-5', { ...usage, output_tokens: 0 }), { usd: 1 + 1.25 + 0.1, priced: true });
-    assert.equal(costOf('claude-opus-4-1', { input_tokens: 2000, output_tokens: 1000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }).usd, 0.105);
+    assert.equal(
+      costOf('claude-opus-4-1', {
+        input_tokens: 2000,
+        output_tokens: 1000,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+      }).usd,
+      0.105,
+    );
   });
 
   it('finds dated model ids under their base name', () => {

@@ -13,7 +13,11 @@ const TURNS = 20;
 function stripCache(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripCache);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'cache_control').map(([k, v]) => [k, stripCache(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== 'cache_control')
+        .map(([k, v]) => [k, stripCache(v)]),
+    );
   }
   return value;
 }
@@ -35,18 +39,30 @@ describe('prompt caching', () => {
     const turns = Array.from({ length: TURNS }, (_, i) =>
       i === TURNS - 1
         ? { content: [{ type: 'text', text: 'Finished.' }] }
-        : { content: [{ type: 'text', text: `Step ${i}: reading the next file.` }, { type: 'tool_use', name: 'read', input: { path: `src/file${i}.ts` } }] },
+        : {
+            content: [
+              { type: 'text', text: `Step ${i}: reading the next file.` },
+              { type: 'tool_use', name: 'read', input: { path: `src/file${i}.ts` } },
+            ],
+          },
     );
     server = await startScripted({ turns });
     const client = clientFor(server);
-    const messages: RequestMessage[] = [{ role: 'user', content: [{ type: 'text', text: 'Read every file and summarise.' }] }];
+    const messages: RequestMessage[] = [
+      { role: 'user', content: [{ type: 'text', text: 'Read every file and summarise.' }] },
+    ];
     for (let i = 0; i < TURNS; i++) {
       const response = await client.createMessage(request(messages));
       responses.push(response);
       messages.push({ role: 'assistant', content: response.content as RequestMessage['content'] });
       const use = response.content.find((b) => b.type === 'tool_use');
       if (!use) break;
-      messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: `// file ${i}\n${'export const x = 1;\n'.repeat(20)}` }] });
+      messages.push({
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: use.id, content: `// file ${i}\n${'export const x = 1;\n'.repeat(20)}` },
+        ],
+      });
     }
   });
   after(() => server.close());
@@ -59,7 +75,11 @@ describe('prompt caching', () => {
       const count = JSON.stringify(body).split('"cache_control"').length - 1;
       assert.ok(count <= 4, `${count} breakpoints`);
     }
-    const second = bodies[1] as { tools: { cache_control?: unknown }[]; system: { cache_control?: unknown }[]; messages: { content: { cache_control?: unknown }[] }[] };
+    const second = bodies[1] as {
+      tools: { cache_control?: unknown }[];
+      system: { cache_control?: unknown }[];
+      messages: { content: { cache_control?: unknown }[] }[];
+    };
     assert.deepEqual(second.tools.at(-1)?.cache_control, { type: 'ephemeral' });
     assert.equal(second.tools[0]?.cache_control, undefined);
     assert.deepEqual(second.system[0]?.cache_control, { type: 'ephemeral' });
@@ -86,12 +106,17 @@ describe('prompt caching', () => {
     assert.ok(r1?.outcome.kind === 'turn' && r2?.outcome.kind === 'turn');
     // Everything the first request sent is read back by the second.
     assert.equal(r2.outcome.cache.cache_read_bytes, r1.outcome.cache.total_bytes);
-    assert.equal(second.usage.cache_read_input_tokens, first.usage.cache_creation_input_tokens + first.usage.input_tokens);
+    assert.equal(
+      second.usage.cache_read_input_tokens,
+      first.usage.cache_creation_input_tokens + first.usage.input_tokens,
+    );
     assert.ok(second.usage.cache_creation_input_tokens > 0);
   });
 
   it('on a 20-turn thread each request reads all of the previous one from the cache (>= 90% at the end)', () => {
-    const shares = served().slice(1).map((r) => (r.outcome.kind === 'turn' ? r.outcome.cache.cache_read_bytes / r.outcome.cache.total_bytes : 0));
+    const shares = served()
+      .slice(1)
+      .map((r) => (r.outcome.kind === 'turn' ? r.outcome.cache.cache_read_bytes / r.outcome.cache.total_bytes : 0));
     const last = shares.at(-1) ?? 0;
     assert.ok(last >= 0.9, `last request reads ${last.toFixed(3)} of its bytes from the cache`);
     // Every request reads back all of the previous one: only the new turn is uncached.
@@ -106,11 +131,15 @@ describe('prompt caching', () => {
   it('a changed system prompt keeps only the tools prefix', async () => {
     const client = clientFor(server);
     const response = await client.createMessage(
-      request([{ role: 'user', content: [{ type: 'text', text: 'Read every file and summarise.' }] }], { system: 'A different system prompt.' }),
+      request([{ role: 'user', content: [{ type: 'text', text: 'Read every file and summarise.' }] }], {
+        system: 'A different system prompt.',
+      }),
     );
     const record = server.requests.at(-1);
     assert.ok(record?.outcome.kind === 'turn');
-    const toolBytes = prefixBytes(record.body).slice(0, 2).reduce((n, s) => n + Buffer.byteLength(`tool:${s}`), 0);
+    const toolBytes = prefixBytes(record.body)
+      .slice(0, 2)
+      .reduce((n, s) => n + Buffer.byteLength(`tool:${s}`), 0);
     assert.equal(record.outcome.cache.cache_read_bytes, toolBytes);
     assert.ok(response.usage.cache_read_input_tokens > 0);
   });
@@ -131,7 +160,10 @@ describe('PromptCacheSimulator', () => {
   it('keys the cache by model and by exact bytes', () => {
     const sim = new PromptCacheSimulator();
     const cc = { type: 'ephemeral' };
-    const body = (model: string, text: string) => ({ model, messages: [{ role: 'user', content: [{ type: 'text', text, cache_control: cc }] }] });
+    const body = (model: string, text: string) => ({
+      model,
+      messages: [{ role: 'user', content: [{ type: 'text', text, cache_control: cc }] }],
+    });
     sim.account(body('m1', 'x'.repeat(400)));
     assert.equal(sim.account(body('m1', 'x'.repeat(400))).usage.cache_read_input_tokens > 0, true);
     assert.equal(sim.account(body('m2', 'x'.repeat(400))).usage.cache_read_input_tokens, 0);

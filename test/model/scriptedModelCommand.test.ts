@@ -12,10 +12,14 @@ const root = join(__dirname, '..', '..');
 const fixture = join(root, 'test', 'fixtures', 'scripts', 'readAndFix.json');
 
 function startCli(args: string[]): { child: ChildProcess; output: () => string; errors: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), 'scripted-model', ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), 'scripted-model', ...args],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -44,7 +48,10 @@ describe('agent-os scripted-model', () => {
       const verdict = await client.createMessage(ask, { agentName: 'reviewer' });
       assert.deepEqual(verdict.content, [{ type: 'text', text: 'APPROVE: the change is small and tested.' }]);
       const recorded = (await (await fetch(`${url}/_scripted/requests`)).json()) as RecordedRequest[];
-      assert.deepEqual(recorded.map((r) => r.agent), ['coder', 'reviewer']);
+      assert.deepEqual(
+        recorded.map((r) => r.agent),
+        ['coder', 'reviewer'],
+      );
       child.kill('SIGTERM');
       const [code] = await once(child, 'exit');
       assert.equal(code, 0);
@@ -58,7 +65,10 @@ describe('agent-os scripted-model', () => {
     const { child, errors } = startCli(['--script', join(root, 'package.json')]);
     const [code] = await once(child, 'exit');
     assert.equal(code, 1);
-    assert.match(errors(), /^agent-os: invalid model script .*package\.json: the script needs "turns" \(one sequence\) or "agents"/);
+    assert.match(
+      errors(),
+      /^agent-os: invalid model script .*package\.json: the script needs "turns" \(one sequence\) or "agents"/,
+    );
   });
 
   it('refuses a missing --script and a bad --port', async () => {

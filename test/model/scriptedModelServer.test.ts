@@ -6,7 +6,12 @@ import type { ScriptedModelServer } from '../../src/testkit/model/scriptedModelS
 import { toolUseId } from '../../src/testkit/model/scriptedModelServer.ts';
 import { startScripted } from './modelTestKit.ts';
 
-const body = (stream: boolean) => ({ model: 'claude-sonnet-4-6', max_tokens: 100, stream, messages: [{ role: 'user', content: 'go' }] });
+const body = (stream: boolean) => ({
+  model: 'claude-sonnet-4-6',
+  max_tokens: 100,
+  stream,
+  messages: [{ role: 'user', content: 'go' }],
+});
 
 describe('scripted model server wire protocol', () => {
   let server: ScriptedModelServer;
@@ -21,7 +26,12 @@ describe('scripted model server wire protocol', () => {
             ],
           },
         ],
-        b: [{ content: [{ type: 'text', text: 'x' }], faults: [{ kind: 'rate_limit', retry_after_seconds: 7 }, { kind: 'overloaded' }, { kind: 'reset' }] }],
+        b: [
+          {
+            content: [{ type: 'text', text: 'x' }],
+            faults: [{ kind: 'rate_limit', retry_after_seconds: 7 }, { kind: 'overloaded' }, { kind: 'reset' }],
+          },
+        ],
       },
     });
   });
@@ -53,14 +63,26 @@ describe('scripted model server wire protocol', () => {
     // Collapse runs of deltas to check the shape.
     const shape = names.filter((n, i) => n !== 'content_block_delta' || names[i - 1] !== 'content_block_delta');
     assert.deepEqual(shape, [
-      'message_start', 'ping',
-      'content_block_start', 'content_block_delta', 'content_block_stop',
-      'content_block_start', 'content_block_delta', 'content_block_stop',
-      'message_delta', 'message_stop',
+      'message_start',
+      'ping',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_stop',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
     ]);
-    const text = events.filter((e) => e.data.delta?.type === 'text_delta').map((e) => e.data.delta.text).join('');
+    const text = events
+      .filter((e) => e.data.delta?.type === 'text_delta')
+      .map((e) => e.data.delta.text)
+      .join('');
     assert.equal(text, 'Checking the file system for the configuration.');
-    const json = events.filter((e) => e.data.delta?.type === 'input_json_delta').map((e) => e.data.delta.partial_json).join('');
+    const json = events
+      .filter((e) => e.data.delta?.type === 'input_json_delta')
+      .map((e) => e.data.delta.partial_json)
+      .join('');
     assert.deepEqual(JSON.parse(json), { pattern: '**/*.json', path: '.' });
     const toolStart = events.find((e) => e.data.content_block?.type === 'tool_use');
     assert.equal(toolStart?.data.content_block.id, toolUseId('a', 0, 1));
@@ -86,7 +108,11 @@ describe('scripted model server wire protocol', () => {
     const first = await post('b', true);
     assert.equal(first.status, 429);
     assert.equal(first.headers.get('retry-after'), '7');
-    assert.deepEqual(await first.json(), { type: 'error', error: { type: 'rate_limit_error', message: 'scripted fault: rate limited' }, request_id: first.headers.get('request-id') });
+    assert.deepEqual(await first.json(), {
+      type: 'error',
+      error: { type: 'rate_limit_error', message: 'scripted fault: rate limited' },
+      request_id: first.headers.get('request-id'),
+    });
     const second = await post('b', false);
     assert.equal(second.status, 529);
     assert.equal(((await second.json()) as any).error.type, 'overloaded_error');

@@ -22,12 +22,16 @@ const result = (...ids: string[]): RequestMessage => ({
 describe('scripted model server request validation', () => {
   let server: ScriptedModelServer;
   before(async () => {
-    server = await startScripted({ turns: Array.from({ length: 5 }, () => ({ content: [{ type: 'text', text: 'fine' }] })) });
+    server = await startScripted({
+      turns: Array.from({ length: 5 }, () => ({ content: [{ type: 'text', text: 'fine' }] })),
+    });
   });
   after(() => server.close());
 
   async function rejected(req: ModelRequest): Promise<ModelRequestError> {
-    const error = await clientFor(server).createMessage(req).catch((e: unknown) => e);
+    const error = await clientFor(server)
+      .createMessage(req)
+      .catch((e: unknown) => e);
     assert.ok(error instanceof ModelRequestError, `expected ModelRequestError, got ${String(error)}`);
     assert.equal(error.status, 400);
     assert.equal(error.errorType, 'invalid_request_error');
@@ -36,13 +40,18 @@ describe('scripted model server request validation', () => {
   }
 
   it('accepts a well-formed tool exchange', async () => {
-    const response = await clientFor(server).createMessage(request([user('go'), useRead('toolu_a'), result('toolu_a')]));
+    const response = await clientFor(server).createMessage(
+      request([user('go'), useRead('toolu_a'), result('toolu_a')]),
+    );
     assert.deepEqual(response.content, [{ type: 'text', text: 'fine' }]);
   });
 
   it('a tool_use left unanswered', async () => {
     const error = await rejected(request([user('go'), useRead('toolu_a'), user('and then?')]));
-    assert.match(error.apiMessage, /messages\.1: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_a/);
+    assert.match(
+      error.apiMessage,
+      /messages\.1: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_a/,
+    );
     assert.match(error.message, /400 invalid_request_error/);
   });
 
@@ -54,8 +63,14 @@ describe('scripted model server request validation', () => {
         { type: 'tool_use', id: 'toolu_b', name: 'bash', input: { command: 'ls' } },
       ],
     };
-    assert.match((await rejected(request([user('go'), two, result('toolu_a')]))).apiMessage, /without `tool_result` blocks immediately after: toolu_b/);
-    assert.match((await rejected(request([user('go'), useRead('toolu_a')]))).apiMessage, /without `tool_result`.*toolu_a/);
+    assert.match(
+      (await rejected(request([user('go'), two, result('toolu_a')]))).apiMessage,
+      /without `tool_result` blocks immediately after: toolu_b/,
+    );
+    assert.match(
+      (await rejected(request([user('go'), useRead('toolu_a')]))).apiMessage,
+      /without `tool_result`.*toolu_a/,
+    );
   });
 
   it('a stray tool_result with no tool_use before it', async () => {
@@ -64,18 +79,36 @@ describe('scripted model server request validation', () => {
   });
 
   it('roles that do not alternate, and an assistant first', async () => {
-    assert.match((await rejected(request([user('a'), user('b')]))).apiMessage, /roles must alternate.*multiple "user" roles/);
-    assert.match((await rejected(request([assistant('hi'), user('b')]))).apiMessage, /first message must use the "user" role/);
+    assert.match(
+      (await rejected(request([user('a'), user('b')]))).apiMessage,
+      /roles must alternate.*multiple "user" roles/,
+    );
+    assert.match(
+      (await rejected(request([assistant('hi'), user('b')]))).apiMessage,
+      /first message must use the "user" role/,
+    );
   });
 
   it('an invalid tool input schema, a non-object schema, duplicate and bad tool names', async () => {
     const badType = { ...readTool, input_schema: { type: 'object' as const, properties: { path: { type: 'strin' } } } };
-    assert.match((await rejected(request([user('go')], { tools: [badType] }))).apiMessage, /tools\.0\.custom\.input_schema: JSON schema is invalid.*type/);
+    assert.match(
+      (await rejected(request([user('go')], { tools: [badType] }))).apiMessage,
+      /tools\.0\.custom\.input_schema: JSON schema is invalid.*type/,
+    );
     const notObject = { ...readTool, input_schema: { type: 'array' } as unknown as typeof readTool.input_schema };
-    assert.match((await rejected(request([user('go')], { tools: [notObject] }))).apiMessage, /top-level type must be 'object'/);
-    assert.match((await rejected(request([user('go')], { tools: [readTool, readTool] }))).apiMessage, /Tool names must be unique/);
+    assert.match(
+      (await rejected(request([user('go')], { tools: [notObject] }))).apiMessage,
+      /top-level type must be 'object'/,
+    );
+    assert.match(
+      (await rejected(request([user('go')], { tools: [readTool, readTool] }))).apiMessage,
+      /Tool names must be unique/,
+    );
     const spaced = { ...bashTool, name: 'run bash' };
-    assert.match((await rejected(request([user('go')], { tools: [spaced] }))).apiMessage, /tools\.0\.name: String should match pattern/);
+    assert.match(
+      (await rejected(request([user('go')], { tools: [spaced] }))).apiMessage,
+      /tools\.0\.name: String should match pattern/,
+    );
   });
 
   it('an empty text block', async () => {
@@ -83,7 +116,10 @@ describe('scripted model server request validation', () => {
   });
 
   describe('over raw HTTP', () => {
-    async function post(body: unknown, headers: Record<string, string> = { 'x-api-key': 'k' }): Promise<{ status: number; json: any }> {
+    async function post(
+      body: unknown,
+      headers: Record<string, string> = { 'x-api-key': 'k' },
+    ): Promise<{ status: number; json: any }> {
       const res = await fetch(`${server.url}/v1/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
@@ -100,8 +136,14 @@ describe('scripted model server request validation', () => {
     });
 
     it('model, messages, JSON, api key, cache_control count', async () => {
-      assert.equal((await post({ max_tokens: 5, messages: [{ role: 'user', content: 'x' }] })).json.error.message, 'model: Field required');
-      assert.equal((await post({ model: 'm', max_tokens: 5, messages: [] })).json.error.message, 'messages: at least one message is required');
+      assert.equal(
+        (await post({ max_tokens: 5, messages: [{ role: 'user', content: 'x' }] })).json.error.message,
+        'model: Field required',
+      );
+      assert.equal(
+        (await post({ model: 'm', max_tokens: 5, messages: [] })).json.error.message,
+        'messages: at least one message is required',
+      );
       assert.match((await post('{not json')).json.error.message, /error parsing the body/);
       const noKey = await post({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, {});
       assert.equal(noKey.status, 401);
@@ -111,9 +153,14 @@ describe('scripted model server request validation', () => {
         model: 'm',
         max_tokens: 5,
         system: [{ type: 'text', text: 's', cache_control: cc }],
-        messages: [{ role: 'user', content: ['a', 'b', 'c', 'd'].map((text) => ({ type: 'text', text, cache_control: cc })) }],
+        messages: [
+          { role: 'user', content: ['a', 'b', 'c', 'd'].map((text) => ({ type: 'text', text, cache_control: cc })) },
+        ],
       };
-      assert.equal((await post(five)).json.error.message, 'A maximum of 4 blocks with cache_control may be provided. Found 5.');
+      assert.equal(
+        (await post(five)).json.error.message,
+        'A maximum of 4 blocks with cache_control may be provided. Found 5.',
+      );
     });
 
     it('a refused request consumes no turn and is recorded', async () => {

@@ -24,12 +24,15 @@ test('engines.vscode is the VS Code the e2e suite runs on as its minimum', () =>
   assert.equal(min.codeServer.split('.')[1], min.vscode.split('.')[1]);
 });
 
-test('@types/vscode is the engine\'s version, so the compiler refuses newer APIs', () => {
+test("@types/vscode is the engine's version, so the compiler refuses newer APIs", () => {
   const engineMinor = minorOf(manifest.engines.vscode);
   assert.equal(minorOf(manifest.devDependencies['@types/vscode'] ?? ''), engineMinor, 'package.json devDependencies');
   const installed = readJson<{ version: string }>('node_modules', '@types', 'vscode', 'package.json').version;
   assert.equal(minorOf(installed), engineMinor, `node_modules/@types/vscode is ${installed}`);
-  const locked = readJson<{ packages: Record<string, { version: string }> }>('package-lock.json').packages['node_modules/@types/vscode']?.version ?? '';
+  const locked =
+    readJson<{ packages: Record<string, { version: string }> }>('package-lock.json').packages[
+      'node_modules/@types/vscode'
+    ]?.version ?? '';
   assert.equal(minorOf(locked), engineMinor, `package-lock.json has @types/vscode ${locked}`);
 });
 
@@ -38,7 +41,11 @@ test('an AGENT_OS_E2E_VSCODE that names no build is refused by setup.sh and the 
   const setup = spawnSync('bash', [join(ROOT, 'scripts', 'e2e', 'setup.sh')], { env, encoding: 'utf8' });
   assert.notEqual(setup.status, 0);
   assert.match(setup.stderr, /AGENT_OS_E2E_VSCODE=oldest: not one of latest, min/);
-  const suite = spawnSync(process.execPath, ['--import', 'tsx', '-e', `require(${JSON.stringify(join(ROOT, 'test', 'support', 'requirements.ts'))})`], { env, encoding: 'utf8' });
+  const suite = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '-e', `require(${JSON.stringify(join(ROOT, 'test', 'support', 'requirements.ts'))})`],
+    { env, encoding: 'utf8' },
+  );
   assert.notEqual(suite.status, 0);
   assert.match(suite.stderr, /AGENT_OS_E2E_VSCODE=oldest: not one of latest, min/);
 });

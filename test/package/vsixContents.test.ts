@@ -32,7 +32,9 @@ function namedByManifest(): string[] {
     manifest.icon,
     ...Object.values(c.viewsContainers).flatMap((list) => list.map((v) => v.icon)),
     ...Object.values(c.views).flatMap((list) => list.flatMap((v) => (v.icon ? [v.icon] : []))),
-    ...c.walkthroughs.flatMap((w) => w.steps.flatMap((s) => [s.media.markdown, s.media.image, s.media.svg].filter((m): m is string => !!m))),
+    ...c.walkthroughs.flatMap((w) =>
+      w.steps.flatMap((s) => [s.media.markdown, s.media.image, s.media.svg].filter((m): m is string => !!m)),
+    ),
   ].map((p) => p.replace(/^\.\//, ''));
 }
 
@@ -71,23 +73,40 @@ function zipEntries(file: string): Promise<string[]> {
   });
 }
 
-test('the .vsix holds every file the manifest names and the extension reads, and no sources', { skip: !existsSync(join(ROOT, manifest.main)) && 'run npm run build first' }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'agent-os-vsix-'));
-  try {
-    const vsix = join(dir, 'agent-os.vsix');
-    vscePackage(vsix);
+test(
+  'the .vsix holds every file the manifest names and the extension reads, and no sources',
+  { skip: !existsSync(join(ROOT, manifest.main)) && 'run npm run build first' },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-os-vsix-'));
+    try {
+      const vsix = join(dir, 'agent-os.vsix');
+      vscePackage(vsix);
 
-    const files = (await zipEntries(vsix)).filter((n) => n.startsWith('extension/')).map((n) => n.slice('extension/'.length));
-    const expected = [...new Set([...namedByManifest(), ...READ_AT_RUN_TIME, ...loadedByCodiconCss(), 'package.json'])];
-    assert.ok(loadedByCodiconCss().some((f) => f.endsWith('.ttf')), 'the codicon font is found through its stylesheet');
-    assert.deepEqual(expected.filter((f) => !files.includes(f)), [], 'missing from the .vsix');
-    // vsce stores the license as LICENSE.txt; it must be the MIT text package.json declares.
-    assert.ok(files.includes('LICENSE.txt'), 'the LICENSE is packaged');
-    assert.equal(manifest.license, 'MIT');
-    assert.match(readFileSync(join(ROOT, 'LICENSE'), 'utf8'), /^MIT License\n/);
-    const stray = files.filter((f) => /^(src|test|scripts|bench|node_modules|docs)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts'));
-    assert.deepEqual(stray, [], 'sources, maps or dependencies in the .vsix');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+      const files = (await zipEntries(vsix))
+        .filter((n) => n.startsWith('extension/'))
+        .map((n) => n.slice('extension/'.length));
+      const expected = [
+        ...new Set([...namedByManifest(), ...READ_AT_RUN_TIME, ...loadedByCodiconCss(), 'package.json']),
+      ];
+      assert.ok(
+        loadedByCodiconCss().some((f) => f.endsWith('.ttf')),
+        'the codicon font is found through its stylesheet',
+      );
+      assert.deepEqual(
+        expected.filter((f) => !files.includes(f)),
+        [],
+        'missing from the .vsix',
+      );
+      // vsce stores the license as LICENSE.txt; it must be the MIT text package.json declares.
+      assert.ok(files.includes('LICENSE.txt'), 'the LICENSE is packaged');
+      assert.equal(manifest.license, 'MIT');
+      assert.match(readFileSync(join(ROOT, 'LICENSE'), 'utf8'), /^MIT License\n/);
+      const stray = files.filter(
+        (f) => /^(src|test|scripts|bench|node_modules|docs)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts'),
+      );
+      assert.deepEqual(stray, [], 'sources, maps or dependencies in the .vsix');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

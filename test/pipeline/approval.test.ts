@@ -25,7 +25,8 @@ import {
 const FEEDBACK = README_FEEDBACK;
 
 /** To the first APPROVE; on request changes the Coder edits the README and the Reviewer looks again. */
-const script = (): unknown => requestChangesScript([turn(tool('bash', { command: 'git diff --stat' })), turn(text(approveText()))]);
+const script = (): unknown =>
+  requestChangesScript([turn(tool('bash', { command: 'git diff --stat' })), turn(text(approveText()))]);
 
 test('approval after the worktree changed is refused; the session stays usable and opens one pull request later', async () => {
   const world = await startDemoWorld(script());
@@ -45,8 +46,16 @@ test('approval after the worktree changed is refused; the session stays usable a
     assert.equal(world.github.pullRequests().length, 0);
     assert.equal(world.github.requests.filter((r) => r.method === 'POST').length, 0, 'nothing was sent to GitHub');
     let events = await rt.store.read(meta.id);
-    assert.equal(events.filter((e) => e.type === 'agent_os.approval').length, 0, 'a refused approval leaves no approval');
-    assert.equal(foldSession(meta.id, events).stopReason?.type, 'requires_action', 'the session still waits for the person');
+    assert.equal(
+      events.filter((e) => e.type === 'agent_os.approval').length,
+      0,
+      'a refused approval leaves no approval',
+    );
+    assert.equal(
+      foldSession(meta.id, events).stopReason?.type,
+      'requires_action',
+      'the session still waits for the person',
+    );
 
     // Still resumable: the person asks for changes instead, a new review follows, and that one is approved.
     await rt.runtime.requestChanges(meta.id, first.id, FEEDBACK);
@@ -58,7 +67,10 @@ test('approval after the worktree changed is refused; the session stays usable a
     const state = foldSession(meta.id, await rt.store.read(meta.id));
     assert.equal(state.stopReason?.type, 'end_turn');
     assert.equal(world.github.pullRequests().length, 1);
-    assert.deepEqual(rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+    assert.deepEqual(
+      rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome),
+      [],
+    );
   } finally {
     await world.close();
   }
@@ -78,7 +90,11 @@ test('request changes: the feedback reaches the Coordinator, then the Coder thre
     const coordinator = requestsOf(rt.server, 'Coordinator');
     const next = coordinator[coordinatorBefore];
     assert.ok(next, 'the Coordinator was asked again');
-    assert.match(lastUserText(next), new RegExp(FEEDBACK.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the feedback is in the Coordinator\'s next request');
+    assert.match(
+      lastUserText(next),
+      new RegExp(FEEDBACK.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+      "the feedback is in the Coordinator's next request",
+    );
     const coder = requestsOf(rt.server, 'Coder');
     assert.equal(coder.length, 7);
     // The same Coder thread: its history holds the first attempt, and the feedback arrives as the newest message.
@@ -95,7 +111,10 @@ test('request changes: the feedback reaches the Coordinator, then the Coder thre
     const second = verdicts[1]!;
     assert.notEqual(second.evidence.diff_sha256, first.evidence.diff_sha256, 'the new verdict covers the new work');
     // The old verdict can no longer be approved; the new one can.
-    await assert.rejects(rt.runtime.approve(meta.id, first.id), (e: unknown) => e instanceof AgentOsError && e.code === 'APPROVAL_REFUSED');
+    await assert.rejects(
+      rt.runtime.approve(meta.id, first.id),
+      (e: unknown) => e instanceof AgentOsError && e.code === 'APPROVAL_REFUSED',
+    );
     await rt.runtime.approve(meta.id, second.id);
     events = await rt.store.read(meta.id);
     const state = foldSession(meta.id, events);
@@ -103,7 +122,10 @@ test('request changes: the feedback reaches the Coordinator, then the Coder thre
     const prs = world.github.pullRequests();
     assert.equal(prs.length, 1);
     assert.equal(prs[0]?.head, state.pullRequest?.branch);
-    assert.deepEqual(rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+    assert.deepEqual(
+      rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome),
+      [],
+    );
   } finally {
     await world.close();
   }
@@ -115,13 +137,19 @@ test('an approval whose push failed is not carried out on a worktree changed sin
     const { rt, sample } = world;
     rejectPushes(sample.barePath, 'pushes are closed');
     const { meta, verdict: first } = await runToFirstVerdict(world);
-    await assert.rejects(rt.runtime.approve(meta.id, first.id), (e: unknown) => e instanceof AgentOsError && e.code === 'GIT_FAILED');
+    await assert.rejects(
+      rt.runtime.approve(meta.id, first.id),
+      (e: unknown) => e instanceof AgentOsError && e.code === 'GIT_FAILED',
+    );
 
     // Between the failed push and the next try, the work changes.
     const { worktree } = await rt.runtime.changes(meta.id);
     appendFileSync(join(worktree, 'src/parseDuration.js'), '\n// not reviewed\n');
     acceptPushes(sample.barePath);
-    const refused = (e: unknown) => e instanceof AgentOsError && e.code === 'APPROVAL_REFUSED' && /changed after the Reviewer's verdict/.test(e.message);
+    const refused = (e: unknown) =>
+      e instanceof AgentOsError &&
+      e.code === 'APPROVAL_REFUSED' &&
+      /changed after the Reviewer's verdict/.test(e.message);
     await assert.rejects(rt.runtime.approve(meta.id, first.id), refused);
     await assert.rejects(rt.runtime.resume(meta.id), refused);
     assert.equal(world.github.pullRequests().length, 0, 'unreviewed work was not published');

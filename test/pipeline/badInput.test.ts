@@ -29,7 +29,12 @@ import {
 const finish = (includes: string) => expecting(includes, text('Stopping here and reporting to the person.'));
 /** The whole pipeline to an APPROVE; the Coordinator stops once the person approved. */
 const toApproval = (): unknown => ({
-  agents: { Coordinator: [...coordinatorToReview(), finish('approved')], Planner: plannerTurns(), Coder: coderTurns(), Reviewer: reviewerApproveTurns() },
+  agents: {
+    Coordinator: [...coordinatorToReview(), finish('approved')],
+    Planner: plannerTurns(),
+    Coder: coderTurns(),
+    Reviewer: reviewerApproveTurns(),
+  },
 });
 
 test('a malformed agent file the pipeline uses stops the start with an error naming file and field; no session is left', async () => {
@@ -60,7 +65,10 @@ test('a malformed agent file the pipeline uses stops the start with an error nam
 
 test('a malformed agent file the pipeline does not use is a warning only; the run goes on', async () => {
   const problems: string[] = [];
-  const world = await startDemoWorld({ agents: { Coordinator: [turn(text('Nothing to do.'))] } }, { onProblem: (line) => problems.push(line) });
+  const world = await startDemoWorld(
+    { agents: { Coordinator: [turn(text('Nothing to do.'))] } },
+    { onProblem: (line) => problems.push(line) },
+  );
   try {
     const { rt, sample } = world;
     mkdirSync(join(sample.workdir, '.agents'));
@@ -93,12 +101,23 @@ test('a malformed plan goes back to the Planner with the schema error, and the r
     assert.deepEqual(await rt.runtime.settled(meta.id), { type: 'end_turn' });
     const planner = requestsOf(rt.server, 'Planner');
     assert.equal(planner.length, 3);
-    assert.match(lastUserText(planner[1]!), /Your final message contains no JSON plan/, 'the correction says what is wrong');
+    assert.match(
+      lastUserText(planner[1]!),
+      /Your final message contains no JSON plan/,
+      'the correction says what is wrong',
+    );
     assert.match(lastUserText(planner[2]!), /does not match the required schema/);
-    assert.match(lastUserText(planner[2]!), /steps\[0\]\.validation: Invalid input/, 'the schema error names the field');
+    assert.match(
+      lastUserText(planner[2]!),
+      /steps\[0\]\.validation: Invalid input/,
+      'the schema error names the field',
+    );
     const events = await rt.store.read(meta.id);
     assert.ok(foldSession(meta.id, events).latestPlan, 'the corrected plan was recorded');
-    assert.deepEqual(rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+    assert.deepEqual(
+      rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome),
+      [],
+    );
   } finally {
     await world.close();
   }
@@ -121,12 +140,17 @@ test('a plan still malformed after the bounded corrections reaches the Coordinat
     assert.deepEqual(await rt.runtime.settled(meta.id), { type: 'end_turn' });
     assert.equal(requestsOf(rt.server, 'Planner').length, 3, 'the first answer and two corrections');
     const events = await rt.store.read(meta.id);
-    const result = events.find((e) => e.type === 'agent.tool_result' && e.thread === foldSession(meta.id, events).primaryThreadId);
+    const result = events.find(
+      (e) => e.type === 'agent.tool_result' && e.thread === foldSession(meta.id, events).primaryThreadId,
+    );
     assert.ok(result?.type === 'agent.tool_result');
     assert.equal(result.is_error, true);
     assert.match(result.content[0]?.text ?? '', /Planner thread did not produce a valid result after 2 corrections/);
     assert.equal(foldSession(meta.id, events).latestPlan, undefined);
-    assert.deepEqual(rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+    assert.deepEqual(
+      rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome),
+      [],
+    );
   } finally {
     await world.close();
   }
@@ -155,12 +179,15 @@ test('an issue that does not exist: IssueNotFoundError, and no session is create
   const world = await startDemoWorld({ agents: { Coordinator: [turn(text('Nothing to do.'))] } });
   try {
     const { rt, sample } = world;
-    await assert.rejects(rt.runtime.start({ issue: `${sample.owner}/${sample.repo}#999`, repository: sample.workdir }), (error: unknown) => {
-      assert.ok(error instanceof IssueNotFoundError, String(error));
-      assert.equal(error.code, 'ISSUE_NOT_FOUND');
-      assert.match(error.message, /#999 not found/);
-      return true;
-    });
+    await assert.rejects(
+      rt.runtime.start({ issue: `${sample.owner}/${sample.repo}#999`, repository: sample.workdir }),
+      (error: unknown) => {
+        assert.ok(error instanceof IssueNotFoundError, String(error));
+        assert.equal(error.code, 'ISSUE_NOT_FOUND');
+        assert.match(error.message, /#999 not found/);
+        return true;
+      },
+    );
     assert.deepEqual(await rt.store.list(), []);
     assert.equal(rt.server.requests.length, 0);
   } finally {
@@ -200,7 +227,10 @@ test('a push the remote refuses fails the approval with GIT_FAILED; once the rem
     const events = await rt.store.read(meta.id);
     assert.equal(events.filter((e) => e.type === 'agent_os.pull_request_opened').length, 1);
     assert.equal(events.filter((e) => e.type === 'agent_os.approval').length, 1);
-    assert.deepEqual(rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+    assert.deepEqual(
+      rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome),
+      [],
+    );
   } finally {
     await world.close();
   }
@@ -212,9 +242,15 @@ test('a refused push, then resume: the approval already given is carried out and
     const { rt, sample } = world;
     rejectPushes(sample.barePath, 'pushes are closed');
     const { meta, verdict } = await runToFirstVerdict(world);
-    await assert.rejects(rt.runtime.approve(meta.id, verdict.id), (e: unknown) => e instanceof AgentOsError && e.code === 'GIT_FAILED');
+    await assert.rejects(
+      rt.runtime.approve(meta.id, verdict.id),
+      (e: unknown) => e instanceof AgentOsError && e.code === 'GIT_FAILED',
+    );
     // Resuming while the remote still refuses fails the same clear way, and changes nothing.
-    await assert.rejects(rt.runtime.resume(meta.id), (e: unknown) => e instanceof AgentOsError && e.code === 'GIT_FAILED');
+    await assert.rejects(
+      rt.runtime.resume(meta.id),
+      (e: unknown) => e instanceof AgentOsError && e.code === 'GIT_FAILED',
+    );
     assert.equal(world.github.pullRequests().length, 0);
     acceptPushes(sample.barePath);
     await rt.runtime.resume(meta.id);

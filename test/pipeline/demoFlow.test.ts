@@ -16,14 +16,32 @@ test('issue → Planner → Coder → Reviewer (REJECT) → Coder → Reviewer (
     let events: SessionEvent[] = await rt.store.read(meta.id);
     let state = foldSession(meta.id, events);
     // Every scripted turn was served as written: no request refused, no thread failed.
-    assert.deepEqual(rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
-    assert.deepEqual(events.filter((e) => e.type === 'session.error'), []);
-    assert.deepEqual(events.filter((e) => e.type === 'agent.tool_result' && e.is_error).map((e) => e.type === 'agent.tool_result' && e.content[0]?.text), []);
-    const names = Object.values(state.threads).map((t) => t.agentName).sort();
+    assert.deepEqual(
+      rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome),
+      [],
+    );
+    assert.deepEqual(
+      events.filter((e) => e.type === 'session.error'),
+      [],
+    );
+    assert.deepEqual(
+      events
+        .filter((e) => e.type === 'agent.tool_result' && e.is_error)
+        .map((e) => e.type === 'agent.tool_result' && e.content[0]?.text),
+      [],
+    );
+    const names = Object.values(state.threads)
+      .map((t) => t.agentName)
+      .sort();
     assert.deepEqual(names, ['Coder', 'Coordinator', 'Planner', 'Reviewer']);
     assert.ok(state.latestPlan, 'the plan was validated and recorded');
-    const verdicts = events.filter((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted');
-    assert.deepEqual(verdicts.map((v) => v.verdict.decision), ['REJECT', 'APPROVE']);
+    const verdicts = events.filter(
+      (e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted',
+    );
+    assert.deepEqual(
+      verdicts.map((v) => v.verdict.decision),
+      ['REJECT', 'APPROVE'],
+    );
     const approveVerdict = verdicts[1] as EventOfType<'agent_os.verdict_submitted'>;
     assert.deepEqual(stop, { type: 'requires_action', event_ids: [approveVerdict.id] });
     assert.ok(approveVerdict.evidence.test_run_event_ids.length >= 1, 'the verdict names the test runs it saw');
@@ -41,7 +59,11 @@ test('issue → Planner → Coder → Reviewer (REJECT) → Coder → Reviewer (
     const history = JSON.stringify(secondRound.messages);
     assert.match(history, /Step 1: Read compound durations/, 'the Coder thread remembers its first attempt');
     assert.match(history, /Both steps are done/);
-    assert.match(JSON.stringify(secondRound.messages.at(-1)), /formatDuration\(ms\)/, 'the fixes arrive as the newest message');
+    assert.match(
+      JSON.stringify(secondRound.messages.at(-1)),
+      /formatDuration\(ms\)/,
+      'the fixes arrive as the newest message',
+    );
 
     // Only one Coder thread, reused.
     assert.equal(events.filter((e) => e.type === 'session.thread_created' && e.agent_name === 'Coder').length, 1);
@@ -60,7 +82,11 @@ test('issue → Planner → Coder → Reviewer (REJECT) → Coder → Reviewer (
     assert.match(prs[0]?.body ?? '', /node --test/);
 
     // The pushed branch holds a change that passes the project's tests.
-    const branchHead = execFileSync('git', ['--git-dir', sample.barePath, 'rev-parse', `refs/heads/${state.pullRequest?.branch}`], { encoding: 'utf8' }).trim();
+    const branchHead = execFileSync(
+      'git',
+      ['--git-dir', sample.barePath, 'rev-parse', `refs/heads/${state.pullRequest?.branch}`],
+      { encoding: 'utf8' },
+    ).trim();
     assert.equal(branchHead, state.pullRequest?.head_commit);
 
     // Usage covers every thread, and the session total is their sum.

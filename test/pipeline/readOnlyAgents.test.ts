@@ -34,7 +34,11 @@ const WORKTREE_ATTACK =
   'echo attack-done';
 
 const writeAttempt = tool('write', { file_path: 'src/hacked.js', content: 'x\n' });
-const editAttempt = tool('edit', { file_path: 'src/parseDuration.js', old_string: "'use strict';", new_string: '// hacked' });
+const editAttempt = tool('edit', {
+  file_path: 'src/parseDuration.js',
+  old_string: "'use strict';",
+  new_string: '// hacked',
+});
 
 function script(confined: boolean): unknown {
   const ATTACK = confined ? `${LOCAL_ATTACK}; ${WORKTREE_ATTACK}` : LOCAL_ATTACK;
@@ -43,12 +47,18 @@ function script(confined: boolean): unknown {
       Coordinator: coordinatorToReview(),
       Planner: [turn(tool('bash', { command: ATTACK })), turn(writeAttempt), turn(editAttempt), turn(text(planText()))],
       Coder: coderTurns(),
-      Reviewer: [turn(tool('bash', { command: ATTACK })), turn(writeAttempt), turn(editAttempt), turn(tool('bash', { command: 'node --test' })), turn(text(approveText()))],
+      Reviewer: [
+        turn(tool('bash', { command: ATTACK })),
+        turn(writeAttempt),
+        turn(editAttempt),
+        turn(tool('bash', { command: 'node --test' })),
+        turn(text(approveText())),
+      ],
     },
   };
 }
 
-test('read-only agents: write/edit not offered and refused; their bash leaves the Coder\'s worktree and the checkout unchanged', async (t) => {
+test("read-only agents: write/edit not offered and refused; their bash leaves the Coder's worktree and the checkout unchanged", async (t) => {
   // Readers have a bash only where a sandbox confines it (unconfined they get none: unconfinedConsent.test.ts).
   const why = await requireOsSandbox();
   if (why) return t.skip(why);
@@ -61,27 +71,49 @@ test('read-only agents: write/edit not offered and refused; their bash leaves th
     const events = await rt.store.read(meta.id);
     const state = foldSession(meta.id, events);
     assert.equal(state.configured?.sandbox.confined, confined, JSON.stringify(state.configured?.sandbox));
-    assert.equal(stop?.type, 'requires_action', JSON.stringify({ stop, errors: events.filter((e) => e.type === 'session.error' || e.type === 'agent_os.validation_run') }));
-    assert.deepEqual(rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+    assert.equal(
+      stop?.type,
+      'requires_action',
+      JSON.stringify({
+        stop,
+        errors: events.filter((e) => e.type === 'session.error' || e.type === 'agent_os.validation_run'),
+      }),
+    );
+    assert.deepEqual(
+      rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome),
+      [],
+    );
 
     for (const agent of ['Planner', 'Reviewer']) {
       const requests = requestsOf(rt.server, agent);
       assert.ok(requests.length >= 4);
-      for (const body of requests) assert.deepEqual(toolNamesOf(body), ['bash', 'glob', 'grep', 'read'], `${agent} is offered only reading tools`);
+      for (const body of requests)
+        assert.deepEqual(toolNamesOf(body), ['bash', 'glob', 'grep', 'read'], `${agent} is offered only reading tools`);
       const thread = threadOf(events, agent);
       for (const name of ['write', 'edit']) {
         const calls = toolResultsOf(events, name, thread);
         assert.equal(calls.length, 1);
         assert.equal(calls[0]?.use.evaluated_permission, 'deny');
         assert.equal(calls[0]?.result?.is_error, true);
-        assert.match(calls[0]?.result?.content[0]?.text ?? '', new RegExp(`tool '${name}' is not enabled for agent '${agent}'`));
+        assert.match(
+          calls[0]?.result?.content[0]?.text ?? '',
+          new RegExp(`tool '${name}' is not enabled for agent '${agent}'`),
+        );
       }
       // The attack ran (it is not merely refused): bash is the agent's, only its effects are contained.
       const attack = toolResultsOf(events, 'bash', thread)[0];
       assert.ok(attack?.result, `${agent}'s bash ran`);
     }
     // The Coder is offered the writing tools, and its calls worked.
-    assert.deepEqual(toolNamesOf(requestsOf(rt.server, 'Coder')[0]!), ['bash', 'complete_step', 'edit', 'glob', 'grep', 'read', 'write']);
+    assert.deepEqual(toolNamesOf(requestsOf(rt.server, 'Coder')[0]!), [
+      'bash',
+      'complete_step',
+      'edit',
+      'glob',
+      'grep',
+      'read',
+      'write',
+    ]);
 
     // The session worktree holds exactly the Coder's work.
     const changes = await rt.runtime.changes(meta.id);
@@ -90,8 +122,15 @@ test('read-only agents: write/edit not offered and refused; their bash leaves th
       [`added ${solutionTest.input.file_path}`, `modified ${solutionCodeChange.input.file_path}`].sort(),
     );
     assert.equal(existsSync(join(changes.worktree, 'src/hacked.js')), false);
-    assert.match(readFileSync(join(changes.worktree, 'src/parseDuration.js'), 'utf8'), /\/y/, 'the Coder\'s parser is still there');
-    assert.equal(readFileSync(join(changes.worktree, solutionTest.input.file_path), 'utf8'), solutionTest.input.content);
+    assert.match(
+      readFileSync(join(changes.worktree, 'src/parseDuration.js'), 'utf8'),
+      /\/y/,
+      "the Coder's parser is still there",
+    );
+    assert.equal(
+      readFileSync(join(changes.worktree, solutionTest.input.file_path), 'utf8'),
+      solutionTest.input.content,
+    );
     // The person's checkout is untouched too.
     assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: sample.workdir, encoding: 'utf8' }), '');
     assert.ok(existsSync(join(sample.workdir, 'src/parseDuration.js')));

@@ -2,7 +2,13 @@
 // scripted server was asked (per agent) and what the session log holds.
 import assert from 'node:assert/strict';
 import type { EventOfType, SessionEvent } from '../../src/core/events/sessionEvent.ts';
-import { samplePlan, sampleApproveVerdict, sampleRejectVerdict, solutionCodeChange, solutionTest } from '../../src/testkit/demo/fixture/solution.ts';
+import {
+  samplePlan,
+  sampleApproveVerdict,
+  sampleRejectVerdict,
+  solutionCodeChange,
+  solutionTest,
+} from '../../src/testkit/demo/fixture/solution.ts';
 import type { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
 import type { SessionMeta } from '../../src/core/session/sessionStore.ts';
 import type { DemoWorld } from '../support/demoWorld.ts';
@@ -16,7 +22,10 @@ export interface Turn {
 export const text = (t: string): Block => ({ type: 'text', text: t });
 export const tool = (name: string, input: Record<string, unknown>): Block => ({ type: 'tool_use', name, input });
 export const turn = (...content: Block[]): Turn => ({ content });
-export const expecting = (includes: string, ...content: Block[]): Turn => ({ content, expect: { last_user_text_includes: includes } });
+export const expecting = (includes: string, ...content: Block[]): Turn => ({
+  content,
+  expect: { last_user_text_includes: includes },
+});
 export const fenced = (value: unknown): string => '```json\n' + JSON.stringify(value, null, 2) + '\n```';
 export const send = (agent: string, message: string): Block => tool('send_to_agent', { agent_name: agent, message });
 
@@ -25,7 +34,10 @@ export const approveText = (): string => fenced(sampleApproveVerdict);
 export const rejectText = (): string => fenced(sampleRejectVerdict);
 
 /** The Planner reads one file and hands in the sample plan. */
-export const plannerTurns = (): Turn[] => [turn(tool('read', { file_path: 'src/parseDuration.js' })), turn(text(planText()))];
+export const plannerTurns = (): Turn[] => [
+  turn(tool('read', { file_path: 'src/parseDuration.js' })),
+  turn(text(planText())),
+];
 
 /** The Coder makes the whole solution in two tool calls, reports each step done (the runtime runs its
  * validation) and reports. */
@@ -38,7 +50,10 @@ export const coderTurns = (): Turn[] => [
 ];
 
 /** The Reviewer runs the suite and approves. */
-export const reviewerApproveTurns = (): Turn[] => [turn(tool('bash', { command: 'node --test' })), turn(text(approveText()))];
+export const reviewerApproveTurns = (): Turn[] => [
+  turn(tool('bash', { command: 'node --test' })),
+  turn(text(approveText())),
+];
 
 /** Coordinator: Planner, Coder, Reviewer, in order; the last call is held for the person on APPROVE. */
 export const coordinatorToReview = (): Turn[] => [
@@ -74,7 +89,14 @@ export const requestChangesScript = (secondReview: Turn[]): unknown => ({
     Planner: plannerTurns(),
     Coder: [
       ...coderTurns(),
-      expecting(README_FEEDBACK, tool('edit', { file_path: 'README.md', old_string: 'Units:', new_string: 'Compound durations such as `1h30m` work too.\n\nUnits:' })),
+      expecting(
+        README_FEEDBACK,
+        tool('edit', {
+          file_path: 'README.md',
+          old_string: 'Units:',
+          new_string: 'Compound durations such as `1h30m` work too.\n\nUnits:',
+        }),
+      ),
       turn(text('README updated.')),
     ],
     Reviewer: [...reviewerApproveTurns(), ...secondReview],
@@ -88,7 +110,9 @@ interface RequestBody {
 
 /** The requests the scripted server answered with a turn, for one agent, in order. */
 export function requestsOf(server: ScriptedModelServer, agent: string): RequestBody[] {
-  return server.requests.filter((r) => r.agent === agent && r.outcome.kind === 'turn').map((r) => r.body as RequestBody);
+  return server.requests
+    .filter((r) => r.agent === agent && r.outcome.kind === 'turn')
+    .map((r) => r.body as RequestBody);
 }
 
 export function toolNamesOf(body: RequestBody): string[] {
@@ -101,17 +125,28 @@ export function lastUserText(body: RequestBody): string {
   return JSON.stringify(last?.content ?? '');
 }
 
-export function toolResultsOf(events: readonly SessionEvent[], toolName: string, thread?: string): { use: EventOfType<'agent.tool_use'>; result: EventOfType<'agent.tool_result'> | undefined }[] {
+export function toolResultsOf(
+  events: readonly SessionEvent[],
+  toolName: string,
+  thread?: string,
+): { use: EventOfType<'agent.tool_use'>; result: EventOfType<'agent.tool_result'> | undefined }[] {
   return events
-    .filter((e): e is EventOfType<'agent.tool_use'> => e.type === 'agent.tool_use' && e.name === toolName && (thread === undefined || e.thread === thread))
+    .filter(
+      (e): e is EventOfType<'agent.tool_use'> =>
+        e.type === 'agent.tool_use' && e.name === toolName && (thread === undefined || e.thread === thread),
+    )
     .map((use) => ({
       use,
-      result: events.find((e): e is EventOfType<'agent.tool_result'> => e.type === 'agent.tool_result' && e.tool_use_id === use.id),
+      result: events.find(
+        (e): e is EventOfType<'agent.tool_result'> => e.type === 'agent.tool_result' && e.tool_use_id === use.id,
+      ),
     }));
 }
 
 export function threadOf(events: readonly SessionEvent[], agent: string): string {
-  const created = events.find((e): e is EventOfType<'session.thread_created'> => e.type === 'session.thread_created' && e.agent_name === agent);
+  const created = events.find(
+    (e): e is EventOfType<'session.thread_created'> => e.type === 'session.thread_created' && e.agent_name === agent,
+  );
   if (!created) throw new Error(`no ${agent} thread`);
   return created.session_thread_id;
 }
@@ -121,7 +156,9 @@ export function verdictsOf(events: readonly SessionEvent[]): EventOfType<'agent_
 }
 
 /** Starts a session on the world's issue and runs it to the first verdict, where it waits for the person. */
-export async function runToFirstVerdict(world: DemoWorld): Promise<{ meta: SessionMeta; verdict: EventOfType<'agent_os.verdict_submitted'> }> {
+export async function runToFirstVerdict(
+  world: DemoWorld,
+): Promise<{ meta: SessionMeta; verdict: EventOfType<'agent_os.verdict_submitted'> }> {
   const { rt, sample } = world;
   const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
   assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');

@@ -32,8 +32,14 @@ test('stale git locks left by a killed commit (index.lock, the branch ref lock) 
     const { rt } = world;
     const { meta, verdict } = await runToFirstVerdict(world);
     const { worktree } = await rt.runtime.changes(meta.id);
-    const gitDir = resolve(worktree, execFileSync('git', ['rev-parse', '--git-dir'], { cwd: worktree, encoding: 'utf8' }).trim());
-    const commonDir = resolve(worktree, execFileSync('git', ['rev-parse', '--git-common-dir'], { cwd: worktree, encoding: 'utf8' }).trim());
+    const gitDir = resolve(
+      worktree,
+      execFileSync('git', ['rev-parse', '--git-dir'], { cwd: worktree, encoding: 'utf8' }).trim(),
+    );
+    const commonDir = resolve(
+      worktree,
+      execFileSync('git', ['rev-parse', '--git-common-dir'], { cwd: worktree, encoding: 'utf8' }).trim(),
+    );
     writeFileSync(join(gitDir, 'index.lock'), '');
     // A kill while `git commit` moves the branch leaves its ref lock too.
     const branch = execFileSync('git', ['symbolic-ref', 'HEAD'], { cwd: worktree, encoding: 'utf8' }).trim();
@@ -44,7 +50,11 @@ test('stale git locks left by a killed commit (index.lock, the branch ref lock) 
     assert.equal(state.stopReason?.type, 'end_turn');
     assert.equal(world.github.pullRequests().length, 1);
     assert.equal(existsSync(join(gitDir, 'index.lock')), false);
-    assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: worktree, encoding: 'utf8' }), '', 'the work was committed');
+    assert.equal(
+      execFileSync('git', ['status', '--porcelain'], { cwd: worktree, encoding: 'utf8' }),
+      '',
+      'the work was committed',
+    );
   } finally {
     await world.close();
   }
@@ -62,7 +72,11 @@ test('on wake, stale git locks of the session repository (a killed checkout or c
         expecting('approved', text('Done.')),
       ],
       Planner: [...plannerTurns(), turn(text(planText()))],
-      Coder: [...coderTurns(), turn(tool('write', { file_path: 'NOTES.md', content: 'compound durations\n' })), turn(text('Done.'))],
+      Coder: [
+        ...coderTurns(),
+        turn(tool('write', { file_path: 'NOTES.md', content: 'compound durations\n' })),
+        turn(text('Done.')),
+      ],
       Reviewer: [...reviewerApproveTurns(), ...reviewerApproveTurns()],
     },
   });
@@ -83,7 +97,10 @@ test('on wake, stale git locks of the session repository (a killed checkout or c
     try {
       await again.runtime.requestChanges(meta.id, first.id, FEEDBACK);
       const events = await again.store.read(meta.id);
-      assert.deepEqual(events.filter((e) => e.type === 'session.error').map((e) => e.type === 'session.error' && e.error.message), []);
+      assert.deepEqual(
+        events.filter((e) => e.type === 'session.error').map((e) => e.type === 'session.error' && e.error.message),
+        [],
+      );
       const second = verdictsOf(events)[1];
       assert.ok(second, 'the Reviewer reviewed again');
       await again.runtime.approve(meta.id, second.id);

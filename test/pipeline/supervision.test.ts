@@ -30,14 +30,23 @@ type Run = EventOfType<'agent_os.validation_run'>;
 const runsOf = (events: readonly SessionEvent[], purpose: Run['purpose']): Run[] =>
   events.filter((e): e is Run => e.type === 'agent_os.validation_run' && e.purpose === purpose);
 const completeStep = (id: string) => tool('complete_step', { step_id: id });
-const toPlanAndCoder = () => [turn(send('Planner', 'Plan the fix for the issue.')), expecting('Plan accepted', send('Coder', 'Carry out the plan.'))];
+const toPlanAndCoder = () => [
+  turn(send('Planner', 'Plan the fix for the issue.')),
+  expecting('Plan accepted', send('Coder', 'Carry out the plan.')),
+];
 const noScriptErrors = (world: Awaited<ReturnType<typeof startDemoWorld>>) =>
-  assert.deepEqual(world.rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome), []);
+  assert.deepEqual(
+    world.rt.server.requests.filter((r) => r.outcome.kind !== 'turn').map((r) => r.outcome),
+    [],
+  );
 
-test('a Coder\'s false PASSED is caught: its hand-off goes back, and the runtime\'s own run of the step fails until the work is there', async () => {
+test("a Coder's false PASSED is caught: its hand-off goes back, and the runtime's own run of the step fails until the work is there", async () => {
   const world = await startDemoWorld({
     agents: {
-      Coordinator: [...toPlanAndCoder(), expecting('committed this work', text('Done: both steps passed the runtime\'s validation.'))],
+      Coordinator: [
+        ...toPlanAndCoder(),
+        expecting('committed this work', text("Done: both steps passed the runtime's validation.")),
+      ],
       Planner: plannerTurns(),
       Coder: [
         turn(tool('edit', solutionCodeChange.input)),
@@ -48,7 +57,10 @@ test('a Coder\'s false PASSED is caught: its hand-off goes back, and the runtime
         turn(completeStep('2')),
         expecting('did not pass', tool('write', solutionTest.input)),
         turn(completeStep('2')),
-        expecting('Every step of the plan has passed', text('Step 1: PASSED after 1 attempt. Step 2: PASSED after 2 attempts.')),
+        expecting(
+          'Every step of the plan has passed',
+          text('Step 1: PASSED after 1 attempt. Step 2: PASSED after 2 attempts.'),
+        ),
       ],
     },
   });
@@ -60,39 +72,72 @@ test('a Coder\'s false PASSED is caught: its hand-off goes back, and the runtime
     const events = await rt.store.read(meta.id);
     const coder = threadOf(events, 'Coder');
     const runs = runsOf(events, 'step');
-    assert.deepEqual(runs.map((r) => [r.step_id, r.attempt, r.exit_code === 0]), [['1', 1, true], ['2', 1, false], ['2', 2, true]]);
-    assert.ok(runs.every((r) => r.thread === coder && r.sandbox_id), 'each run is in the Coder\'s own sandbox');
-    assert.match(runs[1]!.output_tail, /compoundDuration/, 'the failing run\'s output is recorded');
+    assert.deepEqual(
+      runs.map((r) => [r.step_id, r.attempt, r.exit_code === 0]),
+      [
+        ['1', 1, true],
+        ['2', 1, false],
+        ['2', 2, true],
+      ],
+    );
+    assert.ok(
+      runs.every((r) => r.thread === coder && r.sandbox_id),
+      "each run is in the Coder's own sandbox",
+    );
+    assert.match(runs[1]!.output_tail, /compoundDuration/, "the failing run's output is recorded");
     // The failing output went back to the same Coder thread as its next attempt.
     const coderRequests = requestsOf(rt.server, 'Coder');
     assert.match(lastUserText(coderRequests[4]!), /did not pass[\s\S]*attempt 1 of 3/);
     const progress = foldPlanSteps(events).progress;
-    assert.deepEqual(progress?.steps.map((s) => [s.id, s.state, s.attempts]), [['1', 'passed', 1], ['2', 'passed', 2]]);
+    assert.deepEqual(
+      progress?.steps.map((s) => [s.id, s.state, s.attempts]),
+      [
+        ['1', 'passed', 1],
+        ['2', 'passed', 2],
+      ],
+    );
     // States are events: pending on acceptance, running while validated, then the runtime's decision.
-    const states = events.filter((e): e is EventOfType<'agent_os.step_updated'> => e.type === 'agent_os.step_updated').map((e) => `${e.step_id}:${e.state}`);
-    assert.deepEqual(states, ['1:pending', '2:pending', '1:running', '1:passed', '2:running', '2:running', '2:running', '2:passed']);
+    const states = events
+      .filter((e): e is EventOfType<'agent_os.step_updated'> => e.type === 'agent_os.step_updated')
+      .map((e) => `${e.step_id}:${e.state}`);
+    assert.deepEqual(states, [
+      '1:pending',
+      '2:pending',
+      '1:running',
+      '1:passed',
+      '2:running',
+      '2:running',
+      '2:running',
+      '2:passed',
+    ]);
   } finally {
     await world.close();
   }
 });
 
-test('three failing validation runs end the step: the Coder is stopped and the Coordinator reports the runtime\'s report', async () => {
-  const world = await startDemoWorld({
-    agents: {
-      Coordinator: [...toPlanAndCoder(), expecting('STEP FAILED', text('Step 2 could not pass its validation; reporting to the person.'))],
-      Planner: plannerTurns(),
-      Coder: [
-        turn(tool('edit', solutionCodeChange.input)),
-        turn(completeStep('1')),
-        turn(completeStep('2')),
-        turn(tool('read', { file_path: 'src/parseDuration.js' })),
-        turn(completeStep('2')),
-        turn(tool('glob', { pattern: 'test/*.js' })),
-        turn(completeStep('2')),
-        // Never asked for: the runtime stops the thread after the third failure.
-      ],
+test("three failing validation runs end the step: the Coder is stopped and the Coordinator reports the runtime's report", async () => {
+  const world = await startDemoWorld(
+    {
+      agents: {
+        Coordinator: [
+          ...toPlanAndCoder(),
+          expecting('STEP FAILED', text('Step 2 could not pass its validation; reporting to the person.')),
+        ],
+        Planner: plannerTurns(),
+        Coder: [
+          turn(tool('edit', solutionCodeChange.input)),
+          turn(completeStep('1')),
+          turn(completeStep('2')),
+          turn(tool('read', { file_path: 'src/parseDuration.js' })),
+          turn(completeStep('2')),
+          turn(tool('glob', { pattern: 'test/*.js' })),
+          turn(completeStep('2')),
+          // Never asked for: the runtime stops the thread after the third failure.
+        ],
+      },
     },
-  }, { settings: { stepAttempts: 3 } });
+    { settings: { stepAttempts: 3 } },
+  );
   try {
     const { rt, sample } = world;
     const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
@@ -102,9 +147,14 @@ test('three failing validation runs end the step: the Coder is stopped and the C
     const state = foldSession(meta.id, events);
     assert.equal(requestsOf(rt.server, 'Coder').length, 7, 'the Coder is not asked again after the last failure');
     assert.equal(requestsOf(rt.server, 'Reviewer').length, 0);
-    const failed = events.find((e): e is EventOfType<'agent_os.step_updated'> => e.type === 'agent_os.step_updated' && e.state === 'failed');
+    const failed = events.find(
+      (e): e is EventOfType<'agent_os.step_updated'> => e.type === 'agent_os.step_updated' && e.state === 'failed',
+    );
     assert.deepEqual(failed && [failed.step_id, failed.attempts, failed.max_attempts], ['2', 3, 3]);
-    assert.deepEqual(runsOf(events, 'step').map((r) => r.exit_code === 0), [true, false, false, false]);
+    assert.deepEqual(
+      runsOf(events, 'step').map((r) => r.exit_code === 0),
+      [true, false, false, false],
+    );
     // The Coordinator's call to the Coder is answered with the structured report, as an error.
     const report = events.filter((e) => e.type === 'agent.tool_result' && e.thread === state.primaryThreadId).at(-1);
     assert.ok(report?.type === 'agent.tool_result' && report.is_error);
@@ -118,8 +168,14 @@ test('three failing validation runs end the step: the Coder is stopped and the C
   }
 });
 
-const FAILING_EXTRA = { file_path: 'test/extra.test.js', content: "'use strict';\nrequire('node:test')('a leftover', () => { throw new Error('leftover fails'); });\n" };
-const PASSING_EXTRA = { file_path: 'test/extra.test.js', content: "'use strict';\nrequire('node:test')('a leftover', () => {});\n" };
+const FAILING_EXTRA = {
+  file_path: 'test/extra.test.js',
+  content: "'use strict';\nrequire('node:test')('a leftover', () => { throw new Error('leftover fails'); });\n",
+};
+const PASSING_EXTRA = {
+  file_path: 'test/extra.test.js',
+  content: "'use strict';\nrequire('node:test')('a leftover', () => {});\n",
+};
 
 test('an APPROVE over a failing suite goes back to the Reviewer, an honest REJECT follows, and the approvable verdict names the passing run', async () => {
   const world = await startDemoWorld({
@@ -163,13 +219,22 @@ test('an APPROVE over a failing suite goes back to the Reviewer, an honest REJEC
     assert.equal(suites[0]!.command, 'npm test');
     assert.notEqual(suites[0]!.exit_code, 0);
     assert.match(suites[0]!.output_tail, /leftover fails/);
-    assert.ok(suites.every((s) => s.thread === reviewer && s.commit), 'runs in the Reviewer\'s clean room, at a commit');
+    assert.ok(
+      suites.every((s) => s.thread === reviewer && s.commit),
+      "runs in the Reviewer's clean room, at a commit",
+    );
     // The refused APPROVE was never recorded as a verdict: the verdicts are the REJECT, then the APPROVE.
     const verdicts = verdictsOf(events);
-    assert.deepEqual(verdicts.map((v) => v.verdict.decision), ['REJECT', 'APPROVE']);
+    assert.deepEqual(
+      verdicts.map((v) => v.verdict.decision),
+      ['REJECT', 'APPROVE'],
+    );
     assert.equal(verdicts[0]!.evidence.suite_run, undefined);
     // The Reviewer got the failing output with the refusal.
-    assert.match(lastUserText(requestsOf(rt.server, 'Reviewer')[1]!), /not accepted[\s\S]*npm test[\s\S]*leftover fails/);
+    assert.match(
+      lastUserText(requestsOf(rt.server, 'Reviewer')[1]!),
+      /not accepted[\s\S]*npm test[\s\S]*leftover fails/,
+    );
     // The approvable verdict's evidence names the passing run, at its head commit.
     const approve = verdicts[1]!;
     const suite = approve.evidence.suite_run;
@@ -194,7 +259,10 @@ test('a thread that repeats the same call is stopped with loop_detected, and the
   const same = tool('read', { file_path: 'src/parseDuration.js' });
   const world = await startDemoWorld({
     agents: {
-      Coordinator: [...toPlanAndCoder(), expecting('LOOP DETECTED', text('The Coder was stopped in a loop; reporting to the person.'))],
+      Coordinator: [
+        ...toPlanAndCoder(),
+        expecting('LOOP DETECTED', text('The Coder was stopped in a loop; reporting to the person.')),
+      ],
       Planner: plannerTurns(),
       Coder: [turn(same), turn(same), turn(same)],
     },
@@ -217,7 +285,12 @@ test('a thread that repeats the same call is stopped with loop_detected, and the
 });
 
 test('a validation cut off by an interrupt is not an attempt: on resume the runtime runs it again and the Coder goes on', async () => {
-  const slowPlan = { summary: 'A step whose validation takes a moment.', steps: [{ id: '1', title: 'Wait', description: 'Nothing to change.', files: [], validation: 'sleep 2 && echo waited' }] };
+  const slowPlan = {
+    summary: 'A step whose validation takes a moment.',
+    steps: [
+      { id: '1', title: 'Wait', description: 'Nothing to change.', files: [], validation: 'sleep 2 && echo waited' },
+    ],
+  };
   const world = await startDemoWorld({
     agents: {
       Coordinator: [...toPlanAndCoder(), expecting('Step 1: PASSED', text('Done.'))],
@@ -230,7 +303,8 @@ test('a validation cut off by an interrupt is not an attempt: on resume the runt
     const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
     const store = rt.store;
     const following = new AbortController();
-    for await (const e of store.follow(meta.id, { fromSeq: 1, signal: following.signal })) if (e.type === 'agent_os.step_updated' && e.state === 'running') break;
+    for await (const e of store.follow(meta.id, { fromSeq: 1, signal: following.signal }))
+      if (e.type === 'agent_os.step_updated' && e.state === 'running') break;
     following.abort();
     await rt.runtime.interrupt(meta.id);
     let events = await store.read(meta.id);
@@ -239,16 +313,23 @@ test('a validation cut off by an interrupt is not an attempt: on resume the runt
     noScriptErrors(world);
     events = await store.read(meta.id);
     const runs = runsOf(events, 'step');
-    assert.deepEqual(runs.map((r) => [r.attempt, r.exit_code, r.output_tail]), [[1, 0, 'waited']]);
+    assert.deepEqual(
+      runs.map((r) => [r.attempt, r.exit_code, r.output_tail]),
+      [[1, 0, 'waited']],
+    );
     const use = events.find((e) => e.type === 'agent.tool_use' && e.name === 'complete_step');
-    assert.equal(events.filter((e) => e.type === 'agent.tool_result' && e.tool_use_id === use?.id).length, 1, 'the call has one answer');
+    assert.equal(
+      events.filter((e) => e.type === 'agent.tool_result' && e.tool_use_id === use?.id).length,
+      1,
+      'the call has one answer',
+    );
     assert.equal(foldSession(meta.id, events).stopReason?.type, 'end_turn');
   } finally {
     await world.close();
   }
 });
 
-test('where nothing confines, each step\'s validation waits for the person\'s consent, and the verdict gate runs nothing and says so', async () => {
+test("where nothing confines, each step's validation waits for the person's consent, and the verdict gate runs nothing and says so", async () => {
   const world = await startDemoWorld(approveOnceScript(), { sandbox: 'worktree' });
   try {
     const { rt, sample } = world;
@@ -257,7 +338,13 @@ test('where nothing confines, each step\'s validation waits for the person\'s co
     const allowed: string[] = [];
     for (let i = 0; i < 20 && stop?.type === 'requires_action'; i++) {
       const events = await rt.store.read(meta.id);
-      const asking = events.filter((e): e is EventOfType<'agent.tool_use'> => e.type === 'agent.tool_use' && e.evaluated_permission === 'ask' && stop?.type === 'requires_action' && stop.event_ids.includes(e.id));
+      const asking = events.filter(
+        (e): e is EventOfType<'agent.tool_use'> =>
+          e.type === 'agent.tool_use' &&
+          e.evaluated_permission === 'ask' &&
+          stop?.type === 'requires_action' &&
+          stop.event_ids.includes(e.id),
+      );
       if (asking.length === 0) break;
       for (const use of asking) {
         allowed.push(use.name);
@@ -267,7 +354,10 @@ test('where nothing confines, each step\'s validation waits for the person\'s co
     }
     assert.deepEqual(allowed.filter((n) => n === 'complete_step').length, 2, 'each validation asked first');
     const events = await rt.store.read(meta.id);
-    assert.deepEqual(runsOf(events, 'step').map((r) => r.exit_code), [0, 0]);
+    assert.deepEqual(
+      runsOf(events, 'step').map((r) => r.exit_code),
+      [0, 0],
+    );
     assert.equal(runsOf(events, 'test_suite').length, 0);
     const verdict = verdictsOf(events)[0];
     assert.equal(verdict?.verdict.decision, 'APPROVE');

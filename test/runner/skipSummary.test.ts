@@ -20,13 +20,27 @@ test('the skip reporter records each skip of a run with its reason, and the summ
     const { NODE_TEST_CONTEXT: _, ...env } = process.env;
     const run = spawnSync(
       process.execPath,
-      ['--import', 'tsx', '--test', `--test-reporter=${join(ROOT, 'scripts', 'skipReporter.mjs')}`, `--test-reporter-destination=${out}`, fixture],
+      [
+        '--import',
+        'tsx',
+        '--test',
+        `--test-reporter=${join(ROOT, 'scripts', 'skipReporter.mjs')}`,
+        `--test-reporter-destination=${out}`,
+        fixture,
+      ],
       { cwd: ROOT, encoding: 'utf8', env },
     );
     assert.equal(run.status, 0, run.stderr);
-    const skips = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { file: string; name: string; reason: string });
+    const skips = readFileSync(out, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { file: string; name: string; reason: string });
     assert.deepEqual(skips.map((s) => s.name).sort(), ['needs Docker', 'needs bubblewrap', 'needs bubblewrap too']);
-    const lines = skipSummary(skips, [{ reason: 'end-to-end: AGENT_OS_E2E is not set', files: [join(ROOT, 'test', 'e2e', 'a.test.ts')] }], ROOT);
+    const lines = skipSummary(
+      skips,
+      [{ reason: 'end-to-end: AGENT_OS_E2E is not set', files: [join(ROOT, 'test', 'e2e', 'a.test.ts')] }],
+      ROOT,
+    );
     assert.deepEqual(lines, [
       'Skipped here (3 tests skipped, 1 file not run) — what this machine lacks:',
       '  end-to-end: AGENT_OS_E2E is not set: 1 file not run (test/e2e/a.test.ts)',

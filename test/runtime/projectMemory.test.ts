@@ -25,12 +25,27 @@ test('AGENTS.md and nested CLAUDE.md reach every agent, pinned with the session'
   const world = await startDemoWorld(approveOnceScript());
   try {
     const { rt, sample } = world;
-    commit(sample.workdir, { 'AGENTS.md': '# Rules\nAlways write durations in milliseconds.\n', 'src/CLAUDE.md': 'Source files use strict mode.\n' }, 'memory');
+    commit(
+      sample.workdir,
+      {
+        'AGENTS.md': '# Rules\nAlways write durations in milliseconds.\n',
+        'src/CLAUDE.md': 'Source files use strict mode.\n',
+      },
+      'memory',
+    );
     const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
     assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
     let events = await rt.store.read(meta.id);
-    const memory = events.find((e): e is EventOfType<'agent_os.project_memory'> => e.type === 'agent_os.project_memory');
-    assert.deepEqual(memory?.files.map((f) => [f.path, f.truncated]), [['AGENTS.md', false], ['src/CLAUDE.md', false]]);
+    const memory = events.find(
+      (e): e is EventOfType<'agent_os.project_memory'> => e.type === 'agent_os.project_memory',
+    );
+    assert.deepEqual(
+      memory?.files.map((f) => [f.path, f.truncated]),
+      [
+        ['AGENTS.md', false],
+        ['src/CLAUDE.md', false],
+      ],
+    );
     for (const agent of ['Coordinator', 'Planner', 'Coder', 'Reviewer']) {
       const system = systemOf(requestsOf(rt.server, agent)[0]);
       assert.match(system, /Always write durations in milliseconds/, agent);
@@ -61,9 +76,20 @@ test('project memory is capped: a long file is cut on a character boundary, the 
     const dir = world.sample.workdir;
     commit(dir, { 'AGENTS.md': 'é'.repeat(100), 'a/AGENTS.md': 'second\n', 'a/b/CLAUDE.md': 'third\n' }, 'memory');
     const files = await readProjectMemory(dir, { perFile: 51, total: 60, maxFiles: 16 });
-    assert.deepEqual(files.map((f) => [f.path, f.truncated, f.bytes]), [['AGENTS.md', true, 200], ['a/AGENTS.md', false, 7], ['a/b/CLAUDE.md', true, 6]]);
+    assert.deepEqual(
+      files.map((f) => [f.path, f.truncated, f.bytes]),
+      [
+        ['AGENTS.md', true, 200],
+        ['a/AGENTS.md', false, 7],
+        ['a/b/CLAUDE.md', true, 6],
+      ],
+    );
     assert.equal(files[2]!.content, 'thi');
-    assert.equal((await readProjectMemory(dir, { perFile: 51, total: 57, maxFiles: 16 })).length, 2, 'nothing is left for a third file');
+    assert.equal(
+      (await readProjectMemory(dir, { perFile: 51, total: 57, maxFiles: 16 })).length,
+      2,
+      'nothing is left for a third file',
+    );
     assert.equal(files[0]!.content, 'é'.repeat(25), 'no half character at the cut');
     assert.equal(files[0]!.sha256.length, 64);
   } finally {

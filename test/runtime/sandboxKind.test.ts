@@ -7,10 +7,19 @@ import { probeOsSandbox } from '../../src/node/sandbox/osSandbox.ts';
 import { makeTempRepo } from '../support/gitRepo.ts';
 import { startScriptedRuntime } from '../support/scriptedRuntime.ts';
 
-const script = { agents: { Coder: [{ content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo hi' } }] }, { content: [{ type: 'text', text: 'Done.' }] }] } };
+const script = {
+  agents: {
+    Coder: [
+      { content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo hi' } }] },
+      { content: [{ type: 'text', text: 'Done.' }] },
+    ],
+  },
+};
 
 function configured(events: SessionEvent[]): EventOfType<'agent_os.session_configured'> {
-  const e = events.find((x): x is EventOfType<'agent_os.session_configured'> => x.type === 'agent_os.session_configured');
+  const e = events.find(
+    (x): x is EventOfType<'agent_os.session_configured'> => x.type === 'agent_os.session_configured',
+  );
   assert.ok(e);
   return e;
 }

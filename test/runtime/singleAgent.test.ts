@@ -15,8 +15,16 @@ before(async () => {
   rt = await startScriptedRuntime(repo.root, {
     agents: {
       Coder: [
-        { content: [{ type: 'text', text: 'Writing the file.' }, { type: 'tool_use', name: 'write', input: { file_path: 'hello.txt', content: 'hi\n' } }] },
-        { content: [{ type: 'tool_use', name: 'bash', input: { command: 'cat hello.txt && echo done' } }], expect: { last_user_text_includes: '' } },
+        {
+          content: [
+            { type: 'text', text: 'Writing the file.' },
+            { type: 'tool_use', name: 'write', input: { file_path: 'hello.txt', content: 'hi\n' } },
+          ],
+        },
+        {
+          content: [{ type: 'tool_use', name: 'bash', input: { command: 'cat hello.txt && echo done' } }],
+          expect: { last_user_text_includes: '' },
+        },
         { content: [{ type: 'tool_use', name: 'read', input: { file_path: '../outside.txt' } }] },
         { content: [{ type: 'text', text: 'Finished: hello.txt written.' }] },
       ],

@@ -22,7 +22,10 @@ test('with a dollar budget, an agent on an unpriced model is refused at start, n
   try {
     await assert.rejects(
       rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'hi' }),
-      (error: unknown) => error instanceof AgentOsError && error.code === 'INVALID_ARGUMENT' && /Coder's model claude-opus-4-8 has no list price/.test(error.message),
+      (error: unknown) =>
+        error instanceof AgentOsError &&
+        error.code === 'INVALID_ARGUMENT' &&
+        /Coder's model claude-opus-4-8 has no list price/.test(error.message),
     );
     assert.deepEqual(await rt.store.list(), [], 'no session left half-made');
   } finally {

@@ -37,7 +37,9 @@ interface PersonsWorld {
 /** What must come out of every attack unchanged. */
 function snapshot(world: PersonsWorld): Record<string, string> {
   const { repo, home } = world;
-  const hooks = readdirSync(join(repo.work, '.git', 'hooks')).filter((h) => !h.endsWith('.sample')).join(',');
+  const hooks = readdirSync(join(repo.work, '.git', 'hooks'))
+    .filter((h) => !h.endsWith('.sample'))
+    .join(',');
   return {
     config: readFileSync(join(repo.work, '.git', 'config'), 'utf8'),
     hooks,
@@ -83,7 +85,11 @@ describe('sandbox conformance: the OS sandbox against a hostile model', () => {
   const savedHome = process.env['HOME'];
   const savedKey = process.env['ANTHROPIC_API_KEY'];
 
-  const open = async (sessionId: string, access: 'read_write' | 'read_only' = 'read_write', threadId = 'coder'): Promise<Sandbox> => {
+  const open = async (
+    sessionId: string,
+    access: 'read_write' | 'read_only' = 'read_write',
+    threadId = 'coder',
+  ): Promise<Sandbox> => {
     const sandbox = await sandboxes.open({ sessionId, threadId, access, network: false, enabledTools: ALL });
     opened.push(sandbox);
     return sandbox;
@@ -93,7 +99,8 @@ describe('sandbox conformance: the OS sandbox against a hostile model', () => {
     outputs.push(outcome.content);
     return outcome;
   };
-  const bash = (sandbox: Sandbox, command: string, timeout_ms = 60_000) => run(sandbox, 'bash', { command, timeout_ms });
+  const bash = (sandbox: Sandbox, command: string, timeout_ms = 60_000) =>
+    run(sandbox, 'bash', { command, timeout_ms });
 
   before(async () => {
     why = (await requireOsSandbox()) || requireTool('python3');
@@ -103,7 +110,10 @@ describe('sandbox conformance: the OS sandbox against a hostile model', () => {
     process.env['HOME'] = world.home;
     process.env['ANTHROPIC_API_KEY'] = CANARY.env;
     const storage = join(world.storeDir, '.worktrees');
-    sandboxes = chosenSessionSandboxes(await chooseSandbox({ setting: 'os', repository: world.repo.work, dockerAvailable: false }), { storageDir: storage, repository: world.repo.work });
+    sandboxes = chosenSessionSandboxes(
+      await chooseSandbox({ setting: 'os', repository: world.repo.work, dockerAvailable: false }),
+      { storageDir: storage, repository: world.repo.work },
+    );
     // Another session with work of its own, taken over into its vault.
     const other = await open('sesn_other');
     await bash(other, 'echo theirs > theirs.txt');
@@ -124,14 +134,17 @@ describe('sandbox conformance: the OS sandbox against a hostile model', () => {
   /** After each attack: the person's world as it was, nothing planted fires, no canary got out. */
   const judge = (label: string): void => {
     const now = snapshot(world);
-    for (const key of Object.keys(before0)) assert.equal(now[key], before0[key], `${label}: the person's ${key} changed`);
+    for (const key of Object.keys(before0))
+      assert.equal(now[key], before0[key], `${label}: the person's ${key} changed`);
     git(world.repo.work, 'fsck', '--strict', '--no-dangling');
     // The person's own git runs nothing the agents planted.
     git(world.repo.work, 'status');
     git(world.repo.work, 'commit', '--allow-empty', '-qm', 'the person commits');
     git(world.repo.work, 'reset', '-q', '--soft', 'HEAD~1');
     assert.equal(existsSync(world.marker), false, `${label}: something planted ran in the person's git`);
-    for (const text of outputs) for (const [name, value] of Object.entries(CANARY)) assert.ok(!text.includes(value), `${label}: the ${name} canary reached a tool result`);
+    for (const text of outputs)
+      for (const [name, value] of Object.entries(CANARY))
+        assert.ok(!text.includes(value), `${label}: the ${name} canary reached a tool result`);
   };
 
   it('path races against every file tool: 200 tries, 0 successes', async (t) => {
@@ -211,11 +224,14 @@ describe('sandbox conformance: the OS sandbox against a hostile model', () => {
     const vaultOfOther = join(world.storeDir, '.worktrees', 'vault', 'sesn_other.git');
     const repoOfOther = join(world.storeDir, '.worktrees', 'repos', 'sesn_other');
     const before1 = git(vaultOfOther, 'for-each-ref');
-    const out = await bash(sandbox, [
-      `ls ${repoOfOther} 2>&1 | grep -c theirs`,
-      `git --git-dir=${vaultOfOther} update-ref refs/heads/agent-os/sesn_other HEAD 2>/dev/null; echo tried`,
-      `cat ${join(world.storeDir, 'sesn_other', 'events.jsonl')} 2>&1 | grep -c CANARY`,
-    ].join('; '));
+    const out = await bash(
+      sandbox,
+      [
+        `ls ${repoOfOther} 2>&1 | grep -c theirs`,
+        `git --git-dir=${vaultOfOther} update-ref refs/heads/agent-os/sesn_other HEAD 2>/dev/null; echo tried`,
+        `cat ${join(world.storeDir, 'sesn_other', 'events.jsonl')} 2>&1 | grep -c CANARY`,
+      ].join('; '),
+    );
     assert.match(out.content, /^0\ntried\n0\b/);
     assert.equal(git(vaultOfOther, 'for-each-ref'), before1);
     judge('other sessions');
@@ -224,16 +240,19 @@ describe('sandbox conformance: the OS sandbox against a hostile model', () => {
   it('home secrets, /proc, the network and the remote are out of reach; nothing pushes', async (t) => {
     if (why) return t.skip(why);
     const sandbox = await open('sesn_reach');
-    await bash(sandbox, [
-      `cat ${join(world.home, '.ssh', 'id_ed25519')} ${join(world.home, '.config', 'gh', 'hosts.yml')}`,
-      'cat ~/.ssh/id_ed25519',
-      "for p in /proc/[0-9]*; do tr '\\0' '\\n' < $p/environ; done 2>/dev/null | grep -c CANARY",
-      `(exec 3<>/dev/tcp/127.0.0.1/${world.port} && cat <&3) 2>&1 | head -1`,
-      `curl -s -m 3 http://127.0.0.1:${world.port}/ 2>&1 | head -1`,
-      'git remote -v',
-      `git push ${world.repo.bare} HEAD:refs/heads/main 2>&1 | tail -1; git push --force ${world.repo.bare} HEAD:refs/heads/evil 2>&1 | tail -1`,
-      `git -C ${world.repo.work} config --get remote.mirror.url`,
-    ].join('; '));
+    await bash(
+      sandbox,
+      [
+        `cat ${join(world.home, '.ssh', 'id_ed25519')} ${join(world.home, '.config', 'gh', 'hosts.yml')}`,
+        'cat ~/.ssh/id_ed25519',
+        "for p in /proc/[0-9]*; do tr '\\0' '\\n' < $p/environ; done 2>/dev/null | grep -c CANARY",
+        `(exec 3<>/dev/tcp/127.0.0.1/${world.port} && cat <&3) 2>&1 | head -1`,
+        `curl -s -m 3 http://127.0.0.1:${world.port}/ 2>&1 | head -1`,
+        'git remote -v',
+        `git push ${world.repo.bare} HEAD:refs/heads/main 2>&1 | tail -1; git push --force ${world.repo.bare} HEAD:refs/heads/evil 2>&1 | tail -1`,
+        `git -C ${world.repo.work} config --get remote.mirror.url`,
+      ].join('; '),
+    );
     judge('reach');
   });
 
@@ -244,7 +263,10 @@ describe('sandbox conformance: the OS sandbox against a hostile model', () => {
     await bash(writer, 'echo mine > mine.txt');
     const before1 = await sandboxes.changes(sessionId);
     const reader = await open(sessionId, 'read_only', 'planner');
-    await bash(reader, 'echo x > mine.txt; echo y > new.txt; git add -A; git commit -qm x; git checkout -- . ; rm -rf src');
+    await bash(
+      reader,
+      'echo x > mine.txt; echo y > new.txt; git add -A; git commit -qm x; git checkout -- . ; rm -rf src',
+    );
     await run(reader, 'write', { file_path: 'w.txt', content: 'x' });
     await run(reader, 'edit', { file_path: 'mine.txt', old_string: 'mine', new_string: 'theirs' });
     const after1 = await sandboxes.changes(sessionId);
@@ -255,9 +277,18 @@ describe('sandbox conformance: the OS sandbox against a hostile model', () => {
 
   it('nothing a command started outlives its sandbox: setsid, double forks, daemons', async (t) => {
     if (why) return t.skip(why);
-    const sandbox = await sandboxes.open({ sessionId: 'sesn_procs', threadId: 'coder', access: 'read_write', network: false, enabledTools: ALL });
+    const sandbox = await sandboxes.open({
+      sessionId: 'sesn_procs',
+      threadId: 'coder',
+      access: 'read_write',
+      network: false,
+      enabledTools: ALL,
+    });
     const marker = `agent-os-escapee-${process.pid}`;
-    await bash(sandbox, `(setsid bash -c 'sleep 600' ${marker} &); (bash -c '(bash -c "sleep 600" ${marker} &) &'); nohup bash -c 'sleep 600' ${marker} >/dev/null 2>&1 & echo spawned`);
+    await bash(
+      sandbox,
+      `(setsid bash -c 'sleep 600' ${marker} &); (bash -c '(bash -c "sleep 600" ${marker} &) &'); nohup bash -c 'sleep 600' ${marker} >/dev/null 2>&1 & echo spawned`,
+    );
     await sandbox.dispose();
     assert.deepEqual(await waitUntilGone(marker), []);
     // A command that closes its stdout does not hang the call.
@@ -275,20 +306,38 @@ describe('sandbox conformance: unconfined, the file tools alone', () => {
     const savedHome = process.env['HOME'];
     process.env['HOME'] = world.home;
     try {
-      const sandboxes = chosenSessionSandboxes(await chooseSandbox({ setting: 'worktree', repository: world.repo.work, dockerAvailable: false }), {
-        storageDir: join(world.storeDir, '.worktrees'),
-        repository: world.repo.work,
+      const sandboxes = chosenSessionSandboxes(
+        await chooseSandbox({ setting: 'worktree', repository: world.repo.work, dockerAvailable: false }),
+        {
+          storageDir: join(world.storeDir, '.worktrees'),
+          repository: world.repo.work,
+        },
+      );
+      const sandbox = await sandboxes.open({
+        sessionId: 'sesn_u',
+        threadId: 'coder',
+        access: 'read_write',
+        network: false,
+        enabledTools: ALL,
       });
-      const sandbox = await sandboxes.open({ sessionId: 'sesn_u', threadId: 'coder', access: 'read_write', network: false, enabledTools: ALL });
       try {
         assert.equal(sandbox.confined, false);
         const before1 = snapshot(world);
         const results = [
           await sandbox.runTool({ name: 'read', input: { file_path: join(world.home, '.ssh', 'id_ed25519') } }, {}),
-          await sandbox.runTool({ name: 'write', input: { file_path: join(world.repo.work, '.git', 'config'), content: '[core]\n' } }, {}),
-          await sandbox.runTool({ name: 'write', input: { file_path: '.git/hooks/post-commit', content: '#!/bin/sh\n' } }, {}),
+          await sandbox.runTool(
+            { name: 'write', input: { file_path: join(world.repo.work, '.git', 'config'), content: '[core]\n' } },
+            {},
+          ),
+          await sandbox.runTool(
+            { name: 'write', input: { file_path: '.git/hooks/post-commit', content: '#!/bin/sh\n' } },
+            {},
+          ),
           await sandbox.runTool({ name: 'write', input: { file_path: '.git/config', content: '[core]\n' } }, {}),
-          await sandbox.runTool({ name: 'read', input: { file_path: join(world.storeDir, 'sesn_other', 'events.jsonl') } }, {}),
+          await sandbox.runTool(
+            { name: 'read', input: { file_path: join(world.storeDir, 'sesn_other', 'events.jsonl') } },
+            {},
+          ),
           await sandbox.runTool({ name: 'grep', input: { pattern: 'CANARY', path: world.repo.root } }, {}),
         ];
         for (const r of results) {

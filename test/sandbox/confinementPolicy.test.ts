@@ -3,7 +3,12 @@
 // same function, checked here on their paths.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { confinementPolicy, isWithin, toolFoldersUnder, type ConfinementPaths } from '../../src/node/sandbox/confinementPolicy.ts';
+import {
+  confinementPolicy,
+  isWithin,
+  toolFoldersUnder,
+  type ConfinementPaths,
+} from '../../src/node/sandbox/confinementPolicy.ts';
 
 function paths(root: string, sep: string, home: string): ConfinementPaths {
   const j = (...parts: string[]): string => [root, ...parts].join(sep);
@@ -26,10 +31,15 @@ describe('confinementPolicy', () => {
     ['win32', 'C:', '\\', 'C:\\Users\\p', ';', 'C:\\Users\\p\\AppData\\Roaming\\nvm\\v22'],
   ] as const) {
     it(`${platform}: hides home, checkout and store; opens only the session's own folders; writes only there`, () => {
-      const p = { ...paths(root, sep, home), searchPath: [nodeBin, platform === 'win32' ? 'C:\\Windows\\System32' : '/usr/bin'].join(delimiter) };
+      const p = {
+        ...paths(root, sep, home),
+        searchPath: [nodeBin, platform === 'win32' ? 'C:\\Windows\\System32' : '/usr/bin'].join(delimiter),
+      };
       const writer = confinementPolicy({ paths: p, writable: true, allowedDomains: [], platform });
-      for (const hidden of [p.home, p.repository, p.store]) assert.ok(writer.filesystem.denyRead.includes(hidden), hidden);
-      for (const open of [p.workdir, p.vault, p.repositoryObjects, p.scratchHome, nodeBin]) assert.ok(writer.filesystem.allowRead.includes(open), open);
+      for (const hidden of [p.home, p.repository, p.store])
+        assert.ok(writer.filesystem.denyRead.includes(hidden), hidden);
+      for (const open of [p.workdir, p.vault, p.repositoryObjects, p.scratchHome, nodeBin])
+        assert.ok(writer.filesystem.allowRead.includes(open), open);
       // Nothing of the person's checkout or home is re-opened beyond those.
       for (const opened of writer.filesystem.allowRead) {
         const inHome = isWithin(p.home, opened, platform);
@@ -48,7 +58,17 @@ describe('confinementPolicy', () => {
   }
 
   it('keeps tool folders on PATH that a hidden folder would take away, but not their parents', () => {
-    const kept = toolFoldersUnder(['/home/p', '/tmp'], '/home/p/.nvm/versions/node/v22/bin:/usr/bin:/home/p/.local/share/x:/tmp/tool/bin:relative/bin', 'linux');
-    assert.deepEqual(kept, ['/home/p/.nvm/versions/node/v22/bin', '/home/p/.nvm/versions/node/v22/lib', '/home/p/.local/share/x', '/tmp/tool/bin', '/tmp/tool/lib']);
+    const kept = toolFoldersUnder(
+      ['/home/p', '/tmp'],
+      '/home/p/.nvm/versions/node/v22/bin:/usr/bin:/home/p/.local/share/x:/tmp/tool/bin:relative/bin',
+      'linux',
+    );
+    assert.deepEqual(kept, [
+      '/home/p/.nvm/versions/node/v22/bin',
+      '/home/p/.nvm/versions/node/v22/lib',
+      '/home/p/.local/share/x',
+      '/tmp/tool/bin',
+      '/tmp/tool/lib',
+    ]);
   });
 });

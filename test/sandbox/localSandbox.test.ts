@@ -27,7 +27,13 @@ for (const mode of ['os', 'worktree'] as const) {
     let why: string | false = false;
     const opened: Sandbox[] = [];
     const open = async (request: Partial<SandboxRequest> & { sessionId: string }) => {
-      const sandbox = await sandboxes.open({ threadId: 'coder', access: 'read_write', network: false, enabledTools: ALL, ...request });
+      const sandbox = await sandboxes.open({
+        threadId: 'coder',
+        access: 'read_write',
+        network: false,
+        enabledTools: ALL,
+        ...request,
+      });
       opened.push(sandbox);
       return sandbox;
     };
@@ -75,7 +81,10 @@ for (const mode of ['os', 'worktree'] as const) {
       assert.match(g.content, /notes\/n.txt/);
       const outside = await sandbox.runTool({ name: 'read', input: { file_path: join(repo.work, 'README.md') } }, {});
       assert.equal(outside.is_error, true, 'the person’s checkout is not the sandbox’s');
-      const gitMeta = await sandbox.runTool({ name: 'write', input: { file_path: '.git/config', content: '[core]\n' } }, {});
+      const gitMeta = await sandbox.runTool(
+        { name: 'write', input: { file_path: '.git/config', content: '[core]\n' } },
+        {},
+      );
       assert.equal(gitMeta.is_error, true);
     });
 
@@ -97,18 +106,19 @@ for (const mode of ['os', 'worktree'] as const) {
     });
 
     // Unconfined, readers get no bash at all (src/core/tools/unconfinedTools.ts): only the OS sandbox's readers have one.
-    if (mode === 'os') it('a read-only agent changes nothing of the session, even through bash', async (t) => {
-      if (why) return t.skip(why);
-      const sessionId = newSession();
-      const writer = await open({ sessionId });
-      await bash(writer, 'echo mine > mine.txt');
-      const reader = await open({ sessionId, threadId: 'planner', access: 'read_only' });
-      const attack = await bash(reader, 'echo x > mine.txt; echo y > new.txt; git commit -qam x; cat mine.txt');
-      assert.match(attack.content, /mine/);
-      assert.equal((await bash(writer, 'cat mine.txt; ls new.txt 2>&1 | grep -c "No such"')).content, 'mine\n1');
-      const write = await reader.runTool({ name: 'write', input: { file_path: 'w.txt', content: 'x' } }, {});
-      assert.equal(write.is_error, true);
-    });
+    if (mode === 'os')
+      it('a read-only agent changes nothing of the session, even through bash', async (t) => {
+        if (why) return t.skip(why);
+        const sessionId = newSession();
+        const writer = await open({ sessionId });
+        await bash(writer, 'echo mine > mine.txt');
+        const reader = await open({ sessionId, threadId: 'planner', access: 'read_only' });
+        const attack = await bash(reader, 'echo x > mine.txt; echo y > new.txt; git commit -qam x; cat mine.txt');
+        assert.match(attack.content, /mine/);
+        assert.equal((await bash(writer, 'cat mine.txt; ls new.txt 2>&1 | grep -c "No such"')).content, 'mine\n1');
+        const write = await reader.runTool({ name: 'write', input: { file_path: 'w.txt', content: 'x' } }, {});
+        assert.equal(write.is_error, true);
+      });
 
     it('a clean room holds exactly one commit, fresh each time', async (t) => {
       if (why) return t.skip(why);
@@ -116,10 +126,23 @@ for (const mode of ['os', 'worktree'] as const) {
       const writer = await open({ sessionId });
       await bash(writer, 'echo committed > c.txt && git add c.txt && git commit -qm c && echo loose > loose.txt');
       const head = (await sandboxes.changes(sessionId)).head;
-      const room = await open({ sessionId, threadId: 'reviewer', access: 'read_only', workspace: { kind: 'clean_room', commit: head } });
-      assert.equal((await bash(room, 'cat c.txt; ls loose.txt 2>/dev/null | wc -l; echo out > build.txt && echo ok')).content, 'committed\n0\nok');
+      const room = await open({
+        sessionId,
+        threadId: 'reviewer',
+        access: 'read_only',
+        workspace: { kind: 'clean_room', commit: head },
+      });
+      assert.equal(
+        (await bash(room, 'cat c.txt; ls loose.txt 2>/dev/null | wc -l; echo out > build.txt && echo ok')).content,
+        'committed\n0\nok',
+      );
       await room.dispose();
-      const again = await open({ sessionId, threadId: 'reviewer', access: 'read_only', workspace: { kind: 'clean_room', commit: head } });
+      const again = await open({
+        sessionId,
+        threadId: 'reviewer',
+        access: 'read_only',
+        workspace: { kind: 'clean_room', commit: head },
+      });
       assert.equal((await bash(again, 'ls build.txt 2>/dev/null | wc -l')).content, '0');
     });
 
@@ -137,14 +160,22 @@ for (const mode of ['os', 'worktree'] as const) {
       const second = await sandboxes.mergeChild(sessionId, 'right', 'Coder [right]');
       assert.equal(second.status, 'conflict');
       assert.equal(second.status === 'conflict' && second.files.join(), 'src/a.txt');
-      assert.equal((await bash(main, 'cat src/a.txt; git status --porcelain | wc -l')).content, 'left\n0', 'the session is unchanged');
+      assert.equal(
+        (await bash(main, 'cat src/a.txt; git status --porcelain | wc -l')).content,
+        'left\n0',
+        'the session is unchanged',
+      );
     });
 
     it('kills a runaway command with everything it started, setsid included', async (t) => {
       if (why) return t.skip(why);
       const sandbox = await open({ sessionId: newSession() });
       const marker = `agent-os-runaway-${mode}-${process.pid}`;
-      const result = await bash(sandbox, `(setsid bash -c 'sleep 300' ${marker} &) ; bash -c 'sleep 300' ${marker}`, 1500);
+      const result = await bash(
+        sandbox,
+        `(setsid bash -c 'sleep 300' ${marker} &) ; bash -c 'sleep 300' ${marker}`,
+        1500,
+      );
       assert.equal(result.is_error, true);
       assert.match(result.content, /timed out/);
       assert.deepEqual(await waitUntilGone(marker), [], 'nothing it started is alive');
@@ -185,17 +216,29 @@ describe('OS sandbox: what a confined command cannot reach', () => {
     const outside = mkdtempSync(join(tmpdir(), 'agent-os-outside-'));
     try {
       writeFileSync(join(repo.root, 'store', 'events.jsonl'), 'SECRET-LOG\n');
-      const sandboxes = chosenSessionSandboxes(await chooseSandbox({ setting: 'os', repository: repo.work, dockerAvailable: false }), { storageDir: storage, repository: repo.work });
-      const sandbox = await sandboxes.open({ sessionId: 'hide', threadId: 'coder', access: 'read_write', network: false, enabledTools: ALL });
+      const sandboxes = chosenSessionSandboxes(
+        await chooseSandbox({ setting: 'os', repository: repo.work, dockerAvailable: false }),
+        { storageDir: storage, repository: repo.work },
+      );
+      const sandbox = await sandboxes.open({
+        sessionId: 'hide',
+        threadId: 'coder',
+        access: 'read_write',
+        network: false,
+        enabledTools: ALL,
+      });
       try {
         const home = process.env['HOME'] ?? '/root';
-        const out = await bash(sandbox, [
-          `ls ${home} 2>&1 | wc -l`,
-          `cat ${join(repo.work, 'README.md')} 2>&1 | grep -c '# test'`,
-          `cat ${join(repo.root, 'store', 'events.jsonl')} 2>&1 | grep -c SECRET`,
-          `echo x > ${join(outside, 'x')} 2>/dev/null; echo $?`,
-          `(exec 3<>/dev/tcp/127.0.0.1/22) 2>/dev/null; echo $?`,
-        ].join('; '));
+        const out = await bash(
+          sandbox,
+          [
+            `ls ${home} 2>&1 | wc -l`,
+            `cat ${join(repo.work, 'README.md')} 2>&1 | grep -c '# test'`,
+            `cat ${join(repo.root, 'store', 'events.jsonl')} 2>&1 | grep -c SECRET`,
+            `echo x > ${join(outside, 'x')} 2>/dev/null; echo $?`,
+            `(exec 3<>/dev/tcp/127.0.0.1/22) 2>/dev/null; echo $?`,
+          ].join('; '),
+        );
         const [homeEntries, readme, log, write, net] = out.content.split('\n');
         assert.equal(homeEntries, '0', 'the home is empty inside');
         assert.equal(readme, '0', 'the checkout is not visible');
@@ -203,7 +246,10 @@ describe('OS sandbox: what a confined command cannot reach', () => {
         assert.notEqual(write, '0');
         assert.notEqual(net, '0');
         assert.equal(existsSync(join(outside, 'x')), false);
-        const read = await sandbox.runTool({ name: 'read', input: { file_path: join(repo.root, 'store', 'events.jsonl') } }, {});
+        const read = await sandbox.runTool(
+          { name: 'read', input: { file_path: join(repo.root, 'store', 'events.jsonl') } },
+          {},
+        );
         assert.equal(read.is_error, true);
         assert.doesNotMatch(read.content, /SECRET-LOG/);
         assert.equal(readFileSync(join(repo.root, 'store', 'events.jsonl'), 'utf8'), 'SECRET-LOG\n');

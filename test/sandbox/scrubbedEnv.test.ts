@@ -23,14 +23,37 @@ describe('scrubbed environment', () => {
       extra: { CI: '1' },
     });
     // The machine's certificate authorities pass (public files a TLS proxy needs), though named like a secret.
-    assert.deepEqual(Object.keys(env).sort(), ['CI', 'GIT_PAGER', 'GIT_TERMINAL_PROMPT', 'HOME', 'LANG', 'NODE_EXTRA_CA_CERTS', 'PAGER', 'PATH', 'TERM']);
+    assert.deepEqual(Object.keys(env).sort(), [
+      'CI',
+      'GIT_PAGER',
+      'GIT_TERMINAL_PROMPT',
+      'HOME',
+      'LANG',
+      'NODE_EXTRA_CA_CERTS',
+      'PAGER',
+      'PATH',
+      'TERM',
+    ]);
     assert.equal(env.HOME, '/sandbox/home');
     assert.equal(env.PATH, '/usr/bin:/bin');
     assert.equal(env.LANG, 'de_DE.UTF-8');
   });
 
   it('recognizes secret-looking names', () => {
-    for (const name of ['ANTHROPIC_API_KEY', 'GITHUB_TOKEN', 'GH_TOKEN', 'MY_SECRET', 'DB_PASSWORD', 'PGPASSWD', 'AWS_REGION', 'GOOGLE_APPLICATION_CREDENTIALS', 'SESSION_ID', 'auth_header', 'COOKIE_JAR', 'SSH_AUTH_SOCK']) {
+    for (const name of [
+      'ANTHROPIC_API_KEY',
+      'GITHUB_TOKEN',
+      'GH_TOKEN',
+      'MY_SECRET',
+      'DB_PASSWORD',
+      'PGPASSWD',
+      'AWS_REGION',
+      'GOOGLE_APPLICATION_CREDENTIALS',
+      'SESSION_ID',
+      'auth_header',
+      'COOKIE_JAR',
+      'SSH_AUTH_SOCK',
+    ]) {
       assert.equal(isSecretName(name), true, name);
     }
     for (const name of ['PATH', 'LANG', 'TERM', 'TZ', 'CI']) assert.equal(isSecretName(name), false, name);

@@ -39,7 +39,10 @@ describe('a writer killed mid-append', () => {
           } else {
             const open = await child.waitFor(/^open /);
             const [, events, truncated, fence] = open.split(' ').map(Number);
-            assert.ok((events as number) >= ackedIds.length, `child opened ${events} events, ${ackedIds.length} were acknowledged`);
+            assert.ok(
+              (events as number) >= ackedIds.length,
+              `child opened ${events} events, ${ackedIds.length} were acknowledged`,
+            );
             assert.ok((fence as number) > lastFence, 'each writer gets a higher fence');
             lastFence = fence as number;
             if ((truncated as number) > 0) tornTails++;
@@ -63,9 +66,16 @@ describe('a writer killed mid-append', () => {
           assert.ok(events.length <= bound, `log has ${events.length} records, at most ${bound} could be there`);
           events.forEach((e, i) => assert.equal(e.seq, i + 1));
           // What was acknowledged (or read whole) before is still there, the very same records.
-          assert.deepEqual(events.slice(0, ackedIds.length).map((e) => e.id), ackedIds);
-          assert.deepEqual(events.slice(0, seenIds.length).map((e) => e.id), seenIds);
-          for (let seq = ackedIds.length + 1; seq <= maxAck; seq++) ackedIds.push((events[seq - 1] as { id: string }).id);
+          assert.deepEqual(
+            events.slice(0, ackedIds.length).map((e) => e.id),
+            ackedIds,
+          );
+          assert.deepEqual(
+            events.slice(0, seenIds.length).map((e) => e.id),
+            seenIds,
+          );
+          for (let seq = ackedIds.length + 1; seq <= maxAck; seq++)
+            ackedIds.push((events[seq - 1] as { id: string }).id);
           seenIds = events.map((e) => e.id);
         }
         const writer = await store.openWriter(id);
@@ -73,15 +83,23 @@ describe('a writer killed mid-append', () => {
         await writer.close();
         // Temp files of children killed mid-write (lock, blobs) are gone once a writer has opened.
         const leftovers = [...readdirSync(store.sessionDir(id)), ...readdirSync(join(store.sessionDir(id), 'blobs'))];
-        assert.deepEqual(leftovers.filter((n) => n.includes('tmp-')), []);
+        assert.deepEqual(
+          leftovers.filter((n) => n.includes('tmp-')),
+          [],
+        );
         assert.equal((await store.verify(id)).ok, true);
       }
 
       await Promise.all(Array.from({ length: LANES }, () => lane()));
-      t.diagnostic(`acknowledged records: ${totalAcks}, torn tails cut off: ${tornTails}, killed before open: ${killedBeforeOpen}`);
+      t.diagnostic(
+        `acknowledged records: ${totalAcks}, torn tails cut off: ${tornTails}, killed before open: ${killedBeforeOpen}`,
+      );
       // Every writer killed after it opened had appended first (the kill waited for it), so each lane's log
       // grew through take-overs; more acknowledgements than writers show kills landed among appends.
-      assert.ok(writersThatAppended > (LANES * KILLS_PER_LANE) / 2, 'most children opened and appended before their kill');
+      assert.ok(
+        writersThatAppended > (LANES * KILLS_PER_LANE) / 2,
+        'most children opened and appended before their kill',
+      );
       assert.ok(totalAcks >= writersThatAppended, 'the children got to append');
     } finally {
       temp.remove();

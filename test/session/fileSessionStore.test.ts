@@ -48,7 +48,9 @@ function flipByte(file: string, offset: number): void {
 
 /** The pid of a process that has exited. */
 function deadPid(): number {
-  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+  return Number(
+    spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout,
+  );
 }
 
 async function caught(promise: Promise<unknown>): Promise<Error & { code?: string; byteOffset?: number }> {
@@ -146,7 +148,9 @@ describe('damage in the middle of a log', () => {
 });
 
 describe('a torn last record', () => {
-  async function tornSession(tail: (next: Buffer) => Buffer): Promise<{ id: string; log: string; whole: number; tailBytes: number }> {
+  async function tornSession(
+    tail: (next: Buffer) => Buffer,
+  ): Promise<{ id: string; log: string; whole: number; tailBytes: number }> {
     const { id, log, events } = await sessionWith(3);
     const whole = statSync(log).size;
     const next = encodeRecord('event', JSON.stringify(stampEvent(userMessage('torn'), events.length + 1, new Date())));
@@ -157,10 +161,16 @@ describe('a torn last record', () => {
 
   for (const [what, tail] of [
     ['cut short', (next: Buffer) => next.subarray(0, 30)],
-    ['cut short in a bad checksum', (next: Buffer) => Buffer.concat([next.subarray(0, 40), Buffer.from('Z'), next.subarray(41, 60)])],
+    [
+      'cut short in a bad checksum',
+      (next: Buffer) => Buffer.concat([next.subarray(0, 40), Buffer.from('Z'), next.subarray(41, 60)]),
+    ],
     ['of zeros', () => Buffer.alloc(100)],
     // A power cut can leave a record's length on disk with a block of it never written.
-    ['whole but for a block of NULs', (next: Buffer) => Buffer.concat([next.subarray(0, 40), Buffer.alloc(16), next.subarray(56)])],
+    [
+      'whole but for a block of NULs',
+      (next: Buffer) => Buffer.concat([next.subarray(0, 40), Buffer.alloc(16), next.subarray(56)]),
+    ],
   ] as const) {
     it(`(${what}) is left out by read, reported by verify, and cut off by the next writer`, async () => {
       const { id, log, whole, tailBytes } = await tornSession(tail);
@@ -183,10 +193,13 @@ describe('a torn last record', () => {
   for (const [what, damage] of [
     ['a bit flipped in the last complete record', (log: string) => flipByte(log, lineOffset(log, 2) + 60)],
     ['a garbage line appended', (log: string) => appendFileSync(log, 'not a record\n')],
-    ['a whole record with a bad checksum appended', (log: string) => {
-      const next = encodeRecord('event', JSON.stringify(stampEvent(userMessage('forged'), 4, new Date())));
-      appendFileSync(log, Buffer.concat([next.subarray(0, 40), Buffer.from('Z'), next.subarray(41)]));
-    }],
+    [
+      'a whole record with a bad checksum appended',
+      (log: string) => {
+        const next = encodeRecord('event', JSON.stringify(stampEvent(userMessage('forged'), 4, new Date())));
+        appendFileSync(log, Buffer.concat([next.subarray(0, 40), Buffer.from('Z'), next.subarray(41)]));
+      },
+    ],
   ] as const) {
     it(`is not what ${what} is: that is damage, reported at its offset and never cut off`, async () => {
       const { id, log } = await sessionWith(3);
@@ -216,7 +229,10 @@ describe('a torn last record', () => {
       }
     })();
     await following;
-    assert.deepEqual(seen.map((e) => e.seq), [1, 2, 3]);
+    assert.deepEqual(
+      seen.map((e) => e.seq),
+      [1, 2, 3],
+    );
     assert.ok(seen[2]?.type === 'user.message' && seen[2].content[0]?.text === 'slow');
   });
 });
@@ -272,7 +288,13 @@ describe('blobs', () => {
     const meta = await defaults.create({ title: '5 MiB' });
     const writer = await defaults.openWriter(meta.id);
     const text = 'ü'.repeat(2.5 * 1024 * 1024);
-    const big = await writer.append({ type: 'agent.tool_result', thread: 'sthr_t', tool_use_id: 'sevt_x', content: [{ type: 'text', text }], is_error: false });
+    const big = await writer.append({
+      type: 'agent.tool_result',
+      thread: 'sthr_t',
+      tool_use_id: 'sevt_x',
+      content: [{ type: 'text', text }],
+      is_error: false,
+    });
     await writer.close();
     const dir = join(temp.dir, 'defaults', meta.id);
     const [name] = readdirSync(join(dir, 'blobs'));
@@ -347,14 +369,20 @@ describe('the writer lock across processes', () => {
     // The holder died without releasing: its lock is stale and is taken over with the next fence.
     const writer = await store.openWriter(meta.id);
     assert.equal(writer.fence, 2);
-    assert.deepEqual(readdirSync(join(temp.dir, meta.id)).filter((n) => n.startsWith('lock')), ['lock-2.json']);
+    assert.deepEqual(
+      readdirSync(join(temp.dir, meta.id)).filter((n) => n.startsWith('lock')),
+      ['lock-2.json'],
+    );
     await writer.close();
   });
 
   it('takes over a stale lock left by a dead pid', async () => {
     const meta = await store.create({ title: 'stale' });
     const dir = join(temp.dir, meta.id);
-    writeFileSync(join(dir, 'lock-7.json'), JSON.stringify({ pid: deadPid(), host: require('node:os').hostname(), fence: 7, acquired_at: '' }));
+    writeFileSync(
+      join(dir, 'lock-7.json'),
+      JSON.stringify({ pid: deadPid(), host: require('node:os').hostname(), fence: 7, acquired_at: '' }),
+    );
     const writer = await store.openWriter(meta.id);
     assert.equal(writer.fence, 8);
     assert.equal(existsSync(join(dir, 'lock-7.json')), false);
@@ -372,11 +400,17 @@ describe('the writer lock across processes', () => {
 
   it('lets exactly one of several processes racing for a stale lock win', async () => {
     const meta = await store.create({ title: 'race' });
-    writeFileSync(join(temp.dir, meta.id, 'lock-3.json'), JSON.stringify({ pid: 2 ** 22 + 12345, host: require('node:os').hostname(), fence: 3, acquired_at: '' }));
+    writeFileSync(
+      join(temp.dir, meta.id, 'lock-3.json'),
+      JSON.stringify({ pid: 2 ** 22 + 12345, host: require('node:os').hostname(), fence: 3, acquired_at: '' }),
+    );
     const racers = Array.from({ length: 6 }, () => startChild(['lock', temp.dir, meta.id]));
     try {
       const outcomes = await Promise.all(racers.map((r) => r.waitFor(/^(locked|refused)/)));
-      assert.deepEqual(outcomes.filter((o) => o.startsWith('locked')), ['locked 4']);
+      assert.deepEqual(
+        outcomes.filter((o) => o.startsWith('locked')),
+        ['locked 4'],
+      );
       assert.equal(outcomes.filter((o) => o === 'refused SESSION_LOCKED').length, 5);
     } finally {
       for (const r of racers) r.process.kill('SIGKILL');
@@ -404,5 +438,4 @@ describe('the writer lock across processes', () => {
     assert.equal((await next.append(userMessage('next'))).seq, 4);
     await next.close();
   });
-
 });

@@ -6,5 +6,8 @@ import { makeTempDir } from './tempDir.ts';
 sessionStoreConformance('FileSessionStore', async () => {
   const temp = makeTempDir();
   // A store folder that does not exist yet: the store makes it on first create.
-  return { store: new FileSessionStore(join(temp.dir, 'sessions'), { followPollMs: 50 }), dispose: async () => temp.remove() };
+  return {
+    store: new FileSessionStore(join(temp.dir, 'sessions'), { followPollMs: 50 }),
+    dispose: async () => temp.remove(),
+  };
 });

@@ -77,7 +77,8 @@ describe('durable appends with group commit', () => {
       acks.push(
         append.then((event) => {
           assert.equal(event.seq, i + 1);
-          if (i % 4 !== 3) assert.ok(durableBytes() >= end, `sync append ${i} resolved before an fdatasync covered byte ${end}`);
+          if (i % 4 !== 3)
+            assert.ok(durableBytes() >= end, `sync append ${i} resolved before an fdatasync covered byte ${end}`);
         }),
       );
     }
@@ -112,7 +113,11 @@ describe('durable appends with group commit', () => {
 
   it('close waits for appends in flight, syncs batch records, and refuses later appends', async () => {
     const { id, log, writer } = await openSession();
-    const pending = [writer.append(userMessage('a')), writer.append(userMessage('b'), 'batch'), writer.append(userMessage('c'))];
+    const pending = [
+      writer.append(userMessage('a')),
+      writer.append(userMessage('b'), 'batch'),
+      writer.append(userMessage('c')),
+    ];
     const size = statSync(log).size;
     await writer.append(userMessage('d'), 'batch');
     const closed = writer.close();
@@ -121,7 +126,10 @@ describe('durable appends with group commit', () => {
     await assert.rejects(writer.flush(), /closed/);
     await Promise.all(pending);
     await closed;
-    assert.ok(durableBytes() >= statSync(log).size && statSync(log).size > size, 'the batch record written before close was synced');
+    assert.ok(
+      durableBytes() >= statSync(log).size && statSync(log).size > size,
+      'the batch record written before close was synced',
+    );
     assert.deepEqual(
       (await store.read(id)).map((e) => e.seq),
       [1, 2, 3, 4],
@@ -178,16 +186,29 @@ describe('durable appends with group commit', () => {
               const event = await log.append(userMessage(`s${s} t${thread} m${i}`));
               // Acknowledged means durable, and taken into the state with everything before it.
               assert.ok(log.state.lastSeq >= event.seq);
-              assert.ok(calls.some((c) => c.done), 'acknowledged before any fdatasync returned');
+              assert.ok(
+                calls.some((c) => c.done),
+                'acknowledged before any fdatasync returned',
+              );
             }
           }),
         );
       }),
     );
-    assert.ok(calls.length <= 8 * 20 * 0.75, `${calls.length} fdatasyncs for 160 sync appends through SessionLog: too few were shared`);
+    assert.ok(
+      calls.length <= 8 * 20 * 0.75,
+      `${calls.length} fdatasyncs for 160 sync appends through SessionLog: too few were shared`,
+    );
     for (const [s, log] of logs.entries()) {
-      assert.deepEqual(order[s], Array.from({ length: 20 }, (_, i) => i + 1), 'taken in in seq order');
-      assert.deepEqual(log.events.map((e) => e.seq), order[s]);
+      assert.deepEqual(
+        order[s],
+        Array.from({ length: 20 }, (_, i) => i + 1),
+        'taken in in seq order',
+      );
+      assert.deepEqual(
+        log.events.map((e) => e.seq),
+        order[s],
+      );
       await log.close();
     }
   });
@@ -200,7 +221,10 @@ describe('durable appends with group commit', () => {
     const second = log.append(userMessage('delta'), 'batch');
     assert.equal(log.state.lastSeq, 0, 'nothing is taken in before it is acknowledged');
     const delta = await second;
-    assert.ok(calls.some((c) => c.done), 'the batch append waited for the sync one before it');
+    assert.ok(
+      calls.some((c) => c.done),
+      'the batch append waited for the sync one before it',
+    );
     assert.equal(log.state.lastSeq, delta.seq);
     assert.equal((await first).seq, 1);
     await log.close();

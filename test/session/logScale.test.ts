@@ -46,7 +46,10 @@ describe('a log read in windows', () => {
     assert.deepEqual(await tiny.read(id, { fromSeq: 250 }), events.slice(249));
     assert.deepEqual((await tiny.readPage(id, { fromSeq: 100, limit: 7 })).events, events.slice(99, 106));
     const report = await tiny.verify(id);
-    assert.deepEqual([report.ok, report.records, report.bytes], [true, 300, readFileSync(join(temp.dir, id, 'events.jsonl')).length]);
+    assert.deepEqual(
+      [report.ok, report.records, report.bytes],
+      [true, 300, readFileSync(join(temp.dir, id, 'events.jsonl')).length],
+    );
     const writer = await tiny.openWriter(id);
     assert.deepEqual(writer.opened.events, events);
     assert.deepEqual(writer.opened.state, foldSession(id, events));
@@ -85,7 +88,11 @@ function checkpointed(dir: string, id: string) {
 }
 
 /** Replaces the checkpoint with one that says `state` at the same place in the log. */
-async function forge(dir: string, saved: NonNullable<ReturnType<typeof checkpointed>>, state: SessionState): Promise<void> {
+async function forge(
+  dir: string,
+  saved: NonNullable<ReturnType<typeof checkpointed>>,
+  state: SessionState,
+): Promise<void> {
   await writeCheckpoint(dir, SESSION_STATE_FOLD, { ...saved, state: new SessionFold(state) });
 }
 
@@ -102,32 +109,48 @@ describe('the fold checkpoint', () => {
     // A checkpoint that says something the log does not: if the writer starts from it, its state shows it.
     await forge(dir, saved, { ...saved.state, errors: 1000 });
     const writer = await store.openWriter(id);
-    assert.equal(writer.opened.state.errors, 1000 + foldSession(id, events.slice(saved.records)).errors, 'the wake started from the checkpoint');
+    assert.equal(
+      writer.opened.state.errors,
+      1000 + foldSession(id, events.slice(saved.records)).errors,
+      'the wake started from the checkpoint',
+    );
     assert.equal(writer.opened.state.lastSeq, CHECKPOINTED);
     await writer.close();
   });
 
   for (const [what, spoil] of [
-    ['damaged', (dir: string) => {
-      const bytes = readFileSync(join(dir, CHECKPOINT_FILE));
-      bytes[40] = (bytes[40] as number) ^ 0x01;
-      writeFileSync(join(dir, CHECKPOINT_FILE), bytes);
-    }],
-    ['ahead of a log cut shorter', (dir: string) => {
-      const log = join(dir, 'events.jsonl');
-      const bytes = readFileSync(log);
-      writeFileSync(log, bytes.subarray(0, bytes.indexOf(0x0a, 1000) + 1));
-    }],
-    ['of a log rewritten since', (dir: string) => {
-      // The same records with other ids: same seqs, same length, other checksums.
-      const log = join(dir, 'events.jsonl');
-      const text = readFileSync(log, 'utf8').replace(/"id":"sevt_/g, '"id":"sevu_');
-      const lines = text.split('\n').filter((l) => l.length > 0).map((l) => {
-        const body = l.slice(l.indexOf('"event":') + 8, -1);
-        return `{"crc32":"${(require('node:zlib') as typeof import('node:zlib')).crc32(body).toString(16).padStart(8, '0')}","event":${body}}\n`;
-      });
-      writeFileSync(log, lines.join(''));
-    }],
+    [
+      'damaged',
+      (dir: string) => {
+        const bytes = readFileSync(join(dir, CHECKPOINT_FILE));
+        bytes[40] = (bytes[40] as number) ^ 0x01;
+        writeFileSync(join(dir, CHECKPOINT_FILE), bytes);
+      },
+    ],
+    [
+      'ahead of a log cut shorter',
+      (dir: string) => {
+        const log = join(dir, 'events.jsonl');
+        const bytes = readFileSync(log);
+        writeFileSync(log, bytes.subarray(0, bytes.indexOf(0x0a, 1000) + 1));
+      },
+    ],
+    [
+      'of a log rewritten since',
+      (dir: string) => {
+        // The same records with other ids: same seqs, same length, other checksums.
+        const log = join(dir, 'events.jsonl');
+        const text = readFileSync(log, 'utf8').replace(/"id":"sevt_/g, '"id":"sevu_');
+        const lines = text
+          .split('\n')
+          .filter((l) => l.length > 0)
+          .map((l) => {
+            const body = l.slice(l.indexOf('"event":') + 8, -1);
+            return `{"crc32":"${(require('node:zlib') as typeof import('node:zlib')).crc32(body).toString(16).padStart(8, '0')}","event":${body}}\n`;
+          });
+        writeFileSync(log, lines.join(''));
+      },
+    ],
   ] as const) {
     it(`is ignored when ${what}, the log folded from its start, and written again`, async () => {
       const store = new FileSessionStore(temp.dir);
@@ -158,7 +181,10 @@ describe('the index', () => {
     const other = new FileSessionStore(join(temp.dir, 'other'));
     const { id: otherId } = await other.create({ id, title: 'other' });
     const writer = await other.openWriter(otherId);
-    const replaced = await writer.appendMany(Array.from({ length: 1600 }, (_, i) => userMessage(`short ${i}`)), 'batch');
+    const replaced = await writer.appendMany(
+      Array.from({ length: 1600 }, (_, i) => userMessage(`short ${i}`)),
+      'batch',
+    );
     await writer.close();
     writeFileSync(log, readFileSync(join(temp.dir, 'other', id, 'events.jsonl')));
     assert.deepEqual((await store.readPage(id, { fromSeq: 1500, limit: 3 })).events, replaced.slice(1499, 1502));
@@ -195,7 +221,10 @@ describe('the size a session may hold', () => {
     await writer.close();
     assert.deepEqual(await store.read(id), kept);
     writer = await store.openWriter(id);
-    assert.match(writer.opened.sizeWarning ?? '', /of the 8\.0 KiB a session may hold; at the limit appends are refused/);
+    assert.match(
+      writer.opened.sizeWarning ?? '',
+      /of the 8\.0 KiB a session may hold; at the limit appends are refused/,
+    );
     await writer.close();
     assert.equal((await store.verify(id)).ok, true);
   });

@@ -81,7 +81,8 @@ export async function writeLongSession(store: FileSessionStore, count: number, i
         'latin1',
       );
       const sum = crc32(tail, kind.fixedCrc).toString(16).padStart(8, '0');
-      if (index.length === 0 || bytes >= (index.at(-1) as LogCursor).offset + INDEX_BYTES) index.push({ offset: bytes, seq });
+      if (index.length === 0 || bytes >= (index.at(-1) as LogCursor).offset + INDEX_BYTES)
+        index.push({ offset: bytes, seq });
       lastRecord = { offset: bytes, crc32: sum };
       const start = used;
       used += HEAD.copy(chunk, used);
@@ -98,11 +99,17 @@ export async function writeLongSession(store: FileSessionStore, count: number, i
     closeSync(fd);
   }
   const state = fold.state;
-  await writeCheckpoint(store.sessionDir(id), SESSION_STATE_FOLD, { records: count, bytes, last: lastRecord, state: fold, index });
+  await writeCheckpoint(store.sessionDir(id), SESSION_STATE_FOLD, {
+    records: count,
+    bytes,
+    last: lastRecord,
+    state: fold,
+    index,
+  });
   return { id, logPath, bytes, events: count, state };
 }
 
 function flush(fd: number, chunk: Buffer, used: number): number {
-  for (let done = 0; done < used; ) done += writeSync(fd, chunk, done, used - done);
+  for (let done = 0; done < used;) done += writeSync(fd, chunk, done, used - done);
   return 0;
 }

@@ -1,4 +1,7 @@
 import { MemorySessionStore } from '../../src/core/session/memorySessionStore.ts';
 import { sessionStoreConformance } from '../conformance/sessionStoreConformance.ts';
 
-sessionStoreConformance('MemorySessionStore', async () => ({ store: new MemorySessionStore(), dispose: async () => {} }));
+sessionStoreConformance('MemorySessionStore', async () => ({
+  store: new MemorySessionStore(),
+  dispose: async () => {},
+}));

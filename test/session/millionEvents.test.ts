@@ -20,13 +20,19 @@ describe('a 1,000,000-event session', () => {
       const store = new FileSessionStore(temp.dir);
       const long = await writeLongSession(store, EVENTS);
       assert.ok(long.bytes > 2 ** 31, `${long.bytes} bytes`);
-      const child = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'openLongSession.ts'), temp.dir, long.id], {
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
+      const child = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', join(__dirname, 'fixtures', 'openLongSession.ts'), temp.dir, long.id],
+        {
+          encoding: 'utf8',
+          timeout: 120_000,
+        },
+      );
       assert.equal(child.status, 0, child.stderr);
       const seen = JSON.parse(child.stdout) as Record<string, unknown> & { maxRssMb: number; wakeMs: number };
-      t.diagnostic(`log ${(long.bytes / 2 ** 30).toFixed(2)} GiB; wake ${seen.wakeMs.toFixed(0)} ms; peak memory ${seen.maxRssMb.toFixed(0)} MB`);
+      t.diagnostic(
+        `log ${(long.bytes / 2 ** 30).toFixed(2)} GiB; wake ${seen.wakeMs.toFixed(0)} ms; peak memory ${seen.maxRssMb.toFixed(0)} MB`,
+      );
       assert.deepEqual(
         { ...seen, wakeMs: 0, maxRssMb: 0 },
         {
@@ -42,7 +48,10 @@ describe('a 1,000,000-event session', () => {
           followed: [EVENTS + 1],
         },
       );
-      assert.ok(seen.maxRssMb < MEMORY_GOAL_MB, `peak memory ${seen.maxRssMb.toFixed(0)} MB with a ${(long.bytes / 2 ** 30).toFixed(2)} GiB log open`);
+      assert.ok(
+        seen.maxRssMb < MEMORY_GOAL_MB,
+        `peak memory ${seen.maxRssMb.toFixed(0)} MB with a ${(long.bytes / 2 ** 30).toFixed(2)} GiB log open`,
+      );
     } finally {
       temp.remove();
     }

@@ -19,7 +19,12 @@ export function agentCycle(i: number, toolUseId = `sevt_use${i}`): EventInput[] 
       thread,
       model_request_start_id: `sevt_start${i}`,
       is_error: false,
-      model_usage: { input_tokens: 1200, output_tokens: 300, cache_creation_input_tokens: 0, cache_read_input_tokens: 9000 },
+      model_usage: {
+        input_tokens: 1200,
+        output_tokens: 300,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 9000,
+      },
       cost_usd: 0.0081,
       content: [{ type: 'text', text: 'Let me look at the failing test and the parser it exercises.' }],
       stop_reason: 'tool_use',
@@ -39,8 +44,22 @@ export function agentCycle(i: number, toolUseId = `sevt_use${i}`): EventInput[] 
       content: [{ type: 'text', text: OUTPUT.repeat(Math.ceil(outputBytes / OUTPUT.length)).slice(0, outputBytes) }],
       is_error: false,
     },
-    { type: 'agent.message', thread, content: [{ type: 'text', text: `Step ${i}: the parser handles nested lists now; ${'the next failing case is the tokenizer. '.repeat(6)}` }] },
-    { type: 'session.thread_status_running', thread, session_thread_id: thread, agent_name: i % 2 === 0 ? 'coder' : 'coordinator' },
+    {
+      type: 'agent.message',
+      thread,
+      content: [
+        {
+          type: 'text',
+          text: `Step ${i}: the parser handles nested lists now; ${'the next failing case is the tokenizer. '.repeat(6)}`,
+        },
+      ],
+    },
+    {
+      type: 'session.thread_status_running',
+      thread,
+      session_thread_id: thread,
+      agent_name: i % 2 === 0 ? 'coder' : 'coordinator',
+    },
   ];
 }
 

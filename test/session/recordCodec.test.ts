@@ -6,7 +6,14 @@ import { stampEvent } from '../../src/core/session/storeRules.ts';
 import { decodeRecords, encodeRecord } from '../../src/node/session/recordCodec.ts';
 import { userMessage } from '../conformance/sessionStoreConformance.ts';
 
-const TEXTS = ['plain', 'ünïcødé ✓', 'emoji 🧪 and 𝔘', 'lone \ud800 surrogate', 'quotes " \\ and\nnewlines\r\n', '{"crc32":"00000000","event":{}}'];
+const TEXTS = [
+  'plain',
+  'ünïcødé ✓',
+  'emoji 🧪 and 𝔘',
+  'lone \ud800 surrogate',
+  'quotes " \\ and\nnewlines\r\n',
+  '{"crc32":"00000000","event":{}}',
+];
 const noBlobs = { loadBlob: () => Buffer.alloc(0) };
 
 function log(texts: string[]): { bytes: Buffer; events: SessionEvent[]; offsets: number[] } {
@@ -27,17 +34,27 @@ describe('record codec', () => {
     assert.equal(bytes.toString('utf8').split('\n').length, TEXTS.length + 1);
     const decoded = decodeRecords(bytes, noBlobs);
     assert.deepEqual(decoded.events, events);
-    assert.deepEqual([decoded.records, decoded.validBytes, decoded.tail, decoded.damage], [TEXTS.length, bytes.length, undefined, undefined]);
+    assert.deepEqual(
+      [decoded.records, decoded.validBytes, decoded.tail, decoded.damage],
+      [TEXTS.length, bytes.length, undefined, undefined],
+    );
   });
 
   it('decodes a log in windows of text the same as in one (logs longer than a string can be)', () => {
     const { bytes, events, offsets } = log([...TEXTS, 'x'.repeat(500), ...TEXTS]);
     for (const window of [1, 50, 300, 700, 5000]) {
-      assert.deepEqual(decodeRecords(bytes, { ...noBlobs, textWindowBytes: window }).events, events, `window ${window}`);
+      assert.deepEqual(
+        decodeRecords(bytes, { ...noBlobs, textWindowBytes: window }).events,
+        events,
+        `window ${window}`,
+      );
     }
     const damaged = Buffer.from(bytes);
     damaged[(offsets[8] as number) + 35] = 0x21;
-    assert.deepEqual(decodeRecords(damaged, { ...noBlobs, textWindowBytes: 300 }).damage, { byteOffset: offsets[8], reason: 'checksum mismatch' });
+    assert.deepEqual(decodeRecords(damaged, { ...noBlobs, textWindowBytes: 300 }).damage, {
+      byteOffset: offsets[8],
+      reason: 'checksum mismatch',
+    });
   });
 
   it('skips parsing before fromSeq but still checks those records', () => {
@@ -67,7 +84,11 @@ describe('record codec', () => {
     assert.equal(decoded.damage?.byteOffset, bytes.length);
     assert.equal(decoded.events.length, events.length);
     const tail = Buffer.concat([bytes, Buffer.from([0xe2, 0x82])]);
-    assert.deepEqual(decodeRecords(tail, noBlobs).tail, { byteOffset: bytes.length, bytes: 2, reason: 'last record has no newline' });
+    assert.deepEqual(decodeRecords(tail, noBlobs).tail, {
+      byteOffset: bytes.length,
+      bytes: 2,
+      reason: 'last record has no newline',
+    });
   });
 
   it('reports offsets from baseOffset and seqs from firstSeq (a follower reading a chunk)', () => {

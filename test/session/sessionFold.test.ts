@@ -10,8 +10,29 @@ import { agentCycle } from './realisticEvents.ts';
 
 function log(cycles: number): SessionEvent[] {
   const events: SessionEvent[] = [
-    stampEvent({ type: 'session.thread_created', thread: 'sthr_coordinator', session_thread_id: 'sthr_coordinator', agent_name: 'coordinator', parent_thread_id: null }, 1, new Date()),
-    stampEvent({ type: 'session.thread_created', thread: 'sthr_coordinator', session_thread_id: 'sthr_coder', agent_name: 'coder', parent_thread_id: 'sthr_coordinator', thread_key: 'k' }, 2, new Date()),
+    stampEvent(
+      {
+        type: 'session.thread_created',
+        thread: 'sthr_coordinator',
+        session_thread_id: 'sthr_coordinator',
+        agent_name: 'coordinator',
+        parent_thread_id: null,
+      },
+      1,
+      new Date(),
+    ),
+    stampEvent(
+      {
+        type: 'session.thread_created',
+        thread: 'sthr_coordinator',
+        session_thread_id: 'sthr_coder',
+        agent_name: 'coder',
+        parent_thread_id: 'sthr_coordinator',
+        thread_key: 'k',
+      },
+      2,
+      new Date(),
+    ),
   ];
   for (let i = 0; i < cycles; i++) {
     const use = events.length + 3;
@@ -19,7 +40,19 @@ function log(cycles: number): SessionEvent[] {
       const event = stampEvent(input, events.length + 1, new Date());
       events.push(event.seq === use ? { ...event, id: `use${use}` } : event);
     }
-    events.push(stampEvent({ type: 'session.thread_status_idle', thread: 'sthr_coder', session_thread_id: 'sthr_coder', agent_name: 'coder', stop_reason: { type: 'end_turn' } }, events.length + 1, new Date()));
+    events.push(
+      stampEvent(
+        {
+          type: 'session.thread_status_idle',
+          thread: 'sthr_coder',
+          session_thread_id: 'sthr_coder',
+          agent_name: 'coder',
+          stop_reason: { type: 'end_turn' },
+        },
+        events.length + 1,
+        new Date(),
+      ),
+    );
   }
   return events;
 }

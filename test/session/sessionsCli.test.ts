@@ -28,7 +28,11 @@ before(() => {
 after(() => temp.remove());
 
 function agentOs(args: string[], cwd = temp.dir): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, AGENT_OS_DEBUG: '' } });
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, AGENT_OS_DEBUG: '' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -48,8 +52,20 @@ async function seed(dir: string): Promise<{ id: string; log: string }> {
   const meta = await store.create({ title: 'Fix the parser', source: 'acme/app#12' });
   const writer = await store.openWriter(meta.id);
   await writer.appendMany([
-    { type: 'session.thread_created', thread: COORD, session_thread_id: COORD, agent_name: 'coordinator', parent_thread_id: null },
-    { type: 'session.thread_created', thread: COORD, session_thread_id: CODER, agent_name: 'coder', parent_thread_id: COORD },
+    {
+      type: 'session.thread_created',
+      thread: COORD,
+      session_thread_id: COORD,
+      agent_name: 'coordinator',
+      parent_thread_id: null,
+    },
+    {
+      type: 'session.thread_created',
+      thread: COORD,
+      session_thread_id: CODER,
+      agent_name: 'coder',
+      parent_thread_id: COORD,
+    },
     { type: 'session.status_running', thread: COORD },
     { type: 'user.message', thread: COORD, content: [{ type: 'text', text: 'Please fix the parser' }] },
     { type: 'session.thread_status_running', thread: CODER, session_thread_id: CODER, agent_name: 'coder' },
@@ -58,10 +74,22 @@ async function seed(dir: string): Promise<{ id: string; log: string }> {
       thread: CODER,
       model_request_start_id: 'sevt_x',
       is_error: false,
-      model_usage: { input_tokens: 1000, output_tokens: 200, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      model_usage: {
+        input_tokens: 1000,
+        output_tokens: 200,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+      },
       cost_usd: 0.0123,
     },
-    { type: 'agent.tool_use', thread: CODER, name: 'bash', input: { command: 'npm test' }, model_tool_use_id: 'toolu_1', evaluated_permission: 'allow' },
+    {
+      type: 'agent.tool_use',
+      thread: CODER,
+      name: 'bash',
+      input: { command: 'npm test' },
+      model_tool_use_id: 'toolu_1',
+      evaluated_permission: 'allow',
+    },
   ]);
   await writer.close();
   return { id: meta.id, log: join(dir, meta.id, 'events.jsonl') };
@@ -82,7 +110,12 @@ describe('agent-os sessions', () => {
     assert.match(text.stdout, new RegExp(`^${id}\\s+running\\s+7\\s+\\$0\\.0123\\s+\\S+ \\S+\\s+Fix the parser$`, 'm'));
     const json = agentOs(['sessions', 'list', '--json', '--store', storeDir]);
     assert.equal(json.code, 0, json.stderr);
-    const [only] = JSON.parse(json.stdout) as Array<{ id: string; status: string; events: number; usage: { cost_usd: number } }>;
+    const [only] = JSON.parse(json.stdout) as Array<{
+      id: string;
+      status: string;
+      events: number;
+      usage: { cost_usd: number };
+    }>;
     assert.deepEqual([only?.id, only?.status, only?.events, only?.usage.cost_usd], [id, 'running', 7, 0.0123]);
   });
 
@@ -98,13 +131,25 @@ describe('agent-os sessions', () => {
     const shown = JSON.parse(json.stdout) as {
       session: { id: string };
       status: string;
-      threads: Array<{ id: string; agent_name: string; status: string; usage: { cost_usd: number }; pending_tool_uses: string[] }>;
+      threads: Array<{
+        id: string;
+        agent_name: string;
+        status: string;
+        usage: { cost_usd: number };
+        pending_tool_uses: string[];
+      }>;
       events: Array<{ seq: number }>;
     };
     assert.equal(shown.session.id, id);
-    assert.deepEqual(shown.events.map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(
+      shown.events.map((e) => e.seq),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
     const coder = shown.threads.find((t) => t.id === CODER);
-    assert.deepEqual([coder?.agent_name, coder?.status, coder?.usage.cost_usd, coder?.pending_tool_uses.length], ['coder', 'running', 0.0123, 1]);
+    assert.deepEqual(
+      [coder?.agent_name, coder?.status, coder?.usage.cost_usd, coder?.pending_tool_uses.length],
+      ['coder', 'running', 0.0123, 1],
+    );
   });
 
   it('verifies a whole log with exit 0', () => {
@@ -125,7 +170,10 @@ describe('agent-os sessions', () => {
     assert.match(v.stdout, new RegExp(`log damaged at byte offset ${thirdLine}: checksum mismatch`));
     const s = agentOs(['sessions', 'show', damaged.id, '--store', other]);
     assert.equal(s.code, 1);
-    assert.match(oneLineError(s.stderr), new RegExp(`^agent-os: session ${damaged.id}: log damaged at byte offset ${thirdLine}`));
+    assert.match(
+      oneLineError(s.stderr),
+      new RegExp(`^agent-os: session ${damaged.id}: log damaged at byte offset ${thirdLine}`),
+    );
     const l = agentOs(['sessions', 'list', '--store', other]);
     assert.equal(l.code, 0);
     assert.match(l.stdout, new RegExp(`^${damaged.id}\\s+damaged`, 'm'));
@@ -163,8 +211,16 @@ describe('agent-os sessions', () => {
     assert.equal(empty.stdout.trim(), `no sessions in ${expected}`);
     const { id: inRepo } = await seed(expected);
     const listed = agentOs(['sessions', 'list', '--json'], join(repo, 'src'));
-    assert.deepEqual((JSON.parse(listed.stdout) as Array<{ id: string }>).map((s) => s.id), [inRepo]);
-    assert.equal(execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: repo, encoding: 'utf8' }).includes('agent-os'), false);
+    assert.deepEqual(
+      (JSON.parse(listed.stdout) as Array<{ id: string }>).map((s) => s.id),
+      [inRepo],
+    );
+    assert.equal(
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: repo, encoding: 'utf8' }).includes(
+        'agent-os',
+      ),
+      false,
+    );
 
     const outside = join(temp.dir, 'not-a-repo');
     mkdirSync(outside);

@@ -11,8 +11,13 @@ test('a verdict that does not match its schema, or a plan that is no object, is 
   const meta = await store.create({ title: 't' });
   const writer = await store.openWriter(meta.id);
   await writer.append({ type: 'user.message', thread: 'sthr_a', content: [{ type: 'text', text: 'go' }] });
-  // @ts-expect-error: the type refuses it too
-  const badPlan = writer.append({ type: 'agent_os.plan_submitted', thread: 'sthr_a', plan: 'do things', model_request_end_id: 'sevt_1' });
+  const badPlan = writer.append({
+    type: 'agent_os.plan_submitted',
+    thread: 'sthr_a',
+    // @ts-expect-error: the type refuses it too
+    plan: 'do things',
+    model_request_end_id: 'sevt_1',
+  });
   await assert.rejects(badPlan, (error: unknown) => isAgentOsError(error) && /plan/.test(error.message));
   const badVerdict = writer.append({
     type: 'agent_os.verdict_submitted',
@@ -23,10 +28,16 @@ test('a verdict that does not match its schema, or a plan that is no object, is 
     evidence: { base_commit: 'a', head_commit: 'b', diff_sha256: 'c', test_run_event_ids: [] },
   });
   await assert.rejects(badVerdict, (error: unknown) => isAgentOsError(error) && /verdict/.test(error.message));
-  const plan = { summary: 'Do it.', steps: [{ id: '1', title: 'Step', description: 'Change it', files: ['a.ts'], validation: 'npm test' }] };
+  const plan = {
+    summary: 'Do it.',
+    steps: [{ id: '1', title: 'Step', description: 'Change it', files: ['a.ts'], validation: 'npm test' }],
+  };
   await writer.append({ type: 'agent_os.plan_submitted', thread: 'sthr_a', plan, model_request_end_id: 'sevt_1' });
   await writer.close();
   const events = await store.read(meta.id);
-  assert.deepEqual(events.map((e) => e.type), ['user.message', 'agent_os.plan_submitted']);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['user.message', 'agent_os.plan_submitted'],
+  );
   assert.deepEqual(events[1]?.type === 'agent_os.plan_submitted' && events[1].plan, plan);
 });

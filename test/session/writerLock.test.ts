@@ -6,7 +6,16 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import {
+  existsSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  mkdirSync,
+  symlinkSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -66,8 +75,14 @@ function locks(dir: string): string[] {
 
 /** A child process that took the lock (fence 1); killed, with its parent, when the test ends. `nonReaping`:
  * under a parent that never reaps it, so that once killed it stays a zombie. */
-async function holdingChild(id: string, lockOptions?: object, nonReaping = false): Promise<{ pid: number; child: Child }> {
-  const child = startChild(['lock', temp.dir, id, ...(lockOptions ? [JSON.stringify(lockOptions)] : [])], { nonReaping });
+async function holdingChild(
+  id: string,
+  lockOptions?: object,
+  nonReaping = false,
+): Promise<{ pid: number; child: Child }> {
+  const child = startChild(['lock', temp.dir, id, ...(lockOptions ? [JSON.stringify(lockOptions)] : [])], {
+    nonReaping,
+  });
   cleanups.push(async () => {
     child.process.kill('SIGKILL');
     await child.exited;
@@ -99,7 +114,12 @@ describe('a live holder on this machine', () => {
     const refused = await caught(store.openWriter(id));
     assert.equal(refused.code, 'SESSION_LOCKED');
     if (HAS_PROC) {
-      assert.match(refused.message, new RegExp(`being written by another process \\(pid ${pid}, since \\S+\\); let it finish, or stop it \\(kill ${pid}\\)`));
+      assert.match(
+        refused.message,
+        new RegExp(
+          `being written by another process \\(pid ${pid}, since \\S+\\); let it finish, or stop it \\(kill ${pid}\\)`,
+        ),
+      );
       assert.match(refused.message, /Agent OS takes the session over by itself at the next resume/);
     } else {
       // Without /proc the pid cannot tell it from a later process with its pid: its heartbeat shows it lives.
@@ -113,23 +133,30 @@ describe('a live holder in this very process', () => {
     const { id } = await session();
     const writer = await store.openWriter(id);
     const refused = await caught(new FileSessionStore(temp.dir).openWriter(id));
-    assert.match(refused.message, new RegExp(`\\(pid ${process.pid}, since \\S+\\); that is this process: the session is running here already`));
+    assert.match(
+      refused.message,
+      new RegExp(`\\(pid ${process.pid}, since \\S+\\); that is this process: the session is running here already`),
+    );
     await writer.close();
   });
 });
 
 describe('a writer that died as a zombie (its parent never reaps it)', () => {
-  it('is taken over at once, without waiting for its lease', { skip: !HAS_PROC && NO_PROC, timeout: 60_000 }, async () => {
-    const { id, dir } = await session();
-    const { pid } = await holdingChild(id, ENDLESS, true);
-    process.kill(pid, 'SIGKILL');
-    await untilZombie(pid);
-    const writer = await store.openWriter(id);
-    assert.equal(writer.fence, 2);
-    assert.equal(procState(pid), 'Z', 'taken over while the holder is still a zombie');
-    assert.deepEqual(locks(dir), ['lock-2.json']);
-    await writer.close();
-  });
+  it(
+    'is taken over at once, without waiting for its lease',
+    { skip: !HAS_PROC && NO_PROC, timeout: 60_000 },
+    async () => {
+      const { id, dir } = await session();
+      const { pid } = await holdingChild(id, ENDLESS, true);
+      process.kill(pid, 'SIGKILL');
+      await untilZombie(pid);
+      const writer = await store.openWriter(id);
+      assert.equal(writer.fence, 2);
+      assert.equal(procState(pid), 'Z', 'taken over while the holder is still a zombie');
+      assert.deepEqual(locks(dir), ['lock-2.json']);
+      await writer.close();
+    },
+  );
 
   it('without /proc, is refused while its heartbeat goes on and taken over once it stood still', async () => {
     const { id, dir } = await session();
@@ -182,7 +209,10 @@ describe('a killed holder still finishing a system call', () => {
     const { probe } = dyingFor(Number.POSITIVE_INFINITY, sleeper.pid as number);
     const refused = await caught(WriterLock.acquire(dir, id, { probe, dyingWaitMs: 100 }));
     assert.equal(refused.code, 'SESSION_LOCKED');
-    assert.match(refused.message, /was killed but has not exited for 0\.1 s .*takes the session over as soon as it has exited/);
+    assert.match(
+      refused.message,
+      /was killed but has not exited for 0\.1 s .*takes the session over as soon as it has exited/,
+    );
     assert.deepEqual(locks(dir), ['lock-1.json']);
   });
 });
@@ -191,10 +221,18 @@ describe('a holder in another pid namespace (a dev container sharing the store)'
   it('is judged by its lease, never by the process that has its pid here', async () => {
     const { id, dir } = await session();
     // Its pid is a live process here (ours), which says nothing about the holder in its namespace.
-    const file = writeLock(dir, 1, { ...recordedIdentity(defaultProcessProbe().self()), pid_ns: 'pid:[1]', pid: process.pid, ...lease(FAST) });
+    const file = writeLock(dir, 1, {
+      ...recordedIdentity(defaultProcessProbe().self()),
+      pid_ns: 'pid:[1]',
+      pid: process.pid,
+      ...lease(FAST),
+    });
     const beat = startHeartbeat(file, FAST.heartbeatMs);
     const refused = await caught(store.openWriter(id));
-    assert.match(refused.message, /\(pid \d+ in another pid namespace or boot, since .*\); it is alive: its heartbeat is current/);
+    assert.match(
+      refused.message,
+      /\(pid \d+ in another pid namespace or boot, since .*\); it is alive: its heartbeat is current/,
+    );
     assert.match(refused.message, /takes the session over by itself once its heartbeat has stood still for 0\.3 s/);
     await beat.stop();
     const writer = await store.openWriter(id);
@@ -205,16 +243,32 @@ describe('a holder in another pid namespace (a dev container sharing the store)'
   it('a real one (bubblewrap): refused while it runs, taken over once its lease lapsed after it died', async (t) => {
     const why = await requireBubblewrap();
     if (why) return t.skip(why);
-    if (spawnSync('bwrap', [...NEW_PID_NAMESPACE, 'true']).status !== 0) return t.skip('bubblewrap: cannot make a pid namespace here');
+    if (spawnSync('bwrap', [...NEW_PID_NAMESPACE, 'true']).status !== 0)
+      return t.skip('bubblewrap: cannot make a pid namespace here');
     const { id, dir } = await session();
     const { childScript } = await import('./sessionChildProcess.ts');
-    const inner = spawn('bwrap', [...NEW_PID_NAMESPACE, '--die-with-parent', process.execPath, childScript(), 'lock', temp.dir, id, JSON.stringify(FAST)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const inner = spawn(
+      'bwrap',
+      [
+        ...NEW_PID_NAMESPACE,
+        '--die-with-parent',
+        process.execPath,
+        childScript(),
+        'lock',
+        temp.dir,
+        id,
+        JSON.stringify(FAST),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const exited = new Promise((resolve) => inner.on('close', resolve));
     cleanups.push(async () => {
       inner.kill('SIGKILL');
       await exited;
     });
-    const line = await new Promise<string>((resolve) => inner.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
+    const line = await new Promise<string>((resolve) =>
+      inner.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())),
+    );
     assert.equal(line, 'locked 1');
     const refused = await caught(store.openWriter(id));
     assert.match(refused.message, /in another pid namespace or boot.*its heartbeat is current/);
@@ -233,7 +287,10 @@ describe('a holder on another host over a shared folder', () => {
     const { pid, child } = await holdingChild(id, { host: 'elsewhere', ...FAST });
     const refused = await caught(store.openWriter(id));
     assert.equal(refused.code, 'SESSION_LOCKED');
-    assert.match(refused.message, new RegExp(`\\(pid ${pid} on host elsewhere, since .*\\); it is alive: its heartbeat is current`));
+    assert.match(
+      refused.message,
+      new RegExp(`\\(pid ${pid} on host elsewhere, since .*\\); it is alive: its heartbeat is current`),
+    );
     child.process.kill('SIGKILL');
     await child.exited;
     const writer = await store.openWriter(id);
@@ -247,7 +304,10 @@ describe('a holder on another host over a shared folder', () => {
     writeLock(dir, 5, { pid: 4242, host: 'elsewhere' });
     for (let i = 0; i < 2; i++) {
       const refused = await caught(store.openWriter(id));
-      assert.match(refused.message, /\(pid 4242 on host elsewhere, since .*\); it cannot be checked from here \(another host\) and keeps no heartbeat/);
+      assert.match(
+        refused.message,
+        /\(pid 4242 on host elsewhere, since .*\); it cannot be checked from here \(another host\) and keeps no heartbeat/,
+      );
       assert.match(refused.message, /rename lock-5\.json in the session's folder to lock-5\.released and resume/);
     }
     renameSync(join(dir, 'lock-5.json'), join(dir, 'lock-5.released'));
@@ -258,14 +318,23 @@ describe('a holder on another host over a shared folder', () => {
 });
 
 describe('a lock left by a process whose pid was reused', () => {
-  it('by a live process that started at another time: taken over at once', { skip: !HAS_PROC && NO_PROC, timeout: 60_000 }, async () => {
-    const { id, dir } = await session();
-    const sleeper = bystander();
-    writeLock(dir, 3, { ...recordedIdentity(defaultProcessProbe().self()), pid: sleeper.pid, start: '1', ...lease(ENDLESS) });
-    const writer = await store.openWriter(id);
-    assert.equal(writer.fence, 4);
-    await writer.close();
-  });
+  it(
+    'by a live process that started at another time: taken over at once',
+    { skip: !HAS_PROC && NO_PROC, timeout: 60_000 },
+    async () => {
+      const { id, dir } = await session();
+      const sleeper = bystander();
+      writeLock(dir, 3, {
+        ...recordedIdentity(defaultProcessProbe().self()),
+        pid: sleeper.pid,
+        start: '1',
+        ...lease(ENDLESS),
+      });
+      const writer = await store.openWriter(id);
+      assert.equal(writer.fence, 4);
+      await writer.close();
+    },
+  );
 
   it('by this very process, which does not hold it: taken over at once', { timeout: 60_000 }, async () => {
     const { id, dir } = await session();
@@ -324,14 +393,18 @@ describe('the /proc probe', () => {
   /** A /proc of our own: one process `pid` with threads of the given stat state, flags and pending signals. */
   function fakeProc(pid: number, threads: Array<{ state: string; flags?: number; sigPnd?: string }>): string {
     const root = join(temp.dir, 'proc');
-    const stat = (state: string, flags = 0) => `${pid} (node (x)) ${state} 1 1 1 0 -1 ${flags} 0 0 0 0 0 0 0 0 20 0 1 0 777 0 0\n`;
+    const stat = (state: string, flags = 0) =>
+      `${pid} (node (x)) ${state} 1 1 1 0 -1 ${flags} 0 0 0 0 0 0 0 0 20 0 1 0 777 0 0\n`;
     mkdirSync(join(root, String(pid), 'task'), { recursive: true });
     writeFileSync(join(root, String(pid), 'stat'), stat(threads[0]?.state ?? 'S'));
     threads.forEach((t, i) => {
       const task = join(root, String(pid), 'task', String(pid + i));
       mkdirSync(task);
       writeFileSync(join(task, 'stat'), stat(t.state, t.flags));
-      writeFileSync(join(task, 'status'), `State:\t${t.state}\nSigPnd:\t${t.sigPnd ?? '0000000000000000'}\nShdPnd:\t0000000000000000\n`);
+      writeFileSync(
+        join(task, 'status'),
+        `State:\t${t.state}\nSigPnd:\t${t.sigPnd ?? '0000000000000000'}\nShdPnd:\t0000000000000000\n`,
+      );
     });
     return root;
   }
@@ -339,9 +412,17 @@ describe('the /proc probe', () => {
 
   const cases: Array<[string, Array<{ state: string; flags?: number; sigPnd?: string }>, ProcessState]> = [
     ['every thread a zombie: exited', [{ state: 'Z' }, { state: 'Z' }], { state: 'exited' }],
-    ['a zombie leader waiting for a thread in do_exit: dying', [{ state: 'Z' }, { state: 'D', flags: 0x4 }], { state: 'dying' }],
+    [
+      'a zombie leader waiting for a thread in do_exit: dying',
+      [{ state: 'Z' }, { state: 'D', flags: 0x4 }],
+      { state: 'dying' },
+    ],
     ['SIGKILL pending, not yet taken: dying', [{ state: 'S', sigPnd: '0000000000000100' }], { state: 'dying' }],
-    ['a zombie leader whose other thread runs: running', [{ state: 'Z' }, { state: 'S' }], { state: 'running', start: '777' }],
+    [
+      'a zombie leader whose other thread runs: running',
+      [{ state: 'Z' }, { state: 'S' }],
+      { state: 'running', start: '777' },
+    ],
     ['stopped: running', [{ state: 'T' }], { state: 'running', start: '777' }],
   ];
   for (const [name, threads, expected] of cases) {
@@ -361,7 +442,13 @@ describe('the /proc probe', () => {
     writeFileSync(join(root, 'sys', 'kernel', 'random', 'boot_id'), 'b00t\n');
     mkdirSync(join(root, 'self', 'ns'), { recursive: true });
     symlinkSync('pid:[4026531836]', join(root, 'self', 'ns', 'pid'));
-    assert.deepEqual(procProbe(root).self(), { host: hostname(), pid: process.pid, boot: 'b00t', pidNs: 'pid:[4026531836]', start: '777' });
+    assert.deepEqual(procProbe(root).self(), {
+      host: hostname(),
+      pid: process.pid,
+      boot: 'b00t',
+      pidNs: 'pid:[4026531836]',
+      start: '777',
+    });
     assert.deepEqual(signalProbe().self(), { host: hostname(), pid: process.pid });
   });
 
@@ -372,7 +459,10 @@ describe('the /proc probe', () => {
   });
 });
 
-function lease(timing: { heartbeatMs: number; staleAfterMs: number }): { heartbeat_ms: number; stale_after_ms: number } {
+function lease(timing: { heartbeatMs: number; staleAfterMs: number }): {
+  heartbeat_ms: number;
+  stale_after_ms: number;
+} {
   return { heartbeat_ms: timing.heartbeatMs, stale_after_ms: timing.staleAfterMs };
 }
 

@@ -21,14 +21,16 @@ export const CLI_NODE = process.env['AGENT_OS_CLI_NODE'] || process.execPath;
  * it ends it stays a zombie; `child` is then that parent, `done` resolves only after the parent is killed,
  * and `cliPid` comes from the parent's first line. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv, options: { nonReaping?: boolean } = {}): CliRun {
-  const run = options.nonReaping ? underNonReapingParent(CLI_NODE, [CLI, ...args]) : { command: CLI_NODE, args: [CLI, ...args] };
+  const run = options.nonReaping
+    ? underNonReapingParent(CLI_NODE, [CLI, ...args])
+    : { command: CLI_NODE, args: [CLI, ...args] };
   const child = spawn(run.command, run.args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
   const cliPid = options.nonReaping
     ? new Promise<number>((resolve, reject) => {

@@ -19,7 +19,13 @@ export function makeTempRepo(files: Record<string, string> = { 'README.md': '# s
     execFileSync('git', args, {
       cwd: repo,
       encoding: 'utf8',
-      env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@localhost', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@localhost' },
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@localhost',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@localhost',
+      },
     });
   git('init', '-q', '-b', 'main');
   for (const [path, content] of Object.entries(files)) {

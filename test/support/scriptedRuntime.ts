@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import type { ModelScript } from '../../src/testkit/model/modelScript.ts';
 import { parseModelScript } from '../../src/testkit/model/modelScript.ts';
 import { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
-import { createLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../src/node/runtime/localRuntime.ts';
+import {
+  createLocalRuntime,
+  type LocalRuntime,
+  type LocalRuntimeOptions,
+} from '../../src/node/runtime/localRuntime.ts';
 
 export interface ScriptedRuntime extends LocalRuntime {
   server: ScriptedModelServer;
@@ -15,7 +19,10 @@ export interface ScriptedRuntime extends LocalRuntime {
 export async function startScriptedRuntime(
   root: string,
   script: unknown,
-  { apiKey = 'test-key', ...options }: Partial<Omit<LocalRuntimeOptions, 'storeDir' | 'model'>> & { apiKey?: string } = {},
+  {
+    apiKey = 'test-key',
+    ...options
+  }: Partial<Omit<LocalRuntimeOptions, 'storeDir' | 'model'>> & { apiKey?: string } = {},
 ): Promise<ScriptedRuntime> {
   const parsed: ModelScript = parseModelScript(script);
   const server = await ScriptedModelServer.start({ script: parsed });

@@ -8,10 +8,14 @@ const ROOT = resolve(__dirname, '..', '..');
 
 /** Writes the .vsix to `outFile`; throws with vsce's output when it fails. */
 export function vscePackage(outFile: string): void {
-  const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['package'] ?? '';
+  const script =
+    (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[
+      'package'
+    ] ?? '';
   const flags = script.split('&& vsce ')[1]?.split(' ') ?? [];
   const out = flags.indexOf('--out');
-  if (flags[0] !== 'package' || out < 0) throw new Error(`the package script does not run \`vsce package … --out <file>\`: ${script}`);
+  if (flags[0] !== 'package' || out < 0)
+    throw new Error(`the package script does not run \`vsce package … --out <file>\`: ${script}`);
   flags[out + 1] = outFile;
   const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'vsce'), flags, { cwd: ROOT, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`vsce package failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);

@@ -22,8 +22,14 @@ describe('bash session', () => {
   it('keeps the working directory and exported variables between calls', async () => {
     const bash = new BashSession({ spawn: plainBash });
     try {
-      assert.deepEqual(await bash.run({ command: 'mkdir -p sub && cd sub && export GREETING=hello' }), { content: '', is_error: false });
-      assert.deepEqual(await bash.run({ command: 'pwd; echo "$GREETING"' }), { content: `${join(dir, 'sub')}\nhello`, is_error: false });
+      assert.deepEqual(await bash.run({ command: 'mkdir -p sub && cd sub && export GREETING=hello' }), {
+        content: '',
+        is_error: false,
+      });
+      assert.deepEqual(await bash.run({ command: 'pwd; echo "$GREETING"' }), {
+        content: `${join(dir, 'sub')}\nhello`,
+        is_error: false,
+      });
     } finally {
       await bash.dispose();
     }
@@ -32,7 +38,9 @@ describe('bash session', () => {
   it('reports a failing command with its output and exit code', async () => {
     const bash = new BashSession({ spawn: plainBash });
     try {
-      const result = await bash.run({ command: 'echo to-stdout; echo to-stderr >&2; exit_with() { return $1; }; exit_with 3' });
+      const result = await bash.run({
+        command: 'echo to-stdout; echo to-stderr >&2; exit_with() { return $1; }; exit_with 3',
+      });
       assert.equal(result.is_error, true);
       assert.equal(result.content, 'to-stdout\nto-stderr\n[exit code 3]');
       // A command reading stdin gets EOF rather than swallowing the framing.
@@ -64,11 +72,17 @@ describe('bash session', () => {
         timeout_ms: 1500,
       });
       assert.equal(result.is_error, true);
-      assert.match(result.content, /^started\n\[the command timed out after 1500 ms; the shell and every process it started were killed\]$/);
+      assert.match(
+        result.content,
+        /^started\n\[the command timed out after 1500 ms; the shell and every process it started were killed\]$/,
+      );
       assert.deepEqual(await waitUntilGone(marker), [], 'sleeps of the runaway command still alive');
       const next = await bash.run({ command: 'echo alive' });
       assert.equal(next.is_error, false);
-      assert.match(next.content, /^\[new shell: the previous one ended because the command timed out after 1500 ms; .*\]\nalive$/);
+      assert.match(
+        next.content,
+        /^\[new shell: the previous one ended because the command timed out after 1500 ms; .*\]\nalive$/,
+      );
       // The note is given once.
       assert.deepEqual(await bash.run({ command: 'echo again' }), { content: 'again', is_error: false });
     } finally {
@@ -105,7 +119,10 @@ describe('bash session', () => {
     assert.equal(result.is_error, true);
     assert.match(result.content, /the sandbox was closed/);
     assert.deepEqual(await waitUntilGone(marker), []);
-    assert.deepEqual(await bash.run({ command: 'echo late' }), { content: 'bash: the sandbox was closed', is_error: true });
+    assert.deepEqual(await bash.run({ command: 'echo late' }), {
+      content: 'bash: the sandbox was closed',
+      is_error: true,
+    });
   });
 
   it('says why when the shell cannot start', async () => {
@@ -135,7 +152,10 @@ describe('bash session', () => {
     const bash = new BashSession({ spawn: plainBash });
     try {
       const results = await Promise.all([1, 2, 3, 4].map((n) => bash.run({ command: `sleep 0.0${n}; echo ${n}` })));
-      assert.deepEqual(results.map((r) => r.content), ['1', '2', '3', '4']);
+      assert.deepEqual(
+        results.map((r) => r.content),
+        ['1', '2', '3', '4'],
+      );
     } finally {
       await bash.dispose();
     }

@@ -5,7 +5,9 @@ import { BUILTIN_TOOL_NAMES } from '../../src/core/tools/toolConfig.ts';
 
 describe('built-in tool specs and input', () => {
   it('offers every built-in tool with the platform fields', () => {
-    const fields = Object.fromEntries(BUILTIN_TOOL_NAMES.map((n) => [n, Object.keys(BUILTIN_TOOL_SPECS[n].input_schema.properties ?? {}).sort()]));
+    const fields = Object.fromEntries(
+      BUILTIN_TOOL_NAMES.map((n) => [n, Object.keys(BUILTIN_TOOL_SPECS[n].input_schema.properties ?? {}).sort()]),
+    );
     assert.deepEqual(fields, {
       bash: ['command', 'restart', 'timeout_ms'],
       read: ['file_path', 'view_range'],
@@ -15,7 +17,10 @@ describe('built-in tool specs and input', () => {
       grep: ['path', 'pattern'],
     });
     assert.deepEqual(BUILTIN_TOOL_SPECS.edit.input_schema.required, ['file_path', 'old_string', 'new_string']);
-    assert.deepEqual(builtinToolSpecs(['read', 'grep']).map((s) => s.name), ['read', 'grep']);
+    assert.deepEqual(
+      builtinToolSpecs(['read', 'grep']).map((s) => s.name),
+      ['read', 'grep'],
+    );
   });
 
   it('accepts valid input of each tool', () => {

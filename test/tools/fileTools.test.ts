@@ -1,6 +1,16 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, symlinkSync, utimesSync, rmSync, realpathSync } from 'node:fs';
+import {
+  mkdtempSync,
+  mkdirSync,
+  writeFileSync,
+  readFileSync,
+  existsSync,
+  symlinkSync,
+  utimesSync,
+  rmSync,
+  realpathSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFileTools } from '../../src/node/tools/fileTools.ts';
@@ -31,7 +41,10 @@ describe('file tools', () => {
     assert.equal(whole.content, 'one\ntwo\nthree\nfour\nfive\n');
     const range = await tools().run({ name: 'read', input: { file_path: 'lines.txt', view_range: [2, 3] } });
     assert.deepEqual(range, { content: 'two\nthree', is_error: false });
-    const toEnd = await tools().run({ name: 'read', input: { file_path: join(root, 'lines.txt'), view_range: [4, -1] } });
+    const toEnd = await tools().run({
+      name: 'read',
+      input: { file_path: join(root, 'lines.txt'), view_range: [4, -1] },
+    });
     assert.equal(toEnd.content, 'four\nfive\n');
   });
 
@@ -43,27 +56,43 @@ describe('file tools', () => {
 
   it('edits a unique match, refuses an ambiguous one, replaces all when asked', async () => {
     writeFileSync(join(root, 'e.txt'), 'x = 1\ny = 1\nz = 2\n');
-    const ambiguous = await tools().run({ name: 'edit', input: { file_path: 'e.txt', old_string: '= 1', new_string: '= 9' } });
+    const ambiguous = await tools().run({
+      name: 'edit',
+      input: { file_path: 'e.txt', old_string: '= 1', new_string: '= 9' },
+    });
     assert.equal(ambiguous.is_error, true);
     assert.match(ambiguous.content, /appears 2 times/);
     assert.equal(readFileSync(join(root, 'e.txt'), 'utf8'), 'x = 1\ny = 1\nz = 2\n');
 
-    const unique = await tools().run({ name: 'edit', input: { file_path: 'e.txt', old_string: 'z = 2', new_string: 'z = 3' } });
+    const unique = await tools().run({
+      name: 'edit',
+      input: { file_path: 'e.txt', old_string: 'z = 2', new_string: 'z = 3' },
+    });
     assert.equal(unique.is_error, false, unique.content);
     assert.equal(readFileSync(join(root, 'e.txt'), 'utf8'), 'x = 1\ny = 1\nz = 3\n');
 
-    const all = await tools().run({ name: 'edit', input: { file_path: 'e.txt', old_string: '= 1', new_string: '= 9', replace_all: true } });
+    const all = await tools().run({
+      name: 'edit',
+      input: { file_path: 'e.txt', old_string: '= 1', new_string: '= 9', replace_all: true },
+    });
     assert.equal(all.is_error, false, all.content);
     assert.equal(readFileSync(join(root, 'e.txt'), 'utf8'), 'x = 9\ny = 9\nz = 3\n');
 
-    const missing = await tools().run({ name: 'edit', input: { file_path: 'e.txt', old_string: 'nope', new_string: '' } });
+    const missing = await tools().run({
+      name: 'edit',
+      input: { file_path: 'e.txt', old_string: 'nope', new_string: '' },
+    });
     assert.equal(missing.is_error, true);
     assert.match(missing.content, /not found/);
   });
 
   it('globs newest first and skips .git', async () => {
     mkdirSync(join(root, 'g'));
-    for (const [name, age] of [['old.md', 300], ['mid.md', 200], ['new.md', 100]] as const) {
+    for (const [name, age] of [
+      ['old.md', 300],
+      ['mid.md', 200],
+      ['new.md', 100],
+    ] as const) {
       writeFileSync(join(root, 'g', name), name);
       const t = Date.now() / 1000 - age;
       utimesSync(join(root, 'g', name), t, t);
@@ -80,7 +109,10 @@ describe('file tools', () => {
   it('greps matching lines with file and line number', async () => {
     const result = await tools().run({ name: 'grep', input: { pattern: 'three|five', path: 'lines.txt' } });
     assert.equal(result.is_error, false, result.content);
-    assert.deepEqual(result.content.split('\n'), [`${join(root, 'lines.txt')}:3:three`, `${join(root, 'lines.txt')}:5:five`]);
+    assert.deepEqual(result.content.split('\n'), [
+      `${join(root, 'lines.txt')}:3:three`,
+      `${join(root, 'lines.txt')}:5:five`,
+    ]);
     const none = await tools().run({ name: 'grep', input: { pattern: 'zzz-not-there' } });
     assert.equal(none.content, 'no matches');
   });
@@ -163,16 +195,25 @@ describe('file tools', () => {
     const write = await ro.run({ name: 'write', input: { file_path: 'ro.txt', content: 'x' } });
     assert.equal(write.is_error, true);
     assert.match(write.content, /read-only/);
-    const edit = await ro.run({ name: 'edit', input: { file_path: 'lines.txt', old_string: 'one', new_string: 'uno' } });
+    const edit = await ro.run({
+      name: 'edit',
+      input: { file_path: 'lines.txt', old_string: 'one', new_string: 'uno' },
+    });
     assert.equal(edit.is_error, true);
     assert.equal(existsSync(join(root, 'ro.txt')), false);
     assert.match(readFileSync(join(root, 'lines.txt'), 'utf8'), /^one/);
-    assert.equal((await ro.run({ name: 'read', input: { file_path: 'lines.txt', view_range: [1, 1] } })).content, 'one');
+    assert.equal(
+      (await ro.run({ name: 'read', input: { file_path: 'lines.txt', view_range: [1, 1] } })).content,
+      'one',
+    );
   });
 
   it('maps a display root both ways', async () => {
     const mapped = createFileTools({ root, readOnly: false, displayRoot: '/workspaces/repo' });
-    const read = await mapped.run({ name: 'read', input: { file_path: '/workspaces/repo/lines.txt', view_range: [1, 1] } });
+    const read = await mapped.run({
+      name: 'read',
+      input: { file_path: '/workspaces/repo/lines.txt', view_range: [1, 1] },
+    });
     assert.deepEqual(read, { content: 'one', is_error: false });
     const grep = await mapped.run({ name: 'grep', input: { pattern: 'export const a', path: '/workspaces/repo/src' } });
     assert.equal(grep.content, '/workspaces/repo/src/a.ts:1:export const a = 1;');

@@ -18,7 +18,10 @@ test('the base64 of a value is found whatever comes before and after it in the e
   const redact = secretRedactor([KEY]);
   for (const before of ['', 'a', 'ab', 'abc', 'Authorization: Bearer ', '{"key":"']) {
     for (const after of ['', '\n', 'xy', '"}']) {
-      for (const encode of [(s: string) => Buffer.from(s).toString('base64'), (s: string) => Buffer.from(s).toString('base64url')]) {
+      for (const encode of [
+        (s: string) => Buffer.from(s).toString('base64'),
+        (s: string) => Buffer.from(s).toString('base64url'),
+      ]) {
         const encoded = encode(before + KEY + after);
         const out = redact(`output: ${encoded}`);
         assert.ok(out.includes(REDACTED), `${JSON.stringify(before)} + key + ${JSON.stringify(after)}: ${out}`);
@@ -29,7 +32,10 @@ test('the base64 of a value is found whatever comes before and after it in the e
 
 test('percent-encoded forms are replaced, as in a URL or a form body', () => {
   const redact = secretRedactor([PASSWORD]);
-  assert.equal(redact(`https://user:${encodeURIComponent(PASSWORD)}@example.com/`), `https://user:${REDACTED}@example.com/`);
+  assert.equal(
+    redact(`https://user:${encodeURIComponent(PASSWORD)}@example.com/`),
+    `https://user:${REDACTED}@example.com/`,
+  );
   assert.equal(redact(`password: ${PASSWORD}`), `password: ${REDACTED}`);
 });
 

@@ -52,7 +52,8 @@ test('a bare carriage return cannot write over the line; CR LF is a plain line e
 
 test('bidi overrides, isolates and marks are written out, so the line reads in the order it has', () => {
   // "Trojan Source": the comment seems to end before the code that is really inside it.
-  const trojan = 'if (isAdmin) { \u202e } \u2066// check later\u2069 \u2067x\u2069 \u200f\u200e\u061c\u202a\u202b\u202c\u202d';
+  const trojan =
+    'if (isAdmin) { \u202e } \u2066// check later\u2069 \u2067x\u2069 \u200f\u200e\u061c\u202a\u202b\u202c\u202d';
   const shown = showControlCharacters(trojan);
   assertHarmless(shown);
   assert.equal(
@@ -77,7 +78,12 @@ test('showing twice shows the same: the stand-ins are plain text', () => {
 
 test('every string inside a value is shown, numbers and shape stay, untouched values are the same object', () => {
   const row = { seq: 3, title: 'a\x1b[2Jb', terminal: { command: 'ls', output: ['x\ry'] }, ok: true };
-  assert.deepEqual(showControlCharactersIn(row), { seq: 3, title: 'a␛[2Jb', terminal: { command: 'ls', output: ['x␍y'] }, ok: true });
+  assert.deepEqual(showControlCharactersIn(row), {
+    seq: 3,
+    title: 'a␛[2Jb',
+    terminal: { command: 'ls', output: ['x␍y'] },
+    ok: true,
+  });
   const clean = { title: 'fine', nested: { text: 'also fine' } };
   assert.equal(showControlCharactersIn(clean), clean);
 });
@@ -95,12 +101,15 @@ test('JSON text keeps its meaning and loses every character a terminal would obe
 
 // What the Event Log and the Session Overview are sent: every string of every row, card and overview,
 // built from a log whose model text, tool inputs, tool output, plan and issue title carry escapes.
-const HOSTILE = '\x1b]0;title\x07\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\ \x1b[2J ok\rFAIL \u202etxt.exe \u009b2J';
+const HOSTILE =
+  '\x1b]0;title\x07\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\ \x1b[2J ok\rFAIL \u202etxt.exe \u009b2J';
 
 function assertHarmlessEverywhere(value: unknown, where: string): void {
-  if (typeof value === 'string') assert.doesNotMatch(value, OBEYED, `${where} holds a control or bidi character: ${JSON.stringify(value)}`);
+  if (typeof value === 'string')
+    assert.doesNotMatch(value, OBEYED, `${where} holds a control or bidi character: ${JSON.stringify(value)}`);
   else if (Array.isArray(value)) value.forEach((v, i) => assertHarmlessEverywhere(v, `${where}[${i}]`));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) assertHarmlessEverywhere(v, `${where}.${k}`);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) assertHarmlessEverywhere(v, `${where}.${k}`);
 }
 
 test('the Event Log rows, details and cards and the Session Overview show hostile text harmlessly', () => {
@@ -115,8 +124,14 @@ test('the Event Log rows, details and cards and the Session Overview show hostil
   const model = new EventLogModel('sesn_test', ALL_KINDS_FILTER);
   model.append(log.events);
   const rows = model.rows(0, model.total);
-  assert.ok(rows.some((r) => r.title.includes('␛]0;title␇')), 'the escapes show as text');
-  assert.ok(rows.some((r) => r.terminal?.output.includes('\\u{202e}txt.exe')), 'the terminal output shows them too');
+  assert.ok(
+    rows.some((r) => r.title.includes('␛]0;title␇')),
+    'the escapes show as text',
+  );
+  assert.ok(
+    rows.some((r) => r.terminal?.output.includes('\\u{202e}txt.exe')),
+    'the terminal output shows them too',
+  );
   assertHarmlessEverywhere(rows, 'rows');
   for (const e of log.events) assertHarmlessEverywhere(model.detail(e.seq), `detail of #${e.seq}`);
   const summary = model.summary({ title: `acme/widgets#7: ${HOSTILE}` }, true);
@@ -125,7 +140,11 @@ test('the Event Log rows, details and cards and the Session Overview show hostil
 
   const overview = new SessionOverviewModel('sesn_test');
   overview.append(log.events);
-  const shown = overview.overview({ meta: { title: `acme/widgets#7: ${HOSTILE}`, source: HOSTILE }, live: true, now: Date.parse('2026-12-01T10:00:02Z') });
+  const shown = overview.overview({
+    meta: { title: `acme/widgets#7: ${HOSTILE}`, source: HOSTILE },
+    live: true,
+    now: Date.parse('2026-12-01T10:00:02Z'),
+  });
   assert.match(shown.title, /␛\]0;title␇/);
   assertHarmlessEverywhere(shown, 'overview');
 });

@@ -19,7 +19,10 @@ describe('EventLogModel (host side of the Event Log)', () => {
     assert.equal(model.total, events.length);
     const rows = model.rows(10, 60);
     assert.equal(rows.length, 50);
-    assert.deepEqual(rows.map((r) => r.index), Array.from({ length: 50 }, (_, i) => 10 + i));
+    assert.deepEqual(
+      rows.map((r) => r.index),
+      Array.from({ length: 50 }, (_, i) => 10 + i),
+    );
     for (const r of rows) EventRow.parse(r);
     assert.equal(rows[0]?.seq, events[10]?.seq);
     // Out-of-range and oversized requests are clamped, never thrown at.
@@ -69,7 +72,9 @@ describe('EventLogModel (host side of the Event Log)', () => {
     assert.ok(rows.every((r) => r.thread === THREADS.planner && r.kind === 'tool'));
     // A thread's view includes the session-level events about that thread.
     model.setFilter({ threadId: THREADS.planner, kinds: ['thread', 'status'] });
-    assert.ok(model.rows(0, model.total).some((r) => r.type === 'session.thread_created' && r.thread === THREADS.coordinator));
+    assert.ok(
+      model.rows(0, model.total).some((r) => r.type === 'session.thread_created' && r.thread === THREADS.coordinator),
+    );
   });
 
   test('appending live grows the filtered list only by what passes the filter', async () => {
@@ -80,7 +85,10 @@ describe('EventLogModel (host side of the Event Log)', () => {
     const before = model.total;
     const added = model.append(events.slice(half));
     assert.equal(model.total, before + added);
-    assert.equal(added, events.slice(half).filter((e) => e.type === 'agent.tool_use' || e.type === 'agent.tool_result').length);
+    assert.equal(
+      added,
+      events.slice(half).filter((e) => e.type === 'agent.tool_use' || e.type === 'agent.tool_result').length,
+    );
     assert.equal(model.append(events.slice(-3)), 0, 'already-seen events are skipped');
   });
 
@@ -93,13 +101,28 @@ describe('EventLogModel (host side of the Event Log)', () => {
     assert.equal(summary.threads.length, 4);
     assert.equal(summary.verdict?.decision, 'APPROVE');
     assert.match(summary.verdict!.summary, /npm test passes/);
-    assert.deepEqual(summary.verdict!.testRuns.map((t) => [t.command, t.ok]), [['npm test', true]]);
+    assert.deepEqual(
+      summary.verdict!.testRuns.map((t) => [t.command, t.ok]),
+      [['npm test', true]],
+    );
     assert.equal(summary.verdict!.answered, undefined);
 
     const w = await store.openWriter(meta.id);
     await w.appendMany([
-      { type: 'agent_os.approval', thread: THREADS.coordinator, verdict_event_id: summary.verdict!.eventId, decision: 'approve' },
-      { type: 'agent_os.pull_request_opened', thread: THREADS.coordinator, url: 'http://127.0.0.1:1/acme/widgets/pull/3', number: 3, branch: 'agent-os/7', head_commit: 'f0e1' },
+      {
+        type: 'agent_os.approval',
+        thread: THREADS.coordinator,
+        verdict_event_id: summary.verdict!.eventId,
+        decision: 'approve',
+      },
+      {
+        type: 'agent_os.pull_request_opened',
+        thread: THREADS.coordinator,
+        url: 'http://127.0.0.1:1/acme/widgets/pull/3',
+        number: 3,
+        branch: 'agent-os/7',
+        head_commit: 'f0e1',
+      },
     ]);
     model.append(await store.read(meta.id, { fromSeq: model.lastSeq + 1 }));
     const after = model.summary(meta, false);
@@ -117,7 +140,13 @@ describe('EventLogModel (host side of the Event Log)', () => {
     assert.equal(ask?.agent, 'Coder');
     assert.match(ask!.input, /curl/);
     const w = await store.openWriter(meta.id);
-    await w.append({ type: 'user.tool_confirmation', thread: THREADS.coder, tool_use_id: ask!.eventId, result: 'deny', deny_message: 'no network' });
+    await w.append({
+      type: 'user.tool_confirmation',
+      thread: THREADS.coder,
+      tool_use_id: ask!.eventId,
+      result: 'deny',
+      deny_message: 'no network',
+    });
     model.append(await store.read(meta.id, { fromSeq: model.lastSeq + 1 }));
     assert.deepEqual(model.toolAsks(), []);
   });

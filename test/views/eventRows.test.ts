@@ -7,7 +7,14 @@ import { sessionDisplayStatus } from '../../src/views/sessionStatus.ts';
 
 let seq = 0;
 const ev = (payload: Record<string, unknown>): SessionEvent =>
-  ({ id: `sevt_${++seq}`, seq, thread: 'sthr_a', processed_at: '2026-01-01T00:00:00Z', schema_version: 1, ...payload }) as SessionEvent;
+  ({
+    id: `sevt_${++seq}`,
+    seq,
+    thread: 'sthr_a',
+    processed_at: '2026-01-01T00:00:00Z',
+    schema_version: 1,
+    ...payload,
+  }) as SessionEvent;
 
 describe('Event Log rows and statuses', () => {
   test('a tool call reads as its command, path or pattern', () => {
@@ -20,17 +27,26 @@ describe('Event Log rows and statuses', () => {
     assert.equal(toolInputSummary('bash', { command: 'x'.repeat(500) }).length, 200);
   });
 
-  test('verdicts are read as the Reviewer\'s schema gave them', () => {
+  test("verdicts are read as the Reviewer's schema gave them", () => {
     assert.deepEqual(readVerdict({ decision: 'APPROVE', summary: 'ok' }), { decision: 'APPROVE', summary: 'ok' });
-    assert.deepEqual(readVerdict({ decision: 'REJECT', summary: 'no', fixes: [{ problem: 'p', fix: 'f' }] }), { decision: 'REJECT', summary: 'no' });
+    assert.deepEqual(readVerdict({ decision: 'REJECT', summary: 'no', fixes: [{ problem: 'p', fix: 'f' }] }), {
+      decision: 'REJECT',
+      summary: 'no',
+    });
   });
 
   test('kinds group event types for the filter', () => {
     assert.equal(eventKind(ev({ type: 'agent.tool_result', tool_use_id: 'x', content: [], is_error: false })), 'tool');
-    assert.equal(eventKind(ev({ type: 'session.error', error: { type: 'x', message: 'm', retry_status: { type: 'terminal' } } })), 'error');
+    assert.equal(
+      eventKind(ev({ type: 'session.error', error: { type: 'x', message: 'm', retry_status: { type: 'terminal' } } })),
+      'error',
+    );
     assert.equal(eventKind(ev({ type: 'span.model_request_start', model: 'm' })), 'usage');
     assert.equal(eventKind(ev({ type: 'agent_os.wake', recovered: [] })), 'status');
-    assert.equal(eventKind(ev({ type: 'agent.thread_message_sent', to_session_thread_id: 'b', content: [] })), 'thread');
+    assert.equal(
+      eventKind(ev({ type: 'agent.thread_message_sent', to_session_thread_id: 'b', content: [] })),
+      'thread',
+    );
   });
 
   test('session status: running only with a harness; done once the pull request is open', () => {

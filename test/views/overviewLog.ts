@@ -32,7 +32,17 @@ export class LogBuilder {
   }
 
   thread(id: string, agent: string, parent: string | null, atMs = this.at): void {
-    this.add(parent ?? id, { type: 'session.thread_created', session_thread_id: id, agent_name: agent, agent_version: 1, parent_thread_id: parent }, atMs);
+    this.add(
+      parent ?? id,
+      {
+        type: 'session.thread_created',
+        session_thread_id: id,
+        agent_name: agent,
+        agent_version: 1,
+        parent_thread_id: parent,
+      },
+      atMs,
+    );
   }
 
   running(thread: string, agent: string, atMs = this.at): void {
@@ -40,7 +50,16 @@ export class LogBuilder {
   }
 
   idle(thread: string, agent: string, atMs = this.at): void {
-    this.add(thread, { type: 'session.thread_status_idle', session_thread_id: thread, agent_name: agent, stop_reason: { type: 'end_turn' } }, atMs);
+    this.add(
+      thread,
+      {
+        type: 'session.thread_status_idle',
+        session_thread_id: thread,
+        agent_name: agent,
+        stop_reason: { type: 'end_turn' },
+      },
+      atMs,
+    );
   }
 
   /** A model request from `from` to `to` ms, priced as given. */
@@ -52,7 +71,12 @@ export class LogBuilder {
         type: 'span.model_request_end',
         model_request_start_id: start.id,
         is_error: false,
-        model_usage: { input_tokens: tokens - 100, output_tokens: 100, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+        model_usage: {
+          input_tokens: tokens - 100,
+          output_tokens: 100,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 0,
+        },
         cost_usd: costUsd,
         stop_reason: 'tool_use',
       },
@@ -61,23 +85,79 @@ export class LogBuilder {
   }
 
   /** A tool call from `from` to `to` ms (no result when `to` is undefined). */
-  tool(thread: string, name: string, input: unknown, from: number, to?: number, result = 'ok', isError = false, permission: 'allow' | 'ask' = 'allow'): SessionEvent {
-    const use = this.add(thread, { type: 'agent.tool_use', name, input, model_tool_use_id: `toolu_${this.events.length}`, evaluated_permission: permission }, from);
-    if (to !== undefined) this.add(thread, { type: 'agent.tool_result', tool_use_id: use.id, content: [{ type: 'text', text: result }], is_error: isError }, to);
+  tool(
+    thread: string,
+    name: string,
+    input: unknown,
+    from: number,
+    to?: number,
+    result = 'ok',
+    isError = false,
+    permission: 'allow' | 'ask' = 'allow',
+  ): SessionEvent {
+    const use = this.add(
+      thread,
+      {
+        type: 'agent.tool_use',
+        name,
+        input,
+        model_tool_use_id: `toolu_${this.events.length}`,
+        evaluated_permission: permission,
+      },
+      from,
+    );
+    if (to !== undefined)
+      this.add(
+        thread,
+        {
+          type: 'agent.tool_result',
+          tool_use_id: use.id,
+          content: [{ type: 'text', text: result }],
+          is_error: isError,
+        },
+        to,
+      );
     return use;
   }
 
   message(from: string, to: string, toAgent: string, text: string, atMs = this.at): void {
-    this.add(from, { type: 'agent.thread_message_sent', to_session_thread_id: to, to_agent_name: toAgent, content: [{ type: 'text', text }] }, atMs);
+    this.add(
+      from,
+      {
+        type: 'agent.thread_message_sent',
+        to_session_thread_id: to,
+        to_agent_name: toAgent,
+        content: [{ type: 'text', text }],
+      },
+      atMs,
+    );
   }
 }
 
 export const PLAN = {
   summary: 'Fix the off-by-one in countWidgets and cover it.',
   steps: [
-    { id: '1', title: 'Fix the loop bound', description: 'Use < instead of <=.', files: ['src/widgets.ts'], validation: 'npm test -- widgets' },
-    { id: '2', title: 'Test the empty list', description: 'Add a test.', files: ['test/widgets.test.ts'], validation: 'npm  test' },
-    { id: '3', title: 'Document it', description: 'Say so in the README.', files: ['README.md'], validation: 'grep -q countWidgets README.md' },
+    {
+      id: '1',
+      title: 'Fix the loop bound',
+      description: 'Use < instead of <=.',
+      files: ['src/widgets.ts'],
+      validation: 'npm test -- widgets',
+    },
+    {
+      id: '2',
+      title: 'Test the empty list',
+      description: 'Add a test.',
+      files: ['test/widgets.test.ts'],
+      validation: 'npm  test',
+    },
+    {
+      id: '3',
+      title: 'Document it',
+      description: 'Say so in the README.',
+      files: ['README.md'],
+      validation: 'grep -q countWidgets README.md',
+    },
   ],
 };
 
@@ -94,7 +174,10 @@ export function plannedSession(): LogBuilder {
   });
   log.add(coordinator, { type: 'session.status_running' });
   log.running(coordinator, 'Coordinator');
-  log.add(coordinator, { type: 'user.message', content: [{ type: 'text', text: 'Resolve acme/widgets#7: the widget count is off by one.' }] });
+  log.add(coordinator, {
+    type: 'user.message',
+    content: [{ type: 'text', text: 'Resolve acme/widgets#7: the widget count is off by one.' }],
+  });
   log.request(coordinator, 10, 400, 0.02, 2_000);
   const delegate = log.tool(coordinator, 'send_to_agent', { agent_name: 'Planner', message: 'Plan it.' }, 410);
   log.thread(planner, 'Planner', coordinator, 420);
@@ -107,6 +190,15 @@ export function plannedSession(): LogBuilder {
   log.add(planner, { type: 'agent_os.plan_submitted', plan: PLAN, model_request_end_id: end.id }, 1_000);
   log.idle(planner, 'Planner', 1_000);
   log.message(planner, coordinator, 'Coordinator', 'Plan ready.', 1_010);
-  log.add(coordinator, { type: 'agent.tool_result', tool_use_id: delegate.id, content: [{ type: 'text', text: 'Plan accepted' }], is_error: false }, 1_010);
+  log.add(
+    coordinator,
+    {
+      type: 'agent.tool_result',
+      tool_use_id: delegate.id,
+      content: [{ type: 'text', text: 'Plan accepted' }],
+      is_error: false,
+    },
+    1_010,
+  );
   return log;
 }

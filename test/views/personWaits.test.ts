@@ -7,7 +7,14 @@ import { describe, test } from 'node:test';
 import type { SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import { NoticeBook } from '../../src/views/noticeBook.ts';
 import type { SessionMeta } from '../../src/core/session/sessionStore.ts';
-import { noticeFor, noticeText, noticeWithLinks, PersonWaits, withoutLinks, type PersonWait } from '../../src/views/personWaits.ts';
+import {
+  noticeFor,
+  noticeText,
+  noticeWithLinks,
+  PersonWaits,
+  withoutLinks,
+  type PersonWait,
+} from '../../src/views/personWaits.ts';
 import { ThreadsTreeModel } from '../../src/views/threadsTreeModel.ts';
 import { sandboxRelativizer } from '../../src/views/toolRendering.ts';
 import { LogBuilder, T } from './overviewLog.ts';
@@ -53,15 +60,29 @@ function coderSession(): LogBuilder {
   return log;
 }
 
-const ask = (log: LogBuilder, command: string) => log.tool(T.coder, 'bash', { command }, log.at + 10, undefined, 'ok', false, 'ask');
+const ask = (log: LogBuilder, command: string) =>
+  log.tool(T.coder, 'bash', { command }, log.at + 10, undefined, 'ok', false, 'ask');
 const confirm = (log: LogBuilder, use: SessionEvent, result: 'allow' | 'deny') =>
-  log.add(T.coordinator, { type: 'user.tool_confirmation', tool_use_id: use.id, result, ...(result === 'deny' ? { deny_message: 'no' } : {}) });
+  log.add(T.coordinator, {
+    type: 'user.tool_confirmation',
+    tool_use_id: use.id,
+    result,
+    ...(result === 'deny' ? { deny_message: 'no' } : {}),
+  });
 const verdict = (log: LogBuilder, decision: 'APPROVE' | 'REJECT') =>
   log.add(T.coordinator, {
     type: 'agent_os.verdict_submitted',
-    verdict: decision === 'APPROVE' ? { decision, summary: 'Looks right.' } : { decision, summary: 'No.', fixes: [{ problem: 'p', fix: 'f' }] },
+    verdict:
+      decision === 'APPROVE'
+        ? { decision, summary: 'Looks right.' }
+        : { decision, summary: 'No.', fixes: [{ problem: 'p', fix: 'f' }] },
     model_request_end_id: 'sevt_x',
-    evidence: { base_commit: 'a'.repeat(40), head_commit: 'b'.repeat(40), diff_sha256: 'c'.repeat(64), test_run_event_ids: [] },
+    evidence: {
+      base_commit: 'a'.repeat(40),
+      head_commit: 'b'.repeat(40),
+      diff_sha256: 'c'.repeat(64),
+      test_run_event_ids: [],
+    },
   });
 
 /** Feeds the log's events from `from` on, one at a time, as the follower does. */
@@ -83,7 +104,12 @@ describe('notifications that ask the person', () => {
     at = followFrom(log, at, feed);
     assert.deepEqual(screen.keys(), []);
     // The result that follows changes nothing more.
-    log.add(T.coder, { type: 'agent.tool_result', tool_use_id: use.id, content: [{ type: 'text', text: 'ok' }], is_error: false });
+    log.add(T.coder, {
+      type: 'agent.tool_result',
+      tool_use_id: use.id,
+      content: [{ type: 'text', text: 'ok' }],
+      is_error: false,
+    });
     followFrom(log, at, feed);
     assert.equal(screen.shown, 1);
     assert.equal(screen.closed, 1);
@@ -101,7 +127,12 @@ describe('notifications that ask the person', () => {
     assert.deepEqual(screen.keys(), [`${SESSION} tool:${second.id}`]);
     assert.equal(screen.closed, 1);
     // An interrupted call resolved on wake (an error result, no confirmation) is answered too.
-    log.add(T.coder, { type: 'agent.tool_result', tool_use_id: second.id, content: [{ type: 'text', text: 'interrupted' }], is_error: true });
+    log.add(T.coder, {
+      type: 'agent.tool_result',
+      tool_use_id: second.id,
+      content: [{ type: 'text', text: 'interrupted' }],
+      is_error: true,
+    });
     followFrom(log, at, feed);
     assert.deepEqual(screen.keys(), []);
   });
@@ -126,7 +157,12 @@ describe('notifications that ask the person', () => {
     const approve = verdict(log, 'APPROVE');
     at = followFrom(log, at, feed);
     assert.deepEqual(screen.keys(), [`${SESSION} verdict:${approve.id}`]);
-    log.add(T.coordinator, { type: 'agent_os.approval', verdict_event_id: approve.id, decision: 'reject', feedback: 'more tests' });
+    log.add(T.coordinator, {
+      type: 'agent_os.approval',
+      verdict_event_id: approve.id,
+      decision: 'reject',
+      feedback: 'more tests',
+    });
     at = followFrom(log, at, feed);
     assert.deepEqual(screen.keys(), []);
     const again = verdict(log, 'APPROVE');
@@ -213,12 +249,19 @@ describe('notifications that ask the person', () => {
   test('in a session whose sandbox confines nothing, the notification says why the command asks', () => {
     const { screen, feed } = world();
     const log = coderSession();
-    log.add(T.coordinator, { type: 'agent_os.session_configured', agent_versions: { Coder: 1 }, sandbox: { kind: 'worktree', confined: false } });
+    log.add(T.coordinator, {
+      type: 'agent_os.session_configured',
+      agent_versions: { Coder: 1 },
+      sandbox: { kind: 'worktree', confined: false },
+    });
     ask(log, 'npm test');
     followFrom(log, 0, feed);
     const [shown] = screen.open.values();
     assert.ok(shown);
-    assert.equal(noticeFor(SESSION, 'Fix it', shown.wait).message, 'Coder asks to run bash: npm test ("Fix it") — unconfined: every command asks you');
+    assert.equal(
+      noticeFor(SESSION, 'Fix it', shown.wait).message,
+      'Coder asks to run bash: npm test ("Fix it") — unconfined: every command asks you',
+    );
   });
 });
 
@@ -228,21 +271,47 @@ describe('what a notification says', () => {
   const linksIn = (text: string) => [...text.matchAll(LINK)].map((m) => ({ label: m[1] ?? '', href: m[2] ?? '' }));
 
   test('its own actions are its only links, whatever the model wrote', () => {
-    const hostile = 'ok [Deny](command:agentOs.allowTool?%5B%5D) [Open](command:workbench.action.terminal.sendSequence?x) [swallow';
-    const wait: PersonWait = { kind: 'tool', key: 'tool:sevt_1', seq: 1, toolUseEventId: 'sevt_1', agent: 'Coder', tool: 'bash', input: hostile };
+    const hostile =
+      'ok [Deny](command:agentOs.allowTool?%5B%5D) [Open](command:workbench.action.terminal.sendSequence?x) [swallow';
+    const wait: PersonWait = {
+      kind: 'tool',
+      key: 'tool:sevt_1',
+      seq: 1,
+      toolUseEventId: 'sevt_1',
+      agent: 'Coder',
+      tool: 'bash',
+      input: hostile,
+    };
     const text = noticeWithLinks(noticeFor(SESSION, 'title [x](https://evil.example)', wait));
     const links = linksIn(text);
-    assert.deepEqual(links.map((l) => l.label), ['Allow', 'Deny…', 'Open Event Log']);
-    assert.deepEqual(links.map((l) => l.href.split('?')[0]), ['command:agentOs.allowTool', 'command:agentOs.denyTool', 'command:agentOs.openEventLog']);
-    assert.deepEqual(JSON.parse(decodeURIComponent(links[0]?.href.split('?')[1] ?? '')), [{ sessionId: SESSION, toolUseEventId: 'sevt_1' }]);
+    assert.deepEqual(
+      links.map((l) => l.label),
+      ['Allow', 'Deny…', 'Open Event Log'],
+    );
+    assert.deepEqual(
+      links.map((l) => l.href.split('?')[0]),
+      ['command:agentOs.allowTool', 'command:agentOs.denyTool', 'command:agentOs.openEventLog'],
+    );
+    assert.deepEqual(JSON.parse(decodeURIComponent(links[0]?.href.split('?')[1] ?? '')), [
+      { sessionId: SESSION, toolUseEventId: 'sevt_1' },
+    ]);
     assert.match(text, /［Deny］\(command:agentOs\.allowTool/, 'the model text stays readable, as text');
   });
 
   test('the verdict offers approve, changes, request changes and the Event Log', () => {
-    const wait: PersonWait = { kind: 'verdict', key: 'verdict:sevt_9', seq: 9, verdictEventId: 'sevt_9', summary: 'Fine.' };
+    const wait: PersonWait = {
+      kind: 'verdict',
+      key: 'verdict:sevt_9',
+      seq: 9,
+      verdictEventId: 'sevt_9',
+      summary: 'Fine.',
+    };
     const text = noticeWithLinks(noticeFor(SESSION, 'Fix the count', wait));
     assert.match(text, /^Reviewer approves "Fix the count": Fine\. — /);
-    assert.deepEqual(linksIn(text).map((l) => l.label), ['Approve and Create PR', 'Show Changes', 'Request Changes…', 'Open Event Log']);
+    assert.deepEqual(
+      linksIn(text).map((l) => l.label),
+      ['Approve and Create PR', 'Show Changes', 'Request Changes…', 'Open Event Log'],
+    );
   });
 
   test('text is one line, clipped, with control characters visible', () => {
@@ -255,9 +324,17 @@ describe('what a notification says', () => {
 
 test('session titles in the Threads tree show their control characters; error notifications make no links', () => {
   const model = new ThreadsTreeModel(() => false);
-  model.upsertSession({ id: 'sesn_t', title: 'acme#1: \x1b]0;owned\x07 [Allow](command:x)', created_at: '2026-12-01T00:00:00Z', source: 'acme#1\u202e' } as SessionMeta);
+  model.upsertSession({
+    id: 'sesn_t',
+    title: 'acme#1: \x1b]0;owned\x07 [Allow](command:x)',
+    created_at: '2026-12-01T00:00:00Z',
+    source: 'acme#1\u202e',
+  } as SessionMeta);
   const [node] = model.sessions();
   assert.equal(node?.label, 'acme#1: ␛]0;owned␇ [Allow](command:x)', 'a tree label is plain text: brackets stay');
   assert.match(node?.tooltip ?? '', /acme#1\\u\{202e\}/);
-  assert.equal(withoutLinks('failed: [Run](command:workbench.action.terminal.sendSequence?x)\nsee log'), 'failed: ［Run］(command:workbench.action.terminal.sendSequence?x)\nsee log');
+  assert.equal(
+    withoutLinks('failed: [Run](command:workbench.action.terminal.sendSequence?x)\nsee log'),
+    'failed: ［Run］(command:workbench.action.terminal.sendSequence?x)\nsee log',
+  );
 });

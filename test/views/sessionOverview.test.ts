@@ -23,7 +23,14 @@ function coderAtWork(log: LogBuilder): LogBuilder {
   log.message(coordinator, coder, 'Coder', 'Carry out the plan.', 1_110);
   log.running(coder, 'Coder', 1_120);
   log.request(coder, 1_200, 1_500, 0.05, 5_000);
-  log.tool(coder, 'edit', { file_path: 'src/widgets.ts', old_string: 'i <= n', new_string: 'i < n' }, 1_510, 1_520, 'edited');
+  log.tool(
+    coder,
+    'edit',
+    { file_path: 'src/widgets.ts', old_string: 'i <= n', new_string: 'i < n' },
+    1_510,
+    1_520,
+    'edited',
+  );
   log.tool(coder, 'bash', { command: 'npm test -- widgets' }, 1_600, 2_600, '# pass 3\n# fail 1\n[exit code 1]', true);
   log.request(coder, 2_700, 2_900, 0.05, 5_000);
   log.tool(coder, 'bash', { command: 'npm test  --  widgets' }, 3_000, 3_800, 'TAP version 13\n# pass 4\n# fail 0');
@@ -41,7 +48,10 @@ describe('Session Overview model', () => {
     assert.equal(o.sandbox?.confined, true);
     assert.match(o.sandbox?.plain ?? '', /only place commands can write/);
     assert.equal(o.plan?.steps.length, 3);
-    assert.deepEqual(o.plan?.steps.map((s) => s.state), ['pending', 'pending', 'pending']);
+    assert.deepEqual(
+      o.plan?.steps.map((s) => s.state),
+      ['pending', 'pending', 'pending'],
+    );
     assert.deepEqual(o.plan?.steps[0]?.files, ['src/widgets.ts']);
     assert.equal(o.plan?.steps[1]?.validation, 'npm  test');
     assert.equal(o.plan?.revision, 1);
@@ -65,7 +75,15 @@ describe('Session Overview model', () => {
 
   test('a failed latest run fails the step and keeps its exit code and counts', () => {
     const log = plannedSession();
-    log.tool(T.coder, 'bash', { command: 'npm test -- widgets' }, 1_600, 2_600, 'not ok 1\n# pass 3\n# fail 1\n[exit code 1]', true);
+    log.tool(
+      T.coder,
+      'bash',
+      { command: 'npm test -- widgets' },
+      1_600,
+      2_600,
+      'not ok 1\n# pass 3\n# fail 1\n[exit code 1]',
+      true,
+    );
     const o = overviewOf(log);
     const one = o.plan!.steps[0]!;
     assert.equal(one.state, 'failed');
@@ -77,16 +95,33 @@ describe('Session Overview model', () => {
   test('the session at work marks the first unfinished step running before its validation ran', () => {
     const log = plannedSession();
     log.running(T.coder, 'Coder', 1_120);
-    assert.deepEqual(overviewOf(log, true).plan!.steps.map((s) => s.state), ['running', 'pending', 'pending']);
+    assert.deepEqual(
+      overviewOf(log, true).plan!.steps.map((s) => s.state),
+      ['running', 'pending', 'pending'],
+    );
     // Not live (a crash left it running): nothing is under way.
-    assert.deepEqual(overviewOf(log, false).plan!.steps.map((s) => s.state), ['pending', 'pending', 'pending']);
+    assert.deepEqual(
+      overviewOf(log, false).plan!.steps.map((s) => s.state),
+      ['pending', 'pending', 'pending'],
+    );
   });
 
   test('runs before the plan do not count for it, and a revised plan starts over', () => {
     const log = plannedSession();
     log.tool(T.coder, 'bash', { command: 'npm test -- widgets' }, 1_600, 2_600, 'ok');
     const end = log.request(T.planner, 2_700, 2_800);
-    log.add(T.planner, { type: 'agent_os.plan_submitted', plan: looseLog({ summary: 'Again', steps: [{ description: 'Fix it\nproperly', validation: 'npm test -- widgets' }] }), model_request_end_id: end.id }, 2_900);
+    log.add(
+      T.planner,
+      {
+        type: 'agent_os.plan_submitted',
+        plan: looseLog({
+          summary: 'Again',
+          steps: [{ description: 'Fix it\nproperly', validation: 'npm test -- widgets' }],
+        }),
+        model_request_end_id: end.id,
+      },
+      2_900,
+    );
     const o = overviewOf(log);
     assert.equal(o.plan?.revision, 2);
     assert.equal(o.plan?.steps.length, 1);
@@ -99,7 +134,16 @@ describe('Session Overview model', () => {
   test("the Planner's confidence and questions show when the plan has them", () => {
     const log = plannedSession();
     const end = log.request(T.planner, 2_700, 2_800);
-    log.add(T.planner, { type: 'agent_os.plan_submitted', plan: looseLog({ summary: 's', confidence: 0.55, questions: ['Keep the old API?', { question: 'Which Node?' }], steps: [] }), model_request_end_id: end.id });
+    log.add(T.planner, {
+      type: 'agent_os.plan_submitted',
+      plan: looseLog({
+        summary: 's',
+        confidence: 0.55,
+        questions: ['Keep the old API?', { question: 'Which Node?' }],
+        steps: [],
+      }),
+      model_request_end_id: end.id,
+    });
     const o = overviewOf(log);
     assert.equal(o.plan?.confidence, '55%');
     assert.deepEqual(o.plan?.questions, ['Keep the old API?', 'Which Node?']);
@@ -107,14 +151,35 @@ describe('Session Overview model', () => {
 
   test('the verdict card: decision, fixes, round, test run with exit code and counts, commits, answer', () => {
     const log = coderAtWork(plannedSession());
-    const run = log.tool(T.reviewer, 'bash', { command: 'npm test' }, 5_000, 6_000, 'tests 12 passed, 1 failed\n[exit code 1]', true);
+    const run = log.tool(
+      T.reviewer,
+      'bash',
+      { command: 'npm test' },
+      5_000,
+      6_000,
+      'tests 12 passed, 1 failed\n[exit code 1]',
+      true,
+    );
     const end = log.request(T.reviewer, 6_100, 6_200);
-    log.add(T.reviewer, {
-      type: 'agent_os.verdict_submitted',
-      verdict: { decision: 'REJECT', summary: 'One test fails.', fixes: [{ file: 'src/widgets.ts', problem: 'empty list', fix: 'return 0' }] },
-      model_request_end_id: end.id,
-      evidence: { base_commit: 'a'.repeat(40), head_commit: 'b'.repeat(40), diff_sha256: 'c'.repeat(64), test_run_event_ids: [run.id] },
-    }, 6_300);
+    log.add(
+      T.reviewer,
+      {
+        type: 'agent_os.verdict_submitted',
+        verdict: {
+          decision: 'REJECT',
+          summary: 'One test fails.',
+          fixes: [{ file: 'src/widgets.ts', problem: 'empty list', fix: 'return 0' }],
+        },
+        model_request_end_id: end.id,
+        evidence: {
+          base_commit: 'a'.repeat(40),
+          head_commit: 'b'.repeat(40),
+          diff_sha256: 'c'.repeat(64),
+          test_run_event_ids: [run.id],
+        },
+      },
+      6_300,
+    );
     let o = overviewOf(log);
     assert.equal(o.verdict?.decision, 'REJECT');
     assert.equal(o.verdict?.round, 1);
@@ -126,29 +191,62 @@ describe('Session Overview model', () => {
     assert.equal(o.verdict?.baseCommit, 'a'.repeat(40));
     assert.equal(o.verdict?.answered, undefined);
 
-    const approve = log.add(T.reviewer, {
-      type: 'agent_os.verdict_submitted',
-      verdict: { decision: 'APPROVE', summary: 'All pass.' },
-      model_request_end_id: end.id,
-      evidence: { base_commit: 'a'.repeat(40), head_commit: 'd'.repeat(40), diff_sha256: 'e'.repeat(64), test_run_event_ids: [] },
-    }, 7_000);
-    log.add(T.coordinator, { type: 'session.status_idle', stop_reason: { type: 'requires_action', event_ids: [] } }, 7_010);
+    const approve = log.add(
+      T.reviewer,
+      {
+        type: 'agent_os.verdict_submitted',
+        verdict: { decision: 'APPROVE', summary: 'All pass.' },
+        model_request_end_id: end.id,
+        evidence: {
+          base_commit: 'a'.repeat(40),
+          head_commit: 'd'.repeat(40),
+          diff_sha256: 'e'.repeat(64),
+          test_run_event_ids: [],
+        },
+      },
+      7_000,
+    );
+    log.add(
+      T.coordinator,
+      { type: 'session.status_idle', stop_reason: { type: 'requires_action', event_ids: [] } },
+      7_010,
+    );
     const model = new SessionOverviewModel('sesn_test');
     model.append(log.events);
-    o = model.overview({ meta: META, live: false, changes: { verdictEventId: approve.id, files: [{ path: 'src/widgets.ts', status: 'M', additions: 2, deletions: 1 }] } });
+    o = model.overview({
+      meta: META,
+      live: false,
+      changes: {
+        verdictEventId: approve.id,
+        files: [{ path: 'src/widgets.ts', status: 'M', additions: 2, deletions: 1 }],
+      },
+    });
     assert.equal(o.verdict?.round, 2);
     assert.deepEqual(o.verdict?.changedFiles, [{ path: 'src/widgets.ts', status: 'M', additions: 2, deletions: 1 }]);
     assert.equal(o.status, 'waiting');
-    model.append([log.add(T.coordinator, { type: 'agent_os.approval', verdict_event_id: approve.id, decision: 'approve' }, 9_000)]);
+    model.append([
+      log.add(T.coordinator, { type: 'agent_os.approval', verdict_event_id: approve.id, decision: 'approve' }, 9_000),
+    ]);
     assert.equal(model.overview({ meta: META, live: false }).verdict?.answered, 'approve');
   });
 
   test('lanes: one per thread in tree order, with model, tool, validation and delegation spans on the time axis', () => {
     const o = overviewOf(coderAtWork(plannedSession()), true);
     const lanes = o.timeline.lanes;
-    assert.deepEqual(lanes.map((l) => [l.agentName, l.depth]), [['Coordinator', 0], ['Planner', 1], ['Coder', 1], ['Reviewer', 1]]);
+    assert.deepEqual(
+      lanes.map((l) => [l.agentName, l.depth]),
+      [
+        ['Coordinator', 0],
+        ['Planner', 1],
+        ['Coder', 1],
+        ['Reviewer', 1],
+      ],
+    );
     const coder = lanes.find((l) => l.agentName === 'Coder')!;
-    assert.deepEqual(coder.spans.map((s) => s.kind), ['model', 'tool', 'validation', 'model', 'validation', 'validation']);
+    assert.deepEqual(
+      coder.spans.map((s) => s.kind),
+      ['model', 'tool', 'validation', 'model', 'validation', 'validation'],
+    );
     const failedRun = coder.spans[2]!;
     assert.deepEqual([failedRun.start, failedRun.end, failedRun.isError, failedRun.open], [1_600, 2_600, true, false]);
     assert.match(failedRun.label, /^Validation: bash npm test -- widgets \(failed\)$/);
@@ -160,7 +258,13 @@ describe('Session Overview model', () => {
     assert.equal(coder.busyMs, 300 + 10 + 1_000 + 200 + 800 + (o.timeline.durationMs - 4_000));
     const coordinator = lanes[0]!;
     const delegations = coordinator.spans.filter((s) => s.kind === 'delegation');
-    assert.deepEqual(delegations.map((s) => [s.start, s.end, s.label]), [[410, 1_010, 'Delegates to Planner'], [1_100, o.timeline.durationMs, 'Delegates to Coder']]);
+    assert.deepEqual(
+      delegations.map((s) => [s.start, s.end, s.label]),
+      [
+        [410, 1_010, 'Delegates to Planner'],
+        [1_100, o.timeline.durationMs, 'Delegates to Coder'],
+      ],
+    );
     assert.match(coordinator.spans[0]!.label, /Model request \(claude-sonnet-4-6\): 2\.0k tokens, \$0\.02/);
     assert.equal(o.timeline.startTime, '2026-12-01T10:00:00.000Z');
   });
@@ -169,25 +273,49 @@ describe('Session Overview model', () => {
     const o = overviewOf(coderAtWork(plannedSession()));
     assert.deepEqual(
       o.timeline.arrows.map((a) => [a.from, a.to, a.at]),
-      [[T.coordinator, T.planner, 430], [T.planner, T.coordinator, 1_010], [T.coordinator, T.coder, 1_110]],
+      [
+        [T.coordinator, T.planner, 430],
+        [T.planner, T.coordinator, 1_010],
+        [T.coordinator, T.coder, 1_110],
+      ],
     );
     assert.match(o.timeline.arrows[0]!.label, /^Coordinator → Planner: Plan it\.$/);
   });
 
   test('waits for the person: an always_ask call until it is answered, an APPROVE until the approval', () => {
     const log = plannedSession();
-    const ask = log.tool(T.coder, 'bash', { command: 'curl -fsS http://127.0.0.1:9' }, 2_000, undefined, '', false, 'ask');
-    log.add(T.coder, { type: 'user.tool_confirmation', tool_use_id: ask.id, result: 'deny', deny_message: 'no network' }, 5_000);
+    const ask = log.tool(
+      T.coder,
+      'bash',
+      { command: 'curl -fsS http://127.0.0.1:9' },
+      2_000,
+      undefined,
+      '',
+      false,
+      'ask',
+    );
+    log.add(
+      T.coder,
+      { type: 'user.tool_confirmation', tool_use_id: ask.id, result: 'deny', deny_message: 'no network' },
+      5_000,
+    );
     const end = log.request(T.reviewer, 6_000, 6_100);
-    const verdict = log.add(T.reviewer, {
-      type: 'agent_os.verdict_submitted',
-      verdict: { decision: 'APPROVE', summary: 'ok' },
-      model_request_end_id: end.id,
-      evidence: { base_commit: 'a', head_commit: 'b', diff_sha256: 'c', test_run_event_ids: [] },
-    }, 6_200);
+    const verdict = log.add(
+      T.reviewer,
+      {
+        type: 'agent_os.verdict_submitted',
+        verdict: { decision: 'APPROVE', summary: 'ok' },
+        model_request_end_id: end.id,
+        evidence: { base_commit: 'a', head_commit: 'b', diff_sha256: 'c', test_run_event_ids: [] },
+      },
+      6_200,
+    );
     let o = overviewOf(log);
     const coderWait = o.timeline.lanes.find((l) => l.agentName === 'Coder')!.spans.find((s) => s.kind === 'wait')!;
-    assert.deepEqual([coderWait.start, coderWait.end, coderWait.label], [2_000, 5_000, 'Waits for you to allow bash (denied)']);
+    assert.deepEqual(
+      [coderWait.start, coderWait.end, coderWait.label],
+      [2_000, 5_000, 'Waits for you to allow bash (denied)'],
+    );
     let verdictWait = o.timeline.lanes[0]!.spans.find((s) => s.kind === 'wait')!;
     assert.equal(verdictWait.open, true);
     log.add(T.coordinator, { type: 'agent_os.approval', verdict_event_id: verdict.id, decision: 'approve' }, 60_000);
@@ -198,8 +326,15 @@ describe('Session Overview model', () => {
 
   test('cost and tokens per thread, the total and the budget', () => {
     const o = overviewOf(coderAtWork(plannedSession()));
-    const bars = Object.fromEntries(o.costs.bars.map((b) => [b.agentName, [Number(b.costUsd.toFixed(4)), b.tokens, b.requests]]));
-    assert.deepEqual(bars, { Coordinator: [0.02, 2_000, 1], Planner: [0.03, 3_000, 1], Coder: [0.1, 10_000, 2], Reviewer: [0, 0, 0] });
+    const bars = Object.fromEntries(
+      o.costs.bars.map((b) => [b.agentName, [Number(b.costUsd.toFixed(4)), b.tokens, b.requests]]),
+    );
+    assert.deepEqual(bars, {
+      Coordinator: [0.02, 2_000, 1],
+      Planner: [0.03, 3_000, 1],
+      Coder: [0.1, 10_000, 2],
+      Reviewer: [0, 0, 0],
+    });
     assert.equal(Number(o.costs.totalUsd.toFixed(4)), 0.15);
     assert.equal(o.costs.totalTokens, 15_000);
     assert.equal(o.costs.budgetUsd, 0.5);
@@ -215,7 +350,10 @@ describe('Session Overview model', () => {
     const o = overviewOf(log);
     const coder = o.timeline.lanes.find((l) => l.agentName === 'Coder')!;
     assert.ok(coder.spans.length <= MAX_SPANS_PER_LANE * 2, `${coder.spans.length} spans`);
-    assert.equal(coder.spans.filter((s) => s.kind === 'tool').reduce((n, s) => n + s.count, 0), 1_500);
+    assert.equal(
+      coder.spans.filter((s) => s.kind === 'tool').reduce((n, s) => n + s.count, 0),
+      1_500,
+    );
     assert.equal(coder.counts.tool, 1_500);
     assert.match(coder.spans.find((s) => s.count > 1)!.label, /^\d+ (model requests|tool calls), from /);
   });

@@ -21,11 +21,17 @@ describe('ThreadsTreeModel', () => {
     assert.equal(session?.status, 'waiting');
     // The sample ran in the plain worktree: the row says plainly that nothing confines its commands.
     assert.match(session!.description, /^waiting for you · \$\d+\.\d\d · unconfined: every command asks you$/);
-    assert.match(session!.tooltip, /\nSandbox: worktree — unconfined: every command asks you \(read-only agents get no bash\)/);
+    assert.match(
+      session!.tooltip,
+      /\nSandbox: worktree — unconfined: every command asks you \(read-only agents get no bash\)/,
+    );
     assert.equal(session?.icon.id, 'bell-dot');
     assert.match(session!.contextValue, /\bverdict\b/);
     const threads = model.threads(meta.id);
-    assert.deepEqual(threads.map((t) => t.label), ['Coordinator', 'Planner', 'Coder', 'Reviewer']);
+    assert.deepEqual(
+      threads.map((t) => t.label),
+      ['Coordinator', 'Planner', 'Coder', 'Reviewer'],
+    );
     assert.equal(threads[0]?.status, 'waiting');
     assert.equal(threads[2]?.status, 'idle');
     assert.match(threads[2]!.description, /^idle · [\d.]+k tokens$/);
@@ -76,10 +82,16 @@ describe('ThreadsTreeModel', () => {
     const model = new ThreadsTreeModel(() => false);
     model.upsertSession(older);
     model.upsertSession(newer);
-    assert.deepEqual(model.sessions().map((s) => s.label), ['newer', 'older']);
+    assert.deepEqual(
+      model.sessions().map((s) => s.label),
+      ['newer', 'older'],
+    );
     assert.equal(model.sessions()[0]?.status, 'idle');
     assert.equal(model.removeSession(newer.id), true);
-    assert.deepEqual(model.sessions().map((s) => s.label), ['older']);
+    assert.deepEqual(
+      model.sessions().map((s) => s.label),
+      ['older'],
+    );
     assert.equal(model.apply(newer.id, []), false);
   });
 
@@ -88,9 +100,21 @@ describe('ThreadsTreeModel', () => {
     const meta = await store.create({ title: 't' });
     const w = await store.openWriter(meta.id);
     await w.appendMany([
-      { type: 'session.thread_created', thread: 'sthr_a', session_thread_id: 'sthr_a', agent_name: 'Coder', parent_thread_id: null },
+      {
+        type: 'session.thread_created',
+        thread: 'sthr_a',
+        session_thread_id: 'sthr_a',
+        agent_name: 'Coder',
+        parent_thread_id: null,
+      },
       { type: 'session.thread_status_running', thread: 'sthr_a', session_thread_id: 'sthr_a', agent_name: 'Coder' },
-      { type: 'session.thread_status_idle', thread: 'sthr_a', session_thread_id: 'sthr_a', agent_name: 'Coder', stop_reason: { type: 'retries_exhausted' } },
+      {
+        type: 'session.thread_status_idle',
+        thread: 'sthr_a',
+        session_thread_id: 'sthr_a',
+        agent_name: 'Coder',
+        stop_reason: { type: 'retries_exhausted' },
+      },
       { type: 'session.status_idle', thread: 'sthr_a', stop_reason: { type: 'retries_exhausted' } },
     ]);
     const model = new ThreadsTreeModel(() => false);

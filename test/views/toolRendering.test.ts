@@ -13,7 +13,15 @@ const none = () => undefined;
 
 describe('tool calls in the Event Log', () => {
   test('an edit is a diff of its old and new text, with a hunk header and counts', () => {
-    const diff = toolDiff('edit', { file_path: 'src/a.ts', old_string: 'const a = 1;\nconst b = 2;', new_string: 'const a = 1;\nconst b = 3;\nconst c = 4;' }, none);
+    const diff = toolDiff(
+      'edit',
+      {
+        file_path: 'src/a.ts',
+        old_string: 'const a = 1;\nconst b = 2;',
+        new_string: 'const a = 1;\nconst b = 3;\nconst c = 4;',
+      },
+      none,
+    );
     assert.equal(diff?.path, 'src/a.ts');
     assert.equal(diff?.base, 'edit');
     assert.deepEqual([diff?.added, diff?.removed], [2, 1]);
@@ -29,10 +37,16 @@ describe('tool calls in the Event Log', () => {
   test('a write is a new file, or a diff against the previous write of the same path', () => {
     const fresh = toolDiff('write', { file_path: 't.js', content: 'one\ntwo\n' }, none);
     assert.deepEqual([fresh?.base, fresh?.added, fresh?.removed], ['new-file', 2, 0]);
-    const again = toolDiff('write', { file_path: 't.js', content: 'one\n2\n' }, (p) => (p === 't.js' ? 'one\ntwo\n' : undefined));
+    const again = toolDiff('write', { file_path: 't.js', content: 'one\n2\n' }, (p) =>
+      p === 't.js' ? 'one\ntwo\n' : undefined,
+    );
     assert.deepEqual([again?.base, again?.added, again?.removed], ['previous-write', 1, 1]);
     assert.equal(toolDiff('read', { file_path: 't.js' }, none), undefined);
-    assert.equal(toolDiff('edit', { file_path: 't.js' }, none), undefined, 'malformed input: no diff, the row shows the input');
+    assert.equal(
+      toolDiff('edit', { file_path: 't.js' }, none),
+      undefined,
+      'malformed input: no diff, the row shows the input',
+    );
   });
 
   test('a long change is cut to the line limit and says how much is left out', () => {
@@ -44,9 +58,21 @@ describe('tool calls in the Event Log', () => {
   });
 
   test('a bash result reads as a terminal: output, exit code; a killed shell has none', () => {
-    assert.deepEqual(terminalOf('npm test', 'ok 1\n# pass 1', false), { command: 'npm test', output: 'ok 1\n# pass 1', exitCode: 0 });
-    assert.deepEqual(terminalOf('false', 'boom\n[exit code 2]', true), { command: 'false', output: 'boom', exitCode: 2 });
-    const killed = terminalOf('sleep 99', 'partial\n[the command timed out after 1000 ms; the shell and every process it started were killed]', true);
+    assert.deepEqual(terminalOf('npm test', 'ok 1\n# pass 1', false), {
+      command: 'npm test',
+      output: 'ok 1\n# pass 1',
+      exitCode: 0,
+    });
+    assert.deepEqual(terminalOf('false', 'boom\n[exit code 2]', true), {
+      command: 'false',
+      output: 'boom',
+      exitCode: 2,
+    });
+    const killed = terminalOf(
+      'sleep 99',
+      'partial\n[the command timed out after 1000 ms; the shell and every process it started were killed]',
+      true,
+    );
     assert.equal(killed.exitCode, null);
     assert.match(killed.output, /timed out/);
     const long = terminalOf('yes', 'y\n'.repeat(5_000), false);
@@ -67,8 +93,16 @@ describe('tool calls in the Event Log', () => {
   test("paths in the session's sandboxes read from the sandbox root; other paths stay", () => {
     const rel = sandboxRelativizer('sesn_aHU9');
     assert.equal(rel('/tmp/s/.worktrees/snapshots/sesn_aHU9/sthr_NA3P/src/index.js'), 'src/index.js');
-    assert.equal(rel('/tmp/s/.worktrees/snapshots/sesn_aHU9-clean-5b45964230/sthr_A6fY/test/a.js:5:const x'), 'test/a.js:5:const x');
-    assert.equal(rel('/home/me/storage/.worktrees/worktrees/sesn_aHU9/src/a.js\n/home/me/storage/.worktrees/worktrees/sesn_aHU9/b.js'), 'src/a.js\nb.js');
+    assert.equal(
+      rel('/tmp/s/.worktrees/snapshots/sesn_aHU9-clean-5b45964230/sthr_A6fY/test/a.js:5:const x'),
+      'test/a.js:5:const x',
+    );
+    assert.equal(
+      rel(
+        '/home/me/storage/.worktrees/worktrees/sesn_aHU9/src/a.js\n/home/me/storage/.worktrees/worktrees/sesn_aHU9/b.js',
+      ),
+      'src/a.js\nb.js',
+    );
     assert.equal(rel('cd /x/worktrees/sesn_aHU9 && ls'), 'cd . && ls');
     assert.equal(rel('/etc/passwd and /tmp/sesn_other/a.js'), '/etc/passwd and /tmp/sesn_other/a.js');
     assert.equal(sandboxRelativizer('weird id')('/a/weird id/b'), '/a/weird id/b');
@@ -85,7 +119,13 @@ describe('tool calls in the Event Log', () => {
     model.append(log.events);
     const rows = model.rows(0, 100);
     const writes = rows.filter((r) => r.diff);
-    assert.deepEqual(writes.map((r) => [r.diff?.base, r.diff?.added, r.diff?.removed]), [['new-file', 2, 0], ['previous-write', 1, 1]]);
+    assert.deepEqual(
+      writes.map((r) => [r.diff?.base, r.diff?.added, r.diff?.removed]),
+      [
+        ['new-file', 2, 0],
+        ['previous-write', 1, 1],
+      ],
+    );
     assert.match(writes[1]!.title, /^write src\/t\.js \(\+1 −1\)$/);
     const bash = rows.find((r) => r.terminal)!;
     assert.deepEqual(bash.terminal, { command: 'node --test', output: 'not ok 1\n# pass 0\n# fail 1', exitCode: 1 });

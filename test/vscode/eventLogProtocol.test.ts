@@ -47,7 +47,16 @@ describe('Event Log message protocol', () => {
       filter: ALL_KINDS_FILTER,
       generation: 0,
       total: 2,
-      summary: { sessionId: 'sesn_1', title: 't', status: 'idle', costUsd: 0, tokens: 0, eventCount: 2, threads: [], toolAsks: [] },
+      summary: {
+        sessionId: 'sesn_1',
+        title: 't',
+        status: 'idle',
+        costUsd: 0,
+        tokens: 0,
+        eventCount: 2,
+        threads: [],
+        toolAsks: [],
+      },
     };
     assert.deepEqual(parseHostMessage(JSON.parse(JSON.stringify(init))), init);
     assert.equal(parseHostMessage({ type: 'rows', generation: 0, start: 0, rows: [{ index: 0 }] }), undefined);
@@ -56,12 +65,25 @@ describe('Event Log message protocol', () => {
 
   test('UI state names the session; events never belong in it', () => {
     assert.equal(EventLogUiState.safeParse({ threadId: null }).success, false);
-    const s = EventLogUiState.parse({ sessionId: 'sesn_1', threadId: null, anchorIndex: 40, follow: false, events: [1, 2] });
+    const s = EventLogUiState.parse({
+      sessionId: 'sesn_1',
+      threadId: null,
+      anchorIndex: 40,
+      follow: false,
+      events: [1, 2],
+    });
     assert.equal('events' in s, false);
   });
 
   test('the page has a strict CSP with a nonce on every script', () => {
-    const html = eventLogHtml({ cspSource: 'https://x.vscode-cdn.net', nonce: 'abc123', scriptUri: 's.js', styleUri: 's.css', codiconsUri: 'c.css', title: '<t>' });
+    const html = eventLogHtml({
+      cspSource: 'https://x.vscode-cdn.net',
+      nonce: 'abc123',
+      scriptUri: 's.js',
+      styleUri: 's.css',
+      codiconsUri: 'c.css',
+      title: '<t>',
+    });
     assert.match(html, /default-src 'none'/);
     assert.match(html, /script-src 'nonce-abc123'/);
     assert.doesNotMatch(html, /unsafe-(inline|eval)/);

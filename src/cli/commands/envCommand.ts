@@ -28,7 +28,7 @@ Options:
 
 export const envCommand: CliCommand = {
   name: 'env',
-  summary: 'check a repository\'s environment (set-up and tests), or list/clear the dependency cache',
+  summary: "check a repository's environment (set-up and tests), or list/clear the dependency cache",
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
@@ -51,7 +51,8 @@ export const envCommand: CliCommand = {
       printOut(usage);
       return values.help ? 0 : 2;
     }
-    if (action !== 'check' && action !== 'cache') throw new AgentOsError('INVALID_ARGUMENT', `unknown env action '${action}'\n${usage}`);
+    if (action !== 'check' && action !== 'cache')
+      throw new AgentOsError('INVALID_ARGUMENT', `unknown env action '${action}'\n${usage}`);
     const repository = await repositoryRoot(resolve(values.repo ?? process.cwd()));
     const storeDir = await resolveStoreDir(values.store, repository);
     const environment = new SessionEnvironment({ dir: join(storeDir, '.environments') });
@@ -66,7 +67,9 @@ export const envCommand: CliCommand = {
       if (entries.length === 0) out(`no cached environments in ${environment.cache.root}`);
       for (const e of entries) {
         const size = await diskUsage([environment.cache.entryDir(e.key)]);
-        out(`${e.key}  ${e.dirs.join(', ')}  ${(size / 1024 / 1024).toFixed(1)} MB${e.testCommand ? `  tests: ${e.testCommand}` : ''}`);
+        out(
+          `${e.key}  ${e.dirs.join(', ')}  ${(size / 1024 / 1024).toFixed(1)} MB${e.testCommand ? `  tests: ${e.testCommand}` : ''}`,
+        );
       }
       return 0;
     }
@@ -79,7 +82,11 @@ export const envCommand: CliCommand = {
       ...(devcontainerConfigPath ? { devcontainerConfigPath } : {}),
     });
     out(`sandbox: ${choice.detail}${choice.problem ? ` — ${choice.problem}` : ''}`);
-    const sandboxes = chosenSessionSandboxes(choice, { storageDir: join(storeDir, '.worktrees'), repository, ...(devcontainerConfigPath ? { devcontainerConfigPath } : {}) });
+    const sandboxes = chosenSessionSandboxes(choice, {
+      storageDir: join(storeDir, '.worktrees'),
+      repository,
+      ...(devcontainerConfigPath ? { devcontainerConfigPath } : {}),
+    });
     const lines = outputLines((line) => out(`  | ${line}`));
     const controller = new AbortController();
     const stop = (): void => controller.abort();

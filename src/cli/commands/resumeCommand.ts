@@ -24,7 +24,8 @@ export const resumeCommand: CliCommand = {
       return 0;
     }
     const [sessionId] = positionals;
-    if (!sessionId || positionals.length > 1) throw new AgentOsError('INVALID_ARGUMENT', `give one session id\n${usage}`);
+    if (!sessionId || positionals.length > 1)
+      throw new AgentOsError('INVALID_ARGUMENT', `give one session id\n${usage}`);
     const cli = await buildCliRuntime(values);
     try {
       await cli.store.get(sessionId);
@@ -37,7 +38,11 @@ export const resumeCommand: CliCommand = {
 };
 
 /** Runs a session on from its log until it stops, answering what the flags (or the terminal) answer. */
-export function resumeDriven(cli: CliRuntime, values: Parameters<typeof decisionFromFlags>[0], sessionId: string): Promise<number> {
+export function resumeDriven(
+  cli: CliRuntime,
+  values: Parameters<typeof decisionFromFlags>[0],
+  sessionId: string,
+): Promise<number> {
   return driveSession({
     runtime: cli.runtime,
     store: cli.store,

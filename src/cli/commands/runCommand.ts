@@ -40,13 +40,20 @@ export const runCommand: CliCommand = {
       return 0;
     }
     const single = values.agent !== undefined || values.prompt !== undefined;
-    if (single && (!values.agent || !values.prompt)) throw new AgentOsError('INVALID_ARGUMENT', 'give both --agent and --prompt');
-    if (!single && !values.issue && !values.task) throw new AgentOsError('INVALID_ARGUMENT', `give --issue, --task, or --agent with --prompt\n${usage}`);
-    if (values.approve && values.reject !== undefined) throw new AgentOsError('INVALID_ARGUMENT', 'give --approve or --reject, not both');
+    if (single && (!values.agent || !values.prompt))
+      throw new AgentOsError('INVALID_ARGUMENT', 'give both --agent and --prompt');
+    if (!single && !values.issue && !values.task)
+      throw new AgentOsError('INVALID_ARGUMENT', `give --issue, --task, or --agent with --prompt\n${usage}`);
+    if (values.approve && values.reject !== undefined)
+      throw new AgentOsError('INVALID_ARGUMENT', 'give --approve or --reject, not both');
     const cli = await buildCliRuntime(values);
     const out = printLine;
     const meta = single
-      ? await cli.runtime.startSingleAgent({ repository: cli.repository, agent: values.agent as string, prompt: values.prompt as string })
+      ? await cli.runtime.startSingleAgent({
+          repository: cli.repository,
+          agent: values.agent as string,
+          prompt: values.prompt as string,
+        })
       : await cli.runtime.start({
           repository: cli.repository,
           ...(values.issue ? { issue: values.issue } : { task: values.task as string }),

@@ -108,7 +108,9 @@ async function storeDir(flag: string | undefined): Promise<string> {
   try {
     repository = await repositoryRoot(process.cwd());
   } catch {
-    throw new InvalidArgumentError('not inside a git repository, so there is no default session store: pass --store <dir>');
+    throw new InvalidArgumentError(
+      'not inside a git repository, so there is no default session store: pass --store <dir>',
+    );
   }
   return resolveStoreDir(undefined, repository);
 }
@@ -244,7 +246,9 @@ async function exportTo(store: FileSessionStore, sessionId: string, out: string 
     return 0;
   }
   writeFileSync(resolve(out), text);
-  printErr(`exported ${events.length} events of ${sessionId} to ${resolve(out)} (${redactions} secret${redactions === 1 ? '' : 's'} redacted)\n`);
+  printErr(
+    `exported ${events.length} events of ${sessionId} to ${resolve(out)} (${redactions} secret${redactions === 1 ? '' : 's'} redacted)\n`,
+  );
   return 0;
 }
 
@@ -252,15 +256,27 @@ async function remove(store: FileSessionStore, sessionId: string, flags: Session
   const meta = await store.get(sessionId); // an unknown id is refused before anything is touched
   // The runtime's delete, as the extension's Delete Session: its sandbox provider removes the session's
   // repositories, vault and containers (a branch delivered to the person's repository stays), then the store removes the log.
-  const cli = await buildCliRuntime({ store: store.dir, ...(flags.repo ? { repo: flags.repo } : meta.repository ? { repo: meta.repository } : {}) }, process.env, { needsModel: false });
+  const cli = await buildCliRuntime(
+    { store: store.dir, ...(flags.repo ? { repo: flags.repo } : meta.repository ? { repo: meta.repository } : {}) },
+    process.env,
+    { needsModel: false },
+  );
   try {
     await cli.runtime.delete(sessionId);
   } finally {
     await cli.dispose();
   }
   // A branch exists in the person's repository only once Agent OS delivered approved work there.
-  const delivered = meta.repository ? (await openGit(meta.repository).raw(['branch', '--list', `agent-os/${sessionId}`]).catch(() => '')).trim() !== '' : false;
-  printOut(`deleted session ${sessionId}${delivered ? ` (its branch agent-os/${sessionId} is kept in ${meta.repository})` : ''}\n`);
+  const delivered = meta.repository
+    ? (
+        await openGit(meta.repository)
+          .raw(['branch', '--list', `agent-os/${sessionId}`])
+          .catch(() => '')
+      ).trim() !== ''
+    : false;
+  printOut(
+    `deleted session ${sessionId}${delivered ? ` (its branch agent-os/${sessionId} is kept in ${meta.repository})` : ''}\n`,
+  );
   return 0;
 }
 
@@ -331,6 +347,9 @@ function table(header: string[], rawRows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   // The last column is not padded: it is free text and may be long.
   const fmt = (cells: string[]): string =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return `${[fmt(header), ...rows.map(fmt)].join('\n')}\n`;
 }

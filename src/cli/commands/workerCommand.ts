@@ -48,13 +48,23 @@ export const workerCommand: CliCommand = {
       return 0;
     }
     const apiKey = process.env.ANTHROPIC_API_KEY;
-    if (!apiKey) throw new AgentOsError('INVALID_ARGUMENT', 'ANTHROPIC_API_KEY is not set: the worker needs a key of an organization with Claude Managed Agents access');
+    if (!apiKey)
+      throw new AgentOsError(
+        'INVALID_ARGUMENT',
+        'ANTHROPIC_API_KEY is not set: the worker needs a key of an organization with Claude Managed Agents access',
+      );
     const repository = await repositoryRoot(resolve(values.repo ?? process.cwd()));
     const storeDir = await resolveStoreDir(values.store, repository);
     const baseURL = values['base-url'] ?? process.env.ANTHROPIC_BASE_URL;
-    const environmentId = values.environment ?? process.env.AGENT_OS_ENVIRONMENT_ID ?? (await ManagedStateFile.inStore(storeDir, baseURL ?? 'default').read()).environmentId;
+    const environmentId =
+      values.environment ??
+      process.env.AGENT_OS_ENVIRONMENT_ID ??
+      (await ManagedStateFile.inStore(storeDir, baseURL ?? 'default').read()).environmentId;
     if (!environmentId) {
-      throw new AgentOsError('INVALID_ARGUMENT', 'no environment to serve: pass --environment <env_id>, or start a session with --backend managed first (it makes one)');
+      throw new AgentOsError(
+        'INVALID_ARGUMENT',
+        'no environment to serve: pass --environment <env_id>, or start a session with --backend managed first (it makes one)',
+      );
     }
     const setup = createManagedRuntime({
       storeDir,
@@ -66,7 +76,9 @@ export const workerCommand: CliCommand = {
     await setup.runtime.environmentId();
     const controller = new AbortController();
     const stop = (signal: NodeJS.Signals): void => {
-      printErr(`agent-os worker: ${signal}: stopping (a session's unfinished call is answered as interrupted by the next worker)\n`);
+      printErr(
+        `agent-os worker: ${signal}: stopping (a session's unfinished call is answered as interrupted by the next worker)\n`,
+      );
       controller.abort();
     };
     process.once('SIGINT', stop);

@@ -66,7 +66,9 @@ export function resolvedTools(definition: Pick<AgentDefinition, 'toolset'>): Res
 /** Read-only unless the agent may write or edit: a reader's bash then gets a sandbox that cannot change
  * the writer's worktree (least privilege by infrastructure, not by prompt). */
 export function sandboxAccessFor(definition: Pick<AgentDefinition, 'toolset'>): SandboxAccess {
-  return enabledToolNames(resolvedTools(definition)).some((name) => WRITING_TOOLS.has(name)) ? 'read_write' : 'read_only';
+  return enabledToolNames(resolvedTools(definition)).some((name) => WRITING_TOOLS.has(name))
+    ? 'read_write'
+    : 'read_only';
 }
 
 /** The content that makes a version: everything but where it was read from. Tools are resolved so two

@@ -28,7 +28,9 @@ export const AGENT_FIELDS: Readonly<Record<string, FieldDoc>> = {
     summary: 'Model id, or sonnet / opus / haiku / inherit.',
     detail:
       'The model the agent runs on: a model id such as `claude-sonnet-4-6`, or an alias: ' +
-      Object.entries(MODEL_ALIASES).map(([alias, id]) => `\`${alias}\` → \`${id}\``).join(', ') +
+      Object.entries(MODEL_ALIASES)
+        .map(([alias, id]) => `\`${alias}\` → \`${id}\``)
+        .join(', ') +
       `, \`inherit\` → the default (\`${DEFAULT_AGENT_MODEL}\`). Any id of the Claude families (\`claude-sonnet-4-20250514\`) is accepted; another id is a warning, not an error.`,
   },
   tools: {
@@ -82,28 +84,41 @@ export interface ClaudeCodeField {
 /** Claude Code's documented subagent fields: each is read and none is an error. */
 export const CLAUDE_CODE_FIELDS: Readonly<Record<string, ClaudeCodeField>> = {
   maxTurns: { meaning: 'the most model turns the agent may take', support: 'recorded' },
-  permissionMode: { meaning: 'Claude Code permission mode', support: 'not_supported', hint: 'use `ask` or `toolset` for permissions' },
+  permissionMode: {
+    meaning: 'Claude Code permission mode',
+    support: 'not_supported',
+    hint: 'use `ask` or `toolset` for permissions',
+  },
   skills: { meaning: 'Claude Code skills', support: 'not_supported' },
   mcpServers: { meaning: 'MCP servers', support: 'not_supported' },
   hooks: { meaning: 'Claude Code hooks', support: 'not_supported' },
   memory: { meaning: 'Claude Code memory', support: 'not_supported' },
   background: { meaning: 'Claude Code background mode', support: 'not_supported' },
   effort: { meaning: 'Claude Code effort setting', support: 'not_supported' },
-  isolation: { meaning: 'Claude Code isolation mode', support: 'not_supported', hint: 'every Agent OS agent runs in a sandbox already' },
+  isolation: {
+    meaning: 'Claude Code isolation mode',
+    support: 'not_supported',
+    hint: 'every Agent OS agent runs in a sandbox already',
+  },
   color: { meaning: 'display colour in Claude Code', support: 'not_supported' },
   initialPrompt: { meaning: 'Claude Code initial prompt', support: 'not_supported' },
   disabled: { meaning: 'Claude Code disable switch', support: 'not_supported' },
 };
 
 export function claudeCodeFieldMessage(key: string, field: ClaudeCodeField): string {
-  if (field.support === 'recorded') return `'${key}' (${field.meaning}) is honoured: Agent OS stops a thread that reaches it on one task (agent_os.loop_detected) and its caller decides`;
+  if (field.support === 'recorded')
+    return `'${key}' (${field.meaning}) is honoured: Agent OS stops a thread that reaches it on one task (agent_os.loop_detected) and its caller decides`;
   return `'${key}' (${field.meaning}) is not supported yet; ignored${field.hint ? ` (${field.hint})` : ''}`;
 }
 
 /** Fields that take tools away or make them ask: a misspelt one ignored would grant more, so it is an error. */
 const LIMITING_FIELDS = ['tools', 'disallowedTools', 'ask', 'toolset'] as const;
 /** Spellings from other Claude Code files (slash commands, skills) that mean `tools`. */
-const LIMITING_ALIASES: Readonly<Record<string, string>> = { 'allowed-tools': 'tools', allowedtools: 'tools', allowed_tools: 'tools' };
+const LIMITING_ALIASES: Readonly<Record<string, string>> = {
+  'allowed-tools': 'tools',
+  allowedtools: 'tools',
+  allowed_tools: 'tools',
+};
 
 export interface UnknownFieldVerdict {
   severity: 'error' | 'warning';
@@ -117,7 +132,9 @@ export function judgeUnknownField(key: string): UnknownFieldVerdict {
     LIMITING_ALIASES[lower] ??
     LIMITING_FIELDS.find((field) =>
       // A short field is close only to its own letters swapped or changed (`aks`), not to `task`.
-      field.length > 3 ? editDistance(lower, field.toLowerCase()) <= 2 : lower.length === field.length && editDistance(lower, field) <= 1,
+      field.length > 3
+        ? editDistance(lower, field.toLowerCase()) <= 2
+        : lower.length === field.length && editDistance(lower, field) <= 1,
     );
   if (limiting) {
     return {
@@ -157,8 +174,22 @@ export const TOOL_DOCS: Readonly<Record<BuiltinToolName, string>> = {
 /** Claude Code tools that have no Agent OS counterpart: listed in a file they are ignored with a warning. */
 const CLAUDE_ONLY_TOOLS = new Set(
   [
-    'WebFetch', 'WebSearch', 'TodoWrite', 'TodoRead', 'NotebookEdit', 'NotebookRead', 'LS', 'BashOutput', 'KillShell',
-    'KillBash', 'SlashCommand', 'Skill', 'ExitPlanMode', 'AskUserQuestion', 'ListMcpResources', 'ReadMcpResource',
+    'WebFetch',
+    'WebSearch',
+    'TodoWrite',
+    'TodoRead',
+    'NotebookEdit',
+    'NotebookRead',
+    'LS',
+    'BashOutput',
+    'KillShell',
+    'KillBash',
+    'SlashCommand',
+    'Skill',
+    'ExitPlanMode',
+    'AskUserQuestion',
+    'ListMcpResources',
+    'ReadMcpResource',
   ].map((t) => t.toLowerCase()),
 );
 
@@ -194,22 +225,38 @@ export type ToolNameLookup =
 export function lookupToolName(raw: string): ToolNameLookup {
   const name = raw.trim();
   const lower = name.toLowerCase();
-  if ((BUILTIN_TOOL_NAMES as readonly string[]).includes(lower)) return { kind: 'tool', tool: lower as BuiltinToolName };
+  if ((BUILTIN_TOOL_NAMES as readonly string[]).includes(lower))
+    return { kind: 'tool', tool: lower as BuiltinToolName };
   if (lower === 'multiedit') return { kind: 'tool', tool: 'edit' };
   const call = /^(task|agent)\s*\(([^()]*)\)$/.exec(lower);
   if (call) {
     const offset = raw.indexOf('(') + 1;
-    return { kind: 'agents', agents: splitTopLevel(raw.slice(offset, raw.lastIndexOf(')'))).map((p) => ({ name: p.value, start: offset + p.start, end: offset + p.end })) };
+    return {
+      kind: 'agents',
+      agents: splitTopLevel(raw.slice(offset, raw.lastIndexOf(')'))).map((p) => ({
+        name: p.value,
+        start: offset + p.start,
+        end: offset + p.end,
+      })),
+    };
   }
   if (DELEGATION_TOOLS.has(lower)) return { kind: 'delegation', tool: name };
   const pattern = /^([a-z]+)\s*\(/.exec(lower);
   if (pattern && ((BUILTIN_TOOL_NAMES as readonly string[]).includes(pattern[1]!) || pattern[1] === 'multiedit')) {
     // Granting the whole tool would give more than the file asked for; leaving it out gives less. Less is safe.
-    return { kind: 'claude_only', message: `command patterns like '${name}' are not supported; the tool stays off (list '${pattern[1]}' to allow all of it)` };
+    return {
+      kind: 'claude_only',
+      message: `command patterns like '${name}' are not supported; the tool stays off (list '${pattern[1]}' to allow all of it)`,
+    };
   }
-  if (lower.startsWith('mcp__')) return { kind: 'claude_only', message: `MCP tool '${name}' is not available in Agent OS; ignored` };
+  if (lower.startsWith('mcp__'))
+    return { kind: 'claude_only', message: `MCP tool '${name}' is not available in Agent OS; ignored` };
   const team = TEAM_TOOLS[lower];
-  if (team) return { kind: 'claude_only', message: `Claude Code agent-team tool '${name}' is not supported yet (${team}); ignored` };
+  if (team)
+    return {
+      kind: 'claude_only',
+      message: `Claude Code agent-team tool '${name}' is not supported yet (${team}); ignored`,
+    };
   if (CLAUDE_ONLY_TOOLS.has(lower)) {
     return { kind: 'claude_only', message: `Claude Code tool '${name}' is not available in Agent OS; ignored` };
   }

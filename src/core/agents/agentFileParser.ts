@@ -47,8 +47,21 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
   const index = new LineIndex(input.text);
   const headRange = index.rangeOf(0, index.lineText(0).length);
   const result: ParsedAgentFile = { file: input.path, folder: input.folder, problems: [], callables: [], headRange };
-  const problem = (field: string, message: string, severity: 'error' | 'warning', range: TextRange = headRange, replacement?: string) => {
-    result.problems.push({ file: input.path, field, message, severity, range, ...(replacement !== undefined ? { replacement } : {}) });
+  const problem = (
+    field: string,
+    message: string,
+    severity: 'error' | 'warning',
+    range: TextRange = headRange,
+    replacement?: string,
+  ) => {
+    result.problems.push({
+      file: input.path,
+      field,
+      message,
+      severity,
+      range,
+      ...(replacement !== undefined ? { replacement } : {}),
+    });
   };
 
   const fm = readFrontMatter(input.text, index, problem);
@@ -62,14 +75,24 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
       result.name = name.value;
       result.nameRange = name.range;
     } else {
-      problem('name', `name '${name.value}' must start with a letter and use only letters, digits, '-', '_', '.' (at most 64)`, 'error', name.range);
+      problem(
+        'name',
+        `name '${name.value}' must start with a letter and use only letters, digits, '-', '_', '.' (at most 64)`,
+        'error',
+        name.range,
+      );
     }
   }
   // description
   const description = fm.text('description');
   if (!fm.has('description')) problem('description', "missing required field 'description'", 'error');
   if (description && description.value.length > MAX_DESCRIPTION) {
-    problem('description', `description is ${description.value.length} characters; at most ${MAX_DESCRIPTION}`, 'error', description.range);
+    problem(
+      'description',
+      `description is ${description.value.length} characters; at most ${MAX_DESCRIPTION}`,
+      'error',
+      description.range,
+    );
   } else if (description && description.value.length > PLATFORM_MAX_DESCRIPTION) {
     problem(
       'description',
@@ -109,7 +132,12 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
     if (typeof value === 'number' && Number.isInteger(value) && value > 0) {
       maxTurns = value;
     } else {
-      problem('maxTurns', "'maxTurns' must be a whole number above 0; ignored", 'warning', fm.nodeRange(maxTurnsEntry.node) ?? maxTurnsEntry.keyRange);
+      problem(
+        'maxTurns',
+        "'maxTurns' must be a whole number above 0; ignored",
+        'warning',
+        fm.nodeRange(maxTurnsEntry.node) ?? maxTurnsEntry.keyRange,
+      );
     }
   }
   // network
@@ -117,19 +145,39 @@ export function parseAgentFile(input: AgentFileInput): ParsedAgentFile {
   const networkEntry = fm.entry('network');
   if (networkEntry) {
     if (isScalar(networkEntry.node) && typeof networkEntry.node.value === 'boolean') network = networkEntry.node.value;
-    else problem('network', "'network' must be true or false", 'error', fm.nodeRange(networkEntry.node) ?? networkEntry.keyRange);
+    else
+      problem(
+        'network',
+        "'network' must be true or false",
+        'error',
+        fm.nodeRange(networkEntry.node) ?? networkEntry.keyRange,
+      );
   }
   // body
   const system = input.text.slice(fm.bodyStart).trim();
   if (system.length > MAX_SYSTEM_PROMPT) {
-    problem('body', `system prompt is ${system.length} characters; at most ${MAX_SYSTEM_PROMPT}`, 'error', index.rangeOf(fm.bodyStart, fm.bodyStart));
+    problem(
+      'body',
+      `system prompt is ${system.length} characters; at most ${MAX_SYSTEM_PROMPT}`,
+      'error',
+      index.rangeOf(fm.bodyStart, fm.bodyStart),
+    );
   }
   if (!system) {
-    problem('body', 'no system prompt: write the instructions below the front matter', 'warning', index.rangeOf(fm.bodyStart, input.text.length));
+    problem(
+      'body',
+      'no system prompt: write the instructions below the front matter',
+      'warning',
+      index.rangeOf(fm.bodyStart, input.text.length),
+    );
   }
 
   // In the order of the file, as a person reads them (checks run field by field, not line by line).
-  result.problems.sort((a, b) => (a.range && b.range ? a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character : 0));
+  result.problems.sort((a, b) =>
+    a.range && b.range
+      ? a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character
+      : 0,
+  );
   if (result.problems.some((p) => p.severity === 'error') || !result.name || !description || !toolset) return result;
   result.definition = {
     name: result.name,

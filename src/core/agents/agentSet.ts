@@ -41,7 +41,9 @@ export function buildAgentSet(inputs: readonly AgentFileInput[], options: AgentS
   const maxDepth = options.maxDelegationDepth ?? DEFAULT_DELEGATION_DEPTH;
   const builtins = new Map((options.builtins ?? builtinAgents()).map((d) => [key(d.name), d]));
   // `.agents/` before `.claude/agents/`, so our own folder wins a name both use.
-  const ordered = [...inputs].sort((a, b) => (a.folder === b.folder ? a.path.localeCompare(b.path) : a.folder === 'agents' ? -1 : 1));
+  const ordered = [...inputs].sort((a, b) =>
+    a.folder === b.folder ? a.path.localeCompare(b.path) : a.folder === 'agents' ? -1 : 1,
+  );
   const files = ordered.map(parseAgentFile);
   const problems: AgentProblem[] = [];
   const report = (parsed: ParsedAgentFile, field: string, message: string, range?: TextRange, replacement?: string) => {
@@ -63,20 +65,29 @@ export function buildAgentSet(inputs: readonly AgentFileInput[], options: AgentS
     const k = key(parsed.name);
     const earlier = claimedBy.get(k);
     if (earlier) {
-      report(parsed, 'name', `agent '${parsed.name}' is already defined in ${earlier.file}; this file is ignored`, parsed.nameRange);
+      report(
+        parsed,
+        'name',
+        `agent '${parsed.name}' is already defined in ${earlier.file}; this file is ignored`,
+        parsed.nameRange,
+      );
       continue;
     }
     claimedBy.set(k, parsed);
     if (!parsed.definition) continue;
     const builtin = builtins.get(k);
     // An override keeps the built-in's spelling so the pipeline finds it by its usual name.
-    candidates.set(k, { definition: builtin ? { ...parsed.definition, name: builtin.name } : parsed.definition, parsed });
+    candidates.set(k, {
+      definition: builtin ? { ...parsed.definition, name: builtin.name } : parsed.definition,
+      parsed,
+    });
   }
 
   const edgesOf = (k: string): Edge[] => {
     const candidate = candidates.get(k);
     if (!candidate) return [];
-    if (candidate.parsed) return candidate.parsed.callables.map((c) => ({ from: k, to: key(c.name), name: c.name, range: c.range }));
+    if (candidate.parsed)
+      return candidate.parsed.callables.map((c) => ({ from: k, to: key(c.name), name: c.name, range: c.range }));
     return candidate.definition.callable_agents.map((name) => ({ from: k, to: key(name), name }));
   };
 
@@ -106,16 +117,28 @@ export function buildAgentSet(inputs: readonly AgentFileInput[], options: AgentS
 
   // Cycles: an edge inside a strongly connected component (or to itself) closes one.
   const graph = new Map<string, string[]>();
-  for (const k of candidates.keys()) graph.set(k, edgesOf(k).map((e) => e.to).filter((to) => candidates.has(to)));
+  for (const k of candidates.keys())
+    graph.set(
+      k,
+      edgesOf(k)
+        .map((e) => e.to)
+        .filter((to) => candidates.has(to)),
+    );
   const component = stronglyConnected(graph);
-  const inCycle = (edge: Edge) => edge.from === edge.to || (component.get(edge.from) === component.get(edge.to) && component.has(edge.to));
+  const inCycle = (edge: Edge) =>
+    edge.from === edge.to || (component.get(edge.from) === component.get(edge.to) && component.has(edge.to));
   const label = (k: string) => candidates.get(k)?.definition.name ?? k;
   for (const [k, candidate] of candidates) {
     if (!candidate.parsed) continue;
     for (const edge of edgesOf(k)) {
       if (!candidates.has(edge.to) || !inCycle(edge)) continue;
       const back = pathWithin(graph, edge.to, edge.from, component) ?? [edge.to];
-      report(candidate.parsed, 'callable_agents', `delegation cycle: ${[k, ...back].map(label).join(' → ')}`, edge.range);
+      report(
+        candidate.parsed,
+        'callable_agents',
+        `delegation cycle: ${[k, ...back].map(label).join(' → ')}`,
+        edge.range,
+      );
       failed.add(k);
     }
   }
@@ -146,7 +169,12 @@ export function buildAgentSet(inputs: readonly AgentFileInput[], options: AgentS
       const shown = chain.map(label).join(' → ');
       const limit = `the limit is ${maxDepth} (setting agentOs.delegationDepth)`;
       if (candidate.parsed) {
-        report(candidate.parsed, 'callable_agents', `delegation too deep: ${shown} is ${depth} levels; ${limit}`, edge.range);
+        report(
+          candidate.parsed,
+          'callable_agents',
+          `delegation too deep: ${shown} is ${depth} levels; ${limit}`,
+          edge.range,
+        );
         failed.add(k);
       } else {
         // A built-in caller has no file to point at: blame the callee whose own callable_agents add the depth.
@@ -171,12 +199,18 @@ export function buildAgentSet(inputs: readonly AgentFileInput[], options: AgentS
     if (builtin) candidates.set(k, { definition: builtin });
     else candidates.delete(k);
   }
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const [k, candidate] of candidates) {
       const missing = edgesOf(k).find((e) => !candidates.has(e.to));
       if (!missing) continue;
-      if (candidate.parsed) report(candidate.parsed, 'callable_agents', `'${missing.name}' cannot be called: it failed to load`, missing.range);
+      if (candidate.parsed)
+        report(
+          candidate.parsed,
+          'callable_agents',
+          `'${missing.name}' cannot be called: it failed to load`,
+          missing.range,
+        );
       const builtin = builtins.get(k);
       if (builtin && candidate.parsed) candidates.set(k, { definition: builtin });
       else candidates.delete(k);
@@ -236,7 +270,12 @@ function stronglyConnected(graph: Map<string, string[]>): Map<string, number> {
 }
 
 /** Shortest path from `from` to `to` inside one component (breadth first), both ends included. */
-function pathWithin(graph: Map<string, string[]>, from: string, to: string, component: Map<string, number>): string[] | undefined {
+function pathWithin(
+  graph: Map<string, string[]>,
+  from: string,
+  to: string,
+  component: Map<string, number>,
+): string[] | undefined {
   const id = component.get(from);
   const previous = new Map<string, string>();
   const queue = [from];

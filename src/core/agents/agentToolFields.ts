@@ -38,7 +38,8 @@ export function readToolFields(fm: FrontMatterReader, problem: ReportProblem): T
       if (lookup.kind === 'tool') {
         if (!out.includes(lookup.tool)) out.push(lookup.tool);
       } else if (lookup.kind === 'agents' && field === 'tools') {
-        for (const agent of locateNames(fm.yaml, item, lookup.agents)) grantedAgents.push({ name: agent.name, range: fm.at(agent.start, agent.end), field: 'tools' });
+        for (const agent of locateNames(fm.yaml, item, lookup.agents))
+          grantedAgents.push({ name: agent.name, range: fm.at(agent.start, agent.end), field: 'tools' });
       } else if (lookup.kind === 'agents' && field === 'disallowedTools') {
         for (const agent of lookup.agents) deniedAgents.add(agent.name.toLowerCase());
       } else if (lookup.kind === 'delegation' && field === 'tools') {
@@ -46,13 +47,27 @@ export function readToolFields(fm: FrontMatterReader, problem: ReportProblem): T
       } else if (lookup.kind === 'delegation' && field === 'disallowedTools') {
         delegationDenied = range;
       } else if (lookup.kind === 'agents' || lookup.kind === 'delegation') {
-        problem(field, `'${item.value}' in '${field}' is not supported: a call to another agent never waits for approval; ignored`, 'warning', range);
+        problem(
+          field,
+          `'${item.value}' in '${field}' is not supported: a call to another agent never waits for approval; ignored`,
+          'warning',
+          range,
+        );
       } else {
         // An unknown name left out of the allow-list grants less, as in Claude Code; left out of
         // disallowedTools or ask it would grant more.
         const refused = lookup.kind === 'unknown' && field !== 'tools';
-        const message = lookup.kind === 'unknown' && !refused ? `${lookup.message}; ignored, so the agent does not get it` : lookup.message;
-        problem(field, message, refused ? 'error' : 'warning', range, lookup.kind === 'unknown' ? lookup.suggestion : undefined);
+        const message =
+          lookup.kind === 'unknown' && !refused
+            ? `${lookup.message}; ignored, so the agent does not get it`
+            : lookup.message;
+        problem(
+          field,
+          message,
+          refused ? 'error' : 'warning',
+          range,
+          lookup.kind === 'unknown' ? lookup.suggestion : undefined,
+        );
       }
     }
     return out;
@@ -64,14 +79,21 @@ export function readToolFields(fm: FrontMatterReader, problem: ReportProblem): T
   const toolsetEntry = fm.entry('toolset');
   if (toolsetEntry) {
     for (const other of ['tools', 'disallowedTools', 'ask']) {
-      if (fm.has(other)) problem('toolset', `use either 'toolset' or '${other}', not both`, 'error', toolsetEntry.keyRange);
+      if (fm.has(other))
+        problem('toolset', `use either 'toolset' or '${other}', not both`, 'error', toolsetEntry.keyRange);
     }
     out.toolset = parseToolset(fm.doc, toolsetEntry.node, toolsetEntry.keyRange, fm.nodeRange, problem);
   } else {
     const enabled = new Set<BuiltinToolName>(tools ?? BUILTIN_TOOL_NAMES);
     for (const name of disallowed ?? []) enabled.delete(name);
     for (const name of ask ?? []) {
-      if (!enabled.has(name)) problem('ask', `'${name}' is listed in 'ask' but the agent may not use it`, 'warning', fm.entry('ask')?.keyRange);
+      if (!enabled.has(name))
+        problem(
+          'ask',
+          `'${name}' is listed in 'ask' but the agent may not use it`,
+          'warning',
+          fm.entry('ask')?.keyRange,
+        );
     }
     out.toolset = allowListToolset(
       BUILTIN_TOOL_NAMES.filter((t) => enabled.has(t)),
@@ -101,18 +123,28 @@ export function readToolFields(fm: FrontMatterReader, problem: ReportProblem): T
     out.callableFieldRange ??= fm.entry('tools')?.keyRange;
   }
   if (delegationDenied && out.callables.length > 0) {
-    problem('disallowedTools', 'delegation is disallowed, so this agent calls no other agent (its callable agents are dropped)', 'warning', delegationDenied);
+    problem(
+      'disallowedTools',
+      'delegation is disallowed, so this agent calls no other agent (its callable agents are dropped)',
+      'warning',
+      delegationDenied,
+    );
     out.callables = [];
   }
   out.callables = out.callables.filter((c) => !deniedAgents.has(c.name.toLowerCase()));
   if (out.callables.length === 0) {
-    for (const { tool, range } of delegationTools) problem('tools', delegationWithoutAgentsMessage(tool), 'warning', range);
+    for (const { tool, range } of delegationTools)
+      problem('tools', delegationWithoutAgentsMessage(tool), 'warning', range);
   }
   return out;
 }
 
 /** Where each agent of `Agent(a, b)` sits in the YAML source, searched within the item's own text. */
-function locateNames(yaml: string, item: Item, agents: readonly { name: string; start: number; end: number }[]): { name: string; start: number; end: number }[] {
+function locateNames(
+  yaml: string,
+  item: Item,
+  agents: readonly { name: string; start: number; end: number }[],
+): { name: string; start: number; end: number }[] {
   const source = yaml.slice(item.start, item.end);
   const open = source.indexOf('(');
   let cursor = open >= 0 ? open + 1 : 0;

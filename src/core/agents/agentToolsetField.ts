@@ -16,7 +16,12 @@ export function parseToolset(
   problem: ReportProblem,
 ): AgentToolset | undefined {
   if (!isMap(node)) {
-    problem('toolset', "'toolset' must be a mapping with type, default_config and configs", 'error', nodeRange(node) ?? keyRange);
+    problem(
+      'toolset',
+      "'toolset' must be a mapping with type, default_config and configs",
+      'error',
+      nodeRange(node) ?? keyRange,
+    );
     return undefined;
   }
   const raw = node.toJSON() as Record<string, unknown>;
@@ -30,8 +35,15 @@ export function parseToolset(
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const parent = doc.getIn(['toolset', ...path], true) as YamlNode | undefined;
-        const keyNode = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === key)?.key : undefined;
-        problem(`${field}.${key}`, `unknown field '${key}' in ${field}`, 'error', nodeRange(keyNode as YamlNode) ?? nodeRange(parent) ?? keyRange);
+        const keyNode = isMap(parent)
+          ? parent.items.find((p) => isScalar(p.key) && p.key.value === key)?.key
+          : undefined;
+        problem(
+          `${field}.${key}`,
+          `unknown field '${key}' in ${field}`,
+          'error',
+          nodeRange(keyNode as YamlNode) ?? nodeRange(parent) ?? keyRange,
+        );
       }
       continue;
     }
@@ -49,10 +61,16 @@ export function parseToolset(
             : lookup.kind === 'agents' || lookup.kind === 'delegation'
               ? `'${String(actual)}' is not a tool of the toolset: list the agents this one may call in callable_agents`
               : lookup.message;
-      const replacement = lookup?.kind === 'tool' ? lookup.tool : lookup?.kind === 'unknown' ? lookup.suggestion : undefined;
+      const replacement =
+        lookup?.kind === 'tool' ? lookup.tool : lookup?.kind === 'unknown' ? lookup.suggestion : undefined;
       problem(field, message, 'error', range, replacement);
     } else if (last === 'type' && path.includes('permission_policy')) {
-      problem(field, `unknown permission policy '${String(actual)}'; policies are: ${PERMISSION_POLICIES.join(', ')}`, 'error', range);
+      problem(
+        field,
+        `unknown permission policy '${String(actual)}'; policies are: ${PERMISSION_POLICIES.join(', ')}`,
+        'error',
+        range,
+      );
     } else if (last === 'type' && path.length === 1) {
       problem(field, `toolset type must be '${BUILTIN_TOOLSET_TYPE}'`, 'error', range);
     } else {

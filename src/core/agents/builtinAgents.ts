@@ -87,7 +87,16 @@ function builtin(
   toolset: AgentDefinition['toolset'],
   callable_agents: string[] = [],
 ): AgentDefinition {
-  return { name, description, model: DEFAULT_AGENT_MODEL, system, toolset, callable_agents, network: false, source: { kind: 'builtin' } };
+  return {
+    name,
+    description,
+    model: DEFAULT_AGENT_MODEL,
+    system,
+    toolset,
+    callable_agents,
+    network: false,
+    source: { kind: 'builtin' },
+  };
 }
 
 /** Fresh copies each call: callers may not share or mutate the defaults. */

@@ -3,11 +3,24 @@
 // in the file each value sits, so a problem points at it.
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode, YAMLMap } from 'yaml';
-import { AGENT_FIELDS, CLAUDE_CODE_FIELDS, claudeCodeFieldMessage, judgeUnknownField, openParentheses, splitTopLevel } from './agentFileFields.ts';
+import {
+  AGENT_FIELDS,
+  CLAUDE_CODE_FIELDS,
+  claudeCodeFieldMessage,
+  judgeUnknownField,
+  openParentheses,
+  splitTopLevel,
+} from './agentFileFields.ts';
 import type { LineIndex, TextRange } from './textRange.ts';
 
 /** Records a problem of the file being read. */
-export type ReportProblem = (field: string, message: string, severity: 'error' | 'warning', range?: TextRange, replacement?: string) => void;
+export type ReportProblem = (
+  field: string,
+  message: string,
+  severity: 'error' | 'warning',
+  range?: TextRange,
+  replacement?: string,
+) => void;
 
 /** One value of a list field, with its offsets in the YAML text. */
 export type Item = { value: string; start: number; end: number };
@@ -27,7 +40,11 @@ interface FrontMatter {
 export function readFrontMatter(text: string, index: LineIndex, problem: ReportProblem): FrontMatterReader | undefined {
   const split = splitFrontMatter(text);
   if (split === 'missing') {
-    problem('front matter', 'no front matter: the file must start with a line `---`, then the YAML fields, then a line `---`', 'error');
+    problem(
+      'front matter',
+      'no front matter: the file must start with a line `---`, then the YAML fields, then a line `---`',
+      'error',
+    );
     return undefined;
   }
   if (split === 'unclosed') {
@@ -43,7 +60,12 @@ export function readFrontMatter(text: string, index: LineIndex, problem: ReportP
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
       const message = error.message.split('\n')[0] ?? error.message;
-      problem('front matter', `front matter is not valid YAML: ${message}`, 'error', at(error.pos[0], Math.max(error.pos[1], error.pos[0] + 1)));
+      problem(
+        'front matter',
+        `front matter is not valid YAML: ${message}`,
+        'error',
+        at(error.pos[0], Math.max(error.pos[1], error.pos[0] + 1)),
+      );
     }
     return undefined;
   }
@@ -121,7 +143,11 @@ export class FrontMatterReader {
       let open: Item | undefined;
       for (const item of node.items) {
         const itemNode = item as YamlNode;
-        if (isScalar(itemNode) && (typeof itemNode.value === 'string' || typeof itemNode.value === 'number') && itemNode.range) {
+        if (
+          isScalar(itemNode) &&
+          (typeof itemNode.value === 'string' || typeof itemNode.value === 'number') &&
+          itemNode.range
+        ) {
           const value = String(itemNode.value).trim();
           // `[Agent(worker, researcher), Read]` is split by YAML inside the parentheses: join it again.
           if (open) {
@@ -135,7 +161,12 @@ export class FrontMatterReader {
             open = undefined;
           }
         } else {
-          this.problem(field, `each entry of '${field}' must be a name`, 'error', this.nodeRange(itemNode) ?? entry.keyRange);
+          this.problem(
+            field,
+            `each entry of '${field}' must be a name`,
+            'error',
+            this.nodeRange(itemNode) ?? entry.keyRange,
+          );
         }
       }
       if (open) out.push(open);
@@ -156,7 +187,12 @@ export class FrontMatterReader {
       }
       return out;
     }
-    this.problem(field, `'${field}' must be a comma-separated text or a YAML list`, 'error', this.nodeRange(node) ?? entry.keyRange);
+    this.problem(
+      field,
+      `'${field}' must be a comma-separated text or a YAML list`,
+      'error',
+      this.nodeRange(node) ?? entry.keyRange,
+    );
     return undefined;
   }
 }

@@ -26,7 +26,8 @@ export const PlanSchema = z
   .superRefine((plan, context) => {
     const seen = new Set<string>();
     plan.steps.forEach((step, i) => {
-      if (seen.has(step.id)) context.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `step id '${step.id}' is used twice` });
+      if (seen.has(step.id))
+        context.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `step id '${step.id}' is used twice` });
       seen.add(step.id);
     });
   });

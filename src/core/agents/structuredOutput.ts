@@ -39,7 +39,9 @@ export function extractJsonPayload<S extends z.ZodType>(
   what: string,
   format?: string,
 ): StructuredResult<z.infer<S>> {
-  const tail = format ? `\n\nReply with the corrected ${what} as a single \`\`\`json block in exactly this shape:\n${format}` : '';
+  const tail = format
+    ? `\n\nReply with the corrected ${what} as a single \`\`\`json block in exactly this shape:\n${format}`
+    : '';
   let firstSchemaError: string | undefined;
   let firstSyntaxError: string | undefined;
   let sawJson = false;
@@ -59,14 +61,20 @@ export function extractJsonPayload<S extends z.ZodType>(
     firstSchemaError ??= `The ${what} in ${candidate.where} does not match the required schema:\n${formatIssues(parsed.error.issues)}`;
   }
   if (firstSchemaError) return { ok: false, error: firstSchemaError + tail };
-  if (!sawJson && firstSyntaxError) return { ok: false, error: `Could not read your ${what}: ${firstSyntaxError}.${tail}` };
+  if (!sawJson && firstSyntaxError)
+    return { ok: false, error: `Could not read your ${what}: ${firstSyntaxError}.${tail}` };
   return { ok: false, error: `Your final message contains no JSON ${what}.${tail}` };
 }
 
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => {
-      const path = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
+      const path = issue.path.length
+        ? issue.path
+            .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+            .join('')
+            .replace(/^\./, '')
+        : '(top level)';
       return `- ${path}: ${issue.message}`;
     })
     .join('\n');

@@ -28,9 +28,18 @@ export function estimateRequestCost(
 ): CostEstimate {
   const inputTokens = Math.ceil(JSON.stringify(request).length / 4);
   const requests = thread?.usage.model_requests ?? 0;
-  const fresh = requests > 0 ? Math.min(inputTokens, Math.ceil(JSON.stringify(request.messages.slice(-2)).length / 4)) : inputTokens;
-  const outputTokens = requests > 0 ? Math.ceil((thread?.usage.output_tokens ?? 0) / requests) : Math.min(request.max_tokens, 1024);
-  const usd = price({ input_tokens: 0, output_tokens: outputTokens, cache_creation_input_tokens: fresh, cache_read_input_tokens: inputTokens - fresh });
+  const fresh =
+    requests > 0
+      ? Math.min(inputTokens, Math.ceil(JSON.stringify(request.messages.slice(-2)).length / 4))
+      : inputTokens;
+  const outputTokens =
+    requests > 0 ? Math.ceil((thread?.usage.output_tokens ?? 0) / requests) : Math.min(request.max_tokens, 1024);
+  const usd = price({
+    input_tokens: 0,
+    output_tokens: outputTokens,
+    cache_creation_input_tokens: fresh,
+    cache_read_input_tokens: inputTokens - fresh,
+  });
   return { usd, tokens: inputTokens + outputTokens };
 }
 

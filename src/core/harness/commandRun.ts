@@ -7,7 +7,12 @@ import type { CommandRunResult } from '../pipeline/planSteps.ts';
 import type { Sandbox, ToolOutcome } from '../sandbox/sandbox.ts';
 import { readCommandResult, testCounts } from '../tools/commandOutput.ts';
 
-export async function runCommandInSandbox(sandbox: Sandbox, command: string, signal: AbortSignal | undefined, now: () => number = Date.now): Promise<CommandRunResult> {
+export async function runCommandInSandbox(
+  sandbox: Sandbox,
+  command: string,
+  signal: AbortSignal | undefined,
+  now: () => number = Date.now,
+): Promise<CommandRunResult> {
   const started = now();
   let outcome: ToolOutcome;
   try {
@@ -16,7 +21,10 @@ export async function runCommandInSandbox(sandbox: Sandbox, command: string, sig
     outcome = { content: `the command could not run: ${describeError(error)}`, is_error: true };
   }
   const durationMs = now() - started;
-  const { exitCode, output } = readCommandResult(outcome.content.replace(/^\[shell restarted\]\n?/, ''), outcome.is_error);
+  const { exitCode, output } = readCommandResult(
+    outcome.content.replace(/^\[shell restarted\]\n?/, ''),
+    outcome.is_error,
+  );
   const counts = testCounts(output);
   return { command, exitCode, output, durationMs, sandboxId: sandbox.id, ...(counts ?? {}) };
 }

@@ -16,7 +16,8 @@ export function compactionSummary(threadEvents: readonly SessionEvent[], progres
   let lastWords = '';
   let cleared = 0;
   for (const e of threadEvents) {
-    if (e.type === 'user.message' || e.type === 'agent.thread_message_received') tasks.push(e.content.map((b) => b.text).join('\n'));
+    if (e.type === 'user.message' || e.type === 'agent.thread_message_received')
+      tasks.push(e.content.map((b) => b.text).join('\n'));
     if (e.type === 'agent.tool_use' && (e.name === 'write' || e.name === 'edit')) {
       const path = (e.input as { file_path?: unknown } | null)?.file_path;
       if (typeof path === 'string') files.add(path);
@@ -28,14 +29,24 @@ export function compactionSummary(threadEvents: readonly SessionEvent[], progres
     `[Agent OS compacted this thread's context to fit the model's window: the results and inputs of ${cleared} earlier tool call(s) were cleared. What matters so far:]`,
     `Your task:\n${cut(tasks[0] ?? '(none)', TASK_CHARS)}`,
   ];
-  if (tasks.length > 1) lines.push(`The latest message you received:\n${cut(tasks[tasks.length - 1] ?? '', NOTE_CHARS)}`);
+  if (tasks.length > 1)
+    lines.push(`The latest message you received:\n${cut(tasks[tasks.length - 1] ?? '', NOTE_CHARS)}`);
   const steps = progress?.steps ?? [];
   if (steps.length > 0) {
-    lines.push(`Plan steps (as Agent OS ran them): ${steps.map((s) => `${s.id} "${s.title}" ${s.state}${s.attempts ? ` (${s.attempts} attempt(s))` : ''}`).join('; ')}.`);
-    const latest = steps.map((s) => s.lastRun).filter((r) => r !== undefined).sort((a, b) => b.seq - a.seq)[0];
-    if (latest) lines.push(`Latest validation run: step ${latest.step_id}, \`${latest.command}\`: ${runWords(latest)}${latest.output_tail ? `\n${latest.output_tail}` : ''}`);
+    lines.push(
+      `Plan steps (as Agent OS ran them): ${steps.map((s) => `${s.id} "${s.title}" ${s.state}${s.attempts ? ` (${s.attempts} attempt(s))` : ''}`).join('; ')}.`,
+    );
+    const latest = steps
+      .map((s) => s.lastRun)
+      .filter((r) => r !== undefined)
+      .sort((a, b) => b.seq - a.seq)[0];
+    if (latest)
+      lines.push(
+        `Latest validation run: step ${latest.step_id}, \`${latest.command}\`: ${runWords(latest)}${latest.output_tail ? `\n${latest.output_tail}` : ''}`,
+      );
   }
-  if (files.size > 0) lines.push(`Files you wrote or edited: ${[...files].join(', ')} (read them again for their current content).`);
+  if (files.size > 0)
+    lines.push(`Files you wrote or edited: ${[...files].join(', ')} (read them again for their current content).`);
   if (lastWords) lines.push(`Your latest words:\n${cut(lastWords, NOTE_CHARS)}`);
   lines.push('Go on from here.');
   return lines.join('\n\n');

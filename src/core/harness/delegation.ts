@@ -42,13 +42,18 @@ export async function delegate(
   };
   const parsed = DelegationInput.safeParse(use.input);
   if (!parsed.success) {
-    return refuse(`invalid send_to_agent input: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`);
+    return refuse(
+      `invalid send_to_agent input: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`,
+    );
   }
   const { agent_name: agentName, message, thread_key: key } = parsed.data;
   if (!parentAgent.callableAgents.includes(agentName)) {
-    return refuse(`agent '${parentAgent.name}' may not call '${agentName}' (it may call: ${parentAgent.callableAgents.join(', ') || 'none'})`);
+    return refuse(
+      `agent '${parentAgent.name}' may not call '${agentName}' (it may call: ${parentAgent.callableAgents.join(', ') || 'none'})`,
+    );
   }
-  if (isAncestorAgent(log.state.threads, parentId, agentName)) return refuse(`delegation cycle refused: '${agentName}' is already in this chain`);
+  if (isAncestorAgent(log.state.threads, parentId, agentName))
+    return refuse(`delegation cycle refused: '${agentName}' is already in this chain`);
   const childAgent = ctx.agent(agentName);
   if (!childAgent) return refuse(`agent '${agentName}' is not defined`);
 
@@ -75,7 +80,7 @@ export async function delegate(
     ]);
   }
 
-  for (let corrections = correctionsSince(ctx, parentId, childId, use.id); ; ) {
+  for (let corrections = correctionsSince(ctx, parentId, childId, use.id); ;) {
     const outcome = await ctx.runThread(childId, signal);
     if (outcome.kind !== 'done') {
       if (outcome.kind === 'stopped' && outcome.reason.type === 'retries_exhausted') {
@@ -123,7 +128,9 @@ export async function delegate(
       }
       case 'correct':
         if (corrections >= (ctx.maxCorrections ?? 3)) {
-          return refuse(`the ${agentName} thread did not produce a valid result after ${corrections} corrections: ${decision.message}`);
+          return refuse(
+            `the ${agentName} thread did not produce a valid result after ${corrections} corrections: ${decision.message}`,
+          );
         }
         corrections++;
         await log.append({
@@ -139,13 +146,22 @@ export async function delegate(
 }
 
 /** Corrections already sent to the child for this delegation (messages after the delegation's own). */
-function correctionsSince(ctx: DelegationContext, parentId: string, childId: string, delegationToolUseId: string): number {
+function correctionsSince(
+  ctx: DelegationContext,
+  parentId: string,
+  childId: string,
+  delegationToolUseId: string,
+): number {
   const delivery = ctx.facts(parentId).deliveries.get(delegationToolUseId);
   if (!delivery || delivery.childId !== childId) return 0;
   return ctx.facts(childId).receivedSeqs.filter((seq) => seq > delivery.seq + 1).length;
 }
 
-export function isAncestorAgent(threads: Readonly<Record<string, ThreadState>>, threadId: string, agentName: string): boolean {
+export function isAncestorAgent(
+  threads: Readonly<Record<string, ThreadState>>,
+  threadId: string,
+  agentName: string,
+): boolean {
   for (let t = threads[threadId]; t; t = t.parentThreadId ? threads[t.parentThreadId] : undefined) {
     if (t.agentName === agentName) return true;
   }
@@ -158,7 +174,13 @@ export function depthOf(threads: Readonly<Record<string, ThreadState>>, threadId
   return depth;
 }
 
-async function childThread(ctx: DelegationContext, parentId: string, agentName: string, key: string, version: number): Promise<string> {
+async function childThread(
+  ctx: DelegationContext,
+  parentId: string,
+  agentName: string,
+  key: string,
+  version: number,
+): Promise<string> {
   const existing = ctx.facts(parentId).children.get(childKey(agentName, key));
   if (existing) return existing;
   const id = newId('sthr');

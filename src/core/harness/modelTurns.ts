@@ -37,7 +37,13 @@ export class ModelTurns {
 
   /** Asks for the thread's next turn and records it. Returns a stop reason when the thread must stop
    * (budget reached, the request failed). */
-  async request(threadId: string, agent: HarnessAgent, mayDelegate: boolean, signal: AbortSignal, extra: RequestExtras = {}): Promise<StopReason | undefined> {
+  async request(
+    threadId: string,
+    agent: HarnessAgent,
+    mayDelegate: boolean,
+    signal: AbortSignal,
+    extra: RequestExtras = {},
+  ): Promise<StopReason | undefined> {
     const { log, budget } = this.options;
     const tools = this.options.toolSpecs(enabledToolNames(agent.tools));
     if (mayDelegate) tools.push(delegationToolSpec(agent.callableAgents));
@@ -47,9 +53,15 @@ export class ModelTurns {
     const request: ModelRequest = { model: agent.model, max_tokens: agent.maxTokens, system, tools, messages };
     let reserved: CostEstimate | undefined;
     if (budget) {
-      const estimate = estimateRequestCost(request, log.state.threads[threadId], (u) => this.options.priceOf(agent.model, u));
+      const estimate = estimateRequestCost(request, log.state.threads[threadId], (u) =>
+        this.options.priceOf(agent.model, u),
+      );
       const usage = log.state.usage;
-      const spent = { ...usage, cost_usd: usage.cost_usd + this.inFlight.usd, input_tokens: usage.input_tokens + this.inFlight.tokens };
+      const spent = {
+        ...usage,
+        cost_usd: usage.cost_usd + this.inFlight.usd,
+        input_tokens: usage.input_tokens + this.inFlight.tokens,
+      };
       if (wouldExceedBudget(budget, spent, estimate)) return { type: 'budget_reached' };
       reserved = estimate;
       this.inFlight.usd += estimate.usd;
@@ -66,7 +78,12 @@ export class ModelTurns {
   }
 
   /** Sends one model request and records it: the span, then the turn (or the error). */
-  private async requestAndRecord(threadId: string, agent: HarnessAgent, request: ModelRequest, signal: AbortSignal): Promise<StopReason | undefined> {
+  private async requestAndRecord(
+    threadId: string,
+    agent: HarnessAgent,
+    request: ModelRequest,
+    signal: AbortSignal,
+  ): Promise<StopReason | undefined> {
     const { log } = this.options;
     const start = await log.append({ type: 'span.model_request_start', thread: threadId, model: agent.model }, 'batch');
     let response: ModelResponse;
@@ -77,7 +94,14 @@ export class ModelTurns {
         onTextDelta: (text) => this.options.onTextDelta?.(threadId, text),
       });
     } catch (error) {
-      const end = { type: 'span.model_request_end', thread: threadId, model_request_start_id: start.id, is_error: true, model_usage: NO_USAGE, cost_usd: 0 } as const;
+      const end = {
+        type: 'span.model_request_end',
+        thread: threadId,
+        model_request_start_id: start.id,
+        is_error: true,
+        model_usage: NO_USAGE,
+        cost_usd: 0,
+      } as const;
       await log.appendMany([end]);
       if (signal.aborted) return undefined;
       await log.append({

@@ -2,7 +2,13 @@
 // thread's own, threadFacts.ts) plus the two things a log cannot say — whether the person interrupted
 // this run, and which delegations this run has under way. Pure: the same view always gives the same
 // step, which is what the table tests and the replayed logs in test/fixtures/logs check.
-import { COMPLETE_STEP_TOOL_NAME, decideCompleteStep, stepFailureReport, stepRunAnswer, type PlanStepsFold } from '../pipeline/planSteps.ts';
+import {
+  COMPLETE_STEP_TOOL_NAME,
+  decideCompleteStep,
+  stepFailureReport,
+  stepRunAnswer,
+  type PlanStepsFold,
+} from '../pipeline/planSteps.ts';
 import type { SessionState } from '../session/sessionState.ts';
 import { SAFE_TO_RERUN, evaluatePermission, type ResolvedToolConfig } from '../tools/toolConfig.ts';
 import { DELEGATION_TOOL_NAME } from './delegationTool.ts';
@@ -12,11 +18,21 @@ import type { ThreadFacts } from './threadFacts.ts';
 import { assistantText } from './threadContext.ts';
 import type { SandboxAccess } from '../sandbox/sandbox.ts';
 import { COMMAND_TOOLS } from '../tools/unconfinedTools.ts';
-import { HALTED_BEFORE_RUN, INTERRUPTED_BEFORE_RUN, INTERRUPTED_OUTCOME_UNKNOWN, deniedText, notEnabledText, unconfinedRefusalText } from './toolResults.ts';
+import {
+  HALTED_BEFORE_RUN,
+  INTERRUPTED_BEFORE_RUN,
+  INTERRUPTED_OUTCOME_UNKNOWN,
+  deniedText,
+  notEnabledText,
+  unconfinedRefusalText,
+} from './toolResults.ts';
 
 /** A delegation this run started: still running, held for a person (the events to wait on), or
  * settled without an answer (its thread was interrupted), which this run leaves alone. */
-export type DelegationRun = { state: 'running' } | { state: 'held'; eventIds: readonly string[] } | { state: 'settled' };
+export type DelegationRun =
+  | { state: 'running' }
+  | { state: 'held'; eventIds: readonly string[] }
+  | { state: 'settled' };
 
 /** What the runtime's supervision adds to a thread's view: the plan's steps and the limits it holds. */
 export interface SupervisionView {
@@ -31,7 +47,13 @@ export interface SupervisionView {
 
 export interface ThreadView {
   threadId: string;
-  agent: { name: string; tools: readonly ResolvedToolConfig[]; maxTurns?: number; access?: SandboxAccess; unconfined?: boolean };
+  agent: {
+    name: string;
+    tools: readonly ResolvedToolConfig[];
+    maxTurns?: number;
+    access?: SandboxAccess;
+    unconfined?: boolean;
+  };
   /** Whether `send_to_agent` may run here: the agent has callees and the depth bound is not reached. */
   mayDelegate: boolean;
   facts: ThreadFacts;
@@ -61,7 +83,8 @@ export function nextStep(view: ThreadView): Step {
       if (view.interrupted || !view.pending.has(use.id) || view.delegations.has(use.id)) continue;
       // A thread the runtime stopped runs nothing more of its turn.
       if (facts.halt && use.seq > facts.halt.seq) return answer(threadId, use.id, HALTED_BEFORE_RUN);
-      if (use.name === DELEGATION_TOOL_NAME && use.evaluated_permission === 'allow') return { kind: 'delegate', threadId, use };
+      if (use.name === DELEGATION_TOOL_NAME && use.evaluated_permission === 'allow')
+        return { kind: 'delegate', threadId, use };
       if (use.evaluated_permission === 'deny') return answer(threadId, use.id, refusedText(use.name, view.agent));
       if (use.evaluated_permission === 'ask') {
         const confirmation = facts.confirmations.get(use.id);
@@ -70,7 +93,8 @@ export function nextStep(view: ThreadView): Step {
           askingOn = use.id;
           break;
         }
-        if (confirmation.event.result === 'deny') return answer(threadId, use.id, deniedText(confirmation.event.deny_message));
+        if (confirmation.event.result === 'deny')
+          return answer(threadId, use.id, deniedText(confirmation.event.deny_message));
       }
       if (use.name === COMPLETE_STEP_TOOL_NAME) return completeStep(view, use);
       return { kind: 'run_tool', threadId, use };
@@ -86,13 +110,15 @@ export function nextStep(view: ThreadView): Step {
     if (eventIds.length > 0) return { kind: 'wait', threadId, eventIds };
   }
   if (view.interrupted) return { kind: 'stop', threadId, reason: 'interrupted' };
-  if (facts.halt) return { kind: 'done', threadId, text: haltText(view), endEventId: facts.halt.eventId, halt: facts.halt.kind };
+  if (facts.halt)
+    return { kind: 'done', threadId, text: haltText(view), endEventId: facts.halt.eventId, halt: facts.halt.kind };
   if (facts.awaitingModel) {
     const loop = detectLoop(facts, view.supervision?.loopLimits ?? NO_LOOP_LIMITS, view.agent.maxTurns);
     if (loop) return { kind: 'record_loop', threadId, finding: loop };
     const tokens = Math.ceil(facts.contextChars / CHARS_PER_TOKEN);
     const limit = view.supervision?.compactAboveTokens;
-    if (limit !== undefined && tokens > limit && !facts.compactedLast) return { kind: 'compact_thread', threadId, tokens };
+    if (limit !== undefined && tokens > limit && !facts.compactedLast)
+      return { kind: 'compact_thread', threadId, tokens };
     return { kind: 'request_model', threadId };
   }
   return turn
@@ -122,7 +148,9 @@ function recordStep(view: ThreadView, block: ToolUseBlock): Step {
 
 /** Why a call is refused: not enabled for the agent, or a command where nothing confines it. */
 function refusedText(toolName: string, agent: ThreadView['agent']): string {
-  return agent.unconfined && agent.access === 'read_only' && COMMAND_TOOLS.has(toolName) ? unconfinedRefusalText(toolName, agent.name) : notEnabledText(toolName, agent.name);
+  return agent.unconfined && agent.access === 'read_only' && COMMAND_TOOLS.has(toolName)
+    ? unconfinedRefusalText(toolName, agent.name)
+    : notEnabledText(toolName, agent.name);
 }
 
 function answer(threadId: string, toolUseId: string, text: string, isError = true): Step {
@@ -176,11 +204,18 @@ export function wakeSteps(state: SessionState, factsOf: (threadId: string) => Th
       recovered.push(use.id);
       // A step's validation is the runtime's own: its thread answers it from the recorded run, or runs it again.
       if (SAFE_TO_RERUN.has(use.name) || use.name === COMPLETE_STEP_TOOL_NAME) continue;
-      steps.push({ kind: 'answer_tool', threadId: use.thread, toolUseId: use.id, text: INTERRUPTED_OUTCOME_UNKNOWN, isError: true });
+      steps.push({
+        kind: 'answer_tool',
+        threadId: use.thread,
+        toolUseId: use.id,
+        text: INTERRUPTED_OUTCOME_UNKNOWN,
+        isError: true,
+      });
     }
     if (thread.openModelRequestId) recovered.push(thread.openModelRequestId);
   }
-  if (recovered.length > 0 && state.primaryThreadId) steps.push({ kind: 'record_wake', threadId: state.primaryThreadId, recovered });
+  if (recovered.length > 0 && state.primaryThreadId)
+    steps.push({ kind: 'record_wake', threadId: state.primaryThreadId, recovered });
   return steps;
 }
 

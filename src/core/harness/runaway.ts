@@ -17,18 +17,34 @@ export const DEFAULT_LOOP_LIMITS: LoopLimits = { repeatedTurns: 3, staleTurns: 8
 export type LoopFinding = Pick<EventOfType<'agent_os.loop_detected'>, 'reason' | 'detail' | 'turns'>;
 
 /** Whether the thread must stop before its next model request. */
-export function detectLoop(facts: ThreadFacts, limits: LoopLimits, maxTurns: number | undefined): LoopFinding | undefined {
+export function detectLoop(
+  facts: ThreadFacts,
+  limits: LoopLimits,
+  maxTurns: number | undefined,
+): LoopFinding | undefined {
   const turns = facts.turnsSinceInput;
   if (maxTurns !== undefined && turns >= maxTurns) {
-    return { reason: 'max_turns', detail: `the agent's maxTurns is ${maxTurns}, and the thread took ${turns} turns on its task`, turns };
+    return {
+      reason: 'max_turns',
+      detail: `the agent's maxTurns is ${maxTurns}, and the thread took ${turns} turns on its task`,
+      turns,
+    };
   }
   const { repeatedTurns, staleTurns } = loopCounts(facts);
   if (repeatedTurns >= limits.repeatedTurns) {
     const call = facts.currentTurn?.split('\n')[0] ?? '';
-    return { reason: 'repeated_tool_call', detail: `the same call with the same result ${repeatedTurns} turns in a row: ${shorten(call)}`, turns };
+    return {
+      reason: 'repeated_tool_call',
+      detail: `the same call with the same result ${repeatedTurns} turns in a row: ${shorten(call)}`,
+      turns,
+    };
   }
   if (staleTurns >= limits.staleTurns) {
-    return { reason: 'no_progress', detail: `${staleTurns} turns in a row repeated earlier turns (the same calls, the same results)`, turns };
+    return {
+      reason: 'no_progress',
+      detail: `${staleTurns} turns in a row repeated earlier turns (the same calls, the same results)`,
+      turns,
+    };
   }
   return undefined;
 }

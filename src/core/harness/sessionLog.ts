@@ -88,7 +88,13 @@ export class SessionLog {
       resolve = yes;
       reject = no;
     });
-    const entry: PendingAppend = { events: receipt.events, settled: 'waiting', resolve, reject, done: done.catch(() => undefined) };
+    const entry: PendingAppend = {
+      events: receipt.events,
+      settled: 'waiting',
+      resolve,
+      reject,
+      done: done.catch(() => undefined),
+    };
     this.pending.push(entry);
     receipt.durable.then(
       () => {

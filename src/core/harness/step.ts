@@ -23,7 +23,12 @@ export type Step =
   /** Answer a recorded call without running it (refused, denied, interrupted, outcome unknown). */
   | { kind: 'answer_tool'; threadId: string; toolUseId: string; text: string; isError: boolean }
   /** A `complete_step` call: the runtime runs the step's validation in the thread's sandbox and records it. */
-  | { kind: 'validate_step'; threadId: string; use: ToolUseEvent; validation: Extract<CompleteStepDecision, { kind: 'validate' }> }
+  | {
+      kind: 'validate_step';
+      threadId: string;
+      use: ToolUseEvent;
+      validation: Extract<CompleteStepDecision, { kind: 'validate' }>;
+    }
   /** The thread's context nears the model's window: record `agent.thread_context_compacted` (its summary
    * replaces the earlier tool results in the thread's next requests). */
   | { kind: 'compact_thread'; threadId: string; tokens: number }

@@ -57,7 +57,10 @@ export function buildTranscript(threadEvents: readonly SessionEvent[]): ThreadTr
       case 'span.model_request_end':
         if (!event.is_error && event.content) {
           const blocks = event.content.map(toRequestBlock);
-          messages.push({ role: 'assistant', content: cleared(event.seq) ? blocks.map((b) => (b.type === 'tool_use' ? { ...b, input: {} } : b)) : blocks });
+          messages.push({
+            role: 'assistant',
+            content: cleared(event.seq) ? blocks.map((b) => (b.type === 'tool_use' ? { ...b, input: {} } : b)) : blocks,
+          });
           lastAssistant = { content: event.content, endEventId: event.id };
         }
         break;

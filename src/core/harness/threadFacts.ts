@@ -105,7 +105,8 @@ export function applyThreadEvent(facts: ThreadFacts, event: SessionEvent): void 
       }
       break;
     case 'agent_os.step_updated':
-      if (event.state === 'failed') facts.halt = { kind: 'step_failed', eventId: event.id, seq: event.seq, stepId: event.step_id };
+      if (event.state === 'failed')
+        facts.halt = { kind: 'step_failed', eventId: event.id, seq: event.seq, stepId: event.step_id };
       break;
     case 'agent_os.loop_detected':
       facts.halt = { kind: 'loop_detected', eventId: event.id, seq: event.seq, detail: event.detail };
@@ -118,7 +119,8 @@ export function applyThreadEvent(facts: ThreadFacts, event: SessionEvent): void 
       if (facts.knownUses.has(event.tool_use_id)) {
         facts.awaitingModel = true;
         addContext(facts, textLength(event.content));
-        if (facts.currentTurn !== undefined) facts.currentTurn += `\n= ${event.is_error ? '!' : ''}${event.content.map((b) => b.text).join('\n')}`;
+        if (facts.currentTurn !== undefined)
+          facts.currentTurn += `\n= ${event.is_error ? '!' : ''}${event.content.map((b) => b.text).join('\n')}`;
       }
       break;
     case 'user.tool_confirmation':
@@ -188,7 +190,11 @@ function closeTurn(facts: ThreadFacts): void {
 /** The counters as they stand with the latest turn and the results it has so far. */
 export function loopCounts(facts: ThreadFacts): { repeatedTurns: number; staleTurns: number } {
   const turn = facts.currentTurn;
-  if (turn === undefined || !facts.currentHasCalls) return { repeatedTurns: turn === undefined ? facts.repeatedTurns : 0, staleTurns: turn === undefined ? facts.staleTurns : 0 };
+  if (turn === undefined || !facts.currentHasCalls)
+    return {
+      repeatedTurns: turn === undefined ? facts.repeatedTurns : 0,
+      staleTurns: turn === undefined ? facts.staleTurns : 0,
+    };
   return {
     repeatedTurns: turn === facts.previousTurn ? facts.repeatedTurns + 1 : 1,
     // Nothing new: the same calls with the same results as some earlier turn.
@@ -220,7 +226,8 @@ export class ThreadFactsCache {
     let entry = this.folded.get(threadId);
     if (!entry) this.folded.set(threadId, (entry = { facts: emptyThreadFacts(), count: 0 }));
     const events = this.eventsOf(threadId);
-    for (; entry.count < events.length; entry.count++) applyThreadEvent(entry.facts, events[entry.count] as SessionEvent);
+    for (; entry.count < events.length; entry.count++)
+      applyThreadEvent(entry.facts, events[entry.count] as SessionEvent);
     return entry.facts;
   }
 }

@@ -7,10 +7,17 @@ export const INTERRUPTED_OUTCOME_UNKNOWN =
 
 export const INTERRUPTED_BEFORE_RUN = 'interrupted by the user before it ran';
 
-export const HALTED_BEFORE_RUN = 'not run: the runtime stopped this thread (a plan step failed, or a loop was detected); its caller decides what happens next';
+export const HALTED_BEFORE_RUN =
+  'not run: the runtime stopped this thread (a plan step failed, or a loop was detected); its caller decides what happens next';
 
 export function toolResult(threadId: string, toolUseId: string, text: string, isError: boolean): EventInput {
-  return { type: 'agent.tool_result', thread: threadId, tool_use_id: toolUseId, content: [{ type: 'text', text }], is_error: isError };
+  return {
+    type: 'agent.tool_result',
+    thread: threadId,
+    tool_use_id: toolUseId,
+    content: [{ type: 'text', text }],
+    is_error: isError,
+  };
 }
 
 export function notEnabledText(toolName: string, agentName: string): string {

@@ -34,13 +34,18 @@ export function agentContext(input: AgentContextInput): string | undefined {
     );
   }
   if (input.preferences) {
-    parts.push(`The person's preferences for this repository, learned from their corrections in earlier sessions (version ${input.preferences.version}):\n${input.preferences.text.replace(/\s*<!--.*?-->/g, '').trim()}`);
+    parts.push(
+      `The person's preferences for this repository, learned from their corrections in earlier sessions (version ${input.preferences.version}):\n${input.preferences.text.replace(/\s*<!--.*?-->/g, '').trim()}`,
+    );
   }
   const files = input.memory?.files ?? [];
   if (files.length > 0) {
     parts.push(
       'Project memory — instructions the repository keeps for agents (AGENTS.md / CLAUDE.md, as they were when this session started; a nested file applies to its folder):',
-      ...files.map((f) => `<project_memory path="${f.path}"${f.truncated ? ' truncated="true"' : ''}>\n${f.content.trimEnd()}\n</project_memory>`),
+      ...files.map(
+        (f) =>
+          `<project_memory path="${f.path}"${f.truncated ? ' truncated="true"' : ''}>\n${f.content.trimEnd()}\n</project_memory>`,
+      ),
     );
   }
   return parts.length > 0 ? `# From Agent OS\n\n${parts.join('\n\n')}` : undefined;

@@ -27,7 +27,11 @@ function pullRequestOpenedAfter(events: readonly SessionEvent[], approval: Appro
 }
 
 /** The latest verdict was approved, but the push or the pull request has not happened (it failed). */
-export function approvedButNotCarriedOut(state: SessionState, events: readonly SessionEvent[], verdictEventId: string): boolean {
+export function approvedButNotCarriedOut(
+  state: SessionState,
+  events: readonly SessionEvent[],
+  verdictEventId: string,
+): boolean {
   if (state.latestVerdict?.id !== verdictEventId) return false;
   const approval = latestApprovalOf(events, verdictEventId);
   return approval?.decision === 'approve' && !pullRequestOpenedAfter(events, approval);
@@ -35,14 +39,22 @@ export function approvedButNotCarriedOut(state: SessionState, events: readonly S
 
 /** The verdict a person may decide now, or the reason they may not. `overrideApproval`: an approval
  * that could not be carried out may be replaced by a request for changes. */
-export function decidableVerdict(state: SessionState, events: readonly SessionEvent[], verdictEventId: string, overrideApproval: boolean): Verdict {
+export function decidableVerdict(
+  state: SessionState,
+  events: readonly SessionEvent[],
+  verdictEventId: string,
+  overrideApproval: boolean,
+): Verdict {
   const verdict = events.find((e): e is Verdict => e.id === verdictEventId && e.type === 'agent_os.verdict_submitted');
-  if (!verdict) throw new AgentOsError('APPROVAL_REFUSED', `event ${verdictEventId} is not a verdict of session ${state.id}`);
+  if (!verdict)
+    throw new AgentOsError('APPROVAL_REFUSED', `event ${verdictEventId} is not a verdict of session ${state.id}`);
   if (state.latestVerdict?.id !== verdict.id) {
     throw new AgentOsError('APPROVAL_REFUSED', `verdict ${verdictEventId} is not the latest verdict of this session`);
   }
-  if (verdict.verdict.decision !== 'APPROVE') throw new AgentOsError('APPROVAL_REFUSED', 'only an APPROVE verdict can be approved');
-  if (!overrideApproval && latestApprovalOf(events, verdict.id)) throw new AgentOsError('APPROVAL_REFUSED', 'this verdict was already decided');
+  if (verdict.verdict.decision !== 'APPROVE')
+    throw new AgentOsError('APPROVAL_REFUSED', 'only an APPROVE verdict can be approved');
+  if (!overrideApproval && latestApprovalOf(events, verdict.id))
+    throw new AgentOsError('APPROVAL_REFUSED', 'this verdict was already decided');
   return verdict;
 }
 
@@ -51,23 +63,40 @@ export function nextApprovalStep(state: SessionState, events: readonly SessionEv
   const verdict = state.latestVerdict;
   const approval = verdict ? latestApprovalOf(events, verdict.id) : undefined;
   if (!verdict || !approval) return { kind: 'none' };
-  if (approval.decision === 'approve' && !pullRequestOpenedAfter(events, approval)) return { kind: 'open_pull_request', verdict, approval };
+  if (approval.decision === 'approve' && !pullRequestOpenedAfter(events, approval))
+    return { kind: 'open_pull_request', verdict, approval };
   const answer = heldReviewAnswer(state, events, verdict, approval);
   return answer ? { kind: 'answer_held_review', events: answer } : { kind: 'none' };
 }
 
 /** The answer to the Coordinator's call to the Reviewer that the verdict held open, if it still is. */
-function heldReviewAnswer(state: SessionState, events: readonly SessionEvent[], verdict: Verdict, approval: Approval): EventInput[] | undefined {
+function heldReviewAnswer(
+  state: SessionState,
+  events: readonly SessionEvent[],
+  verdict: Verdict,
+  approval: Approval,
+): EventInput[] | undefined {
   const reviewerThread = verdict.thread;
   const parent = state.threads[reviewerThread]?.parentThreadId;
   if (!parent) return undefined;
   const held = [...(state.threads[parent]?.pendingToolUses.values() ?? [])].find((use) =>
-    events.some((e) => e.type === 'agent.thread_message_sent' && e.delegation_tool_use_id === use.id && e.to_session_thread_id === reviewerThread),
+    events.some(
+      (e) =>
+        e.type === 'agent.thread_message_sent' &&
+        e.delegation_tool_use_id === use.id &&
+        e.to_session_thread_id === reviewerThread,
+    ),
   );
   if (!held) return undefined;
   const text = approvalOutcomeText(events, approval);
   return [
-    { type: 'agent.thread_message_sent', thread: reviewerThread, to_session_thread_id: parent, content: [{ type: 'text', text }], delegation_tool_use_id: held.id },
+    {
+      type: 'agent.thread_message_sent',
+      thread: reviewerThread,
+      to_session_thread_id: parent,
+      content: [{ type: 'text', text }],
+      delegation_tool_use_id: held.id,
+    },
     toolResult(parent, held.id, text, false),
   ];
 }
@@ -80,7 +109,9 @@ export function approvalOutcomeText(events: readonly SessionEvent[], approval: A
       'Send this feedback to the Coder, then ask the Reviewer to review again.'
     );
   }
-  const pr = [...events].reverse().find((e): e is EventOfType<'agent_os.pull_request_opened'> => e.type === 'agent_os.pull_request_opened');
+  const pr = [...events]
+    .reverse()
+    .find((e): e is EventOfType<'agent_os.pull_request_opened'> => e.type === 'agent_os.pull_request_opened');
   return pr
     ? `The person approved the verdict. Pull request #${pr.number} was opened: ${pr.url}. Finish with a short summary.`
     : 'The person approved the verdict.';

@@ -15,22 +15,41 @@ export interface QuestionPolicy {
   askAlways: boolean;
 }
 
-export const DEFAULT_QUESTION_POLICY: QuestionPolicy = { askOnQuestions: true, askBelowConfidence: 0.5, askAlways: false };
+export const DEFAULT_QUESTION_POLICY: QuestionPolicy = {
+  askOnQuestions: true,
+  askBelowConfidence: 0.5,
+  askAlways: false,
+};
 
 type Asked = EventOfType<'agent_os.questions_asked'>;
 
 export function lowestConfidence(plan: Plan): number | undefined {
-  const all = [plan.confidence, ...plan.steps.map((s) => s.confidence)].filter((c): c is number => typeof c === 'number');
+  const all = [plan.confidence, ...plan.steps.map((s) => s.confidence)].filter(
+    (c): c is number => typeof c === 'number',
+  );
   return all.length > 0 ? Math.min(...all) : undefined;
 }
 
 /** The questions event to ask for a plan just submitted, or undefined to go on. `answeredBefore`: the person
  * already answered questions in this delegation (the plan is the revised one). */
-export function questionsFor(plan: Plan, planEvent: { id: string; thread: string }, policy: QuestionPolicy, answeredBefore: boolean): EventInput | undefined {
+export function questionsFor(
+  plan: Plan,
+  planEvent: { id: string; thread: string },
+  policy: QuestionPolicy,
+  answeredBefore: boolean,
+): EventInput | undefined {
   const questions = policy.askOnQuestions ? (plan.questions ?? []) : [];
   const confidence = lowestConfidence(plan);
   const low = confidence !== undefined && confidence < policy.askBelowConfidence;
-  const reason: Asked['reason'] | undefined = policy.askAlways ? 'always' : answeredBefore ? undefined : questions.length > 0 ? 'questions' : low ? 'low_confidence' : undefined;
+  const reason: Asked['reason'] | undefined = policy.askAlways
+    ? 'always'
+    : answeredBefore
+      ? undefined
+      : questions.length > 0
+        ? 'questions'
+        : low
+          ? 'low_confidence'
+          : undefined;
   if (!reason) return undefined;
   const asked = [...questions];
   if (low || reason === 'always') {
@@ -55,8 +74,14 @@ export function questionsAskedFor(events: readonly SessionEvent[], planEventId: 
   return events.find((e): e is Asked => e.type === 'agent_os.questions_asked' && e.plan_event_id === planEventId);
 }
 
-export function answersTo(events: readonly SessionEvent[], questionsEventId: string): EventOfType<'agent_os.questions_answered'> | undefined {
-  return events.find((e): e is EventOfType<'agent_os.questions_answered'> => e.type === 'agent_os.questions_answered' && e.questions_event_id === questionsEventId);
+export function answersTo(
+  events: readonly SessionEvent[],
+  questionsEventId: string,
+): EventOfType<'agent_os.questions_answered'> | undefined {
+  return events.find(
+    (e): e is EventOfType<'agent_os.questions_answered'> =>
+      e.type === 'agent_os.questions_answered' && e.questions_event_id === questionsEventId,
+  );
 }
 
 /** The questions a person may answer now: the latest asked, not answered yet. */
@@ -82,7 +107,17 @@ export function answersText(asked: Asked, answers: readonly string[]): string {
 export function answerEvents(asked: Asked, answers: readonly string[], plannerThreadParent: string): EventInput[] {
   const text = answersText(asked, answers);
   return [
-    { type: 'agent_os.questions_answered', thread: asked.thread, questions_event_id: asked.id, answers: asked.questions.map((_, i) => answers[i] ?? '') },
-    { type: 'agent.thread_message_received', thread: asked.thread, from_session_thread_id: plannerThreadParent, content: [{ type: 'text', text }] },
+    {
+      type: 'agent_os.questions_answered',
+      thread: asked.thread,
+      questions_event_id: asked.id,
+      answers: asked.questions.map((_, i) => answers[i] ?? ''),
+    },
+    {
+      type: 'agent.thread_message_received',
+      thread: asked.thread,
+      from_session_thread_id: plannerThreadParent,
+      content: [{ type: 'text', text }],
+    },
   ];
 }

@@ -25,7 +25,7 @@ export function completeStepToolSpec(): ToolSpec {
   return {
     name: COMPLETE_STEP_TOOL_NAME,
     description:
-      'Report a plan step done. The runtime then runs that step\'s validation command itself, from the repository ' +
+      "Report a plan step done. The runtime then runs that step's validation command itself, from the repository " +
       'root in a fresh shell of your sandbox, and answers with the result: passed, or the failing output for your ' +
       'next attempt. Steps go in plan order; each has a limited number of attempts.',
     input_schema: {
@@ -78,7 +78,8 @@ export class PlanStepsFold {
       case 'agent_os.validation_run':
         if (event.purpose === 'step') {
           if (event.tool_use_id) this.runs.set(event.tool_use_id, event);
-          const step = event.plan_event_id && event.step_id ? this.stepOf(event.plan_event_id, event.step_id) : undefined;
+          const step =
+            event.plan_event_id && event.step_id ? this.stepOf(event.plan_event_id, event.step_id) : undefined;
           if (step) step.lastRun = event;
         }
         break;
@@ -141,18 +142,40 @@ export type CompleteStepDecision =
 /** What a `complete_step` call gets: a refusal, or the validation run the runtime makes now. */
 export function decideCompleteStep(progress: PlanProgress | undefined, input: unknown): CompleteStepDecision {
   const refuse = (text: string): CompleteStepDecision => ({ kind: 'answer', text, isError: true });
-  if (!progress || progress.steps.length === 0) return refuse('there is no accepted plan in this session: complete_step reports the steps of one');
+  if (!progress || progress.steps.length === 0)
+    return refuse('there is no accepted plan in this session: complete_step reports the steps of one');
   const parsed = CompleteStepInput.safeParse(input);
-  if (!parsed.success) return refuse(`invalid complete_step input: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    return refuse(
+      `invalid complete_step input: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`,
+    );
   const index = progress.steps.findIndex((s) => s.id === parsed.data.step_id);
   const step = progress.steps[index];
-  if (!step) return refuse(`the plan has no step '${parsed.data.step_id}' (its steps: ${progress.steps.map((s) => s.id).join(', ')})`);
+  if (!step)
+    return refuse(
+      `the plan has no step '${parsed.data.step_id}' (its steps: ${progress.steps.map((s) => s.id).join(', ')})`,
+    );
   const earlier = progress.steps.slice(0, index).find((s) => s.state !== 'passed');
-  if (earlier) return refuse(`step ${earlier.id} ("${earlier.title}") has not passed yet: steps are completed in plan order`);
-  if (step.state === 'passed') return { kind: 'answer', text: `step ${step.id} already passed its validation (${step.lastRun ? runWords(step.lastRun) : 'recorded'}).`, isError: false };
-  if (step.state === 'failed') return refuse(`step ${step.id} failed its validation ${step.attempts} times and has no attempts left: stop and report`);
+  if (earlier)
+    return refuse(`step ${earlier.id} ("${earlier.title}") has not passed yet: steps are completed in plan order`);
+  if (step.state === 'passed')
+    return {
+      kind: 'answer',
+      text: `step ${step.id} already passed its validation (${step.lastRun ? runWords(step.lastRun) : 'recorded'}).`,
+      isError: false,
+    };
+  if (step.state === 'failed')
+    return refuse(
+      `step ${step.id} failed its validation ${step.attempts} times and has no attempts left: stop and report`,
+    );
   if (!step.validation) return refuse(`step ${step.id} has no validation command`);
-  return { kind: 'validate', planEventId: progress.planEventId, stepId: step.id, command: step.validation, attempt: step.attempts + 1 };
+  return {
+    kind: 'validate',
+    planEventId: progress.planEventId,
+    stepId: step.id,
+    command: step.validation,
+    attempt: step.attempts + 1,
+  };
 }
 
 /** What the runtime saw when it ran a command. */
@@ -201,7 +224,11 @@ export function stepRunEvents(
 }
 
 /** The step's state as the runtime starts its validation run. */
-export function stepRunningEvent(threadId: string, decision: Extract<CompleteStepDecision, { kind: 'validate' }>, maxAttempts: number): EventInput {
+export function stepRunningEvent(
+  threadId: string,
+  decision: Extract<CompleteStepDecision, { kind: 'validate' }>,
+  maxAttempts: number,
+): EventInput {
   return {
     type: 'agent_os.step_updated',
     thread: threadId,
@@ -214,7 +241,9 @@ export function stepRunningEvent(threadId: string, decision: Extract<CompleteSte
 }
 
 /** The fields of a run event that any purpose shares. */
-export function runFields(run: CommandRunResult): Pick<ValidationRun, 'command' | 'exit_code' | 'duration_ms' | 'output_tail' | 'passed' | 'failed' | 'sandbox_id'> {
+export function runFields(
+  run: CommandRunResult,
+): Pick<ValidationRun, 'command' | 'exit_code' | 'duration_ms' | 'output_tail' | 'passed' | 'failed' | 'sandbox_id'> {
   return {
     command: run.command,
     exit_code: run.exitCode,
@@ -227,7 +256,11 @@ export function runFields(run: CommandRunResult): Pick<ValidationRun, 'command' 
 }
 
 /** The answer to the `complete_step` call a recorded run settles. */
-export function stepRunAnswer(progress: PlanProgress | undefined, run: ValidationRun, maxAttempts: number): { text: string; isError: boolean } {
+export function stepRunAnswer(
+  progress: PlanProgress | undefined,
+  run: ValidationRun,
+  maxAttempts: number,
+): { text: string; isError: boolean } {
   const steps = progress?.steps ?? [];
   const index = steps.findIndex((s) => s.id === run.step_id);
   const step = steps[index];
@@ -237,7 +270,9 @@ export function stepRunAnswer(progress: PlanProgress | undefined, run: Validatio
   const reset = '(Your shell was restarted for it: its working directory and variables are reset.)';
   if (run.exit_code === 0) {
     const next = steps.slice(index + 1).find((s) => s.state !== 'passed');
-    const then = next ? `Go on with step ${next.id} ("${next.title}").` : 'Every step of the plan has passed. Finish with your report.';
+    const then = next
+      ? `Go on with step ${next.id} ("${next.title}").`
+      : 'Every step of the plan has passed. Finish with your report.';
     return { text: `${name} passed: ${how}. ${then}\n${reset}`, isError: false };
   }
   const output = run.output_tail ? `\nOutput (last lines):\n${run.output_tail}` : '';
@@ -260,7 +295,12 @@ export function stepFailureReport(progress: PlanProgress | undefined, stepId: st
   const run = step?.lastRun;
   const lines = [
     `STEP FAILED (the runtime's own validation, not the Coder's claim): step ${stepId}${step ? ` "${step.title}"` : ''} did not pass after ${step?.attempts ?? '?'} attempt(s), the most allowed.`,
-    ...(run ? [`Validation: \`${run.command}\` — last run ${runWords(run)}.`, ...(run.output_tail ? ['Last output:', run.output_tail] : [])] : []),
+    ...(run
+      ? [
+          `Validation: \`${run.command}\` — last run ${runWords(run)}.`,
+          ...(run.output_tail ? ['Last output:', run.output_tail] : []),
+        ]
+      : []),
     `Steps: ${steps.map((s) => `${s.id} ${s.state}${s.state === 'pending' ? ' (not started)' : ''}`).join('; ')}.`,
     'The Coder was stopped. Decide what happens next: report this to the person, or send the Coder new instructions (its thread keeps its history).',
   ];
@@ -274,7 +314,10 @@ export function unvalidatedSteps(progress: PlanProgress | undefined): StepProgre
 
 export function runWords(run: Pick<ValidationRun, 'exit_code' | 'duration_ms' | 'passed' | 'failed'>): string {
   const exit = run.exit_code === null ? 'did not finish' : `exit ${run.exit_code}`;
-  const counts = run.passed !== undefined || run.failed !== undefined ? `, ${run.passed ?? 0} passed, ${run.failed ?? 0} failed` : '';
+  const counts =
+    run.passed !== undefined || run.failed !== undefined
+      ? `, ${run.passed ?? 0} passed, ${run.failed ?? 0} failed`
+      : '';
   return `${exit}${counts}, ${run.duration_ms} ms`;
 }
 
@@ -285,7 +328,10 @@ export function validationTail(output: string): string {
   let lines = all;
   if (all.length > TAIL_LINES) {
     const end = all.slice(-TAIL_END_LINES);
-    const failures = all.slice(0, -TAIL_END_LINES).filter((l) => FAILURE_LINE.test(l)).slice(0, TAIL_LINES - TAIL_END_LINES);
+    const failures = all
+      .slice(0, -TAIL_END_LINES)
+      .filter((l) => FAILURE_LINE.test(l))
+      .slice(0, TAIL_LINES - TAIL_END_LINES);
     lines = failures.length > 0 ? [...failures, '…', ...end] : all.slice(-TAIL_LINES);
   }
   const text = lines.map((l) => (l.length > 300 ? `${l.slice(0, 299)}…` : l)).join('\n');

@@ -21,9 +21,15 @@ export interface SessionStart {
 /** The primary thread, the session's pinned configuration, and the task as its first message. */
 export function sessionStartEvents(start: SessionStart): EventInput[] {
   const { primaryThreadId: primary, budget } = start;
-  const limits = budget && (budget.maxUsd !== undefined || budget.maxTokens !== undefined)
-    ? { budget: { ...(budget.maxUsd !== undefined ? { max_usd: budget.maxUsd } : {}), ...(budget.maxTokens !== undefined ? { max_tokens: budget.maxTokens } : {}) } }
-    : {};
+  const limits =
+    budget && (budget.maxUsd !== undefined || budget.maxTokens !== undefined)
+      ? {
+          budget: {
+            ...(budget.maxUsd !== undefined ? { max_usd: budget.maxUsd } : {}),
+            ...(budget.maxTokens !== undefined ? { max_tokens: budget.maxTokens } : {}),
+          },
+        }
+      : {};
   return [
     {
       type: 'session.thread_created',
@@ -33,17 +39,34 @@ export function sessionStartEvents(start: SessionStart): EventInput[] {
       agent_version: start.versions[start.primaryAgent] as number,
       parent_thread_id: null,
     },
-    { type: 'agent_os.session_configured', thread: primary, agent_versions: start.versions, sandbox: start.sandbox, ...limits },
-    ...(start.memory?.length ? [{ type: 'agent_os.project_memory' as const, thread: primary, files: start.memory }] : []),
-    ...(start.preferences ? [{ type: 'agent_os.preferences_pinned' as const, thread: primary, ...start.preferences }] : []),
+    {
+      type: 'agent_os.session_configured',
+      thread: primary,
+      agent_versions: start.versions,
+      sandbox: start.sandbox,
+      ...limits,
+    },
+    ...(start.memory?.length
+      ? [{ type: 'agent_os.project_memory' as const, thread: primary, files: start.memory }]
+      : []),
+    ...(start.preferences
+      ? [{ type: 'agent_os.preferences_pinned' as const, thread: primary, ...start.preferences }]
+      : []),
     { type: 'user.message', thread: primary, content: [{ type: 'text', text: start.prompt }] },
   ];
 }
 
 /** A log cut off while its session was being created, before its first events were all written. */
-export function neverStarted(state: SessionState, threadEvents: (threadId: string) => readonly SessionEvent[]): boolean {
+export function neverStarted(
+  state: SessionState,
+  threadEvents: (threadId: string) => readonly SessionEvent[],
+): boolean {
   const primary = state.primaryThreadId;
-  return primary === undefined || state.configured === undefined || !threadEvents(primary).some((e) => e.type === 'user.message');
+  return (
+    primary === undefined ||
+    state.configured === undefined ||
+    !threadEvents(primary).some((e) => e.type === 'user.message')
+  );
 }
 
 export const CLOSED_WHILE_ASKING =
@@ -54,9 +77,16 @@ export const CLOSED_WHILE_ASKING =
  * running it) stops waiting, as on the platform: the calls still asking are closed with an error result
  * (the agent may ask again when resumed), their threads and the session idle.
  */
-export function interruptEvents(state: SessionState, events: readonly SessionEvent[], threadId: string | undefined, running: boolean): EventInput[] {
+export function interruptEvents(
+  state: SessionState,
+  events: readonly SessionEvent[],
+  threadId: string | undefined,
+  running: boolean,
+): EventInput[] {
   const primary = state.primaryThreadId as string;
-  const out: EventInput[] = [{ type: 'user.interrupt', thread: threadId ?? primary, ...(threadId ? { session_thread_id: threadId } : {}) }];
+  const out: EventInput[] = [
+    { type: 'user.interrupt', thread: threadId ?? primary, ...(threadId ? { session_thread_id: threadId } : {}) },
+  ];
   if (running || state.stopReason?.type !== 'requires_action') return out;
   const confirmed = new Set(events.flatMap((e) => (e.type === 'user.tool_confirmation' ? [e.tool_use_id] : [])));
   const waiting = Object.values(state.threads)
@@ -67,7 +97,13 @@ export function interruptEvents(state: SessionState, events: readonly SessionEve
   out.push(...waiting.map((use) => toolResult(use.thread, use.id, CLOSED_WHILE_ASKING, true)));
   for (const thread of new Set(waiting.map((use) => use.thread))) {
     const agent = state.threads[thread]?.agentName ?? 'agent';
-    out.push({ type: 'session.thread_status_idle', thread, session_thread_id: thread, agent_name: agent, stop_reason: { type: 'end_turn' } });
+    out.push({
+      type: 'session.thread_status_idle',
+      thread,
+      session_thread_id: thread,
+      agent_name: agent,
+      stop_reason: { type: 'end_turn' },
+    });
   }
   out.push({ type: 'session.status_idle', thread: primary, stop_reason: { type: 'end_turn' } });
   return out;

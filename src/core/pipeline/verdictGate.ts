@@ -9,15 +9,32 @@ type ValidationRun = EventOfType<'agent_os.validation_run'>;
 
 export type SuiteRunInput = Extract<EventInput, { type: 'agent_os.validation_run' }>;
 
-export function suiteRunEvent(threadId: string, modelRequestEndId: string, commit: string, run: CommandRunResult): SuiteRunInput {
-  return { type: 'agent_os.validation_run', thread: threadId, purpose: 'test_suite', ...runFields(run), commit, verdict_model_request_end_id: modelRequestEndId };
+export function suiteRunEvent(
+  threadId: string,
+  modelRequestEndId: string,
+  commit: string,
+  run: CommandRunResult,
+): SuiteRunInput {
+  return {
+    type: 'agent_os.validation_run',
+    thread: threadId,
+    purpose: 'test_suite',
+    ...runFields(run),
+    commit,
+    verdict_model_request_end_id: modelRequestEndId,
+  };
 }
 
 /** The suite run already recorded for a Reviewer's turn (the hook is asked again after a crash). */
 export function suiteRunOf(events: readonly SessionEvent[], modelRequestEndId: string): ValidationRun | undefined {
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i] as SessionEvent;
-    if (e.type === 'agent_os.validation_run' && e.purpose === 'test_suite' && e.verdict_model_request_end_id === modelRequestEndId) return e;
+    if (
+      e.type === 'agent_os.validation_run' &&
+      e.purpose === 'test_suite' &&
+      e.verdict_model_request_end_id === modelRequestEndId
+    )
+      return e;
   }
   return undefined;
 }
@@ -34,7 +51,9 @@ export function suiteSummary(run: ValidationRun): SuiteRunSummary {
 }
 
 /** What the Reviewer is told when its APPROVE is not accepted. */
-export function suiteRefusal(run: Pick<ValidationRun, 'command' | 'exit_code' | 'duration_ms' | 'passed' | 'failed' | 'output_tail' | 'commit'>): string {
+export function suiteRefusal(
+  run: Pick<ValidationRun, 'command' | 'exit_code' | 'duration_ms' | 'passed' | 'failed' | 'output_tail' | 'commit'>,
+): string {
   return [
     `Your APPROVE was not accepted. The runtime ran the repository's test command itself, \`${run.command}\`, in your clean room at commit ${run.commit?.slice(0, 12) ?? 'the head'}: ${runWords(run)}.`,
     ...(run.output_tail ? ['Output (last lines):', run.output_tail] : []),

@@ -2,10 +2,29 @@
 // file store (test/conformance/sessionStoreConformance.ts), minus durability: nothing outlives the process.
 import { FenceLostError, SessionExistsError, SessionLockedError, SessionNotFoundError } from '../errors.ts';
 import type { EventInput, SessionEvent } from '../events/sessionEvent.ts';
-import { assertForkPoint, assertSessionId, newSessionMeta, patchedMeta, serializeEvent, stampEvent } from './storeRules.ts';
+import {
+  assertForkPoint,
+  assertSessionId,
+  newSessionMeta,
+  patchedMeta,
+  serializeEvent,
+  stampEvent,
+} from './storeRules.ts';
 import { foldAll, type FoldedLog, type LogFold } from './logFold.ts';
 import { foldSession } from './sessionState.ts';
-import type { AppendReceipt, Durability, ForkRequest, LogCursor, LogPage, NewSession, OpenedLog, SessionMeta, SessionStore, SessionWriter, VerifyReport } from './sessionStore.ts';
+import type {
+  AppendReceipt,
+  Durability,
+  ForkRequest,
+  LogCursor,
+  LogPage,
+  NewSession,
+  OpenedLog,
+  SessionMeta,
+  SessionStore,
+  SessionWriter,
+  VerifyReport,
+} from './sessionStore.ts';
 
 interface MemorySession {
   meta: SessionMeta;
@@ -35,8 +54,16 @@ export class MemorySessionStore implements SessionStore {
     if (this.sessions.has(meta.id)) throw new SessionExistsError(meta.id);
     const now = this.now();
     const copied = source.records.slice(0, request.throughSeq);
-    const appended = (request.append ?? []).map((e, i) => serializeEvent(stampEvent(e, request.throughSeq + 1 + i, now)));
-    this.sessions.set(meta.id, { meta, records: [...copied, ...appended], fence: 0, writerOpen: false, listeners: new Set() });
+    const appended = (request.append ?? []).map((e, i) =>
+      serializeEvent(stampEvent(e, request.throughSeq + 1 + i, now)),
+    );
+    this.sessions.set(meta.id, {
+      meta,
+      records: [...copied, ...appended],
+      fence: 0,
+      writerOpen: false,
+      listeners: new Set(),
+    });
     return clone(meta);
   }
 
@@ -82,7 +109,9 @@ export class MemorySessionStore implements SessionStore {
   async readPage(sessionId: string, options?: { fromSeq?: number; limit?: number }): Promise<LogPage> {
     const records = this.session(sessionId).records;
     const from = Math.max(1, options?.fromSeq ?? 1);
-    const page = records.slice(from - 1, options?.limit === undefined ? undefined : from - 1 + Math.max(0, options.limit)).map(parse);
+    const page = records
+      .slice(from - 1, options?.limit === undefined ? undefined : from - 1 + Math.max(0, options.limit))
+      .map(parse);
     const seq = Math.min(records.length + 1, from + page.length);
     return { events: page, next: { offset: seq - 1, seq } };
   }
@@ -90,10 +119,16 @@ export class MemorySessionStore implements SessionStore {
   /** No checkpoints here: every reading folds the whole log. */
   async readFolded<S>(sessionId: string, fold: LogFold<S>): Promise<FoldedLog<S>> {
     const records = this.session(sessionId).records;
-    return { state: foldAll(fold, sessionId, records.map(parse)), next: { offset: records.length, seq: records.length + 1 } };
+    return {
+      state: foldAll(fold, sessionId, records.map(parse)),
+      next: { offset: records.length, seq: records.length + 1 },
+    };
   }
 
-  async *follow(sessionId: string, options: { fromSeq?: number; after?: LogCursor; signal: AbortSignal }): AsyncIterable<SessionEvent> {
+  async *follow(
+    sessionId: string,
+    options: { fromSeq?: number; after?: LogCursor; signal: AbortSignal },
+  ): AsyncIterable<SessionEvent> {
     const session = this.session(sessionId);
     let next = Math.max(1, options.after?.seq ?? 1, options.fromSeq ?? 1);
     let wake: (() => void) | undefined;

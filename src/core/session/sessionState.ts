@@ -89,7 +89,16 @@ export function totalTokens(usage: Usage): number {
 const NO_PENDING: ReadonlyMap<string, EventOfType<'agent.tool_use'>> = new Map();
 
 function newThread(id: string, agentName: string, parentThreadId: string | null): ThreadState {
-  return { id, agentName, parentThreadId, status: 'idle', usage: ZERO_USAGE, pendingToolUses: NO_PENDING, eventCount: 0, lastSeq: 0 };
+  return {
+    id,
+    agentName,
+    parentThreadId,
+    status: 'idle',
+    usage: ZERO_USAGE,
+    pendingToolUses: NO_PENDING,
+    eventCount: 0,
+    lastSeq: 0,
+  };
 }
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
@@ -126,7 +135,8 @@ function step(target: FoldTarget, event: SessionEvent): void {
       t.parentThreadId = event.parent_thread_id;
       if (event.agent_version !== undefined) t.agentVersion = event.agent_version;
       if (event.thread_key !== undefined) t.threadKey = event.thread_key;
-      if (event.parent_thread_id === null && s.primaryThreadId === undefined) s.primaryThreadId = event.session_thread_id;
+      if (event.parent_thread_id === null && s.primaryThreadId === undefined)
+        s.primaryThreadId = event.session_thread_id;
       break;
     }
     case 'session.thread_status_running': {
@@ -285,7 +295,8 @@ export class SessionFold {
   /** A copy of the state so far; later events do not change it. */
   get state(): SessionState {
     const threads: Record<string, ThreadState> = {};
-    for (const [id, t] of Object.entries(this.threads)) threads[id] = { ...t, pendingToolUses: new Map(t.pendingToolUses) };
+    for (const [id, t] of Object.entries(this.threads))
+      threads[id] = { ...t, pendingToolUses: new Map(t.pendingToolUses) };
     return { ...this.session, threads };
   }
 }

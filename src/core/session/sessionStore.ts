@@ -124,7 +124,10 @@ export interface SessionStore {
   readFolded<S>(sessionId: string, fold: LogFold<S>): Promise<FoldedLog<S>>;
   /** Yields events from `fromSeq` (or from `after`, a page's `next`) on, then follows new ones as the
    * writer appends them, until aborted. Never blocks the writer. */
-  follow(sessionId: string, options: { fromSeq?: number; after?: LogCursor; signal: AbortSignal }): AsyncIterable<SessionEvent>;
+  follow(
+    sessionId: string,
+    options: { fromSeq?: number; after?: LogCursor; signal: AbortSignal },
+  ): AsyncIterable<SessionEvent>;
   verify(sessionId: string): Promise<VerifyReport>;
 }
 

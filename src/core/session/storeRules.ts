@@ -53,7 +53,9 @@ function laterOf(a: string, b: string): string {
 function checkedMetadata(metadata: Record<string, string>): Record<string, string> {
   const entries = Object.entries(metadata);
   if (entries.length > MAX_METADATA_KEYS) {
-    throw new InvalidArgumentError(`session metadata has ${entries.length} keys; at most ${MAX_METADATA_KEYS} are allowed`);
+    throw new InvalidArgumentError(
+      `session metadata has ${entries.length} keys; at most ${MAX_METADATA_KEYS} are allowed`,
+    );
   }
   for (const [key, value] of entries) {
     if (typeof value !== 'string') throw new InvalidArgumentError(`session metadata '${key}' must be a string`);
@@ -74,7 +76,9 @@ export function stampEvent(input: EventInput, seq: number, now: Date): SessionEv
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    throw new InvalidEventError(`invalid event ${describeType(input)}: ${where}${issue?.message ?? 'does not match its schema'}`);
+    throw new InvalidEventError(
+      `invalid event ${describeType(input)}: ${where}${issue?.message ?? 'does not match its schema'}`,
+    );
   }
   // `type` first, then the envelope, then the rest: a log line reads well in a plain text editor.
   const { type, ...rest } = parsed.data;
@@ -93,7 +97,9 @@ export function stampEvent(input: EventInput, seq: number, now: Date): SessionEv
 /** Refuses a fork point that is not an event of the source, before anything is made. */
 export function assertForkPoint(sourceId: string, throughSeq: number, lastSeq: number): void {
   if (!Number.isInteger(throughSeq) || throughSeq < 1 || throughSeq > lastSeq) {
-    throw new InvalidArgumentError(`session ${sourceId} has no event ${String(throughSeq)} to fork from (its events are 1 to ${lastSeq})`);
+    throw new InvalidArgumentError(
+      `session ${sourceId} has no event ${String(throughSeq)} to fork from (its events are 1 to ${lastSeq})`,
+    );
   }
 }
 
@@ -102,7 +108,9 @@ export function serializeEvent(event: SessionEvent): string {
   try {
     return JSON.stringify(event);
   } catch (error) {
-    throw new InvalidEventError(`invalid event '${event.type}': not serializable as JSON (${(error as Error).message})`);
+    throw new InvalidEventError(
+      `invalid event '${event.type}': not serializable as JSON (${(error as Error).message})`,
+    );
   }
 }
 

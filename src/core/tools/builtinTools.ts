@@ -24,7 +24,9 @@ export const ReadInput = z.strictObject({
   /** 1-indexed, inclusive; an end ≤ 0 means the end of the file. */
   view_range: z
     .tuple([z.number().int().min(1), z.number().int()])
-    .refine(([start, end]) => end <= 0 || end >= start, { message: 'end_line must be ≥ start_line, or ≤ 0 for end of file' })
+    .refine(([start, end]) => end <= 0 || end >= start, {
+      message: 'end_line must be ≥ start_line, or ≤ 0 for end of file',
+    })
     .optional(),
 });
 export type ReadInput = z.infer<typeof ReadInput>;
@@ -83,8 +85,14 @@ export const BUILTIN_TOOL_SPECS: Record<BuiltinToolName, ToolSpec> = {
       type: 'object',
       properties: {
         command: { type: 'string', description: 'The command to run. Omit only together with restart.' },
-        restart: { type: 'boolean', description: 'Restart the persistent shell before running (or instead of) the command.' },
-        timeout_ms: { type: 'integer', description: 'Per-call timeout in milliseconds; 0 or omitted uses the default.' },
+        restart: {
+          type: 'boolean',
+          description: 'Restart the persistent shell before running (or instead of) the command.',
+        },
+        timeout_ms: {
+          type: 'integer',
+          description: 'Per-call timeout in milliseconds; 0 or omitted uses the default.',
+        },
       },
     },
   },
@@ -133,7 +141,8 @@ export const BUILTIN_TOOL_SPECS: Record<BuiltinToolName, ToolSpec> = {
   },
   glob: {
     name: 'glob',
-    description: 'Find files matching a glob pattern (** allowed). Results are sorted by modification time, newest first.',
+    description:
+      'Find files matching a glob pattern (** allowed). Results are sorted by modification time, newest first.',
     input_schema: {
       type: 'object',
       properties: {
@@ -172,7 +181,8 @@ export type ParsedToolInput = { ok: true; call: BuiltinToolCall } | { ok: false;
 export function parseToolInput(name: string, input: unknown): ParsedToolInput {
   if (!isBuiltinToolName(name)) return { ok: false, error: `Unknown tool "${name}".` };
   const result = INPUT_SCHEMAS[name].safeParse(input, {
-    error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'required field is missing' : undefined),
+    error: (issue) =>
+      issue.code === 'invalid_type' && issue.input === undefined ? 'required field is missing' : undefined,
   });
   if (result.success) return { ok: true, call: { name, input: result.data } as BuiltinToolCall };
   const problems = result.error.issues.map((issue) => {

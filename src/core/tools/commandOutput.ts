@@ -29,9 +29,15 @@ const TAP_PASS = /^(?:#|ℹ)\s*pass\s+(\d+)\s*$/gm; // TAP and node --test ("# p
 const TAP_FAIL = /^(?:#|ℹ)\s*fail\s+(\d+)\s*$/gm;
 const SUMMARIES: { re: RegExp; read: (m: RegExpExecArray) => TestCounts }[] = [
   // jest / vitest: "Tests: 1 failed, 12 passed, 13 total"
-  { re: /^\s*Tests?:?\s+(?:(\d+) failed,\s*)?(\d+) passed/gm, read: (m) => ({ failed: Number(m[1] ?? 0), passed: Number(m[2]) }) },
+  {
+    re: /^\s*Tests?:?\s+(?:(\d+) failed,\s*)?(\d+) passed/gm,
+    read: (m) => ({ failed: Number(m[1] ?? 0), passed: Number(m[2]) }),
+  },
   // mocha: "12 passing" then "1 failing"
-  { re: /^\s*(\d+) passing\b(?:[\s\S]*?^\s*(\d+) failing\b)?/gm, read: (m) => ({ passed: Number(m[1]), failed: Number(m[2] ?? 0) }) },
+  {
+    re: /^\s*(\d+) passing\b(?:[\s\S]*?^\s*(\d+) failing\b)?/gm,
+    read: (m) => ({ passed: Number(m[1]), failed: Number(m[2] ?? 0) }),
+  },
   // pytest and plain summaries: "1 failed, 12 passed" / "12 passed, 0 failed"
   { re: /\b(\d+) failed,\s*(\d+) passed/g, read: (m) => ({ failed: Number(m[1]), passed: Number(m[2]) }) },
   { re: /\b(\d+) passed(?:,\s*(\d+) failed)?/g, read: (m) => ({ passed: Number(m[1]), failed: Number(m[2] ?? 0) }) },

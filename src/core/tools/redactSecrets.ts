@@ -28,7 +28,11 @@ export function secretForms(secrets: readonly string[]): string[] {
 }
 
 /** Replaces every occurrence of every form; `count` says how many were replaced. */
-export function redactSecrets(text: string, forms: readonly string[], replacement = REDACTED): { text: string; count: number } {
+export function redactSecrets(
+  text: string,
+  forms: readonly string[],
+  replacement = REDACTED,
+): { text: string; count: number } {
   let out = text;
   let count = 0;
   for (const form of forms) {

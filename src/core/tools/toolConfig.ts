@@ -69,7 +69,10 @@ export function enabledToolNames(resolved: readonly ResolvedToolConfig[]): Built
 }
 
 /** An allow-list toolset: only `names` enabled, each with the given policy. */
-export function allowListToolset(names: readonly BuiltinToolName[], ask: readonly BuiltinToolName[] = []): AgentToolset {
+export function allowListToolset(
+  names: readonly BuiltinToolName[],
+  ask: readonly BuiltinToolName[] = [],
+): AgentToolset {
   return {
     type: BUILTIN_TOOLSET_TYPE,
     default_config: { enabled: false },

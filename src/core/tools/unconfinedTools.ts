@@ -11,7 +11,11 @@ import type { ResolvedToolConfig } from './toolConfig.ts';
 export const COMMAND_TOOLS: ReadonlySet<string> = new Set(['bash']);
 
 /** The tool configuration that applies to an agent in a sandbox that is (or is not) confined. */
-export function unconfinedTools(tools: readonly ResolvedToolConfig[], access: SandboxAccess, confined: boolean): ResolvedToolConfig[] {
+export function unconfinedTools(
+  tools: readonly ResolvedToolConfig[],
+  access: SandboxAccess,
+  confined: boolean,
+): ResolvedToolConfig[] {
   if (confined) return [...tools];
   return tools.map((tool) => {
     if (!COMMAND_TOOLS.has(tool.name) || !tool.enabled) return tool;

@@ -23,11 +23,18 @@ export interface LoadedAgents {
  * bound on a symlink loop the real-path check below does not catch. */
 const MAX_FOLDER_DEPTH = 8;
 
-export async function readAgentFiles(workspaceRoot: string): Promise<{ files: AgentFileInput[]; problems: AgentProblem[] }> {
+export async function readAgentFiles(
+  workspaceRoot: string,
+): Promise<{ files: AgentFileInput[]; problems: AgentProblem[] }> {
   const files: AgentFileInput[] = [];
   const problems: AgentProblem[] = [];
   const unreadable = (path: string, what: string, error: unknown) =>
-    problems.push({ file: path, field: 'file', message: `cannot read ${what}: ${(error as Error).message}`, severity: 'error' });
+    problems.push({
+      file: path,
+      field: 'file',
+      message: `cannot read ${what}: ${(error as Error).message}`,
+      severity: 'error',
+    });
   for (const { relative, folder } of AGENT_FOLDERS) {
     // Subfolders are read as Claude Code reads them (collections sort agents into categories); hidden
     // ones (`.git` of a cloned collection) are not agent folders. A symlink counts as what it points at.
@@ -59,7 +66,13 @@ export async function readAgentFiles(workspaceRoot: string): Promise<{ files: Ag
         }
         if (kind === 'folder' && !entry.name.startsWith('.')) {
           if (depth < MAX_FOLDER_DEPTH) await walk(path, depth + 1, false);
-          else problems.push({ file: path, field: 'file', message: `folder is more than ${MAX_FOLDER_DEPTH} levels deep; its agent files are not read`, severity: 'warning' });
+          else
+            problems.push({
+              file: path,
+              field: 'file',
+              message: `folder is more than ${MAX_FOLDER_DEPTH} levels deep; its agent files are not read`,
+              severity: 'warning',
+            });
         } else if (kind === 'file' && entry.name.endsWith('.md')) {
           try {
             files.push({ path, folder, text: await readFile(path, 'utf8') });

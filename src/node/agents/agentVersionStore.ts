@@ -22,7 +22,9 @@ const VersionFileSchema = z.object({ name: z.string(), versions: z.array(Version
 type VersionFile = z.infer<typeof VersionFileSchema>;
 
 export function agentContentHash(definition: AgentDefinition): string {
-  return createHash('sha256').update(canonicalJson(canonicalAgentContent(definition))).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(canonicalAgentContent(definition)))
+    .digest('hex');
 }
 
 const LOCK_WAIT_MS = 10_000;
@@ -67,7 +69,11 @@ export class AgentVersionStore {
   async get(name: string, version: number): Promise<VersionedAgentDefinition> {
     const file = await this.readFile(name);
     const record = file?.versions.find((v) => v.version === version);
-    if (!record) throw new AgentOsError('AGENT_NOT_FOUND', `agent ${name} version ${version} is not in the version store ${this.dir}`);
+    if (!record)
+      throw new AgentOsError(
+        'AGENT_NOT_FOUND',
+        `agent ${name} version ${version} is not in the version store ${this.dir}`,
+      );
     return { ...record.definition, version: record.version };
   }
 
@@ -103,9 +109,13 @@ export class AgentVersionStore {
     try {
       return VersionFileSchema.parse(JSON.parse(text));
     } catch (error) {
-      throw new AgentOsError('INVALID_AGENT', `agent version file ${this.pathOf(name)} is damaged: ${(error as Error).message.split('\n')[0]}`, {
-        cause: error,
-      });
+      throw new AgentOsError(
+        'INVALID_AGENT',
+        `agent version file ${this.pathOf(name)} is damaged: ${(error as Error).message.split('\n')[0]}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -149,7 +159,8 @@ export class AgentVersionStore {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         // A holder killed mid-write leaves its lock behind; the data itself is safe (rename is atomic).
         if (await lockIsStale(lock)) await rm(lock, { force: true });
-        else if (Date.now() > deadline) throw new AgentOsError('INVALID_AGENT', `agent version store ${this.dir} is locked (${lock})`);
+        else if (Date.now() > deadline)
+          throw new AgentOsError('INVALID_AGENT', `agent version store ${this.dir} is locked (${lock})`);
         else await new Promise((r) => setTimeout(r, 20));
       }
     }
@@ -164,7 +175,10 @@ export class AgentVersionStore {
 /** A lock is stale when its holder's process is gone, when it never got to write its pid (a live holder
  * writes it at once), or when it is older than any holder could be. */
 async function lockIsStale(lock: string): Promise<boolean> {
-  const [info, text] = await Promise.all([stat(lock).catch(() => undefined), readFile(lock, 'utf8').catch(() => undefined)]);
+  const [info, text] = await Promise.all([
+    stat(lock).catch(() => undefined),
+    readFile(lock, 'utf8').catch(() => undefined),
+  ]);
   if (!info || text === undefined) return false;
   const age = Date.now() - info.mtimeMs;
   const pid = Number(text.trim());

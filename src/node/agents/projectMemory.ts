@@ -20,7 +20,10 @@ export interface MemoryLimits {
 
 export const DEFAULT_MEMORY_LIMITS: MemoryLimits = { perFile: 16 * 1024, total: 48 * 1024, maxFiles: 16 };
 
-export async function readProjectMemory(repository: string, limits: MemoryLimits = DEFAULT_MEMORY_LIMITS): Promise<MemoryFile[]> {
+export async function readProjectMemory(
+  repository: string,
+  limits: MemoryLimits = DEFAULT_MEMORY_LIMITS,
+): Promise<MemoryFile[]> {
   const git = openGit(repository);
   let listing: string;
   try {
@@ -42,7 +45,12 @@ export async function readProjectMemory(repository: string, limits: MemoryLimits
     const cap = Math.min(limits.perFile, budget);
     const truncated = raw.length > cap;
     // Cut on a character boundary: a partial UTF-8 sequence at the end is dropped.
-    const content = truncated ? raw.subarray(0, cap).toString('utf8').replace(/\uFFFD+$/, '') : raw.toString('utf8');
+    const content = truncated
+      ? raw
+          .subarray(0, cap)
+          .toString('utf8')
+          .replace(/\uFFFD+$/, '')
+      : raw.toString('utf8');
     budget -= Buffer.byteLength(content);
     files.push({ path, sha256: createHash('sha256').update(raw).digest('hex'), bytes: raw.length, content, truncated });
   }

@@ -26,7 +26,9 @@ export function withoutSecrets(text: string): { text: string; removed: number } 
   let removed = 0;
   const kept = text.split('\n').filter((line) => {
     const assignment = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(.*)$/.exec(line);
-    const secret = assignment ? isSecretName(assignment[1] as string) || looksLikeSecretValue(assignment[2] as string) : looksLikeSecretValue(line);
+    const secret = assignment
+      ? isSecretName(assignment[1] as string) || looksLikeSecretValue(assignment[2] as string)
+      : looksLikeSecretValue(line);
     if (secret) removed++;
     return !secret;
   });
@@ -61,7 +63,12 @@ export async function copyNamedFiles(request: NamedFilesCopy): Promise<CopyRepor
 }
 
 /** Writes the named files of `from`, without their secrets, under `stage`; returns those written. */
-async function cleanNamedFiles(from: string, stage: string, files: readonly string[], report: CopyReport): Promise<string[]> {
+async function cleanNamedFiles(
+  from: string,
+  stage: string,
+  files: readonly string[],
+  report: CopyReport,
+): Promise<string[]> {
   const written: string[] = [];
   for (const name of files) {
     if (isSecretFileName(name)) {

@@ -65,7 +65,9 @@ export class DependencyCache {
 
   async read(key: string): Promise<CacheEntry | undefined> {
     const manifest = await this.manifest(key);
-    return manifest && { key, dirs: manifest.dirs, ...(manifest.test_command ? { testCommand: manifest.test_command } : {}) };
+    return (
+      manifest && { key, dirs: manifest.dirs, ...(manifest.test_command ? { testCommand: manifest.test_command } : {}) }
+    );
   }
 
   private async manifest(key: string): Promise<Manifest | undefined> {
@@ -82,14 +84,26 @@ export class DependencyCache {
   /** Keeps a copy of `dirs` of `workdir` (the set-up's results) under `key`; folders that do not exist are
    * left out. `workdir` keeps its own files, which count as given. Another process saving the same key at
    * once is harmless: the first rename wins. */
-  async save(key: string, workdir: string, dirs: readonly string[], testCommand: string | undefined, copy: ConfinedCopier): Promise<CacheEntry> {
+  async save(
+    key: string,
+    workdir: string,
+    dirs: readonly string[],
+    testCommand: string | undefined,
+    copy: ConfinedCopier,
+  ): Promise<CacheEntry> {
     const final = this.entryDir(key);
     const staging = `${final}.tmp-${randomUUID()}`;
     let manifest: Manifest;
     try {
       await fs.mkdir(path.join(staging, 'files'), { recursive: true });
       const copied = await copy({ from: workdir, to: path.join(staging, 'files'), paths: dirs });
-      manifest = { format: ENTRY_FORMAT, key, created_at: new Date().toISOString(), dirs: copied.copied, ...(testCommand ? { test_command: testCommand } : {}) };
+      manifest = {
+        format: ENTRY_FORMAT,
+        key,
+        created_at: new Date().toISOString(),
+        dirs: copied.copied,
+        ...(testCommand ? { test_command: testCommand } : {}),
+      };
       await fs.writeFile(path.join(staging, 'manifest.json'), JSON.stringify(manifest));
       await fs.mkdir(this.root, { recursive: true });
       await fs.rename(staging, final).catch(async (error: NodeJS.ErrnoException) => {

@@ -27,7 +27,8 @@ export interface DetectedEnvironment {
  * package managers leave alone. The registry's signature keys are not required (COREPACK_INTEGRITY_KEYS=0):
  * mirrors do not serve them and older corepack releases know only retired keys; the tarball's hash from the
  * registry's metadata is still checked, as for every other package the set-up installs. */
-const COREPACK = 'COREPACK_HOME="$PWD/node_modules/.cache/corepack" COREPACK_ENABLE_DOWNLOAD_PROMPT=0 COREPACK_INTEGRITY_KEYS=0 corepack';
+const COREPACK =
+  'COREPACK_HOME="$PWD/node_modules/.cache/corepack" COREPACK_ENABLE_DOWNLOAD_PROMPT=0 COREPACK_INTEGRITY_KEYS=0 corepack';
 
 const NODE_LOCKFILES: ReadonlyArray<readonly [string, NodePackageManager]> = [
   ['pnpm-lock.yaml', 'pnpm'],
@@ -66,7 +67,13 @@ export async function detectEnvironment(root: string): Promise<DetectedEnvironme
 async function detectNode(root: string, found: DetectedEnvironment): Promise<void> {
   const text = await readText(path.join(root, 'package.json'));
   if (text === undefined) return;
-  let pkg: { packageManager?: unknown; scripts?: Record<string, unknown>; dependencies?: object; devDependencies?: object; optionalDependencies?: object };
+  let pkg: {
+    packageManager?: unknown;
+    scripts?: Record<string, unknown>;
+    dependencies?: object;
+    devDependencies?: object;
+    optionalDependencies?: object;
+  };
   try {
     pkg = JSON.parse(text) as typeof pkg;
   } catch {
@@ -82,30 +89,56 @@ async function detectNode(root: string, found: DetectedEnvironment): Promise<voi
       fromLock ??= manager;
     }
   }
-  const declared = typeof pkg.packageManager === 'string' ? /^(npm|pnpm|yarn|bun)@/.exec(pkg.packageManager)?.[1] as NodePackageManager | undefined : undefined;
+  const declared =
+    typeof pkg.packageManager === 'string'
+      ? (/^(npm|pnpm|yarn|bun)@/.exec(pkg.packageManager)?.[1] as NodePackageManager | undefined)
+      : undefined;
   const manager = declared ?? fromLock ?? 'npm';
   found.packageManager = manager;
   found.lockfiles.push('package.json', ...lockfiles);
   found.reasons.push(
-    declared ? `package.json: packageManager ${String(pkg.packageManager)}` : fromLock ? `${lockfiles[0]}: ${manager}` : 'package.json without a lockfile: npm',
+    declared
+      ? `package.json: packageManager ${String(pkg.packageManager)}`
+      : fromLock
+        ? `${lockfiles[0]}: ${manager}`
+        : 'package.json without a lockfile: npm',
   );
-  const hasDependencies = [pkg.dependencies, pkg.devDependencies, pkg.optionalDependencies].some((d) => d && Object.keys(d).length > 0);
+  const hasDependencies = [pkg.dependencies, pkg.devDependencies, pkg.optionalDependencies].some(
+    (d) => d && Object.keys(d).length > 0,
+  );
   const locked = lockfiles.length > 0;
-  const yarnBerry = manager === 'yarn' && (/^yarn@[2-9]/.test(String(pkg.packageManager ?? '')) || /__metadata:/.test((await readText(path.join(root, 'yarn.lock'))) ?? ''));
+  const yarnBerry =
+    manager === 'yarn' &&
+    (/^yarn@[2-9]/.test(String(pkg.packageManager ?? '')) ||
+      /__metadata:/.test((await readText(path.join(root, 'yarn.lock'))) ?? ''));
   if (locked || hasDependencies) {
     const install: Record<NodePackageManager, string> = {
       npm: locked ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund',
       pnpm: `${COREPACK} pnpm install${locked ? ' --frozen-lockfile' : ''}`,
       // Yarn 2+ keeps its cache in the project (not in the throw-away HOME) so the cache and sandboxes have it.
-      yarn: yarnBerry ? `YARN_ENABLE_GLOBAL_CACHE=false ${COREPACK} yarn install${locked ? ' --immutable' : ''}` : `${COREPACK} yarn install${locked ? ' --frozen-lockfile' : ''}`,
+      yarn: yarnBerry
+        ? `YARN_ENABLE_GLOBAL_CACHE=false ${COREPACK} yarn install${locked ? ' --immutable' : ''}`
+        : `${COREPACK} yarn install${locked ? ' --frozen-lockfile' : ''}`,
       bun: `bun install${locked ? ' --frozen-lockfile' : ''}`,
     };
     found.setup.push(install[manager]);
     found.cacheDirectories.push('node_modules');
-    if (yarnBerry) found.cacheDirectories.push('.yarn/cache', '.yarn/unplugged', '.yarn/install-state.gz', '.pnp.cjs', '.pnp.loader.mjs');
+    if (yarnBerry)
+      found.cacheDirectories.push(
+        '.yarn/cache',
+        '.yarn/unplugged',
+        '.yarn/install-state.gz',
+        '.pnp.cjs',
+        '.pnp.loader.mjs',
+      );
   }
   if (typeof pkg.scripts?.test === 'string' && !/no test specified/.test(pkg.scripts.test)) {
-    const run: Record<NodePackageManager, string> = { npm: 'npm test', pnpm: `${COREPACK} pnpm test`, yarn: `${COREPACK} yarn test`, bun: 'bun run test' };
+    const run: Record<NodePackageManager, string> = {
+      npm: 'npm test',
+      pnpm: `${COREPACK} pnpm test`,
+      yarn: `${COREPACK} yarn test`,
+      bun: 'bun run test',
+    };
     found.test = run[manager];
   }
 }
@@ -116,7 +149,13 @@ async function detectPython(root: string, found: DetectedEnvironment): Promise<v
   const pyproject = await readText(path.join(root, 'pyproject.toml'));
   const uv = names.includes('uv.lock');
   const poetry = names.includes('poetry.lock');
-  if (requirements.length === 0 && pyproject === undefined && !names.includes('setup.py') && !names.includes('pytest.ini')) return;
+  if (
+    requirements.length === 0 &&
+    pyproject === undefined &&
+    !names.includes('setup.py') &&
+    !names.includes('pytest.ini')
+  )
+    return;
   found.ecosystems.push('python');
   found.cacheDirectories.push('.venv');
   let python = 'python3';
@@ -133,12 +172,20 @@ async function detectPython(root: string, found: DetectedEnvironment): Promise<v
   } else if (requirements.length > 0) {
     found.lockfiles.push(...requirements);
     // The system's packages stay visible (Debian's python3-pytest, for example): only what is missing is installed.
-    found.setup.push('python3 -m venv --system-site-packages .venv', ...requirements.map((r) => `.venv/bin/python -m pip install --disable-pip-version-check -r ${r}`));
+    found.setup.push(
+      'python3 -m venv --system-site-packages .venv',
+      ...requirements.map((r) => `.venv/bin/python -m pip install --disable-pip-version-check -r ${r}`),
+    );
     found.reasons.push(`${requirements.join(', ')}: pip in a virtual environment`);
     python = '.venv/bin/python';
   } else {
     found.reasons.push('pyproject.toml without a lockfile or requirements: nothing to install');
   }
-  const usesPytest = names.includes('pytest.ini') || names.includes('conftest.py') || /\[tool\.pytest/.test(pyproject ?? '') || names.includes('tests') || names.includes('test');
+  const usesPytest =
+    names.includes('pytest.ini') ||
+    names.includes('conftest.py') ||
+    /\[tool\.pytest/.test(pyproject ?? '') ||
+    names.includes('tests') ||
+    names.includes('test');
   if (usesPytest) found.test ??= `${python} -m pytest`;
 }

@@ -42,12 +42,18 @@ export async function checkEnvironment(options: CheckOptions): Promise<CheckResu
   try {
     const { worktree, baseCommit } = await sandboxes.workspace(sessionId);
     const plan = await resolveEnvironmentPlan(worktree, { sandboxKind: options.sandboxKind });
-    out(`environment of ${options.repository} at ${baseCommit.slice(0, 12)} (from ${plan.source === 'environment_file' ? plan.file : plan.source})`);
+    out(
+      `environment of ${options.repository} at ${baseCommit.slice(0, 12)} (from ${plan.source === 'environment_file' ? plan.file : plan.source})`,
+    );
     for (const line of describePlan(plan).split('\n')) out(`  ${line}`);
     const asks = setupNeedsConsent(plan, options.sandboxKind);
     if (asks && !(await environment.consent.isConfirmed(options.repository, plan.setup))) {
       if (!(await options.confirm(`${asks}:\n${describePlan(plan)}`))) {
-        return { ok: false, setupOk: false, message: `the set-up was not confirmed (${asks}): give --accept-setup, or describe it in .agents/environment.yaml` };
+        return {
+          ok: false,
+          setupOk: false,
+          message: `the set-up was not confirmed (${asks}): give --accept-setup, or describe it in .agents/environment.yaml`,
+        };
       }
       await environment.consent.remember(options.repository, plan.setup);
     }
@@ -62,7 +68,10 @@ export async function checkEnvironment(options: CheckOptions): Promise<CheckResu
       ...(options.ignoreCache ? { ignoreCache: true } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       reporter: {
-        started: async (info) => out(`set-up: running ${info.commands.length} command(s); network for ${info.allowedDomains.join(', ') || 'the sandbox\'s default'}`),
+        started: async (info) =>
+          out(
+            `set-up: running ${info.commands.length} command(s); network for ${info.allowedDomains.join(', ') || "the sandbox's default"}`,
+          ),
         output: async (_index, text) => options.output?.(text),
       },
     });
@@ -71,8 +80,16 @@ export async function checkEnvironment(options: CheckOptions): Promise<CheckResu
       if (setup.tail) for (const line of setup.tail.split('\n')) out(`  | ${line}`);
       return { ok: false, setupOk: false, message: setup.message };
     }
-    out(`set-up: ready${setup.cached ? ' from the cache' : ''} in ${(setup.durationMs / 1000).toFixed(1)} s${setup.dependencyDirs.length ? ` (${setup.dependencyDirs.join(', ')})` : ''}`);
-    if (!plan.test) return { ok: true, setupOk: true, cached: setup.cached, message: 'set-up passed; no test command is known (name one as `test:` in .agents/environment.yaml)' };
+    out(
+      `set-up: ready${setup.cached ? ' from the cache' : ''} in ${(setup.durationMs / 1000).toFixed(1)} s${setup.dependencyDirs.length ? ` (${setup.dependencyDirs.join(', ')})` : ''}`,
+    );
+    if (!plan.test)
+      return {
+        ok: true,
+        setupOk: true,
+        cached: setup.cached,
+        message: 'set-up passed; no test command is known (name one as `test:` in .agents/environment.yaml)',
+      };
 
     const agentDomains = agentNetwork(setup.agentDomains, options.sandboxKind).domains;
     const given = environment.wrap(sandboxes, options.repository, sessionId, () => ({
@@ -91,7 +108,9 @@ export async function checkEnvironment(options: CheckOptions): Promise<CheckResu
       enabledTools: ['bash'],
     });
     try {
-      out(`test: ${plan.test} (a clean room at ${commit.slice(0, 12)}, ${agentDomains.length ? `network: ${agentDomains.join(', ')}` : 'no network'})`);
+      out(
+        `test: ${plan.test} (a clean room at ${commit.slice(0, 12)}, ${agentDomains.length ? `network: ${agentDomains.join(', ')}` : 'no network'})`,
+      );
       const run = await runCommands({
         sandbox,
         commands: [plan.test],
@@ -107,7 +126,14 @@ export async function checkEnvironment(options: CheckOptions): Promise<CheckResu
         return { ok: false, setupOk: true, testOk: false, cached: setup.cached, testCommand: plan.test, message };
       }
       out('test: passed');
-      return { ok: true, setupOk: true, testOk: true, cached: setup.cached, testCommand: plan.test, message: 'set-up and tests passed' };
+      return {
+        ok: true,
+        setupOk: true,
+        testOk: true,
+        cached: setup.cached,
+        testCommand: plan.test,
+        message: 'set-up and tests passed',
+      };
     } finally {
       await sandbox.dispose();
     }

@@ -8,18 +8,28 @@ import { AgentOsError } from '../../core/errors.ts';
 import { isSecretName } from '../sandbox/scrubbedEnv.ts';
 import { looksLikeSecretValue } from './secretText.ts';
 
-export const ENVIRONMENT_FILE_NAMES = ['.agents/environment.json', '.agents/environment.yaml', '.agents/environment.yml'] as const;
+export const ENVIRONMENT_FILE_NAMES = [
+  '.agents/environment.json',
+  '.agents/environment.yaml',
+  '.agents/environment.yml',
+] as const;
 
 const command = z.string().trim().min(1, 'a command cannot be empty');
 const commands = z.union([command, z.array(command).min(1, 'give at least one command')]);
 /** A host name, optionally with a leading `*.` for its subdomains. No scheme, path or port. */
 const domain = z
   .string()
-  .regex(/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, 'a domain is a host name such as example.com or *.example.com (no scheme, path or port)');
+  .regex(
+    /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/,
+    'a domain is a host name such as example.com or *.example.com (no scheme, path or port)',
+  );
 const relativePath = z
   .string()
   .min(1)
-  .refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'), 'a path relative to the repository, inside it');
+  .refine(
+    (p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'),
+    'a path relative to the repository, inside it',
+  );
 
 export const EnvironmentFileSchema = z.strictObject({
   /** Set-up command(s), run in order in the repository root with network to `network.setup`. */
@@ -41,8 +51,18 @@ export const EnvironmentFileSchema = z.strictObject({
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name is letters, digits and _'), z.string())
     .superRefine((env, ctx) => {
       for (const [name, value] of Object.entries(env)) {
-        if (isSecretName(name)) ctx.addIssue({ code: 'custom', path: [name], message: `${name} looks like a secret: the environment file holds plain variables only` });
-        else if (looksLikeSecretValue(value)) ctx.addIssue({ code: 'custom', path: [name], message: `the value of ${name} looks like a secret (a token or key): the environment file holds plain variables only` });
+        if (isSecretName(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `${name} looks like a secret: the environment file holds plain variables only`,
+          });
+        else if (looksLikeSecretValue(value))
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `the value of ${name} looks like a secret (a token or key): the environment file holds plain variables only`,
+          });
       }
     })
     .optional(),
@@ -85,7 +105,13 @@ export function parseEnvironmentFile(text: string, file: string): EnvironmentFil
     );
   }
   if (doc.contents !== null && !isMap(doc.contents)) {
-    throw new EnvironmentFileError(file, [{ ...at(0), message: 'the environment file must be a mapping of fields (setup, test, network, env, copyFiles, cacheDirectories)' }]);
+    throw new EnvironmentFileError(file, [
+      {
+        ...at(0),
+        message:
+          'the environment file must be a mapping of fields (setup, test, network, env, copyFiles, cacheDirectories)',
+      },
+    ]);
   }
   const parsed = EnvironmentFileSchema.safeParse(doc.toJS() ?? {});
   if (parsed.success) return parsed.data;
@@ -96,7 +122,10 @@ export function parseEnvironmentFile(text: string, file: string): EnvironmentFil
     const node = nodeAt(doc.contents as YamlNode | null, path as (string | number)[], keys.length > 0);
     const where = node?.range ? at(node.range[0]) : at(0);
     const field = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    const message = keys.length > 0 ? `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')} (known: setup, test, timeoutMinutes, network, env, copyFiles, cacheDirectories)` : issue.message;
+    const message =
+      keys.length > 0
+        ? `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')} (known: setup, test, timeoutMinutes, network, env, copyFiles, cacheDirectories)`
+        : issue.message;
     return { ...where, message: `${field}${message}` };
   });
   throw new EnvironmentFileError(file, problems);

@@ -80,7 +80,7 @@ export async function resolveEnvironmentPlan(root: string, options: PlanOptions)
       source: 'environment_file',
       file: file.file,
       setup: f.setup === undefined ? [] : typeof f.setup === 'string' ? [f.setup] : f.setup,
-      ...(f.test ?? detected.test ? { test: (f.test ?? detected.test) as string } : {}),
+      ...((f.test ?? detected.test) ? { test: (f.test ?? detected.test) as string } : {}),
       ...(f.timeoutMinutes !== undefined ? { timeoutMs: f.timeoutMinutes * 60_000 } : {}),
       ...(f.network?.setup ? { setupDomains: f.network.setup } : {}),
       agentDomains: f.network?.agents ?? [],
@@ -99,7 +99,14 @@ export async function resolveEnvironmentPlan(root: string, options: PlanOptions)
       if (commands.length > 0) {
         const file = path.relative(root, config);
         // The configuration decides the set-up (commands, features, image): part of the cache key.
-        return { ...base, source: 'devcontainer', file, setup: commands, lockfiles: [...new Set([...detected.lockfiles, file])], ...(detected.test ? { test: detected.test } : {}) };
+        return {
+          ...base,
+          source: 'devcontainer',
+          file,
+          setup: commands,
+          lockfiles: [...new Set([...detected.lockfiles, file])],
+          ...(detected.test ? { test: detected.test } : {}),
+        };
       }
     }
   }
@@ -111,7 +118,9 @@ export async function resolveEnvironmentPlan(root: string, options: PlanOptions)
 export function describePlan(plan: EnvironmentPlan): string {
   const lines = [
     ...plan.detected.reasons.map((r) => `found ${r}`),
-    ...plan.setup.map((c) => (plan.source === 'devcontainer' ? `set-up (lifecycle command of ${plan.file}): ${c}` : `set-up: ${c}`)),
+    ...plan.setup.map((c) =>
+      plan.source === 'devcontainer' ? `set-up (lifecycle command of ${plan.file}): ${c}` : `set-up: ${c}`,
+    ),
     plan.test ? `test: ${plan.test}` : 'test: none found',
   ];
   return lines.join('\n');

@@ -6,7 +6,11 @@ import type { EnvironmentSource } from '../../core/events/environmentEvents.ts';
 import type { SandboxRequest } from '../../core/sandbox/sandbox.ts';
 import { openGit } from '../git/gitClient.ts';
 import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
-import { findDevcontainerConfig, readDevcontainerJson, configImage } from '../sandbox/devcontainer/devcontainerConfig.ts';
+import {
+  findDevcontainerConfig,
+  readDevcontainerJson,
+  configImage,
+} from '../sandbox/devcontainer/devcontainerConfig.ts';
 import { environmentCacheKey, hostImage } from './cacheKey.ts';
 import { copyNamedFiles } from './copyFiles.ts';
 import type { ConfinedCopier, DependencyCache } from './dependencyCache.ts';
@@ -23,7 +27,12 @@ export const SETUP_THREAD = 'environment-setup';
 
 /** What the set-up reports as it goes; a session turns these into events, the CLI into lines. */
 export interface SetupReporter {
-  started(info: { source: EnvironmentSource; commands: string[]; cacheKey: string; allowedDomains: string[] }): Promise<void>;
+  started(info: {
+    source: EnvironmentSource;
+    commands: string[];
+    cacheKey: string;
+    allowedDomains: string[];
+  }): Promise<void>;
   output(index: number, text: string): Promise<void>;
 }
 
@@ -59,12 +68,18 @@ export interface SetupRequest {
 }
 
 /** What stands for the image in the cache key: the dev container's image, or its configuration's hash when it builds one. */
-export async function environmentImage(root: string, sandboxKind: string, devcontainerConfigPath?: string): Promise<string> {
+export async function environmentImage(
+  root: string,
+  sandboxKind: string,
+  devcontainerConfigPath?: string,
+): Promise<string> {
   if (sandboxKind !== 'devcontainer') return hostImage();
   const file = findDevcontainerConfig(root, devcontainerConfigPath);
   if (!file) return 'devcontainer:none';
   const json = await readDevcontainerJson(file);
-  return configImage(json) ?? `devcontainer:${createHash('sha256').update(JSON.stringify(json)).digest('hex').slice(0, 16)}`;
+  return (
+    configImage(json) ?? `devcontainer:${createHash('sha256').update(JSON.stringify(json)).digest('hex').slice(0, 16)}`
+  );
 }
 
 export async function runSetup(request: SetupRequest): Promise<SetupResult> {
@@ -78,7 +93,13 @@ export async function runSetup(request: SetupRequest): Promise<SetupResult> {
   });
   const copy: ConfinedCopier = (r) => sandboxes.copyConfined(sessionId, r);
   const finish = async (cached: boolean, dirs: string[]): Promise<SetupResult> => {
-    const copied = await copyNamedFiles({ from: request.repository, to: workspace.worktree, files: plan.copyFiles, stagingDir: request.stagingDir, copy });
+    const copied = await copyNamedFiles({
+      from: request.repository,
+      to: workspace.worktree,
+      files: plan.copyFiles,
+      stagingDir: request.stagingDir,
+      copy,
+    });
     return {
       ok: true,
       source: plan.source,
@@ -145,11 +166,20 @@ export async function runSetup(request: SetupRequest): Promise<SetupResult> {
 
 /** The cache folders the set-up made that git does not track (a committed folder is the session's own).
  * Asked of the person's repository at the base commit: the host runs no git in the session's repository. */
-async function untrackedDirs(worktree: string, repository: string, baseCommit: string, dirs: readonly string[]): Promise<string[]> {
+async function untrackedDirs(
+  worktree: string,
+  repository: string,
+  baseCommit: string,
+  dirs: readonly string[],
+): Promise<string[]> {
   const out: string[] = [];
   for (const dir of dirs) {
     if (!(await pathExists(path.join(worktree, dir)))) continue;
-    const tracked = (await openGit(repository).raw(['ls-tree', '--name-only', baseCommit, '--', dir]).catch(() => '')).trim();
+    const tracked = (
+      await openGit(repository)
+        .raw(['ls-tree', '--name-only', baseCommit, '--', dir])
+        .catch(() => '')
+    ).trim();
     if (tracked === '') out.push(dir);
   }
   return out;

@@ -33,7 +33,11 @@ function hostsOf(text: string | undefined): string[] {
 }
 
 /** The registry hosts for the ecosystems of a repository (`cwd`, so project-level configuration counts). */
-export async function registryDomains(ecosystems: readonly Ecosystem[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+export async function registryDomains(
+  ecosystems: readonly Ecosystem[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string[]> {
   const domains = new Set<string>();
   for (const ecosystem of ecosystems) {
     let found: string[] = [];
@@ -46,7 +50,14 @@ export async function registryDomains(ecosystems: readonly Ecosystem[], cwd: str
       found = hostsOf(
         env.PIP_INDEX_URL ??
           (await output('python3', ['-m', 'pip', 'config', 'get', 'global.index-url'], cwd)) ??
-          (await output('python3', ['-c', 'from pip._internal.models.index import PyPI; print(PyPI.simple_url, PyPI.file_storage_domain and "https://" + PyPI.file_storage_domain)'], cwd)),
+          (await output(
+            'python3',
+            [
+              '-c',
+              'from pip._internal.models.index import PyPI; print(PyPI.simple_url, PyPI.file_storage_domain and "https://" + PyPI.file_storage_domain)',
+            ],
+            cwd,
+          )),
       );
     } else if (ecosystem === 'go') {
       found = hostsOf(await output('go', ['env', 'GOPROXY', 'GOSUMDB'], cwd));
@@ -59,7 +70,8 @@ export async function registryDomains(ecosystems: readonly Ecosystem[], cwd: str
 function usesYarn(cwd: string): boolean {
   if (existsSync(join(cwd, 'yarn.lock'))) return true;
   try {
-    const manager = (JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { packageManager?: unknown }).packageManager;
+    const manager = (JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { packageManager?: unknown })
+      .packageManager;
     return typeof manager === 'string' && manager.startsWith('yarn@');
   } catch {
     return false;

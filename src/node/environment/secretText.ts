@@ -19,7 +19,8 @@ export function looksLikeSecretValue(value: string): boolean {
 }
 
 /** File names that hold credentials whatever is inside: never copied. */
-const SECRET_FILE = /(^|\/)(\.netrc|\.npmrc|\.pypirc|\.git-credentials|id_[a-z0-9]+|[^/]*\.(pem|key|p12|pfx|jks|keystore)|credentials[^/]*|secrets?[^/]*)$/i;
+const SECRET_FILE =
+  /(^|\/)(\.netrc|\.npmrc|\.pypirc|\.git-credentials|id_[a-z0-9]+|[^/]*\.(pem|key|p12|pfx|jks|keystore)|credentials[^/]*|secrets?[^/]*)$/i;
 
 export function isSecretFileName(path: string): boolean {
   return SECRET_FILE.test(path);

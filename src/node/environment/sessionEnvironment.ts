@@ -65,7 +65,12 @@ export class SessionEnvironment {
    * Makes the session's environment ready, unless it already is. Returns undefined to go on with the agents,
    * or the stop reason after recording why the set-up could not finish (the session is then idle).
    */
-  async prepare(input: { repository: string; log: SessionLog; sandboxes: SessionSandboxes; signal?: AbortSignal }): Promise<StopReason | undefined> {
+  async prepare(input: {
+    repository: string;
+    log: SessionLog;
+    sandboxes: SessionSandboxes;
+    signal?: AbortSignal;
+  }): Promise<StopReason | undefined> {
     const { log, sandboxes, repository } = input;
     const sessionId = log.sessionId;
     const primary = log.state.primaryThreadId as string;
@@ -73,11 +78,22 @@ export class SessionEnvironment {
     const ready = readyEventOf(log);
     if (ready) {
       // Woken or resumed: the worktree may have been re-made since; put the dependencies back (quick when they are there).
-      await this.giveDependencies(ready, (await sandboxes.workspace(sessionId)).worktree, repository, sandboxes, sessionId);
+      await this.giveDependencies(
+        ready,
+        (await sandboxes.workspace(sessionId)).worktree,
+        repository,
+        sandboxes,
+        sessionId,
+      );
       return undefined;
     }
     const progress = (line: string): void => this.options.onProgress?.(sessionId, line);
-    const fail = async (failure: { command?: string; exitCode?: number; tail: string; message: string }): Promise<StopReason> => {
+    const fail = async (failure: {
+      command?: string;
+      exitCode?: number;
+      tail: string;
+      message: string;
+    }): Promise<StopReason> => {
       await log.appendMany([
         {
           type: 'agent_os.environment_failed',
@@ -87,7 +103,11 @@ export class SessionEnvironment {
           output_tail: this.redact(failure.tail),
           message: failure.message,
         },
-        { type: 'session.error', thread: primary, error: { type: 'environment_setup_failed', message: failure.message, retry_status: { type: 'exhausted' } } },
+        {
+          type: 'session.error',
+          thread: primary,
+          error: { type: 'environment_setup_failed', message: failure.message, retry_status: { type: 'exhausted' } },
+        },
         { type: 'session.status_idle', thread: primary, stop_reason: { type: 'retries_exhausted' } },
       ]);
       progress(`environment: set-up failed — ${failure.message}`);
@@ -97,9 +117,13 @@ export class SessionEnvironment {
     let plan: EnvironmentPlan;
     try {
       const worktree = (await sandboxes.workspace(sessionId)).worktree;
-      plan = await resolveEnvironmentPlan(worktree, { sandboxKind: kind, ...(this.options.devcontainerConfigPath ? { devcontainerConfigPath: this.options.devcontainerConfigPath } : {}) });
+      plan = await resolveEnvironmentPlan(worktree, {
+        sandboxKind: kind,
+        ...(this.options.devcontainerConfigPath ? { devcontainerConfigPath: this.options.devcontainerConfigPath } : {}),
+      });
     } catch (error) {
-      if (error instanceof EnvironmentFileError || error instanceof AgentOsError) return fail({ tail: '', message: `the environment could not be read: ${error.message}` });
+      if (error instanceof EnvironmentFileError || error instanceof AgentOsError)
+        return fail({ tail: '', message: `the environment could not be read: ${error.message}` });
       throw error;
     }
     const asks = setupNeedsConsent(plan, kind);
@@ -138,7 +162,10 @@ export class SessionEnvironment {
             });
           },
           output: async (index, text) => {
-            await log.append({ type: 'agent_os.environment_output', thread: primary, command_index: index, text: this.redact(text) }, 'batch');
+            await log.append(
+              { type: 'agent_os.environment_output', thread: primary, command_index: index, text: this.redact(text) },
+              'batch',
+            );
           },
         },
       });
@@ -150,7 +177,12 @@ export class SessionEnvironment {
       if (input.signal?.aborted) {
         // Interrupted or shut down: not a fault of the set-up; it runs again when the session resumes.
         await log.appendMany([
-          { type: 'agent_os.environment_failed', thread: primary, output_tail: this.redact(result.tail), message: 'the set-up was interrupted; it runs again when the session resumes' },
+          {
+            type: 'agent_os.environment_failed',
+            thread: primary,
+            output_tail: this.redact(result.tail),
+            message: 'the set-up was interrupted; it runs again when the session resumes',
+          },
           { type: 'session.status_idle', thread: primary, stop_reason: { type: 'end_turn' } },
         ]);
         return { type: 'end_turn' };
@@ -179,14 +211,22 @@ export class SessionEnvironment {
   private async confirmed(repository: string, plan: EnvironmentPlan, why: string): Promise<boolean> {
     if (await this.consent.isConfirmed(repository, plan.setup)) return true;
     const description = `${why}:\n${describePlan(plan)}`;
-    const yes = this.options.acceptDetected || (this.options.confirm ? await this.options.confirm({ repository, plan, description }) : false);
+    const yes =
+      this.options.acceptDetected ||
+      (this.options.confirm ? await this.options.confirm({ repository, plan, description }) : false);
     if (yes) await this.consent.remember(repository, plan.setup);
     return yes;
   }
 
   /** Gives a sandbox's folder the set-up's folders (a copy from the cache, once per folder) and the named
    * files. Never from another sandbox's folder: what an agent did to its copy stays there. */
-  private async giveDependencies(ready: EnvironmentReadyInfo, workdir: string, repository: string, sandboxes: SessionSandboxes, sessionId: string): Promise<void> {
+  private async giveDependencies(
+    ready: EnvironmentReadyInfo,
+    workdir: string,
+    repository: string,
+    sandboxes: SessionSandboxes,
+    sessionId: string,
+  ): Promise<void> {
     const copy: ConfinedCopier = (request) => sandboxes.copyConfined(sessionId, request);
     if (ready.dependency_dirs.length > 0 && !(await this.cache.given.has(workdir, ready.cache_key))) {
       if (!(await this.cache.restore(ready.cache_key, workdir, copy))) {
@@ -196,25 +236,41 @@ export class SessionEnvironment {
         );
       }
     }
-    if (ready.copied_files.length > 0) await copyNamedFiles({ from: repository, to: workdir, files: ready.copied_files, stagingDir: this.stagingDir, copy });
+    if (ready.copied_files.length > 0)
+      await copyNamedFiles({
+        from: repository,
+        to: workdir,
+        files: ready.copied_files,
+        stagingDir: this.stagingDir,
+        copy,
+      });
   }
 
   /** The session's sandboxes, with the environment (once `ready` says it is there) given to each one opened:
    * its dependencies and named files, and the agents' network allowlist. */
-  wrap(sandboxes: SessionSandboxes, repository: string, sessionId: string, ready: () => EnvironmentReadyInfo | undefined): SessionSandboxes {
+  wrap(
+    sandboxes: SessionSandboxes,
+    repository: string,
+    sessionId: string,
+    ready: () => EnvironmentReadyInfo | undefined,
+  ): SessionSandboxes {
     const give = async (sandbox: Sandbox, info: EnvironmentReadyInfo | undefined): Promise<Sandbox> => {
       if (info) {
         try {
           await this.giveDependencies(info, sandbox.workdir, repository, sandboxes, sessionId);
         } catch (error) {
           await sandbox.dispose();
-          throw new AgentOsError('SANDBOX_UNAVAILABLE', `the environment could not be given to ${sandbox.id}: ${describeError(error)}`);
+          throw new AgentOsError(
+            'SANDBOX_UNAVAILABLE',
+            `the environment could not be given to ${sandbox.id}: ${describeError(error)}`,
+          );
         }
       }
       return sandbox;
     };
     return withOpen(sandboxes, async (request: SandboxRequest) => {
-      if (request.threadId === SETUP_THREAD) throw new AgentOsError('INVALID_ARGUMENT', `thread id ${SETUP_THREAD} is the set-up's own`);
+      if (request.threadId === SETUP_THREAD)
+        throw new AgentOsError('INVALID_ARGUMENT', `thread id ${SETUP_THREAD} is the set-up's own`);
       const info = ready();
       return give(await sandboxes.open(withAgentNetwork(request, info?.agent_domains)), info);
     });

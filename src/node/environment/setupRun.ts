@@ -41,7 +41,9 @@ function shellQuote(value: string): string {
 export async function runCommands(options: RunCommandsOptions): Promise<{ ok: boolean; outcomes: CommandOutcome[] }> {
   const outcomes: CommandOutcome[] = [];
   const deadline = Date.now() + options.timeoutMs;
-  const exports = Object.entries(options.env).map(([k, v]) => `export ${k}=${shellQuote(v)}; `).join('');
+  const exports = Object.entries(options.env)
+    .map(([k, v]) => `export ${k}=${shellQuote(v)}; `)
+    .join('');
   const file = path.join(options.sandbox.workdir, OUTPUT_FILE);
   for (const [index, command] of options.commands.entries()) {
     const left = deadline - Date.now();
@@ -54,12 +56,17 @@ export async function runCommands(options: RunCommandsOptions): Promise<{ ok: bo
     // must not hide the command's failure.
     const wrapped = `set -o pipefail; ( ${exports}${command}\n) 2>&1 | tee ${OUTPUT_FILE}`;
     const streamer = streamFile(file, (text) => options.onOutput?.(index, text));
-    const result = await options.sandbox.runTool({ name: 'bash', input: { command: wrapped, timeout_ms: left } }, options.signal ? { signal: options.signal } : {});
+    const result = await options.sandbox.runTool(
+      { name: 'bash', input: { command: wrapped, timeout_ms: left } },
+      options.signal ? { signal: options.signal } : {},
+    );
     await streamer.stop();
     await rm(file, { force: true });
     const exit = /\[exit code (-?\d+)\]\s*$/.exec(result.content);
     const stopped = /\[([^[\]]*); the shell and every process it started were killed\]\s*$/.exec(result.content);
-    const body = result.content.replace(/\n?\[exit code -?\d+\]\s*$/, '').replace(/\n?\[[^[\]]*; the shell and every process it started were killed\]\s*$/, '');
+    const body = result.content
+      .replace(/\n?\[exit code -?\d+\]\s*$/, '')
+      .replace(/\n?\[[^[\]]*; the shell and every process it started were killed\]\s*$/, '');
     const outcome: CommandOutcome = {
       command,
       ok: !result.is_error,
@@ -93,7 +100,9 @@ function streamFile(file: string, emit: (text: string) => Promise<void> | void):
         if (sent < STREAM_LIMIT) {
           const text = decoder.write(buffer.subarray(0, bytesRead));
           sent += text.length;
-          await emit(sent >= STREAM_LIMIT ? `${text}\n[further output is not streamed; its tail is in the result]\n` : text);
+          await emit(
+            sent >= STREAM_LIMIT ? `${text}\n[further output is not streamed; its tail is in the result]\n` : text,
+          );
         }
       }
     } finally {

@@ -73,7 +73,9 @@ export async function diffCommits(dir: string, base: string, head: string): Prom
 }
 
 async function describe(git: SimpleGit, base: string, tree: string): Promise<WorktreeDiff> {
-  const baseCommit = (await runGit(`rev-parse ${base}`, () => git.raw(['rev-parse', '--verify', `${base}^{commit}`]))).trim();
+  const baseCommit = (
+    await runGit(`rev-parse ${base}`, () => git.raw(['rev-parse', '--verify', `${base}^{commit}`]))
+  ).trim();
   const range = [baseCommit, tree];
   const patch = await runGit('diff', () => git.raw(['diff', ...stableDiff, ...range]));
   const nameStatus = await runGit('diff --name-status', () =>
@@ -100,7 +102,7 @@ async function describe(git: SimpleGit, base: string, tree: string): Promise<Wor
 function parseNameStatus(output: string): ChangedFile[] {
   const fields = output.split('\0');
   const files: ChangedFile[] = [];
-  for (let i = 0; i < fields.length; ) {
+  for (let i = 0; i < fields.length;) {
     const code = fields[i++];
     if (!code) continue;
     const status = code.charAt(0);
@@ -118,7 +120,7 @@ function parseNameStatus(output: string): ChangedFile[] {
 function parseNumstat(output: string): Map<string, { additions?: number; deletions?: number }> {
   const fields = output.split('\0');
   const counts = new Map<string, { additions?: number; deletions?: number }>();
-  for (let i = 0; i < fields.length; ) {
+  for (let i = 0; i < fields.length;) {
     const head = fields[i++];
     if (!head) continue;
     const [added, deleted, path] = head.split('\t');

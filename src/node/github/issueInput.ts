@@ -14,7 +14,8 @@ export function resolveIssueInput(text: string, cwd: string = process.cwd()): Is
   const ref = tryParseIssueRef(text);
   if (ref) return { kind: 'ref', ref };
   const path = resolve(cwd, text.trim());
-  if (text.trim() && existsSync(path) && statSync(path).isFile()) return { kind: 'file', issue: readIssueFile(path), path };
+  if (text.trim() && existsSync(path) && statSync(path).isFile())
+    return { kind: 'file', issue: readIssueFile(path), path };
   throw new InvalidArgumentError(
     `not an issue: '${text}' (expected https://host/owner/repo/issues/N, owner/repo#N, or the path of a .md or .json issue file)`,
   );
@@ -30,7 +31,9 @@ export function readIssueFile(path: string): Issue {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new InvalidArgumentError(`issue file ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? error})`);
+    throw new InvalidArgumentError(
+      `issue file ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? error})`,
+    );
   }
   const fields = extname(path).toLowerCase() === '.json' ? fromJson(path, text) : fromMarkdown(path, text);
   const title = typeof fields.title === 'string' ? fields.title.trim() : '';
@@ -86,9 +89,12 @@ function fromMarkdown(path: string, text: string): Record<string, unknown> {
     try {
       parsed = parseYaml(front[1] ?? '');
     } catch (error) {
-      throw new InvalidArgumentError(`issue file ${path}: front matter is not valid YAML (${(error as Error).message.split('\n')[0]})`);
+      throw new InvalidArgumentError(
+        `issue file ${path}: front matter is not valid YAML (${(error as Error).message.split('\n')[0]})`,
+      );
     }
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) fields = { ...(parsed as Record<string, unknown>) };
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      fields = { ...(parsed as Record<string, unknown>) };
     rest = rest.slice(front[0].length);
   }
   if (fields.title === undefined) {

@@ -114,9 +114,7 @@ function toIssue(ref: IssueRef, data: RawIssue): Issue {
     body: data.body ?? '',
     url: data.html_url,
     state: data.state === 'closed' ? 'closed' : 'open',
-    labels: data.labels
-      .map((l) => (typeof l === 'string' ? l : (l.name ?? '')))
-      .filter((name) => name.length > 0),
+    labels: data.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter((name) => name.length > 0),
   };
 }
 

@@ -47,7 +47,10 @@ export function parseRemoteUrl(url: string): Omit<RemoteRepository, 'url'> | und
     path = scp[2];
   }
   if (!host || !path) return undefined;
-  const parts = path.replace(/^\/+|\/+$/g, '').replace(/\.git$/, '').split('/');
+  const parts = path
+    .replace(/^\/+|\/+$/g, '')
+    .replace(/\.git$/, '')
+    .split('/');
   // Enterprise may serve under a path prefix; the repository is always the last two segments.
   const [owner, repo] = parts.slice(-2);
   if (parts.length < 2 || !owner || !repo) return undefined;

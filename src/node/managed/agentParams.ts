@@ -29,7 +29,11 @@ export function handInTool(agentName: string): BetaManagedAgentsCustomToolParams
       type: 'custom',
       name: SUBMIT_PLAN_TOOL,
       description: `Hand in the plan. Agent OS validates it and answers "Plan accepted" or with the schema error to fix. The input is the plan:\n${PLAN_FORMAT}`,
-      input_schema: { type: 'object', properties: { summary: { type: 'string' }, steps: { type: 'array' } }, required: ['summary', 'steps'] },
+      input_schema: {
+        type: 'object',
+        properties: { summary: { type: 'string' }, steps: { type: 'array' } },
+        required: ['summary', 'steps'],
+      },
     };
   }
   if (agentName === REVIEWER) {
@@ -37,7 +41,15 @@ export function handInTool(agentName: string): BetaManagedAgentsCustomToolParams
       type: 'custom',
       name: SUBMIT_VERDICT_TOOL,
       description: `Hand in the verdict. Agent OS records it with its evidence; an APPROVE waits for the person's decision, which is this tool's result. The input is the verdict:\n${VERDICT_FORMAT}`,
-      input_schema: { type: 'object', properties: { decision: { type: 'string', enum: ['APPROVE', 'REJECT'] }, summary: { type: 'string' }, fixes: { type: 'array' } }, required: ['decision', 'summary'] },
+      input_schema: {
+        type: 'object',
+        properties: {
+          decision: { type: 'string', enum: ['APPROVE', 'REJECT'] },
+          summary: { type: 'string' },
+          fixes: { type: 'array' },
+        },
+        required: ['decision', 'summary'],
+      },
     };
   }
   return undefined;
@@ -48,7 +60,12 @@ export function handInTool(agentName: string): BetaManagedAgentsCustomToolParams
 function completeStepTool(agentName: string): BetaManagedAgentsCustomToolParams | undefined {
   if (roleRules(agentName).result !== 'work') return undefined;
   const spec = completeStepToolSpec();
-  return { type: 'custom', name: spec.name, description: spec.description, input_schema: spec.input_schema as BetaManagedAgentsCustomToolParams['input_schema'] };
+  return {
+    type: 'custom',
+    name: spec.name,
+    description: spec.description,
+    input_schema: spec.input_schema as BetaManagedAgentsCustomToolParams['input_schema'],
+  };
 }
 
 /** The parameters of one agent; `roster` holds the platform references of its callees (already synced). */
@@ -74,8 +91,16 @@ export function agentCreateParams(
     name: agent.name,
     model: agent.model,
     system,
-    tools: [{ type: 'agent_toolset_20260401', default_config: { enabled: false }, configs }, ...(handIn ? [handIn] : []), ...(steps ? [steps] : [])],
+    tools: [
+      { type: 'agent_toolset_20260401', default_config: { enabled: false }, configs },
+      ...(handIn ? [handIn] : []),
+      ...(steps ? [steps] : []),
+    ],
     ...(roster.length > 0 ? { multiagent: { type: 'coordinator', agents: [...roster] } } : {}),
-    metadata: { agent_os_name: agent.name, agent_os_version: String(agent.version), agent_os_network: String(agent.network) },
+    metadata: {
+      agent_os_name: agent.name,
+      agent_os_version: String(agent.version),
+      agent_os_network: String(agent.network),
+    },
   };
 }

@@ -58,7 +58,11 @@ export async function syncAgents(input: {
     return result;
   };
 
-  const send = async (known: SyncedAgent | undefined, params: ReturnType<typeof agentCreateParams>, hash: string): Promise<SyncedAgent> => {
+  const send = async (
+    known: SyncedAgent | undefined,
+    params: ReturnType<typeof agentCreateParams>,
+    hash: string,
+  ): Promise<SyncedAgent> => {
     try {
       if (known) {
         try {

@@ -28,11 +28,21 @@ export interface ManagedRuntimeSetup {
   journalDir: string;
 }
 
-export function createManagedRuntime(options: Omit<LocalRuntimeOptions, 'model'> & { platform: PlatformConnection }): ManagedRuntimeSetup {
-  if (!options.platform.apiKey) throw new AgentOsError('INVALID_ARGUMENT', 'the managed backend needs ANTHROPIC_API_KEY (a key of an organization with Claude Managed Agents access)');
+export function createManagedRuntime(
+  options: Omit<LocalRuntimeOptions, 'model'> & { platform: PlatformConnection },
+): ManagedRuntimeSetup {
+  if (!options.platform.apiKey)
+    throw new AgentOsError(
+      'INVALID_ARGUMENT',
+      'the managed backend needs ANTHROPIC_API_KEY (a key of an organization with Claude Managed Agents access)',
+    );
   const store = options.store ?? new FileSessionStore(options.storeDir);
   const parts = runtimeParts(options, store);
-  const client = new Anthropic({ apiKey: options.platform.apiKey, ...(options.platform.baseURL ? { baseURL: options.platform.baseURL } : {}), maxRetries: 4 });
+  const client = new Anthropic({
+    apiKey: options.platform.apiKey,
+    ...(options.platform.baseURL ? { baseURL: options.platform.baseURL } : {}),
+    maxRetries: 4,
+  });
   const runtime = new ManagedRuntime({
     ...parts,
     client,
@@ -41,5 +51,11 @@ export function createManagedRuntime(options: Omit<LocalRuntimeOptions, 'model'>
     ...(options.platform.environmentId ? { environmentId: options.platform.environmentId } : {}),
     ...(options.onProblem ? { onNote: (id: string, line: string) => options.onProblem?.(`${id}: ${line}`) } : {}),
   });
-  return { runtime, store, client, sandboxes: (repository) => parts.sandboxes(repository), journalDir: join(options.storeDir, '.managed', 'started') };
+  return {
+    runtime,
+    store,
+    client,
+    sandboxes: (repository) => parts.sandboxes(repository),
+    journalDir: join(options.storeDir, '.managed', 'started'),
+  };
 }

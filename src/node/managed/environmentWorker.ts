@@ -45,8 +45,15 @@ export async function runEnvironmentWorker(options: EnvironmentWorkerOptions): P
         client: ctx.client as Anthropic,
         sandboxes: options.sandboxes,
         journalDir: options.journalDir,
-        secrets: [options.apiKey, ...(options.environmentKey ? [options.environmentKey] : []), ...(options.secrets ?? [])],
-        onCall: (call) => say(`${call.sessionId} ${call.agent}: ${call.tool}${call.rerun ? ' (started before by a worker that stopped)' : ''}`),
+        secrets: [
+          options.apiKey,
+          ...(options.environmentKey ? [options.environmentKey] : []),
+          ...(options.secrets ?? []),
+        ],
+        onCall: (call) =>
+          say(
+            `${call.sessionId} ${call.agent}: ${call.tool}${call.rerun ? ' (started before by a worker that stopped)' : ''}`,
+          ),
       }),
   });
   try {
@@ -59,19 +66,26 @@ export async function runEnvironmentWorker(options: EnvironmentWorkerOptions): P
 
 /** The SDK logs structured messages; these are the ones a person running a worker needs. */
 function workerLogger(say: (line: string) => void): NonNullable<ConstructorParameters<typeof Anthropic>[0]>['logger'] {
-  const fieldsOf = (args: unknown[]): Record<string, unknown> => (typeof args[0] === 'object' && args[0] !== null ? (args[0] as Record<string, unknown>) : {});
+  const fieldsOf = (args: unknown[]): Record<string, unknown> =>
+    typeof args[0] === 'object' && args[0] !== null ? (args[0] as Record<string, unknown>) : {};
   return {
     debug: () => undefined,
     info: (message: string, ...args: unknown[]) => {
       const f = fieldsOf(args);
       if (message === 'work claimed' || message.startsWith('claimed')) say(`claimed work ${String(f.work_id ?? '')}`);
-      else if (message.startsWith('lease lost')) say(`lost the lease of work ${String(f.work_id ?? '')}: another worker serves that session now; its unfinished calls are not re-run there`);
+      else if (message.startsWith('lease lost'))
+        say(
+          `lost the lease of work ${String(f.work_id ?? '')}: another worker serves that session now; its unfinished calls are not re-run there`,
+        );
       else if (message === 'session terminated') say(`session ${String(f.session_id ?? '')} terminated`);
     },
     warn: (message: string, ...args: unknown[]) => say(`warning: ${message}${describe(fieldsOf(args))}`),
     error: (message: string, ...args: unknown[]) => {
       const f = fieldsOf(args);
-      if (message.startsWith('lease lost')) say(`lost the lease of work ${String(f.work_id ?? '')} (412 heartbeat_precondition_failed): another worker serves that session now; the calls this one started are answered there as interrupted, never re-run silently`);
+      if (message.startsWith('lease lost'))
+        say(
+          `lost the lease of work ${String(f.work_id ?? '')} (412 heartbeat_precondition_failed): another worker serves that session now; the calls this one started are answered there as interrupted, never re-run silently`,
+        );
       else say(`error: ${message}${describe(f)}`);
     },
   };

@@ -25,17 +25,33 @@ export interface TranslationContext {
   priceOf(model: string, usage: ModelUsageIn): number;
 }
 
-type ModelUsageIn = { input_tokens: number; output_tokens: number; cache_creation_input_tokens: number; cache_read_input_tokens: number };
+type ModelUsageIn = {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+};
 
 /** `streamThread`: the thread whose stream carried the event (the primary for the session stream). */
-export function translateEvent(event: PlatformEvent, streamThread: string, ctx: TranslationContext): EventInput | undefined {
-  const thread = typeof event.session_thread_id === 'string' && !event.type.startsWith('session.thread_') ? event.session_thread_id : streamThread;
+export function translateEvent(
+  event: PlatformEvent,
+  streamThread: string,
+  ctx: TranslationContext,
+): EventInput | undefined {
+  const thread =
+    typeof event.session_thread_id === 'string' && !event.type.startsWith('session.thread_')
+      ? event.session_thread_id
+      : streamThread;
   const base = { thread, platform_event_id: event.id };
   switch (event.type) {
     case 'user.message':
       return { ...base, type: 'user.message', content: texts(event.content) };
     case 'user.interrupt':
-      return { ...base, type: 'user.interrupt', ...(typeof event.session_thread_id === 'string' ? { session_thread_id: event.session_thread_id } : {}) };
+      return {
+        ...base,
+        type: 'user.interrupt',
+        ...(typeof event.session_thread_id === 'string' ? { session_thread_id: event.session_thread_id } : {}),
+      };
     case 'user.tool_confirmation': {
       const use = ctx.local(String(event.tool_use_id));
       if (!use) return undefined;
@@ -54,7 +70,14 @@ export function translateEvent(event: PlatformEvent, streamThread: string, ctx: 
       const useId = String(event.type === 'user.custom_tool_result' ? event.custom_tool_use_id : event.tool_use_id);
       const use = ctx.local(useId);
       if (!use) return undefined;
-      return { ...base, thread: use.thread, type: 'agent.tool_result', tool_use_id: use.id, content: texts(event.content, '(no output)'), is_error: event.is_error === true };
+      return {
+        ...base,
+        thread: use.thread,
+        type: 'agent.tool_result',
+        tool_use_id: use.id,
+        content: texts(event.content, '(no output)'),
+        is_error: event.is_error === true,
+      };
     }
     case 'agent.message':
       return { ...base, type: 'agent.message', content: texts(event.content) };
@@ -101,11 +124,21 @@ export function translateEvent(event: PlatformEvent, streamThread: string, ctx: 
     case 'session.status_idle': {
       const stop = event.stop_reason as { type?: string; event_ids?: unknown } | undefined;
       if (stop?.type === 'requires_action') {
-        const ids = (Array.isArray(stop.event_ids) ? stop.event_ids : []).flatMap((id) => personWaitsOn(String(id), ctx));
+        const ids = (Array.isArray(stop.event_ids) ? stop.event_ids : []).flatMap((id) =>
+          personWaitsOn(String(id), ctx),
+        );
         if (ids.length === 0) return undefined;
-        return { ...base, thread: ctx.primaryThread, type: 'session.status_idle', stop_reason: { type: 'requires_action', event_ids: ids } };
+        return {
+          ...base,
+          thread: ctx.primaryThread,
+          type: 'session.status_idle',
+          stop_reason: { type: 'requires_action', event_ids: ids },
+        };
       }
-      const type = stop?.type === 'retries_exhausted' || stop?.type === 'budget_reached' || stop?.type === 'refusal' ? stop.type : 'end_turn';
+      const type =
+        stop?.type === 'retries_exhausted' || stop?.type === 'budget_reached' || stop?.type === 'refusal'
+          ? stop.type
+          : 'end_turn';
       return { ...base, thread: ctx.primaryThread, type: 'session.status_idle', stop_reason: { type } };
     }
     case 'session.error': {
@@ -136,11 +169,24 @@ export function translateEvent(event: PlatformEvent, streamThread: string, ctx: 
     case 'session.thread_status_running':
     case 'session.thread_status_rescheduled':
     case 'session.thread_status_terminated':
-      return { ...base, thread: String(event.session_thread_id), type: event.type, session_thread_id: String(event.session_thread_id), agent_name: String(event.agent_name) };
+      return {
+        ...base,
+        thread: String(event.session_thread_id),
+        type: event.type,
+        session_thread_id: String(event.session_thread_id),
+        agent_name: String(event.agent_name),
+      };
     case 'session.thread_status_idle': {
       const stop = (event.stop_reason as { type?: string } | undefined)?.type;
       const type = stop === 'retries_exhausted' || stop === 'budget_reached' || stop === 'refusal' ? stop : 'end_turn';
-      return { ...base, thread: String(event.session_thread_id), type: 'session.thread_status_idle', session_thread_id: String(event.session_thread_id), agent_name: String(event.agent_name), stop_reason: { type } };
+      return {
+        ...base,
+        thread: String(event.session_thread_id),
+        type: 'session.thread_status_idle',
+        session_thread_id: String(event.session_thread_id),
+        agent_name: String(event.agent_name),
+        stop_reason: { type },
+      };
     }
     case 'span.model_request_start':
       return { ...base, type: 'span.model_request_start', model: ctx.modelOf(thread) };
@@ -179,7 +225,10 @@ function personWaitsOn(platformId: string, ctx: TranslationContext): string[] {
 
 function texts(content: unknown, empty?: string): TextBlock[] {
   const blocks = Array.isArray(content)
-    ? content.map((b: { type?: string; text?: unknown }) => ({ type: 'text' as const, text: b.type === 'text' && typeof b.text === 'string' ? b.text : JSON.stringify(b) }))
+    ? content.map((b: { type?: string; text?: unknown }) => ({
+        type: 'text' as const,
+        text: b.type === 'text' && typeof b.text === 'string' ? b.text : JSON.stringify(b),
+      }))
     : [];
   return blocks.length === 0 && empty ? [{ type: 'text', text: empty }] : blocks;
 }

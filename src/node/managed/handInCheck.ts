@@ -13,7 +13,13 @@ import type { SessionChangeSet, SessionWorkspaceInfo } from '../runtime/sessionS
 import { COMPLETE_STEP_TOOL_NAME } from '../../core/pipeline/planSteps.ts';
 import { suiteSummary } from '../../core/pipeline/verdictGate.ts';
 import { SUBMIT_PLAN_TOOL, SUBMIT_VERDICT_TOOL } from './agentParams.ts';
-import { approveGate, completeStepAnswer, planAnswer, planFollowUp, type ManagedSupervision } from './managedSupervision.ts';
+import {
+  approveGate,
+  completeStepAnswer,
+  planAnswer,
+  planFollowUp,
+  type ManagedSupervision,
+} from './managedSupervision.ts';
 
 export interface HandInAnswer {
   text: string;
@@ -21,7 +27,10 @@ export interface HandInAnswer {
 }
 
 export function isHandIn(event: SessionEvent): event is EventOfType<'agent.tool_use'> {
-  return event.type === 'agent.tool_use' && (event.name === SUBMIT_PLAN_TOOL || event.name === SUBMIT_VERDICT_TOOL || event.name === COMPLETE_STEP_TOOL_NAME);
+  return (
+    event.type === 'agent.tool_use' &&
+    (event.name === SUBMIT_PLAN_TOOL || event.name === SUBMIT_VERDICT_TOOL || event.name === COMPLETE_STEP_TOOL_NAME)
+  );
 }
 
 /** Checks the hand-in `call`, appends what it records, and returns the answer (undefined: held for the person). */
@@ -40,9 +49,17 @@ export async function checkHandIn(input: {
   if (call.name === SUBMIT_PLAN_TOOL) {
     const parsed = parsePlan(text);
     if (!parsed.ok) return { text: parsed.error, isError: true };
-    let plan = log.events.find((e): e is EventOfType<'agent_os.plan_submitted'> => e.type === 'agent_os.plan_submitted' && e.model_request_end_id === call.id);
+    let plan = log.events.find(
+      (e): e is EventOfType<'agent_os.plan_submitted'> =>
+        e.type === 'agent_os.plan_submitted' && e.model_request_end_id === call.id,
+    );
     if (!plan) {
-      plan = (await log.append({ type: 'agent_os.plan_submitted', thread: call.thread, plan: parsed.value, model_request_end_id: call.id })) as EventOfType<'agent_os.plan_submitted'>;
+      plan = (await log.append({
+        type: 'agent_os.plan_submitted',
+        thread: call.thread,
+        plan: parsed.value,
+        model_request_end_id: call.id,
+      })) as EventOfType<'agent_os.plan_submitted'>;
     }
     await planFollowUp(log, plan, supervision, supervision.maxStepAttempts);
     return planAnswer(log.events, plan);
@@ -56,7 +73,10 @@ export async function checkHandIn(input: {
     const changes = await input.changes();
     // The verdict gate: an APPROVE counts only over Agent OS's own passing run of the suite, in a clean room of
     // the files as the Reviewer saw them (managed sessions are not checkpointed: their snapshot, not the head).
-    const gate = verdict.decision === 'APPROVE' ? await approveGate(log.events, call, changes.snapshot, supervision) : { evidence: {} };
+    const gate =
+      verdict.decision === 'APPROVE'
+        ? await approveGate(log.events, call, changes.snapshot, supervision)
+        : { evidence: {} };
     const run = gate.run ? await log.append(gate.run) : undefined;
     if (gate.refusal) return { text: gate.refusal, isError: true };
     const evidence = run?.type === 'agent_os.validation_run' ? { suite_run: suiteSummary(run) } : gate.evidence;
@@ -79,18 +99,34 @@ export async function checkHandIn(input: {
   if (verdict.decision === 'REJECT') {
     const rounds = rejectRounds(log.events.filter((e) => e.seq <= (recorded as SessionEvent).seq));
     if (rounds > input.maxReviewRounds) {
-      return { text: `The change was rejected ${rounds} times; the limit is ${input.maxReviewRounds} rounds. Stop and report what is left:\n${formatFixes(verdict)}`, isError: true };
+      return {
+        text: `The change was rejected ${rounds} times; the limit is ${input.maxReviewRounds} rounds. Stop and report what is left:\n${formatFixes(verdict)}`,
+        isError: true,
+      };
     }
-    return { text: `REJECT (review round ${rounds} of ${input.maxReviewRounds}): ${verdict.summary}\nFixes to send to the Coder:\n${formatFixes(verdict)}`, isError: false };
+    return {
+      text: `REJECT (review round ${rounds} of ${input.maxReviewRounds}): ${verdict.summary}\nFixes to send to the Coder:\n${formatFixes(verdict)}`,
+      isError: false,
+    };
   }
   const approval = latestApprovalOf(log.events, recorded.id);
   if (!approval) return undefined;
-  if (approval.decision === 'approve' && !log.events.some((e) => e.type === 'agent_os.pull_request_opened' && e.seq > approval.seq)) return undefined;
+  if (
+    approval.decision === 'approve' &&
+    !log.events.some((e) => e.type === 'agent_os.pull_request_opened' && e.seq > approval.seq)
+  )
+    return undefined;
   return { text: approvalOutcomeText(log.events, approval), isError: false };
 }
 
-export function verdictFor(events: readonly SessionEvent[], callId: string): EventOfType<'agent_os.verdict_submitted'> | undefined {
-  return events.find((e): e is EventOfType<'agent_os.verdict_submitted'> => e.type === 'agent_os.verdict_submitted' && e.model_request_end_id === callId);
+export function verdictFor(
+  events: readonly SessionEvent[],
+  callId: string,
+): EventOfType<'agent_os.verdict_submitted'> | undefined {
+  return events.find(
+    (e): e is EventOfType<'agent_os.verdict_submitted'> =>
+      e.type === 'agent_os.verdict_submitted' && e.model_request_end_id === callId,
+  );
 }
 
 /** The Reviewer's bash calls since its task last arrived: the test runs its verdict rests on. */

@@ -62,7 +62,9 @@ export class ManagedStateFile {
     try {
       return JSON.parse(text) as Record<string, PlatformState>;
     } catch (error) {
-      throw new StateCorruptError(`${this.file} is not valid JSON (${(error as Error).message}); remove it and the agents are synced again`);
+      throw new StateCorruptError(
+        `${this.file} is not valid JSON (${(error as Error).message}); remove it and the agents are synced again`,
+      );
     }
   }
 }

@@ -22,7 +22,10 @@ export function platformError(error: unknown, doing: string): AgentOsError {
     const message = apiMessage(error);
     switch (error.status) {
       case 401:
-        return new AgentOsError('PLATFORM_FAILED', `the platform refused the API key while ${doing} (401 authentication_error: ${message}); check ANTHROPIC_API_KEY`);
+        return new AgentOsError(
+          'PLATFORM_FAILED',
+          `the platform refused the API key while ${doing} (401 authentication_error: ${message}); check ANTHROPIC_API_KEY`,
+        );
       case 403:
         return new AgentOsError(
           'PLATFORM_FAILED',
@@ -37,15 +40,27 @@ export function platformError(error: unknown, doing: string): AgentOsError {
         }
         return new AgentOsError('PLATFORM_FAILED', `the platform does not know it (404) while ${doing}: ${message}`);
       case 412:
-        return new AgentOsError('PLATFORM_FAILED', `the work item's lease was lost (412 heartbeat_precondition_failed) while ${doing}: another worker holds it now; its tool calls are not run here again`);
+        return new AgentOsError(
+          'PLATFORM_FAILED',
+          `the work item's lease was lost (412 heartbeat_precondition_failed) while ${doing}: another worker holds it now; its tool calls are not run here again`,
+        );
       case 429:
-        return new AgentOsError('PLATFORM_FAILED', `the platform is rate limiting requests (429) while ${doing}, after the SDK's retries; try again in a while (${resume})`);
+        return new AgentOsError(
+          'PLATFORM_FAILED',
+          `the platform is rate limiting requests (429) while ${doing}, after the SDK's retries; try again in a while (${resume})`,
+        );
       default:
-        return new AgentOsError('PLATFORM_FAILED', `the platform failed while ${doing} (${error.status}: ${message}); ${resume}`);
+        return new AgentOsError(
+          'PLATFORM_FAILED',
+          `the platform failed while ${doing} (${error.status}: ${message}); ${resume}`,
+        );
     }
   }
   if (error instanceof APIConnectionError) {
-    return new AgentOsError('PLATFORM_FAILED', `cannot reach the platform while ${doing} (${error.message}); ${resume}`);
+    return new AgentOsError(
+      'PLATFORM_FAILED',
+      `cannot reach the platform while ${doing} (${error.message}); ${resume}`,
+    );
   }
   return new AgentOsError('PLATFORM_FAILED', `${doing} failed: ${(error as Error)?.message ?? String(error)}`);
 }

@@ -17,7 +17,14 @@ import type { BetaManagedAgentsSession } from '@anthropic-ai/sdk/resources/beta/
 import type { Sandbox, SandboxProvider } from '../../core/sandbox/sandbox.ts';
 import { builtinToolSpecs } from '../../core/tools/builtinTools.ts';
 import { secretRedactor } from '../../core/tools/redactSecrets.ts';
-import { BUILTIN_TOOL_NAMES, SAFE_TO_RERUN, WRITING_TOOLS, evaluatePermission, type BuiltinToolName, type ResolvedToolConfig } from '../../core/tools/toolConfig.ts';
+import {
+  BUILTIN_TOOL_NAMES,
+  SAFE_TO_RERUN,
+  WRITING_TOOLS,
+  evaluatePermission,
+  type BuiltinToolName,
+  type ResolvedToolConfig,
+} from '../../core/tools/toolConfig.ts';
 import { unconfinedTools } from '../../core/tools/unconfinedTools.ts';
 
 /** Session metadata naming the repository the session works on (set by the managed backend). */
@@ -63,7 +70,8 @@ export function sandboxTools(options: SandboxToolsOptions): BetaRunnableTool[] {
     if (!found) {
       found = client.beta.sessions.threads.retrieve(threadId, { session_id: session.id }).then((thread) => {
         const agent = thread.agent as { type: string; name?: string; tools?: unknown[] };
-        if (agent.type !== 'agent' || !agent.name) throw new ToolError(`thread ${threadId} runs no saved agent; the self-hosted tools serve saved agents only`);
+        if (agent.type !== 'agent' || !agent.name)
+          throw new ToolError(`thread ${threadId} runs no saved agent; the self-hosted tools serve saved agents only`);
         return { name: agent.name, enabled: enabledTools(agent.tools ?? []), network: networkOf(session, agent.name) };
       });
       agents.set(threadId, found);
@@ -75,7 +83,10 @@ export function sandboxTools(options: SandboxToolsOptions): BetaRunnableTool[] {
     let s = sandboxes.get(threadId);
     if (!s) {
       const repository = session.metadata[REPOSITORY_METADATA_KEY];
-      if (!repository) throw new ToolError(`session ${session.id} names no repository (metadata ${REPOSITORY_METADATA_KEY}); it was not started by Agent OS`);
+      if (!repository)
+        throw new ToolError(
+          `session ${session.id} names no repository (metadata ${REPOSITORY_METADATA_KEY}); it was not started by Agent OS`,
+        );
       s = options.sandboxes(repository).open({
         sessionId: session.id,
         threadId,
@@ -89,7 +100,11 @@ export function sandboxTools(options: SandboxToolsOptions): BetaRunnableTool[] {
     return s;
   };
 
-  const run = async (name: BuiltinToolName, input: unknown, context: { toolUse: unknown; signal?: AbortSignal | null | undefined } | undefined): Promise<string> => {
+  const run = async (
+    name: BuiltinToolName,
+    input: unknown,
+    context: { toolUse: unknown; signal?: AbortSignal | null | undefined } | undefined,
+  ): Promise<string> => {
     const toolUse = context?.toolUse as { id?: unknown } | undefined;
     const useId = typeof toolUse?.id === 'string' ? toolUse.id : undefined;
     if (!useId) throw new ToolError('the call has no tool_use id');
@@ -106,8 +121,12 @@ export function sandboxTools(options: SandboxToolsOptions): BetaRunnableTool[] {
     }
     const sandbox = await sandboxFor(threadId, agent);
     // Unconfined, a reader's command would run as the person: readers get no bash (as in local mode).
-    if (evaluatePermission(unconfinedTools(resolvedFor(agent.enabled), sandbox.access, sandbox.confined), name) === 'deny') {
-      throw new ToolError(`tool ${name} is not available to agent ${agent.name}: the sandbox is unconfined, and read-only agents get no commands there`);
+    if (
+      evaluatePermission(unconfinedTools(resolvedFor(agent.enabled), sandbox.access, sandbox.confined), name) === 'deny'
+    ) {
+      throw new ToolError(
+        `tool ${name} is not available to agent ${agent.name}: the sandbox is unconfined, and read-only agents get no commands there`,
+      );
     }
     const outcome = await sandbox.runTool({ name, input }, context?.signal ? { signal: context.signal } : {});
     const content = redact(outcome.content) || '(no output)';
@@ -140,7 +159,8 @@ export function sandboxTools(options: SandboxToolsOptions): BetaRunnableTool[] {
 
 /** True when this is the first start of the call; false when some worker started it before. */
 async function recordStart(journalDir: string, sessionId: string, toolUseId: string): Promise<boolean> {
-  if (!/^[A-Za-z0-9_-]+$/.test(sessionId) || !/^[A-Za-z0-9_-]+$/.test(toolUseId)) throw new ToolError('unexpected id format');
+  if (!/^[A-Za-z0-9_-]+$/.test(sessionId) || !/^[A-Za-z0-9_-]+$/.test(toolUseId))
+    throw new ToolError('unexpected id format');
   const dir = join(journalDir, sessionId);
   await mkdir(dir, { recursive: true });
   try {
@@ -159,12 +179,17 @@ function enabledTools(tools: unknown[]): BuiltinToolName[] {
     | { default_config?: { enabled?: boolean | null }; configs?: { name: string; enabled?: boolean | null }[] }
     | undefined;
   if (!set) return [];
-  return BUILTIN_TOOL_NAMES.filter((name) => set.configs?.find((c) => c.name === name)?.enabled ?? set.default_config?.enabled ?? true);
+  return BUILTIN_TOOL_NAMES.filter(
+    (name) => set.configs?.find((c) => c.name === name)?.enabled ?? set.default_config?.enabled ?? true,
+  );
 }
 
 /** Whether the agent's commands may use the network: from the metadata Agent OS gave it; off otherwise. */
 function networkOf(session: BetaManagedAgentsSession, agentName: string): boolean {
-  const agents = [session.agent, ...(((session.agent as { multiagent?: { agents?: unknown[] } | null }).multiagent?.agents ?? []) as unknown[])] as {
+  const agents = [
+    session.agent,
+    ...(((session.agent as { multiagent?: { agents?: unknown[] } | null }).multiagent?.agents ?? []) as unknown[]),
+  ] as {
     name?: string;
     metadata?: Record<string, string>;
   }[];
@@ -173,5 +198,9 @@ function networkOf(session: BetaManagedAgentsSession, agentName: string): boolea
 
 /** The thread's enabled tools in the resolved form the tool rules read. */
 function resolvedFor(enabled: readonly BuiltinToolName[]): ResolvedToolConfig[] {
-  return BUILTIN_TOOL_NAMES.map((name) => ({ name, enabled: enabled.includes(name), permission_policy: 'always_allow' }));
+  return BUILTIN_TOOL_NAMES.map((name) => ({
+    name,
+    enabled: enabled.includes(name),
+    permission_policy: 'always_allow',
+  }));
 }

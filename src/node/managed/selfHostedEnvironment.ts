@@ -8,13 +8,21 @@ import { AgentOsError } from '../../core/errors.ts';
 import type { ManagedStateFile } from './managedState.ts';
 import { isNotFound, platformError } from './platformErrors.ts';
 
-export async function ensureEnvironment(input: { client: Anthropic; state: ManagedStateFile; configuredId?: string; storeDir: string }): Promise<string> {
+export async function ensureEnvironment(input: {
+  client: Anthropic;
+  state: ManagedStateFile;
+  configuredId?: string;
+  storeDir: string;
+}): Promise<string> {
   const { client, state } = input;
   if (input.configuredId) {
     try {
       const environment = await client.beta.environments.retrieve(input.configuredId);
       if (environment.config.type !== 'self_hosted') {
-        throw new AgentOsError('INVALID_ARGUMENT', `environment ${environment.id} is a ${environment.config.type} environment; Agent OS serves self-hosted ones (its tools run in the local sandbox)`);
+        throw new AgentOsError(
+          'INVALID_ARGUMENT',
+          `environment ${environment.id} is a ${environment.config.type} environment; Agent OS serves self-hosted ones (its tools run in the local sandbox)`,
+        );
       }
       return environment.id;
     } catch (error) {
@@ -33,7 +41,13 @@ export async function ensureEnvironment(input: { client: Anthropic; state: Manag
   const name = `agent-os-${hostname()}-${createHash('sha256').update(input.storeDir).digest('hex').slice(0, 8)}`;
   let id: string;
   try {
-    id = (await client.beta.environments.create({ name, config: { type: 'self_hosted' }, description: 'Tools run by Agent OS in its local sandbox' })).id;
+    id = (
+      await client.beta.environments.create({
+        name,
+        config: { type: 'self_hosted' },
+        description: 'Tools run by Agent OS in its local sandbox',
+      })
+    ).id;
   } catch (error) {
     throw platformError(error, 'creating the self-hosted environment');
   }

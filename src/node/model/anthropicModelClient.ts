@@ -58,11 +58,12 @@ export class AnthropicModelClient implements ModelClient {
   private readonly streamIdleTimeoutMs: number;
 
   constructor(private readonly options: AnthropicModelClientOptions) {
-    if (!options.apiKey) throw new ModelRequestError('no API key configured', {
-      errorType: 'authentication_error',
-      apiMessage: 'no API key configured',
-      retryable: false,
-    });
+    if (!options.apiKey)
+      throw new ModelRequestError('no API key configured', {
+        errorType: 'authentication_error',
+        apiMessage: 'no API key configured',
+        retryable: false,
+      });
     this.sdk = new Anthropic({
       apiKey: options.apiKey,
       baseURL: options.baseURL ?? null,
@@ -110,7 +111,10 @@ export class AnthropicModelClient implements ModelClient {
   ): Promise<Message> {
     const { signal } = callOptions;
     if (!this.streaming) {
-      return this.sdk.messages.create({ ...params, stream: false }, { ...(headers ? { headers } : {}), ...(signal ? { signal } : {}) });
+      return this.sdk.messages.create(
+        { ...params, stream: false },
+        { ...(headers ? { headers } : {}), ...(signal ? { signal } : {}) },
+      );
     }
     // The SDK's timeout ends at the response headers; a stream that goes quiet after them is ours to stop.
     const attemptController = new AbortController();
@@ -125,7 +129,10 @@ export class AnthropicModelClient implements ModelClient {
         attemptController.abort();
       }, this.streamIdleTimeoutMs);
     };
-    const stream = this.sdk.messages.stream(params, { ...(headers ? { headers } : {}), signal: attemptController.signal });
+    const stream = this.sdk.messages.stream(params, {
+      ...(headers ? { headers } : {}),
+      signal: attemptController.signal,
+    });
     let stopped = false;
     stream.on('connect', armIdleTimer);
     stream.on('streamEvent', (event) => {
@@ -186,19 +193,29 @@ function classify(error: unknown, signal: AbortSignal | undefined): Verdict {
     if (error.status !== undefined) return { kind: 'final' };
     // An `event: error` inside an SSE stream (the API can report overload mid-stream).
     const type = error.type ?? '';
-    if (type === 'overloaded_error' || type === 'api_error' || type === 'rate_limit_error' || type === 'timeout_error') {
+    if (
+      type === 'overloaded_error' ||
+      type === 'api_error' ||
+      type === 'rate_limit_error' ||
+      type === 'timeout_error'
+    ) {
       return { kind: 'retry', reason: `stream error: ${type}` };
     }
     return { kind: 'final' };
   }
   // After the headers: the body broke off (socket reset, cut stream, truncated JSON, a stream gone quiet).
-  if (error instanceof StreamCutError || isTransportBreak(error)) return { kind: 'retry', reason: `stream cut: ${describe(error)}` };
+  if (error instanceof StreamCutError || isTransportBreak(error))
+    return { kind: 'retry', reason: `stream cut: ${describe(error)}` };
   // The SDK refusing locally (e.g. a non-streamed request too large for its timeout): retrying cannot help.
   return { kind: 'final' };
 }
 
 function isTransportBreak(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e: unknown = error, depth = 0;
+    e instanceof Error && depth < 5;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && /^(UND_ERR_|ECONNRESET$|EPIPE$|ECONNABORTED$|ETIMEDOUT$)/.test(code)) return true;
     if (e instanceof SyntaxError || e.message === 'terminated') return true;
@@ -215,12 +232,16 @@ function toModelRequestError(
   if (signal?.aborted || error instanceof APIUserAbortError) return abortedError(attempts);
   if (error instanceof APIConnectionError) {
     const apiMessage = describe(error.cause ?? error);
-    return new ModelRequestError(`model request failed: cannot reach the API (${apiMessage}); retries exhausted`, {
-      errorType: error.message.includes('timed out') ? 'timeout_error' : 'connection_error',
-      apiMessage,
-      retryable: true,
-      attempts,
-    }, { cause: error });
+    return new ModelRequestError(
+      `model request failed: cannot reach the API (${apiMessage}); retries exhausted`,
+      {
+        errorType: error.message.includes('timed out') ? 'timeout_error' : 'connection_error',
+        apiMessage,
+        retryable: true,
+        attempts,
+      },
+      { cause: error },
+    );
   }
   if (error instanceof APIError) {
     const status = error.status;
@@ -236,19 +257,27 @@ function toModelRequestError(
   }
   const apiMessage = describe(error);
   if (!transient) {
-    return new ModelRequestError(`model request failed: ${apiMessage}`, {
-      errorType: 'client_error',
-      apiMessage,
-      retryable: false,
-      attempts,
-    }, { cause: error });
+    return new ModelRequestError(
+      `model request failed: ${apiMessage}`,
+      {
+        errorType: 'client_error',
+        apiMessage,
+        retryable: false,
+        attempts,
+      },
+      { cause: error },
+    );
   }
-  return new ModelRequestError(`model request failed: the response stream broke off (${apiMessage}); retries exhausted`, {
-    errorType: 'stream_interrupted',
-    apiMessage,
-    retryable: true,
-    attempts,
-  }, { cause: error });
+  return new ModelRequestError(
+    `model request failed: the response stream broke off (${apiMessage}); retries exhausted`,
+    {
+      errorType: 'stream_interrupted',
+      apiMessage,
+      retryable: true,
+      attempts,
+    },
+    { cause: error },
+  );
 }
 
 function abortedError(attempts: number): ModelRequestError {
@@ -268,7 +297,9 @@ function isRetryableStatus(status: number): boolean {
 function describe(error: unknown): string {
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause;
-    return cause instanceof Error && cause.message !== error.message ? `${error.message}: ${cause.message}` : error.message;
+    return cause instanceof Error && cause.message !== error.message
+      ? `${error.message}: ${cause.message}`
+      : error.message;
   }
   return String(error);
 }

@@ -31,9 +31,11 @@ export function toMessageCreateParams(request: ModelRequest): MessageCreateParam
   };
   let breakpoints = 0;
   if (request.tools.length > 0) {
-    params.tools = request.tools.map(
-      (t): Tool => ({ name: t.name, description: t.description, input_schema: t.input_schema }),
-    );
+    params.tools = request.tools.map((t): Tool => ({
+      name: t.name,
+      description: t.description,
+      input_schema: t.input_schema,
+    }));
     const last = params.tools[params.tools.length - 1];
     if (last) {
       last.cache_control = EPHEMERAL;

@@ -29,7 +29,9 @@ export async function handOffCoderWork(input: HandOffInput): Promise<HandOffResu
   if (!input.childKey) {
     const own = await input.sandboxes.checkpoint(input.sessionId, `${input.agentName}: ${summary}`);
     return {
-      note: own.committed ? `(Agent OS committed this work as ${own.commit.slice(0, 12)} on the session branch.)` : '(No file changes to commit.)',
+      note: own.committed
+        ? `(Agent OS committed this work as ${own.commit.slice(0, 12)} on the session branch.)`
+        : '(No file changes to commit.)',
       conflict: false,
       head: { commit: own.commit, moved: own.committed },
     };
@@ -38,7 +40,9 @@ export async function handOffCoderWork(input: HandOffInput): Promise<HandOffResu
   const merged = await input.sandboxes.mergeChild(input.sessionId, key, `${input.agentName} [${key}]`);
   if (merged.status === 'merged') {
     return {
-      note: merged.upToDate ? `(Thread ${key} changed nothing to merge.)` : `(Agent OS merged ${merged.childBranch} into the session branch: ${merged.commit.slice(0, 12)}.)`,
+      note: merged.upToDate
+        ? `(Thread ${key} changed nothing to merge.)`
+        : `(Agent OS merged ${merged.childBranch} into the session branch: ${merged.commit.slice(0, 12)}.)`,
       conflict: false,
       head: { commit: merged.commit, moved: !merged.upToDate },
     };

@@ -3,7 +3,11 @@
 // tied to its evidence (commits, diff hash, the test runs the Reviewer saw), REJECT rounds are bounded,
 // and an APPROVE keeps the Coordinator waiting for a person.
 import type { EventInput, EventOfType, SessionEvent } from '../../core/events/sessionEvent.ts';
-import type { ThreadResultDecision, ThreadResultHook, ThreadResultRequest } from '../../core/harness/threadResultHook.ts';
+import type {
+  ThreadResultDecision,
+  ThreadResultHook,
+  ThreadResultRequest,
+} from '../../core/harness/threadResultHook.ts';
 import { parsePlan, parseVerdict } from '../../core/agents/structuredOutput.ts';
 import type { Verdict } from '../../core/agents/verdictSchema.ts';
 import { approvalOutcomeText, latestApprovalOf } from '../../core/pipeline/approval.ts';
@@ -13,7 +17,6 @@ import { roleRules } from '../../core/pipeline/roles.ts';
 import { suiteRunEvent, suiteRunOf, suiteSummary, suiteRefusal } from '../../core/pipeline/verdictGate.ts';
 import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
 import { handOffCoderWork } from './coderHandOff.ts';
-
 
 export interface PipelineHookOptions {
   sessionId: string;
@@ -57,8 +60,14 @@ export function pipelineResultHook(options: PipelineHookOptions): ThreadResultHo
   };
 }
 
-async function coderResult(request: ThreadResultRequest, options: PipelineHookOptions, text: string): Promise<ThreadResultDecision> {
-  const created = request.events.find((e) => e.type === 'session.thread_created' && e.session_thread_id === request.threadId);
+async function coderResult(
+  request: ThreadResultRequest,
+  options: PipelineHookOptions,
+  text: string,
+): Promise<ThreadResultDecision> {
+  const created = request.events.find(
+    (e) => e.type === 'session.thread_created' && e.session_thread_id === request.threadId,
+  );
   const key = created?.type === 'session.thread_created' ? created.thread_key : undefined;
   const handOff = await handOffCoderWork({
     sessionId: options.sessionId,
@@ -69,10 +78,21 @@ async function coderResult(request: ThreadResultRequest, options: PipelineHookOp
   });
   // Recorded once per hand-back (the hook is asked again after a crash): where the session branch stands, which
   // is where a fork from a later event starts its files.
-  const recorded = request.events.some((e) => e.type === 'agent_os.checkpoint' && e.model_request_end_id === request.modelRequestEndId);
+  const recorded = request.events.some(
+    (e) => e.type === 'agent_os.checkpoint' && e.model_request_end_id === request.modelRequestEndId,
+  );
   const events: EventInput[] =
     handOff.head && !recorded
-      ? [{ type: 'agent_os.checkpoint', thread: request.threadId, commit: handOff.head.commit, moved: handOff.head.moved, ...(key ? { thread_key: key } : {}), model_request_end_id: request.modelRequestEndId }]
+      ? [
+          {
+            type: 'agent_os.checkpoint',
+            thread: request.threadId,
+            commit: handOff.head.commit,
+            moved: handOff.head.moved,
+            ...(key ? { thread_key: key } : {}),
+            model_request_end_id: request.modelRequestEndId,
+          },
+        ]
       : [];
   return { kind: 'accept', result: `${text}\n\n${handOff.note}`, ...(events.length ? { events } : {}) };
 }
@@ -81,7 +101,9 @@ async function coderResult(request: ThreadResultRequest, options: PipelineHookOp
  * Coder's "PASSED" is not taken. Parallel Coders (a `thread_key`) carry parts of a plan and are not asked. */
 function uncheckedSteps(request: ThreadResultRequest, options: PipelineHookOptions): string | undefined {
   if (!options.supervision) return undefined;
-  const created = request.events.find((e) => e.type === 'session.thread_created' && e.session_thread_id === request.threadId);
+  const created = request.events.find(
+    (e) => e.type === 'session.thread_created' && e.session_thread_id === request.threadId,
+  );
   if (created?.type === 'session.thread_created' && created.thread_key) return undefined;
   const progress = foldPlanSteps(request.events).progress;
   const open = unvalidatedSteps(progress);
@@ -99,7 +121,8 @@ function planResult(request: ThreadResultRequest, options: PipelineHookOptions):
   const supervision = options.supervision;
   const policy = supervision?.questions;
   const existing = request.events.find(
-    (e): e is EventOfType<'agent_os.plan_submitted'> => e.type === 'agent_os.plan_submitted' && e.model_request_end_id === request.modelRequestEndId,
+    (e): e is EventOfType<'agent_os.plan_submitted'> =>
+      e.type === 'agent_os.plan_submitted' && e.model_request_end_id === request.modelRequestEndId,
   );
   if (existing) {
     // Asked again after a crash or a resume: still waiting for the person's answers, or done.
@@ -107,10 +130,18 @@ function planResult(request: ThreadResultRequest, options: PipelineHookOptions):
     if (asked && !answersTo(request.events, asked.id)) return { kind: 'hold', waitingOnEventId: asked.id };
     return { kind: 'accept', result: accepted };
   }
-  const events: EventInput[] = [{ type: 'agent_os.plan_submitted', thread: request.threadId, plan: parsed.value, model_request_end_id: request.modelRequestEndId }];
+  const events: EventInput[] = [
+    {
+      type: 'agent_os.plan_submitted',
+      thread: request.threadId,
+      plan: parsed.value,
+      model_request_end_id: request.modelRequestEndId,
+    },
+  ];
   if (!supervision) return { kind: 'accept', result: accepted, events };
   const answeredBefore = answeredInDelegation(request);
-  const ask = (plan: { id: string; thread: string }) => (policy ? questionsFor(parsed.value, plan, policy, answeredBefore) : undefined);
+  const ask = (plan: { id: string; thread: string }) =>
+    policy ? questionsFor(parsed.value, plan, policy, answeredBefore) : undefined;
   // Its steps become runtime objects, pending until the Coder reports them and the runtime's run passes; and
   // open questions or low confidence wait for the person before the Coder starts.
   const followUp = (appended: readonly SessionEvent[]): EventInput[] =>
@@ -126,12 +157,20 @@ function planResult(request: ThreadResultRequest, options: PipelineHookOptions):
 /** Whether the person answered questions since this delegation reached the Planner (its plan is the revised one). */
 function answeredInDelegation(request: ThreadResultRequest): boolean {
   const delivered = request.events.find(
-    (e) => e.type === 'agent.thread_message_sent' && e.delegation_tool_use_id === request.delegationToolUseId && e.to_session_thread_id === request.threadId,
+    (e) =>
+      e.type === 'agent.thread_message_sent' &&
+      e.delegation_tool_use_id === request.delegationToolUseId &&
+      e.to_session_thread_id === request.threadId,
   );
-  return request.events.some((e) => e.type === 'agent_os.questions_answered' && e.thread === request.threadId && e.seq > (delivered?.seq ?? 0));
+  return request.events.some(
+    (e) => e.type === 'agent_os.questions_answered' && e.thread === request.threadId && e.seq > (delivered?.seq ?? 0),
+  );
 }
 
-async function verdictResult(request: ThreadResultRequest, options: PipelineHookOptions): Promise<ThreadResultDecision> {
+async function verdictResult(
+  request: ThreadResultRequest,
+  options: PipelineHookOptions,
+): Promise<ThreadResultDecision> {
   const parsed = parseVerdict(request.finalText);
   if (!parsed.ok) return { kind: 'correct', message: parsed.error };
   const verdict = parsed.value;
@@ -164,14 +203,20 @@ async function verdictResult(request: ThreadResultRequest, options: PipelineHook
         head_commit: head,
         diff_sha256: changes.diff.sha256,
         test_run_event_ids: testRunsSeen(request),
-        ...(suiteRun?.type === 'agent_os.validation_run' ? { suite_run: suiteSummary(suiteRun) } : note ? { suite_run_note: note } : {}),
+        ...(suiteRun?.type === 'agent_os.validation_run'
+          ? { suite_run: suiteSummary(suiteRun) }
+          : note
+            ? { suite_run_note: note }
+            : {}),
       },
     });
     // The verdict gate: an APPROVE counts only over the runtime's own passing run of the full test suite,
     // at the head commit, in the Reviewer's clean room. A REJECT needs no run.
     if (verdict.decision === 'APPROVE' && command && request.runCommand) {
       const earlier = suiteRunOf(request.events, request.modelRequestEndId);
-      const fresh = earlier ? undefined : suiteRunEvent(request.threadId, request.modelRequestEndId, head, await request.runCommand(command));
+      const fresh = earlier
+        ? undefined
+        : suiteRunEvent(request.threadId, request.modelRequestEndId, head, await request.runCommand(command));
       const runEvents: EventInput[] = fresh ? [fresh] : [];
       const run = earlier ?? fresh;
       if (run && run.exit_code !== 0) return { kind: 'correct', message: suiteRefusal(run), events: runEvents };
@@ -211,7 +256,10 @@ async function verdictResult(request: ThreadResultRequest, options: PipelineHook
 /** The bash calls the Reviewer made for this review: the test runs its verdict rests on. */
 function testRunsSeen(request: ThreadResultRequest): string[] {
   const delivered = request.events.find(
-    (e) => e.type === 'agent.thread_message_sent' && e.delegation_tool_use_id === request.delegationToolUseId && e.to_session_thread_id === request.threadId,
+    (e) =>
+      e.type === 'agent.thread_message_sent' &&
+      e.delegation_tool_use_id === request.delegationToolUseId &&
+      e.to_session_thread_id === request.threadId,
   );
   const since = delivered?.seq ?? 0;
   return request.events

@@ -18,22 +18,39 @@ export function pullRequestBody(meta: SessionMeta, events: readonly SessionEvent
   if (verdict) {
     const v = verdict.verdict;
     parts.push('## Review', '', `**${v.decision}** — ${v.summary}`, '');
-    parts.push(`Base \`${verdict.evidence.base_commit.slice(0, 12)}\`, diff sha256 \`${verdict.evidence.diff_sha256.slice(0, 16)}\`.`, '');
+    parts.push(
+      `Base \`${verdict.evidence.base_commit.slice(0, 12)}\`, diff sha256 \`${verdict.evidence.diff_sha256.slice(0, 16)}\`.`,
+      '',
+    );
     const runs = verdict.evidence.test_run_event_ids;
     if (runs.length) {
       parts.push('## Test runs the Reviewer saw', '');
       for (const id of runs) parts.push(...describeRun(events, id));
     }
   }
-  parts.push('', `_Made by Agent OS (session \`${meta.id}\`); approved by a person before this pull request was opened._`);
+  parts.push(
+    '',
+    `_Made by Agent OS (session \`${meta.id}\`); approved by a person before this pull request was opened._`,
+  );
   return parts.join('\n');
 }
 
 function describeRun(events: readonly SessionEvent[], toolUseId: string): string[] {
   const use = events.find((e) => e.id === toolUseId);
-  const result = events.find((e): e is EventOfType<'agent.tool_result'> => e.type === 'agent.tool_result' && e.tool_use_id === toolUseId);
-  const command = (use?.type === 'agent.tool_use' ? (use.input as { command?: string }).command : undefined) ?? '(unknown)';
-  const output = result ? result.content.map((b) => b.text).join('\n').trimEnd().split('\n').slice(-OUTPUT_TAIL_LINES).join('\n') : '(no result)';
+  const result = events.find(
+    (e): e is EventOfType<'agent.tool_result'> => e.type === 'agent.tool_result' && e.tool_use_id === toolUseId,
+  );
+  const command =
+    (use?.type === 'agent.tool_use' ? (use.input as { command?: string }).command : undefined) ?? '(unknown)';
+  const output = result
+    ? result.content
+        .map((b) => b.text)
+        .join('\n')
+        .trimEnd()
+        .split('\n')
+        .slice(-OUTPUT_TAIL_LINES)
+        .join('\n')
+    : '(no result)';
   return [`\`$ ${command}\`${result?.is_error ? ' (failed)' : ''}`, '', '```', output, '```', ''];
 }
 

@@ -43,10 +43,18 @@ export async function openPullRequestForSession(input: {
   // Checked again on the commit itself, in the vault: the approval covers exactly this content.
   const changes = await sandboxes.changes(meta.id);
   if (changes.head !== commit || changes.diff.sha256 !== input.expectedSha256) {
-    throw new AgentOsError('APPROVAL_REFUSED', "the session's work changed while it was being committed; the verdict no longer covers it — request changes for a new review");
+    throw new AgentOsError(
+      'APPROVAL_REFUSED',
+      "the session's work changed while it was being committed; the verdict no longer covers it — request changes for a new review",
+    );
   }
   await sandboxes.deliver(meta.id, commit);
-  await pushBranch(meta.repository, target.remote, workspace.branch, target.pushToken ? { token: target.pushToken } : {});
+  await pushBranch(
+    meta.repository,
+    target.remote,
+    workspace.branch,
+    target.pushToken ? { token: target.pushToken } : {},
+  );
   // Found first, opened only when missing: one pull request even after a crash or a racing attempt.
   const { pullRequest: pr } = await ensurePullRequest(target.sink, {
     owner: target.owner,

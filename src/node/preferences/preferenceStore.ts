@@ -41,7 +41,7 @@ export function preferenceStoreOf(storeDir: string): PreferenceStore {
 }
 
 const HEADER =
-  '# Preferences\n\nLearned by Agent OS from your corrections and the Reviewer\'s rejections; edit freely. Each line says where it came from.\n\n';
+  "# Preferences\n\nLearned by Agent OS from your corrections and the Reviewer's rejections; edit freely. Each line says where it came from.\n\n";
 
 export class PreferenceStore {
   constructor(private readonly dir: string) {}
@@ -65,7 +65,11 @@ export class PreferenceStore {
     const latest = await this.latest(repository);
     const working = await readFile(this.fileOf(repository), 'utf8').catch(() => undefined);
     const text = working ?? latest?.text ?? '';
-    return { file: this.fileOf(repository), ...(latest ? { version: latest.version } : {}), lines: preferenceEntries(text) };
+    return {
+      file: this.fileOf(repository),
+      ...(latest ? { version: latest.version } : {}),
+      lines: preferenceEntries(text),
+    };
   }
 
   /** Makes the editable document exist (the latest version, or an empty one) so the person can open it. */
@@ -84,7 +88,9 @@ export class PreferenceStore {
     const lines = (current?.text ?? '').split('\n');
     const entry = preferenceEntries(current?.text ?? '').find((e) => e.line === line);
     if (!current || !entry || entry.text !== text) {
-      throw new StateConflictError(`the preferences changed since they were shown: "${text}" is no longer line ${line + 1}; refresh and try again`);
+      throw new StateConflictError(
+        `the preferences changed since they were shown: "${text}" is no longer line ${line + 1}; refresh and try again`,
+      );
     }
     lines.splice(line, 1);
     return this.save(repository, lines.join('\n'), current.version + 1);
@@ -113,7 +119,10 @@ export class PreferenceStore {
   private async latest(repository: string): Promise<PreferencesVersion | undefined> {
     const folder = this.folderOf(repository);
     const names = await readdir(folder).catch(() => [] as string[]);
-    const versions = names.map((n) => /^v(\d+)\.md$/.exec(n)?.[1]).filter((v): v is string => v !== undefined).map(Number);
+    const versions = names
+      .map((n) => /^v(\d+)\.md$/.exec(n)?.[1])
+      .filter((v): v is string => v !== undefined)
+      .map(Number);
     if (versions.length === 0) return undefined;
     const version = Math.max(...versions);
     return { version, text: await readFile(path.join(folder, `v${version}.md`), 'utf8') };
@@ -132,7 +141,8 @@ export function preferenceEntries(text: string): PreferenceEntry[] {
     if (!item) return;
     const from = /<!--\s*from session (\S+), event (\S+?)\s*-->\s*$/.exec(raw);
     const entry = stripProvenance(item[1] as string);
-    if (entry) out.push({ line, text: entry, ...(from ? { sessionId: from[1] as string, eventId: from[2] as string } : {}) });
+    if (entry)
+      out.push({ line, text: entry, ...(from ? { sessionId: from[1] as string, eventId: from[2] as string } : {}) });
   });
   return out;
 }

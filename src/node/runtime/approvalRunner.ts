@@ -14,14 +14,25 @@ import { repositoryOf } from './harnessAssembly.ts';
 export type Decision = { decision: 'approve' } | { decision: 'reject'; feedback: string };
 
 /** Records the person's decision on a verdict and carries it out as far as it goes. */
-export async function decide(options: AgentOsRuntimeOptions, meta: SessionMeta, log: SessionLog, verdictEventId: string, decision: Decision): Promise<void> {
+export async function decide(
+  options: AgentOsRuntimeOptions,
+  meta: SessionMeta,
+  log: SessionLog,
+  verdictEventId: string,
+  decision: Decision,
+): Promise<void> {
   const pendingApproval = approvedButNotCarriedOut(log.state, log.events, verdictEventId);
   // Approving again after the push or the pull request failed (remote refused, network down): the
   // approval stands; carry it out now. The evidence was checked then, and the commit made since is ours.
   if (decision.decision === 'approve' && pendingApproval) return finishApprovedWork(options, meta, log);
   // An approval that could not be carried out (push failed, work changed since) may still be replaced by
   // a request for changes; the latest decision counts.
-  const verdict = decidableVerdict(log.state, log.events, verdictEventId, decision.decision === 'reject' && pendingApproval);
+  const verdict = decidableVerdict(
+    log.state,
+    log.events,
+    verdictEventId,
+    decision.decision === 'reject' && pendingApproval,
+  );
   if (decision.decision === 'approve') await checkEvidenceStillHolds(options, meta, verdict);
   await log.append({
     type: 'agent_os.approval',
@@ -34,13 +45,22 @@ export async function decide(options: AgentOsRuntimeOptions, meta: SessionMeta, 
 }
 
 /** Carries out what the latest decision still needs (nothing, when it is all in the log). */
-export async function finishApprovedWork(options: AgentOsRuntimeOptions, meta: SessionMeta, log: SessionLog): Promise<void> {
-  for (let step = nextApprovalStep(log.state, log.events); step.kind !== 'none'; step = nextApprovalStep(log.state, log.events)) {
+export async function finishApprovedWork(
+  options: AgentOsRuntimeOptions,
+  meta: SessionMeta,
+  log: SessionLog,
+): Promise<void> {
+  for (
+    let step = nextApprovalStep(log.state, log.events);
+    step.kind !== 'none';
+    step = nextApprovalStep(log.state, log.events)
+  ) {
     if (step.kind === 'answer_held_review') {
       await log.appendMany(step.events);
       return;
     }
-    if (!options.pullRequests) throw new AgentOsError('GITHUB_FAILED', 'no GitHub connection is configured to open the pull request');
+    if (!options.pullRequests)
+      throw new AgentOsError('GITHUB_FAILED', 'no GitHub connection is configured to open the pull request');
     const repository = repositoryOf(meta);
     const sandboxes = options.sandboxes(repository);
     // Also when the approval is carried out later (after a failed push, on wake): the commit made since
@@ -48,15 +68,26 @@ export async function finishApprovedWork(options: AgentOsRuntimeOptions, meta: S
     const changes = await sandboxes.changes(meta.id);
     if (changes.diff.sha256 !== step.verdict.evidence.diff_sha256) throw worktreeChangedError();
     const target = await options.pullRequests(repository);
-    const opened = await openPullRequestForSession({ meta, events: log.events, sandboxes, expectedSha256: step.verdict.evidence.diff_sha256, target });
+    const opened = await openPullRequestForSession({
+      meta,
+      events: log.events,
+      sandboxes,
+      expectedSha256: step.verdict.evidence.diff_sha256,
+      target,
+    });
     await log.append({ type: 'agent_os.pull_request_opened', thread: log.state.primaryThreadId as string, ...opened });
   }
 }
 
 /** The approval points at a verdict; if the work changed since, the verdict no longer covers it. */
-async function checkEvidenceStillHolds(options: AgentOsRuntimeOptions, meta: SessionMeta, verdict: EventOfType<'agent_os.verdict_submitted'>): Promise<void> {
+async function checkEvidenceStillHolds(
+  options: AgentOsRuntimeOptions,
+  meta: SessionMeta,
+  verdict: EventOfType<'agent_os.verdict_submitted'>,
+): Promise<void> {
   const changes = await options.sandboxes(repositoryOf(meta)).changes(meta.id);
-  if (changes.diff.sha256 !== verdict.evidence.diff_sha256 || changes.head !== verdict.evidence.head_commit) throw worktreeChangedError();
+  if (changes.diff.sha256 !== verdict.evidence.diff_sha256 || changes.head !== verdict.evidence.head_commit)
+    throw worktreeChangedError();
 }
 
 function worktreeChangedError(): AgentOsError {

@@ -26,17 +26,32 @@ function storeOf(parts: SandboxProviderParts): string {
 }
 
 export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProviderParts): SessionSandboxes {
-  const repos = new SessionRepositories({ storageDir: parts.storageDir, repository: parts.repository, ...(parts.baseRef ? { baseRef: parts.baseRef } : {}) });
+  const repos = new SessionRepositories({
+    storageDir: parts.storageDir,
+    repository: parts.repository,
+    ...(parts.baseRef ? { baseRef: parts.baseRef } : {}),
+  });
   let confinementMade: Promise<Confinement> | undefined;
   // The OS sandbox confines agents (kind `os`) and, where it works, Agent OS's git in a dev container session.
   const confinement = (): Promise<Confinement> => {
     confinementMade ??= (async () => {
       if (choice.kind === 'worktree' || !choice.osSandbox) return hostConfinement();
-      return osConfinement({ repository: parts.repository, repositoryObjects: await repos.repositoryObjects(), store: storeOf(parts), readable: toolServerFolders() });
+      return osConfinement({
+        repository: parts.repository,
+        repositoryObjects: await repos.repositoryObjects(),
+        store: storeOf(parts),
+        readable: toolServerFolders(),
+      });
     })();
     return confinementMade;
   };
-  const scope = (sessionId: string, workdir: string, writable: boolean, threadId: string, allowedDomains: readonly string[] = []): ConfinementScope => ({
+  const scope = (
+    sessionId: string,
+    workdir: string,
+    writable: boolean,
+    threadId: string,
+    allowedDomains: readonly string[] = [],
+  ): ConfinementScope => ({
     workdir,
     writable,
     allowedDomains,
@@ -45,7 +60,14 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
   });
   let gitMade: Promise<SessionGit> | undefined;
   const git = (): Promise<SessionGit> => {
-    gitMade ??= confinement().then((c) => new SessionGit({ repos, confinement: c, scope: (id, workdir, writable) => scope(id, workdir, writable, OWN_THREAD) }));
+    gitMade ??= confinement().then(
+      (c) =>
+        new SessionGit({
+          repos,
+          confinement: c,
+          scope: (id, workdir, writable) => scope(id, workdir, writable, OWN_THREAD),
+        }),
+    );
     return gitMade;
   };
   const devcontainer =
@@ -54,10 +76,20 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
           // The folder is made before a sandbox opens on it (below); the provider only mounts it.
           worktrees: { ensureWorktree: async (id) => ({ worktree: repos.repoPath(id) }) },
           stateDir: devcontainerStateDir(parts.storageDir),
-          borrowedObjects: async (sessionId) => [await repos.repositoryObjects(), path.join(repos.vaultPath(sessionId.replace(/-(clean|child)-.*$/, '')), 'objects')],
+          borrowedObjects: async (sessionId) => [
+            await repos.repositoryObjects(),
+            path.join(repos.vaultPath(sessionId.replace(/-(clean|child)-.*$/, '')), 'objects'),
+          ],
           // Where the OS sandbox works, the file tools run in it, confined to the container's folder.
           ...(choice.osSandbox
-            ? { fileTools: async (r: FileToolsRequest) => toolServerFileTools(await confinement(), scope(owningSession(r.sessionId), r.worktree, !r.readOnly, r.threadId), r) }
+            ? {
+                fileTools: async (r: FileToolsRequest) =>
+                  toolServerFileTools(
+                    await confinement(),
+                    scope(owningSession(r.sessionId), r.worktree, !r.readOnly, r.threadId),
+                    r,
+                  ),
+              }
             : {}),
           ...(parts.devcontainerConfigPath ? { configPath: parts.devcontainerConfigPath } : {}),
           ...(parts.dockerPath ? { dockerPath: parts.dockerPath } : {}),
@@ -76,7 +108,13 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
 
   const takeOverSession = async (sessionId: string, commitMessage?: string) => {
     const session = await repos.ensureSession(sessionId);
-    const state = await (await git()).takeOver(sessionId, session.workdir, { ref: `refs/heads/${session.branch}`, base: session.baseCommit, ...(commitMessage ? { commitMessage } : {}) });
+    const state = await (
+      await git()
+    ).takeOver(sessionId, session.workdir, {
+      ref: `refs/heads/${session.branch}`,
+      base: session.baseCommit,
+      ...(commitMessage ? { commitMessage } : {}),
+    });
     return { session, state };
   };
 
@@ -88,9 +126,16 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
         const session = await repos.ensureSession(sessionId);
         // A git command (or a copy) killed mid-way leaves its lock (its half copy); removed confined, like any
         // work in the repository.
-        const dirs = [session.workdir, ...(await repos.childKeys(sessionId)).map((key) => repos.childPath(sessionId, key))];
+        const dirs = [
+          session.workdir,
+          ...(await repos.childKeys(sessionId)).map((key) => repos.childPath(sessionId, key)),
+        ];
         for (const dir of dirs) {
-          await runConfined(await confinement(), scope(sessionId, dir, true, OWN_THREAD), `${CLEAR_STALE_LOCKS}; ${CLEAR_COPY_LEFTOVERS}`);
+          await runConfined(
+            await confinement(),
+            scope(sessionId, dir, true, OWN_THREAD),
+            `${CLEAR_STALE_LOCKS}; ${CLEAR_COPY_LEFTOVERS}`,
+          );
         }
       })();
       swept.set(sessionId, done);
@@ -122,7 +167,11 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
       } else {
         workdir = (await repos.ensureSession(sessionId)).workdir;
       }
-      if (devcontainer) return track(sessionId, await devcontainer.open({ ...request, sessionId: name, workspace: { kind: 'session' } }));
+      if (devcontainer)
+        return track(
+          sessionId,
+          await devcontainer.open({ ...request, sessionId: name, workspace: { kind: 'session' } }),
+        );
       const allowedDomains = request.network ? (request.allowedDomains ?? ['*']) : [];
       const sandbox = await openLocalSandbox(await confinement(), {
         id: `${choice.kind}:${name}:${threadId}`,
@@ -139,18 +188,29 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
       for (const sandbox of [...(open.get(sessionId) ?? [])]) await sandbox.dispose();
       open.delete(sessionId);
       if (devcontainer) {
-        for (const name of [sessionId, ...(await repos.childKeys(sessionId)).map((k) => path.basename(repos.childPath(sessionId, k)))]) await devcontainer.removeSession(name);
+        for (const name of [
+          sessionId,
+          ...(await repos.childKeys(sessionId)).map((k) => path.basename(repos.childPath(sessionId, k))),
+        ])
+          await devcontainer.removeSession(name);
       }
       // The branch Agent OS delivered to the person's repository (if it did) stays: a pull request may need it.
       await repos.remove(sessionId);
     },
     supportsWorkspaces: true,
     async describe() {
-      return { kind: choice.kind, confined: choice.confined, detail: choice.problem ? `${choice.detail} — ${choice.problem}` : choice.detail };
+      return {
+        kind: choice.kind,
+        confined: choice.confined,
+        detail: choice.problem ? `${choice.detail} — ${choice.problem}` : choice.detail,
+      };
     },
     async stopSession(sessionId: string) {
       if (choice.kind !== 'devcontainer') return; // shells end with the harness; nothing else runs
-      await stopSessionContainers({ stateDir: devcontainerStateDir(parts.storageDir), ...(parts.env ? { parentEnv: parts.env } : {}) }, sessionId);
+      await stopSessionContainers(
+        { stateDir: devcontainerStateDir(parts.storageDir), ...(parts.env ? { parentEnv: parts.env } : {}) },
+        sessionId,
+      );
     },
     async recover(sessionId: string) {
       await recover(sessionId);
@@ -174,7 +234,11 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
       const ops = await git();
       const session = await repos.ensureSession(sessionId);
       const child = await repos.ensureChild(sessionId, key, session.baseCommit);
-      await ops.takeOver(sessionId, child.workdir, { ref: `refs/heads/${child.branch}`, base: session.baseCommit, commitMessage: `Uncommitted work of ${label}` });
+      await ops.takeOver(sessionId, child.workdir, {
+        ref: `refs/heads/${child.branch}`,
+        base: session.baseCommit,
+        commitMessage: `Uncommitted work of ${label}`,
+      });
       // The session's own leftovers are committed first: a merge must not mix them in.
       await takeOverSession(sessionId, `Work in the session before merging ${label}`);
       const merged = await ops.mergeChild(sessionId, session.workdir, child.branch, label);

@@ -18,13 +18,18 @@ export function repositoryOf(meta: SessionMeta): string {
   return meta.repository;
 }
 
-export async function assembleHarness(options: AgentOsRuntimeOptions, meta: SessionMeta, log: SessionLog): Promise<Harness> {
+export async function assembleHarness(
+  options: AgentOsRuntimeOptions,
+  meta: SessionMeta,
+  log: SessionLog,
+): Promise<Harness> {
   const repository = repositoryOf(meta);
   const configured = log.state.configured;
   if (!configured) throw new StateCorruptError(`session ${meta.id} has no configuration event`);
   const agents = await options.agents(repository).load(configured.agent_versions);
   const kindSandboxes = options.sandboxes(repository, configured.sandbox.kind);
-  const sandboxes = options.environment?.wrap(kindSandboxes, repository, meta.id, () => readyEventOf(log)) ?? kindSandboxes;
+  const sandboxes =
+    options.environment?.wrap(kindSandboxes, repository, meta.id, () => readyEventOf(log)) ?? kindSandboxes;
   const { settings } = options;
   const completesSteps = (name: string): boolean => roleRules(name).result === 'work';
   // Read once per run: the memory is pinned at the start and the test command set before any agent runs.
@@ -60,10 +65,19 @@ export async function assembleHarness(options: AgentOsRuntimeOptions, meta: Sess
     ...(settings.budget ? { budget: settings.budget } : {}),
     maxDelegationDepth: settings.delegationDepth,
     maxCorrections: settings.maxCorrections,
-    supervision: { completesSteps, maxStepAttempts: settings.stepAttempts, loopLimits: settings.loopLimits, compactAboveTokens: settings.compactAboveTokens },
+    supervision: {
+      completesSteps,
+      maxStepAttempts: settings.stepAttempts,
+      loopLimits: settings.loopLimits,
+      compactAboveTokens: settings.compactAboveTokens,
+    },
     systemContext,
     onThreadResult: pipelineResultHook({
-      supervision: { maxStepAttempts: settings.stepAttempts, testCommand: (events) => sessionTestCommand({ events }), questions: settings.questions },
+      supervision: {
+        maxStepAttempts: settings.stepAttempts,
+        testCommand: (events) => sessionTestCommand({ events }),
+        questions: settings.questions,
+      },
       sessionId: meta.id,
       sandboxes,
       maxReviewRounds: settings.reviewRounds,

@@ -8,7 +8,11 @@ import { AgentVersionStore } from '../agents/agentVersionStore.ts';
 import { OctokitGitHub } from '../github/octokitGitHub.ts';
 import { findRemoteRepository } from '../github/remoteRepository.ts';
 import { openGit } from '../git/gitClient.ts';
-import { AnthropicModelClient, type AnthropicModelClientOptions, DEFAULT_MAX_TOKENS } from '../model/anthropicModelClient.ts';
+import {
+  AnthropicModelClient,
+  type AnthropicModelClientOptions,
+  DEFAULT_MAX_TOKENS,
+} from '../model/anthropicModelClient.ts';
 import { costOf, isPriced } from '../model/priceTable.ts';
 import { FileSessionStore } from '../session/fileSessionStore.ts';
 import { preferenceStoreOf } from '../preferences/preferenceStore.ts';
@@ -18,7 +22,12 @@ import type { SessionSandboxes } from './sessionSandboxes.ts';
 import { WorkspaceAgentCatalog } from './workspaceAgentCatalog.ts';
 import { chosenSessionSandboxes } from './chosenSessionSandboxes.ts';
 import { lazySessionSandboxes } from './lazySessionSandboxes.ts';
-import { chooseSandbox, devcontainerStateDir, parseSandboxSetting, type SandboxSetting } from '../sandbox/sandboxChoice.ts';
+import {
+  chooseSandbox,
+  devcontainerStateDir,
+  parseSandboxSetting,
+  type SandboxSetting,
+} from '../sandbox/sandboxChoice.ts';
 import { pruneOrphanContainers } from '../sandbox/devcontainer/sessionContainers.ts';
 import { SessionEnvironment, type SessionEnvironmentOptions } from '../environment/sessionEnvironment.ts';
 
@@ -79,12 +88,20 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const apiKey = isModelClient(options.model) ? undefined : options.model.apiKey;
   const parts = runtimeParts({ ...options, secrets: [...(options.secrets ?? []), ...(apiKey ? [apiKey] : [])] }, store);
   const runtime = new AgentOsRuntime({ ...parts, model });
-  return { runtime, store, pruneOrphanSandboxes: () => pruneOrphans(store, options.storeDir), ...(parts.environment ? { environment: parts.environment } : {}) };
+  return {
+    runtime,
+    store,
+    pruneOrphanSandboxes: () => pruneOrphans(store, options.storeDir),
+    ...(parts.environment ? { environment: parts.environment } : {}),
+  };
 }
 
 /** Everything of the runtime but the model: the store's sandboxes, agents, tasks and GitHub. The managed
  * backend runs on the same parts, with the platform in place of the local harness and model. */
-export function runtimeParts(options: Omit<LocalRuntimeOptions, 'model'>, store: FileSessionStore): Omit<AgentOsRuntimeOptions, 'model'> {
+export function runtimeParts(
+  options: Omit<LocalRuntimeOptions, 'model'>,
+  store: FileSessionStore,
+): Omit<AgentOsRuntimeOptions, 'model'> {
   const worktreesDir = join(options.storeDir, '.worktrees');
   const versions = new AgentVersionStore(join(options.storeDir, '.agents'));
   const settings = { ...DEFAULT_RUNTIME_SETTINGS, ...options.settings };
@@ -163,9 +180,18 @@ export function runtimeParts(options: Omit<LocalRuntimeOptions, 'model'>, store:
             const baseBranch = (await openGit(repository).raw(['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
             // The token goes with the push only to the GitHub it belongs to, never to another host.
             const apiHost = options.github?.apiUrl ? new URL(options.github.apiUrl).hostname : 'github.com';
-            const sameHost = remote.host !== undefined && (remote.host === apiHost || (apiHost === 'api.github.com' && remote.host === 'github.com'));
+            const sameHost =
+              remote.host !== undefined &&
+              (remote.host === apiHost || (apiHost === 'api.github.com' && remote.host === 'github.com'));
             const token = sameHost ? options.github?.token : undefined;
-            return { sink, owner: remote.owner, repo: remote.repo, remote: 'origin', baseBranch, ...(token ? { pushToken: token } : {}) };
+            return {
+              sink,
+              owner: remote.owner,
+              repo: remote.repo,
+              remote: 'origin',
+              baseBranch,
+              ...(token ? { pushToken: token } : {}),
+            };
           },
         }
       : {}),

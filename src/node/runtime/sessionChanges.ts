@@ -3,7 +3,10 @@
 import type { SessionChanges } from '../../core/runtime/sessionService.ts';
 import type { SessionSandboxes } from './sessionSandboxes.ts';
 
-export async function sessionChanges(sandboxes: Pick<SessionSandboxes, 'workspace' | 'changes'>, sessionId: string): Promise<SessionChanges> {
+export async function sessionChanges(
+  sandboxes: Pick<SessionSandboxes, 'workspace' | 'changes'>,
+  sessionId: string,
+): Promise<SessionChanges> {
   const workspace = await sandboxes.workspace(sessionId);
   const changes = await sandboxes.changes(sessionId);
   return {

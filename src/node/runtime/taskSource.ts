@@ -19,7 +19,11 @@ export async function describeTask(tasks: TaskSource, request: StartSessionReque
   if (request.task !== undefined) {
     const text = request.task.trim();
     if (!text) throw new AgentOsError('INVALID_ARGUMENT', 'the task is empty');
-    return { title: firstLine(text), source: 'task', prompt: promptFor({ title: firstLine(text), body: text, where: 'a task typed by the person' }) };
+    return {
+      title: firstLine(text),
+      source: 'task',
+      prompt: promptFor({ title: firstLine(text), body: text, where: 'a task typed by the person' }),
+    };
   }
   if (!request.issue) throw new AgentOsError('INVALID_ARGUMENT', 'give an issue or a task');
   const input = resolveIssueInput(request.issue, request.repository);

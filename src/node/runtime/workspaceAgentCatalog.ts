@@ -1,7 +1,12 @@
 // The agents of one workspace (built-ins, `.agents/`, `.claude/agents/`), versioned through the
 // version store: a session pins the versions it starts with and loads exactly those on wake.
 import { AgentOsError } from '../../core/errors.ts';
-import { formatProblem, resolvedTools, sandboxAccessFor, type AgentDefinition } from '../../core/agents/agentDefinition.ts';
+import {
+  formatProblem,
+  resolvedTools,
+  sandboxAccessFor,
+  type AgentDefinition,
+} from '../../core/agents/agentDefinition.ts';
 import type { HarnessAgent } from '../../core/harness/harnessAgent.ts';
 import { buildAgentSet } from '../../core/agents/agentSet.ts';
 import { readAgentFiles } from '../agents/agentLoader.ts';
@@ -35,13 +40,18 @@ export class WorkspaceAgentCatalog implements AgentCatalog {
       const key = parsed.name?.toLowerCase();
       if (!key || claimed.has(key)) continue;
       claimed.add(key);
-      if (reachable.names.some((n) => n.toLowerCase() === key) && parsed.problems.some((p) => p.severity === 'error')) reachable.files.add(parsed.file);
+      if (reachable.names.some((n) => n.toLowerCase() === key) && parsed.problems.some((p) => p.severity === 'error'))
+        reachable.files.add(parsed.file);
     }
     const blocking = problems.filter(
-      (p) => p.severity === 'error' && (reachable.missing.length > 0 || (p.file !== undefined && reachable.files.has(p.file))),
+      (p) =>
+        p.severity === 'error' &&
+        (reachable.missing.length > 0 || (p.file !== undefined && reachable.files.has(p.file))),
     );
     if (reachable.missing.length > 0 || blocking.length > 0) {
-      const what = reachable.missing.length ? `agent ${reachable.missing.map((n) => `'${n}'`).join(', ')} is not defined` : 'an agent file is malformed';
+      const what = reachable.missing.length
+        ? `agent ${reachable.missing.map((n) => `'${n}'`).join(', ')} is not defined`
+        : 'an agent file is malformed';
       throw new AgentOsError('INVALID_AGENT', [what, ...blocking.map(formatProblem)].join('\n'));
     }
     for (const p of problems) if (!blocking.includes(p)) this.options.onProblem?.(formatProblem(p));
@@ -73,7 +83,10 @@ export class WorkspaceAgentCatalog implements AgentCatalog {
     return out;
   }
 
-  private reachable(primary: string, agents: Map<string, AgentDefinition>): { names: string[]; missing: string[]; files: Set<string> } {
+  private reachable(
+    primary: string,
+    agents: Map<string, AgentDefinition>,
+  ): { names: string[]; missing: string[]; files: Set<string> } {
     const names: string[] = [];
     const missing: string[] = [];
     const files = new Set<string>();

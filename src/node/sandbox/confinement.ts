@@ -65,7 +65,10 @@ export function confinedEnv(scope: ConfinementScope): Record<string, string> {
 }
 
 /** Starts a confined command as its own process group (so a kill takes everything it started). */
-export function spawnConfined(command: ConfinedCommand, stdio: 'pipe' | 'ignore-stdin' = 'pipe'): ChildProcessWithoutNullStreams {
+export function spawnConfined(
+  command: ConfinedCommand,
+  stdio: 'pipe' | 'ignore-stdin' = 'pipe',
+): ChildProcessWithoutNullStreams {
   const child = spawn(command.program, command.args, {
     cwd: command.cwd,
     env: command.env,
@@ -102,9 +105,18 @@ export function osConfinement(options: OsConfinementOptions): Confinement {
         searchPath: env['PATH'] ?? '',
         extraReadable: [...(options.readable ?? []), ...(scope.readable ?? [])],
       };
-      const policy = confinementPolicy({ paths, writable: scope.writable, allowedDomains: scope.allowedDomains, platform: process.platform });
+      const policy = confinementPolicy({
+        paths,
+        writable: scope.writable,
+        allowedDomains: scope.allowedDomains,
+        platform: process.platform,
+      });
       // The sandbox sets TMPDIR to a folder of its own that nothing made; ours is in the scratch home.
-      const wrapped = await wrapCommand(`export TMPDIR=${shellQuote(env['TMPDIR'] ?? '/tmp')}; ${commandLine}`, policy, scope.workdir);
+      const wrapped = await wrapCommand(
+        `export TMPDIR=${shellQuote(env['TMPDIR'] ?? '/tmp')}; ${commandLine}`,
+        policy,
+        scope.workdir,
+      );
       const [program, ...args] = wrapped.argv;
       return { program: program as string, args, env, cwd: scope.workdir, release: wrapped.release };
     },
@@ -115,7 +127,12 @@ export function hostConfinement(): Confinement {
   return {
     kind: 'none',
     async command(commandLine, scope) {
-      return { program: '/bin/bash', args: ['--noprofile', '--norc', '-c', commandLine], env: confinedEnv(scope), cwd: scope.workdir };
+      return {
+        program: '/bin/bash',
+        args: ['--noprofile', '--norc', '-c', commandLine],
+        env: confinedEnv(scope),
+        cwd: scope.workdir,
+      };
     },
   };
 }

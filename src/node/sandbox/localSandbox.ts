@@ -58,13 +58,20 @@ export async function openLocalSandbox(confinement: Confinement, request: LocalS
         root: scope.workdir,
         start: async () => {
           const node = toolServerCommand();
-          const line = ['exec', ...[node.program, ...node.args, JSON.stringify({ readOnly })].map(shellQuote)].join(' ');
+          const line = ['exec', ...[node.program, ...node.args, JSON.stringify({ readOnly })].map(shellQuote)].join(
+            ' ',
+          );
           return spawnConfined(await confinement.command(line, { ...scope, env: { ...scope.env, ...node.env } }));
         },
       })
     : undefined;
   const files = server ?? createFileTools({ root: scope.workdir, readOnly });
-  const network = scope.allowedDomains.length === 0 ? 'network off' : scope.allowedDomains.includes('*') ? 'network on' : `network: ${scope.allowedDomains.join(', ')}`;
+  const network =
+    scope.allowedDomains.length === 0
+      ? 'network off'
+      : scope.allowedDomains.includes('*')
+        ? 'network on'
+        : `network: ${scope.allowedDomains.join(', ')}`;
   const detail = confined
     ? `OS sandbox: every tool runs inside it; ${request.what} ${readOnly ? 'read-only' : 'writable'}, nothing else of yours visible; ${network}; empty home`
     : `unconfined: nothing confines commands on this machine, so every command asks you first; file tools stay inside ${request.what}`;

@@ -62,9 +62,13 @@ export function probeOsSandbox(): Promise<OsSandboxProbe> {
     try {
       ({ SandboxManager } = await load());
     } catch (error) {
-      return { available: false, reason: `the sandbox runtime could not load (${error instanceof Error ? error.message : String(error)})` };
+      return {
+        available: false,
+        reason: `the sandbox runtime could not load (${error instanceof Error ? error.message : String(error)})`,
+      };
     }
-    if (!SandboxManager.isSupportedPlatform()) return { available: false, reason: `the OS sandbox does not support ${process.platform}` };
+    if (!SandboxManager.isSupportedPlatform())
+      return { available: false, reason: `the OS sandbox does not support ${process.platform}` };
     const deps = SandboxManager.checkDependencies();
     if (deps.errors.length > 0) {
       const hint = process.platform === 'linux' ? ' (install them: apt-get install bubblewrap socat ripgrep)' : '';
@@ -73,9 +77,16 @@ export function probeOsSandbox(): Promise<OsSandboxProbe> {
     try {
       const { argv } = await wrapCommand('true', NOTHING, process.cwd());
       const result = await run(argv);
-      if (result.code !== 0) return { available: false, reason: `the OS sandbox cannot start here: ${result.output.trim().split('\n')[0] ?? `exit ${result.code}`}` };
+      if (result.code !== 0)
+        return {
+          available: false,
+          reason: `the OS sandbox cannot start here: ${result.output.trim().split('\n')[0] ?? `exit ${result.code}`}`,
+        };
     } catch (error) {
-      return { available: false, reason: `the OS sandbox cannot start here: ${error instanceof Error ? error.message : String(error)}` };
+      return {
+        available: false,
+        reason: `the OS sandbox cannot start here: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
     return { available: true };
   })();
@@ -85,7 +96,10 @@ export function probeOsSandbox(): Promise<OsSandboxProbe> {
 function run(argv: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const [program, ...args] = argv;
-    const child = spawn(program as string, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+    const child = spawn(program as string, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+    });
     let output = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));

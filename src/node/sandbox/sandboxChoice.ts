@@ -63,15 +63,25 @@ export interface SandboxChoice {
 
 async function defaultDockerProbe(options: SandboxChoiceOptions): Promise<ProbeResult> {
   try {
-    const version = await new DockerCli({ ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}), env: options.env ?? process.env }).probe();
+    const version = await new DockerCli({
+      ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}),
+      env: options.env ?? process.env,
+    }).probe();
     return { available: true, reason: `Docker ${version} answers` };
   } catch (error) {
     return { available: false, reason: error instanceof Error ? error.message : String(error) };
   }
 }
 
-function probeOf(shorthand: boolean | undefined, probe: (() => Promise<ProbeResult>) | undefined, fallback: () => Promise<ProbeResult>, name: string): () => Promise<ProbeResult> {
-  if (shorthand !== undefined) return async () => (shorthand ? { available: true } : { available: false, reason: `${name} not available (by configuration)` });
+function probeOf(
+  shorthand: boolean | undefined,
+  probe: (() => Promise<ProbeResult>) | undefined,
+  fallback: () => Promise<ProbeResult>,
+  name: string,
+): () => Promise<ProbeResult> {
+  if (shorthand !== undefined)
+    return async () =>
+      shorthand ? { available: true } : { available: false, reason: `${name} not available (by configuration)` };
   return probe ?? fallback;
 }
 
@@ -87,13 +97,23 @@ export async function chooseSandbox(options: SandboxChoiceOptions): Promise<Sand
   const osSandbox = osProbe.available;
 
   if (setting === 'worktree') {
-    return { setting, kind: 'worktree', confined: false, osSandbox, detail: `unconfined (chosen in settings): commands run as you; ${UNCONFINED_CONSENT}` };
+    return {
+      setting,
+      kind: 'worktree',
+      confined: false,
+      osSandbox,
+      detail: `unconfined (chosen in settings): commands run as you; ${UNCONFINED_CONSENT}`,
+    };
   }
   if (setting === 'devcontainer') {
     const base = { setting, kind: 'devcontainer' as const, confined: true, osSandbox };
     if (!configFile) {
       const where = options.devcontainerConfigPath ?? '.devcontainer/devcontainer.json';
-      return { ...base, detail: 'dev container (chosen in settings)', problem: `the repository has no dev container configuration (${where}): add one, or set the sandbox to auto, os or worktree, then resume the session` };
+      return {
+        ...base,
+        detail: 'dev container (chosen in settings)',
+        problem: `the repository has no dev container configuration (${where}): add one, or set the sandbox to auto, os or worktree, then resume the session`,
+      };
     }
     const probe = await docker();
     return probe.available
@@ -103,8 +123,16 @@ export async function chooseSandbox(options: SandboxChoiceOptions): Promise<Sand
   if (setting === 'os' || setting === 'bubblewrap') {
     const base = { setting, kind: 'os' as const, confined: true, osSandbox };
     return osProbe.available
-      ? { ...base, detail: 'OS sandbox (chosen in settings): only the session\'s repository is writable, nothing of yours is visible, network off unless allowed' }
-      : { ...base, detail: 'OS sandbox (chosen in settings)', problem: `${osProbe.reason ?? 'the OS sandbox does not work here'}; or set the sandbox to auto or worktree, then resume the session` };
+      ? {
+          ...base,
+          detail:
+            "OS sandbox (chosen in settings): only the session's repository is writable, nothing of yours is visible, network off unless allowed",
+        }
+      : {
+          ...base,
+          detail: 'OS sandbox (chosen in settings)',
+          problem: `${osProbe.reason ?? 'the OS sandbox does not work here'}; or set the sandbox to auto or worktree, then resume the session`,
+        };
   }
 
   // auto
@@ -112,7 +140,13 @@ export async function chooseSandbox(options: SandboxChoiceOptions): Promise<Sand
   if (configFile) {
     const probe = await docker();
     if (probe.available) {
-      return { setting, kind: 'devcontainer', confined: true, osSandbox, detail: `dev container: the repository has ${configFile} and ${probe.reason ?? 'Docker answers'}` };
+      return {
+        setting,
+        kind: 'devcontainer',
+        confined: true,
+        osSandbox,
+        detail: `dev container: the repository has ${configFile} and ${probe.reason ?? 'Docker answers'}`,
+      };
     }
     whyNotContainer = `the repository has a dev container but Docker does not answer (${probe.reason ?? 'no reason given'})`;
   } else {

@@ -4,14 +4,29 @@
 /** Variable names that are dropped whatever their value. */
 const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE|CERT)/i;
 /** Whole families of cloud and tool credentials, and our own process' settings. */
-const SECRET_PREFIX = /^(ANTHROPIC_|CLAUDE_|AWS_|AZURE_|GOOGLE_|GCP_|GCLOUD_|CLOUDSDK_|GH_|GITHUB_|GITLAB_|NPM_CONFIG_|DOCKER_|KUBE|SSH_|GPG_|VAULT_|OPENAI_|HF_|HUGGING)/i;
+const SECRET_PREFIX =
+  /^(ANTHROPIC_|CLAUDE_|AWS_|AZURE_|GOOGLE_|GCP_|GCLOUD_|CLOUDSDK_|GH_|GITHUB_|GITLAB_|NPM_CONFIG_|DOCKER_|KUBE|SSH_|GPG_|VAULT_|OPENAI_|HF_|HUGGING)/i;
 /** Variables that would point a sandboxed program at a socket or agent outside the sandbox. */
-const HOST_HANDLES = new Set(['SSH_AUTH_SOCK', 'GPG_AGENT_INFO', 'DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR', 'DISPLAY', 'WAYLAND_DISPLAY']);
+const HOST_HANDLES = new Set([
+  'SSH_AUTH_SOCK',
+  'GPG_AGENT_INFO',
+  'DBUS_SESSION_BUS_ADDRESS',
+  'XDG_RUNTIME_DIR',
+  'DISPLAY',
+  'WAYLAND_DISPLAY',
+]);
 /** Only these are passed through from the parent; everything else is left behind. */
 const PASS_THROUGH = ['PATH', 'LANG', 'LANGUAGE', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TERM'];
 /** Where the machine's trusted certificate authorities are (a company's TLS proxy): public files, named like
  * secrets (CERT) but none. Without them npm, pip and git fail with "self-signed certificate" there. */
-const TRUST_STORES = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO'];
+const TRUST_STORES = [
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'REQUESTS_CA_BUNDLE',
+  'CURL_CA_BUNDLE',
+  'GIT_SSL_CAINFO',
+];
 
 export interface ScrubbedEnvOptions {
   /** HOME inside the sandbox: a scratch directory, never the user's home with its dotfiles and tokens. */

@@ -17,7 +17,8 @@ import { spawnConfined, type Confinement, type ConfinementScope } from './confin
 import type { SessionRepositories } from './sessionRepository.ts';
 
 /** Our git inside the sandbox: no hooks, no file-system monitor, whatever the repository's config says. */
-const GIT = 'git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c core.untrackedCache=false -c commit.gpgSign=false';
+const GIT =
+  'git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c core.untrackedCache=false -c commit.gpgSign=false';
 
 /** Locks a git command killed mid-way leaves behind. Removed before Agent OS's own git runs: it runs only
  * between the agents' turns on a repository (a hand-off, a verdict, an approval, a wake), never beside them. */
@@ -75,7 +76,12 @@ export interface ConfinedResult {
 }
 
 /** Runs a bash script confined in `scope`; stdout is kept as bytes (a bundle), stderr as text (its tail). */
-export async function runConfined(confinement: Confinement, scope: ConfinementScope, script: string, env: Record<string, string> = {}): Promise<ConfinedResult> {
+export async function runConfined(
+  confinement: Confinement,
+  scope: ConfinementScope,
+  script: string,
+  env: Record<string, string> = {},
+): Promise<ConfinedResult> {
   await mkdir(path.join(scope.scratchHome, 'tmp'), { recursive: true });
   const command = await confinement.command(script, { ...scope, env: { ...scope.env, ...env } });
   return new Promise((resolve) => {
@@ -116,11 +122,19 @@ export class SessionGit {
    * snapshots the files and fetches the new objects, verified, into the vault, where `ref` then names the
    * head. `base` is the commit the bundle is cut against (the vault has it through the person's objects).
    */
-  takeOver(sessionId: string, workdir: string, options: { ref: string; base: string; commitMessage?: string }): Promise<VaultState> {
+  takeOver(
+    sessionId: string,
+    workdir: string,
+    options: { ref: string; base: string; commitMessage?: string },
+  ): Promise<VaultState> {
     return this.serialize(sessionId, () => this.takeOverNow(sessionId, workdir, options));
   }
 
-  private async takeOverNow(sessionId: string, workdir: string, options: { ref: string; base: string; commitMessage?: string }): Promise<VaultState> {
+  private async takeOverNow(
+    sessionId: string,
+    workdir: string,
+    options: { ref: string; base: string; commitMessage?: string },
+  ): Promise<VaultState> {
     const { repos, confinement } = this.options;
     const vault = await repos.ensureVault(sessionId);
     const result = await runConfined(confinement, this.options.scope(sessionId, workdir, true), CHECKPOINT_AND_BUNDLE, {
@@ -135,7 +149,16 @@ export class SessionGit {
       await writeFile(bundle, result.stdout);
       const snapshotRef = `refs/agent-os/snapshots/${createHash('sha256').update(workdir).digest('hex').slice(0, 16)}`;
       const git = openGit(vault, { config: ['transfer.fsckObjects=true', 'fetch.fsckObjects=true'] });
-      await runGit('fetch (verified)', () => git.raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', bundle, `+refs/agent-os/snapshot:${snapshotRef}`]));
+      await runGit('fetch (verified)', () =>
+        git.raw([
+          'fetch',
+          '--quiet',
+          '--no-tags',
+          '--no-write-fetch-head',
+          bundle,
+          `+refs/agent-os/snapshot:${snapshotRef}`,
+        ]),
+      );
       const snapshot = (await git.raw(['rev-parse', '--verify', `${snapshotRef}^{commit}`])).trim();
       const head = (await git.raw(['rev-parse', '--verify', `${snapshot}^1`])).trim();
       await runGit('update-ref', () => git.raw(['update-ref', options.ref, head]));
@@ -155,17 +178,27 @@ export class SessionGit {
     return this.serialize(sessionId, () => this.mergeChildNow(sessionId, sessionWorkdir, childBranch, label));
   }
 
-  private async mergeChildNow(sessionId: string, sessionWorkdir: string, childBranch: string, label: string): Promise<MergeResult> {
+  private async mergeChildNow(
+    sessionId: string,
+    sessionWorkdir: string,
+    childBranch: string,
+    label: string,
+  ): Promise<MergeResult> {
     const { repos, confinement } = this.options;
     const result = await runConfined(confinement, this.options.scope(sessionId, sessionWorkdir, true), MERGE_CHILD, {
       AOS_VAULT: repos.vaultPath(sessionId),
       AOS_CHILD: childBranch,
       AOS_MESSAGE: `Merge ${label}`,
     });
-    const lines = result.stdout.toString('utf8').split('\n').filter((l) => l.trim());
+    const lines = result.stdout
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim());
     const [verdict, first, second] = (lines[0] ?? '').split(' ');
-    if (result.code !== 0 || !verdict || !first) throw new GitFailedError('merge', result.stderr.trim() || `exit ${result.code}`);
-    if (verdict === 'UP_TO_DATE' || verdict === 'MERGED') return { status: 'merged', commit: first, childBranch, upToDate: verdict === 'UP_TO_DATE' };
+    if (result.code !== 0 || !verdict || !first)
+      throw new GitFailedError('merge', result.stderr.trim() || `exit ${result.code}`);
+    if (verdict === 'UP_TO_DATE' || verdict === 'MERGED')
+      return { status: 'merged', commit: first, childBranch, upToDate: verdict === 'UP_TO_DATE' };
     const files = lines.slice(1);
     return {
       status: 'conflict',
@@ -187,9 +220,21 @@ export class SessionGit {
     const { repos } = this.options;
     const head = await repos.vaultCommit(sessionId, `refs/heads/${branch}`);
     if (head !== expectedHead) {
-      throw new AgentOsError('APPROVAL_REFUSED', `the session's branch is at ${head?.slice(0, 12) ?? 'nothing'}, not at the approved ${expectedHead.slice(0, 12)}`);
+      throw new AgentOsError(
+        'APPROVAL_REFUSED',
+        `the session's branch is at ${head?.slice(0, 12) ?? 'nothing'}, not at the approved ${expectedHead.slice(0, 12)}`,
+      );
     }
     const git = openGit(repos.repository, { config: ['transfer.fsckObjects=true', 'fetch.fsckObjects=true'] });
-    await runGit('fetch from the vault', () => git.raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', repos.vaultPath(sessionId), `+refs/heads/${branch}:refs/heads/${branch}`]));
+    await runGit('fetch from the vault', () =>
+      git.raw([
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--no-write-fetch-head',
+        repos.vaultPath(sessionId),
+        `+refs/heads/${branch}:refs/heads/${branch}`,
+      ]),
+    );
   }
 }

@@ -86,7 +86,12 @@ export class SessionRepositories {
     return path.join(this.options.storageDir, 'vault', `${safeName('session id', sessionId)}.git`);
   }
   homePath(sessionId: string, threadId: string): string {
-    return path.join(this.options.storageDir, 'homes', safeName('session id', sessionId), safeName('thread id', threadId));
+    return path.join(
+      this.options.storageDir,
+      'homes',
+      safeName('session id', sessionId),
+      safeName('thread id', threadId),
+    );
   }
   private recordFile(sessionId: string): string {
     return path.join(this.options.storageDir, 'records', `${safeName('session id', sessionId)}.json`);
@@ -158,17 +163,23 @@ export class SessionRepositories {
    * and made again from the vault's copy of the branch when it went missing (deleted folder, another
    * machine's storage): what Agent OS took over is never lost.
    */
-  ensureSession(sessionId: string, options: { baseRef?: string } = {}): Promise<SessionRecord & { workdir: string; status: SessionRepositoryStatus }> {
+  ensureSession(
+    sessionId: string,
+    options: { baseRef?: string } = {},
+  ): Promise<SessionRecord & { workdir: string; status: SessionRepositoryStatus }> {
     return this.serialize(sessionId, async () => {
       const workdir = this.repoPath(sessionId);
       let record = await this.readRecord(sessionId);
       const vault = await this.ensureVault(sessionId);
-      if (record && (await pathExists(path.join(workdir, '.git', 'HEAD')))) return { ...record, workdir, status: 'existing' };
+      if (record && (await pathExists(path.join(workdir, '.git', 'HEAD'))))
+        return { ...record, workdir, status: 'existing' };
       const hadRecord = record !== undefined;
       if (!record) {
         const base = options.baseRef ?? this.options.baseRef ?? 'HEAD';
         const baseCommit = (
-          await runGit(`rev-parse ${base}`, () => openGit(this.options.repository).raw(['rev-parse', '--verify', '--end-of-options', `${base}^{commit}`]))
+          await runGit(`rev-parse ${base}`, () =>
+            openGit(this.options.repository).raw(['rev-parse', '--verify', '--end-of-options', `${base}^{commit}`]),
+          )
         ).trim();
         record = { sessionId, repository: this.options.repository, branch: sessionBranch(sessionId), baseCommit };
       }
@@ -190,16 +201,25 @@ export class SessionRepositories {
       const source = await this.readRecord(sourceId);
       if (!source) throw new StateCorruptError(`session ${sourceId} has no repository to fork (its record is missing)`);
       const commit = at ?? source.baseCommit;
-      if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new InvalidArgumentError(`a fork needs a full commit id, not "${commit}"`);
-      const record: SessionRecord = { sessionId: forkId, repository: this.options.repository, branch: sessionBranch(forkId), baseCommit: source.baseCommit };
+      if (!/^[0-9a-f]{40,64}$/.test(commit))
+        throw new InvalidArgumentError(`a fork needs a full commit id, not "${commit}"`);
+      const record: SessionRecord = {
+        sessionId: forkId,
+        repository: this.options.repository,
+        branch: sessionBranch(forkId),
+        baseCommit: source.baseCommit,
+      };
       const vault = await this.ensureVault(forkId);
       const ref = `refs/heads/${record.branch}`;
       if (commit === source.baseCommit) {
         await runGit('update-ref', () => openGit(vault).raw(['update-ref', ref, commit]));
       } else {
         const from = this.vaultPath(sourceId);
-        if (!(await pathExists(path.join(from, 'HEAD')))) throw new StateCorruptError(`session ${sourceId} has no vault to fork its work from`);
-        await runGit('fetch (fork)', () => openGit(vault).raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', from, `+${commit}:${ref}`]));
+        if (!(await pathExists(path.join(from, 'HEAD'))))
+          throw new StateCorruptError(`session ${sourceId} has no vault to fork its work from`);
+        await runGit('fetch (fork)', () =>
+          openGit(vault).raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', from, `+${commit}:${ref}`]),
+        );
       }
       await this.writeRecord(record);
       return { ...record, commit };
@@ -216,16 +236,21 @@ export class SessionRepositories {
     const temp = `${dir}.${process.pid}.making`;
     await rm(temp, { recursive: true, force: true });
     // --shared borrows the vault's objects (and through it the person's); --no-checkout, then the commit.
-    await runGit('clone --shared', () => openGit(path.dirname(dir)).raw(['clone', '--shared', '--no-checkout', '--quiet', '--no-tags', vault, temp]));
+    await runGit('clone --shared', () =>
+      openGit(path.dirname(dir)).raw(['clone', '--shared', '--no-checkout', '--quiet', '--no-tags', vault, temp]),
+    );
     const git = openGit(temp);
-    await runGit('checkout', () => git.raw(['checkout', '--quiet', ...(branch ? ['-B', branch] : ['--detach']), commit]));
+    await runGit('checkout', () =>
+      git.raw(['checkout', '--quiet', ...(branch ? ['-B', branch] : ['--detach']), commit]),
+    );
     await finishClone(temp);
     await rename(temp, dir);
   }
 
   /** A clean room: exactly the committed files of `commit` (already in the vault), made fresh each time. */
   async freshCleanRoom(sessionId: string, commit: string): Promise<string> {
-    if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new InvalidArgumentError(`a clean room needs a full commit id, not "${commit}"`);
+    if (!/^[0-9a-f]{40,64}$/.test(commit))
+      throw new InvalidArgumentError(`a clean room needs a full commit id, not "${commit}"`);
     const dir = this.cleanRoomPath(sessionId, commit);
     await rm(dir, { recursive: true, force: true });
     await this.cloneAt(dir, await this.ensureVault(sessionId), commit);
@@ -247,7 +272,9 @@ export class SessionRepositories {
   async childKeys(sessionId: string): Promise<string[]> {
     const prefix = `${sessionId}-child-`;
     const names = await readdir(path.join(this.options.storageDir, 'repos')).catch(() => [] as string[]);
-    return names.filter((n) => n.startsWith(prefix) && !n.includes('.broken-') && !n.includes('.making')).map((n) => n.slice(prefix.length));
+    return names
+      .filter((n) => n.startsWith(prefix) && !n.includes('.broken-') && !n.includes('.making'))
+      .map((n) => n.slice(prefix.length));
   }
 
   /** Removes everything of the session: repositories, clean rooms, children, vault, homes, record. */
@@ -256,12 +283,20 @@ export class SessionRepositories {
       const repos = path.join(this.options.storageDir, 'repos');
       const names = await readdir(repos).catch(() => [] as string[]);
       for (const name of names) {
-        if (name === sessionId || name.startsWith(`${sessionId}-clean-`) || name.startsWith(`${sessionId}-child-`) || name.startsWith(`${sessionId}.`)) {
+        if (
+          name === sessionId ||
+          name.startsWith(`${sessionId}-clean-`) ||
+          name.startsWith(`${sessionId}-child-`) ||
+          name.startsWith(`${sessionId}.`)
+        ) {
           await rm(path.join(repos, name), { recursive: true, force: true });
         }
       }
       await rm(this.vaultPath(sessionId), { recursive: true, force: true });
-      await rm(path.join(this.options.storageDir, 'homes', safeName('session id', sessionId)), { recursive: true, force: true });
+      await rm(path.join(this.options.storageDir, 'homes', safeName('session id', sessionId)), {
+        recursive: true,
+        force: true,
+      });
       await rm(this.recordFile(sessionId), { force: true });
     });
   }

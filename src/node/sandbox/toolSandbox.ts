@@ -27,7 +27,10 @@ export function createToolSandbox(parts: ToolSandboxParts): Sandbox {
         return { content: `Tool "${call.name}" is not enabled for this agent; the call was refused.`, is_error: true };
       }
       if (parts.info.access === 'read_only' && WRITING_TOOLS.has(call.name)) {
-        return { content: `Tool "${call.name}" is not allowed: this agent has read-only access to the files.`, is_error: true };
+        return {
+          content: `Tool "${call.name}" is not allowed: this agent has read-only access to the files.`,
+          is_error: true,
+        };
       }
       const parsed = parseToolInput(call.name, call.input);
       if (!parsed.ok) return { content: parsed.error, is_error: true };

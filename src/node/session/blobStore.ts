@@ -39,11 +39,17 @@ export class BlobStore {
     try {
       bytes = readFileSync(join(this.dir, ref.sha256));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobMissingError(this.sessionId, ref.sha256, byteOffset);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new BlobMissingError(this.sessionId, ref.sha256, byteOffset);
       throw error;
     }
     if (bytes.length !== ref.bytes || createHash('sha256').update(bytes).digest('hex') !== ref.sha256) {
-      throw new BlobMissingError(this.sessionId, ref.sha256, byteOffset, 'damaged (its content no longer matches its hash)');
+      throw new BlobMissingError(
+        this.sessionId,
+        ref.sha256,
+        byteOffset,
+        'damaged (its content no longer matches its hash)',
+      );
     }
     return bytes;
   }

@@ -52,8 +52,22 @@ export function assertFoldName(name: string): void {
 
 /** The checkpoint's file content for `fold`'s state as of `at`, made now: the state moves on, the text is
  * written later (once the records it covers are durable). */
-export function checkpointText<S>(fold: LogFold<S>, state: S, at: CheckpointPosition, index: readonly LogCursor[] = []): string {
-  const json = JSON.stringify({ format: FORMAT, fold: fold.name, version: fold.version, records: at.records, bytes: at.bytes, last: at.last, index, state: fold.save(state) });
+export function checkpointText<S>(
+  fold: LogFold<S>,
+  state: S,
+  at: CheckpointPosition,
+  index: readonly LogCursor[] = [],
+): string {
+  const json = JSON.stringify({
+    format: FORMAT,
+    fold: fold.name,
+    version: fold.version,
+    records: at.records,
+    bytes: at.bytes,
+    last: at.last,
+    index,
+    state: fold.save(state),
+  });
   return `${crc32(json).toString(16).padStart(8, '0')}\n${json}\n`;
 }
 
@@ -62,13 +76,25 @@ export async function writeCheckpointText(sessionDir: string, foldName: string, 
 }
 
 /** Writes `fold`'s checkpoint (tests and the long-session generator; the writer makes the text first). */
-export async function writeCheckpoint<S>(sessionDir: string, fold: LogFold<S>, checkpoint: CheckpointPosition & { state: S; index?: readonly LogCursor[] }): Promise<void> {
-  await writeCheckpointText(sessionDir, fold.name, checkpointText(fold, checkpoint.state, checkpoint, checkpoint.index));
+export async function writeCheckpoint<S>(
+  sessionDir: string,
+  fold: LogFold<S>,
+  checkpoint: CheckpointPosition & { state: S; index?: readonly LogCursor[] },
+): Promise<void> {
+  await writeCheckpointText(
+    sessionDir,
+    fold.name,
+    checkpointText(fold, checkpoint.state, checkpoint, checkpoint.index),
+  );
 }
 
 /** `fold`'s checkpoint if its file is whole and of this build and of the fold's version (not yet checked
  * against the log: see checkpointMatches). */
-export function readCheckpoint<S>(sessionDir: string, sessionId: string, fold: LogFold<S>): FoldCheckpoint<S> | undefined {
+export function readCheckpoint<S>(
+  sessionDir: string,
+  sessionId: string,
+  fold: LogFold<S>,
+): FoldCheckpoint<S> | undefined {
   let text: string;
   try {
     text = readFileSync(join(sessionDir, checkpointFile(fold.name)), 'utf8');
@@ -76,7 +102,8 @@ export function readCheckpoint<S>(sessionDir: string, sessionId: string, fold: L
     return undefined;
   }
   const json = text.slice(9, -1);
-  if (text[8] !== '\n' || !text.endsWith('\n') || crc32(json).toString(16).padStart(8, '0') !== text.slice(0, 8)) return undefined;
+  if (text[8] !== '\n' || !text.endsWith('\n') || crc32(json).toString(16).padStart(8, '0') !== text.slice(0, 8))
+    return undefined;
   let stored: Partial<FoldCheckpoint<unknown>> & { format?: unknown; fold?: unknown; version?: unknown };
   try {
     stored = JSON.parse(json);
@@ -85,7 +112,13 @@ export function readCheckpoint<S>(sessionDir: string, sessionId: string, fold: L
   }
   if (stored.format !== FORMAT || stored.fold !== fold.name || stored.version !== fold.version) return undefined;
   const { records, bytes, last } = stored;
-  if (!Number.isSafeInteger(records) || !Number.isSafeInteger(bytes) || !Number.isSafeInteger(last?.offset) || typeof last?.crc32 !== 'string') return undefined;
+  if (
+    !Number.isSafeInteger(records) ||
+    !Number.isSafeInteger(bytes) ||
+    !Number.isSafeInteger(last?.offset) ||
+    typeof last?.crc32 !== 'string'
+  )
+    return undefined;
   let state: S | undefined;
   try {
     state = fold.load(stored.state, sessionId);
@@ -93,7 +126,13 @@ export function readCheckpoint<S>(sessionDir: string, sessionId: string, fold: L
     state = undefined; // a fold that throws on data it does not expect: the same as one that says so
   }
   if (state === undefined) return undefined;
-  return { records: records as number, bytes: bytes as number, last, state, index: Array.isArray(stored.index) ? stored.index : [] };
+  return {
+    records: records as number,
+    bytes: bytes as number,
+    last,
+    state,
+    index: Array.isArray(stored.index) ? stored.index : [],
+  };
 }
 
 /** Whether the log still holds, where the checkpoint says, the record it was taken at. */

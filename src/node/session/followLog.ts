@@ -22,7 +22,10 @@ export interface FollowOptions {
   signal: AbortSignal;
   pollMs: number;
   /** The store's scan: from `after`, or (the first time) from wherever its index says `fromSeq` is. */
-  scan: (file: FileHandle, options: { fromSeq: number; after?: LogCursor; limit: number; onEvents: (events: SessionEvent[]) => void }) => Promise<ScanResult>;
+  scan: (
+    file: FileHandle,
+    options: { fromSeq: number; after?: LogCursor; limit: number; onEvents: (events: SessionEvent[]) => void },
+  ) => Promise<ScanResult>;
 }
 
 export async function* followLog(options: FollowOptions): AsyncGenerator<SessionEvent> {
@@ -56,7 +59,11 @@ export async function* followLog(options: FollowOptions): AsyncGenerator<Session
       changed = false;
       const size = (await file.stat()).size;
       if (cursor && size < cursor.offset) {
-        throw new LogCorruptError(sessionId, size, `log shrank to ${size} bytes below ${cursor.offset} bytes of records already read`);
+        throw new LogCorruptError(
+          sessionId,
+          size,
+          `log shrank to ${size} bytes below ${cursor.offset} bytes of records already read`,
+        );
       }
       let more = false;
       if (!cursor || size > cursor.offset) {

@@ -45,7 +45,8 @@ export function judgeHolder(holder: RecordedHolder, probe: ProcessProbe, heldHer
     case 'dying':
       return { verdict: 'dying' };
     case 'running':
-      if (holder.start === undefined || seen.start === undefined) return { verdict: 'undecided', why: 'pid may be reused' };
+      if (holder.start === undefined || seen.start === undefined)
+        return { verdict: 'undecided', why: 'pid may be reused' };
       return seen.start === holder.start ? { verdict: 'alive' } : { verdict: 'dead', why: 'pid reused' };
   }
 }

@@ -79,7 +79,8 @@ function* scanning(size: number, options: ScanOptions): Generator<void, ScanResu
       left -= decoded.events.length;
       options.onEvents?.(decoded.events);
     }
-    if (decoded.damage || decoded.tail) return { end: { offset, seq }, size, lastRecordAt, damage: decoded.damage, tail: decoded.tail };
+    if (decoded.damage || decoded.tail)
+      return { end: { offset, seq }, size, lastRecordAt, damage: decoded.damage, tail: decoded.tail };
     return left > 0 ? undefined : { end: { offset, seq }, size, lastRecordAt };
   };
   while (offset < size && left > 0) {
@@ -182,7 +183,8 @@ export function scanLogSync(fd: number, options: ScanOptions): ScanResult {
     if (next) {
       buf ??= Buffer.allocUnsafe(plan.windowBytes);
       let got = 0;
-      for (let n = -1; got < next.length && n !== 0; got += n) n = readSync(fd, buf, got, next.length - got, next.position + got);
+      for (let n = -1; got < next.length && n !== 0; got += n)
+        n = readSync(fd, buf, got, next.length - got, next.position + got);
       window = plan.got(buf, next.length, got);
     }
     step = scan.next(window);

@@ -40,12 +40,24 @@ const MIN_LINE = KEY_AT + BLOB_KEY.length + 2;
  * What the line of a stamped event holds: the event inline, or — past the threshold — a reference to a
  * blob that `putBlob` stores (durably, before the line is written) and names by its sha256.
  */
-export function recordFor(event: SessionEvent, blobThresholdBytes: number, putBlob: (bytes: Buffer) => string): { kind: RecordKind; json: string } {
+export function recordFor(
+  event: SessionEvent,
+  blobThresholdBytes: number,
+  putBlob: (bytes: Buffer) => string,
+): { kind: RecordKind; json: string } {
   const json = serializeEvent(event);
   // Byte length is at least the string length: only measure when the string is near the limit.
-  if (json.length * 3 <= blobThresholdBytes || Buffer.byteLength(json, 'utf8') <= blobThresholdBytes) return { kind: 'event', json };
+  if (json.length * 3 <= blobThresholdBytes || Buffer.byteLength(json, 'utf8') <= blobThresholdBytes)
+    return { kind: 'event', json };
   const bytes = Buffer.from(json, 'utf8');
-  const ref: BlobRef = { sha256: putBlob(bytes), bytes: bytes.length, seq: event.seq, id: event.id, type: event.type, thread: event.thread };
+  const ref: BlobRef = {
+    sha256: putBlob(bytes),
+    bytes: bytes.length,
+    seq: event.seq,
+    id: event.id,
+    type: event.type,
+    thread: event.thread,
+  };
   return { kind: 'blob', json: JSON.stringify(ref) };
 }
 
@@ -239,7 +251,13 @@ export function decodeRecords(buf: Buffer, options: DecodeOptions): DecodeResult
         if (error instanceof SyntaxError) {
           reason = `record is not valid JSON: ${error.message}`;
         } else if (options.reportBlobDamage && error instanceof BlobMissingError) {
-          return { events, records: seq - firstSeq, validBytes: pos, lastRecordAt: last, damage: { byteOffset: base + pos, reason: error.message } };
+          return {
+            events,
+            records: seq - firstSeq,
+            validBytes: pos,
+            lastRecordAt: last,
+            damage: { byteOffset: base + pos, reason: error.message },
+          };
         } else {
           throw error;
         }
@@ -270,10 +288,25 @@ function windowEndFor(buf: Buffer, pos: number, window: number): number {
   return firstNewline < 0 ? buf.length : firstNewline + 1;
 }
 
-function stopAt(events: SessionEvent[], records: number, last: number, buf: Buffer, pos: number, base: number, isLast: boolean, reason: string): DecodeResult {
+function stopAt(
+  events: SessionEvent[],
+  records: number,
+  last: number,
+  buf: Buffer,
+  pos: number,
+  base: number,
+  isLast: boolean,
+  reason: string,
+): DecodeResult {
   const torn = isLast && (buf.indexOf(NEWLINE, pos) < 0 || buf.indexOf(NUL_RUN, pos) >= 0);
   return torn
-    ? { events, records, validBytes: pos, lastRecordAt: last, tail: { byteOffset: base + pos, bytes: buf.length - pos, reason } }
+    ? {
+        events,
+        records,
+        validBytes: pos,
+        lastRecordAt: last,
+        tail: { byteOffset: base + pos, bytes: buf.length - pos, reason },
+      }
     : { events, records, validBytes: pos, lastRecordAt: last, damage: { byteOffset: base + pos, reason } };
 }
 

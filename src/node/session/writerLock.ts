@@ -79,7 +79,13 @@ export class WriterLock {
         if (holder === 'gone') continue;
         if (holder !== 'damaged') {
           // The fence is the file's name (what the content says could only differ if damaged from outside).
-          const decided = await decide({ ...holder, fence: current.fence }, path, probe, sessionId, options.dyingWaitMs ?? DYING_WAIT_MS);
+          const decided = await decide(
+            { ...holder, fence: current.fence },
+            path,
+            probe,
+            sessionId,
+            options.dyingWaitMs ?? DYING_WAIT_MS,
+          );
           if (decided === 'look again') continue;
           // The decision may have taken a while: the lock must still be the one decided about, and from
           // here to the link nothing of ours runs (no await), so no other fence can come in between.
@@ -199,15 +205,24 @@ async function decide(
 /** The lease a holder promised, within bounds: a lock file with a wild number must not make us wait for ever. */
 function leaseOf(holder: LockHolder): LeaseTiming | undefined {
   const { heartbeat_ms: heartbeatMs, stale_after_ms: staleAfterMs } = holder;
-  if (typeof heartbeatMs !== 'number' || typeof staleAfterMs !== 'number' || !(heartbeatMs > 0) || !(staleAfterMs > 0)) return undefined;
-  return { heartbeatMs: Math.min(heartbeatMs, MAX_STALE_AFTER_MS), staleAfterMs: Math.min(staleAfterMs, MAX_STALE_AFTER_MS) };
+  if (typeof heartbeatMs !== 'number' || typeof staleAfterMs !== 'number' || !(heartbeatMs > 0) || !(staleAfterMs > 0))
+    return undefined;
+  return {
+    heartbeatMs: Math.min(heartbeatMs, MAX_STALE_AFTER_MS),
+    staleAfterMs: Math.min(staleAfterMs, MAX_STALE_AFTER_MS),
+  };
 }
 
 /** The refusal: who holds the session, what the person can do, and what Agent OS does by itself. */
 function locked(sessionId: string, holder: LockHolder, liveness: Liveness, waitedMs = 0): SessionLockedError {
   const since = holder.acquired_at ? `, since ${holder.acquired_at}` : '';
   if (liveness.verdict === 'undecided') {
-    const where = liveness.why === 'another host' ? ` on host ${holder.host}` : liveness.why === 'another kernel or pid namespace' ? ' in another pid namespace or boot' : '';
+    const where =
+      liveness.why === 'another host'
+        ? ` on host ${holder.host}`
+        : liveness.why === 'another kernel or pid namespace'
+          ? ' in another pid namespace or boot'
+          : '';
     const who = `pid ${holder.pid}${where}${since}`;
     const timing = leaseOf(holder);
     if (!timing) {

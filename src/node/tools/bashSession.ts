@@ -107,7 +107,9 @@ class Shell {
     command: string,
     timeoutMs: number,
     signal: AbortSignal | undefined,
-  ): Promise<{ kind: 'done'; output: string; exitCode: number } | { kind: 'timeout' | 'aborted' | 'died'; output: string }> {
+  ): Promise<
+    { kind: 'done'; output: string; exitCode: number } | { kind: 'timeout' | 'aborted' | 'died'; output: string }
+  > {
     this.buffer = '';
     this.truncated = false;
     const nonce = randomUUID();

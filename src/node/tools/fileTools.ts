@@ -65,7 +65,8 @@ export function createFileTools(options: FileToolsOptions): FileTools {
     glob: betaGlobTool(ctx),
     grep: betaGrepTool(ctx),
   };
-  const displayRoot = options.displayRoot && path.resolve(options.displayRoot) !== root ? path.resolve(options.displayRoot) : undefined;
+  const displayRoot =
+    options.displayRoot && path.resolve(options.displayRoot) !== root ? path.resolve(options.displayRoot) : undefined;
 
   const toHost = (p: string): string => {
     if (!displayRoot || !path.isAbsolute(p)) return p;
@@ -74,7 +75,8 @@ export function createFileTools(options: FileToolsOptions): FileTools {
     if (rel.startsWith('..') || path.isAbsolute(rel)) return p;
     return path.join(root, rel);
   };
-  const toDisplay = (text: string): string => (displayRoot ? text.split(root + path.sep).join(displayRoot + path.sep) : text);
+  const toDisplay = (text: string): string =>
+    displayRoot ? text.split(root + path.sep).join(displayRoot + path.sep) : text;
 
   async function refuseGitMetadata(tool: string, filePath: string): Promise<ToolOutcome | undefined> {
     let target: string;
@@ -105,18 +107,27 @@ export function createFileTools(options: FileToolsOptions): FileTools {
 
       if (name === 'glob' && typeof (fsPromises as { glob?: unknown }).glob !== 'function') {
         // The SDK's glob walks with fs.glob, which older editor hosts lack; say so rather than fail obscurely.
-        return { content: `glob: needs Node.js 22 or later; this host runs ${process.version}. Use bash (find) instead.`, is_error: true };
+        return {
+          content: `glob: needs Node.js 22 or later; this host runs ${process.version}. Use bash (find) instead.`,
+          is_error: true,
+        };
       }
       if (name === 'write' || name === 'edit') {
         if (options.readOnly) {
-          return { content: `${name}: this agent has read-only access to the files; ${name} is not allowed.`, is_error: true };
+          return {
+            content: `${name}: this agent has read-only access to the files; ${name} is not allowed.`,
+            is_error: true,
+          };
         }
         const refused = await refuseGitMetadata(name, args.file_path as string);
         if (refused) return { content: toDisplay(refused.content), is_error: true };
       }
       try {
         const result = await tools[name].run(args, { signal } as Parameters<(typeof tools)[typeof name]['run']>[1]);
-        let text = typeof result === 'string' ? result : result.map((b) => (b.type === 'text' ? b.text : `[${b.type}]`)).join('\n');
+        let text =
+          typeof result === 'string'
+            ? result
+            : result.map((b) => (b.type === 'text' ? b.text : `[${b.type}]`)).join('\n');
         if (name === 'grep') text = await sameGrepLines(text, ctx, args.path);
         return { content: toDisplay(text), is_error: false };
       } catch (error) {

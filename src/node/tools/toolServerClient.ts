@@ -63,7 +63,10 @@ export class ToolServerClient implements FileTools {
       child = await this.ensure();
     } catch (error) {
       this.server = undefined;
-      return { content: `${call.name}: the file tools could not start (${error instanceof Error ? error.message : String(error)})`, is_error: true };
+      return {
+        content: `${call.name}: the file tools could not start (${error instanceof Error ? error.message : String(error)})`,
+        is_error: true,
+      };
     }
     const id = this.nextId++;
     return new Promise<ToolOutcome>((resolve) => {

@@ -29,7 +29,12 @@ function main(): void {
     if (typeof request.id !== 'number' || typeof request.name !== 'string') return;
     tools.run({ name: request.name, input: request.input }).then(
       (outcome) => send({ id: request.id, ...outcome }),
-      (error: unknown) => send({ id: request.id, content: `${request.name}: ${error instanceof Error ? error.message : String(error)}`, is_error: true }),
+      (error: unknown) =>
+        send({
+          id: request.id,
+          content: `${request.name}: ${error instanceof Error ? error.message : String(error)}`,
+          is_error: true,
+        }),
     );
   });
   lines.on('close', () => process.exit(0));

@@ -20,7 +20,8 @@ export interface ToolServerOptions {
 export function parseResponse(line: string): ToolServerResponse | undefined {
   try {
     const value = JSON.parse(line) as Partial<ToolServerResponse>;
-    if (typeof value.id !== 'number' || typeof value.content !== 'string' || typeof value.is_error !== 'boolean') return undefined;
+    if (typeof value.id !== 'number' || typeof value.content !== 'string' || typeof value.is_error !== 'boolean')
+      return undefined;
     return { id: value.id, content: value.content, is_error: value.is_error };
   } catch {
     return undefined;

@@ -9,7 +9,9 @@ import type { FileSessionStore } from '../../node/session/fileSessionStore.ts';
 import { PlatformStandIn } from '../managed/platformStandIn.ts';
 
 export interface DemoBackend {
-  runtime: Pick<SessionService, 'start' | 'approve' | 'confirmTool'> & { settled(sessionId: string): Promise<StopReason | undefined> };
+  runtime: Pick<SessionService, 'start' | 'approve' | 'confirmTool'> & {
+    settled(sessionId: string): Promise<StopReason | undefined>;
+  };
   store: FileSessionStore;
   platformUrl?: string;
   close(): Promise<void>;
@@ -19,7 +21,10 @@ export function localDemoBackend(local: LocalRuntime): DemoBackend {
   return { runtime: local.runtime, store: local.store, close: () => local.runtime.dispose() };
 }
 
-export async function startManagedDemoBackend(parts: Omit<LocalRuntimeOptions, 'model'>, model: ScriptedModelServer): Promise<DemoBackend> {
+export async function startManagedDemoBackend(
+  parts: Omit<LocalRuntimeOptions, 'model'>,
+  model: ScriptedModelServer,
+): Promise<DemoBackend> {
   const apiKey = 'demo-platform-key';
   const platform = await PlatformStandIn.start({ modelUrl: model.url, apiKeys: { [apiKey]: 'ok' } });
   const backend = await startManagedBackend(parts, { apiKey, baseURL: platform.url }, () => undefined);

@@ -32,22 +32,49 @@ export function demoModelScript(eventDelayMs = 0): { agents: Record<string, Turn
     {
       content: [
         text(`I will get a plan for issue #${sampleIssue.number} first.`),
-        tool('send_to_agent', { agent_name: 'Planner', message: `Plan the fix for issue #${sampleIssue.number}: ${sampleIssue.title}. Read the code first.` }),
+        tool('send_to_agent', {
+          agent_name: 'Planner',
+          message: `Plan the fix for issue #${sampleIssue.number}: ${sampleIssue.title}. Read the code first.`,
+        }),
       ],
     },
     {
-      content: [text('The plan is accepted. Handing it to the Coder.'), tool('send_to_agent', { agent_name: 'Coder', message: `Carry out this plan step by step, running each step's validation:\n${JSON.stringify(samplePlan, null, 2)}` })],
+      content: [
+        text('The plan is accepted. Handing it to the Coder.'),
+        tool('send_to_agent', {
+          agent_name: 'Coder',
+          message: `Carry out this plan step by step, running each step's validation:\n${JSON.stringify(samplePlan, null, 2)}`,
+        }),
+      ],
       expect: { last_user_text_includes: 'Plan accepted' },
     },
     {
-      content: [text('Asking the Reviewer to check the change.'), tool('send_to_agent', { agent_name: 'Reviewer', message: 'Review the change in the worktree against the issue. Run the full test suite yourself.' })],
+      content: [
+        text('Asking the Reviewer to check the change.'),
+        tool('send_to_agent', {
+          agent_name: 'Reviewer',
+          message: 'Review the change in the worktree against the issue. Run the full test suite yourself.',
+        }),
+      ],
     },
     {
-      content: [text('The Reviewer rejected; sending the fixes back to the Coder.'), tool('send_to_agent', { agent_name: 'Coder', message: `The Reviewer asked for changes:\n${(sampleRejectVerdict.decision === 'REJECT' ? sampleRejectVerdict.fixes : []).map((f) => `- ${f.file}: ${f.problem} Fix: ${f.fix}`).join('\n')}` })],
+      content: [
+        text('The Reviewer rejected; sending the fixes back to the Coder.'),
+        tool('send_to_agent', {
+          agent_name: 'Coder',
+          message: `The Reviewer asked for changes:\n${(sampleRejectVerdict.decision === 'REJECT' ? sampleRejectVerdict.fixes : []).map((f) => `- ${f.file}: ${f.problem} Fix: ${f.fix}`).join('\n')}`,
+        }),
+      ],
       expect: { last_user_text_includes: 'REJECT' },
     },
     {
-      content: [text('Asking the Reviewer for a second review.'), tool('send_to_agent', { agent_name: 'Reviewer', message: 'The Coder added the round-trip test. Review again and run the full suite.' })],
+      content: [
+        text('Asking the Reviewer for a second review.'),
+        tool('send_to_agent', {
+          agent_name: 'Reviewer',
+          message: 'The Coder added the round-trip test. Review again and run the full suite.',
+        }),
+      ],
     },
     {
       content: [text(`Done. The person approved the Reviewer's verdict and the pull request is open.`)],
@@ -61,16 +88,35 @@ export function demoModelScript(eventDelayMs = 0): { agents: Record<string, Turn
     { content: [text(`Here is the plan.\n\n${json(samplePlan)}`)] },
   ];
   const coder: Turn[] = [
-    { content: [text(`Step ${step1?.id}: ${step1?.title}.`), tool('read', { file_path: solutionCodeChange.input.file_path })] },
+    {
+      content: [
+        text(`Step ${step1?.id}: ${step1?.title}.`),
+        tool('read', { file_path: solutionCodeChange.input.file_path }),
+      ],
+    },
     { content: [tool('edit', solutionCodeChange.input)] },
     // Agent OS runs each step's validation itself when the Coder reports the step done.
-    { content: [text('Step 1 is done; reporting it.'), tool('complete_step', { step_id: step1?.id ?? '1', summary: 'parseDuration reads compound durations' })] },
+    {
+      content: [
+        text('Step 1 is done; reporting it.'),
+        tool('complete_step', { step_id: step1?.id ?? '1', summary: 'parseDuration reads compound durations' }),
+      ],
+    },
     { content: [text(`Step ${step2?.id}: ${step2?.title}.`), tool('write', solutionTestDraft.input)] },
     { content: [tool('complete_step', { step_id: step2?.id ?? '2', summary: 'tests for compound durations' })] },
-    { content: [text('Both steps are done; Agent OS ran their validations and both passed. Step 1: parser reads compound durations. Step 2: tests added.')] },
+    {
+      content: [
+        text(
+          'Both steps are done; Agent OS ran their validations and both passed. Step 1: parser reads compound durations. Step 2: tests added.',
+        ),
+      ],
+    },
     // Second round, in the same thread: the Coder remembers its first attempt.
     {
-      content: [text('I wrote the test file earlier in this thread; adding the round-trip test to it.'), tool('write', solutionTest.input)],
+      content: [
+        text('I wrote the test file earlier in this thread; adding the round-trip test to it.'),
+        tool('write', solutionTest.input),
+      ],
       expect: { last_user_text_includes: 'formatDuration' },
     },
     { content: [tool('bash', { command: sampleTestCommand })] },

@@ -47,7 +47,10 @@ function apply(workdir: string, step: SolutionStep): void {
   }
   const text = readFileSync(path, 'utf8');
   assert.equal(text.split(step.input.old_string).length - 1, 1, `old_string of ${step.input.file_path} matches once`);
-  writeFileSync(path, text.replace(step.input.old_string, () => step.input.new_string));
+  writeFileSync(
+    path,
+    text.replace(step.input.old_string, () => step.input.new_string),
+  );
 }
 
 /** Runs a command as the agents' bash would, outside this test runner's own context. */
@@ -117,7 +120,10 @@ test('the GitHub side of the demo: issue from the stand-in, commit, push, pull r
   assert.equal(issue.title, sampleIssue.title);
   assert.equal(issue.body, sampleIssue.body);
   assert.deepEqual(issue.labels, ['bug']);
-  assert.deepEqual((await github.listOpenIssues(sample.owner, sample.repo)).map((i) => i.ref.number), [7]);
+  assert.deepEqual(
+    (await github.listOpenIssues(sample.owner, sample.repo)).map((i) => i.ref.number),
+    [7],
+  );
 
   const branch = 'agent-os/issue-7';
   await openGit(sample.workdir).raw(['checkout', '--quiet', '-b', branch]);
@@ -125,12 +131,24 @@ test('the GitHub side of the demo: issue from the stand-in, commit, push, pull r
   const before = await diffWorktree(sample.workdir, sample.baseCommit);
   assert.deepEqual(
     before.files.map((f) => [f.status, f.path]),
-    [['M', 'src/parseDuration.js'], ['A', 'test/compoundDuration.test.js']],
+    [
+      ['M', 'src/parseDuration.js'],
+      ['A', 'test/compoundDuration.test.js'],
+    ],
   );
-  const { commit } = await commitAll(sample.workdir, { message: `Read compound durations in parseDuration\n\nCloses #7` });
+  const { commit } = await commitAll(sample.workdir, {
+    message: `Read compound durations in parseDuration\n\nCloses #7`,
+  });
   assert.equal((await diffCommits(sample.workdir, sample.baseCommit, commit)).sha256, before.sha256);
   await pushBranch(sample.workdir, 'origin', branch);
-  const request = { owner: sample.owner, repo: sample.repo, head: branch, base: 'main', title: issue.title, body: 'Closes #7' };
+  const request = {
+    owner: sample.owner,
+    repo: sample.repo,
+    head: branch,
+    base: 'main',
+    title: issue.title,
+    body: 'Closes #7',
+  };
   const opened = await ensurePullRequest(github, request);
   const reopened = await ensurePullRequest(github, request);
   assert.equal(opened.created, true);
@@ -142,7 +160,7 @@ test('the GitHub side of the demo: issue from the stand-in, commit, push, pull r
   );
 });
 
-test('the scripted run: plan and verdicts fit their schemas, and each step\'s validation passes when it is done', async (t) => {
+test("the scripted run: plan and verdicts fit their schemas, and each step's validation passes when it is done", async (t) => {
   assert.deepEqual(PlanSchema.parse(samplePlan), samplePlan);
   assert.deepEqual(VerdictSchema.parse(sampleRejectVerdict), sampleRejectVerdict);
   assert.deepEqual(VerdictSchema.parse(sampleApproveVerdict), sampleApproveVerdict);

@@ -58,7 +58,9 @@ export async function createSampleRepository(dir: string): Promise<SampleReposit
   await runGit('commit', () => git.raw(['commit', '--quiet', '--no-verify', '-m', 'duration-kit 1.2.0']));
   await runGit('remote add', () => git.raw(['remote', 'add', 'origin', barePath]));
   await pushBranch(workdir, 'origin', branch);
-  await runGit('branch --set-upstream-to', () => git.raw(['branch', '--quiet', `--set-upstream-to=origin/${branch}`, branch]));
+  await runGit('branch --set-upstream-to', () =>
+    git.raw(['branch', '--quiet', `--set-upstream-to=origin/${branch}`, branch]),
+  );
   return {
     workdir,
     barePath,

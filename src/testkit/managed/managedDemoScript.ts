@@ -9,7 +9,11 @@ type Script = ReturnType<typeof demoModelScript>;
 type Turn = Script['agents'][string][number];
 
 const text = (t: string): Turn['content'][number] => ({ type: 'text', text: t });
-const handIn = (name: string, input: unknown): Turn['content'][number] => ({ type: 'tool_use', name, input: input as Record<string, unknown> });
+const handIn = (name: string, input: unknown): Turn['content'][number] => ({
+  type: 'tool_use',
+  name,
+  input: input as Record<string, unknown>,
+});
 
 export function managedDemoModelScript(eventDelayMs = 0): Script {
   const local = demoModelScript(eventDelayMs);
@@ -22,15 +26,24 @@ export function managedDemoModelScript(eventDelayMs = 0): Script {
       Planner: [
         ...planner.slice(0, 3),
         paced({ content: [text('Here is the plan.'), handIn('submit_plan', samplePlan)] }),
-        paced({ content: [text('Plan accepted; it is handed in.')], expect: { last_user_text_includes: 'Plan accepted' } }),
+        paced({
+          content: [text('Plan accepted; it is handed in.')],
+          expect: { last_user_text_includes: 'Plan accepted' },
+        }),
       ],
       Reviewer: [
         ...reviewer.slice(0, 2),
         paced({ content: [handIn('submit_verdict', sampleRejectVerdict)] }),
-        paced({ content: [text(`REJECT: ${sampleRejectVerdict.summary}`)], expect: { last_user_text_includes: 'REJECT (review round 1' } }),
+        paced({
+          content: [text(`REJECT: ${sampleRejectVerdict.summary}`)],
+          expect: { last_user_text_includes: 'REJECT (review round 1' },
+        }),
         ...reviewer.slice(3, 5),
         paced({ content: [handIn('submit_verdict', sampleApproveVerdict)] }),
-        paced({ content: [text('The person approved the verdict; the pull request is open.')], expect: { last_user_text_includes: 'Pull request #' } }),
+        paced({
+          content: [text('The person approved the verdict; the pull request is open.')],
+          expect: { last_user_text_includes: 'Pull request #' },
+        }),
       ],
     },
   };

@@ -50,7 +50,9 @@ export class StandInWorkQueue {
         environment_id: environmentId,
         data: { type: 'session', id: sessionId },
         state: 'queued',
-        secret: Buffer.from(JSON.stringify({ sessions_token: sessionsToken, api_base_url: apiBaseUrl })).toString('base64url'),
+        secret: Buffer.from(JSON.stringify({ sessions_token: sessionsToken, api_base_url: apiBaseUrl })).toString(
+          'base64url',
+        ),
         metadata: {},
         created_at: at,
         acknowledged_at: null,
@@ -74,12 +76,20 @@ export class StandInWorkQueue {
     }
   }
 
-  private claim(environmentId: string, reclaimOlderThanMs: number | undefined, workerId: string): BetaSelfHostedWork | null {
+  private claim(
+    environmentId: string,
+    reclaimOlderThanMs: number | undefined,
+    workerId: string,
+  ): BetaSelfHostedWork | null {
     const t = Date.now();
     for (const item of this.items) {
       if (item.work.environment_id !== environmentId) continue;
       // A lease that ran out goes back to the queue; so does one older than the poller's reclaim age.
-      const stale = isLive(item) && (item.leaseUntil < t || (reclaimOlderThanMs !== undefined && Date.parse(item.work.latest_heartbeat_at ?? item.work.started_at ?? now()) < t - reclaimOlderThanMs));
+      const stale =
+        isLive(item) &&
+        (item.leaseUntil < t ||
+          (reclaimOlderThanMs !== undefined &&
+            Date.parse(item.work.latest_heartbeat_at ?? item.work.started_at ?? now()) < t - reclaimOlderThanMs));
       if (item.work.state !== 'queued' && !stale) continue;
       item.work.state = 'starting';
       item.work.started_at = now();
@@ -96,16 +106,32 @@ export class StandInWorkQueue {
     const expected = query.get('expected_last_heartbeat');
     const current = item.lastHeartbeat ?? 'NO_HEARTBEAT';
     if (!isLive(item) || (expected !== null && expected !== current) || item.leaseUntil < Date.now()) {
-      throw new PlatformHttpError(412, 'invalid_request_error', 'heartbeat precondition failed: the lease is held by someone else or expired', {
-        error_code: 'heartbeat_precondition_failed',
-        current_state: { state: item.work.state, last_heartbeat: item.lastHeartbeat, lease_extended: false, ttl_seconds: this.leaseTtlSeconds },
-      });
+      throw new PlatformHttpError(
+        412,
+        'invalid_request_error',
+        'heartbeat precondition failed: the lease is held by someone else or expired',
+        {
+          error_code: 'heartbeat_precondition_failed',
+          current_state: {
+            state: item.work.state,
+            last_heartbeat: item.lastHeartbeat,
+            lease_extended: false,
+            ttl_seconds: this.leaseTtlSeconds,
+          },
+        },
+      );
     }
     const beat = `${now()}#${randomBytes(4).toString('hex')}`;
     item.lastHeartbeat = beat;
     item.work.latest_heartbeat_at = now();
     item.leaseUntil = Date.now() + this.leaseTtlSeconds * 1000;
-    return { type: 'work_heartbeat', last_heartbeat: beat, lease_extended: true, state: item.work.state, ttl_seconds: this.leaseTtlSeconds };
+    return {
+      type: 'work_heartbeat',
+      last_heartbeat: beat,
+      lease_extended: true,
+      state: item.work.state,
+      ttl_seconds: this.leaseTtlSeconds,
+    };
   }
 
   /** Every lease of the session runs out now (a worker that stopped heartbeating). */

@@ -6,7 +6,14 @@ import { Ajv2020 } from 'ajv/dist/2020';
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
 const MAX_CACHE_BREAKPOINTS = 4;
 const USER_BLOCKS = new Set(['text', 'image', 'document', 'tool_result', 'search_result']);
-const ASSISTANT_BLOCKS = new Set(['text', 'tool_use', 'thinking', 'redacted_thinking', 'server_tool_use', 'web_search_tool_result']);
+const ASSISTANT_BLOCKS = new Set([
+  'text',
+  'tool_use',
+  'thinking',
+  'redacted_thinking',
+  'server_tool_use',
+  'web_search_tool_result',
+]);
 
 type Json = Record<string, unknown>;
 
@@ -88,7 +95,8 @@ function validateSystem(system: unknown, breakpoints: { count: number }): string
   if (!Array.isArray(system)) return 'system: Input should be a valid string or list of text blocks';
   for (const [i, block] of system.entries()) {
     if (!isObject(block) || block.type !== 'text') return `system.${i}.type: Input should be 'text'`;
-    if (typeof block.text !== 'string' || block.text.length === 0) return 'system: text content blocks must be non-empty';
+    if (typeof block.text !== 'string' || block.text.length === 0)
+      return 'system: text content blocks must be non-empty';
     const cacheProblem = countCacheControl(block, `system.${i}`, breakpoints);
     if (cacheProblem) return cacheProblem;
   }
@@ -138,7 +146,8 @@ function validateMessages(messages: unknown, breakpoints: { count: number }): st
             return `${at}.name: String should match pattern '${TOOL_NAME.source}'`;
           }
           if (!isObject(block.input)) return `${at}.input: Input should be a valid dictionary`;
-          if (seenToolUseIds.has(block.id)) return `messages: \`tool_use\` ids must be unique. Duplicate id: ${block.id}`;
+          if (seenToolUseIds.has(block.id))
+            return `messages: \`tool_use\` ids must be unique. Duplicate id: ${block.id}`;
           seenToolUseIds.add(block.id);
           break;
         }
@@ -168,7 +177,10 @@ function validateMessages(messages: unknown, breakpoints: { count: number }): st
         return `messages.${pendingIndex}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
       }
     }
-    pending = role === 'assistant' ? blocks.filter((b) => isObject(b) && b.type === 'tool_use').map((b) => String((b as Json).id)) : [];
+    pending =
+      role === 'assistant'
+        ? blocks.filter((b) => isObject(b) && b.type === 'tool_use').map((b) => String((b as Json).id))
+        : [];
     pendingIndex = i;
   }
   if (pending.length > 0) {
@@ -181,7 +193,10 @@ function validateToolResultContent(content: unknown): string | undefined {
   if (content === undefined || typeof content === 'string') return undefined;
   if (!Array.isArray(content)) return 'Input should be a valid string or list of content blocks';
   for (const block of content) {
-    if (!isObject(block) || (block.type !== 'text' && block.type !== 'image' && block.type !== 'document' && block.type !== 'search_result')) {
+    if (
+      !isObject(block) ||
+      (block.type !== 'text' && block.type !== 'image' && block.type !== 'document' && block.type !== 'search_result')
+    ) {
       return "tool_result content blocks must be of type 'text', 'image', 'document' or 'search_result'";
     }
     if (block.type === 'text' && (typeof block.text !== 'string' || block.text.length === 0)) {
@@ -205,7 +220,8 @@ function countCacheControl(block: Json, where: string, breakpoints: { count: num
   const cc = block.cache_control;
   if (cc === undefined || cc === null) return undefined;
   if (!isObject(cc) || cc.type !== 'ephemeral') return `${where}.cache_control.type: Input should be 'ephemeral'`;
-  if (cc.ttl !== undefined && cc.ttl !== '5m' && cc.ttl !== '1h') return `${where}.cache_control.ttl: Input should be '5m' or '1h'`;
+  if (cc.ttl !== undefined && cc.ttl !== '5m' && cc.ttl !== '1h')
+    return `${where}.cache_control.ttl: Input should be '5m' or '1h'`;
   breakpoints.count++;
   return undefined;
 }

@@ -11,7 +11,10 @@ export interface ApiMessage {
   type: 'message';
   role: 'assistant';
   model: string;
-  content: ({ type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> })[];
+  content: (
+    | { type: 'text'; text: string }
+    | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
+  )[];
   stop_reason: string;
   stop_sequence: null;
   usage: ModelUsage;
@@ -27,13 +30,22 @@ export function serveFault(
 ): void {
   switch (fault.kind) {
     case 'rate_limit':
-      sendError(res, 429, 'rate_limit_error', 'scripted fault: rate limited', seq, { 'retry-after': String(fault.retry_after_seconds ?? 1) });
+      sendError(res, 429, 'rate_limit_error', 'scripted fault: rate limited', seq, {
+        'retry-after': String(fault.retry_after_seconds ?? 1),
+      });
       return;
     case 'overloaded':
       sendError(res, 529, 'overloaded_error', 'scripted fault: Overloaded', seq, retryAfter(fault.retry_after_seconds));
       return;
     case 'server_error':
-      sendError(res, 500, 'api_error', 'scripted fault: Internal server error', seq, retryAfter(fault.retry_after_seconds));
+      sendError(
+        res,
+        500,
+        'api_error',
+        'scripted fault: Internal server error',
+        seq,
+        retryAfter(fault.retry_after_seconds),
+      );
       return;
     case 'invalid_request':
       sendError(res, 400, 'invalid_request_error', fault.message ?? 'scripted fault: invalid request', seq);
@@ -88,9 +100,17 @@ export function sseEvents(message: ApiMessage): string[] {
   events.push(sse('ping', { type: 'ping' }));
   message.content.forEach((block, index) => {
     if (block.type === 'text') {
-      events.push(sse('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } }));
+      events.push(
+        sse('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } }),
+      );
       for (const piece of chunks(block.text, 24)) {
-        events.push(sse('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } }));
+        events.push(
+          sse('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'text_delta', text: piece },
+          }),
+        );
       }
     } else {
       events.push(
@@ -101,7 +121,13 @@ export function sseEvents(message: ApiMessage): string[] {
         }),
       );
       for (const piece of ['', ...chunks(JSON.stringify(block.input), 32)]) {
-        events.push(sse('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: piece } }));
+        events.push(
+          sse('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'input_json_delta', partial_json: piece },
+          }),
+        );
       }
     }
     events.push(sse('content_block_stop', { type: 'content_block_stop', index }));
@@ -142,7 +168,13 @@ export async function writeSse(res: ServerResponse, events: string[], seq: numbe
   res.end();
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, seq?: number, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  seq?: number,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, {
     'content-type': 'application/json',
     ...(seq !== undefined ? { 'request-id': requestId(seq) } : {}),
@@ -159,7 +191,13 @@ export function sendError(
   seq?: number,
   headers: Record<string, string> = {},
 ): void {
-  sendJson(res, status, { type: 'error', error: { type, message }, request_id: seq !== undefined ? requestId(seq) : null }, seq, headers);
+  sendJson(
+    res,
+    status,
+    { type: 'error', error: { type, message }, request_id: seq !== undefined ? requestId(seq) : null },
+    seq,
+    headers,
+  );
 }
 
 export function requestId(seq: number): string {

@@ -76,7 +76,9 @@ export function parseModelScript(value: unknown, source = 'script'): ModelScript
   const hasAgents = 'agents' in value;
   if (hasTurns === hasAgents) {
     throw new InvalidScriptError(source, [
-      hasTurns ? 'give either "turns" or "agents", not both' : 'the script needs "turns" (one sequence) or "agents" (one per agent)',
+      hasTurns
+        ? 'give either "turns" or "agents", not both'
+        : 'the script needs "turns" (one sequence) or "agents" (one per agent)',
     ]);
   }
   if (hasTurns) {

@@ -12,7 +12,16 @@ import type { AddressInfo } from 'node:net';
 import type { ModelUsage } from '../../core/events/sessionEvent.ts';
 import { MessagesRequestValidator } from './messagesRequestValidator.ts';
 import type { ModelScript, ScriptContent, ScriptFault, ScriptTurn } from './modelScript.ts';
-import { headerValue, readBody, sendError, sendJson, serveFault, sseEvents, writeSse, type ApiMessage } from './messagesWire.ts';
+import {
+  headerValue,
+  readBody,
+  sendError,
+  sendJson,
+  serveFault,
+  sseEvents,
+  writeSse,
+  type ApiMessage,
+} from './messagesWire.ts';
 import { PromptCacheSimulator, estimateTokens, type CacheAccount } from './promptCacheSimulator.ts';
 
 export const SCRIPTED_AGENT_HEADER = 'x-agent-os-agent';
@@ -105,7 +114,16 @@ export class ScriptedModelServer {
     const seq = ++this.seq;
     const agent = headerValue(req, SCRIPTED_AGENT_HEADER) ?? '';
     const record = (body: unknown, stream: boolean, outcome: RecordedOutcome): void => {
-      this.requests.push({ seq, agent, received_at: new Date().toISOString(), method: req.method ?? '', path, stream, body, outcome });
+      this.requests.push({
+        seq,
+        agent,
+        received_at: new Date().toISOString(),
+        method: req.method ?? '',
+        path,
+        stream,
+        body,
+        outcome,
+      });
     };
     const refuse = (body: unknown, stream: boolean, status: number, type: string, message: string): void => {
       record(body, stream, { kind: 'error', status, type, message });
@@ -129,7 +147,13 @@ export class ScriptedModelServer {
     try {
       body = JSON.parse(text);
     } catch {
-      refuse(undefined, false, 400, 'invalid_request_error', 'There was an error parsing the body of your request: not valid JSON');
+      refuse(
+        undefined,
+        false,
+        400,
+        'invalid_request_error',
+        'There was an error parsing the body of your request: not valid JSON',
+      );
       return;
     }
     const stream = isObject(body) && body.stream === true;
@@ -164,7 +188,13 @@ export class ScriptedModelServer {
     }
     const mismatch = expectationMismatch(turn, body);
     if (mismatch) {
-      refuse(body, stream, 400, 'invalid_request_error', `scripted model: turn ${turnIndex + 1} of ${who}: ${mismatch}`);
+      refuse(
+        body,
+        stream,
+        400,
+        'invalid_request_error',
+        `scripted model: turn ${turnIndex + 1} of ${who}: ${mismatch}`,
+      );
       return;
     }
 
@@ -193,7 +223,9 @@ export class ScriptedModelServer {
     if (!agent) {
       return `scripted model: the script has one sequence per agent (${known.join(', ')}); send the ${SCRIPTED_AGENT_HEADER} header to pick one`;
     }
-    return this.script.agents[agent] ?? `scripted model: the script has no agent "${agent}" (it has: ${known.join(', ')})`;
+    return (
+      this.script.agents[agent] ?? `scripted model: the script has no agent "${agent}" (it has: ${known.join(', ')})`
+    );
   }
 
   private buildMessage(
@@ -220,7 +252,12 @@ export class ScriptedModelServer {
         content,
         stop_reason: stopReason,
         stop_sequence: null,
-        usage: { input_tokens: 0, output_tokens: outputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+        usage: {
+          input_tokens: 0,
+          output_tokens: outputTokens,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 0,
+        },
       },
     };
   }
@@ -248,8 +285,10 @@ function expectationMismatch(turn: ScriptTurn, body: Record<string, unknown>): s
     const missing = expect.tool_names.filter((n) => !offered.includes(n));
     const extra = offered.filter((n) => !expect.tool_names?.includes(n));
     if (missing.length > 0 || extra.length > 0) {
-      return `expected the tools offered to be [${expect.tool_names.join(', ')}], but they are [${offered.join(', ')}]` +
-        `${missing.length ? `; missing ${missing.join(', ')}` : ''}${extra.length ? `; unexpected ${extra.join(', ')}` : ''}`;
+      return (
+        `expected the tools offered to be [${expect.tool_names.join(', ')}], but they are [${offered.join(', ')}]` +
+        `${missing.length ? `; missing ${missing.join(', ')}` : ''}${extra.length ? `; unexpected ${extra.join(', ')}` : ''}`
+      );
     }
   }
   return undefined;

@@ -1,16 +1,31 @@
 // The part of the Event Log that asks the person something: the Planner's questions before the Coder starts
 // (answered in the card), the Reviewer's verdict (approve, show changes, request changes), `always_ask` tool
 // calls (allow, deny), and the pull request once opened.
-import { MAX_ANSWER_LENGTH, type CardAction, type QuestionsCard, type SessionSummary } from '../../shared/eventLogProtocol.ts';
+import {
+  MAX_ANSWER_LENGTH,
+  type CardAction,
+  type QuestionsCard,
+  type SessionSummary,
+} from '../../shared/eventLogProtocol.ts';
 
-export function renderCards(doc: Document, container: HTMLElement, summary: SessionSummary, act: (a: CardAction) => void): void {
+export function renderCards(
+  doc: Document,
+  container: HTMLElement,
+  summary: SessionSummary,
+  act: (a: CardAction) => void,
+): void {
   // Cards are drawn anew with every summary: answers being typed survive it.
   const typed = typedAnswers(container, summary.questions?.eventId);
   container.replaceChildren();
   if (summary.questions) container.append(questionsCard(doc, summary.questions, typed, act));
   const v = summary.verdict;
   if (v && !v.answered && !summary.pullRequest) {
-    const card = section(doc, 'card verdict', v.decision === 'APPROVE' ? 'verified' : 'law', `Reviewer's verdict: ${v.decision}`);
+    const card = section(
+      doc,
+      'card verdict',
+      v.decision === 'APPROVE' ? 'verified' : 'law',
+      `Reviewer's verdict: ${v.decision}`,
+    );
     card.dataset['verdict'] = v.eventId;
     if (v.summary) card.append(text(doc, 'p', v.summary, 'summary'));
     const evidence = doc.createElement('ul');
@@ -21,15 +36,25 @@ export function renderCards(doc: Document, container: HTMLElement, summary: Sess
       evidence.append(li);
     }
     const commits = doc.createElement('li');
-    commits.append(icon(doc, 'git-commit'), text(doc, 'span', `commits ${v.baseCommit.slice(0, 8)}..${v.headCommit.slice(0, 8)}`));
+    commits.append(
+      icon(doc, 'git-commit'),
+      text(doc, 'span', `commits ${v.baseCommit.slice(0, 8)}..${v.headCommit.slice(0, 8)}`),
+    );
     evidence.append(commits);
     card.append(evidence);
     const buttons = doc.createElement('div');
     buttons.className = 'buttons';
-    if (v.decision === 'APPROVE') buttons.append(button(doc, 'Approve and Create PR', 'approve', false, () => act({ action: 'approve', verdictEventId: v.eventId })));
+    if (v.decision === 'APPROVE')
+      buttons.append(
+        button(doc, 'Approve and Create PR', 'approve', false, () =>
+          act({ action: 'approve', verdictEventId: v.eventId }),
+        ),
+      );
     buttons.append(
       button(doc, 'Show Changes', 'showChanges', true, () => act({ action: 'showChanges' })),
-      button(doc, 'Request Changes…', 'requestChanges', true, () => act({ action: 'requestChanges', verdictEventId: v.eventId })),
+      button(doc, 'Request Changes…', 'requestChanges', true, () =>
+        act({ action: 'requestChanges', verdictEventId: v.eventId }),
+      ),
     );
     card.append(buttons);
     container.append(card);
@@ -69,10 +94,16 @@ const REASONS: Record<QuestionsCard['reason'], string> = {
 };
 
 /** One text box per question; the answers go to the Planner, which revises its plan. */
-function questionsCard(doc: Document, q: QuestionsCard, typed: readonly string[], act: (a: CardAction) => void): HTMLElement {
+function questionsCard(
+  doc: Document,
+  q: QuestionsCard,
+  typed: readonly string[],
+  act: (a: CardAction) => void,
+): HTMLElement {
   const card = section(doc, 'card questions', 'question', REASONS[q.reason]);
   card.dataset['questions'] = q.eventId;
-  if (q.confidence !== undefined) card.append(text(doc, 'p', `The plan's confidence: ${Math.round(q.confidence * 100)}%.`, 'summary'));
+  if (q.confidence !== undefined)
+    card.append(text(doc, 'p', `The plan's confidence: ${Math.round(q.confidence * 100)}%.`, 'summary'));
   const boxes = q.questions.map((question, i) => {
     const label = doc.createElement('label');
     label.className = 'question';

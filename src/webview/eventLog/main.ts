@@ -71,7 +71,12 @@ for (const kind of EVENT_KINDS) {
   kinds.append(box);
 }
 const followButton = headerButton('follow', 'arrow-down', 'Follow', 'Scroll to the end and follow new events');
-const overviewButton = headerButton('open-overview', 'graph', 'Overview', 'Open the Session Overview: plan, progress, verdict, timeline and cost');
+const overviewButton = headerButton(
+  'open-overview',
+  'graph',
+  'Overview',
+  'Open the Session Overview: plan, progress, verdict, timeline and cost',
+);
 overviewButton.addEventListener('click', () => post({ type: 'openOverview' }));
 filters.append(threadSelect, kinds, followButton, overviewButton);
 header.append(titleLine, filters);

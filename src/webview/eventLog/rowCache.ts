@@ -65,7 +65,7 @@ export class RowCache<Row> {
   /** Rows answered by the host; ignored when they belong to an older generation. */
   put(generation: number, start: number, rows: Row[]): boolean {
     if (generation !== this.generation) return false;
-    for (let offset = 0; offset < rows.length; ) {
+    for (let offset = 0; offset < rows.length;) {
       const index = start + offset;
       const p = Math.floor(index / this.pageSize);
       const within = index % this.pageSize;

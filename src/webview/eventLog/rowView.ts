@@ -65,7 +65,8 @@ export function startsExpanded(row: EventRow): boolean {
   if (!row.body || row.bodyLength !== undefined) return false;
   if (row.body.length > SHORT_BODY_CHARS) return false;
   let lines = 1;
-  for (let i = 0; i < row.body.length; i++) if (row.body.charCodeAt(i) === 10 && ++lines > SHORT_BODY_LINES) return false;
+  for (let i = 0; i < row.body.length; i++)
+    if (row.body.charCodeAt(i) === 10 && ++lines > SHORT_BODY_LINES) return false;
   // A tool call's one-line title already says the command or path; its input opens on demand
   // unless it carries more (an edit's old and new text).
   if (row.type === 'agent.tool_use') return lines > 4;
@@ -150,7 +151,12 @@ function renderDiff(doc: Document, diff: NonNullable<EventRow['diff']>): HTMLEle
   box.className = 'diff';
   const caption = doc.createElement('div');
   caption.className = 'diff-caption';
-  const base = diff.base === 'new-file' ? 'new file (no earlier write in this log)' : diff.base === 'previous-write' ? 'against the previous write' : 'edit';
+  const base =
+    diff.base === 'new-file'
+      ? 'new file (no earlier write in this log)'
+      : diff.base === 'previous-write'
+        ? 'against the previous write'
+        : 'edit';
   caption.textContent = `${diff.path} · +${diff.added} −${diff.removed} · ${base}`;
   const pre = doc.createElement('pre');
   pre.className = 'diff-lines';
@@ -185,7 +191,9 @@ function renderTerminal(doc: Document, t: NonNullable<EventRow['terminal']>): HT
   exit.className = `exit ${t.exitCode === 0 ? 'ok' : 'fail'}`;
   exit.textContent =
     (t.exitCode === null ? 'stopped (no exit code)' : `exit code ${t.exitCode}`) +
-    (t.outputLength !== undefined ? ` · output cut at ${t.output.length.toLocaleString('en-US')} of ${t.outputLength.toLocaleString('en-US')} characters` : '');
+    (t.outputLength !== undefined
+      ? ` · output cut at ${t.output.length.toLocaleString('en-US')} of ${t.outputLength.toLocaleString('en-US')} characters`
+      : '');
   box.append(prompt, out, exit);
   return box;
 }

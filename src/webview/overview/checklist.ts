@@ -24,14 +24,24 @@ export function renderChecklist(plan: PlanView | undefined, open: (seq: number) 
       { class: 'plan-summary' },
       plan.summary,
       ' ',
-      eventLink(`${done} of ${plan.steps.length} steps passed${plan.revision > 1 ? ` · plan revision ${plan.revision}` : ''}`, plan.seq, open, 'Open the plan in the Event Log'),
+      eventLink(
+        `${done} of ${plan.steps.length} steps passed${plan.revision > 1 ? ` · plan revision ${plan.revision}` : ''}`,
+        plan.seq,
+        open,
+        'Open the plan in the Event Log',
+      ),
     ),
   );
   const meta = h('p', { class: 'plan-meta' });
-  meta.append(plan.confidence !== undefined ? `Planner's confidence: ${plan.confidence}.` : 'The plan states no confidence.');
+  meta.append(
+    plan.confidence !== undefined ? `Planner's confidence: ${plan.confidence}.` : 'The plan states no confidence.',
+  );
   section.append(meta);
   if (plan.questions.length) {
-    section.append(h('h3', {}, 'Open questions'), h('ul', { class: 'questions' }, ...plan.questions.map((q) => h('li', {}, q))));
+    section.append(
+      h('h3', {}, 'Open questions'),
+      h('ul', { class: 'questions' }, ...plan.questions.map((q) => h('li', {}, q))),
+    );
   }
   const list = h('ol', { class: 'steps', 'aria-label': 'Plan steps' });
   for (const step of plan.steps) list.append(renderStep(step, open));
@@ -55,14 +65,33 @@ function renderStep(step: PlanStepView, open: (seq: number) => void): HTMLElemen
     h('span', { class: 'muted' }, `${step.attempts} attempt${step.attempts === 1 ? '' : 's'}`),
   );
   li.append(head);
-  if (step.description && step.description !== step.title) li.append(h('p', { class: 'step-description' }, step.description));
+  if (step.description && step.description !== step.title)
+    li.append(h('p', { class: 'step-description' }, step.description));
   const facts = h('dl', { class: 'facts' });
-  if (step.files.length) facts.append(h('dt', {}, 'Files'), h('dd', {}, ...step.files.flatMap((f, i) => [i ? ' ' : '', h('code', {}, f)])));
-  facts.append(h('dt', {}, 'Validation'), h('dd', {}, step.validation ? h('code', { class: 'command' }, step.validation) : h('span', { class: 'muted' }, 'none given')));
-  facts.append(h('dt', {}, 'Latest run'), h('dd', {}, step.latest ? runSummary(step.latest, open) : h('span', { class: 'muted' }, 'not run yet')));
+  if (step.files.length)
+    facts.append(h('dt', {}, 'Files'), h('dd', {}, ...step.files.flatMap((f, i) => [i ? ' ' : '', h('code', {}, f)])));
+  facts.append(
+    h('dt', {}, 'Validation'),
+    h(
+      'dd',
+      {},
+      step.validation ? h('code', { class: 'command' }, step.validation) : h('span', { class: 'muted' }, 'none given'),
+    ),
+  );
+  facts.append(
+    h('dt', {}, 'Latest run'),
+    h('dd', {}, step.latest ? runSummary(step.latest, open) : h('span', { class: 'muted' }, 'not run yet')),
+  );
   li.append(facts);
   if (step.latest?.outputTail) {
-    li.append(h('details', { class: 'output' }, h('summary', {}, 'Output (last lines)'), h('pre', { class: 'terminal' }, step.latest.outputTail)));
+    li.append(
+      h(
+        'details',
+        { class: 'output' },
+        h('summary', {}, 'Output (last lines)'),
+        h('pre', { class: 'terminal' }, step.latest.outputTail),
+      ),
+    );
   }
   return li;
 }
@@ -71,8 +100,16 @@ function renderStep(step: PlanStepView, open: (seq: number) => void): HTMLElemen
 export function runSummary(run: CommandRun, open: (seq: number) => void): HTMLElement {
   const parts: (Node | string)[] = [];
   if (run.ok === null) parts.push(h('span', { class: 'running' }, 'running…'));
-  else parts.push(h('span', { class: run.ok ? 'ok' : 'fail' }, run.exitCode === null ? (run.ok ? 'passed' : 'failed (no exit code)') : `exit ${run.exitCode}`));
-  if (run.passed !== undefined || run.failed !== undefined) parts.push(' · ', `${run.passed ?? 0} passed, ${run.failed ?? 0} failed`);
+  else
+    parts.push(
+      h(
+        'span',
+        { class: run.ok ? 'ok' : 'fail' },
+        run.exitCode === null ? (run.ok ? 'passed' : 'failed (no exit code)') : `exit ${run.exitCode}`,
+      ),
+    );
+  if (run.passed !== undefined || run.failed !== undefined)
+    parts.push(' · ', `${run.passed ?? 0} passed, ${run.failed ?? 0} failed`);
   parts.push(' · ', eventLink('Open run', run.seq, open, `Open the run of ${run.command} in the Event Log`));
   return h('span', { class: 'run' }, ...parts);
 }

@@ -16,7 +16,17 @@ export function renderCostChart(o: SessionOverview): HTMLElement {
   const byTokens = totalUsd === 0 && totalTokens > 0;
   const measure = (b: { costUsd: number; tokens: number }) => (byTokens ? b.tokens : b.costUsd);
   const budget = byTokens ? budgetTokens : budgetUsd;
-  const rows = [{ agentName: 'Session', costUsd: totalUsd, tokens: totalTokens, costLabel: '', tokensLabel: o.costs.totalLabel, total: true }, ...bars.map((b) => ({ ...b, total: false }))];
+  const rows = [
+    {
+      agentName: 'Session',
+      costUsd: totalUsd,
+      tokens: totalTokens,
+      costLabel: '',
+      tokensLabel: o.costs.totalLabel,
+      total: true,
+    },
+    ...bars.map((b) => ({ ...b, total: false })),
+  ];
   const max = Math.max(...rows.map(measure), budget ?? 0, byTokens ? 1 : 0.0001);
   const width = Math.max(420, Math.min(900, section.clientWidth || 760));
   const plotW = width - LABEL_W - VALUE_W;
@@ -36,12 +46,29 @@ export function renderCostChart(o: SessionOverview): HTMLElement {
     const y = top + i * (BAR_H + GAP);
     const value = measure(r);
     const label = r.total ? `Session total: ${r.tokensLabel}` : `${r.agentName}: ${r.costLabel}, ${r.tokensLabel}`;
-    const g = s('g', { role: 'listitem', 'aria-label': label, class: r.total ? 'bar-row total' : 'bar-row', 'data-agent': r.agentName });
+    const g = s('g', {
+      role: 'listitem',
+      'aria-label': label,
+      class: r.total ? 'bar-row total' : 'bar-row',
+      'data-agent': r.agentName,
+    });
     g.append(
       s('text', { x: 8, y: y + BAR_H - 5, class: 'bar-label', 'aria-hidden': 'true' }, r.agentName),
       s('rect', { x: LABEL_W, y, width: plotW, height: BAR_H, class: 'bar-track', 'aria-hidden': 'true' }),
-      s('rect', { x: LABEL_W, y, width: Math.max(value > 0 ? 2 : 0, x(value) - LABEL_W), height: BAR_H, rx: 2, class: 'bar', 'aria-hidden': 'true' }),
-      s('text', { x: LABEL_W + plotW + 8, y: y + BAR_H - 5, class: 'bar-value', 'aria-hidden': 'true' }, r.total ? r.tokensLabel : `${r.costLabel} · ${r.tokensLabel}`),
+      s('rect', {
+        x: LABEL_W,
+        y,
+        width: Math.max(value > 0 ? 2 : 0, x(value) - LABEL_W),
+        height: BAR_H,
+        rx: 2,
+        class: 'bar',
+        'aria-hidden': 'true',
+      }),
+      s(
+        'text',
+        { x: LABEL_W + plotW + 8, y: y + BAR_H - 5, class: 'bar-value', 'aria-hidden': 'true' },
+        r.total ? r.tokensLabel : `${r.costLabel} · ${r.tokensLabel}`,
+      ),
     );
     svg.append(g);
   });
@@ -51,13 +78,22 @@ export function renderCostChart(o: SessionOverview): HTMLElement {
     svg.append(
       s(
         'g',
-        { role: 'listitem', 'aria-label': `${o.costs.budgetLabel ?? 'budget'}${over ? ', reached' : ''}`, class: over ? 'budget over' : 'budget' },
+        {
+          role: 'listitem',
+          'aria-label': `${o.costs.budgetLabel ?? 'budget'}${over ? ', reached' : ''}`,
+          class: over ? 'budget over' : 'budget',
+        },
         s('line', { x1: bx, x2: bx, y1: 2, y2: height, class: 'budget-line', 'aria-hidden': 'true' }),
-        s('text', { x: bx, y: 11, 'text-anchor': 'middle', class: 'budget-label', 'aria-hidden': 'true' }, o.costs.budgetLabel ?? 'budget'),
+        s(
+          'text',
+          { x: bx, y: 11, 'text-anchor': 'middle', class: 'budget-label', 'aria-hidden': 'true' },
+          o.costs.budgetLabel ?? 'budget',
+        ),
       ),
     );
   }
   section.append(svg);
-  if (!o.costs.budgetLabel) section.append(h('p', { class: 'muted' }, 'No budget is set for this session (setting agentOs.budget.maxUsd).'));
+  if (!o.costs.budgetLabel)
+    section.append(h('p', { class: 'muted' }, 'No budget is set for this session (setting agentOs.budget.maxUsd).'));
   return section;
 }

@@ -16,7 +16,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-export function s(tag: string, attrs: Record<string, string | number | undefined> = {}, ...children: (Node | string)[]): SVGElement {
+export function s(
+  tag: string,
+  attrs: Record<string, string | number | undefined> = {},
+  ...children: (Node | string)[]
+): SVGElement {
   const el = document.createElementNS(SVG_NS, tag);
   for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, String(v));
   for (const c of children) el.append(c);
@@ -39,8 +43,17 @@ export function button(label: string, action: string, onClick: () => void, secon
 }
 
 /** A link-looking button that opens an event in the Event Log. */
-export function eventLink(label: string, seq: number, open: (seq: number) => void, description?: string): HTMLButtonElement {
-  const b = h('button', { type: 'button', class: 'link', 'data-seq': String(seq), 'aria-label': description ?? `${label} (event ${seq})` }, label);
+export function eventLink(
+  label: string,
+  seq: number,
+  open: (seq: number) => void,
+  description?: string,
+): HTMLButtonElement {
+  const b = h(
+    'button',
+    { type: 'button', class: 'link', 'data-seq': String(seq), 'aria-label': description ?? `${label} (event ${seq})` },
+    label,
+  );
   b.addEventListener('click', () => open(seq));
   return b;
 }

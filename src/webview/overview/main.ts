@@ -3,7 +3,12 @@
 // src/shared/overviewProtocol.ts; `setState` keeps only which session the panel shows.
 import '../../shared/zodJitless.ts';
 import type { CardAction } from '../../shared/eventLogProtocol.ts';
-import { OverviewUiState, parseOverviewHostMessage, type OverviewWebviewMessage, type SessionOverview } from '../../shared/overviewProtocol.ts';
+import {
+  OverviewUiState,
+  parseOverviewHostMessage,
+  type OverviewWebviewMessage,
+  type SessionOverview,
+} from '../../shared/overviewProtocol.ts';
 import { renderChecklist } from './checklist.ts';
 import { renderCostChart } from './costChart.ts';
 import { button, h, icon } from './dom.ts';
@@ -32,7 +37,14 @@ const planBox = h('div');
 const verdictBox = h('div');
 const timeline = new TimelineChart({ open });
 const costBox = h('div');
-const main = h('main', { class: 'overview', 'aria-label': 'Session overview' }, header, h('div', { class: 'columns' }, planBox, verdictBox), timeline.el, costBox);
+const main = h(
+  'main',
+  { class: 'overview', 'aria-label': 'Session overview' },
+  header,
+  h('div', { class: 'columns' }, planBox, verdictBox),
+  timeline.el,
+  costBox,
+);
 root.append(banner, main);
 
 /** Sections are redrawn only when what they show changed, so live updates keep focus and scroll. */
@@ -63,7 +75,11 @@ function render(o: SessionOverview): void {
     vscode.setState({ sessionId } satisfies OverviewUiState);
   }
   document.body.dataset['status'] = o.status;
-  section('head', { t: o.title, s: o.status, src: o.source, sb: o.sandbox, i: o.issueText, n: o.eventCount, pr: o.pullRequest }, () => header.replaceChildren(...headerContent(o)));
+  section(
+    'head',
+    { t: o.title, s: o.status, src: o.source, sb: o.sandbox, i: o.issueText, n: o.eventCount, pr: o.pullRequest },
+    () => header.replaceChildren(...headerContent(o)),
+  );
   section('plan', o.plan, () => swap(planBox, renderChecklist(o.plan, open)));
   section('verdict', [o.verdict, o.pullRequest], () => swap(verdictBox, renderVerdict(o, act, open)));
   section('timeline', o.timeline, () => timeline.render(o));
@@ -80,7 +96,10 @@ function section(key: string, value: unknown, draw: () => void): void {
 
 /** Replaces a box's content, keeping the keyboard where it was when that element is drawn again. */
 function swap(box: HTMLElement, next: HTMLElement): void {
-  const focused = document.activeElement instanceof HTMLElement && box.contains(document.activeElement) ? focusKey(document.activeElement) : undefined;
+  const focused =
+    document.activeElement instanceof HTMLElement && box.contains(document.activeElement)
+      ? focusKey(document.activeElement)
+      : undefined;
   box.replaceChildren(next);
   if (focused) box.querySelector<HTMLElement>(focused)?.focus();
 }
@@ -124,7 +143,15 @@ function headerContent(o: SessionOverview): Node[] {
   }
   facts.append(h('dt', {}, 'Events'), h('dd', {}, o.eventCount.toLocaleString('en-US')));
   out.push(facts);
-  if (o.issueText) out.push(h('details', { class: 'issue' }, h('summary', {}, 'The task as the agents were given it'), h('pre', { class: 'issue-text' }, o.issueText)));
+  if (o.issueText)
+    out.push(
+      h(
+        'details',
+        { class: 'issue' },
+        h('summary', {}, 'The task as the agents were given it'),
+        h('pre', { class: 'issue-text' }, o.issueText),
+      ),
+    );
   return out;
 }
 

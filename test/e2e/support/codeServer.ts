@@ -8,12 +8,22 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { vscePackage } from '../../support/vscePackage.ts';
-import { E2E_CHROMIUM, E2E_CODE_SERVER, E2E_NODE, E2E_VSCODE, missingE2ePrerequisite } from '../../support/requirements.ts';
+import {
+  E2E_CHROMIUM,
+  E2E_CODE_SERVER,
+  E2E_NODE,
+  E2E_VSCODE,
+  missingE2ePrerequisite,
+} from '../../support/requirements.ts';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 /** Screenshots; a run on another VS Code than the newest keeps its own beside them (e2e/min/). */
 export const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'e2e', ...(E2E_VSCODE === 'latest' ? [] : [E2E_VSCODE]));
-const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  publisher: string;
+  name: string;
+  version: string;
+};
 export const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
 
 /** Why the e2e suite cannot run here, or undefined when it can. */
@@ -87,11 +97,16 @@ export class CodeServer {
       E2E_NODE,
       [
         E2E_CODE_SERVER,
-        '--auth', 'none',
-        '--bind-addr', `127.0.0.1:${port}`,
-        '--extensions-dir', extensionsDir,
-        '--user-data-dir', dataDir,
-        '--config', join(root, 'config.yaml'),
+        '--auth',
+        'none',
+        '--bind-addr',
+        `127.0.0.1:${port}`,
+        '--extensions-dir',
+        extensionsDir,
+        '--user-data-dir',
+        dataDir,
+        '--config',
+        join(root, 'config.yaml'),
         '--disable-telemetry',
         '--disable-update-check',
         options.workspace,
@@ -100,9 +115,14 @@ export class CodeServer {
         env: {
           ...process.env,
           // No marketplace: nothing may leave 127.0.0.1 (a closed local port fails at once).
-          EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item', resourceUrlTemplate: 'http://127.0.0.1:9/resource' }),
+          EXTENSIONS_GALLERY: JSON.stringify({
+            serviceUrl: 'http://127.0.0.1:9/gallery',
+            itemUrl: 'http://127.0.0.1:9/item',
+            resourceUrlTemplate: 'http://127.0.0.1:9/resource',
+          }),
           ...options.env,
-          PATH: `${dirname(E2E_NODE)}:${process.env['PATH'] ?? ''}` },
+          PATH: `${dirname(E2E_NODE)}:${process.env['PATH'] ?? ''}`,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       },
@@ -161,7 +181,8 @@ export class CodeServer {
   private async waitUntilListening(): Promise<void> {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      if (this.proc.exitCode !== null) throw new Error(`code-server exited (${this.proc.exitCode}):\n${this.output.join('')}`);
+      if (this.proc.exitCode !== null)
+        throw new Error(`code-server exited (${this.proc.exitCode}):\n${this.output.join('')}`);
       try {
         const res = await fetch(`http://127.0.0.1:${this.port}/healthz`);
         if (res.ok) return;
@@ -190,12 +211,26 @@ export function packageExtension(): string {
  * extensions folder: the suite runs against the installed extension, not the repository folder. */
 function installExtension(extensionsDir: string, installDataDir: string): void {
   // Its own user-data dir: the install leaves nothing in the one the workbench then starts with.
-  const r = spawnSync(E2E_NODE, [E2E_CODE_SERVER, '--extensions-dir', extensionsDir, '--user-data-dir', installDataDir, '--install-extension', packageExtension()], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  const installed = existsSync(extensionsDir) && readdirSync(extensionsDir).some((d) => d.startsWith(`${EXTENSION_ID}-`));
-  if (r.status !== 0 || !installed) throw new Error(`code-server --install-extension failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  const r = spawnSync(
+    E2E_NODE,
+    [
+      E2E_CODE_SERVER,
+      '--extensions-dir',
+      extensionsDir,
+      '--user-data-dir',
+      installDataDir,
+      '--install-extension',
+      packageExtension(),
+    ],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+  const installed =
+    existsSync(extensionsDir) && readdirSync(extensionsDir).some((d) => d.startsWith(`${EXTENSION_ID}-`));
+  if (r.status !== 0 || !installed)
+    throw new Error(`code-server --install-extension failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
 }
 
 /** The quick input's text box (the palette's filter, an input box). Not any `input`: older VS Code builds
@@ -293,7 +328,13 @@ export class Workbench {
   async openThreadsView(): Promise<void> {
     const pane = this.threadsPane();
     for (let attempt = 0; attempt < 3; attempt++) {
-      if (await pane.waitFor({ state: 'visible', timeout: attempt === 0 ? 2_000 : 5_000 }).then(() => true, () => false)) return;
+      if (
+        await pane.waitFor({ state: 'visible', timeout: attempt === 0 ? 2_000 : 5_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
       await this.page.locator('.activitybar [aria-label^="Agent OS"]').first().click();
     }
     await this.capturing('threads-view', () => pane.waitFor({ state: 'visible', timeout: 5_000 }));
@@ -310,7 +351,14 @@ export class Workbench {
     for (let i = 0, n = await rows.count(); i < n; i++) {
       const row = rows.nth(i);
       const label = (await row.locator('.label-name').first().textContent())?.trim() ?? '';
-      const description = (await row.locator('.label-description').first().textContent().catch(() => ''))?.trim() ?? '';
+      const description =
+        (
+          await row
+            .locator('.label-description')
+            .first()
+            .textContent()
+            .catch(() => '')
+        )?.trim() ?? '';
       out.push(description ? `${label} — ${description}` : label);
     }
     return out;
@@ -368,7 +416,12 @@ export class Workbench {
     if (!(await panel.isVisible().catch(() => false))) {
       await this.page.keyboard.press('Escape');
       await this.page.keyboard.press('Control+Shift+M');
-      if (!(await panel.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false))) {
+      if (
+        !(await panel.waitFor({ state: 'visible', timeout: 3_000 }).then(
+          () => true,
+          () => false,
+        ))
+      ) {
         await this.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
         await panel.waitFor({ state: 'visible', timeout: 10_000 });
       }

@@ -24,7 +24,11 @@ export interface FileToolsRequest {
 export type DisposableFileTools = FileTools & { dispose?(): Promise<void> };
 
 /** A tool server started through `confinement` in `scope` (its workdir is the folder), paths shown as the container's. */
-export function toolServerFileTools(confinement: Confinement, scope: ConfinementScope, request: Pick<FileToolsRequest, 'readOnly' | 'displayRoot'>): DisposableFileTools {
+export function toolServerFileTools(
+  confinement: Confinement,
+  scope: ConfinementScope,
+  request: Pick<FileToolsRequest, 'readOnly' | 'displayRoot'>,
+): DisposableFileTools {
   const options: ToolServerOptions = { readOnly: request.readOnly, displayRoot: request.displayRoot };
   return new ToolServerClient({
     root: scope.workdir,

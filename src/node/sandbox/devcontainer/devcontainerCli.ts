@@ -35,12 +35,17 @@ type WorkspaceRequest = Pick<UpRequest, 'workspaceFolder' | 'configFile' | 'over
 /** The arguments `up` and `exec` share: which workspace, which configuration, where the CLI keeps state. */
 function workspaceArgs(request: WorkspaceRequest): string[] {
   return [
-    '--workspace-folder', request.workspaceFolder,
-    '--config', request.configFile,
-    '--override-config', request.overrideConfigFile,
+    '--workspace-folder',
+    request.workspaceFolder,
+    '--config',
+    request.configFile,
+    '--override-config',
+    request.overrideConfigFile,
     // The worktree itself, not whatever git root contains it.
-    '--mount-workspace-git-root', 'false',
-    '--user-data-folder', request.userDataFolder,
+    '--mount-workspace-git-root',
+    'false',
+    '--user-data-folder',
+    request.userDataFolder,
   ];
 }
 
@@ -86,7 +91,11 @@ export class DevcontainerCli {
     const [sub, ...rest] = args;
     const full = [sub as string, ...common, ...rest];
     if (this.cliPath.endsWith('.js')) {
-      return { file: this.nodePath, args: [this.cliPath, ...full], env: { ...this.options.env, ELECTRON_RUN_AS_NODE: '1' } };
+      return {
+        file: this.nodePath,
+        args: [this.cliPath, ...full],
+        env: { ...this.options.env, ELECTRON_RUN_AS_NODE: '1' },
+      };
     }
     return { file: this.cliPath, args: full, env: this.options.env };
   }
@@ -108,7 +117,8 @@ export class DevcontainerCli {
       'up',
       ...workspaceArgs(request),
       '--skip-post-create',
-      '--log-format', 'json',
+      '--log-format',
+      'json',
       ...Object.entries(request.idLabels).flatMap(([k, v]) => ['--id-label', `${k}=${v}`]),
     ];
     const cmd = this.command(args);
@@ -140,12 +150,7 @@ export class DevcontainerCli {
 
   /** Starts `command` inside the container through `devcontainer exec` (its user, env and workdir). */
   exec(request: WorkspaceRequest & { containerId: string }, command: string[]): ChildProcessWithoutNullStreams {
-    const cmd = this.command([
-      'exec',
-      '--container-id', request.containerId,
-      ...workspaceArgs(request),
-      ...command,
-    ]);
+    const cmd = this.command(['exec', '--container-id', request.containerId, ...workspaceArgs(request), ...command]);
     // detached: the CLI and its docker client form one process group the shell's killer can end at once.
     return spawn(cmd.file, cmd.args, { env: cmd.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   }
@@ -178,7 +183,12 @@ function logText(stderr: string): string {
   return out.slice(-40).join('\n');
 }
 
-export function classifyUpFailure(text: string, request: UpRequest, env: NodeJS.ProcessEnv, output: string): AgentOsError {
+export function classifyUpFailure(
+  text: string,
+  request: UpRequest,
+  env: NodeJS.ProcessEnv,
+  output: string,
+): AgentOsError {
   const engine = engineError(text, env);
   if (engine) return engine;
   if (request.image && IMAGE_MISSING.test(text)) {
@@ -188,5 +198,8 @@ export function classifyUpFailure(text: string, request: UpRequest, env: NodeJS.
     );
   }
   const reason = firstLine(text.split('\n').find((l) => /error/i.test(l)) ?? text) || 'no reason given';
-  return new DevcontainerUpError(`the dev container did not start: ${reason}; fix the configuration or Docker, then resume the session`, output);
+  return new DevcontainerUpError(
+    `the dev container did not start: ${reason}; fix the configuration or Docker, then resume the session`,
+    output,
+  );
 }

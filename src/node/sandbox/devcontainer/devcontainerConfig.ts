@@ -99,7 +99,10 @@ export function parseDevcontainerJson(text: string, file: string): DevcontainerJ
     const message = error instanceof Error ? error.message : String(error);
     const position = /at position (\d+)/.exec(message)?.[1];
     const reason = message.replace(/\s*(in JSON )?at position.*$/s, '').replace(/^JSON\.parse: /, '');
-    throw new DevcontainerConfigError(file, `${reason} at ${lineAndColumn(text, position !== undefined ? Number(position) : text.length)}`);
+    throw new DevcontainerConfigError(
+      file,
+      `${reason} at ${lineAndColumn(text, position !== undefined ? Number(position) : text.length)}`,
+    );
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw new DevcontainerConfigError(file, 'it must hold a JSON object');
@@ -114,7 +117,10 @@ export async function readDevcontainerJson(file: string): Promise<DevcontainerJs
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new DevcontainerConfigError(file, `it cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new DevcontainerConfigError(
+      file,
+      `it cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
   }
   return parseDevcontainerJson(text, file);
 }
@@ -123,19 +129,23 @@ function validate(config: DevcontainerJson, file: string): void {
   const fail = (reason: string): never => {
     throw new DevcontainerConfigError(file, reason);
   };
-  if ('dockerComposeFile' in config) fail('Docker Compose dev containers are not supported by Agent OS yet (use "image" or "build")');
+  if ('dockerComposeFile' in config)
+    fail('Docker Compose dev containers are not supported by Agent OS yet (use "image" or "build")');
   const build = config.build;
-  if (build !== undefined && (typeof build !== 'object' || build === null || Array.isArray(build))) fail('"build" must be an object');
+  if (build !== undefined && (typeof build !== 'object' || build === null || Array.isArray(build)))
+    fail('"build" must be an object');
   const dockerfile = (build as { dockerfile?: unknown } | undefined)?.dockerfile ?? config.dockerFile;
   if (typeof config.image !== 'string' && typeof dockerfile !== 'string') {
     fail('it names neither an "image" nor a "build.dockerfile"');
   }
-  if (config.image !== undefined && (typeof config.image !== 'string' || config.image.trim() === '')) fail('"image" must be a non-empty string');
+  if (config.image !== undefined && (typeof config.image !== 'string' || config.image.trim() === ''))
+    fail('"image" must be a non-empty string');
   if (config.runArgs !== undefined && !isStringArray(config.runArgs)) fail('"runArgs" must be an array of strings');
   if (config.mounts !== undefined && !Array.isArray(config.mounts)) fail('"mounts" must be an array');
   for (const key of ['containerEnv', 'remoteEnv'] as const) {
     const env = config[key];
-    if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env))) fail(`"${key}" must be an object`);
+    if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env)))
+      fail(`"${key}" must be an object`);
   }
   for (const key of ['workspaceFolder', 'workspaceMount', 'remoteUser', 'containerUser'] as const) {
     if (config[key] !== undefined && typeof config[key] !== 'string') fail(`"${key}" must be a string`);
@@ -148,22 +158,72 @@ function isStringArray(value: unknown): value is string[] {
 
 /** The image a configuration runs, when it names one (a `build` makes its own). */
 export function configImage(config: DevcontainerJson): string | undefined {
-  return typeof config.image === 'string' && config.build === undefined && config.dockerFile === undefined ? config.image : undefined;
+  return typeof config.image === 'string' && config.build === undefined && config.dockerFile === undefined
+    ? config.image
+    : undefined;
 }
 
 // `docker run` options that would widen the container's reach: host devices, host namespaces, extra
 // privileges, host files, or published ports. Value-taking ones consume their next token when not `=`-joined.
 const DROPPED_WITH_VALUE = new Set([
-  '--cap-add', '--security-opt', '-v', '--volume', '--mount', '--device', '--device-cgroup-rule', '--pid', '--ipc',
-  '--uts', '--userns', '--cgroupns', '--cgroup-parent', '--env-file', '-p', '--publish', '--volumes-from', '--runtime',
-  '--gpus', '--group-add', '--label-file',
+  '--cap-add',
+  '--security-opt',
+  '-v',
+  '--volume',
+  '--mount',
+  '--device',
+  '--device-cgroup-rule',
+  '--pid',
+  '--ipc',
+  '--uts',
+  '--userns',
+  '--cgroupns',
+  '--cgroup-parent',
+  '--env-file',
+  '-p',
+  '--publish',
+  '--volumes-from',
+  '--runtime',
+  '--gpus',
+  '--group-add',
+  '--label-file',
 ]);
 const DROPPED_FLAGS = new Set(['--privileged', '-P', '--publish-all']);
-const NETWORK_WITH_VALUE = new Set(['--network', '--net', '--add-host', '--dns', '--dns-search', '--dns-option', '--ip', '--ip6', '--link']);
+const NETWORK_WITH_VALUE = new Set([
+  '--network',
+  '--net',
+  '--add-host',
+  '--dns',
+  '--dns-search',
+  '--dns-option',
+  '--ip',
+  '--ip6',
+  '--link',
+]);
 const ENV_WITH_VALUE = new Set(['-e', '--env']);
 /** Options of `docker run` known to take a value, so their value is never mistaken for a flag. */
-const KEPT_WITH_VALUE = new Set(['--label', '-l', '--name', '-u', '--user', '-w', '--workdir', '--hostname', '-h', '--memory', '-m',
-  '--cpus', '--shm-size', '--ulimit', '--tmpfs', '--entrypoint', '--init-path', '--platform', '--stop-signal', '--sysctl']);
+const KEPT_WITH_VALUE = new Set([
+  '--label',
+  '-l',
+  '--name',
+  '-u',
+  '--user',
+  '-w',
+  '--workdir',
+  '--hostname',
+  '-h',
+  '--memory',
+  '-m',
+  '--cpus',
+  '--shm-size',
+  '--ulimit',
+  '--tmpfs',
+  '--entrypoint',
+  '--init-path',
+  '--platform',
+  '--stop-signal',
+  '--sysctl',
+]);
 
 /** Drops the `runArgs` that could reach the host or the network (the latter only when it is not allowed). */
 export function filterRunArgs(runArgs: readonly string[], network: boolean): { kept: string[]; dropped: string[] } {
@@ -174,7 +234,11 @@ export function filterRunArgs(runArgs: readonly string[], network: boolean): { k
     const eq = token.indexOf('=');
     const flag = token.startsWith('-') && eq > 0 ? token.slice(0, eq) : token;
     const joined = token.startsWith('-') && eq > 0;
-    const takesValue = DROPPED_WITH_VALUE.has(flag) || NETWORK_WITH_VALUE.has(flag) || ENV_WITH_VALUE.has(flag) || KEPT_WITH_VALUE.has(flag);
+    const takesValue =
+      DROPPED_WITH_VALUE.has(flag) ||
+      NETWORK_WITH_VALUE.has(flag) ||
+      ENV_WITH_VALUE.has(flag) ||
+      KEPT_WITH_VALUE.has(flag);
     const value = joined ? token.slice(eq + 1) : takesValue ? runArgs[i + 1] : undefined;
     const tokens = joined || !takesValue ? [token] : [token, ...(value !== undefined ? [value] : [])];
     if (takesValue && !joined) i++;
@@ -247,7 +311,10 @@ export function hardenConfig(source: DevcontainerJson, options: HardenOptions): 
 
   const userTarget = typeof source.workspaceMount === 'string' ? mountTarget(source.workspaceMount) : undefined;
   const workspaceTarget =
-    userTarget ?? (typeof source.workspaceFolder === 'string' ? source.workspaceFolder : '/workspaces/${localWorkspaceFolderBasename}');
+    userTarget ??
+    (typeof source.workspaceFolder === 'string'
+      ? source.workspaceFolder
+      : '/workspaces/${localWorkspaceFolderBasename}');
   // `${localWorkspaceFolder}` is the session's worktree (the CLI's --workspace-folder), never the user's checkout,
   // whatever source the repository's own workspaceMount named.
   config.workspaceMount = `type=bind,source=\${localWorkspaceFolder},target=${workspaceTarget}${options.readOnly ? ',readonly' : ''}`;

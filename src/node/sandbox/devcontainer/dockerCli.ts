@@ -35,7 +35,11 @@ export function engineError(stderr: string, env: NodeJS.ProcessEnv): AgentOsErro
       `Docker refused access to ${dockerHostName(env)}: add your user to the docker group (or set the sandbox to bubblewrap or worktree), then resume the session`,
     );
   }
-  if (/cannot connect to the docker daemon|is the docker daemon running|error during connect|no such file or directory|connection refused|dial unix/i.test(stderr)) {
+  if (
+    /cannot connect to the docker daemon|is the docker daemon running|error during connect|no such file or directory|connection refused|dial unix/i.test(
+      stderr,
+    )
+  ) {
     return new DockerUnavailableError(
       'SANDBOX_UNAVAILABLE',
       `Docker is installed but its engine does not answer at ${dockerHostName(env)}: start it (systemctl start docker, or scripts/docker/start.sh) or set the sandbox to bubblewrap or worktree, then resume the session`,
@@ -63,12 +67,17 @@ export class DockerCli {
   /** Runs docker; a missing binary is the only failure that throws (as MISSING_TOOL). */
   run(args: readonly string[], timeoutMs = 60_000): Promise<RunResult> {
     return new Promise((resolve, reject) => {
-      execFile(this.dockerPath, args, { env: this.env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-        const errno = error as NodeJS.ErrnoException | null;
-        if (errno?.code === 'ENOENT') return reject(dockerMissingError(this.dockerPath));
-        const code = error ? (typeof errno?.code === 'number' ? errno.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      });
+      execFile(
+        this.dockerPath,
+        args,
+        { env: this.env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          const errno = error as NodeJS.ErrnoException | null;
+          if (errno?.code === 'ENOENT') return reject(dockerMissingError(this.dockerPath));
+          const code = error ? (typeof errno?.code === 'number' ? errno.code : 1) : 0;
+          resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+        },
+      );
     });
   }
 
@@ -101,9 +110,23 @@ export class DockerCli {
 
   /** Containers (running or not) carrying all the given labels. */
   async containersByLabel(labels: Record<string, string | undefined>): Promise<ContainerSummary[]> {
-    const filters = Object.entries(labels).flatMap(([k, v]) => ['--filter', v === undefined ? `label=${k}` : `label=${k}=${v}`]);
-    const result = await this.run(['ps', '-a', '--no-trunc', ...filters, '--format', '{{.ID}}\t{{.State}}\t{{.Label "' + SESSION_LABEL + '"}}']);
-    if (result.code !== 0) throw engineError(result.stderr, this.env) ?? new AgentOsError('SANDBOX_UNAVAILABLE', `docker ps failed: ${firstLine(result.stderr)}`);
+    const filters = Object.entries(labels).flatMap(([k, v]) => [
+      '--filter',
+      v === undefined ? `label=${k}` : `label=${k}=${v}`,
+    ]);
+    const result = await this.run([
+      'ps',
+      '-a',
+      '--no-trunc',
+      ...filters,
+      '--format',
+      '{{.ID}}\t{{.State}}\t{{.Label "' + SESSION_LABEL + '"}}',
+    ]);
+    if (result.code !== 0)
+      throw (
+        engineError(result.stderr, this.env) ??
+        new AgentOsError('SANDBOX_UNAVAILABLE', `docker ps failed: ${firstLine(result.stderr)}`)
+      );
     return result.stdout
       .split('\n')
       .filter((line) => line.trim())

@@ -44,7 +44,8 @@ export function inspectWorktreeGit(worktree: string): WorktreeGit | undefined {
 
 // Only what git needs to read a repository correctly; everything else in a repository's config can carry a
 // secret (remote URLs, http.extraHeader) or run a program (aliases, core.fsmonitor, credential helpers).
-const KEPT_KEY = /^(core\.(repositoryformatversion|filemode|bare|symlinks|ignorecase|precomposeunicode|logallrefupdates|autocrlf|eol|safecrlf|checkstat|trustctime|quotepath|abbrev|untrackedcache)|extensions\.[a-z0-9]+|index\.[a-z0-9]+)$/i;
+const KEPT_KEY =
+  /^(core\.(repositoryformatversion|filemode|bare|symlinks|ignorecase|precomposeunicode|logallrefupdates|autocrlf|eol|safecrlf|checkstat|trustctime|quotepath|abbrev|untrackedcache)|extensions\.[a-z0-9]+|index\.[a-z0-9]+)$/i;
 
 /** Keeps the `KEPT_KEY` settings of a git config file (plain `[section]` headers only). */
 export function scrubGitConfig(text: string): string {
