@@ -30,7 +30,7 @@ test('every error code is thrown by product code', () => {
   const codes = [...union.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]!);
   assert.ok(codes.length > 10, 'the union was read');
   // Each error class of errors.ts and the code it passes to super.
-  const classes = [...errors.matchAll(/export class (\w+) extends AgentOsError \{[\s\S]*?super\('([A-Z_]+)'/g)].map(
+  const classes = [...errors.matchAll(/export class (\w+) extends AgentOsError \{[\s\S]*?super\(\s*'([A-Z_]+)'/g)].map(
     (m) => ({ name: m[1]!, code: m[2]! }),
   );
   const product = sources(join(repo, 'src')).map((file) => ({
