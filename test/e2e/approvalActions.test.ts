@@ -116,8 +116,7 @@ describe('approval cards in the Event Log', { timeout: 300_000 }, () => {
   };
 
   test('Allow runs an always_ask tool call', async () => {
-    await wb.runCommand('Agent OS: Plan and Implement Issue');
-    await wb.pickQuickItem('Describe a task');
+    await wb.runCommandAndPick('Agent OS: Plan and Implement Issue', 'Describe a task');
     await wb.answerInputTitled('Describe a task', 'Add a health check');
     await wb.waitForTreeItem(/Add a health check — waiting for you/, 120_000);
     await wb.threadsPane().locator('.monaco-list-row', { hasText: 'Add a health check' }).first().click();

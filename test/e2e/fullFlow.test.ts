@@ -37,8 +37,10 @@ describe('Plan and Implement Issue, end to end', { timeout: 600_000 }, () => {
   });
 
   test('picks the open issue and shows the four threads live', async () => {
-    await wb.runCommand('Agent OS: Plan and Implement Issue');
-    await wb.pickQuickItem(`#${sample.issue.number} ${sample.issue.title.slice(0, 30)}`);
+    await wb.runCommandAndPick(
+      'Agent OS: Plan and Implement Issue',
+      `#${sample.issue.number} ${sample.issue.title.slice(0, 30)}`,
+    );
     await wb.waitForTreeItem(title, 60_000);
     await wb.waitForTreeItem(/^Coordinator — running/, 60_000);
     await wb.screenshot('10-flow-started');
@@ -73,8 +75,7 @@ describe('Plan and Implement Issue, end to end', { timeout: 600_000 }, () => {
     await wb.screenshot('13-flow-interrupted');
     // The old window's extension host may take a moment to let go of the session.
     await delay(1_000);
-    await wb.runCommand('Agent OS: Resume Session');
-    await wb.pickQuickItem(sample.issue.title.slice(0, 30));
+    await wb.runCommandAndPick('Agent OS: Resume Session', sample.issue.title.slice(0, 30));
     await wb.waitForTreeItem(/^Reviewer — /, 240_000);
     await wb.waitForTreeItem(new RegExp(`${title.source}.* — waiting for you`), 240_000);
     // The verdict also arrives as a notification with the same actions.
@@ -106,8 +107,7 @@ describe('Plan and Implement Issue, end to end', { timeout: 600_000 }, () => {
       .first()
       .waitFor({ state: 'visible', timeout: 20_000 });
     await wb.screenshot('15b-flow-show-changes');
-    await wb.runCommand('Agent OS: Open Event Log');
-    await wb.pickQuickItem(sample.issue.title.slice(0, 30));
+    await wb.runCommandAndPick('Agent OS: Open Event Log', sample.issue.title.slice(0, 30));
     const card = await wb.webviewFrame('.card.verdict vscode-button[data-action="approve"]', 30_000);
     await card.locator('.card.verdict vscode-button[data-action="approve"]').click();
     await card.waitForSelector('.card.pr .pr-link', { timeout: 120_000 });

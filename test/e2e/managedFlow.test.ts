@@ -41,8 +41,7 @@ describe('Plan and Implement Issue on the managed backend, end to end', { timeou
 
   test('the Event Log shows the tool calls the worker ran, and Approve opens one pull request', async () => {
     const { wb, sample, github } = demo;
-    await wb.runCommand('Agent OS: Open Event Log');
-    await wb.pickQuickItem(sample.issue.title.slice(0, 30));
+    await wb.runCommandAndPick('Agent OS: Open Event Log', sample.issue.title.slice(0, 30));
     const card = await wb.webviewFrame('.card.verdict vscode-button[data-action="approve"]', 30_000);
     const tools = await card.locator('.row.kind-tool .title').allTextContents();
     assert.ok(

@@ -71,8 +71,7 @@ describe("the Planner's questions in VS Code", { timeout: 400_000 }, () => {
   });
 
   test('a low-confidence plan asks in the tree, a notification and the Event Log card; the answer reaches the Planner', async () => {
-    await wb.runCommand('Agent OS: Plan and Implement Issue');
-    await wb.pickQuickItem('Describe a task');
+    await wb.runCommandAndPick('Agent OS: Plan and Implement Issue', 'Describe a task');
     await wb.answerInputTitled('Describe a task', TASK);
     await wb.waitForTreeItem(new RegExp(`^${TASK} — waiting for you`), 120_000);
     await wb.waitForNotification(

@@ -70,8 +70,7 @@ describe('the Preferences view', { timeout: 300_000 }, () => {
   };
 
   test('a Request Changes is learned and shown with where it came from', async () => {
-    await wb.runCommand('Agent OS: Plan and Implement Issue');
-    await wb.pickQuickItem('Describe a task');
+    await wb.runCommandAndPick('Agent OS: Plan and Implement Issue', 'Describe a task');
     await wb.answerInputTitled('Describe a task', TASK);
     const frame = await wb.webviewFrame('.card.verdict vscode-button[data-action="requestChanges"]', 120_000);
     await frame.locator('.card.verdict vscode-button[data-action="requestChanges"]').click();

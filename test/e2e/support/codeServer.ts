@@ -307,6 +307,25 @@ export class Workbench {
     await row.click();
   }
 
+  /** Runs a command and picks an item of the quick pick it opens. A quick pick closes when it loses focus (a
+   * panel restored after a reload can take it between the row showing and the click): the command is run
+   * again, at most twice, with a screenshot of the first time so the cause stays visible. */
+  async runCommandAndPick(title: string, text: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await this.runCommand(title);
+      const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
+      await this.capturing('quick-pick', () => row.waitFor({ state: 'visible', timeout: 15_000 }));
+      try {
+        await row.click({ timeout: 5_000 });
+        return;
+      } catch (error) {
+        if (attempt === 3) throw error;
+        if (attempt === 1) await this.screenshot(`quick-pick-closed-${Date.now()}`).catch(() => undefined);
+        process.stderr.write(`e2e: the quick pick of "${title}" closed before its row was clicked; again\n`);
+      }
+    }
+  }
+
   /** Types into the open input box and accepts it. */
   async answerInput(text: string): Promise<void> {
     const input = this.page.locator(QUICK_INPUT);
