@@ -14,8 +14,6 @@ const PASSES_IT_ON = new Set([
   'src/node/runtime/runtimeOptions.ts',
   'src/node/runtime/localRuntime.ts',
   'src/node/runtime/harnessAssembly.ts',
-  // The managed backend's own validation runs follow the same rule as the harness's.
-  'src/node/managed/managedSupervision.ts',
 ]);
 
 function files(dir: string): string[] {
