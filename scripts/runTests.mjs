@@ -38,6 +38,19 @@ if (!process.env.AGENT_OS_E2E) {
 }
 files.sort();
 
+// The build the tests run (dist/: the CLI, the extension, the vendored sandbox runtime), made once here and
+// not by each test process: a rebuild replaces dist/node_modules while another process's CLI or VS Code
+// imports from it. AGENT_OS_BUILT tells the test processes it is done. A filtered run without end-to-end
+// files leaves it to the tests that need dist/ (they build it when it is missing).
+const needsBuild = filters.length === 0 || files.some((f) => f.includes(join('test', 'e2e')));
+if (!process.env.AGENT_OS_BUILT && files.length > 0 && needsBuild) {
+  const build = spawnSync(process.execPath, [join(repoRoot, 'esbuild.js')], { stdio: 'inherit', cwd: repoRoot });
+  if (build.status !== 0) {
+    console.error('runTests: the build failed (node esbuild.js)');
+    process.exit(build.status ?? 1);
+  }
+}
+
 const scratch = mkdtempSync(join(tmpdir(), 'agent-os-tests-'));
 const skipsFile = join(scratch, 'skips.jsonl');
 let status = 1;
@@ -56,7 +69,7 @@ try {
       `--test-reporter-destination=${skipsFile}`,
       ...files,
     ],
-    { stdio: 'inherit', cwd: repoRoot },
+    { stdio: 'inherit', cwd: repoRoot, env: needsBuild ? { ...process.env, AGENT_OS_BUILT: '1' } : process.env },
   );
   status = result.status ?? 1;
   let skips = [];

@@ -3,25 +3,17 @@
 // listed and cleared by `agent-os env cache`, and nothing left in the person's repository.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CLI, cliEnv, startCli } from '../support/cliProcess.ts';
+import { ensureBuiltCli } from '../cli/cliWorld.ts';
+import { cliEnv, startCli } from '../support/cliProcess.ts';
 import { hostTrustEnv } from '../../src/node/environment/trustEnv.ts';
 import { fixtureRepo, npmProjectFiles, registryUnavailable } from './fixtureRepos.ts';
-
-function ensureBuilt(): void {
-  if (!existsSync(CLI))
-    execFileSync(process.execPath, [join(__dirname, '..', '..', 'esbuild.js')], {
-      cwd: join(__dirname, '..', '..'),
-      stdio: 'inherit',
-    });
-}
 
 test('env check: refused unconfirmed, then set-up and tests pass, then from the cache; env cache lists and clears', async (t) => {
   const why = await registryUnavailable();
   if (why) return t.skip(why);
-  ensureBuilt();
+  ensureBuiltCli();
   const repo = fixtureRepo(await npmProjectFiles());
   const store = join(repo.root, 'store');
   // The person's shell: its CA bundle settings included (a proxy that re-signs TLS needs them).
@@ -72,7 +64,7 @@ test('env check: refused unconfirmed, then set-up and tests pass, then from the 
 });
 
 test('env with a bad action is one readable line', async () => {
-  ensureBuilt();
+  ensureBuiltCli();
   const repo = fixtureRepo({ 'README.md': '# x\n' });
   try {
     const r = await startCli(['env', 'nope', '--repo', repo.repo], cliEnv({})).done;

@@ -32,9 +32,10 @@ export const missingPrerequisite = missingE2ePrerequisite;
 let built = false;
 /** Bundles every entry point once per process with the project's own build (esbuild.js: the extension,
  * its tool server and webviews, and the sandbox runtime copied beside them), so the suite always tests the
- * current sources exactly as they are packaged. */
+ * current sources exactly as they are packaged. Under scripts/runTests.mjs the build is made once before
+ * every test process (AGENT_OS_BUILT): a rebuild here would replace dist/ under another process's VS Code. */
 export function buildExtension(): void {
-  if (built) return;
+  if (built || process.env.AGENT_OS_BUILT) return;
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'esbuild.js')], { cwd: REPO_ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('building the extension failed');
   built = true;
