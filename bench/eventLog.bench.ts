@@ -2,15 +2,22 @@
 // The page is the real webview bundle and page (eventLogHtml) served from 127.0.0.1; its
 // `acquireVsCodeApi` is the webview's own contract, answered by the real host-side model
 // (EventLogModel) over the real protocol — the same messages EventLogPanel exchanges in VS Code.
+// Each first paint of the big session opens a fresh model on a fresh file store when the page says
+// `ready`, as a panel does: the figure includes reading the log from the file (its fold checkpoint and
+// the last page, through the store's index), with the page cache dropped first where that is allowed.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSessionStore } from '../src/node/session/fileSessionStore.ts';
+import type { SessionMeta } from '../src/core/session/sessionStore.ts';
 import { ALL_KINDS_FILTER, parseWebviewMessage, type HostMessage } from '../src/shared/eventLogProtocol.ts';
 import { EventLogModel } from '../src/views/eventLogModel.ts';
 import { benchSession, medianFirstPaint, SMALL_EVENTS } from './support/benchSession.ts';
+import { dropCaches } from './support/pageCache.ts';
 import { againstBaseline, times } from './support/reference.ts';
 import { missingBrowser, openWebviewPage } from './support/webviewPage.ts';
+
+const FIRST_PAINT_GOAL_MS = 300;
 
 async function main(): Promise<void> {
   const missing = missingBrowser();
@@ -18,24 +25,43 @@ async function main(): Promise<void> {
     console.log(`skipped: ${missing}`);
     return;
   }
-  // What the panel's host does before it can answer the page (EventLogPanel): the whole log read from a
-  // file store into the model. The page's first paint below is measured with the model ready.
   const storeDir = mkdtempSync(join(tmpdir(), 'agent-os-bench-eventlog-'));
-  const { meta } = await benchSession(undefined, new FileSessionStore(storeDir));
-  const hostStart = performance.now();
-  const big = new EventLogModel(meta.id, ALL_KINDS_FILTER);
-  big.append(await new FileSessionStore(storeDir).read(meta.id));
-  console.log(
-    `eventLog host open (100k events): the whole log read from a file store into the model, ${(performance.now() - hostStart).toFixed(0)} ms (not in the first paint below)`,
-  );
-  rmSync(storeDir, { recursive: true, force: true });
-  // The yardstick: the same page on a small session, in the same browser, in the same minutes.
-  const smallSession = await benchSession(SMALL_EVENTS);
-  const small = new EventLogModel(smallSession.meta.id, ALL_KINDS_FILTER);
-  small.append(smallSession.events);
-  let model = small;
+  try {
+    await measure(storeDir);
+  } finally {
+    rmSync(storeDir, { recursive: true, force: true });
+  }
+}
 
-  // The host side of the protocol, as EventLogPanel answers it.
+async function measure(storeDir: string): Promise<void> {
+  const big = (await benchSession(undefined, new FileSessionStore(storeDir))).meta;
+  // The yardstick: the same page on a small session, in the same browser, in the same minutes.
+  const small = (await benchSession(SMALL_EVENTS, new FileSessionStore(storeDir))).meta;
+  const cold = dropCaches();
+
+  // What a panel's host does before it can answer the page, alone: open, first page, then (in the
+  // background, after the first paint) the summary of every event that filters use.
+  const hostOpen: number[] = [];
+  let indexMs = 0;
+  for (let i = 0; i < 5; i++) {
+    dropCaches();
+    const t = performance.now();
+    const model = await EventLogModel.open(new FileSessionStore(storeDir), big.id, ALL_KINDS_FILTER);
+    await model.initialRows(true, undefined);
+    await model.summary(big, false);
+    hostOpen.push(performance.now() - t);
+    const t2 = performance.now();
+    await model.whenIndexed();
+    indexMs = performance.now() - t2;
+  }
+  hostOpen.sort((a, b) => a - b);
+  console.log(
+    `eventLog host open (100k events): fold checkpoint + last page from the file, fresh store and model, median of 5: ${hostOpen[2]!.toFixed(0)} ms; the summary of every event then built in the background in ${indexMs.toFixed(0)} ms (page cache: ${cold ?? 'dropped before each'})`,
+  );
+
+  let shown: SessionMeta = small;
+  let model: EventLogModel | undefined;
+  // The host side of the protocol, as EventLogPanel answers it: a fresh store and model at each `ready`.
   const web = await openWebviewPage({
     entry: 'src/webview/eventLog/main.ts',
     style: 'media/eventLog/eventLog.css',
@@ -44,24 +70,28 @@ async function main(): Promise<void> {
       const msg = parseWebviewMessage(raw);
       if (!msg) throw new Error(`bad message from the webview: ${JSON.stringify(raw)}`);
       if (msg.type === 'ready') {
+        model?.close();
+        const opened = await EventLogModel.open(new FileSessionStore(storeDir), shown.id, ALL_KINDS_FILTER);
+        model = opened;
         await page.send({
           type: 'init',
-          sessionId: meta.id,
-          filter: model.filter,
-          generation: model.generation,
-          total: model.total,
-          summary: model.summary(meta, false),
-          initialRows: model.initialRows(msg.follow ?? true, msg.anchorIndex),
+          sessionId: shown.id,
+          filter: opened.filter,
+          generation: opened.generation,
+          total: opened.total,
+          summary: await opened.summary(shown, false),
+          initialRows: await opened.initialRows(msg.follow ?? true, msg.anchorIndex),
         } satisfies HostMessage);
-      } else if (msg.type === 'requestRows' && msg.generation === model.generation) {
+        void opened.whenIndexed();
+      } else if (msg.type === 'requestRows' && model && msg.generation === model.generation) {
         await page.send({
           type: 'rows',
           generation: model.generation,
           start: msg.start,
-          rows: model.rows(msg.start, msg.end),
+          rows: await model.rows(msg.start, msg.end),
         } satisfies HostMessage);
-      } else if (msg.type === 'setFilter') {
-        model.setFilter(msg.filter);
+      } else if (msg.type === 'setFilter' && model) {
+        await model.setFilter(msg.filter);
         await page.send({ type: 'total', generation: model.generation, total: model.total } satisfies HostMessage);
       }
     },
@@ -73,9 +103,11 @@ async function main(): Promise<void> {
   const page = web.page;
   try {
     const smallPaint = await medianFirstPaint(page, web.url, '__firstRows');
-    model = big;
-    const bigPaint = await medianFirstPaint(page, web.url, '__firstRows');
-    console.log(`eventLog first paint (100k events, median of 5): ${bigPaint.toFixed(0)} ms (target < 500 ms)`);
+    shown = big;
+    const bigPaint = await medianFirstPaint(page, web.url, '__firstRows', dropCaches);
+    console.log(
+      `eventLog first paint (100k events, median of 5), including reading from disk (fresh store and model each): ${bigPaint.toFixed(0)} ms (goal < ${FIRST_PAINT_GOAL_MS} ms: ${bigPaint < FIRST_PAINT_GOAL_MS ? 'met' : 'missed'}; page cache: ${cold ?? 'dropped before each'})`,
+    );
     const ratio = bigPaint / smallPaint;
     console.log(
       `  as a ratio to the first paint of a ${SMALL_EVENTS}-event session meanwhile (${smallPaint.toFixed(0)} ms): ${times(ratio)}; ${againstBaseline('eventLog first paint 100k / 100 events', ratio)}`,

@@ -17,6 +17,7 @@
 // loaded from that bundle: the tsx loader that runs this file wraps every closure in a naming helper,
 // which the shipped code does not have and which would count against the fold.
 import { spawnSync } from 'node:child_process';
+import { dropCaches } from './support/pageCache.ts';
 import {
   appendFileSync,
   closeSync,
@@ -305,18 +306,6 @@ function openInFreshProcess(sessionsDir: string, id: string): { wakeMs: number; 
   );
   if (child.status !== 0) throw new Error(`opening the long session failed: ${child.stderr}`);
   return JSON.parse(child.stdout) as { wakeMs: number; maxRssMb: number; lastSeq: number };
-}
-
-function dropCaches(): string | undefined {
-  if (process.env['AGENT_OS_BENCH_DROP_CACHES'] !== '1')
-    return "skipped: set AGENT_OS_BENCH_DROP_CACHES=1 to drop the page cache (it is the whole machine's)";
-  try {
-    spawnSync('sync');
-    writeFileSync('/proc/sys/vm/drop_caches', '1\n');
-    return undefined;
-  } catch (error) {
-    return `skipped: cannot drop the page cache here (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
-  }
 }
 
 async function main(): Promise<void> {

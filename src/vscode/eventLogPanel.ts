@@ -1,5 +1,5 @@
 // The Event Log webview panels: one per session (or per thread), kept across reloads by a serializer.
-// The host reads the log once, then follows it; the webview pages rows from the host on demand.
+// The host opens the log at its fold checkpoint, pages rows from disk as the webview asks, and follows the end.
 import * as vscode from 'vscode';
 import { describeError } from '../core/errors.ts';
 import type { SessionEvent } from '../core/events/sessionEvent.ts';
@@ -147,16 +147,16 @@ export class EventLogPanel implements vscode.Disposable {
   revealEvent(seq: number): void {
     this.pendingReveal = seq;
     // A hidden panel's page is gone (no retained context): the page it reloads says `ready` first.
-    if (this.ready && this.model && this.panel.visible) this.sendReveal(this.model);
+    if (this.ready && this.model && this.panel.visible) this.sendReveal(this.model).catch((e: unknown) => this.fail(e));
   }
 
-  private sendReveal(model: EventLogModel): void {
+  private async sendReveal(model: EventLogModel): Promise<void> {
     const seq = this.pendingReveal;
     if (seq === undefined) return;
     this.pendingReveal = undefined;
     let index = model.indexOfSeq(seq);
     if (index === undefined) {
-      model.setFilter({ ...ALL_KINDS_FILTER, threadId: this.threadId });
+      await model.setFilter({ ...ALL_KINDS_FILTER, threadId: this.threadId });
       this.post({ type: 'total', generation: model.generation, total: model.total });
       index = model.indexOfSeq(seq);
     }
@@ -167,6 +167,7 @@ export class EventLogPanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     this.abort.abort();
+    this.model?.close();
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
@@ -181,39 +182,40 @@ export class EventLogPanel implements vscode.Disposable {
         await this.load(msg.filter);
         const model = this.model;
         if (!model) return;
-        if (msg.filter && JSON.stringify(msg.filter) !== JSON.stringify(model.filter)) model.setFilter(msg.filter);
+        if (msg.filter && JSON.stringify(msg.filter) !== JSON.stringify(model.filter))
+          await model.setFilter(msg.filter);
+        const initialRows = await model.initialRows(msg.follow ?? true, msg.anchorIndex);
         this.post({
           type: 'init',
           sessionId: this.sessionId,
           filter: model.filter,
           generation: model.generation,
           total: model.total,
-          summary: model.summary(this.meta, this.deps.runtime.isLive(this.sessionId)),
-          initialRows: model.initialRows(msg.follow ?? true, msg.anchorIndex),
+          summary: await model.summary(this.meta, this.deps.runtime.isLive(this.sessionId)),
+          initialRows,
         });
-        this.sendReveal(model);
+        await this.sendReveal(model);
+        // The summary of every event (filters, links to earlier events) is read after the first paint.
+        model.whenIndexed().catch((e: unknown) => this.fail(e, 'Part of the log cannot be read'));
         return;
       }
       case 'requestRows': {
         const model = this.model;
         if (!model || msg.generation !== model.generation) return;
-        this.post({
-          type: 'rows',
-          generation: model.generation,
-          start: msg.start,
-          rows: model.rows(msg.start, msg.end),
-        });
+        const rows = await model.rows(msg.start, msg.end);
+        if (msg.generation !== model.generation) return; // the list changed while the rows were read
+        this.post({ type: 'rows', generation: model.generation, start: msg.start, rows });
         return;
       }
       case 'setFilter': {
         const model = this.model;
         if (!model) return;
-        model.setFilter(msg.filter);
+        await model.setFilter(msg.filter);
         this.post({ type: 'total', generation: model.generation, total: model.total });
         return;
       }
       case 'requestDetail': {
-        const body = this.model?.detail(msg.seq);
+        const body = await this.model?.detail(msg.seq);
         if (body !== undefined) this.post({ type: 'detail', seq: msg.seq, body });
         return;
       }
@@ -228,36 +230,42 @@ export class EventLogPanel implements vscode.Disposable {
   }
 
   private load(filter: RowFilter | undefined): Promise<void> {
-    this.loaded ??= this.readAndFollow(filter ?? { ...ALL_KINDS_FILTER, threadId: this.threadId });
+    this.loaded ??= this.openAndFollow(filter ?? { ...ALL_KINDS_FILTER, threadId: this.threadId });
     return this.loaded;
   }
 
-  private async readAndFollow(filter: RowFilter): Promise<void> {
-    const model = new EventLogModel(this.sessionId, filter);
+  /** Opens the log at its fold checkpoint (the first page is read on `ready`), then follows its end. */
+  private async openAndFollow(filter: RowFilter): Promise<void> {
     try {
       this.meta = await this.deps.store.get(this.sessionId);
-      model.append(await this.deps.store.read(this.sessionId));
+      const model = await EventLogModel.open(this.deps.store, this.sessionId, filter);
+      model.onRowsChanged = () => this.post({ type: 'total', generation: model.generation, total: model.total });
+      this.model = model;
+      this.updateTitle();
+      void this.follow(model);
     } catch (error) {
       this.meta = { title: this.sessionId };
-      this.post({ type: 'error', message: `Cannot read session ${this.sessionId}: ${describeError(error)}` });
+      this.updateTitle();
+      this.fail(error, `Cannot read session ${this.sessionId}`);
     }
-    this.model = model;
-    this.updateTitle();
-    void this.follow(model.lastSeq + 1);
   }
 
-  private async follow(fromSeq: number): Promise<void> {
+  private async follow(model: EventLogModel): Promise<void> {
     try {
-      for await (const event of this.deps.store.follow(this.sessionId, { fromSeq, signal: this.abort.signal })) {
+      const events = this.deps.store.follow(this.sessionId, { after: model.next, signal: this.abort.signal });
+      for await (const event of events) {
         this.pending.push(event);
         this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
       }
     } catch (error) {
-      if (!this.abort.signal.aborted) {
-        this.deps.log.error(`Event Log ${this.sessionId}: following the log stopped: ${describeError(error)}`);
-        this.post({ type: 'error', message: `Live updates stopped: ${describeError(error)}` });
-      }
+      if (!this.abort.signal.aborted) this.fail(error, 'Live updates stopped');
     }
+  }
+
+  private fail(error: unknown, what = 'The Event Log failed'): void {
+    if (this.disposed) return;
+    this.deps.log.error(`Event Log ${this.sessionId}: ${what}: ${describeError(error)}`);
+    this.post({ type: 'error', message: `${what}: ${describeError(error)}` });
   }
 
   private flush(): void {
@@ -273,8 +281,12 @@ export class EventLogPanel implements vscode.Disposable {
   }
 
   private postSummary(): void {
-    if (!this.model) return;
-    this.post({ type: 'summary', summary: this.model.summary(this.meta, this.deps.runtime.isLive(this.sessionId)) });
+    const model = this.model;
+    if (!model) return;
+    model
+      .summary(this.meta, this.deps.runtime.isLive(this.sessionId))
+      .then((summary) => this.post({ type: 'summary', summary }))
+      .catch((e: unknown) => this.fail(e));
   }
 
   private updateTitle(): void {

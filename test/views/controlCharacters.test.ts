@@ -9,6 +9,7 @@ import {
   showControlCharactersIn,
 } from '../../src/views/controlCharacters.ts';
 import { EventLogModel } from '../../src/views/eventLogModel.ts';
+import { recordedLog } from '../support/recordedLog.ts';
 import { SessionOverviewModel } from '../../src/views/sessionOverview.ts';
 import { ALL_KINDS_FILTER } from '../../src/shared/eventLogProtocol.ts';
 import { plannedSession, T } from './overviewLog.ts';
@@ -112,7 +113,7 @@ function assertHarmlessEverywhere(value: unknown, where: string): void {
     for (const [k, v] of Object.entries(value)) assertHarmlessEverywhere(v, `${where}.${k}`);
 }
 
-test('the Event Log rows, details and cards and the Session Overview show hostile text harmlessly', () => {
+test('the Event Log rows, details and cards and the Session Overview show hostile text harmlessly', async () => {
   const log = plannedSession();
   const { coordinator, coder } = T;
   log.add(coordinator, { type: 'agent.message', content: [{ type: 'text', text: HOSTILE }] });
@@ -121,9 +122,8 @@ test('the Event Log rows, details and cards and the Session Overview show hostil
   log.tool(coder, 'write', { file_path: `a${HOSTILE}.txt`, content: `${HOSTILE}\n` }, 1_400, 1_410);
   log.tool(coder, 'bash', { command: 'npm test -- widgets' }, 1_500, 1_600, HOSTILE);
 
-  const model = new EventLogModel('sesn_test', ALL_KINDS_FILTER);
-  model.append(log.events);
-  const rows = model.rows(0, model.total);
+  const model = await EventLogModel.open(recordedLog(log.events), 'sesn_test', ALL_KINDS_FILTER);
+  const rows = await model.rows(0, model.total);
   assert.ok(
     rows.some((r) => r.title.includes('␛]0;title␇')),
     'the escapes show as text',
@@ -133,8 +133,8 @@ test('the Event Log rows, details and cards and the Session Overview show hostil
     'the terminal output shows them too',
   );
   assertHarmlessEverywhere(rows, 'rows');
-  for (const e of log.events) assertHarmlessEverywhere(model.detail(e.seq), `detail of #${e.seq}`);
-  const summary = model.summary({ title: `acme/widgets#7: ${HOSTILE}` }, true);
+  for (const e of log.events) assertHarmlessEverywhere(await model.detail(e.seq), `detail of #${e.seq}`);
+  const summary = await model.summary({ title: `acme/widgets#7: ${HOSTILE}` }, true);
   assert.equal(summary.toolAsks.length, 1);
   assertHarmlessEverywhere(summary, 'summary');
 

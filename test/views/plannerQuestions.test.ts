@@ -7,6 +7,7 @@ import type { SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import type { SessionMeta } from '../../src/core/session/sessionStore.ts';
 import { ALL_KINDS_FILTER, CardAction, MAX_ANSWERS, SessionSummary } from '../../src/shared/eventLogProtocol.ts';
 import { EventLogModel } from '../../src/views/eventLogModel.ts';
+import { recordedLog } from '../support/recordedLog.ts';
 import { noticeFor, noticeWithLinks, PersonWaits } from '../../src/views/personWaits.ts';
 import { ThreadsTreeModel } from '../../src/views/threadsTreeModel.ts';
 import { LogBuilder, T } from './overviewLog.ts';
@@ -42,11 +43,10 @@ const meta = (): SessionMeta => ({
   metadata: {},
 });
 
-test('the Event Log card, the notification and the tree ask while the questions are open, and stop once answered', () => {
+test('the Event Log card, the notification and the tree ask while the questions are open, and stop once answered', async () => {
   const { log, asked } = asking();
-  const model = new EventLogModel(SESSION, ALL_KINDS_FILTER);
-  model.append(log.events);
-  const summary = SessionSummary.parse(model.summary(meta(), false));
+  const model = await EventLogModel.open(recordedLog(log.events), SESSION, ALL_KINDS_FILTER);
+  const summary = SessionSummary.parse(await model.summary(meta(), false));
   assert.deepEqual(summary.questions, {
     eventId: asked.id,
     seq: asked.seq,
@@ -83,7 +83,7 @@ test('the Event Log card, the notification and the tree ask while the questions 
   model.append(log.events);
   waits.apply(SESSION, log.events);
   tree.apply(SESSION, log.events);
-  assert.equal(model.summary(meta(), false).questions, undefined);
+  assert.equal((await model.summary(meta(), false)).questions, undefined);
   assert.equal(waits.current(SESSION), undefined);
   assert.doesNotMatch(tree.session(SESSION)?.contextValue ?? '', /questions/);
 });

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import { ALL_KINDS_FILTER } from '../../src/shared/eventLogProtocol.ts';
 import { readCommandResult, testCounts } from '../../src/core/tools/commandOutput.ts';
 import { EventLogModel } from '../../src/views/eventLogModel.ts';
+import { recordedLog } from '../support/recordedLog.ts';
 import { DIFF_LINE_LIMIT, sandboxRelativizer, terminalOf, toolDiff } from '../../src/views/toolRendering.ts';
 import { LogBuilder, T } from './overviewLog.ts';
 
@@ -108,16 +109,15 @@ describe('tool calls in the Event Log', () => {
     assert.equal(sandboxRelativizer('weird id')('/a/weird id/b'), '/a/weird id/b');
   });
 
-  test('the Event Log model puts diffs, terminals and relative paths on its rows', () => {
+  test('the Event Log model puts diffs, terminals and relative paths on its rows', async () => {
     const log = new LogBuilder();
     log.thread(T.coder, 'Coder', null, 0);
     log.tool(T.coder, 'write', { file_path: 'src/t.js', content: 'a\nb\n' }, 10, 20, 'wrote');
     log.tool(T.coder, 'write', { file_path: 'src/t.js', content: 'a\nc\n' }, 30, 40, 'wrote');
     log.tool(T.coder, 'bash', { command: 'node --test' }, 50, 60, 'not ok 1\n# pass 0\n# fail 1\n[exit code 1]', true);
     log.tool(T.coder, 'glob', { pattern: '**/*.js' }, 70, 80, '/s/.worktrees/snapshots/sesn_test/sthr_code/src/t.js');
-    const model = new EventLogModel('sesn_test', ALL_KINDS_FILTER);
-    model.append(log.events);
-    const rows = model.rows(0, 100);
+    const model = await EventLogModel.open(recordedLog(log.events), 'sesn_test', ALL_KINDS_FILTER);
+    const rows = await model.rows(0, 100);
     const writes = rows.filter((r) => r.diff);
     assert.deepEqual(
       writes.map((r) => [r.diff?.base, r.diff?.added, r.diff?.removed]),
