@@ -98,7 +98,10 @@ describe('the folds, on random logs', () => {
   it("overview: a long session's checkpoint stays about the same size however long the session runs", async () => {
     const sizes: number[] = [];
     for (const rounds of [3_000, 6_000]) {
-      const store = new MemorySessionStore();
+      // A clock of its own, 40 ms a tick: with the machine's, how spans merge (and so the size) followed
+      // how loaded the machine was while the events were written.
+      let tick = Date.parse('2026-01-01T00:00:00Z');
+      const store = new MemorySessionStore(() => new Date((tick += 40)));
       const meta = await writeSampleSession(store, 'long', { rounds });
       const saved = (await store.readFolded(meta.id, OVERVIEW_FOLD)).state.save() as {
         timeline: { lanes: Array<[string, unknown[]]> };
