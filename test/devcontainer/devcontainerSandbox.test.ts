@@ -4,7 +4,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import * as path from 'node:path';
 import type { SandboxRequest } from '../../src/core/sandbox/sandbox.ts';
 import type {
@@ -116,29 +115,6 @@ describe('dev container sandbox (real Docker engine)', () => {
     assert.equal((await bash(sandbox, 'pwd')).content, `${sandbox.remoteWorkspaceFolder}/sub`);
   });
 
-  test('the network is off inside: no route, and the host loopback listener is not reached', async (t) => {
-    if (engine.skip) return t.skip(engine.skip);
-    let connections = 0;
-    const server: Server = createServer((socket) => {
-      connections++;
-      socket.destroy();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    try {
-      assert.equal(docker('inspect', '--format', '{{.HostConfig.NetworkMode}}', sandbox.containerId), 'none');
-      const routes = await bash(sandbox, 'tail -n +2 /proc/net/route | wc -l; ls /sys/class/net');
-      assert.equal(routes.content.split('\n')[0], '0', `no routes: ${routes.content}`);
-      assert.deepEqual(routes.content.split('\n').slice(1), ['lo']);
-      const connect = await bash(sandbox, `timeout 5 bash -c 'echo hi > /dev/tcp/127.0.0.1/${port}' && echo CONNECTED`);
-      assert.equal(connect.is_error, true);
-      assert.doesNotMatch(connect.content, /CONNECTED/);
-      assert.equal(connections, 0);
-    } finally {
-      server.close();
-    }
-  });
-
   test("no secret from the parent environment or the repository's configuration is in the container", async (t) => {
     if (engine.skip) return t.skip(engine.skip);
     const env = await bash(sandbox, 'env; cat /proc/1/environ | tr "\\0" "\\n"');
@@ -153,12 +129,10 @@ describe('dev container sandbox (real Docker engine)', () => {
     assert.match(sandbox.detail, /left out of devcontainer\.json/);
   });
 
-  test('git reads the session repository inside (log, status, diff through the borrowed objects); its metadata and objects are read-only', async (t) => {
+  // What an agent's git can change there (metadata, objects, hooks) is the attack suite's
+  // (test/sandbox/attackConformance.test.ts).
+  test('git reads the session repository inside (log, status, diff through the borrowed objects)', async (t) => {
     if (engine.skip) return t.skip(engine.skip);
-    const repos = fixtureRepositories(fixture);
-    const vault = repos.vaultPath('s1');
-    const objects = await repos.repositoryObjects();
-    const dotGit = path.join(sandbox.workdir, '.git');
     await bash(sandbox, `cd ${sandbox.remoteWorkspaceFolder} && echo changed >> README.md`);
     // README.md's blob is in the person's objects only: found through the clone's alternates (the vault) and
     // the vault's (the person's objects), both mounted at their host paths.
@@ -172,40 +146,6 @@ describe('dev container sandbox (real Docker engine)', () => {
     assert.match(read.content, /\?\? made-inside\.txt/);
     assert.match(read.content, /README\.md \| 1 \+/);
     assert.match(read.content, /# fixture\nagent-os\/s1$/);
-    const headBefore = git(sandbox.workdir, 'rev-parse', 'HEAD');
-    for (const attempt of [
-      'touch .git/hooks/pre-commit',
-      'echo "[core]\n\tfsmonitor = touch /tmp/pwned" >> .git/config',
-      'echo ref: refs/heads/main > .git/HEAD',
-      'rm -rf .git',
-      'git add -A',
-      'git commit --allow-empty -qm planted',
-      `touch ${objects}/planted`,
-      `touch ${vault}/objects/planted`,
-      `echo /tmp > ${vault}/objects/info/alternates`,
-    ]) {
-      const result = await bash(sandbox, attempt);
-      assert.equal(result.is_error, true, `must fail: ${attempt}\n${result.content}`);
-    }
-    assert.equal(existsSync(path.join(dotGit, 'hooks', 'pre-commit')), false);
-    assert.doesNotMatch(readFileSync(path.join(dotGit, 'config'), 'utf8'), /fsmonitor/);
-    assert.equal(git(sandbox.workdir, 'rev-parse', 'HEAD'), headBefore);
-    assert.equal(existsSync(path.join(objects, 'planted')), false);
-    assert.equal(readFileSync(path.join(vault, 'objects', 'info', 'alternates'), 'utf8'), `${objects}\n`);
-    // The person's repository is not there: only its object store, and no config with its token.
-    const person = await bash(
-      sandbox,
-      `cat ${path.join(fixture.repository, '.git', 'config')}; ls ${path.join(fixture.repository, '.git')}; cat .git/config`,
-    );
-    assert.doesNotMatch(person.content, new RegExp(SECRET));
-    assert.doesNotMatch(person.content, /remote|x-access-token/);
-    assert.match(person.content, /^cat: .*No such file or directory\nobjects\n/);
-    // The file tools refuse git metadata too.
-    const write = await sandbox.runTool(
-      { name: 'write', input: { file_path: '.git/config', content: '[core]\n' } },
-      {},
-    );
-    assert.equal(write.is_error, true);
     git(fixture.repository, 'fsck', '--strict', '--no-progress');
   });
 
@@ -258,29 +198,29 @@ describe('dev container sandbox (real Docker engine)', () => {
     sandbox = remade;
   });
 
-  test("shells left running by a killed harness are ended on re-attach; this harness' live shells are not", async (t) => {
+  test("what a killed harness left running in the container ends on re-attach; this harness' live shells do not", async (t) => {
     if (engine.skip) return t.skip(engine.skip);
-    // What a killed harness leaves: a shell (recorded by its pid file) with a job still running.
-    docker(
-      'exec',
-      '-d',
-      sandbox.containerId,
-      'sh',
-      '-c',
-      'echo $$ > /tmp/.agent-os-shell-stray; sleep 7777 & exec sleep 7778',
-    );
+    // What a killed harness leaves: its shell busy, and a daemon that shell started in a session of its own.
+    const busyBefore = bash(sandbox, 'setsid sleep 7777 & sleep 7778');
     const running = (): string =>
       docker('exec', sandbox.containerId, 'sh', '-c', 'ps -eo args | grep "^sleep 77" | sort || true');
     for (let i = 0; i < 50 && running().split('\n').length < 2; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(running(), 'sleep 7777\nsleep 7778');
-    // A live shell of this harness, in another thread's sandbox on the same container, is busy meanwhile.
-    const busy = bash(sandbox, 'sleep 2; echo survived');
+    // A new harness (new provider objects over the same storage) opens the session again: nothing of the old
+    // one runs on. Its own live shell, busy in one thread's sandbox, is not cut off when another thread opens.
+    provider = newProvider();
+    const woken = (await provider.open(request('s1'))) as DevcontainerSandbox;
+    assert.equal(woken.containerId, sandbox.containerId, 'the same container, its files kept');
+    assert.equal(running(), '');
+    assert.equal((await busyBefore).is_error, true, 'the dead harness’s shell was ended');
+    const busy = bash(woken, 'sleep 2; echo survived');
     await new Promise((r) => setTimeout(r, 300));
     const other = (await provider.open(request('s1', { threadId: 'coder-2' }))) as DevcontainerSandbox;
-    assert.equal(other.containerId, sandbox.containerId);
-    assert.equal(running(), '');
+    assert.equal(other.containerId, woken.containerId);
     assert.equal((await busy).content, 'survived');
     await other.dispose();
+    assert.equal((await bash(woken, 'echo alive')).content, 'alive', 'a sandbox still open keeps the container');
+    sandbox = woken;
   });
 
   test('a container stopped behind our back is started again by the next command', async (t) => {
@@ -313,7 +253,7 @@ describe('dev container sandbox (real Docker engine)', () => {
     }
   });
 
-  test('a read-only thread gets its own container with the folder mounted read-only', async (t) => {
+  test("a read-only thread gets a container of its own on the Coder's files", async (t) => {
     if (engine.skip) return t.skip(engine.skip);
     const reader = (await provider.open(
       request('s1', { threadId: 'reviewer', access: 'read_only' }),
@@ -321,12 +261,6 @@ describe('dev container sandbox (real Docker engine)', () => {
     try {
       assert.notEqual(reader.containerId, sandbox.containerId);
       assert.equal((await bash(reader, 'cat made-inside.txt')).content, 'from-container');
-      const touch = await bash(reader, 'touch reviewer-was-here');
-      assert.equal(touch.is_error, true);
-      assert.match(touch.content, /Read-only file system/);
-      const write = await reader.runTool({ name: 'write', input: { file_path: 'x.txt', content: 'x' } }, {});
-      assert.equal(write.is_error, true);
-      assert.equal(existsSync(path.join(sandbox.workdir, 'reviewer-was-here')), false);
     } finally {
       await reader.dispose();
     }

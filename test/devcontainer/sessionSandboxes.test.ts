@@ -1,12 +1,13 @@
 // A dev container session as the runtime composes it (chosenSessionSandboxes), against the real engine:
 // the session's repository, a Reviewer's clean room at the commit Agent OS took over, and parallel Coders in
 // child repositories each get a container of their own, read git inside through the borrowed object stores,
-// and their work crosses to the host only as Agent OS's verified takeover (checkpoint, merge). The file
-// tools run in the host's OS sandbox: a symlink the container swaps in cannot make them read a host file.
+// and their work crosses to the host only as Agent OS's verified takeover (checkpoint, merge). Attacks on it
+// (symlinks the container swaps in against the file tools among them) are the attack suite's
+// (test/sandbox/attackConformance.test.ts).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Sandbox, SandboxRequest } from '../../src/core/sandbox/sandbox.ts';
 import { BUILTIN_TOOL_NAMES } from '../../src/core/tools/toolConfig.ts';
@@ -16,7 +17,6 @@ import type { DevcontainerSandbox } from '../../src/node/sandbox/devcontainer/de
 import { shutdownOsSandbox } from '../../src/node/sandbox/osSandbox.ts';
 import { STORE_LABEL, storeId } from '../../src/node/sandbox/devcontainer/sessionContainers.ts';
 import { chooseSandbox, devcontainerStateDir, type SandboxChoice } from '../../src/node/sandbox/sandboxChoice.ts';
-import { requireOsSandbox } from '../support/requirements.ts';
 import { acquireEngine, type Engine } from './dockerEngine.ts';
 import { git, makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
 
@@ -59,7 +59,7 @@ describe('dev container sessions through chosenSessionSandboxes (real engine)', 
   after(async () => {
     for (const s of opened) await s.dispose();
     if (engine.dockerHost) {
-      for (const id of ['cr1', 'ch1', 're1', 'race1']) await sandboxes.removeSession(id).catch(() => undefined);
+      for (const id of ['cr1', 'ch1', 're1']) await sandboxes.removeSession(id).catch(() => undefined);
     }
     fixture?.cleanup();
     await engine.release();
@@ -209,57 +209,11 @@ describe('dev container sessions through chosenSessionSandboxes (real engine)', 
     const first = await open(coder('re1'));
     await bash(first, 'echo kept > k.txt');
     const { commit } = await sandboxes.checkpoint('re1', 'keep');
-    await first.dispose();
+    // Still open, so its container keeps running (the last sandbox to close stops it).
     rmSync(first.workdir, { recursive: true, force: true });
     const second = await open(coder('re1'));
     assert.notEqual(second.containerId, first.containerId, 'the old container had the deleted folder mounted');
     assert.equal((await bash(second, 'git rev-parse HEAD; cat k.txt')).content, `${commit}\nkept`);
     await sandboxes.removeSession('re1');
-  });
-
-  test('a symlink swapped in by the container’s shell never makes `read` return a host file outside the folder', async (t) => {
-    if (engine.skip) return t.skip(engine.skip);
-    const why = await requireOsSandbox();
-    if (why) return t.skip(why);
-    assert.equal(choice.osSandbox, true);
-    // Canaries where the person keeps secrets Agent OS knows about: an untracked file in the checkout, and
-    // the store (the storage folder of every session).
-    const checkoutCanary = path.join(fixture.repository, 'secret.env');
-    writeFileSync(checkoutCanary, 'CANARY-CHECKOUT\n');
-    mkdirSync(path.join(fixture.storageDir, 'logs'), { recursive: true });
-    const storeCanary = path.join(fixture.storageDir, 'logs', 'events.jsonl');
-    writeFileSync(storeCanary, 'CANARY-STORE\n');
-
-    const sandbox = await open(coder('race1'));
-    assert.match(sandbox.detail, /file tools in the OS sandbox/);
-    // In the container, atomically and forever: `f` flips between a plain file and a symlink to the checkout's
-    // canary, `d` between a plain folder and a symlink to the store's folder.
-    const loop =
-      'mkdir -p real && echo harmless > real/events.jsonl && echo harmless > plain; ' +
-      `while :; do ln -sfn ${checkoutCanary} f.l && mv -fT f.l f; cp plain f.p && mv -fT f.p f; ` +
-      `ln -sfn ${path.dirname(storeCanary)} d.l && mv -fT d.l d; rm -rf d.r && cp -r real d.r && rm -rf d && mv -fT d.r d; done`;
-    const started = await bash(sandbox, `nohup sh -c '${loop}' >/dev/null 2>&1 & echo $!`);
-    assert.match(started.content, /^\d+$/, started.content);
-    try {
-      let harmless = 0;
-      for (let i = 0; i < 100; i++) {
-        for (const file of ['f', 'd/events.jsonl']) {
-          const out = await sandbox.runTool(
-            { name: 'read', input: { file_path: `${sandbox.remoteWorkspaceFolder}/${file}` } },
-            {},
-          );
-          assert.doesNotMatch(out.content, /CANARY/, `read ${file} returned a host file`);
-          if (/harmless/.test(out.content)) harmless++;
-        }
-      }
-      assert.ok(harmless > 0, 'the race ran: some reads saw the folder’s own file');
-    } finally {
-      await bash(sandbox, `kill ${started.content}`);
-    }
-    // Direct: a symlink out of the folder is refused, whatever it points at.
-    await bash(sandbox, `ln -sfn ${checkoutCanary} out`);
-    const direct = await sandbox.runTool({ name: 'read', input: { file_path: 'out' } }, {});
-    assert.equal(direct.is_error, true);
-    assert.doesNotMatch(direct.content, /CANARY/);
   });
 });

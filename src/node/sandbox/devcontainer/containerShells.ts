@@ -16,9 +16,6 @@ export class ContainerShells {
     private readonly containerId: string,
     private readonly docker: DockerCli,
     private readonly startShell: (pidFile: string) => ChildProcessWithoutNullStreams,
-    /** Pid files of this process' shells in the container, shared by every sandbox on it: what is not in
-     * it belongs to a harness that died (see killStrayShells). */
-    private readonly live: Set<string>,
   ) {}
 
   /** A shell ended (by itself or killed after it stopped answering): the container may have been stopped
@@ -27,7 +24,6 @@ export class ContainerShells {
 
   spawn(): ChildProcessWithoutNullStreams {
     const pidFile = `/tmp/.agent-os-shell-${randomUUID()}`;
-    this.live.add(pidFile);
     const proc = this.startShell(pidFile);
     this.pidFiles.set(proc, pidFile);
     proc.once('close', () => {
@@ -49,7 +45,6 @@ export class ContainerShells {
     killProcessGroup(proc);
     const pidFile = this.pidFiles.get(proc);
     if (!pidFile) return;
-    this.live.delete(pidFile);
     const kill = this.docker
       .run(
         [

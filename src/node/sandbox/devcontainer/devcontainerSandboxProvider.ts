@@ -4,7 +4,8 @@
 // server inside the host's OS sandbox, confined to the mounted folder (confinedFileTools.ts), or, where no OS
 // sandbox works, on the host confined by path. Each repository gets its own containers. Containers are found
 // again by their labels, so a woken session gets its container back, or an identical one made from the
-// configuration saved when the session first opened it.
+// configuration saved when the session first opened it. A container runs only while a sandbox is open on it
+// (containerOccupancy.ts): nothing an agent started there outlives its sandbox.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -25,6 +26,7 @@ import { DevcontainerCli, DevcontainerUpError } from './devcontainerCli.ts';
 import { DockerCli, engineError, firstLine, SESSION_LABEL } from './dockerCli.ts';
 import type { DisposableFileTools, FileToolsRequest } from './confinedFileTools.ts';
 import { inspectWorktreeGit, prepareGitMounts } from './gitMounts.ts';
+import { ContainerOccupancy } from './containerOccupancy.ts';
 import { ContainerShells } from './containerShells.ts';
 import {
   containerIdLabels,
@@ -84,9 +86,10 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
   readonly docker: DockerCli;
   private readonly cli: DevcontainerCli;
   private readonly open_ = new Map<string, Set<DevcontainerSandbox>>();
-  private readonly liveShells = new Map<string, Set<string>>();
-  /** One `devcontainer up` at a time per container identity, so two threads never make two containers. */
-  private readonly upQueue = new Map<string, Promise<unknown>>();
+  private readonly occupancy: ContainerOccupancy;
+  /** One `devcontainer up` (or stop) at a time per container identity, so two threads never make two
+   * containers and a container is never stopped under a sandbox opening on it. */
+  private readonly queue = new Map<string, Promise<unknown>>();
 
   private readonly store: string;
 
@@ -94,6 +97,7 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
     this.store = storeId(options.stateDir);
     const env = engineEnv(options.parentEnv ?? process.env);
     this.docker = new DockerCli({ ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}), env });
+    this.occupancy = new ContainerOccupancy(this.docker);
     this.cli = new DevcontainerCli({
       env,
       ...(options.cliPath ? { cliPath: options.cliPath } : {}),
@@ -115,9 +119,12 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
     await this.docker.probe();
     const { worktree } = await this.options.worktrees.ensureWorktree(request.sessionId);
     const variant = `${request.access}-${request.network ? 'net' : 'nonet'}`;
-    const previous = this.upQueue.get(`${request.sessionId}/${variant}`) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.start(request, worktree, variant));
-    this.upQueue.set(`${request.sessionId}/${variant}`, next);
+    return this.serially(`${request.sessionId}/${variant}`, () => this.start(request, worktree, variant));
+  }
+
+  private serially<T>(key: string, job: () => Promise<T>): Promise<T> {
+    const next = (this.queue.get(key) ?? Promise.resolve()).catch(() => undefined).then(job);
+    this.queue.set(key, next);
     return next;
   }
 
@@ -154,6 +161,8 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
         ),
       );
     }
+    // What a harness that died left running there (its shells, what they started) ends here.
+    await this.occupancy.claim(idLabels);
     let up = await up_();
     // The folder was made again since this container was started (a repository deleted is re-made from the
     // vault): a running container still has the old one mounted. Only its own agents are misled if the
@@ -188,14 +197,8 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
       this.options.fileTools ? 'file tools in the OS sandbox' : 'file tools on the host, confined by path',
       ...(saved.dropped.length ? [`left out of devcontainer.json: ${saved.dropped.join('; ')}`] : []),
     ].join(' · ');
-    let live = this.liveShells.get(up.containerId);
-    if (!live) this.liveShells.set(up.containerId, (live = new Set()));
-    await this.killStrayShells(up.containerId, live);
-    const shells = new ContainerShells(
-      up.containerId,
-      this.docker,
-      (pidFile) => this.cli.exec(execRequest, ['sh', '-c', `echo $$ > ${pidFile}; exec bash --noprofile --norc`]),
-      live,
+    const shells = new ContainerShells(up.containerId, this.docker, (pidFile) =>
+      this.cli.exec(execRequest, ['sh', '-c', `echo $$ > ${pidFile}; exec bash --noprofile --norc`]),
     );
     const bash = new BashSession({
       spawn: () => shells.spawn(),
@@ -219,6 +222,7 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
         await shells.settled();
         await files.dispose?.();
         this.open_.get(request.sessionId)?.delete(sandbox);
+        await this.serially(`${request.sessionId}/${variant}`, () => this.occupancy.leave(up.containerId));
       },
     });
     const sandbox: DevcontainerSandbox = {
@@ -233,20 +237,8 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
     let set = this.open_.get(request.sessionId);
     if (!set) this.open_.set(request.sessionId, (set = new Set()));
     set.add(sandbox);
+    this.occupancy.enter(up.containerId);
     return sandbox;
-  }
-
-  /** A harness that was killed leaves its shells running in the container (the engine keeps exec'd
-   * processes when the client goes), and with them whatever they had started: ended here, on re-attach,
-   * except the shells this process still uses. */
-  private async killStrayShells(containerId: string, live: ReadonlySet<string>): Promise<void> {
-    const script =
-      'for f in /tmp/.agent-os-shell-*; do [ -e "$f" ] || continue; case " $KEEP " in *" $f "*) continue;; esac; ' +
-      'p=$(cat "$f" 2>/dev/null); [ -n "$p" ] && kill -s KILL -- -"$p" 2>/dev/null; rm -f "$f"; done';
-    await this.docker.run(
-      ['exec', '-u', 'root', '-e', `KEEP=${[...live].join(' ')}`, containerId, 'sh', '-c', script],
-      30_000,
-    );
   }
 
   /** True when a bind mount of the container shows a folder deleted on the host (`//deleted` in mountinfo). */
