@@ -11,6 +11,7 @@ import { AnthropicModelClient } from '../src/node/model/anthropicModelClient.ts'
 import { parseModelScript } from '../src/testkit/model/modelScript.ts';
 import { ScriptedModelServer } from '../src/testkit/model/scriptedModelServer.ts';
 import { createLocalRuntime } from '../src/node/runtime/localRuntime.ts';
+import type { SessionEvent } from '../src/core/events/sessionEvent.ts';
 import { foldSession } from '../src/core/session/sessionState.ts';
 import { makeTempRepo } from '../test/support/gitRepo.ts';
 import { timedModel, timedSandboxes } from './support/timedParts.ts';
@@ -92,6 +93,16 @@ function syncTimeWithin(from: number, to: number): number {
   return total;
 }
 
+/** Every tool call of the session answered without an error: the bench measures the harness doing its
+ * work, not a tool failing fast (the file tools need Node 22+, and under an older Node every call fails). */
+async function assertToolsWorked(store: { read(id: string): Promise<readonly SessionEvent[]> }, sessionId: string) {
+  for (const event of await store.read(sessionId)) {
+    if (event.type === 'agent.tool_result' && event.is_error) {
+      throw new Error(`a tool call failed, so the timings mean nothing: ${event.content.map((b) => b.text).join(' ')}`);
+    }
+  }
+}
+
 /** Source files of a realistic size for the agent to read. */
 function sourceFiles(count: number): Record<string, string> {
   const files: Record<string, string> = {
@@ -163,6 +174,7 @@ async function overheadPerToolCall(): Promise<void> {
     const append = (appendBefore + (await durableAppendMs(world.repo.root))) / 2;
     const codec = (codecBefore + recordCodecMs()) / 2;
     if (reason?.type !== 'end_turn') throw new Error(`the session stopped with ${JSON.stringify(reason)}`);
+    await assertToolsWorked(world.store, meta.id);
     const { model, tools } = world.timed;
     if (model.length !== OVERHEAD_TURNS + 1 || tools.length !== OVERHEAD_TURNS) {
       throw new Error(
@@ -355,6 +367,7 @@ async function eventLoopLag(): Promise<void> {
     const floor = await idle.stop();
     if (reasons.some((r) => r?.type !== 'end_turn'))
       throw new Error(`a session did not finish: ${JSON.stringify(reasons)}`);
+    for (const m of metas) await assertToolsWorked(world.store, m.id);
     const ms = (ns: number): string => (ns / 1e6).toFixed(1);
     const during = blocked.filter((x) => x.start >= started);
     line(

@@ -229,4 +229,47 @@ describe('durable appends with group commit', () => {
     assert.equal((await first).seq, 1);
     await log.close();
   });
+
+  it("acknowledges an 'ahead' append once written, with its fdatasync started at once and awaited by close", async () => {
+    const { id, log: file, writer } = await openSession();
+    const log = new SessionLog(writer, id);
+    calls = [];
+    const result = await log.append(userMessage('tool result'), 'ahead');
+    const end = statSync(file).size;
+    assert.equal(log.state.lastSeq, result.seq, 'taken into the state as soon as it is written');
+    assert.equal(calls.length, 1, 'its fdatasync was started at once');
+    assert.equal(calls[0]?.coversBytes, end);
+    // The next 'sync' append covers it (one file, written in order).
+    const turn = await log.append(userMessage('next turn'), 'sync');
+    assert.ok(durableBytes() >= statSync(file).size, `sync append ${turn.seq} resolved before it was durable`);
+    await log.append(userMessage('last result'), 'ahead');
+    await log.close();
+    assert.ok(durableBytes() >= statSync(file).size, 'close waited for the last ahead append to be durable');
+    assert.deepEqual(
+      (await store.read(id)).map((e) => e.seq),
+      [1, 2, 3],
+    );
+  });
+
+  it("keeps an 'ahead' append behind the sync appends before it, and reports its failed fdatasync", async () => {
+    const { id, writer } = await openSession();
+    const log = new SessionLog(writer, id);
+    const order: number[] = [];
+    log.onEvent((e) => order.push(e.seq));
+    const first = log.append(userMessage('tool use'), 'sync');
+    const second = log.append(userMessage('tool result'), 'ahead');
+    assert.equal(log.state.lastSeq, 0, 'nothing is taken in before the sync append before it is durable');
+    await second;
+    assert.ok(
+      calls.some((c) => c.done),
+      'acknowledged only after the sync append before it',
+    );
+    assert.equal((await first).seq, 1);
+    assert.deepEqual(order, [1, 2]);
+    // The disk fails the next ahead append's fdatasync: the writer is broken, and the log says so.
+    fs.fdatasync = (_fd, cb) => cb(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    await log.append(userMessage('lost result'), 'ahead');
+    await assert.rejects(log.append(userMessage('after')), /EIO/);
+    await assert.rejects(log.close(), /EIO/);
+  });
 });

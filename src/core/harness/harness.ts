@@ -194,8 +194,14 @@ export class Harness {
         } catch (error) {
           outcome = { content: `tool failed: ${describeError(error)}`, is_error: true };
         }
-        // A call that finished keeps its result even when the thread is interrupted right after.
-        await this.log.append(toolResult(step.threadId, step.use.id, this.redact(outcome.content), outcome.is_error));
+        // A call that finished keeps its result even when the thread is interrupted right after. Its
+        // fdatasync runs while the thread goes on (the next model request has no effect outside): lost in
+        // a crash, the wake answers the call "outcome unknown" (or re-runs it when harmless), and anything
+        // that acts on the result is recorded by a 'sync' append first, which covers this one.
+        await this.log.append(
+          toolResult(step.threadId, step.use.id, this.redact(outcome.content), outcome.is_error),
+          'ahead',
+        );
         return undefined;
       }
       case 'validate_step':

@@ -125,7 +125,9 @@ export class ModelTurns {
       },
     ];
     if (text) events.push({ type: 'agent.message', thread: threadId, content: [{ type: 'text', text }] });
-    await log.appendMany(events, 'sync');
+    // Not synced on its own: nothing acts on a turn before a 'sync' append that covers it (its calls'
+    // tool_use records, the thread's status), and a turn lost in a crash is simply requested again.
+    await log.appendMany(events, 'batch');
     return undefined;
   }
 }

@@ -7,15 +7,25 @@
 // taken into the state, the indexes and the listeners in seq order, once it and every append before
 // it are acknowledged: the state never shows a record whose predecessors could still be lost.
 //
+// An 'ahead' append is written and its fdatasync started at once, like a 'sync' one, but acknowledged
+// as soon as it is written (and everything before it is acknowledged): the caller goes on while the disk
+// works. Only for a record whose loss in a crash the wake already handles (a tool result: its call is
+// then answered "interrupted, outcome unknown", or re-run when that is harmless) and on which nothing
+// outside this process acts before a later 'sync' append, which covers it (one file, written in order).
+// A failed fdatasync breaks the writer: every later append, and close(), report it.
+//
 // The state starts from the writer's opened state (the fold checkpoint plus the tail), and the event
 // indexes are built on first use: a wake that decides from the state alone never holds the log.
 import type { EventInput, SessionEvent } from '../events/sessionEvent.ts';
 import type { Durability, SessionWriter } from '../session/sessionStore.ts';
 import { reduce, type SessionState } from '../session/sessionState.ts';
 
+/** The writer's durabilities, and 'ahead': synced like 'sync', acknowledged once written (see above). */
+export type LogDurability = Durability | 'ahead';
+
 interface PendingAppend {
   events: SessionEvent[];
-  settled: 'waiting' | 'durable' | 'failed';
+  settled: 'waiting' | 'acknowledged' | 'failed';
   error?: unknown;
   resolve: (events: SessionEvent[]) => void;
   reject: (error: unknown) => void;
@@ -36,6 +46,9 @@ export class SessionLog {
   /** Appends written, in seq order, not yet taken in. */
   private readonly pending: PendingAppend[] = [];
   private readonly listeners = new Set<(event: SessionEvent) => void>();
+  /** The fdatasyncs of 'ahead' appends still running, and the first that failed. */
+  private readonly ahead = new Set<Promise<void>>();
+  private aheadFailure: { error: unknown } | undefined;
 
   constructor(
     private readonly writer: SessionWriter,
@@ -62,8 +75,10 @@ export class SessionLog {
 
   /** Waits for appends in flight, then releases the writer. */
   async close(): Promise<void> {
-    await Promise.allSettled(this.pending.map((p) => p.done));
+    await Promise.allSettled([...this.pending.map((p) => p.done), ...this.ahead]);
     await this.writer.close();
+    // An acknowledged record that never reached the disk: the caller must not take the log as complete.
+    if (this.aheadFailure) throw this.aheadFailure.error;
   }
 
   onEvent(listener: (event: SessionEvent) => void): () => void {
@@ -71,14 +86,14 @@ export class SessionLog {
     return () => this.listeners.delete(listener);
   }
 
-  append(event: EventInput, durability: Durability = 'sync'): Promise<SessionEvent> {
+  append(event: EventInput, durability: LogDurability = 'sync'): Promise<SessionEvent> {
     return this.appendMany([event], durability).then((events) => events[0] as SessionEvent);
   }
 
-  appendMany(events: EventInput[], durability: Durability = 'sync'): Promise<SessionEvent[]> {
+  appendMany(events: EventInput[], durability: LogDurability = 'sync'): Promise<SessionEvent[]> {
     let receipt: ReturnType<SessionWriter['appendNow']>;
     try {
-      receipt = this.writer.appendNow(events, durability);
+      receipt = this.writer.appendNow(events, durability === 'ahead' ? 'sync' : durability);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -96,9 +111,16 @@ export class SessionLog {
       done: done.catch(() => undefined),
     };
     this.pending.push(entry);
+    if (durability === 'ahead') {
+      entry.settled = 'acknowledged';
+      this.runAhead(receipt.durable);
+      // Taken in on a later tick, as every other append is: a listener never runs inside append().
+      void Promise.resolve().then(() => this.takeIn());
+      return done;
+    }
     receipt.durable.then(
       () => {
-        entry.settled = 'durable';
+        entry.settled = 'acknowledged';
         this.takeIn();
       },
       (error: unknown) => {
@@ -108,6 +130,17 @@ export class SessionLog {
       },
     );
     return done;
+  }
+
+  private runAhead(durable: Promise<void>): void {
+    const running = durable.then(
+      () => undefined,
+      (error: unknown) => {
+        this.aheadFailure ??= { error };
+      },
+    );
+    this.ahead.add(running);
+    void running.finally(() => this.ahead.delete(running));
   }
 
   /** Takes in the settled appends at the front, in seq order. */
