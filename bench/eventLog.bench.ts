@@ -61,7 +61,15 @@ async function measure(storeDir: string): Promise<void> {
 
   let shown: SessionMeta = small;
   let model: EventLogModel | undefined;
-  // The host side of the protocol, as EventLogPanel answers it: a fresh store and model at each `ready`.
+  let opening: Promise<EventLogModel> | undefined;
+  // As a panel does when it is created: the log is opened while the page loads (a fresh store and model).
+  const openPanel = (): void => {
+    model?.close();
+    model = undefined;
+    dropCaches();
+    opening = EventLogModel.open(new FileSessionStore(storeDir), shown.id, ALL_KINDS_FILTER);
+  };
+  // The host side of the protocol, as EventLogPanel answers it.
   const web = await openWebviewPage({
     entry: 'src/webview/eventLog/main.ts',
     style: 'media/eventLog/eventLog.css',
@@ -70,8 +78,7 @@ async function measure(storeDir: string): Promise<void> {
       const msg = parseWebviewMessage(raw);
       if (!msg) throw new Error(`bad message from the webview: ${JSON.stringify(raw)}`);
       if (msg.type === 'ready') {
-        model?.close();
-        const opened = await EventLogModel.open(new FileSessionStore(storeDir), shown.id, ALL_KINDS_FILTER);
+        const opened = await (opening ?? Promise.reject(new Error('the page loaded before a panel opened')));
         model = opened;
         await page.send({
           type: 'init',
@@ -102,9 +109,9 @@ async function measure(storeDir: string): Promise<void> {
   });
   const page = web.page;
   try {
-    const smallPaint = await medianFirstPaint(page, web.url, '__firstRows');
+    const smallPaint = await medianFirstPaint(page, web.url, '__firstRows', openPanel);
     shown = big;
-    const bigPaint = await medianFirstPaint(page, web.url, '__firstRows', dropCaches);
+    const bigPaint = await medianFirstPaint(page, web.url, '__firstRows', openPanel);
     console.log(
       `eventLog first paint (100k events, median of 5), including reading from disk (fresh store and model each): ${bigPaint.toFixed(0)} ms (goal < ${FIRST_PAINT_GOAL_MS} ms: ${bigPaint < FIRST_PAINT_GOAL_MS ? 'met' : 'missed'}; page cache: ${cold ?? 'dropped before each'})`,
     );

@@ -64,7 +64,7 @@ export class EventLogPanels implements vscode.WebviewPanelSerializer<unknown>, v
       return;
     }
     panel.webview.options = this.options();
-    this.attach(panel, parsed.data.sessionId, parsed.data.threadId);
+    this.attach(panel, parsed.data.sessionId, parsed.data.threadId, parsed.data.filter);
   }
 
   /** Panels showing a session (closed when the session is deleted). */
@@ -76,9 +76,14 @@ export class EventLogPanels implements vscode.WebviewPanelSerializer<unknown>, v
     for (const p of [...this.panels.values()]) p.dispose();
   }
 
-  private attach(panel: vscode.WebviewPanel, sessionId: string, threadId: string | null): EventLogPanel {
+  private attach(
+    panel: vscode.WebviewPanel,
+    sessionId: string,
+    threadId: string | null,
+    filter?: RowFilter,
+  ): EventLogPanel {
     const key = panelKey(sessionId, threadId);
-    const p = new EventLogPanel(panel, this.deps, sessionId, threadId, () => this.panels.delete(key));
+    const p = new EventLogPanel(panel, this.deps, sessionId, threadId, () => this.panels.delete(key), filter);
     this.panels.set(key, p);
     return p;
   }
@@ -106,6 +111,8 @@ export class EventLogPanel implements vscode.Disposable {
   private model: EventLogModel | undefined;
   private meta: Pick<SessionMeta, 'title'> = { title: '' };
   private loaded: Promise<void> | undefined;
+  /** Why the log could not be opened: said to the page when it is ready. */
+  private openError: string | undefined;
   private ready = false;
   private pending: SessionEvent[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
@@ -119,6 +126,7 @@ export class EventLogPanel implements vscode.Disposable {
     readonly sessionId: string,
     readonly threadId: string | null,
     private readonly onDispose: () => void,
+    filter?: RowFilter,
   ) {
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'agentOs.svg');
     panel.webview.html = webviewPageHtml(panel.webview, deps.extensionUri, {
@@ -137,6 +145,8 @@ export class EventLogPanel implements vscode.Disposable {
       ),
       panel.onDidDispose(() => this.dispose()),
     );
+    // The log is opened while the page loads: its first page is ready when the page asks.
+    void this.load(filter);
   }
 
   reveal(): void {
@@ -181,7 +191,10 @@ export class EventLogPanel implements vscode.Disposable {
         this.ready = true;
         await this.load(msg.filter);
         const model = this.model;
-        if (!model) return;
+        if (!model) {
+          if (this.openError) this.post({ type: 'error', message: this.openError });
+          return;
+        }
         if (msg.filter && JSON.stringify(msg.filter) !== JSON.stringify(model.filter))
           await model.setFilter(msg.filter);
         const initialRows = await model.initialRows(msg.follow ?? true, msg.anchorIndex);
@@ -246,7 +259,8 @@ export class EventLogPanel implements vscode.Disposable {
     } catch (error) {
       this.meta = { title: this.sessionId };
       this.updateTitle();
-      this.fail(error, `Cannot read session ${this.sessionId}`);
+      this.openError = `Cannot read session ${this.sessionId}: ${describeError(error)}`;
+      this.deps.log.error(`Event Log: ${this.openError}`);
     }
   }
 
