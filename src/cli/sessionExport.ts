@@ -6,7 +6,6 @@
 // Bidi and C1 characters are written as JSON escapes, so `cat` of the file shows them and obeys none.
 import { isSecretName } from '../node/sandbox/scrubbedEnv.ts';
 import { MIN_SECRET_LENGTH, redactSecrets, secretForms } from '../core/tools/redactSecrets.ts';
-import type { SessionEvent } from '../core/events/sessionEvent.ts';
 import type { SessionMeta } from '../core/session/sessionStore.ts';
 import { escapeJsonControlCharacters } from '../views/controlCharacters.ts';
 
@@ -76,27 +75,33 @@ export interface ExportHeader {
   note: string;
 }
 
-/** The export as text, and how many secrets it redacted. */
-export function exportSession(input: {
-  meta: SessionMeta;
-  events: readonly SessionEvent[];
-  env: NodeJS.ProcessEnv;
-  version: string;
-  now?: Date;
-}): { text: string; redactions: number } {
-  const redact = new Redactor(secretValues(input.env));
-  const header: ExportHeader = {
-    agent_os_export: 1,
-    agent_os_version: input.version,
-    node: process.version,
-    platform: `${process.platform} ${process.arch}`,
-    exported_at: (input.now ?? new Date()).toISOString(),
-    session: input.meta,
-    events: input.events.length,
-    note: `secrets are replaced by ${REDACTED}`,
-  };
-  const lines = [header, ...input.events].map((record) =>
-    escapeJsonControlCharacters(JSON.stringify(redact.value(record))),
-  );
-  return { text: `${lines.join('\n')}\n`, redactions: redact.count };
+/** The export written a page at a time: the header (with the number of events that follow), then the events'
+ * lines; `redactions` counts what was redacted so far. */
+export class SessionExporter {
+  private readonly redact: Redactor;
+  constructor(private readonly input: { env: NodeJS.ProcessEnv; version: string; now?: Date }) {
+    this.redact = new Redactor(secretValues(input.env));
+  }
+
+  get redactions(): number {
+    return this.redact.count;
+  }
+
+  header(meta: SessionMeta, events: number): string {
+    const header: ExportHeader = {
+      agent_os_export: 1,
+      agent_os_version: this.input.version,
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      exported_at: (this.input.now ?? new Date()).toISOString(),
+      session: meta,
+      events,
+      note: `secrets are replaced by ${REDACTED}`,
+    };
+    return this.lines([header]);
+  }
+
+  lines(records: readonly unknown[]): string {
+    return records.map((r) => `${escapeJsonControlCharacters(JSON.stringify(this.redact.value(r)))}\n`).join('');
+  }
 }

@@ -31,6 +31,7 @@ function agentOs(args: string[], cwd = temp.dir): { code: number | null; stdout:
   const r = spawnSync(process.execPath, [cli, ...args], {
     cwd,
     encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, AGENT_OS_DEBUG: '' },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -227,5 +228,55 @@ describe('agent-os sessions', () => {
     const r = agentOs(['sessions', 'list'], outside);
     assert.equal(r.code, 1);
     assert.match(oneLineError(r.stderr), /not inside a git repository.*--store <dir>/);
+  });
+
+  it('show and export a log longer than a page: every event, in order, as one whole read would print it', async () => {
+    const dir = join(temp.dir, 'long');
+    const store = new FileSessionStore(dir);
+    const meta = await store.create({ title: 'Long' });
+    const writer = await store.openWriter(meta.id);
+    const n = 5_000; // more than two of the pages the CLI reads at a time
+    for (let i = 0; i < n; i += 500)
+      writer.appendNow(
+        Array.from({ length: 500 }, (_, k) => ({
+          type: 'agent.message' as const,
+          thread: k % 2 ? CODER : COORD,
+          content: [{ type: 'text' as const, text: `message ${i + k}${k === 7 ? ' with a much longer text' : ''}` }],
+        })),
+        'batch',
+      );
+    await writer.close();
+    const events = await store.read(meta.id);
+    assert.equal(events.length, n);
+
+    const json = agentOs(['sessions', 'show', meta.id, '--json', '--store', dir]);
+    assert.equal(json.code, 0, json.stderr);
+    const shown = JSON.parse(json.stdout) as { events: unknown[]; threads: unknown[] };
+    assert.deepEqual(shown.events, JSON.parse(JSON.stringify(events)));
+    assert.equal(json.stdout, `${JSON.stringify({ ...shown, events }, null, 2)}\n`);
+
+    const text = agentOs(['sessions', 'show', meta.id, '--store', dir]);
+    assert.equal(text.code, 0, text.stderr);
+    const rows = text.stdout.split('\n').filter((l) => /^\d+\s/.test(l));
+    assert.deepEqual(
+      rows.map((l) => Number(l.split(' ')[0])),
+      events.map((e) => e.seq),
+    );
+    // Columns measured over every row, the first page's and the last's alike.
+    const summaryAt = (l: string) => l.indexOf('message ');
+    assert.equal(new Set(rows.map(summaryAt)).size, 1);
+    assert.match(text.stdout, /^Events \(5000\):$/m);
+
+    const exported = agentOs(['sessions', 'export', meta.id, '--store', dir]);
+    assert.equal(exported.code, 0, exported.stderr);
+    const lines = exported.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq?: number; events?: number });
+    assert.equal(lines[0]?.events, n);
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.seq),
+      events.map((e) => e.seq),
+    );
   });
 });

@@ -1,12 +1,13 @@
 // `agent-os sessions list|show|verify|export|delete`: what is in the session store, read without taking
 // any lock, so it works while a session is running; `export` writes a redacted copy for a bug report and
 // `delete` removes a session the way the extension's Delete Session does (the runtime's delete).
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError, isAgentOsError } from '../../core/errors.ts';
 import type { SessionEvent } from '../../core/events/sessionEvent.ts';
-import { foldSession, totalTokens } from '../../core/session/sessionState.ts';
+import { totalTokens } from '../../core/session/sessionState.ts';
+import { logPages } from '../../core/session/logPages.ts';
 import type { SessionState } from '../../core/session/sessionState.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { UNCONFINED_NOTICE } from '../../core/tools/unconfinedTools.ts';
@@ -15,9 +16,9 @@ import { FileSessionStore } from '../../node/session/fileSessionStore.ts';
 import { version } from '../../../package.json';
 import type { CliCommand } from '../cliCommand.ts';
 import { buildCliRuntime } from '../runtimeFlags.ts';
-import { exportSession } from '../sessionExport.ts';
+import { SessionExporter } from '../sessionExport.ts';
+import { ColumnWidths, writeJsonWithArray } from '../streamedOutput.ts';
 import { repositoryRoot, resolveStoreDir } from '../storeLocation.ts';
-import { showControlCharacters } from '../../views/controlCharacters.ts';
 import { renderThreadTree } from '../../views/threadTree.ts';
 import { printErr, printJsonText, printOut } from '../terminalOutput.ts';
 import { readSessionState } from '../../core/session/sessionStateFold.ts';
@@ -176,8 +177,10 @@ async function list(store: FileSessionStore, json: boolean): Promise<number> {
 
 async function show(store: FileSessionStore, sessionId: string, json: boolean): Promise<number> {
   const meta = await store.get(sessionId);
-  const events = await store.read(sessionId);
-  const state = foldSession(sessionId, events);
+  // The state from the fold's checkpoint; the events a page at a time (no whole log held).
+  const { state } = await readSessionState(store, sessionId);
+  const count = state.lastSeq;
+  const pages = () => logPages(store, sessionId, count);
   if (json) {
     const threads = Object.values(state.threads).map((t) => ({
       id: t.id,
@@ -190,11 +193,14 @@ async function show(store: FileSessionStore, sessionId: string, json: boolean): 
       events: t.eventCount,
       pending_tool_uses: [...t.pendingToolUses.keys()],
     }));
-    const out = { session: meta, status: state.status, usage: state.usage, threads, events };
-    printJsonText(`${JSON.stringify(out, null, 2)}\n`);
+    const head = { session: meta, status: state.status, usage: state.usage, threads };
+    await writeJsonWithArray(head, 'events', pages(), printJsonText);
     return 0;
   }
   const agentOf = (threadId: string): string => state.threads[threadId]?.agentName ?? threadId;
+  const row = (e: SessionEvent) => [String(e.seq), e.processed_at.slice(11, 23), agentOf(e.thread), e.type, summary(e)];
+  const columns = new ColumnWidths(['SEQ', 'TIME', 'THREAD', 'TYPE', 'SUMMARY']);
+  for await (const page of pages()) for (const e of page) columns.measure(row(e));
   const lines = [
     `${meta.id}  ${meta.title}`,
     `status:   ${statusText(state)}`,
@@ -208,11 +214,11 @@ async function show(store: FileSessionStore, sessionId: string, json: boolean): 
     'Threads:',
     ...renderThreadTree(state).map((l) => `  ${l}`),
     '',
-    `Events (${events.length}):`,
+    `Events (${count}):`,
   ];
   printOut(`${lines.join('\n')}\n`);
-  const rows = events.map((e) => [String(e.seq), e.processed_at.slice(11, 23), agentOf(e.thread), e.type, summary(e)]);
-  printOut(table(['SEQ', 'TIME', 'THREAD', 'TYPE', 'SUMMARY'], rows));
+  printOut(`${columns.line(columns.header)}\n`);
+  for await (const page of pages()) printOut(page.map((e) => `${columns.line(row(e))}\n`).join(''));
   return 0;
 }
 
@@ -239,16 +245,22 @@ async function verify(store: FileSessionStore, sessionId: string): Promise<numbe
 
 async function exportTo(store: FileSessionStore, sessionId: string, out: string | undefined): Promise<number> {
   const meta = await store.get(sessionId);
-  const events = await store.read(sessionId);
-  const { text, redactions } = exportSession({ meta, events, env: process.env, version });
-  if (out === undefined) {
-    printJsonText(text);
-    return 0;
+  const count = (await readSessionState(store, sessionId)).state.lastSeq;
+  const exporter = new SessionExporter({ env: process.env, version });
+  const fd = out === undefined ? undefined : openSync(resolve(out), 'w');
+  const write = (text: string): void => (fd === undefined ? printJsonText(text) : void writeSync(fd, text));
+  try {
+    write(exporter.header(meta, count));
+    for await (const page of logPages(store, sessionId, count)) write(exporter.lines(page));
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  writeFileSync(resolve(out), text);
-  printErr(
-    `exported ${events.length} events of ${sessionId} to ${resolve(out)} (${redactions} secret${redactions === 1 ? '' : 's'} redacted)\n`,
-  );
+  if (out !== undefined) {
+    const redactions = exporter.redactions;
+    printErr(
+      `exported ${count} events of ${sessionId} to ${resolve(out)} (${redactions} secret${redactions === 1 ? '' : 's'} redacted)\n`,
+    );
+  }
   return 0;
 }
 
@@ -341,15 +353,8 @@ function shortTime(iso: string): string {
   return iso.replace('T', ' ').slice(0, 19);
 }
 
-function table(header: string[], rawRows: string[][]): string {
-  // Measured as the terminal will show them (a control character becomes a visible stand-in).
-  const rows = rawRows.map((r) => r.map(showControlCharacters));
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  // The last column is not padded: it is free text and may be long.
-  const fmt = (cells: string[]): string =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return `${[fmt(header), ...rows.map(fmt)].join('\n')}\n`;
+function table(header: string[], rows: string[][]): string {
+  const columns = new ColumnWidths(header);
+  for (const r of rows) columns.measure(r);
+  return [header, ...rows].map((r) => `${columns.line(r)}\n`).join('');
 }
