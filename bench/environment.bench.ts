@@ -13,7 +13,7 @@ import { diskUsage } from '../src/node/environment/dependencyCache.ts';
 import { resolveEnvironmentPlan } from '../src/node/environment/environmentPlan.ts';
 import { runSetup, type SetupResult } from '../src/node/environment/environmentSetup.ts';
 import { SessionEnvironment } from '../src/node/environment/sessionEnvironment.ts';
-import { chosenSessionSandboxes } from '../src/node/runtime/chosenSessionSandboxes.ts';
+import { chosenSessionSandboxes } from '../src/node/sandbox/chosenSessionSandboxes.ts';
 import { shutdownOsSandbox } from '../src/node/sandbox/osSandbox.ts';
 import { chooseSandbox } from '../src/node/sandbox/sandboxChoice.ts';
 import { fixtureRepo, listFiles, npmProjectFiles, registryUnavailable } from '../test/environment/fixtureRepos.ts';

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sandbox } from '../src/core/sandbox/sandbox.ts';
-import { chosenSessionSandboxes } from '../src/node/runtime/chosenSessionSandboxes.ts';
+import { chosenSessionSandboxes } from '../src/node/sandbox/chosenSessionSandboxes.ts';
 import { chooseSandbox } from '../src/node/sandbox/sandboxChoice.ts';
 import { probeOsSandbox, shutdownOsSandbox } from '../src/node/sandbox/osSandbox.ts';
 import { makeTestRepo } from '../test/git/gitTestRepo.ts';

@@ -3,9 +3,9 @@
 // supervision.bench.ts).
 import type { ModelClient } from '../../src/core/model/modelClient.ts';
 import type { Sandbox, SandboxRequest } from '../../src/core/sandbox/sandbox.ts';
-import { chosenSessionSandboxes } from '../../src/node/runtime/chosenSessionSandboxes.ts';
-import { lazySessionSandboxes } from '../../src/node/runtime/lazySessionSandboxes.ts';
-import type { SessionSandboxes } from '../../src/node/runtime/sessionSandboxes.ts';
+import { chosenSessionSandboxes } from '../../src/node/sandbox/chosenSessionSandboxes.ts';
+import { lazySessionSandboxes } from '../../src/node/sandbox/forwardedSandboxes.ts';
+import type { SessionSandboxes } from '../../src/core/sandbox/sessionSandboxes.ts';
 import { chooseSandbox } from '../../src/node/sandbox/sandboxChoice.ts';
 
 export interface Span {

@@ -251,6 +251,15 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
           `${e.detail ? `${e.detail}\n` : ''}Nothing confines commands on this machine: they would run as you. ` +
           'Every bash call of a writing agent waits for your Allow or Deny; read-only agents get no bash.',
       };
+    case 'agent_os.thread_workspace':
+      return {
+        title: `${ctx.agentOf(e.session_thread_id)} works in ${workspaceText(e.workspace)}${e.read_only ? ', read-only' : ''}`,
+        body: [
+          e.workdir,
+          `sandbox ${e.sandbox_kind}`,
+          ...(e.replaces_refused ? [`the earlier record was not used: ${e.replaces_refused}`] : []),
+        ].join('\n'),
+      };
     case 'agent_os.wake':
       return {
         title: `Woke from the log${e.recovered.length ? `: ${e.recovered.length} interrupted tool call(s) resolved` : ''}`,
@@ -273,6 +282,17 @@ function describe(e: SessionEvent, ctx: RowContext): Described {
     case 'agent_os.checkpoint':
     case 'agent_os.session_forked':
       return describeSupervisionEvent(e);
+  }
+}
+
+function workspaceText(workspace: EventOfType<'agent_os.thread_workspace'>['workspace']): string {
+  switch (workspace.kind) {
+    case 'session':
+      return "the session's repository";
+    case 'clean_room':
+      return `a clean room at ${workspace.commit.slice(0, 12)}`;
+    case 'child':
+      return `its own repository (${workspace.key})`;
   }
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { checkEnvironment } from '../node/environment/environmentCheck.ts';
 import { SessionEnvironment } from '../node/environment/sessionEnvironment.ts';
-import { chosenSessionSandboxes } from '../node/runtime/chosenSessionSandboxes.ts';
+import { chosenSessionSandboxes } from '../node/sandbox/chosenSessionSandboxes.ts';
 import { chooseSandbox } from '../node/sandbox/sandboxChoice.ts';
 import { readSettings } from './extensionSettings.ts';
 import { pickFolder } from './planIssueCommand.ts';

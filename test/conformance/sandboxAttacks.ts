@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Sandbox, ToolOutcome } from '../../src/core/sandbox/sandbox.ts';
 import { BUILTIN_TOOL_NAMES } from '../../src/core/tools/toolConfig.ts';
-import { chosenSessionSandboxes } from '../../src/node/runtime/chosenSessionSandboxes.ts';
+import { chosenSessionSandboxes } from '../../src/node/sandbox/chosenSessionSandboxes.ts';
 import { chooseSandbox, type SandboxSetting } from '../../src/node/sandbox/sandboxChoice.ts';
 import { git } from '../git/gitTestRepo.ts';
 import { processesWithArgument, waitUntilGone } from '../sandbox/processes.ts';

@@ -4,7 +4,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { AgentOsError } from '../../src/core/errors.ts';
-import { chosenSessionSandboxes } from '../../src/node/runtime/chosenSessionSandboxes.ts';
+import { chosenSessionSandboxes } from '../../src/node/sandbox/chosenSessionSandboxes.ts';
 import { chooseSandbox, parseSandboxSetting, type SandboxChoiceOptions } from '../../src/node/sandbox/sandboxChoice.ts';
 import { requireTool } from '../support/requirements.ts';
 import { acquireEngine } from './dockerEngine.ts';

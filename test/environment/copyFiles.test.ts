@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { copyNamedFiles } from '../../src/node/environment/copyFiles.ts';
-import { confinedCopy, type ConfinedCopyRequest } from '../../src/node/sandbox/confinedCopy.ts';
+import type { ConfinedCopyRequest } from '../../src/core/sandbox/sessionChanges.ts';
+import { confinedCopy } from '../../src/node/sandbox/confinedCopy.ts';
 import { hostConfinement } from '../../src/node/sandbox/confinement.ts';
 
 test('named files are copied without the lines that hold secrets; credential files and links are refused', async () => {

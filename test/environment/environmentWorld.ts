@@ -3,8 +3,8 @@
 import { join } from 'node:path';
 import type { EventOfType, SessionEvent, StopReason } from '../../src/core/events/sessionEvent.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
-import type { SessionSandboxes } from '../../src/node/runtime/sessionSandboxes.ts';
-import { chosenSessionSandboxes } from '../../src/node/runtime/chosenSessionSandboxes.ts';
+import type { SessionSandboxes } from '../../src/core/sandbox/sessionSandboxes.ts';
+import { chosenSessionSandboxes } from '../../src/node/sandbox/chosenSessionSandboxes.ts';
 import { chooseSandbox, type SandboxSetting } from '../../src/node/sandbox/sandboxChoice.ts';
 import type { LocalRuntimeOptions } from '../../src/node/runtime/localRuntime.ts';
 import { startScriptedRuntime, type ScriptedRuntime } from '../support/scriptedRuntime.ts';

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chosenSessionSandboxes } from '../../src/node/runtime/chosenSessionSandboxes.ts';
+import { chosenSessionSandboxes } from '../../src/node/sandbox/chosenSessionSandboxes.ts';
 import { chooseSandbox } from '../../src/node/sandbox/sandboxChoice.ts';
 import { makeTestRepo } from '../git/gitTestRepo.ts';
 import { processesWithArgument, waitUntilGone } from './processes.ts';

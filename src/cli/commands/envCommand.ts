@@ -6,7 +6,7 @@ import { AgentOsError } from '../../core/errors.ts';
 import { diskUsage } from '../../node/environment/dependencyCache.ts';
 import { checkEnvironment } from '../../node/environment/environmentCheck.ts';
 import { SessionEnvironment } from '../../node/environment/sessionEnvironment.ts';
-import { chosenSessionSandboxes } from '../../node/runtime/chosenSessionSandboxes.ts';
+import { chosenSessionSandboxes } from '../../node/sandbox/chosenSessionSandboxes.ts';
 import { chooseSandbox, parseSandboxSetting } from '../../node/sandbox/sandboxChoice.ts';
 import type { CliCommand } from '../cliCommand.ts';
 import { outputLines, setupConfirmation } from '../setupQuestion.ts';

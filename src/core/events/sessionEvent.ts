@@ -3,6 +3,7 @@
 // Events the platform has no name for live under the `agent_os.` namespace.
 import { z } from 'zod';
 import { environmentPayloads } from './environmentEvents.ts';
+import { sandboxPayloads } from './sandboxEvents.ts';
 import type { Plan } from '../agents/planSchema.ts';
 import { VerdictSchema } from '../agents/verdictSchema.ts';
 
@@ -334,6 +335,7 @@ const payloads = [
     ),
   }),
   ...environmentPayloads,
+  ...sandboxPayloads,
 ] as const;
 
 export const EventPayload = z.discriminatedUnion('type', payloads);

@@ -42,7 +42,7 @@ export class Harness {
 
   constructor(private readonly options: HarnessOptions) {
     this.log = options.log;
-    this.sandboxes = new ThreadSandboxes(options.sandboxes, options.log.sessionId, options.sandboxWorkspace);
+    this.sandboxes = new ThreadSandboxes(options.sandboxes, options.log, options.cleanRoomReview === true);
     this.facts = new ThreadFactsCache((threadId) => this.log.threadEvents(threadId));
     this.redact = secretRedactor(options.secrets ?? []);
     this.supervision = new SupervisionSteps(options.log, options.supervision, this.redact, options.now);
@@ -120,7 +120,7 @@ export class Harness {
     // sandbox that says it is unconfined tightens them further once it is opened (record_tool_use).
     const agent = inSandbox(declared, this.confined(this.log.state.configured?.sandbox.confined !== false));
     const signal = this.interrupts.open(threadId, parentSignal);
-    await this.sandboxes.choose(thread, agent);
+    await this.sandboxes.settle(thread, agent);
     const status = { thread: threadId, session_thread_id: threadId, agent_name: agent.name } as const;
     await this.log.append({ type: 'session.thread_status_running', ...status });
     let outcome: ThreadOutcome;

@@ -1,18 +1,18 @@
 // What the harness is built from: the log, the model, the sandboxes, the agents, and the runtime's rules
 // (budget, delegation depth, supervision, secrets). The runtime assembles it (src/node/runtime/harnessAssembly.ts).
 import type { ModelClient, ModelResponse, ToolSpec } from '../model/modelClient.ts';
-import type { SandboxProvider } from '../sandbox/sandbox.ts';
+import type { ThreadSandboxPort } from '../sandbox/sessionSandboxes.ts';
 import type { BudgetLimits } from './budget.ts';
 import type { HarnessAgent } from './harnessAgent.ts';
 import type { LoopLimits } from './runaway.ts';
 import type { SessionLog } from './sessionLog.ts';
 import type { ThreadResultHook } from './threadResultHook.ts';
-import type { WorkspaceChooser } from './threadSandboxes.ts';
 
 export interface HarnessOptions {
   log: SessionLog;
   model: ModelClient;
-  sandboxes: SandboxProvider;
+  /** The sandbox port: each thread's sandbox, and which files it holds (chosen once, recorded in the log). */
+  sandboxes: ThreadSandboxPort;
   /** The agent a thread runs, at the version the session recorded. */
   agent(name: string): HarnessAgent | undefined;
   /** Specs of the built-in tools, for the model. */
@@ -27,9 +27,9 @@ export interface HarnessOptions {
   onTextDelta?(threadId: string, text: string): void;
   /** Bound on correction rounds for a malformed structured result before it is reported. */
   maxCorrections?: number;
-  /** Which files a thread's sandbox holds (default: the session's worktree): a clean room for a
-   * Reviewer, a child worktree for a parallel Coder. Asked each time the thread starts running. */
-  sandboxWorkspace?: WorkspaceChooser;
+  /** Whether the pipeline's Reviewer works in a clean room at the commit under review (roles.ts); a thread
+   * keeps the workspace it was first given, whatever this says later. */
+  cleanRoomReview?: boolean;
   /** Tests of harness mechanics on a machine where nothing confines: no consent per command (see
    * AgentOsRuntimeOptions.trustUnconfinedCommands). Never set by an entry point. */
   trustUnconfinedCommands?: boolean;

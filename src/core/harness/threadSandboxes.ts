@@ -1,54 +1,80 @@
-// The sandbox each thread of a run uses, opened on first need and let go when the run ends. The
-// harness only asks for "the sandbox of this thread"; which files it holds is decided as the thread
-// starts running (a Reviewer's clean room at the commit under review, a parallel Coder's worktree).
-import type { Sandbox, SandboxProvider, SandboxWorkspace } from '../sandbox/sandbox.ts';
+// The sandbox each thread of a run uses, opened on first need and let go when the run ends. Which files
+// it holds is the thread's recorded workspace (threadWorkspace.ts): as a thread starts running the harness
+// asks the sandbox port to choose one only when the log has none it may use, and records the choice before
+// any tool runs there — so a wake reads it rather than choosing again.
+import type { Sandbox, SandboxAccess, SandboxWorkspace } from '../sandbox/sandbox.ts';
+import type { ThreadSandboxPort } from '../sandbox/sessionSandboxes.ts';
+import { workspaceNeedOf } from '../pipeline/roles.ts';
 import type { ThreadState } from '../session/sessionState.ts';
 import { enabledToolNames } from '../tools/toolConfig.ts';
 import type { HarnessAgent } from './harnessAgent.ts';
+import type { SessionLog } from './sessionLog.ts';
+import { workspaceDecision } from './threadWorkspace.ts';
 
-export type WorkspaceChooser = (thread: ThreadState, agent: HarnessAgent) => Promise<SandboxWorkspace | undefined>;
+interface OpenSandbox {
+  /** The recorded workspace it was opened on (as JSON): another one means another sandbox. */
+  on: string;
+  sandbox: Promise<Sandbox>;
+}
 
 export class ThreadSandboxes {
-  private readonly sandboxes = new Map<string, Promise<Sandbox>>();
-  /** The workspace each thread's sandbox was opened on (absent: the session's worktree). */
-  private readonly workspaces = new Map<string, SandboxWorkspace>();
+  private readonly sandboxes = new Map<string, OpenSandbox>();
 
   constructor(
-    private readonly provider: SandboxProvider,
-    private readonly sessionId: string,
-    private readonly chooser?: WorkspaceChooser,
+    private readonly port: ThreadSandboxPort,
+    private readonly log: SessionLog,
+    /** Whether the pipeline's Reviewer reviews in a clean room (the runtime's setting). */
+    private readonly cleanRoomReview: boolean,
   ) {}
 
   of(threadId: string, agent: HarnessAgent): Promise<Sandbox> {
-    let sandbox = this.sandboxes.get(threadId);
-    if (!sandbox) {
-      const workspace = this.workspaces.get(threadId);
-      sandbox = this.provider.open({
-        sessionId: this.sessionId,
+    const { workspace, access } = this.recorded(threadId, agent.access);
+    let open = this.sandboxes.get(threadId);
+    if (!open) {
+      const sandbox = this.port.open({
+        sessionId: this.log.sessionId,
         threadId,
-        access: agent.access,
+        access,
         network: agent.network,
         enabledTools: enabledToolNames(agent.tools),
-        ...(workspace ? { workspace } : {}),
+        workspace,
       });
-      this.sandboxes.set(threadId, sandbox);
+      open = { on: JSON.stringify([workspace, access]), sandbox };
+      this.sandboxes.set(threadId, open);
       sandbox.catch(() => this.sandboxes.delete(threadId));
     }
-    return sandbox;
+    return open.sandbox;
   }
 
-  /** Decides, as a thread starts running, which files its sandbox holds. When that changed since the
-   * sandbox was opened (a Reviewer's clean room at a newer commit), the old sandbox is let go. */
-  async choose(thread: ThreadState | undefined, agent: HarnessAgent): Promise<void> {
-    if (!this.chooser || !thread) return;
-    const next = await this.chooser(thread, agent);
-    const current = this.workspaces.get(thread.id);
-    if (JSON.stringify(next) === JSON.stringify(current)) return;
+  /** As a thread starts running: its workspace as recorded, or chosen now and recorded. A sandbox this run
+   * opened on another workspace (a clean room at an older commit) is let go. */
+  async settle(thread: ThreadState, agent: HarnessAgent): Promise<void> {
+    const sessionId = this.log.sessionId;
+    const sandboxKind = this.log.state.configured?.sandbox.kind ?? 'unknown';
+    const need = () => workspaceNeedOf(thread, agent.access, this.cleanRoomReview);
+    let decision = workspaceDecision(thread, sandboxKind, need);
+    if (decision.kind === 'use') {
+      const refused = await this.port.refuseWorkspace(sessionId, decision.record.workspace);
+      if (refused) decision = { kind: 'choose', need: need(), refused };
+    }
+    if (decision.kind === 'choose') {
+      const chosen = await this.port.chooseWorkspace(sessionId, decision.need);
+      await this.log.append({
+        type: 'agent_os.thread_workspace',
+        thread: thread.id,
+        session_thread_id: thread.id,
+        sandbox_kind: sandboxKind,
+        workspace: chosen.workspace,
+        workdir: chosen.workdir,
+        read_only: agent.access === 'read_only',
+        ...(decision.refused ? { replaces_refused: decision.refused } : {}),
+      });
+    }
+    const { workspace, access } = this.recorded(thread.id, agent.access);
     const open = this.sandboxes.get(thread.id);
+    if (!open || open.on === JSON.stringify([workspace, access])) return;
     this.sandboxes.delete(thread.id);
-    if (next) this.workspaces.set(thread.id, next);
-    else this.workspaces.delete(thread.id);
-    await (await open?.catch(() => undefined))?.dispose();
+    await (await open.sandbox.catch(() => undefined))?.dispose();
   }
 
   /**
@@ -57,14 +83,13 @@ export class ThreadSandboxes {
    * sandbox: what a read-only agent did to its copy (a deleted test, a stub) cannot change the runtime's run.
    */
   async withRuntimeSandbox<T>(threadId: string, action: (sandbox: Sandbox) => Promise<T>): Promise<T> {
-    const workspace = this.workspaces.get(threadId);
-    const sandbox = await this.provider.open({
-      sessionId: this.sessionId,
+    const sandbox = await this.port.open({
+      sessionId: this.log.sessionId,
       threadId: `${threadId}-runtime`,
       access: 'read_only',
       network: false,
       enabledTools: ['bash'],
-      ...(workspace ? { workspace } : {}),
+      workspace: this.recorded(threadId, 'read_only').workspace,
     });
     try {
       return await action(sandbox);
@@ -74,7 +99,18 @@ export class ThreadSandboxes {
   }
 
   async disposeAll(): Promise<void> {
-    await Promise.all([...this.sandboxes.values()].map(async (s) => (await s.catch(() => undefined))?.dispose()));
+    const open = [...this.sandboxes.values()];
     this.sandboxes.clear();
+    await Promise.all(open.map(async (o) => (await o.sandbox.catch(() => undefined))?.dispose()));
+  }
+
+  /** The thread's recorded workspace (the session's when none is), and the agent's access there: never more
+   * than the record says the thread had. */
+  private recorded(threadId: string, access: SandboxAccess): { workspace: SandboxWorkspace; access: SandboxAccess } {
+    const record = this.log.state.threads[threadId]?.workspace;
+    return {
+      workspace: record?.workspace ?? { kind: 'session' },
+      access: record?.read_only ? 'read_only' : access,
+    };
   }
 }

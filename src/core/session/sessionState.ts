@@ -4,7 +4,7 @@ import type { EventOfType, ModelUsage, SessionEvent, StopReason } from '../event
 
 /** Version of what the fold derives. Bump it whenever `step` changes what a state holds or how it is
  * computed: fold checkpoints saved by another version are then ignored and rebuilt from the log. */
-export const FOLD_VERSION = 2;
+export const FOLD_VERSION = 3;
 
 export type RunStatus = 'idle' | 'running' | 'rescheduling' | 'terminated';
 
@@ -42,6 +42,12 @@ export interface ThreadState {
   pendingToolUses: ReadonlyMap<string, EventOfType<'agent.tool_use'>>;
   /** Id of a `span.model_request_start` without its end: a request in flight (or lost in a crash). */
   openModelRequestId?: string;
+  /** Where the thread's tools work, as last recorded (absent: not chosen yet, or a log from before it was
+   * recorded). A wake reads it instead of choosing again (src/core/harness/threadWorkspace.ts). */
+  workspace?: EventOfType<'agent_os.thread_workspace'>;
+  /** Seq of the latest message the thread was given (its task, a correction): a clean room recorded before
+   * it was for an earlier task. */
+  taskSeq?: number;
   eventCount: number;
   lastSeq: number;
 }
@@ -194,6 +200,13 @@ function step(target: FoldTarget, event: SessionEvent): void {
       if (t.pendingToolUses.has(event.tool_use_id)) target.pending(t).delete(event.tool_use_id);
       break;
     }
+    case 'user.message':
+    case 'agent.thread_message_received':
+      target.thread(event.thread).taskSeq = event.seq;
+      break;
+    case 'agent_os.thread_workspace':
+      target.thread(event.thread).workspace = event;
+      break;
     case 'agent_os.session_configured':
       s.configured = event;
       break;

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { ConfinedCopyRequest, ConfinedCopyResult } from '../sandbox/confinedCopy.ts';
+import type { ConfinedCopyRequest, ConfinedCopyResult } from '../../core/sandbox/sessionChanges.ts';
 import { GivenDependencies } from './givenDependencies.ts';
 
 /** Bumped when an entry's layout changes; entries of another format are not used. (1: hard-linked entries.) */

@@ -4,7 +4,7 @@
 // network (none unless the environment file names domains).
 import { randomUUID } from 'node:crypto';
 import { describeError } from '../../core/errors.ts';
-import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
+import type { SessionSandboxes } from '../../core/sandbox/sessionSandboxes.ts';
 import { agentNetwork } from './agentNetwork.ts';
 import { describePlan, resolveEnvironmentPlan } from './environmentPlan.ts';
 import { runSetup } from './environmentSetup.ts';

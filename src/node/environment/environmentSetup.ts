@@ -5,7 +5,7 @@ import { describeError } from '../../core/errors.ts';
 import type { EnvironmentSource } from '../../core/events/environmentEvents.ts';
 import type { SandboxRequest } from '../../core/sandbox/sandbox.ts';
 import { openGit } from '../git/gitClient.ts';
-import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
+import type { SessionSandboxes } from '../../core/sandbox/sessionSandboxes.ts';
 import {
   findDevcontainerConfig,
   readDevcontainerJson,

@@ -10,7 +10,8 @@ import type { EventOfType, StopReason } from '../../core/events/sessionEvent.ts'
 import { secretRedactor } from '../../core/tools/redactSecrets.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import type { Sandbox, SandboxRequest } from '../../core/sandbox/sandbox.ts';
-import { withOpen, type SessionSandboxes } from '../runtime/sessionSandboxes.ts';
+import type { SessionSandboxes } from '../../core/sandbox/sessionSandboxes.ts';
+import { withOpen } from '../sandbox/forwardedSandboxes.ts';
 import { agentNetwork, withAgentNetwork } from './agentNetwork.ts';
 import { copyNamedFiles } from './copyFiles.ts';
 import { DependencyCache, type ConfinedCopier } from './dependencyCache.ts';

@@ -5,29 +5,8 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { SimpleGit } from 'simple-git';
+import type { ChangedFile, WorktreeDiff } from '../../core/sandbox/sessionChanges.ts';
 import { openGit, runGit } from './gitClient.ts';
-
-export interface ChangedFile {
-  /** git's letter: A added, M modified, D deleted, R renamed, T type changed. */
-  status: string;
-  path: string;
-  /** The former path of a renamed file. */
-  oldPath?: string;
-  /** Lines added and deleted; undefined for binary files. */
-  additions?: number;
-  deletions?: number;
-}
-
-export interface WorktreeDiff {
-  base: string;
-  /** The tree the diff leads to: the same content gives the same tree, committed or not. */
-  tree: string;
-  files: ChangedFile[];
-  /** Unified diff text (binary files as git binary patches). */
-  patch: string;
-  /** sha256 of `patch`, hex. */
-  sha256: string;
-}
 
 // Settings pinned on the command line so the patch text (and so its hash) does not depend on anyone's
 // git configuration.

@@ -9,7 +9,7 @@ import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import { parsePlan, parseVerdict } from '../../core/agents/structuredOutput.ts';
 import { approvalOutcomeText, latestApprovalOf } from '../../core/pipeline/approval.ts';
 import { formatFixes, rejectRounds } from '../pipeline/pipelineResultHook.ts';
-import type { SessionChangeSet, SessionWorkspaceInfo } from '../runtime/sessionSandboxes.ts';
+import type { SessionChangeSet, SessionWorkspaceInfo } from '../../core/sandbox/sessionSandboxes.ts';
 import { COMPLETE_STEP_TOOL_NAME } from '../../core/pipeline/planSteps.ts';
 import { suiteSummary } from '../../core/pipeline/verdictGate.ts';
 import { SUBMIT_PLAN_TOOL, SUBMIT_VERDICT_TOOL } from './agentParams.ts';

@@ -4,7 +4,7 @@
 // A parallel Coder (its own repository and branch) is merged back instead; a conflict is reported to the
 // Coordinator as a task for a Coder thread, and nothing is lost: its branch keeps every commit.
 // Both happen confined, through the session's sandboxes (sessionGit.ts): the host never runs git on them.
-import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
+import type { SessionSandboxes } from '../../core/sandbox/sessionSandboxes.ts';
 
 export interface HandOffInput {
   sessionId: string;

@@ -15,7 +15,7 @@ import { answersTo, questionsAskedFor, questionsFor, type QuestionPolicy } from 
 import { foldPlanSteps, pendingStepEvents, unvalidatedSteps } from '../../core/pipeline/planSteps.ts';
 import { roleRules } from '../../core/pipeline/roles.ts';
 import { suiteRunEvent, suiteRunOf, suiteSummary, suiteRefusal } from '../../core/pipeline/verdictGate.ts';
-import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
+import type { SessionSandboxes } from '../../core/sandbox/sessionSandboxes.ts';
 import { handOffCoderWork } from './coderHandOff.ts';
 
 export interface PipelineHookOptions {

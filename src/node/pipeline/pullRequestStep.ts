@@ -6,7 +6,7 @@ import { AgentOsError, StateCorruptError } from '../../core/errors.ts';
 import { ensurePullRequest, type PullRequestSink } from '../../core/github/githubPorts.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { pushBranch } from '../git/pushBranch.ts';
-import type { SessionSandboxes } from '../runtime/sessionSandboxes.ts';
+import type { SessionSandboxes } from '../../core/sandbox/sessionSandboxes.ts';
 import { pullRequestBody } from './pullRequestBody.ts';
 
 export interface PullRequestTarget {

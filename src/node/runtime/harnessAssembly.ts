@@ -83,15 +83,7 @@ export async function assembleHarness(
       maxReviewRounds: settings.reviewRounds,
       checkpointCoderWork: settings.cleanRoomReview,
     }),
-    sandboxWorkspace: async (thread, agent) => {
-      if (!sandboxes.supportsWorkspaces) return undefined;
-      if (roleRules(thread.agentName).cleanRoom && settings.cleanRoomReview) {
-        // The Reviewer checks out exactly what was committed: its evidence cannot rest on leftovers.
-        return { kind: 'clean_room', commit: (await sandboxes.changes(meta.id)).head };
-      }
-      if (thread.threadKey && agent.access === 'read_write') return { kind: 'child', key: thread.threadKey };
-      return undefined;
-    },
+    cleanRoomReview: settings.cleanRoomReview,
     onTextDelta: (threadId, text) => options.onTextDelta?.(meta.id, threadId, text),
     ...(options.trustUnconfinedCommands ? { trustUnconfinedCommands: true } : {}),
     ...(options.secrets ? { secrets: options.secrets } : {}),

@@ -18,10 +18,10 @@ import { FileSessionStore } from '../session/fileSessionStore.ts';
 import { preferenceStoreOf } from '../preferences/preferenceStore.ts';
 import { AgentOsRuntime } from './agentOsRuntime.ts';
 import { DEFAULT_RUNTIME_SETTINGS, type AgentOsRuntimeOptions, type RuntimeSettings } from './runtimeOptions.ts';
-import type { SessionSandboxes } from './sessionSandboxes.ts';
+import type { SessionSandboxes } from '../../core/sandbox/sessionSandboxes.ts';
 import { WorkspaceAgentCatalog } from './workspaceAgentCatalog.ts';
-import { chosenSessionSandboxes } from './chosenSessionSandboxes.ts';
-import { lazySessionSandboxes } from './lazySessionSandboxes.ts';
+import { chosenSessionSandboxes } from '../sandbox/chosenSessionSandboxes.ts';
+import { lazySessionSandboxes } from '../sandbox/forwardedSandboxes.ts';
 import {
   chooseSandbox,
   devcontainerStateDir,

@@ -9,7 +9,7 @@ import type { SessionEnvironment } from '../environment/sessionEnvironment.ts';
 import type { PreferenceStore } from '../preferences/preferenceStore.ts';
 import type { PullRequestTarget } from '../pipeline/pullRequestStep.ts';
 import type { AgentCatalog } from './agentCatalog.ts';
-import type { SessionSandboxes } from './sessionSandboxes.ts';
+import type { SessionSandboxes } from '../../core/sandbox/sessionSandboxes.ts';
 import type { TaskSource } from './taskSource.ts';
 
 export interface RuntimeSettings {

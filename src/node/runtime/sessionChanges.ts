@@ -1,7 +1,7 @@
 // What a session changed: its files against the commit it started from, for "Show Changes". Both sides are
 // read from the session's vault (taken over, verified), never from the agents' repository.
 import type { SessionChanges } from '../../core/runtime/sessionService.ts';
-import type { SessionSandboxes } from './sessionSandboxes.ts';
+import type { SessionSandboxes } from '../../core/sandbox/sessionSandboxes.ts';
 
 export async function sessionChanges(
   sandboxes: Pick<SessionSandboxes, 'workspace' | 'changes'>,

@@ -12,25 +12,9 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { AgentOsError, InvalidArgumentError } from '../../core/errors.ts';
+import type { ConfinedCopyRequest, ConfinedCopyResult } from '../../core/sandbox/sessionChanges.ts';
 import type { Confinement, ConfinementScope } from './confinement.ts';
 import { runConfined } from './sessionGit.ts';
-
-export interface ConfinedCopyRequest {
-  /** The host folder copied from: read, never written. */
-  from: string;
-  /** The host folder copied into: the only one written. */
-  to: string;
-  /** Files or folders, relative to both; each replaces what `to` had there. */
-  paths: readonly string[];
-}
-
-export interface ConfinedCopyResult {
-  copied: string[];
-  /** Not in `from`. */
-  missing: string[];
-  /** Refused, with the reason (a folder on the way is a symbolic link). */
-  skipped: { path: string; reason: string }[];
-}
 
 /** The script: $AOS_FROM, $AOS_PATHS (one per line), and $AOS_STAGE where the copy is staged outside `to`. */
 const COPY = `set -u -f

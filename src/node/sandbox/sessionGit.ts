@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AgentOsError } from '../../core/errors.ts';
 import { GitFailedError, openGit, runGit } from '../git/gitClient.ts';
-import { diffCommits, type WorktreeDiff } from '../git/worktreeDiff.ts';
+import type { MergeResult, WorktreeDiff } from '../../core/sandbox/sessionChanges.ts';
+import { diffCommits } from '../git/worktreeDiff.ts';
 import { spawnConfined, type Confinement, type ConfinementScope } from './confinement.ts';
 import type { SessionRepositories } from './sessionRepository.ts';
 
@@ -61,13 +62,6 @@ export interface VaultState {
   /** A commit of the files as they are (uncommitted and untracked ones too), child of `head`. */
   snapshot: string;
 }
-
-export type MergeResult =
-  /** Merged (or nothing to merge): `commit` is the session repository's new head. */
-  | { status: 'merged'; commit: string; childBranch: string; upToDate: boolean }
-  /** Both sides changed the same lines: the session repository is unchanged and has the child's branch,
-   * which keeps all its commits. `task` is a ready-made instruction for a Coder thread. */
-  | { status: 'conflict'; childBranch: string; childHead: string; parentHead: string; files: string[]; task: string };
 
 export interface ConfinedResult {
   code: number | null;

@@ -247,6 +247,22 @@ export class SessionRepositories {
     await rename(temp, dir);
   }
 
+  /** Whether `commit` (a full id) is the session's base or in its branch's history as the vault holds it:
+   * never one of the person's other commits, though the vault borrows their objects. */
+  async inHistory(sessionId: string, commit: string): Promise<boolean> {
+    if (!/^[0-9a-f]{40,64}$/.test(commit)) return false;
+    const session = await this.ensureSession(sessionId);
+    if (commit === session.baseCommit) return true;
+    const head = await this.vaultCommit(sessionId, `refs/heads/${session.branch}`);
+    if (!head) return false;
+    try {
+      // An ancestor is its own merge base with the head.
+      return (await openGit(this.vaultPath(sessionId)).raw(['merge-base', commit, head])).trim() === commit;
+    } catch {
+      return false; // not an object at all, or nothing in common
+    }
+  }
+
   /** A clean room: exactly the committed files of `commit` (already in the vault), made fresh each time. */
   async freshCleanRoom(sessionId: string, commit: string): Promise<string> {
     if (!/^[0-9a-f]{40,64}$/.test(commit))

@@ -4,18 +4,18 @@
 // (taken over into the vault, merged, delivered), all through sessionGit.ts, confined like the agents.
 import * as path from 'node:path';
 import { AgentOsError } from '../../core/errors.ts';
-import type { Sandbox, SandboxRequest } from '../../core/sandbox/sandbox.ts';
-import { CLEAR_COPY_LEFTOVERS, confinedCopy } from '../sandbox/confinedCopy.ts';
-import { hostConfinement, osConfinement, type Confinement, type ConfinementScope } from '../sandbox/confinement.ts';
-import { toolServerFileTools, type FileToolsRequest } from '../sandbox/devcontainer/confinedFileTools.ts';
-import { DevcontainerSandboxProvider } from '../sandbox/devcontainer/devcontainerSandboxProvider.ts';
-import { owningSession, stopSessionContainers } from '../sandbox/devcontainer/sessionContainers.ts';
-import { openLocalSandbox } from '../sandbox/localSandbox.ts';
-import { devcontainerStateDir, type SandboxChoice, type SandboxProviderParts } from '../sandbox/sandboxChoice.ts';
-import { CLEAR_STALE_LOCKS, runConfined, SessionGit } from '../sandbox/sessionGit.ts';
-import { SessionRepositories } from '../sandbox/sessionRepository.ts';
+import type { Sandbox, SandboxRequest, SandboxWorkspace } from '../../core/sandbox/sandbox.ts';
+import { CLEAR_COPY_LEFTOVERS, confinedCopy } from './confinedCopy.ts';
+import { hostConfinement, osConfinement, type Confinement, type ConfinementScope } from './confinement.ts';
+import { toolServerFileTools, type FileToolsRequest } from './devcontainer/confinedFileTools.ts';
+import { DevcontainerSandboxProvider } from './devcontainer/devcontainerSandboxProvider.ts';
+import { owningSession, stopSessionContainers } from './devcontainer/sessionContainers.ts';
+import { openLocalSandbox } from './localSandbox.ts';
+import { devcontainerStateDir, type SandboxChoice, type SandboxProviderParts } from './sandboxChoice.ts';
+import { CLEAR_STALE_LOCKS, runConfined, SessionGit } from './sessionGit.ts';
+import { safeName, SessionRepositories } from './sessionRepository.ts';
 import { toolServerFolders } from '../tools/toolServerScript.ts';
-import type { SessionSandboxes } from './sessionSandboxes.ts';
+import type { SessionSandboxes } from '../../core/sandbox/sessionSandboxes.ts';
 
 /** Agent OS's own thread name for the scratch home its git runs with. */
 const OWN_THREAD = 'agent-os-git';
@@ -197,7 +197,6 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
       // The branch Agent OS delivered to the person's repository (if it did) stays: a pull request may need it.
       await repos.remove(sessionId);
     },
-    supportsWorkspaces: true,
     async describe() {
       return {
         kind: choice.kind,
@@ -214,6 +213,32 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
     },
     async recover(sessionId: string) {
       await recover(sessionId);
+    },
+    async chooseWorkspace(sessionId, need) {
+      if (need.kind === 'clean_room') {
+        // Exactly what was committed: the session's files taken over first, so the head is current.
+        const commit = (await takeOverSession(sessionId)).state.head;
+        return { workspace: { kind: 'clean_room', commit }, workdir: repos.cleanRoomPath(sessionId, commit) };
+      }
+      if (need.kind === 'child')
+        return { workspace: { kind: 'child', key: need.key }, workdir: repos.childPath(sessionId, need.key) };
+      return { workspace: { kind: 'session' }, workdir: repos.repoPath(sessionId) };
+    },
+    async refuseWorkspace(sessionId: string, workspace: SandboxWorkspace) {
+      if (workspace.kind === 'session') return undefined;
+      if (workspace.kind === 'child') {
+        try {
+          safeName('thread key', workspace.key);
+          return undefined;
+        } catch (error) {
+          return (error as Error).message;
+        }
+      }
+      // The vault borrows the person's objects: any of their commits would check out, so only the session's
+      // own history (its base and what Agent OS took over since) is a commit a clean room may hold.
+      return (await repos.inHistory(sessionId, workspace.commit))
+        ? undefined
+        : `commit ${JSON.stringify(workspace.commit)} is not in the session's history`;
     },
     async workspace(sessionId: string) {
       const session = await repos.ensureSession(sessionId);
