@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { PreferenceStore } from '../node/preferences/preferenceStore.ts';
 import { commandHelpers, type CommandDeps } from './commandHelpers.ts';
 import { repositories, type PreferencesNode, type PreferencesViewProvider } from './preferencesView.ts';
+import { seqOfEvent } from '../core/session/logPages.ts';
 
 export function registerPreferenceCommands(
   deps: CommandDeps,
@@ -35,16 +36,20 @@ export function registerPreferenceCommands(
     reg('agentOs.openPreferenceSource', async (arg) => {
       const entry = preferenceOf(arg)?.entry;
       if (!entry?.sessionId) return;
-      const events = await deps.store.read(entry.sessionId).catch(() => undefined);
-      if (!events) {
+      const { sessionId, eventId } = entry;
+      // Found a page at a time: null when the session is gone (or cannot be read), undefined when no event names it.
+      const seq = await deps.store
+        .get(sessionId)
+        .then(() => (eventId === undefined ? undefined : seqOfEvent(deps.store, sessionId, eventId)))
+        .catch(() => null);
+      if (seq === null) {
         void vscode.window.showInformationMessage(
           `Agent OS: the session this was learned in (${entry.sessionId}) is gone.`,
         );
         return;
       }
       const panel = deps.panels.show(entry.sessionId, null);
-      const event = events.find((e) => e.id === entry.eventId);
-      if (event) panel.revealEvent(event.seq);
+      if (seq !== undefined) panel.revealEvent(seq);
     }),
 
     reg('agentOs.refreshPreferences', () => view.refresh()),

@@ -3,7 +3,7 @@
 // session from one of its events (the Event Log's Fork from Here, or the palette).
 import * as vscode from 'vscode';
 import { describeError, StateConflictError } from '../core/errors.ts';
-import { openQuestions } from '../core/pipeline/planQuestions.ts';
+import { readSessionState } from '../core/session/sessionStateFold.ts';
 import type { SessionService } from '../core/runtime/sessionService.ts';
 import { withoutLinks } from '../views/personWaits.ts';
 import { commandHelpers, type CommandDeps } from './commandHelpers.ts';
@@ -29,7 +29,8 @@ export function registerSupervisionCommands(deps: CommandDeps): vscode.Disposabl
     reg('agentOs.answerQuestions', async (arg) => {
       const s = await pickSession(arg, "Session whose Planner's questions to answer");
       if (!s) return;
-      const asked = openQuestions(await deps.store.read(s.sessionId));
+      // From the fold's checkpoint: the session's state says what is asked, without reading the log.
+      const asked = (await readSessionState(deps.store, s.sessionId)).state.openQuestions;
       if (!asked || (s.questionsEventId && s.questionsEventId !== asked.id)) {
         void vscode.window.showInformationMessage(
           `Agent OS: "${title(s.sessionId)}" has no questions waiting for you.`,

@@ -22,3 +22,14 @@ export async function* logPages(
     from = (events.at(-1) as SessionEvent).seq + 1;
   }
 }
+
+/** The seq of the event `eventId`, found by walking the log a page at a time; undefined when it has none. */
+export async function seqOfEvent(
+  store: Pick<SessionStore, 'readPage'>,
+  sessionId: string,
+  eventId: string,
+): Promise<number | undefined> {
+  for await (const page of logPages(store, sessionId, Number.MAX_SAFE_INTEGER))
+    for (const e of page) if (e.id === eventId) return e.seq;
+  return undefined;
+}

@@ -2,13 +2,14 @@
 // behind the SessionService port, for the extension and the CLI alike. It holds no state that matters
 // for recovery: every decision is read back from the session's log.
 import { AgentOsError, describeError, StateConflictError, StateCorruptError } from '../../core/errors.ts';
-import type { EventOfType, SessionEvent, StopReason } from '../../core/events/sessionEvent.ts';
+import type { StopReason } from '../../core/events/sessionEvent.ts';
 import type { Harness } from '../../core/harness/harness.ts';
 import { SessionLog } from '../../core/harness/sessionLog.ts';
 import { PIPELINE_PRIMARY_AGENT } from '../../core/pipeline/roles.ts';
 import { interruptEvents, neverStarted } from '../../core/pipeline/supervisor.ts';
 import type { SessionChanges, SessionService, StartSessionRequest } from '../../core/runtime/sessionService.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
+import { readSessionState } from '../../core/session/sessionStateFold.ts';
 import { decide, finishApprovedWork, type Decision } from './approvalRunner.ts';
 import { closingOnFailure } from './closingOnFailure.ts';
 import { assembleHarness, repositoryOf } from './harnessAssembly.ts';
@@ -239,9 +240,9 @@ export class AgentOsRuntime implements SessionService {
     const meta = await this.options.store.get(sessionId);
     if (meta.repository) {
       // Its own kind's sandboxes: a dev container session's containers go with it.
-      const events: SessionEvent[] = await this.options.store.read(sessionId).catch(() => []);
-      const configured = events.find(
-        (e): e is EventOfType<'agent_os.session_configured'> => e.type === 'agent_os.session_configured',
+      const configured = await readSessionState(this.options.store, sessionId).then(
+        (folded) => folded.state.configured,
+        () => undefined,
       );
       await this.options
         .sandboxes(meta.repository, configured?.sandbox.kind)
