@@ -4,7 +4,9 @@
 //
 // Overhead is measured by timing the real ModelClient and the real sandboxes from outside: for turn i,
 // (start of model request i+1 − start of model request i) − model time i − tool time i is what the harness
-// itself spent (log appends with fsync, transcript rebuild, permission checks, scheduling).
+// itself spent (log appends with fsync, transcript rebuild, permission checks, scheduling). Measured on
+// read calls (no effect: their records need not be durable before they run) and on write calls (each
+// waits for its tool_use's fdatasync), and counted in fdatasyncs waited per call.
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AnthropicModelClient } from '../src/node/model/anthropicModelClient.ts';
@@ -14,6 +16,7 @@ import { createLocalRuntime } from '../src/node/runtime/localRuntime.ts';
 import type { SessionEvent } from '../src/core/events/sessionEvent.ts';
 import { foldSession } from '../src/core/session/sessionState.ts';
 import { makeTempRepo } from '../test/support/gitRepo.ts';
+import { startModelServerProcess } from './support/modelServerProcess.ts';
 import { timedModel, timedSandboxes } from './support/timedParts.ts';
 import { againstBaseline, durableAppendMs, recordCodecMs, times } from './support/reference.ts';
 import { attributeStalls, spawnIdleProbe, STALL_MS, watchStalls, type Blocked } from './support/eventLoopProbes.ts';
@@ -65,8 +68,8 @@ function timeBlocking(
 timeBlocking(require('node:fs') as Record<string, unknown>, ['fdatasyncSync', 'fsyncSync'], () => 'sync');
 timeBlocking(
   require('node:child_process') as Record<string, unknown>,
-  ['spawn', 'execFile'],
-  (_, args) => `spawn ${String(args[0]).split('/').pop()}`,
+  ['spawn', 'execFile', 'spawnSync'],
+  (name, args) => `spawn ${String(args[0]).split('/').pop()}${name === 'spawnSync' ? ' (sync)' : ''}`,
 );
 /** The session writer's fdatasync runs in the thread pool: timed from the call to its callback, it is
  * time a turn waits for the disk but not time the event loop is blocked. */
@@ -87,10 +90,8 @@ const syncs = {
   filter: (f: (b: Blocked) => boolean) => [...blocked.filter((b) => b.what === 'sync'), ...waited].filter(f),
 };
 
-function syncTimeWithin(from: number, to: number): number {
-  let total = 0;
-  for (const s of syncs.filter((x) => x.start >= from && x.end <= to)) total += s.end - s.start;
-  return total;
+function syncsWithin(from: number, to: number): Blocked[] {
+  return syncs.filter((x) => x.start >= from && x.end <= to);
 }
 
 /** Every tool call of the session answered without an error: the bench measures the harness doing its
@@ -125,11 +126,14 @@ interface Timed {
   tools: { start: number; end: number }[];
 }
 
-/** A runtime whose real model client and real sandboxes are timed from outside. */
-/** `storeRoot`: where the session store (and its worktrees) live; the repository's temp folder by default. */
-async function timedWorld(script: unknown, files: Record<string, string>, storeRoot?: string) {
+/** A runtime whose real model client and real sandboxes are timed from outside. With `serverProcess` the
+ * scripted model server runs in a process of its own (modelServerProcess.ts): its work stays off the event
+ * loop being measured, as a real model's does; without, its recorded requests can be read (`server`). */
+async function timedWorld(script: unknown, files: Record<string, string>, serverProcess = false) {
   const repo = makeTempRepo(files);
-  const server = await ScriptedModelServer.start({ script: parseModelScript(script) });
+  const server = serverProcess
+    ? await startModelServerProcess(script)
+    : await ScriptedModelServer.start({ script: parseModelScript(script) });
   const real = new AnthropicModelClient({ apiKey: 'bench-key', baseURL: server.url, maxRetries: 2 });
   const timed: Timed = { model: [], tools: [] };
   const model = timedModel(real, (span) => timed.model.push(span));
@@ -137,7 +141,7 @@ async function timedWorld(script: unknown, files: Record<string, string>, storeR
   // The scripted Coder reads the same 20 files over and over, which runaway control would stop as a loop
   // (the same calls, the same results): off here, where the harness's mechanics are measured.
   const settings = { loopLimits: { repeatedTurns: Number.POSITIVE_INFINITY, staleTurns: Number.POSITIVE_INFINITY } };
-  const local = createLocalRuntime({ storeDir: join(storeRoot ?? repo.root, 'store'), model, sandboxes, settings });
+  const local = createLocalRuntime({ storeDir: join(repo.root, 'store'), model, sandboxes, settings });
   return {
     repo,
     server,
@@ -152,15 +156,24 @@ async function timedWorld(script: unknown, files: Record<string, string>, storeR
   };
 }
 
-async function overheadPerToolCall(): Promise<void> {
+/**
+ * `read`: calls without an effect, whose records need not be durable before they run (the figure with the
+ * goal, as before). `write`: calls with an effect, each of which waits for its tool_use's fdatasync.
+ */
+async function overheadPerToolCall(kind: 'read' | 'write'): Promise<void> {
   const files = sourceFiles(20);
+  const call = (i: number) =>
+    kind === 'read'
+      ? { name: 'read', input: { file_path: `src/module${i % 20}.js` } }
+      : { name: 'write', input: { file_path: `out/file${i % 20}.txt`, content: `line ${i}\n`.repeat(40) } };
   const turns = [
-    ...Array.from({ length: OVERHEAD_TURNS }, (_, i) => ({
-      content: [{ type: 'tool_use', name: 'read', input: { file_path: `src/module${i % 20}.js` } }],
+    ...Array.from({ length: kind === 'read' ? OVERHEAD_TURNS : OVERHEAD_TURNS / 2 }, (_, i) => ({
+      content: [{ type: 'tool_use', ...call(i) }],
     })),
-    { content: [{ type: 'text', text: 'Read everything.' }] },
+    { content: [{ type: 'text', text: 'Done.' }] },
   ];
-  const world = await timedWorld({ agents: { Coder: turns } }, files);
+  const calls = turns.length - 1;
+  const world = await timedWorld({ agents: { Coder: turns } }, files, true);
   try {
     // The yardsticks, before and after the run on the same disk, so both see the machine's load of the moment.
     const appendBefore = await durableAppendMs(world.repo.root);
@@ -168,7 +181,7 @@ async function overheadPerToolCall(): Promise<void> {
     const meta = await world.runtime.startSingleAgent({
       repository: world.repo.repo,
       agent: 'Coder',
-      prompt: 'Read every module.',
+      prompt: kind === 'read' ? 'Read every module.' : 'Write the files.',
     });
     const reason = await world.runtime.settled(meta.id);
     const append = (appendBefore + (await durableAppendMs(world.repo.root))) / 2;
@@ -176,22 +189,32 @@ async function overheadPerToolCall(): Promise<void> {
     if (reason?.type !== 'end_turn') throw new Error(`the session stopped with ${JSON.stringify(reason)}`);
     await assertToolsWorked(world.store, meta.id);
     const { model, tools } = world.timed;
-    if (model.length !== OVERHEAD_TURNS + 1 || tools.length !== OVERHEAD_TURNS) {
+    if (model.length !== calls + 1 || tools.length !== calls) {
       throw new Error(
-        `expected ${OVERHEAD_TURNS + 1} model calls and ${OVERHEAD_TURNS} tool calls, got ${model.length} and ${tools.length}`,
+        `expected ${calls + 1} model calls and ${calls} tool calls, got ${model.length} and ${tools.length}`,
       );
     }
     const overhead: number[] = [];
     const withoutSync: number[] = [];
     const syncPerCall: number[] = [];
+    const syncsPerCall: number[] = [];
+    const syncTimes: number[] = [];
     const toolTimes: number[] = [];
-    for (let i = 0; i < OVERHEAD_TURNS; i++) {
+    for (let i = 0; i < calls; i++) {
       const m = model[i] as { start: number; end: number };
       const t = tools[i] as { start: number; end: number };
       const cycle = (model[i + 1] as { start: number }).start - m.start;
       const own = cycle - (m.end - m.start) - (t.end - t.start);
       // Disk syncs between the model's answer and the next request, outside the tool's own run.
-      const sync = syncTimeWithin(m.end, t.start) + syncTimeWithin(t.end, (model[i + 1] as { start: number }).start);
+      const waitedFor = [
+        ...syncsWithin(m.end, t.start),
+        ...syncsWithin(t.end, (model[i + 1] as { start: number }).start),
+      ];
+      const sync = waitedFor.reduce((sum, x) => sum + x.end - x.start, 0);
+      if (i > 0) {
+        syncsPerCall.push(waitedFor.length);
+        for (const x of waitedFor) syncTimes.push(x.end - x.start);
+      }
       overhead.push(own);
       withoutSync.push(own - sync);
       syncPerCall.push(sync);
@@ -200,16 +223,36 @@ async function overheadPerToolCall(): Promise<void> {
     // The first turn opens the worktree sandbox (a git worktree add): a once-per-session cost, reported apart.
     const steady = overhead.slice(1).sort((a, b) => a - b);
     const modelTimes = model.map((m) => m.end - m.start).sort((a, b) => a - b);
-    line('harness overhead per tool call, median', `${percentile(steady, 50).toFixed(2)} ms`, '< 2 ms');
-    line('harness overhead per tool call, p95', `${percentile(steady, 95).toFixed(2)} ms`);
+    if (kind === 'read') {
+      line('harness overhead per tool call, median', `${percentile(steady, 50).toFixed(2)} ms`, '< 2 ms');
+      line('harness overhead per tool call, p95', `${percentile(steady, 95).toFixed(2)} ms`);
+    } else {
+      line('harness overhead per call with an effect (write), median', `${percentile(steady, 50).toFixed(2)} ms`);
+      line('harness overhead per call with an effect (write), p95', `${percentile(steady, 95).toFixed(2)} ms`);
+    }
     const cpu = withoutSync.slice(1).sort((a, b) => a - b);
     const disk = syncPerCall.slice(1).sort((a, b) => a - b);
     line(
       '  of which waiting for the disk (fsync/fdatasync, blocking or in the thread pool), median',
       `${percentile(disk, 50).toFixed(2)} ms`,
     );
+    // A count holds still where times swing: intent before effect needs one (the tool_use's, before the tool runs).
+    line(
+      '  fdatasyncs waited for per tool call, mean',
+      (syncsPerCall.reduce((a, n) => a + n, 0) / syncsPerCall.length).toFixed(2),
+    );
+    const ownSync = percentile(
+      syncTimes.sort((a, b) => a - b),
+      50,
+    );
+    if (syncTimes.length > 0)
+      line(
+        `  overhead per call, median, in the fdatasyncs it waited for (median ${ownSync.toFixed(2)} ms, the same minutes)`,
+        times(percentile(steady, 50) / ownSync),
+      );
     line('  harness overhead per tool call without disk syncs, median', `${percentile(cpu, 50).toFixed(2)} ms`);
     line('  harness overhead per tool call without disk syncs, p95', `${percentile(cpu, 95).toFixed(2)} ms`);
+    if (kind === 'write') return;
     line(
       'harness overhead, first tool call of a session (opens the worktree sandbox)',
       `${(overhead[0] as number).toFixed(1)} ms`,
@@ -282,6 +325,7 @@ async function cachedPrefixShare(): Promise<void> {
       prompt: 'Make module2 return 0 for unknown input, with a test.',
     });
     await world.runtime.settled(meta.id);
+    if (!(world.server instanceof ScriptedModelServer)) throw new Error('the cache share reads the server in process');
     const served = world.server.requests.filter((r) => r.outcome.kind === 'turn');
     if (served.length !== CACHE_TURNS) throw new Error(`expected ${CACHE_TURNS} requests, got ${served.length}`);
     const shares = served
@@ -323,7 +367,7 @@ async function eventLoopLag(): Promise<void> {
     })),
     { content: [{ type: 'text', text: 'Finished.' }] },
   ];
-  const world = await timedWorld({ agents: { Coder: turns } }, files);
+  const world = await timedWorld({ agents: { Coder: turns } }, files, true);
   // Whole run, and steady state: once every session has its worktree and its shell (the first call is a
   // bash), only the tool-calling loop remains.
   const whole = monitorEventLoopDelay({ resolution: 5 });
@@ -390,6 +434,10 @@ async function eventLoopLag(): Promise<void> {
       describeBlocked(during.filter((x) => x.what.startsWith('spawn'))),
     );
     line(
+      '  of which spawnSync (the child runs to its end with the event loop held)',
+      describeBlocked(during.filter((x) => x.what.endsWith('(sync)'))),
+    );
+    line(
       '  blocked in fsync/fdatasync on the main thread (only blobs of records over 256 KiB still sync there)',
       describeBlocked(during.filter((x) => x.what === 'sync')),
     );
@@ -429,7 +477,8 @@ async function eventLoopLag(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  await overheadPerToolCall();
+  await overheadPerToolCall('read');
+  await overheadPerToolCall('write');
   await cachedPrefixShare();
   await eventLoopLag();
 }

@@ -6,7 +6,7 @@ import { AgentOsError, describeError, StateCorruptError } from '../errors.ts';
 import type { StopReason } from '../events/sessionEvent.ts';
 import { COMPLETE_STEP_TOOL_NAME, completeStepToolSpec } from '../pipeline/planSteps.ts';
 import { secretRedactor } from '../tools/redactSecrets.ts';
-import { evaluatePermission } from '../tools/toolConfig.ts';
+import { evaluatePermission, READ_ONLY_TOOLS } from '../tools/toolConfig.ts';
 import { delegate, depthOf, joinDelegations } from './delegation.ts';
 import type { HarnessAgent } from './harnessAgent.ts';
 import type { HarnessOptions } from './harnessOptions.ts';
@@ -175,15 +175,21 @@ export class Harness {
             block.name === COMPLETE_STEP_TOOL_NAME ? 'ask' : evaluatePermission(run.agent.tools, block.name),
           );
         }
-        await this.log.append({
-          type: 'agent.tool_use',
-          thread: step.threadId,
-          name: block.name,
-          input: block.input,
-          model_tool_use_id: block.id,
-          evaluated_permission: permission,
-          ...(sandbox ? { sandbox_id: sandbox.id } : {}),
-        });
+        // Intent before effect: the record is durable before the call runs — unless the call has no effect
+        // (read, glob, grep): lost in a crash, it is simply made again, as the wake re-runs those anyway.
+        const pure = permission === 'allow' && READ_ONLY_TOOLS.has(block.name);
+        await this.log.append(
+          {
+            type: 'agent.tool_use',
+            thread: step.threadId,
+            name: block.name,
+            input: block.input,
+            model_tool_use_id: block.id,
+            evaluated_permission: permission,
+            ...(sandbox ? { sandbox_id: sandbox.id } : {}),
+          },
+          pure ? 'ahead' : 'sync',
+        );
         return undefined;
       }
       case 'run_tool': {
