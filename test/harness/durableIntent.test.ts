@@ -8,8 +8,8 @@ import { fstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import type { Sandbox } from '../../src/core/sandbox/sandbox.ts';
-import { chosenSessionSandboxes } from '../../src/node/runtime/chosenSessionSandboxes.ts';
-import { lazySessionSandboxes } from '../../src/node/runtime/lazySessionSandboxes.ts';
+import { chosenSessionSandboxes } from '../../src/node/sandbox/chosenSessionSandboxes.ts';
+import { lazySessionSandboxes } from '../../src/node/sandbox/forwardedSandboxes.ts';
 import { chooseSandbox } from '../../src/node/sandbox/sandboxChoice.ts';
 import { ofType, startWorld, type HarnessWorld } from './harnessWorld.ts';
 
