@@ -4,8 +4,10 @@
 // shows beside itself, without keeping the events: 13 bytes an event (13 MB for a million), whatever their
 // bodies weigh. Built in order: from the log on disk in the background, then from each live event.
 import type { SessionEvent } from '../core/events/sessionEvent.ts';
+import type { LogFold } from '../core/session/logFold.ts';
 import { EVENT_KINDS, type EventKind, type RowFilter } from '../shared/eventLogProtocol.ts';
 import { eventKind } from './eventRows.ts';
+import { fromBase64, toBase64 } from './base64Bytes.ts';
 
 const NONE = 0;
 
@@ -84,6 +86,46 @@ export class EventLogIndex {
     return code;
   }
 
+  /** As JSON data: the arrays up to `next` in base64, the small maps as entries. */
+  save(): SavedIndex {
+    const upTo = this.next;
+    return {
+      next: upTo,
+      kinds: base64(this.kinds.subarray(0, upTo)),
+      threads: base64(this.threads.subarray(0, upTo)),
+      about: base64(this.about.subarray(0, upTo)),
+      links: base64(this.links.subarray(0, upTo)),
+      threadIds: [...this.threadIds],
+      openUses: [...this.openUses],
+      lastWrite: [...this.lastWrite],
+    };
+  }
+
+  /** The index again from `save`'s data; undefined when it does not fit. */
+  static load(saved: unknown): EventLogIndex | undefined {
+    const s = saved as Partial<SavedIndex> | null;
+    if (!s || !Number.isSafeInteger(s.next) || (s.next as number) < 1) return undefined;
+    if (!Array.isArray(s.threadIds) || !Array.isArray(s.openUses) || !Array.isArray(s.lastWrite)) return undefined;
+    const next = s.next as number;
+    const index = new EventLogIndex();
+    index.grow(next);
+    const kinds = itemsOf(s.kinds, 1, next);
+    const threads = itemsOf(s.threads, 4, next);
+    const about = itemsOf(s.about, 4, next);
+    const links = itemsOf(s.links, 4, next);
+    if (!kinds || !threads || !about || !links) return undefined;
+    index.kinds.set(kinds);
+    index.threads.set(new Uint32Array(threads.buffer, threads.byteOffset, next));
+    index.about.set(new Uint32Array(about.buffer, about.byteOffset, next));
+    index.links.set(new Uint32Array(links.buffer, links.byteOffset, next));
+    for (const id of s.threadIds as unknown[]) if (typeof id === 'string') index.code(id);
+    if (index.threadIds.length !== s.threadIds.length) return undefined;
+    for (const [id, seq] of s.openUses as [string, number][]) index.openUses.set(id, seq);
+    for (const [path, seq] of s.lastWrite as [string, number][]) index.lastWrite.set(path, seq);
+    index.next = next;
+    return index;
+  }
+
   private grow(seq: number): void {
     if (seq < this.kinds.length) return;
     const size = Math.max(seq + 1, this.kinds.length * 2);
@@ -92,6 +134,45 @@ export class EventLogIndex {
     this.about = grown(this.about, new Uint32Array(size));
     this.links = grown(this.links, new Uint32Array(size));
   }
+}
+
+interface SavedIndex {
+  next: number;
+  kinds: string;
+  threads: string;
+  about: string;
+  links: string;
+  threadIds: string[];
+  openUses: [string, number][];
+  lastWrite: [string, number][];
+}
+
+/** The index as a fold the store checkpoints beside the log (a reader leaves one after folding a long
+ * stretch), so the next opening of a filtered view folds only the records after it. Not one the writer
+ * keeps: the writer would rewrite it (13 bytes an event) at every checkpoint. */
+export const EVENT_LOG_INDEX_FOLD: LogFold<EventLogIndex> = {
+  name: 'event-log-index',
+  version: 1,
+  start: () => new EventLogIndex(),
+  apply: (index, event) => {
+    index.add(event);
+  },
+  save: (index) => index.save(),
+  load: (saved) => EventLogIndex.load(saved),
+};
+
+function base64(items: Uint8Array | Uint32Array): string {
+  return toBase64(uint8(items));
+}
+
+/** `count` items of `width` bytes from base64 (a fresh buffer: aligned for a typed array over it). */
+function itemsOf(text: unknown, width: number, count: number): Uint8Array | undefined {
+  const bytes = typeof text === 'string' ? fromBase64(text) : undefined;
+  return bytes?.length === width * count ? bytes : undefined;
+}
+
+function uint8(a: Uint8Array | Uint32Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
 function grown<A extends Uint8Array | Uint32Array>(from: A, to: A): A {

@@ -18,7 +18,7 @@ import {
   type SessionSummary,
   type ToolAsk,
 } from '../shared/eventLogProtocol.ts';
-import { EventLogIndex, writtenPath } from './eventLogIndex.ts';
+import { EVENT_LOG_INDEX_FOLD, EventLogIndex, writtenPath } from './eventLogIndex.ts';
 import { askedUses, pendingAsks, sessionSummary, verdictTestRuns, type TestRuns } from './eventLogSummary.ts';
 import { EventPages, EVENTS_PER_PAGE } from './eventPages.ts';
 import { eventBody, toEventRow, type RowContext } from './eventRows.ts';
@@ -34,7 +34,7 @@ const LOOKBACK_EVENTS = 2 * EVENTS_PER_PAGE;
 
 export class EventLogModel {
   private readonly pages: EventPages;
-  private readonly index = new EventLogIndex();
+  private index = new EventLogIndex();
   private stateCopy: SessionState | undefined;
   private filterValue: RowFilter;
   /** Seqs that pass the filter, in order; undefined while the filter passes everything (row i is seq i+1). */
@@ -227,6 +227,10 @@ export class EventLogModel {
   }
 
   private async buildIndex(): Promise<void> {
+    // The index's checkpoint, where a reader left one, plus the records after it (the store leaves a new
+    // checkpoint when that was a long stretch); then the events followed since, from disk.
+    const { state } = await this.source.readFolded(this.sessionId, EVENT_LOG_INDEX_FOLD);
+    if (state.next > this.index.next) this.index = state;
     while (!this.closed && !this.indexed) {
       const fromSeq = this.index.next;
       const { events } = await this.source.readPage(this.sessionId, { fromSeq, limit: INDEX_PAGE_EVENTS });

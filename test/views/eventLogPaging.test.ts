@@ -138,6 +138,22 @@ describe('the Event Log pages a long session from disk', () => {
     );
   });
 
+  test('a filtered view opened again starts from the index checkpoint the first one left', async () => {
+    const filter = { threadId: REVIEWER, kinds: ['tool' as const] };
+    await EventLogModel.open(new FileSessionStore(dir), session.meta.id, filter); // leaves it, or one is there
+    const checkpoint = join(dir, session.meta.id, 'fold-event-log-index.json');
+    const { value: model, bytes } = await bytesReadDuring(() =>
+      EventLogModel.open(new FileSessionStore(dir), session.meta.id, filter),
+    );
+    assert.ok(bytes < logBytes / 10, `read ${bytes} bytes of a ${logBytes}-byte log`);
+    assert.ok(statSync(checkpoint).size < logBytes / 10, 'the checkpoint is a few bytes an event');
+    const expected = all.filter((e) => e.thread === REVIEWER && e.type.startsWith('agent.tool_'));
+    assert.equal(model.total, expected.length);
+    const [last] = await model.rows(model.total - 1, model.total);
+    assert.equal(last?.seq, EVENTS);
+    assert.match(last!.title, /^bash exited 0: slept/, 'links come back from the checkpoint too');
+  });
+
   test('events appended after opening show up, in the filter too', async () => {
     const store = new FileSessionStore(dir);
     const model = await EventLogModel.open(store, session.meta.id, { threadId: CODER, kinds: ['message'] });
