@@ -4,9 +4,8 @@ import { suiteRunLine } from '../views/supervisionEventText.ts';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { AgentOsError } from '../core/errors.ts';
-import { openQuestions } from '../core/pipeline/planQuestions.ts';
-import type { EventOfType, SessionEvent, StopReason } from '../core/events/sessionEvent.ts';
-import { foldSession, type SessionState } from '../core/session/sessionState.ts';
+import type { EventOfType, StopReason } from '../core/events/sessionEvent.ts';
+import type { SessionState } from '../core/session/sessionState.ts';
 import type { SessionService } from '../core/runtime/sessionService.ts';
 import type { SessionStore } from '../core/session/sessionStore.ts';
 import { printProgress } from './progressPrinter.ts';
@@ -102,14 +101,15 @@ export async function driveSession(input: {
 }): Promise<number> {
   const { store, sessionId, out } = input;
   const progress = new AbortController();
-  const existing = await store.read(sessionId);
-  if (input.decision.reject !== undefined && rejectionAlreadyRecorded(foldSession(sessionId, existing), existing)) {
+  // The state from the fold's checkpoint: what the driver decides from, without reading the log.
+  const { state: opened } = await readSessionState(store, sessionId);
+  if (input.decision.reject !== undefined && rejectionAlreadyRecorded(opened)) {
     // The same command ran before and was stopped after recording the rejection: it is carried out by
     // this run; the next verdict (from the new round) is the person's to judge, not this flag's.
     out('the requested changes were already recorded; continuing the session');
     input.decision = {};
   }
-  const printing = printProgress(store, sessionId, out, progress.signal, (existing.at(-1)?.seq ?? 0) + 1);
+  const printing = printProgress(store, sessionId, out, progress.signal, opened.lastSeq + 1);
   try {
     await input.run();
     for (;;) {
@@ -127,13 +127,11 @@ export async function driveSession(input: {
 
 /** The latest verdict is already rejected and no new one came yet: a run that recorded the rejection was
  * stopped before the new round ended. (Its stop reason is no guide: the run may have marked it running.) */
-function rejectionAlreadyRecorded(state: SessionState, events: readonly SessionEvent[]): boolean {
+/** The person's last answer was a rejection of the latest verdict (answers come after the verdict they answer). */
+function rejectionAlreadyRecorded(state: SessionState): boolean {
   const verdict = state.latestVerdict;
-  if (!verdict) return false;
-  let decision: string | undefined;
-  for (const e of events)
-    if (e.type === 'agent_os.approval' && e.verdict_event_id === verdict.id) decision = e.decision;
-  return decision === 'reject';
+  const approval = state.latestApproval;
+  return verdict !== undefined && approval?.verdict_event_id === verdict.id && approval.decision === 'reject';
 }
 
 async function settle(printing: Promise<void>, progress: AbortController): Promise<void> {
@@ -148,9 +146,9 @@ async function decideNext(
   input: Parameters<typeof driveSession>[0],
 ): Promise<'continue' | 'stop'> {
   if (state.stopReason?.type !== 'requires_action') return 'stop';
-  const asking = await askingCalls(input, state.stopReason.event_ids);
+  const asking = askingCalls(state, state.stopReason.event_ids);
   if (asking.length > 0) return answerToolCalls(asking, input);
-  const questions = openQuestions(await input.store.read(input.sessionId));
+  const questions = state.openQuestions;
   if (questions && state.stopReason.event_ids.includes(questions.id)) return answerQuestions(questions, input);
   const verdict = state.latestVerdict;
   const waitingOnVerdict = verdict && state.stopReason.event_ids.includes(verdict.id);
@@ -234,15 +232,12 @@ function finish(state: SessionState, out: (line: string) => void): number {
   }
 }
 
-async function askingCalls(
-  input: Parameters<typeof driveSession>[0],
-  eventIds: readonly string[],
-): Promise<EventOfType<'agent.tool_use'>[]> {
-  const events = await input.store.read(input.sessionId);
-  return events.filter(
-    (e): e is EventOfType<'agent.tool_use'> =>
-      e.type === 'agent.tool_use' && e.evaluated_permission === 'ask' && eventIds.includes(e.id),
-  );
+/** The pending calls that asked the person and that the session waits on, in log order. */
+function askingCalls(state: SessionState, eventIds: readonly string[]): EventOfType<'agent.tool_use'>[] {
+  return Object.values(state.threads)
+    .flatMap((t) => [...t.pendingToolUses.values()])
+    .filter((use) => use.evaluated_permission === 'ask' && eventIds.includes(use.id))
+    .sort((a, b) => a.seq - b.seq);
 }
 
 /** Tool calls the agent's configuration says to ask about: answered from flags, or asked on the terminal. */
