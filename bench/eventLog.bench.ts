@@ -130,8 +130,9 @@ async function measure(storeDir: string): Promise<void> {
     shown = big;
     const bigPaint = await medianFirstPaint(page, web.url, '__firstRows', openPanel);
     console.log(
-      `eventLog first paint (100k events, median of 5), including reading from disk (fresh store and model each): ${bigPaint.toFixed(0)} ms (goal < ${FIRST_PAINT_GOAL_MS} ms: ${bigPaint < FIRST_PAINT_GOAL_MS ? 'met' : 'missed'}; page cache: ${cold ?? 'dropped before each'})`,
+      `eventLog first paint (100k events, median of 5), including the read from disk by a fresh store and model: ${bigPaint.toFixed(0)} ms (target < ${FIRST_PAINT_GOAL_MS} ms)`,
     );
+    console.log(`  page cache before each: ${cold ?? 'dropped'}`);
     const ratio = bigPaint / smallPaint;
     console.log(
       `  as a ratio to the first paint of a ${SMALL_EVENTS}-event session meanwhile (${smallPaint.toFixed(0)} ms): ${times(ratio)}; ${againstBaseline('eventLog first paint 100k / 100 events', ratio)}`,
