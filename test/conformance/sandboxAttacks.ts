@@ -8,7 +8,7 @@
 // | attack                                   | OS sandbox | dev container | unconfined            |
 // |------------------------------------------|------------|---------------|-----------------------|
 // | file tools outside the folder, .git      | refused    | refused       | refused               |
-// | path races (symlink swaps) vs file tools | 0 of 200   | 0 of 200      | bash asks the person  |
+// | path races (symlink swaps) vs file tools | 0 of 600   | 0 of 600      | bash asks the person  |
 // | git objects, refs, config, hooks         | unchanged  | unchanged     | bash asks the person  |
 // | other sessions, the store                | unreachable| unreachable   | bash asks the person  |
 // | home, env keys, /proc, network, remote   | unreachable| unreachable   | bash asks the person  |
@@ -136,7 +136,7 @@ export function sandboxAttacks(kind: AttackedKind): void {
       judge(world, before0, 'file tools');
     });
 
-    shellAttack('path races against every file tool: 200 tries, 0 successes', async () => {
+    shellAttack('path races against every file tool: 600 tries, 0 successes', async () => {
       const sandbox = await open('sesn_race');
       const targets = [
         join(world.repo.work, '.git'),
@@ -150,12 +150,13 @@ export function sandboxAttacks(kind: AttackedKind): void {
       // A background loop swaps t between a folder and a symlink to the person's git dir, home secrets,
       // checkout and the store.
       const loop =
-        `python3 - <<'PY' &\nimport os, time\nend = time.time() + 60\nos.makedirs('d', exist_ok=True)\n` +
+        `python3 - <<'PY' &\nimport os, time\nend = time.time() + 300\nos.makedirs('d', exist_ok=True)\n` +
         `while time.time() < end:\n` +
         `    for target in ${JSON.stringify(targets)}:\n` +
         `        try:\n            os.symlink(target, 'l.tmp'); os.replace('l.tmp', 't')\n        except OSError: pass\n` +
-        `        try:\n            os.replace('d', 't') if not os.path.islink('t') else (os.remove('t'), os.makedirs('t', exist_ok=True))\n        except OSError: os.makedirs('d', exist_ok=True)\nPY\necho started`;
-      assert.match((await bash(sandbox, loop)).content, /started/);
+        `        try:\n            os.replace('d', 't') if not os.path.islink('t') else (os.remove('t'), os.makedirs('t', exist_ok=True))\n        except OSError: os.makedirs('d', exist_ok=True)\nPY\necho started $!`;
+      const loopPid = /started (\d+)/.exec((await bash(sandbox, loop)).content)?.[1];
+      assert.ok(loopPid, 'the loop started');
       let landed = 0;
       const files = ['config', 'id_ed25519', 'secret.env', 'events.jsonl'];
       for (let i = 0; i < 200; i++) {
@@ -173,8 +174,29 @@ export function sandboxAttacks(kind: AttackedKind): void {
         const outcome = await run(sandbox, tool, input);
         if (Object.values(CANARY).some((c) => outcome.content.includes(c))) landed++;
       }
-      await bash(sandbox, 'kill %1 2>/dev/null; true');
+      await bash(sandbox, `kill ${loopPid}; wait ${loopPid}; true`);
+      // Then as tight as a loop gets, on one target: t is a folder holding a harmless id_ed25519, then a
+      // symlink to the person's ~/.ssh, four renames a round (file tools that check a path and then use it on
+      // the host lose about 1 read in 50 to it).
+      const ssh = JSON.stringify(join(world.home, '.ssh'));
+      const tight =
+        `rm -rf t d l; python3 - <<'PY' &\nimport os, time\nos.makedirs('d', exist_ok=True)\nopen('d/id_ed25519', 'w').write('harmless')\n` +
+        `os.symlink(${ssh}, 'l'); os.rename('d', 't')\nend = time.time() + 300\nwhile time.time() < end:\n` +
+        `    os.rename('t', 'd'); os.rename('l', 't'); os.rename('t', 'l'); os.rename('d', 't')\nPY\n` +
+        // Under load python takes a while to start: the reads begin once it has made its files.
+        'p=$!; for i in $(seq 200); do [ -e d/id_ed25519 ] || [ -e t/id_ed25519 ] && break; sleep 0.05; done; echo started $p';
+      const tightPid = /started (\d+)/.exec((await bash(sandbox, tight)).content)?.[1];
+      assert.ok(tightPid, 'the tight loop started');
+      let harmless = 0;
+      for (let i = 0; i < 400; i++) {
+        const outcome = await run(sandbox, 'read', { file_path: 't/id_ed25519' });
+        if (outcome.content.includes(CANARY.ssh)) landed++;
+        if (outcome.content.includes('harmless')) harmless++;
+      }
+      const stopped = await bash(sandbox, `kill ${tightPid} && wait ${tightPid}; echo "exit $?"`);
+      assert.match(stopped.content, /exit 143/, 'the tight loop ran until it was stopped');
       assert.equal(landed, 0);
+      assert.ok(harmless > 0, 'the race ran: some reads saw the folder’s own file');
       judge(world, before0, 'path races');
     });
 
