@@ -3,7 +3,8 @@
 // (attackedWorld.ts) — their repository (config, hooks, refs, objects, `git status`/`git commit` firing
 // nothing planted), their remote, their home's canaries, the store and other sessions, their loopback
 // listener, processes left alive — never by our messages. Every sandbox kind calls `sandboxAttacks` from
-// test/sandbox/attackConformance.test.ts. What each kind is promised:
+// test/sandbox/attackConformance.test.ts (a dev container where the OS sandbox does not work from
+// test/devcontainer/hostFileToolsAttacks.test.ts). What each kind is promised:
 //
 // | attack                                   | OS sandbox | dev container | unconfined            |
 // |------------------------------------------|------------|---------------|-----------------------|
@@ -38,6 +39,8 @@ export interface AttackedKind {
   available(): Promise<{ skip: string } | { env: NodeJS.ProcessEnv }>;
   /** What the person's repository needs for the kind (a dev container configuration). */
   files?: Record<string, string>;
+  /** As on a machine where the OS sandbox does not work (a dev container's file tools then run on the host). */
+  withoutOsSandbox?: boolean;
 }
 
 const ALL = [...BUILTIN_TOOL_NAMES];
@@ -89,7 +92,12 @@ export function sandboxAttacks(kind: AttackedKind): void {
       environment = personsEnvironment(world);
       const env = { ...process.env, ...availability.env };
       sandboxes = chosenSessionSandboxes(
-        await chooseSandbox({ setting: kind.setting, repository: world.repo.work, env }),
+        await chooseSandbox({
+          setting: kind.setting,
+          repository: world.repo.work,
+          env,
+          ...(kind.withoutOsSandbox ? { osSandboxAvailable: false } : {}),
+        }),
         { storageDir: join(world.storeDir, '.worktrees'), repository: world.repo.work, env },
       );
       if (kind.ownShell) {

@@ -2,7 +2,7 @@
 // `@devcontainers/cli` on one of the session's repositories (its own, a clean room, a child: never the
 // person's checkout). `bash` is a persistent shell through `devcontainer exec`; the file tools run in a tool
 // server inside the host's OS sandbox, confined to the mounted folder (confinedFileTools.ts), or, where no OS
-// sandbox works, on the host confined by path. Each repository gets its own containers. Containers are found
+// sandbox works, on the host confined by path with the folder's containers paused (folderFreezer.ts). Each repository gets its own containers. Containers are found
 // again by their labels, so a woken session gets its container back, or an identical one made from the
 // configuration saved when the session first opened it. A container runs only while a sandbox is open on it
 // (containerOccupancy.ts): nothing an agent started there outlives its sandbox.
@@ -28,6 +28,7 @@ import type { DisposableFileTools, FileToolsRequest } from './confinedFileTools.
 import { inspectWorktreeGit, prepareGitMounts } from './gitMounts.ts';
 import { ContainerOccupancy } from './containerOccupancy.ts';
 import { ContainerShells } from './containerShells.ts';
+import { FolderFreezer, frozenFileTools } from './folderFreezer.ts';
 import {
   containerIdLabels,
   engineEnv,
@@ -87,6 +88,7 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
   private readonly cli: DevcontainerCli;
   private readonly open_ = new Map<string, Set<DevcontainerSandbox>>();
   private readonly occupancy: ContainerOccupancy;
+  private readonly freezers = new Map<string, FolderFreezer>();
   /** One `devcontainer up` (or stop) at a time per container identity, so two threads never make two
    * containers and a container is never stopped under a sandbox opening on it. */
   private readonly queue = new Map<string, Promise<unknown>>();
@@ -109,6 +111,17 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
   /** True when a repository (or worktree) at `root` has a dev container configuration. */
   hasConfig(root: string): boolean {
     return findDevcontainerConfig(root, this.options.configPath) !== undefined;
+  }
+
+  /** One per folder: its file tools' calls take turns pausing the containers on it. */
+  private freezerOf(worktree: string): FolderFreezer {
+    let freezer = this.freezers.get(worktree);
+    if (!freezer)
+      this.freezers.set(
+        worktree,
+        (freezer = new FolderFreezer(this.docker, { [STORE_LABEL]: this.store, 'agent-os.worktree': worktree })),
+      );
+    return freezer;
   }
 
   private sessionDir(sessionId: string): string {
@@ -180,7 +193,10 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
           readOnly,
           displayRoot: up.remoteWorkspaceFolder,
         })
-      : createFileTools({ root: worktree, readOnly, displayRoot: up.remoteWorkspaceFolder });
+      : frozenFileTools(
+          createFileTools({ root: worktree, readOnly, displayRoot: up.remoteWorkspaceFolder }),
+          this.freezerOf(worktree),
+        );
     const mountedReadOnly = readOnly && !isCleanRoom(request.sessionId);
     const execRequest = {
       containerId: up.containerId,
@@ -194,7 +210,9 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
       `network ${request.network ? 'on' : 'off'}`,
       mountedReadOnly ? 'files read-only' : 'files writable',
       '.git read-only',
-      this.options.fileTools ? 'file tools in the OS sandbox' : 'file tools on the host, confined by path',
+      this.options.fileTools
+        ? 'file tools in the OS sandbox'
+        : 'file tools on the host, the container paused meanwhile',
       ...(saved.dropped.length ? [`left out of devcontainer.json: ${saved.dropped.join('; ')}`] : []),
     ].join(' · ');
     const shells = new ContainerShells(up.containerId, this.docker, (pidFile) =>
