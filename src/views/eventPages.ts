@@ -7,8 +7,9 @@ import type { SessionStore } from '../core/session/sessionStore.ts';
 
 /** Events per page: the unit read from disk and cached. */
 export const EVENTS_PER_PAGE = 256;
-/** Pages kept decoded; the least recently used goes first. */
-const DEFAULT_CACHED_PAGES = 48;
+/** Pages kept decoded; the least recently used goes first. 4096 events: a few screens around the viewport and
+ * the look-back before them, ~10 MB of realistic events (2.5 KB on average), 80 MB if every one were 20 KB. */
+const DEFAULT_CACHED_PAGES = 16;
 
 export type PageSource = Pick<SessionStore, 'readPage'>;
 
