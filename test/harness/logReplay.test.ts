@@ -52,6 +52,16 @@ for (const name of corpus) {
     }
   });
 
+  test(`${name}: where workspaces are recorded, no thread runs a tool before its own`, () => {
+    const events = load(name).events;
+    if (!events.some((e) => e.type === 'agent_os.thread_workspace')) return; // an older log: chosen on wake
+    const recorded = new Set<string>();
+    for (const e of events) {
+      if (e.type === 'agent_os.thread_workspace') recorded.add(e.session_thread_id);
+      if (e.type === 'agent.tool_use') assert.ok(recorded.has(e.thread), `${name} seq ${e.seq}: no workspace yet`);
+    }
+  });
+
   test(`${name}: the stepper asks for each step the harness took`, () => {
     const { events, agents } = load(name);
     let state: SessionState = initialSessionState('replay');

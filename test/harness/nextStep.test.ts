@@ -2,12 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AssistantBlock, EventInput, SessionEvent } from '../../src/core/events/sessionEvent.ts';
-import { EVENT_SCHEMA_VERSION } from '../../src/core/events/sessionEvent.ts';
 import { nextStep, wakeSteps, type DelegationRun } from '../../src/core/harness/nextStep.ts';
 import { foldThreadFacts } from '../../src/core/harness/threadFacts.ts';
 import { INTERRUPTED_BEFORE_RUN, INTERRUPTED_OUTCOME_UNKNOWN } from '../../src/core/harness/toolResults.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { resolveToolset, type ResolvedToolConfig } from '../../src/core/tools/toolConfig.ts';
+import { logOf } from '../support/eventLog.ts';
 
 const T = 'sthr_main';
 const allTools = resolveToolset({ type: 'agent_toolset_20260401' });
@@ -16,20 +16,6 @@ const askBash = resolveToolset({
   configs: [{ name: 'bash', permission_policy: { type: 'always_ask' } }],
 });
 const noBash = resolveToolset({ type: 'agent_toolset_20260401', configs: [{ name: 'bash', enabled: false }] });
-
-/** A log built row by row: each input gets the envelope the store would give it. */
-function logOf(...inputs: EventInput[]): SessionEvent[] {
-  return inputs.map(
-    (e, i) =>
-      ({
-        ...e,
-        id: `sevt_${i + 1}`,
-        seq: i + 1,
-        processed_at: '2026-01-01T00:00:00Z',
-        schema_version: EVENT_SCHEMA_VERSION,
-      }) as SessionEvent,
-  );
-}
 
 const created: EventInput = {
   type: 'session.thread_created',

@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AssistantBlock, EventInput, SessionEvent } from '../../src/core/events/sessionEvent.ts';
-import { EVENT_SCHEMA_VERSION } from '../../src/core/events/sessionEvent.ts';
 import { nextStep, wakeSteps } from '../../src/core/harness/nextStep.ts';
 import { DEFAULT_LOOP_LIMITS, detectLoop } from '../../src/core/harness/runaway.ts';
 import type { Step } from '../../src/core/harness/step.ts';
@@ -13,23 +12,11 @@ import { HALTED_BEFORE_RUN } from '../../src/core/harness/toolResults.ts';
 import { foldPlanSteps, stepRunEvents } from '../../src/core/pipeline/planSteps.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { resolveToolset } from '../../src/core/tools/toolConfig.ts';
+import { logOf } from '../support/eventLog.ts';
 
 const T = 'sthr_coder';
 const P = 'sthr_planner';
 const tools = resolveToolset({ type: 'agent_toolset_20260401' });
-
-function logOf(...inputs: EventInput[]): SessionEvent[] {
-  return inputs.map(
-    (e, i) =>
-      ({
-        ...e,
-        id: `sevt_${i + 1}`,
-        seq: i + 1,
-        processed_at: '2026-01-01T00:00:00Z',
-        schema_version: EVENT_SCHEMA_VERSION,
-      }) as SessionEvent,
-  );
-}
 
 const plan: EventInput = {
   type: 'agent_os.plan_submitted',

@@ -2,30 +2,18 @@
 // a wake does with `agent_os.thread_workspace` (use it, choose anew, refuse it) is decided from these.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EVENT_SCHEMA_VERSION, SessionEvent, type EventInput } from '../../src/core/events/sessionEvent.ts';
+import { SessionEvent, type EventInput } from '../../src/core/events/sessionEvent.ts';
 import { workspaceDecision, type WorkspaceDecision } from '../../src/core/harness/threadWorkspace.ts';
 import { workspaceNeedOf } from '../../src/core/pipeline/roles.ts';
 import type { SandboxWorkspace } from '../../src/core/sandbox/sandbox.ts';
 import type { WorkspaceNeed } from '../../src/core/sandbox/sessionSandboxes.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
+import { logOf } from '../support/eventLog.ts';
 
 const T = 'sthr_reviewer';
 const OTHER = 'sthr_coder_2';
 const COMMIT = 'a'.repeat(40);
 const NEWER = 'b'.repeat(40);
-
-function logOf(...inputs: EventInput[]): SessionEvent[] {
-  return inputs.map(
-    (e, i) =>
-      ({
-        ...e,
-        id: `sevt_${i + 1}`,
-        seq: i + 1,
-        processed_at: '2026-01-01T00:00:00Z',
-        schema_version: EVENT_SCHEMA_VERSION,
-      }) as SessionEvent,
-  );
-}
 
 const created = (thread: string, agent: string, key?: string): EventInput => ({
   type: 'session.thread_created',

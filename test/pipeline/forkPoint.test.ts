@@ -1,9 +1,9 @@
 // The fork point's table: a log in, where a fork's files start and which calls they lack. No git, no HTTP.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { EventInput, SessionEvent } from '../../src/core/events/sessionEvent.ts';
-import { EVENT_SCHEMA_VERSION } from '../../src/core/events/sessionEvent.ts';
+import type { EventInput } from '../../src/core/events/sessionEvent.ts';
 import { findForkPoint, forkedEvent, forkNote } from '../../src/core/pipeline/sessionFork.ts';
+import { logOf } from '../support/eventLog.ts';
 
 const P = 'sthr_coord';
 const C = 'sthr_coder';
@@ -12,18 +12,6 @@ const R = 'sthr_reviewer';
 const SHA1 = 'a'.repeat(40);
 const SHA2 = 'b'.repeat(40);
 
-function logOf(...inputs: EventInput[]): SessionEvent[] {
-  return inputs.map(
-    (e, i) =>
-      ({
-        ...e,
-        id: `sevt_${i + 1}`,
-        seq: i + 1,
-        processed_at: '2026-01-01T00:00:00Z',
-        schema_version: EVENT_SCHEMA_VERSION,
-      }) as SessionEvent,
-  );
-}
 const thread = (id: string, agent: string, key?: string): EventInput => ({
   type: 'session.thread_created',
   thread: id,
