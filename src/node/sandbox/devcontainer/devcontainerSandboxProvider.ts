@@ -345,11 +345,16 @@ export class DevcontainerSandboxProvider implements SandboxProvider {
    * (through its owner) its folder. */
   async removeSession(sessionId: string): Promise<void> {
     // A session's clean rooms and children go with it: nothing else would remove their containers.
-    const mine = await this.docker.containersByLabel({ [STORE_LABEL]: this.store, [SESSION_LABEL]: undefined });
-    const containers = mine.filter((c) => c.sessionId === sessionId || owningSession(c.sessionId) === sessionId);
+    const ofSession = async () =>
+      (await this.docker.containersByLabel({ [STORE_LABEL]: this.store, [SESSION_LABEL]: undefined })).filter(
+        (c) => c.sessionId === sessionId || owningSession(c.sessionId) === sessionId,
+      );
+    const containers = await ofSession();
     const names = new Set([sessionId, ...containers.map((c) => c.sessionId)]);
     for (const name of names) await this.disposeOpen(name);
-    await this.docker.remove(containers.map((c) => c.id));
+    // Listed again once its sandboxes are closed: one opening while the first list was made is there now.
+    const ids = new Set([...containers, ...(await ofSession())].map((c) => c.id));
+    await this.docker.remove([...ids]);
     for (const name of names) await rm(this.sessionDir(name), { recursive: true, force: true });
     await this.options.worktrees.removeSession?.(sessionId);
   }
