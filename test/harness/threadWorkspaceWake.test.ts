@@ -19,7 +19,11 @@ const show = (command: string) => ({ content: [{ type: 'tool_use', name: 'bash',
 /** The first turn, refused once (a 400: the session stops resumable), then served to the wake. */
 const refusedOnce = (command: string) => ({ ...show(command), faults: [{ kind: 'invalid_request' }] });
 const done = { content: [{ type: 'text', text: 'Reviewed.' }] };
-const git = (dir: string, ...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }).trim();
+/** Git as the person runs it, with an identity of its own: a bare machine has none configured. */
+const git = (dir: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=Person', '-c', 'user.email=person@example.com', '-C', dir, ...args], {
+    encoding: 'utf8',
+  }).trim();
 
 /** The sandboxes `auto` chooses, counting how often a thread's workspace is chosen. */
 function countingSandboxes(counts: { chosen: number }) {
