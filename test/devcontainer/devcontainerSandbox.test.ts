@@ -10,7 +10,7 @@ import type {
   DevcontainerSandbox,
   DevcontainerSandboxProvider,
 } from '../../src/node/sandbox/devcontainer/devcontainerSandboxProvider.ts';
-import { pruneOrphanContainers } from '../../src/node/sandbox/devcontainer/sessionContainers.ts';
+import { pruneOrphanContainers, STORE_LABEL, storeId } from '../../src/node/sandbox/devcontainer/sessionContainers.ts';
 import { acquireEngine, BASE_IMAGE, type Engine } from './dockerEngine.ts';
 import { fixtureProvider, fixtureRepositories, git, makeFixtureRepo, type FixtureRepo } from './fixtureRepo.ts';
 
@@ -282,8 +282,18 @@ describe('dev container sandbox (real Docker engine)', () => {
     const other = (await provider.open(request('s2'))) as DevcontainerSandbox;
     await other.dispose();
     const worktree = sandbox.workdir;
+    // This store's containers of a session only: the engine is shared with other stores' tests.
+    const ofSession = (id: string) =>
+      docker(
+        'ps',
+        '-aq',
+        '--filter',
+        `label=${STORE_LABEL}=${storeId(path.join(fixture.storageDir, 'devcontainer'))}`,
+        '--filter',
+        `label=agent-os.session=${id}`,
+      );
     await provider.removeSession('s1');
-    assert.equal(docker('ps', '-aq', '--filter', 'label=agent-os.session=s1'), '');
+    assert.equal(ofSession('s1'), '');
     assert.equal(existsSync(worktree), false);
 
     const keep = (await provider.open(request('s3'))) as DevcontainerSandbox;
@@ -301,7 +311,7 @@ describe('dev container sandbox (real Docker engine)', () => {
       ['s3'],
     );
     assert.deepEqual(removed, [other.containerId]);
-    assert.equal(docker('ps', '-aq', '--filter', 'label=agent-os.session=s2'), '');
-    assert.notEqual(docker('ps', '-aq', '--filter', 'label=agent-os.session=s3'), '');
+    assert.equal(ofSession('s2'), '');
+    assert.notEqual(ofSession('s3'), '');
   });
 });

@@ -136,9 +136,11 @@ describe('dev container sessions through chosenSessionSandboxes (real engine)', 
     assert.equal(existsSync(path.join(session.workdir, 'lib.sh')), true, "the Coder's files are untouched");
 
     await sandboxes.removeSession('cr1');
+    // This store's containers only: the engine is shared with other stores' tests.
+    const store = `label=${STORE_LABEL}=${storeId(devcontainerStateDir(fixture.storageDir))}`;
     for (const name of ['cr1', `cr1-clean-${commit.slice(0, 12)}`])
       assert.equal(
-        docker('ps', '-aq', '--filter', `label=agent-os.session=${name}`),
+        docker('ps', '-aq', '--filter', store, '--filter', `label=agent-os.session=${name}`),
         '',
         `${name}: its containers are gone`,
       );
