@@ -7,7 +7,7 @@ import { foldThreadFacts } from '../../src/core/harness/threadFacts.ts';
 import { INTERRUPTED_BEFORE_RUN, INTERRUPTED_OUTCOME_UNKNOWN } from '../../src/core/harness/toolResults.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { resolveToolset, type ResolvedToolConfig } from '../../src/core/tools/toolConfig.ts';
-import { logOf } from '../support/eventLog.ts';
+import { logOf, modelTurn } from '../support/eventLog.ts';
 
 const T = 'sthr_main';
 const allTools = resolveToolset({ type: 'agent_toolset_20260401' });
@@ -25,15 +25,7 @@ const created: EventInput = {
   parent_thread_id: null,
 };
 const ask = (text: string): EventInput => ({ type: 'user.message', thread: T, content: [{ type: 'text', text }] });
-const turn = (...content: AssistantBlock[]): EventInput => ({
-  type: 'span.model_request_end',
-  thread: T,
-  model_request_start_id: 'sevt_x',
-  is_error: false,
-  cost_usd: 0,
-  model_usage: { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
-  content,
-});
+const turn = (...content: AssistantBlock[]): EventInput => modelTurn(T, ...content);
 const call = (id: string, name = 'bash', input: unknown = { command: 'ls' }): AssistantBlock => ({
   type: 'tool_use',
   id,

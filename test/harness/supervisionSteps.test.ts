@@ -12,7 +12,7 @@ import { HALTED_BEFORE_RUN } from '../../src/core/harness/toolResults.ts';
 import { foldPlanSteps, stepRunEvents } from '../../src/core/pipeline/planSteps.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { resolveToolset } from '../../src/core/tools/toolConfig.ts';
-import { logOf } from '../support/eventLog.ts';
+import { logOf, modelTurn } from '../support/eventLog.ts';
 
 const T = 'sthr_coder';
 const P = 'sthr_planner';
@@ -36,15 +36,7 @@ const ask = (text = 'carry out the plan'): EventInput => ({
   from_session_thread_id: 'sthr_c',
   content: [{ type: 'text', text }],
 });
-const turn = (...content: AssistantBlock[]): EventInput => ({
-  type: 'span.model_request_end',
-  thread: T,
-  model_request_start_id: 'sevt_x',
-  is_error: false,
-  cost_usd: 0,
-  model_usage: { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
-  content,
-});
+const turn = (...content: AssistantBlock[]): EventInput => modelTurn(T, ...content);
 const call = (id: string, name: string, input: unknown): AssistantBlock => ({ type: 'tool_use', id, name, input });
 const complete = (id: string, step: string): AssistantBlock => call(id, 'complete_step', { step_id: step });
 const recorded = (

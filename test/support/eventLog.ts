@@ -1,5 +1,10 @@
 // A log built row by row for the pure tables: each input gets the envelope the store would give it.
-import { EVENT_SCHEMA_VERSION, type EventInput, type SessionEvent } from '../../src/core/events/sessionEvent.ts';
+import {
+  EVENT_SCHEMA_VERSION,
+  type AssistantBlock,
+  type EventInput,
+  type SessionEvent,
+} from '../../src/core/events/sessionEvent.ts';
 
 export function logOf(...inputs: EventInput[]): SessionEvent[] {
   return inputs.map(
@@ -12,4 +17,17 @@ export function logOf(...inputs: EventInput[]): SessionEvent[] {
         schema_version: EVENT_SCHEMA_VERSION,
       }) as SessionEvent,
   );
+}
+
+/** A model turn of `thread` that ended with `content` (one token each way, no cost). */
+export function modelTurn(thread: string, ...content: AssistantBlock[]): EventInput {
+  return {
+    type: 'span.model_request_end',
+    thread,
+    model_request_start_id: 'sevt_x',
+    is_error: false,
+    cost_usd: 0,
+    model_usage: { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    content,
+  };
 }
