@@ -1,11 +1,14 @@
 // Ctrl-C (SIGINT) or SIGTERM while the pipeline runs: the CLI stops cleanly with 130/143, the session is
-// left to be resumed, and `resume --approve` finishes it with one pull request.
+// left to be resumed, and `resume --approve` finishes it with one pull request. The signal lands wherever
+// the run is by then (any of the Coder's calls, or later), so the script is the crash tests' one: the
+// demo's edit, cut off, is answered "outcome unknown" and the scripted Coder cannot look and redo it as
+// a model would (seen on a bare machine: its step 1 failed its validation and the script ran out).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { foldSession } from '../../src/core/session/sessionState.ts';
-import { demoModelScript } from '../../src/testkit/demo/demoScript.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { cliEnv, startCli } from '../support/cliProcess.ts';
+import { crashScript } from '../crash/pipelineCrashSession.ts';
 import { ALLOW_SCRIPTED_COMMANDS, show, startCliWorld } from './cliWorld.ts';
 
 for (const [signal, code] of [
@@ -13,7 +16,7 @@ for (const [signal, code] of [
   ['SIGTERM', 143],
 ] as const) {
   test(`${signal} while the Coder works: exit ${code}, nothing lost; resume --approve opens one pull request`, async () => {
-    const world = await startCliWorld(demoModelScript());
+    const world = await startCliWorld(crashScript());
     try {
       const run = startCli(
         ['run', '--issue', world.issueRef, '--approve', ...ALLOW_SCRIPTED_COMMANDS, ...world.flags],

@@ -4,6 +4,7 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { ToolCall, ToolOutcome } from '../../core/sandbox/sandbox.ts';
+import { INTERRUPTED_BEFORE_RUN, INTERRUPTED_OUTCOME_UNKNOWN } from '../../core/harness/toolResults.ts';
 import { killProcessGroup } from './bashSession.ts';
 import type { FileTools } from './fileTools.ts';
 import { parseResponse } from './toolServerProtocol.ts';
@@ -70,9 +71,14 @@ export class ToolServerClient implements FileTools {
     }
     const id = this.nextId++;
     return new Promise<ToolOutcome>((resolve) => {
+      let sent = false;
       const onAbort = (): void => {
         this.pending.delete(id);
-        resolve({ content: `${call.name}: interrupted`, is_error: true });
+        // Once sent, the server may still carry the call out: the model is told so, not that nothing happened.
+        resolve({
+          content: sent ? `${call.name}: ${INTERRUPTED_OUTCOME_UNKNOWN}` : `${call.name}: ${INTERRUPTED_BEFORE_RUN}`,
+          is_error: true,
+        });
       };
       this.pending.set(id, {
         resolve: (outcome) => {
@@ -82,6 +88,7 @@ export class ToolServerClient implements FileTools {
       });
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
+      sent = true;
       child.stdin.write(`${JSON.stringify({ id, name: call.name, input: call.input })}\n`);
     });
   }
