@@ -2,15 +2,21 @@
 // The page is the real webview bundle and page (eventLogHtml) served from 127.0.0.1; its
 // `acquireVsCodeApi` is the webview's own contract, answered by the real host-side model
 // (EventLogModel) over the real protocol — the same messages EventLogPanel exchanges in VS Code.
-// Each first paint of the big session opens a fresh model on a fresh file store when the page says
-// `ready`, as a panel does: the figure includes reading the log from the file (its fold checkpoint and
-// the last page, through the store's index), with the page cache dropped first where that is allowed.
+// Each first paint of the big session opens a fresh model on a fresh file store and writes the page with
+// its first rows and summary inside (InitialPage), as a panel does: the figure includes reading the log from
+// the file (its fold checkpoint and the last page, through the store's index), with the page cache dropped
+// first where that is allowed.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSessionStore } from '../src/node/session/fileSessionStore.ts';
 import type { SessionMeta } from '../src/core/session/sessionStore.ts';
-import { ALL_KINDS_FILTER, parseWebviewMessage, type HostMessage } from '../src/shared/eventLogProtocol.ts';
+import {
+  ALL_KINDS_FILTER,
+  parseWebviewMessage,
+  type HostMessage,
+  type InitialPage,
+} from '../src/shared/eventLogProtocol.ts';
 import { EventLogModel } from '../src/views/eventLogModel.ts';
 import { benchSession, medianFirstPaint, SMALL_EVENTS } from './support/benchSession.ts';
 import { dropCaches } from './support/pageCache.ts';
@@ -79,7 +85,7 @@ async function measure(storeDir: string): Promise<void> {
   let shown: SessionMeta = small;
   let model: EventLogModel | undefined;
   let opening: Promise<EventLogModel> | undefined;
-  // As a panel does when it is created: the log is opened while the page loads (a fresh store and model).
+  // As a panel does when it is created: the log is opened, then the page is written (a fresh store and model).
   const openPanel = (): void => {
     model?.close();
     model = undefined;
@@ -87,7 +93,13 @@ async function measure(storeDir: string): Promise<void> {
     opening = EventLogModel.open(new FileSessionStore(storeDir), shown.id, ALL_KINDS_FILTER);
   };
   // The host side of the protocol, as EventLogPanel answers it.
+  let pages = 0;
   const web = await openWebviewPage({
+    // As a panel writes its page once the log is open: with the first rows and the summary inside.
+    async initialData(): Promise<InitialPage> {
+      const opened = await (opening ?? Promise.reject(new Error('the page was asked for before a panel opened')));
+      return { pageId: `bench-${++pages}`, init: await opened.init(shown, false, true, undefined) };
+    },
     entry: 'src/webview/eventLog/main.ts',
     style: 'media/eventLog/eventLog.css',
     viewport: { width: 1200, height: 900 },
@@ -97,15 +109,12 @@ async function measure(storeDir: string): Promise<void> {
       if (msg.type === 'ready') {
         const opened = await (opening ?? Promise.reject(new Error('the page loaded before a panel opened')));
         model = opened;
-        await page.send({
-          type: 'init',
-          sessionId: shown.id,
-          filter: opened.filter,
-          generation: opened.generation,
-          total: opened.total,
-          summary: await opened.summary(shown, false),
-          initialRows: await opened.initialRows(msg.follow ?? true, msg.anchorIndex),
-        } satisfies HostMessage);
+        if (msg.shownGeneration === opened.generation) {
+          await page.send({ type: 'total', generation: opened.generation, total: opened.total } satisfies HostMessage);
+          await page.send({ type: 'summary', summary: await opened.summary(shown, false) } satisfies HostMessage);
+        } else {
+          await page.send(await opened.init(shown, false, msg.follow ?? true, msg.anchorIndex));
+        }
         void opened.whenIndexed();
       } else if (msg.type === 'requestRows' && model && msg.generation === model.generation) {
         await page.send({

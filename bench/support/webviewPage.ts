@@ -34,6 +34,9 @@ export async function openWebviewPage(options: {
   onMessage(raw: unknown, page: WebviewPage): Promise<void>;
   /** Called when the page itself is asked for: where a panel starts its host work (reading the log). */
   onNavigate?(): void;
+  /** What the page carries (eventLogHtml's `initialData`), awaited before the page is sent, as a panel
+   * writes its HTML once it has it. */
+  initialData?(): Promise<unknown>;
   initScript?: string;
   viewport?: { width: number; height: number };
 }): Promise<WebviewPage> {
@@ -60,16 +63,25 @@ export async function openWebviewPage(options: {
     if (path === '/') {
       options.onNavigate?.();
       const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(
-        eventLogHtml({
-          cspSource: origin,
-          nonce: 'benchnonce',
-          scriptUri: '/page.js',
-          styleUri: '/page.css',
-          codiconsUri: '/codicon.css',
-          title: 'bench',
-        }),
+      void (options.initialData?.() ?? Promise.resolve(undefined)).then(
+        (initialData) => {
+          res.writeHead(200, { 'content-type': 'text/html' });
+          res.end(
+            eventLogHtml({
+              cspSource: origin,
+              nonce: 'benchnonce',
+              scriptUri: '/page.js',
+              styleUri: '/page.css',
+              codiconsUri: '/codicon.css',
+              title: 'bench',
+              initialData,
+            }),
+          );
+        },
+        (error: unknown) => {
+          console.error(error);
+          res.writeHead(500).end();
+        },
       );
       return;
     }
@@ -113,13 +125,16 @@ export async function openWebviewPage(options: {
   await page.exposeFunction('__hostReceive', (raw: unknown) => options.onMessage(raw, handle));
   // tsx compiles benches with keepNames: functions handed to the page call its `__name` helper.
   await page.addInitScript({ content: 'window.__name = (f) => f;' });
+  // A navigation is a new panel; a reload is its page loaded again from the same HTML (a hidden webview
+  // shown again), whose state outlives it as a webview's does (kept in the tab's session storage).
   await page.addInitScript(() => {
     const w = window as unknown as Record<string, unknown>;
-    let state: unknown;
+    const entry = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+    if (entry?.type !== 'reload') sessionStorage.removeItem('webviewState');
     w['acquireVsCodeApi'] = () => ({
       postMessage: (m: unknown) => void (w['__hostReceive'] as (m: unknown) => Promise<void>)(m),
-      getState: () => state,
-      setState: (s: unknown) => (state = s),
+      getState: (): unknown => JSON.parse(sessionStorage.getItem('webviewState') ?? 'null') ?? undefined,
+      setState: (s: unknown) => sessionStorage.setItem('webviewState', JSON.stringify(s)),
     });
   });
   if (options.initScript) await page.addInitScript({ content: options.initScript });

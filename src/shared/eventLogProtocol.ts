@@ -140,18 +140,31 @@ export const ALL_KINDS_FILTER: RowFilter = { threadId: null, kinds: [...EVENT_KI
 
 // ---- host → webview ---------------------------------------------------------------------------
 
+/** Everything the page shows at first: sent on `ready`, and carried by the page's HTML (InitialPage). */
+export const InitMessage = z.object({
+  type: z.literal('init'),
+  sessionId: z.string(),
+  filter: RowFilter,
+  /** Bumped whenever the filtered list changes other than by appending; stale replies are dropped. */
+  generation: z.int().check(z.nonnegative()),
+  total: z.int().check(z.nonnegative()),
+  summary: SessionSummary,
+  /** The rows the page shows first (the end when following), saving a round trip before first paint. */
+  initialRows: z.optional(z.object({ start: z.int().check(z.nonnegative()), rows: z.array(EventRow) })),
+});
+export type InitMessage = z.infer<typeof InitMessage>;
+
+/** What a panel's HTML carries (a JSON script element), so the first rows are drawn without waiting for a
+ * message: the `init` the host had when it wrote the page, and an id for that page. A webview without
+ * retained context reloads the same HTML when it is shown again; the page keeps the id in its UI state and
+ * so knows the data is from an earlier load (stale), and asks with a plain `ready` instead. */
+export const InitialPage = z.object({ pageId: z.string(), init: InitMessage });
+export type InitialPage = z.infer<typeof InitialPage>;
+/** The id of the page's element that holds its initial data (eventLogHtml's `initialData`). */
+export const INITIAL_DATA_ID = 'initial-data';
+
 export const HostMessage = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('init'),
-    sessionId: z.string(),
-    filter: RowFilter,
-    /** Bumped whenever the filtered list changes other than by appending; stale replies are dropped. */
-    generation: z.int().check(z.nonnegative()),
-    total: z.int().check(z.nonnegative()),
-    summary: SessionSummary,
-    /** The rows the page shows first (the end when following), saving a round trip before first paint. */
-    initialRows: z.optional(z.object({ start: z.int().check(z.nonnegative()), rows: z.array(EventRow) })),
-  }),
+  InitMessage,
   z.object({ type: z.literal('summary'), summary: SessionSummary }),
   /** The filtered list grew (live output) or was rebuilt (a new filter: new generation). */
   z.object({
@@ -202,6 +215,9 @@ export const WebviewMessage = z.discriminatedUnion('type', [
     /** Where the page will look first: the end (following), or a restored row. */
     follow: z.optional(z.boolean()),
     anchorIndex: z.optional(z.int().check(z.nonnegative())),
+    /** The page shows the `init` its HTML carried, of this generation: the host sends only what changed
+     * since it wrote the page (the total, the summary) instead of a whole `init`. */
+    shownGeneration: z.optional(z.int().check(z.nonnegative())),
   }),
   z.object({
     type: z.literal('requestRows'),
@@ -226,6 +242,8 @@ export const EventLogUiState = z.object({
   /** Index of the first visible row, and whether the view follows new output. */
   anchorIndex: z.optional(z.int().check(z.nonnegative())),
   follow: z.optional(z.boolean()),
+  /** The InitialPage whose data this page has drawn: drawn once, never again on a reload. */
+  pageId: z.optional(z.string()),
 });
 export type EventLogUiState = z.infer<typeof EventLogUiState>;
 

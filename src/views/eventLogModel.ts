@@ -14,6 +14,7 @@ import {
   MAX_ROWS_PER_REQUEST,
   PAGE_SIZE,
   type EventRow,
+  type InitMessage,
   type RowFilter,
   type SessionSummary,
   type ToolAsk,
@@ -162,6 +163,25 @@ export class EventLogModel {
     const at = follow || anchorIndex === undefined ? last : Math.min(anchorIndex, last);
     const start = Math.floor(at / PAGE_SIZE) * PAGE_SIZE;
     return { start, rows: await this.rows(start, start + PAGE_SIZE) };
+  }
+
+  /** Everything the page shows first: its HTML carries this, and a `ready` without it is answered with it. */
+  async init(
+    meta: Pick<SessionMeta, 'title'>,
+    live: boolean,
+    follow: boolean,
+    anchorIndex: number | undefined,
+  ): Promise<InitMessage> {
+    const initialRows = await this.initialRows(follow, anchorIndex);
+    return {
+      type: 'init',
+      sessionId: this.sessionId,
+      filter: this.filter,
+      generation: this.generation,
+      total: this.total,
+      summary: await this.summary(meta, live),
+      initialRows,
+    };
   }
 
   /** Position of the event `seq` in the filtered list, or undefined when the filter hides it. */

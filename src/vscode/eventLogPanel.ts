@@ -1,5 +1,6 @@
 // The Event Log webview panels: one per session (or per thread), kept across reloads by a serializer.
 // The host opens the log at its fold checkpoint, pages rows from disk as the webview asks, and follows the end.
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { describeError } from '../core/errors.ts';
 import type { SessionEvent } from '../core/events/sessionEvent.ts';
@@ -10,6 +11,7 @@ import {
   parseWebviewMessage,
   type CardAction,
   type HostMessage,
+  type InitialPage,
   type RowFilter,
   type WebviewMessage,
 } from '../shared/eventLogProtocol.ts';
@@ -64,7 +66,7 @@ export class EventLogPanels implements vscode.WebviewPanelSerializer<unknown>, v
       return;
     }
     panel.webview.options = this.options();
-    this.attach(panel, parsed.data.sessionId, parsed.data.threadId, parsed.data.filter);
+    this.attach(panel, parsed.data.sessionId, parsed.data.threadId, parsed.data);
   }
 
   /** Panels showing a session (closed when the session is deleted). */
@@ -80,10 +82,10 @@ export class EventLogPanels implements vscode.WebviewPanelSerializer<unknown>, v
     panel: vscode.WebviewPanel,
     sessionId: string,
     threadId: string | null,
-    filter?: RowFilter,
+    view: PageView = {},
   ): EventLogPanel {
     const key = panelKey(sessionId, threadId);
-    const p = new EventLogPanel(panel, this.deps, sessionId, threadId, () => this.panels.delete(key), filter);
+    const p = new EventLogPanel(panel, this.deps, sessionId, threadId, () => this.panels.delete(key), view);
     this.panels.set(key, p);
     return p;
   }
@@ -100,6 +102,9 @@ export class EventLogPanels implements vscode.WebviewPanelSerializer<unknown>, v
     };
   }
 }
+
+/** What a restored panel showed (its UI state): the page is written for it. */
+type PageView = Pick<EventLogUiState, 'filter' | 'follow' | 'anchorIndex'>;
 
 function panelKey(sessionId: string, threadId: string | null): string {
   return `${sessionId}/${threadId ?? '*'}`;
@@ -126,14 +131,9 @@ export class EventLogPanel implements vscode.Disposable {
     readonly sessionId: string,
     readonly threadId: string | null,
     private readonly onDispose: () => void,
-    filter?: RowFilter,
+    view: PageView,
   ) {
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'agentOs.svg');
-    panel.webview.html = webviewPageHtml(panel.webview, deps.extensionUri, {
-      script: 'eventLog.js',
-      style: 'eventLog/eventLog.css',
-      title: 'Event Log',
-    });
     this.disposables.push(
       receiveMessages(
         panel.webview,
@@ -145,8 +145,33 @@ export class EventLogPanel implements vscode.Disposable {
       ),
       panel.onDidDispose(() => this.dispose()),
     );
-    // The log is opened while the page loads: its first page is ready when the page asks.
-    void this.load(filter);
+    // The page is written once the log is open, with its first rows and summary inside it.
+    void this.writePage(view);
+  }
+
+  /** Sets the page's HTML, carrying what it shows first (InitialPage) when the log could be opened:
+   * the page draws its rows as soon as its script runs, and its `ready` is answered with what changed since. */
+  private async writePage(view: PageView): Promise<void> {
+    await this.load(view.filter);
+    let initialData: InitialPage | undefined;
+    const model = this.model;
+    if (model) {
+      try {
+        const live = this.deps.runtime.isLive(this.sessionId);
+        const init = await model.init(this.meta, live, view.follow ?? true, view.anchorIndex);
+        initialData = { pageId: randomUUID(), init };
+      } catch (error) {
+        // The page then asks with a plain `ready`, whose answer says what failed.
+        this.deps.log.warn(`Event Log ${this.sessionId}: first page not in the page: ${describeError(error)}`);
+      }
+    }
+    if (this.disposed) return;
+    this.panel.webview.html = webviewPageHtml(this.panel.webview, this.deps.extensionUri, {
+      script: 'eventLog.js',
+      style: 'eventLog/eventLog.css',
+      title: 'Event Log',
+      initialData,
+    });
   }
 
   reveal(): void {
@@ -197,16 +222,14 @@ export class EventLogPanel implements vscode.Disposable {
         }
         if (msg.filter && JSON.stringify(msg.filter) !== JSON.stringify(model.filter))
           await model.setFilter(msg.filter);
-        const initialRows = await model.initialRows(msg.follow ?? true, msg.anchorIndex);
-        this.post({
-          type: 'init',
-          sessionId: this.sessionId,
-          filter: model.filter,
-          generation: model.generation,
-          total: model.total,
-          summary: await model.summary(this.meta, this.deps.runtime.isLive(this.sessionId)),
-          initialRows,
-        });
+        const live = this.deps.runtime.isLive(this.sessionId);
+        if (msg.shownGeneration === model.generation) {
+          // The page drew what its HTML carried: events that came since were not sent to it.
+          this.post({ type: 'total', generation: model.generation, total: model.total });
+          this.post({ type: 'summary', summary: await model.summary(this.meta, live) });
+        } else {
+          this.post(await model.init(this.meta, live, msg.follow ?? true, msg.anchorIndex));
+        }
         await this.sendReveal(model);
         // The summary of every event (filters, links to earlier events) is read after the first paint.
         model.whenIndexed().catch((e: unknown) => this.fail(e, 'Part of the log cannot be read'));

@@ -9,7 +9,7 @@ import { eventLogHtml } from './eventLogHtml.ts';
 export function webviewPageHtml(
   webview: vscode.Webview,
   extensionUri: vscode.Uri,
-  page: { script: string; style: string; title: string },
+  page: { script: string; style: string; title: string; initialData?: unknown },
 ): string {
   const uri = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...parts)).toString();
   return eventLogHtml({
@@ -19,6 +19,7 @@ export function webviewPageHtml(
     styleUri: uri('media', ...page.style.split('/')),
     codiconsUri: uri('media', 'codicons', 'codicon.css'),
     title: page.title,
+    initialData: page.initialData,
   });
 }
 

@@ -3,12 +3,14 @@ import { describe, test } from 'node:test';
 import {
   ALL_KINDS_FILTER,
   EventLogUiState,
+  INITIAL_DATA_ID,
+  InitialPage,
   parseHostMessage,
   parseWebviewMessage,
   type HostMessage,
   type WebviewMessage,
 } from '../../src/shared/eventLogProtocol.ts';
-import { eventLogHtml } from '../../src/vscode/eventLogHtml.ts';
+import { eventLogHtml, jsonForScriptElement } from '../../src/vscode/eventLogHtml.ts';
 
 describe('Event Log message protocol', () => {
   test('accepts every webview message the page sends', () => {
@@ -89,5 +91,66 @@ describe('Event Log message protocol', () => {
     assert.doesNotMatch(html, /unsafe-(inline|eval)/);
     for (const tag of html.match(/<script[^>]*>/g) ?? []) assert.match(tag, /nonce="abc123"/);
     assert.doesNotMatch(html, /<t>/);
+  });
+
+  test('the page carries its initial data as JSON the browser never runs, whatever a model wrote', () => {
+    const hostile = {
+      title: '</script><script>alert(1)</script>',
+      comment: '<!--<script>',
+      upper: '</SCRIPT\t>',
+      separators: '\u2028\u2029 & &amp; >',
+    };
+    const html = eventLogHtml({
+      cspSource: 'https://x.vscode-cdn.net',
+      nonce: 'abc123',
+      scriptUri: 's.js',
+      styleUri: 's.css',
+      codiconsUri: 'c.css',
+      title: 'Event Log',
+      initialData: hostile,
+    });
+    const tags = html.match(/<script[^>]*>/g) ?? [];
+    assert.deepEqual(tags, [
+      `<script type="application/json" id="${INITIAL_DATA_ID}">`,
+      '<script nonce="abc123" src="s.js">',
+    ]);
+    const open = html.indexOf(tags[0]!) + tags[0]!.length;
+    const text = html.slice(open, html.indexOf('</script>', open));
+    assert.doesNotMatch(text, /[<>&\u2028\u2029]/, 'nothing in it can end the element or open a comment');
+    assert.deepEqual(JSON.parse(text), hostile, 'read back, it is the same data');
+    assert.equal(jsonForScriptElement({ a: '<' }), '{"a":"\\u003c"}');
+    assert.doesNotMatch(
+      eventLogHtml({ cspSource: 'o', nonce: 'n', scriptUri: 's', styleUri: 'c', codiconsUri: 'c', title: 't' }),
+      /application\/json/,
+      'no element without data',
+    );
+  });
+
+  test('the initial page is checked as a message is', () => {
+    const init: HostMessage = {
+      type: 'init',
+      sessionId: 'sesn_1',
+      filter: ALL_KINDS_FILTER,
+      generation: 0,
+      total: 0,
+      summary: {
+        sessionId: 'sesn_1',
+        title: 't',
+        status: 'idle',
+        costUsd: 0,
+        tokens: 0,
+        eventCount: 0,
+        threads: [],
+        toolAsks: [],
+      },
+    };
+    assert.equal(InitialPage.safeParse({ pageId: 'p', init }).success, true);
+    assert.equal(InitialPage.safeParse({ pageId: 'p', init: { ...init, type: 'rows' } }).success, false);
+    assert.equal(InitialPage.safeParse({ init }).success, false);
+    assert.deepEqual(parseWebviewMessage({ type: 'ready', shownGeneration: 3 }), {
+      type: 'ready',
+      shownGeneration: 3,
+    });
+    assert.equal(parseWebviewMessage({ type: 'ready', shownGeneration: -1 }), undefined);
   });
 });

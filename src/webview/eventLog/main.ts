@@ -9,6 +9,8 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import {
   EVENT_KINDS,
   EventLogUiState,
+  INITIAL_DATA_ID,
+  InitialPage,
   parseHostMessage,
   type CardAction,
   type EventKind,
@@ -105,13 +107,6 @@ window.addEventListener('message', (ev: MessageEvent) => {
   }
   onHostMessage(msg);
 });
-post({
-  type: 'ready',
-  ...(filter ? { filter } : {}),
-  follow: uiState?.follow ?? true,
-  ...(uiState?.anchorIndex !== undefined ? { anchorIndex: uiState.anchorIndex } : {}),
-});
-
 function onHostMessage(msg: HostMessage): void {
   switch (msg.type) {
     case 'init':
@@ -229,4 +224,35 @@ function el(tag: string, className: string): HTMLElement {
   const e = doc.createElement(tag);
   e.className = className;
   return e;
+}
+
+// Last, once every declaration above has run. The first rows come with the page: drawn now, unless an
+// earlier load of this same HTML drew them (a hidden panel's page is reloaded from it when shown again)
+// and they are stale.
+const initial = readInitialPage();
+const drawn = initial && initial.pageId !== uiState?.pageId ? initial.init : undefined;
+if (drawn && initial) {
+  onHostMessage(drawn);
+  saveState({ pageId: initial.pageId });
+}
+post({
+  type: 'ready',
+  ...(filter ? { filter } : {}),
+  follow: uiState?.follow ?? true,
+  ...(uiState?.anchorIndex !== undefined ? { anchorIndex: uiState.anchorIndex } : {}),
+  ...(drawn ? { shownGeneration: drawn.generation } : {}),
+});
+
+/** The InitialPage the host wrote into the page, checked as a message is; undefined when absent or malformed
+ * (then the `ready` round trip brings it). */
+function readInitialPage(): InitialPage | undefined {
+  const element = doc.getElementById(INITIAL_DATA_ID);
+  if (!element) return undefined;
+  element.remove();
+  try {
+    const parsed = InitialPage.safeParse(JSON.parse(element.textContent ?? ''));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
