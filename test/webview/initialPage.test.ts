@@ -2,7 +2,7 @@
 // before any message: in headless Chromium, the real bundle and page (eventLogHtml), a host that records
 // what the page says and answers only when told. Model-written text in that JSON stays text: it cannot end
 // the element, start a script or add markup. A reload of the same HTML (a hidden webview shown again) does
-// not draw its stale rows; it asks.
+// not draw its stale rows; it asks. The filter controls join the page after the rows.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { EventRow, HostMessage, InitialPage, InitMessage } from '../../src/shared/eventLogProtocol.ts';
@@ -74,6 +74,11 @@ describe('Event Log page: first rows from its HTML', { skip: verdict(missingBrow
         if (msg['type'] === 'ready' && answer) await page.send(answer);
       },
       initScript: `window.__violations = [];
+        new MutationObserver((_, obs) => {
+          if (!document.querySelector('.row[data-seq]')) return;
+          window.__controlsWithFirstRows = document.querySelectorAll('.filters > *').length;
+          obs.disconnect();
+        }).observe(document, { childList: true, subtree: true });
         document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective));`,
     });
   });
@@ -101,6 +106,13 @@ describe('Event Log page: first rows from its HTML', { skip: verdict(missingBrow
     const said = await ready();
     assert.equal(said['shownGeneration'], 0, 'the page says it shows the generation its HTML carried');
     assert.deepEqual(rowsAtReady, [HOSTILE.length], 'the rows were on the page before it said ready');
+    // The filter controls (web components) come after the frame with the rows, not in it.
+    assert.equal(
+      await web.page.evaluate(() => (window as unknown as Record<string, unknown>)['__controlsWithFirstRows']),
+      0,
+      'no filter control was on the page when the rows came',
+    );
+    await web.page.locator('.filters vscode-checkbox').nth(6).waitFor({ timeout: 10_000 });
     assert.deepEqual(await titles(), HOSTILE);
     assert.deepEqual(await web.page.locator('.row[data-seq] .agent').allTextContents(), HOSTILE);
     assert.equal(await web.page.locator('.session-title').textContent(), HOSTILE[0]);

@@ -80,7 +80,6 @@ const overviewButton = headerButton(
   'Open the Session Overview: plan, progress, verdict, timeline and cost',
 );
 overviewButton.addEventListener('click', () => post({ type: 'openOverview' }));
-filters.append(threadSelect, kinds, followButton, overviewButton);
 header.append(titleLine, filters);
 const cards = el('div', 'cards');
 const banner = el('div', 'banner');
@@ -256,3 +255,11 @@ function readInitialPage(): InitialPage | undefined {
     return undefined;
   }
 }
+
+// The filter controls are web components whose first render costs about what the rows' does: they join the
+// page once a frame with the rows has been painted, not before it (their line keeps its height meanwhile).
+requestAnimationFrame(() =>
+  setTimeout(() => {
+    filters.append(threadSelect, kinds, followButton, overviewButton);
+  }),
+);
