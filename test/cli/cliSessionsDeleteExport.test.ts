@@ -1,20 +1,24 @@
 // `agent-os sessions export` and `sessions delete` through the built CLI, on a session a real run made
 // (scripted model over HTTP, real git): the export is every event as JSON lines with the API key, a
-// GitHub token and credential-shaped text redacted; delete removes the log and the worktree, keeps the
-// branch, and refuses an unknown id without touching anything.
+// GitHub token and credential-shaped text redacted; delete refuses an unknown id without touching
+// anything and removes the log and the session's repository. On a session that delivered (the demo run
+// with --approve: pushed to the bare remote, pull request opened on the GitHub stand-in) delete removes
+// the log, the session's repository, vault, homes and record, and keeps the branch agent-os/<id> in the
+// person's repository (and on the remote) where it was.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
-import { sessionIdIn, show, startCliWorld } from './cliWorld.ts';
+import { demoModelScript } from '../../src/testkit/demo/demoScript.ts';
+import { ALLOW_SCRIPTED_COMMANDS, sessionIdIn, show, startCliWorld } from './cliWorld.ts';
 
 const API_KEY = 'sk-ant-api03-exportTestKey0123456789';
 const GITHUB_TOKEN = 'ghp_exportTestToken0123456789abcdef';
 const PRIVATE_VALUE = 'a-private-value-in-a-variable';
 
-test('sessions export redacts secrets; sessions delete removes log and worktree, keeps the branch', async () => {
+test('sessions export redacts secrets; sessions delete refuses an unknown id, removes log and worktree', async () => {
   const leaky = `key ${API_KEY}, token ${GITHUB_TOKEN}, ${PRIVATE_VALUE}, https://bob:hunter2pass@git.example/x.git\nAuthorization: Bearer abcdefghijklmnop\n`;
   const world = await startCliWorld({
     agents: {
@@ -83,6 +87,67 @@ test('sessions export redacts secrets; sessions delete removes log and worktree,
       encoding: 'utf8',
     });
     assert.equal(branches, '', 'the session never had a branch in the person’s repository');
+  } finally {
+    await world.close();
+  }
+});
+
+test('sessions delete of a session that delivered: log, repository, vault and homes go; the branch agent-os/<id> stays', async () => {
+  const world = await startCliWorld(demoModelScript());
+  try {
+    // The demo run approved: Agent OS fetched the verified commit into the person's repository as
+    // agent-os/<id>, pushed it to the bare remote and opened the pull request on the GitHub stand-in.
+    const run = await world.cli([
+      'run',
+      '--issue',
+      world.issueRef,
+      '--approve',
+      ...ALLOW_SCRIPTED_COMMANDS,
+      ...world.flags,
+    ]);
+    assert.equal(run.code, 0, show(run));
+    const id = sessionIdIn(run.stdout);
+    const branch = `agent-os/${id}`;
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+    const delivered = git(world.sample.workdir, 'rev-parse', '--verify', `refs/heads/${branch}`);
+    const [pr] = world.github.pullRequests();
+    assert.ok(pr, 'the pull request is open');
+    assert.equal(git(world.sample.barePath, 'rev-parse', '--verify', `refs/heads/${branch}`), delivered, 'pushed');
+    assert.notEqual(delivered, world.sample.baseCommit, 'the branch carries the session’s work');
+
+    // What the session has of its own in the store, beside its log.
+    const storage = join(world.storeDir, '.worktrees');
+    const own = () => ({
+      repos: readdirSync(join(storage, 'repos')).filter((n) => n === id || n.startsWith(`${id}-`)),
+      vault: existsSync(join(storage, 'vault', `${id}.git`)),
+      homes: existsSync(join(storage, 'homes', id)),
+      record: existsSync(join(storage, 'records', `${id}.json`)),
+    });
+    const before = own();
+    assert.ok(before.repos.includes(id), JSON.stringify(before));
+    assert.ok(
+      before.repos.some((n) => n.startsWith(`${id}-clean-`)),
+      `the Reviewer's clean rooms are there: ${JSON.stringify(before)}`,
+    );
+    assert.ok(before.vault && before.record, JSON.stringify(before));
+
+    const deleted = await world.cli(['sessions', 'delete', id, '--store', world.storeDir], {});
+    assert.equal(deleted.code, 0, show(deleted));
+    assert.equal(deleted.stdout, `deleted session ${id} (its branch ${branch} is kept in ${world.sample.workdir})\n`);
+
+    // The log is gone, and so is everything the session had of its own.
+    await assert.rejects(new FileSessionStore(world.storeDir).get(id), /not found|no session|unknown/i);
+    assert.equal(existsSync(join(world.storeDir, id)), false);
+    assert.deepEqual(own(), { repos: [], vault: false, homes: false, record: false });
+    const list = await world.cli(['sessions', 'list', '--store', world.storeDir], {});
+    assert.match(list.stdout, /^no sessions in /);
+
+    // The delivered branch stays where the person and the pull request need it, at the same commit.
+    assert.equal(git(world.sample.workdir, 'rev-parse', '--verify', `refs/heads/${branch}`), delivered);
+    assert.equal(git(world.sample.barePath, 'rev-parse', '--verify', `refs/heads/${branch}`), delivered);
+    assert.equal(git(world.sample.workdir, 'cat-file', '-t', delivered), 'commit', 'its objects are the person’s');
+    assert.equal(git(world.sample.workdir, 'fsck', '--connectivity-only', '--no-dangling'), '');
+    assert.equal(world.github.pullRequests().length, 1);
   } finally {
     await world.close();
   }
