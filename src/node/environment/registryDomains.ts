@@ -9,9 +9,14 @@ import type { Ecosystem } from './detectEnvironment.ts';
 
 const run = promisify(execFile);
 
-async function output(command: string, args: string[], cwd: string): Promise<string | undefined> {
+async function output(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
   try {
-    const { stdout } = await run(command, args, { cwd, timeout: 10_000, encoding: 'utf8' });
+    const { stdout } = await run(command, args, { cwd, env, timeout: 10_000, encoding: 'utf8' });
     return stdout.trim();
   } catch {
     return undefined;
@@ -32,7 +37,11 @@ function hostsOf(text: string | undefined): string[] {
     .filter((h) => h !== '');
 }
 
-/** The registry hosts for the ecosystems of a repository (`cwd`, so project-level configuration counts). */
+/** Yarn classic's own registry, which it (and corepack fetching it) uses unless one is configured. */
+export const YARN_REGISTRY = 'registry.yarnpkg.com';
+
+/** The registry hosts for the ecosystems of a repository (`cwd`, so project-level configuration counts), as the
+ * tools read them with `env` (their configuration variables included). */
 export async function registryDomains(
   ecosystems: readonly Ecosystem[],
   cwd: string,
@@ -43,28 +52,43 @@ export async function registryDomains(
     let found: string[] = [];
     if (ecosystem === 'node') {
       // npm, pnpm and yarn (through corepack, which downloads them from the same registry) read this.
-      found = hostsOf(env.COREPACK_NPM_REGISTRY ?? (await output('npm', ['config', 'get', 'registry'], cwd)));
-      // Yarn classic (and corepack fetching it) use yarn's own registry unless one is configured.
-      if (!env.COREPACK_NPM_REGISTRY && usesYarn(cwd)) found.push('registry.yarnpkg.com');
+      found = hostsOf(env.COREPACK_NPM_REGISTRY ?? (await output('npm', ['config', 'get', 'registry'], cwd, env)));
+      if (!env.COREPACK_NPM_REGISTRY && usesYarn(cwd)) found.push(YARN_REGISTRY);
     } else if (ecosystem === 'python') {
-      found = hostsOf(
-        env.PIP_INDEX_URL ??
-          (await output('python3', ['-m', 'pip', 'config', 'get', 'global.index-url'], cwd)) ??
-          (await output(
-            'python3',
-            [
-              '-c',
-              'from pip._internal.models.index import PyPI; print(PyPI.simple_url, PyPI.file_storage_domain and "https://" + PyPI.file_storage_domain)',
-            ],
-            cwd,
-          )),
-      );
+      found = await pipIndexHosts(cwd, env);
     } else if (ecosystem === 'go') {
-      found = hostsOf(await output('go', ['env', 'GOPROXY', 'GOSUMDB'], cwd));
+      found = hostsOf(await output('go', ['env', 'GOPROXY', 'GOSUMDB'], cwd, env));
     }
     for (const d of found) domains.add(d);
   }
   return [...domains].sort();
+}
+
+/** pip's index and extra indexes as pip merges them: its variables and every configuration file (the machine's,
+ * the person's, the site's, PIP_CONFIG_FILE) — `pip config list`, since `pip config get` reads only one file.
+ * With no index configured, pip's default index and the host its files come from. */
+async function pipIndexHosts(cwd: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  const listed = await output('python3', ['-m', 'pip', 'config', 'list'], cwd, env);
+  if (listed === undefined) return hostsOf(env.PIP_INDEX_URL);
+  const values = (name: string): string =>
+    [...listed.matchAll(new RegExp(`^(?::env:|global|install)\\.${name}=(['"])(.*)\\1$`, 'gm'))]
+      .map((m) => m[2] ?? '')
+      .join(' ');
+  const index = values('index-url');
+  const main = index
+    ? hostsOf(index)
+    : hostsOf(
+        await output(
+          'python3',
+          [
+            '-c',
+            'from pip._internal.models.index import PyPI; print(PyPI.simple_url, PyPI.file_storage_domain and "https://" + PyPI.file_storage_domain)',
+          ],
+          cwd,
+          env,
+        ),
+      );
+  return [...main, ...hostsOf(values('extra-index-url'))];
 }
 
 function usesYarn(cwd: string): boolean {
