@@ -1,7 +1,8 @@
-// Preference learning: a Request Changes in one session, or a Reviewer's REJECT, is distilled (a scripted
-// model call) into the repository's preferences document, with its provenance; the next session pins that
-// version and gives it to its agents; the person's edit of the document is the next version; a session marked
-// not to learn from teaches nothing; a lesson is given to the model once.
+// Preference learning: a Request Changes in one session, a Reviewer's REJECT, a tool call the person denied with
+// a reason, or the person's answers to the Planner's questions, is distilled (a scripted model call) into the
+// repository's preferences document, with its provenance; the next session pins that version and gives it to its
+// agents; the person's edit of the document is the next version; a session marked not to learn from teaches
+// nothing; a lesson is given to the model once.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -10,7 +11,13 @@ import { PreferenceStore } from '../../src/node/preferences/preferenceStore.ts';
 import { startDemoWorld } from '../support/demoWorld.ts';
 import {
   approveText,
+  coderTurns,
+  coordinatorToReview,
+  expecting,
+  fenced,
+  planText,
   README_FEEDBACK,
+  reviewerApproveTurns,
   requestChangesScript,
   requestsOf,
   runToFirstVerdict,
@@ -20,6 +27,10 @@ import {
 } from '../pipeline/scriptParts.ts';
 import { join } from 'node:path';
 import { demoModelScript } from '../../src/testkit/demo/demoScript.ts';
+import { samplePlan } from '../../src/testkit/demo/fixture/solution.ts';
+import { makeTempRepo } from '../support/gitRepo.ts';
+import { startScriptedRuntime } from '../support/scriptedRuntime.ts';
+import { askerAgent } from '../harness/harnessWorld.ts';
 
 const LEARNED = 'Document user-visible parsing changes in the README.';
 const script = (): unknown => {
@@ -29,6 +40,8 @@ const script = (): unknown => {
 const pinnedOf = (events: readonly SessionEvent[]) =>
   events.find((e): e is EventOfType<'agent_os.preferences_pinned'> => e.type === 'agent_os.preferences_pinned');
 const systemOf = (body: unknown): string => JSON.stringify((body as { system?: unknown }).system ?? '');
+const learnedOf = (events: readonly SessionEvent[]) =>
+  events.filter((e): e is EventOfType<'agent_os.preferences_learned'> => e.type === 'agent_os.preferences_learned');
 
 test("a preference learned from a Request Changes reaches the next session's agents; an edit is a new version; a no-learn session teaches nothing", async () => {
   const world = await startDemoWorld(script(), { settings: { learnPreferences: true } });
@@ -143,6 +156,119 @@ test('lessons answered NONE are not given to the model again', async () => {
       undefined,
       'no document was made',
     );
+  } finally {
+    await world.close();
+  }
+});
+
+test("a tool call denied with a reason is learned, with the call it refused, and reaches the next session's agent", async () => {
+  const DENIAL = 'Never delete the build folder: the release script needs it.';
+  const RULE = 'Do not delete the build folder.';
+  const repo = makeTempRepo({ 'README.md': '# x\n', '.agents/asker.md': askerAgent() });
+  const rt = await startScriptedRuntime(
+    repo.root,
+    {
+      agents: {
+        asker: [
+          turn({ type: 'tool_use', name: 'bash', input: { command: 'rm -rf build' } }),
+          expecting(DENIAL, text('Understood, I will leave it.')),
+        ],
+        Preferences: [turn(text(`- ${RULE} (from 1)`))],
+      },
+    },
+    { settings: { learnPreferences: true } },
+  );
+  try {
+    const meta = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'asker', prompt: 'Clean up.' });
+    assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
+    const use = (await rt.store.read(meta.id)).find((e) => e.type === 'agent.tool_use');
+    assert.ok(use);
+    // Waiting for the person is a stop, but a question is no lesson: the model is not asked yet.
+    assert.equal(requestsOf(rt.server, 'Preferences').length, 0);
+    await rt.runtime.confirmTool(meta.id, use.id, false, DENIAL);
+    const events = await rt.store.read(meta.id);
+    const denial = events.find((e) => e.type === 'user.tool_confirmation');
+    const learned = learnedOf(events);
+    assert.equal(learned.length, 1);
+    assert.deepEqual(learned[0]?.lines, [{ text: RULE, source_event_id: denial?.id }]);
+    assert.deepEqual(learned[0]?.considered_event_ids, [denial?.id]);
+    // The model was shown the reason and the call it refused.
+    const asked = JSON.stringify(requestsOf(rt.server, 'Preferences')[0]?.messages);
+    assert.ok(asked.includes(`(tool denial) ${DENIAL}`), asked);
+    assert.match(asked, /denied bash .*rm -rf build/);
+    const store = new PreferenceStore(join(rt.storeDir, '.preferences'));
+    assert.match(
+      readFileSync(store.fileOf(repo.repo), 'utf8'),
+      new RegExp(`- ${RULE} <!-- from session ${meta.id}, event ${denial?.id} -->`),
+    );
+
+    // The next session pins it and its agent's context carries it.
+    const before = requestsOf(rt.server, 'asker').length;
+    const next = await rt.runtime.startSingleAgent({
+      repository: repo.repo,
+      agent: 'asker',
+      prompt: 'Clean up again.',
+    });
+    await rt.runtime.settled(next.id);
+    assert.equal(pinnedOf(await rt.store.read(next.id))?.version, 1);
+    const system = systemOf(requestsOf(rt.server, 'asker')[before]);
+    assert.match(system, /preferences for this repository[^"]*version 1/);
+    assert.ok(system.includes(RULE), system);
+  } finally {
+    await rt.close();
+    repo.cleanup();
+  }
+});
+
+test("the person's answers to the Planner's questions are learned, each with its question, and reach the next session's agents", async () => {
+  const QUESTION = 'Should "1h30m" also accept spaces, as in "1h 30m"?';
+  const RULE = 'Durations never contain spaces.';
+  const unsure = { ...samplePlan, confidence: 0.4, questions: [QUESTION] };
+  const world = await startDemoWorld(
+    {
+      agents: {
+        Coordinator: coordinatorToReview(),
+        Planner: [
+          turn(text(`Here is the plan.\n\n${fenced(unsure)}`)),
+          expecting('The person answered your questions', text(planText())),
+        ],
+        Coder: coderTurns(),
+        Reviewer: reviewerApproveTurns(),
+        Preferences: [turn(text(`- ${RULE} (from 1)`))],
+      },
+    },
+    { settings: { learnPreferences: true } },
+  );
+  try {
+    const { rt, sample } = world;
+    const meta = await rt.runtime.start({ issue: world.issueRef, repository: sample.workdir });
+    assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
+    const questions = (await rt.store.read(meta.id)).find(
+      (e): e is EventOfType<'agent_os.questions_asked'> => e.type === 'agent_os.questions_asked',
+    );
+    assert.ok(questions);
+    assert.equal(requestsOf(rt.server, 'Preferences').length, 0, 'questions are no lesson; answers are');
+    const answers = ['No: spaces stay invalid.', ...questions.questions.slice(1).map(() => 'go ahead')];
+    await rt.runtime.answerQuestions(meta.id, questions.id, answers);
+    const events = await rt.store.read(meta.id);
+    assert.equal(verdictsOf(events).length, 1, 'the session ran on to the verdict');
+    const answered = events.find((e) => e.type === 'agent_os.questions_answered');
+    const learned = learnedOf(events);
+    assert.equal(learned.length, 1);
+    assert.deepEqual(learned[0]?.lines, [{ text: RULE, source_event_id: answered?.id }]);
+    const asked = JSON.stringify(requestsOf(rt.server, 'Preferences')[0]?.messages);
+    assert.ok(
+      asked.includes(`(answer) Q: ${JSON.stringify(QUESTION).slice(1, -1)} A: No: spaces stay invalid.`),
+      asked,
+    );
+
+    // The next session (marked not to learn from) pins it; its agents' context carries it.
+    const before = requestsOf(rt.server, 'Coordinator').length;
+    const next = await rt.runtime.start({ task: 'Add a README section.', repository: sample.workdir, learn: false });
+    await rt.runtime.settled(next.id);
+    assert.equal(pinnedOf(await rt.store.read(next.id))?.version, 1);
+    assert.ok(systemOf(requestsOf(rt.server, 'Coordinator')[before]).includes(RULE));
+    assert.equal(requestsOf(rt.server, 'Preferences').length, 1);
   } finally {
     await world.close();
   }

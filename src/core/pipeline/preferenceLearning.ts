@@ -16,17 +16,33 @@ export const PREFERENCES_AGENT = 'Preferences';
 
 export function lessonsOf(events: readonly SessionEvent[]): Lesson[] {
   const out: Lesson[] = [];
+  const byId = new Map(events.map((e) => [e.id, e]));
   for (const e of events) {
     if (e.type === 'agent_os.approval' && e.decision === 'reject' && e.feedback)
       out.push({ eventId: e.id, kind: 'request_changes', text: e.feedback });
     if (e.type === 'user.tool_confirmation' && e.result === 'deny' && e.deny_message)
-      out.push({ eventId: e.id, kind: 'tool_denial', text: e.deny_message });
+      out.push({ eventId: e.id, kind: 'tool_denial', text: denialText(byId.get(e.tool_use_id), e.deny_message) });
     if (e.type === 'agent_os.questions_answered')
-      out.push({ eventId: e.id, kind: 'answer', text: e.answers.join(' / ') });
+      out.push({ eventId: e.id, kind: 'answer', text: answerText(byId.get(e.questions_event_id), e.answers) });
     if (e.type === 'agent_os.verdict_submitted' && e.verdict.decision === 'REJECT')
       out.push({ eventId: e.id, kind: 'review_rejection', text: rejectionText(e.verdict) });
   }
   return out;
+}
+
+const CALL_CHARS = 300;
+
+/** The reason with the call it refused: "no" to an unnamed command teaches nothing. */
+function denialText(use: SessionEvent | undefined, reason: string): string {
+  if (use?.type !== 'agent.tool_use') return reason;
+  const input = JSON.stringify(use.input);
+  return `${reason} (denied ${use.name} ${input.length > CALL_CHARS ? `${input.slice(0, CALL_CHARS)}…` : input})`;
+}
+
+/** Each answer with the question it answers ("go ahead" alone says nothing). */
+function answerText(asked: SessionEvent | undefined, answers: readonly string[]): string {
+  const questions = asked?.type === 'agent_os.questions_asked' ? asked.questions : [];
+  return answers.map((a, i) => (questions[i] ? `Q: ${questions[i]} A: ${a}` : a)).join(' / ');
 }
 
 /** The lessons no learning has looked at yet: a lesson is given to the model once, whether or not it taught
