@@ -6,7 +6,7 @@ import { printErr, printOut } from './terminalOutput.ts';
 import { shutdownOsSandbox } from '../node/sandbox/osSandbox.ts';
 
 /** The oldest Node the CLI is tested on (test/cli/nodeVersion.test.ts runs it on the machine's Node 20).
- * Node 22's fs.glob is not required: the glob tool falls back where it is missing. */
+ * Node 22's fs.glob is not required: the glob tool walks with fast-glob where it is missing (globWithoutFsGlob.ts). */
 const MINIMUM_NODE_MAJOR = 20;
 
 async function main(argv: string[]): Promise<number> {

@@ -19,6 +19,7 @@ import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
 import type { ToolCall, ToolOutcome } from '../../core/sandbox/sandbox.ts';
 import { parseToolInput } from '../../core/tools/builtinTools.ts';
 import { describeError } from '../../core/errors.ts';
+import { globWithoutFsGlob } from './globWithoutFsGlob.ts';
 
 export const FILE_TOOL_NAMES = ['read', 'write', 'edit', 'glob', 'grep'] as const;
 export type FileToolName = (typeof FILE_TOOL_NAMES)[number];
@@ -62,7 +63,8 @@ export function createFileTools(options: FileToolsOptions): FileTools {
     read: betaReadTool(ctx),
     write: betaWriteTool(ctx),
     edit: betaEditTool(ctx),
-    glob: betaGlobTool(ctx),
+    // Node 20 has no fs.glob, which the SDK's glob walks with.
+    glob: typeof (fsPromises as { glob?: unknown }).glob === 'function' ? betaGlobTool(ctx) : globWithoutFsGlob(ctx),
     grep: betaGrepTool(ctx),
   };
   const displayRoot =
@@ -105,13 +107,6 @@ export function createFileTools(options: FileToolsOptions): FileTools {
       if (typeof args.file_path === 'string') args.file_path = toHost(args.file_path);
       if (typeof args.path === 'string') args.path = toHost(args.path);
 
-      if (name === 'glob' && typeof (fsPromises as { glob?: unknown }).glob !== 'function') {
-        // The SDK's glob walks with fs.glob, which older editor hosts lack; say so rather than fail obscurely.
-        return {
-          content: `glob: needs Node.js 22 or later; this host runs ${process.version}. Use bash (find) instead.`,
-          is_error: true,
-        };
-      }
       if (name === 'write' || name === 'edit') {
         if (options.readOnly) {
           return {
