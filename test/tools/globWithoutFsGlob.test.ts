@@ -39,7 +39,11 @@ describe('glob without fs.glob', () => {
 
   it('lists regular files newest first, without .git, node_modules or what links lead out to', async () => {
     const result = await glob.run({ pattern: '**/*.md' });
-    assert.deepEqual(result.split('\n'), [join(root, 'g', 'new.md'), join(root, 'g', 'mid.md'), join(root, 'g', 'old.md')]);
+    assert.deepEqual(result.split('\n'), [
+      join(root, 'g', 'new.md'),
+      join(root, 'g', 'mid.md'),
+      join(root, 'g', 'old.md'),
+    ]);
     assert.doesNotMatch(result, /secret|inside git|dep/);
   });
 
