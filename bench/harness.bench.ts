@@ -141,7 +141,16 @@ async function timedWorld(script: unknown, files: Record<string, string>, server
   // The scripted Coder reads the same 20 files over and over, which runaway control would stop as a loop
   // (the same calls, the same results): off here, where the harness's mechanics are measured.
   const settings = { loopLimits: { repeatedTurns: Number.POSITIVE_INFINITY, staleTurns: Number.POSITIVE_INFINITY } };
-  const local = createLocalRuntime({ storeDir: join(repo.root, 'store'), model, sandboxes, settings });
+  // Where nothing confines (a bare machine) every command would wait for a person's consent and the bench
+  // would stop at its first bash: the bench measures the harness's mechanics, so it gives that consent
+  // itself (trustUnconfinedCommands, which no entry point may set). Where the OS sandbox works it changes nothing.
+  const local = createLocalRuntime({
+    storeDir: join(repo.root, 'store'),
+    model,
+    sandboxes,
+    settings,
+    trustUnconfinedCommands: true,
+  });
   return {
     repo,
     server,

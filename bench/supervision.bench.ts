@@ -73,7 +73,13 @@ async function main(): Promise<void> {
   const model = timedModel(real, (span, agent) => agent === 'Coder' && coderModel.push(span));
   const sandboxes = timedSandboxes((span, request) => coderThreads.has(request.threadId) && coderTools.push(span));
   const coderThreads = new Set<string>();
-  const local = createLocalRuntime({ storeDir: join(repo.root, 'store'), model, sandboxes });
+  // As in harness.bench.ts: on a machine where nothing confines, the bench consents to its own commands.
+  const local = createLocalRuntime({
+    storeDir: join(repo.root, 'store'),
+    model,
+    sandboxes,
+    trustUnconfinedCommands: true,
+  });
   try {
     const meta = await local.runtime.startSingleAgent({
       repository: repo.repo,
