@@ -16,8 +16,9 @@ const common = {
 // Windows helper) next to its own files, so it ships as a package, copied with its dependencies into
 // dist/node_modules where the bundles' `import()` finds it (vendorPackages below; the .vsix holds it).
 // The extension host cannot import an ES module's `import.meta.url` (it comes out undefined there), so the
-// extension bundles sandbox-runtime's code and points `import.meta.url` at the vendored copy's dist/sandbox
-// folder, where that code looks for its helpers (every use is in that folder).
+// sandbox host's bundle (the worker thread that runs sandbox-runtime for the extension and the CLI) holds
+// sandbox-runtime's code and points `import.meta.url` at the vendored copy's dist/sandbox folder, where that
+// code looks for its helpers (every use is in that folder).
 const outside = ['@anthropic-ai/sandbox-runtime'];
 /** Replaces `import.meta.url` in sandbox-runtime's files (esbuild turns it into `{}.url` in a CommonJS bundle). */
 const sandboxRuntimeUrl = {
@@ -49,6 +50,16 @@ const builds = [
     target: 'node20',
     external: ['vscode'],
     define: { navigator: 'undefined', 'globalThis.navigator': 'undefined' },
+  },
+  // sandbox-runtime's manager in a worker thread of the extension host or the CLI (src/node/sandbox/osSandbox.ts
+  // starts it from beside its own bundle). Bundled with it, as explained above.
+  {
+    ...common,
+    entryPoints: ['src/node/sandbox/sandboxRuntimeHost.ts'],
+    outfile: 'dist/sandboxHost.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
     banner: { js: SANDBOX_RUNTIME_URL },
     plugins: [sandboxRuntimeUrl],
   },

@@ -38,10 +38,11 @@ function namedByManifest(): string[] {
   ].map((p) => p.replace(/^\.\//, ''));
 }
 
-/** Files the extension opens at run time (agentLanguageClient.ts, eventLogPanel.ts) and what they load. */
+/** Files the extension opens at run time (agentLanguageClient.ts, eventLogPanel.ts, osSandbox.ts) and what they load. */
 const READ_AT_RUN_TIME = [
   'dist/lspServer.js',
   'dist/toolServer.js',
+  'dist/sandboxHost.js',
   'dist/webview/eventLog.js',
   'media/eventLog/eventLog.css',
   'media/codicons/codicon.css',

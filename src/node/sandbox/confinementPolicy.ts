@@ -52,6 +52,12 @@ export interface ConfinementPolicy {
   network: { allowedDomains: string[]; deniedDomains: string[] };
 }
 
+/** The manager's process-wide policy, and the OS sandbox probe's: nothing written, no network. */
+export const ALLOWS_NOTHING: ConfinementPolicy = {
+  filesystem: { denyRead: [], allowRead: [], allowWrite: [], denyWrite: [] },
+  network: { allowedDomains: [], deniedDomains: [] },
+};
+
 function pathOps(platform: NodeJS.Platform): path.PlatformPath {
   return platform === 'win32' ? path.win32 : path.posix;
 }
