@@ -42,12 +42,22 @@ export class EventMirror {
   /** Per followed thread: resolves once its first history listing is queued. */
   private readonly firstHistory: Promise<void>[] = [];
   private queue: Promise<void> = Promise.resolve();
+  /** Calls the person is confirming through this runtime, by local id, until the echo is in the log: the echo
+   * comes on the calling thread's stream, and nothing orders that against the session's, whose next idle may
+   * still name the call (the session then waits on the worker, not on the person). */
+  private readonly confirming = new Set<string>();
   /** Mirrored events, for tests and benches. */
   mirrored = 0;
   reattached = 0;
 
   constructor(private readonly options: EventMirrorOptions) {
     for (const e of options.log.events) if (e.platform_event_id) this.byPlatformId.set(e.platform_event_id, e);
+  }
+
+  /** The person answered the call `localToolUseId` (being sent now); returns the undo for a send that failed. */
+  confirmingTool(localToolUseId: string): () => void {
+    this.confirming.add(localToolUseId);
+    return () => this.confirming.delete(localToolUseId);
   }
 
   start(): void {
@@ -197,7 +207,9 @@ export class EventMirror {
         const asked = plan ? questionsAskedFor(log.events, plan.id) : undefined;
         return asked && !answersTo(log.events, asked.id) ? asked.id : undefined;
       },
-      confirmed: (useId) => log.events.some((e) => e.type === 'user.tool_confirmation' && e.tool_use_id === useId),
+      confirmed: (useId) =>
+        this.confirming.has(useId) ||
+        log.events.some((e) => e.type === 'user.tool_confirmation' && e.tool_use_id === useId),
       delegationFor: (thread, event) => delegationOf(log, thread, event),
       agentVersion: this.options.agentVersion,
       modelOf: (thread) => this.options.modelOf(log.state.threads[thread]?.agentName ?? ''),

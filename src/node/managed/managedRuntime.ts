@@ -231,18 +231,25 @@ export class ManagedRuntime implements SessionService {
       if (!use || use.type !== 'agent.tool_use' || use.evaluated_permission !== 'ask' || !use.platform_event_id) {
         throw new StateConflictError(`event ${toolUseEventId} is not a tool call waiting for confirmation`);
       }
-      await this.send(
-        sessionId,
-        [
-          {
-            type: 'user.tool_confirmation',
-            tool_use_id: use.platform_event_id,
-            result: allow ? 'allow' : 'deny',
-            ...(denyMessage && !allow ? { deny_message: denyMessage } : {}),
-          },
-        ],
-        'confirming the tool call',
-      );
+      // Said before the send: the session's idle after it may come ahead of the echo and still name the call.
+      const undo = a.mirror.confirmingTool(use.id);
+      try {
+        await this.send(
+          sessionId,
+          [
+            {
+              type: 'user.tool_confirmation',
+              tool_use_id: use.platform_event_id,
+              result: allow ? 'allow' : 'deny',
+              ...(denyMessage && !allow ? { deny_message: denyMessage } : {}),
+            },
+          ],
+          'confirming the tool call',
+        );
+      } catch (error) {
+        undo();
+        throw error;
+      }
       return 'wait';
     });
   }
