@@ -3,7 +3,7 @@
 // here), and nothing of the sources, tests or node_modules. The archive is made from the current dist/
 // with the script's own vsce flags (test/support/vscePackage.ts).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -38,13 +38,12 @@ function namedByManifest(): string[] {
   ].map((p) => p.replace(/^\.\//, ''));
 }
 
-/** Files the extension opens at run time (agentLanguageClient.ts, eventLogPanel.ts, osSandbox.ts) and what they load. */
+/** Files the extension opens at run time (agentLanguageClient.ts, osSandbox.ts, the webview panels) and what they load. */
 const READ_AT_RUN_TIME = [
   'dist/lspServer.js',
   'dist/toolServer.js',
   'dist/sandboxHost.js',
-  'dist/webview/eventLog.js',
-  'media/eventLog/eventLog.css',
+  ...webviewPages(),
   'media/codicons/codicon.css',
   // The OS sandbox: loaded by the bundle at run time with its vendored seccomp helper and its dependencies.
   'dist/node_modules/@anthropic-ai/sandbox-runtime/package.json',
@@ -53,6 +52,23 @@ const READ_AT_RUN_TIME = [
   'dist/node_modules/commander/package.json',
   'dist/node_modules/node-forge/package.json',
 ];
+/** The script and style of every webview panel, as its webviewPageHtml call names them (webviewPage.ts
+ * serves them from dist/webview/ and media/): a panel added later cannot be left out of this list. */
+function webviewPages(): string[] {
+  const dir = join(ROOT, 'src', 'vscode');
+  const files: string[] = [];
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
+    const source = readFileSync(join(dir, name), 'utf8');
+    for (const call of source.matchAll(/= webviewPageHtml\([^{]*\{([^}]*)\}/g)) {
+      const script = /script: '([^']+)'/.exec(call[1]!)?.[1];
+      const style = /style: '([^']+)'/.exec(call[1]!)?.[1];
+      if (!script || !style) throw new Error(`${name}: a webviewPageHtml call without a literal script and style`);
+      files.push(`dist/webview/${script}`, `media/${style}`);
+    }
+  }
+  return files;
+}
+
 function loadedByCodiconCss(): string[] {
   const css = readFileSync(join(ROOT, 'media', 'codicons', 'codicon.css'), 'utf8');
   return [...css.matchAll(/url\("?([^")?#]+)/g)].map((m) => `media/codicons/${m[1]!.replace(/^\.\//, '')}`);
@@ -89,6 +105,16 @@ test(
       const expected = [
         ...new Set([...namedByManifest(), ...READ_AT_RUN_TIME, ...loadedByCodiconCss(), 'package.json']),
       ];
+      assert.deepEqual(
+        webviewPages().sort(),
+        [
+          'dist/webview/eventLog.js',
+          'dist/webview/overview.js',
+          'media/eventLog/eventLog.css',
+          'media/overview/overview.css',
+        ],
+        'both panels are found through their webviewPageHtml calls',
+      );
       assert.ok(
         loadedByCodiconCss().some((f) => f.endsWith('.ttf')),
         'the codicon font is found through its stylesheet',
