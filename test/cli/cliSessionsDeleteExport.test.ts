@@ -7,10 +7,15 @@
 // person's repository (and on the remote) where it was.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
+import { SESSION_LABEL } from '../../src/node/sandbox/devcontainer/dockerCli.ts';
+import { STORE_LABEL, storeId } from '../../src/node/sandbox/devcontainer/sessionContainers.ts';
+import { devcontainerStateDir } from '../../src/node/sandbox/sandboxChoice.ts';
+import { acquireEngine } from '../devcontainer/dockerEngine.ts';
+import { DEFAULT_DEVCONTAINER } from '../devcontainer/fixtureRepo.ts';
 import { demoModelScript } from '../../src/testkit/demo/demoScript.ts';
 import { ALLOW_SCRIPTED_COMMANDS, sessionIdIn, show, startCliWorld } from './cliWorld.ts';
 
@@ -150,5 +155,67 @@ test('sessions delete of a session that delivered: log, repository, vault and ho
     assert.equal(world.github.pullRequests().length, 1);
   } finally {
     await world.close();
+  }
+});
+
+test('sessions delete of a dev container session that delivered: its containers go too, the branch stays', async (t) => {
+  const engine = await acquireEngine();
+  if (!engine.dockerHost) return t.skip(engine.skip);
+  const world = await startCliWorld(demoModelScript());
+  try {
+    // The person's repository gets a dev container configuration on main (pushed, so the pull request's base has it).
+    const { workdir } = world.sample;
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], {
+        cwd,
+        encoding: 'utf8',
+      }).trim();
+    mkdirSync(join(workdir, '.devcontainer'));
+    writeFileSync(join(workdir, '.devcontainer', 'devcontainer.json'), DEFAULT_DEVCONTAINER);
+    git(workdir, 'add', '.devcontainer');
+    git(workdir, 'commit', '-qm', 'dev container');
+    git(workdir, 'push', '-q', 'origin', 'main');
+
+    const env = { ANTHROPIC_API_KEY: 'x', DOCKER_HOST: engine.dockerHost };
+    const run = await world.cli(
+      ['run', '--issue', world.issueRef, '--approve', '--sandbox', 'devcontainer', ...world.flags],
+      env,
+    );
+    assert.equal(run.code, 0, show(run));
+    const id = sessionIdIn(run.stdout);
+    const configured = (await new FileSessionStore(world.storeDir).read(id)).find(
+      (e) => e.type === 'agent_os.session_configured',
+    );
+    assert.equal(configured?.type === 'agent_os.session_configured' && configured.sandbox.kind, 'devcontainer');
+    const branch = `agent-os/${id}`;
+    const delivered = git(workdir, 'rev-parse', '--verify', `refs/heads/${branch}`);
+    assert.equal(world.github.pullRequests().length, 1);
+
+    // This store's containers only: the engine is shared with other stores' tests.
+    const store = `label=${STORE_LABEL}=${storeId(devcontainerStateDir(join(world.storeDir, '.worktrees')))}`;
+    const containers = () =>
+      execFileSync('docker', ['ps', '-a', '--filter', store, '--format', `{{.Label "${SESSION_LABEL}"}}`], {
+        env: { ...process.env, DOCKER_HOST: engine.dockerHost },
+        encoding: 'utf8',
+      })
+        .split('\n')
+        .filter(Boolean);
+    const before = containers();
+    assert.ok(before.includes(id), `the session's container is there: ${JSON.stringify(before)}`);
+
+    const deleted = await world.cli(['sessions', 'delete', id, '--store', world.storeDir], env);
+    assert.equal(deleted.code, 0, show(deleted));
+    assert.equal(deleted.stdout, `deleted session ${id} (its branch ${branch} is kept in ${workdir})\n`);
+    assert.deepEqual(containers(), [], 'every container of the session is gone (its clean rooms’ too)');
+    await assert.rejects(new FileSessionStore(world.storeDir).get(id), /not found|no session|unknown/i);
+    assert.deepEqual(
+      readdirSync(join(world.storeDir, '.worktrees', 'repos')).filter((n) => n.startsWith(id)),
+      [],
+      'its repositories are gone',
+    );
+    assert.equal(git(workdir, 'rev-parse', '--verify', `refs/heads/${branch}`), delivered, 'the branch stays');
+  } finally {
+    await world.close();
+    await engine.release();
   }
 });
