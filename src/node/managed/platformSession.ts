@@ -5,6 +5,7 @@ import type { Anthropic } from '@anthropic-ai/sdk';
 import type { SessionCreateParams } from '@anthropic-ai/sdk/resources/beta/sessions/sessions';
 import { AgentOsError } from '../../core/errors.ts';
 import type { HarnessAgent } from '../../core/harness/harnessAgent.ts';
+import { inSandbox } from '../../core/harness/sandboxedAgent.ts';
 import { SessionLog } from '../../core/harness/sessionLog.ts';
 import { COORDINATOR } from '../../core/pipeline/roles.ts';
 import type { StartSessionRequest } from '../../core/runtime/sessionService.ts';
@@ -36,22 +37,27 @@ export async function startPlatformSession(
   const task = await describeTask(options.tasks, request);
   const catalog = options.agents(request.repository);
   const versions = await catalog.pinVersions(COORDINATOR);
-  const agents = await catalog.load(versions);
+  const loaded = await catalog.load(versions);
   if (settings.budget?.maxTokens !== undefined) {
     throw new AgentOsError(
       'INVALID_ARGUMENT',
       'the platform budgets sessions in dollars only; use --budget-usd (or the local backend for a token budget)',
     );
   }
+  const sandbox = await options.sandboxes(request.repository).describe();
+  // Where the worker's sandbox confines nothing, the platform asks the person before each of a writer's
+  // commands (its bash is always_ask) and a reader has none, as in local mode: the agents are synced so.
+  const placed = sandbox.confined
+    ? loaded
+    : new Map([...loaded].map(([name, agent]) => [name, inSandbox(agent, false)] as const));
   const synced = await syncAgents({
     client,
     state: options.state,
-    agents,
+    agents: placed,
     primary: COORDINATOR,
     maxStepAttempts: settings.stepAttempts,
   });
   const environment = await environmentId();
-  const sandbox = await options.sandboxes(request.repository).describe();
   const coordinator = synced.byName[COORDINATOR] as { id: string; version: number };
   const maxUsd = settings.budget?.maxUsd;
   const params: SessionCreateParams = {
@@ -107,5 +113,5 @@ export async function startPlatformSession(
       ...(maxUsd !== undefined ? { budget: { max_usd: maxUsd } } : {}),
     },
   ]);
-  return { meta, log, agents };
+  return { meta, log, agents: placed };
 }
