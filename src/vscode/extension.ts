@@ -63,13 +63,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       replaceRuntime(undefined, UNTRUSTED_MESSAGE);
       return;
     }
+    const apiKey = await context.secrets.get(API_KEY_SECRET);
+    // The Threads view's welcome asks for a key only while none is stored.
+    void vscode.commands.executeCommand('setContext', 'agentOs.hasApiKey', Boolean(apiKey));
     try {
       const service = await createRuntime({
         context,
         store,
         log,
         settings: readSettings(),
-        apiKey: await context.secrets.get(API_KEY_SECRET),
+        apiKey,
         githubToken: () => githubToken(false).catch(() => undefined),
       });
       replaceRuntime(service, '');

@@ -84,9 +84,14 @@ export async function openDemoInCodeServer(options: {
 export async function startOnTheIssue(demo: DemoInCodeServer): Promise<void> {
   const { wb, sample } = demo;
   await wb.openThreadsView();
+  // The welcome asks for the key until one is stored, and then no more.
+  const welcome = wb.threadsPane().locator('.welcome-view-content');
+  await welcome.getByText('Set Anthropic API Key').waitFor({ state: 'visible', timeout: 30_000 });
   await wb.runCommand('Agent OS: Set Anthropic API Key');
   await wb.answerInputTitled('Anthropic API Key', demo.platform ? PLATFORM_STAND_IN_KEY : 'sk-ant-e2e-scripted-model');
   await wb.waitForNotification(/API key saved in secret storage/);
+  await welcome.getByText('Set Anthropic API Key').waitFor({ state: 'detached', timeout: 30_000 });
+  await welcome.getByText('Plan and Implement Issue').waitFor({ state: 'visible', timeout: 30_000 });
   await wb.runCommand('Agent OS: Plan and Implement Issue');
   await wb.pickQuickItem(`#${sample.issue.number} ${sample.issue.title.slice(0, 30)}`);
 }
