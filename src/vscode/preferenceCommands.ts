@@ -1,5 +1,6 @@
 // The Preferences view's commands: edit the repository's preferences document, delete one preference (the next
-// version at once), show the event a preference was learned from, refresh.
+// version at once), show the event a preference was learned from, refresh; and, on a session, mark it as not
+// to learn from (the mark `agent-os run --no-learn` sets).
 import * as vscode from 'vscode';
 import type { PreferenceStore } from '../node/preferences/preferenceStore.ts';
 import { commandHelpers, type CommandDeps } from './commandHelpers.ts';
@@ -11,13 +12,24 @@ export function registerPreferenceCommands(
   store: PreferenceStore,
   view: PreferencesViewProvider,
 ): vscode.Disposable[] {
-  const { reg } = commandHelpers(deps);
+  const { reg, pickSession, title } = commandHelpers(deps);
   const preferenceOf = (arg: unknown) =>
     (arg as PreferencesNode | undefined)?.kind === 'preference'
       ? (arg as Extract<PreferencesNode, { kind: 'preference' }>)
       : undefined;
 
   return [
+    reg('agentOs.doNotLearnFromSession', async (arg) => {
+      const s = await pickSession(arg, 'Session not to learn preferences from');
+      if (!s) return;
+      const meta = await deps.store.get(s.sessionId);
+      await deps.store.updateMeta(s.sessionId, { metadata: { ...meta.metadata, learn: 'no' } });
+      deps.log.info(`session ${s.sessionId} marked not to learn preferences from`);
+      void vscode.window.showInformationMessage(
+        `Agent OS: "${title(s.sessionId)}" teaches no preferences from now on (its corrections are not learned).`,
+      );
+    }),
+
     reg('agentOs.editPreferences', async (arg) => {
       const repository = (arg as PreferencesNode | undefined)?.repository ?? (await pickRepository());
       if (!repository) return;

@@ -1,13 +1,16 @@
 // Learned preferences in a real VS Code on the scripted model, with agentOs.learnPreferences on: the person's
 // Request Changes on a verdict is distilled (the scripted Preferences call) into a preference, which the
 // Preferences view shows with where it came from; Edit Preferences opens the document, where a line the person
-// types and saves shows as theirs; the learned line's trash button deletes it, as the next version on disk.
+// types and saves shows as theirs; the learned line's trash button deletes it, as the next version on disk. A
+// session marked Don't Learn from Session (its row's context menu) teaches nothing from its Request Changes.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { preferenceStoreOf } from '../../src/node/preferences/preferenceStore.ts';
+import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import type { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
+import type { Frame } from 'playwright-core';
 import type { Workbench } from './support/codeServer.ts';
 import { openScriptedWorkspace, type ScriptedWorkspace } from './support/scriptedWorkspace.ts';
 
@@ -121,5 +124,50 @@ describe('the Preferences view', { timeout: 300_000 }, () => {
     // v1 learned, v2 the person's edit, v3 the deletion.
     assert.deepEqual(readdirSync(dirname(file)).sort(), ['preferences.md', 'v1.md', 'v2.md', 'v3.md']);
     await wb.screenshot('52-preferences-deleted');
+  });
+
+  test("Don't Learn from Session on a session's row: its Request Changes teaches nothing", async () => {
+    const task = 'Add a metrics endpoint';
+    const feedback = 'Name every metric in snake_case.';
+    const asked = () => model.requests.filter((r) => r.agent === 'Preferences').length;
+    const before = asked();
+    await wb.runCommandAndPick('Agent OS: Plan and Implement Issue', 'Describe a task');
+    await wb.answerInputTitled('Describe a task', task);
+    await wb.waitForTreeItem(new RegExp(`^${task} — waiting for you`), 120_000);
+    const row = wb.threadsPane().locator('.monaco-list-row', { hasText: task }).first();
+    await row.click({ button: 'right' });
+    const item = wb.page.locator('.context-view .action-label', { hasText: "Don't Learn from Session" });
+    await wb.capturing('no-learn-menu', () => item.waitFor({ state: 'visible', timeout: 15_000 }));
+    await wb.screenshot('53-dont-learn-menu');
+    await item.click();
+    await wb.waitForNotification(/teaches no preferences from now on/);
+    const meta = (await new FileSessionStore(sessions).list()).find((m) => m.title === task);
+    assert.ok(meta);
+    assert.equal(meta.metadata['learn'], 'no', 'the same mark as `agent-os run --no-learn`');
+
+    // Its verdict card: the one in the Event Log of this session.
+    const button = '.card.verdict vscode-button[data-action="requestChanges"]';
+    const deadline = Date.now() + 60_000;
+    let frame: Frame | undefined;
+    while (!frame && Date.now() < deadline) {
+      for (const f of wb.page.frames()) {
+        const text = await f
+          .locator('body')
+          .innerText({ timeout: 1_000 })
+          .catch(() => '');
+        if (text.includes(task) && (await f.$(button).catch(() => null))) frame = f;
+      }
+      if (!frame) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.ok(frame, "the new session's verdict card");
+    await frame.locator(button).click();
+    await wb.answerInputTitled('Request Changes', feedback);
+    await wb.waitForTreeItem(new RegExp(`^${task} — idle`), 60_000);
+    const events = await new FileSessionStore(sessions).read(meta.id);
+    assert.ok(events.some((e) => e.type === 'agent_os.approval' && e.decision === 'reject'));
+    assert.equal(events.filter((e) => e.type === 'agent_os.preferences_learned').length, 0);
+    assert.equal(asked(), before, 'the preferences model was not asked');
+    assert.ok(!model.requests.some((r) => JSON.stringify(r.body).includes(feedback) && r.agent === 'Preferences'));
+    await wb.screenshot('54-dont-learn-idle');
   });
 });

@@ -273,3 +273,35 @@ test("the person's answers to the Planner's questions are learned, each with its
     await world.close();
   }
 });
+
+test("a session marked not to learn from after it started (VS Code's Don't Learn from Session) teaches nothing from then on", async () => {
+  const repo = makeTempRepo({ 'README.md': '# x\n', '.agents/asker.md': askerAgent() });
+  const rt = await startScriptedRuntime(
+    repo.root,
+    {
+      agents: {
+        asker: [
+          turn({ type: 'tool_use', name: 'bash', input: { command: 'rm -rf build' } }),
+          expecting('Keep the build folder.', text('Understood.')),
+        ],
+        Preferences: [turn(text('- Do not delete the build folder. (from 1)'))],
+      },
+    },
+    { settings: { learnPreferences: true } },
+  );
+  try {
+    const meta = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'asker', prompt: 'Clean up.' });
+    assert.equal((await rt.runtime.settled(meta.id))?.type, 'requires_action');
+    // The mark the CLI's --no-learn sets at creation, set now on the session's metadata.
+    await rt.store.updateMeta(meta.id, { metadata: { ...meta.metadata, learn: 'no' } });
+    const use = (await rt.store.read(meta.id)).find((e) => e.type === 'agent.tool_use');
+    await rt.runtime.confirmTool(meta.id, use!.id, false, 'Keep the build folder.');
+    const events = await rt.store.read(meta.id);
+    assert.ok(events.some((e) => e.type === 'user.tool_confirmation' && e.result === 'deny'));
+    assert.deepEqual(learnedOf(events), []);
+    assert.equal(requestsOf(rt.server, 'Preferences').length, 0);
+  } finally {
+    await rt.close();
+    repo.cleanup();
+  }
+});

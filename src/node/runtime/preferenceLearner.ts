@@ -32,7 +32,9 @@ export async function learnPreferences(
   log: SessionLog,
 ): Promise<void> {
   const store = options.preferences;
-  if (!store || !learnsFrom(options, meta) || !meta.repository) return;
+  // The mark may have been set since the run began (VS Code's Don't Learn from Session): read it now.
+  const current = await options.store.get(meta.id).catch(() => meta);
+  if (!store || !learnsFrom(options, current) || !meta.repository) return;
   const lessons = lessonsToLearn(log.events);
   if (lessons.length === 0) return;
   let answer: string;
