@@ -42,11 +42,14 @@ test("the agents' domains: as named for the OS sandbox, none (and why) for a dev
   assert.equal(withAgentNetwork(request, []), request);
   assert.equal(withAgentNetwork(request, undefined), request);
   const own = { ...request, network: true };
-  assert.equal(
+  assert.deepEqual(
     withAgentNetwork(own, ['api.example.com']),
-    own,
-    'an agent whose definition gives it the network keeps it',
+    { ...own, allowedDomains: ['api.example.com'] },
+    'an agent whose definition gives it the network gets the named domains (the OS sandbox has no other network)',
   );
+  assert.equal(withAgentNetwork(own, []), own);
+  const listed = { ...own, allowedDomains: ['registry.example.com'] };
+  assert.equal(withAgentNetwork(listed, ['api.example.com']), listed, 'a request with its own list keeps it');
 });
 
 test("OS sandbox: an agent reaches the named domain's stand-in and nothing else; the clean room too", async (t) => {
@@ -116,6 +119,30 @@ test("OS sandbox: an agent reaches the named domain's stand-in and nothing else;
     } finally {
       await planner.dispose();
     }
+
+    // An agent whose definition gives it the network: the named domains, as any agent gets them there.
+    const networked = await rt
+      .environment!.wrap(await sandboxesFor(rt.storeDir, repo.repo, 'os'), repo.repo, meta.id, () => ready!)
+      .open({ sessionId: meta.id, threadId: 'networked', access: 'read_write', network: true, enabledTools: ['bash'] });
+    try {
+      const reachedOwn = await networked.runTool({ name: 'bash', input: { command: commands[0] } }, {});
+      assert.match(reachedOwn.content, /the allowed stand-in/);
+      const notOther = await networked.runTool({ name: 'bash', input: { command: commands[1] } }, {});
+      assert.doesNotMatch(notOther.content, /another server/);
+    } finally {
+      await networked.dispose();
+    }
+    // Without named domains, the OS sandbox has no network to give it, and opening its sandbox says what to do.
+    await assert.rejects(
+      offline.open({
+        sessionId: meta.id,
+        threadId: 'networked-2',
+        access: 'read_write',
+        network: true,
+        enabledTools: ['bash'],
+      }),
+      /opens it only to named domains: list them under network\.agents/,
+    );
   } finally {
     await rt.close();
     allowed.close();

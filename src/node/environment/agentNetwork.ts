@@ -1,7 +1,8 @@
 // The agents' network, from the environment file's `network.agents`: off unless it names domains, and then
 // only those, through the OS sandbox's proxy (a per-command allowlist, as the set-up's registries). Given to
 // every sandbox the session opens for a thread — the agents' own and the runtime's test runs alike, which run
-// the same test command — unless the agent's definition already gives it the network. A dev container's
+// the same test command; an agent whose definition gives it the network gets them too, as the OS sandbox has
+// no other network to give (without named domains, opening its sandbox there says so). A dev container's
 // network is on or off, never limited to domains: there agents stay offline and the ready event says why.
 import type { SandboxRequest } from '../../core/sandbox/sandbox.ts';
 
@@ -23,8 +24,9 @@ export function agentNetwork(named: readonly string[], sandboxKind: string): Age
   return { domains: [...named] };
 }
 
-/** The request with the environment's domains, for a sandbox whose agent has no network of its own. */
+/** The request with the environment's domains, for a sandbox whose agent has no network of its own or one
+ * without a list of domains (which the OS sandbox cannot give: its network is only ever named domains). */
 export function withAgentNetwork(request: SandboxRequest, domains: readonly string[] | undefined): SandboxRequest {
-  if (request.network || !domains || domains.length === 0) return request;
+  if (!domains || domains.length === 0 || request.allowedDomains) return request;
   return { ...request, network: true, allowedDomains: [...domains] };
 }

@@ -172,6 +172,14 @@ export function chosenSessionSandboxes(choice: SandboxChoice, parts: SandboxProv
           sessionId,
           await devcontainer.open({ ...request, sessionId: name, workspace: { kind: 'session' } }),
         );
+      // The OS sandbox opens the network only to named domains (its proxy has no "anywhere"); an agent whose
+      // definition gives it the network gets the environment file's network.agents (withAgentNetwork).
+      if (request.network && !request.allowedDomains && choice.kind === 'os') {
+        throw new AgentOsError(
+          'SANDBOX_UNAVAILABLE',
+          "this agent's definition gives its commands the network, but the OS sandbox opens it only to named domains: list them under network.agents in the repository's environment file (.agents/environment.yaml)",
+        );
+      }
       const allowedDomains = request.network ? (request.allowedDomains ?? ['*']) : [];
       const sandbox = await openLocalSandbox(await confinement(), {
         id: `${choice.kind}:${name}:${threadId}`,
