@@ -1,7 +1,7 @@
 // The lint rules fire: oxlint, with this repository's .oxlintrc.json, runs on a small tree made here
 // with planted breakages — an upward import, a side-effect import, product code importing the test
-// kit, node I/O in the webview, `vscode` outside src/vscode, a floating promise — and each is
-// reported, while the allowed imports are not. A rule that stopped firing fails this test.
+// kit, node I/O in the webview, `vscode` outside src/vscode, a floating promise, a switch that misses a
+// case — and each is reported, while the allowed imports are not. A rule that stopped firing fails this test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -113,4 +113,25 @@ test('a floating promise, a default export and an unused import are refused', ()
   assert.ok(reported(result.output, 'src/node/work.ts', 'no-floating-promises'), result.output);
   assert.ok(reported(result.output, 'src/node/adapter.ts', 'no-default-export'), result.output);
   assert.ok(reported(result.output, 'src/node/work.ts', 'no-unused-vars'), result.output);
+});
+
+test('a switch over a union that misses a case is refused; every case, or a default, passes', () => {
+  const union = "export type Kind = 'run' | 'wait' | 'done';\n";
+  const result = lintTree(
+    {
+      'src/core/missing.ts':
+        union +
+        "export function word(kind: Kind): string {\n  switch (kind) {\n    case 'run':\n      return 'running';\n    case 'wait':\n      return 'waiting';\n  }\n  return '';\n}\n",
+      'src/core/every.ts':
+        "import type { Kind } from './missing.ts';\nexport function word(kind: Kind): string {\n  switch (kind) {\n    case 'run':\n      return 'running';\n    case 'wait':\n      return 'waiting';\n    case 'done':\n      return 'done';\n  }\n}\n",
+      'src/core/fallback.ts':
+        "import type { Kind } from './missing.ts';\nexport function word(kind: Kind): string {\n  switch (kind) {\n    case 'run':\n      return 'running';\n    default:\n      return 'other';\n  }\n}\n",
+    },
+    true,
+  );
+  assert.equal(result.ok, false);
+  assert.ok(reported(result.output, 'src/core/missing.ts', 'switch-exhaustiveness-check'), result.output);
+  assert.ok(result.output.includes('Cases not matched: "done"'), result.output);
+  assert.ok(!reported(result.output, 'src/core/every.ts', 'switch-exhaustiveness-check'), result.output);
+  assert.ok(!reported(result.output, 'src/core/fallback.ts', 'switch-exhaustiveness-check'), result.output);
 });

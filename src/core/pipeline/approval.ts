@@ -89,14 +89,27 @@ function heldReviewAnswer(
   );
   if (!held) return undefined;
   const text = approvalOutcomeText(events, approval);
+  // The reply and the result are two records: a crash between them leaves the reply alone, and only the
+  // result is still owed (sending the reply again would show the Coordinator's answer twice).
+  const replied = events.some(
+    (e) =>
+      e.type === 'agent.thread_message_sent' &&
+      e.thread === reviewerThread &&
+      e.to_session_thread_id === parent &&
+      e.delegation_tool_use_id === held.id,
+  );
   return [
-    {
-      type: 'agent.thread_message_sent',
-      thread: reviewerThread,
-      to_session_thread_id: parent,
-      content: [{ type: 'text', text }],
-      delegation_tool_use_id: held.id,
-    },
+    ...(replied
+      ? []
+      : [
+          {
+            type: 'agent.thread_message_sent' as const,
+            thread: reviewerThread,
+            to_session_thread_id: parent,
+            content: [{ type: 'text' as const, text }],
+            delegation_tool_use_id: held.id,
+          },
+        ]),
     toolResult(parent, held.id, text, false),
   ];
 }
