@@ -27,7 +27,11 @@ function project(files: Record<string, string>): string {
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(npm_config_registry|COREPACK_NPM_REGISTRY|PIP_INDEX_URL|PIP_CONFIG_FILE|GOPROXY|GOSUMDB)$/i.test(key))
+    if (
+      /^(npm_config_registry|COREPACK_NPM_REGISTRY|PIP_INDEX_URL|PIP_CONFIG_FILE|GOPROXY|GOSUMDB|CARGO_REGISTRIES_CRATES_IO_INDEX)$/i.test(
+        key,
+      )
+    )
       continue;
     env[key] = value;
   }
@@ -110,6 +114,19 @@ test('Go: the hosts of GOPROXY (not `direct`)', { skip: requireTool('go') }, asy
       cleanEnv({ GOPROXY: 'https://goproxy.mirror.example,direct', GOSUMDB: 'off', GOFLAGS: '' }),
     ),
     ['goproxy.mirror.example'],
+  );
+});
+
+test("Rust: crates.io's sparse index and download host, or the index Cargo's variable names", async () => {
+  const dir = project({ 'Cargo.toml': '[package]\nname = "fixture"\nversion = "0.1.0"\n' });
+  assert.deepEqual(await registryDomains(['rust'], dir, cleanEnv({})), ['index.crates.io', 'static.crates.io']);
+  assert.deepEqual(
+    await registryDomains(
+      ['rust'],
+      dir,
+      cleanEnv({ CARGO_REGISTRIES_CRATES_IO_INDEX: 'sparse+https://crates.mirror.example/index/' }),
+    ),
+    ['crates.mirror.example'],
   );
 });
 

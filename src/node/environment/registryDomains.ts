@@ -1,6 +1,8 @@
 // The domains a set-up may reach when the environment file names none: the registries the ecosystem's own
 // tools are configured to use on this machine (a mirror included), read from those tools rather than
-// written into Agent OS. Go and Cargo use their module proxy / index as configured.
+// written into Agent OS. Go uses its module proxy as configured; Cargo its crates.io index (sparse protocol) and
+// download host, or the index its CARGO_REGISTRIES_CRATES_IO_INDEX names (source replacement in Cargo's own
+// configuration files is not read: name such a mirror in the environment file's network.setup).
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +39,9 @@ function hostsOf(text: string | undefined): string[] {
     .filter((h) => h !== '');
 }
 
+/** crates.io's sparse index and the host its crates download from. */
+export const CRATES_IO_HOSTS = ['index.crates.io', 'static.crates.io'] as const;
+
 /** Yarn classic's own registry, which it (and corepack fetching it) uses unless one is configured. */
 export const YARN_REGISTRY = 'registry.yarnpkg.com';
 
@@ -58,6 +63,9 @@ export async function registryDomains(
       found = await pipIndexHosts(cwd, env);
     } else if (ecosystem === 'go') {
       found = hostsOf(await output('go', ['env', 'GOPROXY', 'GOSUMDB'], cwd, env));
+    } else if (ecosystem === 'rust') {
+      const index = hostsOf(env.CARGO_REGISTRIES_CRATES_IO_INDEX?.replace(/^sparse\+/, ''));
+      found = index.length > 0 ? index : [...CRATES_IO_HOSTS];
     }
     for (const d of found) domains.add(d);
   }
