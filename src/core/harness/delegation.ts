@@ -3,7 +3,7 @@
 // the call — or sends a correction back to the callee a bounded number of times.
 import { StateCorruptError } from '../errors.ts';
 import { newId } from '../events/ids.ts';
-import type { StopReason } from '../events/sessionEvent.ts';
+import type { EventInput, StopReason } from '../events/sessionEvent.ts';
 import type { ThreadState } from '../session/sessionState.ts';
 import { DelegationInput } from './delegationTool.ts';
 import type { HarnessAgent } from './harnessAgent.ts';
@@ -58,9 +58,27 @@ export async function delegate(
   if (!childAgent) return refuse(`agent '${agentName}' is not defined`);
 
   const childId = await childThread(ctx, parentId, agentName, key ?? agentName, childAgent.version);
+  // The reply and the result are two records: a crash between them leaves the reply alone, and only the
+  // result is still owed (running the child and its checks again would send the reply twice).
+  const owed = owedResult(ctx, parentId, childId, use.id);
+  if (owed) {
+    await log.append(toolResult(parentId, use.id, owed.text, owed.isError));
+    return undefined;
+  }
   // A nested caller is named to its callee; the primary thread speaks as the session.
   const nested = log.state.threads[parentId]?.parentThreadId ? parentAgent.name : undefined;
-  if (ctx.facts(parentId).deliveries.get(use.id)?.childId !== childId) {
+  const delivery = ctx.facts(parentId).deliveries.get(use.id);
+  const received: EventInput = {
+    type: 'agent.thread_message_received',
+    thread: childId,
+    from_session_thread_id: parentId,
+    ...(nested ? { from_agent_name: nested } : {}),
+    content: [{ type: 'text', text: message }],
+  };
+  if (delivery?.childId === childId) {
+    // Sent and received are two records too: a crash between them leaves the child without its message.
+    if (!ctx.facts(childId).receivedSeqs.some((seq) => seq > delivery.seq)) await log.append(received);
+  } else {
     await log.appendMany([
       {
         type: 'agent.thread_message_sent',
@@ -70,13 +88,7 @@ export async function delegate(
         content: [{ type: 'text', text: message }],
         delegation_tool_use_id: use.id,
       },
-      {
-        type: 'agent.thread_message_received',
-        thread: childId,
-        from_session_thread_id: parentId,
-        ...(nested ? { from_agent_name: nested } : {}),
-        content: [{ type: 'text', text: message }],
-      },
+      received,
     ]);
   }
 
@@ -145,6 +157,22 @@ export async function delegate(
   }
 }
 
+/** The result still owed when the child's reply to this delegation is in the log already (its text; an error when
+ * the runtime had stopped the child, whose report goes back as a failure), or undefined when there is no reply. */
+function owedResult(
+  ctx: DelegationContext,
+  parentId: string,
+  childId: string,
+  delegationToolUseId: string,
+): { text: string; isError: boolean } | undefined {
+  const facts = ctx.facts(childId);
+  const reply = facts.deliveries.get(delegationToolUseId);
+  if (reply?.childId !== parentId) return undefined;
+  const sent = ctx.log.events.find((e) => e.seq === reply.seq);
+  const text = sent?.type === 'agent.thread_message_sent' ? sent.content.map((b) => b.text).join('\n') : '';
+  return { text, isError: facts.halt !== undefined };
+}
+
 /** Corrections already sent to the child for this delegation (messages after the delegation's own). */
 function correctionsSince(
   ctx: DelegationContext,
@@ -154,7 +182,8 @@ function correctionsSince(
 ): number {
   const delivery = ctx.facts(parentId).deliveries.get(delegationToolUseId);
   if (!delivery || delivery.childId !== childId) return 0;
-  return ctx.facts(childId).receivedSeqs.filter((seq) => seq > delivery.seq + 1).length;
+  // The first message after the delivery is the delegation's own (it follows at once, or after a crash later).
+  return Math.max(0, ctx.facts(childId).receivedSeqs.filter((seq) => seq > delivery.seq).length - 1);
 }
 
 export function isAncestorAgent(
