@@ -83,13 +83,28 @@ export const runtimeFlagsHelp = `Runtime options:
   --no-bubblewrap           act as if the OS sandbox did not work here (unconfined: every command asks)
   --accept-setup            run an environment set-up that asks (a detected npm ci, …; any unconfined) without asking; remembered per repository
 ${managedFlagsHelp}
-Environment: ANTHROPIC_API_KEY (required), GITHUB_TOKEN or GH_TOKEN (to read private issues and open pull requests).`;
+Environment: ANTHROPIC_API_KEY (required), GITHUB_TOKEN or GH_TOKEN (to read private issues and open pull requests),
+  AGENT_OS_MAX_LOG_BYTES (the size a session's log may reach; default 64 GiB).`;
 
 function positiveNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0)
     throw new AgentOsError('INVALID_ARGUMENT', `--${name} must be a positive number, got '${value}'`);
+  return n;
+}
+
+/** The size a session's log may reach (LOG_FULL past it; a warning from three quarters of it on): the
+ * store's default unless AGENT_OS_MAX_LOG_BYTES sets one. */
+function maxLogBytes(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env.AGENT_OS_MAX_LOG_BYTES;
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new AgentOsError(
+      'INVALID_ARGUMENT',
+      `AGENT_OS_MAX_LOG_BYTES must be a whole number of bytes, got '${value}'`,
+    );
   return n;
 }
 
@@ -148,10 +163,11 @@ export async function buildCliRuntime(
   const githubApi = flags['github-api'] ?? env.GITHUB_API_URL;
   const token = tokenFromEnvironment(env);
   const model = flags.model;
+  const maxBytes = maxLogBytes(env);
   const options: Omit<LocalRuntimeOptions, 'model'> = {
     storeDir,
     // The views' folds, kept by the writers: VS Code opening a session run here folds only its tail.
-    store: new FileSessionStore(storeDir, { folds: VIEW_FOLDS }),
+    store: new FileSessionStore(storeDir, { folds: VIEW_FOLDS, ...(maxBytes ? { maxLogBytes: maxBytes } : {}) }),
     github: {
       ...(githubApi ? { apiUrl: githubApi } : {}),
       ...(token ? { token } : {}),
@@ -176,6 +192,8 @@ export async function buildCliRuntime(
       ? { modelOverrides: Object.fromEntries(['coordinator', 'planner', 'coder', 'reviewer'].map((n) => [n, model])) }
       : {}),
     onProblem: (line) => printErr(`warning: ${line}\n`),
+    onSessionWarning: (_sessionId, message) =>
+      printErr(`warning: ${message} (AGENT_OS_MAX_LOG_BYTES sets the limit)\n`),
     // This process' secret variables (the names a sandbox never gets): no tool result may carry them.
     secrets: secretValues(env),
     environment: {

@@ -11,6 +11,7 @@ import type { ExtensionSettings } from './extensionSettings.ts';
 import { RuntimeUnavailableError } from './runtimeAccess.ts';
 import { confirmSetup, setupProgressInStatusBar } from './setupPrompt.ts';
 import type { ConfirmSetupRequest } from '../node/environment/sessionEnvironment.ts';
+import type { SessionWarningBook } from '../views/sessionWarningBook.ts';
 
 export interface RuntimeInputs {
   context: vscode.ExtensionContext;
@@ -21,6 +22,8 @@ export interface RuntimeInputs {
   apiKey: string | undefined;
   /** A GitHub token from VS Code's GitHub session, when one can be had without asking. */
   githubToken(): Promise<string | undefined>;
+  /** Where a session's warnings go (kept by the extension, so a rebuilt runtime does not notify again). */
+  sessionWarnings: SessionWarningBook;
 }
 
 /** Builds the runtime behind SessionService, or throws RuntimeUnavailableError saying why not.
@@ -66,6 +69,7 @@ export async function createRuntime(inputs: RuntimeInputs): Promise<SessionServi
       string
     >,
     onProblem: (line: string) => log.warn(`agent definitions: ${line}`),
+    onSessionWarning: (sessionId: string, message: string) => inputs.sessionWarnings.warn(sessionId, message),
     environment: {
       confirm: (request: ConfirmSetupRequest) => confirmSetup(request.repository, request.description),
       onProgress: (sessionId: string, line: string) => {

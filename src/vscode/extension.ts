@@ -24,6 +24,7 @@ import { RuntimeAccess } from './runtimeAccess.ts';
 import { BASE_SCHEME, BaseContentProvider } from './showChanges.ts';
 import { ThreadsTreeProvider } from './threadsTreeProvider.ts';
 import { PersonNotifications } from './personNotifications.ts';
+import { sessionWarnings } from './sessionWarnings.ts';
 import { shutdownOsSandbox } from '../node/sandbox/osSandbox.ts';
 
 let agentLanguageClient: AgentLanguageClientHandle | undefined;
@@ -41,6 +42,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     settings.sessionsDirectory ?? join((context.storageUri ?? context.globalStorageUri).fsPath, 'sessions');
   const store = new FileSessionStore(sessionsDir, { folds: VIEW_FOLDS });
   log.info(`sessions in ${sessionsDir}`);
+  const warnings = sessionWarnings(log, store);
 
   const runtime = new RuntimeAccess(undefined, UNTRUSTED_MESSAGE);
   let reloadWhenIdle = false;
@@ -74,6 +76,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         settings: readSettings(),
         apiKey,
         githubToken: () => githubToken(false).catch(() => undefined),
+        sessionWarnings: warnings,
       });
       replaceRuntime(service, '');
       log.info('runtime ready');

@@ -9,11 +9,12 @@ import type { BetaManagedAgentsEventParams } from '@anthropic-ai/sdk/resources/b
 import { AgentOsError, StateConflictError, StateCorruptError } from '../../core/errors.ts';
 import type { EventOfType, SessionEvent, StopReason } from '../../core/events/sessionEvent.ts';
 import type { HarnessAgent } from '../../core/harness/harnessAgent.ts';
-import { SessionLog } from '../../core/harness/sessionLog.ts';
+import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import type { SessionChanges, SessionService, StartSessionRequest } from '../../core/runtime/sessionService.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { AgentOsRuntime } from '../runtime/agentOsRuntime.ts';
 import type { AgentOsRuntimeOptions } from '../runtime/runtimeOptions.ts';
+import { openSessionLog } from '../runtime/sessionLogOpening.ts';
 import { EventMirror } from './eventMirror.ts';
 import { checkHandIn, isHandIn } from './handInCheck.ts';
 import { questionsAnswered, supervisionOf } from './managedSupervision.ts';
@@ -159,7 +160,7 @@ export class ManagedRuntime implements SessionService {
     const meta = await this.options.store.get(sessionId);
     if (meta.metadata.backend !== 'managed')
       throw new StateConflictError(`session ${sessionId} runs on the local backend; resume it with --backend local`);
-    const log = new SessionLog(await this.options.store.openWriter(sessionId), sessionId);
+    const log = await openSessionLog(this.options, sessionId);
     const configured = log.state.configured;
     if (!configured || !meta.repository) {
       await log.close();

@@ -6,11 +6,12 @@ import type { SessionCreateParams } from '@anthropic-ai/sdk/resources/beta/sessi
 import { AgentOsError } from '../../core/errors.ts';
 import type { HarnessAgent } from '../../core/harness/harnessAgent.ts';
 import { inSandbox } from '../../core/harness/sandboxedAgent.ts';
-import { SessionLog } from '../../core/harness/sessionLog.ts';
+import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import { COORDINATOR } from '../../core/pipeline/roles.ts';
 import type { StartSessionRequest } from '../../core/runtime/sessionService.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import type { AgentOsRuntimeOptions } from '../runtime/runtimeOptions.ts';
+import { openSessionLog } from '../runtime/sessionLogOpening.ts';
 import { describeTask } from '../runtime/taskSource.ts';
 import { syncAgents } from './agentSync.ts';
 import type { ManagedStateFile } from './managedState.ts';
@@ -95,7 +96,7 @@ export async function startPlatformSession(
     repository: request.repository,
     metadata: { primary_agent: COORDINATOR, backend: 'managed', environment_id: environment },
   });
-  const log = new SessionLog(await options.store.openWriter(meta.id), meta.id);
+  const log = await openSessionLog(options, meta.id);
   await log.appendMany([
     {
       type: 'session.thread_created',

@@ -4,7 +4,7 @@
 import { AgentOsError, describeError, StateConflictError, StateCorruptError } from '../../core/errors.ts';
 import type { StopReason } from '../../core/events/sessionEvent.ts';
 import type { Harness } from '../../core/harness/harness.ts';
-import { SessionLog } from '../../core/harness/sessionLog.ts';
+import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import { PIPELINE_PRIMARY_AGENT } from '../../core/pipeline/roles.ts';
 import { interruptEvents, neverStarted } from '../../core/pipeline/supervisor.ts';
 import type { SessionChanges, SessionService, StartSessionRequest } from '../../core/runtime/sessionService.ts';
@@ -17,6 +17,7 @@ import { questionAnswerEvents, toolConfirmationEvent } from './personAnswers.ts'
 import { learnPreferences } from './preferenceLearner.ts';
 import type { AgentOsRuntimeOptions } from './runtimeOptions.ts';
 import { sessionChanges } from './sessionChanges.ts';
+import { openSessionLog } from './sessionLogOpening.ts';
 import { createSession, type NewSession } from './sessionCreation.ts';
 import { forkSession } from './sessionFork.ts';
 import { describeTask } from './taskSource.ts';
@@ -144,8 +145,7 @@ export class AgentOsRuntime implements SessionService {
 
   private async openLog(sessionId: string): Promise<{ meta: SessionMeta; log: SessionLog }> {
     const meta = await this.options.store.get(sessionId);
-    const writer = await this.options.store.openWriter(sessionId);
-    const log = new SessionLog(writer, sessionId);
+    const log = await openSessionLog(this.options, sessionId);
     await closingOnFailure(log, async () => {
       if (neverStarted(log.state, (id) => log.threadEvents(id))) {
         throw new StateCorruptError(

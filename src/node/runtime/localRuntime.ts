@@ -59,7 +59,11 @@ export interface LocalRuntimeOptions {
   modelOverrides?: Record<string, string>;
   bashDefaultTimeoutMs?: number;
   onTextDelta?(sessionId: string, threadId: string, text: string): void;
+  /** Problems the person should read (agent definitions that do not load, a session's log near its
+   * size limit when no `onSessionWarning` is given). */
   onProblem?(line: string): void;
+  /** A session's warning as its writer opens (its log near the size a session may hold); `onProblem` by default. */
+  onSessionWarning?(sessionId: string, message: string): void;
   /** How the set-up phase asks for and reports on a session's environment; `false`: no set-up phase. */
   environment?: Omit<SessionEnvironmentOptions, 'dir'> | false;
   /** Tests of harness mechanics only (retries, budgets, interrupts, the pipeline) on a machine where
@@ -200,6 +204,7 @@ export function runtimeParts(
     priceOf: (m, usage) => costOf(m, usage).usd,
     isPriced: (m) => isPriced(m),
     ...(options.onTextDelta ? { onTextDelta: options.onTextDelta } : {}),
+    ...sessionWarnings(options),
     ...(environment ? { environment } : {}),
     ...(options.trustUnconfinedCommands ? { trustUnconfinedCommands: true } : {}),
     secrets,
@@ -209,6 +214,15 @@ export function runtimeParts(
 async function pruneOrphans(store: FileSessionStore, storeDir: string): Promise<string[]> {
   const live = (await store.list()).map((s) => s.id);
   return pruneOrphanContainers({ stateDir: devcontainerStateDir(join(storeDir, '.worktrees')) }, live);
+}
+
+/** Where a session's warnings go: their own listener, else the problems the person reads; else nowhere. */
+function sessionWarnings(
+  options: Pick<LocalRuntimeOptions, 'onProblem' | 'onSessionWarning'>,
+): Pick<AgentOsRuntimeOptions, 'onSessionWarning'> {
+  if (options.onSessionWarning) return { onSessionWarning: options.onSessionWarning };
+  const onProblem = options.onProblem;
+  return onProblem ? { onSessionWarning: (_sessionId, message) => onProblem(message) } : {};
 }
 
 function isModelClient(value: LocalRuntimeOptions['model']): value is ModelClient {

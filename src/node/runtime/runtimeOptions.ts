@@ -60,6 +60,9 @@ export interface AgentOsRuntimeOptions {
   /** Whether a model has a list price: a dollar budget cannot be held for one that has none. */
   isPriced?(model: string): boolean;
   onTextDelta?(sessionId: string, threadId: string, text: string): void;
+  /** What the person should know about a session as its writer opens, long before it matters (its log near
+   * the size a session may hold): said once per opening, before anything is appended. */
+  onSessionWarning?(sessionId: string, message: string): void;
   /** The repositories' preference documents (absent: none are kept or given). */
   preferences?: PreferenceStore;
   /** The set-up phase (dependencies, toolchain) run before the agents of each session; absent: none. */

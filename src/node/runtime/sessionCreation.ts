@@ -3,12 +3,13 @@
 // written — all before the harness runs it, so a wake reads each of them from the log.
 import { AgentOsError } from '../../core/errors.ts';
 import { newId } from '../../core/events/ids.ts';
-import { SessionLog } from '../../core/harness/sessionLog.ts';
+import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import { sessionStartEvents } from '../../core/pipeline/supervisor.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { readProjectMemory } from '../agents/projectMemory.ts';
 import type { AgentCatalog } from './agentCatalog.ts';
 import type { AgentOsRuntimeOptions } from './runtimeOptions.ts';
+import { openSessionLog } from './sessionLogOpening.ts';
 
 export interface NewSession {
   repository: string;
@@ -37,7 +38,7 @@ export async function createSession(
     repository: input.repository,
     metadata: { primary_agent: input.primaryAgent, ...(input.learn === false ? { learn: 'no' } : {}) },
   });
-  const log = new SessionLog(await options.store.openWriter(meta.id), meta.id);
+  const log = await openSessionLog(options, meta.id);
   const budget = options.settings.budget;
   await log.appendMany(
     sessionStartEvents({
