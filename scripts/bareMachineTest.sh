@@ -10,7 +10,7 @@
 #   bash scripts/bareMachineTest.sh npm run bench    # another command after npm ci, same bare machine
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-hidden=(bwrap docker dockerd containerd runc chromium chromium-browser google-chrome socat rg code-server)
+hidden=(bwrap docker dockerd containerd runc chromium chromium-browser google-chrome socat rg code-server go)
 user="${AGENT_OS_BARE_USER:-agentosbare}"
 
 say() { printf '[bare machine] %s\n' "$*"; }
