@@ -14,6 +14,7 @@ const PASSES_IT_ON = new Set([
   'src/node/runtime/runtimeOptions.ts',
   'src/node/runtime/localRuntime.ts',
   'src/node/runtime/harnessAssembly.ts',
+  'src/node/managed/platformSession.ts',
 ]);
 
 function files(dir: string): string[] {

@@ -48,7 +48,11 @@ test(
     const env = cliEnv({ ANTHROPIC_API_KEY: STAND_IN_KEY });
     const common = ['--repo', sample.workdir, '--store', store, '--base-url', platform.url];
     const polls = (): number => platform.requests.filter((r) => /\/work\/poll/.test(r.path)).length;
-    const run = startCli(['run', '--backend', 'managed', '--no-worker', '--task', 'Say hello.', ...common], env);
+    // --allow-tools: where nothing confines (a bare machine) the Coder's bash asks first; elsewhere nothing asks.
+    const run = startCli(
+      ['run', '--backend', 'managed', '--no-worker', '--task', 'Say hello.', '--allow-tools', ...common],
+      env,
+    );
     let printed = '';
     run.child.stdout?.on('data', (d: Buffer) => (printed += d.toString()));
     run.child.stderr?.on('data', (d: Buffer) => (printed += d.toString()));

@@ -58,6 +58,9 @@ export async function startManagedWorld(
       platform: { apiKey: STAND_IN_KEY, baseURL: platform.url },
       github: { apiUrl: github.baseUrl, token: 'test-token', localRemotes: sample.localRemotes },
       bashDefaultTimeoutMs: 20_000,
+      // As test/support/scriptedRuntime.ts: a test that picks the unconfined kind gets the consent rule; the
+      // others test the backend's mechanics, which where nothing confines would stop at every command to ask.
+      ...(options.runtime?.sandbox === 'worktree' ? {} : { trustUnconfinedCommands: true }),
       ...options.runtime,
     });
   const setup = make();
