@@ -23,7 +23,9 @@ for (const [signal, code] of [
         cliEnv({ ANTHROPIC_API_KEY: 'x' }),
       );
       const store = new FileSessionStore(world.storeDir);
-      // Wait until the Coder has made a tool call, then stop the CLI as a person would.
+      // Wait until the Coder has made a tool call, then stop the CLI as a person would — while it works, not
+      // while a call waits for the person: where nothing confines (a bare machine) each command asks, and an
+      // interrupt then closes the waiting call by design, which the scripted Coder cannot take up again.
       let id: string | undefined;
       for (let i = 0; i < 600; i++) {
         await new Promise((r) => setTimeout(r, 50));
@@ -34,6 +36,7 @@ for (const [signal, code] of [
         const coder = events.find((e) => e.type === 'session.thread_created' && e.agent_name === 'Coder');
         if (
           coder &&
+          foldSession(id, events).stopReason?.type !== 'requires_action' &&
           events.some(
             (e) =>
               e.type === 'agent.tool_use' &&
