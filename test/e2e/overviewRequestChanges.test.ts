@@ -5,16 +5,12 @@
 // again (the script's `expect` and the recorded requests check what the model was sent); the card then
 // says changes were asked for and offers neither approving nor asking again.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
-import { parseModelScript } from '../../src/testkit/model/modelScript.ts';
-import { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
-import { CodeServer, Workbench } from './support/codeServer.ts';
+import type { ScriptedModelServer } from '../../src/testkit/model/scriptedModelServer.ts';
+import type { Workbench } from './support/codeServer.ts';
+import { openScriptedWorkspace, type ScriptedWorkspace } from './support/scriptedWorkspace.ts';
 
 const TASK = 'Write the release notes';
 const FEEDBACK = 'name the breaking change in the first line';
@@ -38,47 +34,22 @@ const SCRIPT = {
 };
 
 describe('Request Changes… from the Session Overview', { timeout: 300_000 }, () => {
-  let root: string;
+  let world: ScriptedWorkspace;
   let model: ScriptedModelServer;
-  let server: CodeServer;
   let wb: Workbench;
 
   before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'agent-os-e2e-overview-changes-'));
-    const repo = join(root, 'notes');
-    mkdirSync(repo, { recursive: true });
-    writeFileSync(join(repo, 'README.md'), '# notes\n');
-    const git = (...args: string[]) =>
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], {
-        cwd: repo,
-        stdio: 'ignore',
-      });
-    git('init', '-q', '-b', 'main');
-    git('add', '.');
-    git('commit', '-qm', 'init');
-    model = await ScriptedModelServer.start({ script: parseModelScript(SCRIPT) });
-    server = await CodeServer.start({
-      workspace: repo,
-      settings: {
-        'agentOs.sessionsDirectory': join(root, 'sessions'),
-        'agentOs.anthropic.baseUrl': model.url,
-        'agentOs.sandbox': 'os',
-        'agentOs.budget.maxUsd': 2,
-      },
+    world = await openScriptedWorkspace({
+      prefix: 'agent-os-e2e-overview-changes-',
+      files: { 'README.md': '# notes\n' },
+      script: SCRIPT,
+      settings: { 'agentOs.sandbox': 'os', 'agentOs.budget.maxUsd': 2 },
     });
-    wb = await Workbench.open(server);
-    await wb.openThreadsView();
-    await wb.runCommand('Agent OS: Set Anthropic API Key');
-    await wb.answerInputTitled('Anthropic API Key', 'sk-ant-e2e-scripted-model');
-    await wb.waitForNotification(/API key saved/);
+    ({ model, wb } = world);
   });
 
   after(async () => {
-    if (process.env['AGENT_OS_E2E_LOGS']) console.log(server?.logs());
-    await wb?.close();
-    await server?.stop();
-    await model?.close();
-    rmSync(root, { recursive: true, force: true });
+    await world?.close();
   });
 
   test('the budget line is drawn; the text reaches the Coordinator, which runs again', async () => {
@@ -131,7 +102,7 @@ describe('Request Changes… from the Session Overview', { timeout: 300_000 }, (
 
     // In the session's log: the person's decision on that verdict with their text, then the Coordinator's
     // thread running again on it.
-    const store = new FileSessionStore(join(root, 'sessions'));
+    const store = new FileSessionStore(world.sessions);
     const [meta, ...others] = await store.list();
     assert.ok(meta && others.length === 0);
     const events = await store.read(meta.id);
