@@ -8,7 +8,7 @@ import { estimateRequestCost, type BudgetLimits, type CostEstimate, wouldExceedB
 import { delegationToolSpec } from './delegationTool.ts';
 import type { HarnessAgent } from './harnessAgent.ts';
 import type { SessionLog } from './sessionLog.ts';
-import { assistantText, buildTranscript } from './threadContext.ts';
+import { assistantText, TranscriptBuilder } from './threadContext.ts';
 
 export interface ModelTurnOptions {
   log: SessionLog;
@@ -32,6 +32,8 @@ export class ModelTurns {
   /** Estimates of the model requests in flight: until their cost is in the log, they count as spent, so
    * threads running in parallel cannot pass the budget together. */
   private readonly inFlight = { usd: 0, tokens: 0 };
+  /** Each thread's transcript, extended by the events since its previous request. */
+  private readonly transcripts = new Map<string, TranscriptBuilder>();
 
   constructor(private readonly options: ModelTurnOptions) {}
 
@@ -48,7 +50,9 @@ export class ModelTurns {
     const tools = this.options.toolSpecs(enabledToolNames(agent.tools));
     if (mayDelegate) tools.push(delegationToolSpec(agent.callableAgents));
     tools.push(...(extra.tools ?? []));
-    const messages = buildTranscript(log.threadEvents(threadId)).messages;
+    let transcript = this.transcripts.get(threadId);
+    if (!transcript) this.transcripts.set(threadId, (transcript = new TranscriptBuilder()));
+    const messages = transcript.update(log.threadEvents(threadId)).messages;
     const system = extra.systemContext ? `${agent.system}\n\n${extra.systemContext}` : agent.system;
     const request: ModelRequest = { model: agent.model, max_tokens: agent.maxTokens, system, tools, messages };
     let reserved: CostEstimate | undefined;
