@@ -210,6 +210,11 @@ describe('Session Overview, end to end', { timeout: 600_000 }, () => {
 
   test('comes back after a reload, live from the log', async () => {
     await wb.reload();
+    // The panel comes back as its tab; VS Code draws a webview only in an active tab, and which editor it
+    // restores as active is its own choice, so a person clicks the tab when another editor is in front.
+    const tab = wb.page.locator('.tab', { hasText: /^Overview: / });
+    await wb.capturing('overview-tab-after-reload', () => tab.first().waitFor({ state: 'visible', timeout: 60_000 }));
+    if (!(await tab.first().evaluate((t) => t.classList.contains('active')))) await tab.first().click();
     const frame: Frame = await overview('.section.verdict .pr-link', 60_000);
     assert.deepEqual(
       await frame.locator('.steps .step').evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))),

@@ -410,7 +410,22 @@ export class Workbench {
       await delay(250);
     }
     await this.screenshot(`failed-webview-${Date.now()}`);
-    throw new Error(`no webview frame contains ${selector}`);
+    // What was on screen instead, so a failure in CI (no screenshots there) says where to look.
+    const tabs = await this.editorTabs().catch(() => []);
+    throw new Error(
+      `no webview frame contains ${selector}; editor tabs: ${JSON.stringify(tabs)}; frames: ${this.page.frames().length - 1}`,
+    );
+  }
+
+  /** The editor tabs' titles, the active ones marked with a leading `*`. */
+  async editorTabs(): Promise<string[]> {
+    return this.page
+      .locator('.tabs-container .tab')
+      .evaluateAll((tabs) =>
+        tabs.map(
+          (t) => `${t.classList.contains('active') ? '*' : ''}${t.getAttribute('aria-label') ?? t.textContent ?? ''}`,
+        ),
+      );
   }
 
   /** Texts of the notifications on screen. */
@@ -468,6 +483,8 @@ export class Workbench {
       return await wait();
     } catch (error) {
       await this.screenshot(`failed-${what}-${Date.now()}`).catch(() => undefined);
+      if (error instanceof Error)
+        error.message += `; editor tabs: ${JSON.stringify(await this.editorTabs().catch(() => []))}`;
       throw error;
     }
   }
