@@ -9,7 +9,7 @@ import { DEFAULT_LOOP_LIMITS, detectLoop } from '../../src/core/harness/runaway.
 import type { Step } from '../../src/core/harness/step.ts';
 import { foldThreadFacts, loopCounts } from '../../src/core/harness/threadFacts.ts';
 import { HALTED_BEFORE_RUN } from '../../src/core/harness/toolResults.ts';
-import { foldPlanSteps, stepRunEvents } from '../../src/core/pipeline/planSteps.ts';
+import { foldPlanSteps, stepRunEvents, stepRunningEvent } from '../../src/core/pipeline/planSteps.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { resolveToolset } from '../../src/core/tools/toolConfig.ts';
 import { logOf, modelTurn } from '../support/eventLog.ts';
@@ -300,6 +300,23 @@ test('turns that make only calls already made are no progress; maxTurns from the
     kind: 'request_model',
     threadId: T,
   });
+});
+
+test('a run lost in a crash after its step was recorded running (the run is written ahead of its state): the validation runs again', () => {
+  const running = logOf(
+    plan,
+    ask(),
+    turn(complete('toolu_1', '1')),
+    recorded('toolu_1', 'complete_step', { step_id: '1' }),
+    stepRunningEvent(
+      T,
+      { kind: 'validate', planEventId: 'sevt_1', stepId: '1', command: 'node check.js', attempt: 1 },
+      3,
+    ),
+  );
+  const step = stepOf(running);
+  assert.equal(step.kind, 'validate_step');
+  assert.equal(step.kind === 'validate_step' && step.validation.attempt, 1, 'the lost run was no attempt');
 });
 
 test('an interrupted validation leaves its call open: the thread stops, and runs the validation when it goes on', () => {

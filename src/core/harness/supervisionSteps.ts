@@ -51,7 +51,10 @@ export class SupervisionSteps {
     // validation again when the thread goes on (its stepper sees a `complete_step` without a run).
     if (signal.aborted) return;
     const events = stepRunEvents(step.threadId, step.use.id, step.validation, result, max);
-    const recorded = await this.log.append(events.run);
+    // The run is written ahead: the step's state, appended next and durable before anything acts on it, covers
+    // it (one file, in order); lost with it in a crash, the wake sees the step running without a run and
+    // runs the validation again, as after an interrupt.
+    const recorded = await this.log.append(events.run, 'ahead');
     await this.log.append(events.state(recorded.id));
   }
 
