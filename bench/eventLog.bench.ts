@@ -19,7 +19,7 @@ import {
 } from '../src/shared/eventLogProtocol.ts';
 import { EventLogModel } from '../src/views/eventLogModel.ts';
 import { benchSession, medianFirstPaint, medianMarks, SMALL_EVENTS } from './support/benchSession.ts';
-import { dropCaches } from './support/pageCache.ts';
+import { coldCacheNote, dropCaches } from './support/pageCache.ts';
 import { againstBaseline, times } from './support/reference.ts';
 import { missingBrowser, openWebviewPage } from './support/webviewPage.ts';
 
@@ -45,7 +45,7 @@ async function measure(storeDir: string): Promise<void> {
   const big = (await benchSession(undefined, new FileSessionStore(storeDir))).meta;
   // The yardstick: the same page on a small session, in the same browser, in the same minutes.
   const small = (await benchSession(SMALL_EVENTS, new FileSessionStore(storeDir))).meta;
-  const cold = dropCaches();
+  const cold = coldCacheNote(storeDir, dropCaches(storeDir));
 
   // A thread's panel (a filter) needs the summary of every event: the first opening folds the log for it and
   // leaves its checkpoint; the next starts from that.
@@ -69,7 +69,7 @@ async function measure(storeDir: string): Promise<void> {
   const hostOpen: number[] = [];
   const indexTimes: number[] = [];
   for (let i = 0; i < 5; i++) {
-    dropCaches();
+    dropCaches(storeDir);
     const t = performance.now();
     const model = await EventLogModel.open(new FileSessionStore(storeDir), big.id, ALL_KINDS_FILTER);
     await model.initialRows(true, undefined);
@@ -81,7 +81,7 @@ async function measure(storeDir: string): Promise<void> {
   }
   hostOpen.sort((a, b) => a - b);
   console.log(
-    `eventLog host open (100k events): fold checkpoint + last page from the file, fresh store and model, median of 5: ${hostOpen[2]!.toFixed(0)} ms; the summary of every event then read in the background in ${indexTimes.map((ms) => ms.toFixed(0)).join(', ')} ms (from its checkpoint) (page cache: ${cold ?? 'dropped before each'})`,
+    `eventLog host open (100k events): fold checkpoint + last page from the file, fresh store and model, median of 5: ${hostOpen[2]!.toFixed(0)} ms; the summary of every event then read in the background in ${indexTimes.map((ms) => ms.toFixed(0)).join(', ')} ms (from its checkpoint) (before each: ${cold})`,
   );
 
   let shown: SessionMeta = small;
@@ -91,7 +91,7 @@ async function measure(storeDir: string): Promise<void> {
   const openPanel = (): void => {
     model?.close();
     model = undefined;
-    dropCaches();
+    dropCaches(storeDir);
     opening = EventLogModel.open(new FileSessionStore(storeDir), shown.id, ALL_KINDS_FILTER);
   };
   // The host side of the protocol, as EventLogPanel answers it.
@@ -157,7 +157,7 @@ async function measure(storeDir: string): Promise<void> {
     console.log(
       `  medians from navigation start: HTML received (the log opened, its first page in it) ${marks['__htmlReceived']!.toFixed(0)} ms, script runs ${marks['__scriptRuns']!.toFixed(0)} ms, first rows ${bigPaint.toFixed(0)} ms, first contentful paint ${marks['__contentfulPaint']!.toFixed(0)} ms`,
     );
-    console.log(`  page cache before each: ${cold ?? 'dropped'}`);
+    console.log(`  before each: ${cold}`);
     const ratio = bigPaint / smallPaint;
     console.log(
       `  as a ratio to the first paint of a ${SMALL_EVENTS}-event session meanwhile (${smallPaint.toFixed(0)} ms): ${times(ratio)}; ${againstBaseline('eventLog first paint 100k / 100 events', ratio)}`,

@@ -7,7 +7,7 @@
 //   - batched appends vs appendFileSync without fsync;
 //   - full read + fold of 100,000 events vs a raw line-split + JSON.parse of the same file;
 //   - the wake of a 1,000,000-event session (2.4 GB) and its peak memory, in a fresh process, with a
-//     cold-cache variant where the page cache may be dropped;
+//     cold-cache variant (the session's files evicted from the page cache first);
 //   - the first page an Event Log paints, read from disk through the index, on 100,000 events;
 //   - the size of the shipped bundles.
 // SQLite is node:sqlite (Node 22.5+; `npm run bench` runs the Node 24 of devDependencies). Where it
@@ -17,7 +17,7 @@
 // loaded from that bundle: the tsx loader that runs this file wraps every closure in a naming helper,
 // which the shipped code does not have and which would count against the fold.
 import { spawnSync } from 'node:child_process';
-import { dropCaches } from './support/pageCache.ts';
+import { coldCacheNote, dropCaches } from './support/pageCache.ts';
 import {
   appendFileSync,
   closeSync,
@@ -445,10 +445,11 @@ async function main(): Promise<void> {
     `${Math.max(...wakes.map((w) => w.maxRssMb)).toFixed(0)} MB`,
     '< 300 MB',
   );
-  const cannotDrop = dropCaches();
+  const cannotDrop = dropCaches(wakeDir);
+  const cold = coldCacheNote(wakeDir, cannotDrop);
   line(
     '  the same wake with a cold page cache',
-    cannotDrop ?? `${openInFreshProcess(wakeDir, long.id).wakeMs.toFixed(0)} ms`,
+    cannotDrop ?? `${openInFreshProcess(wakeDir, long.id).wakeMs.toFixed(0)} ms (${cold})`,
   );
   rmSync(wakeDir, { recursive: true, force: true });
 
