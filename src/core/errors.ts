@@ -59,7 +59,7 @@ export class LogFullError extends AgentOsError {
   ) {
     super(
       'LOG_FULL',
-      `session ${sessionId}: its log has reached the ${describeBytes(limitBytes)} a session may hold; nothing more is appended. Start a new session for further work (this one can still be read)`,
+      `session ${sessionId}: its log has reached the ${describeBytes(limitBytes)} a session may hold; nothing more is appended but how its run ended. Start a new session for further work (this one can still be read), or raise the limit and resume it`,
     );
   }
 }

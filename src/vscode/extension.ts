@@ -24,6 +24,7 @@ import { RuntimeAccess } from './runtimeAccess.ts';
 import { BASE_SCHEME, BaseContentProvider } from './showChanges.ts';
 import { ThreadsTreeProvider } from './threadsTreeProvider.ts';
 import { PersonNotifications } from './personNotifications.ts';
+import { SessionStopNotifications } from './sessionStopNotifications.ts';
 import { sessionWarnings } from './sessionWarnings.ts';
 import { shutdownOsSandbox } from '../node/sandbox/osSandbox.ts';
 
@@ -40,7 +41,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const settings = readSettings();
   const sessionsDir =
     settings.sessionsDirectory ?? join((context.storageUri ?? context.globalStorageUri).fsPath, 'sessions');
-  const store = new FileSessionStore(sessionsDir, { folds: VIEW_FOLDS });
+  const store = new FileSessionStore(sessionsDir, {
+    folds: VIEW_FOLDS,
+    ...(settings.maxLogBytes ? { maxLogBytes: settings.maxLogBytes } : {}),
+  });
   log.info(`sessions in ${sessionsDir}`);
   const warnings = sessionWarnings(log, store);
 
@@ -112,13 +116,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   // Titles come from the tree's model, which is filled before a session's events reach the notifications.
   const notifications = new PersonNotifications((sessionId) => tree.model.meta(sessionId)?.title ?? sessionId);
+  const stopNotifications = new SessionStopNotifications(
+    (sessionId) => tree.model.meta(sessionId)?.title ?? sessionId,
+    (sessionId) => panels.show(sessionId, null),
+  );
   const tree: ThreadsTreeProvider = new ThreadsTreeProvider(store, runtime, log, {
     onFolded: (sessionId, waits) => notifications.onFolded(sessionId, waits),
     onEvents: (sessionId, events, live) => {
       notifications.onEvents(sessionId, events, live);
-      if (live) preferencesView.onEvents(events);
+      if (live) {
+        preferencesView.onEvents(events);
+        stopNotifications.onLiveEvents(sessionId, events);
+      }
     },
-    onForget: (sessionId) => notifications.forget(sessionId),
+    onForget: (sessionId) => {
+      notifications.forget(sessionId);
+      stopNotifications.forget(sessionId);
+    },
     onStatusChanged: () => {
       updateStatusBar();
       if (reloadWhenIdle && tree.model.runningCount() === 0) void rebuildRuntime();
@@ -163,6 +177,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       void rebuildRuntime().then(() => tree.scheduleRefresh());
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('agentOs.maxSessionLogGiB')) store.setMaxLogBytes(readSettings().maxLogBytes);
       if (e.affectsConfiguration('agentOs')) void rebuildRuntime();
     }),
     context.secrets.onDidChange((e) => {

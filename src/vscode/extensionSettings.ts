@@ -18,6 +18,8 @@ export interface ExtensionSettings {
   githubApiUrl?: string;
   anthropicBaseUrl?: string;
   sessionsDirectory?: string;
+  /** The size a session's log may reach (agentOs.maxSessionLogGiB); the store's default when unset. */
+  maxLogBytes?: number;
   /** Local bare repository path → the GitHub repository it stands for. */
   githubLocalRemotes: Record<string, { owner: string; repo: string }>;
   resumeInterruptedAutomatically: boolean;
@@ -55,6 +57,9 @@ export function readSettings(): ExtensionSettings {
     if (owner && repo) settings.githubLocalRemotes[path] = { owner, repo };
   }
   if (typeof budget === 'number' && budget > 0) settings.budgetMaxUsd = budget;
+  const logGiB = c.get<number>('maxSessionLogGiB');
+  if (typeof logGiB === 'number' && Number.isFinite(logGiB) && logGiB > 0)
+    settings.maxLogBytes = Math.max(1, Math.floor(logGiB * 2 ** 30));
   const github = text('github.apiUrl');
   if (github) settings.githubApiUrl = github;
   const anthropic = text('anthropic.baseUrl');

@@ -104,3 +104,97 @@ test('a listener that throws does not keep the session from running, nor its wri
     await rt.close();
   }
 });
+
+test('a run whose appends take the log past the warning share says so then, once, not at the next opening only', async () => {
+  const storeDir = join(repo.root, 'store');
+  const logBytes = statSync(join(storeDir, sessionId, 'events.jsonl')).size;
+  // Below the warning's 75% at the opening; the run's first record takes the log past it.
+  const limit = Math.ceil((logBytes + 1) / 0.75);
+  const store = new FileSessionStore(storeDir, { maxLogBytes: limit });
+  const warnings: [string, string][] = [];
+  const rt = await startScriptedRuntime(repo.root, SCRIPT, {
+    store,
+    onSessionWarning: (id, message) => warnings.push([id, message]),
+  });
+  try {
+    await rt.runtime.resume(sessionId);
+    await rt.runtime.settled(sessionId);
+    const grown = statSync(join(storeDir, sessionId, 'events.jsonl')).size;
+    assert.ok(grown > logBytes && grown < limit, `the run appended (${logBytes} → ${grown} of ${limit} bytes)`);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.equal(warnings[0]?.[0], sessionId);
+    assert.match(warnings[0]?.[1] ?? '', /a session may hold; at the limit appends are refused/);
+    assert.match(warnings[0]?.[1] ?? '', new RegExp(`of the ${escaped(describeBytes(limit))} a session may hold`));
+  } finally {
+    await rt.close();
+  }
+});
+
+test('a run that reaches the limit stops with its error and its end in its own log; with a larger limit it resumes', async () => {
+  const local = makeTempRepo();
+  const storeDir = join(local.root, 'full-store');
+  const limit = 24 * 1024;
+  const write = (i: number) => ({
+    content: [
+      { type: 'tool_use', name: 'write', input: { file_path: `notes/${i}.md`, content: `${i} `.repeat(2500) } },
+    ],
+  });
+  const script = {
+    agents: {
+      Coder: [...Array.from({ length: 5 }, (_, i) => write(i)), { content: [{ type: 'text', text: 'Done.' }] }],
+    },
+  };
+  const store = new FileSessionStore(storeDir);
+  const logBytes = (id: string): number => statSync(join(storeDir, id, 'events.jsonl')).size;
+  /** The run ended on the limit: its error and the session going idle are the log's last records, within it. */
+  const assertStoppedByLimit = async (id: string): Promise<void> => {
+    const [error, idle] = (await store.read(id)).slice(-2);
+    assert.equal(error?.type, 'session.error');
+    assert.match(
+      error?.type === 'session.error' ? error.error.message : '',
+      new RegExp(
+        `its log has reached the ${escaped(describeBytes(limit))} a session may hold.*raise the limit and resume it`,
+      ),
+    );
+    assert.deepEqual(idle?.type === 'session.status_idle' && idle.stop_reason, { type: 'retries_exhausted' });
+    assert.ok(logBytes(id) <= limit, `${logBytes(id)} bytes`);
+    assert.equal((await store.verify(id)).ok, true);
+  };
+  const warnings: string[] = [];
+  let rt = await startScriptedRuntime(local.root, script, {
+    store: new FileSessionStore(storeDir, { maxLogBytes: limit }),
+    onSessionWarning: (_id, message) => warnings.push(message),
+  });
+  let id = '';
+  try {
+    id = (await rt.runtime.startSingleAgent({ repository: local.repo, agent: 'Coder', prompt: 'Write notes.' })).id;
+    assert.deepEqual(await rt.runtime.settled(id), { type: 'retries_exhausted' });
+    assert.equal(warnings.length, 1, 'said once, before the limit');
+    await assertStoppedByLimit(id);
+  } finally {
+    await rt.close();
+  }
+  // The same limit: the resume goes on until a record does not fit, and ends the same way.
+  rt = await startScriptedRuntime(local.root, script, {
+    store: new FileSessionStore(storeDir, { maxLogBytes: limit }),
+  });
+  try {
+    const before = (await store.read(id)).length;
+    await rt.runtime.resume(id);
+    await rt.runtime.settled(id);
+    await assertStoppedByLimit(id);
+    assert.ok((await store.read(id)).length > before);
+  } finally {
+    await rt.close();
+  }
+  rt = await startScriptedRuntime(local.root, script, { store: new FileSessionStore(storeDir) });
+  try {
+    await rt.runtime.resume(id);
+    await rt.runtime.settled(id);
+    const last = (await store.read(id)).at(-1);
+    assert.deepEqual(last?.type === 'session.status_idle' && last.stop_reason, { type: 'end_turn' });
+  } finally {
+    await rt.close();
+    local.cleanup();
+  }
+});

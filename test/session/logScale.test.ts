@@ -3,7 +3,7 @@
 // tail (and is ignored when damaged or when the log no longer agrees with it), and the index a page
 // starts from (and falls back from when it is stale).
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { EventInput, SessionEvent } from '../../src/core/events/sessionEvent.ts';
@@ -205,6 +205,10 @@ describe('the size a session may hold', () => {
     const { id } = await store.create({ title: 'full' });
     let writer = await store.openWriter(id);
     assert.equal(writer.opened.sizeWarning, undefined);
+    // Said once, as the appends take the log past three quarters of its limit.
+    const said: { message: string; bytes: number }[] = [];
+    const logBytes = (): number => statSync(join(temp.dir, id, 'events.jsonl')).size;
+    writer.onSizeWarning?.((message) => said.push({ message, bytes: logBytes() }));
     const kept: SessionEvent[] = [];
     let refused: (Error & { code?: string }) | undefined;
     while (!refused) {
@@ -214,10 +218,26 @@ describe('the size a session may hold', () => {
         refused = error as Error & { code?: string };
       }
     }
+    assert.equal(said.length, 1, 'said once');
+    assert.ok(said[0]!.bytes >= 0.75 * 8 * 1024 && said[0]!.bytes < 0.8 * 8 * 1024, `said at ${said[0]!.bytes} bytes`);
+    assert.match(said[0]!.message, /of the 8\.0 KiB a session may hold; at the limit appends are refused/);
     assert.equal(refused.code, 'LOG_FULL');
     assert.match(refused.message, /Start a new session/);
     // A batch that does not fit is refused whole, and the writer still works for what fits.
     await assert.rejects(writer.appendMany([userMessage('a'), userMessage('b'.repeat(300))]), { code: 'LOG_FULL' });
+    // The records that say how a run ended still fit: the log keeps its last eighth (up to 64 KiB) for them.
+    const thread = kept[0]!.thread;
+    kept.push(
+      ...(await writer.appendMany([
+        {
+          type: 'session.error',
+          thread,
+          error: { type: 'unknown_error', message: refused.message, retry_status: { type: 'exhausted' } },
+        },
+        { type: 'session.status_idle', thread, stop_reason: { type: 'retries_exhausted' } },
+      ])),
+    );
+    assert.ok(statSync(join(temp.dir, id, 'events.jsonl')).size <= 8 * 1024);
     await writer.close();
     assert.deepEqual(await store.read(id), kept);
     writer = await store.openWriter(id);
@@ -226,6 +246,15 @@ describe('the size a session may hold', () => {
       /of the 8\.0 KiB a session may hold; at the limit appends are refused/,
     );
     await writer.close();
+    // A writer that said it at its opening (here with a larger limit, so there is room) does not say it again.
+    writer = await new FileSessionStore(temp.dir, { maxLogBytes: 9 * 1024 }).openWriter(id);
+    assert.match(writer.opened.sizeWarning ?? '', /of the 9\.0 KiB a session may hold/);
+    writer.onSizeWarning?.((message) => said.push({ message, bytes: logBytes() }));
+    kept.push(await writer.append(userMessage('one more')));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(said.length, 1);
+    await writer.close();
+    assert.deepEqual(await store.read(id), kept);
     assert.equal((await store.verify(id)).ok, true);
   });
 });

@@ -74,6 +74,11 @@ export interface SessionWriter {
   appendMany(events: EventInput[], durability?: Durability): Promise<SessionEvent[]>;
   /** Makes every acknowledged record durable. */
   flush(): Promise<void>;
+  /** Calls `listener` once (soon after, never inside an append) when an append takes the log past the share
+   * of its size limit where the store warns: a run that grows a log towards the limit says so then, not at
+   * the next opening. A writer opened past it has said so in `opened.sizeWarning` and calls nothing. Stores
+   * without a size limit may leave it out. */
+  onSizeWarning?(listener: (message: string) => void): void;
   /** Releases the writer lock. */
   close(): Promise<void>;
 }

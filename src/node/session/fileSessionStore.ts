@@ -71,7 +71,7 @@ export class FileSessionStore implements SessionStore {
   /** Index points of the logs this store has scanned or written. */
   private readonly indexes = new Map<string, LogIndex>();
   private readonly windowBytes: number | undefined;
-  private readonly maxLogBytes: number;
+  private maxLogBytes: number;
   private readonly folds: readonly LogFold<unknown>[];
   private readonly checkpointRecords: number;
 
@@ -86,6 +86,11 @@ export class FileSessionStore implements SessionStore {
     this.maxLogBytes = options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
     this.folds = checkedFolds(options.folds ?? []);
     this.checkpointRecords = options.checkpointRecords ?? 4096;
+  }
+
+  /** A new size limit (a changed setting): for the writers opened from now on; open ones keep theirs. */
+  setMaxLogBytes(bytes: number | undefined): void {
+    this.maxLogBytes = bytes ?? DEFAULT_MAX_LOG_BYTES;
   }
 
   async create(session: NewSession): Promise<SessionMeta> {

@@ -32,6 +32,18 @@ const CHECKPOINT_ON_CLOSE_RECORDS = 256;
 /** An index point every this many bytes; a checkpoint keeps at most CHECKPOINT_INDEX_POINTS of them. */
 const INDEX_BYTES = 1024 * 1024;
 const CHECKPOINT_INDEX_POINTS = 4096;
+/** The end of the log kept for the records that say how a run ended (its error, the session going idle), so
+ * that a session stopped by its size limit says why in its own log: 64 KiB, or an eighth of a small limit. */
+const END_RECORDS_RESERVE_BYTES = 64 * 1024;
+const END_RECORD_TYPES: ReadonlySet<string> = new Set([
+  'session.error',
+  'session.status_idle',
+  'session.status_rescheduled',
+  'session.status_terminated',
+  'session.thread_status_idle',
+  'session.thread_status_rescheduled',
+  'session.thread_status_terminated',
+]);
 
 export interface WriterFile {
   fd: number;
@@ -48,6 +60,8 @@ export interface WriterFile {
   maxBytes: number;
   /** Records between checkpoints (DEFAULT_CHECKPOINT_RECORDS unless a test makes it small). */
   checkpointRecords: number;
+  /** What to tell the person when the log has grown to `size`, or undefined while it is far from its limit. */
+  sizeWarning(size: number): string | undefined;
 }
 
 /** Someone waiting until the first `upTo` records written are on disk. */
@@ -75,6 +89,9 @@ export class FileSessionWriter implements SessionWriter {
   private checkpointing: Promise<void> | undefined;
   private checkpointedBytes: number;
   private readonly encoder = new RecordEncoder();
+  /** Whether the person has been told that the log nears its limit (at the opening, or by an append since). */
+  private sizeWarned: boolean;
+  private sizeListener: ((message: string) => void) | undefined;
 
   constructor(
     readonly sessionId: string,
@@ -88,6 +105,11 @@ export class FileSessionWriter implements SessionWriter {
     readonly opened: OpenedLog,
   ) {
     this.checkpointedBytes = file.checkpointed > 0 ? file.size : 0;
+    this.sizeWarned = opened.sizeWarning !== undefined;
+  }
+
+  onSizeWarning(listener: (message: string) => void): void {
+    this.sizeListener = listener;
   }
 
   get fence(): number {
@@ -134,18 +156,38 @@ export class FileSessionWriter implements SessionWriter {
       const event = stampEvent(inputs[0] as EventInput, this.file.lastSeq + 1, now);
       const { kind, json } = this.recordFor(event);
       const line = this.encoder.encode(kind, json);
-      this.assertRoomFor(line.length);
+      this.assertRoomFor(line.length, [event]);
       this.writeRecord(line, event);
       events = [event];
     } else {
       // Every event is checked before any is written: a bad one appends nothing.
       events = inputs.map((input, i) => stampEvent(input, this.file.lastSeq + 1 + i, now));
       const records = events.map((event) => this.recordFor(event));
-      this.assertRoomFor(records.reduce((n, r) => n + recordLineBytes(r.kind, r.json), 0));
+      this.assertRoomFor(
+        records.reduce((n, r) => n + recordLineBytes(r.kind, r.json), 0),
+        events,
+      );
       records.forEach((r, i) => this.writeRecord(this.encoder.encode(r.kind, r.json), events[i] as SessionEvent));
     }
     this.maybeCheckpoint(false);
+    if (!this.sizeWarned) this.warnIfNearLimit();
     return events;
+  }
+
+  /** Tells the listener, off the append path, once the log has grown near its limit. */
+  private warnIfNearLimit(): void {
+    const message = this.file.sizeWarning(this.file.size);
+    if (message === undefined) return;
+    this.sizeWarned = true;
+    const listener = this.sizeListener;
+    if (listener)
+      queueMicrotask(() => {
+        try {
+          listener(message);
+        } catch {
+          // A listener that fails must not break the appends that go on.
+        }
+      });
   }
 
   /**
@@ -290,8 +332,14 @@ export class FileSessionWriter implements SessionWriter {
   }
 
   /** Refuses, before anything is written, an append that would take the log past its limit. */
-  private assertRoomFor(bytes: number): void {
-    if (this.file.size + bytes > this.file.maxBytes) throw new LogFullError(this.sessionId, this.file.maxBytes);
+  /** Refuses records that would take the log past its limit; all but end-of-run records stop short of the
+   * reserve kept for those. */
+  private assertRoomFor(bytes: number, events: readonly SessionEvent[]): void {
+    const { maxBytes } = this.file;
+    const reserve = events.every((e) => END_RECORD_TYPES.has(e.type))
+      ? 0
+      : Math.min(END_RECORDS_RESERVE_BYTES, Math.floor(maxBytes / 8));
+    if (this.file.size + bytes > maxBytes - reserve) throw new LogFullError(this.sessionId, maxBytes);
   }
 
   private assertWritable(): void {

@@ -86,6 +86,7 @@ export async function openSessionWriter(o: WriterOpening): Promise<FileSessionWr
       checkpointed: woken.checkpointed,
       maxBytes: o.maxLogBytes,
       checkpointRecords: o.checkpointRecords,
+      sizeWarning: o.sizeWarning,
     };
     const opened = openedLog(folds.sessionState, truncatedTailBytes, () => o.readAll(blobs, size), o.sizeWarning(size));
     return new FileSessionWriter(sessionId, lock, position, blobs, o.blobThresholdBytes, folds, index, opened);
