@@ -78,7 +78,19 @@ describe('Request Changes… from the Session Overview', { timeout: 300_000 }, (
     await budget.scrollIntoViewIfNeeded();
     await wb.screenshot('58-overview-budget-line');
 
-    await frame.locator(button).click();
+    // The verdict section is redrawn while the session's last events arrive: a click on the button it just
+    // replaced does nothing (seen once in CI, under load), so click again until the input box asks.
+    const asking = wb.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Request Changes' });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await frame.locator(button).click();
+      if (
+        await asking.waitFor({ state: 'visible', timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+    }
     await wb.answerInputTitled('Request Changes', FEEDBACK);
 
     // The card says what the person decided, and offers neither decision again.
