@@ -3,10 +3,11 @@
 // unchanged, every time; records it wrote but did not acknowledge may be there or not. Each next child
 // takes over the dead child's stale lock and cuts off any torn tail, which this test checks as well.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
+import { logBytes } from './logBytes.ts';
 import { startChild } from './sessionChildProcess.ts';
 import { makeTempDir } from './tempDir.ts';
 
@@ -25,6 +26,8 @@ describe('a writer killed mid-append', () => {
       let killedBeforeOpen = 0;
       let totalAcks = 0;
       let writersThatAppended = 0;
+      /** Kills that left the zeros a writer writes ahead after its records: the next opening cuts them. */
+      let zeroTails = 0;
 
       async function lane(): Promise<void> {
         const { id } = await store.create({ title: 'crash' });
@@ -55,6 +58,8 @@ describe('a writer killed mid-append', () => {
           child.process.kill('SIGKILL');
           await child.exited;
           if (!child.lines.some((l) => l.startsWith('open '))) killedBeforeOpen++;
+          const log = join(store.sessionDir(id), 'events.jsonl');
+          if (statSync(log).size > logBytes(log)) zeroTails++;
 
           const acks = child.lines.filter((l) => l.startsWith('ack ')).map((l) => Number(l.slice(4)));
           totalAcks += acks.length;
@@ -80,6 +85,8 @@ describe('a writer killed mid-append', () => {
         }
         const writer = await store.openWriter(id);
         assert.ok(writer.opened.events.length >= ackedIds.length);
+        const log = join(store.sessionDir(id), 'events.jsonl');
+        assert.equal(statSync(log).size, logBytes(log), 'the opening cut the zeros the last child left');
         await writer.close();
         // Temp files of children killed mid-write (lock, blobs) are gone once a writer has opened.
         const leftovers = [...readdirSync(store.sessionDir(id)), ...readdirSync(join(store.sessionDir(id), 'blobs'))];
@@ -92,8 +99,9 @@ describe('a writer killed mid-append', () => {
 
       await Promise.all(Array.from({ length: LANES }, () => lane()));
       t.diagnostic(
-        `acknowledged records: ${totalAcks}, torn tails cut off: ${tornTails}, killed before open: ${killedBeforeOpen}`,
+        `acknowledged records: ${totalAcks}, torn tails cut off: ${tornTails}, killed before open: ${killedBeforeOpen}, zero tails left: ${zeroTails}`,
       );
+      assert.ok(zeroTails > 0, 'kills landed while zeros were written ahead of the log');
       // Every writer killed after it opened had appended first (the kill waited for it), so each lane's log
       // grew through take-overs; more acknowledgements than writers show kills landed among appends.
       assert.ok(

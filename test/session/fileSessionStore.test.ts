@@ -15,6 +15,7 @@ import { encodeRecord } from '../../src/node/session/recordCodec.ts';
 import { userMessage } from '../conformance/sessionStoreConformance.ts';
 import { startChild } from './sessionChildProcess.ts';
 import { makeTempDir } from './tempDir.ts';
+import { logBytes } from './logBytes.ts';
 
 let temp: { dir: string; remove(): void };
 let store: FileSessionStore;
@@ -165,7 +166,6 @@ describe('a torn last record', () => {
       'cut short in a bad checksum',
       (next: Buffer) => Buffer.concat([next.subarray(0, 40), Buffer.from('Z'), next.subarray(41, 60)]),
     ],
-    ['of zeros', () => Buffer.alloc(100)],
     // A power cut can leave a record's length on disk with a block of it never written.
     [
       'whole but for a block of NULs',
@@ -423,7 +423,7 @@ describe('the writer lock across processes', () => {
     const dir = join(temp.dir, id);
     const old = await store.openWriter(id);
     await old.append(userMessage('mine'));
-    const size = statSync(log).size;
+    const size = logBytes(log);
     // Make the holder look dead (as a writer whose process died would), so that a new writer takes over.
     const lockFile = join(dir, `lock-${old.fence}.json`);
     writeFileSync(lockFile, JSON.stringify({ ...JSON.parse(readFileSync(lockFile, 'utf8')), pid: deadPid() }));
@@ -432,10 +432,85 @@ describe('the writer lock across processes', () => {
     assert.equal((await caught(old.append(userMessage('late')))).code, 'FENCE_LOST');
     assert.equal((await caught(old.append(userMessage('late'), 'batch'))).code, 'FENCE_LOST');
     assert.equal((await caught(old.flush())).code, 'FENCE_LOST');
-    assert.equal(statSync(log).size, size);
+    assert.equal(logBytes(log), size);
     await old.close();
     assert.equal(existsSync(join(dir, `lock-${next.fence}.json`)), true, 'the new holder keeps its lock');
     assert.equal((await next.append(userMessage('next'))).seq, 4);
     await next.close();
+  });
+});
+
+describe('the zeros a writer writes ahead of its log', () => {
+  it('are in the file while it writes, never in what is read, and cut off when it closes', async () => {
+    const { id } = await store.create({ title: 'ahead' });
+    const log = join(temp.dir, id, 'events.jsonl');
+    const writer = await store.openWriter(id);
+    const controller = new AbortController();
+    const followed: SessionEvent[] = [];
+    const following = (async () => {
+      for await (const e of store.follow(id, { signal: controller.signal })) followed.push(e);
+    })();
+    const events: SessionEvent[] = [];
+    for (let i = 0; i < 50; i++) events.push(await writer.append(userMessage(`message ${i} ${'x'.repeat(i * 20)}`)));
+    const bytes = logBytes(log);
+    assert.ok(statSync(log).size > bytes, `zeros after the log: ${statSync(log).size} > ${bytes}`);
+    assert.ok(
+      readFileSync(log)
+        .subarray(bytes)
+        .every((b) => b === 0),
+    );
+    assert.deepEqual(await store.read(id), events);
+    assert.deepEqual(await store.verify(id), { ok: true, records: 50, bytes });
+    const page = await store.readPage(id, { fromSeq: 48 });
+    assert.deepEqual([page.events.map((e) => e.seq), page.next], [[48, 49, 50], { offset: bytes, seq: 51 }]);
+    while (followed.length < 50) await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort();
+    await following;
+    assert.deepEqual(followed, events);
+    await writer.close();
+    assert.equal(statSync(log).size, bytes, 'a closed log is its records, nothing after them');
+  });
+
+  it('left by a writer that died are not a torn tail: the log reads and verifies whole, the next writer cuts them', async () => {
+    const { id, log, events } = await sessionWith(3);
+    const whole = statSync(log).size;
+    appendFileSync(log, Buffer.alloc(100_000));
+    assert.deepEqual(await store.read(id), events);
+    assert.deepEqual(await store.verify(id), { ok: true, records: 3, bytes: whole });
+    const writer = await store.openWriter(id);
+    assert.equal(writer.opened.truncatedTailBytes, 0);
+    assert.equal(statSync(log).size, whole);
+    await writer.close();
+  });
+
+  it('after a torn record make it no less torn: it alone is cut, and counted', async () => {
+    const { id, log, events } = await sessionWith(3);
+    const whole = statSync(log).size;
+    const next = encodeRecord('event', JSON.stringify(stampEvent(userMessage('torn'), 4, new Date())));
+    // A power cut can leave any of the pages of the last write on disk, and the zeros after it.
+    appendFileSync(
+      log,
+      Buffer.concat([next.subarray(0, 30), Buffer.alloc(4096), next.subarray(60), Buffer.alloc(70_000)]),
+    );
+    assert.deepEqual(await store.read(id), events);
+    const report = await store.verify(id);
+    assert.deepEqual([report.ok, report.damage?.byteOffset, report.damage?.tornTail], [false, whole, true]);
+    const writer = await store.openWriter(id);
+    assert.equal(writer.opened.truncatedTailBytes, 30 + 4096 + next.length - 60);
+    assert.equal(statSync(log).size, whole);
+    await writer.close();
+  });
+
+  it('followed by lines written from outside are damage at the zeros, never cut off', async () => {
+    const { id, log } = await sessionWith(3);
+    const whole = statSync(log).size;
+    appendFileSync(log, Buffer.alloc(5000));
+    appendFileSync(log, 'not a record\nnor this\n');
+    const before = readFileSync(log);
+    assert.equal((await caught(store.read(id))).byteOffset, whole);
+    const report = await store.verify(id);
+    assert.deepEqual([report.ok, report.damage?.byteOffset, report.damage?.tornTail], [false, whole, false]);
+    assert.equal((await caught(store.openWriter(id))).code, 'LOG_CORRUPT');
+    assert.deepEqual(readFileSync(log), before);
   });
 });

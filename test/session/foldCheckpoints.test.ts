@@ -16,6 +16,7 @@ import { userMessage } from '../conformance/sessionStoreConformance.ts';
 import { TEXT_FOLD } from './textFold.ts';
 import { agentCycle } from './realisticEvents.ts';
 import { makeTempDir } from './tempDir.ts';
+import { logBytes } from './logBytes.ts';
 
 let temp: { dir: string; remove(): void };
 beforeEach(() => {
@@ -80,7 +81,7 @@ describe('fold checkpoints', () => {
     assert.equal(reader.applied(), 2);
     assert.deepEqual(second.state.texts, [...first.state.texts, 'one', 'two']);
     assert.deepEqual(second.next, {
-      offset: readFileSync(join(store.sessionDir(id), 'events.jsonl')).length,
+      offset: logBytes(join(store.sessionDir(id), 'events.jsonl')),
       seq: 5003,
     });
     await writer.close();

@@ -5,7 +5,6 @@
 // The real fs.fdatasync runs; a wrapper around it records, for each call, the log's size when it
 // started, which is what that call makes durable.
 import assert from 'node:assert/strict';
-import { fstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { SessionWriter } from '../../src/core/session/sessionStore.ts';
@@ -13,6 +12,7 @@ import { SessionLog } from '../../src/core/harness/sessionLog.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { userMessage } from '../conformance/sessionStoreConformance.ts';
 import { makeTempDir } from './tempDir.ts';
+import { logBytes } from './logBytes.ts';
 
 interface SyncCall {
   fd: number;
@@ -36,7 +36,7 @@ beforeEach(() => {
   running = 0;
   mostAtOnce = 0;
   fs.fdatasync = (fd, cb) => {
-    const call: SyncCall = { fd, coversBytes: fstatSync(fd).size, done: false };
+    const call: SyncCall = { fd, coversBytes: logBytes(`/proc/self/fd/${fd}`), done: false };
     calls.push(call);
     mostAtOnce = Math.max(mostAtOnce, ++running);
     realFdatasync(fd, (error) => {
@@ -71,7 +71,7 @@ describe('durable appends with group commit', () => {
     for (let i = 0; i < 40; i++) {
       const append = writer.append(userMessage(`m${i}`), i % 4 === 3 ? 'batch' : 'sync');
       // The record is in the file (one write, at the end) as soon as append() returns.
-      const end = statSync(log).size;
+      const end = logBytes(log);
       assert.ok(end > (ends.at(-1) ?? 0), `append ${i} wrote its record at once`);
       ends.push(end);
       acks.push(
@@ -100,12 +100,12 @@ describe('durable appends with group commit', () => {
     assert.equal(calls.length, 0, 'batch appends do not sync');
     await writer.append(userMessage('turn done'), 'sync');
     assert.equal(calls.length, 1);
-    assert.equal(calls[0]?.coversBytes, statSync(log).size, 'the sync covered the batch records before it');
+    assert.equal(calls[0]?.coversBytes, logBytes(log), 'the sync covered the batch records before it');
 
     await writer.append(userMessage('more'), 'batch');
     await writer.flush();
     assert.equal(calls.length, 2);
-    assert.equal(durableBytes(), statSync(log).size);
+    assert.equal(durableBytes(), logBytes(log));
     await writer.flush();
     assert.equal(calls.length, 2, 'nothing new to sync');
     await writer.close();
@@ -118,7 +118,7 @@ describe('durable appends with group commit', () => {
       writer.append(userMessage('b'), 'batch'),
       writer.append(userMessage('c')),
     ];
-    const size = statSync(log).size;
+    const size = logBytes(log);
     await writer.append(userMessage('d'), 'batch');
     const closed = writer.close();
     assert.equal(writer.close(), closed, 'a second close is the same close');
@@ -127,7 +127,7 @@ describe('durable appends with group commit', () => {
     await Promise.all(pending);
     await closed;
     assert.ok(
-      durableBytes() >= statSync(log).size && statSync(log).size > size,
+      durableBytes() >= logBytes(log) && logBytes(log) > size,
       'the batch record written before close was synced',
     );
     assert.deepEqual(
@@ -235,16 +235,16 @@ describe('durable appends with group commit', () => {
     const log = new SessionLog(writer, id);
     calls = [];
     const result = await log.append(userMessage('tool result'), 'ahead');
-    const end = statSync(file).size;
+    const end = logBytes(file);
     assert.equal(log.state.lastSeq, result.seq, 'taken into the state as soon as it is written');
     assert.equal(calls.length, 1, 'its fdatasync was started at once');
     assert.equal(calls[0]?.coversBytes, end);
     // The next 'sync' append covers it (one file, written in order).
     const turn = await log.append(userMessage('next turn'), 'sync');
-    assert.ok(durableBytes() >= statSync(file).size, `sync append ${turn.seq} resolved before it was durable`);
+    assert.ok(durableBytes() >= logBytes(file), `sync append ${turn.seq} resolved before it was durable`);
     await log.append(userMessage('last result'), 'ahead');
     await log.close();
-    assert.ok(durableBytes() >= statSync(file).size, 'close waited for the last ahead append to be durable');
+    assert.ok(durableBytes() >= logBytes(file), 'close waited for the last ahead append to be durable');
     assert.deepEqual(
       (await store.read(id)).map((e) => e.seq),
       [1, 2, 3],

@@ -14,6 +14,7 @@ import { checkpointFile, readCheckpoint, writeCheckpoint } from '../../src/node/
 import { userMessage } from '../conformance/sessionStoreConformance.ts';
 import { agentCycle } from './realisticEvents.ts';
 import { makeTempDir } from './tempDir.ts';
+import { logBytes } from './logBytes.ts';
 
 let temp: { dir: string; remove(): void };
 beforeEach(() => {
@@ -207,8 +208,8 @@ describe('the size a session may hold', () => {
     assert.equal(writer.opened.sizeWarning, undefined);
     // Said once, as the appends take the log past three quarters of its limit.
     const said: { message: string; bytes: number }[] = [];
-    const logBytes = (): number => statSync(join(temp.dir, id, 'events.jsonl')).size;
-    writer.onSizeWarning?.((message) => said.push({ message, bytes: logBytes() }));
+    const bytesOfLog = (): number => logBytes(join(temp.dir, id, 'events.jsonl'));
+    writer.onSizeWarning?.((message) => said.push({ message, bytes: bytesOfLog() }));
     const kept: SessionEvent[] = [];
     let refused: (Error & { code?: string }) | undefined;
     while (!refused) {
@@ -249,7 +250,7 @@ describe('the size a session may hold', () => {
     // A writer that said it at its opening (here with a larger limit, so there is room) does not say it again.
     writer = await new FileSessionStore(temp.dir, { maxLogBytes: 9 * 1024 }).openWriter(id);
     assert.match(writer.opened.sizeWarning ?? '', /of the 9\.0 KiB a session may hold/);
-    writer.onSizeWarning?.((message) => said.push({ message, bytes: logBytes() }));
+    writer.onSizeWarning?.((message) => said.push({ message, bytes: bytesOfLog() }));
     kept.push(await writer.append(userMessage('one more')));
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(said.length, 1);

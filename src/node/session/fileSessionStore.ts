@@ -259,7 +259,8 @@ export class FileSessionStore implements SessionStore {
       fromSeq: options.fromSeq ?? 1,
       signal: options.signal,
       pollMs: this.followPollMs,
-      scan: (file, scan) => this.scanFrom(sessionId, file, { ...scan, after: scan.after ?? options.after }),
+      scan: (file, scan) =>
+        this.scanFrom(sessionId, file, { ...scan, after: scan.after ?? options.after, stopAtZero: true }),
     });
   }
 
@@ -305,7 +306,13 @@ export class FileSessionStore implements SessionStore {
   private async scanFrom(
     sessionId: string,
     file: FileHandle,
-    options: { fromSeq: number; after?: LogCursor; limit?: number; onEvents?: (events: SessionEvent[]) => void },
+    options: {
+      fromSeq: number;
+      after?: LogCursor;
+      limit?: number;
+      onEvents?: (events: SessionEvent[]) => void;
+      stopAtZero?: boolean;
+    },
   ): Promise<ScanResult> {
     const index = this.indexOf(sessionId);
     const blobs = this.blobs(sessionId);
@@ -319,6 +326,7 @@ export class FileSessionStore implements SessionStore {
         onEvents: options.onEvents,
         onPosition: (point) => index.add(point),
         windowBytes: this.windowBytes,
+        stopAtZero: options.stopAtZero,
       });
     let scanned = await scan(from, Math.max(options.fromSeq, from.seq));
     if (from.offset > 0 && (scanned.damage?.byteOffset === from.offset || from.offset > scanned.size)) {

@@ -1,5 +1,8 @@
 // The one writer of a session's log file. Each record is one line handed to the kernel in one write(2)
-// on an O_APPEND descriptor, so a crash leaves at most one torn record, at the tail.
+// at the log's end (the lock makes this the only writer), so a crash leaves at most a torn tail.
+//
+// The file is kept longer than the log by zeros written ahead (zerosAhead.ts), which readers leave out
+// (logScan.ts); close() cuts them off, and so does the next opening after a crash.
 //
 // The writer runs on the event loop of VS Code's extension host, which every extension shares: it must
 // never wait for the disk there. So a record is written synchronously (a small write lands in the page
@@ -9,7 +12,7 @@
 // every one before it. Appends that arrive while an fdatasync is in flight wait for the next one, which
 // then covers all of them at once (group commit): one fdatasync per disk round trip, however many
 // threads append. 'batch' appends become durable with the next 'sync' append, flush() or close().
-import { closeSync, ftruncateSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, writeSync } from 'node:fs';
 import { LogFullError } from '../../core/errors.ts';
 import type { EventInput, SessionEvent } from '../../core/events/sessionEvent.ts';
 import type { AppendReceipt, Durability, OpenedLog, SessionWriter } from '../../core/session/sessionStore.ts';
@@ -22,6 +25,7 @@ import type { LogIndex } from './logIndex.ts';
 import { lineCrc, RecordEncoder, recordFor, recordLineBytes } from './recordCodec.ts';
 import type { RecordKind } from './recordCodec.ts';
 import type { WriterLock } from './writerLock.ts';
+import { writeZerosAhead } from './zerosAhead.ts';
 
 const FENCE_CHECK_MS = 50;
 /** A fold checkpoint is written after `WriterFile.checkpointRecords` records or this many bytes (whichever
@@ -49,6 +53,8 @@ export interface WriterFile {
   fd: number;
   /** Bytes of whole records in the file. */
   size: number;
+  /** Bytes in the file: `size` and the zeros written ahead after it. */
+  allocated: number;
   lastSeq: number;
   /** The last whole record (for the checkpoint to be checked against). */
   lastRecord: { offset: number; crc32: string } | undefined;
@@ -236,6 +242,7 @@ export class FileSessionWriter implements SessionWriter {
     } finally {
       // Never close the descriptor under an fdatasync still running on it: the number could be reused.
       while (this.syncing) await this.syncing;
+      this.cutZeros();
       closeSync(this.file.fd);
       await this.lock.release();
     }
@@ -246,12 +253,29 @@ export class FileSessionWriter implements SessionWriter {
     return recordFor(event, this.blobThresholdBytes, (bytes) => this.blobs.put(bytes));
   }
 
-  /** Hands one whole line to the kernel in one write(2). */
+  /**
+   * Leaves a closed log without its zero tail, so that its file is plain JSON Lines for any tool. Not when the
+   * session went to another writer (its opening cut the zeros, and it may have appended since), nor when the
+   * file is not as this writer left it. A tail left behind is harmless: readers skip it, an opening cuts it.
+   */
+  private cutZeros(): void {
+    const { fd, size, allocated } = this.file;
+    if (allocated === size || this.lost) return;
+    try {
+      this.lock.check();
+      if (fstatSync(fd).size === allocated) ftruncateSync(fd, size);
+    } catch {
+      // left for the next opening
+    }
+  }
+
+  /** Hands one whole line to the kernel in one write(2), at the log's end. */
   private writeRecord(line: Buffer, event: SessionEvent): void {
     const length = line.length;
     let n: number;
     try {
-      n = writeSync(this.file.fd, line, 0, length);
+      writeZerosAhead(this.file, length);
+      n = writeSync(this.file.fd, line, 0, length, this.file.size);
     } catch (error) {
       this.rollBack(error as Error);
       throw error;
@@ -263,6 +287,7 @@ export class FileSessionWriter implements SessionWriter {
     }
     const offset = this.file.size;
     this.file.size += n;
+    if (this.file.size > this.file.allocated) this.file.allocated = this.file.size;
     this.file.lastSeq = event.seq;
     this.file.lastRecord = { offset, crc32: lineCrc(line) };
     this.written++;
@@ -270,11 +295,13 @@ export class FileSessionWriter implements SessionWriter {
     if (offset >= (this.index.last?.offset ?? 0) + INDEX_BYTES) this.index.add({ offset, seq: event.seq });
   }
 
-  /** Cuts a partly written record off again, so the next writer does not find damage mid-log. */
+  /** Cuts a partly written record off again (and the zeros after it), so the next writer does not find
+   * damage mid-log. */
   private rollBack(cause: Error): void {
     this.broken = cause;
     try {
       ftruncateSync(this.file.fd, this.file.size);
+      this.file.allocated = this.file.size;
     } catch {
       // the tail check on the next open cuts it off
     }
@@ -331,7 +358,6 @@ export class FileSessionWriter implements SessionWriter {
     this.fenceCheckedAt = now;
   }
 
-  /** Refuses, before anything is written, an append that would take the log past its limit. */
   /** Refuses records that would take the log past its limit; all but end-of-run records stop short of the
    * reserve kept for those. */
   private assertRoomFor(bytes: number, events: readonly SessionEvent[]): void {

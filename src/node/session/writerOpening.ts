@@ -1,7 +1,7 @@
 // Opening a session's writer, under the lock the store took: the wake — the fold checkpoints plus the records
 // after them, or, without a checkpoint that agrees with the log, the whole log in windows — a torn last append
 // of a writer that died cut off, and a writer that appends after the last whole record.
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogCorruptError } from '../../core/errors.ts';
@@ -47,7 +47,8 @@ export async function openSessionWriter(o: WriterOpening): Promise<FileSessionWr
     removeLeftoverTemps(join(dir, BLOBS));
     rmSync(join(dir, OLD_CHECKPOINT_FILE), { force: true });
     const logPath = join(dir, LOG);
-    fd = openSync(logPath, 'a+');
+    // Not O_APPEND: the writer writes at the log's end, which is before the zeros it writes ahead.
+    fd = openSync(logPath, constants.O_RDWR | constants.O_CREAT, 0o666);
     file = await open(logPath, 'r');
     const blobs = new BlobStore(sessionId, join(dir, BLOBS));
     const woken = await KeptFolds.wake(dir, sessionId, file, o.folds);
@@ -63,12 +64,12 @@ export async function openSessionWriter(o: WriterOpening): Promise<FileSessionWr
       windowBytes: o.windowBytes,
     });
     throwOnDamage(sessionId, scanned);
-    let truncatedTailBytes = 0;
-    if (scanned.tail) {
-      // A torn append of a writer that died: it was never acknowledged, so cutting it off loses nothing.
+    const truncatedTailBytes = scanned.tail?.bytes ?? 0;
+    if (scanned.tail || fstatSync(fd).size > scanned.end.offset) {
+      // A torn append of a writer that died (never acknowledged, so cutting it off loses nothing), or the
+      // zeros it had written ahead.
       ftruncateSync(fd, scanned.end.offset);
       await fsyncInPool(fd);
-      truncatedTailBytes = scanned.tail.bytes;
     }
     const size = fstatSync(fd).size;
     lock.check();
@@ -80,6 +81,7 @@ export async function openSessionWriter(o: WriterOpening): Promise<FileSessionWr
     const position = {
       fd,
       size,
+      allocated: size,
       lastSeq: scanned.end.seq - 1,
       lastRecord,
       dir,
