@@ -32,8 +32,8 @@ export interface ManagedWorld {
   storeDir: string;
   issueRef: string;
   startWorker(name?: string, options?: { maxIdleMs?: number }): Promise<RunningWorker>;
-  /** Another runtime on the same store (a reload, another process). */
-  reopen(): ManagedRuntimeSetup;
+  /** Another runtime on the same store (a reload, another process), with these options besides the world's. */
+  reopen(runtime?: Partial<Omit<LocalRuntimeOptions, 'storeDir' | 'model'>>): ManagedRuntimeSetup;
   close(): Promise<void>;
 }
 
@@ -52,7 +52,7 @@ export async function startManagedWorld(
   });
   const platform = await PlatformStandIn.start({ modelUrl: model.url, ...options.platform });
   const storeDir = join(root, 'store');
-  const make = (): ManagedRuntimeSetup =>
+  const make = (more: Partial<Omit<LocalRuntimeOptions, 'storeDir' | 'model'>> = {}): ManagedRuntimeSetup =>
     createManagedRuntime({
       storeDir,
       platform: { apiKey: STAND_IN_KEY, baseURL: platform.url },
@@ -62,6 +62,7 @@ export async function startManagedWorld(
       // others test the backend's mechanics, which where nothing confines would stop at every command to ask.
       ...(options.runtime?.sandbox === 'worktree' ? {} : { trustUnconfinedCommands: true }),
       ...options.runtime,
+      ...more,
     });
   const setup = make();
   const workers: RunningWorker[] = [];

@@ -3,13 +3,13 @@
 // refusal at the limit. The limit is lowered to a little above the log a short run leaves (its prompt
 // long enough that the runs here have room to append), instead of writing gigabytes.
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { describeBytes } from '../../src/core/errors.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { makeTempRepo, type TempRepo } from '../support/gitRepo.ts';
 import { startScriptedRuntime } from '../support/scriptedRuntime.ts';
+import { logBytes as bytesOfLog } from '../session/logBytes.ts';
 
 const SCRIPT = { agents: { Coder: [{ content: [{ type: 'text', text: 'Nothing to do.' }] }] } };
 
@@ -40,7 +40,7 @@ after(() => repo.cleanup());
 /** The session's store again, with a limit its log is 80% of now (past the warning's 75%, with room to append). */
 function storeNearItsLimit(): { store: FileSessionStore; limit: number; logBytes: number } {
   const storeDir = join(repo.root, 'store');
-  const logBytes = statSync(join(storeDir, sessionId, 'events.jsonl')).size;
+  const logBytes = bytesOfLog(join(storeDir, sessionId, 'events.jsonl'));
   const limit = Math.ceil(logBytes / 0.8);
   return { store: new FileSessionStore(storeDir, { maxLogBytes: limit }), limit, logBytes };
 }
@@ -107,7 +107,7 @@ test('a listener that throws does not keep the session from running, nor its wri
 
 test('a run whose appends take the log past the warning share says so then, once, not at the next opening only', async () => {
   const storeDir = join(repo.root, 'store');
-  const logBytes = statSync(join(storeDir, sessionId, 'events.jsonl')).size;
+  const logBytes = bytesOfLog(join(storeDir, sessionId, 'events.jsonl'));
   // Below the warning's 75% at the opening; the run's first record takes the log past it.
   const limit = Math.ceil((logBytes + 1) / 0.75);
   const store = new FileSessionStore(storeDir, { maxLogBytes: limit });
@@ -119,7 +119,7 @@ test('a run whose appends take the log past the warning share says so then, once
   try {
     await rt.runtime.resume(sessionId);
     await rt.runtime.settled(sessionId);
-    const grown = statSync(join(storeDir, sessionId, 'events.jsonl')).size;
+    const grown = bytesOfLog(join(storeDir, sessionId, 'events.jsonl'));
     assert.ok(grown > logBytes && grown < limit, `the run appended (${logBytes} → ${grown} of ${limit} bytes)`);
     assert.equal(warnings.length, 1, warnings.join('\n'));
     assert.equal(warnings[0]?.[0], sessionId);
@@ -145,7 +145,7 @@ test('a run that reaches the limit stops with its error and its end in its own l
     },
   };
   const store = new FileSessionStore(storeDir);
-  const logBytes = (id: string): number => statSync(join(storeDir, id, 'events.jsonl')).size;
+  const logBytes = (id: string): number => bytesOfLog(join(storeDir, id, 'events.jsonl'));
   /** The run ended on the limit: its error and the session going idle are the log's last records, within it. */
   const assertStoppedByLimit = async (id: string): Promise<void> => {
     const [error, idle] = (await store.read(id)).slice(-2);
