@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { AgentOsError, StateConflictError } from '../../core/errors.ts';
 import type { EventOfType } from '../../core/events/sessionEvent.ts';
+import { findInLog } from '../../core/session/logPages.ts';
 import type { CliCommand } from '../cliCommand.ts';
 import { buildCliRuntime, runtimeFlagOptions, runtimeFlagsHelp } from '../runtimeFlags.ts';
 import { decisionFlagOptions } from '../sessionDriver.ts';
@@ -48,7 +49,10 @@ export const forkCommand: CliCommand = {
           'fork needs the local backend: on the managed backend the platform keeps the session',
         );
       const fork = await cli.runtime.fork(sessionId, values.at);
-      const forked = (await cli.store.read(fork.id)).find(
+      // After the copied events: found a page at a time (a long prefix is never read whole).
+      const forked = await findInLog(
+        cli.store,
+        fork.id,
         (e): e is EventOfType<'agent_os.session_forked'> => e.type === 'agent_os.session_forked',
       );
       const unrecorded = forked?.unrecorded_tool_use_ids.length ?? 0;

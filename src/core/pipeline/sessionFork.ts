@@ -21,28 +21,97 @@ export interface ForkPoint {
 }
 
 /** The fork point named by an event id or a seq (a number, as the CLI takes it). */
-export function findForkPoint(events: readonly SessionEvent[], sessionId: string, at: string): ForkPoint {
-  const event = /^\d+$/.test(at) ? events[Number(at) - 1] : events.find((e) => e.id === at);
-  if (!event)
-    throw new InvalidArgumentError(
-      `session ${sessionId} has no event ${JSON.stringify(at)} (give an event id, sevt_…, or a seq from 1 to ${events.length})`,
-    );
-  const firstTask = events.find((e) => e.type === 'user.message');
-  if (!firstTask)
-    throw new StateCorruptError(`session ${sessionId} was never started (it has no task): there is nothing to fork`);
-  if (event.seq < firstTask.seq) {
-    throw new InvalidArgumentError(
-      `event ${event.seq} comes before session ${sessionId} was started; fork from event ${firstTask.seq} or later`,
+export function findForkPoint(events: Iterable<SessionEvent>, sessionId: string, at: string): ForkPoint {
+  const finder = new ForkPointFinder(sessionId, at);
+  for (const event of events) finder.add(event);
+  return finder.point();
+}
+
+/**
+ * The fork point, found in one pass over the source's log that keeps none of its events, only what the
+ * point needs (the writers' calls, the threads, the latest files record): a fork of a session of a million
+ * events reads it page by page. `done` once the point and the session's start are behind it.
+ */
+export class ForkPointFinder {
+  private seen = 0;
+  private event: SessionEvent | undefined;
+  private firstTask: SessionEvent | undefined;
+  /** The session's primary thread and configuration, as sessionFork.ts needs them. */
+  created: EventOfType<'session.thread_created'> | undefined;
+  configured: EventOfType<'agent_os.session_configured'> | undefined;
+  private files: { commit: string; id: string; seq: number } | undefined;
+  private readonly threads = new Map<string, { agent: string; key?: string }>();
+  private readonly mergedAt = new Map<string, number>();
+  private readonly writes: { id: string; seq: number; thread: string }[] = [];
+  private readonly atSeq: number | undefined;
+
+  constructor(
+    private readonly sessionId: string,
+    private readonly at: string,
+  ) {
+    this.atSeq = /^\d+$/.test(at) ? Number(at) : undefined;
+  }
+
+  get done(): boolean {
+    return (
+      this.event !== undefined &&
+      this.firstTask !== undefined &&
+      this.created !== undefined &&
+      this.configured !== undefined
     );
   }
-  const prefix = events.slice(0, event.seq);
-  const files = latestFilesRecord(prefix);
-  return {
-    event,
-    filesCommit: files?.commit,
-    filesEventId: files?.id,
-    unrecordedToolUseIds: unrecordedCalls(prefix, files?.seq ?? 0),
-  };
+
+  add(e: SessionEvent): void {
+    this.seen++;
+    if (!this.firstTask && e.type === 'user.message') this.firstTask = e;
+    if (!this.created && e.type === 'session.thread_created' && e.parent_thread_id === null) this.created = e;
+    if (!this.configured && e.type === 'agent_os.session_configured') this.configured = e;
+    if (this.event) return; // what follows the point is not in the fork
+    if (e.type === 'session.thread_created')
+      this.threads.set(e.session_thread_id, { agent: e.agent_name, ...(e.thread_key ? { key: e.thread_key } : {}) });
+    this.files = filesRecordOf(e) ?? this.files;
+    if (e.type === 'agent_os.checkpoint' && e.thread_key) this.mergedAt.set(e.thread_key, e.seq);
+    if (e.type === 'agent.tool_use' && FILE_CHANGING_TOOLS.has(e.name))
+      this.writes.push({ id: e.id, seq: e.seq, thread: e.thread });
+    if (this.atSeq !== undefined ? this.seen === this.atSeq : e.id === this.at) this.event = e;
+  }
+
+  point(): ForkPoint {
+    const { event, firstTask, sessionId } = this;
+    if (!event)
+      throw new InvalidArgumentError(
+        `session ${sessionId} has no event ${JSON.stringify(this.at)} (give an event id, sevt_…, or a seq from 1 to ${this.seen})`,
+      );
+    if (!firstTask || firstTask.seq > event.seq) {
+      if (!firstTask)
+        throw new StateCorruptError(
+          `session ${sessionId} was never started (it has no task): there is nothing to fork`,
+        );
+      throw new InvalidArgumentError(
+        `event ${event.seq} comes before session ${sessionId} was started; fork from event ${firstTask.seq} or later`,
+      );
+    }
+    return {
+      event,
+      filesCommit: this.files?.commit,
+      filesEventId: this.files?.id,
+      unrecordedToolUseIds: this.unrecordedCalls(this.files?.seq ?? 0),
+    };
+  }
+
+  /** Writers' calls after `afterSeq` that may have changed files. A parallel Coder's (a thread key) count from
+   * its latest merge instead: until merged, its work is in no commit of the session branch. */
+  private unrecordedCalls(afterSeq: number): string[] {
+    return this.writes
+      .filter((call) => {
+        const thread = this.threads.get(call.thread);
+        const { result } = roleRules(thread?.agent ?? '');
+        if (result === 'plan' || result === 'verdict') return false;
+        const from = thread?.key !== undefined ? (this.mergedAt.get(thread.key) ?? 0) : afterSeq;
+        return call.seq > from;
+      })
+      .map((call) => call.id);
+  }
 }
 
 /** The fork's first event after the copied prefix. */
@@ -78,37 +147,12 @@ export function forkNote(events: readonly SessionEvent[]): string | undefined {
   );
 }
 
-/** The latest record of the session branch's commit: a checkpoint, a verdict's head, a pull request's head. */
-function latestFilesRecord(prefix: readonly SessionEvent[]): { commit: string; id: string; seq: number } | undefined {
-  for (let i = prefix.length - 1; i >= 0; i--) {
-    const e = prefix[i] as SessionEvent;
-    if (e.type === 'agent_os.checkpoint') return { commit: e.commit, id: e.id, seq: e.seq };
-    if (e.type === 'agent_os.verdict_submitted') return { commit: e.evidence.head_commit, id: e.id, seq: e.seq };
-    if (e.type === 'agent_os.pull_request_opened') return { commit: e.head_commit, id: e.id, seq: e.seq };
-  }
+/** A record of the session branch's commit: a checkpoint, a verdict's head, a pull request's head. */
+function filesRecordOf(e: SessionEvent): { commit: string; id: string; seq: number } | undefined {
+  if (e.type === 'agent_os.checkpoint') return { commit: e.commit, id: e.id, seq: e.seq };
+  if (e.type === 'agent_os.verdict_submitted') return { commit: e.evidence.head_commit, id: e.id, seq: e.seq };
+  if (e.type === 'agent_os.pull_request_opened') return { commit: e.head_commit, id: e.id, seq: e.seq };
   return undefined;
-}
-
-/** Writers' calls after `afterSeq` that may have changed files. A parallel Coder's (a thread key) count from
- * its latest merge instead: until merged, its work is in no commit of the session branch. */
-function unrecordedCalls(prefix: readonly SessionEvent[], afterSeq: number): string[] {
-  const threads = new Map<string, { agent: string; key?: string }>();
-  const mergedAt = new Map<string, number>();
-  for (const e of prefix) {
-    if (e.type === 'session.thread_created')
-      threads.set(e.session_thread_id, { agent: e.agent_name, ...(e.thread_key ? { key: e.thread_key } : {}) });
-    if (e.type === 'agent_os.checkpoint' && e.thread_key) mergedAt.set(e.thread_key, e.seq);
-  }
-  return prefix
-    .filter((e): e is EventOfType<'agent.tool_use'> => {
-      if (e.type !== 'agent.tool_use' || !FILE_CHANGING_TOOLS.has(e.name)) return false;
-      const thread = threads.get(e.thread);
-      const { result } = roleRules(thread?.agent ?? '');
-      if (result === 'plan' || result === 'verdict') return false;
-      const from = thread?.key !== undefined ? (mergedAt.get(thread.key) ?? 0) : afterSeq;
-      return e.seq > from;
-    })
-    .map((e) => e.id);
 }
 
 function describeInput(input: unknown): string {

@@ -23,13 +23,22 @@ export async function* logPages(
   }
 }
 
-/** The seq of the event `eventId`, found by walking the log a page at a time; undefined when it has none. */
+/** The first event that `matches`, found by walking the log a page at a time; undefined when it has none. */
+export async function findInLog<E extends SessionEvent>(
+  store: Pick<SessionStore, 'readPage'>,
+  sessionId: string,
+  matches: (event: SessionEvent) => event is E,
+): Promise<E | undefined> {
+  for await (const page of logPages(store, sessionId, Number.MAX_SAFE_INTEGER))
+    for (const e of page) if (matches(e)) return e;
+  return undefined;
+}
+
+/** The seq of the event `eventId`, or undefined when the log has none. */
 export async function seqOfEvent(
   store: Pick<SessionStore, 'readPage'>,
   sessionId: string,
   eventId: string,
 ): Promise<number | undefined> {
-  for await (const page of logPages(store, sessionId, Number.MAX_SAFE_INTEGER))
-    for (const e of page) if (e.id === eventId) return e.seq;
-  return undefined;
+  return (await findInLog(store, sessionId, (e): e is SessionEvent => e.id === eventId))?.seq;
 }

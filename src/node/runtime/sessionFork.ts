@@ -4,7 +4,8 @@
 // source is only read and may keep running. The fork is not started here: resuming it wakes it at that event.
 import { StateCorruptError } from '../../core/errors.ts';
 import { newId } from '../../core/events/ids.ts';
-import { findForkPoint, forkedEvent } from '../../core/pipeline/sessionFork.ts';
+import { ForkPointFinder, forkedEvent } from '../../core/pipeline/sessionFork.ts';
+import { logPages } from '../../core/session/logPages.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { repositoryOf } from './harnessAssembly.ts';
 import type { AgentOsRuntimeOptions } from './runtimeOptions.ts';
@@ -12,11 +13,15 @@ import type { AgentOsRuntimeOptions } from './runtimeOptions.ts';
 export async function forkSession(options: AgentOsRuntimeOptions, sourceId: string, at: string): Promise<SessionMeta> {
   const meta = await options.store.get(sourceId);
   const repository = repositoryOf(meta);
-  const events = await options.store.read(sourceId);
-  const point = findForkPoint(events, sourceId, at);
-  const created = events.find((e) => e.type === 'session.thread_created' && e.parent_thread_id === null);
-  const configured = events.find((e) => e.type === 'agent_os.session_configured');
-  if (!created || configured?.type !== 'agent_os.session_configured') {
+  // Page by page, up to the point (and the session's start): a long log is never held whole.
+  const finder = new ForkPointFinder(sourceId, at);
+  for await (const page of logPages(options.store, sourceId, Number.MAX_SAFE_INTEGER)) {
+    for (const event of page) finder.add(event);
+    if (finder.done) break;
+  }
+  const point = finder.point();
+  const { created, configured } = finder;
+  if (!created || !configured) {
     throw new StateCorruptError(`session ${sourceId} was never started; there is nothing to fork`);
   }
   const forkId = newId('sesn');
