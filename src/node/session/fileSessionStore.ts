@@ -34,7 +34,7 @@ import { checkedFolds } from './keptFolds.ts';
 import { followLog } from './followLog.ts';
 import { LogIndex } from './logIndex.ts';
 import { LOG_START, scanLog, scanLogSync } from './logScan.ts';
-import type { ScanResult } from './logScan.ts';
+import type { ScanOptions, ScanResult } from './logScan.ts';
 import { BLOBS, LOG, META } from './sessionLayout.ts';
 import { WriterLock } from './writerLock.ts';
 import type { WriterLockOptions } from './writerLock.ts';
@@ -306,13 +306,7 @@ export class FileSessionStore implements SessionStore {
   private async scanFrom(
     sessionId: string,
     file: FileHandle,
-    options: {
-      fromSeq: number;
-      after?: LogCursor;
-      limit?: number;
-      onEvents?: (events: SessionEvent[]) => void;
-      stopAtZero?: boolean;
-    },
+    options: Pick<ScanOptions, 'limit' | 'onEvents' | 'stopAtZero'> & { fromSeq: number; after?: LogCursor },
   ): Promise<ScanResult> {
     const index = this.indexOf(sessionId);
     const blobs = this.blobs(sessionId);
