@@ -2,7 +2,8 @@
 // verdict that waits for the person is approved into its own pull request (its files are exactly the verdict's);
 // a fork from the mid-session REJECT runs on through another Coder round to an APPROVE of its own; the source
 // session is left as it was; a fork point that is not an event, or before the session started, is refused; a fork
-// after changes no commit holds runs on with files without them, and its agent is told so.
+// after changes no commit holds runs on with files without them, and its agent is told so; a fork of a long session
+// reads its source only up to the point.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -145,6 +146,52 @@ test('a fork after file changes no commit holds runs on, and its agent is told w
       'one.txt\n',
       'the source keeps its files',
     );
+  } finally {
+    await rt.close();
+    repo.cleanup();
+  }
+});
+
+test('a fork of a long session reads the source only up to the point, a page at a time', async () => {
+  const repo = makeTempRepo({ 'README.md': '# sample\n' });
+  const rt = await startScriptedRuntime(repo.root, {
+    agents: { Coder: [{ content: [{ type: 'text', text: 'Nothing to change.' }] }] },
+  });
+  try {
+    const source = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'Look around' });
+    assert.deepEqual(await rt.runtime.settled(source.id), { type: 'end_turn' });
+    const started = await rt.store.read(source.id);
+    const point = started.find((e) => e.type === 'agent.message');
+    assert.ok(point);
+    // The source goes on long past the point: four pages' worth of telemetry after its turn ended.
+    const writer = await rt.store.openWriter(source.id);
+    const primary = point.thread;
+    const later = Array.from({ length: 4 * 2048 }, (_, i) => ({
+      type: 'agent.message' as const,
+      thread: primary,
+      content: [{ type: 'text' as const, text: `later ${i}` }],
+    }));
+    await writer.appendMany(later, 'batch');
+    await writer.close();
+    const sourceLength = started.length + later.length;
+
+    const readPage = rt.store.readPage.bind(rt.store);
+    let eventsRead = 0;
+    rt.store.readPage = async (sessionId, options) => {
+      const page = await readPage(sessionId, options);
+      if (sessionId === source.id) eventsRead += page.events.length;
+      return page;
+    };
+    const fork = await rt.runtime.fork(source.id, point.id);
+    rt.store.readPage = readPage;
+
+    // The point's page (logPages reads 2048 at a time), then the copy of the events through the point.
+    const mostRead = 2048 + point.seq + 1;
+    assert.ok(eventsRead <= mostRead, `the fork read ${eventsRead} of the source's ${sourceLength} events`);
+    const forkEvents = await rt.store.read(fork.id);
+    assert.deepEqual(forkEvents.slice(0, point.seq), started.slice(0, point.seq));
+    assert.equal(forkedOf(forkEvents)?.seq, point.seq + 1);
+    assert.equal(forkEvents.length, point.seq + 1);
   } finally {
     await rt.close();
     repo.cleanup();
