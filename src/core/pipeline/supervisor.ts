@@ -56,17 +56,11 @@ export function sessionStartEvents(start: SessionStart): EventInput[] {
   ];
 }
 
-/** A log cut off while its session was being created, before its first events were all written. */
-export function neverStarted(
-  state: SessionState,
-  threadEvents: (threadId: string) => readonly SessionEvent[],
-): boolean {
+/** A log cut off while its session was being created, before its first events were all written. From the
+ * state alone (the primary thread's task is its `taskSeq`): opening a long session never reads its log. */
+export function neverStarted(state: SessionState): boolean {
   const primary = state.primaryThreadId;
-  return (
-    primary === undefined ||
-    state.configured === undefined ||
-    !threadEvents(primary).some((e) => e.type === 'user.message')
-  );
+  return primary === undefined || state.configured === undefined || state.threads[primary]?.taskSeq === undefined;
 }
 
 export const CLOSED_WHILE_ASKING =

@@ -147,7 +147,7 @@ export class AgentOsRuntime implements SessionService {
     const meta = await this.options.store.get(sessionId);
     const log = await openSessionLog(this.options, sessionId);
     await closingOnFailure(log, async () => {
-      if (neverStarted(log.state, (id) => log.threadEvents(id))) {
+      if (neverStarted(log.state)) {
         throw new StateCorruptError(
           `session ${sessionId} was never started: the process stopped while creating it, before its first events were written; delete it and start again`,
         );
