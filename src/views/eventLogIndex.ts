@@ -147,9 +147,10 @@ interface SavedIndex {
   lastWrite: [string, number][];
 }
 
-/** The index as a fold the store checkpoints beside the log (a reader leaves one after folding a long
- * stretch), so the next opening of a filtered view folds only the records after it. Not one the writer
- * keeps: the writer would rewrite it (13 bytes an event) at every checkpoint. */
+/** The index as a fold the store checkpoints beside the log, so that the opening of a filtered view folds
+ * only the records after it: a writer keeps it (VIEW_FOLDS) and, as it grows with the log (13 bytes an
+ * event), saves it when the log has doubled and when the writer closes; a reader that folded a long stretch
+ * leaves one too. */
 export const EVENT_LOG_INDEX_FOLD: LogFold<EventLogIndex> = {
   name: 'event-log-index',
   version: 1,
@@ -159,6 +160,7 @@ export const EVENT_LOG_INDEX_FOLD: LogFold<EventLogIndex> = {
   },
   save: (index) => index.save(),
   load: (saved) => EventLogIndex.load(saved),
+  growsWithLog: true,
 };
 
 function base64(items: Uint8Array | Uint32Array): string {

@@ -1,6 +1,7 @@
 // Checkpoints of the folds readers keep (SessionStore.readFolded on the file store): a writer given a fold
 // keeps it current and checkpoints it with the session's state; a reader that had to fold a long tail
-// leaves a checkpoint for the next; a wake leaves a fold whose checkpoint is far behind to the readers;
+// leaves a checkpoint for the next; a wake leaves a fold whose checkpoint is far behind to the readers; a
+// fold that grows with the log is saved when the log doubles and at the close, not at every checkpoint;
 // and a checkpoint that is damaged, of another version, not loadable, or of a log rewritten since is
 // ignored and rebuilt — never trusted over the log.
 import assert from 'node:assert/strict';
@@ -104,6 +105,42 @@ describe('fold checkpoints', () => {
     await writer.append(userMessage('kept again'));
     await writer.close();
     assert.equal(given.applied(), 1, 'a wake at the checkpoint brings the fold along, and the writer keeps it');
+  });
+
+  it('of a fold that grows with the log are saved by a writer when the log has doubled and when it closes', async () => {
+    const saves: number[] = [];
+    const grows: LogFold<Texts> = {
+      ...TEXT_FOLD,
+      growsWithLog: true,
+      save: (state) => (saves.push(state.texts.length), TEXT_FOLD.save(state)),
+    };
+    const sessionSaves: number[] = [];
+    const each: LogFold<Texts> = {
+      ...TEXT_FOLD,
+      name: 'texts-each',
+      save: (state) => (sessionSaves.push(state.texts.length), TEXT_FOLD.save(state)),
+    };
+    const store = new FileSessionStore(temp.dir, { folds: [grows, each], checkpointRecords: 100 });
+    const { id } = await store.create({ title: 'grows' });
+    const writer = await store.openWriter(id);
+    for (let i = 0; i < 3000; i++) await writer.append(userMessage(`m${i}`), i % 10 === 9 ? 'sync' : 'batch');
+    const whileRunning = [...saves];
+    await writer.append(userMessage('last'));
+    await writer.close();
+    // The other fold at every checkpoint (every 100 records); the growing one at 100, 200, 400, 800, 1600
+    // (each at least twice the one before), then at the close.
+    assert.ok(sessionSaves.length >= 29, `${sessionSaves.length} saves of a fold kept at every checkpoint`);
+    assert.ok(whileRunning.length >= 5 && whileRunning.length <= 6, `saved at ${whileRunning.join(', ')}`);
+    whileRunning
+      .slice(1)
+      .forEach((n, i) => assert.ok(n >= 2 * (whileRunning[i] as number), `${n} after ${whileRunning[i]}`));
+    assert.equal(saves.at(-1), 3001, 'saved at the close, with every record');
+    const written = whileRunning.reduce((a, n) => a + n, 0) + 3001;
+    assert.ok(written < 3 * 3001, `written ${written} texts in all for a fold of 3001`);
+    const reader = counting();
+    const folded = await new FileSessionStore(temp.dir).readFolded(id, reader.fold);
+    assert.equal(folded.state.texts.length, 3001);
+    assert.equal(reader.applied(), 0, 'a reader after the close folds nothing');
   });
 
   const spoilers: Array<[string, (dir: string) => void, number?]> = [

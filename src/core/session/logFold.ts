@@ -20,6 +20,10 @@ export interface LogFold<S> {
   save(state: S): unknown;
   /** The state again from what `save` gave; undefined when the data does not fit (never throws). */
   load(saved: unknown, sessionId: string): S | undefined;
+  /** Set for a fold whose saved state grows with the log (the Event Log's index: bytes an event). A writer
+   * saves it only once the log has doubled since it last did, and when it closes, so that all it writes for
+   * the fold weighs about twice its last checkpoint, not one copy of the fold per checkpoint. */
+  readonly growsWithLog?: boolean;
 }
 
 export interface FoldedLog<S> {

@@ -202,7 +202,8 @@ export class FileSessionWriter implements SessionWriter {
    * log on disk), one at a time, off the append path.
    */
   private maybeCheckpoint(closing: boolean): void {
-    const since = this.file.lastSeq - this.file.checkpointed;
+    // A close also saves the folds that grow with the log (saved only as the log doubles) when they lag.
+    const since = this.file.lastSeq - (closing ? this.folds.savedThrough : this.file.checkpointed);
     const lastRecord = this.file.lastRecord;
     if (since <= 0 || !lastRecord || this.checkpointing || this.broken || this.lost) return;
     const due = closing
@@ -210,7 +211,7 @@ export class FileSessionWriter implements SessionWriter {
       : since >= this.file.checkpointRecords || this.file.size - this.checkpointedBytes >= CHECKPOINT_BYTES;
     if (!due) return;
     const at = { records: this.file.lastSeq, bytes: this.file.size, last: lastRecord };
-    const checkpoints = this.folds.checkpoints(at, this.index.sample(CHECKPOINT_INDEX_POINTS));
+    const checkpoints = this.folds.checkpoints(at, this.index.sample(CHECKPOINT_INDEX_POINTS), closing);
     this.file.checkpointed = at.records;
     this.checkpointedBytes = at.bytes;
     this.checkpointing = this.durableUpTo(this.written)

@@ -41,6 +41,8 @@ interface Kept {
   state: unknown;
   /** Seq of the last record already in `state`. */
   after: number;
+  /** Records in its latest checkpoint (0: none yet). */
+  saved: number;
 }
 
 export class KeptFolds {
@@ -64,6 +66,7 @@ export class KeptFolds {
         fold: SESSION_STATE_FOLD as LogFold<unknown>,
         state: session?.state ?? SESSION_STATE_FOLD.start(sessionId),
         after: session?.records ?? 0,
+        saved: session?.records ?? 0,
       },
     ];
     let from: LogCursor = session ? afterCheckpoint(session) : LOG_START;
@@ -71,7 +74,8 @@ export class KeptFolds {
       const saved = await checkpoint(fold);
       const at = saved?.bytes ?? 0;
       if (sessionAt - at > TAKE_ALONG_BYTES) continue;
-      kept.push({ fold, state: saved?.state ?? fold.start(sessionId), after: saved?.records ?? 0 });
+      const records = saved?.records ?? 0;
+      kept.push({ fold, state: saved?.state ?? fold.start(sessionId), after: records, saved: records });
       const start = saved ? afterCheckpoint(saved) : LOG_START;
       if (start.offset < from.offset) from = start;
     }
@@ -98,11 +102,23 @@ export class KeptFolds {
     return ((this.kept[0] as Kept).state as SessionFold).state;
   }
 
-  /** Each fold's checkpoint text as of `at`, made now (the folds move on; the texts are written later). */
-  checkpoints(at: CheckpointPosition, index: readonly LogCursor[]): Array<{ name: string; text: string }> {
-    return this.kept.map((k, i) => ({
-      name: k.fold.name,
-      text: checkpointText(k.fold, k.state, at, i === 0 ? index : []),
-    }));
+  /** Records in the oldest of the folds' latest checkpoints: what a close checkpoints up from. */
+  get savedThrough(): number {
+    return Math.min(...this.kept.map((k) => k.saved));
+  }
+
+  /** The checkpoint texts due as of `at`, made now (the folds move on; the texts are written later): every
+   * fold's, but a fold that grows with the log only when `closing` or once the log has doubled since its last. */
+  checkpoints(
+    at: CheckpointPosition,
+    index: readonly LogCursor[],
+    closing: boolean,
+  ): Array<{ name: string; text: string }> {
+    const session = this.kept[0] as Kept;
+    const due = this.kept.filter((k) => k === session || !k.fold.growsWithLog || closing || at.records >= 2 * k.saved);
+    return due.map((k) => {
+      k.saved = at.records;
+      return { name: k.fold.name, text: checkpointText(k.fold, k.state, at, k === session ? index : []) };
+    });
   }
 }
