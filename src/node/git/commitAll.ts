@@ -1,4 +1,5 @@
 // Records the agents' work as one commit on the session's branch.
+import { addAllButWriteTemps } from './writeTemps.ts';
 import { agentOsIdentity, openGit, runGit, type GitIdentity } from './gitClient.ts';
 import { configuredIdentity, headCommit } from './commits.ts';
 
@@ -18,7 +19,7 @@ export async function commitAll(worktree: string, options: CommitAllOptions): Pr
   const committer = (await configuredIdentity(worktree)) ?? agentOsIdentity;
   const author = options.author ?? committer;
   const git = openGit(worktree, { config: [`user.name=${committer.name}`, `user.email=${committer.email}`] });
-  await runGit('add', () => git.raw(['add', '-A']));
+  await runGit('add', () => git.raw(addAllButWriteTemps()));
   const staged = await runGit('diff --cached', () => git.raw(['diff', '--cached', '--name-only', '-z']));
   if (staged.length === 0) return { commit: await headCommit(worktree), committed: false };
   // --no-verify: hooks such as husky's live in the worktree the agents wrote, so running them would run

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import type { ChangedFile, WorktreeDiff } from '../../core/sandbox/sessionChanges.ts';
+import { addAllButWriteTemps } from './writeTemps.ts';
 import { openGit, runGit } from './gitClient.ts';
 
 // Settings pinned on the command line so the patch text (and so its hash) does not depend on anyone's
@@ -36,7 +37,7 @@ export async function diffWorktree(worktree: string, base: string): Promise<Work
     const realIndex = (await openGit(worktree).raw(['rev-parse', '--git-path', 'index'])).trim();
     await copyFile(isAbsolute(realIndex) ? realIndex : resolve(worktree, realIndex), indexFile).catch(() => undefined);
     const git = openGit(worktree, { config: stableConfig, env: { GIT_INDEX_FILE: indexFile } });
-    await runGit('add (scratch index)', () => git.raw(['add', '-A']));
+    await runGit('add (scratch index)', () => git.raw(addAllButWriteTemps()));
     const tree = (await runGit('write-tree', () => git.raw(['write-tree']))).trim();
     return await describe(git, base, tree);
   } finally {
