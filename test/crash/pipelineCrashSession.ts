@@ -81,7 +81,8 @@ export async function startCrashWorld(laneCount: number, script: unknown = crash
     async close() {
       await server.close();
       await github.close();
-      rmSync(root, { recursive: true, force: true });
+      // AGENT_OS_CRASH_KEEP=1 keeps the stores and repositories, to read a failed run's logs.
+      if (!process.env.AGENT_OS_CRASH_KEEP) rmSync(root, { recursive: true, force: true });
     },
   };
 }

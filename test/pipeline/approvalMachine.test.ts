@@ -239,6 +239,31 @@ test("only the call delegated to the verdict's Reviewer thread is answered; no h
   assert.deepEqual(stepOf(primary), { kind: 'none' });
 });
 
+test("after a request for changes, the next round's review call is not the held one: it waits for its own verdict", () => {
+  // Round 1's verdict rejected and answered (sevt_4); the Coordinator asks for a review again (sevt_10),
+  // and the Reviewer's turn ends. A crash before its verdict is recorded leaves the rejection the latest
+  // decision: answering the new call with it would end round 2 with round 1's answer.
+  const text = approvalOutcomeText([], { decision: 'reject', feedback: 'docs' } as EventOfType<'agent_os.approval'>);
+  const round2 = [
+    ...reviewed(),
+    reject('sevt_6', 'docs'),
+    replyToCoordinator('sevt_4', text),
+    resultOf('sevt_4', text),
+    delegate('toolu_r2'),
+    sendToReviewer('sevt_10'),
+    { type: 'agent.thinking', thread: R } as EventInput,
+  ];
+  assert.deepEqual(stepOf(logOf(...round2)), { kind: 'none' });
+  // Its own verdict, rejected in turn, is answered on the new call.
+  const rejectedAgain = logOf(...round2, verdict('APPROVE'), reject('sevt_13', 'more'));
+  const step = stepOf(rejectedAgain);
+  assert.equal(step.kind, 'answer_held_review');
+  assert.ok(
+    step.kind === 'answer_held_review' &&
+      step.events.some((e) => e.type === 'agent.tool_result' && e.tool_use_id === 'sevt_10'),
+  );
+});
+
 test('a crash between the reply to the Coordinator and its tool result answers only what is missing', () => {
   // The two answer events are two records: the first can be on disk without the second.
   const torn = logOf(...reviewed(), approve('sevt_6'), opened(7), replyToCoordinator('sevt_4', approvedText(7)));

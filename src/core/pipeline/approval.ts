@@ -79,12 +79,15 @@ function heldReviewAnswer(
   const reviewerThread = verdict.thread;
   const parent = state.threads[reviewerThread]?.parentThreadId;
   if (!parent) return undefined;
+  // The call the verdict answers was sent before it: one sent after is the next round's review (after a
+  // request for changes), which waits for a verdict of its own, even when a crash comes before that verdict.
   const held = [...(state.threads[parent]?.pendingToolUses.values() ?? [])].find((use) =>
     events.some(
       (e) =>
         e.type === 'agent.thread_message_sent' &&
         e.delegation_tool_use_id === use.id &&
-        e.to_session_thread_id === reviewerThread,
+        e.to_session_thread_id === reviewerThread &&
+        e.seq < verdict.seq,
     ),
   );
   if (!held) return undefined;
