@@ -107,7 +107,7 @@ const reviewed = (decision: 'APPROVE' | 'REJECT' = 'APPROVE'): EventInput[] => [
 ];
 
 function stepOf(events: SessionEvent[]): ApprovalStep {
-  return nextApprovalStep(foldSession('sesn_a', events), events);
+  return nextApprovalStep(foldSession('sesn_a', events), () => events);
 }
 const eventById = (events: SessionEvent[], id: string) => events.find((e) => e.id === id) as SessionEvent;
 const approvedText = (n: number) =>
@@ -319,4 +319,25 @@ test('approvalOutcomeText: an approval without a pull request in the log says so
   const events = logOf(...reviewed(), approve('sevt_6'));
   const approval = latestApprovalOf(events, 'sevt_6') as EventOfType<'agent_os.approval'>;
   assert.equal(approvalOutcomeText(events, approval), 'The person approved the verdict.');
+});
+
+test('a wake with nothing left to carry out decides from the fold and never reads the log', () => {
+  const unread = (): never => {
+    throw new Error('the log was read');
+  };
+  const noRead = (events: SessionEvent[]) => nextApprovalStep(foldSession('sesn_a', events), unread);
+  assert.deepEqual(noRead(logOf(coordinator, task)), { kind: 'none' });
+  assert.deepEqual(noRead(logOf(...reviewed())), { kind: 'none' }, 'a verdict waiting for the person');
+  const approved = logOf(...reviewed(), approve('sevt_6'));
+  assert.equal(noRead(approved).kind, 'open_pull_request');
+  const delivered = logOf(
+    ...reviewed(),
+    approve('sevt_6'),
+    opened(1),
+    replyToCoordinator('sevt_4', approvedText(1)),
+    resultOf('sevt_4', approvedText(1)),
+  );
+  assert.deepEqual(noRead(delivered), { kind: 'none' }, 'carried out and answered');
+  // Still owed an answer: then it reads, and answers.
+  assert.equal(stepOf(logOf(...reviewed(), approve('sevt_6'), opened(1))).kind, 'answer_held_review');
 });

@@ -58,12 +58,18 @@ export function decidableVerdict(
   return verdict;
 }
 
-/** What the latest decision still needs done, first thing first; `none` once all of it is in the log. */
-export function nextApprovalStep(state: SessionState, events: readonly SessionEvent[]): ApprovalStep {
+/** What the latest decision still needs done, first thing first; `none` once all of it is in the log.
+ * Decided from the fold where it can: `events` is read only when a decision since the latest verdict may
+ * still owe the Coordinator its answer, so a wake with nothing left to carry out never reads the log. */
+export function nextApprovalStep(state: SessionState, events: () => readonly SessionEvent[]): ApprovalStep {
   const verdict = state.latestVerdict;
-  const approval = verdict ? latestApprovalOf(events, verdict.id) : undefined;
-  if (!verdict || !approval) return { kind: 'none' };
-  if (approval.decision === 'approve' && !pullRequestOpenedAfter(events, approval))
+  // The fold keeps the latest approval since the latest verdict: none, and nothing was decided since.
+  const latest = state.latestApproval;
+  if (!verdict || !latest) return { kind: 'none' };
+  const approval = latest.verdict_event_id === verdict.id ? latest : latestApprovalOf(events(), verdict.id);
+  if (!approval) return { kind: 'none' };
+  // The fold's pull request is the latest one opened.
+  if (approval.decision === 'approve' && !((state.pullRequest?.seq ?? 0) > approval.seq))
     return { kind: 'open_pull_request', verdict, approval };
   const answer = heldReviewAnswer(state, events, verdict, approval);
   return answer ? { kind: 'answer_held_review', events: answer } : { kind: 'none' };
@@ -72,7 +78,7 @@ export function nextApprovalStep(state: SessionState, events: readonly SessionEv
 /** The answer to the Coordinator's call to the Reviewer that the verdict held open, if it still is. */
 function heldReviewAnswer(
   state: SessionState,
-  events: readonly SessionEvent[],
+  events: () => readonly SessionEvent[],
   verdict: Verdict,
   approval: Approval,
 ): EventInput[] | undefined {
@@ -81,8 +87,14 @@ function heldReviewAnswer(
   if (!parent) return undefined;
   // The call the verdict answers was sent before it: one sent after is the next round's review (after a
   // request for changes), which waits for a verdict of its own, even when a crash comes before that verdict.
-  const held = [...(state.threads[parent]?.pendingToolUses.values() ?? [])].find((use) =>
-    events.some(
+  // A call made after the verdict cannot have sent that message before it, so only earlier ones are looked up.
+  const candidates = [...(state.threads[parent]?.pendingToolUses.values() ?? [])].filter(
+    (use) => use.seq < verdict.seq,
+  );
+  if (candidates.length === 0) return undefined;
+  const log = events();
+  const held = candidates.find((use) =>
+    log.some(
       (e) =>
         e.type === 'agent.thread_message_sent' &&
         e.delegation_tool_use_id === use.id &&
@@ -91,10 +103,10 @@ function heldReviewAnswer(
     ),
   );
   if (!held) return undefined;
-  const text = approvalOutcomeText(events, approval);
+  const text = approvalOutcomeText(log, approval);
   // The reply and the result are two records: a crash between them leaves the reply alone, and only the
   // result is still owed (sending the reply again would show the Coordinator's answer twice).
-  const replied = events.some(
+  const replied = log.some(
     (e) =>
       e.type === 'agent.thread_message_sent' &&
       e.thread === reviewerThread &&

@@ -51,9 +51,9 @@ export async function finishApprovedWork(
   log: SessionLog,
 ): Promise<void> {
   for (
-    let step = nextApprovalStep(log.state, log.events);
+    let step = nextApprovalStep(log.state, () => log.events);
     step.kind !== 'none';
-    step = nextApprovalStep(log.state, log.events)
+    step = nextApprovalStep(log.state, () => log.events)
   ) {
     if (step.kind === 'answer_held_review') {
       await log.appendMany(step.events);
