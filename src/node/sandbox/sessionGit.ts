@@ -14,7 +14,8 @@ import { AgentOsError } from '../../core/errors.ts';
 import { GitFailedError, openGit, runGit } from '../git/gitClient.ts';
 import type { MergeResult, WorktreeDiff } from '../../core/sandbox/sessionChanges.ts';
 import { diffCommits } from '../git/worktreeDiff.ts';
-import { spawnConfined, type Confinement, type ConfinementScope } from './confinement.ts';
+import { shellQuote, spawnConfined, type Confinement, type ConfinementScope } from './confinement.ts';
+import { addAllButWriteTemps } from '../git/writeTemps.ts';
 import type { SessionRepositories } from './sessionRepository.ts';
 
 /** Our git inside the sandbox: no hooks, no file-system monitor, whatever the repository's config says. */
@@ -25,16 +26,19 @@ const GIT =
  * between the agents' turns on a repository (a hand-off, a verdict, an approval, a wake), never beside them. */
 export const CLEAR_STALE_LOCKS = `rm -f .git/index.lock .git/HEAD.lock .git/MERGE_HEAD.lock .git/ORIG_HEAD.lock; find .git/refs -name '*.lock' -delete 2>/dev/null || true`;
 
+/** Our `git add -A`: the file tools' temps a killed write left are nobody's work (writeTemps.ts). */
+const ADD_ALL = `${GIT} ${addAllButWriteTemps().map(shellQuote).join(' ')}`;
+
 const CHECKPOINT_AND_BUNDLE = `set -e
 mkdir -p "$TMPDIR"
 ${CLEAR_STALE_LOCKS}
 if [ -n "$AOS_MESSAGE" ]; then
-  ${GIT} add -A
+  ${ADD_ALL}
   if ! ${GIT} diff --cached --quiet; then ${GIT} commit --quiet --no-verify -m "$AOS_MESSAGE"; fi
 fi
 idx="$TMPDIR/agent-os-snapshot-index.$AOS_NONCE"
 rm -f "$idx"; cp .git/index "$idx" 2>/dev/null || true
-tree=$(GIT_INDEX_FILE="$idx" ${GIT} add -A >/dev/null && GIT_INDEX_FILE="$idx" ${GIT} write-tree)
+tree=$(GIT_INDEX_FILE="$idx" ${ADD_ALL} >/dev/null && GIT_INDEX_FILE="$idx" ${GIT} write-tree)
 rm -f "$idx"
 head=$(${GIT} rev-parse --verify HEAD^{commit})
 snap=$(${GIT} commit-tree "$tree" -p "$head" -m "Agent OS snapshot")
