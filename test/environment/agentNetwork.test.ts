@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { agentNetwork, withAgentNetwork } from '../../src/node/environment/agentNetwork.ts';
-import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
+import { readyEventIn } from '../../src/node/environment/sessionEnvironment.ts';
 import { requireOsSandbox } from '../support/requirements.ts';
 import { devcontainerJson, kindUnavailable, openCleanRoom, removeSessions } from './environmentKinds.ts';
 import { bashResults, sandboxesFor, startEnvironmentRuntime } from './environmentWorld.ts';
@@ -74,7 +74,7 @@ test("OS sandbox: an agent reaches the named domain's stand-in and nothing else;
     const meta = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'reach out' });
     assert.equal((await rt.runtime.settled(meta.id))?.type, 'end_turn');
     const events = await rt.store.read(meta.id);
-    const ready = readyEventOf({ events });
+    const ready = readyEventIn(events);
     assert.deepEqual(ready?.agent_domains, ['localhost']);
     const [reached, byAddress, byOtherName] = bashResults(events).map((r) => r.text);
     assert.match(reached ?? '', /the allowed stand-in/);
@@ -162,7 +162,7 @@ test('a dev container session records that its agents stay offline, and why', as
   try {
     const meta = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'x' });
     assert.equal((await rt.runtime.settled(meta.id))?.type, 'end_turn');
-    const ready = readyEventOf({ events: await rt.store.read(meta.id) });
+    const ready = readyEventIn(await rt.store.read(meta.id));
     assert.equal(ready?.agent_domains, undefined);
     assert.match(ready?.agent_network_note ?? '', /api\.example\.com.*agents stay offline/);
     const sandboxes = rt.environment!.wrap(

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
+import { readyEventIn } from '../../src/node/environment/sessionEnvironment.ts';
 import { devcontainerJson, kindUnavailable, removeSessions } from './environmentKinds.ts';
 import { bashResults, eventsOf, sandboxesFor, settledAllowing, startEnvironmentRuntime } from './environmentWorld.ts';
 import { fixtureRepo, listFiles } from './fixtureRepos.ts';
@@ -79,7 +79,7 @@ for (const kind of ['os', 'worktree', 'devcontainer'] as const) {
       const events = await rt.store.read(first.id);
       const failed = eventsOf(events, 'agent_os.environment_failed')[0];
       assert.equal(failed, undefined, `${failed?.message}\n${failed?.output_tail}`);
-      const ready = readyEventOf({ events });
+      const ready = readyEventIn(events);
       assert.deepEqual(ready?.dependency_dirs, ['node_modules', 'packages/a/node_modules']);
       const [runner, dep] = bashResults(events);
       assert.match(runner?.text ?? '', /runner: EVIL!/, `the agent changed its own copy: ${runner?.text}`);
@@ -155,7 +155,7 @@ for (const kind of ['os', 'worktree', 'devcontainer'] as const) {
         });
         await settledAllowing(rt2, second.id);
         const events2 = await rt2.store.read(second.id);
-        assert.equal(readyEventOf({ events: events2 })?.cached, true, 'served by the cache');
+        assert.equal(readyEventIn(events2)?.cached, true, 'served by the cache');
         const next = bashResults(events2)[0];
         assert.equal(next?.isError, false, next?.text);
         assert.match(next?.text ?? '', /runner: clean/);

@@ -5,7 +5,7 @@
 // file: run once by Agent OS in the set-up's container, never by the dev container CLI in agents' offline ones.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
+import { readyEventIn } from '../../src/node/environment/sessionEnvironment.ts';
 import type { Requirement } from '../support/requirements.ts';
 import { devcontainerJson, kindUnavailable, openCleanRoom, removeSessions } from './environmentKinds.ts';
 import { bashResults, eventsOf, startEnvironmentRuntime } from './environmentWorld.ts';
@@ -45,7 +45,7 @@ test('dev container: npm ci in the container, npm test passes offline for the Co
     const failed = eventsOf(events, 'agent_os.environment_failed')[0];
     assert.equal(failed, undefined, `${failed?.message}\n${failed?.output_tail}`);
     assert.equal(eventsOf(events, 'agent_os.session_configured')[0]?.sandbox.kind, 'devcontainer');
-    assert.deepEqual(readyEventOf({ events })?.dependency_dirs, ['node_modules']);
+    assert.deepEqual(readyEventIn(events)?.dependency_dirs, ['node_modules']);
     const [tests, offline] = bashResults(events);
     assert.equal(tests?.isError, false, tests?.text);
     assert.match(tests?.text ?? '', /Passed:\s+1/);
@@ -55,7 +55,7 @@ test('dev container: npm ci in the container, npm test passes offline for the Co
     const second = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'again' });
     await rt.runtime.settled(second.id);
     const events2 = await rt.store.read(second.id);
-    assert.equal(readyEventOf({ events: events2 })?.cached, true);
+    assert.equal(readyEventIn(events2)?.cached, true);
     assert.equal(bashResults(events2)[0]?.isError, false, bashResults(events2)[0]?.text);
   } finally {
     await rt.close();
@@ -94,7 +94,7 @@ test('dev container lifecycle commands: postCreateCommand is the set-up, run onc
     const second = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'again' });
     await rt.runtime.settled(second.id);
     const events2 = await rt.store.read(second.id);
-    assert.equal(readyEventOf({ events: events2 })?.cached, true, 'the lifecycle command did not run again');
+    assert.equal(readyEventIn(events2)?.cached, true, 'the lifecycle command did not run again');
     assert.equal(eventsOf(events2, 'agent_os.environment_setup_started').length, 0);
     assert.equal(bashResults(events2)[0]?.isError, false, bashResults(events2)[0]?.text);
   } finally {

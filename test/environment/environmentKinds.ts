@@ -4,7 +4,7 @@
 // removal of a runtime's sessions (containers outlive the runtime).
 import type { TestContext } from 'node:test';
 import type { Sandbox } from '../../src/core/sandbox/sandbox.ts';
-import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
+import { readyEventIn } from '../../src/node/environment/sessionEnvironment.ts';
 import type { SandboxSetting } from '../../src/node/sandbox/sandboxChoice.ts';
 import { BASE_IMAGE } from '../devcontainer/dockerEngine.ts';
 import { dockerHost, requireDocker, requireOsSandbox, type Requirement } from '../support/requirements.ts';
@@ -47,7 +47,7 @@ export async function openCleanRoom(
   sessionId: string,
   kind: SandboxSetting,
 ): Promise<Sandbox> {
-  const ready = readyEventOf({ events: await rt.store.read(sessionId) });
+  const ready = readyEventIn(await rt.store.read(sessionId));
   const sandboxes = rt.environment!.wrap(
     await sandboxesFor(rt.storeDir, repository, kind),
     repository,

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
+import { readyEventIn } from '../../src/node/environment/sessionEnvironment.ts';
 import { requireOsSandbox } from '../support/requirements.ts';
 import { bashResults, eventsOf, settledAllowing, startEnvironmentRuntime } from './environmentWorld.ts';
 import { fixtureRepo, npmProjectFiles, registryUnavailable } from './fixtureRepos.ts';
@@ -67,7 +67,7 @@ test('a bad lockfile: a clear event and error, no agent ran, and resuming after 
       events.some((e) => e.id === failed[0]?.id),
       'the failure is still in the log',
     );
-    assert.equal(readyEventOf({ events })?.test_command, 'npm test');
+    assert.equal(readyEventIn(events)?.test_command, 'npm test');
     const result = bashResults(events)[0];
     assert.equal(result?.isError, false, result?.text);
   } finally {
@@ -125,7 +125,7 @@ test('an invalid environment file: the event names the line; fixed, the session 
     writeFileSync(join(worktree, '.agents', 'environment.yaml'), 'setup: echo ready\ntest: node --test\n');
     await rt.runtime.resume(meta.id);
     const events = await rt.store.read(meta.id);
-    const ready = readyEventOf({ events });
+    const ready = readyEventIn(events);
     assert.equal(ready?.source, 'environment_file');
     assert.equal(ready?.test_command, 'node --test');
     assert.ok(eventsOf(events, 'agent_os.environment_output').some((e) => e.text.includes('ready')));
@@ -170,12 +170,12 @@ test('a detected set-up runs only once the person confirmed it, asked once per r
 
     answer = true;
     await rt.runtime.resume(meta.id);
-    assert.ok(readyEventOf({ events: await rt.store.read(meta.id) }));
+    assert.ok(readyEventIn(await rt.store.read(meta.id)));
     assert.equal(asked.length, 2);
     // Remembered: the next session on this repository is not asked again.
     const next = await rt.runtime.startSingleAgent({ repository: repo.repo, agent: 'Coder', prompt: 'y' });
     await rt.runtime.settled(next.id);
-    assert.ok(readyEventOf({ events: await rt.store.read(next.id) }));
+    assert.ok(readyEventIn(await rt.store.read(next.id)));
     assert.equal(asked.length, 2);
   } finally {
     await rt.close();
@@ -215,7 +215,7 @@ test('the registry unreachable: the event says so with the command; once it answ
       events.some((e) => e.id === failed?.id),
       'the failure is still in the log',
     );
-    assert.deepEqual(readyEventOf({ events })?.dependency_dirs, ['node_modules']);
+    assert.deepEqual(readyEventIn(events)?.dependency_dirs, ['node_modules']);
     const result = bashResults(events)[0];
     assert.equal(result?.isError, false, result?.text);
     assert.match(result?.text ?? '', /Passed:\s+1/);

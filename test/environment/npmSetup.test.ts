@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { requireBubblewrap, type Requirement } from '../support/requirements.ts';
-import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
+import { readyEventIn } from '../../src/node/environment/sessionEnvironment.ts';
 import { bashResults, eventsOf, sandboxesFor, settledAllowing, startEnvironmentRuntime } from './environmentWorld.ts';
 import {
   fixtureRepo,
@@ -52,7 +52,7 @@ for (const kind of ['bubblewrap', 'worktree'] as const) {
         eventsOf(events, 'agent_os.environment_output').some((e) => /added \d+ packages?/.test(e.text)),
         'npm ci output streamed into the log',
       );
-      const ready = readyEventOf({ events });
+      const ready = readyEventIn(events);
       assert.equal(ready?.cached, false);
       assert.deepEqual(ready?.dependency_dirs, ['node_modules']);
       assert.equal(ready?.test_command, 'npm test');
@@ -76,7 +76,7 @@ for (const kind of ['bubblewrap', 'worktree'] as const) {
       await settledAllowing(rt, second.id);
       const events2 = await rt.store.read(second.id);
       assert.equal(eventsOf(events2, 'agent_os.environment_setup_started').length, 0, 'nothing reinstalled');
-      assert.equal(readyEventOf({ events: events2 })?.cached, true);
+      assert.equal(readyEventIn(events2)?.cached, true);
       const test2 = bashResults(events2)[0];
       assert.equal(test2?.isError, false, test2?.text);
       assert.match(test2?.text ?? '', /Passed:\s+1/);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveEnvironmentPlan } from '../../src/node/environment/environmentPlan.ts';
-import { readyEventOf } from '../../src/node/environment/sessionEnvironment.ts';
+import { readyEventIn } from '../../src/node/environment/sessionEnvironment.ts';
 import { devcontainerJson, kindUnavailable, openCleanRoom, removeSessions } from './environmentKinds.ts';
 import { bashResults, eventsOf, settledAllowing, startEnvironmentRuntime } from './environmentWorld.ts';
 import {
@@ -51,7 +51,7 @@ async function setUpAndTest(
       const failed = eventsOf(events, 'agent_os.environment_failed')[0];
       assert.equal(failed, undefined, `${failed?.message}\n${failed?.output_tail}`);
       assert.match(eventsOf(events, 'agent_os.environment_setup_started')[0]?.commands.join('\n') ?? '', expect.setup);
-      const ready = readyEventOf({ events });
+      const ready = readyEventIn(events);
       assert.match(ready?.test_command ?? '', expect.test);
       const [result, probe] = bashResults(events);
       assert.equal(result?.isError, false, result?.text);

@@ -2,7 +2,7 @@
 // SessionFold (one private accumulator changed in place). Both must give the same state for any log.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SessionEvent } from '../../src/core/events/sessionEvent.ts';
+import type { EventInput, SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import { initialSessionState, reduce, SessionFold } from '../../src/core/session/sessionState.ts';
 import type { SessionState } from '../../src/core/session/sessionState.ts';
 import { stampEvent } from '../../src/core/session/storeRules.ts';
@@ -89,5 +89,55 @@ describe('the session fold', () => {
     for (const event of events.slice(20)) next.apply(event);
     assert.deepEqual(taken, copy);
     assert.deepEqual(next.state, fold.state);
+  });
+
+  it("keeps what a run's agents are told (memory, preferences, fork, environment, the unconfined notice), so a wake never looks for it in the log", () => {
+    const t = 'sthr_coordinator';
+    const ready = (cache_key: string): EventInput => ({
+      type: 'agent_os.environment_ready',
+      thread: t,
+      source: 'detected',
+      cached: false,
+      cache_key,
+      test_command: 'npm test',
+      dependency_dirs: ['node_modules'],
+      copied_files: [],
+      duration_ms: 5,
+    });
+    const inputs: EventInput[] = [
+      {
+        type: 'agent_os.session_forked',
+        thread: t,
+        from_session_id: 'sesn_a',
+        from_event_id: 'sevt_a',
+        from_seq: 9,
+        files_commit: 'c0ffee',
+        unrecorded_tool_use_ids: [],
+      },
+      {
+        type: 'agent_os.project_memory',
+        thread: t,
+        files: [{ path: 'AGENTS.md', sha256: 'a', bytes: 1, content: 'first', truncated: false }],
+      },
+      { type: 'agent_os.project_memory', thread: t, files: [] },
+      { type: 'agent_os.preferences_pinned', thread: t, version: 2, text: 'tabs' },
+      ready('k1'),
+      { type: 'agent_os.sandbox_unconfined', thread: t, kind: 'worktree' },
+      { type: 'agent_os.sandbox_unconfined', thread: t, kind: 'worktree' },
+      { type: 'agent_os.environment_failed', thread: t, output_tail: '', message: 'npm ci failed' },
+    ];
+    const events = inputs.map((input, i) => stampEvent(input, i + 1, new Date()));
+    let state = initialSessionState('sesn_fold');
+    for (const event of events) state = reduce(state, event);
+    assert.equal(state.forked?.from_session_id, 'sesn_a');
+    assert.equal(state.projectMemory?.files[0]?.content, 'first', 'the first pinned memory counts, as at the start');
+    assert.equal(state.preferences?.text, 'tabs');
+    assert.equal(state.unconfinedNoticeSeq, 6, 'said once: the first notice');
+    assert.equal(state.environment?.type, 'agent_os.environment_failed', 'a failure after the ready event undoes it');
+    state = reduce(state, stampEvent(ready('k2'), events.length + 1, new Date()));
+    assert.equal(state.environment?.type === 'agent_os.environment_ready' && state.environment.cache_key, 'k2');
+    const fold = new SessionFold(initialSessionState('sesn_fold'));
+    for (const event of events) fold.apply(event);
+    assert.equal(fold.state.environment?.type, 'agent_os.environment_failed', 'the in-place fold agrees');
   });
 });

@@ -25,7 +25,7 @@ export function unconfinedNotice(
 ): EventInput | undefined {
   const sandbox = log.state.configured?.sandbox;
   if (!sandbox || confined(sandbox.confined)) return undefined;
-  if (log.events.some((e) => e.type === 'agent_os.sandbox_unconfined')) return undefined;
+  if (log.state.unconfinedNoticeSeq !== undefined) return undefined;
   return {
     type: 'agent_os.sandbox_unconfined',
     thread: threadId,

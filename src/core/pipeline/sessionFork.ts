@@ -6,6 +6,8 @@
 // agents, because their effects are not in the fork's files. Pure: decisions from the log.
 import { InvalidArgumentError, StateCorruptError } from '../errors.ts';
 import type { EventInput, EventOfType, SessionEvent } from '../events/sessionEvent.ts';
+import { logPages } from '../session/logPages.ts';
+import type { SessionStore } from '../session/sessionStore.ts';
 import { roleRules } from './roles.ts';
 
 /** Tools whose calls can change a writer's files. */
@@ -136,14 +138,35 @@ export function forkedEvent(
 /** What the fork's agents are told, when its files lack effects of calls in their history. */
 export function forkNote(events: readonly SessionEvent[]): string | undefined {
   const forked = events.find((e): e is EventOfType<'agent_os.session_forked'> => e.type === 'agent_os.session_forked');
+  return forked && forkNoteOf(forked, events);
+}
+
+/** The fork note of a session as the harness knows it: its `session_forked` (kept by the fold) and the calls it
+ * names, found in the copied events before it a page at a time (only when it names any). */
+export async function forkNoteInLog(
+  store: Pick<SessionStore, 'readPage'>,
+  sessionId: string,
+  forked: EventOfType<'agent_os.session_forked'> | undefined,
+): Promise<string | undefined> {
   if (!forked) return undefined;
+  const ids = new Set(forked.unrecorded_tool_use_ids);
+  const calls: SessionEvent[] = [];
+  if (ids.size > 0)
+    for await (const page of logPages(store, sessionId, forked.seq))
+      for (const e of page) if (ids.has(e.id)) calls.push(e);
+  return forkNoteOf(forked, calls);
+}
+
+/** What a fork's agents are told: where its files come from, and the calls whose effects they lack (`calls`
+ * holds them, among other events). */
+function forkNoteOf(forked: EventOfType<'agent_os.session_forked'>, calls: readonly SessionEvent[]): string {
   const head = `This session was forked from session ${forked.from_session_id} at its event ${forked.from_seq}, to try again from there. Its files are as they were at commit ${forked.files_commit.slice(0, 12)}.`;
   if (forked.unrecorded_tool_use_ids.length === 0) return head;
   const ids = new Set(forked.unrecorded_tool_use_ids);
-  const calls = events.filter((e): e is EventOfType<'agent.tool_use'> => e.type === 'agent.tool_use' && ids.has(e.id));
+  const named = calls.filter((c): c is EventOfType<'agent.tool_use'> => c.type === 'agent.tool_use' && ids.has(c.id));
   return (
-    `${head} The effects of ${calls.length} earlier call(s) in the history are NOT in the files (they came after that commit): ` +
-    `${calls.map((c) => `${c.name} ${describeInput(c.input)}`).join('; ')}. Read the files before relying on them, and redo what is still needed.`
+    `${head} The effects of ${named.length} earlier call(s) in the history are NOT in the files (they came after that commit): ` +
+    `${named.map((c) => `${c.name} ${describeInput(c.input)}`).join('; ')}. Read the files before relying on them, and redo what is still needed.`
   );
 }
 

@@ -4,7 +4,7 @@ import type { EventOfType, ModelUsage, SessionEvent, StopReason } from '../event
 
 /** Version of what the fold derives. Bump it whenever `step` changes what a state holds or how it is
  * computed: fold checkpoints saved by another version are then ignored and rebuilt from the log. */
-export const FOLD_VERSION = 3;
+export const FOLD_VERSION = 4;
 
 export type RunStatus = 'idle' | 'running' | 'rescheduling' | 'terminated';
 
@@ -71,6 +71,15 @@ export interface SessionState {
   pullRequest?: EventOfType<'agent_os.pull_request_opened'>;
   /** The Planner's questions waiting for the person's answers before the Coder starts. */
   openQuestions?: EventOfType<'agent_os.questions_asked'>;
+  /** The latest outcome of the environment set-up: ready, or a failure since the last ready. */
+  environment?: EventOfType<'agent_os.environment_ready'> | EventOfType<'agent_os.environment_failed'>;
+  /** What every agent's context is built from, pinned once at the session's start (the first of each). */
+  projectMemory?: EventOfType<'agent_os.project_memory'>;
+  preferences?: EventOfType<'agent_os.preferences_pinned'>;
+  /** Set when the session began as a fork of another (its first such record). */
+  forked?: EventOfType<'agent_os.session_forked'>;
+  /** Seq of the session's notice that its sandbox confines nothing (said once). */
+  unconfinedNoticeSeq?: number;
 }
 
 export function initialSessionState(sessionId: string): SessionState {
@@ -228,6 +237,22 @@ function step(target: FoldTarget, event: SessionEvent): void {
       break;
     case 'agent_os.questions_answered':
       if (s.openQuestions?.id === event.questions_event_id) delete s.openQuestions;
+      break;
+    case 'agent_os.environment_ready':
+    case 'agent_os.environment_failed':
+      s.environment = event;
+      break;
+    case 'agent_os.project_memory':
+      s.projectMemory ??= event;
+      break;
+    case 'agent_os.preferences_pinned':
+      s.preferences ??= event;
+      break;
+    case 'agent_os.session_forked':
+      s.forked ??= event;
+      break;
+    case 'agent_os.sandbox_unconfined':
+      s.unconfinedNoticeSeq ??= event.seq;
       break;
     default:
       break;

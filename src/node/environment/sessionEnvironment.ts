@@ -6,7 +6,8 @@
 // sandboxes' confined copy; agents' sandboxes get the environment file's network allowlist (`network.agents`).
 import * as path from 'node:path';
 import { AgentOsError, describeError } from '../../core/errors.ts';
-import type { EventOfType, StopReason } from '../../core/events/sessionEvent.ts';
+import type { EventOfType, SessionEvent, StopReason } from '../../core/events/sessionEvent.ts';
+import { foldSession, type SessionState } from '../../core/session/sessionState.ts';
 import { secretRedactor } from '../../core/tools/redactSecrets.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import type { Sandbox, SandboxRequest } from '../../core/sandbox/sandbox.ts';
@@ -278,17 +279,18 @@ export class SessionEnvironment {
   }
 }
 
-/** The session's latest ready event, unless a failure came after it. */
-export function readyEventOf(log: { events: readonly { type: string }[] }): ReadyEvent | undefined {
-  for (let i = log.events.length - 1; i >= 0; i--) {
-    const e = log.events[i] as ReadyEvent | { type: string };
-    if (e.type === 'agent_os.environment_ready') return e as ReadyEvent;
-    if (e.type === 'agent_os.environment_failed') return undefined;
-  }
-  return undefined;
+/** The session's latest ready event, unless a failure came after it (the fold keeps the latest of the two). */
+export function readyEventOf(log: { state: Pick<SessionState, 'environment'> }): ReadyEvent | undefined {
+  const latest = log.state.environment;
+  return latest?.type === 'agent_os.environment_ready' ? latest : undefined;
+}
+
+/** The same, of a log read whole (tests and tools that hold the events, not a fold). */
+export function readyEventIn(events: readonly SessionEvent[]): ReadyEvent | undefined {
+  return readyEventOf({ state: foldSession('', events) });
 }
 
 /** The test command the session's environment knows (environment file or detection), once it is ready. */
-export function sessionTestCommand(log: { events: readonly { type: string }[] }): string | undefined {
+export function sessionTestCommand(log: { state: Pick<SessionState, 'environment'> }): string | undefined {
   return readyEventOf(log)?.test_command;
 }

@@ -30,8 +30,8 @@ export interface PipelineHookOptions {
   supervision?: {
     /** Attempts of each plan step's validation. */
     maxStepAttempts: number;
-    /** The repository's full test command, read from the log (the environment's set-up), if one is known. */
-    testCommand(events: readonly SessionEvent[]): string | undefined;
+    /** The repository's full test command, as the environment's set-up recorded it, if one is known. */
+    testCommand(): string | undefined;
     /** When a plan waits for the person before the Coder starts (absent: never). */
     questions?: QuestionPolicy;
   };
@@ -184,7 +184,7 @@ async function verdictResult(
     const workspace = await options.sandboxes.workspace(options.sessionId);
     const changes = await options.sandboxes.changes(options.sessionId);
     const head = changes.head;
-    const command = options.supervision?.testCommand(request.events);
+    const command = options.supervision?.testCommand();
     const note =
       verdict.decision !== 'APPROVE' || !options.supervision
         ? undefined

@@ -5,7 +5,7 @@ import { Harness } from '../../core/harness/harness.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import { agentContext } from '../../core/pipeline/agentContext.ts';
 import { roleRules } from '../../core/pipeline/roles.ts';
-import { forkNote } from '../../core/pipeline/sessionFork.ts';
+import { forkNoteInLog } from '../../core/pipeline/sessionFork.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { builtinToolSpecs } from '../../core/tools/builtinTools.ts';
 import type { BuiltinToolName } from '../../core/tools/toolConfig.ts';
@@ -32,20 +32,20 @@ export async function assembleHarness(
     options.environment?.wrap(kindSandboxes, repository, meta.id, () => readyEventOf(log)) ?? kindSandboxes;
   const { settings } = options;
   const completesSteps = (name: string): boolean => roleRules(name).result === 'work';
-  // Read once per run: the memory is pinned at the start and the test command set before any agent runs.
+  // From the fold, never the log: the memory and the preferences are pinned at the start, the fork's note is
+  // in its first events, and the test command is set before any agent runs. Built once per agent and run.
+  const fork = await forkNoteInLog(options.store, meta.id, log.state.forked);
   const contexts = new Map<string, string | undefined>();
   const systemContext = (agentName: string): string | undefined => {
     if (!contexts.has(agentName)) {
-      const memory = log.events.find((e) => e.type === 'agent_os.project_memory');
-      const preferences = log.events.find((e) => e.type === 'agent_os.preferences_pinned');
+      const { projectMemory: memory, preferences } = log.state;
       const testCommand = sessionTestCommand(log);
-      const fork = forkNote(log.events);
       contexts.set(
         agentName,
         agentContext({
           agentName,
-          ...(memory?.type === 'agent_os.project_memory' ? { memory } : {}),
-          ...(preferences?.type === 'agent_os.preferences_pinned' ? { preferences } : {}),
+          ...(memory ? { memory } : {}),
+          ...(preferences ? { preferences } : {}),
           ...(testCommand ? { testCommand } : {}),
           completesSteps: completesSteps(agentName),
           maxStepAttempts: settings.stepAttempts,
@@ -75,7 +75,7 @@ export async function assembleHarness(
     onThreadResult: pipelineResultHook({
       supervision: {
         maxStepAttempts: settings.stepAttempts,
-        testCommand: (events) => sessionTestCommand({ events }),
+        testCommand: () => sessionTestCommand(log),
         questions: settings.questions,
       },
       sessionId: meta.id,
