@@ -9,6 +9,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitAll } from '../../src/node/git/commitAll.ts';
 import { diffWorktree } from '../../src/node/git/worktreeDiff.ts';
+import { SessionRepositories } from '../../src/node/sandbox/sessionRepository.ts';
 import { git, makeTestRepo, writeFiles } from './gitTestRepo.ts';
 
 const FILE_TOOLS = join(__dirname, '..', '..', 'src', 'node', 'tools', 'fileTools.ts');
@@ -47,4 +48,14 @@ test("a write killed before its rename leaves a temp the verdict's diff and the 
   const committed = git(repo.work, 'ls-tree', '-r', '--name-only', commit).split('\n').filter(Boolean).sort();
   assert.deepEqual(committed, ['.tmp-notes', 'README.md', 'src/.tmp-1-not-a-uuid', 'src/parse.js']);
   assert.equal((await diffWorktree(repo.work, commit)).files.length, 0, 'the commit is what the verdict saw');
+});
+
+test("a session's repository hides a killed write's temp from the agents' git status, not their own files", async (t) => {
+  const repo = makeTestRepo({ 'README.md': '# test\n' });
+  t.after(() => repo.cleanup());
+  const repos = new SessionRepositories({ storageDir: join(repo.root, 'storage'), repository: repo.work });
+  const { workdir } = await repos.ensureSession('sesn_temps');
+  writeKilledBeforeRename(workdir, 'README.md', '# changed\n');
+  writeFiles(workdir, { '.tmp-notes': 'kept\n' });
+  assert.deepEqual(git(workdir, 'status', '--porcelain').split('\n').filter(Boolean), ['?? .tmp-notes']);
 });

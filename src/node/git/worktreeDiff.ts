@@ -1,11 +1,11 @@
 // The change a verdict judges: the worktree (untracked files included) against the base commit, with a
 // hash that stays the same when the same change is later committed, so an approval can be checked.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import type { ChangedFile, WorktreeDiff } from '../../core/sandbox/sessionChanges.ts';
+import { withScratchDir } from '../scratchDir.ts';
 import { addAllButWriteTemps } from './writeTemps.ts';
 import { openGit, runGit } from './gitClient.ts';
 
@@ -30,8 +30,7 @@ const stableDiff = [
 
 /** The worktree's current content against `base`, without touching the worktree's index. */
 export async function diffWorktree(worktree: string, base: string): Promise<WorktreeDiff> {
-  const scratch = await mkdtemp(join(tmpdir(), 'agent-os-index-'));
-  try {
+  return withScratchDir('index', async (scratch) => {
     const indexFile = join(scratch, 'index');
     // Starting from a copy of the real index keeps git's stat cache, so only changed files are re-read.
     const realIndex = (await openGit(worktree).raw(['rev-parse', '--git-path', 'index'])).trim();
@@ -39,10 +38,8 @@ export async function diffWorktree(worktree: string, base: string): Promise<Work
     const git = openGit(worktree, { config: stableConfig, env: { GIT_INDEX_FILE: indexFile } });
     await runGit('add (scratch index)', () => git.raw(addAllButWriteTemps()));
     const tree = (await runGit('write-tree', () => git.raw(['write-tree']))).trim();
-    return await describe(git, base, tree);
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+    return describe(git, base, tree);
+  });
 }
 
 /** The committed change from `base` to `head`; equal to diffWorktree's result for the same content. */

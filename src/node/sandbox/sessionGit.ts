@@ -7,8 +7,7 @@
 // session's vault with every object checked (`transfer.fsckObjects`). Diffs, clean rooms, the verdict's
 // hash and the delivery to the person's repository are then computed from the vault only.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { AgentOsError } from '../../core/errors.ts';
 import { GitFailedError, openGit, runGit } from '../git/gitClient.ts';
@@ -16,6 +15,7 @@ import type { MergeResult, WorktreeDiff } from '../../core/sandbox/sessionChange
 import { diffCommits } from '../git/worktreeDiff.ts';
 import { shellQuote, spawnConfined, type Confinement, type ConfinementScope } from './confinement.ts';
 import { addAllButWriteTemps } from '../git/writeTemps.ts';
+import { withScratchDir } from '../scratchDir.ts';
 import type { SessionRepositories } from './sessionRepository.ts';
 
 /** Our git inside the sandbox: no hooks, no file-system monitor, whatever the repository's config says. */
@@ -141,8 +141,7 @@ export class SessionGit {
       AOS_NONCE: randomUUID(),
     });
     if (result.code !== 0) throw new GitFailedError('checkpoint', result.stderr.trim() || `exit ${result.code}`);
-    const scratch = await mkdtemp(path.join(tmpdir(), 'agent-os-bundle-'));
-    try {
+    return withScratchDir('bundle', async (scratch) => {
       const bundle = path.join(scratch, 'work.bundle');
       await writeFile(bundle, result.stdout);
       const snapshotRef = `refs/agent-os/snapshots/${createHash('sha256').update(workdir).digest('hex').slice(0, 16)}`;
@@ -161,9 +160,7 @@ export class SessionGit {
       const head = (await git.raw(['rev-parse', '--verify', `${snapshot}^1`])).trim();
       await runGit('update-ref', () => git.raw(['update-ref', options.ref, head]));
       return { head, snapshot };
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
-    }
+    });
   }
 
   /** The change from `base` to a state in the vault: files as they are (`snapshot`) or as committed (`head`). */

@@ -14,10 +14,11 @@
 //   vault/<id>.git                host-only bare repository (alternates: the person's objects)
 //   homes/<id>/<thread>           scratch homes
 //   records/<id>.json             branch and base commit
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { InvalidArgumentError, StateCorruptError } from '../../core/errors.ts';
 import { agentOsIdentity, openGit, runGit } from '../git/gitClient.ts';
+import { WRITE_TEMP_GLOB } from '../git/writeTemps.ts';
 import { pathExists } from '../pathExists.ts';
 
 export const sessionBranch = (sessionId: string): string => `agent-os/${sessionId}`;
@@ -57,6 +58,12 @@ async function finishClone(dir: string): Promise<void> {
   await runGit('config', () => git.raw(['config', 'user.email', agentOsIdentity.email]));
   // The hooks folder must exist: the OS sandbox then protects it as a folder (no hook can be planted).
   await mkdir(path.join(dir, '.git', 'hooks'), { recursive: true });
+  // A killed write's temp is left out of all we record (writeTemps.ts); hidden from the agents' git status too.
+  await mkdir(path.join(dir, '.git', 'info'), { recursive: true });
+  await appendFile(
+    path.join(dir, '.git', 'info', 'exclude'),
+    `\n# a killed file tool's temp (Agent OS)\n${WRITE_TEMP_GLOB}\n`,
+  );
 }
 
 export class SessionRepositories {
