@@ -3,13 +3,13 @@
 // Events in, one step out: no git, HTTP or sandbox.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AssistantBlock, EventInput, SessionEvent } from '../../src/core/events/sessionEvent.ts';
+import type { AssistantBlock, EventInput, EventOfType, SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import { nextStep, wakeSteps } from '../../src/core/harness/nextStep.ts';
 import { DEFAULT_LOOP_LIMITS, detectLoop } from '../../src/core/harness/runaway.ts';
 import type { Step } from '../../src/core/harness/step.ts';
 import { foldThreadFacts, loopCounts } from '../../src/core/harness/threadFacts.ts';
 import { HALTED_BEFORE_RUN } from '../../src/core/harness/toolResults.ts';
-import { foldPlanSteps, stepRunEvents, stepRunningEvent } from '../../src/core/pipeline/planSteps.ts';
+import { foldPlanSteps, stepRunEvents, stepRunningEvent, stepStateOfRun } from '../../src/core/pipeline/planSteps.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { resolveToolset } from '../../src/core/tools/toolConfig.ts';
 import { logOf, modelTurn } from '../support/eventLog.ts';
@@ -317,6 +317,44 @@ test('a run lost in a crash after its step was recorded running (the run is writ
   const step = stepOf(running);
   assert.equal(step.kind, 'validate_step');
   assert.equal(step.kind === 'validate_step' && step.validation.attempt, 1, 'the lost run was no attempt');
+});
+
+test('a run whose step state a crash lost (the run is written ahead of it): its state is recorded before the call is answered, so the next step is not refused', () => {
+  const base = logOf(
+    plan,
+    ask(),
+    turn(complete('toolu_1', '1')),
+    recorded('toolu_1', 'complete_step', { step_id: '1' }),
+    stepRunningEvent(T, { kind: 'validate', planEventId: 'sevt_1', stepId: '1', command: 'x', attempt: 1 }, 3),
+  );
+  const made = stepRunEvents(
+    T,
+    'sevt_4',
+    { kind: 'validate', planEventId: 'sevt_1', stepId: '1', command: 'x', attempt: 1 },
+    { command: 'x', exitCode: 0, output: '', durationMs: 5 },
+    3,
+  );
+  const runOnly = logOf(...base, made.run);
+  const run = runOnly.at(-1)!;
+  const step = stepOf(runOnly);
+  assert.equal(step.kind, 'record_step_state', 'answered from the run, the step would still read "running"');
+  assert.equal(step.kind === 'record_step_state' && step.run.id, run.id);
+  // What the driver records is the state the uncut run would have recorded, and the call is answered next.
+  const recovered = logOf(...runOnly, stepStateOfRun(run as EventOfType<'agent_os.validation_run'>, 3)!);
+  assert.deepEqual(recovered.at(-1), { ...logOf(...runOnly, made.state(run.id)).at(-1)!, id: recovered.at(-1)!.id });
+  assert.equal(foldPlanSteps(recovered).progress?.steps[0]?.state, 'passed');
+  const answer = stepOf(recovered);
+  assert.ok(answer.kind === 'answer_tool' && !answer.isError);
+  assert.match(answer.kind === 'answer_tool' ? answer.text : '', /Step 1 \("Code"\) passed[\s\S]*Go on with step 2/);
+  // The next step is then validated, not refused for an unfinished step 1.
+  const next = logOf(
+    ...recovered,
+    result('sevt_4', 'passed'),
+    turn(complete('toolu_2', '2')),
+    recorded('toolu_2', 'complete_step', { step_id: '2' }),
+  );
+  const second = stepOf(next);
+  assert.equal(second.kind === 'validate_step' && second.validation.stepId, '2');
 });
 
 test('an interrupted validation leaves its call open: the thread stops, and runs the validation when it goes on', () => {

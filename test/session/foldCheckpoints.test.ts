@@ -127,13 +127,17 @@ describe('fold checkpoints', () => {
     const whileRunning = [...saves];
     await writer.append(userMessage('last'));
     await writer.close();
-    // The other fold at every checkpoint (every 100 records); the growing one at 100, 200, 400, 800, 1600
-    // (each at least twice the one before), then at the close.
-    assert.ok(sessionSaves.length >= 29, `${sessionSaves.length} saves of a fold kept at every checkpoint`);
-    assert.ok(whileRunning.length >= 5 && whileRunning.length <= 6, `saved at ${whileRunning.join(', ')}`);
-    whileRunning
+    // The other fold at every checkpoint: every 100 records, or later when the one before was still being
+    // written (a loaded machine skips some). The growing one at the first checkpoint past twice its last save
+    // (100, 200, 400, 800, 1600 when none is skipped), then at the close.
+    const checkpoints = sessionSaves.filter((n) => n <= 3000);
+    assert.ok(checkpoints.length >= 3, `${checkpoints.length} checkpoints while running`);
+    checkpoints
       .slice(1)
-      .forEach((n, i) => assert.ok(n >= 2 * (whileRunning[i] as number), `${n} after ${whileRunning[i]}`));
+      .forEach((n, i) => assert.ok(n - (checkpoints[i] as number) >= 100, `${n} after ${checkpoints[i]}`));
+    const expected: number[] = [];
+    for (const n of checkpoints) if (expected.length === 0 || n >= 2 * (expected.at(-1) as number)) expected.push(n);
+    assert.deepEqual(whileRunning, expected, `checkpoints at ${checkpoints.join(', ')}`);
     assert.equal(saves.at(-1), 3001, 'saved at the close, with every record');
     const written = whileRunning.reduce((a, n) => a + n, 0) + 3001;
     assert.ok(written < 3 * 3001, `written ${written} texts in all for a fold of 3001`);

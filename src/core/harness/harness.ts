@@ -213,6 +213,9 @@ export class Harness {
       case 'validate_step':
         await this.supervision.validate(step, () => this.sandboxes.of(step.threadId, run.agent), run.signal);
         return undefined;
+      case 'record_step_state':
+        await this.supervision.recordStepState(step);
+        return undefined;
       case 'compact_thread':
         await this.supervision.compact(step);
         return undefined;

@@ -163,6 +163,8 @@ function completeStep(view: ThreadView, use: ToolUseEvent): Step {
   const supervision = view.supervision;
   if (!supervision) return answer(view.threadId, use.id, notEnabledText(use.name, view.agent.name));
   const run = supervision.steps.runFor(use.id);
+  if (run && !supervision.steps.stateRecordedFor(run.id))
+    return { kind: 'record_step_state', threadId: view.threadId, run };
   if (run) {
     const reply = stepRunAnswer(supervision.steps.progress, run, supervision.maxStepAttempts);
     return answer(view.threadId, use.id, reply.text, reply.isError);

@@ -29,6 +29,9 @@ export type Step =
       use: ToolUseEvent;
       validation: Extract<CompleteStepDecision, { kind: 'validate' }>;
     }
+  /** A `complete_step` call whose run is recorded but not the step's state after it (a crash came between the
+   * two): record that state before the call is answered from the run. */
+  | { kind: 'record_step_state'; threadId: string; run: EventOfType<'agent_os.validation_run'> }
   /** The thread's context nears the model's window: record `agent.thread_context_compacted` (its summary
    * replaces the earlier tool results in the thread's next requests). */
   | { kind: 'compact_thread'; threadId: string; tokens: number }

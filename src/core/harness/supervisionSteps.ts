@@ -2,7 +2,14 @@
 // stepper's view, a `validate_step` run in the thread's own sandbox and recorded, a `compact_thread` record
 // (its summary names the plan's progress), and the runtime's own commands with secrets redacted.
 import type { SessionEvent } from '../events/sessionEvent.ts';
-import { PlanStepsFold, stepRunEvents, stepRunningEvent, type CommandRunResult } from '../pipeline/planSteps.ts';
+import { StateCorruptError } from '../errors.ts';
+import {
+  PlanStepsFold,
+  stepRunEvents,
+  stepRunningEvent,
+  stepStateOfRun,
+  type CommandRunResult,
+} from '../pipeline/planSteps.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { runCommandInSandbox } from './commandRun.ts';
 import { compactionSummary } from './compaction.ts';
@@ -56,6 +63,13 @@ export class SupervisionSteps {
     // runs the validation again, as after an interrupt.
     const recorded = await this.log.append(events.run, 'ahead');
     await this.log.append(events.state(recorded.id));
+  }
+
+  /** After a crash between a step's run and its state: the state the run gives (the call is answered next). */
+  async recordStepState(step: Extract<Step, { kind: 'record_step_state' }>): Promise<void> {
+    const state = stepStateOfRun(step.run, this.options?.maxStepAttempts ?? 1);
+    if (!state) throw new StateCorruptError(`validation run ${step.run.id} names no plan step`);
+    await this.log.append(state);
   }
 
   async compact(step: Extract<Step, { kind: 'compact_thread' }>): Promise<void> {

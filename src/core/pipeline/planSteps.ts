@@ -61,6 +61,8 @@ export interface PlanProgress {
 export class PlanStepsFold {
   private current: PlanProgress | undefined;
   private readonly runs = new Map<string, ValidationRun>();
+  /** Runs whose step state is recorded (a `step_updated` that names the run). */
+  private readonly statedRuns = new Set<string>();
 
   apply(event: SessionEvent): void {
     switch (event.type) {
@@ -68,6 +70,7 @@ export class PlanStepsFold {
         this.current = { planEventId: event.id, steps: stepsOf(event.plan) };
         break;
       case 'agent_os.step_updated': {
+        if (event.validation_run_id) this.statedRuns.add(event.validation_run_id);
         const step = this.stepOf(event.plan_event_id, event.step_id);
         if (step) {
           step.state = event.state;
@@ -95,6 +98,12 @@ export class PlanStepsFold {
   /** The run that answers a `complete_step` call, once recorded. */
   runFor(toolUseId: string): ValidationRun | undefined {
     return this.runs.get(toolUseId);
+  }
+
+  /** Whether the step's state after `run` is recorded: the run is written ahead of it, so a crash between the
+   * two leaves a run whose step still reads "running". */
+  stateRecordedFor(runId: string): boolean {
+    return this.statedRuns.has(runId);
   }
 
   private stepOf(planEventId: string, stepId: string): StepProgress | undefined {
@@ -198,7 +207,6 @@ export function stepRunEvents(
   maxAttempts: number,
 ): { run: EventInput; state: (runId: string) => EventInput } {
   const passed = run.exitCode === 0;
-  const state: StepState = passed ? 'passed' : decision.attempt >= maxAttempts ? 'failed' : 'running';
   return {
     run: {
       type: 'agent_os.validation_run',
@@ -210,17 +218,40 @@ export function stepRunEvents(
       attempt: decision.attempt,
       tool_use_id: toolUseId,
     },
-    state: (runId) => ({
-      type: 'agent_os.step_updated',
-      thread: threadId,
-      plan_event_id: decision.planEventId,
-      step_id: decision.stepId,
-      state,
-      attempts: decision.attempt,
-      max_attempts: maxAttempts,
-      validation_run_id: runId,
-    }),
+    state: (runId) => stepStateEvent(threadId, { ...decision, passed }, maxAttempts, runId),
   };
+}
+
+/** The step's state after a validation run (`runId`): passed, failed on its last attempt, or running. */
+export function stepStateEvent(
+  threadId: string,
+  ran: { planEventId: string; stepId: string; attempt: number; passed: boolean },
+  maxAttempts: number,
+  runId: string,
+): EventInput {
+  const state: StepState = ran.passed ? 'passed' : ran.attempt >= maxAttempts ? 'failed' : 'running';
+  return {
+    type: 'agent_os.step_updated',
+    thread: threadId,
+    plan_event_id: ran.planEventId,
+    step_id: ran.stepId,
+    state,
+    attempts: ran.attempt,
+    max_attempts: maxAttempts,
+    validation_run_id: runId,
+  };
+}
+
+/** The state of a recorded run's step, for a run whose state a crash lost (see `stateRecordedFor`). */
+export function stepStateOfRun(run: ValidationRun, maxAttempts: number): EventInput | undefined {
+  if (!run.plan_event_id || !run.step_id) return undefined;
+  const ran = {
+    planEventId: run.plan_event_id,
+    stepId: run.step_id,
+    attempt: run.attempt ?? 1,
+    passed: run.exit_code === 0,
+  };
+  return stepStateEvent(run.thread, ran, maxAttempts, run.id);
 }
 
 /** The step's state as the runtime starts its validation run. */

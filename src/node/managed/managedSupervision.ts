@@ -23,6 +23,7 @@ import {
   pendingStepEvents,
   stepRunAnswer,
   stepRunEvents,
+  stepStateOfRun,
   stepRunningEvent,
   type CommandRunResult,
 } from '../../core/pipeline/planSteps.ts';
@@ -86,7 +87,12 @@ export async function completeStepAnswer(
   const max = supervision.maxStepAttempts;
   const steps = () => foldPlanSteps(log.events);
   const recorded = steps().runFor(call.id);
-  if (recorded) return stepRunAnswer(steps().progress, recorded, max);
+  if (recorded) {
+    // A crash between the run and its step's state: record the state first, or the step reads "running".
+    const state = steps().stateRecordedFor(recorded.id) ? undefined : stepStateOfRun(recorded, max);
+    if (state) await log.append(state);
+    return stepRunAnswer(steps().progress, recorded, max);
+  }
   const decision = decideCompleteStep(steps().progress, call.input);
   if (decision.kind === 'answer') return { text: decision.text, isError: decision.isError };
   if (!supervision.runOnSessionFiles) {
