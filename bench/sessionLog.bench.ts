@@ -39,6 +39,7 @@ import type * as SessionLogModule from '../src/core/harness/sessionLog.ts';
 import type * as SessionState from '../src/core/session/sessionState.ts';
 import type * as FileStore from '../src/node/session/fileSessionStore.ts';
 import type * as LongSession from '../test/session/longSession.ts';
+import type * as ViewFolds from '../src/views/viewFolds.ts';
 import { agentCycle } from '../test/session/realisticEvents.ts';
 
 const SYNC_APPENDS = 2000;
@@ -51,7 +52,7 @@ const ROOT = join(__dirname, '..');
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-os-bench-'));
 
-type Shipped = typeof SessionState & typeof FileStore & typeof SessionLogModule & typeof LongSession;
+type Shipped = typeof SessionState & typeof FileStore & typeof SessionLogModule & typeof LongSession & typeof ViewFolds;
 function shipped(): Shipped {
   const entry = join(dir, 'entry.ts');
   writeFileSync(
@@ -61,6 +62,7 @@ function shipped(): Shipped {
       `export { FileSessionStore } from ${JSON.stringify(join(ROOT, 'src/node/session/fileSessionStore.ts'))};`,
       `export { SessionLog } from ${JSON.stringify(join(ROOT, 'src/core/harness/sessionLog.ts'))};`,
       `export { writeLongSession } from ${JSON.stringify(join(ROOT, 'test/session/longSession.ts'))};`,
+      `export { VIEW_FOLDS } from ${JSON.stringify(join(ROOT, 'src/views/viewFolds.ts'))};`,
     ].join('\n'),
   );
   const outfile = join(dir, 'entry.js');
@@ -76,8 +78,9 @@ function shipped(): Shipped {
   return require(outfile) as Shipped;
 }
 
-const { foldSession, FileSessionStore, SessionLog, writeLongSession } = shipped();
-const store = new FileSessionStore(join(dir, 'sessions'));
+const { foldSession, FileSessionStore, SessionLog, writeLongSession, VIEW_FOLDS } = shipped();
+// The folds the product's writers keep (the Overview, the Event Log's index): appends pay for them there too.
+const store = new FileSessionStore(join(dir, 'sessions'), { folds: VIEW_FOLDS });
 
 interface Sqlite {
   DatabaseSync: new (path: string) => {
