@@ -144,6 +144,21 @@ export function pendingStepEvents(plan: EventOfType<'agent_os.plan_submitted'>, 
   }));
 }
 
+/** The pending-step records of `plan` the log lacks: a crash right after the plan was appended cut them off. */
+export function stepsNotRecorded(
+  events: readonly SessionEvent[],
+  plan: EventOfType<'agent_os.plan_submitted'>,
+  maxAttempts: number,
+): EventInput[] {
+  const recorded = new Set<string>();
+  for (const e of events)
+    if (e.type === 'agent_os.step_updated' && e.plan_event_id === plan.id) recorded.add(e.step_id);
+  const missing = new Set(stepsOf(plan.plan).flatMap((s) => (recorded.has(s.id) ? [] : [s.id])));
+  return pendingStepEvents(plan, maxAttempts).filter(
+    (e) => e.type === 'agent_os.step_updated' && missing.has(e.step_id),
+  );
+}
+
 export type CompleteStepDecision =
   | { kind: 'answer'; text: string; isError: boolean }
   | { kind: 'validate'; planEventId: string; stepId: string; command: string; attempt: number };

@@ -12,7 +12,7 @@ import { parsePlan, parseVerdict } from '../../core/agents/structuredOutput.ts';
 import type { Verdict } from '../../core/agents/verdictSchema.ts';
 import { approvalOutcomeText, latestApprovalOf } from '../../core/pipeline/approval.ts';
 import { answersTo, questionsAskedFor, questionsFor, type QuestionPolicy } from '../../core/pipeline/planQuestions.ts';
-import { foldPlanSteps, pendingStepEvents, unvalidatedSteps } from '../../core/pipeline/planSteps.ts';
+import { foldPlanSteps, pendingStepEvents, stepsNotRecorded, unvalidatedSteps } from '../../core/pipeline/planSteps.ts';
 import { roleRules } from '../../core/pipeline/roles.ts';
 import { suiteRunEvent, suiteRunOf, suiteSummary, suiteRefusal } from '../../core/pipeline/verdictGate.ts';
 import type { SessionSandboxes } from '../../core/sandbox/sessionSandboxes.ts';
@@ -124,11 +124,21 @@ function planResult(request: ThreadResultRequest, options: PipelineHookOptions):
     (e): e is EventOfType<'agent_os.plan_submitted'> =>
       e.type === 'agent_os.plan_submitted' && e.model_request_end_id === request.modelRequestEndId,
   );
+  const answeredBefore = supervision ? answeredInDelegation(request) : false;
+  const ask = (plan: { id: string; thread: string }) =>
+    policy ? questionsFor(parsed.value, plan, policy, answeredBefore) : undefined;
   if (existing) {
     // Asked again after a crash or a resume: still waiting for the person's answers, or done.
     const asked = policy ? questionsAskedFor(request.events, existing.id) : undefined;
     if (asked && !answersTo(request.events, asked.id)) return { kind: 'hold', waitingOnEventId: asked.id };
-    return { kind: 'accept', result: accepted };
+    // Or cut off by a crash between the plan and what follows it (its questions, its steps): that is appended
+    // now, or the Coder would start on a plan the person was to be asked about.
+    const missingSteps = supervision ? stepsNotRecorded(request.events, existing, supervision.maxStepAttempts) : [];
+    if (missingSteps.length === 0) return { kind: 'accept', result: accepted };
+    const question = asked ? undefined : ask(existing);
+    return question
+      ? { kind: 'hold', events: [question, ...missingSteps] }
+      : { kind: 'accept', result: accepted, events: missingSteps };
   }
   const events: EventInput[] = [
     {
@@ -139,9 +149,6 @@ function planResult(request: ThreadResultRequest, options: PipelineHookOptions):
     },
   ];
   if (!supervision) return { kind: 'accept', result: accepted, events };
-  const answeredBefore = answeredInDelegation(request);
-  const ask = (plan: { id: string; thread: string }) =>
-    policy ? questionsFor(parsed.value, plan, policy, answeredBefore) : undefined;
   // Its steps become runtime objects, pending until the Coder reports them and the runtime's run passes; and
   // open questions or low confidence wait for the person before the Coder starts.
   const followUp = (appended: readonly SessionEvent[]): EventInput[] =>
