@@ -214,10 +214,8 @@ export class Harness {
         await this.supervision.validate(step, () => this.sandboxes.of(step.threadId, run.agent), run.signal);
         return undefined;
       case 'record_step_state':
-        await this.supervision.recordStepState(step);
-        return undefined;
       case 'compact_thread':
-        await this.supervision.compact(step);
+        await this.supervision.record(step);
         return undefined;
       case 'record_loop':
         await this.log.append({ type: 'agent_os.loop_detected', thread: step.threadId, ...step.finding });

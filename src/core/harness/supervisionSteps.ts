@@ -65,14 +65,19 @@ export class SupervisionSteps {
     await this.log.append(events.state(recorded.id));
   }
 
+  /** The records supervision adds between a thread's turns: a step's lost state, a compaction. */
+  record(step: Extract<Step, { kind: 'record_step_state' | 'compact_thread' }>): Promise<void> {
+    return step.kind === 'record_step_state' ? this.recordStepState(step) : this.compact(step);
+  }
+
   /** After a crash between a step's run and its state: the state the run gives (the call is answered next). */
-  async recordStepState(step: Extract<Step, { kind: 'record_step_state' }>): Promise<void> {
+  private async recordStepState(step: Extract<Step, { kind: 'record_step_state' }>): Promise<void> {
     const state = stepStateOfRun(step.run, this.options?.maxStepAttempts ?? 1);
     if (!state) throw new StateCorruptError(`validation run ${step.run.id} names no plan step`);
     await this.log.append(state);
   }
 
-  async compact(step: Extract<Step, { kind: 'compact_thread' }>): Promise<void> {
+  private async compact(step: Extract<Step, { kind: 'compact_thread' }>): Promise<void> {
     const events = this.log.threadEvents(step.threadId);
     await this.log.append({
       type: 'agent.thread_context_compacted',
