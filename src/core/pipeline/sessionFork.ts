@@ -3,7 +3,8 @@
 // verdict's head, else the session's base. A fork is then woken like a session after a crash at that event:
 // calls without a result are answered as interrupted, requests without an end are sent again. Calls between
 // that commit and the fork point that may have changed files are named, in the fork's first event and to its
-// agents, because their effects are not in the fork's files. Pure: decisions from the log.
+// agents, because their effects are not in the fork's files. Pure: decisions from the log (forkNoteInLog reads it
+// from the store a page at a time).
 import { InvalidArgumentError, StateCorruptError } from '../errors.ts';
 import type { EventInput, EventOfType, SessionEvent } from '../events/sessionEvent.ts';
 import { logPages } from '../session/logPages.ts';
