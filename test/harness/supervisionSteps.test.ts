@@ -12,24 +12,12 @@ import { HALTED_BEFORE_RUN } from '../../src/core/harness/toolResults.ts';
 import { foldPlanSteps, stepRunEvents, stepRunningEvent, stepStateOfRun } from '../../src/core/pipeline/planSteps.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
 import { resolveToolset } from '../../src/core/tools/toolConfig.ts';
-import { logOf, modelTurn } from '../support/eventLog.ts';
+import { logOf, modelTurn, TWO_STEP_PLAN } from '../support/eventLog.ts';
 
 const T = 'sthr_coder';
-const P = 'sthr_planner';
 const tools = resolveToolset({ type: 'agent_toolset_20260401' });
 
-const plan: EventInput = {
-  type: 'agent_os.plan_submitted',
-  thread: P,
-  model_request_end_id: 'sevt_p',
-  plan: {
-    summary: 's',
-    steps: [
-      { id: '1', title: 'Code', description: 'd', files: [], validation: 'node check.js' },
-      { id: '2', title: 'Tests', description: 'd', files: [], validation: 'node --test' },
-    ],
-  },
-};
+const plan = TWO_STEP_PLAN;
 const ask = (text = 'carry out the plan'): EventInput => ({
   type: 'agent.thread_message_received',
   thread: T,

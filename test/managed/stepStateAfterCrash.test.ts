@@ -8,6 +8,7 @@ import { SessionLog } from '../../src/core/harness/sessionLog.ts';
 import { foldPlanSteps, stepRunEvents, stepRunningEvent } from '../../src/core/pipeline/planSteps.ts';
 import { MemorySessionStore } from '../../src/core/session/memorySessionStore.ts';
 import { completeStepAnswer } from '../../src/node/managed/managedSupervision.ts';
+import { TWO_STEP_PLAN } from '../support/eventLog.ts';
 
 const T = 'sthr_coder';
 const NEVER_ASK = { askOnQuestions: false, askBelowConfidence: 0, askAlways: false };
@@ -16,18 +17,7 @@ test("managed: a step's run without its state (a crash came between them) is ans
   const store = new MemorySessionStore();
   const meta = await store.create({ title: 'crash between run and state' });
   const log = new SessionLog(await store.openWriter(meta.id), meta.id);
-  const plan = await log.append({
-    type: 'agent_os.plan_submitted',
-    thread: 'sthr_planner',
-    model_request_end_id: 'sevt_p',
-    plan: {
-      summary: 's',
-      steps: [
-        { id: '1', title: 'Code', description: 'd', files: [], validation: 'node check.js' },
-        { id: '2', title: 'Tests', description: 'd', files: [], validation: 'node --test' },
-      ],
-    },
-  });
+  const plan = await log.append(TWO_STEP_PLAN);
   const call = (await log.append({
     type: 'agent.tool_use',
     thread: T,

@@ -31,3 +31,17 @@ export function modelTurn(thread: string, ...content: AssistantBlock[]): EventIn
     content,
   };
 }
+
+/** A Planner's plan of two steps (code, then tests), each with its validation: the supervision tables' plan. */
+export const TWO_STEP_PLAN: EventInput = {
+  type: 'agent_os.plan_submitted',
+  thread: 'sthr_planner',
+  model_request_end_id: 'sevt_p',
+  plan: {
+    summary: 's',
+    steps: [
+      { id: '1', title: 'Code', description: 'd', files: [], validation: 'node check.js' },
+      { id: '2', title: 'Tests', description: 'd', files: [], validation: 'node --test' },
+    ],
+  },
+};

@@ -153,9 +153,8 @@ export function stepsNotRecorded(
   const recorded = new Set<string>();
   for (const e of events)
     if (e.type === 'agent_os.step_updated' && e.plan_event_id === plan.id) recorded.add(e.step_id);
-  const missing = new Set(stepsOf(plan.plan).flatMap((s) => (recorded.has(s.id) ? [] : [s.id])));
   return pendingStepEvents(plan, maxAttempts).filter(
-    (e) => e.type === 'agent_os.step_updated' && missing.has(e.step_id),
+    (e) => e.type === 'agent_os.step_updated' && !recorded.has(e.step_id),
   );
 }
 
