@@ -4,7 +4,8 @@
 // tail, and its checksum continues the kind's precomputed one over that tail only. A million events
 // (gigabytes) take seconds, not the minutes a million appends would. The records parse to the same
 // events the writer would keep (JSON key order aside). The fold checkpoint and the index points are
-// saved with the store's own code (writeCheckpoint), as the writer saves them. Used by the 1M-event
+// saved with the store's own code (writeCheckpoint), as the writer saves them, and so is the record index
+// a writer leaves on close once a thread was read through it. Used by the 1M-event
 // test and the bench.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { stampEvent } from '../../src/core/session/storeRules.ts';
 import type { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { SESSION_STATE_FOLD } from '../../src/core/session/sessionStateFold.ts';
 import { writeCheckpoint } from '../../src/node/session/foldCheckpoint.ts';
+import { indexRecord, RECORD_INDEX_FOLD } from '../../src/node/session/recordIndex.ts';
 import { agentCycle, CYCLE_RECORDS } from './realisticEvents.ts';
 
 const VARIANTS = 16;
@@ -62,6 +64,7 @@ export async function writeLongSession(store: FileSessionStore, count: number, i
   const all = kinds();
   const fold = new SessionFold(initialSessionState(id));
   const index: LogCursor[] = [];
+  const records = RECORD_INDEX_FOLD.start(id);
   const fd = openSync(logPath, 'w');
   const chunk = Buffer.allocUnsafe(CHUNK_BYTES + 1024 * 1024);
   let used = 0;
@@ -76,6 +79,7 @@ export async function writeLongSession(store: FileSessionStore, count: number, i
       if (event.type === 'agent.tool_use') toolUseId = eventId;
       if (event.type === 'agent.tool_result') event = { ...event, tool_use_id: toolUseId };
       fold.apply(event);
+      indexRecord(records, event, bytes);
       const tail = Buffer.from(
         `${event.type === 'agent.tool_result' ? `"tool_use_id":"${toolUseId}",` : ''}"id":"${eventId}","seq":${seq}}`,
         'latin1',
@@ -105,6 +109,12 @@ export async function writeLongSession(store: FileSessionStore, count: number, i
     last: lastRecord,
     state: fold,
     index,
+  });
+  await writeCheckpoint(store.sessionDir(id), RECORD_INDEX_FOLD, {
+    records: count,
+    bytes,
+    last: lastRecord,
+    state: records,
   });
   return { id, logPath, bytes, events: count, state };
 }

@@ -1,7 +1,8 @@
 // A session of a million events (2.4 GB, past the 2 GiB a single buffer can hold) is made quickly
 // (longSession.ts writes the log straight to disk, outside anything timed) and opened in a fresh
 // process within the memory goal: the wake is the fold checkpoint plus the tail, pages come through
-// the index, and nothing reads the whole log into memory.
+// the index, a thread's events come through the writer's record index, and nothing reads the whole log
+// into memory.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,9 +13,9 @@ import { makeTempDir } from './tempDir.ts';
 
 const EVENTS = 1_000_000;
 const MEMORY_GOAL_MB = 300;
-/** What the wake and everything after it may read, as a share of the log: the checkpoint, the tail past
- * it, two pages and a follow are a few megabytes of a 2.4 GB log. A wake that folded the log would read
- * all of it. */
+/** What the wake and everything after it may read, as a share of the log: the checkpoints, the tail past
+ * them, two pages, a follow and one thread's records are a few megabytes of a 2.4 GB log. A wake that
+ * folded the log, or a thread read that scanned it, would read all of it. */
 const MOST_READ_OF_LOG = 0.01;
 
 function mb(bytes: number | null): string {
@@ -40,17 +41,20 @@ describe('a 1,000,000-event session', () => {
       const seen = JSON.parse(child.stdout) as Record<string, unknown> & {
         maxRssMb: number;
         wakeMs: number;
+        threadReadMs: number;
         readByWake: number | null;
         readInAll: number | null;
       };
       t.diagnostic(
         `log ${(long.bytes / 2 ** 30).toFixed(2)} GiB; wake ${seen.wakeMs.toFixed(0)} ms, read ${mb(seen.readByWake)}; ` +
+          `a thread through the record index ${seen.threadReadMs.toFixed(0)} ms; ` +
           `in all read ${mb(seen.readInAll)}; peak memory ${seen.maxRssMb.toFixed(0)} MB`,
       );
       assert.deepEqual(
-        { ...seen, wakeMs: 0, maxRssMb: 0, readByWake: 0, readInAll: 0 },
+        { ...seen, wakeMs: 0, threadReadMs: 0, maxRssMb: 0, readByWake: 0, readInAll: 0 },
         {
           wakeMs: 0,
+          threadReadMs: 0,
           maxRssMb: 0,
           readByWake: 0,
           readInAll: 0,
@@ -62,6 +66,8 @@ describe('a 1,000,000-event session', () => {
           lastPage: [EVENTS - 99, EVENTS, 100],
           middlePage: [900_000, 900_001, 900_002, 900_003, 900_004],
           followed: [EVENTS + 1],
+          reviewer: [EVENTS + 2, EVENTS + 3],
+          planEvents: 0,
         },
       );
       // Where the kernel counts what a process reads (Linux), the wake is the checkpoint and the tail.

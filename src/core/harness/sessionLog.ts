@@ -14,8 +14,11 @@
 // outside this process acts before a later 'sync' append, which covers it (one file, written in order).
 // A failed fdatasync breaks the writer: every later append, and close(), report it.
 //
-// The state starts from the writer's opened state (the fold checkpoint plus the tail), and the event
-// indexes are built on first use: a wake that decides from the state alone never holds the log.
+// The state starts from the writer's opened state (the fold checkpoint plus the tail), and nothing of the
+// log is read until asked for: a wake that decides from the state alone never holds the log. A thread's
+// events, or the events of some types, are read on first use through the writer's record index and kept
+// current from then on: stepping a thread holds that thread, not the log. Only `events` and `get` build
+// indexes of the whole log.
 import type { EventInput, SessionEvent } from '../events/sessionEvent.ts';
 import type { Durability, SessionWriter } from '../session/sessionStore.ts';
 import { reduce, type SessionState } from '../session/sessionState.ts';
@@ -32,6 +35,12 @@ interface PendingAppend {
   done: Promise<unknown>;
 }
 
+/** Events of one thread, or of some types: read through the writer's index once, then kept current. */
+interface Selection {
+  matches(event: SessionEvent): boolean;
+  events: SessionEvent[];
+}
+
 interface EventIndexes {
   all: SessionEvent[];
   byThread: Map<string, SessionEvent[]>;
@@ -43,6 +52,9 @@ export class SessionLog {
   /** Events taken in since open while the indexes were not built yet. */
   private readonly taken: SessionEvent[] = [];
   private current: SessionState;
+  /** Seq of the last event taken in: a selection read from the writer leaves out appends not taken in yet. */
+  private takenThrough: number;
+  private readonly selections = new Map<string, Selection>();
   /** Appends written, in seq order, not yet taken in. */
   private readonly pending: PendingAppend[] = [];
   private readonly listeners = new Set<(event: SessionEvent) => void>();
@@ -55,6 +67,7 @@ export class SessionLog {
     sessionId: string,
   ) {
     this.current = { ...writer.opened.state, id: sessionId };
+    this.takenThrough = this.current.lastSeq;
   }
 
   get sessionId(): string {
@@ -67,7 +80,21 @@ export class SessionLog {
     return this.built().all;
   }
   threadEvents(threadId: string): readonly SessionEvent[] {
-    return this.built().byThread.get(threadId) ?? [];
+    return this.selection(
+      `thread ${threadId}`,
+      (e) => e.thread === threadId,
+      () => (this.indexes ? (this.indexes.byThread.get(threadId) ?? []) : this.writer.readThread(threadId)),
+    );
+  }
+  /** The events of these types, in log order. */
+  eventsOfTypes(types: readonly string[]): readonly SessionEvent[] {
+    const wanted = new Set(types);
+    return this.selection(
+      `types ${[...wanted].sort().join(' ')}`,
+      (e) => wanted.has(e.type),
+      () =>
+        this.indexes ? this.indexes.all.filter((e) => wanted.has(e.type)) : this.writer.readEventsOfTypes([...wanted]),
+    );
   }
   get(eventId: string): SessionEvent | undefined {
     return this.built().byId.get(eventId);
@@ -157,9 +184,24 @@ export class SessionLog {
     }
   }
 
+  private selection(
+    key: string,
+    matches: (event: SessionEvent) => boolean,
+    read: () => readonly SessionEvent[],
+  ): readonly SessionEvent[] {
+    let selected = this.selections.get(key);
+    if (!selected) {
+      const events = read().filter((e) => e.seq <= this.takenThrough);
+      this.selections.set(key, (selected = { matches, events }));
+    }
+    return selected.events;
+  }
+
   private take(event: SessionEvent): void {
     if (this.indexes) index(this.indexes, event);
     else this.taken.push(event);
+    this.takenThrough = event.seq;
+    for (const s of this.selections.values()) if (s.matches(event)) s.events.push(event);
     this.current = reduce(this.current, event);
     for (const l of this.listeners) l(event);
   }
@@ -181,4 +223,11 @@ function index(indexes: EventIndexes, event: SessionEvent): void {
   let list = indexes.byThread.get(event.thread);
   if (!list) indexes.byThread.set(event.thread, (list = []));
   list.push(event);
+}
+
+/** Events of several selections (a thread's, some types') as one list in log order, each event once. */
+export function inLogOrder(...lists: readonly (readonly SessionEvent[])[]): SessionEvent[] {
+  const bySeq = new Map<number, SessionEvent>();
+  for (const list of lists) for (const e of list) bySeq.set(e.seq, e);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }

@@ -202,6 +202,14 @@ class MemorySessionWriter implements SessionWriter {
     this.checkFence();
   }
 
+  readThread(threadId: string): SessionEvent[] {
+    return this.session.records.map(parse).filter((e) => e.thread === threadId);
+  }
+
+  readEventsOfTypes(types: readonly string[]): SessionEvent[] {
+    return this.session.records.map(parse).filter((e) => types.includes(e.type));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -74,6 +74,11 @@ export interface SessionWriter {
   appendMany(events: EventInput[], durability?: Durability): Promise<SessionEvent[]>;
   /** Makes every acknowledged record durable. */
   flush(): Promise<void>;
+  /** The events of one thread written so far (the latest may not be durable yet), in order, read through an
+   * index of where each thread's records are: what the harness reads of a long log instead of all of it. */
+  readThread(threadId: string): SessionEvent[];
+  /** The events of these types written so far, in order, read the same way. */
+  readEventsOfTypes(types: readonly string[]): SessionEvent[];
   /** Calls `listener` once (soon after, never inside an append) when an append takes the log past the share
    * of its size limit where the store warns: a run that grows a log towards the limit says so then, not at
    * the next opening. A writer opened past it has said so in `opened.sizeWarning` and calls nothing. Stores

@@ -2,7 +2,8 @@
 //
 //   <dir>/<sesn_id>/meta.json        session metadata, replaced atomically
 //   <dir>/<sesn_id>/events.jsonl     the append-only log, one checksummed record per line (recordCodec.ts)
-//   <dir>/<sesn_id>/fold-<name>.json a fold (the session's state, a view's) up to a recent record (foldCheckpoint.ts)
+//   <dir>/<sesn_id>/fold-<name>.json a fold (the session's state, a view's) up to a recent record (foldCheckpoint.ts);
+//                                    `fold-record-index.json` is where each thread's records are (recordIndex.ts)
 //   <dir>/<sesn_id>/blobs/<sha256>   events too large to keep inline (blobStore.ts)
 //   <dir>/<sesn_id>/lock-<n>.json    the writer lock and its fencing number (writerLock.ts)
 import { randomBytes } from 'node:crypto';

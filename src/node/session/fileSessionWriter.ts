@@ -22,6 +22,7 @@ import { datasync } from './datasyncQueue.ts';
 import { writeCheckpointText } from './foldCheckpoint.ts';
 import type { KeptFolds } from './keptFolds.ts';
 import type { LogIndex } from './logIndex.ts';
+import type { RecordIndex } from './recordIndex.ts';
 import { lineCrc, RecordEncoder, recordFor, recordLineBytes } from './recordCodec.ts';
 import type { RecordKind } from './recordCodec.ts';
 import type { WriterLock } from './writerLock.ts';
@@ -108,6 +109,8 @@ export class FileSessionWriter implements SessionWriter {
     /** The log folded so far, kept current on every append: what the next checkpoints save. */
     private readonly folds: KeptFolds,
     private readonly index: LogIndex,
+    /** Where each thread's and each event type's records are (built on first read). */
+    private readonly records: RecordIndex,
     readonly opened: OpenedLog,
   ) {
     this.checkpointedBytes = file.checkpointed > 0 ? file.size : 0;
@@ -120,6 +123,14 @@ export class FileSessionWriter implements SessionWriter {
 
   get fence(): number {
     return this.lock.fence;
+  }
+
+  readThread(threadId: string): SessionEvent[] {
+    return this.records.threadEvents(threadId);
+  }
+
+  readEventsOfTypes(types: readonly string[]): SessionEvent[] {
+    return this.records.eventsOfTypes(types);
   }
 
   append(event: EventInput, durability: Durability = 'sync'): Promise<SessionEvent> {
@@ -203,7 +214,9 @@ export class FileSessionWriter implements SessionWriter {
    */
   private maybeCheckpoint(closing: boolean): void {
     // A close also saves the folds that grow with the log (saved only as the log doubles) when they lag.
-    const since = this.file.lastSeq - (closing ? this.folds.savedThrough : this.file.checkpointed);
+    const since = closing
+      ? Math.max(this.file.lastSeq - this.folds.savedThrough, this.records.unsaved)
+      : this.file.lastSeq - this.file.checkpointed;
     const lastRecord = this.file.lastRecord;
     if (since <= 0 || !lastRecord || this.checkpointing || this.broken || this.lost) return;
     const due = closing
@@ -212,6 +225,8 @@ export class FileSessionWriter implements SessionWriter {
     if (!due) return;
     const at = { records: this.file.lastSeq, bytes: this.file.size, last: lastRecord };
     const checkpoints = this.folds.checkpoints(at, this.index.sample(CHECKPOINT_INDEX_POINTS), closing);
+    const records = this.records.checkpoint(at, closing);
+    if (records) checkpoints.push(records);
     this.file.checkpointed = at.records;
     this.checkpointedBytes = at.bytes;
     this.checkpointing = this.durableUpTo(this.written)
@@ -293,6 +308,7 @@ export class FileSessionWriter implements SessionWriter {
     this.file.lastRecord = { offset, crc32: lineCrc(line) };
     this.written++;
     this.folds.apply(event);
+    this.records.add(event, offset);
     if (offset >= (this.index.last?.offset ?? 0) + INDEX_BYTES) this.index.add({ offset, seq: event.seq });
   }
 

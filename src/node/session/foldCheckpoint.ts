@@ -10,7 +10,7 @@
 // record, a whole record with that seq and that checksum. Anything else — a damaged or foreign
 // checkpoint, a fold of another version, a log cut shorter or rewritten — and it is ignored and rebuilt
 // from the log: a checkpoint can make an opening fast, never make it wrong.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -137,15 +137,30 @@ export function readCheckpoint<S>(
 
 /** Whether the log still holds, where the checkpoint says, the record it was taken at. */
 export async function checkpointMatches(file: FileHandle, at: CheckpointPosition): Promise<boolean> {
-  const { offset } = at.last;
-  const length = at.bytes - offset;
-  if (offset < 0 || length <= 0 || length > 64 * 1024 * 1024) return false;
-  if ((await file.stat()).size < at.bytes) return false;
+  const length = lastRecordLength(at);
+  if (length === undefined || (await file.stat()).size < at.bytes) return false;
   const line = Buffer.allocUnsafe(length);
-  const { bytesRead } = await file.read(line, 0, length, offset);
-  if (bytesRead !== length || line[length - 1] !== 0x0a) return false;
-  if (lineCrc(line) !== at.last.crc32) return false;
-  const checked = checkLine(line, 0, length - 1);
+  const { bytesRead } = await file.read(line, 0, length, at.last.offset);
+  return bytesRead === length && isCheckpointRecord(line, at);
+}
+
+/** checkpointMatches with a blocking read, for a log of `size` bytes (a writer's own file). */
+export function checkpointMatchesSync(fd: number, size: number, at: CheckpointPosition): boolean {
+  const length = lastRecordLength(at);
+  if (length === undefined || size < at.bytes) return false;
+  const line = Buffer.allocUnsafe(length);
+  return readSync(fd, line, 0, length, at.last.offset) === length && isCheckpointRecord(line, at);
+}
+
+function lastRecordLength(at: CheckpointPosition): number | undefined {
+  const length = at.bytes - at.last.offset;
+  return at.last.offset < 0 || length <= 0 || length > 64 * 1024 * 1024 ? undefined : length;
+}
+
+/** Whether `line` is a whole record with the checkpoint's last seq and checksum. */
+function isCheckpointRecord(line: Buffer, at: CheckpointPosition): boolean {
+  if (line[line.length - 1] !== 0x0a || lineCrc(line) !== at.last.crc32) return false;
+  const checked = checkLine(line, 0, line.length - 1);
   if ('damage' in checked) return false;
   return seqOf(line.toString('utf8', checked.bodyStart, checked.bodyEnd)) === at.records;
 }

@@ -22,15 +22,16 @@ import {
   type FoldCheckpoint,
 } from './foldCheckpoint.ts';
 import { LOG_START } from './logScan.ts';
+import { RECORD_INDEX_FOLD } from './recordIndex.ts';
 
 /** How far (in bytes of log) a given fold's checkpoint may be behind the session's and still be brought
  * along by a wake. */
 const TAKE_ALONG_BYTES = 8 * 1024 * 1024;
 
-/** The folds a store was given, checked: safe names, none twice, none the session's own. */
+/** The folds a store was given, checked: safe names, none twice, none the writer's own. */
 export function checkedFolds(folds: readonly LogFold<unknown>[]): readonly LogFold<unknown>[] {
   for (const fold of folds) assertFoldName(fold.name);
-  const names = [SESSION_STATE_FOLD.name, ...folds.map((f) => f.name)];
+  const names = [SESSION_STATE_FOLD.name, RECORD_INDEX_FOLD.name, ...folds.map((f) => f.name)];
   if (new Set(names).size < names.length)
     throw new Error(`a session store's folds need names of their own: ${names.join(', ')}`);
   return folds;

@@ -37,8 +37,9 @@ export interface ScanOptions {
   endOffset?: number;
   loadBlob: (ref: BlobRef, byteOffset: number) => Buffer;
   reportBlobDamage?: boolean;
-  /** Each window's events, in order. The scan keeps none itself. */
-  onEvents?: (events: SessionEvent[]) => void;
+  /** Each window's events, in order, and (with `withOffsets`) where each starts. The scan keeps none itself. */
+  onEvents?: (events: SessionEvent[], offsets: readonly number[]) => void;
+  withOffsets?: boolean;
   /** The start of each window's whole lines (a record's first byte): points a later read can start from. */
   onPosition?: (position: LogCursor) => void;
   windowBytes?: number;
@@ -78,7 +79,9 @@ function* scanning(fileSize: number, options: ScanOptions): Generator<void, Scan
   /** Decodes whole lines at `offset`; the result when the scan stops there. */
   const decode = (bytes: Buffer, endsLog: boolean): ScanResult | undefined => {
     options.onPosition?.({ offset, seq });
+    const offsets: number[] = [];
     const decoded = decodeRecords(bytes, {
+      ...(options.withOffsets ? { offsets } : {}),
       baseOffset: offset,
       firstSeq: seq,
       fromSeq: options.fromSeq ?? 1,
@@ -92,7 +95,7 @@ function* scanning(fileSize: number, options: ScanOptions): Generator<void, Scan
     seq += decoded.records;
     if (decoded.events.length > 0) {
       left -= decoded.events.length;
-      options.onEvents?.(decoded.events);
+      options.onEvents?.(decoded.events, offsets);
     }
     if (decoded.damage || decoded.tail)
       return { end: { offset, seq }, size, lastRecordAt, damage: decoded.damage, tail: decoded.tail };
@@ -286,7 +289,8 @@ export function logEndSync(fd: number, size = fstatSync(fd).size, floor = 0): nu
   return tail.end;
 }
 
-function readFullySync(fd: number, buf: Buffer, position: number): number {
+/** All of `buf` from `position` unless the file ends first. */
+export function readFullySync(fd: number, buf: Buffer, position: number): number {
   let got = 0;
   for (let n = -1; got < buf.length && n !== 0; got += n) n = readSync(fd, buf, got, buf.length - got, position + got);
   return got;

@@ -176,6 +176,8 @@ export interface DecodeOptions {
   /** `buf` ends where the log ends (default). A window of a longer log passes false: its last line is
    * not the log's last, so nothing in it can be a torn tail. */
   endsLog?: boolean;
+  /** Given, it gets the file offset of each event handed out, in order (what an index of records keeps). */
+  offsets?: number[];
 }
 
 export interface DecodeResult {
@@ -264,7 +266,10 @@ export function decodeRecords(buf: Buffer, options: DecodeOptions): DecodeResult
       }
       if (event !== undefined && event.seq !== seq) reason = `seq ${String(event.seq)} where ${seq} was expected`;
       if (reason !== undefined) return stopAt(events, seq - firstSeq, last, buf, pos, base, isLast, reason);
-      if (event !== undefined) events.push(event);
+      if (event !== undefined) {
+        events.push(event);
+        options.offsets?.push(base + pos);
+      }
     }
     seq++;
     last = pos;

@@ -16,6 +16,7 @@ import { OLD_CHECKPOINT_FILE } from './foldCheckpoint.ts';
 import { KeptFolds } from './keptFolds.ts';
 import { LogIndex } from './logIndex.ts';
 import { scanLog } from './logScan.ts';
+import { RecordIndex } from './recordIndex.ts';
 import { lineCrc } from './recordCodec.ts';
 import { BLOBS, LOG } from './sessionLayout.ts';
 import type { WriterLock } from './writerLock.ts';
@@ -91,7 +92,15 @@ export async function openSessionWriter(o: WriterOpening): Promise<FileSessionWr
       sizeWarning: o.sizeWarning,
     };
     const opened = openedLog(folds.sessionState, truncatedTailBytes, () => o.readAll(blobs, size), o.sizeWarning(size));
-    return new FileSessionWriter(sessionId, lock, position, blobs, o.blobThresholdBytes, folds, index, opened);
+    const records = new RecordIndex({
+      fd,
+      size: () => position.size,
+      dir,
+      sessionId,
+      loadBlob: (ref, offset) => blobs.get(ref, offset),
+      ...(o.windowBytes ? { windowBytes: o.windowBytes } : {}),
+    });
+    return new FileSessionWriter(sessionId, lock, position, blobs, o.blobThresholdBytes, folds, index, records, opened);
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
     await lock.release().catch(() => undefined); // the error that got us here is the one to report

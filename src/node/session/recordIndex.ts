@@ -1,0 +1,313 @@
+// Where each thread's records are in a session's log, and each event type's: what lets the harness read
+// the thread it steps (its transcript, its facts) and the few event types supervision folds, by exact
+// offset, instead of holding a log of gigabytes. Memory is that of the records read, not of the log.
+//
+// The index is built on first use, so a wake that decides from the state alone never pays for it: from its
+// checkpoint (`fold-record-index.json`, in the fold checkpoints' format and checked against the log the same
+// way) plus a scan of the records after it. From then on the writer adds each record as it writes it, and
+// saves the index with its own checkpoints once the log has doubled since the last save, and on close
+// (it grows with the log, as the Event Log's index does).
+//
+// An entry is never trusted blindly: each read checks that a whole record with the entry's seq and a good
+// checksum starts at its offset. One that does not (a log rewritten behind the checkpoint's back) makes the
+// index be rebuilt from the log's first record; damage the rebuild meets is a LogCorruptError.
+import { LogCorruptError } from '../../core/errors.ts';
+import type { SessionEvent } from '../../core/events/sessionEvent.ts';
+import type { LogFold } from '../../core/session/logFold.ts';
+import {
+  afterCheckpoint,
+  checkpointMatchesSync,
+  checkpointText,
+  readCheckpoint,
+  type CheckpointPosition,
+} from './foldCheckpoint.ts';
+import { LOG_START, readFullySync, scanLogSync } from './logScan.ts';
+import { decodeRecords, type BlobRef } from './recordCodec.ts';
+
+/** The records of one key, in log order. */
+interface Entries {
+  seqs: number[];
+  offsets: number[];
+  /** The entries before `seqs` and `offsets` as a checkpoint saved them, decoded on the key's first read: a
+   * wake that reads one thread decodes that thread's, not the whole index. */
+  encoded?: { seqs: string; offsets: string };
+}
+export type RecordKeys = Map<string, Entries>;
+/** A key to read, and what each of its records must be (an entry is checked, never trusted). */
+interface Wanted {
+  key: string;
+  holds(event: SessionEvent): boolean;
+}
+
+const threadKey = (threadId: string): string => `thread ${threadId}`;
+const typeKey = (type: string): string => `type ${type}`;
+
+/** The checkpoint's fold: its name, version and how its state is saved and loaded. The writer adds records
+ * with their offsets (a LogFold sees events, not where they are), so `apply` is never called. */
+export const RECORD_INDEX_FOLD: LogFold<RecordKeys> = {
+  name: 'record-index',
+  version: 1,
+  growsWithLog: true,
+  start: () => new Map(),
+  apply: () => {
+    throw new Error('the record index is kept by its writer, from offsets');
+  },
+  // Throws EntryMismatch for an entry that does not decode (the writer then drops the index).
+  save: (keys) =>
+    [...keys].map(([key, e]) =>
+      e.encoded && e.seqs.length === 0
+        ? [key, e.encoded.seqs, e.encoded.offsets]
+        : [key, deltas(decoded(e).seqs), deltas(e.offsets)],
+    ),
+  load: (saved) => {
+    if (!Array.isArray(saved)) return undefined;
+    const keys: RecordKeys = new Map();
+    for (const entry of saved as unknown[]) {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string') return undefined;
+      const [key, seqs, offsets] = entry as unknown[];
+      if (typeof key !== 'string' || typeof seqs !== 'string' || typeof offsets !== 'string') return undefined;
+      keys.set(key, { seqs: [], offsets: [], encoded: { seqs, offsets } });
+    }
+    return keys;
+  },
+};
+
+/** The writer's log, as the index reads it. */
+export interface IndexedLog {
+  /** The writer's descriptor (read with positioned reads only). */
+  fd: number;
+  /** Bytes of whole records written so far. */
+  size(): number;
+  dir: string;
+  sessionId: string;
+  loadBlob(ref: BlobRef, byteOffset: number): Buffer;
+  windowBytes?: number;
+}
+
+export class RecordIndex {
+  /** Undefined until first use. */
+  private keys: RecordKeys | undefined;
+  /** Seq of the last record in `keys`, and of the last record its latest checkpoint holds. */
+  private through = 0;
+  private saved = 0;
+
+  constructor(private readonly log: IndexedLog) {}
+
+  /** A record the writer has just written at `offset` (kept only once the index is in use). */
+  add(event: SessionEvent, offset: number): void {
+    if (!this.keys) return;
+    indexRecord(this.keys, event, offset);
+    this.through = event.seq;
+  }
+
+  /** The thread's events written so far, in order. */
+  threadEvents(threadId: string): SessionEvent[] {
+    return this.read([{ key: threadKey(threadId), holds: (e) => e.thread === threadId }]);
+  }
+
+  /** The events of these types written so far, in order. */
+  eventsOfTypes(types: readonly string[]): SessionEvent[] {
+    return this.read(types.map((type) => ({ key: typeKey(type), holds: (e) => e.type === type })));
+  }
+
+  /** Records written since the index's latest checkpoint (0 while it is not in use). */
+  get unsaved(): number {
+    return this.keys ? this.through - this.saved : 0;
+  }
+
+  /** The index's checkpoint as of `at` (the writer's checkpoint position), when one is due: once the log has
+   * doubled since the last, or when closing. Made now; written by the writer once `at` is durable. */
+  checkpoint(at: CheckpointPosition, closing: boolean): { name: string; text: string } | undefined {
+    if (!this.keys || this.through !== at.records || at.records <= this.saved) return undefined;
+    if (!closing && at.records < 2 * this.saved) return undefined;
+    let text: string;
+    try {
+      text = checkpointText(RECORD_INDEX_FOLD, this.keys, at);
+    } catch (error) {
+      if (!(error instanceof EntryMismatch)) throw error;
+      this.keys = undefined; // rebuilt from the log at the next read
+      return undefined;
+    }
+    this.saved = at.records;
+    return { name: RECORD_INDEX_FOLD.name, text };
+  }
+
+  private read(wanted: readonly Wanted[]): SessionEvent[] {
+    try {
+      return this.readEntries(this.built(false), wanted);
+    } catch (error) {
+      if (!(error instanceof EntryMismatch)) throw error;
+    }
+    this.keys = undefined;
+    try {
+      return this.readEntries(this.built(true), wanted);
+    } catch (error) {
+      if (!(error instanceof EntryMismatch)) throw error;
+      // Built from the log a moment ago, and still not there: the log changed under its writer.
+      throw new LogCorruptError(this.log.sessionId, error.offset, 'the record index and the log disagree');
+    }
+  }
+
+  private built(fromStart: boolean): RecordKeys {
+    if (this.keys) return this.keys;
+    const { fd, dir, sessionId } = this.log;
+    const size = this.log.size();
+    const saved = fromStart ? undefined : readCheckpoint(dir, sessionId, RECORD_INDEX_FOLD);
+    const checkpoint = saved && checkpointMatchesSync(fd, size, saved) ? saved : undefined;
+    const keys = checkpoint?.state ?? RECORD_INDEX_FOLD.start(sessionId);
+    const scanned = scanLogSync(fd, {
+      from: checkpoint ? afterCheckpoint(checkpoint) : LOG_START,
+      endOffset: size,
+      withOffsets: true,
+      loadBlob: (ref, offset) => this.log.loadBlob(ref, offset),
+      onEvents: (events, offsets) => events.forEach((e, i) => indexRecord(keys, e, offsets[i] as number)),
+      ...(this.log.windowBytes ? { windowBytes: this.log.windowBytes } : {}),
+    });
+    const bad = scanned.damage ?? scanned.tail;
+    if (bad) throw new LogCorruptError(sessionId, bad.byteOffset, bad.reason);
+    this.keys = keys;
+    this.through = scanned.end.seq - 1;
+    this.saved = checkpoint?.records ?? 0;
+    return keys;
+  }
+
+  private readEntries(keys: RecordKeys, wanted: readonly Wanted[]): SessionEvent[] {
+    const lists = wanted.flatMap((w) => {
+      const entries = keys.get(w.key);
+      return entries ? [{ ...decoded(entries), holds: w.holds }] : [];
+    });
+    const reader = new RecordReader(this.log);
+    const events: SessionEvent[] = [];
+    // Each list is in seq order; several (event types) are merged.
+    const at = lists.map(() => 0);
+    for (;;) {
+      let next = -1;
+      for (let i = 0; i < lists.length; i++) {
+        const seq = (lists[i] as Entries).seqs[at[i] as number];
+        if (seq !== undefined && (next < 0 || seq < ((lists[next] as Entries).seqs[at[next] as number] as number)))
+          next = i;
+      }
+      if (next < 0) return events;
+      const list = lists[next] as Entries & Pick<Wanted, 'holds'>;
+      const k = (at[next] as number)++;
+      const offset = list.offsets[k] as number;
+      const event = reader.recordAt(offset, list.seqs[k] as number);
+      if (!list.holds(event)) throw new EntryMismatch(offset);
+      events.push(event);
+    }
+  }
+}
+
+/** Adds the record of `event` at `offset` to an index's keys (the writer's, or a generator's that writes a log straight to disk). */
+export function indexRecord(keys: RecordKeys, event: SessionEvent, offset: number): void {
+  for (const key of [threadKey(event.thread), typeKey(event.type)]) {
+    let entries = keys.get(key);
+    if (!entries) keys.set(key, (entries = { seqs: [], offsets: [] }));
+    entries.seqs.push(event.seq);
+    entries.offsets.push(offset);
+  }
+}
+
+/** The entries with what a checkpoint saved of them decoded (in place). */
+function decoded(entries: Entries): Entries {
+  const { encoded } = entries;
+  if (!encoded) return entries;
+  const seqs = undeltas(encoded.seqs);
+  const offsets = undeltas(encoded.offsets);
+  const first = entries.seqs[0];
+  if (!seqs || !offsets || seqs.length !== offsets.length || (first !== undefined && (seqs.at(-1) ?? 0) >= first))
+    throw new EntryMismatch(0);
+  entries.seqs = seqs.concat(entries.seqs);
+  entries.offsets = offsets.concat(entries.offsets);
+  delete entries.encoded;
+  return entries;
+}
+
+class EntryMismatch extends Error {
+  constructor(readonly offset: number) {
+    super(`no record of the index at byte ${offset}`);
+  }
+}
+
+/** Bytes read at a time: records of one thread often lie close together, and a window serves several. */
+const READ_WINDOW_BYTES = 256 * 1024;
+
+/** Reads single records at exact offsets through a window it reuses. */
+class RecordReader {
+  private buf = Buffer.allocUnsafe(READ_WINDOW_BYTES);
+  private start = 0;
+  private got = 0;
+
+  constructor(private readonly log: IndexedLog) {}
+
+  recordAt(offset: number, seq: number): SessionEvent {
+    const line = this.lineAt(offset);
+    const decoded = decodeRecords(line, {
+      baseOffset: offset,
+      firstSeq: seq,
+      loadBlob: (ref, at) => this.log.loadBlob(ref, at),
+      endsLog: false,
+    });
+    const event = decoded.events[0];
+    if (decoded.records !== 1 || event === undefined) throw new EntryMismatch(offset);
+    return event;
+  }
+
+  /** The line that starts at `offset`, with its newline (without one only where the log ends). */
+  private lineAt(offset: number): Buffer {
+    if (offset >= this.start && offset < this.start + this.got) {
+      const newline = this.buf.subarray(0, this.got).indexOf(0x0a, offset - this.start);
+      if (newline >= 0) return this.buf.subarray(offset - this.start, newline + 1);
+    }
+    for (let length = READ_WINDOW_BYTES; ; length *= 2) {
+      if (this.buf.length < length) this.buf = Buffer.allocUnsafe(length);
+      const want = Math.max(0, Math.min(length, this.log.size() - offset));
+      this.start = offset;
+      this.got = readFullySync(this.log.fd, this.buf.subarray(0, want), offset);
+      const newline = this.buf.subarray(0, this.got).indexOf(0x0a);
+      if (newline >= 0) return this.buf.subarray(0, newline + 1);
+      if (this.got < length) return this.buf.subarray(0, this.got);
+    }
+  }
+}
+
+/** Ascending numbers as their steps, each a base-128 varint, in base64: a million records' index is a few
+ * megabytes, and loading it makes no string per number. */
+function deltas(numbers: readonly number[]): string {
+  const bytes = Buffer.allocUnsafe(numbers.length * 8);
+  let at = 0;
+  let previous = 0;
+  for (const n of numbers) {
+    // Arithmetic, not bit operations: offsets pass 2^31.
+    let step = n - previous;
+    previous = n;
+    while (step >= 128) {
+      bytes[at++] = (step % 128) + 128;
+      step = Math.floor(step / 128);
+    }
+    bytes[at++] = step;
+  }
+  return bytes.toString('base64', 0, at);
+}
+
+function undeltas(text: unknown): number[] | undefined {
+  if (typeof text !== 'string') return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  const numbers: number[] = [];
+  let value = 0;
+  for (let at = 0; at < bytes.length;) {
+    let step = 0;
+    let scale = 1;
+    for (;;) {
+      const byte = bytes[at++];
+      if (byte === undefined || scale > 2 ** 49) return undefined;
+      step += (byte % 128) * scale;
+      if (byte < 128) break;
+      scale *= 128;
+    }
+    if (numbers.length > 0 && step === 0) return undefined;
+    value += step;
+    numbers.push(value);
+  }
+  return numbers;
+}

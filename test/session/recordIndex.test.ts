@@ -1,0 +1,172 @@
+// The writer's record index (recordIndex.ts): one thread's events, or some event types', read by exact
+// offset — the same events a full read gives, blobs resolved, appends after the first read included; the
+// index checkpointed on close and taken up by the next writer, so a read touches that thread's records
+// only (a damaged record of another thread is never read); a checkpoint that points elsewhere or is
+// damaged is rebuilt from the log, never trusted.
+import assert from 'node:assert/strict';
+import { existsSync, openSync, readFileSync, readSync, closeSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { crc32 } from 'node:zlib';
+import { LogCorruptError } from '../../src/core/errors.ts';
+import type { EventInput, SessionEvent } from '../../src/core/events/sessionEvent.ts';
+import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
+import { checkpointFile } from '../../src/node/session/foldCheckpoint.ts';
+import { RECORD_INDEX_FOLD } from '../../src/node/session/recordIndex.ts';
+import { userMessage } from '../conformance/sessionStoreConformance.ts';
+import { agentCycle } from './realisticEvents.ts';
+import { makeTempDir } from './tempDir.ts';
+
+let temp: { dir: string; remove(): void };
+beforeEach(() => {
+  temp = makeTempDir();
+});
+afterEach(() => temp.remove());
+
+const INDEX_FILE = checkpointFile(RECORD_INDEX_FOLD.name);
+
+/** Cycles of the realistic mix over two threads, with a short third thread (`sthr_reviewer`) among them. */
+function mixed(cycles: number): EventInput[] {
+  const events: EventInput[] = [];
+  for (let i = 0; i < cycles; i++) {
+    events.push(...agentCycle(i));
+    if (i % 7 === 3) events.push(userMessage(`review ${i}`, 'sthr_reviewer'));
+  }
+  return events;
+}
+
+async function writeAll(store: FileSessionStore, id: string, events: EventInput[]): Promise<void> {
+  const writer = await store.openWriter(id);
+  for (let i = 0; i < events.length; i += 50) await writer.appendMany(events.slice(i, i + 50), 'batch');
+  await writer.close();
+}
+
+const ofThread = (events: SessionEvent[], thread: string) => events.filter((e) => e.thread === thread);
+const ofTypes = (events: SessionEvent[], types: string[]) => events.filter((e) => types.includes(e.type));
+
+describe('the record index', () => {
+  it("reads a thread's events and some types' as a full read has them, blobs and later appends included", async () => {
+    const store = new FileSessionStore(temp.dir, { blobThresholdBytes: 8 * 1024, readWindowBytes: 64 * 1024 });
+    const { id } = await store.create({ title: 'index' });
+    await writeAll(store, id, mixed(60));
+    const writer = await store.openWriter(id);
+    try {
+      const types = ['agent.tool_result', 'user.message'];
+      const before = await store.read(id);
+      assert.ok(before.some((e) => e.type === 'agent.tool_result' && JSON.stringify(e).length > 8 * 1024));
+      assert.deepEqual(writer.readThread('sthr_reviewer'), ofThread(before, 'sthr_reviewer'));
+      assert.deepEqual(writer.readThread('sthr_coder'), ofThread(before, 'sthr_coder'));
+      assert.deepEqual(writer.readEventsOfTypes(types), ofTypes(before, types));
+      assert.deepEqual(writer.readThread('sthr_nobody'), []);
+      // Kept current by the writer once in use: appends after the first read are found too.
+      await writer.appendMany([...agentCycle(61), userMessage('late', 'sthr_reviewer')]);
+      const after = await store.read(id);
+      assert.deepEqual(writer.readThread('sthr_reviewer'), ofThread(after, 'sthr_reviewer'));
+      assert.deepEqual(writer.readEventsOfTypes(types), ofTypes(after, types));
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('is checkpointed on close and taken up by the next writer, which reads only the records it wants', async () => {
+    const store = new FileSessionStore(temp.dir, { checkpointRecords: 64 });
+    const { id } = await store.create({ title: 'checkpointed' });
+    await writeAll(store, id, mixed(200));
+    const first = await store.openWriter(id);
+    const expected = ofThread(await store.read(id), 'sthr_reviewer');
+    assert.deepEqual(first.readThread('sthr_reviewer'), expected);
+    await first.close();
+    assert.ok(existsSync(join(store.sessionDir(id), INDEX_FILE)), 'saved on close');
+    // A record of another thread, early in the log, is damaged: a full read (or a scan of the log) meets it.
+    const logPath = join(store.sessionDir(id), 'events.jsonl');
+    const coderResult = (await store.read(id)).find((e) => e.thread === 'sthr_coder' && e.type === 'agent.tool_result');
+    flipByteOf(logPath, (coderResult as SessionEvent).id);
+    await assert.rejects(store.read(id), LogCorruptError);
+    const second = await store.openWriter(id);
+    try {
+      assert.deepEqual(second.readThread('sthr_reviewer'), expected, 'read by offset: the damaged record is not read');
+      // The damaged record's thread is read through it, and the damage is reported, not skipped.
+      assert.throws(() => second.readThread('sthr_coder'), LogCorruptError);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('behind the log (a writer that never read a thread appended since), is its checkpoint plus the records after it', async () => {
+    const store = new FileSessionStore(temp.dir, { checkpointRecords: 64 });
+    const { id } = await store.create({ title: 'behind' });
+    await writeAll(store, id, mixed(80));
+    const first = await store.openWriter(id);
+    first.readThread('sthr_reviewer');
+    await first.close();
+    const saved = readFileSync(join(store.sessionDir(id), INDEX_FILE), 'utf8');
+    await writeAll(store, id, mixed(40));
+    assert.equal(readFileSync(join(store.sessionDir(id), INDEX_FILE), 'utf8'), saved, 'not in use: not saved');
+    const all = await store.read(id);
+    const second = await store.openWriter(id);
+    try {
+      assert.deepEqual(second.readThread('sthr_reviewer'), ofThread(all, 'sthr_reviewer'));
+      assert.deepEqual(second.readEventsOfTypes(['user.message']), ofTypes(all, ['user.message']));
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('is rebuilt from the log when its checkpoint points elsewhere or is damaged', async () => {
+    const store = new FileSessionStore(temp.dir, { checkpointRecords: 64 });
+    const { id } = await store.create({ title: 'rebuilt' });
+    await writeAll(store, id, mixed(100));
+    const all = await store.read(id);
+    const first = await store.openWriter(id);
+    first.readThread('sthr_reviewer');
+    await first.close();
+    const file = join(store.sessionDir(id), INDEX_FILE);
+    const saved = readFileSync(file, 'utf8');
+    // The two long threads' entries swapped: the checkpoint is whole and matches the log, its offsets do not.
+    const swapped = saved
+      .replace('"thread sthr_coder"', '"thread @"')
+      .replace('"thread sthr_coordinator"', '"thread sthr_coder"')
+      .replace('"thread @"', '"thread sthr_coordinator"');
+    assert.notEqual(swapped, saved);
+    writeFileSync(file, resealed(swapped));
+    const second = await store.openWriter(id);
+    try {
+      assert.deepEqual(second.readThread('sthr_coder'), ofThread(all, 'sthr_coder'));
+      assert.deepEqual(second.readThread('sthr_coordinator'), ofThread(all, 'sthr_coordinator'));
+    } finally {
+      await second.close();
+    }
+    // Damaged (its checksum no longer holds): ignored.
+    writeFileSync(file, `${saved.slice(0, 40)}x${saved.slice(41)}`);
+    const third = await store.openWriter(id);
+    try {
+      assert.deepEqual(third.readThread('sthr_reviewer'), ofThread(all, 'sthr_reviewer'));
+    } finally {
+      await third.close();
+    }
+  });
+});
+
+/** Flips one byte inside the record of event `eventId` (in its text, past the id). */
+function flipByteOf(logPath: string, eventId: string): void {
+  const bytes = readFileSync(logPath);
+  const at = bytes.indexOf(`"id":"${eventId}"`);
+  assert.ok(at > 0);
+  const start = bytes.lastIndexOf('\n', at) + 1;
+  const target = start + 200;
+  const fd = openSync(logPath, 'r+');
+  try {
+    const one = Buffer.alloc(1);
+    readSync(fd, one, 0, 1, target);
+    one[0] = (one[0] as number) ^ 0x01;
+    writeSync(fd, one, 0, 1, target);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A checkpoint's text with its checksum made right again for a changed JSON (a forged, well-formed one). */
+function resealed(text: string): string {
+  const json = text.slice(9, -1);
+  return `${crc32(json).toString(16).padStart(8, '0')}\n${json}\n`;
+}
