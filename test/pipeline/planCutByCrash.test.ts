@@ -44,7 +44,8 @@ function hookAskedAgain(plan: typeof samplePlan, after: (planEvent: SessionEvent
     finalText: '```json\n' + JSON.stringify(plan) + '\n```',
     modelRequestEndId: 'sevt_turn',
     correctionsSent: 0,
-    events,
+    eventsOfTypes: (types) => events.filter((e) => (types as readonly string[]).includes(e.type)),
+    threadEvents: (threadId) => events.filter((e) => e.thread === threadId),
   };
   return hook(request);
 }

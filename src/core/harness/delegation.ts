@@ -110,7 +110,8 @@ export async function delegate(
           finalText: outcome.text,
           modelRequestEndId: outcome.endEventId,
           correctionsSent: corrections,
-          events: log.events,
+          eventsOfTypes: (types) => log.eventsOfTypes(types),
+          threadEvents: (threadId) => log.threadEvents(threadId),
           ...(outcome.halt ? { halt: outcome.halt } : {}),
           ...(ctx.runCommand ? { runCommand: (command: string) => ctx.runCommand!(childId, command, signal) } : {}),
         })
@@ -168,7 +169,7 @@ function owedResult(
   const facts = ctx.facts(childId);
   const reply = facts.deliveries.get(delegationToolUseId);
   if (reply?.childId !== parentId) return undefined;
-  const sent = ctx.log.events.find((e) => e.seq === reply.seq);
+  const sent = ctx.log.threadEvents(childId).find((e) => e.seq === reply.seq);
   const text = sent?.type === 'agent.thread_message_sent' ? sent.content.map((b) => b.text).join('\n') : '';
   return { text, isError: facts.halt !== undefined };
 }

@@ -4,6 +4,7 @@
 import type { SessionEvent } from '../events/sessionEvent.ts';
 import { StateCorruptError } from '../errors.ts';
 import {
+  PLAN_STEP_EVENT_TYPES,
   PlanStepsFold,
   stepRunEvents,
   stepRunningEvent,
@@ -29,11 +30,12 @@ export class SupervisionSteps {
     private readonly now?: () => number,
   ) {}
 
-  /** The plan's steps as the log has them now (folded once per event); absent without supervision. */
+  /** The plan's steps as the log has them now (folded once per event, from the plan's events only); absent
+   * without supervision. */
   view(agentName: string): SupervisionView | undefined {
     const options = this.options;
     if (!options) return undefined;
-    const events = this.log.events;
+    const events = this.log.eventsOfTypes(PLAN_STEP_EVENT_TYPES);
     for (; this.folded < events.length; this.folded++) this.planSteps.apply(events[this.folded] as SessionEvent);
     return {
       steps: this.planSteps,

@@ -1,6 +1,6 @@
 // How a pipeline checks what a delegated thread hands back (a plan, a verdict) before its caller
 // sees it. Must be idempotent: after a crash it is asked again about the same model turn.
-import type { EventInput, SessionEvent } from '../events/sessionEvent.ts';
+import type { EventInput, EventType, SessionEvent } from '../events/sessionEvent.ts';
 import type { CommandRunResult } from '../pipeline/planSteps.ts';
 import type { ThreadHalt } from './threadFacts.ts';
 
@@ -16,8 +16,11 @@ export interface ThreadResultRequest {
   modelRequestEndId: string;
   /** How many corrections were already sent back for this delegation. */
   correctionsSent: number;
-  /** The whole log so far, for decisions that depend on earlier events (was this turn judged already?). */
-  events: readonly SessionEvent[];
+  /** The log's events of these types so far, in order, for decisions that depend on earlier records (was this
+   * turn judged already?). Read through the writer's record index: a long log is not read whole. */
+  eventsOfTypes(types: readonly EventType[]): readonly SessionEvent[];
+  /** One thread's events so far, in order. */
+  threadEvents(threadId: string): readonly SessionEvent[];
   /** Set when the runtime stopped the thread (`finalText` is then the runtime's report, not the agent's). */
   halt?: ThreadHalt['kind'];
   /** Runs a command as the runtime over the child thread's files (a Reviewer's clean room, a fresh read-only

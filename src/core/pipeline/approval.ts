@@ -22,6 +22,14 @@ export function latestApprovalOf(events: readonly SessionEvent[], verdictEventId
   return found;
 }
 
+/** The only records the approval machine reads: a long log's reader hands it these, not the log. */
+export const APPROVAL_EVENT_TYPES = [
+  'agent_os.verdict_submitted',
+  'agent_os.approval',
+  'agent_os.pull_request_opened',
+  'agent.thread_message_sent',
+] as const;
+
 function pullRequestOpenedAfter(events: readonly SessionEvent[], approval: Approval): boolean {
   return events.some((e) => e.type === 'agent_os.pull_request_opened' && e.seq > approval.seq);
 }

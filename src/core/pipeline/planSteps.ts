@@ -57,6 +57,13 @@ export interface PlanProgress {
   steps: StepProgress[];
 }
 
+/** The only events PlanStepsFold reads: a reader of a long log folds these, not the log. */
+export const PLAN_STEP_EVENT_TYPES = [
+  'agent_os.plan_submitted',
+  'agent_os.step_updated',
+  'agent_os.validation_run',
+] as const;
+
 /** The steps of the latest plan and their runs, kept current event by event (session-wide). */
 export class PlanStepsFold {
   private current: PlanProgress | undefined;

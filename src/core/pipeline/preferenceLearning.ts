@@ -14,6 +14,17 @@ export interface Lesson {
 
 export const PREFERENCES_AGENT = 'Preferences';
 
+/** The records lessons come from (and those that say which were learned): with the calls a person denied, what
+ * a long log's reader hands lessonsToLearn instead of the log. */
+export const LESSON_EVENT_TYPES = [
+  'agent_os.approval',
+  'user.tool_confirmation',
+  'agent_os.questions_asked',
+  'agent_os.questions_answered',
+  'agent_os.verdict_submitted',
+  'agent_os.preferences_learned',
+] as const;
+
 export function lessonsOf(events: readonly SessionEvent[]): Lesson[] {
   const out: Lesson[] = [];
   const byId = new Map(events.map((e) => [e.id, e]));

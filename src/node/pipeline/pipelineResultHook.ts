@@ -2,7 +2,7 @@
 // verdict are validated (a malformed one goes back to the agent with the schema error), a verdict is
 // tied to its evidence (commits, diff hash, the test runs the Reviewer saw), REJECT rounds are bounded,
 // and an APPROVE keeps the Coordinator waiting for a person.
-import type { EventInput, EventOfType, SessionEvent } from '../../core/events/sessionEvent.ts';
+import type { EventInput, EventOfType, EventType, SessionEvent } from '../../core/events/sessionEvent.ts';
 import type {
   ThreadResultDecision,
   ThreadResultHook,
@@ -37,6 +37,25 @@ export interface PipelineHookOptions {
   };
 }
 
+/** The only records the hook's decisions read (a selection of the log kept by the harness, not the log). */
+const HOOK_EVENT_TYPES = [
+  'session.thread_created',
+  'agent.thread_message_sent',
+  'agent_os.checkpoint',
+  'agent_os.plan_submitted',
+  'agent_os.step_updated',
+  'agent_os.validation_run',
+  'agent_os.questions_asked',
+  'agent_os.questions_answered',
+  'agent_os.verdict_submitted',
+  'agent_os.approval',
+  'agent_os.pull_request_opened',
+] as const satisfies readonly EventType[];
+
+function recorded(request: ThreadResultRequest): readonly SessionEvent[] {
+  return request.eventsOfTypes(HOOK_EVENT_TYPES);
+}
+
 export function pipelineResultHook(options: PipelineHookOptions): ThreadResultHook {
   // Hand-offs touch the session branch: one at a time, even when parallel Coders finish together.
   let handOffs: Promise<unknown> = Promise.resolve();
@@ -65,7 +84,7 @@ async function coderResult(
   options: PipelineHookOptions,
   text: string,
 ): Promise<ThreadResultDecision> {
-  const created = request.events.find(
+  const created = recorded(request).find(
     (e) => e.type === 'session.thread_created' && e.session_thread_id === request.threadId,
   );
   const key = created?.type === 'session.thread_created' ? created.thread_key : undefined;
@@ -78,11 +97,11 @@ async function coderResult(
   });
   // Recorded once per hand-back (the hook is asked again after a crash): where the session branch stands, which
   // is where a fork from a later event starts its files.
-  const recorded = request.events.some(
+  const checkpointed = recorded(request).some(
     (e) => e.type === 'agent_os.checkpoint' && e.model_request_end_id === request.modelRequestEndId,
   );
   const events: EventInput[] =
-    handOff.head && !recorded
+    handOff.head && !checkpointed
       ? [
           {
             type: 'agent_os.checkpoint',
@@ -101,11 +120,11 @@ async function coderResult(
  * Coder's "PASSED" is not taken. Parallel Coders (a `thread_key`) carry parts of a plan and are not asked. */
 function uncheckedSteps(request: ThreadResultRequest, options: PipelineHookOptions): string | undefined {
   if (!options.supervision) return undefined;
-  const created = request.events.find(
+  const created = recorded(request).find(
     (e) => e.type === 'session.thread_created' && e.session_thread_id === request.threadId,
   );
   if (created?.type === 'session.thread_created' && created.thread_key) return undefined;
-  const progress = foldPlanSteps(request.events).progress;
+  const progress = foldPlanSteps(recorded(request)).progress;
   const open = unvalidatedSteps(progress);
   if (open.length === 0 || open.some((s) => s.state === 'failed')) return undefined;
   return (
@@ -120,7 +139,7 @@ function planResult(request: ThreadResultRequest, options: PipelineHookOptions):
   const accepted = `Plan accepted:\n${JSON.stringify(parsed.value, null, 2)}`;
   const supervision = options.supervision;
   const policy = supervision?.questions;
-  const existing = request.events.find(
+  const existing = recorded(request).find(
     (e): e is EventOfType<'agent_os.plan_submitted'> =>
       e.type === 'agent_os.plan_submitted' && e.model_request_end_id === request.modelRequestEndId,
   );
@@ -129,11 +148,11 @@ function planResult(request: ThreadResultRequest, options: PipelineHookOptions):
     policy ? questionsFor(parsed.value, plan, policy, answeredBefore) : undefined;
   if (existing) {
     // Asked again after a crash or a resume: still waiting for the person's answers, or done.
-    const asked = policy ? questionsAskedFor(request.events, existing.id) : undefined;
-    if (asked && !answersTo(request.events, asked.id)) return { kind: 'hold', waitingOnEventId: asked.id };
+    const asked = policy ? questionsAskedFor(recorded(request), existing.id) : undefined;
+    if (asked && !answersTo(recorded(request), asked.id)) return { kind: 'hold', waitingOnEventId: asked.id };
     // Or cut off by a crash between the plan and what follows it (its questions, its steps): that is appended
     // now, or the Coder would start on a plan the person was to be asked about.
-    const missingSteps = supervision ? stepsNotRecorded(request.events, existing, supervision.maxStepAttempts) : [];
+    const missingSteps = supervision ? stepsNotRecorded(recorded(request), existing, supervision.maxStepAttempts) : [];
     if (missingSteps.length === 0) return { kind: 'accept', result: accepted };
     const question = asked ? undefined : ask(existing);
     return question
@@ -163,13 +182,13 @@ function planResult(request: ThreadResultRequest, options: PipelineHookOptions):
 
 /** Whether the person answered questions since this delegation reached the Planner (its plan is the revised one). */
 function answeredInDelegation(request: ThreadResultRequest): boolean {
-  const delivered = request.events.find(
+  const delivered = recorded(request).find(
     (e) =>
       e.type === 'agent.thread_message_sent' &&
       e.delegation_tool_use_id === request.delegationToolUseId &&
       e.to_session_thread_id === request.threadId,
   );
-  return request.events.some(
+  return recorded(request).some(
     (e) => e.type === 'agent_os.questions_answered' && e.thread === request.threadId && e.seq > (delivered?.seq ?? 0),
   );
 }
@@ -181,7 +200,7 @@ async function verdictResult(
   const parsed = parseVerdict(request.finalText);
   if (!parsed.ok) return { kind: 'correct', message: parsed.error };
   const verdict = parsed.value;
-  const existing = request.events.find(
+  const existing = recorded(request).find(
     (e): e is EventOfType<'agent_os.verdict_submitted'> =>
       e.type === 'agent_os.verdict_submitted' && e.model_request_end_id === request.modelRequestEndId,
   );
@@ -220,7 +239,7 @@ async function verdictResult(
     // The verdict gate: an APPROVE counts only over the runtime's own passing run of the full test suite,
     // at the head commit, in the Reviewer's clean room. A REJECT needs no run.
     if (verdict.decision === 'APPROVE' && command && request.runCommand) {
-      const earlier = suiteRunOf(request.events, request.modelRequestEndId);
+      const earlier = suiteRunOf(recorded(request), request.modelRequestEndId);
       const fresh = earlier
         ? undefined
         : suiteRunEvent(request.threadId, request.modelRequestEndId, head, await request.runCommand(command));
@@ -237,7 +256,7 @@ async function verdictResult(
   }
 
   if (verdict.decision === 'REJECT') {
-    const rounds = rejectRounds(request.events) + (existing ? 0 : 1);
+    const rounds = rejectRounds(recorded(request)) + (existing ? 0 : 1);
     const fixes = formatFixes(verdict);
     if (rounds > options.maxReviewRounds) {
       return {
@@ -255,22 +274,23 @@ async function verdictResult(
 
   // APPROVE: a person decides. Until then the Coordinator's call stays open.
   if (!verdictEventId) return { kind: 'hold', events };
-  const approval = latestApprovalOf(request.events, verdictEventId);
+  const approval = latestApprovalOf(recorded(request), verdictEventId);
   if (!approval) return { kind: 'hold', waitingOnEventId: verdictEventId, events };
-  return { kind: 'accept', result: approvalOutcomeText(request.events, approval), events };
+  return { kind: 'accept', result: approvalOutcomeText(recorded(request), approval), events };
 }
 
 /** The bash calls the Reviewer made for this review: the test runs its verdict rests on. */
 function testRunsSeen(request: ThreadResultRequest): string[] {
-  const delivered = request.events.find(
+  const delivered = recorded(request).find(
     (e) =>
       e.type === 'agent.thread_message_sent' &&
       e.delegation_tool_use_id === request.delegationToolUseId &&
       e.to_session_thread_id === request.threadId,
   );
   const since = delivered?.seq ?? 0;
-  return request.events
-    .filter((e) => e.thread === request.threadId && e.seq > since && e.type === 'agent.tool_use' && e.name === 'bash')
+  return request
+    .threadEvents(request.threadId)
+    .filter((e) => e.seq > since && e.type === 'agent.tool_use' && e.name === 'bash')
     .map((e) => e.id);
 }
 

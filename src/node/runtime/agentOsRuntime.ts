@@ -173,7 +173,8 @@ export class AgentOsRuntime implements SessionService {
   async interrupt(sessionId: string, threadId?: string): Promise<void> {
     const running = this.active.has(sessionId);
     await this.withLog(sessionId, async (log) => {
-      for (const event of interruptEvents(log.state, log.events, threadId, running)) await log.append(event);
+      for (const event of interruptEvents(log.state, log.eventsOfTypes(['user.tool_confirmation']), threadId, running))
+        await log.append(event);
     });
     if (!threadId) this.active.get(sessionId)?.setup.abort();
     this.active.get(sessionId)?.harness?.interrupt(threadId);

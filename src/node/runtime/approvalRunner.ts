@@ -3,9 +3,14 @@
 // request (found first, so it is opened exactly once even across crashes) — then answers the
 // Coordinator's held call so it can finish.
 import { AgentOsError } from '../../core/errors.ts';
-import type { EventOfType } from '../../core/events/sessionEvent.ts';
-import type { SessionLog } from '../../core/harness/sessionLog.ts';
-import { approvedButNotCarriedOut, decidableVerdict, nextApprovalStep } from '../../core/pipeline/approval.ts';
+import type { EventOfType, SessionEvent } from '../../core/events/sessionEvent.ts';
+import { inLogOrder, type SessionLog } from '../../core/harness/sessionLog.ts';
+import {
+  APPROVAL_EVENT_TYPES,
+  approvedButNotCarriedOut,
+  decidableVerdict,
+  nextApprovalStep,
+} from '../../core/pipeline/approval.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { openPullRequestForSession } from '../pipeline/pullRequestStep.ts';
 import type { AgentOsRuntimeOptions } from './runtimeOptions.ts';
@@ -21,7 +26,7 @@ export async function decide(
   verdictEventId: string,
   decision: Decision,
 ): Promise<void> {
-  const pendingApproval = approvedButNotCarriedOut(log.state, log.events, verdictEventId);
+  const pendingApproval = approvedButNotCarriedOut(log.state, approvalRecords(log), verdictEventId);
   // Approving again after the push or the pull request failed (remote refused, network down): the
   // approval stands; carry it out now. The evidence was checked then, and the commit made since is ours.
   if (decision.decision === 'approve' && pendingApproval) return finishApprovedWork(options, meta, log);
@@ -29,7 +34,7 @@ export async function decide(
   // a request for changes; the latest decision counts.
   const verdict = decidableVerdict(
     log.state,
-    log.events,
+    approvalRecords(log),
     verdictEventId,
     decision.decision === 'reject' && pendingApproval,
   );
@@ -51,9 +56,9 @@ export async function finishApprovedWork(
   log: SessionLog,
 ): Promise<void> {
   for (
-    let step = nextApprovalStep(log.state, () => log.events);
+    let step = nextApprovalStep(log.state, () => approvalRecords(log));
     step.kind !== 'none';
-    step = nextApprovalStep(log.state, () => log.events)
+    step = nextApprovalStep(log.state, () => approvalRecords(log))
   ) {
     if (step.kind === 'answer_held_review') {
       await log.appendMany(step.events);
@@ -70,13 +75,24 @@ export async function finishApprovedWork(
     const target = await options.pullRequests(repository);
     const opened = await openPullRequestForSession({
       meta,
-      events: log.events,
+      events: pullRequestRecords(log, step.verdict),
       sandboxes,
       expectedSha256: step.verdict.evidence.diff_sha256,
       target,
     });
     await log.append({ type: 'agent_os.pull_request_opened', thread: log.state.primaryThreadId as string, ...opened });
   }
+}
+
+/** What the approval machine decides from (the log's records of its types, never the whole log). */
+function approvalRecords(log: SessionLog): readonly SessionEvent[] {
+  return log.eventsOfTypes(APPROVAL_EVENT_TYPES);
+}
+
+/** What the pull request's description is made of: the plans, and the Reviewer's thread (its verdict and the
+ * test runs it saw). */
+function pullRequestRecords(log: SessionLog, verdict: SessionEvent): SessionEvent[] {
+  return inLogOrder(log.eventsOfTypes(['agent_os.plan_submitted']), log.threadEvents(verdict.thread));
 }
 
 /** The approval points at a verdict; if the work changed since, the verdict no longer covers it. */

@@ -12,8 +12,11 @@ export function toolConfirmationEvent(
   allow: boolean,
   denyMessage?: string,
 ): EventInput {
-  const use = log.get(toolUseEventId);
-  if (!use || use.type !== 'agent.tool_use' || use.evaluated_permission !== 'ask') {
+  // Only a call still waiting can be confirmed: the fold keeps each thread's pending calls.
+  const use = Object.values(log.state.threads)
+    .map((t) => t.pendingToolUses.get(toolUseEventId))
+    .find((u) => u !== undefined);
+  if (!use || use.evaluated_permission !== 'ask') {
     throw new StateConflictError(`event ${toolUseEventId} is not a tool call waiting for confirmation`);
   }
   return {
@@ -31,7 +34,7 @@ export function questionAnswerEvents(
   questionsEventId: string,
   answers: readonly string[],
 ): EventInput[] {
-  const asked = openQuestions(log.events);
+  const asked = openQuestions(log.eventsOfTypes(['agent_os.questions_asked', 'agent_os.questions_answered']));
   if (!asked || asked.id !== questionsEventId) {
     throw new StateConflictError(
       `event ${questionsEventId} is not the Planner's open questions of session ${log.sessionId}`,

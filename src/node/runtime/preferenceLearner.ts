@@ -4,10 +4,12 @@
 // whenever a run of the session stops waiting for someone, so a Reviewer's rejection is learned in the same
 // session that made it.
 import { DEFAULT_AGENT_MODEL } from '../../core/agents/agentModels.ts';
-import type { SessionLog } from '../../core/harness/sessionLog.ts';
+import type { SessionEvent } from '../../core/events/sessionEvent.ts';
+import { inLogOrder, type SessionLog } from '../../core/harness/sessionLog.ts';
 import { assistantText } from '../../core/harness/threadContext.ts';
 import {
   learningRequest,
+  LESSON_EVENT_TYPES,
   lessonsToLearn,
   PREFERENCES_AGENT,
   readLearned,
@@ -35,7 +37,7 @@ export async function learnPreferences(
   // The mark may have been set since the run began (VS Code's Don't Learn from Session): read it now.
   const current = await options.store.get(meta.id).catch(() => meta);
   if (!store || !learnsFrom(options, current) || !meta.repository) return;
-  const lessons = lessonsToLearn(log.events);
+  const lessons = lessonsToLearn(lessonRecords(log));
   if (lessons.length === 0) return;
   let answer: string;
   try {
@@ -58,4 +60,14 @@ export async function learnPreferences(
     lines: saved ? lines.map((l) => ({ text: l.text, source_event_id: l.eventId })) : [],
     considered_event_ids: lessons.map((l) => l.eventId),
   });
+}
+
+/** The records lessons are read from, and the calls the person denied (a denial is shown with its call). */
+function lessonRecords(log: SessionLog): SessionEvent[] {
+  const records = log.eventsOfTypes(LESSON_EVENT_TYPES);
+  const deniedIn = new Set(
+    records.flatMap((e) => (e.type === 'user.tool_confirmation' && e.result === 'deny' ? [e.thread] : [])),
+  );
+  const calls = [...deniedIn].map((thread) => log.threadEvents(thread).filter((e) => e.type === 'agent.tool_use'));
+  return inLogOrder(records, ...calls);
 }
