@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { LogCorruptError } from '../../src/core/errors.ts';
 import type { EventInput, SessionEvent } from '../../src/core/events/sessionEvent.ts';
+import type { SessionWriter } from '../../src/core/session/sessionStore.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { checkpointFile } from '../../src/node/session/foldCheckpoint.ts';
 import { RECORD_INDEX_FOLD } from '../../src/node/session/recordIndex.ts';
@@ -44,13 +45,38 @@ async function writeAll(store: FileSessionStore, id: string, events: EventInput[
 const ofThread = (events: SessionEvent[], thread: string) => events.filter((e) => e.thread === thread);
 const ofTypes = (events: SessionEvent[], types: string[]) => events.filter((e) => types.includes(e.type));
 
+/** Opens a writer of the session for `use`, and closes it after, whatever `use` throws. */
+async function withWriter<T>(
+  store: FileSessionStore,
+  id: string,
+  use: (writer: SessionWriter) => T | Promise<T>,
+): Promise<T> {
+  const writer = await store.openWriter(id);
+  try {
+    return await use(writer);
+  } finally {
+    await writer.close();
+  }
+}
+
+/** A session of `cycles` of the mix whose record index a writer used and saved on close. */
+async function indexedSession(
+  title: string,
+  cycles: number,
+): Promise<{ store: FileSessionStore; id: string; file: string; firstRead: SessionEvent[] }> {
+  const store = new FileSessionStore(temp.dir, { checkpointRecords: 64 });
+  const { id } = await store.create({ title });
+  await writeAll(store, id, mixed(cycles));
+  const firstRead = await withWriter(store, id, (writer) => writer.readThread('sthr_reviewer'));
+  return { store, id, file: join(store.sessionDir(id), INDEX_FILE), firstRead };
+}
+
 describe('the record index', () => {
   it("reads a thread's events and some types' as a full read has them, blobs and later appends included", async () => {
     const store = new FileSessionStore(temp.dir, { blobThresholdBytes: 8 * 1024, readWindowBytes: 64 * 1024 });
     const { id } = await store.create({ title: 'index' });
     await writeAll(store, id, mixed(60));
-    const writer = await store.openWriter(id);
-    try {
+    await withWriter(store, id, async (writer) => {
       const types = ['agent.tool_result', 'user.message'];
       const before = await store.read(id);
       assert.ok(before.some((e) => e.type === 'agent.tool_result' && JSON.stringify(e).length > 8 * 1024));
@@ -63,64 +89,41 @@ describe('the record index', () => {
       const after = await store.read(id);
       assert.deepEqual(writer.readThread('sthr_reviewer'), ofThread(after, 'sthr_reviewer'));
       assert.deepEqual(writer.readEventsOfTypes(types), ofTypes(after, types));
-    } finally {
-      await writer.close();
-    }
+    });
   });
 
   it('is checkpointed on close and taken up by the next writer, which reads only the records it wants', async () => {
-    const store = new FileSessionStore(temp.dir, { checkpointRecords: 64 });
-    const { id } = await store.create({ title: 'checkpointed' });
-    await writeAll(store, id, mixed(200));
-    const first = await store.openWriter(id);
+    const { store, id, file, firstRead } = await indexedSession('checkpointed', 200);
+    assert.ok(existsSync(file), 'saved on close');
     const expected = ofThread(await store.read(id), 'sthr_reviewer');
-    assert.deepEqual(first.readThread('sthr_reviewer'), expected);
-    await first.close();
-    assert.ok(existsSync(join(store.sessionDir(id), INDEX_FILE)), 'saved on close');
+    assert.deepEqual(firstRead, expected);
     // A record of another thread, early in the log, is damaged: a full read (or a scan of the log) meets it.
     const logPath = join(store.sessionDir(id), 'events.jsonl');
     const coderResult = (await store.read(id)).find((e) => e.thread === 'sthr_coder' && e.type === 'agent.tool_result');
     flipByteOf(logPath, (coderResult as SessionEvent).id);
     await assert.rejects(store.read(id), LogCorruptError);
-    const second = await store.openWriter(id);
-    try {
+    await withWriter(store, id, (second) => {
       assert.deepEqual(second.readThread('sthr_reviewer'), expected, 'read by offset: the damaged record is not read');
       // The damaged record's thread is read through it, and the damage is reported, not skipped.
       assert.throws(() => second.readThread('sthr_coder'), LogCorruptError);
-    } finally {
-      await second.close();
-    }
+    });
   });
 
   it('behind the log (a writer that never read a thread appended since), is its checkpoint plus the records after it', async () => {
-    const store = new FileSessionStore(temp.dir, { checkpointRecords: 64 });
-    const { id } = await store.create({ title: 'behind' });
-    await writeAll(store, id, mixed(80));
-    const first = await store.openWriter(id);
-    first.readThread('sthr_reviewer');
-    await first.close();
-    const saved = readFileSync(join(store.sessionDir(id), INDEX_FILE), 'utf8');
+    const { store, id, file } = await indexedSession('behind', 80);
+    const saved = readFileSync(file, 'utf8');
     await writeAll(store, id, mixed(40));
-    assert.equal(readFileSync(join(store.sessionDir(id), INDEX_FILE), 'utf8'), saved, 'not in use: not saved');
+    assert.equal(readFileSync(file, 'utf8'), saved, 'not in use: not saved');
     const all = await store.read(id);
-    const second = await store.openWriter(id);
-    try {
+    await withWriter(store, id, (second) => {
       assert.deepEqual(second.readThread('sthr_reviewer'), ofThread(all, 'sthr_reviewer'));
       assert.deepEqual(second.readEventsOfTypes(['user.message']), ofTypes(all, ['user.message']));
-    } finally {
-      await second.close();
-    }
+    });
   });
 
   it('is rebuilt from the log when its checkpoint points elsewhere or is damaged', async () => {
-    const store = new FileSessionStore(temp.dir, { checkpointRecords: 64 });
-    const { id } = await store.create({ title: 'rebuilt' });
-    await writeAll(store, id, mixed(100));
+    const { store, id, file } = await indexedSession('rebuilt', 100);
     const all = await store.read(id);
-    const first = await store.openWriter(id);
-    first.readThread('sthr_reviewer');
-    await first.close();
-    const file = join(store.sessionDir(id), INDEX_FILE);
     const saved = readFileSync(file, 'utf8');
     // The two long threads' entries swapped: the checkpoint is whole and matches the log, its offsets do not.
     const swapped = saved
@@ -129,21 +132,15 @@ describe('the record index', () => {
       .replace('"thread @"', '"thread sthr_coordinator"');
     assert.notEqual(swapped, saved);
     writeFileSync(file, resealed(swapped));
-    const second = await store.openWriter(id);
-    try {
+    await withWriter(store, id, (second) => {
       assert.deepEqual(second.readThread('sthr_coder'), ofThread(all, 'sthr_coder'));
       assert.deepEqual(second.readThread('sthr_coordinator'), ofThread(all, 'sthr_coordinator'));
-    } finally {
-      await second.close();
-    }
+    });
     // Damaged (its checksum no longer holds): ignored.
     writeFileSync(file, `${saved.slice(0, 40)}x${saved.slice(41)}`);
-    const third = await store.openWriter(id);
-    try {
+    await withWriter(store, id, (third) => {
       assert.deepEqual(third.readThread('sthr_reviewer'), ofThread(all, 'sthr_reviewer'));
-    } finally {
-      await third.close();
-    }
+    });
   });
 });
 
