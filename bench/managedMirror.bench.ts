@@ -1,18 +1,20 @@
 // The managed backend's mirror: how fast a platform session's history reaches the local log (first
-// attach), and what a re-attach costs when the log already holds it all (dedupe by platform id) —
+// attach), and what a re-attach after a reload costs when the log already holds it all (read past the
+// thread's latest mirrored event) —
 // each against the plain cost underneath: durable local appends of the same events, and listing the
 // history through the SDK without mirroring anything. Ratios, not absolute times, are what to compare.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Anthropic } from '@anthropic-ai/sdk';
+import type { SessionEvent } from '../src/core/events/sessionEvent.ts';
 import { SessionLog } from '../src/core/harness/sessionLog.ts';
 import { EventMirror } from '../src/node/managed/eventMirror.ts';
 import { translateEvent, type PlatformEvent } from '../src/node/managed/eventTranslation.ts';
 import { FileSessionStore } from '../src/node/session/fileSessionStore.ts';
 import { PlatformStandIn } from '../src/testkit/managed/platformStandIn.ts';
 
-const EVENTS = 3000;
+const EVENTS = 6000;
 const dir = mkdtempSync(join(tmpdir(), 'agent-os-bench-mirror-'));
 const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
 
@@ -26,18 +28,45 @@ async function main(): Promise<void> {
   if (!brain) throw new Error('no session');
   const primary = brain.primary.id;
   const history: PlatformEvent[] = [];
-  for (let i = 0; i < EVENTS; i++) {
-    const event: PlatformEvent =
-      i % 2 === 0
-        ? {
-            id: `sevt_m${i}`,
-            type: 'agent.message',
-            processed_at: new Date().toISOString(),
-            content: [{ type: 'text', text: `step ${i}: ran the tests, 42 passed` }],
-          }
-        : { id: `sevt_s${i}`, type: 'span.model_request_start', processed_at: new Date().toISOString() };
-    history.push(event);
-    brain.events.push({ event: event as never, thread: primary, onSession: true });
+  // A realistic mix, in cycles: a model request, a tool call and its result, a message, a thread message
+  // (what the mirror links to a delegation).
+  const at = () => new Date().toISOString();
+  for (let i = 0; history.length < EVENTS; i++) {
+    const cycle: PlatformEvent[] = [
+      { id: `sevt_s${i}`, type: 'span.model_request_start', processed_at: at() },
+      {
+        id: `sevt_e${i}`,
+        type: 'span.model_request_end',
+        processed_at: at(),
+        model_request_start_id: `sevt_s${i}`,
+        model_usage: { input_tokens: 1200, output_tokens: 80 },
+      },
+      { id: `sevt_u${i}`, type: 'agent.tool_use', processed_at: at(), name: 'bash', input: { command: 'npm test' } },
+      {
+        id: `sevt_r${i}`,
+        type: 'user.tool_result',
+        processed_at: at(),
+        tool_use_id: `sevt_u${i}`,
+        content: [{ type: 'text', text: `ok ${i}: 42 passed` }],
+      },
+      {
+        id: `sevt_m${i}`,
+        type: 'agent.message',
+        processed_at: at(),
+        content: [{ type: 'text', text: `step ${i}: ran the tests, 42 passed` }],
+      },
+      {
+        id: `sevt_t${i}`,
+        type: 'agent.thread_message_sent',
+        processed_at: at(),
+        to_session_thread_id: 'sthr_elsewhere',
+        content: [{ type: 'text', text: 'progress' }],
+      },
+    ];
+    for (const event of cycle) {
+      history.push(event);
+      brain.events.push({ event: event as never, thread: primary, onSession: true });
+    }
   }
   const store = new FileSessionStore(join(dir, 'sessions'));
   const options = (log: SessionLog) => ({
@@ -53,10 +82,12 @@ async function main(): Promise<void> {
   // Plain local appends of the same events.
   const plainMeta = await store.create({ title: 'plain' });
   const plain = new SessionLog(await store.openWriter(plainMeta.id), plainMeta.id);
+  const plainById = new Map<string, SessionEvent>();
   const ctx = {
     primaryThread: primary,
     running: () => false,
-    local: () => undefined,
+    local: (id: string) => plainById.get(id),
+    openModelRequestOf: () => undefined,
     heldForPerson: () => undefined,
     confirmed: () => false,
     delegationFor: () => undefined,
@@ -67,7 +98,7 @@ async function main(): Promise<void> {
   let start = process.hrtime.bigint();
   for (const e of history) {
     const input = translateEvent(e, primary, ctx);
-    if (input) await plain.append(input);
+    if (input) plainById.set(e.id, await plain.append(input));
   }
   const plainSeconds = seconds(start);
   await plain.close();
@@ -88,14 +119,18 @@ async function main(): Promise<void> {
   const mirrored = mirror.mirrored;
   await mirror.stop();
 
-  mirror = new EventMirror(options(log));
+  await log.close();
+
+  // A reload: a fresh writer and log, as another process opens them.
+  const reopened = new SessionLog(await store.openWriter(meta.id), meta.id);
+  mirror = new EventMirror(options(reopened));
   start = process.hrtime.bigint();
   mirror.start();
   await mirror.caughtUp();
   const againSeconds = seconds(start);
   const duplicates = mirror.mirrored;
   await mirror.stop();
-  await log.close();
+  await reopened.close();
   await platform.close();
 
   process.stdout.write(`history of ${listed} platform events (${mirrored} mirrored)\n`);

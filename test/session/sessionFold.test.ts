@@ -140,4 +140,33 @@ describe('the session fold', () => {
     for (const event of events) fold.apply(event);
     assert.equal(fold.state.environment?.type, 'agent_os.environment_failed', 'the in-place fold agrees');
   });
+
+  it("keeps each thread's latest mirrored platform event, where a managed re-attach reads the history on from", () => {
+    const mirrored = (thread: string, platform_event_id: string | undefined, seq: number): SessionEvent =>
+      stampEvent(
+        {
+          type: 'agent.message',
+          thread,
+          content: [{ type: 'text', text: 'hi' }],
+          ...(platform_event_id ? { platform_event_id } : {}),
+        },
+        seq,
+        new Date(),
+      );
+    const events = [
+      ...log(1),
+      mirrored('sthr_coordinator', 'sevt_p1', 100),
+      mirrored('sthr_coder', 'sevt_c1', 101),
+      mirrored('sthr_coordinator', 'sevt_p2', 102),
+      mirrored('sthr_coordinator', undefined, 103),
+    ];
+    let state = initialSessionState('sesn_fold');
+    for (const event of events) state = reduce(state, event);
+    const fold = new SessionFold(initialSessionState('sesn_fold'));
+    for (const event of events) fold.apply(event);
+    for (const s of [state, fold.state]) {
+      assert.equal(s.threads.sthr_coordinator?.lastPlatformEventId, 'sevt_p2', 'a local event does not move it');
+      assert.equal(s.threads.sthr_coder?.lastPlatformEventId, 'sevt_c1');
+    }
+  });
 });

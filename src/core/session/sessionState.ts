@@ -4,7 +4,7 @@ import type { EventOfType, ModelUsage, SessionEvent, StopReason } from '../event
 
 /** Version of what the fold derives. Bump it whenever `step` changes what a state holds or how it is
  * computed: fold checkpoints saved by another version are then ignored and rebuilt from the log. */
-export const FOLD_VERSION = 4;
+export const FOLD_VERSION = 5;
 
 export type RunStatus = 'idle' | 'running' | 'rescheduling' | 'terminated';
 
@@ -50,6 +50,9 @@ export interface ThreadState {
   taskSeq?: number;
   eventCount: number;
   lastSeq: number;
+  /** The platform id of the thread's latest event mirrored from the hosted platform (managed sessions): where
+   * a re-attach reads the thread's history on from (src/node/managed/eventMirror.ts). */
+  lastPlatformEventId?: string;
 }
 
 export interface SessionState {
@@ -135,6 +138,7 @@ function step(target: FoldTarget, event: SessionEvent): void {
   const s = target.session;
   s.lastSeq = event.seq;
   s.eventCount += 1;
+  if (event.platform_event_id !== undefined) target.thread(event.thread).lastPlatformEventId = event.platform_event_id;
   // Every event counts toward its own thread (a thread seen before its `thread_created`, as in a
   // single-agent session's primary thread, is created on first sight).
   if (event.type !== 'session.thread_created') {
@@ -343,4 +347,14 @@ export function foldSession(sessionId: string, events: Iterable<SessionEvent>): 
   const fold = new SessionFold(initialSessionState(sessionId));
   for (const e of events) fold.apply(e);
   return fold.state;
+}
+
+/** A tool call still waiting for its answer, by its local id: the fold keeps each thread's pending calls, so
+ * finding one never reads the log. */
+export function pendingToolUse(state: SessionState, toolUseEventId: string): EventOfType<'agent.tool_use'> | undefined {
+  for (const thread of Object.values(state.threads)) {
+    const use = thread.pendingToolUses.get(toolUseEventId);
+    if (use) return use;
+  }
+  return undefined;
 }

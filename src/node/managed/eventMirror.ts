@@ -1,16 +1,23 @@
 // Mirrors a platform session's events into the local session log, so the Threads tree, the Event Log,
 // the overview and the CLI read a hosted session exactly as a local one. The platform's streams do not
 // replay, so every (re)attach opens the stream first, then lists the history, and drops what the log
-// already holds — each mirrored event carries its platform id, written in the same record, so a cut
-// stream, a reload or a crash never yields a duplicate. The session stream gives the primary thread;
-// each child thread is followed on its own stream, which keeps every thread's events in their order.
+// already holds. The session stream gives the primary thread; each child thread is followed on its own
+// stream, which keeps every thread's events in their order.
+//
+// Each mirrored event carries its platform id, written in the same record, and the session's fold keeps
+// each thread's latest one: a re-attach reads the thread's history past that event, and only what follows
+// is new. So a cut stream, a reload or a crash never yields a duplicate, and the mirror holds no map of the
+// log — only what this process mirrored, and the records it decides from (managedRecords.ts). A history
+// that no longer holds that event is checked against the thread's records instead.
 import type { Anthropic } from '@anthropic-ai/sdk';
 import { APIError } from '@anthropic-ai/sdk';
 import type { EventOfType, SessionEvent, StopReason } from '../../core/events/sessionEvent.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import { answersTo, questionsAskedFor } from '../../core/pipeline/planQuestions.ts';
+import type { SessionState } from '../../core/session/sessionState.ts';
 import { PLATFORM_DELEGATION_TOOL } from './agentParams.ts';
 import { translateEvent, type PlatformEvent, type TranslationContext } from './eventTranslation.ts';
+import { managedRecords } from './managedRecords.ts';
 
 export interface EventMirrorOptions {
   client: Anthropic;
@@ -33,7 +40,12 @@ const BACKOFF_START_MS = 100;
 const BACKOFF_CAP_MS = 5_000;
 
 export class EventMirror {
-  private readonly byPlatformId = new Map<string, SessionEvent>();
+  /** Platform ids this process mirrored; with the local event where later events may name it (a tool use, a
+   * model request start). What the log held before is known from the fold (`lastPlatformEventId`). */
+  private readonly mirroredHere = new Map<string, SessionEvent | undefined>();
+  /** Per followed stream ('' for the session's): the platform id of the last event it delivered, where its
+   * next history listing is read past. */
+  private readonly lastDelivered = new Map<string, string>();
   /** A session idle that arrived ahead of the thread events it waits on (see waitsOnUnmirrored). */
   private earlyIdle: { event: PlatformEvent; streamThread: string } | undefined;
   private readonly followed = new Set<string>();
@@ -50,9 +62,7 @@ export class EventMirror {
   mirrored = 0;
   reattached = 0;
 
-  constructor(private readonly options: EventMirrorOptions) {
-    for (const e of options.log.events) if (e.platform_event_id) this.byPlatformId.set(e.platform_event_id, e);
-  }
+  constructor(private readonly options: EventMirrorOptions) {}
 
   /** The person answered the call `localToolUseId` (being sent now); returns the undo for a send that failed. */
   confirmingTool(localToolUseId: string): () => void {
@@ -62,9 +72,8 @@ export class EventMirror {
 
   start(): void {
     this.follow(undefined);
-    for (const e of this.options.log.events) {
-      if (e.type === 'session.thread_created' && e.parent_thread_id !== null) this.follow(e.session_thread_id);
-    }
+    for (const thread of Object.values(this.options.log.state.threads))
+      if (thread.parentThreadId !== null && thread.id !== this.options.primaryThread) this.follow(thread.id);
   }
 
   /** Resolves once the history of every followed thread, as the platform had it on attach, is in the log. */
@@ -101,24 +110,56 @@ export class EventMirror {
     const { client, sessionId } = this.options;
     const signal = this.controller.signal;
     const streamThread = childThread ?? this.options.primaryThread;
+    const key = childThread ?? '';
     let backoff = BACKOFF_START_MS;
     let attempt = 0;
     while (!signal.aborted) {
       try {
-        // Stream first, then history: nothing can fall between the two (duplicates are dropped).
+        // Stream first, then history: nothing can fall between the two.
         const stream = childThread
           ? await client.beta.sessions.threads.events.stream(childThread, { session_id: sessionId }, { signal })
           : await client.beta.sessions.events.stream(sessionId, {}, { signal });
         if (attempt > 0) this.reattached++;
-        const history = childThread
-          ? client.beta.sessions.threads.events.list(childThread, { session_id: sessionId, limit: 1000 }, { signal })
-          : client.beta.sessions.events.list(sessionId, { limit: 1000 }, { signal });
-        for await (const event of history)
-          this.enqueue(event as unknown as PlatformEvent, streamThread, childThread === undefined);
+        const history = () =>
+          childThread
+            ? client.beta.sessions.threads.events.list(childThread, { session_id: sessionId, limit: 1000 }, { signal })
+            : client.beta.sessions.events.list(sessionId, { limit: 1000 }, { signal });
+        const deliver = (event: PlatformEvent): void => {
+          this.lastDelivered.set(key, event.id);
+          this.enqueue(event, streamThread, childThread === undefined);
+        };
+        // Stream first, then history: the stream's first events are the history's last ones, delivered once.
+        const listedNow = new Set<string>();
+        const resumeAfter =
+          this.lastDelivered.get(key) ?? this.options.log.state.threads[streamThread]?.lastPlatformEventId;
+        let past = resumeAfter === undefined;
+        for await (const listedEvent of history()) {
+          const event = listedEvent as unknown as PlatformEvent;
+          if (!past) {
+            past = event.id === resumeAfter;
+            continue;
+          }
+          listedNow.add(event.id);
+          deliver(event);
+        }
+        if (!past) {
+          this.options.onNote?.(
+            `the platform's history of thread ${streamThread} no longer holds its last event mirrored (${resumeAfter}); checking it against the thread's records instead`,
+          );
+          const inLog = platformIdsOf(this.options.log.threadEvents(streamThread));
+          for await (const listedEvent of history()) {
+            const event = listedEvent as unknown as PlatformEvent;
+            if (inLog.has(event.id)) continue;
+            listedNow.add(event.id);
+            deliver(event);
+          }
+        }
         listed();
         backoff = BACKOFF_START_MS;
-        for await (const event of stream)
-          this.enqueue(event as unknown as PlatformEvent, streamThread, childThread === undefined);
+        for await (const streamed of stream) {
+          const event = streamed as unknown as PlatformEvent;
+          if (!listedNow.has(event.id)) deliver(event);
+        }
       } catch (error) {
         if (signal.aborted) return;
         if (
@@ -154,7 +195,7 @@ export class EventMirror {
   }
 
   private async mirror(event: PlatformEvent, streamThread: string): Promise<void> {
-    if (this.controller.signal.aborted || this.byPlatformId.has(event.id)) return;
+    if (this.controller.signal.aborted || this.mirroredHere.has(event.id)) return;
     if (event.type === 'session.thread_created' && typeof event.session_thread_id === 'string')
       this.follow(event.session_thread_id);
     // A later session status says where the session is now: an idle put aside before it is past.
@@ -165,7 +206,7 @@ export class EventMirror {
       return;
     }
     const stored = await this.options.log.append(input);
-    this.byPlatformId.set(event.id, stored);
+    this.mirroredHere.set(event.id, namedLater(stored) ? stored : undefined);
     this.mirrored++;
     await this.options.onMirrored?.(stored, event);
     if (stored.type === 'session.status_idle') this.options.onStop?.(stored.stop_reason);
@@ -179,7 +220,8 @@ export class EventMirror {
     if (event.type !== 'session.status_idle') return false;
     const stop = event.stop_reason as { type?: string; event_ids?: unknown } | undefined;
     if (stop?.type !== 'requires_action' || !Array.isArray(stop.event_ids)) return false;
-    return stop.event_ids.some((id) => !this.byPlatformId.has(String(id)));
+    const { state } = this.options.log;
+    return stop.event_ids.some((id) => !this.mirroredHere.has(String(id)) && !waitingUse(state, String(id)));
   }
 
   private async retryEarlyIdle(): Promise<void> {
@@ -194,22 +236,22 @@ export class EventMirror {
     return {
       primaryThread: this.options.primaryThread,
       running: () => log.state.status === 'running',
-      local: (id) => this.byPlatformId.get(id),
+      local: (id) => this.mirroredHere.get(id) ?? waitingUse(log.state, id),
+      openModelRequestOf: (thread) => log.state.threads[thread]?.openModelRequestId,
       heldForPerson: (useId) => {
-        const verdict = [...log.events]
-          .reverse()
-          .find(
-            (e): e is EventOfType<'agent_os.verdict_submitted'> =>
-              e.type === 'agent_os.verdict_submitted' && e.model_request_end_id === useId,
-          );
+        const records = managedRecords(log);
+        const verdict = records.findLast(
+          (e): e is EventOfType<'agent_os.verdict_submitted'> =>
+            e.type === 'agent_os.verdict_submitted' && e.model_request_end_id === useId,
+        );
         if (verdict) return (verdict.verdict as { decision?: string }).decision === 'APPROVE' ? verdict.id : undefined;
-        const plan = log.events.find((e) => e.type === 'agent_os.plan_submitted' && e.model_request_end_id === useId);
-        const asked = plan ? questionsAskedFor(log.events, plan.id) : undefined;
-        return asked && !answersTo(log.events, asked.id) ? asked.id : undefined;
+        const plan = records.find((e) => e.type === 'agent_os.plan_submitted' && e.model_request_end_id === useId);
+        const asked = plan ? questionsAskedFor(records, plan.id) : undefined;
+        return asked && !answersTo(records, asked.id) ? asked.id : undefined;
       },
       confirmed: (useId) =>
         this.confirming.has(useId) ||
-        log.events.some((e) => e.type === 'user.tool_confirmation' && e.tool_use_id === useId),
+        managedRecords(log).some((e) => e.type === 'user.tool_confirmation' && e.tool_use_id === useId),
       delegationFor: (thread, event) => delegationOf(log, thread, event),
       agentVersion: this.options.agentVersion,
       modelOf: (thread) => this.options.modelOf(log.state.threads[thread]?.agentName ?? ''),
@@ -222,7 +264,7 @@ export class EventMirror {
 function delegationOf(log: SessionLog, thread: string, event: PlatformEvent): string | undefined {
   const to = String(event.to_session_thread_id);
   const threads = log.state.threads;
-  const sent = log.events.filter(
+  const sent = managedRecords(log).filter(
     (e): e is EventOfType<'agent.thread_message_sent'> => e.type === 'agent.thread_message_sent',
   );
   if (threads[to]?.parentThreadId === thread) {
@@ -238,6 +280,22 @@ function delegationOf(log: SessionLog, thread: string, event: PlatformEvent): st
   // A reply: the delegation that last reached this thread.
   return [...sent].reverse().find((e) => e.to_session_thread_id === thread && e.delegation_tool_use_id)
     ?.delegation_tool_use_id;
+}
+
+/** Events that later platform events name by platform id: the answer to a tool use, the end of a request. */
+function namedLater(event: SessionEvent): boolean {
+  return event.type === 'agent.tool_use' || event.type === 'span.model_request_start';
+}
+
+/** A tool use still waiting for its answer, by its platform id (the fold keeps each thread's waiting calls). */
+function waitingUse(state: SessionState, platformId: string): SessionEvent | undefined {
+  for (const thread of Object.values(state.threads))
+    for (const use of thread.pendingToolUses.values()) if (use.platform_event_id === platformId) return use;
+  return undefined;
+}
+
+function platformIdsOf(events: readonly SessionEvent[]): Set<string> {
+  return new Set(events.flatMap((e) => (e.platform_event_id ? [e.platform_event_id] : [])));
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -11,8 +11,11 @@ export interface TranslationContext {
   primaryThread: string;
   /** Whether the local log already says the session runs (the platform repeats it after each worker answer). */
   running(): boolean;
-  /** Platform event id → local event. */
+  /** Platform event id → local event, for what later events name: a tool use still waiting for its answer, a
+   * model request start mirrored by this process. */
   local(platformId: string): SessionEvent | undefined;
+  /** The local id of the thread's model request in flight (its start may have been mirrored before a restart). */
+  openModelRequestOf(thread: string): string | undefined;
   /** The local event a hand-in call is held on for the person (local tool_use id): the APPROVE verdict of a
    * `submit_verdict`, the open questions of a `submit_plan`. */
   heldForPerson(localToolUseId: string): string | undefined;
@@ -202,7 +205,7 @@ export function translateEvent(
       return {
         ...base,
         type: 'span.model_request_end',
-        model_request_start_id: start?.id ?? String(event.model_request_start_id),
+        model_request_start_id: start?.id ?? ctx.openModelRequestOf(thread) ?? String(event.model_request_start_id),
         is_error: event.is_error === true,
         model_usage: usage,
         cost_usd: ctx.priceOf(ctx.modelOf(thread), usage),

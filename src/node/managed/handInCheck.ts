@@ -13,6 +13,7 @@ import type { SessionChangeSet, SessionWorkspaceInfo } from '../../core/sandbox/
 import { COMPLETE_STEP_TOOL_NAME } from '../../core/pipeline/planSteps.ts';
 import { suiteSummary } from '../../core/pipeline/verdictGate.ts';
 import { SUBMIT_PLAN_TOOL, SUBMIT_VERDICT_TOOL } from './agentParams.ts';
+import { managedRecords } from './managedRecords.ts';
 import {
   approveGate,
   completeStepAnswer,
@@ -49,7 +50,7 @@ export async function checkHandIn(input: {
   if (call.name === SUBMIT_PLAN_TOOL) {
     const parsed = parsePlan(text);
     if (!parsed.ok) return { text: parsed.error, isError: true };
-    let plan = log.events.find(
+    let plan = managedRecords(log).find(
       (e): e is EventOfType<'agent_os.plan_submitted'> =>
         e.type === 'agent_os.plan_submitted' && e.model_request_end_id === call.id,
     );
@@ -62,12 +63,12 @@ export async function checkHandIn(input: {
       })) as EventOfType<'agent_os.plan_submitted'>;
     }
     await planFollowUp(log, plan, supervision, supervision.maxStepAttempts);
-    return planAnswer(log.events, plan);
+    return planAnswer(managedRecords(log), plan);
   }
   const parsed = parseVerdict(text);
   if (!parsed.ok) return { text: parsed.error, isError: true };
   const verdict = parsed.value;
-  let recorded = verdictFor(log.events, call.id);
+  let recorded = verdictFor(managedRecords(log), call.id);
   if (!recorded) {
     const workspace = await input.workspace();
     const changes = await input.changes();
@@ -75,7 +76,7 @@ export async function checkHandIn(input: {
     // the files as the Reviewer saw them (managed sessions are not checkpointed: their snapshot, not the head).
     const gate =
       verdict.decision === 'APPROVE'
-        ? await approveGate(log.events, call, changes.snapshot, supervision)
+        ? await approveGate(managedRecords(log), call, changes.snapshot, supervision)
         : { evidence: {} };
     const run = gate.run ? await log.append(gate.run) : undefined;
     if (gate.refusal) return { text: gate.refusal, isError: true };
@@ -90,14 +91,14 @@ export async function checkHandIn(input: {
         base_commit: workspace.baseCommit,
         head_commit: changes.head,
         diff_sha256: changes.diff.sha256,
-        test_run_event_ids: testRunsBefore(log.events, call),
+        test_run_event_ids: testRunsBefore(log.threadEvents(call.thread), call),
         ...evidence,
       },
     };
     recorded = (await log.append(event)) as EventOfType<'agent_os.verdict_submitted'>;
   }
   if (verdict.decision === 'REJECT') {
-    const rounds = rejectRounds(log.events.filter((e) => e.seq <= (recorded as SessionEvent).seq));
+    const rounds = rejectRounds(managedRecords(log).filter((e) => e.seq <= (recorded as SessionEvent).seq));
     if (rounds > input.maxReviewRounds) {
       return {
         text: `The change was rejected ${rounds} times; the limit is ${input.maxReviewRounds} rounds. Stop and report what is left:\n${formatFixes(verdict)}`,
@@ -109,14 +110,15 @@ export async function checkHandIn(input: {
       isError: false,
     };
   }
-  const approval = latestApprovalOf(log.events, recorded.id);
+  const records = managedRecords(log);
+  const approval = latestApprovalOf(records, recorded.id);
   if (!approval) return undefined;
   if (
     approval.decision === 'approve' &&
-    !log.events.some((e) => e.type === 'agent_os.pull_request_opened' && e.seq > approval.seq)
+    !records.some((e) => e.type === 'agent_os.pull_request_opened' && e.seq > approval.seq)
   )
     return undefined;
-  return { text: approvalOutcomeText(log.events, approval), isError: false };
+  return { text: approvalOutcomeText(records, approval), isError: false };
 }
 
 export function verdictFor(
@@ -130,8 +132,8 @@ export function verdictFor(
 }
 
 /** The Reviewer's bash calls since its task last arrived: the test runs its verdict rests on. */
-function testRunsBefore(events: readonly SessionEvent[], call: EventOfType<'agent.tool_use'>): string[] {
-  const thread = events.filter((e) => e.thread === call.thread && e.seq < call.seq);
+function testRunsBefore(threadEvents: readonly SessionEvent[], call: EventOfType<'agent.tool_use'>): string[] {
+  const thread = threadEvents.filter((e) => e.seq < call.seq);
   const arrived = [...thread].reverse().find((e) => e.type === 'agent.thread_message_received')?.seq ?? 0;
   return thread.filter((e) => e.seq > arrived && e.type === 'agent.tool_use' && e.name === 'bash').map((e) => e.id);
 }

@@ -9,6 +9,8 @@ import { latestApprovalOf } from '../../core/pipeline/approval.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
 import { openPullRequestForSession } from '../pipeline/pullRequestStep.ts';
 import type { AgentOsRuntimeOptions } from '../runtime/runtimeOptions.ts';
+import { pullRequestRecords } from '../runtime/approvalRunner.ts';
+import { managedRecords } from './managedRecords.ts';
 
 type GateOptions = Pick<AgentOsRuntimeOptions, 'sandboxes' | 'pullRequests'>;
 type Verdict = EventOfType<'agent_os.verdict_submitted'>;
@@ -25,7 +27,8 @@ export async function recordDecision(
   decision: 'approve' | 'reject',
   feedback?: string,
 ): Promise<void> {
-  const verdict = log.get(verdictEventId);
+  const records = managedRecords(log);
+  const verdict = records.find((e) => e.id === verdictEventId);
   if (!verdict || verdict.type !== 'agent_os.verdict_submitted') {
     throw new AgentOsError('APPROVAL_REFUSED', `event ${verdictEventId} is not a verdict of session ${meta.id}`);
   }
@@ -35,9 +38,9 @@ export async function recordDecision(
   if ((verdict.verdict as { decision?: string }).decision !== 'APPROVE') {
     throw new AgentOsError('APPROVAL_REFUSED', 'only an APPROVE verdict can be approved');
   }
-  const previous = latestApprovalOf(log.events, verdict.id);
+  const previous = latestApprovalOf(records, verdict.id);
   const carriedOut =
-    previous !== undefined && log.events.some((e) => e.type === 'agent_os.pull_request_opened' && e.seq > previous.seq);
+    previous !== undefined && records.some((e) => e.type === 'agent_os.pull_request_opened' && e.seq > previous.seq);
   // Approving again retries an approval whose push failed; a request for changes may still replace it.
   if (carriedOut || previous?.decision === 'reject') {
     throw new AgentOsError('APPROVAL_REFUSED', 'this verdict was already decided');
@@ -61,9 +64,10 @@ export async function carryOutDecision(
   log: SessionLog,
 ): Promise<Verdict | undefined> {
   const verdict = log.state.latestVerdict;
-  const approval = verdict ? latestApprovalOf(log.events, verdict.id) : undefined;
+  const records = managedRecords(log);
+  const approval = verdict ? latestApprovalOf(records, verdict.id) : undefined;
   if (!verdict || !approval) return undefined;
-  const opened = log.events.some((e) => e.type === 'agent_os.pull_request_opened' && e.seq > approval.seq);
+  const opened = records.some((e) => e.type === 'agent_os.pull_request_opened' && e.seq > approval.seq);
   if (approval.decision === 'approve' && !opened) {
     if (!options.pullRequests) {
       throw new AgentOsError('GITHUB_FAILED', 'no GitHub connection is configured to open the pull request');
@@ -75,7 +79,7 @@ export async function carryOutDecision(
     const target = await options.pullRequests(meta.repository as string);
     const pullRequest = await openPullRequestForSession({
       meta,
-      events: log.events,
+      events: pullRequestRecords(log, verdict),
       sandboxes,
       expectedSha256: verdict.evidence.diff_sha256,
       target,

@@ -12,6 +12,7 @@ import type { HarnessAgent } from '../../core/harness/harnessAgent.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import type { SessionChanges, SessionService, StartSessionRequest } from '../../core/runtime/sessionService.ts';
 import type { SessionMeta } from '../../core/session/sessionStore.ts';
+import { pendingToolUse } from '../../core/session/sessionState.ts';
 import { AgentOsRuntime } from '../runtime/agentOsRuntime.ts';
 import type { AgentOsRuntimeOptions } from '../runtime/runtimeOptions.ts';
 import { openSessionLog } from '../runtime/sessionLogOpening.ts';
@@ -228,8 +229,8 @@ export class ManagedRuntime implements SessionService {
   async confirmTool(sessionId: string, toolUseEventId: string, allow: boolean, denyMessage?: string): Promise<void> {
     await this.runUntilStop(sessionId, async (a) => {
       await this.caughtUp(a);
-      const use = a.log.get(toolUseEventId);
-      if (!use || use.type !== 'agent.tool_use' || use.evaluated_permission !== 'ask' || !use.platform_event_id) {
+      const use = pendingToolUse(a.log.state, toolUseEventId);
+      if (!use || use.evaluated_permission !== 'ask' || !use.platform_event_id) {
         throw new StateConflictError(`event ${toolUseEventId} is not a tool call waiting for confirmation`);
       }
       // Said before the send: the session's idle after it may come ahead of the echo and still name the call.
@@ -261,7 +262,7 @@ export class ManagedRuntime implements SessionService {
       await this.caughtUp(a);
       const { event, callId } = questionsAnswered(a.log, questionsEventId, answers);
       await a.log.append(event);
-      const call = a.log.get(callId);
+      const call = pendingToolUse(a.log.state, callId);
       if (call && isHandIn(call)) await this.answerHandIn(a, call);
       return 'wait';
     });
@@ -296,7 +297,7 @@ export class ManagedRuntime implements SessionService {
    * then the held hand-in is answered so the Reviewer, and the Coordinator, can finish. */
   private async finishApprovedWork(a: Attached): Promise<void> {
     const verdict = await carryOutDecision(this.options, a.meta, a.log);
-    const call = verdict ? a.log.get(verdict.model_request_end_id) : undefined;
+    const call = verdict ? pendingToolUse(a.log.state, verdict.model_request_end_id) : undefined;
     if (call && isHandIn(call)) await this.answerHandIn(a, call);
   }
 

@@ -35,6 +35,7 @@ import { secretRedactor } from '../../core/tools/redactSecrets.ts';
 import { resolveEnvironmentPlan } from '../environment/environmentPlan.ts';
 import { sessionTestCommand } from '../environment/sessionEnvironment.ts';
 import type { AgentOsRuntimeOptions } from '../runtime/runtimeOptions.ts';
+import { managedRecords } from './managedRecords.ts';
 
 export interface ManagedSupervision {
   questions: QuestionPolicy;
@@ -59,10 +60,10 @@ export async function planFollowUp(
   supervision: ManagedSupervision,
   maxStepAttempts: number,
 ): Promise<void> {
-  if (!log.events.some((e) => e.type === 'agent_os.step_updated' && e.plan_event_id === plan.id))
+  if (!managedRecords(log).some((e) => e.type === 'agent_os.step_updated' && e.plan_event_id === plan.id))
     await log.appendMany(pendingStepEvents(plan, maxStepAttempts));
-  if (questionsAskedFor(log.events, plan.id)) return;
-  const asked = questionsFor(plan.plan as Plan, plan, supervision.questions, answeredInTask(log.events, plan.thread));
+  if (questionsAskedFor(managedRecords(log), plan.id)) return;
+  const asked = questionsFor(plan.plan as Plan, plan, supervision.questions, answeredInTask(log, plan.thread));
   if (asked) await log.append(asked);
 }
 
@@ -85,7 +86,7 @@ export async function completeStepAnswer(
   supervision: ManagedSupervision,
 ): Promise<Answer> {
   const max = supervision.maxStepAttempts;
-  const steps = () => foldPlanSteps(log.events);
+  const steps = () => foldPlanSteps(managedRecords(log));
   const recorded = steps().runFor(call.id);
   if (recorded) {
     // A crash between the run and its step's state: record the state first, or the step reads "running".
@@ -146,9 +147,11 @@ export async function approveGate(
 
 /** Whether the person answered questions of this Planner thread since its latest task arrived (the plan now
  * handed in is the revised one). */
-function answeredInTask(events: readonly SessionEvent[], threadId: string): boolean {
-  const arrived = events.findLast((e) => e.thread === threadId && e.type === 'agent.thread_message_received')?.seq ?? 0;
-  return events.some((e) => e.type === 'agent_os.questions_answered' && e.thread === threadId && e.seq > arrived);
+function answeredInTask(log: SessionLog, threadId: string): boolean {
+  const arrived = log.threadEvents(threadId).findLast((e) => e.type === 'agent.thread_message_received')?.seq ?? 0;
+  return managedRecords(log).some(
+    (e) => e.type === 'agent_os.questions_answered' && e.thread === threadId && e.seq > arrived,
+  );
 }
 
 /** The supervision of one managed session, built from the runtime's parts: its sandboxes (of the kind it
@@ -223,8 +226,9 @@ export function questionsAnswered(
   questionsEventId: string,
   answers: readonly string[],
 ): { event: EventInput; callId: string } {
-  const asked = openQuestions(log.events);
-  const plan = asked && log.get(asked.plan_event_id);
+  const records = managedRecords(log);
+  const asked = openQuestions(records);
+  const plan = asked && records.find((e) => e.id === asked.plan_event_id);
   if (!asked || asked.id !== questionsEventId || plan?.type !== 'agent_os.plan_submitted') {
     throw new StateConflictError(
       `event ${questionsEventId} is not the Planner's open questions of session ${log.sessionId}`,

@@ -91,7 +91,7 @@ function approvalRecords(log: SessionLog): readonly SessionEvent[] {
 
 /** What the pull request's description is made of: the plans, and the Reviewer's thread (its verdict and the
  * test runs it saw). */
-function pullRequestRecords(log: SessionLog, verdict: SessionEvent): SessionEvent[] {
+export function pullRequestRecords(log: SessionLog, verdict: SessionEvent): SessionEvent[] {
   return inLogOrder(log.eventsOfTypes(['agent_os.plan_submitted']), log.threadEvents(verdict.thread));
 }
 

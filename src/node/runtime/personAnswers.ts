@@ -5,6 +5,7 @@ import { StateConflictError } from '../../core/errors.ts';
 import type { EventInput } from '../../core/events/sessionEvent.ts';
 import type { SessionLog } from '../../core/harness/sessionLog.ts';
 import { answerEvents, openQuestions } from '../../core/pipeline/planQuestions.ts';
+import { pendingToolUse } from '../../core/session/sessionState.ts';
 
 export function toolConfirmationEvent(
   log: SessionLog,
@@ -13,9 +14,7 @@ export function toolConfirmationEvent(
   denyMessage?: string,
 ): EventInput {
   // Only a call still waiting can be confirmed: the fold keeps each thread's pending calls.
-  const use = Object.values(log.state.threads)
-    .map((t) => t.pendingToolUses.get(toolUseEventId))
-    .find((u) => u !== undefined);
+  const use = pendingToolUse(log.state, toolUseEventId);
   if (!use || use.evaluated_permission !== 'ask') {
     throw new StateConflictError(`event ${toolUseEventId} is not a tool call waiting for confirmation`);
   }
