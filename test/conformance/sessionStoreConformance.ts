@@ -321,6 +321,21 @@ export function sessionStoreConformance(name: string, factory: () => Promise<Sto
       assert.equal((await store.verify(meta.id)).ok, true);
     });
 
+    it('reads back what a writer appended since it opened, batched and 5 MiB records included, and nothing from before', async () => {
+      const meta = await store.create({ title: 'since open' });
+      const first = await store.openWriter(meta.id);
+      await first.append(userMessage('before'));
+      assert.equal(first.readSinceOpen().length, 1, 'a new log: everything is since open');
+      await first.close();
+      const writer = await store.openWriter(meta.id);
+      assert.deepEqual(writer.readSinceOpen(), []);
+      const big = await writer.append(toolResult('sevt_tool', 'y'.repeat(5 * 1024 * 1024)));
+      const batched = await writer.append(userMessage('batched'), 'batch');
+      assert.deepEqual(writer.readSinceOpen(), [big, batched]);
+      assert.equal(writer.opened.events.length, 1, 'what was there at open stays apart');
+      await writer.close();
+    });
+
     it('verifies a whole log', async () => {
       const meta = await store.create({ title: 'verify' });
       assert.deepEqual({ ...(await store.verify(meta.id)), bytes: 0 }, { ok: true, records: 0, bytes: 0 });

@@ -49,8 +49,6 @@ interface EventIndexes {
 
 export class SessionLog {
   private indexes: EventIndexes | undefined;
-  /** Events taken in since open while the indexes were not built yet. */
-  private readonly taken: SessionEvent[] = [];
   private current: SessionState;
   /** Seq of the last event taken in: a selection read from the writer leaves out appends not taken in yet. */
   private takenThrough: number;
@@ -199,7 +197,6 @@ export class SessionLog {
 
   private take(event: SessionEvent): void {
     if (this.indexes) index(this.indexes, event);
-    else this.taken.push(event);
     this.takenThrough = event.seq;
     for (const s of this.selections.values()) if (s.matches(event)) s.events.push(event);
     this.current = reduce(this.current, event);
@@ -210,7 +207,8 @@ export class SessionLog {
     if (!this.indexes) {
       const indexes: EventIndexes = { all: [], byThread: new Map(), byId: new Map() };
       for (const event of this.writer.opened.events) index(indexes, event);
-      for (const event of this.taken.splice(0)) index(indexes, event);
+      // What this run appended is read back, not kept: until a whole-log read, memory holds no copy of it.
+      for (const event of this.writer.readSinceOpen()) if (event.seq <= this.takenThrough) index(indexes, event);
       this.indexes = indexes;
     }
     return this.indexes;

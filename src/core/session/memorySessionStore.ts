@@ -187,6 +187,10 @@ class MemorySessionWriter implements SessionWriter {
     return this.appendNow(events, durability).events;
   }
 
+  readSinceOpen(): SessionEvent[] {
+    return this.session.records.slice(this.opened.events.length).map(parse);
+  }
+
   appendNow(events: EventInput[], _durability: Durability = 'sync'): AppendReceipt {
     this.checkFence();
     const now = this.now();

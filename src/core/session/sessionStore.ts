@@ -79,6 +79,9 @@ export interface SessionWriter {
   readThread(threadId: string): SessionEvent[];
   /** The events of these types written so far, in order, read the same way. */
   readEventsOfTypes(types: readonly string[]): SessionEvent[];
+  /** The events this writer appended since it opened (those `opened.events` does not hold), read back from the
+   * log: what lets a reader of the whole log keep no copy of what the run appended meanwhile. */
+  readSinceOpen(): SessionEvent[];
   /** Calls `listener` once (soon after, never inside an append) when an append takes the log past the share
    * of its size limit where the store warns: a run that grows a log towards the limit says so then, not at
    * the next opening. A writer opened past it has said so in `opened.sizeWarning` and calls nothing. Stores

@@ -15,7 +15,13 @@
 import { closeSync, fstatSync, ftruncateSync, writeSync } from 'node:fs';
 import { LogFullError } from '../../core/errors.ts';
 import type { EventInput, SessionEvent } from '../../core/events/sessionEvent.ts';
-import type { AppendReceipt, Durability, OpenedLog, SessionWriter } from '../../core/session/sessionStore.ts';
+import type {
+  AppendReceipt,
+  Durability,
+  LogCursor,
+  OpenedLog,
+  SessionWriter,
+} from '../../core/session/sessionStore.ts';
 import { stampEvent } from '../../core/session/storeRules.ts';
 import type { BlobStore } from './blobStore.ts';
 import { datasync } from './datasyncQueue.ts';
@@ -99,6 +105,8 @@ export class FileSessionWriter implements SessionWriter {
   /** Whether the person has been told that the log nears its limit (at the opening, or by an append since). */
   private sizeWarned: boolean;
   private sizeListener: ((message: string) => void) | undefined;
+  /** Where the log ended when this writer opened it. */
+  private readonly openedEnd: LogCursor;
 
   constructor(
     readonly sessionId: string,
@@ -114,6 +122,7 @@ export class FileSessionWriter implements SessionWriter {
     readonly opened: OpenedLog,
   ) {
     this.checkpointedBytes = file.checkpointed > 0 ? file.size : 0;
+    this.openedEnd = { offset: file.size, seq: file.lastSeq + 1 };
     this.sizeWarned = opened.sizeWarning !== undefined;
   }
 
@@ -131,6 +140,10 @@ export class FileSessionWriter implements SessionWriter {
 
   readEventsOfTypes(types: readonly string[]): SessionEvent[] {
     return this.records.eventsOfTypes(types);
+  }
+
+  readSinceOpen(): SessionEvent[] {
+    return this.records.recordsFrom(this.openedEnd);
   }
 
   append(event: EventInput, durability: Durability = 'sync'): Promise<SessionEvent> {

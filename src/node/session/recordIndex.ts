@@ -14,6 +14,7 @@
 import { LogCorruptError } from '../../core/errors.ts';
 import type { SessionEvent } from '../../core/events/sessionEvent.ts';
 import type { LogFold } from '../../core/session/logFold.ts';
+import type { LogCursor } from '../../core/session/sessionStore.ts';
 import {
   afterCheckpoint,
   checkpointMatchesSync,
@@ -108,6 +109,21 @@ export class RecordIndex {
   /** The events of these types written so far, in order. */
   eventsOfTypes(types: readonly string[]): SessionEvent[] {
     return this.read(types.map((type) => ({ key: typeKey(type), holds: (e) => e.type === type })));
+  }
+
+  /** Every record from `from` to the end of what the writer has written, read in windows (not through the index). */
+  recordsFrom(from: LogCursor): SessionEvent[] {
+    const events: SessionEvent[] = [];
+    const scanned = scanLogSync(this.log.fd, {
+      from,
+      endOffset: this.log.size(),
+      loadBlob: (ref, offset) => this.log.loadBlob(ref, offset),
+      onEvents: (read) => events.push(...read),
+      ...(this.log.windowBytes ? { windowBytes: this.log.windowBytes } : {}),
+    });
+    const bad = scanned.damage ?? scanned.tail;
+    if (bad) throw new LogCorruptError(this.log.sessionId, bad.byteOffset, bad.reason);
+    return events;
   }
 
   /** Records written since the index's latest checkpoint (0 while it is not in use). */
