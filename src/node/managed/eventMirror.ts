@@ -6,9 +6,10 @@
 //
 // Each mirrored event carries its platform id, written in the same record, and the session's fold keeps
 // each thread's latest one: a re-attach reads the thread's history past that event, and only what follows
-// is new. So a cut stream, a reload or a crash never yields a duplicate, and the mirror holds no map of the
-// log — only what this process mirrored, and the records it decides from (managedRecords.ts). A history
-// that no longer holds that event is checked against the thread's records instead.
+// is new. So a cut stream, a reload or a crash never yields a duplicate, and the mirror holds nothing that
+// grows with the log: the events later ones name (a tool use its answer, a request start its end) are
+// found in the fold (waiting calls, the request in flight), the rest in the records it decides from
+// (managedRecords.ts). A history that no longer holds that event is checked against the thread's records.
 import type { Anthropic } from '@anthropic-ai/sdk';
 import { APIError } from '@anthropic-ai/sdk';
 import type { EventOfType, SessionEvent, StopReason } from '../../core/events/sessionEvent.ts';
@@ -37,14 +38,13 @@ export interface EventMirrorOptions {
 }
 
 const BACKOFF_START_MS = 100;
+/** Live previews: never in a history listing, so never a place to read one past. */
+const STREAM_ONLY = new Set(['event_start', 'event_delta']);
 const BACKOFF_CAP_MS = 5_000;
 
 export class EventMirror {
-  /** Platform ids this process mirrored; with the local event where later events may name it (a tool use, a
-   * model request start). What the log held before is known from the fold (`lastPlatformEventId`). */
-  private readonly mirroredHere = new Map<string, SessionEvent | undefined>();
   /** Per followed stream ('' for the session's): the platform id of the last event it delivered, where its
-   * next history listing is read past. */
+   * next history listing is read past (before this process delivered any: the fold's `lastPlatformEventId`). */
   private readonly lastDelivered = new Map<string, string>();
   /** A session idle that arrived ahead of the thread events it waits on (see waitsOnUnmirrored). */
   private earlyIdle: { event: PlatformEvent; streamThread: string } | undefined;
@@ -125,7 +125,7 @@ export class EventMirror {
             ? client.beta.sessions.threads.events.list(childThread, { session_id: sessionId, limit: 1000 }, { signal })
             : client.beta.sessions.events.list(sessionId, { limit: 1000 }, { signal });
         const deliver = (event: PlatformEvent): void => {
-          this.lastDelivered.set(key, event.id);
+          if (!STREAM_ONLY.has(event.type)) this.lastDelivered.set(key, event.id);
           this.enqueue(event, streamThread, childThread === undefined);
         };
         // Stream first, then history: the stream's first events are the history's last ones, delivered once.
@@ -146,6 +146,7 @@ export class EventMirror {
           this.options.onNote?.(
             `the platform's history of thread ${streamThread} no longer holds its last event mirrored (${resumeAfter}); checking it against the thread's records instead`,
           );
+          await this.queue; // what was delivered before is in the log
           const inLog = platformIdsOf(this.options.log.threadEvents(streamThread));
           for await (const listedEvent of history()) {
             const event = listedEvent as unknown as PlatformEvent;
@@ -195,7 +196,7 @@ export class EventMirror {
   }
 
   private async mirror(event: PlatformEvent, streamThread: string): Promise<void> {
-    if (this.controller.signal.aborted || this.mirroredHere.has(event.id)) return;
+    if (this.controller.signal.aborted) return;
     if (event.type === 'session.thread_created' && typeof event.session_thread_id === 'string')
       this.follow(event.session_thread_id);
     // A later session status says where the session is now: an idle put aside before it is past.
@@ -206,7 +207,6 @@ export class EventMirror {
       return;
     }
     const stored = await this.options.log.append(input);
-    this.mirroredHere.set(event.id, namedLater(stored) ? stored : undefined);
     this.mirrored++;
     await this.options.onMirrored?.(stored, event);
     if (stored.type === 'session.status_idle') this.options.onStop?.(stored.stop_reason);
@@ -221,7 +221,7 @@ export class EventMirror {
     const stop = event.stop_reason as { type?: string; event_ids?: unknown } | undefined;
     if (stop?.type !== 'requires_action' || !Array.isArray(stop.event_ids)) return false;
     const { state } = this.options.log;
-    return stop.event_ids.some((id) => !this.mirroredHere.has(String(id)) && !waitingUse(state, String(id)));
+    return stop.event_ids.some((id) => !waitingUse(state, String(id)));
   }
 
   private async retryEarlyIdle(): Promise<void> {
@@ -236,7 +236,7 @@ export class EventMirror {
     return {
       primaryThread: this.options.primaryThread,
       running: () => log.state.status === 'running',
-      local: (id) => this.mirroredHere.get(id) ?? waitingUse(log.state, id),
+      local: (id) => waitingUse(log.state, id),
       openModelRequestOf: (thread) => log.state.threads[thread]?.openModelRequestId,
       heldForPerson: (useId) => {
         const records = managedRecords(log);
@@ -280,11 +280,6 @@ function delegationOf(log: SessionLog, thread: string, event: PlatformEvent): st
   // A reply: the delegation that last reached this thread.
   return [...sent].reverse().find((e) => e.to_session_thread_id === thread && e.delegation_tool_use_id)
     ?.delegation_tool_use_id;
-}
-
-/** Events that later platform events name by platform id: the answer to a tool use, the end of a request. */
-function namedLater(event: SessionEvent): boolean {
-  return event.type === 'agent.tool_use' || event.type === 'span.model_request_start';
 }
 
 /** A tool use still waiting for its answer, by its platform id (the fold keeps each thread's waiting calls). */

@@ -11,10 +11,9 @@ export interface TranslationContext {
   primaryThread: string;
   /** Whether the local log already says the session runs (the platform repeats it after each worker answer). */
   running(): boolean;
-  /** Platform event id → local event, for what later events name: a tool use still waiting for its answer, a
-   * model request start mirrored by this process. */
+  /** Platform event id → local event, for what later events name: a tool use still waiting for its answer. */
   local(platformId: string): SessionEvent | undefined;
-  /** The local id of the thread's model request in flight (its start may have been mirrored before a restart). */
+  /** The local id of the thread's model request in flight: what a request's end closes. */
   openModelRequestOf(thread: string): string | undefined;
   /** The local event a hand-in call is held on for the person (local tool_use id): the APPROVE verdict of a
    * `submit_verdict`, the open questions of a `submit_plan`. */
@@ -194,7 +193,6 @@ export function translateEvent(
     case 'span.model_request_start':
       return { ...base, type: 'span.model_request_start', model: ctx.modelOf(thread) };
     case 'span.model_request_end': {
-      const start = ctx.local(String(event.model_request_start_id));
       const raw = (event.model_usage ?? {}) as Partial<ModelUsageIn>;
       const usage = {
         input_tokens: raw.input_tokens ?? 0,
@@ -205,7 +203,7 @@ export function translateEvent(
       return {
         ...base,
         type: 'span.model_request_end',
-        model_request_start_id: start?.id ?? ctx.openModelRequestOf(thread) ?? String(event.model_request_start_id),
+        model_request_start_id: ctx.openModelRequestOf(thread) ?? String(event.model_request_start_id),
         is_error: event.is_error === true,
         model_usage: usage,
         cost_usd: ctx.priceOf(ctx.modelOf(thread), usage),

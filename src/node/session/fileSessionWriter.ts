@@ -12,7 +12,7 @@
 // every one before it. Appends that arrive while an fdatasync is in flight wait for the next one, which
 // then covers all of them at once (group commit): one fdatasync per disk round trip, however many
 // threads append. 'batch' appends become durable with the next 'sync' append, flush() or close().
-import { closeSync, fstatSync, ftruncateSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, writeSync } from 'node:fs';
 import { LogFullError } from '../../core/errors.ts';
 import type { EventInput, SessionEvent } from '../../core/events/sessionEvent.ts';
 import type {
@@ -32,7 +32,7 @@ import type { RecordIndex } from './recordIndex.ts';
 import { lineCrc, RecordEncoder, recordFor, recordLineBytes } from './recordCodec.ts';
 import type { RecordKind } from './recordCodec.ts';
 import type { WriterLock } from './writerLock.ts';
-import { writeZerosAhead } from './zerosAhead.ts';
+import { cutZerosAhead, writeZerosAhead } from './zerosAhead.ts';
 
 const FENCE_CHECK_MS = 50;
 /** A fold checkpoint is written after `WriterFile.checkpointRecords` records or this many bytes (whichever
@@ -271,7 +271,8 @@ export class FileSessionWriter implements SessionWriter {
     } finally {
       // Never close the descriptor under an fdatasync still running on it: the number could be reused.
       while (this.syncing) await this.syncing;
-      this.cutZeros();
+      // Not when the session went to another writer, nor when the file is not as this writer left it.
+      if (!this.lost) cutZerosAhead(this.file, () => this.lock.check());
       closeSync(this.file.fd);
       await this.lock.release();
     }
@@ -280,22 +281,6 @@ export class FileSessionWriter implements SessionWriter {
   /** What the event's line holds: the event itself, or (when it is large) a reference to its blob. */
   private recordFor(event: SessionEvent): { kind: RecordKind; json: string } {
     return recordFor(event, this.blobThresholdBytes, (bytes) => this.blobs.put(bytes));
-  }
-
-  /**
-   * Leaves a closed log without its zero tail, so that its file is plain JSON Lines for any tool. Not when the
-   * session went to another writer (its opening cut the zeros, and it may have appended since), nor when the
-   * file is not as this writer left it. A tail left behind is harmless: readers skip it, an opening cuts it.
-   */
-  private cutZeros(): void {
-    const { fd, size, allocated } = this.file;
-    if (allocated === size || this.lost) return;
-    try {
-      this.lock.check();
-      if (fstatSync(fd).size === allocated) ftruncateSync(fd, size);
-    } catch {
-      // left for the next opening
-    }
   }
 
   /** Hands one whole line to the kernel in one write(2), at the log's end. */

@@ -3,7 +3,7 @@
 // blocks that are already there need not. So the writer keeps a chunk of zeros ahead of its log, and most
 // durable appends overwrite: on ext4 here that made them about a third faster (npm run bench -- sessionLog).
 // Readers end the log at its last non-zero byte (logScan.ts), so zeros never need to be cut off in time.
-import { writeSync } from 'node:fs';
+import { fstatSync, ftruncateSync, writeSync } from 'node:fs';
 
 /** A chunk is the log's size, within these bounds: a short session's file stays small, and writing one
  * costs the event loop (where the writer writes) a fraction of a millisecond. */
@@ -35,5 +35,20 @@ export function writeZerosAhead(file: LogFileEnd, bytes: number): void {
     }
   } catch {
     // Zeros only save journal commits: without them (a full disk), the record is written as it would be.
+  }
+}
+
+/** Leaves a closed log without its zero tail, so that its file is plain JSON Lines for any tool: unless
+ * `stillOurs` throws (the session went to another writer, whose opening cut the zeros and which may have
+ * appended since) or the file is not as the writer left it. A tail left behind is harmless: readers skip it,
+ * an opening cuts it. */
+export function cutZerosAhead(file: Pick<LogFileEnd, 'fd' | 'size' | 'allocated'>, stillOurs: () => void): void {
+  const { fd, size, allocated } = file;
+  if (allocated === size) return;
+  try {
+    stillOurs();
+    if (fstatSync(fd).size === allocated) ftruncateSync(fd, size);
+  } catch {
+    // left for the next opening
   }
 }
