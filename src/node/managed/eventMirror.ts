@@ -38,9 +38,9 @@ export interface EventMirrorOptions {
 }
 
 const BACKOFF_START_MS = 100;
+const BACKOFF_CAP_MS = 5_000;
 /** Live previews: never in a history listing, so never a place to read one past. */
 const STREAM_ONLY = new Set(['event_start', 'event_delta']);
-const BACKOFF_CAP_MS = 5_000;
 
 export class EventMirror {
   /** Per followed stream ('' for the session's): the platform id of the last event it delivered, where its
@@ -128,7 +128,7 @@ export class EventMirror {
           if (!STREAM_ONLY.has(event.type)) this.lastDelivered.set(key, event.id);
           this.enqueue(event, streamThread, childThread === undefined);
         };
-        // Stream first, then history: the stream's first events are the history's last ones, delivered once.
+        // The stream's first events may be the history's last ones: each is delivered once.
         const listedNow = new Set<string>();
         const resumeAfter =
           this.lastDelivered.get(key) ?? this.options.log.state.threads[streamThread]?.lastPlatformEventId;
