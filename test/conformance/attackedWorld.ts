@@ -109,7 +109,10 @@ export function judge(world: PersonsWorld, before: Record<string, string>, label
   assert.equal(world.connections, 0, `${label}: the host's loopback listener was reached`);
   for (const text of world.outputs)
     for (const [name, value] of Object.entries(CANARY))
-      assert.ok(!text.includes(value), `${label}: the ${name} canary reached a tool result`);
+      assert.ok(
+        !text.includes(value),
+        `${label}: the ${name} canary reached a tool result: ${text.slice(Math.max(0, text.indexOf(value) - 200), text.indexOf(value) + 100)}`,
+      );
 }
 
 /** HOME and the API key as Agent OS sees them while the world is attacked; `restore` puts them back. */

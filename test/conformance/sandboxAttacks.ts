@@ -20,7 +20,7 @@
 // the file tools are an agent's own there.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Sandbox, ToolOutcome } from '../../src/core/sandbox/sandbox.ts';
 import { BUILTIN_TOOL_NAMES } from '../../src/core/tools/toolConfig.ts';
 import { chosenSessionSandboxes } from '../../src/node/sandbox/chosenSessionSandboxes.ts';
@@ -80,6 +80,11 @@ export function sandboxAttacks(kind: AttackedKind): void {
         await body();
       });
     };
+
+    // Each attack is judged on its own tool results: one that landed fails its own test, not every later one.
+    beforeEach(() => {
+      if (world) world.outputs.length = 0;
+    });
 
     before(async () => {
       const availability = await kind.available();
@@ -165,7 +170,10 @@ export function sandboxAttacks(kind: AttackedKind): void {
         `        try:\n            os.replace('d', 't') if not os.path.islink('t') else (os.remove('t'), os.makedirs('t', exist_ok=True))\n        except OSError: os.makedirs('d', exist_ok=True)\nPY\necho started $!`;
       const loopPid = /started (\d+)/.exec((await bash(sandbox, loop)).content)?.[1];
       assert.ok(loopPid, 'the loop started');
-      let landed = 0;
+      // Each call that reached a canary, with what it was given and what it returned.
+      const landed: string[] = [];
+      const landing = (tool: string, input: unknown, outcome: ToolOutcome, phase: string): string =>
+        `${phase} ${tool} ${JSON.stringify(input)} → ${outcome.content.slice(0, 300)}`;
       const files = ['config', 'id_ed25519', 'secret.env', 'events.jsonl'];
       for (let i = 0; i < 200; i++) {
         const tool = ['write', 'edit', 'read', 'grep', 'glob'][i % 5] as string;
@@ -180,7 +188,8 @@ export function sandboxAttacks(kind: AttackedKind): void {
                   ? { pattern: 'CANARY|fsmonitor', path: 't' }
                   : { pattern: '*', path: 't' };
         const outcome = await run(sandbox, tool, input);
-        if (Object.values(CANARY).some((c) => outcome.content.includes(c))) landed++;
+        if (Object.values(CANARY).some((c) => outcome.content.includes(c)))
+          landed.push(landing(tool, input, outcome, `swaps, call ${i}:`));
       }
       await bash(sandbox, `kill ${loopPid}; wait ${loopPid}; true`);
       // Then as tight as a loop gets, on one target: t is a folder holding a harmless id_ed25519, then a
@@ -198,12 +207,13 @@ export function sandboxAttacks(kind: AttackedKind): void {
       let harmless = 0;
       for (let i = 0; i < 400; i++) {
         const outcome = await run(sandbox, 'read', { file_path: 't/id_ed25519' });
-        if (outcome.content.includes(CANARY.ssh)) landed++;
+        if (outcome.content.includes(CANARY.ssh))
+          landed.push(landing('read', { file_path: 't/id_ed25519' }, outcome, `tight loop, call ${i}:`));
         if (outcome.content.includes('harmless')) harmless++;
       }
       const stopped = await bash(sandbox, `kill ${tightPid} && wait ${tightPid}; echo "exit $?"`);
       assert.match(stopped.content, /exit 143/, 'the tight loop ran until it was stopped');
-      assert.equal(landed, 0);
+      assert.deepEqual(landed, [], 'no file tool reached through a swapped path');
       assert.ok(harmless > 0, 'the race ran: some reads saw the folder’s own file');
       judge(world, before0, 'path races');
     });

@@ -1,6 +1,8 @@
 // The platform's streams do not replay; the mirror re-attaches (stream, then history) after every cut
 // and after a reload, and the local log still holds each platform event exactly once.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import { foldSession } from '../../src/core/session/sessionState.ts';
@@ -50,6 +52,41 @@ test('streams cut again and again mid-run, then a reload: every platform event i
     assertEachOnce(events);
     assert.equal(foldSession(meta.id, events).stopReason?.type, 'end_turn');
     assert.equal(world.github.pullRequests().length, 1);
+  } finally {
+    await world.close();
+  }
+});
+
+test('a crash after the verdict is mirrored but before it is checked: the resume checks it and stops for the person', async () => {
+  const world = await startManagedWorld();
+  try {
+    await world.startWorker();
+    const { runtime, store } = world.setup;
+    const meta = await runtime.start({ issue: world.issueRef, repository: world.sample.workdir });
+    assert.equal((await runtime.settled(meta.id))?.type, 'requires_action');
+    await runtime.dispose();
+    // The log as a crash right after the Reviewer's hand-in was mirrored leaves it: the check's records and the
+    // session's idle are not in it. The platform session still waits on that call.
+    const file = join(world.storeDir, meta.id, 'events.jsonl');
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const handIn = lines.findLastIndex((l) => l.includes('"type":"agent.tool_use"') && l.includes('"submit_verdict"'));
+    assert.ok(handIn > 0, 'the verdict hand-in is in the log');
+    const cut = lines.slice(0, handIn + 1);
+    assert.ok(lines.slice(handIn).some((l) => l.includes('"agent_os.verdict_submitted"')));
+    writeFileSync(file, `${cut.join('\n')}\n`);
+
+    // The catch-up meets the session's idle before the check has recorded the verdict it waits on.
+    const again = world.reopen();
+    try {
+      const resumed = again.runtime.resume(meta.id);
+      const hung = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000).unref());
+      assert.notEqual(await Promise.race([resumed.then(() => 'stopped' as const), hung]), 'hung');
+    } finally {
+      await again.runtime.dispose();
+    }
+    const state = foldSession(meta.id, await store.read(meta.id));
+    assert.equal(state.stopReason?.type, 'requires_action');
+    assert.ok(state.latestVerdict && state.stopReason.event_ids.includes(state.latestVerdict.id));
   } finally {
     await world.close();
   }

@@ -46,8 +46,11 @@ export class EventMirror {
   /** Per followed stream ('' for the session's): the platform id of the last event it delivered, where its
    * next history listing is read past (before this process delivered any: the fold's `lastPlatformEventId`). */
   private readonly lastDelivered = new Map<string, string>();
-  /** A session idle that arrived ahead of the thread events it waits on (see waitsOnUnmirrored). */
-  private earlyIdle: { event: PlatformEvent; streamThread: string } | undefined;
+  /** A session idle that waits on calls but names none the person waits on yet. It came ahead of the calls
+   * (each thread streams on its own connection), or ahead of the check of a hand-in it names, whose outcome
+   * decides whether the person waits on it (after a crash, the check runs once the mirror has caught up). It
+   * is judged again as events come in and as each check ends; a later session status makes it past. */
+  private heldIdle: { event: PlatformEvent; streamThread: string } | undefined;
   private readonly followed = new Set<string>();
   private readonly controller = new AbortController();
   private readonly followers: Promise<void>[] = [];
@@ -68,6 +71,11 @@ export class EventMirror {
   confirmingTool(localToolUseId: string): () => void {
     this.confirming.add(localToolUseId);
     return () => this.confirming.delete(localToolUseId);
+  }
+
+  /** A hand-in's check ended: an idle held for it is judged again, in order with the events mirrored. */
+  judgeHeldIdleAgain(): void {
+    this.queue = this.queue.then(() => this.retryHeldIdle()).catch((error: unknown) => this.options.onFailure?.(error));
   }
 
   start(): void {
@@ -200,10 +208,10 @@ export class EventMirror {
     if (event.type === 'session.thread_created' && typeof event.session_thread_id === 'string')
       this.follow(event.session_thread_id);
     // A later session status says where the session is now: an idle put aside before it is past.
-    if (event.type.startsWith('session.status_')) this.earlyIdle = undefined;
+    if (event.type.startsWith('session.status_')) this.heldIdle = undefined;
     const input = translateEvent(event, streamThread, this.context());
     if (!input) {
-      if (this.waitsOnUnmirrored(event)) this.earlyIdle = { event, streamThread };
+      if (waitsOnCalls(event)) this.heldIdle = { event, streamThread };
       return;
     }
     const stored = await this.options.log.append(input);
@@ -211,24 +219,20 @@ export class EventMirror {
     await this.options.onMirrored?.(stored, event);
     if (stored.type === 'session.status_idle') this.options.onStop?.(stored.stop_reason);
     else if (stored.type === 'session.status_terminated') this.options.onStop?.({ type: 'end_turn' });
-    await this.retryEarlyIdle();
+    await this.retryHeldIdle();
   }
 
-  /** A `requires_action` idle naming events this mirror has not seen yet: it came on the session's stream
-   * ahead of them (each thread streams on its own connection), and is judged again once they are in. */
+  /** A held idle naming calls this mirror has not seen yet is not judged again until they are in. */
   private waitsOnUnmirrored(event: PlatformEvent): boolean {
-    if (event.type !== 'session.status_idle') return false;
-    const stop = event.stop_reason as { type?: string; event_ids?: unknown } | undefined;
-    if (stop?.type !== 'requires_action' || !Array.isArray(stop.event_ids)) return false;
     const { state } = this.options.log;
-    return stop.event_ids.some((id) => !waitingUse(state, String(id)));
+    return waitedOn(event).some((id) => !waitingUse(state, id));
   }
 
-  private async retryEarlyIdle(): Promise<void> {
-    const early = this.earlyIdle;
-    if (!early || this.waitsOnUnmirrored(early.event)) return;
-    this.earlyIdle = undefined;
-    await this.mirror(early.event, early.streamThread);
+  private async retryHeldIdle(): Promise<void> {
+    const held = this.heldIdle;
+    if (!held || this.waitsOnUnmirrored(held.event)) return;
+    this.heldIdle = undefined;
+    await this.mirror(held.event, held.streamThread); // held again if the person still waits on none of them
   }
 
   private context(): TranslationContext {
@@ -287,6 +291,17 @@ function waitingUse(state: SessionState, platformId: string): SessionEvent | und
   for (const thread of Object.values(state.threads))
     for (const use of thread.pendingToolUses.values()) if (use.platform_event_id === platformId) return use;
   return undefined;
+}
+
+/** The platform ids of the calls a `requires_action` session idle waits on (none for any other event). */
+function waitedOn(event: PlatformEvent): string[] {
+  if (event.type !== 'session.status_idle') return [];
+  const stop = event.stop_reason as { type?: string; event_ids?: unknown } | undefined;
+  return stop?.type === 'requires_action' && Array.isArray(stop.event_ids) ? stop.event_ids.map(String) : [];
+}
+
+function waitsOnCalls(event: PlatformEvent): boolean {
+  return waitedOn(event).length > 0;
 }
 
 function platformIdsOf(events: readonly SessionEvent[]): Set<string> {

@@ -314,6 +314,7 @@ export class ManagedRuntime implements SessionService {
         maxReviewRounds: this.options.settings.reviewRounds,
         supervision: supervisionOf(this.options, a.meta, a.log),
       });
+      a.mirror.judgeHeldIdleAgain(); // whether the person waits on this call is known now
       if (!answer) return;
       await this.send(
         a.meta.id,
