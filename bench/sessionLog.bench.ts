@@ -455,6 +455,10 @@ async function main(): Promise<void> {
     `${warm.threadReadMs.toFixed(0)} ms`,
   );
   line(
+    '  making the record index checkpoint at that length (on the append path, each time the log has doubled)',
+    `${long.recordIndexTextMs.toFixed(0)} ms`,
+  );
+  line(
     `peak memory of a fresh process with that session open (wake, last page, follow, append, a thread read)`,
     `${Math.max(...wakes.map((w) => w.maxRssMb)).toFixed(0)} MB`,
     '< 300 MB',

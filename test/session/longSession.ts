@@ -17,7 +17,7 @@ import type { LogCursor } from '../../src/core/session/sessionStore.ts';
 import { stampEvent } from '../../src/core/session/storeRules.ts';
 import type { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { SESSION_STATE_FOLD } from '../../src/core/session/sessionStateFold.ts';
-import { writeCheckpoint } from '../../src/node/session/foldCheckpoint.ts';
+import { checkpointText, writeCheckpoint, writeCheckpointText } from '../../src/node/session/foldCheckpoint.ts';
 import { indexRecord, RECORD_INDEX_FOLD } from '../../src/node/session/recordIndex.ts';
 import { agentCycle, CYCLE_RECORDS } from './realisticEvents.ts';
 
@@ -42,6 +42,8 @@ export interface LongSession {
   events: number;
   /** The state the whole log folds into (what a wake must come back with). */
   state: SessionState;
+  /** How long making the record index's checkpoint text took (a writer makes it on its append path). */
+  recordIndexTextMs: number;
 }
 
 function kinds(): Kind[][] {
@@ -110,13 +112,11 @@ export async function writeLongSession(store: FileSessionStore, count: number, i
     state: fold,
     index,
   });
-  await writeCheckpoint(store.sessionDir(id), RECORD_INDEX_FOLD, {
-    records: count,
-    bytes,
-    last: lastRecord,
-    state: records,
-  });
-  return { id, logPath, bytes, events: count, state };
+  const started = performance.now();
+  const indexText = checkpointText(RECORD_INDEX_FOLD, records, { records: count, bytes, last: lastRecord });
+  const recordIndexTextMs = performance.now() - started;
+  await writeCheckpointText(store.sessionDir(id), RECORD_INDEX_FOLD.name, indexText);
+  return { id, logPath, bytes, events: count, state, recordIndexTextMs };
 }
 
 function flush(fd: number, chunk: Buffer, used: number): number {

@@ -121,6 +121,65 @@ describe('the record index', () => {
     });
   });
 
+  it('taken up, added to and saved again by writer after writer, reads as the log has it', async () => {
+    const { store, id, file } = await indexedSession('generations', 60);
+    const recordsIn = (): number => (JSON.parse(readFileSync(file, 'utf8').slice(9)) as { records: number }).records;
+    const first = recordsIn();
+    // Taken up as saved, never rebuilt: a rebuild would scan the log from its start and meet this damage.
+    const coderResult = (await store.read(id)).find((e) => e.thread === 'sthr_coder' && e.type === 'agent.tool_result');
+    flipByteOf(join(store.sessionDir(id), 'events.jsonl'), (coderResult as SessionEvent).id);
+    for (let generation = 0; generation < 3; generation++) {
+      await withWriter(store, id, async (writer) => {
+        // Appends go on from the checkpoint's last entry of each key, without decoding the rest.
+        await writer.appendMany(mixed(20 + generation), 'sync');
+        writer.readThread('sthr_reviewer'); // in use: saved on close
+      });
+    }
+    flipByteOf(join(store.sessionDir(id), 'events.jsonl'), (coderResult as SessionEvent).id); // undone
+    const all = await store.read(id);
+    const saved = JSON.parse(readFileSync(file, 'utf8').slice(9)) as { records: number; state: unknown[][] };
+    assert.ok(saved.records > first, 'saved again by a writer that took it up');
+    const reviewer = saved.state.find((e) => e[0] === 'thread sthr_reviewer') as unknown[];
+    assert.equal(
+      reviewer[2],
+      ofThread(all, 'sthr_reviewer').filter((e) => e.seq <= saved.records).length,
+      'a count beside the steps',
+    );
+    await withWriter(store, id, (next) => {
+      assert.deepEqual(next.readThread('sthr_reviewer'), ofThread(all, 'sthr_reviewer'));
+      assert.deepEqual(next.readEventsOfTypes(['user.message']), ofTypes(all, ['user.message']));
+    });
+  });
+
+  it('is rebuilt when its steps disagree with the count and last entry beside them, or it is of another version', async () => {
+    const { store, id, file } = await indexedSession('forged', 60);
+    const all = await store.read(id);
+    const text = readFileSync(file, 'utf8');
+    const checkpoint = JSON.parse(text.slice(9)) as { version: number; state: unknown[][] };
+    const coder = checkpoint.state.find((e) => e[0] === 'thread sthr_coder') as unknown[];
+    coder[2] = (coder[2] as number) - 1; // one record fewer than its steps say
+    writeFileSync(file, resealed(`${text.slice(0, 9)}${JSON.stringify(checkpoint)}\n`));
+    await withWriter(store, id, (writer) => {
+      assert.deepEqual(writer.readThread('sthr_coder'), ofThread(all, 'sthr_coder'));
+    });
+    const older = JSON.parse(readFileSync(file, 'utf8').slice(9)) as { version: number; state: unknown[][] };
+    assert.equal(
+      (older.state.find((e) => e[0] === 'thread sthr_coder') as unknown[])[2],
+      (coder[2] as number) + 1,
+      'rebuilt and saved',
+    );
+    older.version = 1;
+    older.state = [['thread sthr_coder', 'AQE=', 1, 1, 1]];
+    writeFileSync(file, resealed(`${text.slice(0, 9)}${JSON.stringify(older)}\n`));
+    await withWriter(store, id, (writer) => {
+      assert.deepEqual(
+        writer.readThread('sthr_coder'),
+        ofThread(all, 'sthr_coder'),
+        'a version 1 checkpoint is not taken up',
+      );
+    });
+  });
+
   it('is rebuilt from the log when its checkpoint points elsewhere or is damaged', async () => {
     const { store, id, file } = await indexedSession('rebuilt', 100);
     const all = await store.read(id);

@@ -25,13 +25,18 @@ import {
 import { LOG_START, readFullySync, scanLogSync } from './logScan.ts';
 import { decodeRecords, type BlobRef } from './recordCodec.ts';
 
-/** The records of one key, in log order. */
+/** The records of one key, in log order, kept as a checkpoint saves them: each record as its steps from the
+ * one before (seq, then offset), two base-128 varints. A million records' index is a few megabytes, a save
+ * is one base64 encoding of each key (nothing is decoded or re-encoded on the append path), and a key's
+ * entries are decoded only when it is read. */
 interface Entries {
-  seqs: number[];
-  offsets: number[];
-  /** The entries before `seqs` and `offsets` as a checkpoint saved them, decoded on the key's first read: a
-   * wake that reads one thread decodes that thread's, not the whole index. */
-  encoded?: { seqs: string; offsets: string };
+  /** The steps, in `bytes[0, length)`; until the key is next added to, `saved` (as a checkpoint had them). */
+  bytes: Buffer;
+  length: number;
+  saved?: string;
+  count: number;
+  lastSeq: number;
+  lastOffset: number;
 }
 export type RecordKeys = Map<string, Entries>;
 /** A key to read, and what each of its records must be (an entry is checked, never trusted). */
@@ -47,31 +52,42 @@ const typeKey = (type: string): string => `type ${type}`;
  * with their offsets (a LogFold sees events, not where they are), so `apply` is never called. */
 export const RECORD_INDEX_FOLD: LogFold<RecordKeys> = {
   name: 'record-index',
-  version: 1,
+  version: 2,
   growsWithLog: true,
   start: () => new Map(),
   apply: () => {
     throw new Error('the record index is kept by its writer, from offsets');
   },
-  // Throws EntryMismatch for an entry that does not decode (the writer then drops the index).
   save: (keys) =>
-    [...keys].map(([key, e]) =>
-      e.encoded && e.seqs.length === 0
-        ? [key, e.encoded.seqs, e.encoded.offsets]
-        : [key, deltas(decoded(e).seqs), deltas(e.offsets)],
-    ),
+    [...keys].map(([key, e]) => [
+      key,
+      e.saved ?? e.bytes.toString('base64', 0, e.length),
+      e.count,
+      e.lastSeq,
+      e.lastOffset,
+    ]),
   load: (saved) => {
     if (!Array.isArray(saved)) return undefined;
     const keys: RecordKeys = new Map();
     for (const entry of saved as unknown[]) {
-      if (!Array.isArray(entry) || typeof entry[0] !== 'string') return undefined;
-      const [key, seqs, offsets] = entry as unknown[];
-      if (typeof key !== 'string' || typeof seqs !== 'string' || typeof offsets !== 'string') return undefined;
-      keys.set(key, { seqs: [], offsets: [], encoded: { seqs, offsets } });
+      if (!Array.isArray(entry)) return undefined;
+      const [key, steps, count, lastSeq, lastOffset] = entry as unknown[];
+      if (typeof key !== 'string' || typeof steps !== 'string') return undefined;
+      if (![count, lastSeq, lastOffset].every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) return undefined;
+      keys.set(key, {
+        bytes: NO_BYTES,
+        length: 0,
+        saved: steps,
+        count: count as number,
+        lastSeq: lastSeq as number,
+        lastOffset: lastOffset as number,
+      });
     }
     return keys;
   },
 };
+
+const NO_BYTES = Buffer.alloc(0);
 
 /** The writer's log, as the index reads it. */
 export interface IndexedLog {
@@ -136,14 +152,7 @@ export class RecordIndex {
   checkpoint(at: CheckpointPosition, closing: boolean): { name: string; text: string } | undefined {
     if (!this.keys || this.through !== at.records || at.records <= this.saved) return undefined;
     if (!closing && at.records < 2 * this.saved) return undefined;
-    let text: string;
-    try {
-      text = checkpointText(RECORD_INDEX_FOLD, this.keys, at);
-    } catch (error) {
-      if (!(error instanceof EntryMismatch)) throw error;
-      this.keys = undefined; // rebuilt from the log at the next read
-      return undefined;
-    }
+    const text = checkpointText(RECORD_INDEX_FOLD, this.keys, at);
     this.saved = at.records;
     return { name: RECORD_INDEX_FOLD.name, text };
   }
@@ -190,7 +199,7 @@ export class RecordIndex {
   private readEntries(keys: RecordKeys, wanted: readonly Wanted[]): SessionEvent[] {
     const lists = wanted.flatMap((w) => {
       const entries = keys.get(w.key);
-      return entries ? [{ ...decoded(entries), holds: w.holds }] : [];
+      return entries ? [{ ...decodedEntries(entries), holds: w.holds }] : [];
     });
     const reader = new RecordReader(this.log);
     const events: SessionEvent[] = [];
@@ -199,12 +208,12 @@ export class RecordIndex {
     for (;;) {
       let next = -1;
       for (let i = 0; i < lists.length; i++) {
-        const seq = (lists[i] as Entries).seqs[at[i] as number];
-        if (seq !== undefined && (next < 0 || seq < ((lists[next] as Entries).seqs[at[next] as number] as number)))
+        const seq = (lists[i] as Decoded).seqs[at[i] as number];
+        if (seq !== undefined && (next < 0 || seq < ((lists[next] as Decoded).seqs[at[next] as number] as number)))
           next = i;
       }
       if (next < 0) return events;
-      const list = lists[next] as Entries & Pick<Wanted, 'holds'>;
+      const list = lists[next] as Decoded & Pick<Wanted, 'holds'>;
       const k = (at[next] as number)++;
       const offset = list.offsets[k] as number;
       const event = reader.recordAt(offset, list.seqs[k] as number);
@@ -218,25 +227,85 @@ export class RecordIndex {
 export function indexRecord(keys: RecordKeys, event: SessionEvent, offset: number): void {
   for (const key of [threadKey(event.thread), typeKey(event.type)]) {
     let entries = keys.get(key);
-    if (!entries) keys.set(key, (entries = { seqs: [], offsets: [] }));
-    entries.seqs.push(event.seq);
-    entries.offsets.push(offset);
+    if (!entries) keys.set(key, (entries = { bytes: NO_BYTES, length: 0, count: 0, lastSeq: 0, lastOffset: 0 }));
+    addEntry(entries, event.seq, offset);
   }
 }
 
-/** The entries with what a checkpoint saved of them decoded (in place). */
-function decoded(entries: Entries): Entries {
-  const { encoded } = entries;
-  if (!encoded) return entries;
-  const seqs = undeltas(encoded.seqs);
-  const offsets = undeltas(encoded.offsets);
-  const first = entries.seqs[0];
-  if (!seqs || !offsets || seqs.length !== offsets.length || (first !== undefined && (seqs.at(-1) ?? 0) >= first))
+/** The most bytes one record's two steps take (a seq and an offset below 2^53, 8 varint bytes each). */
+const MAX_ENTRY_BYTES = 16;
+
+function addEntry(entries: Entries, seq: number, offset: number): void {
+  if (entries.saved !== undefined) {
+    // The first record added since a checkpoint: its steps go on from the checkpoint's, decoded from base64
+    // (not from varints): a few milliseconds for the largest key of a million records.
+    entries.bytes = Buffer.from(entries.saved, 'base64');
+    entries.length = entries.bytes.length;
+    delete entries.saved;
+  }
+  if (entries.length + MAX_ENTRY_BYTES > entries.bytes.length) {
+    const grown = Buffer.allocUnsafe(Math.max(256, 2 * entries.bytes.length));
+    entries.bytes.copy(grown, 0, 0, entries.length);
+    entries.bytes = grown;
+  }
+  entries.length = writeStep(entries.bytes, entries.length, seq - entries.lastSeq);
+  entries.length = writeStep(entries.bytes, entries.length, offset - entries.lastOffset);
+  entries.count++;
+  entries.lastSeq = seq;
+  entries.lastOffset = offset;
+}
+
+/** One step as a base-128 varint at `at`; returns where the next goes. Arithmetic, not bit operations:
+ * offsets pass 2^31. */
+function writeStep(bytes: Buffer, at: number, step: number): number {
+  while (step >= 128) {
+    bytes[at++] = (step % 128) + 128;
+    step = Math.floor(step / 128);
+  }
+  bytes[at++] = step;
+  return at;
+}
+
+interface Decoded {
+  seqs: number[];
+  offsets: number[];
+}
+
+/** A key's entries as numbers. Steps that do not decode, or that disagree with the count and the last seq
+ * and offset kept beside them (a damaged or foreign checkpoint), are an EntryMismatch: the index is rebuilt. */
+function decodedEntries(entries: Entries): Decoded {
+  const bytes =
+    entries.saved !== undefined ? Buffer.from(entries.saved, 'base64') : entries.bytes.subarray(0, entries.length);
+  const seqs: number[] = [];
+  const offsets: number[] = [];
+  let seq = 0;
+  let offset = 0;
+  for (let at = 0; at < bytes.length;) {
+    const seqStep = readStep(bytes, at);
+    if (!seqStep || seqStep.step === 0) throw new EntryMismatch(0);
+    const offsetStep = readStep(bytes, seqStep.next);
+    if (!offsetStep || (seqs.length > 0 && offsetStep.step === 0)) throw new EntryMismatch(0);
+    seq += seqStep.step;
+    offset += offsetStep.step;
+    seqs.push(seq);
+    offsets.push(offset);
+    at = offsetStep.next;
+  }
+  if (seqs.length !== entries.count || seq !== entries.lastSeq || offset !== entries.lastOffset)
     throw new EntryMismatch(0);
-  entries.seqs = seqs.concat(entries.seqs);
-  entries.offsets = offsets.concat(entries.offsets);
-  delete entries.encoded;
-  return entries;
+  return { seqs, offsets };
+}
+
+function readStep(bytes: Buffer, at: number): { step: number; next: number } | undefined {
+  let step = 0;
+  let scale = 1;
+  for (;;) {
+    const byte = bytes[at++];
+    if (byte === undefined || scale > 2 ** 49) return undefined;
+    step += (byte % 128) * scale;
+    if (byte < 128) return { step, next: at };
+    scale *= 128;
+  }
 }
 
 class EntryMismatch extends Error {
@@ -285,45 +354,4 @@ class RecordReader {
       if (this.got < length) return this.buf.subarray(0, this.got);
     }
   }
-}
-
-/** Ascending numbers as their steps, each a base-128 varint, in base64: a million records' index is a few
- * megabytes, and loading it makes no string per number. */
-function deltas(numbers: readonly number[]): string {
-  const bytes = Buffer.allocUnsafe(numbers.length * 8);
-  let at = 0;
-  let previous = 0;
-  for (const n of numbers) {
-    // Arithmetic, not bit operations: offsets pass 2^31.
-    let step = n - previous;
-    previous = n;
-    while (step >= 128) {
-      bytes[at++] = (step % 128) + 128;
-      step = Math.floor(step / 128);
-    }
-    bytes[at++] = step;
-  }
-  return bytes.toString('base64', 0, at);
-}
-
-function undeltas(text: unknown): number[] | undefined {
-  if (typeof text !== 'string') return undefined;
-  const bytes = Buffer.from(text, 'base64');
-  const numbers: number[] = [];
-  let value = 0;
-  for (let at = 0; at < bytes.length;) {
-    let step = 0;
-    let scale = 1;
-    for (;;) {
-      const byte = bytes[at++];
-      if (byte === undefined || scale > 2 ** 49) return undefined;
-      step += (byte % 128) * scale;
-      if (byte < 128) break;
-      scale *= 128;
-    }
-    if (numbers.length > 0 && step === 0) return undefined;
-    value += step;
-    numbers.push(value);
-  }
-  return numbers;
 }
