@@ -6,7 +6,10 @@
 // check and the use. Calls on one folder take turns. The pause goes through the engine's API on its Unix
 // socket (a few milliseconds), else through the `docker` command. The freezer can miss a busy process (runc's
 // "unable to freeze", about 1 in 40 pauses against a tight rename loop here): tried again a few times, and a
-// pause that still fails refuses the call.
+// pause that still fails refuses the call. Nothing else is trusted either: each container is seen paused
+// before the call, and seen still paused, the same process, after it. One that ran meanwhile (`docker stop`
+// resumes a paused container to deliver its signal; anyone may resume it) may have swapped the folder under
+// the tool, so what the call read is withheld and the call fails.
 import { request } from 'node:http';
 import { AgentOsError } from '../../../core/errors.ts';
 import type { ToolOutcome } from '../../../core/sandbox/sandbox.ts';
@@ -53,7 +56,11 @@ export class FolderFreezer {
       .then(async () => {
         const paused = await this.pause();
         try {
-          return await action();
+          const frozen = await this.seenPaused(paused);
+          const result = await action();
+          const ran = await this.ranMeanwhile(frozen);
+          if (ran) throw this.refused(`${ran} while the call ran; what it read is withheld`);
+          return result;
         } finally {
           await this.unpause(paused);
         }
@@ -101,6 +108,55 @@ export class FolderFreezer {
       }
     }
     return ids;
+  }
+
+  /** Each container's process and start, once it is seen paused; refuses the call if one is not. */
+  private async seenPaused(ids: readonly string[]): Promise<Map<string, string>> {
+    const frozen = new Map<string, string>();
+    for (const id of ids) {
+      const state = await this.stateOf(id);
+      if (!state?.paused) throw this.refused(`its container ${id.slice(0, 12)} is not paused after pausing it`);
+      frozen.set(id, state.run);
+    }
+    return frozen;
+  }
+
+  /** What happened to a container that did not stay paused, the same process, through the call. */
+  private async ranMeanwhile(frozen: ReadonlyMap<string, string>): Promise<string | undefined> {
+    for (const [id, run] of frozen) {
+      const state = await this.stateOf(id);
+      if (!state) return `its container ${id.slice(0, 12)} was removed`;
+      if (!state.paused || state.run !== run) return `its container ${id.slice(0, 12)} was resumed`;
+    }
+    return undefined;
+  }
+
+  /** Whether the container is paused, and which run of it this is (its process and start); undefined once it
+   * is gone. An engine that cannot say refuses the call. */
+  private async stateOf(id: string): Promise<{ paused: boolean; run: string } | undefined> {
+    const socket = engineSocket(this.docker.env);
+    if (socket) {
+      const found = await engineCall(socket, 'GET', `/containers/${id}/json`);
+      if (found.status === 404) return undefined;
+      if (found.status !== 200) throw this.refused(`inspecting its container answered ${found.status}`);
+      const state = (JSON.parse(found.body) as { State?: { Paused?: boolean; Pid?: number; StartedAt?: string } })
+        .State;
+      return { paused: state?.Paused === true, run: `${state?.Pid} ${state?.StartedAt}` };
+    }
+    const inspected = await this.docker.run([
+      'inspect',
+      '--type',
+      'container',
+      '--format',
+      '{{.State.Paused}} {{.State.Pid}} {{.State.StartedAt}}',
+      id,
+    ]);
+    if (inspected.code !== 0) {
+      if (/no such (object|container)/i.test(inspected.stderr)) return undefined;
+      throw this.refused(firstLine(inspected.stderr));
+    }
+    const [paused, ...run] = inspected.stdout.trim().split(' ');
+    return { paused: paused === 'true', run: run.join(' ') };
   }
 
   private async unpause(ids: readonly string[]): Promise<void> {
