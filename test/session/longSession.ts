@@ -17,8 +17,10 @@ import type { LogCursor } from '../../src/core/session/sessionStore.ts';
 import { stampEvent } from '../../src/core/session/storeRules.ts';
 import type { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
 import { SESSION_STATE_FOLD } from '../../src/core/session/sessionStateFold.ts';
-import { checkpointText, writeCheckpoint, writeCheckpointText } from '../../src/node/session/foldCheckpoint.ts';
-import { indexRecord, RECORD_INDEX_FOLD } from '../../src/node/session/recordIndex.ts';
+import { writeCheckpoint } from '../../src/node/session/foldCheckpoint.ts';
+import { writeFileAtomic } from '../../src/node/session/durableFiles.ts';
+import { indexRecord, newRecordKeys, recordIndexData } from '../../src/node/session/recordIndex.ts';
+import { RECORD_INDEX_FILE } from '../../src/node/session/recordIndexFile.ts';
 import { agentCycle, CYCLE_RECORDS } from './realisticEvents.ts';
 
 const VARIANTS = 16;
@@ -66,7 +68,7 @@ export async function writeLongSession(store: FileSessionStore, count: number, i
   const all = kinds();
   const fold = new SessionFold(initialSessionState(id));
   const index: LogCursor[] = [];
-  const records = RECORD_INDEX_FOLD.start(id);
+  const records = newRecordKeys();
   const fd = openSync(logPath, 'w');
   const chunk = Buffer.allocUnsafe(CHUNK_BYTES + 1024 * 1024);
   let used = 0;
@@ -113,9 +115,9 @@ export async function writeLongSession(store: FileSessionStore, count: number, i
     index,
   });
   const started = performance.now();
-  const indexText = checkpointText(RECORD_INDEX_FOLD, records, { records: count, bytes, last: lastRecord });
+  const indexData = recordIndexData(records, { records: count, bytes, last: lastRecord });
   const recordIndexTextMs = performance.now() - started;
-  await writeCheckpointText(store.sessionDir(id), RECORD_INDEX_FOLD.name, indexText);
+  await writeFileAtomic(join(store.sessionDir(id), RECORD_INDEX_FILE), indexData);
   return { id, logPath, bytes, events: count, state, recordIndexTextMs };
 }
 

@@ -12,8 +12,7 @@ import { LogCorruptError } from '../../src/core/errors.ts';
 import type { EventInput, SessionEvent } from '../../src/core/events/sessionEvent.ts';
 import type { SessionWriter } from '../../src/core/session/sessionStore.ts';
 import { FileSessionStore } from '../../src/node/session/fileSessionStore.ts';
-import { checkpointFile } from '../../src/node/session/foldCheckpoint.ts';
-import { RECORD_INDEX_FOLD } from '../../src/node/session/recordIndex.ts';
+import { RECORD_INDEX_FILE } from '../../src/node/session/recordIndexFile.ts';
 import { userMessage } from '../conformance/sessionStoreConformance.ts';
 import { agentCycle } from './realisticEvents.ts';
 import { makeTempDir } from './tempDir.ts';
@@ -24,7 +23,7 @@ beforeEach(() => {
 });
 afterEach(() => temp.remove());
 
-const INDEX_FILE = checkpointFile(RECORD_INDEX_FOLD.name);
+const INDEX_FILE = RECORD_INDEX_FILE;
 
 /** Cycles of the realistic mix over two threads, with a short third thread (`sthr_reviewer`) among them. */
 function mixed(cycles: number): EventInput[] {
@@ -111,19 +110,23 @@ describe('the record index', () => {
 
   it('behind the log (a writer that never read a thread appended since), is its checkpoint plus the records after it', async () => {
     const { store, id, file } = await indexedSession('behind', 80);
-    const saved = readFileSync(file, 'utf8');
+    const saved = readFileSync(file);
     await writeAll(store, id, mixed(40));
-    assert.equal(readFileSync(file, 'utf8'), saved, 'not in use: not saved');
+    assert.ok(readFileSync(file).equals(saved), 'not in use: not saved');
     const all = await store.read(id);
+    // The index's checkpoint before it had a file of its own is never read, and goes.
+    const old = join(store.sessionDir(id), 'fold-record-index.json');
+    writeFileSync(old, '00000000\n{}\n');
     await withWriter(store, id, (second) => {
       assert.deepEqual(second.readThread('sthr_reviewer'), ofThread(all, 'sthr_reviewer'));
       assert.deepEqual(second.readEventsOfTypes(['user.message']), ofTypes(all, ['user.message']));
     });
+    assert.equal(existsSync(old), false);
   });
 
   it('taken up, added to and saved again by writer after writer, reads as the log has it', async () => {
     const { store, id, file } = await indexedSession('generations', 60);
-    const recordsIn = (): number => (JSON.parse(readFileSync(file, 'utf8').slice(9)) as { records: number }).records;
+    const recordsIn = (): number => indexFile(file).header.records;
     const first = recordsIn();
     // Taken up as saved, never rebuilt: a rebuild would scan the log from its start and meet this damage.
     const coderResult = (await store.read(id)).find((e) => e.thread === 'sthr_coder' && e.type === 'agent.tool_result');
@@ -137,11 +140,11 @@ describe('the record index', () => {
     }
     flipByteOf(join(store.sessionDir(id), 'events.jsonl'), (coderResult as SessionEvent).id); // undone
     const all = await store.read(id);
-    const saved = JSON.parse(readFileSync(file, 'utf8').slice(9)) as { records: number; state: unknown[][] };
+    const saved = indexFile(file).header;
     assert.ok(saved.records > first, 'saved again by a writer that took it up');
-    const reviewer = saved.state.find((e) => e[0] === 'thread sthr_reviewer') as unknown[];
+    const reviewer = keyOf(saved, 'thread sthr_reviewer');
     assert.equal(
-      reviewer[2],
+      reviewer[COUNT],
       ofThread(all, 'sthr_reviewer').filter((e) => e.seq <= saved.records).length,
       'a count beside the steps',
     );
@@ -154,54 +157,107 @@ describe('the record index', () => {
   it('is rebuilt when its steps disagree with the count and last entry beside them, or it is of another version', async () => {
     const { store, id, file } = await indexedSession('forged', 60);
     const all = await store.read(id);
-    const text = readFileSync(file, 'utf8');
-    const checkpoint = JSON.parse(text.slice(9)) as { version: number; state: unknown[][] };
-    const coder = checkpoint.state.find((e) => e[0] === 'thread sthr_coder') as unknown[];
-    coder[2] = (coder[2] as number) - 1; // one record fewer than its steps say
-    writeFileSync(file, resealed(`${text.slice(0, 9)}${JSON.stringify(checkpoint)}\n`));
+    const { header, data } = indexFile(file);
+    const coder = keyOf(header, 'thread sthr_coder');
+    const count = coder[COUNT] as number;
+    coder[COUNT] = count - 1; // one record fewer than its steps say
+    writeIndexFile(file, header, data);
     await withWriter(store, id, (writer) => {
       assert.deepEqual(writer.readThread('sthr_coder'), ofThread(all, 'sthr_coder'));
     });
-    const older = JSON.parse(readFileSync(file, 'utf8').slice(9)) as { version: number; state: unknown[][] };
-    assert.equal(
-      (older.state.find((e) => e[0] === 'thread sthr_coder') as unknown[])[2],
-      (coder[2] as number) + 1,
-      'rebuilt and saved',
-    );
-    older.version = 1;
-    older.state = [['thread sthr_coder', 'AQE=', 1, 1, 1]];
-    writeFileSync(file, resealed(`${text.slice(0, 9)}${JSON.stringify(older)}\n`));
+    const rebuilt = indexFile(file);
+    assert.equal(keyOf(rebuilt.header, 'thread sthr_coder')[COUNT], count, 'rebuilt and saved');
+    writeIndexFile(file, { ...rebuilt.header, version: 2 }, rebuilt.data);
     await withWriter(store, id, (writer) => {
-      assert.deepEqual(
-        writer.readThread('sthr_coder'),
-        ofThread(all, 'sthr_coder'),
-        'a version 1 checkpoint is not taken up',
-      );
+      assert.deepEqual(writer.readThread('sthr_coder'), ofThread(all, 'sthr_coder'), 'another version is not taken up');
+    });
+  });
+
+  it("reads one key's bytes of its checkpoint: another key's damage is not met, its own sends it to a rebuild", async () => {
+    const { store, id, file } = await indexedSession('keyed', 100);
+    const all = await store.read(id);
+    const { header, data } = indexFile(file);
+    const flipped = (key: string): Buffer => {
+      const copy = Buffer.from(data);
+      const at = keyOf(header, key)[START] as number;
+      copy[at] = (copy[at] as number) ^ 0x01;
+      return copy;
+    };
+    // Another key's bytes damaged, and the log damaged where a rebuild would read it: neither is met.
+    writeIndexFile(file, header, flipped('thread sthr_coder'));
+    const coderResult = all.find((e) => e.thread === 'sthr_coder' && e.type === 'agent.tool_result');
+    flipByteOf(join(store.sessionDir(id), 'events.jsonl'), (coderResult as SessionEvent).id);
+    await withWriter(store, id, (writer) => {
+      assert.deepEqual(writer.readThread('sthr_reviewer'), ofThread(all, 'sthr_reviewer'));
+    });
+    flipByteOf(join(store.sessionDir(id), 'events.jsonl'), (coderResult as SessionEvent).id); // undone
+    // Its own bytes damaged (their crc32 no longer holds): rebuilt from the log, read right.
+    writeIndexFile(file, header, flipped('thread sthr_reviewer'));
+    await withWriter(store, id, (writer) => {
+      assert.deepEqual(writer.readThread('sthr_reviewer'), ofThread(all, 'sthr_reviewer'));
+      assert.deepEqual(writer.readThread('sthr_coder'), ofThread(all, 'sthr_coder'));
+    });
+    // A damaged key added to before any read (an append goes on from its bytes): the append is not refused.
+    writeIndexFile(file, header, flipped('thread sthr_coder'));
+    await withWriter(store, id, async (writer) => {
+      writer.readThread('sthr_reviewer'); // in use
+      await writer.appendMany(mixed(2), 'sync');
+      const now = await store.read(id);
+      assert.deepEqual(writer.readThread('sthr_coder'), ofThread(now, 'sthr_coder'));
     });
   });
 
   it('is rebuilt from the log when its checkpoint points elsewhere or is damaged', async () => {
     const { store, id, file } = await indexedSession('rebuilt', 100);
     const all = await store.read(id);
-    const saved = readFileSync(file, 'utf8');
+    const saved = readFileSync(file);
     // The two long threads' entries swapped: the checkpoint is whole and matches the log, its offsets do not.
-    const swapped = saved
-      .replace('"thread sthr_coder"', '"thread @"')
-      .replace('"thread sthr_coordinator"', '"thread sthr_coder"')
-      .replace('"thread @"', '"thread sthr_coordinator"');
-    assert.notEqual(swapped, saved);
-    writeFileSync(file, resealed(swapped));
+    const { header, data } = indexFile(file);
+    const coder = keyOf(header, 'thread sthr_coder');
+    const coordinator = keyOf(header, 'thread sthr_coordinator');
+    [coder[0], coordinator[0]] = [coordinator[0], coder[0]];
+    writeIndexFile(file, header, data);
     await withWriter(store, id, (second) => {
       assert.deepEqual(second.readThread('sthr_coder'), ofThread(all, 'sthr_coder'));
       assert.deepEqual(second.readThread('sthr_coordinator'), ofThread(all, 'sthr_coordinator'));
     });
-    // Damaged (its checksum no longer holds): ignored.
-    writeFileSync(file, `${saved.slice(0, 40)}x${saved.slice(41)}`);
+    // Damaged in its header (its checksum no longer holds): ignored.
+    const damaged = Buffer.from(saved);
+    damaged[40] = (damaged[40] as number) ^ 0x01;
+    writeFileSync(file, damaged);
     await withWriter(store, id, (third) => {
       assert.deepEqual(third.readThread('sthr_reviewer'), ofThread(all, 'sthr_reviewer'));
     });
   });
 });
+
+/** Where a key's entry in the index file's header keeps its steps' start and its count of records. */
+const START = 1;
+const COUNT = 4;
+interface IndexHeader {
+  records: number;
+  version: number;
+  keys: unknown[][];
+}
+
+/** The index file as its header and the bytes after it. */
+function indexFile(file: string): { header: IndexHeader; data: Buffer } {
+  const bytes = readFileSync(file);
+  const newline = bytes.indexOf(0x0a, 9);
+  return { header: JSON.parse(bytes.toString('utf8', 9, newline)) as IndexHeader, data: bytes.subarray(newline + 1) };
+}
+
+/** Writes an index file with this header, its checksum made right again (a forged, well-formed one). */
+function writeIndexFile(file: string, header: IndexHeader, data: Buffer): void {
+  const json = JSON.stringify(header);
+  writeFileSync(file, Buffer.concat([Buffer.from(`${crc32(json).toString(16).padStart(8, '0')}\n${json}\n`), data]));
+}
+
+function keyOf(header: IndexHeader, key: string): unknown[] {
+  const entry = header.keys.find((e) => e[0] === key);
+  assert.ok(entry, `the header lists ${key}`);
+  return entry;
+}
 
 /** Flips one byte inside the record of event `eventId` (in its text, past the id). */
 function flipByteOf(logPath: string, eventId: string): void {
@@ -219,10 +275,4 @@ function flipByteOf(logPath: string, eventId: string): void {
   } finally {
     closeSync(fd);
   }
-}
-
-/** A checkpoint's text with its checksum made right again for a changed JSON (a forged, well-formed one). */
-function resealed(text: string): string {
-  const json = text.slice(9, -1);
-  return `${crc32(json).toString(16).padStart(8, '0')}\n${json}\n`;
 }

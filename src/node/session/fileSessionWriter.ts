@@ -13,6 +13,7 @@
 // then covers all of them at once (group commit): one fdatasync per disk round trip, however many
 // threads append. 'batch' appends become durable with the next 'sync' append, flush() or close().
 import { closeSync, ftruncateSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { LogFullError } from '../../core/errors.ts';
 import type { EventInput, SessionEvent } from '../../core/events/sessionEvent.ts';
 import type {
@@ -25,7 +26,7 @@ import type {
 import { stampEvent } from '../../core/session/storeRules.ts';
 import type { BlobStore } from './blobStore.ts';
 import { datasync } from './datasyncQueue.ts';
-import { writeCheckpointText } from './foldCheckpoint.ts';
+import { writeFileAtomic } from './durableFiles.ts';
 import type { KeptFolds } from './keptFolds.ts';
 import type { LogIndex } from './logIndex.ts';
 import type { RecordIndex } from './recordIndex.ts';
@@ -237,14 +238,18 @@ export class FileSessionWriter implements SessionWriter {
       : since >= this.file.checkpointRecords || this.file.size - this.checkpointedBytes >= CHECKPOINT_BYTES;
     if (!due) return;
     const at = { records: this.file.lastSeq, bytes: this.file.size, last: lastRecord };
-    const checkpoints = this.folds.checkpoints(at, this.index.sample(CHECKPOINT_INDEX_POINTS), closing);
+    const checkpoints: Array<{ file: string; data: string | Buffer }> = this.folds.checkpoints(
+      at,
+      this.index.sample(CHECKPOINT_INDEX_POINTS),
+      closing,
+    );
     const records = this.records.checkpoint(at, closing);
     if (records) checkpoints.push(records);
     this.file.checkpointed = at.records;
     this.checkpointedBytes = at.bytes;
     this.checkpointing = this.durableUpTo(this.written)
       .then(async () => {
-        for (const { name, text } of checkpoints) await writeCheckpointText(this.file.dir, name, text);
+        for (const { file, data } of checkpoints) await writeFileAtomic(join(this.file.dir, file), data);
       })
       .catch(() => {
         // A checkpoint only makes the next wake faster; without it the log is folded from its start.
@@ -271,6 +276,7 @@ export class FileSessionWriter implements SessionWriter {
     } finally {
       // Never close the descriptor under an fdatasync still running on it: the number could be reused.
       while (this.syncing) await this.syncing;
+      this.records.close();
       // Not when the session went to another writer, nor when the file is not as this writer left it.
       if (!this.lost) cutZerosAhead(this.file, () => this.lock.check());
       closeSync(this.file.fd);

@@ -15,6 +15,7 @@ import type { LogCursor } from '../../core/session/sessionStore.ts';
 import {
   afterCheckpoint,
   assertFoldName,
+  checkpointFile,
   checkpointMatches,
   checkpointText,
   readCheckpoint,
@@ -22,7 +23,7 @@ import {
   type FoldCheckpoint,
 } from './foldCheckpoint.ts';
 import { LOG_START } from './logScan.ts';
-import { RECORD_INDEX_FOLD } from './recordIndex.ts';
+import { RECORD_INDEX_NAME } from './recordIndexFile.ts';
 
 /** How far (in bytes of log) a given fold's checkpoint may be behind the session's and still be brought
  * along by a wake. */
@@ -31,7 +32,7 @@ const TAKE_ALONG_BYTES = 8 * 1024 * 1024;
 /** The folds a store was given, checked: safe names, none twice, none the writer's own. */
 export function checkedFolds(folds: readonly LogFold<unknown>[]): readonly LogFold<unknown>[] {
   for (const fold of folds) assertFoldName(fold.name);
-  const names = [SESSION_STATE_FOLD.name, RECORD_INDEX_FOLD.name, ...folds.map((f) => f.name)];
+  const names = [SESSION_STATE_FOLD.name, RECORD_INDEX_NAME, ...folds.map((f) => f.name)];
   if (new Set(names).size < names.length)
     throw new Error(`a session store's folds need names of their own: ${names.join(', ')}`);
   return folds;
@@ -114,12 +115,15 @@ export class KeptFolds {
     at: CheckpointPosition,
     index: readonly LogCursor[],
     closing: boolean,
-  ): Array<{ name: string; text: string }> {
+  ): Array<{ file: string; data: string }> {
     const session = this.kept[0] as Kept;
     const due = this.kept.filter((k) => k === session || !k.fold.growsWithLog || closing || at.records >= 2 * k.saved);
     return due.map((k) => {
       k.saved = at.records;
-      return { name: k.fold.name, text: checkpointText(k.fold, k.state, at, k === session ? index : []) };
+      return {
+        file: checkpointFile(k.fold.name),
+        data: checkpointText(k.fold, k.state, at, k === session ? index : []),
+      };
     });
   }
 }

@@ -3,9 +3,9 @@
 // offset, instead of holding a log of gigabytes. Memory is that of the records read, not of the log.
 //
 // The index is built on first use, so a wake that decides from the state alone never pays for it: from its
-// checkpoint (`fold-record-index.json`, in the fold checkpoints' format and checked against the log the same
-// way) plus a scan of the records after it. From then on the writer adds each record as it writes it, and
-// saves the index with its own checkpoints once the log has doubled since the last save, and on close
+// checkpoint (`fold-record-index.bin`, recordIndexFile.ts: checked against the log as a fold checkpoint is,
+// and read one key at a time) plus a scan of the records after it. From then on the writer adds each record
+// as it writes it, and saves the index with its own checkpoints once the log has doubled since the last save, and on close
 // (it grows with the log, as the Event Log's index does).
 //
 // An entry is never trusted blindly: each read checks that a whole record with the entry's seq and a good
@@ -13,27 +13,26 @@
 // index be rebuilt from the log's first record; damage the rebuild meets is a LogCorruptError.
 import { LogCorruptError } from '../../core/errors.ts';
 import type { SessionEvent } from '../../core/events/sessionEvent.ts';
-import type { LogFold } from '../../core/session/logFold.ts';
 import type { LogCursor } from '../../core/session/sessionStore.ts';
-import {
-  afterCheckpoint,
-  checkpointMatchesSync,
-  checkpointText,
-  readCheckpoint,
-  type CheckpointPosition,
-} from './foldCheckpoint.ts';
+import { afterCheckpoint, checkpointMatchesSync, type CheckpointPosition } from './foldCheckpoint.ts';
 import { LOG_START, readFullySync, scanLogSync } from './logScan.ts';
 import { decodeRecords, type BlobRef } from './recordCodec.ts';
+import {
+  RECORD_INDEX_FILE,
+  recordIndexFileData,
+  removeOldRecordIndexFile,
+  StoredRecordIndex,
+} from './recordIndexFile.ts';
 
-/** The records of one key, in log order, kept as a checkpoint saves them: each record as its steps from the
- * one before (seq, then offset), two base-128 varints. A million records' index is a few megabytes, a save
- * is one base64 encoding of each key (nothing is decoded or re-encoded on the append path), and a key's
- * entries are decoded only when it is read. */
+/** The records of one key, in log order, kept as its checkpoint holds them: each record as its steps from
+ * the one before (seq, then offset), two base-128 varints. A million records' index is a few megabytes, a
+ * save writes each key's bytes as they are (nothing is decoded or encoded again on the append path), and a
+ * key's entries are decoded only when it is read. */
 interface Entries {
-  /** The steps, in `bytes[0, length)`; until the key is next added to, `saved` (as a checkpoint had them). */
+  /** The steps, in `bytes[0, length)`; until the key is next added to, `stored` (read from its checkpoint). */
   bytes: Buffer;
   length: number;
-  saved?: string;
+  stored?: () => Buffer;
   count: number;
   lastSeq: number;
   lastOffset: number;
@@ -47,47 +46,26 @@ interface Wanted {
 
 const threadKey = (threadId: string): string => `thread ${threadId}`;
 const typeKey = (type: string): string => `type ${type}`;
-
-/** The checkpoint's fold: its name, version and how its state is saved and loaded. The writer adds records
- * with their offsets (a LogFold sees events, not where they are), so `apply` is never called. */
-export const RECORD_INDEX_FOLD: LogFold<RecordKeys> = {
-  name: 'record-index',
-  version: 2,
-  growsWithLog: true,
-  start: () => new Map(),
-  apply: () => {
-    throw new Error('the record index is kept by its writer, from offsets');
-  },
-  save: (keys) =>
-    [...keys].map(([key, e]) => [
-      key,
-      e.saved ?? e.bytes.toString('base64', 0, e.length),
-      e.count,
-      e.lastSeq,
-      e.lastOffset,
-    ]),
-  load: (saved) => {
-    if (!Array.isArray(saved)) return undefined;
-    const keys: RecordKeys = new Map();
-    for (const entry of saved as unknown[]) {
-      if (!Array.isArray(entry)) return undefined;
-      const [key, steps, count, lastSeq, lastOffset] = entry as unknown[];
-      if (typeof key !== 'string' || typeof steps !== 'string') return undefined;
-      if (![count, lastSeq, lastOffset].every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) return undefined;
-      keys.set(key, {
-        bytes: NO_BYTES,
-        length: 0,
-        saved: steps,
-        count: count as number,
-        lastSeq: lastSeq as number,
-        lastOffset: lastOffset as number,
-      });
-    }
-    return keys;
-  },
-};
-
 const NO_BYTES = Buffer.alloc(0);
+
+export function newRecordKeys(): RecordKeys {
+  return new Map();
+}
+
+/** The checkpoint file's bytes for `keys` as of `at` (the writer's, or a generator's that writes a log
+ * straight to disk). Throws EntryMismatch when a key still in an older checkpoint no longer reads back. */
+export function recordIndexData(keys: RecordKeys, at: CheckpointPosition): Buffer {
+  return recordIndexFileData(
+    at,
+    [...keys].map(([key, e]) => ({
+      key,
+      steps: e.stored ? e.stored() : e.bytes.subarray(0, e.length),
+      count: e.count,
+      lastSeq: e.lastSeq,
+      lastOffset: e.lastOffset,
+    })),
+  );
+}
 
 /** The writer's log, as the index reads it. */
 export interface IndexedLog {
@@ -107,13 +85,22 @@ export class RecordIndex {
   /** Seq of the last record in `keys`, and of the last record its latest checkpoint holds. */
   private through = 0;
   private saved = 0;
+  /** The checkpoint `keys` started from, whose keys not added to since are read from it. */
+  private stored: StoredRecordIndex | undefined;
 
   constructor(private readonly log: IndexedLog) {}
 
   /** A record the writer has just written at `offset` (kept only once the index is in use). */
   add(event: SessionEvent, offset: number): void {
     if (!this.keys) return;
-    indexRecord(this.keys, event, offset);
+    try {
+      indexRecord(this.keys, event, offset);
+    } catch (error) {
+      // A key whose checkpoint bytes no longer read back: the append goes on, the index is rebuilt when next read.
+      if (!(error instanceof EntryMismatch)) throw error;
+      this.drop();
+      return;
+    }
     this.through = event.seq;
   }
 
@@ -149,12 +136,30 @@ export class RecordIndex {
 
   /** The index's checkpoint as of `at` (the writer's checkpoint position), when one is due: once the log has
    * doubled since the last, or when closing. Made now; written by the writer once `at` is durable. */
-  checkpoint(at: CheckpointPosition, closing: boolean): { name: string; text: string } | undefined {
+  checkpoint(at: CheckpointPosition, closing: boolean): { file: string; data: Buffer } | undefined {
     if (!this.keys || this.through !== at.records || at.records <= this.saved) return undefined;
     if (!closing && at.records < 2 * this.saved) return undefined;
-    const text = checkpointText(RECORD_INDEX_FOLD, this.keys, at);
+    let data: Buffer;
+    try {
+      data = recordIndexData(this.keys, at);
+    } catch (error) {
+      if (!(error instanceof EntryMismatch)) throw error;
+      this.drop(); // its checkpoint changed under it: rebuilt from the log at the next read
+      return undefined;
+    }
     this.saved = at.records;
-    return { name: RECORD_INDEX_FOLD.name, text };
+    return { file: RECORD_INDEX_FILE, data };
+  }
+
+  /** Lets go of the checkpoint it reads keys from (the writer closes). */
+  close(): void {
+    this.drop();
+  }
+
+  private drop(): void {
+    this.keys = undefined;
+    this.stored?.close();
+    this.stored = undefined;
   }
 
   private read(wanted: readonly Wanted[]): SessionEvent[] {
@@ -163,7 +168,7 @@ export class RecordIndex {
     } catch (error) {
       if (!(error instanceof EntryMismatch)) throw error;
     }
-    this.keys = undefined;
+    this.drop();
     try {
       return this.readEntries(this.built(true), wanted);
     } catch (error) {
@@ -177,9 +182,14 @@ export class RecordIndex {
     if (this.keys) return this.keys;
     const { fd, dir, sessionId } = this.log;
     const size = this.log.size();
-    const saved = fromStart ? undefined : readCheckpoint(dir, sessionId, RECORD_INDEX_FOLD);
-    const checkpoint = saved && checkpointMatchesSync(fd, size, saved) ? saved : undefined;
-    const keys = checkpoint?.state ?? RECORD_INDEX_FOLD.start(sessionId);
+    removeOldRecordIndexFile(dir);
+    let stored = fromStart ? undefined : StoredRecordIndex.open(dir);
+    if (stored && !checkpointMatchesSync(fd, size, stored.position)) {
+      stored.close();
+      stored = undefined;
+    }
+    const keys = stored ? keysOf(stored) : newRecordKeys();
+    const checkpoint = stored?.position;
     const scanned = scanLogSync(fd, {
       from: checkpoint ? afterCheckpoint(checkpoint) : LOG_START,
       endOffset: size,
@@ -189,7 +199,11 @@ export class RecordIndex {
       ...(this.log.windowBytes ? { windowBytes: this.log.windowBytes } : {}),
     });
     const bad = scanned.damage ?? scanned.tail;
-    if (bad) throw new LogCorruptError(sessionId, bad.byteOffset, bad.reason);
+    if (bad) {
+      stored?.close();
+      throw new LogCorruptError(sessionId, bad.byteOffset, bad.reason);
+    }
+    this.stored = stored;
     this.keys = keys;
     this.through = scanned.end.seq - 1;
     this.saved = checkpoint?.records ?? 0;
@@ -236,12 +250,11 @@ export function indexRecord(keys: RecordKeys, event: SessionEvent, offset: numbe
 const MAX_ENTRY_BYTES = 16;
 
 function addEntry(entries: Entries, seq: number, offset: number): void {
-  if (entries.saved !== undefined) {
-    // The first record added since a checkpoint: its steps go on from the checkpoint's, decoded from base64
-    // (not from varints): a few milliseconds for the largest key of a million records.
-    entries.bytes = Buffer.from(entries.saved, 'base64');
+  if (entries.stored) {
+    // The first record added since the checkpoint: its steps go on from the checkpoint's, read as they are.
+    entries.bytes = entries.stored();
     entries.length = entries.bytes.length;
-    delete entries.saved;
+    delete entries.stored;
   }
   if (entries.length + MAX_ENTRY_BYTES > entries.bytes.length) {
     const grown = Buffer.allocUnsafe(Math.max(256, 2 * entries.bytes.length));
@@ -274,8 +287,7 @@ interface Decoded {
 /** A key's entries as numbers. Steps that do not decode, or that disagree with the count and the last seq
  * and offset kept beside them (a damaged or foreign checkpoint), are an EntryMismatch: the index is rebuilt. */
 function decodedEntries(entries: Entries): Decoded {
-  const bytes =
-    entries.saved !== undefined ? Buffer.from(entries.saved, 'base64') : entries.bytes.subarray(0, entries.length);
+  const bytes = entries.stored ? entries.stored() : entries.bytes.subarray(0, entries.length);
   const seqs: number[] = [];
   const offsets: number[] = [];
   let seq = 0;
@@ -306,6 +318,27 @@ function readStep(bytes: Buffer, at: number): { step: number; next: number } | u
     if (byte < 128) return { step, next: at };
     scale *= 128;
   }
+}
+
+/** The keys of a checkpoint, each read from it when first wanted (a key that does not read back is an
+ * EntryMismatch: the index is rebuilt). */
+function keysOf(stored: StoredRecordIndex): RecordKeys {
+  const keys = newRecordKeys();
+  for (const k of stored.keys) {
+    keys.set(k.key, {
+      bytes: NO_BYTES,
+      length: 0,
+      stored: () => {
+        const steps = stored.steps(k);
+        if (!steps) throw new EntryMismatch(0);
+        return steps;
+      },
+      count: k.count,
+      lastSeq: k.lastSeq,
+      lastOffset: k.lastOffset,
+    });
+  }
+  return keys;
 }
 
 class EntryMismatch extends Error {
