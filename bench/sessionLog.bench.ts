@@ -456,7 +456,7 @@ async function main(): Promise<void> {
   );
   line(
     '  making the record index checkpoint at that length (on the append path, each time the log has doubled)',
-    `${long.recordIndexTextMs.toFixed(0)} ms`,
+    `${long.recordIndexSaveMs.toFixed(0)} ms`,
   );
   line(
     `peak memory of a fresh process with that session open (wake, last page, follow, append, a thread read)`,

@@ -44,8 +44,8 @@ export interface LongSession {
   events: number;
   /** The state the whole log folds into (what a wake must come back with). */
   state: SessionState;
-  /** How long making the record index's checkpoint text took (a writer makes it on its append path). */
-  recordIndexTextMs: number;
+  /** How long making the record index's checkpoint took (a writer makes it on its append path). */
+  recordIndexSaveMs: number;
 }
 
 function kinds(): Kind[][] {
@@ -116,9 +116,9 @@ export async function writeLongSession(store: FileSessionStore, count: number, i
   });
   const started = performance.now();
   const indexData = recordIndexData(records, { records: count, bytes, last: lastRecord });
-  const recordIndexTextMs = performance.now() - started;
+  const recordIndexSaveMs = performance.now() - started;
   await writeFileAtomic(join(store.sessionDir(id), RECORD_INDEX_FILE), indexData);
-  return { id, logPath, bytes, events: count, state, recordIndexTextMs };
+  return { id, logPath, bytes, events: count, state, recordIndexSaveMs };
 }
 
 function flush(fd: number, chunk: Buffer, used: number): number {

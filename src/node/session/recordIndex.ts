@@ -5,8 +5,8 @@
 // The index is built on first use, so a wake that decides from the state alone never pays for it: from its
 // checkpoint (`fold-record-index.bin`, recordIndexFile.ts: checked against the log as a fold checkpoint is,
 // and read one key at a time) plus a scan of the records after it. From then on the writer adds each record
-// as it writes it, and saves the index with its own checkpoints once the log has doubled since the last save, and on close
-// (it grows with the log, as the Event Log's index does).
+// as it writes it, and saves the index with its own checkpoints once the log has doubled since the last save,
+// and on close (it grows with the log, as the Event Log's index does).
 //
 // An entry is never trusted blindly: each read checks that a whole record with the entry's seq and a good
 // checksum starts at its offset. One that does not (a log rewritten behind the checkpoint's back) makes the
