@@ -2,6 +2,7 @@
 // processes: a repository of the session's own, tools inside the confinement, work taken over verified.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,6 +193,43 @@ for (const mode of ['os', 'worktree'] as const) {
       rmSync(first.workdir, { recursive: true, force: true });
       const second = await open({ sessionId });
       assert.equal((await bash(second, 'git rev-parse HEAD; cat k.txt')).content, `${commit}\nkept`);
+    });
+
+    it('a ref lock a killed git left in the vault does not stop the next take-over; a held one is waited for', async (t) => {
+      if (why) return t.skip(why);
+      const sessionId = newSession();
+      const sandbox = await open({ sessionId });
+      await bash(sandbox, 'echo one > one.txt');
+      await sandboxes.checkpoint(sessionId, 'one');
+      const vault = join(storage, 'vault', `${sessionId}.git`);
+      const refs = git(vault, 'for-each-ref', '--format=%(refname)').trim().split('\n');
+      const snapshotLock = join(vault, `${refs.find((r) => r.startsWith('refs/agent-os/snapshots/'))}.lock`);
+      const branchLocks = refs.filter((r) => r.startsWith('refs/heads/')).map((r) => join(vault, `${r}.lock`));
+      assert.ok(branchLocks.length > 0);
+      // What a git SIGKILLed with its run leaves: its locks, and nobody working in the vault.
+      for (const lock of [snapshotLock, ...branchLocks]) writeFileSync(lock, '');
+      await bash(sandbox, 'echo two > two.txt');
+      const second = await sandboxes.checkpoint(sessionId, 'two');
+      assert.equal(git(vault, 'show', `${second.commit}:two.txt`), 'two\n');
+      assert.deepEqual(
+        [snapshotLock, ...branchLocks].filter((lock) => existsSync(lock)),
+        [],
+      );
+
+      // A git that outlived its killed run is still working in the vault and lets go of its lock soon after.
+      writeFileSync(snapshotLock, '');
+      const holder = spawn('sh', ['-c', 'sleep 2; [ -e "$1" ] && rm "$1" && echo released', 'sh', snapshotLock], {
+        cwd: vault,
+      });
+      const said = new Promise<string>((resolve) => {
+        let out = '';
+        holder.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        holder.on('close', () => resolve(out.trim()));
+      });
+      await bash(sandbox, 'echo three > three.txt');
+      const third = await sandboxes.checkpoint(sessionId, 'three');
+      assert.equal(await said, 'released', 'the lock was left to the git holding it');
+      assert.equal(git(vault, 'show', `${third.commit}:three.txt`), 'three\n');
     });
 
     it('removes everything of the session', async (t) => {

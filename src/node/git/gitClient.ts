@@ -38,6 +38,9 @@ const passThrough = ['GIT_SSH', 'GIT_SSH_COMMAND', 'GIT_ASKPASS', 'SSH_ASKPASS']
 // Variables that make git start other programs or read other config; simple-git refuses them, and an
 // ambient one (GIT_DIR inside a hook, EDITOR in a shell) would change what our commands do.
 const dropped = /^(GIT_.*|EDITOR|VISUAL|PAGER|PREFIX)$/i;
+/** How long git waits for a ref lock another git holds (its default is 100 ms): a git that outlived its
+ * killed parent, or the person's own, lets go in a moment, and failing then would stop a resume for nothing. */
+export const REF_LOCK_WAIT_MS = 5_000;
 
 export function openGit(dir: string, options: GitClientOptions = {}): SimpleGit {
   const extra = options.env ?? {};
@@ -48,7 +51,7 @@ export function openGit(dir: string, options: GitClientOptions = {}): SimpleGit 
   );
   const git = simpleGit({
     baseDir: dir,
-    config: options.config ?? [],
+    config: [`core.filesRefLockTimeout=${REF_LOCK_WAIT_MS}`, ...(options.config ?? [])],
     allowEnvironment: ['GIT_TERMINAL_PROMPT', ...passThrough, ...Object.keys(extra)],
     unsafe: {
       allowUnsafeSshCommand: true,

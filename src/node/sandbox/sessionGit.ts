@@ -11,6 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { AgentOsError } from '../../core/errors.ts';
 import { GitFailedError, openGit, runGit } from '../git/gitClient.ts';
+import { clearStaleRefLocks } from '../git/staleRefLocks.ts';
 import type { MergeResult, WorktreeDiff } from '../../core/sandbox/sessionChanges.ts';
 import { diffCommits } from '../git/worktreeDiff.ts';
 import { shellQuote, spawnConfined, type Confinement, type ConfinementScope } from './confinement.ts';
@@ -134,7 +135,7 @@ export class SessionGit {
     options: { ref: string; base: string; commitMessage?: string },
   ): Promise<VaultState> {
     const { repos, confinement } = this.options;
-    const vault = await repos.ensureVault(sessionId);
+    const vault = await repos.vaultToWrite(sessionId);
     const result = await runConfined(confinement, this.options.scope(sessionId, workdir, true), CHECKPOINT_AND_BUNDLE, {
       AOS_BASE: options.base,
       AOS_MESSAGE: options.commitMessage ?? '',
@@ -220,6 +221,12 @@ export class SessionGit {
         `the session's branch is at ${head?.slice(0, 12) ?? 'nothing'}, not at the approved ${expectedHead.slice(0, 12)}`,
       );
     }
+    // The branch is ours alone in the person's repository: a lock on it is one a killed delivery left.
+    await clearStaleRefLocks({
+      gitDir: await repos.repositoryGitDir(),
+      workDir: repos.repository,
+      locks: [`refs/heads/${branch}.lock`],
+    });
     const git = openGit(repos.repository, { config: ['transfer.fsckObjects=true', 'fetch.fsckObjects=true'] });
     await runGit('fetch from the vault', () =>
       git.raw([

@@ -18,6 +18,7 @@ import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'nod
 import * as path from 'node:path';
 import { InvalidArgumentError, StateCorruptError } from '../../core/errors.ts';
 import { agentOsIdentity, openGit, runGit } from '../git/gitClient.ts';
+import { clearStaleRefLocks } from '../git/staleRefLocks.ts';
 import { WRITE_TEMP_GLOB } from '../git/writeTemps.ts';
 import { pathExists } from '../pathExists.ts';
 
@@ -153,6 +154,18 @@ export class SessionRepositories {
     return vault;
   }
 
+  /** The vault, ready for our ref updates: made when missing, rid of the ref locks a killed git left. */
+  async vaultToWrite(sessionId: string): Promise<string> {
+    const vault = await this.ensureVault(sessionId);
+    await clearStaleRefLocks({ gitDir: vault, workDir: vault });
+    return vault;
+  }
+
+  /** The person's git directory (absolute), where our branch is delivered. */
+  async repositoryGitDir(): Promise<string> {
+    return path.dirname(await this.repositoryObjects());
+  }
+
   /** The commit a ref names in the vault, if it names one. */
   async vaultCommit(sessionId: string, ref: string): Promise<string | undefined> {
     const vault = this.vaultPath(sessionId);
@@ -216,7 +229,7 @@ export class SessionRepositories {
         branch: sessionBranch(forkId),
         baseCommit: source.baseCommit,
       };
-      const vault = await this.ensureVault(forkId);
+      const vault = await this.vaultToWrite(forkId);
       const ref = `refs/heads/${record.branch}`;
       if (commit === source.baseCommit) {
         await runGit('update-ref', () => openGit(vault).raw(['update-ref', ref, commit]));
