@@ -40,7 +40,7 @@ import type * as SessionState from '../src/core/session/sessionState.ts';
 import type * as FileStore from '../src/node/session/fileSessionStore.ts';
 import type * as LongSession from '../test/session/longSession.ts';
 import type * as ViewFolds from '../src/views/viewFolds.ts';
-import { agentCycle } from '../test/session/realisticEvents.ts';
+import { agentCycle, linkedStream } from '../test/session/realisticEvents.ts';
 
 const SYNC_APPENDS = 2000;
 const SLICE = 50;
@@ -119,18 +119,11 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-/** The realistic mix, record by record (where a tool result is not given its use's id by `answering`,
- * it answers an id that was never used). */
+/** The realistic mix, record by record (appended through `linkedStream`, which gives each tool result and
+ * model request end the ids the log stamped, as a harness's are). */
 function realistic(i: number): EventInput {
   const cycle = agentCycle(Math.floor(i / 6));
   return cycle[i % cycle.length] as EventInput;
-}
-
-/** `input`, a tool result made to answer the tool use appended last (as the harness's do): the fold
- * then holds no tool use open for ever, and its checkpoints stay the size of a real session's. */
-function answering(input: EventInput, lastToolUse: string): EventInput {
-  if (input.type === 'agent.tool_result') input.tool_use_id = lastToolUse;
-  return input;
 }
 
 /** What the log would write for `input`, the `i`-th record: its JSON line, for the loops that write by hand. */
@@ -163,14 +156,13 @@ async function syncRates() {
   await datasyncInPool(preallocated);
   const appended = openSync(join(dir, 'raw.jsonl'), 'a');
   const time = { ours: 0, sqlite: 0, overwrite: 0, raw: 0 };
-  let lastToolUse = '';
+  const stream = linkedStream();
   const vs = { sqlite: [] as number[], overwrite: [] as number[], raw: [] as number[] };
   let at = 0;
   for (let done = 0; done < SYNC_APPENDS; done += SLICE) {
     let start = process.hrtime.bigint();
     for (let i = done; i < done + SLICE; i++) {
-      const event = await writer.append(answering(inputs[i] as EventInput, lastToolUse), 'sync');
-      if (event.type === 'agent.tool_use') lastToolUse = event.id;
+      stream.saw(await writer.append(stream.link(inputs[i] as EventInput), 'sync'));
     }
     const ours = seconds(start);
     start = process.hrtime.bigint();
@@ -230,11 +222,13 @@ async function concurrentOurs(): Promise<{ rate: number; syncsPerAppend: number 
   const start = process.hrtime.bigint();
   try {
     await Promise.all(
-      logs.flatMap((log) =>
-        [0, 1].map(async (thread) => {
-          for (let i = 0; i < PER_THREAD; i++) await log.append(realistic(i * 2 + thread), 'sync');
-        }),
-      ),
+      logs.flatMap((log) => {
+        const stream = linkedStream();
+        return [0, 1].map(async (thread) => {
+          for (let i = 0; i < PER_THREAD; i++)
+            stream.saw(await log.append(stream.link(realistic(i * 2 + thread)), 'sync'));
+        });
+      }),
     );
   } finally {
     fsModule.fdatasync = real;
@@ -280,12 +274,10 @@ async function batchRates(): Promise<{ ours: number; plain: number; prepared: nu
   for (let round = 0; round < 3; round++) {
     const { id } = await store.create({ title: `batch ${round}` });
     const writer = await store.openWriter(id);
-    let lastToolUse = '';
+    const stream = linkedStream();
     let start = process.hrtime.bigint();
-    for (let i = 0; i < BATCH_APPENDS; i++) {
-      const event = await writer.append(answering(inputs[i] as EventInput, lastToolUse), 'batch');
-      if (event.type === 'agent.tool_use') lastToolUse = event.id;
-    }
+    for (let i = 0; i < BATCH_APPENDS; i++)
+      stream.saw(await writer.append(stream.link(inputs[i] as EventInput), 'batch'));
     ours = Math.max(ours, BATCH_APPENDS / seconds(start));
     await writer.close();
     const file = join(dir, `plain-${round}.jsonl`);

@@ -64,3 +64,33 @@ export function agentCycle(i: number, toolUseId = `sevt_use${i}`): EventInput[] 
 }
 
 export const CYCLE_RECORDS = 6;
+
+/** What `linkedStream` needs of an event the log stamped. */
+interface Stamped {
+  type: string;
+  id: string;
+  thread: string;
+}
+
+/**
+ * Gives the realistic stream the links a harness's has, by the ids the log stamped: each tool result
+ * answers its thread's last tool use, each model request's end closes its thread's last start. Without
+ * them a fold holds every use and request open for good, and its checkpoints grow a hundredfold.
+ */
+export function linkedStream(): { link(input: EventInput): EventInput; saw(event: Stamped): void } {
+  const lastToolUse = new Map<string, string>();
+  const lastStart = new Map<string, string>();
+  return {
+    link(input) {
+      if (input.type === 'agent.tool_result')
+        return { ...input, tool_use_id: lastToolUse.get(input.thread) ?? input.tool_use_id };
+      if (input.type === 'span.model_request_end')
+        return { ...input, model_request_start_id: lastStart.get(input.thread) ?? input.model_request_start_id };
+      return input;
+    },
+    saw(event) {
+      if (event.type === 'agent.tool_use') lastToolUse.set(event.thread, event.id);
+      if (event.type === 'span.model_request_start') lastStart.set(event.thread, event.id);
+    },
+  };
+}
