@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EventOfType } from '../core/events/sessionEvent.ts';
-import { foldSession } from '../core/session/sessionState.ts';
+import type { LogFold } from '../core/session/logFold.ts';
+import { readSessionState } from '../core/session/sessionStateFold.ts';
 import { UNCONFINED_NOTICE } from '../core/tools/unconfinedTools.ts';
 import { demoModelScript } from '../testkit/demo/demoScript.ts';
 import { createSampleRepository } from '../testkit/demo/sampleRepository.ts';
@@ -21,6 +22,19 @@ import { managedDemoModelScript } from '../testkit/managed/managedDemoScript.ts'
 import { localDemoBackend, startManagedDemoBackend } from '../testkit/demo/demoBackends.ts';
 import { printProgress } from './progressPrinter.ts';
 import { renderThreadTree } from '../views/threadTree.ts';
+
+/** The session's last error, for the line that says why it stopped: folded over the log in windows. */
+const LAST_ERROR_FOLD: LogFold<{ last?: EventOfType<'session.error'> }> = {
+  name: 'demo-last-error',
+  version: 1,
+  start: () => ({}),
+  apply: (state, event) => {
+    if (event.type === 'session.error') state.last = event;
+  },
+  save: (state) => state,
+  load: (saved) =>
+    typeof saved === 'object' && saved !== null ? (saved as { last?: EventOfType<'session.error'> }) : undefined,
+};
 
 export interface DemoOptions {
   dir?: string;
@@ -108,9 +122,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       repository: sample.workdir,
     });
     out(`session ${meta.id}`);
-    const configured = (await store.read(meta.id)).find(
-      (e): e is EventOfType<'agent_os.session_configured'> => e.type === 'agent_os.session_configured',
-    );
+    // The log is read through its folds (a checkpoint and the records after it), never whole.
+    const configured = (await readSessionState(store, meta.id)).state.configured;
     if (configured) {
       out(`sandbox: ${configured.sandbox.kind}${configured.sandbox.detail ? ` — ${configured.sandbox.detail}` : ''}`);
       if (!configured.sandbox.confined && scripted && !managed)
@@ -118,16 +131,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     }
     const printing = printProgress(store, meta.id, out, progress.signal);
     let stop = await runtime.settled(meta.id);
-    let state = foldSession(meta.id, await store.read(meta.id));
+    let state = (await readSessionState(store, meta.id)).state;
     for (;;) {
       if (stop?.type !== 'requires_action') break;
       const waiting = stop.event_ids;
-      const events = await store.read(meta.id);
       // Unconfined, every command asks: the scripted commands are the demo's own, so it answers them.
-      const asking = events.filter(
-        (e): e is EventOfType<'agent.tool_use'> =>
-          e.type === 'agent.tool_use' && e.evaluated_permission === 'ask' && waiting.includes(e.id),
-      );
+      const asking = Object.values(state.threads)
+        .flatMap((t) => [...t.pendingToolUses.values()])
+        .filter((use) => use.evaluated_permission === 'ask' && waiting.includes(use.id));
       const verdict = state.latestVerdict;
       if (scripted && asking.length > 0) {
         for (const use of asking) {
@@ -143,7 +154,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         );
         await runtime.approve(meta.id, verdict.id);
       } else break;
-      state = foldSession(meta.id, await store.read(meta.id));
+      state = (await readSessionState(store, meta.id)).state;
       stop = state.stopReason;
     }
     await new Promise((r) => setTimeout(r, 300));
@@ -175,9 +186,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       out(`${pr.url}  (${opened?.head ?? pr.branch} → ${opened?.base ?? ''}, head ${pr.head_commit.slice(0, 12)})`);
       return 0;
     }
-    const error = [...(await store.read(meta.id))]
-      .reverse()
-      .find((e): e is EventOfType<'session.error'> => e.type === 'session.error');
+    const error = (await store.readFolded(meta.id, LAST_ERROR_FOLD)).state.last;
     out(
       `\nthe session stopped without a pull request (${stop?.type ?? 'unknown'})${error ? `: ${error.error.message}` : ''}`,
     );

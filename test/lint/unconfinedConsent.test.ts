@@ -2,11 +2,11 @@
 // machine where nothing confines: `trustUnconfinedCommands`. No entry point (the extension, the CLI, the
 // language server) and nothing the testkit ships may set it; the runtime and harness only pass it on.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
+import { repo, sourceFiles } from './sourceFiles.ts';
 
-const repo = resolve(__dirname, '../..');
 /** Where the option is declared and handed down, and nowhere else under src/. */
 const PASSES_IT_ON = new Set([
   'src/core/harness/harness.ts',
@@ -17,14 +17,8 @@ const PASSES_IT_ON = new Set([
   'src/node/managed/platformSession.ts',
 ]);
 
-function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-  );
-}
-
 test('only the runtime and the harness name trustUnconfinedCommands: no entry point sets it', () => {
-  const naming = files(join(repo, 'src'))
+  const naming = sourceFiles(join(repo, 'src'))
     .filter((f) => readFileSync(f, 'utf8').includes('trustUnconfinedCommands'))
     .map((f) => relative(repo, f));
   assert.deepEqual(
