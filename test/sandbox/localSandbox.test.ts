@@ -232,6 +232,22 @@ for (const mode of ['os', 'worktree'] as const) {
       assert.equal(git(vault, 'show', `${third.commit}:three.txt`), 'three\n');
     });
 
+    it('a clone made before temps were excluded gets the line when it opens again, once', async (t) => {
+      if (why) return t.skip(why);
+      const sessionId = newSession();
+      const first = await open({ sessionId });
+      const exclude = join(first.workdir, '.git', 'info', 'exclude');
+      const line = (text: string) => text.split('\n').filter((l) => l.startsWith('.tmp-[0-9]*-')).length;
+      assert.equal(line(readFileSync(exclude, 'utf8')), 1);
+      writeFileSync(exclude, '# an older clone\n');
+      await first.dispose();
+      await (await open({ sessionId })).dispose();
+      await open({ sessionId });
+      const text = readFileSync(exclude, 'utf8');
+      assert.equal(line(text), 1);
+      assert.match(text, /^# an older clone\n/);
+    });
+
     it('removes everything of the session', async (t) => {
       if (why) return t.skip(why);
       const sessionId = newSession();

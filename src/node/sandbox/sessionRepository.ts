@@ -59,12 +59,16 @@ async function finishClone(dir: string): Promise<void> {
   await runGit('config', () => git.raw(['config', 'user.email', agentOsIdentity.email]));
   // The hooks folder must exist: the OS sandbox then protects it as a folder (no hook can be planted).
   await mkdir(path.join(dir, '.git', 'hooks'), { recursive: true });
-  // A killed write's temp is left out of all we record (writeTemps.ts); hidden from the agents' git status too.
-  await mkdir(path.join(dir, '.git', 'info'), { recursive: true });
-  await appendFile(
-    path.join(dir, '.git', 'info', 'exclude'),
-    `\n# a killed file tool's temp (Agent OS)\n${WRITE_TEMP_GLOB}\n`,
-  );
+  await excludeWriteTemps(dir);
+}
+
+/** A killed write's temp is left out of all we record (writeTemps.ts); hidden from the agents' git status too.
+ * Said once per clone: clones made before this line existed get it when they are opened again. */
+async function excludeWriteTemps(dir: string): Promise<void> {
+  const exclude = path.join(dir, '.git', 'info', 'exclude');
+  if ((await readFile(exclude, 'utf8').catch(() => '')).split('\n').includes(WRITE_TEMP_GLOB)) return;
+  await mkdir(path.dirname(exclude), { recursive: true });
+  await appendFile(exclude, `\n# a killed file tool's temp (Agent OS)\n${WRITE_TEMP_GLOB}\n`);
 }
 
 export class SessionRepositories {
@@ -191,8 +195,10 @@ export class SessionRepositories {
       const workdir = this.repoPath(sessionId);
       let record = await this.readRecord(sessionId);
       const vault = await this.ensureVault(sessionId);
-      if (record && (await pathExists(path.join(workdir, '.git', 'HEAD'))))
+      if (record && (await pathExists(path.join(workdir, '.git', 'HEAD')))) {
+        await excludeWriteTemps(workdir);
         return { ...record, workdir, status: 'existing' };
+      }
       const hadRecord = record !== undefined;
       if (!record) {
         const base = options.baseRef ?? this.options.baseRef ?? 'HEAD';
@@ -300,7 +306,7 @@ export class SessionRepositories {
     if (!(await pathExists(path.join(workdir, '.git', 'HEAD')))) {
       const kept = await this.vaultCommit(sessionId, `refs/heads/${branch}`);
       await this.cloneAt(workdir, await this.ensureVault(sessionId), kept ?? fromCommit, branch);
-    }
+    } else await excludeWriteTemps(workdir);
     return { workdir, branch };
   }
 
