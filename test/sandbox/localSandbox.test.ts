@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Sandbox, SandboxRequest } from '../../src/core/sandbox/sandbox.ts';
 import { BUILTIN_TOOL_NAMES } from '../../src/core/tools/toolConfig.ts';
 import { chosenSessionSandboxes } from '../../src/node/sandbox/chosenSessionSandboxes.ts';
@@ -230,6 +230,14 @@ for (const mode of ['os', 'worktree'] as const) {
       const third = await sandboxes.checkpoint(sessionId, 'three');
       assert.equal(await said, 'released', 'the lock was left to the git holding it');
       assert.equal(git(vault, 'show', `${third.commit}:three.txt`), 'three\n');
+
+      // A delivery killed in its ref update left our branch's lock in the person's repository.
+      const delivered = join(repo.work, '.git', 'refs', 'heads', 'agent-os', `${sessionId}.lock`);
+      mkdirSync(dirname(delivered), { recursive: true });
+      writeFileSync(delivered, '');
+      await sandboxes.deliver(sessionId, third.commit);
+      assert.equal(git(repo.work, 'rev-parse', `agent-os/${sessionId}`).trim(), third.commit);
+      git(repo.work, 'branch', '-D', `agent-os/${sessionId}`);
     });
 
     it('a clone made before temps were excluded gets the line when it opens again, once', async (t) => {
