@@ -44,7 +44,7 @@ test('every ref lock of a repository nobody works in is found, nested ones too',
   const repo = makeTestRepo();
   t.after(repo.cleanup);
   if (!hasProc) return t.skip('no /proc: only old locks are taken for stale');
-  const gitDir = join(repo.bare);
+  const gitDir = repo.bare;
   writeFileSync(join(gitDir, 'HEAD.lock'), '');
   writeFileSync(join(gitDir, 'refs/heads/main.lock'), '');
   const removed = await clearStaleRefLocks({ gitDir, workDir: gitDir });

@@ -9,19 +9,18 @@ import { repo, sourceFiles } from './sourceFiles.ts';
 
 /** Where the stores themselves are made: their own reads are how `read` is built. */
 const STORES = ['src/node/session/', 'src/core/session/'];
+const WHOLE_LOG_READ = /\b(store|source|sessions)\.read\(/;
 
 test('nothing the product ships reads a whole session log (store.read)', () => {
   const reading = sourceFiles(join(repo, 'src'))
     .map((f) => relative(repo, f))
     .filter((f) => !STORES.some((dir) => f.startsWith(dir)) && !f.endsWith('.test.ts'))
-    .filter((f) => /\b(store|source|sessions)\.read\(/.test(readFileSync(join(repo, f), 'utf8')));
+    .filter((f) => WHOLE_LOG_READ.test(readFileSync(join(repo, f), 'utf8')));
   assert.deepEqual(reading, []);
 });
 
 test('the check still finds a whole-log read where there is one', () => {
   // test/ code reads whole logs freely: the pattern must find them, or the check above proves nothing.
-  const inTests = sourceFiles(join(repo, 'test')).filter((f) =>
-    /\b(store|source|sessions)\.read\(/.test(readFileSync(f, 'utf8')),
-  );
+  const inTests = sourceFiles(join(repo, 'test')).filter((f) => WHOLE_LOG_READ.test(readFileSync(f, 'utf8')));
   assert.ok(inTests.length > 5);
 });

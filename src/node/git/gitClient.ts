@@ -40,7 +40,7 @@ const passThrough = ['GIT_SSH', 'GIT_SSH_COMMAND', 'GIT_ASKPASS', 'SSH_ASKPASS']
 const dropped = /^(GIT_.*|EDITOR|VISUAL|PAGER|PREFIX)$/i;
 /** How long git waits for a ref lock another git holds (its default is 100 ms): a git that outlived its
  * killed parent, or the person's own, lets go in a moment, and failing then would stop a resume for nothing. */
-export const REF_LOCK_WAIT_MS = 5_000;
+const REF_LOCK_WAIT_MS = 5_000;
 
 export function openGit(dir: string, options: GitClientOptions = {}): SimpleGit {
   const extra = options.env ?? {};

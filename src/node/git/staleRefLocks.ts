@@ -10,7 +10,7 @@ import path from 'node:path';
 
 /** How long a ref lock may stand while someone works in the repository before it is taken for stale.
  * git holds one for milliseconds (lock, write the id, rename). */
-export const STALE_REF_LOCK_MS = 60_000;
+const STALE_REF_LOCK_MS = 60_000;
 
 export interface StaleRefLocks {
   /** The repository's git directory (a bare vault, or `.git`). */
